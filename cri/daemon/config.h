@@ -1,0 +1,79 @@
+#pragma once
+// silod's configuration: a YAML file, then command-line overrides. Every key
+// is known; an unknown key or a bad value fails start-up with the key's path
+// (e.g. "log.levle: unknown key"), because a silently ignored typo on a node
+// is worse than a daemon that refuses to start.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace silo::cri {
+
+struct RuntimeHandlerConfig {
+  std::string name;                    // the CRI runtime_handler value ("" = default)
+  std::string type = "runc";           // linux: runc; windows: process, hostprocess, hypervisor
+  bool recursive_read_only_mounts = false;
+  bool user_namespaces = false;
+};
+
+struct Config {
+  std::string root = "/var/lib/silo";   // persistent: metadata.db, content/, layers/
+  std::string state = "/run/silo";      // volatile: sockets, pinned namespaces
+  std::string listen = "unix:///run/silo/silod.sock";
+
+  struct Log {
+    std::string level = "info";
+    std::string format = "text";
+    std::string file;                   // empty: stderr
+    uint64_t max_size_mb = 100;
+    int max_files = 5;
+  } log;
+
+  struct Cni {
+    std::vector<std::string> bin_dirs = {"/usr/lib/cni", "/opt/cni/bin"};
+    std::string conf_dir = "/etc/cni/net.d";
+  } cni;
+
+  struct Registry {
+    // host -> endpoints tried in order before the host itself.
+    std::map<std::string, std::vector<std::string>> mirrors;
+    std::vector<std::string> insecure;  // hosts reached over plain http / unverified TLS
+    std::string credentials_file;
+  } registry;
+
+  struct Streaming {
+    std::string address = "127.0.0.1:0";  // port 0: a random free port
+    std::string tls_cert;
+    std::string tls_key;
+  } streaming;
+
+  struct Metrics {
+    bool enabled = true;
+    std::string address = "127.0.0.1:9464";
+  } metrics;
+
+  struct Runtime {
+    std::string binary = "runc";         // OCI runtime on Linux (runc or crun)
+    std::string cgroup_driver = "cgroupfs";
+    std::string default_handler;         // handler used when runtime_handler is ""
+    std::vector<RuntimeHandlerConfig> handlers = {RuntimeHandlerConfig{}};
+  } runtime;
+};
+
+// Parses YAML text. Keys missing from the text keep their defaults.
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text);
+
+// Reads and parses a file; errors name the file.
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// Checks cross-field rules (endpoint schemes, absolute dirs, unique handlers).
+absl::Status ValidateConfig(const Config& config);
+
+// The full config as YAML, every key present; ParseConfig(ToYaml(c)) == c.
+std::string ConfigToYaml(const Config& config);
+
+}  // namespace silo::cri

@@ -1,0 +1,112 @@
+#include "cri/daemon/config.h"
+
+#include "gtest/gtest.h"
+
+namespace silo::cri {
+namespace {
+
+absl::Status ParseError(const std::string& yaml) { return ParseConfig(yaml).status(); }
+
+TEST(ConfigTest, EmptyTextGivesDefaults) {
+  auto c = ParseConfig("");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->root, "/var/lib/silo");
+  EXPECT_EQ(c->listen, "unix:///run/silo/silod.sock");
+  EXPECT_EQ(c->metrics.address, "127.0.0.1:9464");
+  EXPECT_EQ(c->runtime.binary, "runc");
+  ASSERT_EQ(c->runtime.handlers.size(), 1u);
+}
+
+TEST(ConfigTest, DefaultYamlRoundTripsWithEveryKey) {
+  std::string yaml = ConfigToYaml(Config{});
+  for (const char* key : {"root:", "state:", "listen:", "level:", "format:", "max_size_mb:", "bin_dirs:",
+                          "conf_dir:", "mirrors:", "insecure:", "credentials_file:", "address:",
+                          "tls_cert:", "enabled:", "binary:", "cgroup_driver:", "handlers:"}) {
+    EXPECT_NE(yaml.find(key), std::string::npos) << key << " missing from\n" << yaml;
+  }
+  auto c = ParseConfig(yaml);
+  ASSERT_TRUE(c.ok()) << c.status() << "\n" << yaml;
+  EXPECT_EQ(ConfigToYaml(*c), yaml);
+}
+
+TEST(ConfigTest, FullConfigRoundTrips) {
+  auto c = ParseConfig(R"(
+root: /data/silo
+state: /run/s
+listen: unix:///run/s/silod.sock
+log: {level: debug, format: json, file: /var/log/silod.log, max_size_mb: 10, max_files: 3}
+cni: {bin_dirs: [/opt/cni/bin], conf_dir: /etc/cni/net.d}
+registry:
+  mirrors:
+    docker.io: [http://127.0.0.1:5000, https://mirror.local]
+  insecure: [127.0.0.1:5000]
+  credentials_file: /etc/silo/creds.yaml
+streaming: {address: "127.0.0.1:10010"}
+metrics: {enabled: false, address: "0.0.0.0:9999"}
+runtime:
+  binary: /usr/sbin/runc
+  default_handler: fast
+  handlers:
+    - {name: fast, type: runc}
+    - {name: "", type: runc, user_namespaces: true}
+)");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->log.level, "debug");
+  EXPECT_EQ(c->log.max_files, 3);
+  EXPECT_EQ(c->registry.mirrors.at("docker.io").size(), 2u);
+  EXPECT_FALSE(c->metrics.enabled);
+  EXPECT_EQ(c->runtime.handlers[1].user_namespaces, true);
+  auto again = ParseConfig(ConfigToYaml(*c));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(ConfigToYaml(*again), ConfigToYaml(*c));
+}
+
+TEST(ConfigTest, UnknownKeysNameTheirPath) {
+  absl::Status s = ParseError("rooot: /x\n");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("rooot"), std::string::npos) << s;
+  s = ParseError("log:\n  levle: debug\n");
+  EXPECT_NE(s.message().find("log.levle: unknown key"), std::string::npos) << s;
+  s = ParseError("runtime:\n  handlers:\n    - {name: a, tpye: runc}\n");
+  EXPECT_NE(s.message().find("runtime.handlers[0].tpye"), std::string::npos) << s;
+}
+
+TEST(ConfigTest, BadValuesNameTheirPath) {
+  struct Case {
+    const char* yaml;
+    const char* want;
+  } cases[] = {
+      {"root: relative/dir", "root: must be an absolute path"},
+      {"listen: /run/x.sock", "listen:"},
+      {"log: {level: loud}", "log.level: unknown level"},
+      {"log: {max_files: many}", "log.max_files: cannot parse"},
+      {"log: {max_size_mb: 0}", "log.max_size_mb"},
+      {"metrics: {address: nohost}", "metrics.address"},
+      {"metrics: {address: '127.0.0.1:99999'}", "metrics.address"},
+      {"metrics: {enabled: maybe}", "metrics.enabled: cannot parse"},
+      {"registry: {mirrors: {docker.io: [ftp://x]}}", "registry.mirrors.docker.io[0]"},
+      {"cni: {bin_dirs: opt}", "cni.bin_dirs: must be a list"},
+      {"runtime: {cgroup_driver: magic}", "runtime.cgroup_driver"},
+      {"runtime: {handlers: [{name: a, type: vm}]}", "runtime.handlers[0].type"},
+      {"runtime: {handlers: [{name: a}, {name: a}], default_handler: a}", "duplicate handler"},
+      {"runtime: {default_handler: nope}", "runtime.default_handler"},
+      {"streaming: {tls_cert: /a}", "tls_cert and tls_key"},
+      {"log: [1, 2]", "log: must be a mapping"},
+      {"- a\n- b", "must be a mapping"},
+      {"root: [unclosed", "not valid YAML"},
+  };
+  for (const auto& c : cases) {
+    absl::Status s = ParseError(c.yaml);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.yaml;
+    EXPECT_NE(s.message().find(c.want), std::string::npos) << c.yaml << " -> " << s;
+  }
+}
+
+TEST(ConfigTest, MissingFileIsNamed) {
+  auto c = LoadConfigFile("/nonexistent/silod.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("/nonexistent/silod.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace silo::cri

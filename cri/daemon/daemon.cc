@@ -1,0 +1,151 @@
+#include "cri/daemon/daemon.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "cri/daemon/listener.h"
+#include "cri/daemon/wiring.h"
+#include "cri/grpc/adapters.h"
+#include "cri/grpc/instrument.h"
+#include "cri/server/service.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "metrics/exposer.h"
+#include "metrics/families.h"
+#include "nlohmann/json.hpp"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "spdlog/spdlog.h"
+#include "yaml-cpp/yaml.h"
+
+#ifndef SILO_VERSION
+#define SILO_VERSION "dev"
+#endif
+#ifndef SILO_GIT_COMMIT
+#define SILO_GIT_COMMIT "unknown"
+#endif
+
+namespace silo::cri {
+namespace {
+
+// kubelet's own limit for CRI messages (large ListContainers on busy nodes).
+constexpr int kMaxMessageBytes = 16 << 20;
+
+nlohmann::json YamlToJson(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const auto& kv : n) o[kv.first.as<std::string>()] = YamlToJson(kv.second);
+    return o;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& v : n) a.push_back(YamlToJson(v));
+    return a;
+  }
+  if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    if (n.Tag() != "!" && (s == "true" || s == "false")) return s == "true";
+    if (n.Tag() != "!" && !s.empty() && s.find_first_not_of("0123456789") == std::string::npos &&
+        s.size() < 16) {
+      return std::stoll(s);
+    }
+    return s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string BuildInfoJson() {
+  nlohmann::json j = {{"version", SILO_VERSION},
+                      {"commit", SILO_GIT_COMMIT},
+                      {"compiler", __VERSION__},
+                      {"grpc", grpc::Version()}};
+  return j.dump();
+}
+
+std::string ConfigToJson(const Config& config) {
+  return YamlToJson(YAML::Load(ConfigToYaml(config))).dump();
+}
+
+Daemon::Daemon(Config config) : config_(std::move(config)) {}
+
+Daemon::~Daemon() { Shutdown(); }
+
+int Daemon::metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
+  std::unique_ptr<Daemon> d(new Daemon(config));
+  SILO_RETURN_IF_ERROR(d->Init());
+  return d;
+}
+
+absl::Status Daemon::Init() {
+  SILO_RETURN_IF_ERROR(Annotate(MakeDirs(config_.root, 0711), "root dir"));
+  SILO_RETURN_IF_ERROR(Annotate(MakeDirs(config_.state, 0711), "state dir"));
+  SILO_RETURN_IF_ERROR(LockRootDir(config_.root));
+  // Checked before anything binds, so a clash on the CRI socket is the error
+  // the operator sees, not a side effect such as a busy metrics port.
+  SILO_ASSIGN_OR_RETURN(std::string address, PrepareListenEndpoint(config_.listen));
+
+  metrics_ = std::make_unique<metrics::Metrics>();
+  if (config_.metrics.enabled) {
+    SILO_ASSIGN_OR_RETURN(metrics_server_, metrics::MetricsServer::Start(config_.metrics.address, *metrics_));
+    spdlog::info("metrics on http://{}:{}/metrics",
+                 config_.metrics.address.substr(0, config_.metrics.address.rfind(':')), metrics_server_->port());
+  }
+
+  SILO_ASSIGN_OR_RETURN(Backends backends, WireBackends(config_));
+  backends_ = std::make_unique<Backends>(std::move(backends));
+
+  ServiceOptions options;
+  options.runtime_version = SILO_VERSION;
+  options.cgroup_driver = backends_->cgroup_driver;
+  for (const auto& h : config_.runtime.handlers) {
+    options.handlers.push_back({h.name, h.recursive_read_only_mounts, h.user_namespaces});
+  }
+  options.config_json = ConfigToJson(config_);
+  options.build_json = BuildInfoJson();
+  service_ = std::make_unique<Service>(std::move(options), backends_->compute.get(), backends_->network.get());
+  instrument_ = std::make_unique<Instrument>(metrics_.get(), &ready_);
+  runtime_adapter_ = std::make_unique<RuntimeServiceAdapter>(service_.get(), instrument_.get());
+  image_adapter_ = std::make_unique<ImageServiceAdapter>(service_.get(), instrument_.get());
+
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(runtime_adapter_.get());
+  builder.RegisterService(image_adapter_.get());
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // The socket must never be reachable by other users, even for an instant.
+  mode_t old_umask = ::umask(0117);
+  server_ = builder.BuildAndStart();
+  ::umask(old_umask);
+  if (!server_) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot serve CRI on ", config_.listen));
+  }
+  SILO_RETURN_IF_ERROR(SecureListenEndpoint(config_.listen));
+  spdlog::info("silod {} serving CRI on {} (root {}, state {}, backend {})", SILO_VERSION, config_.listen,
+               config_.root, config_.state, backends_->compute->Name());
+  ready_.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void Daemon::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  ready_.store(false, std::memory_order_release);
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Wait();
+    RemoveListenEndpoint(config_.listen);
+  }
+  metrics_server_.reset();
+  spdlog::info("silod stopped");
+}
+
+}  // namespace silo::cri

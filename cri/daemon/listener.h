@@ -1,0 +1,26 @@
+#pragma once
+// Preparing and securing the CRI endpoint. One implementation per platform
+// (listener_linux.cc; the Windows named-pipe relay comes with the Windows work).
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace silo::cri {
+
+// Turns a config endpoint into a gRPC listening address, making its directory
+// and removing a stale socket left by a dead daemon. FailedPrecondition if a
+// live server answers there: two daemons must never share an endpoint.
+absl::StatusOr<std::string> PrepareListenEndpoint(const std::string& endpoint);
+
+// After the server has bound: restrict the endpoint (unix socket 0660, root).
+absl::Status SecureListenEndpoint(const std::string& endpoint);
+
+// Removes the endpoint's socket file at shutdown (no-op for TCP).
+void RemoveListenEndpoint(const std::string& endpoint);
+
+// Takes an exclusive lock on `root` so a second daemon cannot share the same
+// metadata database; held until the process exits.
+absl::Status LockRootDir(const std::string& root);
+
+}  // namespace silo::cri

@@ -1,0 +1,45 @@
+#pragma once
+// The one decorator in front of every CRI handler: it gates calls until silod
+// has finished starting, gives each call an id for the request log, times it
+// into the metrics, turns escaped exceptions into INTERNAL, and is the only
+// place an absl::Status becomes a grpc::Status.
+//
+// Thread-safe.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/grpcpp.h"
+#include "metrics/families.h"
+
+namespace silo::cri {
+
+// absl and gRPC share code numbers; this keeps the message and maps the one
+// case that needs care (an OK status carries no message in gRPC).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// A copy of `request` safe to log: registry credentials (runtime.v1.AuthConfig)
+// are cleared wherever they appear, and the text is cut to `max_len`.
+std::string RequestForLog(const google::protobuf::Message& request, size_t max_len = 1024);
+
+class Instrument {
+ public:
+  // `metrics` may be null (no metrics). `ready` flips to true when start-up is
+  // complete; until then calls fail UNAVAILABLE so kubelet retries.
+  Instrument(metrics::Metrics* metrics, const std::atomic<bool>* ready)
+      : metrics_(metrics), ready_(ready) {}
+
+  grpc::Status Run(const char* service, const char* rpc, const google::protobuf::Message& request,
+                   const std::function<absl::Status()>& handler);
+
+ private:
+  metrics::Metrics* metrics_;
+  const std::atomic<bool>* ready_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace silo::cri

@@ -1,0 +1,82 @@
+#include "metrics/families.h"
+
+#include "metrics/process_collector.h"
+#include "prometheus/text_serializer.h"
+
+namespace silo::metrics {
+
+#ifndef SILO_VERSION
+#define SILO_VERSION "dev"
+#endif
+#ifndef SILO_GIT_COMMIT
+#define SILO_GIT_COMMIT "unknown"
+#endif
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      cri_requests_(prometheus::BuildCounter()
+                        .Name(kCriRequestsTotal)
+                        .Help("CRI requests served, by service, RPC and gRPC status code.")
+                        .Register(*registry_)),
+      cri_duration_(prometheus::BuildHistogram()
+                        .Name(kCriRequestDuration)
+                        .Help("CRI request latency in seconds, by RPC.")
+                        .Register(*registry_)),
+      cri_in_flight_(prometheus::BuildGauge()
+                         .Name(kCriRequestsInFlight)
+                         .Help("CRI requests being served now, by RPC.")
+                         .Register(*registry_)),
+      build_info_(prometheus::BuildGauge()
+                      .Name(kBuildInfo)
+                      .Help("Always 1; labels describe the silod build.")
+                      .Register(*registry_)) {
+#if defined(_WIN32)
+  const char* platform = "windows";
+#else
+  const char* platform = "linux";
+#endif
+  build_info_
+      .Add({{"version", SILO_VERSION},
+            {"commit", SILO_GIT_COMMIT},
+            {"platform", platform},
+            {"compiler", __VERSION__}})
+      .Set(1);
+  process_ = std::make_shared<ProcessCollector>();
+}
+
+std::vector<std::shared_ptr<prometheus::Collectable>> Metrics::Collectables() const {
+  return {registry_, process_};
+}
+
+std::string Metrics::RenderText() const {
+  std::vector<prometheus::MetricFamily> all;
+  for (const auto& c : Collectables()) {
+    auto families = c->Collect();
+    all.insert(all.end(), families.begin(), families.end());
+  }
+  return prometheus::TextSerializer().Serialize(all);
+}
+
+const prometheus::Histogram::BucketBoundaries& Metrics::LatencyBuckets() {
+  // 0.5 ms .. ~65 s: CRI calls range from cached lists to image pulls.
+  static const prometheus::Histogram::BucketBoundaries kBuckets = [] {
+    prometheus::Histogram::BucketBoundaries b;
+    for (double v = 0.0005; v < 70; v *= 2) b.push_back(v);
+    return b;
+  }();
+  return kBuckets;
+}
+
+void Metrics::ObserveCriRequest(absl::string_view service, absl::string_view rpc,
+                                absl::string_view code, double seconds) {
+  cri_requests_
+      .Add({{"service", std::string(service)}, {"rpc", std::string(rpc)}, {"code", std::string(code)}})
+      .Increment();
+  cri_duration_.Add({{"rpc", std::string(rpc)}}, LatencyBuckets()).Observe(seconds);
+}
+
+prometheus::Gauge& Metrics::CriInFlight(absl::string_view rpc) {
+  return cri_in_flight_.Add({{"rpc", std::string(rpc)}});
+}
+
+}  // namespace silo::metrics

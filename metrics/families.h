@@ -1,0 +1,58 @@
+#pragma once
+// Every metric family silod exports is declared here, so the README's metric
+// list and the code cannot drift apart. Names follow Prometheus conventions:
+// silo_ prefix, base units, _total for counters.
+//
+// Thread-safe: prometheus-cpp metrics are atomic; Family::Add is locked.
+
+#include <memory>
+#include <string>
+#include <vector>
+#include "absl/strings/string_view.h"
+
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace silo::metrics {
+
+class Metrics {
+ public:
+  Metrics();
+
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+  // Everything a scrape collects: the registry plus the process collector.
+  std::vector<std::shared_ptr<prometheus::Collectable>> Collectables() const;
+
+  // Collects and renders every family in the Prometheus text format.
+  std::string RenderText() const;
+
+  // One finished CRI call: `code` is the gRPC code name (e.g. "OK", "NOT_FOUND").
+  void ObserveCriRequest(absl::string_view service, absl::string_view rpc, absl::string_view code,
+                         double seconds);
+
+  // In-flight CRI calls, by RPC.
+  prometheus::Gauge& CriInFlight(absl::string_view rpc);
+
+  // The latency bucket bounds (seconds) of silo_cri_request_duration_seconds.
+  static const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Collectable> process_;
+  prometheus::Family<prometheus::Counter>& cri_requests_;
+  prometheus::Family<prometheus::Histogram>& cri_duration_;
+  prometheus::Family<prometheus::Gauge>& cri_in_flight_;
+  prometheus::Family<prometheus::Gauge>& build_info_;
+};
+
+// Metric names, exported for tests and the README.
+inline constexpr char kCriRequestsTotal[] = "silo_cri_requests_total";
+inline constexpr char kCriRequestDuration[] = "silo_cri_request_duration_seconds";
+inline constexpr char kCriRequestsInFlight[] = "silo_cri_requests_in_flight";
+inline constexpr char kBuildInfo[] = "silo_build_info";
+
+}  // namespace silo::metrics

@@ -1,0 +1,41 @@
+#include "metrics/families.h"
+
+#include "gtest/gtest.h"
+
+namespace silo::metrics {
+namespace {
+
+std::string Render(const Metrics& m) { return m.RenderText(); }
+
+TEST(MetricsTest, BuildInfoAndProcessMetricsAlwaysPresent) {
+  Metrics m;
+  std::string text = Render(m);
+  EXPECT_NE(text.find("silo_build_info{"), std::string::npos) << text;
+  EXPECT_NE(text.find("platform=\"linux\""), std::string::npos);
+  EXPECT_NE(text.find("process_resident_memory_bytes"), std::string::npos);
+}
+
+TEST(MetricsTest, CriRequestIsCountedByCodeAndTimed) {
+  Metrics m;
+  m.ObserveCriRequest("RuntimeService", "Version", "OK", 0.002);
+  m.ObserveCriRequest("RuntimeService", "Version", "OK", 0.004);
+  m.ObserveCriRequest("RuntimeService", "StopPodSandbox", "UNIMPLEMENTED", 0.0001);
+  std::string text = Render(m);
+  EXPECT_NE(text.find("silo_cri_requests_total{code=\"OK\",rpc=\"Version\",service=\"RuntimeService\"} 2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("silo_cri_requests_total{code=\"UNIMPLEMENTED\",rpc=\"StopPodSandbox\""),
+            std::string::npos);
+  EXPECT_NE(text.find("silo_cri_request_duration_seconds_count{rpc=\"Version\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("silo_cri_request_duration_seconds_bucket{rpc=\"Version\",le=\"0.004\"} 2"),
+            std::string::npos);
+}
+
+TEST(MetricsTest, BucketsAreIncreasing) {
+  const auto& b = Metrics::LatencyBuckets();
+  ASSERT_GT(b.size(), 10u);
+  for (size_t i = 1; i < b.size(); ++i) EXPECT_LT(b[i - 1], b[i]);
+}
+
+}  // namespace
+}  // namespace silo::metrics

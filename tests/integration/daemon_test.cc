@@ -1,0 +1,227 @@
+// Boots the real silod on a temporary socket and root and talks CRI to it.
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "cri/api/rpcs.h"
+#include "gtest/gtest.h"
+#include "runtime/base/file_util.h"
+#include "tests/support/silod_process.h"
+
+namespace silo::testing {
+namespace {
+
+using ::runtime::v1::RuntimeService;
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = SilodProcess::Start({.dir = dir_.path()});
+    ASSERT_TRUE(p.ok()) << p.status();
+    silod_ = std::move(*p);
+    rt_ = silod_->RuntimeStub();
+    img_ = silod_->ImageStub();
+  }
+
+  grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& fn) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return fn(&ctx);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SilodProcess> silod_;
+  std::unique_ptr<RuntimeService::Stub> rt_;
+  std::unique_ptr<::runtime::v1::ImageService::Stub> img_;
+};
+
+TEST_F(DaemonTest, VersionAnswersAllFields) {
+  ::runtime::v1::VersionResponse r;
+  ASSERT_TRUE(Call([&](auto* c) { return rt_->Version(c, {}, &r); }).ok());
+  EXPECT_EQ(r.version(), "0.1.0");
+  EXPECT_EQ(r.runtime_name(), "silo");
+  EXPECT_FALSE(r.runtime_version().empty());
+  EXPECT_EQ(r.runtime_api_version(), "v1");
+}
+
+TEST_F(DaemonTest, StatusTracksCniConfig) {
+  ::runtime::v1::StatusResponse r;
+  ASSERT_TRUE(Call([&](auto* c) { return rt_->Status(c, {}, &r); }).ok());
+  ASSERT_EQ(r.status().conditions_size(), 2);
+  EXPECT_EQ(r.status().conditions(0).type(), "RuntimeReady");
+  EXPECT_TRUE(r.status().conditions(0).status()) << r.status().conditions(0).message();
+  EXPECT_EQ(r.status().conditions(1).type(), "NetworkReady");
+  EXPECT_FALSE(r.status().conditions(1).status());
+  EXPECT_EQ(r.status().conditions(1).reason(), "NetworkPluginNotReady");
+  EXPECT_NE(r.status().conditions(1).message().find(silod_->cni_conf_dir()), std::string::npos);
+  ASSERT_GE(r.runtime_handlers_size(), 1);
+  EXPECT_TRUE(r.has_features());
+
+  // A config naming the real bridge plugin makes the network ready, no restart.
+  ASSERT_TRUE(AtomicWriteFile(silod_->cni_conf_dir() + "/10-pods.conflist",
+                              R"({"cniVersion":"1.0.0","name":"pods","plugins":[{"type":"bridge"}]})")
+                  .ok());
+  r.Clear();
+  ::runtime::v1::StatusRequest verbose;
+  verbose.set_verbose(true);
+  ASSERT_TRUE(Call([&](auto* c) { return rt_->Status(c, verbose, &r); }).ok());
+  EXPECT_TRUE(r.status().conditions(1).status()) << r.status().conditions(1).message();
+  ASSERT_TRUE(r.info().count("config"));
+  EXPECT_NE(r.info().at("config").find(silod_->root()), std::string::npos);
+  EXPECT_NE(r.info().at("build").find("grpc"), std::string::npos);
+}
+
+TEST_F(DaemonTest, RuntimeConfigAndUpdateRuntimeConfig) {
+  ::runtime::v1::RuntimeConfigResponse rc;
+  ASSERT_TRUE(Call([&](auto* c) { return rt_->RuntimeConfig(c, {}, &rc); }).ok());
+  EXPECT_EQ(rc.linux().cgroup_driver(), ::runtime::v1::CGROUPFS);
+  ::runtime::v1::UpdateRuntimeConfigRequest req;
+  req.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.88.0.0/16");
+  ::runtime::v1::UpdateRuntimeConfigResponse resp;
+  EXPECT_TRUE(Call([&](auto* c) { return rt_->UpdateRuntimeConfig(c, req, &resp); }).ok());
+  req.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("not-a-cidr");
+  grpc::Status s = Call([&](auto* c) { return rt_->UpdateRuntimeConfig(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Every one of the 41 RPCs is routed: implemented ones succeed, the rest say
+// UNIMPLEMENTED with their own name (gRPC's reply for an unknown method names
+// no RPC, so this also proves each method is registered).
+TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
+  const std::set<std::string> implemented = {"Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig"};
+  int checked = 0;
+  auto expect = [&](const char* name, const grpc::Status& s) {
+    ++checked;
+    if (implemented.count(name)) {
+      EXPECT_TRUE(s.ok()) << name << ": " << s.error_message();
+    } else {
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << name;
+      EXPECT_NE(s.error_message().find(name), std::string::npos) << name << ": " << s.error_message();
+    }
+  };
+#define SILO_CALL_UNARY(stub, name)                                                     \
+  {                                                                                     \
+    ::runtime::v1::name##Response resp;                                                   \
+    expect(#name, Call([&](auto* c) { return stub->name(c, ::runtime::v1::name##Request(), &resp); })); \
+  }
+#define SILO_CALL_STREAM(stub, name)                                                    \
+  {                                                                                     \
+    expect(#name, Call([&](auto* c) {                                                   \
+             auto reader = stub->name(c, ::runtime::v1::name##Request());                 \
+             ::runtime::v1::name##Response resp;                                          \
+             while (reader->Read(&resp)) {                                              \
+             }                                                                          \
+             return reader->Finish();                                                   \
+           }));                                                                         \
+  }
+#define SILO_RT_UNARY(name) SILO_CALL_UNARY(rt_, name)
+#define SILO_RT_STREAM(name) SILO_CALL_STREAM(rt_, name)
+#define SILO_IMG_UNARY(name) SILO_CALL_UNARY(img_, name)
+#define SILO_IMG_STREAM(name) SILO_CALL_STREAM(img_, name)
+  SILO_CRI_RUNTIME_UNARY_RPCS(SILO_RT_UNARY)
+  SILO_CRI_RUNTIME_STREAM_RPCS(SILO_RT_STREAM)
+  SILO_CRI_IMAGE_UNARY_RPCS(SILO_IMG_UNARY)
+  SILO_CRI_IMAGE_STREAM_RPCS(SILO_IMG_STREAM)
+  expect("GetContainerEvents", Call([&](auto* c) {
+           auto reader = rt_->GetContainerEvents(c, ::runtime::v1::GetEventsRequest());
+           ::runtime::v1::ContainerEventResponse resp;
+           while (reader->Read(&resp)) {
+           }
+           return reader->Finish();
+         }));
+  EXPECT_EQ(checked, 41);
+}
+
+TEST_F(DaemonTest, MetricsShowPerRpcCountsAfterCalls) {
+  ::runtime::v1::VersionResponse r;
+  ASSERT_TRUE(Call([&](auto* c) { return rt_->Version(c, {}, &r); }).ok());
+  ::runtime::v1::RemovePodSandboxResponse rr;
+  Call([&](auto* c) { return rt_->RemovePodSandbox(c, {}, &rr); });
+  auto body = HttpGet(silod_->metrics_port(), "/metrics");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_NE(body->find("silo_cri_requests_total{code=\"OK\",rpc=\"Version\",service=\"RuntimeService\"}"),
+            std::string::npos)
+      << *body;
+  EXPECT_NE(body->find("code=\"UNIMPLEMENTED\",rpc=\"RemovePodSandbox\""), std::string::npos);
+  EXPECT_NE(body->find("silo_cri_request_duration_seconds_bucket{rpc=\"Version\""), std::string::npos);
+  EXPECT_NE(body->find("silo_build_info{"), std::string::npos);
+  EXPECT_NE(body->find("process_resident_memory_bytes"), std::string::npos);
+}
+
+TEST_F(DaemonTest, SocketIsPrivateAndRemovedOnSigterm) {
+  struct stat st;
+  ASSERT_EQ(stat(silod_->socket_path().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  EXPECT_EQ(silod_->Stop(kSigTerm), 0) << silod_->Output();
+  EXPECT_FALSE(std::filesystem::exists(silod_->socket_path()));
+  EXPECT_NE(silod_->Output().find("silod stopped"), std::string::npos);
+}
+
+TEST_F(DaemonTest, RestartOverStaleSocketWorks) {
+  std::string socket = silod_->socket_path();
+  EXPECT_EQ(silod_->Stop(kSigKill), 128 + kSigKill);
+  ASSERT_TRUE(std::filesystem::exists(socket));  // left behind by the killed daemon
+  auto again = SilodProcess::Start({.dir = dir_.path()});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_NE((*again)->Output().find("removing stale socket"), std::string::npos);
+}
+
+TEST_F(DaemonTest, SecondDaemonOnLiveSocketRefusesToStart) {
+  TempDir other;
+  RunResult r = RunSilod({"--root", other.path() + "/root", "--state", other.path() + "/state", "--listen",
+                          silod_->endpoint()},
+                         std::chrono::seconds(20));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("already listening"), std::string::npos) << r.output;
+  // The first daemon and its socket are untouched.
+  ::runtime::v1::VersionResponse v;
+  EXPECT_TRUE(Call([&](auto* c) { return rt_->Version(c, {}, &v); }).ok());
+}
+
+TEST_F(DaemonTest, SecondDaemonOnSameRootRefusesToStart) {
+  TempDir other;
+  auto r = RunSilod({"--root", silod_->root(), "--state", other.path() + "/state", "--listen",
+                     "unix://" + other.path() + "/s.sock"},
+                    std::chrono::seconds(20));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("in use by another silod"), std::string::npos) << r.output;
+}
+
+TEST(DaemonCliTest, DefaultConfigStartsWithOverrides) {
+  TempDir dir;
+  RunResult printed = RunSilod({"config", "default"});
+  ASSERT_EQ(printed.exit_code, 0);
+  EXPECT_NE(printed.output.find("listen: unix:///run/silo/silod.sock"), std::string::npos) << printed.output;
+  // The printed default, with the metrics port moved so parallel tests never clash.
+  std::string yaml = printed.output;
+  size_t pos = yaml.find("127.0.0.1:9464");
+  ASSERT_NE(pos, std::string::npos);
+  yaml.replace(pos, 14, "127.0.0.1:" + std::to_string(PickFreePort()));
+  ASSERT_TRUE(AtomicWriteFile(dir.path() + "/c.yaml", yaml).ok());
+  auto p = SilodProcess::Start({.dir = dir.path(), .extra_args = {"--config", dir.path() + "/c.yaml"}});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/root/silod.lock"));
+}
+
+TEST(DaemonCliTest, UnknownConfigKeyFailsNamingTheKey) {
+  TempDir dir;
+  ASSERT_TRUE(AtomicWriteFile(dir.path() + "/bad.yaml", "metrics:\n  adress: 127.0.0.1:1\n").ok());
+  RunResult r = RunSilod({"--config", dir.path() + "/bad.yaml", "--root", dir.path() + "/r", "--state",
+                          dir.path() + "/s"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("metrics.adress: unknown key"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/r"));  // nothing created on a bad config
+}
+
+TEST(DaemonCliTest, VersionAndBadFlags) {
+  RunResult v = RunSilod({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.output.rfind("silod ", 0), 0u) << v.output;
+  RunResult bad = RunSilod({"--frobnicate"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("--frobnicate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace silo::testing

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds once, and runs every test stage.
+# The README's test command and .ci/run both call this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./deploy/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build
+# Unit and integration tests; integration tests start the real silod themselves.
+ctest --test-dir build --output-on-failure -j2 --timeout 300
