@@ -12,7 +12,7 @@ BUILD_PKGS=(
 )
 RUNTIME_PKGS=(
   runc containernetworking-plugins iptables iproute2 docker-registry skopeo
-  busybox-static curl ca-certificates procps util-linux
+  busybox-static curl ca-certificates procps util-linux iputils-ping
 )
 
 missing=()

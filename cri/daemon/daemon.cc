@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "cri/daemon/listener.h"
@@ -138,13 +139,22 @@ absl::Status Daemon::Init() {
 void Daemon::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  // Close the gate first: new calls get UNAVAILABLE (kubelet retries), calls
+  // already running may finish for up to 5 s. Then stop gRPC at once: with a
+  // deadline it would also wait for idle clients such as kubelet to hang up.
   ready_.store(false, std::memory_order_release);
+  // civetweb needs about a second to stop; let it do so meanwhile.
+  std::thread metrics_stop([this] { metrics_server_.reset(); });
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    if (instrument_ && !instrument_->WaitIdle(std::chrono::seconds(5))) {
+      spdlog::warn("{} CRI calls still running at shutdown; cancelling them", instrument_->in_flight());
+    }
+    server_->Shutdown(std::chrono::system_clock::now());
     server_->Wait();
     RemoveListenEndpoint(config_.listen);
+    spdlog::debug("CRI server stopped");
   }
-  metrics_server_.reset();
+  metrics_stop.join();
   spdlog::info("silod stopped");
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -74,6 +75,7 @@ grpc::Status Instrument::Run(const char* service, const char* rpc, const google:
   if (!ready_->load(std::memory_order_acquire)) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "silod is starting; retry shortly");
   }
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
   const uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug("req={} {}/{} start {{{}}}", id, service, rpc, RequestForLog(request));
@@ -95,12 +97,22 @@ grpc::Status Instrument::Run(const char* service, const char* rpc, const google:
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (in_flight) in_flight->Decrement();
+  in_flight_.fetch_sub(1, std::memory_order_acq_rel);
   if (metrics_) metrics_->ObserveCriRequest(service, rpc, absl::StatusCodeToString(status.code()), seconds);
 
   spdlog::log(LevelFor(status.code()), "req={} {}/{} {} in {:.3f}ms{}{}", id, service, rpc,
               absl::StatusCodeToString(status.code()), seconds * 1e3, status.ok() ? "" : ": ",
               std::string(status.message()));
   return ToGrpcStatus(status);
+}
+
+bool Instrument::WaitIdle(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (in_flight() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 }  // namespace silo::cri

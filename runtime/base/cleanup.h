@@ -21,7 +21,7 @@ class CleanupStack {
   CleanupStack() = default;
   CleanupStack(const CleanupStack&) = delete;
   CleanupStack& operator=(const CleanupStack&) = delete;
-  ~CleanupStack() { Run(); }
+  ~CleanupStack() { (void)Run(); }
 
   void Push(std::string what, Undo undo) { steps_.push_back({std::move(what), std::move(undo)}); }
   void Dismiss() { steps_.clear(); }

@@ -4,8 +4,10 @@
 #include <filesystem>
 
 #include "cri/api/rpcs.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "runtime/base/file_util.h"
+#include "tests/support/reflection.grpc.pb.h"
 #include "tests/support/silod_process.h"
 
 namespace silo::testing {
@@ -132,6 +134,44 @@ TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
   EXPECT_EQ(checked, 41);
 }
 
+// What a generic gRPC client (grpcurl, an IDE) sees through server reflection:
+// both CRI services, and from the descriptor they send, all 41 methods.
+TEST_F(DaemonTest, ReflectionListsBothServicesWithAll41Methods) {
+  namespace refl = grpc::reflection::v1alpha;
+  auto channel = grpc::CreateChannel("unix:" + silod_->socket_path(), grpc::InsecureChannelCredentials());
+  auto stub = refl::ServerReflection::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->ServerReflectionInfo(&ctx);
+
+  refl::ServerReflectionRequest list;
+  list.set_list_services("*");
+  ASSERT_TRUE(stream->Write(list));
+  refl::ServerReflectionResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));
+  std::set<std::string> services;
+  for (const auto& s : resp.list_services_response().service()) services.insert(s.name());
+  EXPECT_TRUE(services.count("runtime.v1.RuntimeService"));
+  EXPECT_TRUE(services.count("runtime.v1.ImageService"));
+
+  refl::ServerReflectionRequest file;
+  file.set_file_containing_symbol("runtime.v1.RuntimeService");
+  ASSERT_TRUE(stream->Write(file));
+  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_EQ(resp.message_response_case(), refl::ServerReflectionResponse::kFileDescriptorResponse);
+  int methods = 0;
+  for (const auto& bytes : resp.file_descriptor_response().file_descriptor_proto()) {
+    google::protobuf::FileDescriptorProto fd;
+    ASSERT_TRUE(fd.ParseFromString(bytes));
+    for (const auto& svc : fd.service()) {
+      if (fd.package() == "runtime.v1") methods += svc.method_size();
+    }
+  }
+  EXPECT_EQ(methods, 41);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST_F(DaemonTest, MetricsShowPerRpcCountsAfterCalls) {
   ::runtime::v1::VersionResponse r;
   ASSERT_TRUE(Call([&](auto* c) { return rt_->Version(c, {}, &r); }).ok());
@@ -155,7 +195,7 @@ TEST_F(DaemonTest, SocketIsPrivateAndRemovedOnSigterm) {
   EXPECT_EQ(st.st_mode & 0777, 0660u);
   EXPECT_EQ(silod_->Stop(kSigTerm), 0) << silod_->Output();
   EXPECT_FALSE(std::filesystem::exists(silod_->socket_path()));
-  EXPECT_NE(silod_->Output().find("silod stopped"), std::string::npos);
+  EXPECT_NE(silod_->Output().find("silod stopped"), std::string::npos) << silod_->Output();
 }
 
 TEST_F(DaemonTest, RestartOverStaleSocketWorks) {

@@ -1,0 +1,109 @@
+#include "image/layers/windows_layer.h"
+
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "gtest/gtest.h"
+#include "image/layers/testing/tar_builder.h"
+
+namespace silo::image::layers {
+namespace {
+
+using testing::AppendRawPaxMember;
+
+absl::StatusOr<ImportPlan> Plan(const std::string& blob) {
+  std::istringstream in(blob);
+  IstreamSource src(in);
+  return PlanWindowsLayer(src);
+}
+
+TEST(WindowsLayerTest, PlansFilesHivesAndPaxMetadata) {
+  const std::string sd("\x01\x00\x04\x80\x14\x00\x00\x00", 8);
+  std::string tar;
+  AppendRawPaxMember(&tar, "Files", '5', "", {{"MSWINDOWS.rawsd", absl::Base64Escape(sd)}});
+  AppendRawPaxMember(&tar, "Files/Windows/System32/app.dll", '0', "MZ\x90",
+                     {{"MSWINDOWS.fileattr", "33"},
+                      {"MSWINDOWS.rawsd", absl::Base64Escape(sd)},
+                      {"LIBARCHIVE.creationtime", "1600000000.25"},
+                      {"MSWINDOWS.xattr.$KERNEL.PURGE", absl::Base64Escape("ea")}});
+  AppendRawPaxMember(&tar, "Files/Users", '5', "", {});
+  AppendRawPaxMember(&tar, "Files/Junction", '2', "", {{"MSWINDOWS.mountpoint", "1"}}, "C:\\Users");
+  AppendRawPaxMember(&tar, "Files/Windows/System32/app2.dll", '1', "", {}, "Files/Windows/System32/app.dll");
+  AppendRawPaxMember(&tar, "Files/ProgramData/.wh.old", '0', "", {});
+  AppendRawPaxMember(&tar, "Files/Temp/.wh..wh..opq", '0', "", {});
+  AppendRawPaxMember(&tar, "Hives/SOFTWARE_BASE", '0', "regf", {});
+  AppendRawPaxMember(&tar, "UtilityVM/Files/x", '0', "", {});
+  testing::AppendTarEnd(&tar);
+
+  auto plan = Plan(testing::Compress(tar, Compression::kGzip));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->diff_id, testing::Sha256Digest(tar));
+  EXPECT_TRUE(plan->has_hives);
+  EXPECT_TRUE(plan->has_utility_vm);
+  EXPECT_EQ(plan->total_bytes, 7u);
+  ASSERT_EQ(plan->entries.size(), 9u);
+
+  const WindowsEntry& root = plan->entries[0];
+  EXPECT_EQ(root.path, "Files");
+  EXPECT_EQ(root.kind, WindowsEntryKind::kDirectory);
+  EXPECT_EQ(root.attributes, kFileAttributeDirectory);
+  EXPECT_EQ(root.security_descriptor, sd);
+
+  const WindowsEntry& dll = plan->entries[1];
+  EXPECT_EQ(dll.kind, WindowsEntryKind::kFile);
+  EXPECT_EQ(dll.size, 3u);
+  EXPECT_EQ(dll.attributes, 33u);
+  EXPECT_EQ(dll.security_descriptor, sd);
+  EXPECT_TRUE(dll.has_creation_time);
+  EXPECT_EQ(dll.creation_time_sec, 1600000000);
+  EXPECT_EQ(dll.creation_time_nsec, 250000000);
+  EXPECT_EQ(dll.extended_attributes.at("$KERNEL.PURGE"), "ea");
+  EXPECT_EQ(dll.mtime_sec, 1700000000);
+
+  EXPECT_EQ(plan->entries[3].kind, WindowsEntryKind::kSymlink);
+  EXPECT_TRUE(plan->entries[3].mount_point);
+  EXPECT_EQ(plan->entries[3].link_target, "C:\\Users");
+  EXPECT_EQ(plan->entries[4].kind, WindowsEntryKind::kHardLink);
+  EXPECT_EQ(plan->entries[4].link_target, "Files/Windows/System32/app.dll");
+  EXPECT_EQ(plan->entries[5].kind, WindowsEntryKind::kWhiteout);
+  EXPECT_EQ(plan->entries[5].path, "Files/ProgramData/old");
+  EXPECT_EQ(plan->entries[6].kind, WindowsEntryKind::kOpaqueDirectory);
+  EXPECT_EQ(plan->entries[6].path, "Files/Temp");
+  EXPECT_EQ(plan->entries[7].path, "Hives/SOFTWARE_BASE");
+  EXPECT_EQ(plan->entries[7].size, 4u);
+}
+
+TEST(WindowsLayerTest, RejectsEntriesOutsideRootsOrWithTraversal) {
+  const std::pair<std::string, char> kBad[] = {
+      {"etc/passwd", '0'},          {"Files/../../evil", '0'},  {"Files/a/..", '5'},
+      {"../Files/x", '0'},          {"Files/a\\..\\..\\x", '0'}, {"Files/C:/x", '0'},
+      {"Files/a:stream", '0'},      {"Files/. ./x", '0'},       {"Files/dev", '3'},
+      {"Files/.wh...", '0'},        {".wh.Files", '0'},
+  };
+  for (const auto& [name, type] : kBad) {
+    std::string tar;
+    AppendRawPaxMember(&tar, "Files/ok", '0', "ok", {});
+    AppendRawPaxMember(&tar, name, type, "", {});
+    testing::AppendTarEnd(&tar);
+    auto plan = Plan(tar);
+    ASSERT_FALSE(plan.ok()) << name;
+    EXPECT_NE(plan.status().message().find("\"" + name + "\""), absl::string_view::npos) << plan.status();
+  }
+}
+
+TEST(WindowsLayerTest, RejectsHardLinkOutsideAndBadBase64) {
+  std::string tar;
+  AppendRawPaxMember(&tar, "Files/h", '1', "", {}, "../etc/passwd");
+  testing::AppendTarEnd(&tar);
+  EXPECT_FALSE(Plan(tar).ok());
+
+  tar.clear();
+  AppendRawPaxMember(&tar, "Files/f", '0', "", {{"MSWINDOWS.rawsd", "***"}});
+  testing::AppendTarEnd(&tar);
+  auto plan = Plan(tar);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("\"Files/f\""), absl::string_view::npos) << plan.status();
+}
+
+}  // namespace
+}  // namespace silo::image::layers
