@@ -1,16 +1,10 @@
 #include "metrics/families.h"
 
 #include "metrics/process_collector.h"
+#include "runtime/base/version.h"
 #include "prometheus/text_serializer.h"
 
 namespace silo::metrics {
-
-#ifndef SILO_VERSION
-#define SILO_VERSION "dev"
-#endif
-#ifndef SILO_GIT_COMMIT
-#define SILO_GIT_COMMIT "unknown"
-#endif
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
@@ -36,8 +30,8 @@ Metrics::Metrics()
   const char* platform = "linux";
 #endif
   build_info_
-      .Add({{"version", SILO_VERSION},
-            {"commit", SILO_GIT_COMMIT},
+      .Add({{"version", silo::Version()},
+            {"commit", silo::GitCommit()},
             {"platform", platform},
             {"compiler", __VERSION__}})
       .Set(1);

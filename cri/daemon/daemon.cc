@@ -18,15 +18,9 @@
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/base/version.h"
 #include "spdlog/spdlog.h"
 #include "yaml-cpp/yaml.h"
-
-#ifndef SILO_VERSION
-#define SILO_VERSION "dev"
-#endif
-#ifndef SILO_GIT_COMMIT
-#define SILO_GIT_COMMIT "unknown"
-#endif
 
 namespace silo::cri {
 namespace {
@@ -60,8 +54,8 @@ nlohmann::json YamlToJson(const YAML::Node& n) {
 }  // namespace
 
 std::string BuildInfoJson() {
-  nlohmann::json j = {{"version", SILO_VERSION},
-                      {"commit", SILO_GIT_COMMIT},
+  nlohmann::json j = {{"version", silo::Version()},
+                      {"commit", silo::GitCommit()},
                       {"compiler", __VERSION__},
                       {"grpc", grpc::Version()}};
   return j.dump();
@@ -102,7 +96,7 @@ absl::Status Daemon::Init() {
   backends_ = std::make_unique<Backends>(std::move(backends));
 
   ServiceOptions options;
-  options.runtime_version = SILO_VERSION;
+  options.runtime_version = silo::Version();
   options.cgroup_driver = backends_->cgroup_driver;
   for (const auto& h : config_.runtime.handlers) {
     options.handlers.push_back({h.name, h.recursive_read_only_mounts, h.user_namespaces});
@@ -130,7 +124,7 @@ absl::Status Daemon::Init() {
     return absl::FailedPreconditionError(absl::StrCat("cannot serve CRI on ", config_.listen));
   }
   SILO_RETURN_IF_ERROR(SecureListenEndpoint(config_.listen));
-  spdlog::info("silod {} serving CRI on {} (root {}, state {}, backend {})", SILO_VERSION, config_.listen,
+  spdlog::info("silod {} serving CRI on {} (root {}, state {}, backend {})", silo::Version(), config_.listen,
                config_.root, config_.state, backends_->compute->Name());
   ready_.store(true, std::memory_order_release);
   return absl::OkStatus();

@@ -9,14 +9,8 @@
 #include "cri/daemon/daemon.h"
 #include "cri/daemon/flags.h"
 #include "runtime/base/logging.h"
+#include "runtime/base/version.h"
 #include "spdlog/spdlog.h"
-
-#ifndef SILO_VERSION
-#define SILO_VERSION "dev"
-#endif
-#ifndef SILO_GIT_COMMIT
-#define SILO_GIT_COMMIT "unknown"
-#endif
 
 namespace {
 
@@ -39,7 +33,7 @@ int main(int argc, char** argv) {
       std::fputs(silo::cri::Usage(), stdout);
       return 0;
     case Flags::Command::kVersion:
-      std::printf("silod %s (commit %s)\n", SILO_VERSION, SILO_GIT_COMMIT);
+      std::printf("silod %s (commit %s)\n", silo::Version(), silo::GitCommit());
       return 0;
     case Flags::Command::kPrintDefaultConfig:
       std::fputs(silo::cri::ConfigToYaml(silo::cri::Config{}).c_str(), stdout);
