@@ -9,6 +9,7 @@ BUILD_PKGS=(
   libyaml-cpp-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev
   libcurl4-openssl-dev libarchive-dev libsqlite3-dev libboost-dev zlib1g-dev libssl-dev
+  g++-mingw-w64-x86-64 mingw-w64-x86-64-dev
 )
 RUNTIME_PKGS=(
   runc containernetworking-plugins iptables iproute2 docker-registry skopeo

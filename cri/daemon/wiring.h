@@ -3,19 +3,33 @@
 // builds the ports the CRI service runs on.
 
 #include <memory>
+#include <string>
 
 #include "cri/daemon/config.h"
+#include "image/image_manager.h"
 #include "network/pod_network.h"
 #include "runtime/compute_backend.h"
+#include "runtime/sandbox/sandbox_host.h"
+#include "runtime/sandbox/sandbox_manager.h"
+#include "runtime/store/metadata_db.h"
+#include "runtime/store/sandbox_store.h"
 
 namespace silo::cri {
 
+// Members are destroyed in reverse order: the manager goes before what it uses.
 struct Backends {
   std::unique_ptr<runtime::ComputeBackend> compute;
   std::unique_ptr<network::PodNetwork> network;
   std::string cgroup_driver;  // reported by RuntimeConfig; empty where there are no cgroups
+  std::unique_ptr<runtime::store::MetadataDb> db;  // <root>/metadata.db
+  std::unique_ptr<runtime::store::SandboxStore> sandbox_store;
+  std::unique_ptr<runtime::sandbox::SandboxHost> sandbox_host;
+  std::unique_ptr<runtime::sandbox::SandboxManager> sandboxes;
+  std::unique_ptr<image::ImageManager> images;  // <root>/images
 };
 
+// Builds the backends and runs sandbox recovery (start-up reconciliation), so
+// the daemon serves only once the database matches the host.
 absl::StatusOr<Backends> WireBackends(const Config& config);
 
 }  // namespace silo::cri

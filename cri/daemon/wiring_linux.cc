@@ -1,14 +1,59 @@
+#include <unistd.h>
+
+#include "absl/strings/str_format.h"
 #include "cri/daemon/wiring.h"
-#include "network/cni/cni_network.h"
+#include "network/netns/cni_pod_network.h"
+#include "runtime/base/status_macros.h"
 #include "runtime/linux/oci_backend.h"
+#include "runtime/linux/pod_cgroup.h"
+#include "runtime/sandbox/linux_sandbox_host.h"
 
 namespace silo::cri {
+namespace {
+
+// Pod cgroups live under "silo" for the default state dir. A daemon with
+// another state dir (tests, a second instance) gets its own parent, because
+// recovery removes every pod cgroup under the parent that no record owns.
+std::string CgroupParent(const Config& config) {
+  if (config.state == Config().state) return "silo";
+  uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across builds
+  for (unsigned char c : config.state) h = (h ^ c) * 1099511628211ull;
+  return absl::StrFormat("silo-%016x", h);
+}
+
+}  // namespace
 
 absl::StatusOr<Backends> WireBackends(const Config& config) {
   Backends b;
   b.compute = std::make_unique<runtime::linux_backend::OciBackend>(config.runtime.binary);
-  b.network = std::make_unique<network::cni::CniNetwork>(config.cni.bin_dirs, config.cni.conf_dir);
+  b.network = std::make_unique<network::netns::CniPodNetwork>(config.cni.bin_dirs, config.cni.conf_dir,
+                                                              config.state + "/cni");
   b.cgroup_driver = config.runtime.cgroup_driver;
+
+  SILO_ASSIGN_OR_RETURN(b.db, runtime::store::MetadataDb::Open(config.root));
+  b.sandbox_store = std::make_unique<runtime::store::SandboxStore>(b.db.get());
+  runtime::linux_backend::PodCgroups::Options cg;
+  cg.parent = CgroupParent(config);
+  SILO_ASSIGN_OR_RETURN(runtime::linux_backend::PodCgroups cgroups,
+                        runtime::linux_backend::PodCgroups::Open(std::move(cg)));
+  b.sandbox_host = std::make_unique<runtime::sandbox::LinuxSandboxHost>(config.state + "/netns", std::move(cgroups));
+
+  runtime::sandbox::SandboxManagerOptions options;
+  options.files_dir = config.root + "/sandboxes";
+  for (const auto& h : config.runtime.handlers) options.handlers.push_back(h.name);
+  options.default_handler = config.runtime.default_handler;
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof(hostname) - 1);
+  options.node_hostname = hostname;
+  b.sandboxes = std::make_unique<runtime::sandbox::SandboxManager>(options, b.sandbox_store.get(),
+                                                                   b.sandbox_host.get(), b.network.get());
+  SILO_RETURN_IF_ERROR(Annotate(b.sandboxes->Recover(), "sandbox recovery"));
+
+  image::ImageManagerOptions images;
+  images.root = config.root + "/images";
+  images.registry.mirrors = config.registry.mirrors;
+  images.registry.insecure_hosts.insert(config.registry.insecure.begin(), config.registry.insecure.end());
+  SILO_ASSIGN_OR_RETURN(b.images, image::ImageManager::Open(std::move(images), b.db.get()));
   return b;
 }
 

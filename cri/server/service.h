@@ -11,6 +11,8 @@
 #include "cri/server/cri_service.h"
 #include "network/pod_network.h"
 #include "runtime/compute_backend.h"
+#include "image/image_manager.h"
+#include "runtime/sandbox/sandbox_manager.h"
 
 namespace silo::cri {
 
@@ -29,10 +31,17 @@ struct ServiceOptions {
 
 class Service final : public CriService {
  public:
-  // `backend` and `network` must outlive the service.
+  // `backend`, `network`, `sandboxes` and `images` must outlive the service.
+  // Without a sandbox manager the pod sandbox RPCs answer UNIMPLEMENTED, and
+  // without an image manager the ImageService RPCs do.
   Service(ServiceOptions options, const runtime::ComputeBackend* backend,
-          const network::PodNetwork* network)
-      : options_(std::move(options)), backend_(backend), network_(network) {}
+          const network::PodNetwork* network, runtime::sandbox::SandboxManager* sandboxes = nullptr,
+          image::ImageManager* images = nullptr)
+      : options_(std::move(options)),
+        backend_(backend),
+        network_(network),
+        sandboxes_(sandboxes),
+        images_(images) {}
 
   absl::Status Version(const ::runtime::v1::VersionRequest& request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -43,12 +52,38 @@ class Service final : public CriService {
   absl::Status UpdateRuntimeConfig(const ::runtime::v1::UpdateRuntimeConfigRequest& request,
                                    ::runtime::v1::UpdateRuntimeConfigResponse* response) override;
 
+  // Pod sandboxes: sandbox_*.cc.
+  absl::Status RunPodSandbox(const ::runtime::v1::RunPodSandboxRequest& request,
+                             ::runtime::v1::RunPodSandboxResponse* response) override;
+  absl::Status StopPodSandbox(const ::runtime::v1::StopPodSandboxRequest& request,
+                              ::runtime::v1::StopPodSandboxResponse* response) override;
+  absl::Status RemovePodSandbox(const ::runtime::v1::RemovePodSandboxRequest& request,
+                                ::runtime::v1::RemovePodSandboxResponse* response) override;
+  absl::Status PodSandboxStatus(const ::runtime::v1::PodSandboxStatusRequest& request,
+                                ::runtime::v1::PodSandboxStatusResponse* response) override;
+  absl::Status ListPodSandbox(const ::runtime::v1::ListPodSandboxRequest& request,
+                              ::runtime::v1::ListPodSandboxResponse* response) override;
+
+  // Images: image_service.cc over image_*.cc.
+  absl::Status PullImage(const ::runtime::v1::PullImageRequest& request,
+                         ::runtime::v1::PullImageResponse* response) override;
+  absl::Status ImageStatus(const ::runtime::v1::ImageStatusRequest& request,
+                           ::runtime::v1::ImageStatusResponse* response) override;
+  absl::Status ListImages(const ::runtime::v1::ListImagesRequest& request,
+                          ::runtime::v1::ListImagesResponse* response) override;
+  absl::Status RemoveImage(const ::runtime::v1::RemoveImageRequest& request,
+                           ::runtime::v1::RemoveImageResponse* response) override;
+  absl::Status ImageFsInfo(const ::runtime::v1::ImageFsInfoRequest& request,
+                           ::runtime::v1::ImageFsInfoResponse* response) override;
+
   std::string pod_cidr() const;
 
  private:
   const ServiceOptions options_;
   const runtime::ComputeBackend* backend_;
   const network::PodNetwork* network_;
+  runtime::sandbox::SandboxManager* const sandboxes_;
+  image::ImageManager* const images_;
 
   mutable std::mutex mu_;
   std::string pod_cidr_ ABSL_GUARDED_BY(mu_);

@@ -90,11 +90,23 @@ TEST_F(DaemonTest, RuntimeConfigAndUpdateRuntimeConfig) {
 // UNIMPLEMENTED with their own name (gRPC's reply for an unknown method names
 // no RPC, so this also proves each method is registered).
 TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
-  const std::set<std::string> implemented = {"Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig"};
+  const std::set<std::string> implemented = {"Version",        "Status",           "RuntimeConfig",
+                                              "UpdateRuntimeConfig", "StopPodSandbox", "RemovePodSandbox",
+                                              "ListPodSandbox", "ListImages",     "ImageFsInfo"};
+  // Implemented RPCs for which an empty request is an error by CRI's rules.
+  const std::map<std::string, grpc::StatusCode> empty_request_fails = {
+      {"RunPodSandbox", grpc::StatusCode::INVALID_ARGUMENT},   // no metadata
+      {"PodSandboxStatus", grpc::StatusCode::NOT_FOUND},       // no such sandbox
+      {"PullImage", grpc::StatusCode::INVALID_ARGUMENT},       // no image reference
+      {"ImageStatus", grpc::StatusCode::INVALID_ARGUMENT},
+      {"RemoveImage", grpc::StatusCode::INVALID_ARGUMENT},
+  };
   int checked = 0;
   auto expect = [&](const char* name, const grpc::Status& s) {
     ++checked;
-    if (implemented.count(name)) {
+    if (auto it = empty_request_fails.find(name); it != empty_request_fails.end()) {
+      EXPECT_EQ(s.error_code(), it->second) << name << ": " << s.error_message();
+    } else if (implemented.count(name)) {
       EXPECT_TRUE(s.ok()) << name << ": " << s.error_message();
     } else {
       EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << name;
@@ -176,13 +188,16 @@ TEST_F(DaemonTest, MetricsShowPerRpcCountsAfterCalls) {
   ::runtime::v1::VersionResponse r;
   ASSERT_TRUE(Call([&](auto* c) { return rt_->Version(c, {}, &r); }).ok());
   ::runtime::v1::RemovePodSandboxResponse rr;
-  Call([&](auto* c) { return rt_->RemovePodSandbox(c, {}, &rr); });
+  EXPECT_TRUE(Call([&](auto* c) { return rt_->RemovePodSandbox(c, {}, &rr); }).ok());  // unknown id: OK
+  ::runtime::v1::PodSandboxStatusResponse sr;
+  Call([&](auto* c) { return rt_->PodSandboxStatus(c, {}, &sr); });
   auto body = HttpGet(silod_->metrics_port(), "/metrics");
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_NE(body->find("silo_cri_requests_total{code=\"OK\",rpc=\"Version\",service=\"RuntimeService\"}"),
             std::string::npos)
       << *body;
-  EXPECT_NE(body->find("code=\"UNIMPLEMENTED\",rpc=\"RemovePodSandbox\""), std::string::npos);
+  EXPECT_NE(body->find("code=\"OK\",rpc=\"RemovePodSandbox\""), std::string::npos);
+  EXPECT_NE(body->find("code=\"NOT_FOUND\",rpc=\"PodSandboxStatus\""), std::string::npos);
   EXPECT_NE(body->find("silo_cri_request_duration_seconds_bucket{rpc=\"Version\""), std::string::npos);
   EXPECT_NE(body->find("silo_build_info{"), std::string::npos);
   EXPECT_NE(body->find("process_resident_memory_bytes"), std::string::npos);

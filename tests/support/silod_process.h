@@ -35,10 +35,10 @@ class TempDir {
 int PickFreePort();
 
 struct SilodOptions {
-  std::string dir;              // base dir: root/, state/, cni/ and the config live here
-  std::string extra_yaml;       // appended to the generated config
-  std::vector<std::string> extra_args;
-  std::string socket_path;      // default: <dir>/state/silod.sock
+  std::string dir = {};         // base dir: root/, state/, cni/ and the config live here
+  std::string extra_yaml = {};  // appended to the generated config
+  std::vector<std::string> extra_args = {};
+  std::string socket_path = {}; // default: <dir>/state/silod.sock
   int metrics_port = -1;        // -1: pick one; 0: metrics disabled
 };
 

@@ -1,0 +1,47 @@
+#pragma once
+// SandboxHost: the platform half of a pod sandbox that is not networking,
+// i.e. the pod's own namespaces and its pod group. Linux: pinned net/ipc/uts
+// namespaces and a pod cgroup (linux_sandbox_host.h); Windows will plug an
+// HCN namespace and a Job Object in here.
+//
+// Every object is named by the sandbox id, so recovery can find and undo
+// them knowing only the id. Remove* are idempotent. Implementations are
+// thread-safe across sandboxes.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace silo::runtime::sandbox {
+
+struct NamespaceRequest {
+  bool network = true;  // false for host-network pods
+  bool ipc = true;      // false when the pod shares the node's IPC
+  bool uts = true;      // false for host-network pods (they keep the node's name)
+  std::string hostname;
+};
+
+class SandboxHost {
+ public:
+  virtual ~SandboxHost() = default;
+
+  // Creates the pod's namespaces; returns the network namespace handle given
+  // to CNI ("" when request.network is false).
+  virtual absl::StatusOr<std::string> CreateNamespaces(const std::string& id, const NamespaceRequest& request) = 0;
+  virtual absl::Status RemoveNamespaces(const std::string& id) = 0;
+  // The handle CreateNamespaces returns for `id`, whether or not it exists.
+  virtual std::string NetworkNamespaceFor(const std::string& id) const = 0;
+  // True while the network namespace `handle` is alive.
+  virtual bool NetworkNamespaceExists(const std::string& handle) const = 0;
+  // Ids that have namespaces.
+  virtual absl::StatusOr<std::vector<std::string>> ListNamespaces() const = 0;
+
+  // Creates the pod group; returns its path (cgroupsPath / Job Object name).
+  virtual absl::StatusOr<std::string> CreatePodGroup(const std::string& id) = 0;
+  virtual absl::Status RemovePodGroup(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListPodGroups() const = 0;
+};
+
+}  // namespace silo::runtime::sandbox

@@ -1,0 +1,369 @@
+#include "runtime/sandbox/sandbox_manager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/base/cleanup.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/ids.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/sandbox/pod_files.h"
+#include "spdlog/spdlog.h"
+
+namespace silo::runtime::sandbox {
+namespace {
+
+using model::SandboxRecord;
+using model::SandboxState;
+
+// Recorded once CNI DEL succeeded, so Stop and Remove do not repeat it.
+constexpr char kDetachedStep[] = "network_detached";
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool HostNetwork(const ::runtime::v1::PodSandboxConfig& config) {
+  return config.linux().security_context().namespace_options().network() == ::runtime::v1::NODE;
+}
+
+std::string ProtocolName(::runtime::v1::Protocol p) {
+  switch (p) {
+    case ::runtime::v1::UDP:
+      return "udp";
+    case ::runtime::v1::SCTP:
+      return "sctp";
+    default:
+      return "tcp";
+  }
+}
+
+absl::Status RemoveFiles(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("remove ", dir));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+SandboxManager::SandboxManager(SandboxManagerOptions options, store::SandboxStore* store, SandboxHost* host,
+                               network::PodNetwork* network)
+    : options_(std::move(options)), store_(store), host_(host), network_(network) {}
+
+std::shared_ptr<std::mutex> SandboxManager::LockFor(const std::string& id) {
+  std::lock_guard<std::mutex> l(locks_mu_);
+  auto& m = locks_[id];
+  if (!m) m = std::make_shared<std::mutex>();
+  return m;
+}
+
+void SandboxManager::DropLock(const std::string& id) {
+  std::lock_guard<std::mutex> l(locks_mu_);
+  locks_.erase(id);
+}
+
+absl::Status SandboxManager::ValidateRun(const ::runtime::v1::PodSandboxConfig& config,
+                                         const std::string& handler) const {
+  const auto& md = config.metadata();
+  if (md.name().empty() || md.namespace_().empty() || md.uid().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("RunPodSandbox: metadata name, namespace and uid are required (got \"",
+                                                   md.name(), "\", \"", md.namespace_(), "\", \"", md.uid(), "\")"));
+  }
+  std::string effective = handler.empty() ? options_.default_handler : handler;
+  if (std::find(options_.handlers.begin(), options_.handlers.end(), effective) == options_.handlers.end()) {
+    std::vector<std::string> quoted;
+    for (const auto& h : options_.handlers) quoted.push_back(absl::StrCat("\"", h, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("RunPodSandbox: runtime handler \"", handler,
+                                                   "\" is not configured (configured: ",
+                                                   absl::StrJoin(quoted, ", "), ")"));
+  }
+  return absl::OkStatus();
+}
+
+network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& record, const std::string& netns) const {
+  network::AttachRequest req;
+  req.sandbox_id = record.id;
+  req.netns = netns;
+  // A crash while unpinning can leave a plain file where the namespace was;
+  // plugins fail on such a path but release their state (IPAM) without one.
+  if (!host_->NetworkNamespaceExists(netns)) req.netns.clear();
+  req.pod_name = record.metadata.name;
+  req.pod_namespace = record.metadata.namespace_;
+  req.pod_uid = record.metadata.uid;
+  absl::StatusOr<::runtime::v1::PodSandboxConfig> config = record.Config();
+  if (config.ok()) {
+    for (const auto& p : config->port_mappings()) {
+      req.port_mappings.push_back({ProtocolName(p.protocol()), p.container_port(), p.host_port(), p.host_ip()});
+    }
+    const auto& dns = config->dns_config();
+    req.dns.servers.assign(dns.servers().begin(), dns.servers().end());
+    req.dns.searches.assign(dns.searches().begin(), dns.searches().end());
+    req.dns.options.assign(dns.options().begin(), dns.options().end());
+  }
+  return req;
+}
+
+absl::StatusOr<std::string> SandboxManager::Run(const ::runtime::v1::PodSandboxConfig& config,
+                                                const std::string& runtime_handler) {
+  SILO_RETURN_IF_ERROR(ValidateRun(config, runtime_handler));
+  std::string name = store::MakeSandboxName(config.metadata());
+  // A retry while the first call runs waits for it and shares its result.
+  return pending_.Run(name, [&]() -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> existing = names_.Get(name);
+    if (existing.ok()) return *existing;
+    return RunNew(config, runtime_handler, name);
+  });
+}
+
+absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandboxConfig& config,
+                                                   const std::string& handler, const std::string& name) {
+  const std::string id = NewId();
+  SILO_RETURN_IF_ERROR(names_.Reserve(name, id));
+  std::shared_ptr<std::mutex> lock = LockFor(id);
+  std::lock_guard<std::mutex> guard(*lock);
+
+  const bool host_network = HostNetwork(config);
+  SandboxRecord record;
+  record.id = id;
+  record.metadata = {config.metadata().name(), config.metadata().namespace_(), config.metadata().uid(),
+                     config.metadata().attempt()};
+  record.runtime_handler = handler;
+  record.labels.insert(config.labels().begin(), config.labels().end());
+  record.annotations.insert(config.annotations().begin(), config.annotations().end());
+  record.created_at_ns = NowNs();
+  record.state = SandboxState::kCreating;
+  if (host_network) {
+    record.hostname = options_.node_hostname;
+  } else {
+    record.hostname = config.hostname().empty() ? config.metadata().name() : config.hostname();
+  }
+  record.log_directory = config.log_directory();
+  record.cgroup_parent = config.linux().cgroup_parent();
+  record.SetConfig(config);
+  // Intent first: from here on a crash is rolled back by Recover().
+  absl::Status added = store_->Add(record);
+  if (!added.ok()) {
+    names_.Release(name);
+    return added;
+  }
+
+  CleanupStack undo;
+  absl::Status s = SetUp(record, host_network, undo);
+  if (s.ok()) {
+    undo.Dismiss();
+    return id;
+  }
+  absl::Status undone = undo.Run();
+  if (undone.ok()) undone = store_->Delete(id);
+  if (undone.ok()) {
+    names_.Release(name);
+    DropLock(id);  // safe while held: holders keep their copy, and the id is never used again
+  } else {
+    // Never hide a half-made sandbox: UNKNOWN (NOTREADY to kubelet) keeps it
+    // listed and keeps its name, so Remove or the next recovery finishes it.
+    spdlog::error("sandbox {}: undo after failed RunPodSandbox failed: {}", id, std::string(undone.message()));
+    (void)store_->Update(id, [](SandboxRecord& r) {
+      r.state = SandboxState::kUnknown;
+      return absl::OkStatus();
+    });
+  }
+  return Annotate(s, absl::StrCat("RunPodSandbox ", name, " (sandbox ", id, ")"));
+}
+
+absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_network, CleanupStack& undo) {
+  const std::string& id = record.id;
+  SILO_ASSIGN_OR_RETURN(::runtime::v1::PodSandboxConfig config, record.Config());
+  auto add_step = [&](const std::string& step, const std::string& data,
+                      const std::function<void(SandboxRecord&)>& change) {
+    return store_
+        ->Update(id,
+                 [&](SandboxRecord& r) {
+                   change(r);
+                   r.AddStep(step, data, NowNs());
+                   return absl::OkStatus();
+                 })
+        .status();
+  };
+
+  NamespaceRequest ns;
+  ns.network = !host_network;
+  ns.uts = !host_network;
+  ns.ipc = config.linux().security_context().namespace_options().ipc() != ::runtime::v1::NODE;
+  ns.hostname = record.hostname;
+  SILO_ASSIGN_OR_RETURN(std::string netns, host_->CreateNamespaces(id, ns));
+  undo.Push("remove namespaces", [this, id] { return host_->RemoveNamespaces(id); });
+  SILO_RETURN_IF_ERROR(add_step("namespaces", netns, [&](SandboxRecord& r) { r.netns_path = netns; }));
+
+  SILO_ASSIGN_OR_RETURN(std::string cgroup, host_->CreatePodGroup(id));
+  undo.Push("remove pod group", [this, id] { return host_->RemovePodGroup(id); });
+  SILO_RETURN_IF_ERROR(add_step("pod_group", cgroup, [&](SandboxRecord& r) { r.cgroup_path = cgroup; }));
+
+  network::Attachment attachment;
+  if (!host_network) {
+    network::AttachRequest req = AttachRequestFor(record, netns);
+    undo.Push("detach network", [this, req] { return network_->Detach(req); });
+    SILO_ASSIGN_OR_RETURN(attachment, network_->Attach(req));
+    SILO_RETURN_IF_ERROR(add_step("network", attachment.ip, [&](SandboxRecord& r) {
+      r.ip = attachment.ip;
+      r.additional_ips = attachment.additional_ips;
+    }));
+  }
+
+  std::string files = FilesDir(id);
+  undo.Push("remove pod files", [files] { return RemoveFiles(files); });
+  SILO_RETURN_IF_ERROR(
+      WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf));
+  SILO_RETURN_IF_ERROR(add_step("files", files, [](SandboxRecord&) {}));
+
+  return store_
+      ->Update(id,
+               [](SandboxRecord& r) {
+                 r.state = SandboxState::kReady;
+                 return absl::OkStatus();
+               })
+      .status();
+}
+
+absl::Status SandboxManager::StopLocked(const SandboxRecord& record) {
+  bool detach = !record.netns_path.empty() && !record.HasStep(kDetachedStep);
+  if (detach) SILO_RETURN_IF_ERROR(network_->Detach(AttachRequestFor(record, record.netns_path)));
+  if (!detach && record.state == SandboxState::kNotReady) return absl::OkStatus();
+  return store_
+      ->Update(record.id,
+               [&](SandboxRecord& r) {
+                 r.state = SandboxState::kNotReady;
+                 if (detach) r.AddStep(kDetachedStep, "", NowNs());
+                 return absl::OkStatus();
+               })
+      .status();
+}
+
+absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
+  if (id_or_prefix.empty()) return absl::OkStatus();  // "" must never resolve as a prefix of every id
+  absl::StatusOr<std::string> id = store_->ResolveId(id_or_prefix);
+  if (!id.ok()) return absl::IsNotFound(id.status()) ? absl::OkStatus() : id.status();
+  std::shared_ptr<std::mutex> lock = LockFor(*id);
+  std::lock_guard<std::mutex> guard(*lock);
+  absl::StatusOr<SandboxRecord> record = store_->Get(*id);
+  if (!record.ok()) return absl::IsNotFound(record.status()) ? absl::OkStatus() : record.status();
+  if (record->state == SandboxState::kCreating) {
+    return absl::FailedPreconditionError(absl::StrCat("sandbox ", *id, " is still being created"));
+  }
+  return Annotate(StopLocked(*record), absl::StrCat("stop sandbox ", *id));
+}
+
+absl::Status SandboxManager::TearDown(const SandboxRecord& record) {
+  const std::string& id = record.id;
+  absl::Status first;
+  auto keep = [&](absl::Status s) {
+    if (!s.ok() && first.ok()) first = s;
+  };
+  std::string netns = record.netns_path.empty() ? host_->NetworkNamespaceFor(id) : record.netns_path;
+  // CNI DEL is idempotent and frees IPAM state even when the namespace is
+  // gone, so every networked sandbox gets one unless Stop already did it.
+  bool networked = !record.netns_path.empty() || host_->NetworkNamespaceExists(netns);
+  if (networked && !record.HasStep(kDetachedStep)) {
+    keep(network_->Detach(AttachRequestFor(record, netns)));
+  }
+  if (!first.ok()) return first;  // keep the namespace so a retried DEL can still find the interfaces
+  keep(host_->RemoveNamespaces(id));
+  keep(host_->RemovePodGroup(id));
+  keep(RemoveFiles(FilesDir(id)));
+  return first;
+}
+
+absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
+  if (id_or_prefix.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> id = store_->ResolveId(id_or_prefix);
+  if (!id.ok()) return absl::IsNotFound(id.status()) ? absl::OkStatus() : id.status();
+  std::shared_ptr<std::mutex> lock = LockFor(*id);
+  {
+    std::lock_guard<std::mutex> guard(*lock);
+    absl::StatusOr<SandboxRecord> record = store_->Get(*id);
+    if (!record.ok()) return absl::IsNotFound(record.status()) ? absl::OkStatus() : record.status();
+    if (record->state == SandboxState::kCreating) {
+      return absl::FailedPreconditionError(absl::StrCat("sandbox ", *id, " is still being created"));
+    }
+    SILO_RETURN_IF_ERROR(Annotate(TearDown(*record), absl::StrCat("remove sandbox ", *id)));
+    SILO_RETURN_IF_ERROR(Annotate(store_->Delete(*id), absl::StrCat("remove sandbox ", *id)));
+    names_.ReleaseByKey(*id);
+  }
+  DropLock(*id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SandboxRecord> SandboxManager::Status(const std::string& id_or_prefix) const {
+  absl::StatusOr<SandboxRecord> r =
+      id_or_prefix.empty() ? absl::NotFoundError("empty id") : store_->Get(id_or_prefix);
+  if (!r.ok() && absl::IsNotFound(r.status())) {
+    return absl::NotFoundError(absl::StrCat("pod sandbox \"", id_or_prefix, "\" not found"));
+  }
+  return r;
+}
+
+std::vector<SandboxRecord> SandboxManager::List(const store::SandboxFilter& filter) const {
+  return store_->List(filter);
+}
+
+absl::Status SandboxManager::Recover() {
+  SILO_RETURN_IF_ERROR(store_->Load());
+  std::set<std::string> known;
+  for (const SandboxRecord& r : store_->List()) {
+    if (r.state == SandboxState::kCreating) {
+      // Half made when silod died: undo whatever exists, forget the record.
+      absl::Status s = TearDown(r);
+      if (s.ok()) s = store_->Delete(r.id);
+      if (s.ok()) {
+        spdlog::info("recovery: rolled back sandbox {} left in CREATING", r.id);
+        continue;
+      }
+      spdlog::warn("recovery: cannot roll back sandbox {}: {}", r.id, std::string(s.message()));
+      (void)store_->Update(r.id, [](SandboxRecord& rec) {
+        rec.state = SandboxState::kUnknown;
+        return absl::OkStatus();
+      });
+    } else if (r.state == SandboxState::kReady && !r.netns_path.empty() &&
+               !host_->NetworkNamespaceExists(r.netns_path)) {
+      spdlog::warn("recovery: network namespace of sandbox {} vanished; marking it NOTREADY", r.id);
+      SILO_RETURN_IF_ERROR(store_->Update(r.id, [](SandboxRecord& rec) {
+                                    rec.state = SandboxState::kNotReady;
+                                    return absl::OkStatus();
+                                  }).status());
+    }
+    known.insert(r.id);
+    (void)names_.Reserve(store::MakeSandboxName([&] {
+                           ::runtime::v1::PodSandboxMetadata md;
+                           md.set_name(r.metadata.name);
+                           md.set_namespace_(r.metadata.namespace_);
+                           md.set_uid(r.metadata.uid);
+                           md.set_attempt(r.metadata.attempt);
+                           return md;
+                         }()),
+                         r.id);
+  }
+
+  // Leaks: host objects that no record owns.
+  SILO_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, host_->ListNamespaces());
+  for (const auto& id : namespaces) {
+    if (known.count(id)) continue;
+    SandboxRecord orphan;
+    orphan.id = id;
+    absl::Status s = TearDown(orphan);
+    if (!s.ok()) spdlog::warn("recovery: leaked namespaces of {}: {}", id, std::string(s.message()));
+  }
+  SILO_ASSIGN_OR_RETURN(std::vector<std::string> groups, host_->ListPodGroups());
+  for (const auto& id : groups) {
+    if (known.count(id)) continue;
+    absl::Status s = host_->RemovePodGroup(id);
+    if (!s.ok()) spdlog::warn("recovery: leaked pod group {}: {}", id, std::string(s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace silo::runtime::sandbox

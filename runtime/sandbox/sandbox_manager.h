@@ -1,0 +1,90 @@
+#pragma once
+// SandboxManager: the platform-neutral life cycle of pod sandboxes (Run, Stop,
+// Remove, Status, List, start-up recovery) over three seams: the store
+// (runtime/store), the SandboxHost (namespaces, pod group) and the
+// network::PodNetwork (CNI).
+//
+// Run: validate -> reserve the name -> record CREATING -> namespaces -> pod
+// group -> CNI attach -> pod files -> READY. Each completed step pushes its
+// undo; on failure the undos run in reverse and the record is deleted, or
+// left UNKNOWN (reported NOTREADY) if an undo failed, so Remove can finish.
+// A duplicate Run with the same metadata returns the same id, also while the
+// first call is still running (it waits for it).
+//
+// Every host object is named by the sandbox id, so Recover() can undo a
+// CREATING sandbox after a crash at any point without trusting its steps.
+//
+// Thread safety: all methods are thread-safe; operations on one sandbox are
+// serialised by a per-id lock, different sandboxes proceed in parallel.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cri/api/cri.h"
+#include "network/pod_network.h"
+#include "runtime/base/cleanup.h"
+#include "runtime/model/sandbox.h"
+#include "runtime/sandbox/sandbox_host.h"
+#include "runtime/store/name_registrar.h"
+#include "runtime/store/pending_ops.h"
+#include "runtime/store/sandbox_store.h"
+
+namespace silo::runtime::sandbox {
+
+struct SandboxManagerOptions {
+  std::string files_dir;                 // <root>/sandboxes: per-pod hosts, resolv.conf, hostname
+  std::vector<std::string> handlers;     // configured runtime handler names
+  std::string default_handler;           // used for runtime_handler ""
+  std::string host_resolv_conf = "/etc/resolv.conf";  // used when a pod's DNSConfig is empty
+  std::string node_hostname;  // host-network pods keep the node's name
+};
+
+class SandboxManager {
+ public:
+  // None of the pointers is owned; all must outlive the manager.
+  SandboxManager(SandboxManagerOptions options, store::SandboxStore* store, SandboxHost* host,
+                 network::PodNetwork* network);
+
+  // Loads the store and reconciles it with the host (see the file comment).
+  // Call once before serving.
+  absl::Status Recover();
+
+  absl::StatusOr<std::string> Run(const ::runtime::v1::PodSandboxConfig& config,
+                                  const std::string& runtime_handler);
+  absl::Status Stop(const std::string& id_or_prefix);
+  absl::Status Remove(const std::string& id_or_prefix);
+  absl::StatusOr<model::SandboxRecord> Status(const std::string& id_or_prefix) const;
+  std::vector<model::SandboxRecord> List(const store::SandboxFilter& filter) const;
+
+  std::string FilesDir(const std::string& id) const { return options_.files_dir + "/" + id; }
+
+ private:
+  absl::Status ValidateRun(const ::runtime::v1::PodSandboxConfig& config, const std::string& handler) const;
+  absl::StatusOr<std::string> RunNew(const ::runtime::v1::PodSandboxConfig& config, const std::string& handler,
+                                     const std::string& name);
+  // The side effects of Run, each pushing its undo onto `undo`.
+  absl::Status SetUp(const model::SandboxRecord& record, bool host_network, CleanupStack& undo);
+  absl::Status StopLocked(const model::SandboxRecord& record);
+  // Undoes everything a sandbox may own on the host; idempotent.
+  absl::Status TearDown(const model::SandboxRecord& record);
+  network::AttachRequest AttachRequestFor(const model::SandboxRecord& record, const std::string& netns) const;
+  std::shared_ptr<std::mutex> LockFor(const std::string& id);
+  void DropLock(const std::string& id);
+
+  const SandboxManagerOptions options_;
+  store::SandboxStore* const store_;
+  SandboxHost* const host_;
+  network::PodNetwork* const network_;
+  store::NameRegistrar names_;
+  store::PendingOps<std::string> pending_;
+
+  std::mutex locks_mu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> locks_;  // guarded by locks_mu_
+};
+
+}  // namespace silo::runtime::sandbox

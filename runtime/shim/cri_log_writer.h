@@ -1,0 +1,85 @@
+#pragma once
+// Writes a container's stdout and stderr into one CRI log file.
+//
+// CriLogWriter owns the file; each record is one write(2) on an O_APPEND
+// descriptor under a mutex, so two streams (two threads or one poll loop)
+// never interleave inside a record. Reopen() serves ReopenContainerLog after
+// kubelet has rotated (renamed) the file: it opens a fresh file at the path.
+//
+// CriLineSplitter turns one stream's raw bytes into records with containerd's
+// rules (internal/cri/io/logger.go): a line ends at '\n', and a "\r\n" ending
+// loses both bytes; a line longer than `max_line` is cut into P chunks of
+// exactly `max_line` bytes with the remainder written as F (a line of exactly
+// `max_line` bytes is a single F); bytes left without a newline at EOF are
+// written as P. One splitter per stream; not thread-safe by itself.
+
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "runtime/shim/cri_log_format.h"
+
+namespace silo::runtime::shim {
+
+// containerd's and CRI-O's default max_container_log_line_size.
+inline constexpr size_t kDefaultMaxLogLine = 16 * 1024;
+
+class CriLogWriter {
+ public:
+  using Clock = std::function<struct timespec()>;
+
+  // Opens (creating, mode 0640) `path` for appending. `clock` defaults to
+  // CLOCK_REALTIME; tests inject a fixed one.
+  static absl::StatusOr<std::unique_ptr<CriLogWriter>> Open(std::string path, Clock clock = nullptr);
+  ~CriLogWriter();
+  CriLogWriter(const CriLogWriter&) = delete;
+  CriLogWriter& operator=(const CriLogWriter&) = delete;
+
+  // Appends one record. `content` must not contain '\n'. Thread-safe.
+  absl::Status Write(LogStream stream, bool partial, absl::string_view content);
+
+  // Closes the current file and opens `path` again (creating it). On failure
+  // the old descriptor stays in use. Thread-safe.
+  absl::Status Reopen();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  CriLogWriter(std::string path, Clock clock, int fd) : path_(std::move(path)), clock_(std::move(clock)), fd_(fd) {}
+
+  const std::string path_;
+  const Clock clock_;
+  absl::Mutex mu_;
+  int fd_ ABSL_GUARDED_BY(mu_);
+};
+
+class CriLineSplitter {
+ public:
+  // `writer` must outlive the splitter.
+  CriLineSplitter(CriLogWriter* writer, LogStream stream, size_t max_line = kDefaultMaxLogLine)
+      : writer_(writer), stream_(stream), max_line_(max_line == 0 ? 1 : max_line) {}
+
+  // Consumes raw bytes; writes every complete record they finish. Returns the
+  // first write error, but always consumes all of `data` (the container's
+  // output must be drained even when the disk is full).
+  absl::Status Feed(absl::string_view data);
+
+  // End of stream: writes what is left as P records.
+  absl::Status Finish();
+
+ private:
+  absl::Status EmitChunks(absl::string_view line, bool final_full);
+
+  CriLogWriter* writer_;
+  LogStream stream_;
+  size_t max_line_;
+  std::string pending_;
+};
+
+}  // namespace silo::runtime::shim

@@ -1,0 +1,280 @@
+#include "runtime/shim/protocol.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "runtime/shim/shim_client.h"
+
+namespace silo::runtime::shim {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+TEST(ProtocolTest, EveryOpRoundTrips) {
+  for (int i = 0; i <= static_cast<int>(Op::kStart); ++i) {
+    Op op = static_cast<Op>(i);
+    EXPECT_EQ(OpFromName(OpName(op)), op);
+  }
+  EXPECT_EQ(OpFromName("nope"), std::nullopt);
+}
+
+TEST(ProtocolTest, RequestRoundTrip) {
+  Request kill;
+  kill.op = Op::kKill;
+  kill.signal = SIGKILL;
+  kill.all = true;
+  auto r = DecodeRequest(EncodeRequest(kill));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->op, Op::kKill);
+  EXPECT_EQ(r->signal, SIGKILL);
+  EXPECT_TRUE(r->all);
+
+  Request exec;
+  exec.op = Op::kExec;
+  exec.args = {"sh", "-c", "echo \"x\"\n"};
+  exec.env = {"A=1"};
+  exec.cwd = "/w";
+  exec.tty = true;
+  exec.stdin = true;
+  exec.timeout_ms = 1500;
+  r = DecodeRequest(EncodeRequest(exec));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->args, exec.args);
+  EXPECT_EQ(r->env, exec.env);
+  EXPECT_EQ(r->cwd, "/w");
+  EXPECT_TRUE(r->tty);
+  EXPECT_TRUE(r->stdin);
+  EXPECT_EQ(r->timeout_ms, 1500);
+
+  Request resize;
+  resize.op = Op::kResize;
+  resize.width = 120;
+  resize.height = 40;
+  r = DecodeRequest(EncodeRequest(resize));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->width, 120u);
+  EXPECT_EQ(r->height, 40u);
+}
+
+TEST(ProtocolTest, ResponseRoundTrip) {
+  Response in;
+  in.state = "stopped";
+  in.pid = 42;
+  in.exited = true;
+  in.exit_code = 3;
+  in.exited_at_unix_nanos = 1700000000123456789;
+  in.stdout_data = std::string("bin\0ary\xff\n", 9);
+  in.stderr_data = "err";
+  auto out = DecodeResponse(EncodeResponse(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->state, "stopped");
+  EXPECT_EQ(out->pid, 42);
+  EXPECT_TRUE(out->exited);
+  EXPECT_EQ(out->exit_code, 3);
+  EXPECT_EQ(out->exited_at_unix_nanos, 1700000000123456789);
+  EXPECT_EQ(out->stdout_data, in.stdout_data);
+  EXPECT_EQ(out->stderr_data, "err");
+  EXPECT_FALSE(DecodeResponse(R"({"code":0,"stdout":"@@@"})").ok());
+
+  out = DecodeResponse(EncodeResponse(ErrorResponse(absl::NotFoundError("no container c1"))));
+  ASSERT_TRUE(out.ok());
+  absl::Status s = ResponseStatus(*out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.message(), "no container c1");
+}
+
+TEST(ProtocolTest, BadRequestsAreInvalidArgument) {
+  for (const char* bad : {"", "{", "[]", "42", "{}", R"({"op":"explode"})", R"({"op":7})",
+                          R"({"op":"kill"})", R"({"op":"kill","signal":0})", R"({"op":"kill","signal":"9"})",
+                          R"({"op":"exec","args":[]})", R"({"op":"exec","args":[1]})",
+                          "\xff\xfe garbage"}) {
+    EXPECT_EQ(DecodeRequest(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(DecodeResponse(R"({"code":99})").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeResponse(R"({"message":"x"})").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ProtocolTest, RandomBytesNeverCrashDecoders) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string junk(rng() % 64, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    (void)DecodeRequest(junk);
+    (void)DecodeResponse(junk);
+    FrameDecoder d;
+    if (d.Append(junk).ok()) {
+      while (d.Next()) {
+      }
+    }
+  }
+}
+
+TEST(FrameDecoderTest, ReassemblesSplitAndBatchedFrames) {
+  std::string stream = EncodeFrame("one") + EncodeFrame("") + EncodeFrame(std::string(5000, 'z'));
+  FrameDecoder d;
+  std::vector<std::string> got;
+  for (char c : stream) {  // worst case: one byte at a time
+    ASSERT_TRUE(d.Append(absl::string_view(&c, 1)).ok());
+    while (auto f = d.Next()) got.push_back(*f);
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "one");
+  EXPECT_EQ(got[1], "");
+  EXPECT_EQ(got[2], std::string(5000, 'z'));
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(FrameDecoderTest, OversizedLengthIsRejectedBeforeBuffering) {
+  FrameDecoder d;
+  std::string prefix = "\x00\x10\x00\x01";  // 1 MiB + 1
+  prefix.assign("\x00\x10\x00\x01", 4);
+  EXPECT_EQ(d.Append(prefix).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(d.Next(), std::nullopt);
+  EXPECT_FALSE(d.Append("more").ok());
+
+  FrameDecoder e;  // a bad prefix after a good frame
+  ASSERT_TRUE(e.Append(EncodeFrame("ok") + std::string("\xff\xff\xff\xff", 4)).ok());
+  EXPECT_EQ(e.Next(), "ok");
+  EXPECT_EQ(e.Next(), std::nullopt);
+  EXPECT_FALSE(e.Append("x").ok());
+
+  FrameDecoder f;  // exactly the cap is allowed
+  std::string cap = EncodeFrame(std::string(kMaxFrameSize, 'a'));
+  ASSERT_TRUE(f.Append(cap).ok());
+  auto payload = f.Next();
+  ASSERT_TRUE(payload.has_value());
+  EXPECT_EQ(payload->size(), kMaxFrameSize);
+}
+
+class SocketPairTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds_), 0); }
+  void TearDown() override {
+    for (int fd : fds_) if (fd >= 0) ::close(fd);
+  }
+  int fds_[2] = {-1, -1};
+};
+
+TEST_F(SocketPairTest, WriteThenReadFrames) {
+  ASSERT_TRUE(WriteFrame(fds_[0], "first").ok());
+  ASSERT_TRUE(WriteFrame(fds_[0], "second").ok());
+  EXPECT_EQ(*ReadFrame(fds_[1]), "first");  // exact reads leave the second intact
+  EXPECT_EQ(*ReadFrame(fds_[1]), "second");
+  EXPECT_EQ(WriteFrame(fds_[0], std::string(kMaxFrameSize + 1, 'x'), kNoDeadline, kMaxFrameSize).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SocketPairTest, OversizedPrefixOnTheWireIsRejected) {
+  ASSERT_EQ(::write(fds_[0], "\x7f\xff\xff\xff", 4), 4);
+  EXPECT_EQ(ReadFrame(fds_[1]).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SocketPairTest, TruncatedFrameThenCloseIsUnavailable) {
+  std::string frame = EncodeFrame("complete me");
+  ASSERT_EQ(::write(fds_[0], frame.data(), 6), 6);
+  ::close(fds_[0]);
+  fds_[0] = -1;
+  EXPECT_EQ(ReadFrame(fds_[1]).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SocketPairTest, ReadHonoursDeadline) {
+  auto start = steady_clock::now();
+  EXPECT_EQ(ReadFrame(fds_[1], start + milliseconds(50)).status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_GE(steady_clock::now() - start, milliseconds(50));
+}
+
+class ShimClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/silo-proto-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/s.sock";
+  }
+  void TearDown() override {
+    if (server_.joinable()) server_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  int Listen() {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, path_.c_str());
+    EXPECT_EQ(::bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(fd, 4), 0);
+    return fd;
+  }
+  std::string dir_, path_;
+  std::thread server_;
+};
+
+TEST_F(ShimClientTest, CallsAnEchoingServer) {
+  int lfd = Listen();
+  server_ = std::thread([lfd] {
+    int c = ::accept(lfd, nullptr, nullptr);
+    ::close(lfd);
+    while (true) {
+      auto frame = ReadFrame(c);
+      if (!frame.ok()) break;
+      auto req = DecodeRequest(*frame);
+      Response resp;
+      if (!req.ok()) {
+        resp = ErrorResponse(req.status());
+      } else if (req->op == Op::kKill) {
+        resp = ErrorResponse(absl::FailedPreconditionError("container is stopped"));
+      } else {
+        resp.state = "running";
+        resp.pid = req->op == Op::kState ? 1234 : 0;
+      }
+      if (!WriteFrame(c, EncodeResponse(resp)).ok()) break;
+    }
+    ::close(c);
+  });
+  auto client = ShimClient::Connect(path_, steady_clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto state = (*client)->State();
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->pid, 1234);
+  absl::Status kill = (*client)->Kill(SIGTERM, false);
+  EXPECT_EQ(kill.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(kill.message().find("shim kill on"), absl::string_view::npos) << kill;
+  client->reset();  // server sees EOF and exits
+}
+
+TEST_F(ShimClientTest, ConnectTimesOutWhenNobodyListens) {
+  auto start = steady_clock::now();
+  auto client = ShimClient::Connect(path_, start + milliseconds(100));
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_GE(steady_clock::now() - start, milliseconds(100));
+}
+
+TEST_F(ShimClientTest, ServerClosingMidCallIsUnavailable) {
+  int lfd = Listen();
+  server_ = std::thread([lfd] {
+    int c = ::accept(lfd, nullptr, nullptr);
+    ::close(lfd);
+    (void)ReadFrame(c);
+    ::close(c);
+  });
+  auto client = ShimClient::Connect(path_, steady_clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ((*client)->Wait().status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ShimClientPathTest, TooLongPathIsInvalid) {
+  EXPECT_EQ(ShimClient::Connect("/tmp/" + std::string(200, 'a'), kNoDeadline).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace silo::runtime::shim

@@ -1,0 +1,783 @@
+#include "runtime/windows/fake/fake_hcs.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <set>
+
+#include "nlohmann/json.hpp"
+#include "runtime/windows/hcs/wide.h"
+#include "runtime/windows/hresult_codes.h"
+
+namespace silo::runtime::windows::fake {
+
+using hcs::HcsEvent;
+using hcs::HcsEventCallback;
+using hcs::HcsHandle;
+using hcs::HcsProcessInformation;
+using nlohmann::json;
+
+namespace {
+
+constexpr uint32_t kErrorInvalidHandleHr = 0x80070006;
+
+struct FakeProcess {
+  bool running = true;
+  uint32_t exit_code = 0;
+  std::vector<std::string> signals;
+};
+
+struct FakeSystem {
+  std::string owner;
+  std::string state;  // "Created", "Running", "Stopped"
+  std::map<uint32_t, FakeProcess> processes;
+  uint32_t next_pid = 100;
+  std::vector<std::string> modifications;
+};
+
+struct SysHandle {
+  std::string id;
+  void* ctx = nullptr;
+  HcsEventCallback cb = nullptr;
+};
+
+struct ProcHandle {
+  std::string system_id;
+  uint32_t pid = 0;
+  void* ctx = nullptr;
+  HcsEventCallback cb = nullptr;
+};
+
+struct Op {
+  bool done = false;
+  bool stuck = false;
+  uint32_t hr = 0;
+  std::wstring doc;
+  HcsProcessInformation info{};
+  uint32_t spurious_wait_hr = 0;
+};
+
+// What a call's work produced.
+struct Outcome {
+  uint32_t hr = 0;
+  std::string doc;
+  HcsProcessInformation info{};
+};
+
+HcsHandle ToHandle(uintptr_t id) { return reinterpret_cast<HcsHandle>(id); }
+uintptr_t FromHandle(HcsHandle h) { return reinterpret_cast<uintptr_t>(h); }
+
+std::string ErrorDocument(const FakeInjection& inj) {
+  json doc = {{"Error", static_cast<int32_t>(inj.hr)}, {"ErrorMessage", inj.error_message}};
+  json events = json::array();
+  for (const std::string& m : inj.error_events) events.push_back({{"Message", m}, {"Provider", "fake"}});
+  doc["ErrorEvents"] = events;
+  return doc.dump();
+}
+
+}  // namespace
+
+struct FakeHcs::Impl {
+  mutable std::mutex mu;
+  std::condition_variable op_cv;
+  std::map<std::string, FakeSystem> systems;
+  std::map<uintptr_t, SysHandle> sys_handles;
+  std::map<uintptr_t, ProcHandle> proc_handles;
+  std::map<uintptr_t, Op> ops;
+  std::set<uintptr_t> stdio;
+  uintptr_t next_id = 0x1000;  // handles are never reused, so late completions cannot hit a new object
+  int strings = 0;
+  int cancelled = 0;
+  int ops_created = 0;
+  uint32_t last_timeout = 0;
+  std::deque<FakeInjection> injections;
+  std::map<FakeCall, int> call_counts;
+  bool ignore_shutdown = false;
+  bool enumerate_ignores_query = false;
+
+  // The "HCS thread pool": one worker running queued closures without mu held.
+  std::deque<std::function<void()>> queue;
+  std::condition_variable queue_cv;
+  std::condition_variable idle_cv;
+  bool busy = false;
+  bool stopping = false;
+  std::thread worker;
+
+  void WorkerLoop() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;
+      std::function<void()> fn = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      lock.unlock();
+      fn();
+      lock.lock();
+      busy = false;
+      idle_cv.notify_all();
+    }
+  }
+
+  // --- helpers, all called with mu held ---
+  void Post(std::function<void()> fn) {
+    queue.push_back(std::move(fn));
+    queue_cv.notify_all();
+  }
+
+  void PostEvent(HcsEventCallback cb, void* ctx, uint32_t type, std::string data) {
+    if (cb == nullptr) return;
+    Post([cb, ctx, type, wide = hcs::Utf8ToWide(data), has_data = !data.empty()]() {
+      HcsEvent event{type, has_data ? wide.c_str() : nullptr, nullptr};
+      cb(&event, ctx);
+    });
+  }
+
+  std::optional<FakeInjection> TakeInjection(FakeCall call) {
+    for (auto it = injections.begin(); it != injections.end(); ++it) {
+      if (it->call != call) continue;
+      FakeInjection inj = *it;
+      if (--it->times <= 0) injections.erase(it);
+      return inj;
+    }
+    return std::nullopt;
+  }
+
+  wchar_t* Dup(const std::wstring& s) {
+    if (s.empty()) return nullptr;
+    auto* out = new wchar_t[s.size() + 1];
+    std::memcpy(out, s.c_str(), (s.size() + 1) * sizeof(wchar_t));
+    ++strings;
+    return out;
+  }
+
+  uintptr_t NewId() { return next_id += 0x10; }
+
+  FakeSystem* FindSystem(const std::string& id) {
+    auto it = systems.find(id);
+    return it == systems.end() ? nullptr : &it->second;
+  }
+
+  void ExitProcessLocked(const std::string& system_id, uint32_t pid, FakeProcess& p, uint32_t code) {
+    if (!p.running) return;
+    p.running = false;
+    p.exit_code = code;
+    const std::string data =
+        json{{"ProcessId", pid}, {"Exited", true}, {"ExitCode", code}, {"LastWaitResult", 0}}.dump();
+    for (auto& [hid, h] : proc_handles) {
+      if (h.system_id == system_id && h.pid == pid) PostEvent(h.cb, h.ctx, hcs::kHcsEventProcessExited, data);
+    }
+  }
+
+  void StopSystemLocked(const std::string& id, FakeSystem& s, const std::string& exit_type) {
+    s.state = "Stopped";
+    for (auto& [pid, p] : s.processes) ExitProcessLocked(id, pid, p, 1);
+    const uint32_t status = exit_type == "UnexpectedExit" ? codes::kHcsEUnexpectedExit : 0;
+    const std::string data = json{{"Status", static_cast<int32_t>(status)}, {"ExitType", exit_type}}.dump();
+    for (auto& [hid, h] : sys_handles) {
+      if (h.id == id) PostEvent(h.cb, h.ctx, hcs::kHcsEventSystemExited, data);
+    }
+  }
+
+  // Runs an operation-taking call: applies injected faults, else `work`,
+  // and completes the operation now or on the worker.
+  uint32_t RunCall(FakeCall call, HcsHandle op_handle, const std::function<Outcome()>& work,
+                   Outcome* produced = nullptr) {
+    ++call_counts[call];
+    const uintptr_t op_id = FromHandle(op_handle);
+    auto it = ops.find(op_id);
+    if (it == ops.end()) return kErrorInvalidHandleHr;
+    Op& op = it->second;
+    std::optional<FakeInjection> inj = TakeInjection(call);
+    if (inj && (inj->fault == FakeFault::kFailCall || inj->fault == FakeFault::kFailResult)) {
+      op.done = true;
+      op.hr = inj->hr;
+      op.doc = hcs::Utf8ToWide(ErrorDocument(*inj));
+      return inj->fault == FakeFault::kFailCall ? inj->hr : codes::kSOk;
+    }
+    if (inj && inj->fault == FakeFault::kSlow) {
+      op.stuck = true;
+      return codes::kSOk;
+    }
+    Outcome out = work();
+    if (produced != nullptr) *produced = out;
+    if (inj && inj->fault == FakeFault::kSpuriousWaitFailure) op.spurious_wait_hr = inj->hr;
+    if (inj && (inj->fault == FakeFault::kPending || inj->fault == FakeFault::kAsync)) {
+      Post([this, op_id, out] {
+        std::lock_guard<std::mutex> lock(mu);
+        auto it = ops.find(op_id);
+        if (it == ops.end()) return;
+        it->second.done = true;
+        it->second.hr = out.hr;
+        it->second.doc = hcs::Utf8ToWide(out.doc);
+        it->second.info = out.info;
+        op_cv.notify_all();
+      });
+      return inj->fault == FakeFault::kPending ? codes::kHcsEOperationPending : codes::kSOk;
+    }
+    op.done = true;
+    op.hr = out.hr;
+    op.doc = hcs::Utf8ToWide(out.doc);
+    op.info = out.info;
+    return codes::kSOk;
+  }
+
+  // Synchronous calls only honour kFailCall.
+  std::optional<uint32_t> SyncFault(FakeCall call) {
+    ++call_counts[call];
+    std::optional<FakeInjection> inj = TakeInjection(call);
+    if (inj) return inj->hr;
+    return std::nullopt;
+  }
+
+  uint32_t FinishWait(Op& op, HcsProcessInformation* info, wchar_t** doc) {
+    if (doc != nullptr) *doc = Dup(op.doc);
+    if (info != nullptr) *info = op.info;
+    return op.spurious_wait_hr != 0 ? op.spurious_wait_hr : op.hr;
+  }
+
+  uint32_t Wait(HcsHandle op_handle, uint32_t timeout_ms, HcsProcessInformation* info, wchar_t** doc) {
+    std::unique_lock<std::mutex> lock(mu);
+    const uintptr_t id = FromHandle(op_handle);
+    last_timeout = timeout_ms;
+    auto it = ops.find(id);
+    if (it == ops.end()) return kErrorInvalidHandleHr;
+    if (it->second.stuck) return codes::kHcsEOperationTimeout;  // would block the whole timeout
+    auto done = [&] { return ops.at(id).done; };
+    if (timeout_ms == hcs::kInfinite) {
+      op_cv.wait(lock, done);
+    } else if (!op_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), done)) {
+      return codes::kHcsEOperationTimeout;
+    }
+    return FinishWait(ops.at(id), info, doc);
+  }
+};
+
+namespace {
+FakeHcs::Impl* g_impl = nullptr;  // the one live fake; the table has no context pointer
+}  // namespace
+
+// The HcsApi entry points; each locks the fake.
+struct FakeEntryPoints {
+  static FakeHcs::Impl& I() {
+    if (g_impl == nullptr) {
+      std::fprintf(stderr, "FakeHcs: HcsApi called with no FakeHcs alive\n");
+      std::abort();
+    }
+    return *g_impl;
+  }
+
+  static HcsHandle CreateOperation(const void*, hcs::HcsOperationCompletion) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    const uintptr_t id = f.NewId();
+    f.ops.emplace(id, Op{});
+    ++f.ops_created;
+    return ToHandle(id);
+  }
+  static void CloseOperation(HcsHandle op) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.ops.erase(FromHandle(op));
+  }
+  static uint32_t GetOperationResultAndInfo(HcsHandle op, HcsProcessInformation* info, wchar_t** doc) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    auto it = f.ops.find(FromHandle(op));
+    if (it == f.ops.end()) return kErrorInvalidHandleHr;
+    if (!it->second.done) return codes::kHcsEOperationPending;
+    return f.FinishWait(it->second, info, doc);
+  }
+  static uint32_t GetOperationResult(HcsHandle op, wchar_t** doc) { return GetOperationResultAndInfo(op, nullptr, doc); }
+  static uint32_t WaitForOperationResult(HcsHandle op, uint32_t timeout, wchar_t** doc) {
+    return I().Wait(op, timeout, nullptr, doc);
+  }
+  static uint32_t WaitForOperationResultAndInfo(HcsHandle op, uint32_t timeout, HcsProcessInformation* info,
+                                                wchar_t** doc) {
+    return I().Wait(op, timeout, info, doc);
+  }
+  static uint32_t CancelOperation(HcsHandle op) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    auto it = f.ops.find(FromHandle(op));
+    if (it == f.ops.end()) return kErrorInvalidHandleHr;
+    it->second.stuck = false;
+    it->second.done = true;
+    it->second.hr = 0x80004004;  // E_ABORT
+    ++f.cancelled;
+    f.op_cv.notify_all();
+    return codes::kSOk;
+  }
+
+  static uint32_t Enumerate(const wchar_t* query, HcsHandle op) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    const json q = json::parse(hcs::WideToUtf8(query), nullptr, false);
+    return f.RunCall(FakeCall::kEnumerate, op, [&] {
+      auto wanted = [&](const char* key, const std::string& v) {
+        if (f.enumerate_ignores_query || !q.is_object() || !q.contains(key) || !q[key].is_array()) return true;
+        for (const json& e : q[key]) {
+          if (e.is_string() && e.get<std::string>() == v) return true;
+        }
+        return false;
+      };
+      json out = json::array();
+      for (const auto& [id, s] : f.systems) {
+        if (!wanted("Ids", id) || !wanted("Owners", s.owner)) continue;
+        out.push_back({{"Id", id}, {"Owner", s.owner}, {"SystemType", "Container"}, {"State", s.state}});
+      }
+      return Outcome{0, out.dump(), {}};
+    });
+  }
+
+  static uint32_t CreateComputeSystem(const wchar_t* id_w, const wchar_t* config_w, HcsHandle op, const void*,
+                                      HcsHandle* out) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    const std::string id = hcs::WideToUtf8(id_w);
+    const std::string config = hcs::WideToUtf8(config_w);
+    const uint32_t hr = f.RunCall(FakeCall::kCreateComputeSystem, op, [&] {
+      const json doc = json::parse(config, nullptr, false);
+      if (!doc.is_object()) return Outcome{codes::kHcsEInvalidJson, "", {}};
+      if (f.systems.count(id) != 0) return Outcome{codes::kHcsESystemAlreadyExists, "", {}};
+      FakeSystem s;
+      s.state = "Created";
+      if (doc.contains("Owner") && doc["Owner"].is_string()) s.owner = doc["Owner"].get<std::string>();
+      f.systems.emplace(id, std::move(s));
+      return Outcome{};
+    });
+    // Like HCS, the handle comes back as soon as the call started.
+    if (codes::Succeeded(hr) || codes::IsPending(hr)) {
+      const uintptr_t h = f.NewId();
+      f.sys_handles.emplace(h, SysHandle{id});
+      *out = ToHandle(h);
+    }
+    return hr;
+  }
+
+  static uint32_t OpenComputeSystem(const wchar_t* id_w, uint32_t, HcsHandle* out) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    if (auto hr = f.SyncFault(FakeCall::kOpenComputeSystem)) return *hr;
+    const std::string id = hcs::WideToUtf8(id_w);
+    if (f.systems.count(id) == 0) return codes::kHcsESystemNotFound;
+    const uintptr_t h = f.NewId();
+    f.sys_handles.emplace(h, SysHandle{id});
+    *out = ToHandle(h);
+    return codes::kSOk;
+  }
+
+  static void CloseComputeSystem(HcsHandle handle) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    auto it = f.sys_handles.find(FromHandle(handle));
+    if (it == f.sys_handles.end()) return;
+    const std::string id = it->second.id;
+    f.sys_handles.erase(it);
+    // A stopped system goes away with its last handle.
+    FakeSystem* s = f.FindSystem(id);
+    if (s == nullptr || s->state != "Stopped") return;
+    for (const auto& [h, sh] : f.sys_handles) {
+      if (sh.id == id) return;
+    }
+    f.systems.erase(id);
+  }
+
+  // Looks up the system behind a handle: the Outcome error when there is none.
+  static FakeSystem* SystemOf(FakeHcs::Impl& f, HcsHandle handle, std::string* id, Outcome* err) {
+    auto it = f.sys_handles.find(FromHandle(handle));
+    if (it == f.sys_handles.end()) {
+      *err = Outcome{kErrorInvalidHandleHr, "", {}};
+      return nullptr;
+    }
+    *id = it->second.id;
+    FakeSystem* s = f.FindSystem(*id);
+    if (s == nullptr) *err = Outcome{codes::kHcsESystemNotFound, "", {}};
+    return s;
+  }
+
+  static uint32_t Start(HcsHandle sys, HcsHandle op, const wchar_t*) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    return f.RunCall(FakeCall::kStart, op, [&] {
+      std::string id;
+      Outcome err;
+      FakeSystem* s = SystemOf(f, sys, &id, &err);
+      if (s == nullptr) return err;
+      if (s->state == "Stopped") return Outcome{codes::kHcsESystemAlreadyStopped, "", {}};
+      if (s->state == "Running") return Outcome{codes::kHcsEInvalidState, "", {}};
+      s->state = "Running";
+      return Outcome{};
+    });
+  }
+
+  static uint32_t Stop(FakeCall call, HcsHandle sys, HcsHandle op) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    return f.RunCall(call, op, [&] {
+      std::string id;
+      Outcome err;
+      FakeSystem* s = SystemOf(f, sys, &id, &err);
+      if (s == nullptr) return err;
+      if (s->state == "Stopped") return Outcome{codes::kHcsESystemAlreadyStopped, "", {}};
+      const bool terminate = call == FakeCall::kTerminate;
+      if (!terminate && f.ignore_shutdown) return Outcome{};
+      f.StopSystemLocked(id, *s, terminate ? "ForcedExit" : "GracefulExit");
+      return Outcome{};
+    });
+  }
+  static uint32_t ShutDown(HcsHandle sys, HcsHandle op, const wchar_t*) { return Stop(FakeCall::kShutDown, sys, op); }
+  static uint32_t Terminate(HcsHandle sys, HcsHandle op, const wchar_t*) {
+    return Stop(FakeCall::kTerminate, sys, op);
+  }
+
+  static uint32_t Properties(HcsHandle sys, HcsHandle op, const wchar_t*) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    return f.RunCall(FakeCall::kProperties, op, [&] {
+      std::string id;
+      Outcome err;
+      FakeSystem* s = SystemOf(f, sys, &id, &err);
+      if (s == nullptr) return err;
+      json doc = {{"Id", id}, {"Owner", s->owner}, {"SystemType", "Container"}, {"State", s->state}};
+      return Outcome{0, doc.dump(), {}};
+    });
+  }
+
+  static uint32_t Modify(HcsHandle sys, HcsHandle op, const wchar_t* settings, void*) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    const std::string text = hcs::WideToUtf8(settings);
+    return f.RunCall(FakeCall::kModify, op, [&] {
+      std::string id;
+      Outcome err;
+      FakeSystem* s = SystemOf(f, sys, &id, &err);
+      if (s == nullptr) return err;
+      if (!json::accept(text)) return Outcome{codes::kHcsEInvalidJson, "", {}};
+      if (s->state == "Stopped") return Outcome{codes::kHcsEInvalidState, "", {}};
+      s->modifications.push_back(text);
+      return Outcome{};
+    });
+  }
+
+  static uint32_t SetSystemCallback(HcsHandle sys, uint32_t, const void* ctx, HcsEventCallback cb) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    if (auto hr = f.SyncFault(FakeCall::kSetSystemCallback)) return *hr;
+    auto it = f.sys_handles.find(FromHandle(sys));
+    if (it == f.sys_handles.end()) return kErrorInvalidHandleHr;
+    if (it->second.cb != nullptr) return codes::kHcsEOperationSystemCallbackAlreadySet;
+    it->second.cb = cb;
+    it->second.ctx = const_cast<void*>(ctx);
+    return codes::kSOk;
+  }
+
+  static uint32_t CreateProcess(HcsHandle sys, const wchar_t* params_w, HcsHandle op, const void*,
+                                HcsHandle* out) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    const std::string params = hcs::WideToUtf8(params_w);
+    std::string system_id;
+    Outcome produced;
+    const uint32_t hr = f.RunCall(
+        FakeCall::kCreateProcess, op,
+        [&] {
+          Outcome err;
+          FakeSystem* s = SystemOf(f, sys, &system_id, &err);
+          if (s == nullptr) return err;
+          const json p = json::parse(params, nullptr, false);
+          if (!p.is_object()) return Outcome{codes::kHcsEInvalidJson, "", {}};
+          if (s->state != "Running") return Outcome{codes::kHcsEInvalidState, "", {}};
+          const uint32_t pid = s->next_pid;
+          s->next_pid += 4;
+          s->processes.emplace(pid, FakeProcess{});
+          Outcome o;
+          o.info.process_id = pid;
+          auto pipe = [&](const char* key) -> void* {
+            if (!p.value(key, false)) return nullptr;
+            const uintptr_t h = f.NewId();
+            f.stdio.insert(h);
+            return ToHandle(h);
+          };
+          o.info.std_input = pipe("CreateStdInPipe");
+          o.info.std_output = pipe("CreateStdOutPipe");
+          o.info.std_error = pipe("CreateStdErrPipe");
+          return o;
+        },
+        &produced);
+    if (codes::Succeeded(hr) || codes::IsPending(hr)) {
+      const uintptr_t h = f.NewId();
+      f.proc_handles.emplace(h, ProcHandle{system_id, produced.info.process_id});
+      *out = ToHandle(h);
+    }
+    return hr;
+  }
+
+  static uint32_t OpenProcess(HcsHandle sys, uint32_t pid, uint32_t, HcsHandle* out) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    if (auto hr = f.SyncFault(FakeCall::kOpenProcess)) return *hr;
+    std::string id;
+    Outcome err;
+    FakeSystem* s = SystemOf(f, sys, &id, &err);
+    if (s == nullptr) return err.hr;
+    auto it = s->processes.find(pid);
+    if (it == s->processes.end() || !it->second.running) return 0x80070490;  // ERROR_NOT_FOUND
+    const uintptr_t h = f.NewId();
+    f.proc_handles.emplace(h, ProcHandle{id, pid});
+    *out = ToHandle(h);
+    return codes::kSOk;
+  }
+
+  static void CloseProcess(HcsHandle proc) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.proc_handles.erase(FromHandle(proc));
+  }
+
+  // Runs `fn` on the process behind `proc`, or returns the lookup error.
+  static Outcome WithProcess(FakeHcs::Impl& f, HcsHandle proc,
+                             const std::function<Outcome(const std::string&, uint32_t, FakeProcess&)>& fn) {
+    auto it = f.proc_handles.find(FromHandle(proc));
+    if (it == f.proc_handles.end()) return Outcome{kErrorInvalidHandleHr, "", {}};
+    FakeSystem* s = f.FindSystem(it->second.system_id);
+    if (s == nullptr) return Outcome{codes::kHcsESystemNotFound, "", {}};
+    auto p = s->processes.find(it->second.pid);
+    if (p == s->processes.end()) return Outcome{0x80070490, "", {}};
+    return fn(it->second.system_id, it->second.pid, p->second);
+  }
+
+  static uint32_t SignalProcess(HcsHandle proc, HcsHandle op, const wchar_t* options) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    const std::string text = hcs::WideToUtf8(options);
+    return f.RunCall(FakeCall::kSignalProcess, op, [&] {
+      return WithProcess(f, proc, [&](const std::string&, uint32_t, FakeProcess& p) {
+        if (!p.running) return Outcome{codes::kHcsEInvalidState, "", {}};
+        p.signals.push_back(text);
+        return Outcome{};
+      });
+    });
+  }
+
+  static uint32_t TerminateProcess(HcsHandle proc, HcsHandle op, const wchar_t*) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    return f.RunCall(FakeCall::kTerminateProcess, op, [&] {
+      return WithProcess(f, proc, [&](const std::string& sid, uint32_t pid, FakeProcess& p) {
+        if (!p.running) return Outcome{codes::kHcsEProcessAlreadyStopped, "", {}};
+        f.ExitProcessLocked(sid, pid, p, 1);
+        return Outcome{};
+      });
+    });
+  }
+
+  static uint32_t GetProcessInfo(HcsHandle proc, HcsHandle op) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    return f.RunCall(FakeCall::kGetProcessInfo, op, [&] {
+      return WithProcess(f, proc, [&](const std::string&, uint32_t pid, FakeProcess&) {
+        Outcome o;
+        o.info.process_id = pid;
+        return o;
+      });
+    });
+  }
+
+  static uint32_t ModifyProcess(HcsHandle proc, HcsHandle op, const wchar_t* settings) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    const std::string text = hcs::WideToUtf8(settings);
+    return f.RunCall(FakeCall::kModifyProcess, op, [&] {
+      return WithProcess(f, proc, [&](const std::string&, uint32_t, FakeProcess& p) {
+        if (!json::accept(text)) return Outcome{codes::kHcsEInvalidJson, "", {}};
+        if (!p.running) return Outcome{codes::kHcsEInvalidState, "", {}};
+        p.signals.push_back("modify:" + text);
+        return Outcome{};
+      });
+    });
+  }
+
+  static uint32_t SetProcessCallback(HcsHandle proc, uint32_t, void* ctx, HcsEventCallback cb) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    if (auto hr = f.SyncFault(FakeCall::kSetProcessCallback)) return *hr;
+    auto it = f.proc_handles.find(FromHandle(proc));
+    if (it == f.proc_handles.end()) return kErrorInvalidHandleHr;
+    if (it->second.cb != nullptr) return codes::kHcsEOperationSystemCallbackAlreadySet;
+    it->second.cb = cb;
+    it->second.ctx = ctx;
+    return codes::kSOk;
+  }
+
+  static void FreeString(wchar_t* s) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    delete[] s;
+    --f.strings;
+  }
+
+  static void CloseHandle(void* h) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.stdio.erase(FromHandle(h));
+  }
+};
+
+FakeHcs::FakeHcs() : impl_(std::make_unique<Impl>()) {
+  if (g_impl != nullptr) {
+    std::fprintf(stderr, "FakeHcs: only one FakeHcs may be alive at a time\n");
+    std::abort();
+  }
+  g_impl = impl_.get();
+  impl_->worker = std::thread([impl = impl_.get()] { impl->WorkerLoop(); });
+  using E = FakeEntryPoints;
+  api_.create_operation = &E::CreateOperation;
+  api_.close_operation = &E::CloseOperation;
+  api_.get_operation_result = &E::GetOperationResult;
+  api_.get_operation_result_and_process_info = &E::GetOperationResultAndInfo;
+  api_.wait_for_operation_result = &E::WaitForOperationResult;
+  api_.wait_for_operation_result_and_process_info = &E::WaitForOperationResultAndInfo;
+  api_.cancel_operation = &E::CancelOperation;
+  api_.enumerate_compute_systems = &E::Enumerate;
+  api_.create_compute_system = &E::CreateComputeSystem;
+  api_.open_compute_system = &E::OpenComputeSystem;
+  api_.close_compute_system = &E::CloseComputeSystem;
+  api_.start_compute_system = &E::Start;
+  api_.shut_down_compute_system = &E::ShutDown;
+  api_.terminate_compute_system = &E::Terminate;
+  api_.get_compute_system_properties = &E::Properties;
+  api_.modify_compute_system = &E::Modify;
+  api_.set_compute_system_callback = &E::SetSystemCallback;
+  api_.create_process = &E::CreateProcess;
+  api_.open_process = &E::OpenProcess;
+  api_.close_process = &E::CloseProcess;
+  api_.terminate_process = &E::TerminateProcess;
+  api_.signal_process = &E::SignalProcess;
+  api_.get_process_info = &E::GetProcessInfo;
+  api_.modify_process = &E::ModifyProcess;
+  api_.set_process_callback = &E::SetProcessCallback;
+  api_.free_string = &E::FreeString;
+  api_.close_handle = &E::CloseHandle;
+  api_no_cancel_ = api_;
+  api_no_cancel_.cancel_operation = nullptr;
+}
+
+FakeHcs::~FakeHcs() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+    impl_->queue_cv.notify_all();
+  }
+  impl_->worker.join();  // drains the queue first
+  g_impl = nullptr;
+}
+
+void FakeHcs::Inject(FakeInjection injection) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->injections.push_back(std::move(injection));
+}
+
+void FakeHcs::AddSystem(const std::string& id, const std::string& owner, bool running) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  FakeSystem s;
+  s.owner = owner;
+  s.state = running ? "Running" : "Created";
+  impl_->systems[id] = std::move(s);
+}
+
+void FakeHcs::ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  FakeSystem* s = impl_->FindSystem(system_id);
+  if (s == nullptr) return;
+  auto it = s->processes.find(pid);
+  if (it != s->processes.end()) impl_->ExitProcessLocked(system_id, pid, it->second, exit_code);
+}
+
+void FakeHcs::CrashSystem(const std::string& system_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  FakeSystem* s = impl_->FindSystem(system_id);
+  if (s != nullptr && s->state != "Stopped") impl_->StopSystemLocked(system_id, *s, "UnexpectedExit");
+}
+
+void FakeHcs::DisconnectService() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (auto& [id, h] : impl_->sys_handles) impl_->PostEvent(h.cb, h.ctx, hcs::kHcsEventServiceDisconnect, "");
+  for (auto& [id, h] : impl_->proc_handles) impl_->PostEvent(h.cb, h.ctx, hcs::kHcsEventServiceDisconnect, "");
+}
+
+void FakeHcs::set_ignore_shutdown(bool ignore) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->ignore_shutdown = ignore;
+}
+
+void FakeHcs::set_enumerate_ignores_query(bool ignore) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->enumerate_ignores_query = ignore;
+}
+
+void FakeHcs::Drain() {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->idle_cv.wait(lock, [&] { return impl_->queue.empty() && !impl_->busy; });
+}
+
+bool FakeHcs::SystemExists(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->systems.count(id) != 0;
+}
+
+std::string FakeHcs::SystemState(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->systems.find(id);
+  return it == impl_->systems.end() ? "" : it->second.state;
+}
+
+std::vector<std::string> FakeHcs::Modifications(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->systems.find(id);
+  return it == impl_->systems.end() ? std::vector<std::string>{} : it->second.modifications;
+}
+
+std::vector<std::string> FakeHcs::Signals(const std::string& id, uint32_t pid) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->systems.find(id);
+  if (it == impl_->systems.end()) return {};
+  auto p = it->second.processes.find(pid);
+  return p == it->second.processes.end() ? std::vector<std::string>{} : p->second.signals;
+}
+
+bool FakeHcs::ProcessRunning(const std::string& id, uint32_t pid) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->systems.find(id);
+  if (it == impl_->systems.end()) return false;
+  auto p = it->second.processes.find(pid);
+  return p != it->second.processes.end() && p->second.running;
+}
+
+#define SILO_FAKE_COUNTER(name, expr)              \
+  int FakeHcs::name() const {                      \
+    std::lock_guard<std::mutex> lock(impl_->mu);   \
+    return static_cast<int>(expr);                 \
+  }
+SILO_FAKE_COUNTER(open_operations, impl_->ops.size())
+SILO_FAKE_COUNTER(open_system_handles, impl_->sys_handles.size())
+SILO_FAKE_COUNTER(open_process_handles, impl_->proc_handles.size())
+SILO_FAKE_COUNTER(open_stdio_handles, impl_->stdio.size())
+SILO_FAKE_COUNTER(outstanding_strings, impl_->strings)
+SILO_FAKE_COUNTER(cancelled_operations, impl_->cancelled)
+SILO_FAKE_COUNTER(operations_created, impl_->ops_created)
+#undef SILO_FAKE_COUNTER
+
+uint32_t FakeHcs::last_wait_timeout_ms() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->last_timeout;
+}
+
+int FakeHcs::calls(FakeCall call) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->call_counts.find(call);
+  return it == impl_->call_counts.end() ? 0 : it->second;
+}
+
+}  // namespace silo::runtime::windows::fake

@@ -1,0 +1,127 @@
+#pragma once
+// FakeHcs: an in-memory computecore.dll behind an HcsApi table, so every
+// call sequence of the HCS layer and the backend above it runs on Linux.
+// It simulates compute systems (Created -> Running -> Stopped), processes
+// with exit codes, operations (synchronous, asynchronous, stuck), and
+// delivers SystemExited/ProcessExited/ServiceDisconnect through the
+// registered callbacks on its own thread, as HCS does from its thread pool.
+//
+// Faults are injected per call (FakeCall) and consumed in order. A stuck
+// ("slow") operation never completes: HcsWaitForOperationResult returns
+// HCS_E_OPERATION_TIMEOUT at once instead of sleeping for the timeout (the
+// timeout it was given is recorded), so tests stay fast and deterministic.
+//
+// The table holds plain function pointers, so at most one FakeHcs may be
+// alive per process (checked). All methods are thread-safe.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/windows/hcs/api.h"
+
+namespace silo::runtime::windows::fake {
+
+enum class FakeCall {
+  kEnumerate,
+  kCreateComputeSystem,
+  kOpenComputeSystem,
+  kStart,
+  kShutDown,
+  kTerminate,
+  kProperties,
+  kModify,
+  kSetSystemCallback,
+  kCreateProcess,
+  kOpenProcess,
+  kSignalProcess,
+  kTerminateProcess,
+  kGetProcessInfo,
+  kModifyProcess,
+  kSetProcessCallback,
+};
+
+enum class FakeFault {
+  kFailCall,    // the call returns `hr`; the operation holds the ResultError document
+  kFailResult,  // the call starts; the wait returns `hr` with the ResultError document
+  kSlow,        // the call starts; the operation never completes (timeout, cancel)
+  kPending,     // the call returns HCS_E_OPERATION_PENDING; the work completes on the HCS thread
+  kAsync,       // the call returns S_OK; the result arrives later on the HCS thread
+  kSpuriousWaitFailure,  // the work is done but the wait returns `hr` (WS2022 CreateProcess quirk)
+};
+
+struct FakeInjection {
+  FakeInjection(FakeCall c, FakeFault f, uint32_t code = 0, std::string message = {},
+                std::vector<std::string> events = {}, int count = 1)
+      : call(c), fault(f), hr(code), error_message(std::move(message)), error_events(std::move(events)),
+        times(count) {}
+
+  FakeCall call;
+  FakeFault fault;
+  uint32_t hr;
+  std::string error_message;              // ResultError.ErrorMessage
+  std::vector<std::string> error_events;  // ResultError.ErrorEvents[].Message
+  int times;                              // how many calls it applies to
+};
+
+class FakeHcs {
+ public:
+  FakeHcs();
+  ~FakeHcs();
+  FakeHcs(const FakeHcs&) = delete;
+  FakeHcs& operator=(const FakeHcs&) = delete;
+
+  const hcs::HcsApi& api() const { return api_; }
+  // Same table without HcsCancelOperation (old hosts).
+  const hcs::HcsApi& api_without_cancel() const { return api_no_cancel_; }
+
+  void Inject(FakeInjection injection);
+
+  // --- Simulation controls --------------------------------------------------
+  // A system that exists before the test's handles (e.g. left by a previous silod).
+  void AddSystem(const std::string& id, const std::string& owner, bool running);
+  // The process exits with `exit_code`; ProcessExited goes to its handles.
+  void ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code);
+  // The system stops by itself (ExitType "UnexpectedExit").
+  void CrashSystem(const std::string& system_id);
+  // Every handle gets ServiceDisconnect.
+  void DisconnectService();
+  // Shutdown is accepted but ignored (a servercore guest that blocks it).
+  void set_ignore_shutdown(bool ignore);
+  // Enumerate returns every system, ignoring the query (tests the client filter).
+  void set_enumerate_ignores_query(bool ignore);
+  // Waits until every queued event and async completion has been delivered.
+  void Drain();
+
+  // --- Observations ---------------------------------------------------------
+  bool SystemExists(const std::string& id) const;
+  std::string SystemState(const std::string& id) const;  // "" when absent
+  std::vector<std::string> Modifications(const std::string& id) const;
+  std::vector<std::string> Signals(const std::string& id, uint32_t pid) const;
+  bool ProcessRunning(const std::string& id, uint32_t pid) const;
+  int open_operations() const;
+  int open_system_handles() const;
+  int open_process_handles() const;
+  int open_stdio_handles() const;
+  int outstanding_strings() const;
+  int cancelled_operations() const;
+  int operations_created() const;
+  uint32_t last_wait_timeout_ms() const;
+  int calls(FakeCall call) const;
+
+  struct Impl;  // implementation detail, defined in fake_hcs.cc
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  hcs::HcsApi api_{};
+  hcs::HcsApi api_no_cancel_{};
+};
+
+}  // namespace silo::runtime::windows::fake

@@ -1,0 +1,131 @@
+#include "runtime/windows/hcs/process.h"
+
+#include "nlohmann/json.hpp"
+#include "runtime/windows/hcs/wide.h"
+#include "runtime/windows/hresult_codes.h"
+
+namespace silo::runtime::windows::hcs {
+
+Result<std::unique_ptr<Process>> Process::Adopt(const HcsApi& api, std::string system_id, uint32_t pid,
+                                                HcsHandle handle, StdioHandles stdio) {
+  std::unique_ptr<Process> p(new Process(api, std::move(system_id), pid, handle, stdio));
+  p->callback_context_ = RegisterEventSink(p->events_);
+  const uint32_t hr =
+      api.set_process_callback(handle, kHcsEventOptionNone, p->callback_context_, &DispatchHcsEvent);
+  if (codes::Failed(hr)) {
+    return HrStatus(hr, "HcsSetProcessCallback " + p->Name() + ": failed");  // ~Process closes
+  }
+  return p;
+}
+
+Process::Process(const HcsApi& api, std::string system_id, uint32_t pid, HcsHandle handle, StdioHandles stdio)
+    : api_(api), system_id_(std::move(system_id)), pid_(pid), handle_(handle), stdio_(stdio) {}
+
+Process::~Process() { Close(); }
+
+std::string Process::Name() const { return system_id_ + " pid " + std::to_string(pid_); }
+
+StdioHandles Process::TakeStdio() {
+  StdioHandles out = stdio_;
+  stdio_ = StdioHandles{};
+  return out;
+}
+
+Result<bool> Process::Signal(std::string_view options_json, Deadline deadline) {
+  const std::wstring options = Utf8ToWide(options_json);
+  Result<std::string> r = RunOperation(api_, "HcsSignalProcess", Name(), deadline, [&](HcsHandle op) {
+    return api_.signal_process(handle_, op, options.c_str());
+  });
+  if (r.ok()) return true;
+  const uint32_t hr = r.status().hr();
+  if (codes::IsInvalidState(hr) || codes::IsAlreadyStopped(hr)) return false;
+  return r.status();
+}
+
+HrStatus Process::Terminate(Deadline deadline) {
+  Result<std::string> r = RunOperation(api_, "HcsTerminateProcess", Name(), deadline, [&](HcsHandle op) {
+    return api_.terminate_process(handle_, op, L"");
+  });
+  if (r.ok()) return HrStatus::Ok();
+  const uint32_t hr = r.status().hr();
+  // Access denied after the process has exited is how Windows reports
+  // terminating a dead process.
+  if (codes::IsAlreadyStopped(hr) || (codes::IsAccessDenied(hr) && events_->Has(kHcsEventProcessExited))) {
+    return HrStatus::Ok();
+  }
+  return r.status();
+}
+
+Result<ProcessExit> Process::WaitForExit(Deadline deadline) {
+  Result<HcsEventRecord> e = events_->WaitFor(kHcsEventProcessExited, deadline, "wait for exit of " + Name());
+  if (!e.ok()) return e.status();
+  return ParseProcessExited(e->data);
+}
+
+HrStatus Process::Modify(std::string_view settings_json, Deadline deadline) {
+  const std::wstring settings = Utf8ToWide(settings_json);
+  return RunOperation(api_, "HcsModifyProcess", Name(), deadline, [&](HcsHandle op) {
+           return api_.modify_process(handle_, op, settings.c_str());
+         }).status();
+}
+
+HrStatus Process::ResizeConsole(uint16_t width, uint16_t height, Deadline deadline) {
+  const nlohmann::json request = {{"Operation", "ConsoleSize"},
+                                  {"ConsoleSize", {{"Height", height}, {"Width", width}}}};
+  return Modify(request.dump(), deadline);
+}
+
+HrStatus Process::CloseStdin(Deadline deadline) {
+  const nlohmann::json request = {{"Operation", "CloseHandle"}, {"CloseHandle", {{"Handle", "StdIn"}}}};
+  return Modify(request.dump(), deadline);
+}
+
+void Process::Close() {
+  if (handle_ == nullptr) return;
+  // HcsCloseProcess unregisters the callback; no event follows it.
+  api_.close_process(handle_);
+  handle_ = nullptr;
+  UnregisterEventSink(callback_context_);
+  for (void* h : {stdio_.std_input, stdio_.std_output, stdio_.std_error}) {
+    if (h != nullptr) api_.close_handle(h);
+  }
+  stdio_ = StdioHandles{};
+}
+
+ProcessExit ParseProcessExited(std::string_view json) {
+  ProcessExit out;
+  const nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return out;
+  const auto last_wait = doc.find("LastWaitResult");
+  if (last_wait != doc.end() && last_wait->is_number_integer() && last_wait->get<int64_t>() != 0) return out;
+  const auto code = doc.find("ExitCode");
+  if (code != doc.end() && code->is_number_integer()) out.exit_code = code->get<uint32_t>();
+  return out;
+}
+
+HrStatus TerminateProcessThroughFreshHandle(const HcsApi& api, std::string_view system_id, uint32_t pid,
+                                            Deadline deadline) {
+  const std::string name = std::string(system_id) + " pid " + std::to_string(pid);
+  const std::wstring wide_id = Utf8ToWide(system_id);
+  HcsHandle system = nullptr;
+  uint32_t hr = api.open_compute_system(wide_id.c_str(), kGenericAll, &system);
+  if (codes::IsNotExist(hr) || codes::IsAlreadyStopped(hr)) return HrStatus::Ok();
+  if (codes::Failed(hr)) return HrStatus(hr, "HcsOpenComputeSystem " + std::string(system_id) + ": failed");
+  HcsHandle process = nullptr;
+  hr = api.open_process(system, pid, kGenericAll, &process);
+  HrStatus status;
+  if (codes::IsNotExist(hr) || codes::IsAlreadyStopped(hr)) {
+    status = HrStatus::Ok();
+  } else if (codes::Failed(hr)) {
+    status = HrStatus(hr, "HcsOpenProcess " + name + ": failed");
+  } else {
+    Result<std::string> r = RunOperation(api, "HcsTerminateProcess", name, deadline,
+                                         [&](HcsHandle op) { return api.terminate_process(process, op, L""); });
+    if (!r.ok() && !codes::IsAlreadyStopped(r.status().hr())) status = r.status();
+    api.close_process(process);
+  }
+  api.close_compute_system(system);
+  return status;
+}
+
+}  // namespace silo::runtime::windows::hcs

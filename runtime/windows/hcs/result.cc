@@ -1,0 +1,18 @@
+#include "runtime/windows/hcs/result.h"
+
+#include <cstdio>
+
+namespace silo::runtime::windows::hcs {
+
+std::string HexHResult(uint32_t hr) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%08X", static_cast<unsigned>(hr));
+  return buf;
+}
+
+std::string HrStatus::ToString() const {
+  if (ok()) return "OK";
+  return message_ + " (HRESULT " + HexHResult(hr_) + ")";
+}
+
+}  // namespace silo::runtime::windows::hcs
