@@ -30,7 +30,9 @@ class ListenerTest : public ::testing::Test {
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
     EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    if (live) EXPECT_EQ(listen(fd, 1), 0);
+    if (live) {
+      EXPECT_EQ(listen(fd, 1), 0);
+    }
     return fd;
   }
   std::string dir_;

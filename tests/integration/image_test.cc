@@ -1,0 +1,139 @@
+// ImageService through the real silod, pulling from a real docker-registry on
+// 127.0.0.1 that the test fills with images it builds and pushes with skopeo.
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "image/registry/testing/local_registry.h"
+#include "image/registry/testing/oci_layout.h"
+#include "tests/support/silod_process.h"
+
+namespace silo::testing {
+namespace {
+
+using image::registry::testing::LocalRegistry;
+using image::registry::testing::OciLayout;
+using image::registry::testing::TestImage;
+
+class ImageRpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto reg = LocalRegistry::Start();
+    ASSERT_TRUE(reg.ok()) << reg.status();
+    registry_ = std::move(*reg);
+
+    OciLayout layout(layout_dir_.path());
+    TestImage img;
+    img.layers = {{{"bin/hello", "hello from layer one\n"}, {"etc/os-release", "ID=silo-test\n"}},
+                  {{"app/data.txt", std::string(100000, 'x')}}};
+    auto built = layout.AddImage(img);
+    ASSERT_TRUE(built.ok()) << built.status();
+    ASSERT_TRUE(layout.Tag(built->manifest, "v1").ok());
+    ASSERT_TRUE(registry_->Push(layout_dir_.path(), "v1", "team/app").ok());
+
+    auto p = SilodProcess::Start(
+        {.dir = silod_dir_.path(), .extra_yaml = absl::StrCat("registry: {insecure: [\"", registry_->host(), "\"]}\n")});
+    ASSERT_TRUE(p.ok()) << p.status();
+    silod_ = std::move(*p);
+    img_ = silod_->ImageStub();
+  }
+
+  grpc::Status Pull(const std::string& ref, ::runtime::v1::PullImageResponse* out) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    ::runtime::v1::PullImageRequest req;
+    req.mutable_image()->set_image(ref);
+    return img_->PullImage(&ctx, req, out);
+  }
+
+  grpc::Status Status(const std::string& ref, ::runtime::v1::ImageStatusResponse* out) {
+    grpc::ClientContext ctx;
+    ::runtime::v1::ImageStatusRequest req;
+    req.mutable_image()->set_image(ref);
+    return img_->ImageStatus(&ctx, req, out);
+  }
+
+  TempDir layout_dir_, silod_dir_;
+  std::unique_ptr<LocalRegistry> registry_;
+  std::unique_ptr<SilodProcess> silod_;
+  std::unique_ptr<::runtime::v1::ImageService::Stub> img_;
+};
+
+TEST_F(ImageRpcTest, PullByTagThenByDigestStatusListRemove) {
+  const std::string tag_ref = absl::StrCat(registry_->host(), "/team/app:v1");
+  ::runtime::v1::PullImageResponse pulled;
+  ASSERT_TRUE(Pull(tag_ref, &pulled).ok());
+  ASSERT_EQ(pulled.image_ref().rfind("sha256:", 0), 0u) << pulled.image_ref();
+
+  ::runtime::v1::ImageStatusResponse st;
+  ASSERT_TRUE(Status(tag_ref, &st).ok());
+  ASSERT_TRUE(st.has_image());
+  EXPECT_EQ(st.image().id(), pulled.image_ref());
+  ASSERT_EQ(st.image().repo_tags_size(), 1);
+  EXPECT_EQ(st.image().repo_tags(0), tag_ref);
+  ASSERT_EQ(st.image().repo_digests_size(), 1);
+  const std::string digest_ref = st.image().repo_digests(0);
+  EXPECT_EQ(digest_ref.rfind(absl::StrCat(registry_->host(), "/team/app@sha256:"), 0), 0u) << digest_ref;
+  EXPECT_GT(st.image().size(), 100u);
+
+  // The same image by digest: same id, no second image.
+  ::runtime::v1::PullImageResponse by_digest;
+  ASSERT_TRUE(Pull(digest_ref, &by_digest).ok());
+  EXPECT_EQ(by_digest.image_ref(), pulled.image_ref());
+  ::runtime::v1::ListImagesResponse list;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(img_->ListImages(&ctx, {}, &list).ok());
+  }
+  ASSERT_EQ(list.images_size(), 1);
+  EXPECT_EQ(list.images(0).id(), pulled.image_ref());
+
+  // Survives a restart of silod.
+  EXPECT_EQ(silod_->Stop(kSigTerm), 0);
+  auto again = SilodProcess::Start(
+      {.dir = silod_dir_.path(), .extra_yaml = absl::StrCat("registry: {insecure: [\"", registry_->host(), "\"]}\n")});
+  ASSERT_TRUE(again.ok()) << again.status();
+  silod_ = std::move(*again);
+  img_ = silod_->ImageStub();
+  st.Clear();
+  ASSERT_TRUE(Status(pulled.image_ref(), &st).ok());
+  ASSERT_TRUE(st.has_image());
+
+  // ImageFsInfo counts what the pull stored.
+  ::runtime::v1::ImageFsInfoResponse fs;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(img_->ImageFsInfo(&ctx, {}, &fs).ok());
+  }
+  ASSERT_GE(fs.image_filesystems_size(), 1);
+  EXPECT_GT(fs.image_filesystems(0).used_bytes().value(), 100000u);
+
+  // Remove by tag removes the image; a second remove is still OK.
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext ctx;
+    ::runtime::v1::RemoveImageRequest rm;
+    rm.mutable_image()->set_image(tag_ref);
+    ::runtime::v1::RemoveImageResponse resp;
+    EXPECT_TRUE(img_->RemoveImage(&ctx, rm, &resp).ok()) << "round " << i;
+  }
+  st.Clear();
+  ASSERT_TRUE(Status(pulled.image_ref(), &st).ok());
+  EXPECT_FALSE(st.has_image());  // missing image: success with image unset
+}
+
+TEST_F(ImageRpcTest, BadReferencesAndMissingImagesFailClearly) {
+  ::runtime::v1::PullImageResponse out;
+  grpc::Status s = Pull("Not A Reference", &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  s = Pull(absl::StrCat(registry_->host(), "/team/nope:v1"), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_NE(s.error_message().find("team/nope"), std::string::npos) << s.error_message();
+  ::runtime::v1::ListImagesResponse list;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(img_->ListImages(&ctx, {}, &list).ok());
+  EXPECT_EQ(list.images_size(), 0);  // nothing half-made is visible
+}
+
+}  // namespace
+}  // namespace silo::testing
