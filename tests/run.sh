@@ -9,6 +9,6 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="$PWD
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 # Unit and integration tests; integration tests start the real silod themselves.
-ctest --test-dir build --output-on-failure -j2 --timeout 300
 # The Win32 layers must keep compiling: cross-build them with mingw-w64.
 ./deploy/build-windows.sh
+ctest --test-dir build --output-on-failure -j2 --timeout 300

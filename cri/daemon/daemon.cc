@@ -104,7 +104,8 @@ absl::Status Daemon::Init() {
   options.config_json = ConfigToJson(config_);
   options.build_json = BuildInfoJson();
   service_ = std::make_unique<Service>(std::move(options), backends_->compute.get(), backends_->network.get(),
-                                       backends_->sandboxes.get(), backends_->images.get());
+                                       backends_->sandboxes.get(), backends_->images.get(),
+                                       backends_->containers.get());
   instrument_ = std::make_unique<Instrument>(metrics_.get(), &ready_);
   runtime_adapter_ = std::make_unique<RuntimeServiceAdapter>(service_.get(), instrument_.get());
   image_adapter_ = std::make_unique<ImageServiceAdapter>(service_.get(), instrument_.get());

@@ -9,9 +9,12 @@
 #include "image/image_manager.h"
 #include "network/pod_network.h"
 #include "runtime/compute_backend.h"
+#include "runtime/container/container_host.h"
+#include "runtime/container/container_manager.h"
 #include "runtime/sandbox/sandbox_host.h"
 #include "runtime/sandbox/sandbox_manager.h"
 #include "runtime/store/metadata_db.h"
+#include "runtime/store/container_store.h"
 #include "runtime/store/sandbox_store.h"
 
 namespace silo::cri {
@@ -26,6 +29,9 @@ struct Backends {
   std::unique_ptr<runtime::sandbox::SandboxHost> sandbox_host;
   std::unique_ptr<runtime::sandbox::SandboxManager> sandboxes;
   std::unique_ptr<image::ImageManager> images;  // <root>/images
+  std::unique_ptr<runtime::store::ContainerStore> container_store;
+  std::unique_ptr<runtime::container::ContainerHost> container_host;
+  std::unique_ptr<runtime::container::ContainerManager> containers;
 };
 
 // Builds the backends and runs sandbox recovery (start-up reconciliation), so

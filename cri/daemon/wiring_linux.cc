@@ -4,6 +4,7 @@
 #include "cri/daemon/wiring.h"
 #include "network/netns/cni_pod_network.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/container/linux_container_host.h"
 #include "runtime/linux/oci_backend.h"
 #include "runtime/linux/pod_cgroup.h"
 #include "runtime/sandbox/linux_sandbox_host.h"
@@ -54,6 +55,23 @@ absl::StatusOr<Backends> WireBackends(const Config& config) {
   images.registry.mirrors = config.registry.mirrors;
   images.registry.insecure_hosts.insert(config.registry.insecure.begin(), config.registry.insecure.end());
   SILO_ASSIGN_OR_RETURN(b.images, image::ImageManager::Open(std::move(images), b.db.get()));
+
+  // Containers: writable layers under the root, bundles, rootfs mounts, shim
+  // sockets and runc state under the state dir. The shim is the silo-shim
+  // built next to silod (build tree layout), else the one in PATH.
+  runtime::container::LinuxContainerHostOptions host;
+  host.root_dir = config.root + "/containers";
+  host.state_dir = config.state + "/containers";
+  host.socket_dir = config.state + "/shims";
+  host.shim_binary = runtime::container::DefaultShimBinary();
+  host.runc_binary = config.runtime.binary;
+  host.runc_root = config.state + "/runc";
+  host.netns_dir = config.state + "/netns";
+  b.container_store = std::make_unique<runtime::store::ContainerStore>(b.db.get());
+  b.container_host = std::make_unique<runtime::container::LinuxContainerHost>(std::move(host));
+  b.containers = std::make_unique<runtime::container::ContainerManager>(
+      b.container_store.get(), b.sandboxes.get(), b.images.get(), b.container_host.get());
+  SILO_RETURN_IF_ERROR(Annotate(b.containers->Recover(), "container recovery"));
   return b;
 }
 

@@ -12,6 +12,7 @@
 #include "network/pod_network.h"
 #include "runtime/compute_backend.h"
 #include "image/image_manager.h"
+#include "runtime/container/container_manager.h"
 #include "runtime/sandbox/sandbox_manager.h"
 
 namespace silo::cri {
@@ -31,17 +32,19 @@ struct ServiceOptions {
 
 class Service final : public CriService {
  public:
-  // `backend`, `network`, `sandboxes` and `images` must outlive the service.
-  // Without a sandbox manager the pod sandbox RPCs answer UNIMPLEMENTED, and
-  // without an image manager the ImageService RPCs do.
+  // `backend`, `network`, `sandboxes`, `images` and `containers` must outlive
+  // the service. Without a sandbox manager the pod sandbox RPCs answer
+  // UNIMPLEMENTED, without an image manager the ImageService RPCs do, and
+  // without a container manager the container RPCs do.
   Service(ServiceOptions options, const runtime::ComputeBackend* backend,
           const network::PodNetwork* network, runtime::sandbox::SandboxManager* sandboxes = nullptr,
-          image::ImageManager* images = nullptr)
+          image::ImageManager* images = nullptr, runtime::container::ContainerManager* containers = nullptr)
       : options_(std::move(options)),
         backend_(backend),
         network_(network),
         sandboxes_(sandboxes),
-        images_(images) {}
+        images_(images),
+        containers_(containers) {}
 
   absl::Status Version(const ::runtime::v1::VersionRequest& request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -64,6 +67,22 @@ class Service final : public CriService {
   absl::Status ListPodSandbox(const ::runtime::v1::ListPodSandboxRequest& request,
                               ::runtime::v1::ListPodSandboxResponse* response) override;
 
+  // Containers: container_*.cc.
+  absl::Status CreateContainer(const ::runtime::v1::CreateContainerRequest& request,
+                               ::runtime::v1::CreateContainerResponse* response) override;
+  absl::Status StartContainer(const ::runtime::v1::StartContainerRequest& request,
+                              ::runtime::v1::StartContainerResponse* response) override;
+  absl::Status StopContainer(const ::runtime::v1::StopContainerRequest& request,
+                             ::runtime::v1::StopContainerResponse* response) override;
+  absl::Status RemoveContainer(const ::runtime::v1::RemoveContainerRequest& request,
+                               ::runtime::v1::RemoveContainerResponse* response) override;
+  absl::Status ContainerStatus(const ::runtime::v1::ContainerStatusRequest& request,
+                               ::runtime::v1::ContainerStatusResponse* response) override;
+  absl::Status ListContainers(const ::runtime::v1::ListContainersRequest& request,
+                              ::runtime::v1::ListContainersResponse* response) override;
+  absl::Status ExecSync(const ::runtime::v1::ExecSyncRequest& request,
+                        ::runtime::v1::ExecSyncResponse* response) override;
+
   // Images: image_service.cc over image_*.cc.
   absl::Status PullImage(const ::runtime::v1::PullImageRequest& request,
                          ::runtime::v1::PullImageResponse* response) override;
@@ -84,6 +103,7 @@ class Service final : public CriService {
   const network::PodNetwork* network_;
   runtime::sandbox::SandboxManager* const sandboxes_;
   image::ImageManager* const images_;
+  runtime::container::ContainerManager* const containers_;
 
   mutable std::mutex mu_;
   std::string pod_cidr_ ABSL_GUARDED_BY(mu_);

@@ -92,7 +92,8 @@ TEST_F(DaemonTest, RuntimeConfigAndUpdateRuntimeConfig) {
 TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
   const std::set<std::string> implemented = {"Version",        "Status",           "RuntimeConfig",
                                               "UpdateRuntimeConfig", "StopPodSandbox", "RemovePodSandbox",
-                                              "ListPodSandbox", "ListImages",     "ImageFsInfo"};
+                                              "ListPodSandbox", "ListImages",     "ImageFsInfo",
+                                              "ListContainers"};
   // Implemented RPCs for which an empty request is an error by CRI's rules.
   const std::map<std::string, grpc::StatusCode> empty_request_fails = {
       {"RunPodSandbox", grpc::StatusCode::INVALID_ARGUMENT},   // no metadata
@@ -100,6 +101,12 @@ TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
       {"PullImage", grpc::StatusCode::INVALID_ARGUMENT},       // no image reference
       {"ImageStatus", grpc::StatusCode::INVALID_ARGUMENT},
       {"RemoveImage", grpc::StatusCode::INVALID_ARGUMENT},
+      {"CreateContainer", grpc::StatusCode::INVALID_ARGUMENT},  // no metadata
+      {"StartContainer", grpc::StatusCode::INVALID_ARGUMENT},   // empty container id
+      {"StopContainer", grpc::StatusCode::INVALID_ARGUMENT},
+      {"RemoveContainer", grpc::StatusCode::INVALID_ARGUMENT},
+      {"ContainerStatus", grpc::StatusCode::INVALID_ARGUMENT},
+      {"ExecSync", grpc::StatusCode::INVALID_ARGUMENT},         // no command
   };
   int checked = 0;
   auto expect = [&](const char* name, const grpc::Status& s) {
