@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
-# Unit and integration tests; integration tests start the real silod themselves.
 # The Win32 layers must keep compiling: cross-build them with mingw-w64.
 ./deploy/build-windows.sh
+# Unit and integration tests; integration tests start the real silod themselves.
 ctest --test-dir build --output-on-failure -j2 --timeout 300
