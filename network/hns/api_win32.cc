@@ -1,0 +1,105 @@
+// Windows only (built by the mingw project): binds HcnApi to computenetwork.dll.
+#include "network/hns/api_win32.h"
+
+#include <windows.h>
+#include <objbase.h>
+#include <computenetwork.h>
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+namespace silo::network::hns {
+namespace {
+
+static_assert(sizeof(wchar_t) == sizeof(WCHAR));
+static_assert(sizeof(HcnGuid) == sizeof(GUID));
+static_assert(offsetof(HcnGuid, data2) == offsetof(GUID, Data2));
+static_assert(offsetof(HcnGuid, data3) == offsetof(GUID, Data3));
+static_assert(offsetof(HcnGuid, data4) == offsetof(GUID, Data4));
+
+// The size a parameter occupies in the x64 ABI: a reference (REFGUID) is
+// passed as a pointer.
+template <typename T>
+inline constexpr size_t kArgSize = std::is_reference_v<T> ? sizeof(void*) : sizeof(T);
+
+template <typename... T>
+struct Pack {};
+template <typename PA, typename PB>
+inline constexpr bool kSameSizes = false;
+template <typename... A, typename... B>
+  requires(sizeof...(A) == sizeof...(B))
+inline constexpr bool kSameSizes<Pack<A...>, Pack<B...>> = ((kArgSize<A> == kArgSize<B>) && ...);
+
+// Same parameter count and sizes and same return size: on x64 (one calling
+// convention) that is what a GetProcAddress cast relies on.
+template <typename A, typename B>
+struct SameShape : std::false_type {};
+template <typename RA, typename... A, typename RB, typename... B>
+struct SameShape<RA (*)(A...), RB (*)(B...)> {
+  static constexpr bool value = kSameSizes<Pack<A...>, Pack<B...>> && sizeof(RA) == sizeof(RB);
+};
+
+template <typename Slot>
+bool Bind(HMODULE dll, const char* name, Slot& slot) {
+  FARPROC proc = GetProcAddress(dll, name);
+  if (proc == nullptr) return false;
+  slot = reinterpret_cast<Slot>(reinterpret_cast<void (*)()>(proc));  // via void(*)() for -Wcast-function-type
+  return true;
+}
+
+#define SILO_BIND(field, export_name)                                                   \
+  static_assert(SameShape<decltype(HcnApi::field), decltype(&::export_name)>::value,   \
+                #export_name " does not match HcnApi::" #field);                        \
+  if (!Bind(dll, #export_name, api->field)) {                                           \
+    if (!missing.empty()) missing += ", ";                                              \
+    missing += #export_name;                                                            \
+  }
+
+// HCN allocates returned strings with CoTaskMemAlloc (hcsshim frees them with CoTaskMemFree).
+void FreeString(wchar_t* s) { CoTaskMemFree(s); }
+
+Result<const HcnApi*> Load() {
+  HMODULE dll = LoadLibraryExW(L"computenetwork.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+  if (dll == nullptr) {
+    const DWORD error = GetLastError();
+    return HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(error)),
+                    "LoadLibraryExW computenetwork.dll: error " + std::to_string(error));
+  }
+  auto* api = new HcnApi();  // lives as long as the process, like the DLL
+  std::string missing;
+  SILO_BIND(enumerate_networks, HcnEnumerateNetworks)
+  SILO_BIND(open_network, HcnOpenNetwork)
+  SILO_BIND(query_network_properties, HcnQueryNetworkProperties)
+  SILO_BIND(close_network, HcnCloseNetwork)
+  SILO_BIND(enumerate_namespaces, HcnEnumerateNamespaces)
+  SILO_BIND(create_namespace, HcnCreateNamespace)
+  SILO_BIND(open_namespace, HcnOpenNamespace)
+  SILO_BIND(modify_namespace, HcnModifyNamespace)
+  SILO_BIND(query_namespace_properties, HcnQueryNamespaceProperties)
+  SILO_BIND(delete_namespace, HcnDeleteNamespace)
+  SILO_BIND(close_namespace, HcnCloseNamespace)
+  SILO_BIND(enumerate_endpoints, HcnEnumerateEndpoints)
+  SILO_BIND(open_endpoint, HcnOpenEndpoint)
+  SILO_BIND(query_endpoint_properties, HcnQueryEndpointProperties)
+  SILO_BIND(delete_endpoint, HcnDeleteEndpoint)
+  SILO_BIND(close_endpoint, HcnCloseEndpoint)
+  if (!missing.empty()) {
+    delete api;
+    return HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)),
+                    "computenetwork.dll lacks " + missing);
+  }
+  api->free_string = &FreeString;
+  return static_cast<const HcnApi*>(api);
+}
+
+#undef SILO_BIND
+
+}  // namespace
+
+Result<const HcnApi*> LoadHcnApi() {
+  static const Result<const HcnApi*> loaded = Load();  // thread-safe one-time init
+  return loaded;
+}
+
+}  // namespace silo::network::hns
