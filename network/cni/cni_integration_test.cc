@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "network/cni/invoker.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/testing/shell.h"
 #include "runtime/base/ids.h"
 
 namespace silo::network::cni {
@@ -33,22 +34,8 @@ using nlohmann::json;
 constexpr char kPluginDir[] = "/usr/lib/cni";
 constexpr char kIpForward[] = "/proc/sys/net/ipv4/ip_forward";
 
-struct CmdResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CmdResult Sh(const std::string& cmd) {
-  CmdResult r;
-  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (f == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) r.output.append(buf, n);
-  int st = ::pclose(f);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using silo::testing::CmdResult;
+using silo::testing::Sh;
 
 std::string PingCommand() {
   // Debian 12 without iputils-ping: busybox (a listed dependency) has one.

@@ -28,6 +28,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
+#include "runtime/base/testing/shell.h"
 #include "runtime/base/ids.h"
 #include "tests/support/silod_process.h"
 
@@ -39,23 +40,6 @@ using ::runtime::v1::RuntimeService;
 constexpr char kPluginDir[] = "/usr/lib/cni";
 constexpr char kIpForward[] = "/proc/sys/net/ipv4/ip_forward";
 constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
-
-struct CmdResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CmdResult Sh(const std::string& cmd) {
-  CmdResult r;
-  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (f == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) r.output.append(buf, n);
-  int st = ::pclose(f);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
 
 ::runtime::v1::PodSandboxConfig Pod(const std::string& name) {
   ::runtime::v1::PodSandboxConfig c;
