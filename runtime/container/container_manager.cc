@@ -1,0 +1,276 @@
+#include "runtime/container/container_manager.h"
+
+#include <signal.h>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/base/cleanup.h"
+#include "runtime/base/ids.h"
+#include "runtime/base/status_macros.h"
+#include "spdlog/spdlog.h"
+
+namespace silo::runtime::container {
+namespace {
+
+using model::ContainerRecord;
+using model::ContainerState;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+::runtime::v1::PodSandboxMetadata ToCriMetadata(const model::SandboxMetadata& md) {
+  ::runtime::v1::PodSandboxMetadata out;
+  out.set_name(md.name);
+  out.set_namespace_(md.namespace_);
+  out.set_uid(md.uid);
+  out.set_attempt(md.attempt);
+  return out;
+}
+
+std::string NameOf(const ContainerRecord& record, const model::SandboxMetadata& sandbox) {
+  ::runtime::v1::ContainerMetadata md;
+  md.set_name(record.metadata.name);
+  md.set_attempt(record.metadata.attempt);
+  return store::MakeContainerName(md, ToCriMetadata(sandbox));
+}
+
+}  // namespace
+
+ContainerManager::ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes,
+                                   image::ImageManager* images, ContainerHost* host)
+    : store_(store), sandboxes_(sandboxes), images_(images), host_(host) {}
+
+std::shared_ptr<std::mutex> ContainerManager::LockFor(const std::string& id) {
+  std::lock_guard<std::mutex> l(locks_mu_);
+  auto& lock = locks_[id];
+  if (!lock) lock = std::make_shared<std::mutex>();
+  return lock;
+}
+
+void ContainerManager::DropLock(const std::string& id) {
+  std::lock_guard<std::mutex> l(locks_mu_);
+  locks_.erase(id);
+}
+
+absl::Status ContainerManager::Recover() {
+  SILO_RETURN_IF_ERROR(store_->Load());
+  for (const ContainerRecord& record : store_->List()) {
+    auto sandbox = sandboxes_->Status(record.sandbox_id);
+    if (!sandbox.ok()) {
+      spdlog::warn("container {}: sandbox {} is gone: {}", record.id, record.sandbox_id,
+                   std::string(sandbox.status().message()));
+      continue;
+    }
+    absl::Status s = names_.Reserve(NameOf(record, sandbox->metadata), record.id);
+    if (!s.ok()) spdlog::warn("container {}: {}", record.id, std::string(s.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_id,
+                                                     const ::runtime::v1::ContainerConfig& config,
+                                                     const ::runtime::v1::PodSandboxConfig& sandbox_config) {
+  if (config.metadata().name().empty()) return absl::InvalidArgumentError("CreateContainer: metadata.name is required");
+  if (config.image().image().empty()) return absl::InvalidArgumentError("CreateContainer: image is required");
+  SILO_ASSIGN_OR_RETURN(model::SandboxRecord sandbox, sandboxes_->Status(sandbox_id));
+  if (sandbox.state != model::SandboxState::kReady) {
+    return absl::FailedPreconditionError(absl::StrCat("CreateContainer ", config.metadata().name(), ": sandbox ",
+                                                      sandbox.id, " is ", model::SandboxStateName(sandbox.state),
+                                                      ", not READY"));
+  }
+  ::runtime::v1::PodSandboxMetadata pod_md =
+      sandbox_config.has_metadata() ? sandbox_config.metadata() : ToCriMetadata(sandbox.metadata);
+  const std::string name = store::MakeContainerName(config.metadata(), pod_md);
+  const std::string id = NewId();
+  SILO_RETURN_IF_ERROR(names_.Reserve(name, id));
+  CleanupStack undo;
+  undo.Push("release name", [this, name] {
+    names_.Release(name);
+    return absl::OkStatus();
+  });
+
+  SILO_ASSIGN_OR_RETURN(std::optional<image::ImageRecord> image, images_->Status(config.image().image()));
+  if (!image.has_value()) {
+    return absl::NotFoundError(absl::StrCat("CreateContainer ", name, ": image ", config.image().image(),
+                                            " is not pulled"));
+  }
+  SILO_ASSIGN_OR_RETURN(std::string config_json, images_->ConfigJson(image->id));
+  SILO_ASSIGN_OR_RETURN(ImageConfig image_config, ParseImageConfig(config_json));
+
+  CreateSpec spec;
+  spec.id = id;
+  spec.sandbox = &sandbox;
+  spec.sandbox_files_dir = sandboxes_->FilesDir(sandbox.id);
+  spec.config = &config;
+  for (const std::string& chain : image->chain_ids) spec.layer_dirs.push_back(images_->SnapshotDir(chain));
+  SILO_ASSIGN_OR_RETURN(spec.args, MergeArgs(config, image_config));
+  spec.env = MergeEnv(config, image_config);
+  spec.cwd = config.working_dir().empty() ? image_config.working_dir : config.working_dir();
+  SILO_ASSIGN_OR_RETURN(spec.user, ResolveUser(config, image_config));
+  if (!config.log_path().empty() && !sandbox.log_directory.empty()) {
+    spec.log_path = absl::StrCat(sandbox.log_directory, "/", config.log_path());
+  }
+
+  std::shared_ptr<std::mutex> lock = LockFor(id);
+  std::lock_guard<std::mutex> guard(*lock);
+  auto handle = host_->Create(spec);
+  if (!handle.ok()) return Annotate(handle.status(), absl::StrCat("CreateContainer ", name));
+  undo.Push("remove from host", [this, id, h = *handle] { return host_->Remove(id, h); });
+
+  ContainerRecord record;
+  record.id = id;
+  record.sandbox_id = sandbox.id;
+  record.metadata = {config.metadata().name(), config.metadata().attempt()};
+  record.image_ref = config.image().image();
+  record.image_id = image->id;
+  record.created_at_ns = NowNs();
+  record.labels.insert(config.labels().begin(), config.labels().end());
+  record.annotations.insert(config.annotations().begin(), config.annotations().end());
+  record.log_path = spec.log_path;
+  record.SetConfig(config);
+  record.shim_socket = *handle;
+  SILO_RETURN_IF_ERROR(Annotate(store_->Add(record), absl::StrCat("CreateContainer ", name)));
+  undo.Dismiss();
+  return id;
+}
+
+absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
+  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
+  std::shared_ptr<std::mutex> lock = LockFor(record.id);
+  std::lock_guard<std::mutex> guard(*lock);
+  SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
+  if (record.State() != ContainerState::kCreated) {
+    return absl::FailedPreconditionError(absl::StrCat("StartContainer ", record.id, ": container is ",
+                                                      model::ContainerStateName(record.State()), ", not CREATED"));
+  }
+  // Taken before the start so a fast exit is never recorded before it.
+  const int64_t started_at = NowNs();
+  absl::Status started = host_->Start(record.id, record.shim_socket);
+  if (!started.ok()) {
+    // A failed start ends the container (EXITED with the error), as containerd does.
+    (void)store_->Update(record.id, [&](ContainerRecord& r) {
+      r.finished_at_ns = NowNs();
+      r.exit_code = 128;
+      r.reason = "StartError";
+      r.message = std::string(started.message());
+      return absl::OkStatus();
+    });
+    return started;
+  }
+  auto state = host_->State(record.id, record.shim_socket);
+  return store_
+      ->Update(record.id,
+               [&](ContainerRecord& r) {
+                 r.started_at_ns = started_at;
+                 if (state.ok()) r.pid = state->pid;
+                 return absl::OkStatus();
+               })
+      .status();
+}
+
+absl::StatusOr<ContainerRecord> ContainerManager::RecordExit(const std::string& id, const ProcessState& state) {
+  return store_->Update(id, [&](ContainerRecord& r) {
+    r.finished_at_ns = state.exited_at_ns != 0 ? state.exited_at_ns : NowNs();
+    r.exit_code = state.exit_code;
+    r.reason = state.exit_code == 0 ? "Completed" : "Error";
+    r.unknown = false;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ContainerRecord> ContainerManager::Refresh(const ContainerRecord& record) {
+  if (record.State() != ContainerState::kRunning) return record;
+  auto state = host_->State(record.id, record.shim_socket);
+  if (!state.ok() || !state->exited) return record;
+  return RecordExit(record.id, *state);
+}
+
+absl::Status ContainerManager::ExitedOr(const ContainerRecord& record, const absl::Status& error) {
+  // A signal fails when the process has just exited: that is a finished stop.
+  auto state = host_->State(record.id, record.shim_socket);
+  if (state.ok() && state->exited) return RecordExit(record.id, *state).status();
+  return Annotate(error, absl::StrCat("StopContainer ", record.id));
+}
+
+absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono::seconds timeout) {
+  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
+  std::shared_ptr<std::mutex> lock = LockFor(record.id);
+  std::lock_guard<std::mutex> guard(*lock);
+  SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
+  SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  ContainerState state = record.State();
+  if (state == ContainerState::kExited) return absl::OkStatus();
+  if (state == ContainerState::kCreated) {
+    // Never started: end it without running anything.
+    (void)host_->Kill(record.id, record.shim_socket, SIGKILL);
+    return store_
+        ->Update(record.id,
+                 [](ContainerRecord& r) {
+                   r.finished_at_ns = NowNs();
+                   r.exit_code = 128 + SIGKILL;
+                   r.reason = "Error";
+                   return absl::OkStatus();
+                 })
+        .status();
+  }
+  if (timeout.count() > 0) {
+    absl::Status killed = host_->Kill(record.id, record.shim_socket, SIGTERM);
+    if (!killed.ok()) return ExitedOr(record, killed);
+    auto exited = host_->Wait(record.id, record.shim_socket, timeout);
+    if (exited.ok()) return RecordExit(record.id, *exited).status();
+    if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
+  }
+  absl::Status killed = host_->Kill(record.id, record.shim_socket, SIGKILL);
+  if (!killed.ok()) return ExitedOr(record, killed);
+  SILO_ASSIGN_OR_RETURN(ProcessState exited, host_->Wait(record.id, record.shim_socket, std::chrono::seconds(30)));
+  return RecordExit(record.id, exited).status();
+}
+
+absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
+  auto found = store_->Get(id_or_prefix);
+  if (absl::IsNotFound(found.status())) return absl::OkStatus();
+  SILO_RETURN_IF_ERROR(found.status());
+  const std::string id = found->id;
+  {
+    std::shared_ptr<std::mutex> lock = LockFor(id);
+    std::lock_guard<std::mutex> guard(*lock);
+    auto record = store_->Get(id);
+    if (absl::IsNotFound(record.status())) return absl::OkStatus();
+    SILO_RETURN_IF_ERROR(record.status());
+    SILO_RETURN_IF_ERROR(Annotate(host_->Remove(id, record->shim_socket), absl::StrCat("RemoveContainer ", id)));
+    SILO_RETURN_IF_ERROR(store_->Delete(id));
+    names_.ReleaseByKey(id);
+  }
+  DropLock(id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ContainerRecord> ContainerManager::Status(const std::string& id_or_prefix) {
+  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
+  return Refresh(record);
+}
+
+std::vector<ContainerRecord> ContainerManager::List(const store::ContainerFilter& filter) {
+  // Refresh first so a state filter sees exits that happened since.
+  for (const ContainerRecord& record : store_->List(store::ContainerFilter{.id = filter.id,
+                                                                            .sandbox_id = filter.sandbox_id})) {
+    (void)Refresh(record);
+  }
+  return store_->List(filter);
+}
+
+absl::StatusOr<ExecResult> ContainerManager::ExecSync(const std::string& id_or_prefix,
+                                                      const std::vector<std::string>& args,
+                                                      std::chrono::seconds timeout) {
+  if (args.empty()) return absl::InvalidArgumentError("ExecSync: cmd is required");
+  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
+  SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  if (record.State() != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("ExecSync in container ", record.id, ": container is ",
+                                                      model::ContainerStateName(record.State()), ", not RUNNING"));
+  }
+  return host_->Exec(record.id, record.shim_socket, args, timeout);
+}
+
+}  // namespace silo::runtime::container

@@ -1,0 +1,79 @@
+#pragma once
+// ContainerManager: the platform-neutral life cycle of containers (CRI
+// Create, Start, Stop, Remove, Status, List, ExecSync) over the store
+// (runtime/store), the sandbox manager, the image manager and a
+// ContainerHost.
+//
+// Create: sandbox READY -> reserve the name -> resolve the image -> merge the
+// image config with the request -> host Create (rootfs, bundle, shim) ->
+// record CREATED. On failure the steps are undone and the name released.
+// Exits are learnt lazily: Status, List and Stop ask the host about RUNNING
+// containers and record finished_at, exit_code and reason (Completed for 0,
+// Error otherwise).
+//
+// Stop: unknown id is NotFound (as containerd's StopContainer); an exited
+// container is OK (idempotent); else SIGTERM, wait `timeout`, SIGKILL.
+// Remove: unknown id is OK; a running container is killed first.
+//
+// Thread safety: all methods are thread-safe; operations on one container
+// are serialised by a per-id lock.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cri/api/cri.h"
+#include "image/image_manager.h"
+#include "runtime/container/container_host.h"
+#include "runtime/model/container.h"
+#include "runtime/sandbox/sandbox_manager.h"
+#include "runtime/store/container_store.h"
+#include "runtime/store/name_registrar.h"
+
+namespace silo::runtime::container {
+
+class ContainerManager {
+ public:
+  // No pointer is owned; all must outlive the manager.
+  ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes, image::ImageManager* images,
+                   ContainerHost* host);
+
+  // Loads the store and reserves the names of loaded containers. Call once
+  // before serving.
+  absl::Status Recover();
+
+  absl::StatusOr<std::string> Create(const std::string& sandbox_id, const ::runtime::v1::ContainerConfig& config,
+                                     const ::runtime::v1::PodSandboxConfig& sandbox_config);
+  absl::Status Start(const std::string& id_or_prefix);
+  absl::Status Stop(const std::string& id_or_prefix, std::chrono::seconds timeout);
+  absl::Status Remove(const std::string& id_or_prefix);
+  absl::StatusOr<model::ContainerRecord> Status(const std::string& id_or_prefix);
+  std::vector<model::ContainerRecord> List(const store::ContainerFilter& filter);
+  absl::StatusOr<ExecResult> ExecSync(const std::string& id_or_prefix, const std::vector<std::string>& args,
+                                      std::chrono::seconds timeout);
+
+ private:
+  // Records the exit of a RUNNING container if the host reports one.
+  absl::StatusOr<model::ContainerRecord> Refresh(const model::ContainerRecord& record);
+  absl::StatusOr<model::ContainerRecord> RecordExit(const std::string& id, const ProcessState& state);
+  // OK (recording the exit) if the container has exited, else `error`.
+  absl::Status ExitedOr(const model::ContainerRecord& record, const absl::Status& error);
+  std::shared_ptr<std::mutex> LockFor(const std::string& id);
+  void DropLock(const std::string& id);
+
+  store::ContainerStore* const store_;
+  sandbox::SandboxManager* const sandboxes_;
+  image::ImageManager* const images_;
+  ContainerHost* const host_;
+  store::NameRegistrar names_;
+
+  std::mutex locks_mu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> locks_;  // guarded by locks_mu_
+};
+
+}  // namespace silo::runtime::container

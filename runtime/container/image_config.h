@@ -1,0 +1,50 @@
+#pragma once
+// The parts of an OCI image config a container is built from, and the rules
+// that merge them with a CRI ContainerConfig the way Docker and containerd
+// do. Pure functions; thread-safe.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cri/api/cri.h"
+
+namespace silo::runtime::container {
+
+struct ImageConfig {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "KEY=value"
+  std::string working_dir;
+  std::string user;  // as written: "uid", "uid:gid", "name", ...
+  std::string stop_signal;
+};
+
+// Parses the "config" object of an image config document; absent fields stay
+// empty. InvalidArgument for text that is not a JSON object.
+absl::StatusOr<ImageConfig> ParseImageConfig(const std::string& config_json);
+
+// The process arguments: CRI command replaces the image Entrypoint; CRI args
+// replace the image Cmd, which is only used when the CRI command is empty too
+// (containerd's rule). InvalidArgument when the result is empty.
+absl::StatusOr<std::vector<std::string>> MergeArgs(const ::runtime::v1::ContainerConfig& config,
+                                                   const ImageConfig& image);
+
+// Image env first, then the CRI envs; a CRI key replaces the image's value in
+// place.
+std::vector<std::string> MergeEnv(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image);
+
+struct NumericUser {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+// The user the process runs as: CRI run_as_user/run_as_group when set, else
+// the image's User when numeric ("uid" or "uid:gid"). Names need a lookup in
+// the image's /etc/passwd, which is not implemented: InvalidArgument naming
+// the user.
+absl::StatusOr<NumericUser> ResolveUser(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image);
+
+}  // namespace silo::runtime::container

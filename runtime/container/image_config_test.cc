@@ -1,0 +1,72 @@
+#include "runtime/container/image_config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace silo::runtime::container {
+namespace {
+
+using ::testing::ElementsAre;
+
+ImageConfig Image() {
+  auto parsed = ParseImageConfig(R"({"config":{"Entrypoint":["/entry"],"Cmd":["run","--fast"],
+      "Env":["PATH=/bin","A=image"],"WorkingDir":"/app","User":"1000:2000"}})");
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return *parsed;
+}
+
+TEST(ImageConfigTest, ParsesTheConfigObject) {
+  ImageConfig c = Image();
+  EXPECT_THAT(c.entrypoint, ElementsAre("/entry"));
+  EXPECT_THAT(c.cmd, ElementsAre("run", "--fast"));
+  EXPECT_EQ(c.working_dir, "/app");
+  EXPECT_EQ(c.user, "1000:2000");
+  EXPECT_FALSE(ParseImageConfig("not json").ok());
+  auto empty = ParseImageConfig("{}");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->cmd.empty());
+}
+
+TEST(ImageConfigTest, ArgsFollowDockerRules) {
+  ::runtime::v1::ContainerConfig cri;
+  EXPECT_THAT(*MergeArgs(cri, Image()), ElementsAre("/entry", "run", "--fast"));
+  cri.add_args("other");
+  EXPECT_THAT(*MergeArgs(cri, Image()), ElementsAre("/entry", "other"));
+  cri.add_command("/bin/sh");
+  EXPECT_THAT(*MergeArgs(cri, Image()), ElementsAre("/bin/sh", "other"));
+  ::runtime::v1::ContainerConfig only_command;
+  only_command.add_command("/bin/true");
+  EXPECT_THAT(*MergeArgs(only_command, Image()), ElementsAre("/bin/true"));  // image Cmd not appended
+  EXPECT_EQ(MergeArgs(::runtime::v1::ContainerConfig(), ImageConfig()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ImageConfigTest, CriEnvOverridesImageEnvInPlace) {
+  ::runtime::v1::ContainerConfig cri;
+  auto* kv = cri.add_envs();
+  kv->set_key("A");
+  kv->set_value("cri");
+  kv = cri.add_envs();
+  kv->set_key("B");
+  kv->set_value("new");
+  EXPECT_THAT(MergeEnv(cri, Image()), ElementsAre("PATH=/bin", "A=cri", "B=new"));
+}
+
+TEST(ImageConfigTest, UserFromCriThenNumericImageUser) {
+  ::runtime::v1::ContainerConfig cri;
+  auto user = ResolveUser(cri, Image());
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(user->uid, 1000u);
+  EXPECT_EQ(user->gid, 2000u);
+  cri.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(7);
+  user = ResolveUser(cri, Image());
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(user->uid, 7u);
+  EXPECT_EQ(user->gid, 0u);
+  ImageConfig named;
+  named.user = "nobody";
+  EXPECT_EQ(ResolveUser(::runtime::v1::ContainerConfig(), named).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace silo::runtime::container

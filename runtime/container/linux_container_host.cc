@@ -1,0 +1,265 @@
+#include "runtime/container/linux_container_host.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "runtime/base/cleanup.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/container/container_spec.h"
+#include "runtime/linux/oci_spec.h"
+#include "runtime/linux/runc.h"
+#include "runtime/shim/shim_client.h"
+
+extern char** environ;
+
+namespace silo::runtime::container {
+namespace {
+
+using shim::ShimClient;
+
+constexpr auto kConnectTimeout = std::chrono::seconds(5);
+
+shim::Deadline In(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() + d; }
+
+absl::StatusOr<std::unique_ptr<ShimClient>> Connect(const std::string& id, const std::string& socket) {
+  auto client = ShimClient::Connect(socket, In(kConnectTimeout));
+  if (!client.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("container ", id, ": cannot reach its shim at ", socket, ": ", client.status().message()));
+  }
+  return std::move(*client);
+}
+
+ProcessState FromResponse(const shim::Response& r) {
+  return ProcessState{r.exited, r.exit_code, r.exited_at_unix_nanos, r.pid};
+}
+
+absl::Status RemoveTree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("remove ", path));
+  return absl::OkStatus();
+}
+
+absl::Status Unmount(const std::string& path) {
+  if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("umount ", path));
+  }
+  return absl::OkStatus();
+}
+
+// On cgroup v1 runc creates the container's cgroup, and any missing parents,
+// in every hierarchy, but the pod cgroup exists only in the controllers the
+// sandbox manages (cpu, memory, pids), and runc delete removes only the
+// leaf. Removes the pod's directory and its parent from the other
+// hierarchies once empty (rmdir fails harmlessly while another container of
+// the pod still has its cgroup there).
+void RemoveUnmanagedPodCgroups(const std::string& cgroup_root, const std::string& container_cgroup) {
+  std::filesystem::path pod = std::filesystem::path(container_cgroup).parent_path();
+  if (pod.empty() || pod == "/") return;
+  if (::access((cgroup_root + "/cgroup.controllers").c_str(), F_OK) == 0) return;  // v2: one hierarchy
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(cgroup_root, ec)) {
+    if (entry.is_symlink(ec) || !entry.is_directory(ec)) continue;
+    std::string name = entry.path().filename().string();
+    bool managed = name == "unified" || name == "systemd";
+    for (absl::string_view controller : absl::StrSplit(name, ',')) {
+      managed = managed || controller == "cpu" || controller == "memory" || controller == "pids";
+    }
+    if (managed) continue;
+    std::string dir = entry.path().string() + pod.string();
+    ::rmdir(dir.c_str());
+    ::rmdir(std::filesystem::path(dir).parent_path().c_str());
+  }
+}
+
+}  // namespace
+
+std::string DefaultShimBinary() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path candidate = self.parent_path() / "../../runtime/shim/silo-shim";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
+  }
+  return "silo-shim";
+}
+
+absl::Status LinuxContainerHost::MountRootfs(const CreateSpec& spec) const {
+  const std::string base = options_.root_dir + "/" + spec.id;
+  SILO_RETURN_IF_ERROR(MakeDirs(base + "/upper", 0755));
+  SILO_RETURN_IF_ERROR(MakeDirs(base + "/work", 0700));
+  SILO_RETURN_IF_ERROR(MakeDirs(RootfsDir(spec.id), 0755));
+  // overlayfs wants the topmost lower first; an image without layers gets an
+  // empty lower so the mount still works.
+  std::vector<std::string> lowers(spec.layer_dirs.rbegin(), spec.layer_dirs.rend());
+  if (lowers.empty()) {
+    SILO_RETURN_IF_ERROR(MakeDirs(base + "/empty", 0755));
+    lowers.push_back(base + "/empty");
+  }
+  std::string data = absl::StrCat("lowerdir=", absl::StrJoin(lowers, ":"), ",upperdir=", base,
+                                  "/upper,workdir=", base, "/work");
+  if (data.size() >= 4096) {
+    return absl::InvalidArgumentError(absl::StrCat("container ", spec.id, ": overlay options for ",
+                                                   lowers.size(), " layers exceed a page"));
+  }
+  if (::mount("overlay", RootfsDir(spec.id).c_str(), "overlay", 0, data.c_str()) != 0) {
+    return ErrnoToStatus(errno, absl::StrCat("container ", spec.id, ": mount overlay rootfs at ", RootfsDir(spec.id)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
+  // kubelet expects a missing host path to be created as a directory.
+  for (const auto& m : spec.config->mounts()) {
+    if (!m.host_path().empty() && ::access(m.host_path().c_str(), F_OK) != 0) {
+      SILO_RETURN_IF_ERROR(MakeDirs(m.host_path()));
+    }
+  }
+  SILO_ASSIGN_OR_RETURN(linux_backend::OciSpecInput in,
+                        BuildOciSpecInput(spec, RootfsDir(spec.id), options_.netns_dir));
+  SILO_ASSIGN_OR_RETURN(int floor, linux_backend::ReadOwnOomScoreAdj());
+  SILO_ASSIGN_OR_RETURN(nlohmann::json doc, linux_backend::BuildOciSpec(in, floor));
+  return AtomicWriteFile(BundleDir(spec.id) + "/config.json", doc.dump(2));
+}
+
+absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::string& log_path) const {
+  SILO_RETURN_IF_ERROR(MakeDirs(options_.socket_dir, 0700));
+  SILO_RETURN_IF_ERROR(MakeDirs(options_.runc_root, 0700));
+  std::vector<std::string> args = {options_.shim_binary, "--id",        id,
+                                   "--bundle",           BundleDir(id), "--runc-root",
+                                   options_.runc_root,   "--runc",      options_.runc_binary,
+                                   "--log",              log_path.empty() ? "/dev/null" : log_path,
+                                   "--socket",           SocketPath(id), "--exit-file",
+                                   BundleDir(id) + "/exit", "--create-only", "true"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe for silo-shim");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+  pid_t pid = 0;
+  int err = ::posix_spawnp(&pid, options_.shim_binary.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out[1]);
+  if (err != 0) {
+    ::close(out[0]);
+    return ErrnoToStatus(err, absl::StrCat("container ", id, ": spawn ", options_.shim_binary));
+  }
+  std::string output;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) output.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("container ", id, ": silo-shim create failed: ",
+                                            absl::StripAsciiWhitespace(output)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LinuxContainerHost::Create(const CreateSpec& spec) {
+  CleanupStack undo;
+  undo.Push("remove container files", [this, id = spec.id] { return Remove(id, ""); });
+  SILO_RETURN_IF_ERROR(MountRootfs(spec));
+  SILO_RETURN_IF_ERROR(WriteBundle(spec));
+  if (!spec.log_path.empty()) {
+    SILO_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(spec.log_path).parent_path().string()));
+  }
+  SILO_RETURN_IF_ERROR(StartShim(spec.id, spec.log_path));
+  undo.Dismiss();
+  return SocketPath(spec.id);
+}
+
+absl::Status LinuxContainerHost::Start(const std::string& id, const std::string& handle) {
+  SILO_ASSIGN_OR_RETURN(auto client, Connect(id, handle));
+  return Annotate(client->Start(In(std::chrono::seconds(30))), absl::StrCat("start container ", id));
+}
+
+absl::Status LinuxContainerHost::Kill(const std::string& id, const std::string& handle, int signal) {
+  SILO_ASSIGN_OR_RETURN(auto client, Connect(id, handle));
+  // Each container has its own pid namespace: signalling init is enough, and
+  // its death takes the rest of the namespace with it.
+  return Annotate(client->Kill(signal, /*all=*/false, In(std::chrono::seconds(10))),
+                  absl::StrCat("signal ", signal, " to container ", id));
+}
+
+absl::StatusOr<ProcessState> LinuxContainerHost::State(const std::string& id, const std::string& handle) {
+  SILO_ASSIGN_OR_RETURN(auto client, Connect(id, handle));
+  SILO_ASSIGN_OR_RETURN(shim::Response r, client->State(In(std::chrono::seconds(10))));
+  return FromResponse(r);
+}
+
+absl::StatusOr<ProcessState> LinuxContainerHost::Wait(const std::string& id, const std::string& handle,
+                                                      std::chrono::milliseconds timeout) {
+  SILO_ASSIGN_OR_RETURN(auto client, Connect(id, handle));
+  auto r = client->Wait(In(timeout));
+  if (!r.ok()) return Annotate(r.status(), absl::StrCat("wait for container ", id));
+  return FromResponse(*r);
+}
+
+absl::StatusOr<ExecResult> LinuxContainerHost::Exec(const std::string& id, const std::string& handle,
+                                                    const std::vector<std::string>& args,
+                                                    std::chrono::milliseconds timeout) {
+  SILO_ASSIGN_OR_RETURN(auto client, Connect(id, handle));
+  auto r = client->Exec(args, {}, timeout);
+  if (!r.ok()) return Annotate(r.status(), absl::StrCat("exec in container ", id));
+  return ExecResult{r->exit_code, std::move(r->stdout_data), std::move(r->stderr_data)};
+}
+
+absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string& handle) {
+  std::string socket = handle.empty() ? SocketPath(id) : handle;
+  if (::access(socket.c_str(), F_OK) == 0) {
+    auto client = ShimClient::Connect(socket, In(std::chrono::seconds(2)));
+    if (client.ok()) {
+      // Best effort: a shim that no longer answers is handled by runc delete.
+      auto state = (*client)->State(In(std::chrono::seconds(5)));
+      if (state.ok() && !state->exited) {
+        (void)(*client)->Kill(SIGKILL, false, In(std::chrono::seconds(5)));
+        auto waiter = ShimClient::Connect(socket, In(std::chrono::seconds(2)));
+        if (waiter.ok()) (void)(*waiter)->Wait(In(std::chrono::seconds(10)));
+      }
+      (void)(*client)->Shutdown(In(std::chrono::seconds(5)));
+    }
+  }
+  std::string cgroup;
+  if (auto config = ReadFile(BundleDir(id) + "/config.json"); config.ok()) {
+    nlohmann::json doc = nlohmann::json::parse(*config, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_object() && doc.contains("linux") && doc["linux"].is_object() &&
+        doc["linux"].value("cgroupsPath", nlohmann::json()).is_string()) {
+      cgroup = doc["linux"]["cgroupsPath"].get<std::string>();
+    }
+  }
+  linux_backend::Runc runc(options_.runc_binary, options_.runc_root);
+  SILO_RETURN_IF_ERROR(runc.Delete(id, /*force=*/true));
+  if (!cgroup.empty()) RemoveUnmanagedPodCgroups(options_.cgroup_root, cgroup);
+  SILO_RETURN_IF_ERROR(Unmount(RootfsDir(id)));
+  SILO_RETURN_IF_ERROR(RemoveTree(BundleDir(id)));
+  SILO_RETURN_IF_ERROR(RemoveTree(options_.root_dir + "/" + id));
+  if (::unlink(socket.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, absl::StrCat("unlink ", socket));
+  return absl::OkStatus();
+}
+
+}  // namespace silo::runtime::container

@@ -1,0 +1,66 @@
+#pragma once
+// ContainerHost on Linux: per container
+//
+//   <root_dir>/<id>/{upper,work}   the overlay's writable layer (persistent)
+//   <state_dir>/<id>/config.json   the OCI bundle
+//   <state_dir>/<id>/rootfs        the overlay mount (lowers = image layers)
+//   <state_dir>/<id>/exit          the shim's exit file
+//   <socket_dir>/<id>.sock         the shim's socket (kept short for sun_path)
+//
+// and one detached `silo-shim --create-only` that owns the container (runc
+// state under `runc_root`). Namespaces are joined from the sandbox: its
+// pinned netns, and the pinned ipc/uts next to it under `netns_dir`;
+// pid and mount are new. The cgroup is <pod cgroup>/<id>; on cgroup v1,
+// Remove also deletes the empty pod directories runc made in hierarchies the
+// pod cgroup does not cover.
+//
+// Thread-safe: the object holds configuration only.
+
+#include <string>
+
+#include "runtime/container/container_host.h"
+
+namespace silo::runtime::container {
+
+struct LinuxContainerHostOptions {
+  std::string root_dir;
+  std::string state_dir;
+  std::string socket_dir;
+  std::string shim_binary = "silo-shim";
+  std::string runc_binary = "runc";
+  std::string runc_root;
+  std::string netns_dir;  // where the sandbox host pins ipc/uts namespaces
+  std::string cgroup_root = "/sys/fs/cgroup";
+};
+
+class LinuxContainerHost final : public ContainerHost {
+ public:
+  explicit LinuxContainerHost(LinuxContainerHostOptions options) : options_(std::move(options)) {}
+
+  absl::StatusOr<std::string> Create(const CreateSpec& spec) override;
+  absl::Status Start(const std::string& id, const std::string& handle) override;
+  absl::Status Kill(const std::string& id, const std::string& handle, int signal) override;
+  absl::StatusOr<ProcessState> State(const std::string& id, const std::string& handle) override;
+  absl::StatusOr<ProcessState> Wait(const std::string& id, const std::string& handle,
+                                    std::chrono::milliseconds timeout) override;
+  absl::StatusOr<ExecResult> Exec(const std::string& id, const std::string& handle,
+                                  const std::vector<std::string>& args, std::chrono::milliseconds timeout) override;
+  absl::Status Remove(const std::string& id, const std::string& handle) override;
+
+  std::string BundleDir(const std::string& id) const { return options_.state_dir + "/" + id; }
+  std::string RootfsDir(const std::string& id) const { return BundleDir(id) + "/rootfs"; }
+  std::string SocketPath(const std::string& id) const { return options_.socket_dir + "/" + id + ".sock"; }
+
+ private:
+  absl::Status MountRootfs(const CreateSpec& spec) const;
+  absl::Status WriteBundle(const CreateSpec& spec) const;
+  absl::Status StartShim(const std::string& id, const std::string& log_path) const;
+
+  const LinuxContainerHostOptions options_;
+};
+
+// The shim binary installed next to silod: <dir of /proc/self/exe>/../../
+// runtime/shim/silo-shim in a build tree, else `silo-shim` from PATH.
+std::string DefaultShimBinary();
+
+}  // namespace silo::runtime::container
