@@ -369,6 +369,34 @@ TEST_F(ContainerIntegrationTest, RemoveKillsARunningContainerAndCreateChecksImag
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
 }
 
+// kubelet may stop and remove a pod whose containers still run: the pod's
+// containers go with it, and nothing of them is left (TearDown checks mounts
+// and runc state).
+TEST_F(ContainerIntegrationTest, RemovePodSandboxTakesItsRunningContainersAlong) {
+  std::string id;
+  ASSERT_TRUE(Create(Config("orphan", {"/bin/busybox", "sleep", "1000"}), &id).ok());
+  ASSERT_TRUE(Start(id).ok());
+  {
+    grpc::ClientContext ctx;
+    ::runtime::v1::StopPodSandboxRequest stop;
+    stop.set_pod_sandbox_id(pod_id_);
+    ::runtime::v1::StopPodSandboxResponse resp;
+    ASSERT_TRUE(rt_->StopPodSandbox(&ctx, stop, &resp).ok());
+  }
+  EXPECT_EQ(Status(id).state(), ::runtime::v1::CONTAINER_EXITED);
+  {
+    grpc::ClientContext ctx;
+    ::runtime::v1::RemovePodSandboxRequest rm;
+    rm.set_pod_sandbox_id(pod_id_);
+    ::runtime::v1::RemovePodSandboxResponse resp;
+    ASSERT_TRUE(rt_->RemovePodSandbox(&ctx, rm, &resp).ok());
+  }
+  ::runtime::v1::ListContainersResponse list;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(rt_->ListContainers(&ctx, {}, &list).ok());
+  EXPECT_EQ(list.containers_size(), 0);
+}
+
 TEST_F(ContainerIntegrationTest, RunningContainerSurvivesASilodRestart) {
   std::string id;
   ASSERT_TRUE(Create(Config("survivor", {"/bin/busybox", "sleep", "1000"}), &id).ok());
