@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cri/daemon/wiring.h"
+#include "image/registry/credentials_file.h"
 #include "network/netns/cni_pod_network.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/container/linux_container_host.h"
@@ -39,6 +40,7 @@ absl::StatusOr<Backends> WireBackends(const Config& config) {
                         runtime::linux_backend::PodCgroups::Open(std::move(cg)));
   b.sandbox_host = std::make_unique<runtime::sandbox::LinuxSandboxHost>(config.state + "/netns", std::move(cgroups));
 
+  b.events = std::make_unique<runtime::events::EventBus>();
   runtime::sandbox::SandboxManagerOptions options;
   options.files_dir = config.root + "/sandboxes";
   for (const auto& h : config.runtime.handlers) options.handlers.push_back(h.name);
@@ -47,13 +49,22 @@ absl::StatusOr<Backends> WireBackends(const Config& config) {
   ::gethostname(hostname, sizeof(hostname) - 1);
   options.node_hostname = hostname;
   b.sandboxes = std::make_unique<runtime::sandbox::SandboxManager>(options, b.sandbox_store.get(),
-                                                                   b.sandbox_host.get(), b.network.get());
+                                                                   b.sandbox_host.get(), b.network.get(),
+                                                                   b.events.get());
   SILO_RETURN_IF_ERROR(Annotate(b.sandboxes->Recover(), "sandbox recovery"));
 
   image::ImageManagerOptions images;
   images.root = config.root + "/images";
   images.registry.mirrors = config.registry.mirrors;
   images.registry.insecure_hosts.insert(config.registry.insecure.begin(), config.registry.insecure.end());
+  if (!config.registry.credentials_file.empty()) {
+    // Read once at start-up so a garbled secret stops silod with the file
+    // named, instead of surfacing as 401s on the first pull.
+    SILO_ASSIGN_OR_RETURN(image::registry::CredentialsFile creds,
+                          image::registry::CredentialsFile::Load(config.registry.credentials_file));
+    auto shared = std::make_shared<const image::registry::CredentialsFile>(std::move(creds));
+    images.registry.credentials = [shared](const std::string& host) { return shared->Lookup(host); };
+  }
   SILO_ASSIGN_OR_RETURN(b.images, image::ImageManager::Open(std::move(images), b.db.get()));
 
   // Containers: writable layers under the root, bundles, rootfs mounts, shim
@@ -70,7 +81,7 @@ absl::StatusOr<Backends> WireBackends(const Config& config) {
   b.container_store = std::make_unique<runtime::store::ContainerStore>(b.db.get());
   b.container_host = std::make_unique<runtime::container::LinuxContainerHost>(std::move(host));
   b.containers = std::make_unique<runtime::container::ContainerManager>(
-      b.container_store.get(), b.sandboxes.get(), b.images.get(), b.container_host.get());
+      b.container_store.get(), b.sandboxes.get(), b.images.get(), b.container_host.get(), b.events.get());
   SILO_RETURN_IF_ERROR(Annotate(b.containers->Recover(), "container recovery"));
   return b;
 }

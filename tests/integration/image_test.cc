@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "image/registry/testing/local_registry.h"
 #include "image/registry/testing/oci_layout.h"
+#include "runtime/base/file_util.h"
 #include "tests/support/silod_process.h"
 
 namespace silo::testing {
@@ -133,6 +134,58 @@ TEST_F(ImageRpcTest, BadReferencesAndMissingImagesFailClearly) {
   grpc::ClientContext ctx;
   ASSERT_TRUE(img_->ListImages(&ctx, {}, &list).ok());
   EXPECT_EQ(list.images_size(), 0);  // nothing half-made is visible
+}
+
+// A registry behind basic auth: no credentials is a clear error, then the
+// CRI AuthConfig and the config's credentials file each get the image.
+TEST(ImageAuthTest, CredentialsFromRequestOrCredentialsFile) {
+  auto reg = LocalRegistry::Start({.username = "alice", .password = "s3cret"});
+  ASSERT_TRUE(reg.ok()) << reg.status();
+  TempDir layout_dir, dir;
+  OciLayout layout(layout_dir.path());
+  TestImage img;
+  img.layers = {{{"etc/motd", "private\n"}}};
+  auto built = layout.AddImage(img);
+  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_TRUE(layout.Tag(built->manifest, "v1").ok());
+  ASSERT_TRUE((*reg)->Push(layout_dir.path(), "v1", "private/app").ok());
+  const std::string ref = absl::StrCat((*reg)->host(), "/private/app:v1");
+
+  // base64("alice:s3cret")
+  ASSERT_TRUE(AtomicWriteFile(dir.path() + "/creds.json",
+                              absl::StrCat(R"({"auths": {")", (*reg)->host(), R"(": {"auth": "YWxpY2U6czNjcmV0"}}})"))
+                  .ok());
+  const std::string insecure = absl::StrCat("registry: {insecure: [\"", (*reg)->host(), "\"]");
+  auto pull = [&](SilodProcess& silod, const ::runtime::v1::AuthConfig* auth) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    ::runtime::v1::PullImageRequest req;
+    req.mutable_image()->set_image(ref);
+    if (auth) *req.mutable_auth() = *auth;
+    ::runtime::v1::PullImageResponse resp;
+    return silod.ImageStub()->PullImage(&ctx, req, &resp);
+  };
+  {
+    TempDir d;
+    auto silod = SilodProcess::Start({.dir = d.path(), .extra_yaml = insecure + "}\n"});
+    ASSERT_TRUE(silod.ok()) << silod.status();
+    grpc::Status s = pull(**silod, nullptr);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+    EXPECT_NE(s.error_message().find((*reg)->host()), std::string::npos) << s.error_message();
+    ::runtime::v1::AuthConfig auth;
+    auth.set_username("alice");
+    auth.set_password("s3cret");
+    s = pull(**silod, &auth);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+  {
+    TempDir d;
+    auto silod = SilodProcess::Start(
+        {.dir = d.path(), .extra_yaml = absl::StrCat(insecure, ", credentials_file: ", dir.path(), "/creds.json}\n")});
+    ASSERT_TRUE(silod.ok()) << silod.status();
+    grpc::Status s = pull(**silod, nullptr);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
 }
 
 }  // namespace
