@@ -105,7 +105,7 @@ absl::Status Daemon::Init() {
   options.build_json = BuildInfoJson();
   service_ = std::make_unique<Service>(std::move(options), backends_->compute.get(), backends_->network.get(),
                                        backends_->sandboxes.get(), backends_->images.get(),
-                                       backends_->containers.get());
+                                       backends_->containers.get(), backends_->events.get());
   instrument_ = std::make_unique<Instrument>(metrics_.get(), &ready_);
   runtime_adapter_ = std::make_unique<RuntimeServiceAdapter>(service_.get(), instrument_.get());
   image_adapter_ = std::make_unique<ImageServiceAdapter>(service_.get(), instrument_.get());
@@ -139,6 +139,8 @@ void Daemon::Shutdown() {
   // already running may finish for up to 5 s. Then stop gRPC at once: with a
   // deadline it would also wait for idle clients such as kubelet to hang up.
   ready_.store(false, std::memory_order_release);
+  // Event streams never finish on their own: end them (UNAVAILABLE) now.
+  if (backends_ && backends_->events) backends_->events->Close();
   // civetweb needs about a second to stop; let it do so meanwhile.
   std::thread metrics_stop([this] { metrics_server_.reset(); });
   if (server_) {

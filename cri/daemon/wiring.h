@@ -11,6 +11,7 @@
 #include "runtime/compute_backend.h"
 #include "runtime/container/container_host.h"
 #include "runtime/container/container_manager.h"
+#include "runtime/events/event_bus.h"
 #include "runtime/sandbox/sandbox_host.h"
 #include "runtime/sandbox/sandbox_manager.h"
 #include "runtime/store/metadata_db.h"
@@ -24,6 +25,7 @@ struct Backends {
   std::unique_ptr<runtime::ComputeBackend> compute;
   std::unique_ptr<network::PodNetwork> network;
   std::string cgroup_driver;  // reported by RuntimeConfig; empty where there are no cgroups
+  std::unique_ptr<runtime::events::EventBus> events;  // published to by the managers below
   std::unique_ptr<runtime::store::MetadataDb> db;  // <root>/metadata.db
   std::unique_ptr<runtime::store::SandboxStore> sandbox_store;
   std::unique_ptr<runtime::sandbox::SandboxHost> sandbox_host;

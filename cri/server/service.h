@@ -13,6 +13,7 @@
 #include "runtime/compute_backend.h"
 #include "image/image_manager.h"
 #include "runtime/container/container_manager.h"
+#include "runtime/events/event_bus.h"
 #include "runtime/sandbox/sandbox_manager.h"
 
 namespace silo::cri {
@@ -35,16 +36,19 @@ class Service final : public CriService {
   // `backend`, `network`, `sandboxes`, `images` and `containers` must outlive
   // the service. Without a sandbox manager the pod sandbox RPCs answer
   // UNIMPLEMENTED, without an image manager the ImageService RPCs do, and
-  // without a container manager the container RPCs do.
+  // without a container manager the container RPCs do, and without an event
+  // bus GetContainerEvents does.
   Service(ServiceOptions options, const runtime::ComputeBackend* backend,
           const network::PodNetwork* network, runtime::sandbox::SandboxManager* sandboxes = nullptr,
-          image::ImageManager* images = nullptr, runtime::container::ContainerManager* containers = nullptr)
+          image::ImageManager* images = nullptr, runtime::container::ContainerManager* containers = nullptr,
+          runtime::events::EventBus* events = nullptr)
       : options_(std::move(options)),
         backend_(backend),
         network_(network),
         sandboxes_(sandboxes),
         images_(images),
-        containers_(containers) {}
+        containers_(containers),
+        events_(events) {}
 
   absl::Status Version(const ::runtime::v1::VersionRequest& request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -83,6 +87,10 @@ class Service final : public CriService {
   absl::Status ExecSync(const ::runtime::v1::ExecSyncRequest& request,
                         ::runtime::v1::ExecSyncResponse* response) override;
 
+  // Life-cycle events for Evented PLEG: container_events.cc.
+  absl::Status GetContainerEvents(const ::runtime::v1::GetEventsRequest& request,
+                                  StreamSink<::runtime::v1::ContainerEventResponse>& sink) override;
+
   // Images: image_service.cc over image_*.cc.
   absl::Status PullImage(const ::runtime::v1::PullImageRequest& request,
                          ::runtime::v1::PullImageResponse* response) override;
@@ -104,6 +112,7 @@ class Service final : public CriService {
   runtime::sandbox::SandboxManager* const sandboxes_;
   image::ImageManager* const images_;
   runtime::container::ContainerManager* const containers_;
+  runtime::events::EventBus* const events_;
 
   mutable std::mutex mu_;
   std::string pod_cidr_ ABSL_GUARDED_BY(mu_);

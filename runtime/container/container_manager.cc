@@ -38,8 +38,13 @@ std::string NameOf(const ContainerRecord& record, const model::SandboxMetadata& 
 }  // namespace
 
 ContainerManager::ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes,
-                                   image::ImageManager* images, ContainerHost* host)
-    : store_(store), sandboxes_(sandboxes), images_(images), host_(host) {}
+                                   image::ImageManager* images, ContainerHost* host, events::EventSink* events)
+    : store_(store), sandboxes_(sandboxes), images_(images), host_(host), events_(events) {}
+
+void ContainerManager::Emit(events::EventType type, const std::string& id, const std::string& sandbox_id) {
+  if (events_ == nullptr) return;
+  events_->Publish({events::EventKind::kContainer, type, id, sandbox_id, events::EventNowNs()});
+}
 
 std::shared_ptr<std::mutex> ContainerManager::LockFor(const std::string& id) {
   std::lock_guard<std::mutex> l(locks_mu_);
@@ -132,6 +137,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   record.shim_socket = *handle;
   SILO_RETURN_IF_ERROR(Annotate(store_->Add(record), absl::StrCat("CreateContainer ", name)));
   undo.Dismiss();
+  Emit(events::EventType::kCreated, id, record.sandbox_id);
   return id;
 }
 
@@ -149,34 +155,40 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   absl::Status started = host_->Start(record.id, record.shim_socket);
   if (!started.ok()) {
     // A failed start ends the container (EXITED with the error), as containerd does.
-    (void)store_->Update(record.id, [&](ContainerRecord& r) {
+    auto ended = store_->Update(record.id, [&](ContainerRecord& r) {
       r.finished_at_ns = NowNs();
       r.exit_code = 128;
       r.reason = "StartError";
       r.message = std::string(started.message());
       return absl::OkStatus();
     });
+    if (ended.ok()) Emit(events::EventType::kStopped, record.id, record.sandbox_id);
     return started;
   }
   auto state = host_->State(record.id, record.shim_socket);
-  return store_
-      ->Update(record.id,
-               [&](ContainerRecord& r) {
-                 r.started_at_ns = started_at;
-                 if (state.ok()) r.pid = state->pid;
-                 return absl::OkStatus();
-               })
-      .status();
+  SILO_RETURN_IF_ERROR(store_
+                           ->Update(record.id,
+                                    [&](ContainerRecord& r) {
+                                      r.started_at_ns = started_at;
+                                      if (state.ok()) r.pid = state->pid;
+                                      return absl::OkStatus();
+                                    })
+                           .status());
+  Emit(events::EventType::kStarted, record.id, record.sandbox_id);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::RecordExit(const std::string& id, const ProcessState& state) {
-  return store_->Update(id, [&](ContainerRecord& r) {
+  auto updated = store_->Update(id, [&](ContainerRecord& r) {
     r.finished_at_ns = state.exited_at_ns != 0 ? state.exited_at_ns : NowNs();
     r.exit_code = state.exit_code;
     r.reason = state.exit_code == 0 ? "Completed" : "Error";
     r.unknown = false;
     return absl::OkStatus();
   });
+  // Callers record an exit only for a container that was running, so this is once per exit.
+  if (updated.ok()) Emit(events::EventType::kStopped, id, updated->sandbox_id);
+  return updated;
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::Refresh(const ContainerRecord& record) {
@@ -204,15 +216,17 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   if (state == ContainerState::kCreated) {
     // Never started: end it without running anything.
     (void)host_->Kill(record.id, record.shim_socket, SIGKILL);
-    return store_
-        ->Update(record.id,
-                 [](ContainerRecord& r) {
-                   r.finished_at_ns = NowNs();
-                   r.exit_code = 128 + SIGKILL;
-                   r.reason = "Error";
-                   return absl::OkStatus();
-                 })
-        .status();
+    SILO_RETURN_IF_ERROR(store_
+                             ->Update(record.id,
+                                      [](ContainerRecord& r) {
+                                        r.finished_at_ns = NowNs();
+                                        r.exit_code = 128 + SIGKILL;
+                                        r.reason = "Error";
+                                        return absl::OkStatus();
+                                      })
+                             .status());
+    Emit(events::EventType::kStopped, record.id, record.sandbox_id);
+    return absl::OkStatus();
   }
   if (timeout.count() > 0) {
     absl::Status killed = host_->Kill(record.id, record.shim_socket, SIGTERM);
@@ -241,6 +255,7 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
     SILO_RETURN_IF_ERROR(Annotate(host_->Remove(id, record->shim_socket), absl::StrCat("RemoveContainer ", id)));
     SILO_RETURN_IF_ERROR(store_->Delete(id));
     names_.ReleaseByKey(id);
+    Emit(events::EventType::kDeleted, id, record->sandbox_id);
   }
   DropLock(id);
   return absl::OkStatus();

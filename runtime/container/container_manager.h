@@ -30,6 +30,7 @@
 #include "cri/api/cri.h"
 #include "image/image_manager.h"
 #include "runtime/container/container_host.h"
+#include "runtime/events/event_bus.h"
 #include "runtime/model/container.h"
 #include "runtime/sandbox/sandbox_manager.h"
 #include "runtime/store/container_store.h"
@@ -39,9 +40,10 @@ namespace silo::runtime::container {
 
 class ContainerManager {
  public:
-  // No pointer is owned; all must outlive the manager.
+  // No pointer is owned; all must outlive the manager. `events` may be null;
+  // else it receives CREATED, STARTED, STOPPED (exit recorded) and DELETED.
   ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes, image::ImageManager* images,
-                   ContainerHost* host);
+                   ContainerHost* host, events::EventSink* events = nullptr);
 
   // Loads the store and reserves the names of loaded containers. Call once
   // before serving.
@@ -63,6 +65,7 @@ class ContainerManager {
   absl::StatusOr<model::ContainerRecord> RecordExit(const std::string& id, const ProcessState& state);
   // OK (recording the exit) if the container has exited, else `error`.
   absl::Status ExitedOr(const model::ContainerRecord& record, const absl::Status& error);
+  void Emit(events::EventType type, const std::string& id, const std::string& sandbox_id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);
   void DropLock(const std::string& id);
 
@@ -70,6 +73,7 @@ class ContainerManager {
   sandbox::SandboxManager* const sandboxes_;
   image::ImageManager* const images_;
   ContainerHost* const host_;
+  events::EventSink* const events_;
   store::NameRegistrar names_;
 
   std::mutex locks_mu_;

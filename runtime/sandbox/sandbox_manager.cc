@@ -53,8 +53,13 @@ absl::Status RemoveFiles(const std::string& dir) {
 }  // namespace
 
 SandboxManager::SandboxManager(SandboxManagerOptions options, store::SandboxStore* store, SandboxHost* host,
-                               network::PodNetwork* network)
-    : options_(std::move(options)), store_(store), host_(host), network_(network) {}
+                               network::PodNetwork* network, events::EventSink* events)
+    : options_(std::move(options)), store_(store), host_(host), network_(network), events_(events) {}
+
+void SandboxManager::Emit(events::EventType type, const std::string& id) {
+  if (events_ == nullptr) return;
+  events_->Publish({events::EventKind::kSandbox, type, id, id, events::EventNowNs()});
+}
 
 std::shared_ptr<std::mutex> SandboxManager::LockFor(const std::string& id) {
   std::lock_guard<std::mutex> l(locks_mu_);
@@ -157,6 +162,7 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
   absl::Status s = SetUp(record, host_network, undo);
   if (s.ok()) {
     undo.Dismiss();
+    Emit(events::EventType::kCreated, id);
     return id;
   }
   absl::Status undone = undo.Run();
@@ -234,14 +240,17 @@ absl::Status SandboxManager::StopLocked(const SandboxRecord& record) {
   bool detach = !record.netns_path.empty() && !record.HasStep(kDetachedStep);
   if (detach) SILO_RETURN_IF_ERROR(network_->Detach(AttachRequestFor(record, record.netns_path)));
   if (!detach && record.state == SandboxState::kNotReady) return absl::OkStatus();
-  return store_
-      ->Update(record.id,
-               [&](SandboxRecord& r) {
-                 r.state = SandboxState::kNotReady;
-                 if (detach) r.AddStep(kDetachedStep, "", NowNs());
-                 return absl::OkStatus();
-               })
-      .status();
+  SILO_RETURN_IF_ERROR(store_
+                           ->Update(record.id,
+                                    [&](SandboxRecord& r) {
+                                      r.state = SandboxState::kNotReady;
+                                      if (detach) r.AddStep(kDetachedStep, "", NowNs());
+                                      return absl::OkStatus();
+                                    })
+                           .status());
+  // Only a real transition is an event: a repeated Stop publishes nothing.
+  if (record.state != SandboxState::kNotReady) Emit(events::EventType::kStopped, record.id);
+  return absl::OkStatus();
 }
 
 absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
@@ -293,6 +302,7 @@ absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
     SILO_RETURN_IF_ERROR(Annotate(TearDown(*record), absl::StrCat("remove sandbox ", *id)));
     SILO_RETURN_IF_ERROR(Annotate(store_->Delete(*id), absl::StrCat("remove sandbox ", *id)));
     names_.ReleaseByKey(*id);
+    Emit(events::EventType::kDeleted, *id);
   }
   DropLock(*id);
   return absl::OkStatus();

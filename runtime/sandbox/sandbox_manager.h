@@ -28,6 +28,7 @@
 #include "cri/api/cri.h"
 #include "network/pod_network.h"
 #include "runtime/base/cleanup.h"
+#include "runtime/events/event_bus.h"
 #include "runtime/model/sandbox.h"
 #include "runtime/sandbox/sandbox_host.h"
 #include "runtime/store/name_registrar.h"
@@ -46,9 +47,10 @@ struct SandboxManagerOptions {
 
 class SandboxManager {
  public:
-  // None of the pointers is owned; all must outlive the manager.
+  // None of the pointers is owned; all must outlive the manager. `events`
+  // may be null; else it receives CREATED (once READY), STOPPED and DELETED.
   SandboxManager(SandboxManagerOptions options, store::SandboxStore* store, SandboxHost* host,
-                 network::PodNetwork* network);
+                 network::PodNetwork* network, events::EventSink* events = nullptr);
 
   // Loads the store and reconciles it with the host (see the file comment).
   // Call once before serving.
@@ -73,6 +75,7 @@ class SandboxManager {
   // Undoes everything a sandbox may own on the host; idempotent.
   absl::Status TearDown(const model::SandboxRecord& record);
   network::AttachRequest AttachRequestFor(const model::SandboxRecord& record, const std::string& netns) const;
+  void Emit(events::EventType type, const std::string& id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);
   void DropLock(const std::string& id);
 
@@ -80,6 +83,7 @@ class SandboxManager {
   store::SandboxStore* const store_;
   SandboxHost* const host_;
   network::PodNetwork* const network_;
+  events::EventSink* const events_;
   store::NameRegistrar names_;
   store::PendingOps<std::string> pending_;
 

@@ -143,13 +143,19 @@ TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
   SILO_CRI_RUNTIME_STREAM_RPCS(SILO_RT_STREAM)
   SILO_CRI_IMAGE_UNARY_RPCS(SILO_IMG_UNARY)
   SILO_CRI_IMAGE_STREAM_RPCS(SILO_IMG_STREAM)
-  expect("GetContainerEvents", Call([&](auto* c) {
-           auto reader = rt_->GetContainerEvents(c, ::runtime::v1::GetEventsRequest());
-           ::runtime::v1::ContainerEventResponse resp;
-           while (reader->Read(&resp)) {
-           }
-           return reader->Finish();
-         }));
+  {
+    // An event stream never ends by itself: a short deadline ends it.
+    ++checked;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    auto reader = rt_->GetContainerEvents(&ctx, ::runtime::v1::GetEventsRequest());
+    ::runtime::v1::ContainerEventResponse resp;
+    while (reader->Read(&resp)) {
+    }
+    grpc::Status s = reader->Finish();
+    EXPECT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << "GetContainerEvents: " << s.error_code() << " " << s.error_message();
+  }
   EXPECT_EQ(checked, 41);
 }
 
