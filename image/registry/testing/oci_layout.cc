@@ -38,7 +38,12 @@ absl::StatusOr<std::string> MakeTar(const std::vector<TestFile>& files, bool gzi
   std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_write_new(), archive_write_free);
   std::string out;
   archive_write_set_format_pax_restricted(a.get());
-  if (gzip) archive_write_add_filter_gzip(a.get());
+  if (gzip) {
+    archive_write_add_filter_gzip(a.get());
+    // No wall-clock time in the gzip header: equal files must give equal
+    // blobs, or images built a second apart stop sharing layers.
+    archive_write_set_options(a.get(), "gzip:!timestamp");
+  }
   archive_write_set_bytes_in_last_block(a.get(), 1);
   if (archive_write_open2(a.get(), &out, nullptr, AppendToString, nullptr, nullptr) != ARCHIVE_OK) {
     return absl::InternalError(absl::StrCat("archive_write_open2: ", archive_error_string(a.get())));
