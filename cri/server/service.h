@@ -86,6 +86,8 @@ class Service final : public CriService {
                               ::runtime::v1::ListContainersResponse* response) override;
   absl::Status ExecSync(const ::runtime::v1::ExecSyncRequest& request,
                         ::runtime::v1::ExecSyncResponse* response) override;
+  absl::Status ReopenContainerLog(const ::runtime::v1::ReopenContainerLogRequest& request,
+                                  ::runtime::v1::ReopenContainerLogResponse* response) override;
 
   // Life-cycle events for Evented PLEG: container_events.cc.
   absl::Status GetContainerEvents(const ::runtime::v1::GetEventsRequest& request,

@@ -64,6 +64,8 @@ class ContainerHost {
   // Runs `args` in the container; `timeout` 0 = none, DeadlineExceeded on expiry.
   virtual absl::StatusOr<ExecResult> Exec(const std::string& id, const std::string& handle,
                                           const std::vector<std::string>& args, std::chrono::milliseconds timeout) = 0;
+  // Closes and reopens the container's log file (after kubelet rotated it).
+  virtual absl::Status ReopenLog(const std::string& id, const std::string& handle) = 0;
   // Kills what is left, releases the monitor and deletes every host object
   // of the container. Idempotent.
   virtual absl::Status Remove(const std::string& id, const std::string& handle) = 0;

@@ -288,4 +288,15 @@ absl::StatusOr<ExecResult> ContainerManager::ExecSync(const std::string& id_or_p
   return host_->Exec(record.id, record.shim_socket, args, timeout);
 }
 
+absl::Status ContainerManager::ReopenLog(const std::string& id_or_prefix) {
+  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
+  SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  if (record.State() != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("ReopenContainerLog for container ", record.id,
+                                                      ": container is ", model::ContainerStateName(record.State()),
+                                                      ", not RUNNING"));
+  }
+  return host_->ReopenLog(record.id, record.shim_socket);
+}
+
 }  // namespace silo::runtime::container

@@ -54,6 +54,9 @@ class ContainerManager {
   absl::Status Start(const std::string& id_or_prefix);
   absl::Status Stop(const std::string& id_or_prefix, std::chrono::seconds timeout);
   absl::Status Remove(const std::string& id_or_prefix);
+  // ReopenContainerLog: FailedPrecondition unless the container runs, so no
+  // log file is created for a stopped container.
+  absl::Status ReopenLog(const std::string& id_or_prefix);
   absl::StatusOr<model::ContainerRecord> Status(const std::string& id_or_prefix);
   std::vector<model::ContainerRecord> List(const store::ContainerFilter& filter);
   absl::StatusOr<ExecResult> ExecSync(const std::string& id_or_prefix, const std::vector<std::string>& args,

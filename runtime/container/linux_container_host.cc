@@ -229,6 +229,11 @@ absl::StatusOr<ExecResult> LinuxContainerHost::Exec(const std::string& id, const
   return ExecResult{r->exit_code, std::move(r->stdout_data), std::move(r->stderr_data)};
 }
 
+absl::Status LinuxContainerHost::ReopenLog(const std::string& id, const std::string& handle) {
+  SILO_ASSIGN_OR_RETURN(auto client, Connect(id, handle));
+  return Annotate(client->ReopenLog(In(std::chrono::seconds(10))), absl::StrCat("reopen log of container ", id));
+}
+
 absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string& handle) {
   std::string socket = handle.empty() ? SocketPath(id) : handle;
   if (::access(socket.c_str(), F_OK) == 0) {

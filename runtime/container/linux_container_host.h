@@ -43,6 +43,7 @@ class LinuxContainerHost final : public ContainerHost {
   absl::StatusOr<ProcessState> State(const std::string& id, const std::string& handle) override;
   absl::StatusOr<ProcessState> Wait(const std::string& id, const std::string& handle,
                                     std::chrono::milliseconds timeout) override;
+  absl::Status ReopenLog(const std::string& id, const std::string& handle) override;
   absl::StatusOr<ExecResult> Exec(const std::string& id, const std::string& handle,
                                   const std::vector<std::string>& args, std::chrono::milliseconds timeout) override;
   absl::Status Remove(const std::string& id, const std::string& handle) override;

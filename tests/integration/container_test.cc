@@ -397,6 +397,43 @@ TEST_F(ContainerIntegrationTest, RemovePodSandboxTakesItsRunningContainersAlong)
   EXPECT_EQ(list.containers_size(), 0);
 }
 
+// kubelet rotates a log by renaming it and calling ReopenContainerLog: the
+// shim then writes to a fresh file at the same path. A stopped container
+// gets FailedPrecondition and no new file.
+TEST_F(ContainerIntegrationTest, ReopenContainerLogAfterRotation) {
+  std::string id;
+  ASSERT_TRUE(Create(Config("talker", {"/bin/sh", "-c", "while true; do echo tick; sleep 0.1; done"}), &id).ok());
+  ASSERT_TRUE(Start(id).ok());
+  const std::string log = logs_.path() + "/talker/0.log";
+  auto wait_for_content = [&](const std::string& path) {
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < deadline) {
+      auto text = ReadFile(path);
+      if (text.ok() && absl::StrContains(*text, "stdout F tick")) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for_content(log));
+  ASSERT_EQ(::rename(log.c_str(), (log + ".1").c_str()), 0);
+  auto reopen = [&] {
+    grpc::ClientContext ctx;
+    ::runtime::v1::ReopenContainerLogRequest req;
+    req.set_container_id(id);
+    ::runtime::v1::ReopenContainerLogResponse resp;
+    return rt_->ReopenContainerLog(&ctx, req, &resp);
+  };
+  grpc::Status s = reopen();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(wait_for_content(log)) << "no lines in the reopened log";
+
+  ASSERT_TRUE(Stop(id, 0).ok());
+  ASSERT_EQ(::rename(log.c_str(), (log + ".2").c_str()), 0);
+  s = reopen();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_FALSE(std::filesystem::exists(log));
+}
+
 TEST_F(ContainerIntegrationTest, RunningContainerSurvivesASilodRestart) {
   std::string id;
   ASSERT_TRUE(Create(Config("survivor", {"/bin/busybox", "sleep", "1000"}), &id).ok());
