@@ -6,6 +6,8 @@
 // reference (HCSHResult.md); mingw's winerror.h has none of the HCS_E_*.
 //
 // Plain uint32_t, no <windows.h>: this file builds and is tested on Linux.
+// Values shared with the absl-free hresult_codes.h are taken from it, so the
+// two headers cannot disagree.
 // Predicates normalise first: 0x8007xxxx (FACILITY_WIN32) compares as the
 // bare Win32 code xxxx, as hcsshim does, and 0xC037xxxx compares as 0x8037xxxx.
 // All functions are pure and thread-safe.
@@ -15,52 +17,53 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows {
 
 using HResult = uint32_t;
 
-inline constexpr HResult kSOk = 0;
+inline constexpr HResult kSOk = codes::kSOk;
 inline constexpr HResult kSFalse = 1;
 
 // Win32 codes (bare, as hcsshim compares them) and their HRESULT forms.
-inline constexpr HResult kErrorAccessDenied = 0x5;       // ERROR_ACCESS_DENIED
-inline constexpr HResult kErrorInvalidHandle = 0x6;      // ERROR_INVALID_HANDLE
+inline constexpr HResult kErrorAccessDenied = codes::kErrorAccessDenied;       // ERROR_ACCESS_DENIED
+inline constexpr HResult kErrorInvalidHandle = codes::kErrorInvalidHandle;      // ERROR_INVALID_HANDLE
 inline constexpr HResult kErrorInvalidData = 0xD;        // ERROR_INVALID_DATA
-inline constexpr HResult kErrorNotSupported = 0x32;      // ERROR_NOT_SUPPORTED
-inline constexpr HResult kErrorProcNotFound = 0x7F;      // ERROR_PROC_NOT_FOUND
-inline constexpr HResult kErrorNotFound = 0x490;         // ERROR_NOT_FOUND (1168)
-inline constexpr HResult kEAccessDenied = 0x80070005;    // E_ACCESSDENIED
-inline constexpr HResult kEInvalidArg = 0x80070057;      // E_INVALIDARG
-inline constexpr HResult kEOutOfMemory = 0x8007000E;     // E_OUTOFMEMORY
-inline constexpr HResult kEFail = 0x80004005;            // E_FAIL
+inline constexpr HResult kErrorNotSupported = codes::kErrorNotSupported;      // ERROR_NOT_SUPPORTED
+inline constexpr HResult kErrorProcNotFound = codes::kErrorProcNotFound;      // ERROR_PROC_NOT_FOUND
+inline constexpr HResult kErrorNotFound = codes::kErrorNotFound;         // ERROR_NOT_FOUND (1168)
+inline constexpr HResult kEAccessDenied = codes::kEAccessDenied;    // E_ACCESSDENIED
+inline constexpr HResult kEInvalidArg = codes::kEInvalidArg;      // E_INVALIDARG
+inline constexpr HResult kEOutOfMemory = codes::kEOutOfMemory;     // E_OUTOFMEMORY
+inline constexpr HResult kEFail = codes::kEFail;            // E_FAIL
 
 // HCS v2 (computecore.dll).
 inline constexpr HResult kHcsETerminatedDuringStart = 0x80370100;
 inline constexpr HResult kHcsEImageMismatch = 0x80370101;
 inline constexpr HResult kHcsEHypervNotInstalled = 0x80370102;
-inline constexpr HResult kHcsEInvalidState = 0x80370105;
-inline constexpr HResult kHcsEUnexpectedExit = 0x80370106;
-inline constexpr HResult kHcsETerminated = 0x80370107;
+inline constexpr HResult kHcsEInvalidState = codes::kHcsEInvalidState;
+inline constexpr HResult kHcsEUnexpectedExit = codes::kHcsEUnexpectedExit;
+inline constexpr HResult kHcsETerminated = codes::kHcsETerminated;
 inline constexpr HResult kHcsEConnectionTimeout = 0x80370109;
-inline constexpr HResult kHcsEConnectionClosed = 0x8037010A;
-inline constexpr HResult kHcsEUnknownMessage = 0x8037010B;
-inline constexpr HResult kHcsEInvalidJson = 0x8037010D;
-inline constexpr HResult kHcsESystemNotFound = 0x8037010E;
-inline constexpr HResult kHcsESystemAlreadyExists = 0x8037010F;
-inline constexpr HResult kHcsESystemAlreadyStopped = 0x80370110;
+inline constexpr HResult kHcsEConnectionClosed = codes::kHcsEConnectionClosed;
+inline constexpr HResult kHcsEUnknownMessage = codes::kHcsEUnknownMessage;
+inline constexpr HResult kHcsEInvalidJson = codes::kHcsEInvalidJson;
+inline constexpr HResult kHcsESystemNotFound = codes::kHcsESystemNotFound;
+inline constexpr HResult kHcsESystemAlreadyExists = codes::kHcsESystemAlreadyExists;
+inline constexpr HResult kHcsESystemAlreadyStopped = codes::kHcsESystemAlreadyStopped;
 inline constexpr HResult kHcsEInvalidLayer = 0x80370112;
 inline constexpr HResult kHcsEOperationNotStarted = 0x80370115;
 inline constexpr HResult kHcsEOperationAlreadyStarted = 0x80370116;
-inline constexpr HResult kHcsEOperationPending = 0x80370117;
-inline constexpr HResult kHcsEOperationTimeout = 0x80370118;
-inline constexpr HResult kHcsEOperationSystemCallbackAlreadySet = 0x80370119;
-inline constexpr HResult kHcsEAccessDenied = 0x8037011B;
-inline constexpr HResult kHcsEServiceDisconnect = 0x8037011E;
-inline constexpr HResult kHcsEProcessAlreadyStopped = 0x8037011F;
+inline constexpr HResult kHcsEOperationPending = codes::kHcsEOperationPending;
+inline constexpr HResult kHcsEOperationTimeout = codes::kHcsEOperationTimeout;
+inline constexpr HResult kHcsEOperationSystemCallbackAlreadySet = codes::kHcsEOperationSystemCallbackAlreadySet;
+inline constexpr HResult kHcsEAccessDenied = codes::kHcsEAccessDenied;
+inline constexpr HResult kHcsEServiceDisconnect = codes::kHcsEServiceDisconnect;
+inline constexpr HResult kHcsEProcessAlreadyStopped = codes::kHcsEProcessAlreadyStopped;
 
 // vmcompute.dll (v1) forms hcsshim still matches.
-inline constexpr HResult kVmcomputeOperationPending = 0xC0370103;  // ERROR_VMCOMPUTE_OPERATION_PENDING
+inline constexpr HResult kVmcomputeOperationPending = codes::kVmcomputeOperationPending;  // ERROR_VMCOMPUTE_OPERATION_PENDING
 inline constexpr HResult kVmcomputeInvalidState = 0xC0370105;
 inline constexpr HResult kVmcomputeUnexpectedExit = 0xC0370106;
 inline constexpr HResult kVmcomputeUnknownMessage = 0xC037010B;

@@ -3,8 +3,7 @@
 // dependency beyond the standard library so mingw-w64 builds (no Abseil) can
 // use them. Same values and rules as runtime/windows/hresult.h (hcsshim
 // internal/hcs/errors.go, internal/hcs/v2/errors.go, HCSHResult.md); they live
-// in the nested namespace `codes` so both headers can be included together
-// until hresult.h is rebased on this one.
+// in the nested namespace `codes`; hresult.h takes its shared values from here.
 //
 // Predicates normalise first: 0x8007xxxx (FACILITY_WIN32) compares as the
 // bare Win32 code xxxx, and vmcompute's 0xC037xxxx as its 0x8037xxxx twin.
