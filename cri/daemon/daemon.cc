@@ -103,9 +103,14 @@ absl::Status Daemon::Init() {
   }
   options.config_json = ConfigToJson(config_);
   options.build_json = BuildInfoJson();
-  service_ = std::make_unique<Service>(std::move(options), backends_->compute.get(), backends_->network.get(),
-                                       backends_->sandboxes.get(), backends_->images.get(),
-                                       backends_->containers.get(), backends_->events.get());
+  ServiceDeps deps;
+  deps.backend = backends_->compute.get();
+  deps.network = backends_->network.get();
+  deps.sandboxes = backends_->sandboxes.get();
+  deps.images = backends_->images.get();
+  deps.containers = backends_->containers.get();
+  deps.events = backends_->events.get();
+  service_ = std::make_unique<Service>(std::move(options), deps);
   instrument_ = std::make_unique<Instrument>(metrics_.get(), &ready_);
   runtime_adapter_ = std::make_unique<RuntimeServiceAdapter>(service_.get(), instrument_.get());
   image_adapter_ = std::make_unique<ImageServiceAdapter>(service_.get(), instrument_.get());

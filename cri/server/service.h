@@ -31,24 +31,31 @@ struct ServiceOptions {
   std::string build_json;                  // build details, for Status(verbose)
 };
 
+// The ports the service runs on; every pointer must outlive the service.
+// A missing manager makes its RPCs answer UNIMPLEMENTED: no sandbox manager
+// for the pod sandbox RPCs, no image manager for the ImageService, no
+// container manager for the container RPCs, no event bus for
+// GetContainerEvents. Add new ports as members here (named, default null).
+struct ServiceDeps {
+  const runtime::ComputeBackend* backend = nullptr;  // required
+  const network::PodNetwork* network = nullptr;      // required
+  runtime::sandbox::SandboxManager* sandboxes = nullptr;
+  image::ImageManager* images = nullptr;
+  runtime::container::ContainerManager* containers = nullptr;
+  runtime::events::EventBus* events = nullptr;
+};
+
 class Service final : public CriService {
  public:
-  // `backend`, `network`, `sandboxes`, `images` and `containers` must outlive
-  // the service. Without a sandbox manager the pod sandbox RPCs answer
-  // UNIMPLEMENTED, without an image manager the ImageService RPCs do, and
-  // without a container manager the container RPCs do, and without an event
-  // bus GetContainerEvents does.
-  Service(ServiceOptions options, const runtime::ComputeBackend* backend,
-          const network::PodNetwork* network, runtime::sandbox::SandboxManager* sandboxes = nullptr,
-          image::ImageManager* images = nullptr, runtime::container::ContainerManager* containers = nullptr,
-          runtime::events::EventBus* events = nullptr)
+  Service(ServiceOptions options, const ServiceDeps& deps)
       : options_(std::move(options)),
-        backend_(backend),
-        network_(network),
-        sandboxes_(sandboxes),
-        images_(images),
-        containers_(containers),
-        events_(events) {}
+        deps_(deps),
+        backend_(deps.backend),
+        network_(deps.network),
+        sandboxes_(deps.sandboxes),
+        images_(deps.images),
+        containers_(deps.containers),
+        events_(deps.events) {}
 
   absl::Status Version(const ::runtime::v1::VersionRequest& request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -109,6 +116,7 @@ class Service final : public CriService {
 
  private:
   const ServiceOptions options_;
+  const ServiceDeps deps_;
   const runtime::ComputeBackend* backend_;
   const network::PodNetwork* network_;
   runtime::sandbox::SandboxManager* const sandboxes_;

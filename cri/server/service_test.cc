@@ -34,7 +34,7 @@ class ServiceTest : public ::testing::Test {
 };
 
 TEST_F(ServiceTest, VersionHasAllFourFields) {
-  Service s(Options(), &backend_, &network_);
+  Service s(Options(), ServiceDeps{&backend_, &network_});
   ::runtime::v1::VersionResponse r;
   ASSERT_TRUE(s.Version({}, &r).ok());
   EXPECT_EQ(r.version(), "0.1.0");
@@ -45,7 +45,7 @@ TEST_F(ServiceTest, VersionHasAllFourFields) {
 
 TEST_F(ServiceTest, StatusReportsConditionsWithReasons) {
   network_.ready = absl::NotFoundError("no network config found in /etc/cni/net.d");
-  Service s(Options(), &backend_, &network_);
+  Service s(Options(), ServiceDeps{&backend_, &network_});
   ::runtime::v1::StatusResponse r;
   ASSERT_TRUE(s.Status({}, &r).ok());
   ASSERT_EQ(r.status().conditions_size(), 2);
@@ -66,7 +66,7 @@ TEST_F(ServiceTest, StatusReportsConditionsWithReasons) {
 
 TEST_F(ServiceTest, StatusRuntimeNotReadyAndVerboseInfo) {
   backend_.ready = absl::NotFoundError("OCI runtime \"runc\" not found in PATH");
-  Service s(Options(), &backend_, &network_);
+  Service s(Options(), ServiceDeps{&backend_, &network_});
   ::runtime::v1::StatusRequest req;
   req.set_verbose(true);
   ::runtime::v1::StatusResponse r;
@@ -80,19 +80,19 @@ TEST_F(ServiceTest, StatusRuntimeNotReadyAndVerboseInfo) {
 
 TEST_F(ServiceTest, RuntimeConfigCgroupDriver) {
   ::runtime::v1::RuntimeConfigResponse r;
-  ASSERT_TRUE(Service(Options("cgroupfs"), &backend_, &network_).RuntimeConfig({}, &r).ok());
+  ASSERT_TRUE(Service(Options("cgroupfs"), ServiceDeps{&backend_, &network_}).RuntimeConfig({}, &r).ok());
   EXPECT_TRUE(r.has_linux());
   EXPECT_EQ(r.linux().cgroup_driver(), ::runtime::v1::CGROUPFS);
   r.Clear();
-  ASSERT_TRUE(Service(Options("systemd"), &backend_, &network_).RuntimeConfig({}, &r).ok());
+  ASSERT_TRUE(Service(Options("systemd"), ServiceDeps{&backend_, &network_}).RuntimeConfig({}, &r).ok());
   EXPECT_EQ(r.linux().cgroup_driver(), ::runtime::v1::SYSTEMD);
   r.Clear();
-  ASSERT_TRUE(Service(Options(""), &backend_, &network_).RuntimeConfig({}, &r).ok());
+  ASSERT_TRUE(Service(Options(""), ServiceDeps{&backend_, &network_}).RuntimeConfig({}, &r).ok());
   EXPECT_FALSE(r.has_linux());
 }
 
 TEST_F(ServiceTest, UpdateRuntimeConfigAcceptsPodCidrAndRejectsGarbage) {
-  Service s(Options(), &backend_, &network_);
+  Service s(Options(), ServiceDeps{&backend_, &network_});
   ::runtime::v1::UpdateRuntimeConfigRequest req;
   ::runtime::v1::UpdateRuntimeConfigResponse resp;
   req.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.244.1.0/24,fd00:1::/64");
@@ -107,7 +107,7 @@ TEST_F(ServiceTest, UpdateRuntimeConfigAcceptsPodCidrAndRejectsGarbage) {
 }
 
 TEST_F(ServiceTest, UnimplementedRpcsSayWhich) {
-  Service s(Options(), &backend_, &network_);
+  Service s(Options(), ServiceDeps{&backend_, &network_});
   ::runtime::v1::RunPodSandboxResponse r;
   absl::Status st = s.RunPodSandbox({}, &r);
   EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented);
