@@ -23,7 +23,16 @@ Metrics::Metrics()
       build_info_(prometheus::BuildGauge()
                       .Name(kBuildInfo)
                       .Help("Always 1; labels describe the silod build.")
-                      .Register(*registry_)) {
+                      .Register(*registry_)),
+      objects_(prometheus::BuildGauge()
+                   .Name(kObjects)
+                   .Help("Containers and pod sandboxes silod knows, by kind and state (counted by the stats sampler).")
+                   .Register(*registry_)),
+      stats_tick_(prometheus::BuildHistogram()
+                      .Name(kStatsTickDuration)
+                      .Help("Duration in seconds of one stats sampler pass over all running containers and pods.")
+                      .Register(*registry_)
+                      .Add({}, LatencyBuckets())) {
 #if defined(_WIN32)
   const char* platform = "windows";
 #else
@@ -68,6 +77,12 @@ void Metrics::ObserveCriRequest(absl::string_view service, absl::string_view rpc
       .Increment();
   cri_duration_.Add({{"rpc", std::string(rpc)}}, LatencyBuckets()).Observe(seconds);
 }
+
+void Metrics::SetObjectCount(absl::string_view kind, absl::string_view state, double count) {
+  objects_.Add({{"kind", std::string(kind)}, {"state", std::string(state)}}).Set(count);
+}
+
+void Metrics::ObserveStatsTick(double seconds) { stats_tick_.Observe(seconds); }
 
 prometheus::Gauge& Metrics::CriInFlight(absl::string_view rpc) {
   return cri_in_flight_.Add({{"rpc", std::string(rpc)}});

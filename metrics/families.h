@@ -37,6 +37,12 @@ class Metrics {
   // In-flight CRI calls, by RPC.
   prometheus::Gauge& CriInFlight(absl::string_view rpc);
 
+  // Objects silod knows, by kind ("container", "pod_sandbox") and state
+  // name ("RUNNING", "READY", ...), as the stats sampler last counted them.
+  void SetObjectCount(absl::string_view kind, absl::string_view state, double count);
+  // One stats sampler tick (reading every running container and pod).
+  void ObserveStatsTick(double seconds);
+
   // The latency bucket bounds (seconds) of silo_cri_request_duration_seconds.
   static const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
 
@@ -47,6 +53,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& cri_duration_;
   prometheus::Family<prometheus::Gauge>& cri_in_flight_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Family<prometheus::Gauge>& objects_;
+  prometheus::Histogram& stats_tick_;
 };
 
 // Metric names, exported for tests and the README.
@@ -54,5 +62,7 @@ inline constexpr char kCriRequestsTotal[] = "silo_cri_requests_total";
 inline constexpr char kCriRequestDuration[] = "silo_cri_request_duration_seconds";
 inline constexpr char kCriRequestsInFlight[] = "silo_cri_requests_in_flight";
 inline constexpr char kBuildInfo[] = "silo_build_info";
+inline constexpr char kObjects[] = "silo_objects";
+inline constexpr char kStatsTickDuration[] = "silo_stats_sample_duration_seconds";
 
 }  // namespace silo::metrics

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "yaml-cpp/yaml.h"
@@ -186,7 +187,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
   MapReader top(root, "");
   SILO_RETURN_IF_ERROR(top.CheckIsMap());
   SILO_RETURN_IF_ERROR(top.CheckKeys(
-      {"root", "state", "listen", "log", "cni", "registry", "streaming", "metrics", "runtime"}));
+      {"root", "state", "listen", "log", "cni", "registry", "streaming", "metrics", "stats", "runtime"}));
   SILO_RETURN_IF_ERROR(top.Get("root", &c.root));
   SILO_RETURN_IF_ERROR(top.Get("state", &c.state));
   SILO_RETURN_IF_ERROR(top.Get("listen", &c.listen));
@@ -202,8 +203,9 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
 
   MapReader st(top.Child("streaming"), "streaming");
   SILO_RETURN_IF_ERROR(st.CheckIsMap());
-  SILO_RETURN_IF_ERROR(st.CheckKeys({"address", "tls_cert", "tls_key"}));
+  SILO_RETURN_IF_ERROR(st.CheckKeys({"address", "idle_timeout", "tls_cert", "tls_key"}));
   SILO_RETURN_IF_ERROR(st.Get("address", &c.streaming.address));
+  SILO_RETURN_IF_ERROR(st.Get("idle_timeout", &c.streaming.idle_timeout));
   SILO_RETURN_IF_ERROR(st.Get("tls_cert", &c.streaming.tls_cert));
   SILO_RETURN_IF_ERROR(st.Get("tls_key", &c.streaming.tls_key));
 
@@ -212,6 +214,11 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
   SILO_RETURN_IF_ERROR(m.CheckKeys({"enabled", "address"}));
   SILO_RETURN_IF_ERROR(m.Get("enabled", &c.metrics.enabled));
   SILO_RETURN_IF_ERROR(m.Get("address", &c.metrics.address));
+
+  MapReader sts(top.Child("stats"), "stats");
+  SILO_RETURN_IF_ERROR(sts.CheckIsMap());
+  SILO_RETURN_IF_ERROR(sts.CheckKeys({"interval"}));
+  SILO_RETURN_IF_ERROR(sts.Get("interval", &c.stats.interval));
 
   SILO_RETURN_IF_ERROR(ParseRuntime(top, &c.runtime));
   SILO_RETURN_IF_ERROR(ValidateConfig(c));
@@ -264,7 +271,14 @@ absl::Status ValidateConfig(const Config& c) {
     return Bad("streaming.tls_cert", "tls_cert and tls_key must be set together");
   }
   SILO_RETURN_IF_ERROR(CheckHostPort("streaming.address", c.streaming.address));
+  if (absl::Duration d; !absl::ParseDuration(c.streaming.idle_timeout, &d) || d <= absl::ZeroDuration()) {
+    return Bad("streaming.idle_timeout",
+               absl::StrCat("\"", c.streaming.idle_timeout, "\" is not a positive duration (e.g. 4h, 30m)"));
+  }
   if (c.metrics.enabled) SILO_RETURN_IF_ERROR(CheckHostPort("metrics.address", c.metrics.address));
+  if (absl::Duration d; !absl::ParseDuration(c.stats.interval, &d) || d < absl::Milliseconds(10)) {
+    return Bad("stats.interval", absl::StrCat("\"", c.stats.interval, "\" is not a duration of at least 10ms (e.g. 1s)"));
+  }
 
   if (c.runtime.binary.empty()) return Bad("runtime.binary", "must not be empty");
   if (c.runtime.cgroup_driver != "cgroupfs" && c.runtime.cgroup_driver != "systemd") {
@@ -310,11 +324,14 @@ std::string ConfigToYaml(const Config& c) {
   out << YAML::Key << "credentials_file" << YAML::Value << c.registry.credentials_file << YAML::EndMap;
   out << YAML::Key << "streaming" << YAML::Value << YAML::BeginMap
       << YAML::Key << "address" << YAML::Value << c.streaming.address
+      << YAML::Key << "idle_timeout" << YAML::Value << c.streaming.idle_timeout
       << YAML::Key << "tls_cert" << YAML::Value << c.streaming.tls_cert
       << YAML::Key << "tls_key" << YAML::Value << c.streaming.tls_key << YAML::EndMap;
   out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap
       << YAML::Key << "enabled" << YAML::Value << c.metrics.enabled
       << YAML::Key << "address" << YAML::Value << c.metrics.address << YAML::EndMap;
+  out << YAML::Key << "stats" << YAML::Value << YAML::BeginMap
+      << YAML::Key << "interval" << YAML::Value << c.stats.interval << YAML::EndMap;
   out << YAML::Key << "runtime" << YAML::Value << YAML::BeginMap
       << YAML::Key << "binary" << YAML::Value << c.runtime.binary
       << YAML::Key << "cgroup_driver" << YAML::Value << c.runtime.cgroup_driver

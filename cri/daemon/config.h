@@ -47,6 +47,7 @@ struct Config {
 
   struct Streaming {
     std::string address = "127.0.0.1:0";  // port 0: a random free port
+    std::string idle_timeout = "4h";      // absl duration; idle exec/attach/port-forward sessions close
     std::string tls_cert;
     std::string tls_key;
   } streaming;
@@ -55,6 +56,10 @@ struct Config {
     bool enabled = true;
     std::string address = "127.0.0.1:9464";
   } metrics;
+
+  struct Stats {
+    std::string interval = "1s";  // absl duration (>= 10ms); how often running containers and pods are sampled
+  } stats;
 
   struct Runtime {
     std::string binary = "runc";         // OCI runtime on Linux (runc or crun)

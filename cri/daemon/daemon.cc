@@ -110,6 +110,28 @@ absl::Status Daemon::Init() {
   deps.images = backends_->images.get();
   deps.containers = backends_->containers.get();
   deps.events = backends_->events.get();
+  deps.stats = backends_->stats.get();
+  if (backends_->stats) {
+    metrics::Metrics* m = metrics_.get();
+    backends_->stats->SetTickObserver([m](const runtime::stats::TickSummary& tick) {
+      for (auto s : {runtime::model::ContainerState::kCreated, runtime::model::ContainerState::kRunning,
+                     runtime::model::ContainerState::kExited, runtime::model::ContainerState::kUnknown}) {
+        auto it = tick.containers_by_state.find(s);
+        m->SetObjectCount("container", runtime::model::ContainerStateName(s),
+                          it == tick.containers_by_state.end() ? 0 : it->second);
+      }
+      for (auto s : {runtime::model::SandboxState::kCreating, runtime::model::SandboxState::kReady,
+                     runtime::model::SandboxState::kNotReady, runtime::model::SandboxState::kUnknown}) {
+        auto it = tick.sandboxes_by_state.find(s);
+        m->SetObjectCount("pod_sandbox", runtime::model::SandboxStateName(s),
+                          it == tick.sandboxes_by_state.end() ? 0 : it->second);
+      }
+      m->ObserveStatsTick(std::chrono::duration<double>(tick.duration).count());
+    });
+    backends_->stats->Start();
+  }
+  deps.streaming = backends_->streaming_server.get();
+  if (deps.streaming) spdlog::info("streaming (exec, attach, port-forward) on {}", deps.streaming->BaseUrl());
   service_ = std::make_unique<Service>(std::move(options), deps);
   instrument_ = std::make_unique<Instrument>(metrics_.get(), &ready_);
   runtime_adapter_ = std::make_unique<RuntimeServiceAdapter>(service_.get(), instrument_.get());
@@ -146,6 +168,8 @@ void Daemon::Shutdown() {
   ready_.store(false, std::memory_order_release);
   // Event streams never finish on their own: end them (UNAVAILABLE) now.
   if (backends_ && backends_->events) backends_->events->Close();
+  // Exec and port-forward sessions end with the daemon (their sockets close).
+  if (backends_ && backends_->streaming_server) backends_->streaming_server->Stop();
   // civetweb needs about a second to stop; let it do so meanwhile.
   std::thread metrics_stop([this] { metrics_server_.reset(); });
   if (server_) {

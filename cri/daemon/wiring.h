@@ -6,6 +6,8 @@
 #include <string>
 
 #include "cri/daemon/config.h"
+#include "cri/streaming/server.h"
+#include "cri/streaming/streaming_runtime.h"
 #include "image/image_manager.h"
 #include "network/pod_network.h"
 #include "runtime/compute_backend.h"
@@ -14,6 +16,8 @@
 #include "runtime/events/event_bus.h"
 #include "runtime/sandbox/sandbox_host.h"
 #include "runtime/sandbox/sandbox_manager.h"
+#include "runtime/stats/stats_sampler.h"
+#include "runtime/stats/stats_source.h"
 #include "runtime/store/metadata_db.h"
 #include "runtime/store/container_store.h"
 #include "runtime/store/sandbox_store.h"
@@ -34,6 +38,14 @@ struct Backends {
   std::unique_ptr<runtime::store::ContainerStore> container_store;
   std::unique_ptr<runtime::container::ContainerHost> container_host;
   std::unique_ptr<runtime::container::ContainerManager> containers;
+  // The stats sampler (the daemon starts it) and the counters it reads;
+  // stopped before the stores go.
+  std::unique_ptr<runtime::stats::StatsSource> stats_source;
+  std::unique_ptr<runtime::stats::StatsSampler> stats;
+  // Exec/attach/port-forward: the runtime over the managers, and the server
+  // (stopped first, so no session outlives the runtime).
+  std::unique_ptr<streaming::StreamingRuntime> streaming_runtime;
+  std::unique_ptr<streaming::Server> streaming_server;
 };
 
 // Builds the backends and runs sandbox recovery (start-up reconciliation), so

@@ -1,7 +1,10 @@
 #include <unistd.h>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "cri/daemon/streaming_wiring.h"
 #include "cri/daemon/wiring.h"
+#include "cri/streaming/shim_runtime.h"
 #include "image/registry/credentials_file.h"
 #include "network/netns/cni_pod_network.h"
 #include "runtime/base/status_macros.h"
@@ -9,6 +12,7 @@
 #include "runtime/linux/oci_backend.h"
 #include "runtime/linux/pod_cgroup.h"
 #include "runtime/sandbox/linux_sandbox_host.h"
+#include "runtime/stats/linux_stats_source.h"
 
 namespace silo::cri {
 namespace {
@@ -83,6 +87,20 @@ absl::StatusOr<Backends> WireBackends(const Config& config) {
   b.containers = std::make_unique<runtime::container::ContainerManager>(
       b.container_store.get(), b.sandboxes.get(), b.images.get(), b.container_host.get(), b.events.get());
   SILO_RETURN_IF_ERROR(Annotate(b.containers->Recover(), "container recovery"));
+
+  // Stats: one sampler thread over the stores; cgroups, pod netns and
+  // writable layers are read there, never per request.
+  SILO_ASSIGN_OR_RETURN(runtime::linux_backend::CgroupMode cgroup_mode, runtime::linux_backend::DetectCgroupMode());
+  b.stats_source = std::make_unique<runtime::stats::LinuxStatsSource>(
+      runtime::stats::CgroupCounters("/sys/fs/cgroup", cgroup_mode), config.root + "/containers");
+  runtime::stats::SamplerOptions stats_options;
+  absl::Duration stats_interval = absl::Seconds(1);
+  (void)absl::ParseDuration(config.stats.interval, &stats_interval);  // validated with the config
+  stats_options.interval = absl::ToChronoMilliseconds(stats_interval);
+  b.stats = std::make_unique<runtime::stats::StatsSampler>(stats_options, b.container_store.get(),
+                                                           b.sandbox_store.get(), b.stats_source.get());
+  b.streaming_runtime = std::make_unique<streaming::ShimStreamingRuntime>(b.containers.get(), b.sandboxes.get());
+  SILO_ASSIGN_OR_RETURN(b.streaming_server, StartStreamingServer(config.streaming, b.streaming_runtime.get()));
   return b;
 }
 

@@ -15,8 +15,13 @@
 #include "runtime/container/container_manager.h"
 #include "runtime/events/event_bus.h"
 #include "runtime/sandbox/sandbox_manager.h"
+#include "runtime/stats/stats_sampler.h"
 
 namespace silo::cri {
+
+namespace streaming {
+class Server;
+}  // namespace streaming
 
 struct ServiceOptions {
   std::string runtime_version;             // silo's own version
@@ -43,6 +48,10 @@ struct ServiceDeps {
   image::ImageManager* images = nullptr;
   runtime::container::ContainerManager* containers = nullptr;
   runtime::events::EventBus* events = nullptr;
+  // The stats sampler the stats RPCs answer from; null = UNIMPLEMENTED.
+  runtime::stats::StatsSampler* stats = nullptr;
+  // Exec/Attach/PortForward hand out URLs on this server; null = UNIMPLEMENTED.
+  streaming::Server* streaming = nullptr;
 };
 
 class Service final : public CriService {
@@ -55,7 +64,8 @@ class Service final : public CriService {
         sandboxes_(deps.sandboxes),
         images_(deps.images),
         containers_(deps.containers),
-        events_(deps.events) {}
+        events_(deps.events),
+        stats_(deps.stats) {}
 
   absl::Status Version(const ::runtime::v1::VersionRequest& request,
                        ::runtime::v1::VersionResponse* response) override;
@@ -96,6 +106,29 @@ class Service final : public CriService {
   absl::Status ReopenContainerLog(const ::runtime::v1::ReopenContainerLogRequest& request,
                                   ::runtime::v1::ReopenContainerLogResponse* response) override;
 
+  // Streaming URLs: container_exec.cc, container_attach.cc, sandbox_port_forward.cc.
+  absl::Status Exec(const ::runtime::v1::ExecRequest& request, ::runtime::v1::ExecResponse* response) override;
+  absl::Status Attach(const ::runtime::v1::AttachRequest& request,
+                      ::runtime::v1::AttachResponse* response) override;
+  absl::Status PortForward(const ::runtime::v1::PortForwardRequest& request,
+                           ::runtime::v1::PortForwardResponse* response) override;
+  absl::Status UpdateContainerResources(const ::runtime::v1::UpdateContainerResourcesRequest& request,
+                                        ::runtime::v1::UpdateContainerResourcesResponse* response) override;
+
+  // Stats from the sampler's cache: stats_container.cc, stats_sandbox.cc, stats_metrics.cc.
+  absl::Status ContainerStats(const ::runtime::v1::ContainerStatsRequest& request,
+                              ::runtime::v1::ContainerStatsResponse* response) override;
+  absl::Status ListContainerStats(const ::runtime::v1::ListContainerStatsRequest& request,
+                                  ::runtime::v1::ListContainerStatsResponse* response) override;
+  absl::Status PodSandboxStats(const ::runtime::v1::PodSandboxStatsRequest& request,
+                               ::runtime::v1::PodSandboxStatsResponse* response) override;
+  absl::Status ListPodSandboxStats(const ::runtime::v1::ListPodSandboxStatsRequest& request,
+                                   ::runtime::v1::ListPodSandboxStatsResponse* response) override;
+  absl::Status ListMetricDescriptors(const ::runtime::v1::ListMetricDescriptorsRequest& request,
+                                     ::runtime::v1::ListMetricDescriptorsResponse* response) override;
+  absl::Status ListPodSandboxMetrics(const ::runtime::v1::ListPodSandboxMetricsRequest& request,
+                                     ::runtime::v1::ListPodSandboxMetricsResponse* response) override;
+
   // Life-cycle events for Evented PLEG: container_events.cc.
   absl::Status GetContainerEvents(const ::runtime::v1::GetEventsRequest& request,
                                   StreamSink<::runtime::v1::ContainerEventResponse>& sink) override;
@@ -123,6 +156,7 @@ class Service final : public CriService {
   image::ImageManager* const images_;
   runtime::container::ContainerManager* const containers_;
   runtime::events::EventBus* const events_;
+  runtime::stats::StatsSampler* const stats_;
 
   mutable std::mutex mu_;
   std::string pod_cidr_ ABSL_GUARDED_BY(mu_);

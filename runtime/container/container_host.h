@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,34 @@ class ContainerHost {
   // Kills what is left, releases the monitor and deletes every host object
   // of the container. Idempotent.
   virtual absl::Status Remove(const std::string& id, const std::string& handle) = 0;
+  // Whether the kernel OOM-killed a process of the container (its cgroup's
+  // oom_kill counter). Answers only until Remove deletes the cgroup, so the
+  // manager asks when it records the exit. Default: never.
+  virtual absl::StatusOr<bool> OomKilled(const std::string& /*id*/) { return false; }
+  // Applies `resources` (the complete new set) to the live container; on
+  // error nothing is recorded as applied. Default: Unimplemented.
+  virtual absl::Status UpdateResources(const std::string& id, const std::string& /*handle*/,
+                                       const ::runtime::v1::LinuxContainerResources& /*resources*/) {
+    return absl::UnimplementedError("UpdateContainerResources is not supported by this host: container " + id);
+  }
+
+  // --- Live restore (container_recovery.cc). The defaults suit a host whose
+  // monitors never outlive silod.
+  // True only when the container's monitor certainly no longer exists (no
+  // process serves `handle`), so it will never report an exit. One quick
+  // probe, no retries; a busy monitor is not gone.
+  virtual bool MonitorGone(const std::string& id, const std::string& handle) { return false; }
+  // The exit the monitor recorded durably before it went away, if any.
+  virtual absl::StatusOr<std::optional<ProcessState>> RecordedExit(const std::string& id) { return std::nullopt; }
+  // Kills whatever processes of the container are left once its monitor is
+  // gone; keeps its files (Remove deletes them). Idempotent.
+  virtual absl::Status KillUnmonitored(const std::string& id) { return absl::OkStatus(); }
+  // Ids of every container the host holds any object for (files, mounts,
+  // monitors, sockets), for garbage collection at start-up.
+  virtual absl::StatusOr<std::vector<std::string>> ListHostContainers() { return std::vector<std::string>{}; }
+  // Deletes every host object of a container no record owns, including a
+  // monitor that no longer answers. Idempotent.
+  virtual absl::Status RemoveOrphan(const std::string& id) { return Remove(id, ""); }
 };
 
 }  // namespace silo::runtime::container

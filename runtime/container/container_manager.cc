@@ -6,6 +6,8 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/container/image_user.h"
+#include "runtime/container/stop_signal.h"
 #include "spdlog/spdlog.h"
 
 namespace silo::runtime::container {
@@ -26,13 +28,6 @@ int64_t NowNs() {
   out.set_uid(md.uid);
   out.set_attempt(md.attempt);
   return out;
-}
-
-std::string NameOf(const ContainerRecord& record, const model::SandboxMetadata& sandbox) {
-  ::runtime::v1::ContainerMetadata md;
-  md.set_name(record.metadata.name);
-  md.set_attempt(record.metadata.attempt);
-  return store::MakeContainerName(md, ToCriMetadata(sandbox));
 }
 
 }  // namespace
@@ -58,20 +53,7 @@ void ContainerManager::DropLock(const std::string& id) {
   locks_.erase(id);
 }
 
-absl::Status ContainerManager::Recover() {
-  SILO_RETURN_IF_ERROR(store_->Load());
-  for (const ContainerRecord& record : store_->List()) {
-    auto sandbox = sandboxes_->Status(record.sandbox_id);
-    if (!sandbox.ok()) {
-      spdlog::warn("container {}: sandbox {} is gone: {}", record.id, record.sandbox_id,
-                   std::string(sandbox.status().message()));
-      continue;
-    }
-    absl::Status s = names_.Reserve(NameOf(record, sandbox->metadata), record.id);
-    if (!s.ok()) spdlog::warn("container {}: {}", record.id, std::string(s.message()));
-  }
-  return absl::OkStatus();
-}
+// Recover() lives in container_recovery.cc.
 
 absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_id,
                                                      const ::runtime::v1::ContainerConfig& config,
@@ -112,7 +94,14 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   SILO_ASSIGN_OR_RETURN(spec.args, MergeArgs(config, image_config));
   spec.env = MergeEnv(config, image_config);
   spec.cwd = config.working_dir().empty() ? image_config.working_dir : config.working_dir();
-  SILO_ASSIGN_OR_RETURN(spec.user, ResolveUser(config, image_config));
+  SILO_ASSIGN_OR_RETURN(UserDb users, LoadUserDb(spec.layer_dirs));
+  auto user = ResolveUser(config, image_config, users);
+  if (!user.ok()) return Annotate(user.status(), absl::StrCat("CreateContainer ", name));
+  spec.user = std::move(*user);
+  // Checked now so a bad StopSignal fails CreateContainer, not every stop.
+  if (auto sig = ParseStopSignal(image_config.stop_signal); !sig.ok()) {
+    return Annotate(sig.status(), absl::StrCat("CreateContainer ", name, ": image ", image->id));
+  }
   if (!config.log_path().empty() && !sandbox.log_directory.empty()) {
     spec.log_path = absl::StrCat(sandbox.log_directory, "/", config.log_path());
   }
@@ -135,6 +124,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   record.log_path = spec.log_path;
   record.SetConfig(config);
   record.shim_socket = *handle;
+  record.stop_signal = image_config.stop_signal;
   SILO_RETURN_IF_ERROR(Annotate(store_->Add(record), absl::StrCat("CreateContainer ", name)));
   undo.Dismiss();
   Emit(events::EventType::kCreated, id, record.sandbox_id);
@@ -179,20 +169,34 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::RecordExit(const std::string& id, const ProcessState& state) {
+  // Asked now, while the cgroup still exists; stored with the exit so the
+  // reason outlives the cgroup and restarts of silod.
+  auto oom = host_->OomKilled(id);
+  if (!oom.ok()) spdlog::warn("container {}: OOM state unknown: {}", id, std::string(oom.status().message()));
+  const bool oom_killed = oom.ok() && *oom;
+  bool already_exited = false;  // Refresh runs unlocked: two callers may race to record one exit
   auto updated = store_->Update(id, [&](ContainerRecord& r) {
+    if (r.State() == ContainerState::kExited) {
+      already_exited = true;
+      return absl::OkStatus();
+    }
     r.finished_at_ns = state.exited_at_ns != 0 ? state.exited_at_ns : NowNs();
     r.exit_code = state.exit_code;
-    r.reason = state.exit_code == 0 ? "Completed" : "Error";
+    r.reason = oom_killed ? "OOMKilled" : state.exit_code == 0 ? "Completed" : "Error";
     r.unknown = false;
     return absl::OkStatus();
   });
   // Callers record an exit only for a container that was running, so this is once per exit.
-  if (updated.ok()) Emit(events::EventType::kStopped, id, updated->sandbox_id);
+  if (updated.ok() && !already_exited) Emit(events::EventType::kStopped, id, updated->sandbox_id);
   return updated;
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::Refresh(const ContainerRecord& record) {
-  if (record.State() != ContainerState::kRunning) return record;
+  const ContainerState current = record.State();
+  if (current != ContainerState::kRunning && current != ContainerState::kCreated) return record;
+  // A killed shim never answers again: settle the state now (container_recovery.cc).
+  if (host_->MonitorGone(record.id, record.shim_socket)) return ReconcileLostMonitor(record);
+  if (current != ContainerState::kRunning) return record;
   auto state = host_->State(record.id, record.shim_socket);
   if (!state.ok() || !state->exited) return record;
   return RecordExit(record.id, *state);
@@ -213,6 +217,9 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   SILO_ASSIGN_OR_RETURN(record, Refresh(record));
   ContainerState state = record.State();
   if (state == ContainerState::kExited) return absl::OkStatus();
+  if (state == ContainerState::kUnknown && host_->MonitorGone(record.id, record.shim_socket)) {
+    return StopUnmonitored(record);
+  }
   if (state == ContainerState::kCreated) {
     // Never started: end it without running anything.
     (void)host_->Kill(record.id, record.shim_socket, SIGKILL);
@@ -229,7 +236,9 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
     return absl::OkStatus();
   }
   if (timeout.count() > 0) {
-    absl::Status killed = host_->Kill(record.id, record.shim_socket, SIGTERM);
+    // Validated at create; a record from an older silod has "" (SIGTERM).
+    int stop_signal = ParseStopSignal(record.stop_signal).value_or(SIGTERM);
+    absl::Status killed = host_->Kill(record.id, record.shim_socket, stop_signal);
     if (!killed.ok()) return ExitedOr(record, killed);
     auto exited = host_->Wait(record.id, record.shim_socket, timeout);
     if (exited.ok()) return RecordExit(record.id, *exited).status();

@@ -12,7 +12,9 @@
 // Error otherwise).
 //
 // Stop: unknown id is NotFound (as containerd's StopContainer); an exited
-// container is OK (idempotent); else SIGTERM, wait `timeout`, SIGKILL.
+// container is OK (idempotent); else the image's StopSignal (SIGTERM when
+// unset), wait `timeout`, SIGKILL. An exit is reported OOMKilled when the
+// host saw an OOM kill in the container's cgroup.
 // Remove: unknown id is OK; a running container is killed first.
 //
 // Thread safety: all methods are thread-safe; operations on one container
@@ -22,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,8 +48,11 @@ class ContainerManager {
   ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes, image::ImageManager* images,
                    ContainerHost* host, events::EventSink* events = nullptr);
 
-  // Loads the store and reserves the names of loaded containers. Call once
-  // before serving.
+  // Live restore (container_recovery.cc). Call once before serving: loads
+  // the store, reserves names, reconnects every container to its monitor
+  // (RUNNING/CREATED ones whose monitor is gone become EXITED from the
+  // durable exit record, else UNKNOWN with reason "ShimLost") and removes
+  // host objects no record owns. Each action logs one line.
   absl::Status Recover();
 
   absl::StatusOr<std::string> Create(const std::string& sandbox_id, const ::runtime::v1::ContainerConfig& config,
@@ -61,6 +67,12 @@ class ContainerManager {
   std::vector<model::ContainerRecord> List(const store::ContainerFilter& filter);
   absl::StatusOr<ExecResult> ExecSync(const std::string& id_or_prefix, const std::vector<std::string>& args,
                                       std::chrono::seconds timeout);
+  // UpdateContainerResources (container_update.cc): the non-zero fields of
+  // `resources` replace the current ones, the result is applied live and
+  // stored (echoed by Status). InvalidArgument for bad values,
+  // FailedPrecondition unless CREATED or RUNNING; nothing stored on error.
+  absl::Status UpdateResources(const std::string& id_or_prefix,
+                               const ::runtime::v1::LinuxContainerResources& resources);
 
  private:
   // Records the exit of a RUNNING container if the host reports one.
@@ -68,6 +80,15 @@ class ContainerManager {
   absl::StatusOr<model::ContainerRecord> RecordExit(const std::string& id, const ProcessState& state);
   // OK (recording the exit) if the container has exited, else `error`.
   absl::Status ExitedOr(const model::ContainerRecord& record, const absl::Status& error);
+  // Live restore (container_recovery.cc). For a RUNNING or CREATED record
+  // whose monitor is gone: EXITED from the recorded exit, else UNKNOWN with
+  // reason "ShimLost". Returns the record unchanged while the monitor lives.
+  absl::StatusOr<model::ContainerRecord> ReconcileLostMonitor(const model::ContainerRecord& record);
+  // StopContainer of an UNKNOWN container whose monitor is gone: kills what
+  // is left and records EXITED (code 137, reason "ShimLost").
+  absl::Status StopUnmonitored(const model::ContainerRecord& record);
+  // Start-up garbage collection of host objects no record in `owned` has.
+  void CollectOrphans(const std::set<std::string>& owned);
   void Emit(events::EventType type, const std::string& id, const std::string& sandbox_id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);
   void DropLock(const std::string& id);

@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/base/file_util.h"
+#include "runtime/linux/seccomp_default.h"
 #include "runtime/store/temp_dir_for_test.h"
 
 namespace silo::runtime::container {
@@ -30,7 +31,7 @@ class ContainerSpecTest : public ::testing::Test {
     spec_.args = {"/bin/app", "--flag"};
     spec_.env = {"A=1"};
     spec_.cwd = "/work";
-    spec_.user = {1000, 2000};
+    spec_.user = {1000, 2000, {}};
   }
 
   absl::StatusOr<OciSpecInput> Build() {
@@ -125,6 +126,147 @@ TEST_F(ContainerSpecTest, MountsPodFilesThatExistAndCriMountsWithReadOnly) {
 
   config_.add_mounts()->set_container_path("/nohost");
   EXPECT_EQ(Build().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ContainerSpecTest, ResolvedAndCriSupplementaryGroupsAreMergedWithoutDuplicates) {
+  spec_.user.additional_gids = {2000, 29};
+  config_.mutable_linux()->mutable_security_context()->add_supplemental_groups(29);
+  config_.mutable_linux()->mutable_security_context()->add_supplemental_groups(500);
+  auto in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_THAT(in->process.user.additional_gids, ::testing::ElementsAre(2000u, 29u, 500u));
+}
+
+TEST_F(ContainerSpecTest, PrivilegedNeedsAPrivilegedPodAndGetsEverything) {
+  config_.mutable_linux()->mutable_security_context()->set_privileged(true);
+  config_.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_drop_capabilities("ALL");
+  auto refused = Build();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("not privileged"));
+
+  pod_.mutable_linux()->mutable_security_context()->set_privileged(true);
+  auto in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_TRUE(in->privileged);
+  EXPECT_FALSE(in->masked_paths);
+  EXPECT_THAT(in->process.cap_add, ::testing::Contains("CAP_SYS_ADMIN"));
+  EXPECT_THAT(in->process.cap_add, ::testing::Contains("CAP_CHOWN"));
+  EXPECT_THAT(in->process.cap_drop, ::testing::ElementsAre("ALL"));
+  bool has_null = false;
+  for (const auto& d : in->devices) has_null = has_null || (d.path == "/dev/null" && d.type == 'c' && d.major == 1);
+  EXPECT_TRUE(has_null) << "host /dev/null not passed";
+}
+
+TEST_F(ContainerSpecTest, PodSysctlsAreValidatedAndPassed) {
+  (*pod_.mutable_linux()->mutable_sysctls())["net.core.somaxconn"] = "1024";
+  auto in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->sysctls.at("net.core.somaxconn"), "1024");
+  (*pod_.mutable_linux()->mutable_sysctls())["vm.overcommit_memory"] = "1";
+  EXPECT_EQ(Build().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ContainerSpecTest, DevShmFromTheNodeOrThePodWhenProvided) {
+  auto shm_source = [](const OciSpecInput& in) {
+    for (const auto& m : in.mounts) {
+      if (m.destination == "/dev/shm") return m.source;
+    }
+    return std::string();
+  };
+  auto in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(shm_source(*in), "");  // the container's own tmpfs
+  ASSERT_TRUE(MakeDirs(files_.path() + "/shm").ok());
+  in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(shm_source(*in), files_.path() + "/shm");
+  pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(::runtime::v1::NODE);
+  in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(shm_source(*in), "/dev/shm");
+}
+
+// The test sets the deprecated seccomp_profile_path too.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST(ApplySeccompTest, ProfilesFromTheSecurityContext) {
+  ::runtime::v1::ContainerConfig config;
+  auto* sc = config.mutable_linux()->mutable_security_context();
+  OciSpecInput in;
+  ASSERT_TRUE(ApplySeccomp(config, true, &in).ok());
+  EXPECT_TRUE(in.seccomp.is_null());  // unset: unconfined
+
+  sc->mutable_seccomp()->set_profile_type(::runtime::v1::SecurityProfile::RuntimeDefault);
+  ASSERT_TRUE(ApplySeccomp(config, true, &in).ok());
+  EXPECT_EQ(in.seccomp, linux_backend::DefaultSeccompProfile());
+  ASSERT_TRUE(ApplySeccomp(config, false, &in).ok());
+  EXPECT_TRUE(in.seccomp.is_null());  // the runtime cannot apply it
+
+  sc->set_privileged(true);
+  ASSERT_TRUE(ApplySeccomp(config, true, &in).ok());
+  EXPECT_TRUE(in.seccomp.is_null());
+  sc->set_privileged(false);
+
+  sc->mutable_seccomp()->set_profile_type(::runtime::v1::SecurityProfile::Unconfined);
+  ASSERT_TRUE(ApplySeccomp(config, true, &in).ok());
+  EXPECT_TRUE(in.seccomp.is_null());
+
+  store::TempDirForTest dir;
+  ASSERT_TRUE(AtomicWriteFile(dir.path() + "/p.json", R"({"defaultAction":"SCMP_ACT_LOG"})").ok());
+  sc->mutable_seccomp()->set_profile_type(::runtime::v1::SecurityProfile::Localhost);
+  sc->mutable_seccomp()->set_localhost_ref(dir.path() + "/p.json");
+  ASSERT_TRUE(ApplySeccomp(config, true, &in).ok());
+  EXPECT_EQ(in.seccomp["defaultAction"], "SCMP_ACT_LOG");
+  EXPECT_EQ(ApplySeccomp(config, false, &in).code(), absl::StatusCode::kFailedPrecondition);
+  sc->mutable_seccomp()->set_localhost_ref("p.json");
+  EXPECT_EQ(ApplySeccomp(config, true, &in).code(), absl::StatusCode::kInvalidArgument);
+
+  sc->clear_seccomp();
+  sc->set_seccomp_profile_path("runtime/default");
+  ASSERT_TRUE(ApplySeccomp(config, true, &in).ok());
+  EXPECT_EQ(in.seccomp, linux_backend::DefaultSeccompProfile());
+  sc->set_seccomp_profile_path("localhost/" + dir.path() + "/p.json");
+  ASSERT_TRUE(ApplySeccomp(config, true, &in).ok());
+  EXPECT_EQ(in.seccomp["defaultAction"], "SCMP_ACT_LOG");
+  sc->set_seccomp_profile_path("bogus");
+  EXPECT_EQ(ApplySeccomp(config, true, &in).code(), absl::StatusCode::kInvalidArgument);
+}
+#pragma GCC diagnostic pop
+
+TEST(ResourcesFromCriTest, MapsEveryFieldAndRefusesBadValues) {
+  ::runtime::v1::LinuxContainerResources res;
+  res.set_memory_limit_in_bytes(64 << 20);
+  res.set_memory_swap_limit_in_bytes(128 << 20);
+  res.set_cpu_quota(-1);
+  auto* h = res.add_hugepage_limits();
+  h->set_page_size("2MB");
+  h->set_limit(4 << 20);
+  (*res.mutable_unified())["memory.high"] = "100000";
+  auto out = ResourcesFromCri(res);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->memory_swap_bytes, 128 << 20);
+  EXPECT_EQ(out->cpu_quota, -1);
+  EXPECT_EQ(out->hugepage_limits.at("2MB"), 4u << 20);
+  EXPECT_EQ(out->unified.at("memory.high"), "100000");
+  EXPECT_FALSE(out->cpu_period.has_value());
+
+  auto bad = [](auto mutate) {
+    ::runtime::v1::LinuxContainerResources r;
+    mutate(r);
+    return ResourcesFromCri(r).status().code();
+  };
+  using R = ::runtime::v1::LinuxContainerResources;
+  EXPECT_EQ(bad([](R& r) { r.set_cpu_period(10); }), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](R& r) { r.set_cpu_quota(5); }), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](R& r) { r.set_cpu_shares(1); }), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](R& r) { r.set_memory_limit_in_bytes(-5); }), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](R& r) {
+              r.set_memory_limit_in_bytes(100);
+              r.set_memory_swap_limit_in_bytes(50);
+            }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](R& r) { r.add_hugepage_limits()->set_page_size("2M"); }), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](R& r) { (*r.mutable_unified())["../x"] = "1"; }), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

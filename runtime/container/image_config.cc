@@ -2,7 +2,6 @@
 
 #include <map>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
@@ -73,28 +72,6 @@ std::vector<std::string> MergeEnv(const ::runtime::v1::ContainerConfig& config, 
     }
   }
   return env;
-}
-
-absl::StatusOr<NumericUser> ResolveUser(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image) {
-  NumericUser user;
-  const auto& sc = config.linux().security_context();
-  if (sc.has_run_as_user()) {
-    user.uid = static_cast<uint32_t>(sc.run_as_user().value());
-    if (sc.has_run_as_group()) user.gid = static_cast<uint32_t>(sc.run_as_group().value());
-    return user;
-  }
-  if (!sc.run_as_username().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("run_as_username \"", sc.run_as_username(), "\": user names are not resolved yet"));
-  }
-  if (image.user.empty()) return user;
-  std::vector<std::string> parts = absl::StrSplit(image.user, absl::MaxSplits(':', 1));
-  if (!absl::SimpleAtoi(parts[0], &user.uid) || (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &user.gid))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("image user \"", image.user, "\": only numeric uid[:gid] is supported yet"));
-  }
-  if (sc.has_run_as_group()) user.gid = static_cast<uint32_t>(sc.run_as_group().value());
-  return user;
 }
 
 }  // namespace silo::runtime::container

@@ -36,15 +36,11 @@ absl::StatusOr<std::vector<std::string>> MergeArgs(const ::runtime::v1::Containe
 // place.
 std::vector<std::string> MergeEnv(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image);
 
+// The resolved user (image_user.h resolves it).
 struct NumericUser {
   uint32_t uid = 0;
   uint32_t gid = 0;
+  std::vector<uint32_t> additional_gids;  // from the image's /etc/group
 };
-
-// The user the process runs as: CRI run_as_user/run_as_group when set, else
-// the image's User when numeric ("uid" or "uid:gid"). Names need a lookup in
-// the image's /etc/passwd, which is not implemented: InvalidArgument naming
-// the user.
-absl::StatusOr<NumericUser> ResolveUser(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image);
 
 }  // namespace silo::runtime::container

@@ -52,21 +52,5 @@ TEST(ImageConfigTest, CriEnvOverridesImageEnvInPlace) {
   EXPECT_THAT(MergeEnv(cri, Image()), ElementsAre("PATH=/bin", "A=cri", "B=new"));
 }
 
-TEST(ImageConfigTest, UserFromCriThenNumericImageUser) {
-  ::runtime::v1::ContainerConfig cri;
-  auto user = ResolveUser(cri, Image());
-  ASSERT_TRUE(user.ok());
-  EXPECT_EQ(user->uid, 1000u);
-  EXPECT_EQ(user->gid, 2000u);
-  cri.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(7);
-  user = ResolveUser(cri, Image());
-  ASSERT_TRUE(user.ok());
-  EXPECT_EQ(user->uid, 7u);
-  EXPECT_EQ(user->gid, 0u);
-  ImageConfig named;
-  named.user = "nobody";
-  EXPECT_EQ(ResolveUser(::runtime::v1::ContainerConfig(), named).status().code(), absl::StatusCode::kInvalidArgument);
-}
-
 }  // namespace
 }  // namespace silo::runtime::container

@@ -20,6 +20,7 @@
 #include "runtime/container/container_spec.h"
 #include "runtime/linux/oci_spec.h"
 #include "runtime/linux/runc.h"
+#include "runtime/linux/seccomp_default.h"
 #include "runtime/shim/shim_client.h"
 
 extern char** environ;
@@ -130,6 +131,7 @@ absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
   }
   SILO_ASSIGN_OR_RETURN(linux_backend::OciSpecInput in,
                         BuildOciSpecInput(spec, RootfsDir(spec.id), options_.netns_dir));
+  SILO_RETURN_IF_ERROR(ApplySeccomp(*spec.config, linux_backend::RuntimeSupportsSeccomp(options_.runc_binary), &in));
   SILO_ASSIGN_OR_RETURN(int floor, linux_backend::ReadOwnOomScoreAdj());
   SILO_ASSIGN_OR_RETURN(nlohmann::json doc, linux_backend::BuildOciSpec(in, floor));
   return AtomicWriteFile(BundleDir(spec.id) + "/config.json", doc.dump(2));

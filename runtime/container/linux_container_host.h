@@ -48,6 +48,21 @@ class LinuxContainerHost final : public ContainerHost {
                                   const std::vector<std::string>& args, std::chrono::milliseconds timeout) override;
   absl::Status Remove(const std::string& id, const std::string& handle) override;
 
+  // Live restore (linux_container_host_recovery.cc): a shim is gone when its
+  // socket is missing or refuses connections; the exit record is the shim's
+  // exit file; KillUnmonitored is `runc delete --force`; orphans are found in
+  // every directory above and among live silo-shim processes whose socket is
+  // in `socket_dir` (so another daemon's shims are never touched).
+  bool MonitorGone(const std::string& id, const std::string& handle) override;
+  absl::StatusOr<std::optional<ProcessState>> RecordedExit(const std::string& id) override;
+  absl::Status KillUnmonitored(const std::string& id) override;
+  absl::StatusOr<std::vector<std::string>> ListHostContainers() override;
+  absl::Status RemoveOrphan(const std::string& id) override;
+  // linux_container_resources.cc: cgroup OOM counter; `runc update`.
+  absl::StatusOr<bool> OomKilled(const std::string& id) override;
+  absl::Status UpdateResources(const std::string& id, const std::string& handle,
+                               const ::runtime::v1::LinuxContainerResources& resources) override;
+
   std::string BundleDir(const std::string& id) const { return options_.state_dir + "/" + id; }
   std::string RootfsDir(const std::string& id) const { return BundleDir(id) + "/rootfs"; }
   std::string SocketPath(const std::string& id) const { return options_.socket_dir + "/" + id + ".sock"; }

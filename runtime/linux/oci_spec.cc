@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "runtime/base/file_util.h"
 
@@ -58,6 +59,29 @@ const std::vector<std::string>& DefaultCapabilities() {
       "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",     "CAP_SETFCAP",          "CAP_SETPCAP",
       "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"};
   return *caps;
+}
+
+std::vector<std::string> CapabilityNames(uint64_t mask) {
+  std::vector<std::string> names;
+  // kKnownCapabilities is in the kernel's numbering order.
+  for (size_t bit = 0; bit < std::size(kKnownCapabilities) && bit < 64; ++bit) {
+    if (mask & (uint64_t{1} << bit)) names.push_back(kKnownCapabilities[bit]);
+  }
+  return names;
+}
+
+absl::StatusOr<std::vector<std::string>> BoundingCapabilities() {
+  auto text = ReadFile("/proc/self/status");
+  if (!text.ok()) return text.status();
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    if (!absl::ConsumePrefix(&line, "CapBnd:")) continue;
+    uint64_t mask = 0;
+    if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line), &mask)) {
+      return absl::InternalError(absl::StrCat("unparsable CapBnd in /proc/self/status: ", line));
+    }
+    return CapabilityNames(mask);
+  }
+  return absl::InternalError("no CapBnd line in /proc/self/status");
 }
 
 std::vector<OciMount> DefaultMounts() {
@@ -118,6 +142,29 @@ absl::StatusOr<nlohmann::json> BuildOciProcess(const OciProcess& p, int oom_scor
   return j;
 }
 
+nlohmann::json BuildOciResources(const OciResources& r) {
+  json resources = json::object();
+  json cpu = json::object();
+  if (r.cpu_shares) cpu["shares"] = *r.cpu_shares;
+  if (r.cpu_quota) cpu["quota"] = *r.cpu_quota;
+  if (r.cpu_period) cpu["period"] = *r.cpu_period;
+  if (!r.cpuset_cpus.empty()) cpu["cpus"] = r.cpuset_cpus;
+  if (!r.cpuset_mems.empty()) cpu["mems"] = r.cpuset_mems;
+  if (!cpu.empty()) resources["cpu"] = cpu;
+  json memory = json::object();
+  if (r.memory_limit_bytes) memory["limit"] = *r.memory_limit_bytes;
+  if (r.memory_swap_bytes) memory["swap"] = *r.memory_swap_bytes;
+  if (!memory.empty()) resources["memory"] = memory;
+  if (r.pids_limit) resources["pids"] = {{"limit", *r.pids_limit}};
+  if (!r.hugepage_limits.empty()) {
+    json limits = json::array();
+    for (const auto& [size, limit] : r.hugepage_limits) limits.push_back({{"pageSize", size}, {"limit", limit}});
+    resources["hugepageLimits"] = limits;
+  }
+  if (!r.unified.empty()) resources["unified"] = r.unified;
+  return resources;
+}
+
 absl::StatusOr<nlohmann::json> BuildOciSpec(const OciSpecInput& in, int oom_score_adj_floor) {
   if (in.rootfs.empty() || in.rootfs[0] != '/') {
     return absl::InvalidArgumentError(absl::StrCat("OCI rootfs must be an absolute path: \"", in.rootfs, "\""));
@@ -149,20 +196,35 @@ absl::StatusOr<nlohmann::json> BuildOciSpec(const OciSpecInput& in, int oom_scor
     namespaces.push_back(n);
   }
 
-  json resources = {{"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}};
-  const OciResources& r = in.resources;
-  json cpu = json::object();
-  if (r.cpu_shares) cpu["shares"] = *r.cpu_shares;
-  if (r.cpu_quota) cpu["quota"] = *r.cpu_quota;
-  if (r.cpu_period) cpu["period"] = *r.cpu_period;
-  if (!r.cpuset_cpus.empty()) cpu["cpus"] = r.cpuset_cpus;
-  if (!r.cpuset_mems.empty()) cpu["mems"] = r.cpuset_mems;
-  if (!cpu.empty()) resources["cpu"] = cpu;
-  if (r.memory_limit_bytes) resources["memory"] = {{"limit", *r.memory_limit_bytes}};
-  if (r.pids_limit) resources["pids"] = {{"limit", *r.pids_limit}};
+  json resources = BuildOciResources(in.resources);
+  // Privileged containers may use every device; others none beyond the
+  // runtime's defaults (null, zero, tty, ...), which runc always allows.
+  resources["devices"] = json::array({{{"allow", in.privileged}, {"access", "rwm"}}});
 
   json linux_section = {{"namespaces", namespaces}, {"resources", resources}};
   if (!in.cgroups_path.empty()) linux_section["cgroupsPath"] = in.cgroups_path;
+  if (!in.devices.empty()) {
+    json devices = json::array();
+    for (const OciDevice& d : in.devices) {
+      devices.push_back({{"path", d.path},
+                         {"type", std::string(1, d.type)},
+                         {"major", d.major},
+                         {"minor", d.minor},
+                         {"fileMode", d.file_mode},
+                         {"uid", d.uid},
+                         {"gid", d.gid}});
+    }
+    linux_section["devices"] = devices;
+  }
+  if (!in.sysctls.empty()) linux_section["sysctl"] = in.sysctls;
+  if (!in.seccomp.is_null()) linux_section["seccomp"] = in.seccomp;
+  if (in.privileged) {
+    for (json& m : mounts_json) {
+      if (m["destination"] == "/sys") {
+        m["options"] = {"nosuid", "noexec", "nodev", "rw"};
+      }
+    }
+  }
   if (in.masked_paths) {
     linux_section["maskedPaths"] = {"/proc/acpi",        "/proc/asound",     "/proc/kcore",
                                     "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",

@@ -10,6 +10,7 @@
 // value), as containerd's restrict_oom_score_adj does.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,7 +60,21 @@ struct OciResources {
   std::string cpuset_cpus;
   std::string cpuset_mems;
   std::optional<int64_t> memory_limit_bytes;
+  std::optional<int64_t> memory_swap_bytes;  // memory + swap, as OCI's memory.swap
   std::optional<int64_t> pids_limit;
+  std::map<std::string, uint64_t> hugepage_limits;  // page size ("2MB") -> bytes
+  std::map<std::string, std::string> unified;       // cgroup v2 file -> value
+};
+
+// A device node the runtime creates in the container's /dev.
+struct OciDevice {
+  std::string path;  // in the container
+  char type = 'c';   // 'c' or 'b'
+  int64_t major = 0;
+  int64_t minor = 0;
+  uint32_t file_mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
 };
 
 struct OciSpecInput {
@@ -75,6 +90,14 @@ struct OciSpecInput {
   std::string cgroups_path;  // empty: runc's default
   OciResources resources;
   bool masked_paths = true;  // apply the default masked and read-only paths
+  // Privileged: /sys read-write, every device allowed in the cgroup, and
+  // `devices` created (the caller lists the host's); capabilities and
+  // masked_paths are the caller's to set.
+  bool privileged = false;
+  std::vector<OciDevice> devices;
+  std::map<std::string, std::string> sysctls;  // linux.sysctl
+  // linux.seccomp as written (seccomp_default.h); null = none.
+  nlohmann::json seccomp;
 
   static std::vector<OciNamespace> DefaultNamespaces();
 };
@@ -82,6 +105,14 @@ struct OciSpecInput {
 // runc's default capability set (`runc spec`, containerd's defaults), as
 // "CAP_*" names.
 const std::vector<std::string>& DefaultCapabilities();
+
+// The capabilities in this process's bounding set (/proc/self/status
+// CapBnd), as "CAP_*" names: what a privileged container can be given
+// (the daemon may lack some, e.g. CAP_SYS_RESOURCE on a restricted node).
+absl::StatusOr<std::vector<std::string>> BoundingCapabilities();
+
+// Names for the set bits of a capability mask (bit n = capability n).
+std::vector<std::string> CapabilityNames(uint64_t mask);
 
 // The default mounts: /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys,
 // /sys/fs/cgroup.
@@ -94,6 +125,10 @@ absl::StatusOr<std::vector<std::string>> EffectiveCapabilities(const std::vector
 
 // The "process" object. `oom_score_adj_floor` clamps process.oom_score_adj.
 absl::StatusOr<nlohmann::json> BuildOciProcess(const OciProcess& process, int oom_score_adj_floor);
+
+// The linux.resources object without devices: also the document
+// `runc update --resources` reads.
+nlohmann::json BuildOciResources(const OciResources& resources);
 
 // A whole config.json document.
 absl::StatusOr<nlohmann::json> BuildOciSpec(const OciSpecInput& input, int oom_score_adj_floor);

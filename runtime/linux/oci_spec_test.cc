@@ -173,3 +173,76 @@ TEST(OciSpecTest, ReadsOwnOomScoreAdj) {
 
 }  // namespace
 }  // namespace silo::runtime::linux_backend
+
+namespace silo::runtime::linux_backend {
+namespace {
+
+TEST(OciSpecConfigTest, ResourcesCarrySwapHugepagesAndUnified) {
+  OciResources r;
+  r.memory_limit_bytes = 64 << 20;
+  r.memory_swap_bytes = 128 << 20;
+  r.pids_limit = 50;
+  r.hugepage_limits["2MB"] = 4 << 20;
+  r.unified["memory.high"] = "1000";
+  EXPECT_EQ(BuildOciResources(r), json::parse(R"({
+    "memory":{"limit":67108864,"swap":134217728},
+    "pids":{"limit":50},
+    "hugepageLimits":[{"pageSize":"2MB","limit":4194304}],
+    "unified":{"memory.high":"1000"}})"));
+  EXPECT_EQ(BuildOciResources(OciResources()), json::object());
+}
+
+TEST(OciSpecConfigTest, PrivilegedSysctlsAndSeccompAreWritten) {
+  OciSpecInput in;
+  in.process.args = {"/bin/sh"};
+  in.rootfs = "/r";
+  in.privileged = true;
+  in.masked_paths = false;
+  in.devices = {{"/dev/fuse", 'c', 10, 229, 0666, 0, 0}};
+  in.sysctls["net.core.somaxconn"] = "1024";
+  in.seccomp = {{"defaultAction", "SCMP_ACT_ERRNO"}};
+  auto spec = BuildOciSpec(in, 0);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const json& l = (*spec)["linux"];
+  EXPECT_EQ(l["resources"]["devices"], json::parse(R"([{"allow":true,"access":"rwm"}])"));
+  EXPECT_EQ(l["devices"], json::parse(R"([{"path":"/dev/fuse","type":"c","major":10,"minor":229,
+                                           "fileMode":438,"uid":0,"gid":0}])"));
+  EXPECT_EQ(l["sysctl"], json::parse(R"({"net.core.somaxconn":"1024"})"));
+  EXPECT_EQ(l["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+  EXPECT_FALSE(l.contains("maskedPaths"));
+  EXPECT_FALSE(l.contains("readonlyPaths"));
+  for (const auto& m : (*spec)["mounts"]) {
+    if (m["destination"] == "/sys") {
+      EXPECT_THAT(m["options"].get<std::vector<std::string>>(), Contains("rw"));
+    }
+  }
+
+  in.privileged = false;
+  in.devices.clear();
+  in.sysctls.clear();
+  in.seccomp = nullptr;
+  spec = BuildOciSpec(in, 0);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ((*spec)["linux"]["resources"]["devices"], json::parse(R"([{"allow":false,"access":"rwm"}])"));
+  EXPECT_FALSE((*spec)["linux"].contains("devices"));
+  EXPECT_FALSE((*spec)["linux"].contains("sysctl"));
+  EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
+}
+
+}  // namespace
+}  // namespace silo::runtime::linux_backend
+
+namespace silo::runtime::linux_backend {
+namespace {
+
+TEST(CapabilitiesTest, NamesFollowTheKernelsBitNumbers) {
+  EXPECT_THAT(CapabilityNames(0), ::testing::IsEmpty());
+  EXPECT_THAT(CapabilityNames((1u << 0) | (1u << 21) | (uint64_t{1} << 40)),
+              ::testing::ElementsAre("CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE"));
+  auto bounding = BoundingCapabilities();
+  ASSERT_TRUE(bounding.ok()) << bounding.status();
+  EXPECT_THAT(*bounding, ::testing::Contains("CAP_KILL"));  // tests run with a normal bounding set
+}
+
+}  // namespace
+}  // namespace silo::runtime::linux_backend

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "runtime/base/file_util.h"
 #include "runtime/linux/runc_testing.h"
+#include "runtime/linux/seccomp_default.h"
 
 namespace silo::runtime::linux_backend {
 namespace {
@@ -40,8 +41,7 @@ class RuncTest : public ::testing::Test {
     if (!root_.empty()) std::filesystem::remove_all(root_, ec);
   }
 
-  BusyboxBundle MakeBundle(std::vector<std::string> args) {
-    OciSpecInput in;
+  BusyboxBundle MakeBundle(std::vector<std::string> args, OciSpecInput in = {}) {
     in.process.args = std::move(args);
     in.process.env = {"PATH=/bin"};
     in.hostname = "silo-test";
@@ -106,6 +106,41 @@ TEST_F(RuncTest, EchoExitsThreeAndDeleteLeavesNothing) {
   EXPECT_FALSE(std::filesystem::exists(root_ + "/" + id_));
   EXPECT_FALSE(testing::CgroupExists(cgroup_));
   EXPECT_TRUE(runc_->Delete(id_, false).ok());  // idempotent
+}
+
+// The default seccomp profile is applied by runc and denies what it leaves
+// out (mount, even with CAP_SYS_ADMIN) while a shell runs normally; the same
+// container without it may mount.
+TEST_F(RuncTest, DefaultSeccompProfileDeniesMount) {
+  if (!RuntimeSupportsSeccomp("runc")) GTEST_SKIP() << "runc without seccomp";
+  auto run = [&](bool with_seccomp) {
+    OciSpecInput in;
+    in.process.cap_add = {"SYS_ADMIN"};
+    if (with_seccomp) in.seccomp = DefaultSeccompProfile();
+    BusyboxBundle bundle = MakeBundle(
+        {"/bin/sh", "-c", "grep Seccomp: /proc/self/status; mount -t tmpfs none /tmp && echo mounted || echo denied"},
+        in);
+    int out[2];
+    EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    RuncStdio stdio;
+    stdio.out = out[1];
+    absl::Status created = runc_->Create(id_, bundle.dir(), bundle.path("pid"), "", stdio);
+    ::close(out[1]);
+    EXPECT_TRUE(created.ok()) << created;
+    std::string output;
+    if (created.ok()) {
+      int pid = ReadPid(bundle.path("pid"));
+      EXPECT_TRUE(runc_->Start(id_).ok());
+      output = ReadAll(out[0]);
+      int status = 0;
+      EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+    }
+    ::close(out[0]);
+    EXPECT_TRUE(runc_->Delete(id_, true).ok());
+    return output;
+  };
+  EXPECT_EQ(run(true), "Seccomp:\t2\ndenied\n");
+  EXPECT_EQ(run(false), "Seccomp:\t0\nmounted\n");
 }
 
 TEST_F(RuncTest, SleepIsKilledWithSigkill) {

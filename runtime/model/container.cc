@@ -90,7 +90,7 @@ bool operator==(const ContainerRecord& a, const ContainerRecord& b) {
          a.exit_code == b.exit_code && a.reason == b.reason && a.message == b.message &&
          a.unknown == b.unknown && a.labels == b.labels && a.annotations == b.annotations &&
          a.log_path == b.log_path && a.config == b.config && a.pid == b.pid &&
-         a.shim_socket == b.shim_socket;
+         a.shim_socket == b.shim_socket && a.stop_signal == b.stop_signal;
 }
 
 nlohmann::json ContainerToJson(const ContainerRecord& r) {
@@ -114,6 +114,7 @@ nlohmann::json ContainerToJson(const ContainerRecord& r) {
       {"config", internal::BytesToJson(r.config)},
       {"pid", r.pid},
       {"shim_socket", r.shim_socket},
+      {"stop_signal", r.stop_signal},
   };
 }
 
@@ -145,6 +146,7 @@ absl::StatusOr<ContainerRecord> ContainerFromJsonOrThrow(const nlohmann::json& j
   }
   r.pid = j.value("pid", int64_t{0});
   r.shim_socket = j.value("shim_socket", "");
+  r.stop_signal = j.value("stop_signal", "");
   return r;
 }
 

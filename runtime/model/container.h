@@ -76,6 +76,9 @@ struct ContainerRecord {
   std::string config;    // the ContainerConfig, serialized
   int64_t pid = 0;
   std::string shim_socket;
+  // The image's StopSignal as written ("SIGQUIT", "3"); "" = SIGTERM.
+  // Records stored before it existed load with "".
+  std::string stop_signal;
 
   ContainerState State() const;
 

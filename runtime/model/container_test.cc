@@ -75,6 +75,7 @@ TEST(ContainerRecordTest, JsonRoundTripKeepsEveryField) {
   r.SetConfig(config);
   r.pid = 4242;
   r.shim_socket = "/run/silo/s/cccc.sock";
+  r.stop_signal = "SIGQUIT";
 
   absl::StatusOr<ContainerRecord> back = ContainerFromJsonString(ContainerToJsonString(r));
   ASSERT_TRUE(back.ok()) << back.status();
@@ -84,6 +85,14 @@ TEST(ContainerRecordTest, JsonRoundTripKeepsEveryField) {
   absl::StatusOr<::runtime::v1::ContainerConfig> c = back->Config();
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->command(0), "/bin/sh");
+}
+
+// Records written before stop_signal existed load with the default.
+TEST(ContainerRecordTest, RecordsWithoutStopSignalLoad) {
+  absl::StatusOr<ContainerRecord> old = ContainerFromJsonString(R"({"id":"x","sandbox_id":"s","exit_code":3})");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->stop_signal, "");
+  EXPECT_EQ(old->exit_code, 3);
 }
 
 TEST(ContainerRecordTest, MalformedJsonIsAnError) {

@@ -43,7 +43,7 @@ absl::StatusOr<std::string> BuildExecProcessJson(absl::string_view config_json, 
     nlohmann::json process = nlohmann::json::parse(config_json.begin(), config_json.end()).at("process");
     if (!process.is_object()) throw std::invalid_argument("process is not an object");
     process["args"] = request.args;
-    process["terminal"] = false;
+    process["terminal"] = request.stream && request.tty;  // a pty only for interactive exec
     if (!process.contains("env")) process["env"] = nlohmann::json::array();
     for (const std::string& kv : request.env) process["env"].push_back(kv);
     if (!request.cwd.empty()) process["cwd"] = request.cwd;

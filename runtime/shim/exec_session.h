@@ -40,7 +40,7 @@ struct ExecSession {
 
 // The process.json for `runc exec`: the container's own process from its
 // config.json (user, capabilities, env, cwd), with the request's args, its
-// env appended, its cwd if set, and no terminal. InvalidArgument for a bad
+// env appended, its cwd if set, and a terminal only for a streaming tty exec. InvalidArgument for a bad
 // config.json.
 absl::StatusOr<std::string> BuildExecProcessJson(absl::string_view config_json, const Request& request);
 

@@ -81,6 +81,7 @@ std::string EncodeRequest(const Request& r) {
       j["tty"] = r.tty;
       j["stdin"] = r.stdin;
       j["timeout_ms"] = r.timeout_ms;
+      if (r.stream) j["stream"] = true;
       break;
     case Op::kResize:
       j["width"] = r.width;
@@ -107,6 +108,7 @@ absl::StatusOr<Request> DecodeRequest(absl::string_view text) {
     r.tty = j.value("tty", false);
     r.stdin = j.value("stdin", false);
     r.timeout_ms = j.value("timeout_ms", int64_t{0});
+    r.stream = j.value("stream", false);
     r.width = j.value("width", 0u);
     r.height = j.value("height", 0u);
     if (r.op == Op::kKill && (r.signal <= 0 || r.signal > 64)) {

@@ -49,6 +49,12 @@ struct Request {
   bool tty = false;
   bool stdin = false;
   int64_t timeout_ms = 0;  // 0: no timeout; on expiry the process is killed
+  // exec: interactive (CRI Exec) rather than ExecSync. The first response
+  // carries the caller's ends of the process's stdio as SCM_RIGHTS
+  // descriptors (fd_passing.h): the pty master with `tty`, else [stdin write
+  // end if `stdin`,] stdout read end, stderr read end. A second response on
+  // the same connection carries the exit code. Output is not captured.
+  bool stream = false;
   // resize: terminal size in characters.
   uint32_t width = 0;
   uint32_t height = 0;

@@ -26,7 +26,9 @@
 #include "runtime/linux/runc.h"
 #include "runtime/shim/cri_log_writer.h"
 #include "runtime/shim/exec_session.h"
+#include "runtime/shim/fd_passing.h"
 #include "runtime/shim/protocol.h"
+#include "runtime/shim/stream_exec.h"
 
 namespace silo::runtime::shim {
 namespace {
@@ -95,6 +97,9 @@ struct ShimServer::Impl {
   void DropClient(int fd);
   Response StateResponse() const;
   void StartExec(int fd, Client& client, const Request& request);
+  // Interactive exec: hands the stdio to the client, answers the exit later.
+  void StartStreamingExec(int fd, Client& client, const Request& request, const std::string& scratch,
+                          const std::string& process_json);
   // Times out and answers exec sessions; returns the poll timeout they need.
   int ServiceExecs();
 };
@@ -294,6 +299,7 @@ void ShimServer::Impl::StartExec(int fd, Client& client, const Request& request)
   auto process = BuildExecProcessJson(*config, request);
   if (!process.ok()) return Reply(fd, ErrorResponse(process.status()));
   std::string base = absl::StrCat(options.bundle, "/exec-", ++exec_seq);
+  if (request.stream) return StartStreamingExec(fd, client, request, base, *process);
   absl::Status s = AtomicWriteFile(base + ".json", *process);
   if (!s.ok()) return Reply(fd, ErrorResponse(s));
 
@@ -329,6 +335,27 @@ void ShimServer::Impl::StartExec(int fd, Client& client, const Request& request)
   }
   session->client_fd = fd;
   client.in_exec = true;
+  execs.push_back(std::move(session));
+}
+
+void ShimServer::Impl::StartStreamingExec(int fd, Client& client, const Request& request,
+                                          const std::string& scratch, const std::string& process_json) {
+  auto started_exec = StartStreamExec(runc, options.id, scratch, process_json, request.tty, request.stdin);
+  if (!started_exec.ok()) return Reply(fd, ErrorResponse(started_exec.status()));
+  Response r;
+  r.pid = started_exec->pid;
+  absl::Status s = WriteFrameWithFds(fd, EncodeResponse(r), started_exec->fds,
+                                     std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  for (int f : started_exec->fds) ::close(f);
+  // Reaped like any exec; with no pipes here it is answered right at exit.
+  auto session = std::make_unique<ExecSession>();
+  session->pid = started_exec->pid;
+  if (!s.ok()) {
+    DropClient(fd);
+  } else {
+    session->client_fd = fd;
+    client.in_exec = true;
+  }
   execs.push_back(std::move(session));
 }
 

@@ -1,0 +1,292 @@
+#include "image/layers/wcifs/importer.h"
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "runtime/base/file_util.h"
+#include "runtime/base/ids.h"
+#include "runtime/base/status_macros.h"
+#include "image/layers/wcifs/transport.h"
+#include "runtime/windows/hcs/wide.h"
+#include "runtime/windows/hresult.h"
+
+namespace silo::image::layers::wcifs {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kImportPrivileges = {"SeBackupPrivilege", "SeRestorePrivilege",
+                                                    "SeSecurityPrivilege"};
+
+absl::Status ToStatus(const HrStatus& s, absl::string_view operation, const std::string& object) {
+  if (s.ok()) return absl::OkStatus();
+  return runtime::windows::HResultToStatus(s.hr(), operation, object, s.message());
+}
+
+std::string Join(const std::string& root, const std::string& rel) { return absl::StrCat(root, "/", rel); }
+
+bool IsComplete(const std::string& layer_path) {
+  std::error_code ec;
+  return fs::exists(Join(layer_path, kImportedMarker), ec);
+}
+
+absl::Status WriteLayerChain(const std::string& layer_path, const std::vector<std::string>& parents) {
+  return AtomicWriteFile(Join(layer_path, kLayerChainFile), nlohmann::json(parents).dump());
+}
+
+// Reads file entry bytes through the source, in order.
+absl::Status ReadEntry(const LayerSource& source, size_t index, std::string* data,
+                       std::vector<AlternateStream>* streams) {
+  data->clear();
+  streams->clear();
+  if (source.plan.entries[index].kind != WindowsEntryKind::kFile) return absl::OkStatus();
+  if (!source.read) return absl::InvalidArgumentError("layer source has no reader");
+  return source.read(index, data, streams);
+}
+
+absl::Status CreateHardLink(const std::string& layer_path, const std::vector<std::string>& parents,
+                            const HardLink& link) {
+  std::error_code ec;
+  const std::string path = Join(layer_path, link.path);
+  std::string target;
+  if (fs::exists(Join(layer_path, link.target), ec)) {
+    target = Join(layer_path, link.target);
+  } else {
+    for (const auto& p : parents) {
+      if (fs::exists(Join(p, link.target), ec)) {
+        target = Join(p, link.target);
+        break;
+      }
+    }
+  }
+  if (target.empty()) {
+    return absl::NotFoundError(absl::StrCat("hard link \"", link.path, "\": target \"", link.target,
+                                            "\" is in neither the layer nor its parents"));
+  }
+  fs::remove(path, ec);
+  fs::create_hard_link(target, path, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("hard link \"", path, "\" -> \"", target, "\": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+// Enables the backup/restore privileges for this thread until destroyed.
+class PrivilegeScope {
+ public:
+  explicit PrivilegeScope(const LayerCalls& calls) : calls_(calls) {
+    status_ = ToStatus(calls_.EnablePrivileges(kImportPrivileges), "EnablePrivileges", "importing thread");
+  }
+  ~PrivilegeScope() {
+    if (status_.ok()) (void)calls_.RevertToSelf();
+  }
+  const absl::Status& status() const { return status_; }
+
+ private:
+  const LayerCalls& calls_;
+  absl::Status status_;
+};
+
+}  // namespace
+
+FileBasicInfo BasicInfoFor(const WindowsEntry& e, bool with_attributes) {
+  FileBasicInfo info{};
+  const int64_t mtime = UnixToFileTime(e.mtime_sec);
+  info.creation_time = e.has_creation_time ? UnixToFileTime(e.creation_time_sec, e.creation_time_nsec) : mtime;
+  info.last_access_time = mtime;
+  info.last_write_time = mtime;
+  info.change_time = mtime;
+  info.file_attributes = with_attributes ? e.attributes : 0;
+  return info;
+}
+
+absl::Status Importer::WriteBaseFiles(const std::string& layer_path, const LayerSource& source) {
+  SILO_RETURN_IF_ERROR(MakeDirs(layer_path));
+  std::string data;
+  std::vector<AlternateStream> streams;
+  for (size_t i = 0; i < source.plan.entries.size(); ++i) {
+    const WindowsEntry& e = source.plan.entries[i];
+    if (e.kind == WindowsEntryKind::kHardLink) continue;  // after all files exist
+    if (e.kind == WindowsEntryKind::kWhiteout || e.kind == WindowsEntryKind::kOpaqueDirectory) {
+      return absl::InvalidArgumentError(absl::StrCat("base layer ", layer_path, " has a whiteout for \"", e.path, "\""));
+    }
+    SILO_RETURN_IF_ERROR(ReadEntry(source, i, &data, &streams));
+    SILO_ASSIGN_OR_RETURN(std::string stream, EncodeBackupStream(e, data, streams));
+    FileBasicInfo info = BasicInfoFor(e, true);
+    if (e.kind == WindowsEntryKind::kDirectory) info.file_attributes |= kFileAttributeDirectoryBit;
+    SILO_RETURN_IF_ERROR(ToStatus(calls_.BackupWriteFile(Join(layer_path, e.path), info, stream, true),
+                                  "BackupWrite", Join(layer_path, e.path)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Importer::Stage(const std::string& staging, const LayerSource& source) {
+  SILO_ASSIGN_OR_RETURN(StagingPlan plan, PlanDiffStaging(source.plan));
+  SILO_RETURN_IF_ERROR(MakeDirs(staging));
+  std::string data;
+  std::vector<AlternateStream> streams;
+  for (const StagedItem& item : plan.items) {
+    const WindowsEntry& e = source.plan.entries[item.entry_index];
+    if (!item.make_directory.empty()) SILO_RETURN_IF_ERROR(MakeDirs(Join(staging, item.make_directory)));
+    const std::string file = Join(staging, item.file);
+    SILO_RETURN_IF_ERROR(MakeDirs(fs::path(file).parent_path().string()));
+    SILO_RETURN_IF_ERROR(ReadEntry(source, item.entry_index, &data, &streams));
+    const FileBasicInfo info = BasicInfoFor(e, false);
+    if (item.method == StageMethod::kTransportFile) {
+      SILO_ASSIGN_OR_RETURN(std::string bytes, EncodeTransportFile(e, data, streams));
+      SILO_RETURN_IF_ERROR(AtomicWriteFile(file, bytes));
+      SILO_RETURN_IF_ERROR(ToStatus(calls_.SetFileBasicInfo(file, info), "SetFileBasicInfo", file));
+    } else {
+      SILO_ASSIGN_OR_RETURN(std::string stream, EncodeBackupStream(e, data, streams, {.include_security = false}));
+      SILO_RETURN_IF_ERROR(ToStatus(calls_.BackupWriteFile(file, info, stream, false), "BackupWrite", file));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Importer::FinishDiff(const std::string& layer_path, const std::vector<std::string>& parents,
+                                  const std::string& staging, const LayerSource& source) {
+  SILO_ASSIGN_OR_RETURN(StagingPlan plan, PlanDiffStaging(source.plan));
+  if (options_.use_computestorage && calls_.api().hcs_import_layer != nullptr) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& p : parents) {
+      auto id = calls_.LayerId(p);
+      if (!id.ok()) return ToStatus(id.status(), "NameToGuid", p);
+      layers.push_back({{"Id", *id}, {"Path", p}, {"PathType", "AbsolutePath"}});
+    }
+    const nlohmann::json data = {{"SchemaVersion", {{"Major", 2}, {"Minor", 0}}}, {"Layers", layers}};
+    const std::wstring wl = runtime::windows::hcs::Utf8ToWide(layer_path);
+    const std::wstring ws = runtime::windows::hcs::Utf8ToWide(staging);
+    const std::wstring wd = runtime::windows::hcs::Utf8ToWide(data.dump());
+    SILO_RETURN_IF_ERROR(ToStatus(HrStatus(calls_.api().hcs_import_layer(wl.c_str(), ws.c_str(), wd.c_str()),
+                                           "HcsImportLayer " + layer_path),
+                                  "HcsImportLayer", layer_path));
+  } else {
+    SILO_RETURN_IF_ERROR(ToStatus(calls_.ImportLayer(layer_path, staging, parents), "ImportLayer", layer_path));
+  }
+  std::error_code ec;
+  for (const std::string& t : plan.tombstones) {
+    fs::remove_all(Join(layer_path, t), ec);
+    if (ec) return absl::InternalError(absl::StrCat("tombstone ", Join(layer_path, t), ": ", ec.message()));
+  }
+  for (const HardLink& link : plan.hard_links) SILO_RETURN_IF_ERROR(CreateHardLink(layer_path, parents, link));
+  for (size_t index : plan.directory_times) {
+    const WindowsEntry& e = source.plan.entries[index];
+    const std::string dir = Join(layer_path, e.path);
+    SILO_RETURN_IF_ERROR(ToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Importer::ImportOnThisThread(const std::string& layer_path, const std::vector<std::string>& parents,
+                                          const LayerSource& source, const std::function<absl::Status()>& wait_parent) {
+  PrivilegeScope privileges(calls_);
+  SILO_RETURN_IF_ERROR(privileges.status());
+  const bool base = parents.empty();
+  std::string staging;
+  absl::Cleanup remove_staging = [&] {
+    std::error_code ec;
+    if (!staging.empty()) fs::remove_all(staging, ec);
+  };
+  if (base) {
+    SILO_RETURN_IF_ERROR(WriteBaseFiles(layer_path, source));
+  } else {
+    staging = Join(options_.staging_root, absl::StrCat("stage-", NewId()));
+    SILO_RETURN_IF_ERROR(Stage(staging, source));
+  }
+  SILO_RETURN_IF_ERROR(wait_parent());
+  if (base) {
+    for (const WindowsEntry& e : source.plan.entries) {
+      if (e.kind != WindowsEntryKind::kHardLink) continue;
+      SILO_RETURN_IF_ERROR(CreateHardLink(layer_path, {}, HardLink{e.path, e.link_target}));
+    }
+    for (const WindowsEntry& e : source.plan.entries) {
+      if (e.kind != WindowsEntryKind::kDirectory) continue;
+      const std::string dir = Join(layer_path, e.path);
+      SILO_RETURN_IF_ERROR(ToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
+    }
+    SILO_RETURN_IF_ERROR(ToStatus(calls_.ProcessBaseImage(layer_path), "ProcessBaseImage", layer_path));
+    if (source.plan.has_utility_vm) {
+      const std::string uvm = Join(layer_path, "UtilityVM");
+      SILO_RETURN_IF_ERROR(ToStatus(calls_.ProcessUtilityImage(uvm), "ProcessUtilityImage", uvm));
+    }
+  } else {
+    SILO_RETURN_IF_ERROR(MakeDirs(layer_path));
+    SILO_RETURN_IF_ERROR(FinishDiff(layer_path, parents, staging, source));
+  }
+  SILO_RETURN_IF_ERROR(WriteLayerChain(layer_path, parents));
+  return AtomicWriteFile(Join(layer_path, kImportedMarker), "");
+}
+
+absl::Status Importer::ImportLayer(const std::string& layer_path, const std::vector<std::string>& parents,
+                                   const LayerSource& source) {
+  return Run({Job{layer_path, parents, &source}}, /*chained=*/false);
+}
+
+absl::Status Importer::ImportImage(const std::vector<std::string>& layer_paths,
+                                   const std::vector<LayerSource>& sources) {
+  if (layer_paths.size() != sources.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ImportImage: ", layer_paths.size(), " layer paths for ", sources.size(), " sources"));
+  }
+  std::vector<Job> jobs;
+  for (size_t i = 0; i < layer_paths.size(); ++i) {
+    Job job{layer_paths[i], {}, &sources[i]};
+    for (size_t p = i; p-- > 0;) job.parents.push_back(layer_paths[p]);  // nearest parent first
+    jobs.push_back(std::move(job));
+  }
+  return Run(jobs, /*chained=*/true);
+}
+
+absl::Status Importer::Run(const std::vector<Job>& jobs, bool chained) {
+  std::vector<std::shared_future<absl::Status>> done(jobs.size());
+  std::vector<std::promise<absl::Status>> owned(jobs.size());
+  std::vector<bool> mine(jobs.size(), false);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (auto it = in_flight_.find(jobs[i].layer_path); it != in_flight_.end()) {
+        done[i] = it->second;  // another pull is importing it: share its result
+      } else if (IsComplete(jobs[i].layer_path)) {
+        std::promise<absl::Status> ready;
+        ready.set_value(absl::OkStatus());
+        done[i] = ready.get_future().share();
+      } else {
+        mine[i] = true;
+        done[i] = owned[i].get_future().share();
+        in_flight_[jobs[i].layer_path] = done[i];
+      }
+    }
+  }
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!mine[i]) continue;
+    threads.emplace_back([this, i, chained, &jobs, &done, &owned] {
+      const auto wait_parent = [&]() -> absl::Status {
+        if (!chained || i == 0) return absl::OkStatus();
+        absl::Status parent = done[i - 1].get();
+        if (parent.ok()) return parent;
+        return absl::AbortedError(absl::StrCat("parent layer ", jobs[i - 1].layer_path, " failed to import"));
+      };
+      absl::Status s = Annotate(ImportOnThisThread(jobs[i].layer_path, jobs[i].parents, *jobs[i].source, wait_parent),
+                                absl::StrCat("importing layer ", jobs[i].layer_path));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        in_flight_.erase(jobs[i].layer_path);
+      }
+      owned[i].set_value(std::move(s));
+    });
+  }
+  for (auto& t : threads) t.join();
+  absl::Status first;
+  for (auto& f : done) {
+    absl::Status s = f.get();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace silo::image::layers::wcifs

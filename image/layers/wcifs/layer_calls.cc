@@ -1,0 +1,189 @@
+#include "image/layers/wcifs/layer_calls.h"
+
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "runtime/windows/hcs/wide.h"
+#include "runtime/windows/hresult_codes.h"
+
+namespace silo::image::layers::wcifs {
+namespace {
+
+namespace codes = ::silo::runtime::windows::codes;
+using ::silo::runtime::windows::hcs::Utf8ToWide;
+using ::silo::runtime::windows::hcs::WideToUtf8;
+
+// hcsshim serialises PrepareLayer process-wide.
+std::mutex prepare_mu;
+
+const DriverInfo kDriverInfo{kFilterDriverFlavour, L""};
+
+HrStatus Check(uint32_t hr, const std::string& call, const std::string& path) {
+  if (hr == codes::kSOk) return HrStatus::Ok();
+  return HrStatus(hr, call + " " + path);
+}
+
+// Last component of a '/' or '\\' separated path, ignoring trailing separators.
+std::string BaseName(std::string path) {
+  while (path.size() > 1 && (path.back() == '/' || path.back() == '\\')) path.pop_back();
+  const size_t slash = path.find_last_of("/\\");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Descriptors plus the wide strings their `path` pointers refer to.
+struct Descriptors {
+  std::vector<std::wstring> paths;
+  std::vector<LayerDescriptor> items;
+};
+
+HrResult<Descriptors> MakeDescriptors(const LayerApi& api, const std::vector<std::string>& parents) {
+  Descriptors d;
+  d.paths.reserve(parents.size());
+  for (const std::string& p : parents) {
+    d.paths.push_back(Utf8ToWide(p));
+    LayerDescriptor desc{};
+    const std::wstring name = Utf8ToWide(BaseName(p));
+    if (uint32_t hr = api.name_to_guid(name.c_str(), &desc.layer_id); hr != codes::kSOk) {
+      return HrStatus(hr, "NameToGuid " + p);
+    }
+    d.items.push_back(desc);
+  }
+  for (size_t i = 0; i < d.items.size(); ++i) d.items[i].path = d.paths[i].c_str();
+  return d;
+}
+
+}  // namespace
+
+bool IsTransientMountError(uint32_t hr) {
+  const uint32_t n = codes::Normalize(hr);
+  return n == kErrorNotReady || n == kErrorDeviceNotConnected;
+}
+
+std::string GuidToString(const Guid& g) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", static_cast<unsigned>(g.data1),
+                g.data2, g.data3, g.data4[0], g.data4[1], g.data4[2], g.data4[3], g.data4[4], g.data4[5], g.data4[6],
+                g.data4[7]);
+  return buf;
+}
+
+HrResult<std::string> LayerCalls::LayerId(const std::string& layer_path) const {
+  Guid g{};
+  const std::wstring name = Utf8ToWide(BaseName(layer_path));
+  if (uint32_t hr = api_->name_to_guid(name.c_str(), &g); hr != codes::kSOk) {
+    return HrStatus(hr, "NameToGuid " + layer_path);
+  }
+  return GuidToString(g);
+}
+
+HrStatus LayerCalls::ImportLayer(const std::string& layer_path, const std::string& source_folder,
+                                 const std::vector<std::string>& parents) const {
+  auto d = MakeDescriptors(*api_, parents);
+  if (!d.ok()) return d.status();
+  const std::wstring id = Utf8ToWide(layer_path);
+  const std::wstring src = Utf8ToWide(source_folder);
+  return Check(api_->import_layer(&kDriverInfo, id.c_str(), src.c_str(), d->items.data(),
+                                  static_cast<uint32_t>(d->items.size())),
+               "ImportLayer", layer_path);
+}
+
+HrStatus LayerCalls::ProcessBaseImage(const std::string& layer_path) const {
+  return Check(api_->process_base_image(Utf8ToWide(layer_path).c_str()), "ProcessBaseImage", layer_path);
+}
+
+HrStatus LayerCalls::ProcessUtilityImage(const std::string& path) const {
+  return Check(api_->process_utility_image(Utf8ToWide(path).c_str()), "ProcessUtilityImage", path);
+}
+
+HrStatus LayerCalls::ExpandSandboxSize(const std::string& scratch_path, uint64_t size_bytes) const {
+  return Check(api_->expand_sandbox_size(&kDriverInfo, Utf8ToWide(scratch_path).c_str(), size_bytes),
+               "ExpandSandboxSize", scratch_path);
+}
+
+HrStatus LayerCalls::DestroyLayer(const std::string& layer_path) const {
+  const std::wstring id = Utf8ToWide(layer_path);
+  if (api_->hcs_destroy_layer != nullptr) {
+    return Check(api_->hcs_destroy_layer(id.c_str()), "HcsDestroyLayer", layer_path);
+  }
+  return Check(api_->destroy_layer(&kDriverInfo, id.c_str()), "DestroyLayer", layer_path);
+}
+
+HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const {
+  auto d = MakeDescriptors(*api_, parents);
+  if (!d.ok()) return d.status();
+  const std::wstring id = Utf8ToWide(scratch_path);
+  HrStatus last;
+  for (int attempt = 1; attempt <= retry_.attempts; ++attempt) {
+    if (attempt > 1 && retry_.delay.count() > 0) std::this_thread::sleep_for(retry_.delay);
+    last = Check(api_->activate_layer(&kDriverInfo, id.c_str()), "ActivateLayer", scratch_path);
+    if (last.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(prepare_mu);
+        last = Check(api_->prepare_layer(&kDriverInfo, id.c_str(), d->items.data(),
+                                         static_cast<uint32_t>(d->items.size())),
+                     "PrepareLayer", scratch_path);
+      }
+      if (last.ok()) break;
+      (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
+    }
+    if (!IsTransientMountError(last.hr())) return last;
+  }
+  if (!last.ok()) {
+    return HrStatus(last.hr(), last.message() + " (after " + std::to_string(retry_.attempts) + " attempts)");
+  }
+  auto path = MountPath(scratch_path);
+  if (!path.ok()) (void)Unmount(scratch_path);
+  return path;
+}
+
+HrResult<std::string> LayerCalls::MountPath(const std::string& scratch_path) const {
+  const std::wstring id = Utf8ToWide(scratch_path);
+  uint64_t length = 0;
+  if (uint32_t hr = api_->get_layer_mount_path(&kDriverInfo, id.c_str(), &length, nullptr); hr != codes::kSOk) {
+    return HrStatus(hr, "GetLayerMountPath " + scratch_path);
+  }
+  if (length == 0) return HrStatus(codes::kEFail, "GetLayerMountPath " + scratch_path + ": empty path");
+  std::wstring buffer(length, L'\0');
+  if (uint32_t hr = api_->get_layer_mount_path(&kDriverInfo, id.c_str(), &length, buffer.data()); hr != codes::kSOk) {
+    return HrStatus(hr, "GetLayerMountPath " + scratch_path);
+  }
+  if (size_t nul = buffer.find(L'\0'); nul != std::wstring::npos) buffer.resize(nul);
+  return WideToUtf8(buffer);
+}
+
+HrStatus LayerCalls::Unmount(const std::string& scratch_path) const {
+  const std::wstring id = Utf8ToWide(scratch_path);
+  HrStatus unprepare = Check(api_->unprepare_layer(&kDriverInfo, id.c_str()), "UnprepareLayer", scratch_path);
+  HrStatus deactivate = Check(api_->deactivate_layer(&kDriverInfo, id.c_str()), "DeactivateLayer", scratch_path);
+  return unprepare.ok() ? deactivate : unprepare;
+}
+
+HrStatus LayerCalls::EnablePrivileges(const std::vector<std::string>& names) const {
+  std::vector<std::wstring> wide;
+  std::vector<const wchar_t*> ptrs;
+  std::string joined;
+  for (const auto& n : names) {
+    wide.push_back(Utf8ToWide(n));
+    joined += (joined.empty() ? "" : ",") + n;
+  }
+  for (const auto& w : wide) ptrs.push_back(w.c_str());
+  return Check(api_->enable_thread_privileges(ptrs.data(), static_cast<uint32_t>(ptrs.size())), "EnablePrivileges",
+               joined);
+}
+
+HrStatus LayerCalls::RevertToSelf() const { return Check(api_->revert_to_self(), "RevertToSelf", "thread"); }
+
+HrStatus LayerCalls::BackupWriteFile(const std::string& path, const FileBasicInfo& info, const std::string& stream,
+                                     bool process_security) const {
+  return Check(api_->backup_write_file(Utf8ToWide(path).c_str(), &info,
+                                       reinterpret_cast<const uint8_t*>(stream.data()), stream.size(),
+                                       process_security),
+               "BackupWrite", path);
+}
+
+HrStatus LayerCalls::SetFileBasicInfo(const std::string& path, const FileBasicInfo& info) const {
+  return Check(api_->set_file_basic_info(Utf8ToWide(path).c_str(), &info), "SetFileInformationByHandle", path);
+}
+
+}  // namespace silo::image::layers::wcifs

@@ -1,0 +1,81 @@
+#pragma once
+// LayerCalls: the call wrappers over LayerApi (the layer between the DLL
+// table and the importer/mounter). Converts UTF-8 <-> UTF-16, builds the
+// DriverInfo and WC_LAYER_DESCRIPTOR arrays (ids from NameToGuid of each
+// parent folder's name), and names the call and path in every error. Like
+// runtime/windows/hcs it depends only on the standard library, so it also
+// cross-compiles with mingw-w64; callers convert HrStatus to absl::Status.
+//
+// Mount sequence (hcsshim internal/layers/wcow_mount.go): ActivateLayer,
+// then PrepareLayer, retried together up to `attempts` times when either
+// fails with ERROR_NOT_READY or ERROR_DEVICE_NOT_CONNECTED (RS5 under load);
+// a failed PrepareLayer deactivates before retrying. PrepareLayer runs under
+// a process-wide mutex (a Windows timeout bug hcsshim works around the same
+// way). Release is UnprepareLayer then DeactivateLayer, both attempted.
+//
+// Thread-safe: the object holds only the immutable table and policy.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "image/layers/wcifs/api.h"
+#include "runtime/windows/hcs/result.h"
+
+namespace silo::image::layers::wcifs {
+
+using HrStatus = ::silo::runtime::windows::hcs::HrStatus;
+template <typename T>
+using HrResult = ::silo::runtime::windows::hcs::Result<T>;
+
+inline constexpr uint32_t kErrorNotReady = 21;              // ERROR_NOT_READY
+inline constexpr uint32_t kErrorDeviceNotConnected = 1167;  // ERROR_DEVICE_NOT_CONNECTED
+inline constexpr uint32_t kFileAttributeDirectoryBit = 0x10;
+
+// True for the transient mount errors, bare or as 0x8007xxxx HRESULTs.
+bool IsTransientMountError(uint32_t hr);
+
+struct RetryPolicy {
+  int attempts = 5;
+  std::chrono::milliseconds delay{100};
+};
+
+class LayerCalls {
+ public:
+  explicit LayerCalls(const LayerApi* api, RetryPolicy retry = {}) : api_(api), retry_(retry) {}
+
+  const LayerApi& api() const { return *api_; }
+
+  // NameToGuid(basename(path)) in registry form "xxxxxxxx-xxxx-...".
+  HrResult<std::string> LayerId(const std::string& layer_path) const;
+
+  HrStatus ImportLayer(const std::string& layer_path, const std::string& source_folder,
+                       const std::vector<std::string>& parents) const;
+  HrStatus ProcessBaseImage(const std::string& layer_path) const;
+  HrStatus ProcessUtilityImage(const std::string& utility_vm_path) const;
+  HrStatus ExpandSandboxSize(const std::string& scratch_path, uint64_t size_bytes) const;
+  HrStatus DestroyLayer(const std::string& layer_path) const;
+
+  // Activate + Prepare (with retries), then the volume path "\\?\Volume{...}\".
+  HrResult<std::string> Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const;
+  // Unprepare then Deactivate; returns the first failure, after trying both.
+  HrStatus Unmount(const std::string& scratch_path) const;
+
+  HrStatus EnablePrivileges(const std::vector<std::string>& names) const;
+  HrStatus RevertToSelf() const;
+  HrStatus BackupWriteFile(const std::string& path, const FileBasicInfo& info, const std::string& stream,
+                           bool process_security) const;
+  HrStatus SetFileBasicInfo(const std::string& path, const FileBasicInfo& info) const;
+
+ private:
+  HrResult<std::string> MountPath(const std::string& scratch_path) const;
+
+  const LayerApi* api_;
+  RetryPolicy retry_;
+};
+
+// "{...}"-less registry form of a GUID, lower case.
+std::string GuidToString(const Guid& guid);
+
+}  // namespace silo::image::layers::wcifs

@@ -1,0 +1,77 @@
+#include "image/layers/wcifs/layer_calls.h"
+
+#include "gtest/gtest.h"
+#include "image/layers/wcifs/fake_layer_api.h"
+
+namespace silo::image::layers::wcifs {
+namespace {
+
+constexpr RetryPolicy kFast{5, std::chrono::milliseconds(0)};
+
+TEST(LayerCallsTest, MountRetriesNotReadyThenReturnsVolumePath) {
+  FakeLayerApi fake;
+  LayerCalls calls(fake.api(), kFast);
+  fake.Inject(LayerCall::kActivateLayer, kErrorNotReady, 2);
+  fake.Inject(LayerCall::kPrepareLayer, 0x80070000u | kErrorDeviceNotConnected, 1);
+  auto path = calls.Mount("/l/scratch", {"/l/top", "/l/base"});
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  EXPECT_TRUE(path->starts_with("\\\\?\\Volume{"));
+  EXPECT_EQ(fake.Calls(LayerCall::kActivateLayer).size(), 4u);  // 2 failed, 1 before the Prepare failure, 1 ok
+  const auto prepares = fake.Calls(LayerCall::kPrepareLayer);
+  ASSERT_EQ(prepares.size(), 2u);
+  EXPECT_EQ(prepares.back().parents, (std::vector<std::string>{"/l/top", "/l/base"}));
+  // The failed Prepare deactivated before retrying.
+  EXPECT_EQ(fake.Calls(LayerCall::kDeactivateLayer).size(), 1u);
+  EXPECT_TRUE(fake.IsPrepared("/l/scratch"));
+  ASSERT_TRUE(calls.Unmount("/l/scratch").ok());
+  EXPECT_FALSE(fake.IsPrepared("/l/scratch"));
+  EXPECT_FALSE(fake.IsActivated("/l/scratch"));
+}
+
+TEST(LayerCallsTest, MountGivesUpAfterTheAttemptsAndOnOtherErrors) {
+  FakeLayerApi fake;
+  LayerCalls calls(fake.api(), kFast);
+  fake.Inject(LayerCall::kActivateLayer, kErrorNotReady, 5);
+  auto path = calls.Mount("/l/s", {"/l/base"});
+  ASSERT_FALSE(path.ok());
+  EXPECT_EQ(path.status().hr(), kErrorNotReady);
+  EXPECT_NE(path.status().message().find("after 5 attempts"), std::string::npos);
+
+  fake.Inject(LayerCall::kActivateLayer, 0x80070005, 1);  // access denied: not retried
+  auto denied = calls.Mount("/l/s", {"/l/base"});
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(fake.Calls(LayerCall::kActivateLayer).size(), 6u);
+}
+
+TEST(LayerCallsTest, MountPathFailureReleasesTheMount) {
+  FakeLayerApi fake;
+  LayerCalls calls(fake.api(), kFast);
+  fake.Inject(LayerCall::kGetLayerMountPath, 0x80004005, 1);
+  ASSERT_FALSE(calls.Mount("/l/s", {"/l/base"}).ok());
+  EXPECT_FALSE(fake.IsActivated("/l/s"));
+  EXPECT_EQ(fake.Calls(LayerCall::kUnprepareLayer).size(), 1u);
+}
+
+TEST(LayerCallsTest, LayerIdIsNameToGuidOfTheFolderName) {
+  FakeLayerApi fake;
+  LayerCalls calls(fake.api());
+  auto a = calls.LayerId("/x/layers/abc");
+  auto b = calls.LayerId("/y/abc/");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(a->size(), 36u);
+  EXPECT_EQ(fake.Calls(LayerCall::kNameToGuid).front().path, "abc");
+}
+
+TEST(LayerCallsTest, DestroyPrefersComputeStorage) {
+  FakeLayerApi fake;
+  LayerCalls calls(fake.api());
+  ASSERT_TRUE(calls.DestroyLayer("/nonexistent/l1").ok());
+  EXPECT_EQ(fake.Calls(LayerCall::kHcsDestroyLayer).size(), 1u);
+  fake.RemoveComputeStorage();
+  ASSERT_TRUE(calls.DestroyLayer("/nonexistent/l2").ok());
+  EXPECT_EQ(fake.Calls(LayerCall::kDestroyLayer).size(), 1u);
+}
+
+}  // namespace
+}  // namespace silo::image::layers::wcifs

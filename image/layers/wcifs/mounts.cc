@@ -1,0 +1,116 @@
+#include "image/layers/wcifs/mounts.h"
+
+#include <cerrno>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "image/layers/wcifs/importer.h"
+#include "nlohmann/json.hpp"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/windows/hresult.h"
+
+namespace silo::image::layers::wcifs {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status ToStatus(const HrStatus& s, absl::string_view operation, const std::string& object) {
+  if (s.ok()) return absl::OkStatus();
+  return runtime::windows::HResultToStatus(s.hr(), operation, object, s.message());
+}
+
+bool ValidId(const std::string& id) {
+  return !id.empty() && id.find_first_of("/\\.") == std::string::npos;
+}
+
+}  // namespace
+
+std::string Mounts::RecordPath(const std::string& container_id) const {
+  return absl::StrCat(state_dir_, "/", container_id, ".json");
+}
+
+absl::Status Mounts::CreateScratch(const std::string& scratch_path, const std::vector<std::string>& parents,
+                                   uint64_t size_bytes) {
+  if (parents.empty()) return absl::InvalidArgumentError(absl::StrCat("scratch ", scratch_path, ": no parent layers"));
+  SILO_RETURN_IF_ERROR(MakeDirs(scratch_path));
+  const std::string blank = absl::StrCat(parents.back(), "/", kBlankVhd);
+  const std::string vhd = absl::StrCat(scratch_path, "/", kScratchVhd);
+  std::error_code ec;
+  fs::copy_file(blank, vhd, fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat("scratch ", scratch_path, ": copy ", blank, ": ", ec.message()));
+  }
+  if (size_bytes > 0) {
+    SILO_RETURN_IF_ERROR(ToStatus(calls_.ExpandSandboxSize(scratch_path, size_bytes), "ExpandSandboxSize", scratch_path));
+  }
+  return AtomicWriteFile(absl::StrCat(scratch_path, "/", kLayerChainFile), nlohmann::json(parents).dump());
+}
+
+absl::StatusOr<std::string> Mounts::Mount(const std::string& container_id, const std::string& scratch_path,
+                                          const std::vector<std::string>& parents) {
+  if (!ValidId(container_id)) return absl::InvalidArgumentError(absl::StrCat("bad container id \"", container_id, "\""));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SILO_RETURN_IF_ERROR(MakeDirs(state_dir_));
+    const nlohmann::json record = {{"scratch", scratch_path}, {"parents", parents}};
+    SILO_RETURN_IF_ERROR(AtomicWriteFile(RecordPath(container_id), record.dump()));
+  }
+  auto path = calls_.Mount(scratch_path, parents);
+  if (!path.ok()) {
+    // Mount undid its partial work; nothing is left to release.
+    std::lock_guard<std::mutex> lock(mu_);
+    std::error_code ec;
+    fs::remove(RecordPath(container_id), ec);
+    return ToStatus(path.status(), "MountLayer", scratch_path);
+  }
+  return *path;
+}
+
+absl::Status Mounts::Release(const std::string& container_id) {
+  if (!ValidId(container_id)) return absl::InvalidArgumentError(absl::StrCat("bad container id \"", container_id, "\""));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto text = ReadFile(RecordPath(container_id));
+  if (absl::IsNotFound(text.status())) return absl::OkStatus();
+  SILO_RETURN_IF_ERROR(text.status());
+  const nlohmann::json record = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!record.is_object() || !record.contains("scratch") || !record["scratch"].is_string()) {
+    return absl::DataLossError(absl::StrCat("mount record ", RecordPath(container_id), " is malformed"));
+  }
+  const std::string scratch = record["scratch"].get<std::string>();
+  SILO_RETURN_IF_ERROR(ToStatus(calls_.Unmount(scratch), "UnmountLayer", scratch));
+  std::error_code ec;
+  fs::remove(RecordPath(container_id), ec);
+  if (ec) return absl::InternalError(absl::StrCat("remove ", RecordPath(container_id), ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Mounts::Recover(const std::set<std::string>& live) {
+  std::vector<std::string> stale;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::error_code ec;
+    if (!fs::is_directory(state_dir_, ec)) return stale;
+    for (const auto& e : fs::directory_iterator(state_dir_, ec)) {
+      if (e.path().extension() != ".json") continue;
+      const std::string id = e.path().stem().string();
+      if (!live.contains(id)) stale.push_back(id);
+    }
+  }
+  std::sort(stale.begin(), stale.end());
+  for (const std::string& id : stale) SILO_RETURN_IF_ERROR(Annotate(Release(id), absl::StrCat("recovering ", id)));
+  return stale;
+}
+
+absl::StatusOr<std::vector<std::string>> Mounts::RemoveLayers(const std::vector<std::string>& candidates,
+                                                              const std::function<bool(const std::string&)>& referenced) {
+  std::vector<std::string> removed;
+  for (const std::string& layer : candidates) {
+    if (referenced(layer)) continue;
+    SILO_RETURN_IF_ERROR(ToStatus(calls_.DestroyLayer(layer), "DestroyLayer", layer));
+    removed.push_back(layer);
+  }
+  return removed;
+}
+
+}  // namespace silo::image::layers::wcifs

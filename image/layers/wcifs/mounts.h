@@ -1,0 +1,63 @@
+#pragma once
+// Mounts: per-container scratch layers and their WCIFS mounts, with a
+// symmetric release and crash recovery (hcsshim internal/layers/wcow_mount.go,
+// containerd's windows snapshotter).
+//
+//   CreateScratch  <scratch>/sandbox.vhdx = copy of <base>/blank.vhdx, then
+//                  ExpandSandboxSize when a size is asked for (containerd's
+//                  route); layerchain.json written. The base is parents.back().
+//   Mount          records <state_dir>/<container_id>.json {scratch, parents}
+//                  BEFORE any side effect, then Activate + Prepare (retried,
+//                  see layer_calls.h) and returns the volume path
+//                  "\\?\Volume{...}\" for the HCS document's Storage.Path.
+//   Release        Unprepare + Deactivate, then drops the record. Idempotent:
+//                  no record, nothing to do. A failed release keeps the
+//                  record so Recover retries it.
+//   Recover        releases every recorded mount whose container is not in
+//                  the live set (the daemon died between mount and release).
+//   RemoveLayers   DestroyLayer (HcsDestroyLayer when present) for each
+//                  candidate the content store no longer references.
+//
+// Thread-safe: one mutex over the record directory; OS calls for different
+// containers may run concurrently (PrepareLayer is serialised in LayerCalls).
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "image/layers/wcifs/layer_calls.h"
+
+namespace silo::image::layers::wcifs {
+
+inline constexpr char kScratchVhd[] = "sandbox.vhdx";
+inline constexpr char kBlankVhd[] = "blank.vhdx";
+
+class Mounts {
+ public:
+  Mounts(LayerCalls calls, std::string state_dir) : calls_(std::move(calls)), state_dir_(std::move(state_dir)) {}
+
+  // size_bytes 0 keeps the template's size.
+  absl::Status CreateScratch(const std::string& scratch_path, const std::vector<std::string>& parents,
+                             uint64_t size_bytes);
+  absl::StatusOr<std::string> Mount(const std::string& container_id, const std::string& scratch_path,
+                                    const std::vector<std::string>& parents);
+  absl::Status Release(const std::string& container_id);
+  // Returns the ids whose mounts were released.
+  absl::StatusOr<std::vector<std::string>> Recover(const std::set<std::string>& live_container_ids);
+  // Destroys the candidates for which `referenced` is false; returns them.
+  absl::StatusOr<std::vector<std::string>> RemoveLayers(const std::vector<std::string>& candidates,
+                                                        const std::function<bool(const std::string&)>& referenced);
+
+ private:
+  std::string RecordPath(const std::string& container_id) const;
+
+  LayerCalls calls_;
+  std::string state_dir_;
+  std::mutex mu_;  // serialises record reads/writes per operation
+};
+
+}  // namespace silo::image::layers::wcifs

@@ -1,0 +1,118 @@
+#pragma once
+// StatsSampler: one background thread that, every `interval`, reads the
+// counters of every RUNNING container and every READY pod sandbox through a
+// StatsSource and caches the last two samples of each, so the stats RPCs
+// answer from memory (O(objects) copies) and rates come from two samples,
+// never from one.
+//
+// Per tick: containers first, then their pods, so a pod's cumulative CPU is
+// never below the sum of its containers' read in the same tick. Writable
+// layers are walked only every `layer_every` ticks (and on first sight).
+// Objects not sampled in a tick (stopped, removed, group gone) leave the
+// cache: a stopped container has attributes but no usage; a removed one is
+// NotFound (the store decides, not the cache).
+//
+// Thread safety: all public methods are thread-safe. The stores and the
+// source must outlive the sampler.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/model/container.h"
+#include "runtime/model/sandbox.h"
+#include "runtime/stats/stats_source.h"
+#include "runtime/stats/stats_types.h"
+#include "runtime/store/container_store.h"
+#include "runtime/store/sandbox_store.h"
+
+namespace silo::runtime::stats {
+
+struct SamplerOptions {
+  std::chrono::milliseconds interval{1000};
+  int layer_every = 10;  // writable-layer walks happen every N ticks
+  // Steady clock in ns for rates; null = std::chrono::steady_clock (tests
+  // inject one so rates are exact).
+  std::function<int64_t()> monotonic_now_ns;
+};
+
+struct ContainerStatsView {
+  model::ContainerRecord record;
+  std::optional<Snapshot> stats;  // nullopt: not running / not sampled yet
+};
+
+struct SandboxStatsView {
+  model::SandboxRecord record;
+  std::optional<Snapshot> stats;
+  std::vector<ContainerStatsView> containers;  // the pod's sampled containers
+};
+
+// What one tick saw, for runtime metrics (counts by state).
+struct TickSummary {
+  std::map<model::ContainerState, int> containers_by_state;
+  std::map<model::SandboxState, int> sandboxes_by_state;
+  std::chrono::nanoseconds duration{0};
+};
+
+class StatsSampler {
+ public:
+  StatsSampler(SamplerOptions options, const store::ContainerStore* containers, const store::SandboxStore* sandboxes,
+               StatsSource* source);
+  ~StatsSampler();
+  StatsSampler(const StatsSampler&) = delete;
+  StatsSampler& operator=(const StatsSampler&) = delete;
+
+  // Called after each tick on the sampler thread (set before Start).
+  void SetTickObserver(std::function<void(const TickSummary&)> observer) { observer_ = std::move(observer); }
+
+  // Starts the background thread (first tick at once). Idempotent.
+  void Start();
+  // Stops and joins the thread. Idempotent; also done by the destructor.
+  void Stop();
+  // One tick on the caller's thread (tests, and Start's first tick).
+  void SampleNow();
+
+  // NotFound for an unknown (e.g. removed) container, as the store says.
+  absl::StatusOr<ContainerStatsView> Container(const std::string& id_or_prefix) const;
+  std::vector<ContainerStatsView> Containers(const store::ContainerFilter& filter) const;
+  absl::StatusOr<SandboxStatsView> Sandbox(const std::string& id_or_prefix) const;
+  std::vector<SandboxStatsView> Sandboxes(const store::SandboxFilter& filter) const;
+
+ private:
+  struct Entry {
+    std::optional<Sample> previous;
+    Sample last;
+    std::optional<FsUsage> layer;
+    int64_t layer_tick = 0;  // tick of the last layer walk
+  };
+
+  void Loop();
+  std::optional<Snapshot> SnapshotOf(const std::string& key) const;  // requires mu_
+  ContainerStatsView ViewOf(model::ContainerRecord record) const;      // requires mu_
+
+  const SamplerOptions options_;
+  const store::ContainerStore* const containers_;
+  const store::SandboxStore* const sandboxes_;
+  StatsSource* const source_;
+  std::function<void(const TickSummary&)> observer_;
+
+  std::mutex tick_mu_;  // one tick at a time
+  int64_t tick_ = 0;    // guarded by tick_mu_
+
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> cache_;  // "c/<id>" and "s/<id>"; guarded by mu_
+
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  bool stopping_ = false;  // guarded by run_mu_
+  std::thread thread_;
+};
+
+}  // namespace silo::runtime::stats

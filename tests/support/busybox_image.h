@@ -1,0 +1,25 @@
+#pragma once
+// The busybox test image for container tests and benchmarks, built here (no
+// registry outside the machine is reachable) and pushed to a LocalRegistry.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "image/registry/testing/local_registry.h"
+
+namespace silo::testing {
+
+// Runs `cmd` with /bin/sh; its exit code (-1 if it did not exit).
+int Sh(const std::string& cmd);
+
+// An OCI layout tagged "v1" whose only layer holds busybox-static as
+// /bin/busybox and /bin/sh, with /tmp.
+absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string& scratch);
+
+// Builds the busybox image under `scratch_dir`, pushes it to `registry` and
+// returns its reference ("127.0.0.1:PORT/test/busybox:v1").
+absl::StatusOr<std::string> PushBusyboxImage(image::registry::testing::LocalRegistry* registry,
+                                             const std::string& scratch_dir);
+
+}  // namespace silo::testing
