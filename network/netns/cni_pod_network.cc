@@ -34,6 +34,16 @@ cni::RuntimeConf CniPodNetwork::MakeRuntimeConf(const AttachRequest& request) {
   if (!d.servers.empty() || !d.searches.empty() || !d.options.empty()) {
     rt.capability_args["dns"] = {{"servers", d.servers}, {"searches", d.searches}, {"options", d.options}};
   }
+  // containerd's convention: the rate from the annotation, the largest
+  // burst the bandwidth plugin accepts, so only the sustained rate is shaped.
+  const Bandwidth& b = request.bandwidth;
+  if (!b.empty()) {
+    constexpr uint64_t kBurstBits = 0xffffffffULL;
+    nlohmann::json bw = nlohmann::json::object();
+    if (b.ingress_bps) bw["ingressRate"] = *b.ingress_bps, bw["ingressBurst"] = kBurstBits;
+    if (b.egress_bps) bw["egressRate"] = *b.egress_bps, bw["egressBurst"] = kBurstBits;
+    rt.capability_args["bandwidth"] = std::move(bw);
+  }
   return rt;
 }
 

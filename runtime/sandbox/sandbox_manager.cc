@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "network/bandwidth.h"
 #include "runtime/base/cleanup.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/ids.h"
@@ -22,6 +24,10 @@ using model::SandboxState;
 
 // Recorded once CNI DEL succeeded, so Stop and Remove do not repeat it.
 constexpr char kDetachedStep[] = "network_detached";
+// Recorded before CNI DEL, so a crash between the DEL and the state update
+// is seen at start-up (the namespace still exists, but its pod interface is
+// gone) and the stop is finished instead of the pod staying READY.
+constexpr char kDetachingStep[] = "network_detaching";
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -88,6 +94,9 @@ absl::Status SandboxManager::ValidateRun(const ::runtime::v1::PodSandboxConfig& 
                                                    "\" is not configured (configured: ",
                                                    absl::StrJoin(quoted, ", "), ")"));
   }
+  std::map<std::string, std::string> annotations(config.annotations().begin(), config.annotations().end());
+  absl::StatusOr<network::Bandwidth> bandwidth = network::BandwidthFromAnnotations(annotations);
+  if (!bandwidth.ok()) return Annotate(bandwidth.status(), "RunPodSandbox");
   return absl::OkStatus();
 }
 
@@ -111,6 +120,10 @@ network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& rec
     req.dns.searches.assign(dns.searches().begin(), dns.searches().end());
     req.dns.options.assign(dns.options().begin(), dns.options().end());
   }
+  // Validated by ValidateRun; a record from an older silod with a bad value
+  // is attached unshaped rather than not at all.
+  absl::StatusOr<network::Bandwidth> bandwidth = network::BandwidthFromAnnotations(record.annotations);
+  if (bandwidth.ok()) req.bandwidth = *bandwidth;
   return req;
 }
 
@@ -238,6 +251,15 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
 
 absl::Status SandboxManager::StopLocked(const SandboxRecord& record) {
   bool detach = !record.netns_path.empty() && !record.HasStep(kDetachedStep);
+  if (detach && !record.HasStep(kDetachingStep)) {
+    SILO_RETURN_IF_ERROR(store_
+                             ->Update(record.id,
+                                      [&](SandboxRecord& r) {
+                                        r.AddStep(kDetachingStep, "", NowNs());
+                                        return absl::OkStatus();
+                                      })
+                             .status());
+  }
   if (detach) SILO_RETURN_IF_ERROR(network_->Detach(AttachRequestFor(record, record.netns_path)));
   if (!detach && record.state == SandboxState::kNotReady) return absl::OkStatus();
   SILO_RETURN_IF_ERROR(store_
@@ -278,6 +300,18 @@ absl::Status SandboxManager::TearDown(const SandboxRecord& record) {
   // gone, so every networked sandbox gets one unless Stop already did it.
   bool networked = !record.netns_path.empty() || host_->NetworkNamespaceExists(netns);
   if (networked && !record.HasStep(kDetachedStep)) {
+    if (!record.HasStep(kDetachingStep) && record.state != SandboxState::kCreating) {
+      // As in Stop: a crash after the DEL must not leave the pod READY.
+      // Orphans (no record) and CREATING records are rolled back whole.
+      absl::Status noted = store_
+                               ->Update(id,
+                                        [](SandboxRecord& r) {
+                                          r.AddStep(kDetachingStep, "", NowNs());
+                                          return absl::OkStatus();
+                                        })
+                               .status();
+      if (!noted.ok() && !absl::IsNotFound(noted)) return noted;
+    }
     keep(network_->Detach(AttachRequestFor(record, netns)));
   }
   if (!first.ok()) return first;  // keep the namespace so a retried DEL can still find the interfaces
@@ -321,6 +355,18 @@ std::vector<SandboxRecord> SandboxManager::List(const store::SandboxFilter& filt
   return store_->List(filter);
 }
 
+absl::Status SandboxManager::MarkNotReady(const std::string& id) {
+  SILO_RETURN_IF_ERROR(store_
+                           ->Update(id,
+                                    [](SandboxRecord& rec) {
+                                      rec.state = SandboxState::kNotReady;
+                                      return absl::OkStatus();
+                                    })
+                           .status());
+  Emit(events::EventType::kStopped, id);
+  return absl::OkStatus();
+}
+
 absl::Status SandboxManager::Recover() {
   SILO_RETURN_IF_ERROR(store_->Load());
   std::set<std::string> known;
@@ -338,13 +384,20 @@ absl::Status SandboxManager::Recover() {
         rec.state = SandboxState::kUnknown;
         return absl::OkStatus();
       });
+    } else if (r.state == SandboxState::kReady && r.HasStep(kDetachingStep) && !r.HasStep(kDetachedStep)) {
+      // silod died inside StopPodSandbox, around CNI DEL: finish the stop.
+      absl::Status s = StopLocked(r);
+      if (s.ok()) {
+        spdlog::info("recovery: finished stopping sandbox {} (interrupted during CNI DEL)", r.id);
+      } else {
+        spdlog::warn("recovery: cannot finish stopping sandbox {}: {}; marking it NOTREADY", r.id,
+                     std::string(s.message()));
+        SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
+      }
     } else if (r.state == SandboxState::kReady && !r.netns_path.empty() &&
                !host_->NetworkNamespaceExists(r.netns_path)) {
       spdlog::warn("recovery: network namespace of sandbox {} vanished; marking it NOTREADY", r.id);
-      SILO_RETURN_IF_ERROR(store_->Update(r.id, [](SandboxRecord& rec) {
-                                    rec.state = SandboxState::kNotReady;
-                                    return absl::OkStatus();
-                                  }).status());
+      SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
     }
     known.insert(r.id);
     (void)names_.Reserve(store::MakeSandboxName([&] {
