@@ -5,6 +5,7 @@
 //
 // Thread-safe: prometheus-cpp metrics are atomic; Family::Add is locked.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ class Metrics {
   // In-flight CRI calls, by RPC.
   prometheus::Gauge& CriInFlight(absl::string_view rpc);
 
+  // Image pulls (silod adapts image::PullObserver to these). `code` is the
+  // gRPC code name of the result.
+  void ImagePullStarted();
+  void ImagePullFinished(absl::string_view code, double seconds);
+  void ImagePullBytes(int64_t bytes);
+
   // The latency bucket bounds (seconds) of silo_cri_request_duration_seconds.
   static const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
 
@@ -47,6 +54,9 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& cri_duration_;
   prometheus::Family<prometheus::Gauge>& cri_in_flight_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Family<prometheus::Gauge>& image_pulls_in_flight_;
+  prometheus::Family<prometheus::Histogram>& image_pull_duration_;
+  prometheus::Family<prometheus::Counter>& image_pull_bytes_;
 };
 
 // Metric names, exported for tests and the README.
@@ -54,5 +64,8 @@ inline constexpr char kCriRequestsTotal[] = "silo_cri_requests_total";
 inline constexpr char kCriRequestDuration[] = "silo_cri_request_duration_seconds";
 inline constexpr char kCriRequestsInFlight[] = "silo_cri_requests_in_flight";
 inline constexpr char kBuildInfo[] = "silo_build_info";
+inline constexpr char kImagePullsInFlight[] = "silo_image_pulls_in_flight";
+inline constexpr char kImagePullDuration[] = "silo_image_pull_duration_seconds";
+inline constexpr char kImagePullBytes[] = "silo_image_pull_bytes_total";
 
 }  // namespace silo::metrics
