@@ -83,7 +83,13 @@ void UnixRelay::AcceptLoop() {
       return;
     }
     ++connections_;
-    pumps_.emplace_back([this, client] { Serve(client); });
+    ReapLocked();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    pumps_.push_back({std::thread([this, client, done] {
+                        Serve(client);
+                        *done = true;
+                      }),
+                      done});
   }
 }
 
@@ -101,8 +107,19 @@ void UnixRelay::Serve(int client) {
   ::close(client);
 }
 
+void UnixRelay::ReapLocked() {
+  for (auto it = pumps_.begin(); it != pumps_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = pumps_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void UnixRelay::Stop() {
-  std::vector<std::thread> pumps;
+  std::vector<Worker> pumps;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return;
@@ -115,7 +132,7 @@ void UnixRelay::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     pumps.swap(pumps_);
   }
-  for (auto& t : pumps) t.join();
+  for (auto& w : pumps) w.thread.join();
   ::close(listen_fd_);
   ::close(cancel_fd_);
   ::unlink(listen_path_.c_str());

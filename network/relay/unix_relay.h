@@ -52,7 +52,13 @@ class UnixRelay {
   int cancel_fd_;  // eventfd: readable once Stop() ran
   std::thread acceptor_;
   std::mutex mu_;
-  std::vector<std::thread> pumps_;  // guarded by mu_
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  // Joins pumps whose connection ended (a daemon runs for months). Requires mu_.
+  void ReapLocked();
+  std::vector<Worker> pumps_;       // guarded by mu_
   bool stopped_ = false;            // guarded by mu_
   std::atomic<int64_t> connections_{0};
   std::atomic<int64_t> failed_dials_{0};
