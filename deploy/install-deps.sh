@@ -11,6 +11,7 @@ BUILD_PKGS=(
   libcurl4-openssl-dev libarchive-dev libsqlite3-dev libboost-dev zlib1g-dev libssl-dev
   g++-mingw-w64-x86-64 mingw-w64-x86-64-dev
   wine64  # runs the cross-built Windows test executables (deploy/run-windows-tests.sh)
+  nodejs npm  # syntax check of deploy/windows/*.ps1 (deploy/windows/check-scripts.sh)
 )
 RUNTIME_PKGS=(
   runc containernetworking-plugins iptables iproute2 docker-registry skopeo
