@@ -235,9 +235,10 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   }
 
   std::string files = FilesDir(id);
-  undo.Push("remove pod files", [files] { return RemoveFiles(files); });
+  undo.Push("remove pod files", [this, files] { return RemoveFilesAndShm(files); });
   SILO_RETURN_IF_ERROR(
       WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf));
+  if (ns.ipc) SILO_RETURN_IF_ERROR(host_->MountPodShm(files + "/shm"));
   SILO_RETURN_IF_ERROR(add_step("files", files, [](SandboxRecord&) {}));
 
   return store_
@@ -317,7 +318,7 @@ absl::Status SandboxManager::TearDown(const SandboxRecord& record) {
   if (!first.ok()) return first;  // keep the namespace so a retried DEL can still find the interfaces
   keep(host_->RemoveNamespaces(id));
   keep(host_->RemovePodGroup(id));
-  keep(RemoveFiles(FilesDir(id)));
+  keep(RemoveFilesAndShm(FilesDir(id)));
   return first;
 }
 
@@ -353,6 +354,12 @@ absl::StatusOr<SandboxRecord> SandboxManager::Status(const std::string& id_or_pr
 
 std::vector<SandboxRecord> SandboxManager::List(const store::SandboxFilter& filter) const {
   return store_->List(filter);
+}
+
+absl::Status SandboxManager::RemoveFilesAndShm(const std::string& files) {
+  // The shm tmpfs first: remove_all would stop at the mount point.
+  SILO_RETURN_IF_ERROR(host_->UnmountPodShm(files + "/shm"));
+  return RemoveFiles(files);
 }
 
 absl::Status SandboxManager::MarkNotReady(const std::string& id) {

@@ -80,6 +80,8 @@ class SandboxManager {
   absl::Status TearDown(const model::SandboxRecord& record);
   network::AttachRequest AttachRequestFor(const model::SandboxRecord& record, const std::string& netns) const;
   void Emit(events::EventType type, const std::string& id);
+  // Unmounts the pod's shm, then deletes its files dir. Idempotent.
+  absl::Status RemoveFilesAndShm(const std::string& files);
   // Records NOTREADY and publishes STOPPED (recovery's transitions).
   absl::Status MarkNotReady(const std::string& id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);

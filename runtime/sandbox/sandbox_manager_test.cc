@@ -4,6 +4,9 @@
 
 #include "runtime/sandbox/sandbox_manager.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -126,6 +129,15 @@ class SandboxManagerTest : public ::testing::Test {
     manager_.reset();
     store_.reset();
     db_.reset();
+    // Sandboxes a test left behind keep their shm tmpfs mounted.
+    std::ifstream info("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(info, line)) {
+      std::istringstream f(line);
+      std::string id, parent, dev, root, point;
+      f >> id >> parent >> dev >> root >> point;
+      if (point.rfind(dir_ + "/", 0) == 0) ::umount2(point.c_str(), MNT_DETACH);
+    }
     std::filesystem::remove_all(dir_);
   }
 
@@ -210,6 +222,41 @@ TEST_F(SandboxManagerTest, BandwidthAnnotationsReachTheNetworkAndBadOnesAreRejec
   EXPECT_NE(s.message().find("kubernetes.io/egress-bandwidth"), std::string::npos) << s;
   EXPECT_EQ(manager_->List({}).size(), 1u);
   EXPECT_EQ(network_.attaches, 1);
+}
+
+// The filesystem type mounted at `path`, "" when it is not a mount point.
+std::string MountTypeAt(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point, rest;
+    f >> id >> parent >> dev >> root >> point;
+    if (point != path) continue;
+    size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream t(line.substr(dash + 3));
+    std::string type;
+    t >> type;
+    return type;
+  }
+  return "";
+}
+
+TEST_F(SandboxManagerTest, PodsWithTheirOwnIpcGetASharedShmTmpfs) {
+  auto id = manager_->Run(Pod("shm"), "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string shm = dir_ + "/root/sandboxes/" + *id + "/shm";
+  EXPECT_EQ(MountTypeAt(shm), "tmpfs");
+  auto host_ipc = Pod("host-ipc");
+  host_ipc.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(::runtime::v1::NODE);
+  auto hid = manager_->Run(host_ipc, "");
+  ASSERT_TRUE(hid.ok()) << hid.status();
+  EXPECT_EQ(MountTypeAt(dir_ + "/root/sandboxes/" + *hid + "/shm"), "") << "host IPC pods use the node's /dev/shm";
+  ASSERT_TRUE(manager_->Remove(*id).ok());
+  EXPECT_EQ(MountTypeAt(shm), "");
+  EXPECT_FALSE(std::filesystem::exists(shm));
+  ASSERT_TRUE(manager_->Remove(*hid).ok());
 }
 
 TEST_F(SandboxManagerTest, FailedAttachUndoesEverything) {
