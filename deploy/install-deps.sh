@@ -10,6 +10,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev nlohmann-json3-dev
   libcurl4-openssl-dev libarchive-dev libsqlite3-dev libboost-dev zlib1g-dev libssl-dev
   g++-mingw-w64-x86-64 mingw-w64-x86-64-dev
+  wine64  # runs the cross-built Windows test executables (deploy/run-windows-tests.sh)
 )
 RUNTIME_PKGS=(
   runc containernetworking-plugins iptables iproute2 docker-registry skopeo
@@ -20,6 +21,10 @@ missing=()
 for p in "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node + npm for the PowerShell syntax check (deploy/windows/check-scripts.sh).
+# Only when absent: a node from another source (e.g. nodesource, which bundles
+# npm) must not be replaced by Debian's packages.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""

@@ -132,7 +132,10 @@ absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Open(ImageManagerOpt
   SILO_ASSIGN_OR_RETURN(m->content_, content::ContentStore::Open(absl::StrCat(m->options_.root, "/content")));
   registry::HttpTransport* transport = m->options_.transport;
   if (transport == nullptr) {
-    m->owned_transport_ = std::make_unique<registry::CurlTransport>();
+    registry::CurlTransportOptions curl;
+    curl.stall_timeout = m->options_.stall_timeout;
+    curl.max_recv_bytes_per_sec = m->options_.max_download_bytes_per_sec;
+    m->owned_transport_ = std::make_unique<registry::CurlTransport>(curl);
     transport = m->owned_transport_.get();
   }
   m->client_ = std::make_unique<registry::RegistryClient>(transport, m->options_.registry);
@@ -234,11 +237,39 @@ size_t ImageManager::PullCallers(const std::string& ref) const {
   return parsed.ok() ? pulls_.Callers(parsed->String()) : 0;
 }
 
+void ImageManager::ReportBytes() {
+  if (options_.observer == nullptr) return;
+  const int64_t now = client_->blob_bytes_received();
+  const int64_t before = bytes_reported_.exchange(now);
+  if (now > before) options_.observer->BytesReceived(now - before);
+}
+
 absl::StatusOr<std::string> ImageManager::DoPull(const Reference& ref,
                                                  const std::optional<registry::AuthConfig>& auth) {
   const absl::Time start = absl::Now();
   const std::string name = ref.String();
   ++pull_operations_;
+  PullSummary summary;
+  if (options_.observer != nullptr) options_.observer->PullStarted();
+  absl::StatusOr<std::string> result = PullSteps(ref, auth, &summary);
+  summary.code = result.status().code();
+  summary.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  ReportBytes();
+  if (options_.observer != nullptr) options_.observer->PullFinished(summary);
+  if (result.ok()) {
+    spdlog::info("pulled {} as {}: {} layers ({} fetched), {:.2f}s (download {:.2f}s, unpack {:.2f}s summed over layers)",
+                 name, *result, summary.layers, summary.layers_fetched, summary.seconds, summary.download_seconds,
+                 summary.unpack_seconds);
+  } else {
+    spdlog::warn("pull of {} failed after {:.2f}s: {}", name, summary.seconds, std::string(result.status().message()));
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> ImageManager::PullSteps(const Reference& ref,
+                                                    const std::optional<registry::AuthConfig>& auth,
+                                                    PullSummary* summary) {
+  const std::string name = ref.String();
   absl::StatusOr<registry::ResolvedImage> resolved_or = client_->ResolveManifest(ref, options_.platform, auth);
   if (!resolved_or.ok()) return Annotate(resolved_or.status(), absl::StrCat("pull ", name));
   if (options_.after_resolve_for_test) options_.after_resolve_for_test(name);
@@ -280,22 +311,19 @@ absl::StatusOr<std::string> ImageManager::DoPull(const Reference& ref,
   Lease(snap_keys);
   absl::Cleanup unlease_snaps = [&] { Unlease(snap_keys); };
 
-  SILO_RETURN_IF_ERROR(FetchAndUnpack(ref, manifest.layers, record, auth));
+  summary->layers = static_cast<int>(manifest.layers.size());
+  SILO_RETURN_IF_ERROR(FetchAndUnpack(ref, manifest.layers, record, auth, summary));
 
   if (!ref.tag.empty()) record.repo_tags.push_back(absl::StrCat(ref.Repository(), ":", ref.tag));
   record.repo_digests.push_back(absl::StrCat(ref.Repository(), "@", resolved.digest.String()));
   record.created_ns = absl::ToUnixNanos(absl::Now());
   SILO_RETURN_IF_ERROR(Record(record));
-
-  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
-  spdlog::info("pulled {} as {}: {} layers, {} bytes in {:.2f}s", name, record.id, manifest.layers.size(),
-               record.size, secs);
   return record.id;
 }
 
 absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vector<Descriptor>& layers,
                                           const ImageRecord& record,
-                                          const std::optional<registry::AuthConfig>& auth) {
+                                          const std::optional<registry::AuthConfig>& auth, PullSummary* summary) {
   const std::string name = ref.String();
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
@@ -304,6 +332,10 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
   absl::Status first_error;
   absl::Mutex slots_mu;
   int unpacking = 0;
+  std::atomic<int> fetched{0};
+  std::atomic<int64_t> download_us{0};
+  std::atomic<int64_t> unpack_us{0};
+  auto micros_since = [](absl::Time t) { return absl::ToInt64Microseconds(absl::Now() - t); };
 
   auto one_layer = [&](size_t i) -> absl::Status {
     const Descriptor& desc = layers[i];
@@ -311,8 +343,12 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
     const std::string dir = SnapshotDir(chain_id);
     std::error_code ec;
     if (fs::exists(dir, ec)) return absl::OkStatus();  // shared with an image already here
+    ++fetched;
     if (!content_->Exists(desc.digest)) {
-      SILO_RETURN_IF_ERROR(client_->FetchBlob(ref, desc, *content_, auth));
+      const absl::Time download_start = absl::Now();
+      absl::Status fetched_blob = client_->FetchBlob(ref, desc, *content_, auth);
+      download_us += micros_since(download_start);
+      SILO_RETURN_IF_ERROR(fetched_blob);
     }
     {
       absl::MutexLock lock(&slots_mu);
@@ -330,8 +366,11 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
     opts.media_type = desc.media_type;
     opts.expected_diff_id = record.diff_ids[i];
     opts.allow_devices = options_.allow_devices;
-    SILO_ASSIGN_OR_RETURN(layers::UnpackStats stats, layers::UnpackToSnapshot(source, dir, opts));
-    if (!stats.reused) AddSnapshotUsage(chain_id);
+    const absl::Time unpack_start = absl::Now();
+    absl::StatusOr<layers::UnpackStats> stats = layers::UnpackToSnapshot(source, dir, opts);
+    unpack_us += micros_since(unpack_start);
+    if (!stats.ok()) return stats.status();
+    if (!stats->reused) AddSnapshotUsage(chain_id);
     return absl::OkStatus();
   };
 
@@ -360,6 +399,7 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
       const double secs = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
       spdlog::info("pulling {}: {}/{} layers, {} bytes received, {:.1f} MB/s", name, done.load(), layers.size(),
                    bytes, bytes / secs / 1e6);
+      ReportBytes();
     }
   });
 
@@ -369,6 +409,9 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
   for (auto& w : workers) w.join();
   finished.Notify();
   progress.join();
+  summary->layers_fetched = fetched.load();
+  summary->download_seconds = static_cast<double>(download_us.load()) / 1e6;
+  summary->unpack_seconds = static_cast<double>(unpack_us.load()) / 1e6;
   absl::MutexLock lock(&err_mu);
   return first_error;
 }

@@ -38,6 +38,7 @@
 // manager per root.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -54,6 +55,7 @@
 #include "image/content/content_store.h"
 #include "image/content/single_flight.h"
 #include "image/image_record.h"
+#include "image/pull_observer.h"
 #include "image/reference.h"
 #include "image/registry/auth.h"
 #include "image/registry/client.h"
@@ -75,6 +77,13 @@ struct ImageManagerOptions {
   bool allow_devices = false;
   // Interval between progress log lines of a running pull.
   absl::Duration progress_interval = absl::Seconds(5);
+  // For the manager's own CurlTransport (ignored when `transport` is set): a
+  // download slower than 1 byte/s for this long fails the pull with
+  // DeadlineExceeded; the receive rate cap per transfer (0 = none).
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(60)};
+  int64_t max_download_bytes_per_sec = 0;
+  // Receives pull starts, finishes and byte counts; may be null.
+  PullObserver* observer = nullptr;
   // Tests only: runs in the pull operation after the manifest is resolved.
   std::function<void(const std::string& ref)> after_resolve_for_test;
 };
@@ -136,10 +145,18 @@ class ImageManager {
   ImageManager(ImageManagerOptions options, runtime::store::MetadataDb* db);
 
   absl::Status Load();
+  // One pull operation: PullSteps timed, logged and reported to the observer.
   absl::StatusOr<std::string> DoPull(const Reference& ref, const std::optional<registry::AuthConfig>& auth);
+  absl::StatusOr<std::string> PullSteps(const Reference& ref, const std::optional<registry::AuthConfig>& auth,
+                                        PullSummary* summary);
   // Fetches and unpacks every layer of `record` (layer fields filled).
+  // Fetches and unpacks every layer of `record` (layer fields filled),
+  // adding its layer counts and busy times to `summary`.
   absl::Status FetchAndUnpack(const Reference& ref, const std::vector<registry::Descriptor>& layers,
-                              const ImageRecord& record, const std::optional<registry::AuthConfig>& auth);
+                              const ImageRecord& record, const std::optional<registry::AuthConfig>& auth,
+                              PullSummary* summary);
+  // Hands the registry bytes received since the last report to the observer.
+  void ReportBytes();
   absl::Status Record(ImageRecord record);
   // The id `ref_or_id` names, nullopt if none; InvalidArgument for a
   // malformed reference.
@@ -159,6 +176,7 @@ class ImageManager {
   std::unique_ptr<registry::RegistryClient> client_;
   content::SingleFlight<std::string, absl::StatusOr<std::string>> pulls_;
   std::atomic<int64_t> pull_operations_{0};
+  std::atomic<int64_t> bytes_reported_{0};
 
   mutable absl::Mutex mu_;
   std::map<std::string, ImageRecord> images_ ABSL_GUARDED_BY(mu_);  // by id

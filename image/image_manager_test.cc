@@ -96,6 +96,20 @@ absl::StatusOr<Pushed> AddImage(OciLayout& layout, const std::vector<std::vector
 
 const std::vector<TestFile> kBase = {{"etc/hello", "hello world\n"}, {"etc/conf/a.conf", "a=1\n"}};
 
+class RecordingObserver : public PullObserver {
+ public:
+  void PullStarted() override { ++started; }
+  void PullFinished(const PullSummary& s) override {
+    absl::MutexLock lock(&mu);
+    finished.push_back(s);
+  }
+  void BytesReceived(int64_t n) override { bytes += n; }
+  std::atomic<int> started{0};
+  std::atomic<int64_t> bytes{0};
+  absl::Mutex mu;
+  std::vector<PullSummary> finished;
+};
+
 class ImageManagerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -151,6 +165,7 @@ class ImageManagerTest : public ::testing::Test {
     manager_.reset();
     ImageManagerOptions o;
     o.after_resolve_for_test = std::move(hook);
+    o.observer = &observer_;
     o.root = absl::StrCat(root_, "/images");
     o.registry.insecure_hosts = {registry_->host()};
     o.registry.backoff_base = absl::Milliseconds(1);
@@ -177,6 +192,7 @@ class ImageManagerTest : public ::testing::Test {
   static Pushed* other_;
   std::string root_;
   std::unique_ptr<runtime::store::MetadataDb> db_;
+  RecordingObserver observer_;
   std::unique_ptr<ImageManager> manager_;
 };
 
@@ -283,6 +299,28 @@ TEST_F(ImageManagerTest, PullByDigestRecordsRepoDigestOnly) {
   ASSERT_TRUE(r.ok() && r->has_value());
   EXPECT_THAT((*r)->repo_tags, ElementsAre(Ref("app:v1")));
   EXPECT_THAT((*r)->repo_digests, ElementsAre(AppDigestRef()));
+}
+
+TEST_F(ImageManagerTest, ObserverSeesEachPullItsBytesAndTheDownloadUnpackSplit) {
+  PullOk(AppTag());
+  PullOk(AppTag());
+  EXPECT_EQ(manager_->Pull(Ref("app:no-such-tag")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(observer_.started.load(), 3);
+  EXPECT_EQ(observer_.bytes.load(), app_->Size()) << "every registry byte is reported exactly once";
+  absl::MutexLock lock(&observer_.mu);
+  ASSERT_EQ(observer_.finished.size(), 3u);
+  const PullSummary& cold = observer_.finished[0];
+  EXPECT_EQ(cold.code, absl::StatusCode::kOk);
+  EXPECT_EQ(cold.layers, static_cast<int>(app_->layers.size()));
+  EXPECT_EQ(cold.layers_fetched, cold.layers);
+  EXPECT_GT(cold.download_seconds, 0);
+  EXPECT_GT(cold.unpack_seconds, 0);
+  EXPECT_GE(cold.seconds, 0);
+  const PullSummary& warm = observer_.finished[1];
+  EXPECT_EQ(warm.code, absl::StatusCode::kOk);
+  EXPECT_EQ(warm.layers_fetched, 0);
+  EXPECT_EQ(warm.download_seconds, 0);
+  EXPECT_EQ(observer_.finished[2].code, absl::StatusCode::kNotFound);
 }
 
 TEST_F(ImageManagerTest, SecondPullDownloadsNothing) {

@@ -32,7 +32,22 @@ Metrics::Metrics()
                       .Name(kStatsTickDuration)
                       .Help("Duration in seconds of one stats sampler pass over all running containers and pods.")
                       .Register(*registry_)
-                      .Add({}, LatencyBuckets())) {
+                      .Add({}, LatencyBuckets())),
+      image_pulls_in_flight_(prometheus::BuildGauge()
+                                 .Name(kImagePullsInFlight)
+                                 .Help("Image pull operations running now (callers sharing a pull count once).")
+                                 .Register(*registry_)),
+      image_pull_duration_(prometheus::BuildHistogram()
+                               .Name(kImagePullDuration)
+                               .Help("Wall time of image pull operations in seconds, by gRPC result code.")
+                               .Register(*registry_)),
+      image_pull_bytes_(prometheus::BuildCounter()
+                            .Name(kImagePullBytes)
+                            .Help("Bytes of image blobs received from registries.")
+                            .Register(*registry_)) {
+  // Present from the first scrape, before any pull.
+  image_pulls_in_flight_.Add({});
+  image_pull_bytes_.Add({});
 #if defined(_WIN32)
   const char* platform = "windows";
 #else
@@ -86,6 +101,17 @@ void Metrics::ObserveStatsTick(double seconds) { stats_tick_.Observe(seconds); }
 
 prometheus::Gauge& Metrics::CriInFlight(absl::string_view rpc) {
   return cri_in_flight_.Add({{"rpc", std::string(rpc)}});
+}
+
+void Metrics::ImagePullStarted() { image_pulls_in_flight_.Add({}).Increment(); }
+
+void Metrics::ImagePullFinished(absl::string_view code, double seconds) {
+  image_pulls_in_flight_.Add({}).Decrement();
+  image_pull_duration_.Add({{"code", std::string(code)}}, LatencyBuckets()).Observe(seconds);
+}
+
+void Metrics::ImagePullBytes(int64_t bytes) {
+  if (bytes > 0) image_pull_bytes_.Add({}).Increment(static_cast<double>(bytes));
 }
 
 }  // namespace silo::metrics

@@ -5,6 +5,7 @@
 //
 // Thread-safe: prometheus-cpp metrics are atomic; Family::Add is locked.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ class Metrics {
   void SetObjectCount(absl::string_view kind, absl::string_view state, double count);
   // One stats sampler tick (reading every running container and pod).
   void ObserveStatsTick(double seconds);
+  // Image pulls (silod adapts image::PullObserver to these). `code` is the
+  // gRPC code name of the result.
+  void ImagePullStarted();
+  void ImagePullFinished(absl::string_view code, double seconds);
+  void ImagePullBytes(int64_t bytes);
 
   // The latency bucket bounds (seconds) of silo_cri_request_duration_seconds.
   static const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
@@ -55,6 +61,9 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& build_info_;
   prometheus::Family<prometheus::Gauge>& objects_;
   prometheus::Histogram& stats_tick_;
+  prometheus::Family<prometheus::Gauge>& image_pulls_in_flight_;
+  prometheus::Family<prometheus::Histogram>& image_pull_duration_;
+  prometheus::Family<prometheus::Counter>& image_pull_bytes_;
 };
 
 // Metric names, exported for tests and the README.
@@ -64,5 +73,8 @@ inline constexpr char kCriRequestsInFlight[] = "silo_cri_requests_in_flight";
 inline constexpr char kBuildInfo[] = "silo_build_info";
 inline constexpr char kObjects[] = "silo_objects";
 inline constexpr char kStatsTickDuration[] = "silo_stats_sample_duration_seconds";
+inline constexpr char kImagePullsInFlight[] = "silo_image_pulls_in_flight";
+inline constexpr char kImagePullDuration[] = "silo_image_pull_duration_seconds";
+inline constexpr char kImagePullBytes[] = "silo_image_pull_bytes_total";
 
 }  // namespace silo::metrics

@@ -31,6 +31,23 @@ TEST(MetricsTest, CriRequestIsCountedByCodeAndTimed) {
             std::string::npos);
 }
 
+TEST(MetricsTest, ImagePullsAreCountedTimedAndInFlight) {
+  Metrics m;
+  std::string text = m.RenderText();
+  EXPECT_NE(text.find("silo_image_pulls_in_flight 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("silo_image_pull_bytes_total 0"), std::string::npos) << text;
+  m.ImagePullStarted();
+  m.ImagePullStarted();
+  m.ImagePullBytes(1500);
+  m.ImagePullBytes(500);
+  m.ImagePullFinished("OK", 2.5);
+  text = m.RenderText();
+  EXPECT_NE(text.find("silo_image_pulls_in_flight 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("silo_image_pull_bytes_total 2000"), std::string::npos) << text;
+  EXPECT_NE(text.find("silo_image_pull_duration_seconds_count{code=\"OK\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("silo_image_pull_duration_seconds_sum{code=\"OK\"} 2.5"), std::string::npos) << text;
+}
+
 TEST(MetricsTest, BucketsAreIncreasing) {
   const auto& b = Metrics::LatencyBuckets();
   ASSERT_GT(b.size(), 10u);

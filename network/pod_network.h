@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "network/bandwidth.h"
 
 namespace silo::network {
 
@@ -38,6 +39,7 @@ struct AttachRequest {
   std::string pod_uid;
   std::vector<PortMapping> port_mappings;
   DnsSettings dns;
+  Bandwidth bandwidth;  // from the pod's annotations; empty = unshaped
 };
 
 struct Attachment {

@@ -108,7 +108,8 @@ absl::Status ParseLog(const MapReader& top, Config::Log* log) {
 absl::Status ParseRegistry(const MapReader& top, Config::Registry* reg) {
   MapReader r(top.Child("registry"), "registry");
   SILO_RETURN_IF_ERROR(r.CheckIsMap());
-  SILO_RETURN_IF_ERROR(r.CheckKeys({"mirrors", "insecure", "credentials_file"}));
+  SILO_RETURN_IF_ERROR(r.CheckKeys(
+      {"mirrors", "insecure", "credentials_file", "stall_timeout_seconds", "max_download_bytes_per_sec"}));
   YAML::Node mirrors = r.Child("mirrors");
   if (mirrors && !mirrors.IsNull()) {
     if (!mirrors.IsMap()) return Bad("registry.mirrors", "must map a registry host to a list of endpoints");
@@ -123,6 +124,10 @@ absl::Status ParseRegistry(const MapReader& top, Config::Registry* reg) {
   }
   SILO_RETURN_IF_ERROR(r.GetList("insecure", &reg->insecure));
   SILO_RETURN_IF_ERROR(r.Get("credentials_file", &reg->credentials_file));
+  SILO_RETURN_IF_ERROR(r.Get("stall_timeout_seconds", &reg->stall_timeout_seconds));
+  SILO_RETURN_IF_ERROR(r.Get("max_download_bytes_per_sec", &reg->max_download_bytes_per_sec));
+  if (reg->stall_timeout_seconds < 1) return Bad("registry.stall_timeout_seconds", "must be at least 1");
+  if (reg->max_download_bytes_per_sec < 0) return Bad("registry.max_download_bytes_per_sec", "must not be negative");
   return absl::OkStatus();
 }
 
@@ -321,7 +326,10 @@ std::string ConfigToYaml(const Config& c) {
   for (const auto& [host, endpoints] : c.registry.mirrors) out << YAML::Key << host << YAML::Value << endpoints;
   out << YAML::EndMap;
   out << YAML::Key << "insecure" << YAML::Value << c.registry.insecure;
-  out << YAML::Key << "credentials_file" << YAML::Value << c.registry.credentials_file << YAML::EndMap;
+  out << YAML::Key << "credentials_file" << YAML::Value << c.registry.credentials_file;
+  out << YAML::Key << "stall_timeout_seconds" << YAML::Value << c.registry.stall_timeout_seconds;
+  out << YAML::Key << "max_download_bytes_per_sec" << YAML::Value << c.registry.max_download_bytes_per_sec
+      << YAML::EndMap;
   out << YAML::Key << "streaming" << YAML::Value << YAML::BeginMap
       << YAML::Key << "address" << YAML::Value << c.streaming.address
       << YAML::Key << "idle_timeout" << YAML::Value << c.streaming.idle_timeout

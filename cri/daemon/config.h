@@ -43,6 +43,10 @@ struct Config {
     std::map<std::string, std::vector<std::string>> mirrors;
     std::vector<std::string> insecure;  // hosts reached over plain http / unverified TLS
     std::string credentials_file;
+    // A blob download moving less than 1 byte/s for this long fails the pull.
+    int64_t stall_timeout_seconds = 60;
+    // Per-download receive cap in bytes/s; 0 = unlimited.
+    int64_t max_download_bytes_per_sec = 0;
   } registry;
 
   struct Streaming {

@@ -20,7 +20,8 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
 TEST(ConfigTest, DefaultYamlRoundTripsWithEveryKey) {
   std::string yaml = ConfigToYaml(Config{});
   for (const char* key : {"root:", "state:", "listen:", "level:", "format:", "max_size_mb:", "bin_dirs:",
-                          "conf_dir:", "mirrors:", "insecure:", "credentials_file:", "address:",
+                          "conf_dir:", "mirrors:", "insecure:", "credentials_file:", "stall_timeout_seconds:",
+                          "max_download_bytes_per_sec:", "address:",
                           "tls_cert:", "enabled:", "binary:", "cgroup_driver:", "handlers:"}) {
     EXPECT_NE(yaml.find(key), std::string::npos) << key << " missing from\n" << yaml;
   }
@@ -41,6 +42,8 @@ registry:
     docker.io: [http://127.0.0.1:5000, https://mirror.local]
   insecure: [127.0.0.1:5000]
   credentials_file: /etc/silo/creds.yaml
+  stall_timeout_seconds: 15
+  max_download_bytes_per_sec: 1048576
 streaming: {address: "127.0.0.1:10010"}
 metrics: {enabled: false, address: "0.0.0.0:9999"}
 runtime:
@@ -54,6 +57,8 @@ runtime:
   EXPECT_EQ(c->log.level, "debug");
   EXPECT_EQ(c->log.max_files, 3);
   EXPECT_EQ(c->registry.mirrors.at("docker.io").size(), 2u);
+  EXPECT_EQ(c->registry.stall_timeout_seconds, 15);
+  EXPECT_EQ(c->registry.max_download_bytes_per_sec, 1048576);
   EXPECT_FALSE(c->metrics.enabled);
   EXPECT_EQ(c->runtime.handlers[1].user_namespaces, true);
   auto again = ParseConfig(ConfigToYaml(*c));
@@ -86,6 +91,8 @@ TEST(ConfigTest, BadValuesNameTheirPath) {
       {"metrics: {enabled: maybe}", "metrics.enabled: cannot parse"},
       {"registry: {mirrors: {docker.io: [ftp://x]}}", "registry.mirrors.docker.io[0]"},
       {"cni: {bin_dirs: opt}", "cni.bin_dirs: must be a list"},
+      {"registry: {stall_timeout_seconds: 0}", "registry.stall_timeout_seconds: must be at least 1"},
+      {"registry: {max_download_bytes_per_sec: -5}", "registry.max_download_bytes_per_sec"},
       {"runtime: {cgroup_driver: magic}", "runtime.cgroup_driver"},
       {"runtime: {handlers: [{name: a, type: vm}]}", "runtime.handlers[0].type"},
       {"runtime: {handlers: [{name: a}, {name: a}], default_handler: a}", "duplicate handler"},

@@ -92,7 +92,8 @@ absl::Status Daemon::Init() {
                  config_.metrics.address.substr(0, config_.metrics.address.rfind(':')), metrics_server_->port());
   }
 
-  SILO_ASSIGN_OR_RETURN(Backends backends, WireBackends(config_));
+  pull_metrics_ = std::make_unique<PullMetrics>(metrics_.get());
+  SILO_ASSIGN_OR_RETURN(Backends backends, WireBackends(config_, pull_metrics_.get()));
   backends_ = std::make_unique<Backends>(std::move(backends));
 
   ServiceOptions options;

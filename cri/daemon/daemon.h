@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "cri/daemon/config.h"
+#include "cri/daemon/pull_metrics.h"
 
 namespace grpc {
 class Server;
@@ -43,6 +44,7 @@ class Daemon {
   Config config_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<metrics::Metrics> metrics_;
+  std::unique_ptr<PullMetrics> pull_metrics_;  // feeds metrics_; outlives the backends
   std::unique_ptr<metrics::MetricsServer> metrics_server_;
   std::unique_ptr<Backends> backends_;
   std::unique_ptr<CriService> service_;

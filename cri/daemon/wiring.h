@@ -50,6 +50,7 @@ struct Backends {
 
 // Builds the backends and runs sandbox recovery (start-up reconciliation), so
 // the daemon serves only once the database matches the host.
-absl::StatusOr<Backends> WireBackends(const Config& config);
+// `pull_observer` (may be null) receives every image pull's progress.
+absl::StatusOr<Backends> WireBackends(const Config& config, image::PullObserver* pull_observer = nullptr);
 
 }  // namespace silo::cri

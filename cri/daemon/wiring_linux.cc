@@ -29,7 +29,7 @@ std::string CgroupParent(const Config& config) {
 
 }  // namespace
 
-absl::StatusOr<Backends> WireBackends(const Config& config) {
+absl::StatusOr<Backends> WireBackends(const Config& config, image::PullObserver* pull_observer) {
   Backends b;
   b.compute = std::make_unique<runtime::linux_backend::OciBackend>(config.runtime.binary);
   b.network = std::make_unique<network::netns::CniPodNetwork>(config.cni.bin_dirs, config.cni.conf_dir,
@@ -61,6 +61,9 @@ absl::StatusOr<Backends> WireBackends(const Config& config) {
   images.root = config.root + "/images";
   images.registry.mirrors = config.registry.mirrors;
   images.registry.insecure_hosts.insert(config.registry.insecure.begin(), config.registry.insecure.end());
+  images.stall_timeout = std::chrono::seconds(config.registry.stall_timeout_seconds);
+  images.max_download_bytes_per_sec = config.registry.max_download_bytes_per_sec;
+  images.observer = pull_observer;
   if (!config.registry.credentials_file.empty()) {
     // Read once at start-up so a garbled secret stops silod with the file
     // named, instead of surfacing as 401s on the first pull.

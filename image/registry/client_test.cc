@@ -393,6 +393,51 @@ TEST(RegistryClientFaultTest, RetriesServerErrors) {
   EXPECT_EQ(fake.manifest_requests.load(), 3 + 4);
 }
 
+TEST(RegistryClientFaultTest, StalledBlobFailsAfterTheStallTimeoutAndKeepsItsProgress) {
+  const std::string blob(64 * 1024, 'z');
+  const Digest digest = Sha256Of(blob);
+  std::vector<std::string> ranges;
+  absl::Mutex mu;
+  auto server = TestHttpServer::Start([&](const TestRequest& r) {
+    absl::MutexLock lock(&mu);
+    auto it = r.headers.find("range");
+    ranges.push_back(it == r.headers.end() ? "" : it->second);
+    TestResponse resp{200, {}, blob};
+    resp.stall_after = 1000;  // every attempt sends 1000 bytes, then hangs
+    if (it != r.headers.end()) {
+      resp.status = 206;
+      resp.headers = {{"Content-Range", absl::StrCat("bytes 1000-", blob.size() - 1, "/", blob.size())}};
+      resp.body = blob.substr(1000);
+    }
+    return resp;
+  });
+  ASSERT_TRUE(server.ok());
+  CurlTransportOptions curl;
+  curl.stall_timeout = std::chrono::seconds(1);
+  CurlTransport transport(curl);
+  RegistryClientOptions o;
+  o.insecure_hosts = {(*server)->host()};
+  o.backoff_base = absl::Milliseconds(1);
+  o.max_attempts = 2;
+  RegistryClient client(&transport, o);
+  std::string dir = TempDir();
+  auto store = content::ContentStore::Open(dir);
+  ASSERT_TRUE(store.ok());
+  Descriptor d;
+  d.media_type = "application/octet-stream";
+  d.digest = digest;
+  d.size = static_cast<int64_t>(blob.size());
+  absl::Status s = client.FetchBlob(Ref((*server)->host() + "/x/y:v1"), d, **store);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_NE(s.message().find(digest.String()), std::string::npos) << s;
+  EXPECT_FALSE((*store)->Exists(digest));
+  absl::MutexLock lock(&mu);
+  // The retry resumed where the stalled attempt stopped.
+  EXPECT_EQ(ranges, (std::vector<std::string>{"", "bytes=1000-"}));
+  server->reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RegistryClientFaultTest, BearerChallengeTokenIsFetchedOnceAndCached) {
   FakeRegistry fake;
   fake.require_token = true;

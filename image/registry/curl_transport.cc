@@ -133,6 +133,9 @@ absl::StatusOr<HttpResponse> CurlTransport::DoOnce(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes_per_sec);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
                    static_cast<long>(std::max<int64_t>(1, options_.stall_timeout.count() / 1000)));
+  if (options_.max_recv_bytes_per_sec > 0) {
+    curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(options_.max_recv_bytes_per_sec));
+  }
   bool skip_verify = options_.skip_verify_hosts.contains(UrlHostPort(request.url));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, skip_verify ? 0L : 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, skip_verify ? 0L : 2L);

@@ -14,6 +14,7 @@
 // on first construction.
 
 #include <chrono>
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -25,6 +26,9 @@ struct CurlTransportOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(60)};
   long low_speed_bytes_per_sec = 1;
+  // Cap on the receive rate of each transfer (bytes/s); 0 = none. For nodes
+  // on thin links, where a pull must not starve the kubelet's own traffic.
+  int64_t max_recv_bytes_per_sec = 0;
   std::set<std::string> skip_verify_hosts;  // "host[:port]" as in the URL
   std::string user_agent = "silo/0.1";
 };

@@ -92,5 +92,32 @@ TEST(CurlTransportTest, BufferedBodyIsBoundedAndErrorsAreStatuses) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST(CurlTransportTest, AStalledTransferIsAbortedAfterTheStallTimeout) {
+  auto server = TestHttpServer::Start([](const TestRequest&) {
+    TestResponse r{200, {}, std::string(100000, 'x')};
+    r.stall_after = 1000;
+    return r;
+  });
+  ASSERT_TRUE(server.ok());
+  CurlTransportOptions o;
+  o.stall_timeout = std::chrono::seconds(1);
+  CurlTransport transport(o);
+  auto resp = transport.Do(Get((*server)->base_url() + "/blob"));
+  EXPECT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded) << resp.status();
+  EXPECT_NE(resp.status().message().find("/blob"), absl::string_view::npos) << resp.status();
+}
+
+TEST(CurlTransportTest, ReceiveRateCapStillDeliversEverything) {
+  const std::string body(300000, 'y');
+  auto server = TestHttpServer::Start([&](const TestRequest&) { return TestResponse{200, {}, body}; });
+  ASSERT_TRUE(server.ok());
+  CurlTransportOptions o;
+  o.max_recv_bytes_per_sec = 1 << 20;
+  CurlTransport transport(o);
+  auto resp = transport.Do(Get((*server)->base_url() + "/"));
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->body, body);
+}
+
 }  // namespace
 }  // namespace silo::image::registry

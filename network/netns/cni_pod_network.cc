@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "network/cni/conf_loader.h"
+#include "network/cni/pod_conf.h"
 #include "network/cni/result.h"
 #include "runtime/base/status_macros.h"
 
@@ -13,28 +14,7 @@ CniPodNetwork::CniPodNetwork(std::vector<std::string> bin_dirs, std::string conf
       invoker_(cni::InvokerOptions{std::move(bin_dirs), std::move(cache_dir)}, cni::NewPluginExec()) {}
 
 cni::RuntimeConf CniPodNetwork::MakeRuntimeConf(const AttachRequest& request) {
-  cni::RuntimeConf rt;
-  rt.container_id = request.sandbox_id;
-  rt.netns = request.netns;
-  rt.ifname = "eth0";
-  rt.args = {{"IgnoreUnknown", "1"},
-             {"K8S_POD_NAMESPACE", request.pod_namespace},
-             {"K8S_POD_NAME", request.pod_name},
-             {"K8S_POD_INFRA_CONTAINER_ID", request.sandbox_id},
-             {"K8S_POD_UID", request.pod_uid}};
-  nlohmann::json ports = nlohmann::json::array();
-  for (const auto& p : request.port_mappings) {
-    if (p.host_port <= 0) continue;  // kubelet sends container-only ports too; CNI maps host ports
-    nlohmann::json m = {{"hostPort", p.host_port}, {"containerPort", p.container_port}, {"protocol", p.protocol}};
-    if (!p.host_ip.empty()) m["hostIP"] = p.host_ip;
-    ports.push_back(std::move(m));
-  }
-  if (!ports.empty()) rt.capability_args["portMappings"] = std::move(ports);
-  const DnsSettings& d = request.dns;
-  if (!d.servers.empty() || !d.searches.empty() || !d.options.empty()) {
-    rt.capability_args["dns"] = {{"servers", d.servers}, {"searches", d.searches}, {"options", d.options}};
-  }
-  return rt;
+  return cni::PodRuntimeConf(request);
 }
 
 absl::StatusOr<Attachment> CniPodNetwork::Attach(const AttachRequest& request) {

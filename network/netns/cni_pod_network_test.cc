@@ -38,6 +38,19 @@ TEST(CniPodNetworkTest, RuntimeConfCarriesPodIdentityPortsAndDns) {
             nlohmann::json::parse(R"({"servers":["10.96.0.10"],"searches":["svc.cluster.local"],"options":["ndots:5"]})"));
 }
 
+TEST(CniPodNetworkTest, BandwidthBecomesTheBandwidthCapability) {
+  AttachRequest req;
+  req.sandbox_id = "x";
+  req.bandwidth.ingress_bps = 10000000;
+  cni::RuntimeConf rt = CniPodNetwork::MakeRuntimeConf(req);
+  EXPECT_EQ(rt.capability_args["bandwidth"],
+            nlohmann::json::parse(R"({"ingressRate":10000000,"ingressBurst":4294967295})"));
+  req.bandwidth.egress_bps = 2000;
+  rt = CniPodNetwork::MakeRuntimeConf(req);
+  EXPECT_EQ(rt.capability_args["bandwidth"]["egressRate"], 2000);
+  EXPECT_EQ(rt.capability_args["bandwidth"]["egressBurst"], 4294967295u);
+}
+
 TEST(CniPodNetworkTest, NoPortsOrDnsMeansNoCapabilityArgs) {
   AttachRequest req;
   req.sandbox_id = "x";

@@ -1,6 +1,12 @@
 #include "runtime/sandbox/linux_sandbox_host.h"
 
+#include <sys/mount.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
 #include "network/netns/pinned_namespaces.h"
+#include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
 namespace silo::runtime::sandbox {
@@ -28,6 +34,22 @@ bool LinuxSandboxHost::NetworkNamespaceExists(const std::string& handle) const {
 
 absl::StatusOr<std::vector<std::string>> LinuxSandboxHost::ListNamespaces() const {
   return network::netns::ListPinned(netns_dir_);
+}
+
+absl::Status LinuxSandboxHost::MountPodShm(const std::string& dir) {
+  SILO_RETURN_IF_ERROR(MakeDirs(dir, 0755));
+  if (::mount("shm", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") != 0) {
+    return ErrnoToStatus(errno, absl::StrCat("mount the pod's /dev/shm at ", dir));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LinuxSandboxHost::UnmountPodShm(const std::string& dir) {
+  // Detach: a container that still holds it keeps its view until it exits.
+  if (::umount2(dir.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("unmount the pod's /dev/shm at ", dir));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace silo::runtime::sandbox

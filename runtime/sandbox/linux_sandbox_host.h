@@ -25,6 +25,8 @@ class LinuxSandboxHost final : public SandboxHost {
   absl::StatusOr<std::string> CreatePodGroup(const std::string& id) override { return cgroups_.Create(id); }
   absl::Status RemovePodGroup(const std::string& id) override { return cgroups_.Remove(id); }
   absl::StatusOr<std::vector<std::string>> ListPodGroups() const override { return cgroups_.List(); }
+  absl::Status MountPodShm(const std::string& dir) override;
+  absl::Status UnmountPodShm(const std::string& dir) override;
 
  private:
   std::string netns_dir_;

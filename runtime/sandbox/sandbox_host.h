@@ -42,6 +42,13 @@ class SandboxHost {
   virtual absl::StatusOr<std::string> CreatePodGroup(const std::string& id) = 0;
   virtual absl::Status RemovePodGroup(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> ListPodGroups() const = 0;
+
+  // The pod's shared /dev/shm at `dir`, which every container of a pod with
+  // its own IPC namespace bind-mounts (Linux: a 64 MiB tmpfs, Docker's and
+  // containerd's default size). Platforms without it keep the default.
+  virtual absl::Status MountPodShm(const std::string& dir) { return absl::OkStatus(); }
+  // Undoes MountPodShm; OK when nothing is mounted at `dir`.
+  virtual absl::Status UnmountPodShm(const std::string& dir) { return absl::OkStatus(); }
 };
 
 }  // namespace silo::runtime::sandbox

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "network/bandwidth.h"
 #include "runtime/base/cleanup.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/ids.h"
@@ -22,6 +24,10 @@ using model::SandboxState;
 
 // Recorded once CNI DEL succeeded, so Stop and Remove do not repeat it.
 constexpr char kDetachedStep[] = "network_detached";
+// Recorded before CNI DEL, so a crash between the DEL and the state update
+// is seen at start-up (the namespace still exists, but its pod interface is
+// gone) and the stop is finished instead of the pod staying READY.
+constexpr char kDetachingStep[] = "network_detaching";
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -88,6 +94,9 @@ absl::Status SandboxManager::ValidateRun(const ::runtime::v1::PodSandboxConfig& 
                                                    "\" is not configured (configured: ",
                                                    absl::StrJoin(quoted, ", "), ")"));
   }
+  std::map<std::string, std::string> annotations(config.annotations().begin(), config.annotations().end());
+  absl::StatusOr<network::Bandwidth> bandwidth = network::BandwidthFromAnnotations(annotations);
+  if (!bandwidth.ok()) return Annotate(bandwidth.status(), "RunPodSandbox");
   return absl::OkStatus();
 }
 
@@ -111,6 +120,10 @@ network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& rec
     req.dns.searches.assign(dns.searches().begin(), dns.searches().end());
     req.dns.options.assign(dns.options().begin(), dns.options().end());
   }
+  // Validated by ValidateRun; a record from an older silod with a bad value
+  // is attached unshaped rather than not at all.
+  absl::StatusOr<network::Bandwidth> bandwidth = network::BandwidthFromAnnotations(record.annotations);
+  if (bandwidth.ok()) req.bandwidth = *bandwidth;
   return req;
 }
 
@@ -222,9 +235,10 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   }
 
   std::string files = FilesDir(id);
-  undo.Push("remove pod files", [files] { return RemoveFiles(files); });
+  undo.Push("remove pod files", [this, files] { return RemoveFilesAndShm(files); });
   SILO_RETURN_IF_ERROR(
       WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf));
+  if (ns.ipc) SILO_RETURN_IF_ERROR(host_->MountPodShm(files + "/shm"));
   SILO_RETURN_IF_ERROR(add_step("files", files, [](SandboxRecord&) {}));
 
   return store_
@@ -238,6 +252,15 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
 
 absl::Status SandboxManager::StopLocked(const SandboxRecord& record) {
   bool detach = !record.netns_path.empty() && !record.HasStep(kDetachedStep);
+  if (detach && !record.HasStep(kDetachingStep)) {
+    SILO_RETURN_IF_ERROR(store_
+                             ->Update(record.id,
+                                      [&](SandboxRecord& r) {
+                                        r.AddStep(kDetachingStep, "", NowNs());
+                                        return absl::OkStatus();
+                                      })
+                             .status());
+  }
   if (detach) SILO_RETURN_IF_ERROR(network_->Detach(AttachRequestFor(record, record.netns_path)));
   if (!detach && record.state == SandboxState::kNotReady) return absl::OkStatus();
   SILO_RETURN_IF_ERROR(store_
@@ -278,12 +301,24 @@ absl::Status SandboxManager::TearDown(const SandboxRecord& record) {
   // gone, so every networked sandbox gets one unless Stop already did it.
   bool networked = !record.netns_path.empty() || host_->NetworkNamespaceExists(netns);
   if (networked && !record.HasStep(kDetachedStep)) {
+    if (!record.HasStep(kDetachingStep) && record.state != SandboxState::kCreating) {
+      // As in Stop: a crash after the DEL must not leave the pod READY.
+      // Orphans (no record) and CREATING records are rolled back whole.
+      absl::Status noted = store_
+                               ->Update(id,
+                                        [](SandboxRecord& r) {
+                                          r.AddStep(kDetachingStep, "", NowNs());
+                                          return absl::OkStatus();
+                                        })
+                               .status();
+      if (!noted.ok() && !absl::IsNotFound(noted)) return noted;
+    }
     keep(network_->Detach(AttachRequestFor(record, netns)));
   }
   if (!first.ok()) return first;  // keep the namespace so a retried DEL can still find the interfaces
   keep(host_->RemoveNamespaces(id));
   keep(host_->RemovePodGroup(id));
-  keep(RemoveFiles(FilesDir(id)));
+  keep(RemoveFilesAndShm(FilesDir(id)));
   return first;
 }
 
@@ -321,6 +356,24 @@ std::vector<SandboxRecord> SandboxManager::List(const store::SandboxFilter& filt
   return store_->List(filter);
 }
 
+absl::Status SandboxManager::RemoveFilesAndShm(const std::string& files) {
+  // The shm tmpfs first: remove_all would stop at the mount point.
+  SILO_RETURN_IF_ERROR(host_->UnmountPodShm(files + "/shm"));
+  return RemoveFiles(files);
+}
+
+absl::Status SandboxManager::MarkNotReady(const std::string& id) {
+  SILO_RETURN_IF_ERROR(store_
+                           ->Update(id,
+                                    [](SandboxRecord& rec) {
+                                      rec.state = SandboxState::kNotReady;
+                                      return absl::OkStatus();
+                                    })
+                           .status());
+  Emit(events::EventType::kStopped, id);
+  return absl::OkStatus();
+}
+
 absl::Status SandboxManager::Recover() {
   SILO_RETURN_IF_ERROR(store_->Load());
   std::set<std::string> known;
@@ -338,13 +391,20 @@ absl::Status SandboxManager::Recover() {
         rec.state = SandboxState::kUnknown;
         return absl::OkStatus();
       });
+    } else if (r.state == SandboxState::kReady && r.HasStep(kDetachingStep) && !r.HasStep(kDetachedStep)) {
+      // silod died inside StopPodSandbox, around CNI DEL: finish the stop.
+      absl::Status s = StopLocked(r);
+      if (s.ok()) {
+        spdlog::info("recovery: finished stopping sandbox {} (interrupted during CNI DEL)", r.id);
+      } else {
+        spdlog::warn("recovery: cannot finish stopping sandbox {}: {}; marking it NOTREADY", r.id,
+                     std::string(s.message()));
+        SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
+      }
     } else if (r.state == SandboxState::kReady && !r.netns_path.empty() &&
                !host_->NetworkNamespaceExists(r.netns_path)) {
       spdlog::warn("recovery: network namespace of sandbox {} vanished; marking it NOTREADY", r.id);
-      SILO_RETURN_IF_ERROR(store_->Update(r.id, [](SandboxRecord& rec) {
-                                    rec.state = SandboxState::kNotReady;
-                                    return absl::OkStatus();
-                                  }).status());
+      SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
     }
     known.insert(r.id);
     (void)names_.Reserve(store::MakeSandboxName([&] {

@@ -11,8 +11,12 @@
 // A duplicate Run with the same metadata returns the same id, also while the
 // first call is still running (it waits for it).
 //
+// Stop: record "network_detaching" -> CNI DEL -> NOTREADY + "network_detached".
+//
 // Every host object is named by the sandbox id, so Recover() can undo a
 // CREATING sandbox after a crash at any point without trusting its steps.
+// Recover() also finishes a Stop interrupted around CNI DEL and marks READY
+// sandboxes whose namespace vanished NOTREADY, publishing STOPPED for each.
 //
 // Thread safety: all methods are thread-safe; operations on one sandbox are
 // serialised by a per-id lock, different sandboxes proceed in parallel.
@@ -76,6 +80,10 @@ class SandboxManager {
   absl::Status TearDown(const model::SandboxRecord& record);
   network::AttachRequest AttachRequestFor(const model::SandboxRecord& record, const std::string& netns) const;
   void Emit(events::EventType type, const std::string& id);
+  // Unmounts the pod's shm, then deletes its files dir. Idempotent.
+  absl::Status RemoveFilesAndShm(const std::string& files);
+  // Records NOTREADY and publishes STOPPED (recovery's transitions).
+  absl::Status MarkNotReady(const std::string& id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);
   void DropLock(const std::string& id);
 

@@ -4,6 +4,9 @@
 
 #include "runtime/sandbox/sandbox_manager.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -49,6 +52,25 @@ class RecordingNetwork : public network::PodNetwork {
   std::vector<std::string> detached;
 };
 
+class RecordingEvents : public events::EventSink {
+ public:
+  void Publish(events::Event event) override {
+    std::lock_guard<std::mutex> l(mu);
+    published.push_back(std::move(event));
+  }
+  // "STOPPED:<id>" style summaries, in order.
+  std::vector<std::string> Types(events::EventType type) {
+    std::lock_guard<std::mutex> l(mu);
+    std::vector<std::string> ids;
+    for (const auto& e : published) {
+      if (e.type == type) ids.push_back(e.id);
+    }
+    return ids;
+  }
+  std::mutex mu;
+  std::vector<events::Event> published;
+};
+
 ::runtime::v1::PodSandboxConfig Pod(const std::string& name) {
   ::runtime::v1::PodSandboxConfig c;
   c.mutable_metadata()->set_name(name);
@@ -89,7 +111,7 @@ class SandboxManagerTest : public ::testing::Test {
     o.files_dir = dir_ + "/root/sandboxes";
     o.handlers = {"", "fast"};
     o.node_hostname = "node-a";
-    manager_ = std::make_unique<SandboxManager>(o, store_.get(), host_.get(), &network_);
+    manager_ = std::make_unique<SandboxManager>(o, store_.get(), host_.get(), &network_, &events_);
     ASSERT_TRUE(manager_->Recover().ok());
   }
 
@@ -107,6 +129,15 @@ class SandboxManagerTest : public ::testing::Test {
     manager_.reset();
     store_.reset();
     db_.reset();
+    // Sandboxes a test left behind keep their shm tmpfs mounted.
+    std::ifstream info("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(info, line)) {
+      std::istringstream f(line);
+      std::string id, parent, dev, root, point;
+      f >> id >> parent >> dev >> root >> point;
+      if (point.rfind(dir_ + "/", 0) == 0) ::umount2(point.c_str(), MNT_DETACH);
+    }
     std::filesystem::remove_all(dir_);
   }
 
@@ -120,6 +151,7 @@ class SandboxManagerTest : public ::testing::Test {
   std::unique_ptr<LinuxSandboxHost> host_;
   std::unique_ptr<linux_backend::PodCgroups> cgroups_;
   RecordingNetwork network_;
+  RecordingEvents events_;
   std::unique_ptr<SandboxManager> manager_;
 };
 
@@ -172,6 +204,59 @@ TEST_F(SandboxManagerTest, InvalidRequestsAreRejectedBeforeAnySideEffect) {
   EXPECT_NE(s.message().find("\"fast\""), std::string::npos) << s;
   EXPECT_TRUE(manager_->List({}).empty());
   EXPECT_TRUE(manager_->Run(Pod("bad"), "fast").ok());
+}
+
+TEST_F(SandboxManagerTest, BandwidthAnnotationsReachTheNetworkAndBadOnesAreRejected) {
+  auto pod = Pod("shaped");
+  (*pod.mutable_annotations())["kubernetes.io/ingress-bandwidth"] = "1M";
+  (*pod.mutable_annotations())["kubernetes.io/egress-bandwidth"] = "2Mi";
+  auto id = manager_->Run(pod, "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(network_.last.bandwidth.ingress_bps, 1000000u);
+  EXPECT_EQ(network_.last.bandwidth.egress_bps, 2097152u);
+
+  auto bad = Pod("badly-shaped");
+  (*bad.mutable_annotations())["kubernetes.io/egress-bandwidth"] = "lots";
+  absl::Status s = manager_->Run(bad, "").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("kubernetes.io/egress-bandwidth"), std::string::npos) << s;
+  EXPECT_EQ(manager_->List({}).size(), 1u);
+  EXPECT_EQ(network_.attaches, 1);
+}
+
+// The filesystem type mounted at `path`, "" when it is not a mount point.
+std::string MountTypeAt(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point, rest;
+    f >> id >> parent >> dev >> root >> point;
+    if (point != path) continue;
+    size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream t(line.substr(dash + 3));
+    std::string type;
+    t >> type;
+    return type;
+  }
+  return "";
+}
+
+TEST_F(SandboxManagerTest, PodsWithTheirOwnIpcGetASharedShmTmpfs) {
+  auto id = manager_->Run(Pod("shm"), "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string shm = dir_ + "/root/sandboxes/" + *id + "/shm";
+  EXPECT_EQ(MountTypeAt(shm), "tmpfs");
+  auto host_ipc = Pod("host-ipc");
+  host_ipc.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(::runtime::v1::NODE);
+  auto hid = manager_->Run(host_ipc, "");
+  ASSERT_TRUE(hid.ok()) << hid.status();
+  EXPECT_EQ(MountTypeAt(dir_ + "/root/sandboxes/" + *hid + "/shm"), "") << "host IPC pods use the node's /dev/shm";
+  ASSERT_TRUE(manager_->Remove(*id).ok());
+  EXPECT_EQ(MountTypeAt(shm), "");
+  EXPECT_FALSE(std::filesystem::exists(shm));
+  ASSERT_TRUE(manager_->Remove(*hid).ok());
 }
 
 TEST_F(SandboxManagerTest, FailedAttachUndoesEverything) {
@@ -319,6 +404,46 @@ TEST_F(SandboxManagerTest, RecoveryRollsBackCreatingAndRemovesLeaks) {
   // Names survive the restart: a duplicate Run still finds the sandbox.
   EXPECT_EQ(*manager_->Run(Pod("fine"), ""), *fine);
   EXPECT_TRUE(manager_->Remove(*gone).ok());
+  // Recovery's transition is published like any other.
+  EXPECT_EQ(events_.Types(events::EventType::kStopped), std::vector<std::string>{*gone});
+}
+
+TEST_F(SandboxManagerTest, RecoveryFinishesAStopInterruptedAroundCniDel) {
+  auto id = manager_->Run(Pod("stopping"), "");
+  ASSERT_TRUE(id.ok());
+  // silod died after recording its intent to detach (and maybe after the
+  // DEL itself) but before recording NOTREADY.
+  ASSERT_TRUE(store_->Update(*id, [](model::SandboxRecord& r) {
+                      r.AddStep("network_detaching", "", 1);
+                      return absl::OkStatus();
+                    }).ok());
+  network_.detached.clear();
+
+  Restart();
+
+  EXPECT_EQ(manager_->Status(*id)->state, SandboxState::kNotReady);
+  EXPECT_EQ(network_.detached, std::vector<std::string>{*id}) << "DEL is repeated, as it is idempotent";
+  EXPECT_EQ(events_.Types(events::EventType::kStopped), std::vector<std::string>{*id});
+  // Stop and Remove afterwards do not detach again.
+  EXPECT_TRUE(manager_->Stop(*id).ok());
+  EXPECT_TRUE(manager_->Remove(*id).ok());
+  EXPECT_EQ(network_.detached.size(), 1u);
+  EXPECT_EQ(events_.Types(events::EventType::kStopped).size(), 1u);
+}
+
+TEST_F(SandboxManagerTest, StopRecordsItsIntentBeforeCniDel) {
+  auto id = manager_->Run(Pod("intent"), "");
+  ASSERT_TRUE(id.ok());
+  network_.fail_detach = absl::UnavailableError("plugin hung");
+  EXPECT_EQ(manager_->Stop(*id).code(), absl::StatusCode::kUnavailable);
+  auto r = manager_->Status(*id);
+  EXPECT_EQ(r->state, SandboxState::kReady) << "a failed DEL leaves the pod READY for kubelet to retry";
+  EXPECT_TRUE(r->HasStep("network_detaching"));
+  EXPECT_FALSE(r->HasStep("network_detached"));
+  network_.fail_detach = absl::OkStatus();
+  EXPECT_TRUE(manager_->Stop(*id).ok());
+  EXPECT_EQ(manager_->Status(*id)->state, SandboxState::kNotReady);
+  EXPECT_TRUE(manager_->Remove(*id).ok());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // 127.0.0.1 that the test fills with images it builds and pushes with skopeo.
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -121,6 +122,95 @@ TEST_F(ImageRpcTest, PullByTagThenByDigestStatusListRemove) {
   st.Clear();
   ASSERT_TRUE(Status(pulled.image_ref(), &st).ok());
   EXPECT_FALSE(st.has_image());  // missing image: success with image unset
+}
+
+// Bytes under `dir` in regular files (the content store's blobs and ingests).
+int64_t BytesUnder(const std::string& dir) {
+  int64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) total += static_cast<int64_t>(it->file_size(size_ec));
+  }
+  return total;
+}
+
+// The value of an unlabelled sample in a Prometheus text page, -1 if absent.
+double Sample(const std::string& page, const std::string& name) {
+  size_t at = page.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(page.substr(at + name.size() + 2));
+}
+
+TEST_F(ImageRpcTest, PullKilledMidwayLeavesNoImageAndTheRepullResumes) {
+  // One incompressible 24 MiB layer, downloaded at 4 MiB/s so the kill lands
+  // in the middle of it.
+  constexpr int64_t kLayerBytes = 24 << 20;
+  std::string data(kLayerBytes, '\0');
+  uint64_t x = 0x2545f4914f6cdd1dull;
+  for (char& c : data) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  TempDir big_layout;
+  OciLayout layout(big_layout.path());
+  TestImage img;
+  img.layers = {{{"data/blob", std::move(data)}}};
+  auto built = layout.AddImage(img);
+  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_TRUE(layout.Tag(built->manifest, "v1").ok());
+  ASSERT_TRUE(registry_->Push(big_layout.path(), "v1", "team/big").ok());
+  const std::string ref = absl::StrCat(registry_->host(), "/team/big:v1");
+  const std::string insecure = absl::StrCat("registry: {insecure: [\"", registry_->host(), "\"]");
+
+  silod_->Stop(kSigTerm);
+  auto slow = SilodProcess::Start(
+      {.dir = silod_dir_.path(), .extra_yaml = insecure + ", max_download_bytes_per_sec: 4194304}\n"});
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  silod_ = std::move(*slow);
+  img_ = silod_->ImageStub();
+  grpc::Status first;
+  std::thread puller([&] {
+    ::runtime::v1::PullImageResponse r;
+    first = Pull(ref, &r);
+  });
+  const std::string content = silod_->root() + "/images/content";
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (BytesUnder(content) < (6 << 20) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const int64_t before_kill = BytesUnder(content);
+  EXPECT_EQ(silod_->Stop(kSigKill), 128 + kSigKill);
+  puller.join();
+  EXPECT_FALSE(first.ok());
+  ASSERT_GE(before_kill, 6 << 20);
+  ASSERT_LT(before_kill, kLayerBytes) << "the pull finished before it could be killed";
+
+  auto again = SilodProcess::Start({.dir = silod_dir_.path(), .extra_yaml = insecure + "}\n"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  silod_ = std::move(*again);
+  img_ = silod_->ImageStub();
+  ::runtime::v1::ImageStatusResponse st;
+  ASSERT_TRUE(Status(ref, &st).ok());
+  EXPECT_FALSE(st.has_image()) << "a killed pull must not leave a visible image";
+
+  ::runtime::v1::PullImageResponse pulled;
+  grpc::Status second = Pull(ref, &pulled);
+  ASSERT_TRUE(second.ok()) << second.error_message();
+  st.Clear();
+  ASSERT_TRUE(Status(ref, &st).ok());
+  ASSERT_TRUE(st.has_image());
+  EXPECT_EQ(st.image().id(), pulled.image_ref());
+  // The new silod counted only what the resumed download still needed.
+  auto page = HttpGet(silod_->metrics_port(), "/metrics");
+  ASSERT_TRUE(page.ok()) << page.status();
+  const double received = Sample(*page, "silo_image_pull_bytes_total");
+  EXPECT_GT(received, 0) << *page;
+  EXPECT_LT(received, static_cast<double>(st.image().size() - (before_kill - (1 << 20)))) << *page;
+  EXPECT_NE(page->find("silo_image_pull_duration_seconds_count{code=\"OK\"} 1"), std::string::npos) << *page;
 }
 
 TEST_F(ImageRpcTest, BadReferencesAndMissingImagesFailClearly) {

@@ -89,6 +89,7 @@ class SandboxIntegrationTest : public ::testing::Test {
              {"ranges", {{{{"subnet", subnet_prefix_ + "0/24"}}}}},
              {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
           {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}},
+          {{"type", "bandwidth"}, {"capabilities", {{"bandwidth", true}}}},
           {{"type", "loopback"}}}}};
     ASSERT_TRUE(AtomicWriteFile(dir_.path() + "/cni/10-sbxtest.conflist", conflist.dump()).ok());
     StartSilod();
@@ -328,6 +329,35 @@ TEST_F(SandboxIntegrationTest, UnknownIdsFollowCriRules) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("no-such-handler"), std::string::npos) << s.error_message();
   EXPECT_TRUE(Remove(*bad).ok());
+}
+
+TEST_F(SandboxIntegrationTest, BandwidthAnnotationsShapeThePodAndBadOnesAreRejected) {
+  ::runtime::v1::PodSandboxConfig pod = Pod("shaped");
+  (*pod.mutable_annotations())["kubernetes.io/ingress-bandwidth"] = "10M";
+  (*pod.mutable_annotations())["kubernetes.io/egress-bandwidth"] = "20M";
+  auto id = Run(pod);
+  ASSERT_TRUE(id.ok()) << id.status();
+  // The bandwidth plugin shapes ingress with a tbf qdisc on the host-side
+  // veth and egress on an ifb device it mirrors the pod's traffic to.
+  std::string qdiscs = Sh("tc qdisc show").output;
+  EXPECT_NE(qdiscs.find("rate 10Mbit"), std::string::npos) << qdiscs;
+  EXPECT_NE(qdiscs.find("rate 20Mbit"), std::string::npos) << qdiscs;
+  EXPECT_NE(Sh("ip -o link show type ifb").output, "");
+  ASSERT_TRUE(Stop(*id).ok());
+  ASSERT_TRUE(Remove(*id).ok());
+  EXPECT_EQ(Sh("tc qdisc show | grep tbf").output, "");
+  EXPECT_EQ(Sh("ip -o link show type ifb").output, "");
+
+  ::runtime::v1::PodSandboxConfig bad = Pod("badly-shaped");
+  (*bad.mutable_annotations())["kubernetes.io/ingress-bandwidth"] = "10 megabits";
+  ::runtime::v1::RunPodSandboxRequest req;
+  *req.mutable_config() = bad;
+  ::runtime::v1::RunPodSandboxResponse resp;
+  grpc::Status s = Call([&](auto* c) { return rt_->RunPodSandbox(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("kubernetes.io/ingress-bandwidth"), std::string::npos) << s.error_message();
+  EXPECT_TRUE(List().empty());
+  EXPECT_TRUE(PinnedNamespaces().empty());
 }
 
 TEST_F(SandboxIntegrationTest, ReadySandboxSurvivesSigkillOfSilod) {

@@ -1,5 +1,13 @@
 #include "tests/support/silod_process.h"
 
+#include <algorithm>
+
+#include <sstream>
+
+#include <fstream>
+
+#include <sys/mount.h>
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -71,8 +79,23 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  if (path_.empty()) return;
+  // A test that ended early can leave mounts below (pinned namespaces, a
+  // pod's shm tmpfs, container rootfs): detach them, deepest first, so the
+  // directory can go and nothing stays mounted.
+  std::vector<std::string> mounts;
+  std::ifstream info("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(info, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    if (point.rfind(path_ + "/", 0) == 0) mounts.push_back(point);
+  }
+  std::sort(mounts.begin(), mounts.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& m : mounts) ::umount2(m.c_str(), MNT_DETACH);
   std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  std::filesystem::remove_all(path_, ec);
 }
 
 int PickFreePort() {

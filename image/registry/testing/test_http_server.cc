@@ -71,6 +71,15 @@ void TestHttpServer::Serve(std::shared_ptr<void> opaque) {
     res.body() = std::move(tres.body);
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
+    if (tres.stall_after) {
+      http::response_serializer<http::string_body> sr{res};
+      http::write_header(sock, sr, ec);
+      const std::string& body = res.body();
+      asio::write(sock, asio::buffer(body.data(), std::min(*tres.stall_after, body.size())), ec);
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(&stopping_));
+      return;
+    }
     http::write(sock, res, ec);
     if (ec || !req.keep_alive()) return;
   }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -32,6 +33,9 @@ struct TestResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the server announces the whole body but sends only this many
+  // bytes, then goes silent until it is destroyed: a stalled transfer.
+  std::optional<size_t> stall_after;
 };
 
 class TestHttpServer {

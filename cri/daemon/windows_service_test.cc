@@ -1,0 +1,108 @@
+// Windows service tests: a Windows executable run under Wine in CI (Wine's
+// services.exe implements the Service Control Manager). The test registers
+// itself as a service, starts it through SCM, and stops and deletes it.
+#include <windows.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "cri/daemon/windows_service_win32.h"
+
+namespace {
+
+using namespace silo::cri::windows_service;
+
+int failures = 0;
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::printf("  FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                     \
+    }                                                                 \
+  } while (0)
+
+bool Exists(const std::wstring& path) { return GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES; }
+
+void Touch(const std::wstring& path) {
+  HANDLE h = CreateFileW(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, 0, nullptr);
+  if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+}
+
+bool WaitState(const std::wstring& name, DWORD state) {
+  for (int i = 0; i < 300; ++i) {
+    if (QueryServiceState(name) == state) return true;
+    Sleep(100);
+  }
+  return false;
+}
+
+// The service side: `exe --run-service <name> <marker dir>`.
+int ServiceMainBody(const std::wstring& name, const std::wstring& dir) {
+  ServiceBody body;
+  body.run = [&](const std::function<bool(DWORD)>& wait_for_stop) {
+    Touch(dir + L"\\running");
+    while (!wait_for_stop(1000)) {
+    }
+    Touch(dir + L"\\stopped");
+    return 0;
+  };
+  HrStatus s = RunService(name, body);
+  return s.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int wmain(int argc, wchar_t** argv) {
+  if (argc >= 4 && std::wstring(argv[1]) == L"--run-service") return ServiceMainBody(argv[2], argv[3]);
+
+  wchar_t exe[MAX_PATH] = {};
+  GetModuleFileNameW(nullptr, exe, MAX_PATH);
+  wchar_t tmp[MAX_PATH] = {};
+  GetTempPathW(MAX_PATH, tmp);
+  const std::wstring name = L"silo-test-" + std::to_wstring(GetCurrentProcessId());
+  const std::wstring dir = std::wstring(tmp) + name;
+  CreateDirectoryW(dir.c_str(), nullptr);
+
+  // Outside SCM, RunService fails instead of hanging.
+  ServiceBody idle;
+  idle.run = [](const std::function<bool(DWORD)>&) { return 0; };
+  HrStatus outside = RunService(L"silo-not-a-service", idle);
+  CHECK(!outside.ok());
+  std::printf("[%s] RunServiceOutsideScmFails\n", outside.ok() ? "FAILED" : "  OK  ");
+
+  const int before = failures;
+  ServiceConfig c;
+  c.name = name;
+  c.binary_path = exe;
+  c.arguments = name + L" \"" + dir + L"\"";
+  c.auto_start = false;
+  c.dependencies = L"";
+  HrStatus reg = RegisterService(c);
+  CHECK(reg.ok());
+  if (!reg.ok()) std::printf("  %s\n", reg.ToString().c_str());
+  CHECK(RegisterService(c).ok());  // registering again updates in place
+  CHECK(QueryServiceState(name) == SERVICE_STOPPED);
+
+  SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+  SC_HANDLE svc = OpenServiceW(scm, name.c_str(), SERVICE_START);
+  CHECK(svc != nullptr && StartServiceW(svc, 0, nullptr));
+  CloseServiceHandle(svc);
+  CloseServiceHandle(scm);
+  CHECK(WaitState(name, SERVICE_RUNNING));
+  for (int i = 0; i < 100 && !Exists(dir + L"\\running"); ++i) Sleep(100);
+  CHECK(Exists(dir + L"\\running"));
+
+  CHECK(UnregisterService(name).ok());  // stops it gracefully, then deletes it
+  CHECK(Exists(dir + L"\\stopped"));
+  CHECK(WaitState(name, 0));
+  CHECK(UnregisterService(name).ok());  // already gone: OK
+  std::printf("[%s] RegisterStartStopUnregister\n", failures == before ? "  OK  " : "FAILED");
+
+  DeleteFileW((dir + L"\\running").c_str());
+  DeleteFileW((dir + L"\\stopped").c_str());
+  RemoveDirectoryW(dir.c_str());
+  std::printf("%s\n", failures == 0 ? "2 of 2 tests passed" : "some tests failed");
+  std::fflush(stdout);
+  return failures == 0 ? 0 : 1;
+}

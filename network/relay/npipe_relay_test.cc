@@ -1,0 +1,229 @@
+// NamedPipeRelay tests: a Windows executable (no GoogleTest in mingw-w64),
+// run under Wine in CI. A loopback TCP echo server stands in for the gRPC
+// server's private endpoint; clients talk to it through the pipe.
+#include <winsock2.h>  // before windows.h, as winsock2.h demands
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "network/relay/npipe_relay_win32.h"
+
+namespace {
+
+using silo::network::relay::NamedPipeRelay;
+using silo::network::relay::NamedPipeRelayOptions;
+
+int failures = 0;
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::printf("  FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                     \
+    }                                                                 \
+  } while (0)
+
+// Echoes every connection back until the client half-closes.
+class EchoServer {
+ public:
+  EchoServer() {
+    WSADATA wsa;
+    WSAStartup(MAKEWORD(2, 2), &wsa);
+    listener_ = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in addr = {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(listener_, 64);
+    int len = sizeof(addr);
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        SOCKET c = accept(listener_, nullptr, nullptr);
+        if (c == INVALID_SOCKET) return;
+        handlers_.emplace_back([c] {
+          char buf[16384];
+          for (;;) {
+            int n = recv(c, buf, sizeof(buf), 0);
+            if (n <= 0) break;
+            for (int off = 0; off < n;) {
+              int w = send(c, buf + off, n - off, 0);
+              if (w <= 0) break;
+              off += w;
+            }
+          }
+          shutdown(c, SD_SEND);
+          closesocket(c);
+        });
+      }
+    });
+  }
+  ~EchoServer() {
+    closesocket(listener_);
+    thread_.join();
+    for (auto& t : handlers_) t.join();
+    WSACleanup();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  SOCKET listener_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::vector<std::thread> handlers_;
+};
+
+bool UnderWine() {
+  HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+}
+
+std::wstring PipeName() {
+  return L"\\\\.\\pipe\\silo-test-" + std::to_wstring(GetCurrentProcessId()) + L"-" +
+         std::to_wstring(GetTickCount64());
+}
+
+HANDLE OpenPipe(const std::wstring& name) {
+  for (int i = 0; i < 200; ++i) {
+    HANDLE h = CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);
+    if (h != INVALID_HANDLE_VALUE) return h;
+    if (GetLastError() == ERROR_PIPE_BUSY) WaitNamedPipeW(name.c_str(), 1000); else Sleep(10);
+  }
+  return INVALID_HANDLE_VALUE;
+}
+
+// Sends `payload` through the pipe while reading the echo; true if the echo
+// is byte-exact.
+bool RoundTrip(const std::wstring& name, const std::string& payload) {
+  HANDLE h = OpenPipe(name);
+  if (h == INVALID_HANDLE_VALUE) return false;
+  std::string echoed;
+  std::thread reader([&] {
+    char buf[8192];
+    while (echoed.size() < payload.size()) {
+      DWORD n = 0;
+      if (!ReadFile(h, buf, sizeof(buf), &n, nullptr) || n == 0) break;
+      echoed.append(buf, n);
+    }
+  });
+  for (size_t off = 0; off < payload.size();) {
+    DWORD n = 0;
+    DWORD chunk = static_cast<DWORD>(std::min<size_t>(payload.size() - off, 7919));
+    if (!WriteFile(h, payload.data() + off, chunk, &n, nullptr)) break;
+    off += n;
+  }
+  reader.join();
+  CloseHandle(h);
+  return echoed == payload;
+}
+
+std::string Pattern(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  for (char& c : s) {
+    seed = seed * 1664525u + 1013904223u;
+    c = static_cast<char>(seed >> 24);
+  }
+  return s;
+}
+
+void LargeStreamIsByteExact(uint16_t port) {
+  NamedPipeRelayOptions o;
+  o.pipe_name = PipeName();
+  o.upstream_port = port;
+  auto relay = NamedPipeRelay::Start(o);
+  CHECK(relay.ok());
+  if (!relay.ok()) {
+    std::printf("  %s\n", relay.status().ToString().c_str());
+    return;
+  }
+  CHECK(RoundTrip(o.pipe_name, Pattern(3 << 20, 7)));
+  CHECK((*relay)->connections() == 1);
+}
+
+void ManyConcurrentClients(uint16_t port) {
+  NamedPipeRelayOptions o;
+  o.pipe_name = PipeName();
+  o.upstream_port = port;
+  auto relay = NamedPipeRelay::Start(o);
+  CHECK(relay.ok());
+  if (!relay.ok()) return;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.emplace_back([&, i] {
+      if (RoundTrip(o.pipe_name, Pattern(100000 + i * 1000, i))) ++ok;
+    });
+  }
+  for (auto& t : clients) t.join();
+  CHECK(ok.load() == 20);
+  CHECK((*relay)->connections() == 20);
+}
+
+void SecondRelayCannotSquatTheName(uint16_t port) {
+  NamedPipeRelayOptions o;
+  o.pipe_name = PipeName();
+  o.upstream_port = port;
+  auto first = NamedPipeRelay::Start(o);
+  CHECK(first.ok());
+  auto second = NamedPipeRelay::Start(o);
+  if (UnderWine() && second.ok()) {
+    std::printf("  SKIPPED: Wine does not enforce FILE_FLAG_FIRST_PIPE_INSTANCE\n");
+    return;
+  }
+  CHECK(!second.ok());  // FILE_FLAG_FIRST_PIPE_INSTANCE
+}
+
+void DeadUpstreamAndStop(uint16_t) {
+  NamedPipeRelayOptions o;
+  o.pipe_name = PipeName();
+  o.upstream_port = 1;  // nothing listens there
+  auto relay = NamedPipeRelay::Start(o);
+  CHECK(relay.ok());
+  if (!relay.ok()) return;
+  HANDLE h = OpenPipe(o.pipe_name);
+  CHECK(h != INVALID_HANDLE_VALUE);
+  char c;
+  DWORD n = 0;
+  CHECK(!ReadFile(h, &c, 1, &n, nullptr) || n == 0);  // the relay hung up
+  CloseHandle(h);
+  CHECK((*relay)->failed_dials() == 1);
+  (*relay)->Stop();  // returns once every thread is joined
+}
+
+void BadSecurityDescriptorIsAnError(uint16_t port) {
+  NamedPipeRelayOptions o;
+  o.pipe_name = PipeName();
+  o.upstream_port = port;
+  o.sddl = L"D:(this is not SDDL";
+  auto relay = NamedPipeRelay::Start(o);
+  CHECK(!relay.ok());
+  if (!relay.ok()) CHECK(relay.status().message().find("security descriptor") != std::string::npos);
+}
+
+}  // namespace
+
+int main() {
+  EchoServer echo;
+  const std::pair<const char*, void (*)(uint16_t)> tests[] = {
+      {"LargeStreamIsByteExact", LargeStreamIsByteExact},
+      {"ManyConcurrentClients", ManyConcurrentClients},
+      {"SecondRelayCannotSquatTheName", SecondRelayCannotSquatTheName},
+      {"DeadUpstreamAndStop", DeadUpstreamAndStop},
+      {"BadSecurityDescriptorIsAnError", BadSecurityDescriptorIsAnError},
+  };
+  int failed = 0;
+  for (const auto& [name, fn] : tests) {
+    const int before = failures;
+    fn(echo.port());
+    failed += failures == before ? 0 : 1;
+    std::printf("[%s] %s\n", failures == before ? "  OK  " : "FAILED", name);
+  }
+  std::printf("%d of %zu tests passed\n", static_cast<int>(std::size(tests)) - failed, std::size(tests));
+  std::fflush(stdout);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,294 @@
+#include "runtime/windows/hcs_container_host.h"
+
+#include <csignal>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "runtime/base/status_macros.h"
+#include "runtime/windows/hresult.h"
+#include "runtime/windows/hresult_codes.h"
+#include "runtime/windows/schema/json.h"
+
+namespace silo::runtime::windows {
+namespace {
+
+absl::Status ToStatus(const hcs::HrStatus& s, absl::string_view operation, absl::string_view id) {
+  if (s.ok()) return absl::OkStatus();
+  return HResultToStatus(s.hr(), operation, id, s.message());
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::pair<std::string, std::string>> EnvPairs(const std::vector<std::string>& env) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& kv : env) {
+    size_t eq = kv.find('=');
+    out.emplace_back(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+HcsContainerHost::HcsContainerHost(const hcs::HcsApi* api, HcsContainerHostOptions options)
+    : api_(api), options_(std::move(options)) {}
+
+HcsContainerHost::~HcsContainerHost() = default;
+
+hcs::Deadline HcsContainerHost::CallDeadline() const { return hcs::Clock::now() + options_.call_timeout; }
+
+void HcsContainerHost::RecordExit(Entry& e, int64_t code) {
+  if (e.exit) return;
+  container::ProcessState st;
+  st.exited = true;
+  st.exit_code = static_cast<int>(code);
+  st.exited_at_ns = NowNs();
+  st.pid = e.init ? static_cast<int>(e.init->pid()) : 0;
+  e.exit = st;
+}
+
+absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec& spec) {
+  if (spec.config == nullptr || spec.id.empty()) return absl::InvalidArgumentError("HCS create: no container config");
+  if (!options_.prepare_rootfs || !options_.release_rootfs) {
+    return absl::FailedPreconditionError("HCS create: no layer store is wired");
+  }
+  absl::StatusOr<WindowsRootfs> rootfs = options_.prepare_rootfs(spec);
+  if (!rootfs.ok()) return Annotate(rootfs.status(), absl::StrCat("container ", spec.id, ": rootfs"));
+  bool created = false;
+  auto undo_rootfs = [&] {
+    if (!created) (void)options_.release_rootfs(spec.id);
+  };
+
+  ContainerSpecInput in;
+  in.container_id = spec.id;
+  in.owner = options_.owner;
+  in.parent_layers = rootfs->parent_layers;
+  in.scratch_volume_path = rootfs->scratch_volume_path;
+  in.resources = spec.config->windows().resources();
+  in.host_cpu_count = options_.host_cpu_count;
+  in.mounts.assign(spec.config->mounts().begin(), spec.config->mounts().end());
+  if (spec.sandbox != nullptr) {
+    in.hostname = spec.sandbox->hostname;
+    in.network_namespace = spec.sandbox->netns_path;  // the HCN namespace GUID on Windows
+    absl::StatusOr<::runtime::v1::PodSandboxConfig> pod = spec.sandbox->Config();
+    if (pod.ok()) in.dns_search.assign(pod->dns_config().searches().begin(), pod->dns_config().searches().end());
+  }
+  absl::StatusOr<schema::ComputeSystem> doc = BuildContainerDocument(in);
+  if (!doc.ok()) {
+    undo_rootfs();
+    return doc.status();
+  }
+  absl::StatusOr<std::string> json = schema::ToJsonString(*doc);
+  if (!json.ok()) {
+    undo_rootfs();
+    return json.status();
+  }
+  auto system = hcs::ComputeSystem::Create(*api_, spec.id, *json, CallDeadline());
+  if (!system.ok()) {
+    undo_rootfs();
+    return ToStatus(system.status(), "HcsCreateComputeSystem", spec.id);
+  }
+  created = true;
+  auto e = std::make_shared<Entry>();
+  e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
+  e->args = spec.args;
+  e->env = spec.env;
+  e->cwd = spec.cwd;
+  e->user = spec.config->windows().security_context().run_as_username();
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[spec.id] = std::move(e);
+  return spec.id;
+}
+
+absl::StatusOr<std::shared_ptr<HcsContainerHost::Entry>> HcsContainerHost::Find(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(id);
+    if (it != entries_.end()) return it->second;
+  }
+  // Not ours in this process: a system a previous silod created.
+  auto system = hcs::ComputeSystem::Open(*api_, id);
+  if (!system.ok()) return ToStatus(system.status(), "HcsOpenComputeSystem", id);
+  auto e = std::make_shared<Entry>();
+  e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = entries_.emplace(id, e);
+  return it->second;
+}
+
+absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) {
+  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
+  if (!e.ok()) return e.status();
+  absl::Status started = ToStatus((*e)->system->Start(CallDeadline()), "HcsStartComputeSystem", id);
+  if (!started.ok()) return started;
+  ProcessInput p;
+  p.args = (*e)->args;
+  p.env = EnvPairs((*e)->env);
+  p.working_directory = (*e)->cwd;
+  p.user = (*e)->user;
+  absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
+  absl::StatusOr<std::string> json = params.ok() ? schema::ToJsonString(*params) : params.status();
+  absl::Status result = json.status();
+  if (json.ok()) {
+    auto proc = (*e)->system->CreateProcess(*json, CallDeadline());
+    if (proc.ok()) {
+      (*e)->init = std::shared_ptr<hcs::Process>(std::move(*proc));
+      return absl::OkStatus();
+    }
+    result = ToStatus(proc.status(), "HcsCreateProcess", id);
+  }
+  // A system without its main process must not keep running.
+  (void)(*e)->system->Terminate(CallDeadline());
+  return Annotate(result, absl::StrCat("start container ", id));
+}
+
+absl::Status HcsContainerHost::Kill(const std::string& id, const std::string&, int signal) {
+  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
+  if (!e.ok()) return e.status();
+  if (signal != SIGKILL && (*e)->init) {
+    // Windows has no signals: CtrlShutdown is the graceful request that
+    // console apps and services see; kubelet's grace period follows.
+    hcs::Result<bool> delivered = (*e)->init->Signal(R"({"Signal":"CtrlShutdown"})", CallDeadline());
+    if (delivered.ok() && *delivered) return absl::OkStatus();
+    hcs::HrStatus shut = (*e)->system->Shutdown(CallDeadline());
+    if (shut.ok() || codes::IsAlreadyStopped(shut.hr())) return absl::OkStatus();
+    return ToStatus(shut, "HcsShutDownComputeSystem", id);
+  }
+  hcs::HrStatus s = (*e)->system->Terminate(CallDeadline());
+  if (s.ok() || codes::IsAlreadyStopped(s.hr()) || codes::IsNotExist(s.hr())) return absl::OkStatus();
+  return ToStatus(s, "HcsTerminateComputeSystem", id);
+}
+
+absl::StatusOr<container::ProcessState> HcsContainerHost::State(const std::string& id, const std::string& handle) {
+  absl::StatusOr<container::ProcessState> st = Wait(id, handle, std::chrono::milliseconds(0));
+  if (st.ok() || st.status().code() != absl::StatusCode::kDeadlineExceeded) return st;
+  container::ProcessState running;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second->init) running.pid = static_cast<int>(it->second->init->pid());
+  return running;
+}
+
+absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string& id, const std::string&,
+                                                               std::chrono::milliseconds timeout) {
+  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
+  if (!e.ok()) return e.status();
+  Entry& entry = **e;
+  if (entry.exit) return *entry.exit;
+  if (!entry.init) {
+    // Created but never started (or re-opened without its process): the
+    // system's own exit is all there is to wait for.
+    hcs::Result<hcs::SystemExit> ex = entry.system->WaitForExit(hcs::Clock::now() + timeout);
+    if (ex.ok()) {
+      RecordExit(entry, 255);
+      return *entry.exit;
+    }
+    if (codes::IsTimeout(ex.status().hr())) {
+      return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
+    }
+    return ToStatus(ex.status(), "wait for compute system", id);
+  }
+  hcs::Result<hcs::ProcessExit> ex = entry.init->WaitForExit(hcs::Clock::now() + timeout);
+  if (ex.ok()) {
+    RecordExit(entry, ex->exit_code);
+    return *entry.exit;
+  }
+  if (codes::IsTimeout(ex.status().hr())) {
+    return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
+  }
+  return ToStatus(ex.status(), "wait for the main process", id);
+}
+
+absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& id, const std::string&,
+                                                             const std::vector<std::string>& args,
+                                                             std::chrono::milliseconds timeout) {
+  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
+  if (!e.ok()) return e.status();
+  ProcessInput p;
+  p.args = args;
+  p.env = EnvPairs((*e)->env);
+  p.working_directory = (*e)->cwd;
+  p.user = (*e)->user;
+  absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
+  if (!params.ok()) return params.status();
+  absl::StatusOr<std::string> json = schema::ToJsonString(*params);
+  if (!json.ok()) return json.status();
+  auto proc = (*e)->system->CreateProcess(*json, CallDeadline());
+  if (!proc.ok()) return ToStatus(proc.status(), "HcsCreateProcess (exec)", id);
+  const hcs::Deadline deadline =
+      timeout.count() > 0 ? hcs::Clock::now() + timeout : hcs::kNoDeadline;
+  hcs::Result<hcs::ProcessExit> ex = (*proc)->WaitForExit(deadline);
+  if (!ex.ok()) {
+    (void)(*proc)->Terminate(CallDeadline());
+    if (codes::IsTimeout(ex.status().hr())) {
+      return absl::DeadlineExceededError(absl::StrCat("exec in container ", id, " timed out"));
+    }
+    return ToStatus(ex.status(), "wait for exec", id);
+  }
+  // Output capture belongs to silo-shim on Windows (it owns the stdio
+  // pipes, as on Linux); this host reports the exit code.
+  container::ExecResult r;
+  r.exit_code = static_cast<int>(ex->exit_code);
+  return r;
+}
+
+absl::Status HcsContainerHost::ReopenLog(const std::string& id, const std::string&) {
+  return absl::UnimplementedError(absl::StrCat("container ", id, ": on Windows silo-shim owns the log"));
+}
+
+absl::Status HcsContainerHost::Remove(const std::string& id, const std::string&) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(id);
+    if (it != entries_.end()) entry = it->second;
+  }
+  std::shared_ptr<hcs::ComputeSystem> system = entry ? entry->system : nullptr;
+  if (!system) {
+    auto opened = hcs::ComputeSystem::Open(*api_, id);
+    if (opened.ok()) {
+      system = std::shared_ptr<hcs::ComputeSystem>(std::move(*opened));
+    } else if (!codes::IsNotExist(opened.status().hr())) {
+      return ToStatus(opened.status(), "HcsOpenComputeSystem", id);
+    }
+  }
+  if (system) {
+    hcs::HrStatus s = system->Terminate(CallDeadline());
+    if (!s.ok() && !codes::IsAlreadyStopped(s.hr()) && !codes::IsNotExist(s.hr())) {
+      return ToStatus(s, "HcsTerminateComputeSystem", id);
+    }
+    if (entry && entry->init) entry->init->Close();
+    system->Close();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries_.erase(id);
+  }
+  return options_.release_rootfs ? options_.release_rootfs(id) : absl::OkStatus();
+}
+
+bool HcsContainerHost::MonitorGone(const std::string& id, const std::string&) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entries_.count(id)) return false;
+  }
+  auto opened = hcs::ComputeSystem::Open(*api_, id);
+  return !opened.ok() && codes::IsNotExist(opened.status().hr());
+}
+
+absl::StatusOr<std::vector<std::string>> HcsContainerHost::ListHostContainers() {
+  hcs::EnumerateQuery q;
+  q.owners = {options_.owner};
+  auto systems = hcs::ComputeSystem::Enumerate(*api_, q, CallDeadline());
+  if (!systems.ok()) return ToStatus(systems.status(), "HcsEnumerateComputeSystems", options_.owner);
+  std::vector<std::string> ids;
+  for (const auto& s : *systems) ids.push_back(s.id);
+  return ids;
+}
+
+absl::Status HcsContainerHost::RemoveOrphan(const std::string& id) { return Remove(id, id); }
+
+}  // namespace silo::runtime::windows

@@ -1,0 +1,198 @@
+// The Windows container host's call sequences against the in-memory
+// computecore fake: life cycle, signals, every failure path with its
+// rollback, exec, and a silod restart that re-opens running systems.
+#include "runtime/windows/hcs_container_host.h"
+
+#include <csignal>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "runtime/windows/fake/fake_hcs.h"
+#include "runtime/windows/hresult_codes.h"
+
+namespace silo::runtime::windows {
+namespace {
+
+using fake::FakeCall;
+using fake::FakeFault;
+using fake::FakeHcs;
+
+class HcsContainerHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.mutable_metadata()->set_name("web");
+    config_.mutable_windows()->mutable_resources()->set_memory_limit_in_bytes(256 << 20);
+    config_.mutable_windows()->mutable_security_context()->set_run_as_username("ContainerUser");
+    sandbox_.id = "pod1";
+    sandbox_.hostname = "web-0";
+    sandbox_.netns_path = "0b4f5d0e-3c2a-4f57-9a61-7d1e2c3b4a59";
+    host_ = NewHost();
+  }
+
+  std::unique_ptr<HcsContainerHost> NewHost() {
+    HcsContainerHostOptions o;
+    o.call_timeout = std::chrono::seconds(5);
+    o.prepare_rootfs = [this](const container::CreateSpec& spec) -> absl::StatusOr<WindowsRootfs> {
+      if (!fail_rootfs_.ok()) return fail_rootfs_;
+      prepared_.push_back(spec.id);
+      return WindowsRootfs{{{"a1b2c3d4-0000-5000-8000-000000000012", "C:\\silo\\layers\\12"}},
+                           "\\\\?\\Volume{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}\\"};
+    };
+    o.release_rootfs = [this](const std::string& id) {
+      released_.push_back(id);
+      return absl::OkStatus();
+    };
+    return std::make_unique<HcsContainerHost>(&fake_.api(), o);
+  }
+
+  container::CreateSpec Spec(const std::string& id) {
+    container::CreateSpec s;
+    s.id = id;
+    s.sandbox = &sandbox_;
+    s.config = &config_;
+    s.args = {"cmd.exe", "/c", "echo hello world"};
+    s.env = {"PATH=C:\\Windows\\system32", "EMPTY="};
+    s.cwd = "C:\\app";
+    return s;
+  }
+
+  FakeHcs fake_;
+  ::runtime::v1::ContainerConfig config_;
+  model::SandboxRecord sandbox_;
+  absl::Status fail_rootfs_;
+  std::vector<std::string> prepared_, released_;
+  std::unique_ptr<HcsContainerHost> host_;
+};
+
+TEST_F(HcsContainerHostTest, CreateStartExitRemove) {
+  absl::StatusOr<std::string> handle = host_->Create(Spec("c1"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  EXPECT_TRUE(fake_.SystemExists("c1"));
+  EXPECT_EQ(fake_.SystemState("c1"), "Created");
+  absl::StatusOr<container::ProcessState> st = host_->State("c1", *handle);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_FALSE(st->exited);
+
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  EXPECT_EQ(fake_.SystemState("c1"), "Running");
+  st = host_->State("c1", *handle);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_FALSE(st->exited);
+  ASSERT_GT(st->pid, 0);
+  EXPECT_TRUE(fake_.ProcessRunning("c1", static_cast<uint32_t>(st->pid)));
+
+  EXPECT_EQ(host_->Wait("c1", *handle, std::chrono::milliseconds(10)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  fake_.ExitProcess("c1", static_cast<uint32_t>(st->pid), 3);
+  absl::StatusOr<container::ProcessState> done = host_->Wait("c1", *handle, std::chrono::seconds(5));
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_TRUE(done->exited);
+  EXPECT_EQ(done->exit_code, 3);
+  EXPECT_GT(done->exited_at_ns, 0);
+  EXPECT_EQ(host_->State("c1", *handle)->exit_code, 3);
+
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  EXPECT_FALSE(fake_.SystemExists("c1"));
+  EXPECT_EQ(released_, std::vector<std::string>{"c1"});
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok()) << "idempotent";
+  fake_.Drain();
+  EXPECT_EQ(fake_.open_system_handles(), 0);
+  EXPECT_EQ(fake_.open_process_handles(), 0);
+}
+
+TEST_F(HcsContainerHostTest, TermIsCtrlShutdownAndKillTerminates) {
+  ASSERT_TRUE(host_->Create(Spec("c2")).ok());
+  ASSERT_TRUE(host_->Start("c2", "c2").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("c2", "c2")->pid);
+  ASSERT_TRUE(host_->Kill("c2", "c2", SIGTERM).ok());
+  std::vector<std::string> signals = fake_.Signals("c2", pid);
+  ASSERT_EQ(signals.size(), 1u);
+  EXPECT_NE(signals[0].find("CtrlShutdown"), std::string::npos) << signals[0];
+  ASSERT_TRUE(host_->Kill("c2", "c2", SIGKILL).ok());
+  EXPECT_NE(fake_.SystemState("c2"), "Running");
+  ASSERT_TRUE(host_->Kill("c2", "c2", SIGKILL).ok()) << "killing a stopped system is fine";
+  ASSERT_TRUE(host_->Remove("c2", "c2").ok());
+}
+
+TEST_F(HcsContainerHostTest, CreateFailuresLeaveNothing) {
+  fake_.Inject({FakeCall::kCreateComputeSystem, FakeFault::kFailCall, codes::kHcsEInvalidJson, "bad document"});
+  absl::Status s = host_->Create(Spec("c3")).status();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("HcsCreateComputeSystem"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("c3"), std::string::npos) << s;
+  EXPECT_FALSE(fake_.SystemExists("c3"));
+  EXPECT_EQ(released_, std::vector<std::string>{"c3"}) << "the rootfs is released";
+
+  fail_rootfs_ = absl::UnavailableError("layer store busy");
+  EXPECT_EQ(host_->Create(Spec("c4")).status().code(), absl::StatusCode::kUnavailable);
+  fail_rootfs_ = absl::OkStatus();
+
+  // A document the builder rejects never reaches HCS.
+  sandbox_.netns_path = "";
+  config_.add_mounts()->set_container_path("relative\\path");
+  EXPECT_EQ(host_->Create(Spec("c5")).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fake_.SystemExists("c5"));
+  EXPECT_EQ(released_.back(), "c5");
+}
+
+TEST_F(HcsContainerHostTest, MainProcessFailureStopsTheSystem) {
+  ASSERT_TRUE(host_->Create(Spec("c6")).ok());
+  fake_.Inject({FakeCall::kCreateProcess, FakeFault::kFailResult, 0x80070002, "The system cannot find the file"});
+  absl::Status s = host_->Start("c6", "c6");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("HcsCreateProcess"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("0x80070002"), std::string::npos) << s;
+  EXPECT_NE(fake_.SystemState("c6"), "Running") << "no system runs without its main process";
+  ASSERT_TRUE(host_->Remove("c6", "c6").ok());
+  EXPECT_FALSE(fake_.SystemExists("c6"));
+}
+
+TEST_F(HcsContainerHostTest, ExecReturnsTheExitCodeAndHonoursTheTimeout) {
+  ASSERT_TRUE(host_->Create(Spec("c7")).ok());
+  ASSERT_TRUE(host_->Start("c7", "c7").ok());
+  const uint32_t main_pid = static_cast<uint32_t>(host_->State("c7", "c7")->pid);
+  const uint32_t exec_pid = main_pid + 4;  // the fake numbers processes 100, 104, ...
+  std::thread exiter([&] {
+    for (int i = 0; i < 500 && !fake_.ProcessRunning("c7", exec_pid); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    fake_.ExitProcess("c7", exec_pid, 7);
+  });
+  absl::StatusOr<container::ExecResult> r = host_->Exec("c7", "c7", {"cmd", "/c", "exit 7"}, std::chrono::seconds(5));
+  exiter.join();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 7);
+
+  absl::StatusOr<container::ExecResult> slow =
+      host_->Exec("c7", "c7", {"ping", "-t", "localhost"}, std::chrono::milliseconds(50));
+  EXPECT_EQ(slow.status().code(), absl::StatusCode::kDeadlineExceeded) << slow.status();
+  EXPECT_FALSE(fake_.ProcessRunning("c7", exec_pid + 4)) << "a timed-out exec is terminated";
+  EXPECT_TRUE(fake_.ProcessRunning("c7", main_pid));
+  ASSERT_TRUE(host_->Remove("c7", "c7").ok());
+}
+
+TEST_F(HcsContainerHostTest, RestartReopensOursAndCollectsOrphans) {
+  ASSERT_TRUE(host_->Create(Spec("live")).ok());
+  ASSERT_TRUE(host_->Start("live", "live").ok());
+  fake_.AddSystem("orphan", "silo", /*running=*/true);
+  fake_.AddSystem("not-ours", "containerd", /*running=*/true);
+
+  host_ = NewHost();  // silod restarted: no in-memory state
+  absl::StatusOr<std::vector<std::string>> ids = host_->ListHostContainers();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  std::sort(ids->begin(), ids->end());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"live", "orphan"}));
+  EXPECT_FALSE(host_->MonitorGone("live", "live"));
+  EXPECT_TRUE(host_->MonitorGone("never-existed", ""));
+  // A re-opened system answers state and can be killed and removed.
+  EXPECT_TRUE(host_->State("live", "live").ok());
+  ASSERT_TRUE(host_->Kill("live", "live", SIGKILL).ok());
+  ASSERT_TRUE(host_->RemoveOrphan("orphan").ok());
+  EXPECT_FALSE(fake_.SystemExists("orphan"));
+  EXPECT_TRUE(fake_.SystemExists("not-ours"));
+  ASSERT_TRUE(host_->Remove("live", "live").ok());
+  EXPECT_FALSE(fake_.SystemExists("live"));
+}
+
+}  // namespace
+}  // namespace silo::runtime::windows

@@ -1,0 +1,172 @@
+#include "runtime/windows/host_process.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "runtime/windows/command_line.h"
+
+namespace silo::runtime::windows {
+namespace {
+
+constexpr char kDefaultRootfsLocation[] = "C:\\hpc";
+
+absl::Status Bad(const std::string& field, const std::string& why) {
+  return absl::InvalidArgumentError(absl::StrCat("HostProcess container: ", field, ": ", why));
+}
+
+std::string WithoutTrailingSlashes(std::string path) {
+  while (path.size() > 3 && (path.back() == '\\' || path.back() == '/')) path.pop_back();
+  return path;
+}
+
+std::string Expand(const std::string& text, const std::string& mount_point) {
+  return absl::StrReplaceAll(text, {{"%CONTAINER_SANDBOX_MOUNT_POINT%", mount_point},
+                                    {"$env:CONTAINER_SANDBOX_MOUNT_POINT", mount_point}});
+}
+
+bool IsAbsoluteWindowsPath(const std::string& p) {
+  return p.size() >= 3 && absl::ascii_isalpha(static_cast<unsigned char>(p[0])) && p[1] == ':' &&
+         (p[2] == '\\' || p[2] == '/');
+}
+
+absl::Status ResolveUser(const HostProcessInput& in, HostProcessPlan* plan) {
+  auto inherit = in.annotations.find(kHostProcessInheritUserAnnotation);
+  if (in.user.empty() || (inherit != in.annotations.end() && inherit->second == "true")) {
+    plan->logon = LogonKind::kInherit;
+    return absl::OkStatus();
+  }
+  const std::string lower = absl::AsciiStrToLower(in.user);
+  for (const char* account : {"nt authority\\system", "nt authority\\local service", "nt authority\\network service"}) {
+    if (lower == account) {
+      plan->logon = LogonKind::kServiceAccount;
+      plan->account = in.user;
+      return absl::OkStatus();
+    }
+  }
+  if (in.user.find('\\') != std::string::npos || in.user.find('@') != std::string::npos) {
+    return Bad("run_as_username",
+               absl::StrCat("\"", in.user,
+                            "\" is neither NT AUTHORITY\\SYSTEM, LOCAL SERVICE, NETWORK SERVICE nor a local group name"));
+  }
+  plan->logon = LogonKind::kLocalGroup;
+  plan->account = in.user;
+  return absl::OkStatus();
+}
+
+absl::Status ResolveCpu(const HostProcessInput& in, HostProcessPlan* plan) {
+  if (in.cpu_count < 0 || in.cpu_maximum < 0 || in.cpu_maximum > 10000 || in.cpu_shares < 0 ||
+      in.cpu_shares > 10000) {
+    return Bad("resources", "cpu_count must be >= 0, cpu_maximum and cpu_shares within 0..10000");
+  }
+  const int host_cpus = std::max(1, in.host_cpus);
+  if (in.cpu_count > 0) {
+    const int64_t count = std::min<int64_t>(in.cpu_count, host_cpus);
+    plan->cpu_rate = static_cast<uint32_t>(std::max<int64_t>(1, count * 10000 / host_cpus));
+  } else if (in.cpu_maximum > 0) {
+    plan->cpu_rate = static_cast<uint32_t>(in.cpu_maximum);
+  } else if (in.cpu_shares > 0) {
+    plan->cpu_weight = static_cast<uint32_t>(1 + 8 * in.cpu_shares / 10000);
+  }
+  if (plan->cpu_rate == 10000) plan->cpu_rate = 0;  // all of the host: no cap at all
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateHostProcessPod(bool sandbox_host_process, bool container_host_process) {
+  if (sandbox_host_process == container_host_process) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      sandbox_host_process
+          ? "a HostProcess pod can only hold HostProcess containers (set windows.security_context.host_process)"
+          : "a HostProcess container can only run in a HostProcess pod");
+}
+
+absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
+  if (in.container_id.empty()) return Bad("container_id", "is empty");
+  if (in.args.empty() || in.args[0].empty()) return Bad("command", "no program to run");
+  if (in.memory_limit_bytes < 0) return Bad("memory_limit_in_bytes", "is negative");
+  HostProcessPlan plan;
+  plan.job_name = absl::StrCat("JobContainer_", in.container_id);
+  plan.create_silo = in.bind_filter_available;
+  std::string location = kDefaultRootfsLocation;
+  if (auto it = in.annotations.find(kHostProcessRootfsAnnotation); it != in.annotations.end()) {
+    if (!IsAbsoluteWindowsPath(it->second)) {
+      return Bad(kHostProcessRootfsAnnotation, absl::StrCat("\"", it->second, "\" is not an absolute path"));
+    }
+    location = it->second;
+  }
+  location = WithoutTrailingSlashes(location);
+  plan.mount_point = in.bind_filter_available ? location : absl::StrCat(location, "\\", in.container_id);
+
+  std::vector<std::string> argv;
+  for (const auto& a : in.args) argv.push_back(Expand(a, plan.mount_point));
+  absl::StatusOr<std::string> cmd = JoinCommandLine(argv);
+  if (!cmd.ok()) return Bad("command", std::string(cmd.status().message()));
+  plan.command_line = *cmd;
+  plan.working_directory =
+      in.working_directory.empty() ? plan.mount_point : Expand(in.working_directory, plan.mount_point);
+
+  for (const auto& [k, v] : in.env) {
+    if (k.empty() || k.find('=') != std::string::npos) return Bad("envs", absl::StrCat("bad name \"", k, "\""));
+    if (k == kSandboxMountPointEnv) continue;  // ours wins
+    plan.env.emplace_back(k, v);
+  }
+  plan.env.emplace_back(kSandboxMountPointEnv, plan.mount_point);
+
+  absl::Status s = ResolveUser(in, &plan);
+  if (!s.ok()) return s;
+  s = ResolveCpu(in, &plan);
+  if (!s.ok()) return s;
+  plan.job_memory_bytes = static_cast<uint64_t>(in.memory_limit_bytes);
+
+  for (size_t i = 0; i < in.mounts.size(); ++i) {
+    const HostProcessMount& m = in.mounts[i];
+    if (m.host_path.empty() || m.container_path.empty()) {
+      return Bad(absl::StrCat("mounts[", i, "]"), "host_path and container_path are required");
+    }
+    HostProcessPlan::Mount out;
+    out.source = m.host_path;
+    out.read_only = m.read_only;
+    out.bind = in.bind_filter_available;
+    if (in.bind_filter_available && IsAbsoluteWindowsPath(m.container_path)) {
+      out.target = m.container_path;  // visible at its real path inside the silo
+    } else {
+      // Relative paths, and every path without the bind filter, live under
+      // the mount point (the drive letter dropped).
+      std::string rel = IsAbsoluteWindowsPath(m.container_path) ? m.container_path.substr(3) : m.container_path;
+      std::replace(rel.begin(), rel.end(), '/', '\\');
+      out.target = absl::StrCat(plan.mount_point, "\\", rel);
+    }
+    plan.mounts.push_back(std::move(out));
+  }
+  return plan;
+}
+
+nlohmann::json HostProcessPlanToJson(const HostProcessPlan& p) {
+  nlohmann::json env = nlohmann::json::array();
+  for (const auto& [k, v] : p.env) env.push_back(k + "=" + v);
+  nlohmann::json mounts = nlohmann::json::array();
+  for (const auto& m : p.mounts) {
+    mounts.push_back({{"Source", m.source}, {"Target", m.target}, {"Bind", m.bind}, {"ReadOnly", m.read_only}});
+  }
+  const char* logon = p.logon == LogonKind::kInherit          ? "Inherit"
+                      : p.logon == LogonKind::kServiceAccount ? "ServiceAccount"
+                                                              : "LocalGroup";
+  return {{"JobName", p.job_name},
+          {"CreateSilo", p.create_silo},
+          {"MountPoint", p.mount_point},
+          {"CommandLine", p.command_line},
+          {"WorkingDirectory", p.working_directory},
+          {"Environment", env},
+          {"Logon", logon},
+          {"Account", p.account},
+          {"CpuRate", p.cpu_rate},
+          {"CpuWeight", p.cpu_weight},
+          {"JobMemoryBytes", p.job_memory_bytes},
+          {"Mounts", mounts}};
+}
+
+}  // namespace silo::runtime::windows
