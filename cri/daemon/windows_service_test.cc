@@ -8,19 +8,14 @@
 #include <string>
 
 #include "cri/daemon/windows_service_win32.h"
+#include "runtime/windows/testing/win_check.h"
 
 namespace {
 
 using namespace silo::cri::windows_service;
 
-int failures = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::printf("  FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
-  } while (0)
+#define CHECK(cond) SILO_WIN_CHECK(cond)
+int Failures() { return silo::windows_testing::Failures(); }
 
 bool Exists(const std::wstring& path) { return GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES; }
 
@@ -71,7 +66,7 @@ int wmain(int argc, wchar_t** argv) {
   CHECK(!outside.ok());
   std::printf("[%s] RunServiceOutsideScmFails\n", outside.ok() ? "FAILED" : "  OK  ");
 
-  const int before = failures;
+  const int before = Failures();
   ServiceConfig c;
   c.name = name;
   c.binary_path = exe;
@@ -97,12 +92,12 @@ int wmain(int argc, wchar_t** argv) {
   CHECK(Exists(dir + L"\\stopped"));
   CHECK(WaitState(name, 0));
   CHECK(UnregisterService(name).ok());  // already gone: OK
-  std::printf("[%s] RegisterStartStopUnregister\n", failures == before ? "  OK  " : "FAILED");
+  std::printf("[%s] RegisterStartStopUnregister\n", Failures() == before ? "  OK  " : "FAILED");
 
   DeleteFileW((dir + L"\\running").c_str());
   DeleteFileW((dir + L"\\stopped").c_str());
   RemoveDirectoryW(dir.c_str());
-  std::printf("%s\n", failures == 0 ? "2 of 2 tests passed" : "some tests failed");
+  std::printf("%s\n", Failures() == 0 ? "2 of 2 tests passed" : "some tests failed");
   std::fflush(stdout);
-  return failures == 0 ? 0 : 1;
+  return Failures() == 0 ? 0 : 1;
 }

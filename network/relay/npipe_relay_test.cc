@@ -12,20 +12,15 @@
 #include <vector>
 
 #include "network/relay/npipe_relay_win32.h"
+#include "runtime/windows/testing/win_check.h"
 
 namespace {
 
 using silo::network::relay::NamedPipeRelay;
 using silo::network::relay::NamedPipeRelayOptions;
 
-int failures = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::printf("  FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
-  } while (0)
+using silo::windows_testing::UnderWine;
+#define CHECK(cond) SILO_WIN_CHECK(cond)
 
 // Echoes every connection back until the client half-closes.
 class EchoServer {
@@ -77,11 +72,6 @@ class EchoServer {
   std::thread thread_;
   std::vector<std::thread> handlers_;
 };
-
-bool UnderWine() {
-  HMODULE ntdll = GetModuleHandleA("ntdll.dll");
-  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
-}
 
 std::wstring PipeName() {
   return L"\\\\.\\pipe\\silo-test-" + std::to_wstring(GetCurrentProcessId()) + L"-" +
@@ -209,21 +199,13 @@ void BadSecurityDescriptorIsAnError(uint16_t port) {
 
 int main() {
   EchoServer echo;
-  const std::pair<const char*, void (*)(uint16_t)> tests[] = {
-      {"LargeStreamIsByteExact", LargeStreamIsByteExact},
-      {"ManyConcurrentClients", ManyConcurrentClients},
-      {"SecondRelayCannotSquatTheName", SecondRelayCannotSquatTheName},
-      {"DeadUpstreamAndStop", DeadUpstreamAndStop},
-      {"BadSecurityDescriptorIsAnError", BadSecurityDescriptorIsAnError},
+  const uint16_t port = echo.port();
+  const silo::windows_testing::WinTest tests[] = {
+      {"LargeStreamIsByteExact", [&] { LargeStreamIsByteExact(port); }},
+      {"ManyConcurrentClients", [&] { ManyConcurrentClients(port); }},
+      {"SecondRelayCannotSquatTheName", [&] { SecondRelayCannotSquatTheName(port); }},
+      {"DeadUpstreamAndStop", [&] { DeadUpstreamAndStop(port); }},
+      {"BadSecurityDescriptorIsAnError", [&] { BadSecurityDescriptorIsAnError(port); }},
   };
-  int failed = 0;
-  for (const auto& [name, fn] : tests) {
-    const int before = failures;
-    fn(echo.port());
-    failed += failures == before ? 0 : 1;
-    std::printf("[%s] %s\n", failures == before ? "  OK  " : "FAILED", name);
-  }
-  std::printf("%d of %zu tests passed\n", static_cast<int>(std::size(tests)) - failed, std::size(tests));
-  std::fflush(stdout);
-  return failed == 0 ? 0 : 1;
+  return silo::windows_testing::RunWinTests(tests);
 }

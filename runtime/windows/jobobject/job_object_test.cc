@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/windows/jobobject/job_object.h"
+#include "runtime/windows/testing/win_check.h"
 
 namespace {
 
@@ -19,28 +20,16 @@ using silo::runtime::windows::jobobject::JobLimits;
 using silo::runtime::windows::jobobject::JobNotification;
 using silo::runtime::windows::jobobject::JobObject;
 
-int failures = 0;
-
-#define CHECK(cond)                                                       \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::printf("  FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
-      ++failures;                                                         \
-    }                                                                     \
-  } while (0)
+using silo::windows_testing::UnderWine;
+#define CHECK(cond) SILO_WIN_CHECK(cond)
 #define CHECK_OK(status)                                                                         \
   do {                                                                                           \
     auto s_ = (status);                                                                          \
     if (!s_.ok()) {                                                                              \
       std::printf("  FAILED %s:%d: %s: %s\n", __FILE__, __LINE__, #status, s_.ToString().c_str()); \
-      ++failures;                                                                                \
+      ++::silo::windows_testing::Failures();                                                     \
     }                                                                                            \
   } while (0)
-
-bool UnderWine() {
-  HMODULE ntdll = GetModuleHandleA("ntdll.dll");
-  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
-}
 
 std::wstring UniqueName(const wchar_t* what) {
   return std::wstring(L"silo-test-") + what + L"-" + std::to_wstring(GetCurrentProcessId()) + L"-" +
@@ -224,7 +213,7 @@ int Child(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "child") == 0) return Child(argc, argv);
   std::printf("job_object_test%s\n", UnderWine() ? " (under Wine)" : "");
-  const std::pair<const char*, std::function<void()>> tests[] = {
+  const silo::windows_testing::WinTest tests[] = {
       {"NamesAreUniqueAndOpenable", NamesAreUniqueAndOpenable},
       {"BadLimitsAreRejected", BadLimitsAreRejected},
       {"ExitIsNotifiedWithPidAndCode", ExitIsNotifiedWithPidAndCode},
@@ -232,15 +221,5 @@ int main(int argc, char** argv) {
       {"KillOnCloseEndsTheProcesses", KillOnCloseEndsTheProcesses},
       {"CpuRateHardCap", CpuRateHardCap},
   };
-  int failed_tests = 0;
-  for (const auto& [name, fn] : tests) {
-    const int before = failures;
-    fn();
-    const bool ok = failures == before;
-    failed_tests += ok ? 0 : 1;
-    std::printf("[%s] %s\n", ok ? "  OK  " : "FAILED", name);
-  }
-  std::printf("%d of %zu tests passed\n", static_cast<int>(std::size(tests)) - failed_tests, std::size(tests));
-  std::fflush(stdout);
-  return failed_tests == 0 ? 0 : 1;
+  return silo::windows_testing::RunWinTests(tests);
 }
