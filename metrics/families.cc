@@ -44,7 +44,28 @@ Metrics::Metrics()
       image_pull_bytes_(prometheus::BuildCounter()
                             .Name(kImagePullBytes)
                             .Help("Bytes of image blobs received from registries.")
-                            .Register(*registry_)) {
+                            .Register(*registry_)),
+      shims_alive_(prometheus::BuildGauge()
+                       .Name(kShimsAlive)
+                       .Help("Containers with a live silo-shim (CREATED or RUNNING), per stats sampler pass.")
+                       .Register(*registry_)),
+      sandbox_start_(prometheus::BuildHistogram()
+                         .Name(kSandboxStartDuration)
+                         .Help("RunPodSandbox steps in seconds: namespaces, pod_group, network (CNI ADD), files, total.")
+                         .Register(*registry_)),
+      container_start_(prometheus::BuildHistogram()
+                           .Name(kContainerStartDuration)
+                           .Help("Container steps in seconds: create (rootfs, bundle, shim) and start (runtime start).")
+                           .Register(*registry_)),
+      cni_calls_(prometheus::BuildHistogram()
+                     .Name(kCniCallDuration)
+                     .Help("CNI plugin chain calls in seconds, by operation and result.")
+                     .Register(*registry_)),
+      store_commits_(prometheus::BuildHistogram()
+                         .Name(kStoreCommitDuration)
+                         .Help("Metadata database commits (fsync included) in seconds, by result.")
+                         .Register(*registry_)) {
+  shims_alive_.Add({});
   // Present from the first scrape, before any pull.
   image_pulls_in_flight_.Add({});
   image_pull_bytes_.Add({});
@@ -98,6 +119,27 @@ void Metrics::SetObjectCount(absl::string_view kind, absl::string_view state, do
 }
 
 void Metrics::ObserveStatsTick(double seconds) { stats_tick_.Observe(seconds); }
+
+void Metrics::SetShimsAlive(double count) { shims_alive_.Add({}).Set(count); }
+
+void Metrics::Observe(Timing timing, std::string_view step, bool ok, double seconds) {
+  const std::string result = ok ? "ok" : "error";
+  const std::string name(step);
+  switch (timing) {
+    case Timing::kSandboxStart:
+      sandbox_start_.Add({{"step", name}, {"result", result}}, LatencyBuckets()).Observe(seconds);
+      break;
+    case Timing::kContainerStart:
+      container_start_.Add({{"step", name}, {"result", result}}, LatencyBuckets()).Observe(seconds);
+      break;
+    case Timing::kCniCall:
+      cni_calls_.Add({{"op", name}, {"result", result}}, LatencyBuckets()).Observe(seconds);
+      break;
+    case Timing::kStoreCommit:
+      store_commits_.Add({{"result", result}}, LatencyBuckets()).Observe(seconds);
+      break;
+  }
+}
 
 prometheus::Gauge& Metrics::CriInFlight(absl::string_view rpc) {
   return cri_in_flight_.Add({{"rpc", std::string(rpc)}});

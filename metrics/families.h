@@ -9,7 +9,10 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <string_view>
+
 #include "absl/strings/string_view.h"
+#include "runtime/base/durations.h"
 
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -19,7 +22,7 @@
 
 namespace silo::metrics {
 
-class Metrics {
+class Metrics final : public DurationSink {
  public:
   Metrics();
 
@@ -48,6 +51,11 @@ class Metrics {
   void ImagePullStarted();
   void ImagePullFinished(absl::string_view code, double seconds);
   void ImagePullBytes(int64_t bytes);
+  // Containers that have a live shim (CREATED or RUNNING), per stats tick.
+  void SetShimsAlive(double count);
+  // Step timings from the managers, the CNI invoker and the store
+  // (runtime/base/durations.h), as histograms by step and result.
+  void Observe(Timing timing, std::string_view step, bool ok, double seconds) override;
 
   // The latency bucket bounds (seconds) of silo_cri_request_duration_seconds.
   static const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
@@ -64,6 +72,11 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& image_pulls_in_flight_;
   prometheus::Family<prometheus::Histogram>& image_pull_duration_;
   prometheus::Family<prometheus::Counter>& image_pull_bytes_;
+  prometheus::Family<prometheus::Gauge>& shims_alive_;
+  prometheus::Family<prometheus::Histogram>& sandbox_start_;
+  prometheus::Family<prometheus::Histogram>& container_start_;
+  prometheus::Family<prometheus::Histogram>& cni_calls_;
+  prometheus::Family<prometheus::Histogram>& store_commits_;
 };
 
 // Metric names, exported for tests and the README.
@@ -73,6 +86,11 @@ inline constexpr char kCriRequestsInFlight[] = "silo_cri_requests_in_flight";
 inline constexpr char kBuildInfo[] = "silo_build_info";
 inline constexpr char kObjects[] = "silo_objects";
 inline constexpr char kStatsTickDuration[] = "silo_stats_sample_duration_seconds";
+inline constexpr char kShimsAlive[] = "silo_shims_alive";
+inline constexpr char kSandboxStartDuration[] = "silo_pod_sandbox_start_duration_seconds";
+inline constexpr char kContainerStartDuration[] = "silo_container_start_duration_seconds";
+inline constexpr char kCniCallDuration[] = "silo_cni_call_duration_seconds";
+inline constexpr char kStoreCommitDuration[] = "silo_store_commit_duration_seconds";
 inline constexpr char kImagePullsInFlight[] = "silo_image_pulls_in_flight";
 inline constexpr char kImagePullDuration[] = "silo_image_pull_duration_seconds";
 inline constexpr char kImagePullBytes[] = "silo_image_pull_bytes_total";

@@ -48,6 +48,24 @@ TEST(MetricsTest, ImagePullsAreCountedTimedAndInFlight) {
   EXPECT_NE(text.find("silo_image_pull_duration_seconds_sum{code=\"OK\"} 2.5"), std::string::npos) << text;
 }
 
+TEST(MetricsTest, StepTimingsBecomeHistogramsThroughTheDurationSink) {
+  Metrics m;
+  SetDurationSink(&m);
+  ObserveDuration(Timing::kSandboxStart, "network", true, 0.02);
+  ObserveDuration(Timing::kContainerStart, "start", false, 0.5);
+  ObserveDuration(Timing::kCniCall, "ADD", true, 0.01);
+  ObserveDuration(Timing::kStoreCommit, "commit", true, 0.001);
+  SetDurationSink(nullptr);
+  m.SetShimsAlive(3);
+  const std::string text = m.RenderText();
+  for (const char* want : {"silo_pod_sandbox_start_duration_seconds_count{result=\"ok\",step=\"network\"} 1",
+                           "silo_container_start_duration_seconds_count{result=\"error\",step=\"start\"} 1",
+                           "silo_cni_call_duration_seconds_count{op=\"ADD\",result=\"ok\"} 1",
+                           "silo_store_commit_duration_seconds_count{result=\"ok\"} 1", "silo_shims_alive 3"}) {
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  }
+}
+
 TEST(MetricsTest, BucketsAreIncreasing) {
   const auto& b = Metrics::LatencyBuckets();
   ASSERT_GT(b.size(), 10u);

@@ -1,5 +1,7 @@
 #include "cri/daemon/daemon.h"
 
+#include "runtime/base/durations.h"
+
 #include <sys/stat.h>
 
 #include <chrono>
@@ -93,6 +95,7 @@ absl::Status Daemon::Init() {
   }
 
   pull_metrics_ = std::make_unique<PullMetrics>(metrics_.get());
+  SetDurationSink(metrics_.get());  // before the backends start timing steps
   SILO_ASSIGN_OR_RETURN(Backends backends, WireBackends(config_, pull_metrics_.get()));
   backends_ = std::make_unique<Backends>(std::move(backends));
 
@@ -128,6 +131,12 @@ absl::Status Daemon::Init() {
                           it == tick.sandboxes_by_state.end() ? 0 : it->second);
       }
       m->ObserveStatsTick(std::chrono::duration<double>(tick.duration).count());
+      double shims = 0;
+      for (auto s : {runtime::model::ContainerState::kCreated, runtime::model::ContainerState::kRunning}) {
+        auto it = tick.containers_by_state.find(s);
+        if (it != tick.containers_by_state.end()) shims += it->second;
+      }
+      m->SetShimsAlive(shims);
     });
     backends_->stats->Start();
   }
@@ -183,6 +192,7 @@ void Daemon::Shutdown() {
     spdlog::debug("CRI server stopped");
   }
   metrics_stop.join();
+  SetDurationSink(nullptr);
   spdlog::info("silod stopped");
 }
 

@@ -1,5 +1,7 @@
 #include "network/cni/invoker.h"
 
+#include "runtime/base/durations.h"
+
 #include <errno.h>
 #include <stdio.h>
 
@@ -122,7 +124,7 @@ absl::StatusOr<Result> Invoker::CachedResult(const std::string& network, const R
   return result;
 }
 
-absl::StatusOr<Result> Invoker::Add(const NetworkConfigList& net, const RuntimeConf& rt) {
+absl::StatusOr<Result> Invoker::AddUntimed(const NetworkConfigList& net, const RuntimeConf& rt) {
   SILO_ASSIGN_OR_RETURN(std::string cache_path, CachePath(net.name, rt));
   json prev;  // null until the first plugin answers
   for (const auto& plugin : net.plugins) {
@@ -151,7 +153,7 @@ absl::StatusOr<Result> Invoker::Add(const NetworkConfigList& net, const RuntimeC
   return result;
 }
 
-absl::Status Invoker::Check(const NetworkConfigList& net, const RuntimeConf& rt) {
+absl::Status Invoker::CheckUntimed(const NetworkConfigList& net, const RuntimeConf& rt) {
   if (!VersionHasCheck(net.cni_version)) {
     return absl::FailedPreconditionError(
         absl::StrCat("CNI CHECK needs cniVersion 0.4.0 or later; network \"", net.name, "\" has \"", net.cni_version, "\""));
@@ -169,7 +171,7 @@ absl::Status Invoker::Check(const NetworkConfigList& net, const RuntimeConf& rt)
   return absl::OkStatus();
 }
 
-absl::Status Invoker::Del(const NetworkConfigList& net, const RuntimeConf& rt) {
+absl::Status Invoker::DelUntimed(const NetworkConfigList& net, const RuntimeConf& rt) {
   SILO_ASSIGN_OR_RETURN(std::string cache_path, CachePath(net.name, rt));
   // No entry, or a corrupt one, must not block teardown: DEL then runs
   // without prevResult, which plugins accept.
@@ -183,6 +185,27 @@ absl::Status Invoker::Del(const NetworkConfigList& net, const RuntimeConf& rt) {
     return ErrnoToStatus(errno, absl::StrCat("remove CNI result cache ", cache_path));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Result> Invoker::Add(const NetworkConfigList& net, const RuntimeConf& rt) {
+  StepTimer timer(Timing::kCniCall, "ADD");
+  absl::StatusOr<Result> r = AddUntimed(net, rt);
+  timer.Done(r.ok());
+  return r;
+}
+
+absl::Status Invoker::Check(const NetworkConfigList& net, const RuntimeConf& rt) {
+  StepTimer timer(Timing::kCniCall, "CHECK");
+  absl::Status s = CheckUntimed(net, rt);
+  timer.Done(s.ok());
+  return s;
+}
+
+absl::Status Invoker::Del(const NetworkConfigList& net, const RuntimeConf& rt) {
+  StepTimer timer(Timing::kCniCall, "DEL");
+  absl::Status s = DelUntimed(net, rt);
+  timer.Done(s.ok());
+  return s;
 }
 
 }  // namespace silo::network::cni

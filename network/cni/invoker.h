@@ -75,6 +75,10 @@ class Invoker {
                                           const nlohmann::json* prev_result, const RuntimeConf& rt);
 
  private:
+  // Add, Check and Del without their timing (silo::Timing::kCniCall).
+  absl::StatusOr<Result> AddUntimed(const NetworkConfigList& net, const RuntimeConf& rt);
+  absl::Status CheckUntimed(const NetworkConfigList& net, const RuntimeConf& rt);
+  absl::Status DelUntimed(const NetworkConfigList& net, const RuntimeConf& rt);
   absl::StatusOr<std::string> RunPlugin(const NetworkConfigList& net, const nlohmann::json& plugin,
                                         const std::string& command, const nlohmann::json* prev_result,
                                         const RuntimeConf& rt) const;

@@ -1,5 +1,7 @@
 #include "runtime/container/container_manager.h"
 
+#include "runtime/base/durations.h"
+
 #include <signal.h>
 
 #include "absl/strings/str_cat.h"
@@ -108,7 +110,9 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
 
   std::shared_ptr<std::mutex> lock = LockFor(id);
   std::lock_guard<std::mutex> guard(*lock);
+  StepTimer create_timer(Timing::kContainerStart, "create");
   auto handle = host_->Create(spec);
+  create_timer.Done(handle.ok());
   if (!handle.ok()) return Annotate(handle.status(), absl::StrCat("CreateContainer ", name));
   undo.Push("remove from host", [this, id, h = *handle] { return host_->Remove(id, h); });
 
@@ -142,7 +146,9 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   }
   // Taken before the start so a fast exit is never recorded before it.
   const int64_t started_at = NowNs();
+  StepTimer start_timer(Timing::kContainerStart, "start");
   absl::Status started = host_->Start(record.id, record.shim_socket);
+  start_timer.Done(started.ok());
   if (!started.ok()) {
     // A failed start ends the container (EXITED with the error), as containerd does.
     auto ended = store_->Update(record.id, [&](ContainerRecord& r) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "network/bandwidth.h"
 #include "runtime/base/cleanup.h"
+#include "runtime/base/durations.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/status_macros.h"
@@ -172,7 +173,9 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
   }
 
   CleanupStack undo;
+  StepTimer total(Timing::kSandboxStart, "total");
   absl::Status s = SetUp(record, host_network, undo);
+  total.Done(s.ok());
   if (s.ok()) {
     undo.Dismiss();
     Emit(events::EventType::kCreated, id);
@@ -215,11 +218,15 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   ns.uts = !host_network;
   ns.ipc = config.linux().security_context().namespace_options().ipc() != ::runtime::v1::NODE;
   ns.hostname = record.hostname;
+  StepTimer ns_timer(Timing::kSandboxStart, "namespaces");
   SILO_ASSIGN_OR_RETURN(std::string netns, host_->CreateNamespaces(id, ns));
+  ns_timer.Done(true);
   undo.Push("remove namespaces", [this, id] { return host_->RemoveNamespaces(id); });
   SILO_RETURN_IF_ERROR(add_step("namespaces", netns, [&](SandboxRecord& r) { r.netns_path = netns; }));
 
+  StepTimer group_timer(Timing::kSandboxStart, "pod_group");
   SILO_ASSIGN_OR_RETURN(std::string cgroup, host_->CreatePodGroup(id));
+  group_timer.Done(true);
   undo.Push("remove pod group", [this, id] { return host_->RemovePodGroup(id); });
   SILO_RETURN_IF_ERROR(add_step("pod_group", cgroup, [&](SandboxRecord& r) { r.cgroup_path = cgroup; }));
 
@@ -227,7 +234,9 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   if (!host_network) {
     network::AttachRequest req = AttachRequestFor(record, netns);
     undo.Push("detach network", [this, req] { return network_->Detach(req); });
+    StepTimer net_timer(Timing::kSandboxStart, "network");
     SILO_ASSIGN_OR_RETURN(attachment, network_->Attach(req));
+    net_timer.Done(true);
     SILO_RETURN_IF_ERROR(add_step("network", attachment.ip, [&](SandboxRecord& r) {
       r.ip = attachment.ip;
       r.additional_ips = attachment.additional_ips;
@@ -235,11 +244,13 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   }
 
   std::string files = FilesDir(id);
+  StepTimer files_timer(Timing::kSandboxStart, "files");
   undo.Push("remove pod files", [this, files] { return RemoveFilesAndShm(files); });
   SILO_RETURN_IF_ERROR(
       WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf));
   if (ns.ipc) SILO_RETURN_IF_ERROR(host_->MountPodShm(files + "/shm"));
   SILO_RETURN_IF_ERROR(add_step("files", files, [](SandboxRecord&) {}));
+  files_timer.Done(true);
 
   return store_
       ->Update(id,

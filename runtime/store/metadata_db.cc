@@ -1,5 +1,7 @@
 #include "runtime/store/metadata_db.h"
 
+#include "runtime/base/durations.h"
+
 #include <sqlite3.h>
 
 #include <utility>
@@ -113,7 +115,9 @@ Transaction::~Transaction() {
 
 absl::Status Transaction::Commit() {
   if (!open_) return absl::FailedPreconditionError("commit of a finished transaction");
+  StepTimer timer(Timing::kStoreCommit, "commit");  // synchronous=FULL: this is the fsync
   absl::Status s = Exec(db_, "COMMIT", "commit");
+  timer.Done(s.ok());
   if (!s.ok()) {
     (void)Exec(db_, "ROLLBACK", "rollback after failed commit");
   }

@@ -239,6 +239,21 @@ TEST_F(StatsIntegrationTest, BusyContainerUsesOneCore) {
   EXPECT_EQ(MetricValue(*text, "silo_objects{kind=\"container\",state=\"RUNNING\"}"), 1.0) << *text;
   EXPECT_EQ(MetricValue(*text, "silo_objects{kind=\"pod_sandbox\",state=\"READY\"}"), 1.0);
   EXPECT_GT(MetricValue(*text, "silo_stats_sample_duration_seconds_count"), 2.0);
+  // Every runtime family the stats issue names carries samples after a pod
+  // and a container started (this pod is networked: CNI ran).
+  EXPECT_EQ(MetricValue(*text, "silo_shims_alive"), 1.0);
+  for (const char* family :
+       {"silo_pod_sandbox_start_duration_seconds_count{result=\"ok\",step=\"total\"}",
+        "silo_pod_sandbox_start_duration_seconds_count{result=\"ok\",step=\"network\"}",
+        "silo_container_start_duration_seconds_count{result=\"ok\",step=\"create\"}",
+        "silo_container_start_duration_seconds_count{result=\"ok\",step=\"start\"}",
+        "silo_cni_call_duration_seconds_count{op=\"ADD\",result=\"ok\"}",
+        "silo_store_commit_duration_seconds_count{result=\"ok\"}",
+        "silo_image_pull_duration_seconds_count{code=\"OK\"}",
+        "silo_cri_requests_total{code=\"OK\",rpc=\"RunPodSandbox\",service=\"runtime.v1.RuntimeService\"}"}) {
+    EXPECT_GE(MetricValue(*text, family), 1.0) << family << "\n" << *text;
+  }
+  EXPECT_GT(MetricValue(*text, "silo_image_pull_bytes_total"), 0.0);
 }
 
 TEST_F(StatsIntegrationTest, MemoryHoldingContainerShowsWorkingSet) {
