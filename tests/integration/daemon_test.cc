@@ -93,7 +93,8 @@ TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
   const std::set<std::string> implemented = {"Version",        "Status",           "RuntimeConfig",
                                               "UpdateRuntimeConfig", "StopPodSandbox", "RemovePodSandbox",
                                               "ListPodSandbox", "ListImages",     "ImageFsInfo",
-                                              "ListContainers"};
+                                              "ListContainers", "ListContainerStats", "ListPodSandboxStats",
+                                              "ListMetricDescriptors", "ListPodSandboxMetrics"};
   // Implemented RPCs for which an empty request is an error by CRI's rules.
   const std::map<std::string, grpc::StatusCode> empty_request_fails = {
       {"RunPodSandbox", grpc::StatusCode::INVALID_ARGUMENT},   // no metadata
@@ -108,6 +109,12 @@ TEST_F(DaemonTest, EveryRpcIsServedOrNamedUnimplemented) {
       {"ContainerStatus", grpc::StatusCode::INVALID_ARGUMENT},
       {"ExecSync", grpc::StatusCode::INVALID_ARGUMENT},         // no command
       {"ReopenContainerLog", grpc::StatusCode::INVALID_ARGUMENT},
+      {"UpdateContainerResources", grpc::StatusCode::INVALID_ARGUMENT},
+      {"ContainerStats", grpc::StatusCode::INVALID_ARGUMENT},
+      {"PodSandboxStats", grpc::StatusCode::INVALID_ARGUMENT},
+      {"Exec", grpc::StatusCode::INVALID_ARGUMENT},         // no container id
+      {"Attach", grpc::StatusCode::INVALID_ARGUMENT},
+      {"PortForward", grpc::StatusCode::INVALID_ARGUMENT},  // no sandbox id
   };
   int checked = 0;
   auto expect = [&](const char* name, const grpc::Status& s) {

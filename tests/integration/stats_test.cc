@@ -250,7 +250,7 @@ TEST_F(StatsIntegrationTest, BusyContainerUsesOneCore) {
         "silo_cni_call_duration_seconds_count{op=\"ADD\",result=\"ok\"}",
         "silo_store_commit_duration_seconds_count{result=\"ok\"}",
         "silo_image_pull_duration_seconds_count{code=\"OK\"}",
-        "silo_cri_requests_total{code=\"OK\",rpc=\"RunPodSandbox\",service=\"runtime.v1.RuntimeService\"}"}) {
+        "silo_cri_requests_total{code=\"OK\",rpc=\"RunPodSandbox\",service=\"RuntimeService\"}"}) {
     EXPECT_GE(MetricValue(*text, family), 1.0) << family << "\n" << *text;
   }
   EXPECT_GT(MetricValue(*text, "silo_image_pull_bytes_total"), 0.0);
