@@ -1,5 +1,7 @@
 #include "image/layers/windows_layer.h"
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -83,7 +85,43 @@ absl::Status ApplyPax(const TarHeader& h, WindowsEntry* e) {
   return absl::OkStatus();
 }
 
+absl::Status AddToTotal(uint64_t size, const WindowsPlanOptions& options, ImportPlan* plan) {
+  if (size > options.max_total_bytes - std::min(plan->total_bytes, options.max_total_bytes)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("layer content exceeds the total limit of ", options.max_total_bytes, " bytes"));
+  }
+  plan->total_bytes += size;
+  return absl::OkStatus();
+}
+
+// "<file>:<stream>": attaches the stream to the file entry just before it.
+absl::Status PlanStream(const TarHeader& h, size_t colon, const WindowsPlanOptions& options, ImportPlan* plan) {
+  const std::string file(h.name.substr(0, colon));
+  const std::string stream(h.name.substr(colon + 1));
+  if (h.typeflag != '0') {
+    return absl::InvalidArgumentError(absl::StrCat("alternate data stream \"", h.name, "\" is not a regular member"));
+  }
+  if (stream.empty() || stream.find_first_of(":/\\") != std::string::npos ||
+      std::any_of(stream.begin(), stream.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    return absl::InvalidArgumentError(absl::StrCat("alternate data stream \"", h.name, "\" has a bad stream name"));
+  }
+  SILO_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitWindowsPath(file));
+  const std::string path = absl::StrJoin(parts, "/");
+  if (plan->entries.empty() || plan->entries.back().path != path ||
+      plan->entries.back().kind != WindowsEntryKind::kFile) {
+    return absl::InvalidArgumentError(absl::StrCat("alternate data stream \"", h.name,
+                                                   "\" does not follow its file \"", path, "\""));
+  }
+  SILO_RETURN_IF_ERROR(AddToTotal(h.size, options, plan));
+  plan->entries.back().alternate_streams.push_back({stream, h.size});
+  return absl::OkStatus();
+}
+
 absl::Status PlanEntry(const TarHeader& h, const WindowsPlanOptions& options, ImportPlan* plan) {
+  // A colon in the last component names an alternate data stream.
+  const size_t slash = h.name.rfind('/');
+  const size_t colon = h.name.find(':', slash == std::string::npos ? 0 : slash + 1);
+  if (colon != std::string::npos && h.name.find('\\') == std::string::npos) return PlanStream(h, colon, options, plan);
   SILO_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitWindowsPath(h.name));
   if (parts[0] == "Hives") plan->has_hives = true;
   if (parts[0] == "UtilityVM") plan->has_utility_vm = true;
@@ -112,11 +150,7 @@ absl::Status PlanEntry(const TarHeader& h, const WindowsPlanOptions& options, Im
     case '0':
       e.kind = WindowsEntryKind::kFile;
       e.size = h.size;
-      if (h.size > options.max_total_bytes - std::min(plan->total_bytes, options.max_total_bytes)) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("layer content exceeds the total limit of ", options.max_total_bytes, " bytes"));
-      }
-      plan->total_bytes += h.size;
+      SILO_RETURN_IF_ERROR(AddToTotal(h.size, options, plan));
       break;
     case '5':
       e.kind = WindowsEntryKind::kDirectory;

@@ -13,11 +13,16 @@
 //   MSWINDOWS.xattr.<name> base64 extended attribute value
 //   LIBARCHIVE.creationtime  "<seconds>[.<fraction>]"
 // Whiteouts ("<dir>/.wh.<name>") become kWhiteout entries for "<dir>/<name>".
+// Alternate data streams travel as regular members named "<file>:<stream>"
+// right after their file (hcsshim's backuptar); each is attached to that
+// file entry's `alternate_streams` (name and size; the bytes are read with
+// the file's), so a stream never becomes a file of its own.
 //
 // Every member must lie under one of the three roots; "..", "." or
 // dot-and-space-only components (which Win32 path normalisation turns into
 // ".." or ""), backslashes, colons (drive letters, alternate data streams)
-// and control characters are rejected, naming the member.
+// and control characters are rejected, naming the member; a colon only
+// separates a stream name in a stream member, whose file must come first.
 //
 // Thread-compatible: plain function over a stream.
 
@@ -36,6 +41,11 @@ inline constexpr uint32_t kFileAttributeDirectory = 0x10;
 
 enum class WindowsEntryKind { kFile, kDirectory, kSymlink, kHardLink, kWhiteout, kOpaqueDirectory };
 
+struct WindowsStreamInfo {
+  std::string name;  // e.g. "Zone.Identifier", without colons
+  uint64_t size = 0;
+};
+
 struct WindowsEntry {
   std::string path;  // relative to the layer, '/'-separated, e.g. "Files/Windows/a.dll"
   WindowsEntryKind kind = WindowsEntryKind::kFile;
@@ -50,6 +60,7 @@ struct WindowsEntry {
   int64_t creation_time_sec = 0;
   int32_t creation_time_nsec = 0;
   std::map<std::string, std::string> extended_attributes;  // decoded values
+  std::vector<WindowsStreamInfo> alternate_streams;         // files only, archive order
 };
 
 struct ImportPlan {

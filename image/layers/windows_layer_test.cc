@@ -1,6 +1,7 @@
 #include "image/layers/windows_layer.h"
 
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
@@ -88,6 +89,41 @@ TEST(WindowsLayerTest, RejectsEntriesOutsideRootsOrWithTraversal) {
     auto plan = Plan(tar);
     ASSERT_FALSE(plan.ok()) << name;
     EXPECT_NE(plan.status().message().find("\"" + name + "\""), absl::string_view::npos) << plan.status();
+  }
+}
+
+TEST(WindowsLayerTest, AlternateDataStreamsAttachToTheirFile) {
+  std::string tar;
+  AppendRawPaxMember(&tar, "Files", '5', "", {});
+  AppendRawPaxMember(&tar, "Files/setup.exe", '0', "MZ", {{"MSWINDOWS.fileattr", "32"}});
+  AppendRawPaxMember(&tar, "Files/setup.exe:Zone.Identifier", '0', "[ZoneTransfer]\r\nZoneId=3\r\n", {});
+  AppendRawPaxMember(&tar, "Files/setup.exe:thumb", '0', "png", {});
+  AppendRawPaxMember(&tar, "Files/next.txt", '0', "x", {});
+  testing::AppendTarEnd(&tar);
+  auto plan = Plan(tar);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->entries.size(), 3u) << "streams are not entries of their own";
+  const WindowsEntry& exe = plan->entries[1];
+  EXPECT_EQ(exe.path, "Files/setup.exe");
+  ASSERT_EQ(exe.alternate_streams.size(), 2u);
+  EXPECT_EQ(exe.alternate_streams[0].name, "Zone.Identifier");
+  EXPECT_EQ(exe.alternate_streams[0].size, 26u);
+  EXPECT_EQ(exe.alternate_streams[1].name, "thumb");
+  EXPECT_EQ(plan->total_bytes, 2u + 26u + 3u + 1u);
+  EXPECT_TRUE(plan->entries[2].alternate_streams.empty());
+
+  for (const auto& [name, type] : std::vector<std::pair<std::string, char>>{
+           {"Files/setup.exe:a:b", '0'}, {"Files/setup.exe:", '0'}, {"Files/setup.exe:link", '2'},
+           {"Files/other.exe:s", '0'}, {"Files:s", '0'}}) {
+    std::string bad;
+    AppendRawPaxMember(&bad, "Files", '5', "", {});
+    AppendRawPaxMember(&bad, "Files/setup.exe", '0', "MZ", {});
+    AppendRawPaxMember(&bad, name, type, "", {});
+    testing::AppendTarEnd(&bad);
+    auto p = Plan(bad);
+    ASSERT_FALSE(p.ok()) << name;
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_NE(p.status().message().find("\"" + name + "\""), absl::string_view::npos) << p.status();
   }
 }
 
