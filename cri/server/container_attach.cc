@@ -15,6 +15,11 @@ absl::Status Service::Attach(const ::runtime::v1::AttachRequest& request, ::runt
                                                       runtime::model::ContainerStateName(record.State()),
                                                       ", not RUNNING"));
   }
+  absl::StatusOr<::runtime::v1::ContainerConfig> config = record.Config();
+  if (request.stdin() && config.ok() && !config->stdin()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Attach to container ", record.id, ": stdin requested but the container was created without stdin"));
+  }
   streaming::StreamRequest parked;
   parked.kind = streaming::RequestKind::kAttach;
   parked.container_id = record.id;

@@ -11,7 +11,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -20,6 +22,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "cri/streaming/socket_io.h"
+#include "runtime/shim/shim_client.h"
 #include "runtime/shim/stream_exec_client.h"
 
 namespace silo::cri::streaming {
@@ -183,8 +186,89 @@ absl::StatusOr<int> ShimStreamingRuntime::Exec(const std::string& container_id, 
 }
 
 absl::StatusOr<int> ShimStreamingRuntime::Attach(const std::string& container_id, const ExecStreams& streams) {
-  return absl::UnimplementedError(
-      absl::StrCat("attach to container ", container_id, ": not supported by the shim yet"));
+  SILO_ASSIGN_OR_RETURN(runtime::model::ContainerRecord record, containers_->Status(container_id));
+  const std::string context = absl::StrCat("attach to container ", record.id);
+  if (record.State() != ContainerState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat(context, ": container is ",
+                                                      runtime::model::ContainerStateName(record.State()),
+                                                      ", not RUNNING"));
+  }
+  if (streams.tty) {
+    // The main process's stdio are pipes the shim copies to the CRI log; a
+    // TTY main process (and attach to it) needs a console in the shim.
+    return absl::UnimplementedError(absl::StrCat(context, ": attaching to a TTY container is not supported yet"));
+  }
+  absl::StatusOr<::runtime::v1::ContainerConfig> config = record.Config();
+  const bool stdin_once = config.ok() && config->stdin_once();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  SILO_ASSIGN_OR_RETURN(std::unique_ptr<runtime::shim::ShimClient> shim,
+                        runtime::shim::ShimClient::Connect(record.shim_socket, deadline));
+  absl::StatusOr<runtime::shim::ShimClient::AttachedStdio> stdio = shim->Attach(deadline);
+  if (!stdio.ok()) return Annotate(stdio.status(), context);
+
+  int wake_fd = ::eventfd(0, EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    for (int f : {stdio->out, stdio->err, stdio->in}) {
+      if (f >= 0) ::close(f);
+    }
+    return ErrnoToStatus(errno, "attach: eventfd");
+  }
+  auto wake = [wake_fd] {
+    uint64_t one = 1;
+    (void)!::write(wake_fd, &one, sizeof(one));
+  };
+  std::atomic<bool> client_gone{false};
+  std::atomic<bool> detached{false};
+  auto on_gone = [&] {
+    client_gone.store(true);
+    wake();
+  };
+  std::vector<std::thread> pumps;
+  for (auto [fd, out] : {std::pair{stdio->out, streams.stdout}, std::pair{stdio->err, streams.stderr}}) {
+    if (out == nullptr) {
+      ::close(fd);  // the shim cuts this attacher's copy off at its next write
+      continue;
+    }
+    pumps.emplace_back([fd, wake_fd, out, &on_gone] { PumpOut(fd, wake_fd, out, on_gone); });
+  }
+  std::thread stdin_pump;
+  if (streams.stdin != nullptr && stdio->in >= 0) {
+    stdin_pump = std::thread([&, in = stdio->in] {
+      while (auto data = streams.stdin->Read()) {
+        if (!WriteAllFd(in, *data)) break;
+      }
+      ::close(in);  // our duplicate only: the container's stdin stays open in the shim
+      if (streams.stdin->abandoned()) return on_gone();
+      // The client closed stdin. With stdin_once the container's stdin ends
+      // too and the session follows the process to its exit; without it,
+      // closing stdin detaches.
+      if (stdin_once) {
+        (void)shim->CloseStdin(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        return;
+      }
+      detached.store(true);
+      wake();
+    });
+  } else if (stdio->in >= 0) {
+    ::close(stdio->in);
+  }
+  for (auto& t : pumps) t.join();  // EOF when the exit is recorded, or woken
+  if (stdin_pump.joinable()) {
+    streams.stdin->Close();
+    stdin_pump.join();
+  }
+  ::close(wake_fd);
+  if (client_gone.load()) return absl::CancelledError(absl::StrCat(context, ": client went away"));
+  if (detached.load()) return 0;
+  // The pipes ended because the shim recorded the exit; the store learns it
+  // on the next status (bounded: the record can lag the pipes by a moment).
+  for (int i = 0; i < 100; ++i) {
+    absl::StatusOr<runtime::model::ContainerRecord> now = containers_->Status(record.id);
+    if (!now.ok()) return Annotate(now.status(), context);
+    if (now->State() == ContainerState::kExited) return now->exit_code;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(context, ": output ended but no exit was recorded"));
 }
 
 absl::StatusOr<int> DialLoopbackInNetns(const std::string& netns_path, int32_t port) {

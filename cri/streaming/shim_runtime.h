@@ -6,8 +6,10 @@
 // (a socket created on a short-lived thread that setns()'d into it), or in
 // the host's namespace for host-network pods.
 //
-// Attach is not supported yet (the shim does not fan out the main process's
-// output); it answers Unimplemented.
+// Attach joins the main process through the shim's `attach` op: copies of
+// its stdout/stderr from now on and its stdin (when created with `stdin`);
+// stdin EOF detaches (closing the container's stdin with `stdin_once`). A TTY
+// main process is not supported yet (Unimplemented).
 //
 // Thread-safe: every call works on its own shim connection and threads. The
 // managers must outlive this object.

@@ -137,7 +137,8 @@ absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
   return AtomicWriteFile(BundleDir(spec.id) + "/config.json", doc.dump(2));
 }
 
-absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::string& log_path) const {
+absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::string& log_path,
+                                             bool open_stdin) const {
   SILO_RETURN_IF_ERROR(MakeDirs(options_.socket_dir, 0700));
   SILO_RETURN_IF_ERROR(MakeDirs(options_.runc_root, 0700));
   std::vector<std::string> args = {options_.shim_binary, "--id",        id,
@@ -145,7 +146,8 @@ absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::str
                                    options_.runc_root,   "--runc",      options_.runc_binary,
                                    "--log",              log_path.empty() ? "/dev/null" : log_path,
                                    "--socket",           SocketPath(id), "--exit-file",
-                                   BundleDir(id) + "/exit", "--create-only", "true"};
+                                   BundleDir(id) + "/exit", "--create-only", "true",
+                                   "--stdin",            open_stdin ? "true" : "false"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -190,7 +192,7 @@ absl::StatusOr<std::string> LinuxContainerHost::Create(const CreateSpec& spec) {
   if (!spec.log_path.empty()) {
     SILO_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(spec.log_path).parent_path().string()));
   }
-  SILO_RETURN_IF_ERROR(StartShim(spec.id, spec.log_path));
+  SILO_RETURN_IF_ERROR(StartShim(spec.id, spec.log_path, spec.config->stdin()));
   undo.Dismiss();
   return SocketPath(spec.id);
 }

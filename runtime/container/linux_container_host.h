@@ -70,7 +70,8 @@ class LinuxContainerHost final : public ContainerHost {
  private:
   absl::Status MountRootfs(const CreateSpec& spec) const;
   absl::Status WriteBundle(const CreateSpec& spec) const;
-  absl::Status StartShim(const std::string& id, const std::string& log_path) const;
+  // `open_stdin`: the container gets a stdin pipe that attach writes to.
+  absl::Status StartShim(const std::string& id, const std::string& log_path, bool open_stdin) const;
 
   const LinuxContainerHostOptions options_;
 };

@@ -1,7 +1,7 @@
 // silo-shim: one per container; see shim_server.h for what it does.
 //
 //   silo-shim --id ID --bundle DIR --runc-root DIR --log FILE --socket PATH
-//             --exit-file FILE [--runc BINARY] [--create-only true]
+//             --exit-file FILE [--runc BINARY] [--create-only true] [--stdin true]
 //
 // The invoking process returns once the container is created (and started,
 // unless --create-only true) and the socket is listening (exit 0), or with runc's error on stderr (exit 1). The shim
@@ -34,6 +34,7 @@ bool ParseArgs(int argc, char** argv, ShimOptions* o) {
     else if (flag == "--socket") o->socket_path = value;
     else if (flag == "--exit-file") o->exit_file = value;
     else if (flag == "--create-only") o->create_only = value == "true";
+    else if (flag == "--stdin") o->open_stdin = value == "true";
     else return false;
   }
   return argc % 2 == 1 && !o->id.empty() && !o->bundle.empty() && !o->runc_root.empty() &&
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &options)) {
     std::fprintf(stderr,
                  "usage: silo-shim --id ID --bundle DIR --runc-root DIR --log FILE --socket PATH "
-                 "--exit-file FILE [--runc BINARY] [--create-only true]\n");
+                 "--exit-file FILE [--runc BINARY] [--create-only true] [--stdin true]\n");
     return 2;
   }
   int ready[2];

@@ -1,5 +1,7 @@
 #include "runtime/shim/shim_client.h"
 
+#include "runtime/shim/fd_passing.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -101,6 +103,36 @@ absl::Status ShimClient::ReopenLog(Deadline deadline) {
 
 absl::Status ShimClient::Shutdown(Deadline deadline) {
   return Call(MakeRequest(Op::kShutdown), deadline).status();
+}
+
+absl::StatusOr<ShimClient::AttachedStdio> ShimClient::Attach(Deadline deadline) {
+  std::string context = absl::StrCat("shim attach on ", path_);
+  Request request;
+  request.op = Op::kAttach;
+  SILO_RETURN_IF_ERROR(Annotate(WriteFrame(fd_, EncodeRequest(request), deadline), context));
+  std::vector<int> fds;
+  auto frame = ReadFrameWithFds(fd_, &fds, deadline);
+  if (!frame.ok()) return Annotate(frame.status(), context);
+  auto response = DecodeResponse(*frame);
+  absl::Status s = response.ok() ? ResponseStatus(*response) : response.status();
+  if (s.ok() && fds.size() != 2 && fds.size() != 3) {
+    s = absl::InternalError(absl::StrCat("shim passed ", fds.size(), " descriptors, want 2 or 3"));
+  }
+  if (!s.ok()) {
+    for (int f : fds) ::close(f);
+    return Annotate(s, context);
+  }
+  AttachedStdio stdio;
+  stdio.out = fds[0];
+  stdio.err = fds[1];
+  if (fds.size() == 3) stdio.in = fds[2];
+  return stdio;
+}
+
+absl::Status ShimClient::CloseStdin(Deadline deadline) {
+  Request request;
+  request.op = Op::kCloseStdin;
+  return Call(request, deadline).status();
 }
 
 }  // namespace silo::runtime::shim

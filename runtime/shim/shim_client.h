@@ -41,6 +41,18 @@ class ShimClient {
   absl::StatusOr<Response> Wait(Deadline deadline = kNoDeadline);
   absl::Status ReopenLog(Deadline deadline = kNoDeadline);
   absl::Status Shutdown(Deadline deadline = kNoDeadline);
+  // Attach: read ends of pipes that receive the main process's stdout and
+  // stderr from now on (EOF once its exit is recorded), and a duplicate of
+  // its stdin pipe (-1 when the container was created without stdin). The
+  // caller owns the descriptors.
+  struct AttachedStdio {
+    int out = -1;
+    int err = -1;
+    int in = -1;
+  };
+  absl::StatusOr<AttachedStdio> Attach(Deadline deadline = kNoDeadline);
+  // Closes the container's stdin (CRI stdin_once after the attach ends).
+  absl::Status CloseStdin(Deadline deadline = kNoDeadline);
 
  private:
   ShimClient(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}

@@ -12,7 +12,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -208,6 +210,42 @@ TEST_F(ShimIntegrationTest, LogsExitFileAndWaitForAContainerThatExitsThree) {
   EXPECT_FALSE(std::filesystem::exists(sock()));
 }
 
+TEST_F(ShimIntegrationTest, AttachGetsOutputAndASlowAttacherIsCutOffNotBuffered) {
+  // Waits for a marker file, then prints a line and 3 MiB of output: more
+  // than an attacher's pipe holds.
+  BusyboxBundle bundle = MakeBundle(
+      {"/bin/sh", "-c",
+       "while [ ! -e /tmp/go ]; do /bin/busybox sleep 0.05; done; echo started; "
+       "/bin/busybox head -c 3145728 /dev/zero | /bin/busybox tr '\\0' x; echo; echo done"});
+  ASSERT_TRUE(MakeDirs(bundle.path("rootfs/tmp")).ok());
+  std::string err;
+  ASSERT_EQ(StartShim(bundle, &err), 0) << err;
+  auto client = Connect();
+  ASSERT_NE(client, nullptr);
+  // An attacher that reads nothing until the container has exited.
+  auto slow = client->Attach(In(seconds(5)));
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  EXPECT_EQ(slow->in, -1) << "created without stdin";
+  ASSERT_TRUE(AtomicWriteFile(bundle.path("rootfs/tmp/go"), "").ok());
+  // The shim neither stalls nor buffers for it: the exit is recorded.
+  auto waited = client->Wait(In(seconds(30)));
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->exit_code, 0);
+  // It got a prefix (what fitted in its pipe), then EOF.
+  std::string got = ReadAll(slow->out);
+  EXPECT_TRUE(absl::StartsWith(got, "started\nxxxx")) << got.substr(0, 20);
+  EXPECT_LT(got.size(), 3145728u);
+  EXPECT_EQ(got.find_first_not_of('x', 8), std::string::npos) << "only a prefix, nothing made up";
+  EXPECT_EQ(ReadAll(slow->err), "");
+  for (int f : {slow->out, slow->err}) ::close(f);
+  // The log has everything, whatever the attacher did.
+  auto text = ReadFile(log());
+  ASSERT_TRUE(text.ok());
+  EXPECT_TRUE(absl::StrContains(*text, " stdout F done"));
+  ASSERT_TRUE(client->Shutdown(In(seconds(10))).ok());
+  EXPECT_TRUE(ShimExits(seconds(10)));
+}
+
 TEST_F(ShimIntegrationTest, KillOverTheSocketAndStateTransitions) {
   BusyboxBundle bundle = MakeBundle({"/bin/sleep", "100"});
   std::string err;
@@ -268,9 +306,8 @@ TEST_F(ShimIntegrationTest, KillOverTheSocketAndStateTransitions) {
 
   EXPECT_EQ(client->Exec({"/bin/true"}, {}, std::chrono::milliseconds(0), In(seconds(5))).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  Request attach;
-  attach.op = Op::kAttach;
-  EXPECT_EQ(client->Call(attach, In(seconds(5))).status().code(), absl::StatusCode::kUnimplemented);
+  // Nothing to attach to once the exit is recorded.
+  EXPECT_EQ(client->Attach(In(seconds(5))).status().code(), absl::StatusCode::kFailedPrecondition);
 
   ASSERT_TRUE(client->Shutdown(In(seconds(10))).ok());
   EXPECT_TRUE(ShimExits(seconds(10)));

@@ -73,6 +73,13 @@ struct ShimServer::Impl {
   int signal_fd = -1;
   int listen_fd = -1;
   Stream out, err;
+  int stdin_w = -1;  // the container's stdin pipe (open_stdin), until close_stdin
+  // Attached clients' pipe write ends: copies of stdout and stderr.
+  struct Attacher {
+    int out = -1;
+    int err = -1;
+  };
+  std::vector<Attacher> attachers;
   std::map<int, Client> clients;
   std::vector<std::unique_ptr<ExecSession>> execs;
   int exec_seq = 0;
@@ -97,6 +104,11 @@ struct ShimServer::Impl {
   void DropClient(int fd);
   Response StateResponse() const;
   void StartExec(int fd, Client& client, const Request& request);
+  // Passes fresh output pipes (and stdin) to the client; see the header.
+  void Attach(int fd);
+  // Copies a chunk of the main process's output to every attacher.
+  void FanOut(bool is_stdout, absl::string_view data);
+  void CloseAttachers();
   // Interactive exec: hands the stdio to the client, answers the exit later.
   void StartStreamingExec(int fd, Client& client, const Request& request, const std::string& scratch,
                           const std::string& process_json);
@@ -109,9 +121,10 @@ ShimServer::ShimServer(ShimOptions options) : impl_(std::make_unique<Impl>(std::
 ShimServer::~ShimServer() {
   Impl& s = *impl_;
   for (auto& [fd, c] : s.clients) ::close(fd);
-  for (int fd : {s.signal_fd, s.listen_fd, s.out.fd, s.err.fd}) {
+  for (int fd : {s.signal_fd, s.listen_fd, s.out.fd, s.err.fd, s.stdin_w}) {
     if (fd >= 0) ::close(fd);
   }
+  s.CloseAttachers();
 }
 
 absl::Status ShimServer::Impl::Bind() {
@@ -149,11 +162,22 @@ absl::Status ShimServer::Impl::CreateContainer() {
   RuncStdio stdio;
   stdio.out = out_pipe[1];
   stdio.err = err_pipe[1];
+  int in_pipe[2] = {-1, -1};
+  if (options.open_stdin) {
+    if (::pipe2(in_pipe, O_CLOEXEC) != 0) {
+      int e = errno;
+      for (int f : {out_pipe[1], err_pipe[1]}) ::close(f);
+      return ErrnoToStatus(e, "create stdin pipe");
+    }
+    stdio.in = in_pipe[0];
+    stdin_w = in_pipe[1];
+  }
   std::string pid_file = options.bundle + "/init.pid";
   absl::Status s = runc.Create(options.id, options.bundle, pid_file, "", stdio);
   // Only the container keeps the write ends, so EOF means it is gone.
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  if (in_pipe[0] >= 0) ::close(in_pipe[0]);
   if (!s.ok()) return s;
   auto text = ReadFile(pid_file);
   if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &init_pid) || init_pid <= 0) {
@@ -233,6 +257,7 @@ void ShimServer::Impl::OnOutput(Stream& s) {
     if (n > 0) {
       // A failed log write must not stop draining the container's output.
       (void)s.splitter->Feed(absl::string_view(buf, static_cast<size_t>(n)));
+      if (!attachers.empty()) FanOut(&s == &out, absl::string_view(buf, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -247,6 +272,7 @@ void ShimServer::Impl::MaybeRecordExit(bool force) {
   if (!force && (out.fd >= 0 || err.fd >= 0)) return;
   if (out.fd >= 0) CloseStream(out);
   if (err.fd >= 0) CloseStream(err);
+  CloseAttachers();  // attached clients see EOF once all output is copied
   // Durable before anyone hears about it: silod may restart right after.
   absl::Status s = AtomicWriteFile(options.exit_file, FormatExitFile(exit_code, exited_at));
   recorded = true;
@@ -442,11 +468,70 @@ void ShimServer::Impl::Handle(int fd, Client& client, const Request& request) {
     case Op::kExec:
       return StartExec(fd, client, request);
     case Op::kAttach:
-    case Op::kResize:
+      return Attach(fd);
     case Op::kCloseStdin:
+      if (stdin_w >= 0) {
+        ::close(stdin_w);
+        stdin_w = -1;
+      }
+      return Reply(fd, Response{});
+    case Op::kResize:
       return Reply(fd, ErrorResponse(absl::UnimplementedError(
                            absl::StrCat("shim op ", OpName(request.op), " is not implemented yet"))));
   }
+}
+
+void ShimServer::Impl::Attach(int fd) {
+  if (recorded || exited) {
+    return Reply(fd, ErrorResponse(absl::FailedPreconditionError(
+                         absl::StrCat("container ", options.id, " has exited: nothing to attach to"))));
+  }
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Reply(fd, ErrorResponse(ErrnoToStatus(errno, "attach pipe")));
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    absl::Status e = ErrnoToStatus(errno, "attach pipe");
+    for (int f : {out_pipe[0], out_pipe[1]}) ::close(f);
+    return Reply(fd, ErrorResponse(e));
+  }
+  for (int w : {out_pipe[1], err_pipe[1]}) {
+    ::fcntl(w, F_SETFL, ::fcntl(w, F_GETFL) | O_NONBLOCK);
+    ::fcntl(w, F_SETPIPE_SZ, 1 << 20);  // room for bursts; beyond it the attacher is cut off
+  }
+  std::vector<int> passed = {out_pipe[0], err_pipe[0]};
+  if (stdin_w >= 0) passed.push_back(stdin_w);
+  Response ok;
+  ok.pid = init_pid;
+  absl::Status sent = WriteFrameWithFds(fd, EncodeResponse(ok), passed);
+  ::close(out_pipe[0]);
+  ::close(err_pipe[0]);
+  if (!sent.ok()) {
+    for (int f : {out_pipe[1], err_pipe[1]}) ::close(f);
+    return DropClient(fd);
+  }
+  attachers.push_back({out_pipe[1], err_pipe[1]});
+}
+
+void ShimServer::Impl::FanOut(bool is_stdout, absl::string_view data) {
+  for (auto it = attachers.begin(); it != attachers.end();) {
+    int w = is_stdout ? it->out : it->err;
+    ssize_t n = ::write(w, data.data(), data.size());
+    if (n == static_cast<ssize_t>(data.size())) {
+      ++it;
+      continue;
+    }
+    // Gone (EPIPE) or too slow (EAGAIN, partial): cut this attacher off.
+    for (int f : {it->out, it->err}) ::close(f);
+    it = attachers.erase(it);
+  }
+}
+
+void ShimServer::Impl::CloseAttachers() {
+  for (const Attacher& a : attachers) {
+    for (int f : {a.out, a.err}) {
+      if (f >= 0) ::close(f);
+    }
+  }
+  attachers.clear();
 }
 
 void ShimServer::Impl::OnClientReadable(int fd) {

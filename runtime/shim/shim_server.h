@@ -12,6 +12,14 @@
 // output pipes reached EOF (or 2 s after the exit), so a reader of the exit
 // file also finds the whole log.
 //
+// `attach` hands the client fresh pipes that receive a copy of the main
+// process's stdout and stderr from then on (plus a duplicate of its stdin
+// pipe when the container has one). The copies are written without
+// blocking: an attacher that falls a pipe's capacity behind is cut off, so a
+// slow client can neither stall the log nor make the shim buffer. Its pipes
+// reach EOF when the exit is recorded. `close_stdin` closes the container's
+// stdin (CRI stdin_once).
+//
 // States: created (only with create_only) -> running -> stopped.
 // Lifetime: serves until a `shutdown` request arrives after the container
 // has exited (then deletes it from runc and returns), or SIGTERM once the
@@ -35,6 +43,8 @@ struct ShimOptions {
   // Leave the container "created" until a `start` request (CRI's
   // CreateContainer/StartContainer split); otherwise start it at once.
   bool create_only = false;
+  // Give the container a stdin pipe (CRI `stdin`), written through attach.
+  bool open_stdin = false;
 };
 
 class ShimServer {

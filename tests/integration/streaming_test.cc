@@ -174,6 +174,49 @@ TEST_F(StreamingIntegrationTest, ExecPipesStdinThroughCat) {
   EXPECT_EQ(wr->error, kSuccess);
 }
 
+TEST_F(StreamingIntegrationTest, AttachEchoesStdinAndReportsTheExit) {
+  ::runtime::v1::ContainerConfig cfg =
+      Config("attach-target", {"sh", "-c", "while read l; do echo \"got $l\"; [ \"$l\" = quit ] && exit 5; done; exit 6"});
+  cfg.set_stdin(true);
+  cfg.set_stdin_once(true);
+  std::string id;
+  ASSERT_TRUE(Create(cfg, &id).ok());
+  ASSERT_TRUE(Start(id).ok());
+  auto attach_url = [&](bool in, std::string* url) {
+    grpc::ClientContext ctx;
+    ::runtime::v1::AttachRequest req;
+    req.set_container_id(id);
+    req.set_stdin(in);
+    req.set_stdout(true);
+    req.set_stderr(true);
+    ::runtime::v1::AttachResponse resp;
+    grpc::Status s = rt_->Attach(&ctx, req, &resp);
+    *url = resp.url();
+    return s;
+  };
+  std::string url;
+  ASSERT_TRUE(attach_url(true, &url).ok());
+  st::ExecOptions o;
+  o.stdin = true;
+  o.stdin_data = "hello\nquit\n";
+  auto [port, path] = SplitUrl(url);
+  EXPECT_TRUE(absl::StartsWith(path, "/attach/")) << path;
+  auto r = st::SpdyExec(port, path, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout, "got hello\ngot quit\n");
+  EXPECT_TRUE(absl::StrContains(r->error, R"("reason":"NonZeroExitCode")")) << r->error;
+  EXPECT_TRUE(absl::StrContains(r->error, R"("message":"5")")) << r->error;
+  EXPECT_EQ(WaitState(id, ::runtime::v1::CONTAINER_EXITED).exit_code(), 5);
+  // The CRI log still has everything the attach saw.
+  EXPECT_EQ(attach_url(false, &url).error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "the container exited";
+
+  // Stdin cannot be attached to a container created without it.
+  std::string plain = Run("attach-no-stdin", {"/bin/busybox", "sleep", "1000"});
+  id = plain;
+  EXPECT_EQ(attach_url(true, &url).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(attach_url(false, &url).ok());
+}
+
 TEST_F(StreamingIntegrationTest, ExecWithTtyAppliesResize) {
   std::string id = Run("tty-target", {"/bin/busybox", "sleep", "1000"});
   st::ExecOptions o;
