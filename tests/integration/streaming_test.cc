@@ -20,6 +20,7 @@
 #include "cri/streaming/testing/spdy_client.h"
 #include "cri/streaming/testing/ws_client.h"
 #include "tests/support/container_pod.h"
+#include "tests/support/stream_wire_client.h"
 
 namespace silo::testing {
 namespace {
@@ -215,6 +216,68 @@ TEST_F(StreamingIntegrationTest, AttachEchoesStdinAndReportsTheExit) {
   id = plain;
   EXPECT_EQ(attach_url(true, &url).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   ASSERT_TRUE(attach_url(false, &url).ok());
+}
+
+// The same sessions through a client written independently of the server
+// (tests/support/stream_wire_client.h), so the two cannot share a misreading.
+TEST_F(StreamingIntegrationTest, IndependentClientAgreesOnExecAndAttach) {
+  std::string id = Run("wire-target", {"/bin/busybox", "sleep", "1000"});
+  auto [port, path] = SplitUrl(MustExecUrl(id, kExit7, false));
+  auto spdy = wire::SpdySession(port, path, {});
+  ASSERT_TRUE(spdy.ok()) << spdy.status();
+  EXPECT_EQ(spdy->http_status, 101);
+  EXPECT_EQ(spdy->protocol, "v4.channel.k8s.io");
+  EXPECT_EQ(spdy->stdout, "out\n");
+  EXPECT_EQ(spdy->stderr, "err\n");
+  ExpectExitCode7(spdy->error);
+
+  auto [ws_port, ws_path] = SplitUrl(MustExecUrl(id, kExit7, false));
+  auto ws = wire::WebSocketSession(ws_port, ws_path, {});
+  ASSERT_TRUE(ws.ok()) << ws.status();
+  EXPECT_EQ(ws->http_status, 101);
+  EXPECT_EQ(ws->protocol, "v5.channel.k8s.io");
+  EXPECT_EQ(ws->stdout, "out\n");
+  EXPECT_EQ(ws->stderr, "err\n");
+  ExpectExitCode7(ws->error);
+  EXPECT_EQ(ws->close_code, 1000);
+
+  wire::SessionOptions in;
+  in.stdin = true;
+  in.stdin_data = std::string(200000, 'y') + "\n";
+  auto [cat_port, cat_path] = SplitUrl(MustExecUrl(id, {"sh", "-c", "cat"}, true));
+  auto cat = wire::SpdySession(cat_port, cat_path, in);
+  ASSERT_TRUE(cat.ok()) << cat.status();
+  EXPECT_TRUE(cat->stdout == in.stdin_data) << cat->stdout.size();
+  EXPECT_EQ(cat->error, kSuccess);
+  auto [wcat_port, wcat_path] = SplitUrl(MustExecUrl(id, {"sh", "-c", "cat"}, true));
+  auto wcat = wire::WebSocketSession(wcat_port, wcat_path, in);
+  ASSERT_TRUE(wcat.ok()) << wcat.status();
+  EXPECT_TRUE(wcat->stdout == in.stdin_data) << wcat->stdout.size();
+
+  // Attach with stdin to a container that echoes it.
+  ::runtime::v1::ContainerConfig cfg =
+      Config("wire-attach", {"sh", "-c", "while read l; do echo \"got $l\"; [ \"$l\" = quit ] && exit 4; done"});
+  cfg.set_stdin(true);
+  cfg.set_stdin_once(true);
+  std::string attached;
+  ASSERT_TRUE(Create(cfg, &attached).ok());
+  ASSERT_TRUE(Start(attached).ok());
+  grpc::ClientContext ctx;
+  ::runtime::v1::AttachRequest req;
+  req.set_container_id(attached);
+  req.set_stdin(true);
+  req.set_stdout(true);
+  req.set_stderr(true);
+  ::runtime::v1::AttachResponse resp;
+  ASSERT_TRUE(rt_->Attach(&ctx, req, &resp).ok());
+  auto [a_port, a_path] = SplitUrl(resp.url());
+  wire::SessionOptions a;
+  a.stdin = true;
+  a.stdin_data = "one\nquit\n";
+  auto att = wire::WebSocketSession(a_port, a_path, a);
+  ASSERT_TRUE(att.ok()) << att.status();
+  EXPECT_EQ(att->stdout, "got one\ngot quit\n");
+  EXPECT_TRUE(absl::StrContains(att->error, R"("message":"4")")) << att->error;
 }
 
 TEST_F(StreamingIntegrationTest, ExecWithTtyAppliesResize) {
