@@ -208,9 +208,10 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
 
   MapReader st(top.Child("streaming"), "streaming");
   SILO_RETURN_IF_ERROR(st.CheckIsMap());
-  SILO_RETURN_IF_ERROR(st.CheckKeys({"address", "idle_timeout", "tls_cert", "tls_key"}));
+  SILO_RETURN_IF_ERROR(st.CheckKeys({"address", "idle_timeout", "token_ttl", "tls_cert", "tls_key"}));
   SILO_RETURN_IF_ERROR(st.Get("address", &c.streaming.address));
   SILO_RETURN_IF_ERROR(st.Get("idle_timeout", &c.streaming.idle_timeout));
+  SILO_RETURN_IF_ERROR(st.Get("token_ttl", &c.streaming.token_ttl));
   SILO_RETURN_IF_ERROR(st.Get("tls_cert", &c.streaming.tls_cert));
   SILO_RETURN_IF_ERROR(st.Get("tls_key", &c.streaming.tls_key));
 
@@ -276,6 +277,10 @@ absl::Status ValidateConfig(const Config& c) {
     return Bad("streaming.tls_cert", "tls_cert and tls_key must be set together");
   }
   SILO_RETURN_IF_ERROR(CheckHostPort("streaming.address", c.streaming.address));
+  if (absl::Duration d; !absl::ParseDuration(c.streaming.token_ttl, &d) || d <= absl::ZeroDuration()) {
+    return Bad("streaming.token_ttl",
+               absl::StrCat("\"", c.streaming.token_ttl, "\" is not a positive duration (e.g. 1m, 30s)"));
+  }
   if (absl::Duration d; !absl::ParseDuration(c.streaming.idle_timeout, &d) || d <= absl::ZeroDuration()) {
     return Bad("streaming.idle_timeout",
                absl::StrCat("\"", c.streaming.idle_timeout, "\" is not a positive duration (e.g. 4h, 30m)"));
@@ -333,6 +338,7 @@ std::string ConfigToYaml(const Config& c) {
   out << YAML::Key << "streaming" << YAML::Value << YAML::BeginMap
       << YAML::Key << "address" << YAML::Value << c.streaming.address
       << YAML::Key << "idle_timeout" << YAML::Value << c.streaming.idle_timeout
+      << YAML::Key << "token_ttl" << YAML::Value << c.streaming.token_ttl
       << YAML::Key << "tls_cert" << YAML::Value << c.streaming.tls_cert
       << YAML::Key << "tls_key" << YAML::Value << c.streaming.tls_key << YAML::EndMap;
   out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap

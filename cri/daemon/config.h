@@ -52,6 +52,7 @@ struct Config {
   struct Streaming {
     std::string address = "127.0.0.1:0";  // port 0: a random free port
     std::string idle_timeout = "4h";      // absl duration; idle exec/attach/port-forward sessions close
+    std::string token_ttl = "1m";         // absl duration; how long a returned streaming URL stays valid
     std::string tls_cert;
     std::string tls_key;
   } streaming;

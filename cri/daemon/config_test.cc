@@ -100,6 +100,7 @@ TEST(ConfigTest, BadValuesNameTheirPath) {
       {"streaming: {tls_cert: /a}", "tls_cert and tls_key"},
       {"streaming: {idle_timeout: soon}", "streaming.idle_timeout: \"soon\" is not a positive duration"},
       {"streaming: {idle_timeout: 0s}", "streaming.idle_timeout"},
+      {"streaming: {token_ttl: forever}", "streaming.token_ttl: \"forever\" is not a positive duration"},
       {"streaming: {idle_timout: 1h}", "streaming.idle_timout: unknown key"},
       {"log: [1, 2]", "log: must be a mapping"},
       {"- a\n- b", "must be a mapping"},

@@ -20,6 +20,9 @@ absl::StatusOr<std::unique_ptr<streaming::Server>> StartStreamingServer(const Co
   }
   options.address = config.address.substr(0, colon);
   options.port = static_cast<uint16_t>(port);
+  if (!absl::ParseDuration(config.token_ttl, &options.token_ttl)) {
+    return absl::InvalidArgumentError(absl::StrCat("streaming.token_ttl: \"", config.token_ttl, "\" is not a duration"));
+  }
   if (!absl::ParseDuration(config.idle_timeout, &options.idle_timeout)) {
     return absl::InvalidArgumentError(
         absl::StrCat("streaming.idle_timeout: \"", config.idle_timeout, "\" is not a duration"));

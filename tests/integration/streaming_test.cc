@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -278,6 +279,22 @@ TEST_F(StreamingIntegrationTest, IndependentClientAgreesOnExecAndAttach) {
   ASSERT_TRUE(att.ok()) << att.status();
   EXPECT_EQ(att->stdout, "got one\ngot quit\n");
   EXPECT_TRUE(absl::StrContains(att->error, R"("message":"4")")) << att->error;
+}
+
+TEST_F(StreamingIntegrationTest, ExpiredUrlsAreRejected) {
+  extra_yaml_ = "streaming: {token_ttl: 1s}\n";
+  ASSERT_EQ(silod_->Stop(kSigTerm), 0);
+  StartSilod();
+  std::string id = Run("ttl-target", {"/bin/busybox", "sleep", "1000"});
+  auto [port, path] = SplitUrl(MustExecUrl(id, kExit7, false));
+  auto [fresh_port, fresh_path] = SplitUrl(MustExecUrl(id, kExit7, false));
+  auto fresh = wire::SpdySession(fresh_port, fresh_path, {});
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->http_status, 101) << "a URL used in time works";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the 1 s lifetime
+  auto late = wire::SpdySession(port, path, {});
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->http_status, 404);
 }
 
 TEST_F(StreamingIntegrationTest, ExecWithTtyAppliesResize) {

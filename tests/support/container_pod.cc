@@ -86,7 +86,8 @@ void ContainerPodTest::StartSilod() {
   rt_.reset();
   silod_.reset();  // a stopped one; a failed start leaves silod_ null
   auto p = SilodProcess::Start({.dir = silod_dir_.path(),
-                                .extra_yaml = absl::StrCat("registry: {insecure: [\"", registry_->host(), "\"]}\n")});
+                                .extra_yaml = absl::StrCat("registry: {insecure: [\"", registry_->host(), "\"]}\n",
+                                                           extra_yaml_)});
   ASSERT_TRUE(p.ok()) << p.status();
   silod_ = std::move(*p);
   rt_ = silod_->RuntimeStub();

@@ -46,6 +46,7 @@ class ContainerPodTest : public ::testing::Test {
   std::unique_ptr<SilodProcess> silod_;
   std::unique_ptr<::runtime::v1::RuntimeService::Stub> rt_;
   std::string image_, pod_id_;
+  std::string extra_yaml_;  // appended to silod's config at the next StartSilod
   ::runtime::v1::PodSandboxConfig pod_;
 };
 
