@@ -21,51 +21,15 @@
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "tests/support/busybox_image.h"
 #include "tests/support/silod_process.h"
 
 namespace silo::testing {
 namespace {
 
-using image::registry::Descriptor;
 using image::registry::testing::LocalRegistry;
 using image::registry::testing::OciLayout;
 using Clock = std::chrono::steady_clock;
-
-int Sh(const std::string& cmd) {
-  int st = std::system(cmd.c_str());
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-nlohmann::json DescriptorJson(const Descriptor& d) {
-  return {{"mediaType", d.media_type}, {"digest", d.digest.String()}, {"size", d.size}};
-}
-
-// An image whose only layer holds busybox-static as /bin/busybox and /bin/sh
-// (executable copies: OciLayout's own tars write mode 0644 files).
-absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string& scratch) {
-  std::string root = scratch + "/rootfs";
-  SILO_RETURN_IF_ERROR(MakeDirs(root + "/bin"));
-  SILO_RETURN_IF_ERROR(MakeDirs(root + "/tmp"));
-  if (Sh(absl::StrCat("cp /bin/busybox ", root, "/bin/busybox && cp /bin/busybox ", root, "/bin/sh && tar -cf ",
-                      scratch, "/layer.tar -C ", root, " .")) != 0) {
-    return absl::InternalError("building the busybox layer failed");
-  }
-  SILO_ASSIGN_OR_RETURN(std::string tar, ReadFile(scratch + "/layer.tar"));
-  OciLayout layout(layout_dir);
-  SILO_ASSIGN_OR_RETURN(Descriptor layer, layout.AddBlob("application/vnd.oci.image.layer.v1.tar", tar));
-  nlohmann::json config = {{"architecture", "amd64"},
-                           {"os", "linux"},
-                           {"config", {{"Cmd", {"/bin/sh"}}, {"Env", {"PATH=/bin", "FROM_IMAGE=yes"}}}},
-                           {"rootfs", {{"type", "layers"}, {"diff_ids", {layer.digest.String()}}}}};
-  SILO_ASSIGN_OR_RETURN(Descriptor cfg,
-                        layout.AddBlob(std::string(image::registry::kOciConfig), config.dump()));
-  nlohmann::json manifest = {{"schemaVersion", 2},
-                             {"mediaType", std::string(image::registry::kOciManifest)},
-                             {"config", DescriptorJson(cfg)},
-                             {"layers", {DescriptorJson(layer)}}};
-  SILO_ASSIGN_OR_RETURN(Descriptor m, layout.AddBlob(std::string(image::registry::kOciManifest), manifest.dump()));
-  return layout.Tag(m, "v1");
-}
 
 class ContainerIntegrationTest : public ::testing::Test {
  protected:
@@ -77,7 +41,7 @@ class ContainerIntegrationTest : public ::testing::Test {
     auto reg = LocalRegistry::Start();
     ASSERT_TRUE(reg.ok()) << reg.status();
     registry_ = std::move(*reg);
-    ASSERT_TRUE(BuildBusyboxImage(layout_dir_.path(), scratch_.path()).ok());
+    ASSERT_TRUE(BuildBusyboxImage(layout_dir_.path(), scratch_.path(), {"FROM_IMAGE=yes"}).ok());
     ASSERT_TRUE(registry_->Push(layout_dir_.path(), "v1", "test/busybox").ok());
     image_ = absl::StrCat(registry_->host(), "/test/busybox:v1");
 

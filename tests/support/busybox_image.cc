@@ -29,7 +29,8 @@ int Sh(const std::string& cmd) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string& scratch) {
+absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string& scratch,
+                               const std::vector<std::string>& extra_env) {
   std::string root = scratch + "/rootfs";
   SILO_RETURN_IF_ERROR(MakeDirs(root + "/bin"));
   SILO_RETURN_IF_ERROR(MakeDirs(root + "/tmp"));
@@ -41,9 +42,11 @@ absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string&
   SILO_ASSIGN_OR_RETURN(std::string tar, ReadFile(scratch + "/layer.tar"));
   OciLayout layout(layout_dir);
   SILO_ASSIGN_OR_RETURN(Descriptor layer, layout.AddBlob("application/vnd.oci.image.layer.v1.tar", tar));
+  nlohmann::json env = {"PATH=/bin"};
+  for (const auto& e : extra_env) env.push_back(e);
   nlohmann::json config = {{"architecture", "amd64"},
                            {"os", "linux"},
-                           {"config", {{"Cmd", {"/bin/sh"}}, {"Env", {"PATH=/bin"}}}},
+                           {"config", {{"Cmd", {"/bin/sh"}}, {"Env", env}}},
                            {"rootfs", {{"type", "layers"}, {"diff_ids", {layer.digest.String()}}}}};
   SILO_ASSIGN_OR_RETURN(Descriptor cfg, layout.AddBlob(std::string(image::registry::kOciConfig), config.dump()));
   nlohmann::json manifest = {{"schemaVersion", 2},

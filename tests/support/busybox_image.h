@@ -3,6 +3,7 @@
 // registry outside the machine is reachable) and pushed to a LocalRegistry.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,7 +16,9 @@ int Sh(const std::string& cmd);
 
 // An OCI layout tagged "v1" whose only layer holds busybox-static as
 // /bin/busybox and /bin/sh, with /tmp.
-absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string& scratch);
+// `extra_env` ("KEY=value") is added to the image config's Env after PATH.
+absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string& scratch,
+                               const std::vector<std::string>& extra_env = {});
 
 // Builds the busybox image under `scratch_dir`, pushes it to `registry` and
 // returns its reference ("127.0.0.1:PORT/test/busybox:v1").
