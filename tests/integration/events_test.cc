@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/event_stream.h"
 #include "tests/support/silod_process.h"
 
 namespace silo::testing {
@@ -27,60 +28,6 @@ using Clock = std::chrono::system_clock;
   c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(::runtime::v1::NODE);
   return c;
 }
-
-// Reads one GetContainerEvents stream on its own thread and keeps every event.
-class EventStream {
- public:
-  explicit EventStream(::runtime::v1::RuntimeService::Stub* stub) {
-    ctx_.set_deadline(Clock::now() + std::chrono::seconds(120));
-    reader_ = stub->GetContainerEvents(&ctx_, ::runtime::v1::GetEventsRequest());
-    thread_ = std::thread([this] {
-      ::runtime::v1::ContainerEventResponse e;
-      while (reader_->Read(&e)) {
-        std::lock_guard<std::mutex> guard(mu_);
-        events_.push_back(e);
-        cv_.notify_all();
-      }
-      grpc::Status s = reader_->Finish();
-      std::lock_guard<std::mutex> guard(mu_);
-      finished_ = s;
-      cv_.notify_all();
-    });
-  }
-  ~EventStream() {
-    ctx_.TryCancel();
-    thread_.join();
-  }
-
-  // Events for `id`, once at least `count` arrived or `timeout` passed.
-  std::vector<::runtime::v1::ContainerEventResponse> WaitFor(const std::string& id, size_t count,
-                                                            std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    std::vector<::runtime::v1::ContainerEventResponse> out;
-    cv_.wait_for(lock, timeout, [&] {
-      out.clear();
-      for (const auto& e : events_) {
-        if (e.container_id() == id) out.push_back(e);
-      }
-      return out.size() >= count || finished_.has_value();
-    });
-    return out;
-  }
-
-  std::optional<grpc::Status> finished() {
-    std::lock_guard<std::mutex> guard(mu_);
-    return finished_;
-  }
-
- private:
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<::runtime::v1::ContainerEventResponse>> reader_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<::runtime::v1::ContainerEventResponse> events_;  // guarded by mu_
-  std::optional<grpc::Status> finished_;                       // guarded by mu_
-};
 
 class EventsIntegrationTest : public ::testing::Test {
  protected:
