@@ -1,0 +1,22 @@
+// Fuzz target: WWW-Authenticate challenge parsing (registry auth). Lines of
+// the input are separate header values.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "image/registry/auth.h"
+
+std::vector<std::string> SiloFuzzSeeds() {
+  return {"Basic realm=\"registry\"",
+          "Bearer realm=\"https://auth.example/token\",service=\"registry.example\",scope=\"repository:a/b:pull\"",
+          "Bearer realm=\"x\", error=\"insufficient_scope\"\nBasic realm=y", "Bearer ,,,=\"\\\"", "Negotiate"};
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string text(reinterpret_cast<const char*>(data), size);
+  std::vector<std::string> values = absl::StrSplit(text, '\n');
+  (void)silo::image::registry::ParseChallenges(values);
+  return 0;
+}
