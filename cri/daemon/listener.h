@@ -19,6 +19,12 @@ absl::Status SecureListenEndpoint(const std::string& endpoint);
 // Removes the endpoint's socket file at shutdown (no-op for TCP).
 void RemoveListenEndpoint(const std::string& endpoint);
 
+// Refuses a root, state or socket directory that other users may write to
+// (world-writable, or group-writable and not root's group): anyone who can
+// replace a file there can swap the metadata database, a pinned namespace or
+// the CRI socket. `what` names the directory in the error.
+absl::Status CheckPrivateDir(const std::string& dir, const std::string& what);
+
 // Takes an exclusive lock on `root` so a second daemon cannot share the same
 // metadata database; held until the process exits.
 absl::Status LockRootDir(const std::string& root);

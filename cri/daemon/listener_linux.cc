@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cri/daemon/listener.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
@@ -84,6 +85,20 @@ absl::Status SecureListenEndpoint(const std::string& endpoint) {
 
 void RemoveListenEndpoint(const std::string& endpoint) {
   if (absl::StartsWith(endpoint, kUnixScheme)) ::unlink(UnixPath(endpoint).c_str());
+}
+
+absl::Status CheckPrivateDir(const std::string& dir, const std::string& what) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return ErrnoToStatus(errno, absl::StrCat("stat ", what, " ", dir));
+  const bool others_write = (st.st_mode & S_IWOTH) != 0;
+  const bool group_write = (st.st_mode & S_IWGRP) != 0 && st.st_gid != 0;
+  if (others_write || group_write || (st.st_uid != 0 && st.st_uid != ::geteuid())) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s %s is writable by other users (mode %04o, uid %d, gid %d): refusing to start; "
+        "make it owned by root and not group- or world-writable (chmod go-w)",
+        what, dir, st.st_mode & 07777, st.st_uid, st.st_gid));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LockRootDir(const std::string& root) {

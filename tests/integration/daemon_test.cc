@@ -280,6 +280,20 @@ TEST(DaemonCliTest, DefaultConfigStartsWithOverrides) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/root/silod.lock"));
 }
 
+TEST(DaemonCliTest, RefusesRootAndStateDirsOthersCanWrite) {
+  TempDir dir;
+  for (const char* which : {"/r", "/s"}) {
+    const std::string open_dir = dir.path() + which;
+    ASSERT_TRUE(MakeDirs(open_dir).ok());
+    ASSERT_EQ(::chmod(open_dir.c_str(), 0777), 0);
+    RunResult r = RunSilod({"--root", dir.path() + "/r", "--state", dir.path() + "/s", "--listen",
+                            "unix://" + dir.path() + "/silod.sock"});
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find(open_dir + " is writable by other users (mode 0777"), std::string::npos) << r.output;
+    ASSERT_EQ(::chmod(open_dir.c_str(), 0711), 0);
+  }
+}
+
 TEST(DaemonCliTest, UnknownConfigKeyFailsNamingTheKey) {
   TempDir dir;
   ASSERT_TRUE(AtomicWriteFile(dir.path() + "/bad.yaml", "metrics:\n  adress: 127.0.0.1:1\n").ok());
