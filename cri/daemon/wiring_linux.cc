@@ -81,6 +81,15 @@ absl::StatusOr<Backends> WireBackends(const Config& config, image::PullObserver*
   host.root_dir = config.root + "/containers";
   host.state_dir = config.state + "/containers";
   host.socket_dir = config.state + "/shims";
+  // Shim sockets are <state>/shims/<64-hex id>.sock and must fit sun_path
+  // (108 bytes with its NUL): say so now rather than at the first container.
+  constexpr size_t kSunPath = 108, kSocketName = 1 + 64 + 5;
+  if (host.socket_dir.size() + kSocketName >= kSunPath) {
+    return absl::InvalidArgumentError(absl::StrCat("state dir \"", config.state, "\" is too long: shim sockets under it ",
+                                                   "would exceed the unix socket path limit; use at most ",
+                                                   kSunPath - kSocketName - 1 - std::string("/shims").size(),
+                                                   " characters"));
+  }
   host.shim_binary = runtime::container::DefaultShimBinary();
   host.runc_binary = config.runtime.binary;
   host.runc_root = config.state + "/runc";

@@ -294,6 +294,16 @@ TEST(DaemonCliTest, RefusesRootAndStateDirsOthersCanWrite) {
   }
 }
 
+TEST(DaemonCliTest, StateDirTooLongForShimSocketsIsRefusedAtStart) {
+  TempDir dir;
+  const std::string state = dir.path() + "/" + std::string(60, 's');
+  ASSERT_TRUE(AtomicWriteFile(dir.path() + "/c.yaml", "metrics: {enabled: false}\n").ok());
+  RunResult r = RunSilod({"--config", dir.path() + "/c.yaml", "--root", dir.path() + "/r", "--state", state,
+                          "--listen", "unix://" + dir.path() + "/silod.sock"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("is too long: shim sockets"), std::string::npos) << r.output;
+}
+
 TEST(DaemonCliTest, UnknownConfigKeyFailsNamingTheKey) {
   TempDir dir;
   ASSERT_TRUE(AtomicWriteFile(dir.path() + "/bad.yaml", "metrics:\n  adress: 127.0.0.1:1\n").ok());
