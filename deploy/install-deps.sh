@@ -13,7 +13,7 @@ BUILD_PKGS=(
   wine64  # runs the cross-built Windows test executables (deploy/run-windows-tests.sh)
 )
 RUNTIME_PKGS=(
-  runc containernetworking-plugins iptables iproute2 docker-registry skopeo
+  runc containerd containernetworking-plugins iptables iproute2 docker-registry skopeo
   busybox-static curl ca-certificates procps util-linux iputils-ping
 )
 
