@@ -1,7 +1,9 @@
 #!/bin/bash
 # Side-by-side CRI benchmark, silod against containerd (issue 12), in one command:
 #   sudo tests/bench/compare/run.sh [--full|--quick] [--rounds N] [--build DIR] [--silod PATH] [--out FILE]
-# (build first: cmake --build BUILD --target silod silo-shim silo_bench_compare)
+# On a fresh machine it first installs the packages (deploy/install-deps.sh)
+# and builds silod, silo-shim and the driver in BUILD (default build/);
+# SILO_COMPARE_NO_BUILD=1 skips that.
 # Starts a local registry with the test images, containerd (Debian's 1.6, CRI
 # plugin on a private socket/root/state) and silod side by side, runs
 # silo_bench_compare against each, alternating A/B per workload and round,
@@ -31,6 +33,12 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
+if [[ -z "${SILO_COMPARE_INNER:-}" && -z "${SILO_COMPARE_NO_BUILD:-}" ]]; then
+  "$SRC/deploy/install-deps.sh"
+  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="$SRC" CCACHE_NOHASHDIR=1
+  cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD" --target silod silo-shim silo_bench_compare
+fi
 BUILD=$(cd "$BUILD" && pwd)
 DRIVER=$BUILD/tests/bench/compare/silo_bench_compare
 SILOD=${SILOD:-$BUILD/cri/daemon/silod}
