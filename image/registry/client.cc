@@ -309,6 +309,13 @@ absl::Status RegistryClient::FetchBlobFrom(const Target& target, const Reference
     };
     absl::StatusOr<HttpResponse> resp = AuthorizedDo(target, ref.path, std::move(req));
     if (!sink_error.ok()) {
+      if (absl::IsResourceExhausted(sink_error)) {
+        // Disk full: keeping the partial download for a resume would keep
+        // the disk full too, and nothing through the CRI could free it.
+        (void)writer.Abort();
+        *retryable = false;
+        return sink_error;
+      }
       // A Content-Range mismatch is the server's fault and worth another try from scratch.
       *retryable = absl::IsUnavailable(sink_error) && writer.Reset().ok();
       return sink_error;

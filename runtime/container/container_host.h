@@ -37,6 +37,9 @@ struct CreateSpec {
 };
 
 struct ProcessState {
+  // The main process was started (the monitor is past CREATED), even if
+  // silod never recorded it: a crash inside StartContainer.
+  bool started = false;
   bool exited = false;
   int exit_code = 0;
   int64_t exited_at_ns = 0;

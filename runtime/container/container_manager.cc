@@ -165,15 +165,17 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     return started;
   }
   auto state = host_->State(record.id, record.shim_socket);
+  bool settled_by_refresh = false;  // an unlocked Refresh (List) saw the start first
   SILO_RETURN_IF_ERROR(store_
                            ->Update(record.id,
                                     [&](ContainerRecord& r) {
-                                      r.started_at_ns = started_at;
+                                      settled_by_refresh = r.started_at_ns != 0;
+                                      if (!settled_by_refresh) r.started_at_ns = started_at;
                                       if (state.ok()) r.pid = state->pid;
                                       return absl::OkStatus();
                                     })
                            .status());
-  Emit(events::EventType::kStarted, record.id, record.sandbox_id);
+  if (!settled_by_refresh) Emit(events::EventType::kStarted, record.id, record.sandbox_id);
   return absl::OkStatus();
 }
 
@@ -205,9 +207,32 @@ absl::StatusOr<ContainerRecord> ContainerManager::Refresh(const ContainerRecord&
   if (current != ContainerState::kRunning && current != ContainerState::kCreated) return record;
   // A killed shim never answers again: settle the state now (container_recovery.cc).
   if (host_->MonitorGone(record.id, record.shim_socket)) return ReconcileLostMonitor(record);
-  if (current != ContainerState::kRunning) return record;
   auto state = host_->State(record.id, record.shim_socket);
-  if (!state.ok() || !state->exited) return record;
+  if (!state.ok()) return record;
+  if (current == ContainerState::kCreated) {
+    if (!state->started) return record;
+    // silod died inside StartContainer after the shim started the process
+    // but before RUNNING was recorded: record the start now, or the
+    // container would stay CREATED while it runs and every retry of
+    // StartContainer would fail.
+    bool settled_here = false;  // StartContainer may be recording it right now
+    absl::StatusOr<ContainerRecord> started = store_->Update(record.id, [&](ContainerRecord& r) {
+      settled_here = r.started_at_ns == 0 && r.finished_at_ns == 0;
+      if (settled_here) {
+        r.started_at_ns = NowNs();
+        r.pid = state->pid;
+      }
+      return absl::OkStatus();
+    });
+    if (!started.ok()) return record;
+    if (settled_here) {
+      spdlog::info("container {}: its process was started before silod recorded it; now RUNNING", record.id);
+      Emit(events::EventType::kStarted, record.id, record.sandbox_id);
+    }
+    if (!state->exited) return *started;
+  } else if (!state->exited) {
+    return record;
+  }
   return RecordExit(record.id, *state);
 }
 

@@ -44,7 +44,13 @@ absl::StatusOr<std::unique_ptr<ShimClient>> Connect(const std::string& id, const
 }
 
 ProcessState FromResponse(const shim::Response& r) {
-  return ProcessState{r.exited, r.exit_code, r.exited_at_unix_nanos, r.pid};
+  ProcessState s;
+  s.started = r.state == "running" || r.state == "stopped";
+  s.exited = r.exited;
+  s.exit_code = r.exit_code;
+  s.exited_at_ns = r.exited_at_unix_nanos;
+  s.pid = r.pid;
+  return s;
 }
 
 absl::Status RemoveTree(const std::string& path) {
