@@ -1,6 +1,8 @@
 // Windows only (built by the mingw project): binds HcnApi to computenetwork.dll.
 #include "network/hns/api_win32.h"
 
+#include "runtime/windows/hcs/dll_binding.h"
+
 #include <windows.h>
 #include <objbase.h>
 #include <computenetwork.h>
@@ -18,35 +20,8 @@ static_assert(offsetof(HcnGuid, data2) == offsetof(GUID, Data2));
 static_assert(offsetof(HcnGuid, data3) == offsetof(GUID, Data3));
 static_assert(offsetof(HcnGuid, data4) == offsetof(GUID, Data4));
 
-// The size a parameter occupies in the x64 ABI: a reference (REFGUID) is
-// passed as a pointer.
-template <typename T>
-inline constexpr size_t kArgSize = std::is_reference_v<T> ? sizeof(void*) : sizeof(T);
-
-template <typename... T>
-struct Pack {};
-template <typename PA, typename PB>
-inline constexpr bool kSameSizes = false;
-template <typename... A, typename... B>
-  requires(sizeof...(A) == sizeof...(B))
-inline constexpr bool kSameSizes<Pack<A...>, Pack<B...>> = ((kArgSize<A> == kArgSize<B>) && ...);
-
-// Same parameter count and sizes and same return size: on x64 (one calling
-// convention) that is what a GetProcAddress cast relies on.
-template <typename A, typename B>
-struct SameShape : std::false_type {};
-template <typename RA, typename... A, typename RB, typename... B>
-struct SameShape<RA (*)(A...), RB (*)(B...)> {
-  static constexpr bool value = kSameSizes<Pack<A...>, Pack<B...>> && sizeof(RA) == sizeof(RB);
-};
-
-template <typename Slot>
-bool Bind(HMODULE dll, const char* name, Slot& slot) {
-  FARPROC proc = GetProcAddress(dll, name);
-  if (proc == nullptr) return false;
-  slot = reinterpret_cast<Slot>(reinterpret_cast<void (*)()>(proc));  // via void(*)() for -Wcast-function-type
-  return true;
-}
+using runtime::windows::dll::Bind;
+using runtime::windows::dll::SameShape;
 
 #define SILO_BIND(field, export_name)                                                   \
   static_assert(SameShape<decltype(HcnApi::field), decltype(&::export_name)>::value,   \
@@ -60,12 +35,9 @@ bool Bind(HMODULE dll, const char* name, Slot& slot) {
 void FreeString(wchar_t* s) { CoTaskMemFree(s); }
 
 Result<const HcnApi*> Load() {
-  HMODULE dll = LoadLibraryExW(L"computenetwork.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
-  if (dll == nullptr) {
-    const DWORD error = GetLastError();
-    return HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(error)),
-                    "LoadLibraryExW computenetwork.dll: error " + std::to_string(error));
-  }
+  Result<HMODULE> loaded = runtime::windows::dll::LoadSystemDll(L"computenetwork.dll", "computenetwork.dll");
+  if (!loaded.ok()) return loaded.status();
+  HMODULE dll = *loaded;
   auto* api = new HcnApi();  // lives as long as the process, like the DLL
   std::string missing;
   SILO_BIND(enumerate_networks, HcnEnumerateNetworks)

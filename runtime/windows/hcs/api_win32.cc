@@ -1,6 +1,8 @@
 // Windows only (built by the mingw preset): binds HcsApi to computecore.dll.
 #include "runtime/windows/hcs/api_win32.h"
 
+#include "runtime/windows/hcs/dll_binding.h"
+
 #include <windows.h>
 #include <computecore.h>
 
@@ -27,39 +29,8 @@ static_assert(static_cast<uint32_t>(kHcsEventOptionNone) == static_cast<uint32_t
 static_assert(kGenericAll == GENERIC_ALL);
 static_assert(kInfinite == INFINITE);
 
-// Same number of parameters, each of the same size, and a return value of
-// the same size: on x64 (one calling convention) that is ABI compatibility,
-// which is what a GetProcAddress cast relies on.
-template <typename... T>
-struct Pack {};
-template <typename PA, typename PB>
-inline constexpr bool kSameSizes = false;
-template <typename... A, typename... B>
-  requires(sizeof...(A) == sizeof...(B))
-inline constexpr bool kSameSizes<Pack<A...>, Pack<B...>> = ((sizeof(A) == sizeof(B)) && ...);
-
-template <typename A, typename B>
-struct SameShape : std::false_type {};
-template <typename RA, typename... A, typename RB, typename... B>
-struct SameShape<RA (*)(A...), RB (*)(B...)> {
-  static constexpr bool kSameReturn = [] {
-    if constexpr (std::is_void_v<RA> || std::is_void_v<RB>) {
-      return std::is_void_v<RA> == std::is_void_v<RB>;
-    } else {
-      return sizeof(RA) == sizeof(RB);
-    }
-  }();
-  static constexpr bool value = kSameSizes<Pack<A...>, Pack<B...>> && kSameReturn;
-};
-
-template <typename Slot>
-bool Bind(HMODULE dll, const char* name, Slot& slot) {
-  FARPROC proc = GetProcAddress(dll, name);
-  if (proc == nullptr) return false;
-  // Through void(*)(), the sanctioned way to silence -Wcast-function-type.
-  slot = reinterpret_cast<Slot>(reinterpret_cast<void (*)()>(proc));
-  return true;
-}
+using dll::Bind;
+using dll::SameShape;
 
 #define SILO_CHECK_SHAPE(field, export_name)                                          \
   static_assert(SameShape<decltype(HcsApi::field), decltype(&::export_name)>::value, \
@@ -76,12 +47,9 @@ void FreeString(wchar_t* s) { LocalFree(s); }
 void CloseStdioHandle(void* h) { CloseHandle(h); }
 
 Result<const HcsApi*> Load() {
-  HMODULE dll = LoadLibraryExW(L"computecore.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
-  if (dll == nullptr) {
-    const DWORD error = GetLastError();
-    return HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(error)),
-                    "LoadLibraryExW computecore.dll: error " + std::to_string(error));
-  }
+  Result<HMODULE> loaded = dll::LoadSystemDll(L"computecore.dll", "computecore.dll");
+  if (!loaded.ok()) return loaded.status();
+  HMODULE dll = *loaded;
   auto* api = new HcsApi();  // lives as long as the process, like the DLL
   std::string missing;
   SILO_BIND(create_operation, HcsCreateOperation)
