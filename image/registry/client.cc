@@ -274,12 +274,28 @@ absl::Status RegistryClient::FetchBlobFrom(const Target& target, const Reference
       store.OpenWriter(absl::StrCat("fetch-", desc.digest.String()), desc.digest, desc.size);
   if (absl::IsAlreadyExists(opened.status())) return absl::OkStatus();
   if (!opened.ok()) return Annotate(opened.status(), absl::StrCat("opening ingest for ", url));
-  content::Writer& writer = **opened;
+  std::unique_ptr<content::Writer> writer = *std::move(opened);
 
   return WithRetries(url, [&](bool* retryable) -> absl::Status {
     HttpRequest req;
     req.url = url;
-    const int64_t start = writer.offset();
+    if (desc.size > 0 && writer->offset() >= desc.size) {
+      // A kill between the last byte and the commit leaves the whole blob in
+      // the ingest. Asking for the range after it draws a 416 whose
+      // Content-Length (Distribution's) is the blob size while its body is a
+      // short message, so the transfer would fail on every retry: commit
+      // what we have, which verifies the digest, and start over if it is wrong.
+      absl::StatusOr<Digest> committed = writer->Commit();
+      if (committed.ok()) return absl::OkStatus();
+      // The failed commit deleted the ingest; the retry downloads afresh.
+      writer.reset();
+      absl::StatusOr<std::unique_ptr<content::Writer>> fresh =
+          store.OpenWriter(absl::StrCat("fetch-", desc.digest.String()), desc.digest, desc.size);
+      *retryable = fresh.ok();
+      if (fresh.ok()) writer = *std::move(fresh);
+      return Annotate(committed.status(), absl::StrCat("committing resumed ingest of ", url));
+    }
+    const int64_t start = writer->offset();
     if (start > 0) req.headers.emplace_back("Range", absl::StrCat("bytes=", start, "-"));
     absl::Status sink_error;
     bool first_chunk = true;
@@ -287,6 +303,12 @@ absl::Status RegistryClient::FetchBlobFrom(const Target& target, const Reference
                         absl::string_view chunk) -> absl::Status {
       if (first_chunk) {
         first_chunk = false;
+        if (status == 416) {
+          // Stop reading here: Distribution's 416 announces a Content-Length
+          // its body does not have. The retry starts from zero.
+          sink_error = absl::UnavailableError(absl::StrCat(url, ": range from ", start, " not satisfiable"));
+          return sink_error;
+        }
         if (status == 206) {
           std::string range;
           for (const auto& [k, v] : headers) {
@@ -297,14 +319,14 @@ absl::Status RegistryClient::FetchBlobFrom(const Target& target, const Reference
                                                              "\" does not start at ", start));
             return sink_error;
           }
-        } else if (writer.offset() > 0) {
+        } else if (writer->offset() > 0) {
           // The server ignored the Range request: start over.
-          sink_error = writer.Reset();
+          sink_error = writer->Reset();
           if (!sink_error.ok()) return sink_error;
         }
       }
       blob_bytes_received_ += static_cast<int64_t>(chunk.size());
-      sink_error = writer.Write(chunk);
+      sink_error = writer->Write(chunk);
       return sink_error;
     };
     absl::StatusOr<HttpResponse> resp = AuthorizedDo(target, ref.path, std::move(req));
@@ -312,12 +334,12 @@ absl::Status RegistryClient::FetchBlobFrom(const Target& target, const Reference
       if (absl::IsResourceExhausted(sink_error)) {
         // Disk full: keeping the partial download for a resume would keep
         // the disk full too, and nothing through the CRI could free it.
-        (void)writer.Abort();
+        (void)writer->Abort();
         *retryable = false;
         return sink_error;
       }
       // A Content-Range mismatch is the server's fault and worth another try from scratch.
-      *retryable = absl::IsUnavailable(sink_error) && writer.Reset().ok();
+      *retryable = absl::IsUnavailable(sink_error) && writer->Reset().ok();
       return sink_error;
     }
     if (!resp.ok()) {
@@ -326,14 +348,14 @@ absl::Status RegistryClient::FetchBlobFrom(const Target& target, const Reference
     }
     if (resp->status == 416) {
       // Our offset is past what the server has; restart from zero.
-      *retryable = writer.Reset().ok();
+      *retryable = writer->Reset().ok();
       return HttpError(resp->status, absl::StrCat("fetching blob ", url));
     }
     if (resp->status != 200 && resp->status != 206) {
       *retryable = RetryableHttp(resp->status);
       return HttpError(resp->status, absl::StrCat("fetching blob ", url));
     }
-    absl::StatusOr<Digest> committed = writer.Commit();
+    absl::StatusOr<Digest> committed = writer->Commit();
     if (!committed.ok()) return Annotate(committed.status(), absl::StrCat("fetching blob ", url));
     return absl::OkStatus();
   });

@@ -194,6 +194,44 @@ TEST_F(RegistryClientTest, ResumesPartialIngestWithRange) {
   EXPECT_EQ(*store_->ReadBlob(layer.digest), full);
 }
 
+// A kill can leave an ingest of any length, the whole blob included
+// (downloaded but not yet committed): every one must resume to the blob.
+TEST_F(RegistryClientTest, ResumesIngestOfEveryLength) {
+  const Descriptor& layer = app_->layers[1];
+  std::string full = ReadAll(absl::StrCat(*layout_dir_, "/blobs/sha256/", layer.digest.hex));
+  for (int64_t kept : {int64_t{1}, layer.size - 1, layer.size}) {
+    SCOPED_TRACE(absl::StrCat("kept ", kept, " of ", layer.size));
+    TearDown();
+    SetUp();
+    {
+      auto w = store_->OpenWriter("fetch-" + layer.digest.String(), layer.digest, layer.size);
+      ASSERT_TRUE(w.ok()) << w.status();
+      ASSERT_TRUE((*w)->Write(absl::string_view(full).substr(0, kept)).ok());
+    }
+    RegistryClient client(&transport_, Options());
+    absl::Status s = client.FetchBlob(AppRef(), layer, *store_);
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ(*store_->ReadBlob(layer.digest), full);
+  }
+}
+
+// A whole-length ingest whose bytes are wrong fails its commit and is
+// downloaded again rather than kept or committed.
+TEST_F(RegistryClientTest, RedownloadsCorruptWholeIngest) {
+  const Descriptor& layer = app_->layers[1];
+  std::string full = ReadAll(absl::StrCat(*layout_dir_, "/blobs/sha256/", layer.digest.hex));
+  {
+    auto w = store_->OpenWriter("fetch-" + layer.digest.String(), layer.digest, layer.size);
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_TRUE((*w)->Write(std::string(layer.size, 'x')).ok());
+  }
+  RegistryClient client(&transport_, Options());
+  absl::Status s = client.FetchBlob(AppRef(), layer, *store_);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(client.blob_bytes_received(), layer.size);
+  EXPECT_EQ(*store_->ReadBlob(layer.digest), full);
+}
+
 TEST_F(RegistryClientTest, TamperedBlobIsDataLossAndNotCommitted) {
   // A blob of its own so other tests keep an intact copy.
   std::string dir = TempDir();
