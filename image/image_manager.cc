@@ -20,6 +20,7 @@
 #include "image/layers/unpack.h"
 #include "image/registry/curl_transport.h"
 #include "nlohmann/json.hpp"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -417,6 +418,7 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
 }
 
 absl::Status ImageManager::Record(ImageRecord record) {
+  SILO_FAILPOINT("image.record_commit");
   absl::MutexLock lock(&mu_);
   auto existing = images_.find(record.id);
   if (existing != images_.end()) {

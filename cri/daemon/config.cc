@@ -36,6 +36,8 @@ class MapReader {
     if (!node_ || !node_.IsMap()) return absl::OkStatus();
     std::set<std::string> allowed(known.begin(), known.end());
     for (const auto& kv : node_) {
+      // A sequence or mapping as a key ("[x]: 1") would throw on conversion.
+      if (!kv.first.IsScalar()) return Bad(path_.empty() ? "(top level)" : path_, "keys must be plain strings");
       std::string key = kv.first.as<std::string>();
       if (!allowed.count(key)) {
         return Bad(Join(path_, key), absl::StrCat("unknown key (known keys: ",
@@ -115,6 +117,7 @@ absl::Status ParseRegistry(const MapReader& top, Config::Registry* reg) {
     if (!mirrors.IsMap()) return Bad("registry.mirrors", "must map a registry host to a list of endpoints");
     reg->mirrors.clear();
     for (const auto& kv : mirrors) {
+      if (!kv.first.IsScalar()) return Bad("registry.mirrors", "keys must be registry host names");
       std::string host = kv.first.as<std::string>();
       std::string path = absl::StrCat("registry.mirrors.", host);
       std::vector<std::string> endpoints;
@@ -181,6 +184,10 @@ absl::Status CheckHostPort(const std::string& key, const std::string& value) {
 
 }  // namespace
 
+namespace {
+absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root);
+}  // namespace
+
 absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
   YAML::Node root;
   try {
@@ -188,6 +195,18 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("config is not valid YAML: ", e.what()));
   }
+  // Every conversion below is checked first; this is the backstop that keeps
+  // a yaml-cpp exception from ever taking silod down on a bad file.
+  try {
+    return ParseConfigTree(root);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config: ", e.what()));
+  }
+}
+
+namespace {
+
+absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root) {
   Config c;
   MapReader top(root, "");
   SILO_RETURN_IF_ERROR(top.CheckIsMap());
@@ -230,6 +249,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
   SILO_RETURN_IF_ERROR(ValidateConfig(c));
   return c;
 }
+
+}  // namespace
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   auto text = ReadFile(path);

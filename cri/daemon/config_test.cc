@@ -12,7 +12,10 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->root, "/var/lib/silo");
   EXPECT_EQ(c->listen, "unix:///run/silo/silod.sock");
+  // Neither the metrics nor the streaming server is reachable off the node
+  // unless the operator says so: both default to loopback.
   EXPECT_EQ(c->metrics.address, "127.0.0.1:9464");
+  EXPECT_EQ(c->streaming.address, "127.0.0.1:0");
   EXPECT_EQ(c->runtime.binary, "runc");
   ASSERT_EQ(c->runtime.handlers.size(), 1u);
 }
@@ -74,6 +77,17 @@ TEST(ConfigTest, UnknownKeysNameTheirPath) {
   EXPECT_NE(s.message().find("log.levle: unknown key"), std::string::npos) << s;
   s = ParseError("runtime:\n  handlers:\n    - {name: a, tpye: runc}\n");
   EXPECT_NE(s.message().find("runtime.handlers[0].tpye"), std::string::npos) << s;
+}
+
+// Found by the config fuzzer: a key that is a sequence or a mapping used to
+// throw out of the parser and take silod down.
+TEST(ConfigTest, NonScalarKeysAreErrorsNotCrashes) {
+  for (const char* text : {"[x]: 1", "runtime:\n  {a: b}: 1", "registry:\n  mirrors:\n    [h]: [x]"}) {
+    auto c = ParseConfig(text);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(c.status().message().find("keys must be"), std::string::npos) << c.status();
+  }
 }
 
 TEST(ConfigTest, BadValuesNameTheirPath) {

@@ -187,22 +187,23 @@ absl::StatusOr<HeaderBlock> DecodeHeaderBlock(std::string_view plain) {
   return out;
 }
 
+// `initialized`: zlib owns memory that End must free; `ok`: the stream can
+// still be used. A failed call clears only `ok`, so nothing leaks.
 struct HeaderCompressor::State {
   z_stream z{};
+  bool initialized = false;
   bool ok = false;
 };
 
 HeaderCompressor::HeaderCompressor() : state_(std::make_unique<State>()) {
   if (deflateInit(&state_->z, Z_BEST_COMPRESSION) != Z_OK) return;
-  if (deflateSetDictionary(&state_->z, kDictionary, sizeof(kDictionary)) != Z_OK) {
-    deflateEnd(&state_->z);
-    return;
-  }
+  state_->initialized = true;
+  if (deflateSetDictionary(&state_->z, kDictionary, sizeof(kDictionary)) != Z_OK) return;
   state_->ok = true;
 }
 
 HeaderCompressor::~HeaderCompressor() {
-  if (state_->ok) deflateEnd(&state_->z);
+  if (state_->initialized) deflateEnd(&state_->z);
 }
 
 absl::StatusOr<std::string> HeaderCompressor::Compress(const HeaderBlock& headers) {
@@ -230,16 +231,17 @@ absl::StatusOr<std::string> HeaderCompressor::Compress(const HeaderBlock& header
 
 struct HeaderDecompressor::State {
   z_stream z{};
+  bool initialized = false;  // as in HeaderCompressor::State
   bool ok = false;
 };
 
 HeaderDecompressor::HeaderDecompressor(size_t max_plain_size)
     : state_(std::make_unique<State>()), max_plain_size_(max_plain_size) {
-  state_->ok = inflateInit(&state_->z) == Z_OK;
+  state_->initialized = state_->ok = inflateInit(&state_->z) == Z_OK;
 }
 
 HeaderDecompressor::~HeaderDecompressor() {
-  if (state_->ok) inflateEnd(&state_->z);
+  if (state_->initialized) inflateEnd(&state_->z);
 }
 
 absl::StatusOr<HeaderBlock> HeaderDecompressor::Decompress(std::string_view compressed) {

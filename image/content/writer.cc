@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "image/content/content_store.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -85,6 +86,7 @@ absl::Status Writer::Reset() {
 }
 
 absl::StatusOr<Digest> Writer::Commit() {
+  SILO_FAILPOINT("content.commit");
   if (state_ != State::kWriting) {
     return absl::FailedPreconditionError(absl::StrCat("commit ingest ", ref_, ": writer is closed"));
   }

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "image/layers/safe_path.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/status_macros.h"
@@ -404,6 +405,7 @@ absl::StatusOr<UnpackStats> Unpack(int fd, const std::string& target_dir, const 
 
 absl::StatusOr<UnpackStats> UnpackToSnapshot(ByteSource& blob, const std::string& final_dir,
                                              const UnpackOptions& options) {
+  SILO_FAILPOINT("layers.unpack");
   UnpackStats reused;
   reused.reused = true;
   reused.diff_id = options.expected_diff_id;

@@ -5,9 +5,12 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <filesystem>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -124,7 +127,27 @@ absl::StatusOr<Result> Invoker::CachedResult(const std::string& network, const R
   return result;
 }
 
+absl::StatusOr<NetworkConfigList> Invoker::CachedConfig(const RuntimeConf& rt) const {
+  SILO_RETURN_IF_ERROR(ValidateNames("any", rt));
+  const std::string dir = options_.cache_dir + "/results";
+  const std::string suffix = absl::StrCat("-", rt.container_id, "-", rt.ifname);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= suffix.size() || !absl::EndsWith(name, suffix)) continue;
+    SILO_ASSIGN_OR_RETURN(std::string text, ReadFile(entry.path().string()));
+    json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("config") || !doc["config"].is_object()) {
+      return absl::DataLossError(absl::StrCat("CNI result cache ", entry.path().string(), " has no config"));
+    }
+    // The cached config is always the list form handed to the plugins.
+    return ParseNetworkConfig(entry.path().string() + ".conflist", doc["config"].dump());
+  }
+  return absl::NotFoundError(absl::StrCat("no cached CNI ADD for ", rt.container_id, "/", rt.ifname, " in ", dir));
+}
+
 absl::StatusOr<Result> Invoker::AddUntimed(const NetworkConfigList& net, const RuntimeConf& rt) {
+  SILO_FAILPOINT("cni.add");
   SILO_ASSIGN_OR_RETURN(std::string cache_path, CachePath(net.name, rt));
   json prev;  // null until the first plugin answers
   for (const auto& plugin : net.plugins) {
@@ -172,6 +195,7 @@ absl::Status Invoker::CheckUntimed(const NetworkConfigList& net, const RuntimeCo
 }
 
 absl::Status Invoker::DelUntimed(const NetworkConfigList& net, const RuntimeConf& rt) {
+  SILO_FAILPOINT("cni.del");
   SILO_ASSIGN_OR_RETURN(std::string cache_path, CachePath(net.name, rt));
   // No entry, or a corrupt one, must not block teardown: DEL then runs
   // without prevResult, which plugins accept.

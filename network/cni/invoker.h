@@ -67,6 +67,11 @@ class Invoker {
   // The cached ADD result; NotFound when there is none.
   absl::StatusOr<Result> CachedResult(const std::string& network, const RuntimeConf& rt) const;
 
+  // The network config the cached ADD of (rt.container_id, rt.ifname) used,
+  // on whichever network; NotFound when no ADD is cached for them. Lets DEL
+  // run after the config file is gone, as libcni's cache does.
+  absl::StatusOr<NetworkConfigList> CachedConfig(const RuntimeConf& rt) const;
+
   // Absolute path of plugin `type`; NotFound naming the dirs searched.
   absl::StatusOr<std::string> FindPlugin(const std::string& type) const;
 

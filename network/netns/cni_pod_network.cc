@@ -36,12 +36,18 @@ absl::StatusOr<Attachment> CniPodNetwork::Attach(const AttachRequest& request) {
 }
 
 absl::Status CniPodNetwork::Detach(const AttachRequest& request) {
+  const std::string what = absl::StrCat("CNI DEL for sandbox ", request.sandbox_id);
+  const cni::RuntimeConf rt = MakeRuntimeConf(request);
   absl::StatusOr<cni::NetworkConfigList> net = cni::FindNetworkConfig(conf_dir_);
-  if (!net.ok()) {
-    return Annotate(net.status(), absl::StrCat("CNI DEL for sandbox ", request.sandbox_id));
+  if (absl::IsNotFound(net.status())) {
+    // The config is gone (or never was: a node whose CNI is not ready yet).
+    // DEL with the config its ADD used; with no ADD cached nothing was
+    // attached, and refusing would leave a pod kubelet can never remove.
+    net = invoker_.CachedConfig(rt);
+    if (absl::IsNotFound(net.status())) return absl::OkStatus();
   }
-  return Annotate(invoker_.Del(*net, MakeRuntimeConf(request)),
-                  absl::StrCat("CNI DEL for sandbox ", request.sandbox_id));
+  if (!net.ok()) return Annotate(net.status(), what);
+  return Annotate(invoker_.Del(*net, rt), what);
 }
 
 }  // namespace silo::network::netns

@@ -1,6 +1,11 @@
 #include "network/netns/cni_pod_network.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
+
 #include "gtest/gtest.h"
+#include "runtime/base/file_util.h"
 
 namespace silo::network::netns {
 namespace {
@@ -69,6 +74,50 @@ TEST(CniPodNetworkTest, AttachWithoutConfigFailsNamingTheConfDir) {
   EXPECT_NE(a.status().message().find(tmpl), std::string::npos) << a.status();
   EXPECT_FALSE(net.Ready().ok());
   ::rmdir(tmpl);
+}
+
+
+TEST(CniPodNetworkTest, DetachWithoutConfigOrCachedAddHasNothingToUndo) {
+  char tmpl[] = "/tmp/silo-cnipod-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  CniPodNetwork net({"/usr/lib/cni"}, std::string(tmpl), std::string(tmpl) + "/cache");
+  AttachRequest req;
+  req.sandbox_id = "never-attached";
+  req.netns = "/proc/self/ns/net";
+  // A pod whose ADD failed for want of a config must still stop and remove.
+  EXPECT_TRUE(net.Detach(req).ok());
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(CniPodNetworkTest, DetachAfterTheConfigIsGoneUsesTheConfigOfTheAdd) {
+  char tmpl[] = "/tmp/silo-cnipod-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  // A plugin that records each command it is run with.
+  ASSERT_TRUE(MakeDirs(dir + "/bin").ok());
+  ASSERT_TRUE(MakeDirs(dir + "/conf").ok());
+  ASSERT_TRUE(AtomicWriteFile(dir + "/bin/recorder",
+                              "#!/bin/sh\necho \"$CNI_COMMAND $CNI_CONTAINERID\" >> " + dir +
+                                  "/calls\ncat >/dev/null\n"
+                                  "[ \"$CNI_COMMAND\" = ADD ] && echo '{\"cniVersion\":\"1.0.0\",\"ips\":[]}'\n"
+                                  "exit 0\n")
+                  .ok());
+  ASSERT_EQ(::chmod((dir + "/bin/recorder").c_str(), 0755), 0);
+  ASSERT_TRUE(AtomicWriteFile(dir + "/conf/10-rec.conflist",
+                              R"({"cniVersion":"1.0.0","name":"rec","plugins":[{"type":"recorder"}]})")
+                  .ok());
+  CniPodNetwork net({dir + "/bin"}, dir + "/conf", dir + "/cache");
+  AttachRequest req;
+  req.sandbox_id = "pod1";
+  req.netns = "/proc/self/ns/net";
+  ASSERT_TRUE(net.Attach(req).ok());
+  std::filesystem::remove(dir + "/conf/10-rec.conflist");
+  absl::Status detached = net.Detach(req);
+  EXPECT_TRUE(detached.ok()) << detached;
+  auto calls = ReadFile(dir + "/calls");
+  ASSERT_TRUE(calls.ok());
+  EXPECT_EQ(*calls, "ADD pod1\nDEL pod1\n");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

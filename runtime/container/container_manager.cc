@@ -166,15 +166,29 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   }
   auto state = host_->State(record.id, record.shim_socket);
   bool settled_by_refresh = false;  // an unlocked Refresh (List) saw the start first
-  SILO_RETURN_IF_ERROR(store_
-                           ->Update(record.id,
-                                    [&](ContainerRecord& r) {
-                                      settled_by_refresh = r.started_at_ns != 0;
-                                      if (!settled_by_refresh) r.started_at_ns = started_at;
-                                      if (state.ok()) r.pid = state->pid;
-                                      return absl::OkStatus();
-                                    })
-                           .status());
+  absl::Status recorded = store_
+                              ->Update(record.id,
+                                       [&](ContainerRecord& r) {
+                                         settled_by_refresh = r.started_at_ns != 0;
+                                         if (!settled_by_refresh) r.started_at_ns = started_at;
+                                         if (state.ok()) r.pid = state->pid;
+                                         return absl::OkStatus();
+                                       })
+                              .status();
+  if (!recorded.ok()) {
+    // The caller is told the start failed, so the process must not run on
+    // (the fault walk found it RUNNING): end it as a failed start, as containerd does.
+    (void)host_->Kill(record.id, record.shim_socket, SIGKILL);
+    (void)host_->Wait(record.id, record.shim_socket, std::chrono::seconds(10));
+    (void)store_->Update(record.id, [&](ContainerRecord& r) {
+      r.finished_at_ns = NowNs();
+      r.exit_code = 128;
+      r.reason = "StartError";
+      r.message = std::string(recorded.message());
+      return absl::OkStatus();
+    });
+    return Annotate(recorded, absl::StrCat("StartContainer ", record.id));
+  }
   if (!settled_by_refresh) Emit(events::EventType::kStarted, record.id, record.sandbox_id);
   return absl::OkStatus();
 }

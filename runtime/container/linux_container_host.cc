@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "runtime/base/cleanup.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/container/container_spec.h"
@@ -105,6 +106,7 @@ std::string DefaultShimBinary() {
 }
 
 absl::Status LinuxContainerHost::MountRootfs(const CreateSpec& spec) const {
+  SILO_FAILPOINT("container.rootfs_mount");
   const std::string base = options_.root_dir + "/" + spec.id;
   SILO_RETURN_IF_ERROR(MakeDirs(base + "/upper", 0755));
   SILO_RETURN_IF_ERROR(MakeDirs(base + "/work", 0700));
@@ -129,6 +131,7 @@ absl::Status LinuxContainerHost::MountRootfs(const CreateSpec& spec) const {
 }
 
 absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
+  SILO_FAILPOINT("container.bundle");
   // kubelet expects a missing host path to be created as a directory.
   for (const auto& m : spec.config->mounts()) {
     if (!m.host_path().empty() && ::access(m.host_path().c_str(), F_OK) != 0) {
@@ -145,6 +148,7 @@ absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
 
 absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::string& log_path,
                                              bool open_stdin) const {
+  SILO_FAILPOINT("container.shim_spawn");
   SILO_RETURN_IF_ERROR(MakeDirs(options_.socket_dir, 0700));
   SILO_RETURN_IF_ERROR(MakeDirs(options_.runc_root, 0700));
   std::vector<std::string> args = {options_.shim_binary, "--id",        id,

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -78,6 +79,7 @@ std::vector<std::string> PodCgroups::Dirs(const std::string& pod_id) const {
 }
 
 absl::StatusOr<std::string> PodCgroups::Create(const std::string& pod_id) const {
+  SILO_FAILPOINT("cgroup.pod_create");
   SILO_RETURN_IF_ERROR(ValidateId(pod_id));
   if (mode_ == CgroupMode::kV2) {
     // Children can use only controllers their parent enables for them.

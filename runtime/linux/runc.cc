@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/cleanup.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 
 extern char** environ;
@@ -163,6 +164,7 @@ absl::Status Runc::Check(const std::vector<std::string>& args, const std::string
 
 absl::Status Runc::Create(const std::string& id, const std::string& bundle, const std::string& pid_file,
                           const std::string& console_socket, const RuncStdio& stdio) const {
+  SILO_FAILPOINT("runc.create");
   std::vector<std::string> args = {"create", "--bundle", bundle, "--pid-file", pid_file};
   if (!console_socket.empty()) {
     args.push_back("--console-socket");
@@ -172,7 +174,10 @@ absl::Status Runc::Create(const std::string& id, const std::string& bundle, cons
   return Check(args, id, &stdio);
 }
 
-absl::Status Runc::Start(const std::string& id) const { return Check({"start", id}, id); }
+absl::Status Runc::Start(const std::string& id) const {
+  SILO_FAILPOINT("runc.start");
+  return Check({"start", id}, id);
+}
 
 absl::StatusOr<RuncState> Runc::State(const std::string& id) const {
   auto r = Run({"state", id}, nullptr);

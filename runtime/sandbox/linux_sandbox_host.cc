@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "network/netns/pinned_namespaces.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -13,6 +14,7 @@ namespace silo::runtime::sandbox {
 
 absl::StatusOr<std::string> LinuxSandboxHost::CreateNamespaces(const std::string& id,
                                                                const NamespaceRequest& request) {
+  SILO_FAILPOINT("sandbox.namespaces");
   if (!request.network && !request.ipc && !request.uts) return std::string();
   SILO_ASSIGN_OR_RETURN(network::netns::PinnedPaths paths,
                         network::netns::CreatePinned(netns_dir_, id,
@@ -37,6 +39,7 @@ absl::StatusOr<std::vector<std::string>> LinuxSandboxHost::ListNamespaces() cons
 }
 
 absl::Status LinuxSandboxHost::MountPodShm(const std::string& dir) {
+  SILO_FAILPOINT("sandbox.shm");
   SILO_RETURN_IF_ERROR(MakeDirs(dir, 0755));
   if (::mount("shm", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") != 0) {
     return ErrnoToStatus(errno, absl::StrCat("mount the pod's /dev/shm at ", dir));

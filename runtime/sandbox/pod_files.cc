@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -29,6 +30,7 @@ std::string ResolvConf(const ::runtime::v1::DNSConfig& dns) {
 
 absl::Status WritePodFiles(const std::string& dir, const std::string& hostname, const std::string& ip,
                            const ::runtime::v1::DNSConfig& dns, const std::string& host_resolv_conf) {
+  SILO_FAILPOINT("sandbox.pod_files");
   SILO_RETURN_IF_ERROR(MakeDirs(dir, 0755));
   SILO_RETURN_IF_ERROR(AtomicWriteFile(dir + "/hosts", HostsFile(hostname, ip)));
   std::string resolv = ResolvConf(dns);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -74,6 +75,7 @@ absl::StatusOr<Response> ShimClient::State(Deadline deadline) {
 }
 
 absl::Status ShimClient::Start(Deadline deadline) {
+  SILO_FAILPOINT("shim.start");
   return Call(MakeRequest(Op::kStart), deadline).status();
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/store/sqlite_statement.h"
@@ -114,6 +115,7 @@ Transaction::~Transaction() {
 }
 
 absl::Status Transaction::Commit() {
+  SILO_FAILPOINT("store.commit");
   if (!open_) return absl::FailedPreconditionError("commit of a finished transaction");
   StepTimer timer(Timing::kStoreCommit, "commit");  // synchronous=FULL: this is the fsync
   absl::Status s = Exec(db_, "COMMIT", "commit");

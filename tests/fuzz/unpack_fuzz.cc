@@ -10,29 +10,12 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
-#include <vector>
 
-#include "image/layers/testing/tar_builder.h"
 #include "image/layers/unpack.h"
 #include "image/layers/windows_layer.h"
 
 namespace layers = silo::image::layers;
 namespace fs = std::filesystem;
-
-std::vector<std::string> SiloFuzzSeeds() {
-  using layers::testing::AppendRawPaxMember;
-  std::string ok, escape, link;
-  AppendRawPaxMember(&ok, "etc", '5', "", {});
-  AppendRawPaxMember(&ok, "etc/hosts", '0', "127.0.0.1 localhost\n", {});
-  AppendRawPaxMember(&ok, "etc/.wh.old", '0', "", {});
-  layers::testing::AppendTarEnd(&ok);
-  AppendRawPaxMember(&escape, "../../evil", '0', "x", {});
-  layers::testing::AppendTarEnd(&escape);
-  AppendRawPaxMember(&link, "l", '2', "", {}, "/etc");
-  AppendRawPaxMember(&link, "l/passwd", '0', "pwned", {});
-  layers::testing::AppendTarEnd(&link);
-  return {ok, escape, link, layers::testing::Compress(ok, layers::Compression::kGzip)};
-}
 
 // The private parent directory, removed when the process exits.
 struct Parent {

@@ -8,12 +8,6 @@
 #include "absl/strings/str_split.h"
 #include "image/registry/auth.h"
 
-std::vector<std::string> SiloFuzzSeeds() {
-  return {"Basic realm=\"registry\"",
-          "Bearer realm=\"https://auth.example/token\",service=\"registry.example\",scope=\"repository:a/b:pull\"",
-          "Bearer realm=\"x\", error=\"insufficient_scope\"\nBasic realm=y", "Bearer ,,,=\"\\\"", "Negotiate"};
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   std::vector<std::string> values = absl::StrSplit(text, '\n');

@@ -224,6 +224,18 @@ TEST_F(DaemonTest, MetricsShowPerRpcCountsAfterCalls) {
   EXPECT_NE(body->find("process_resident_memory_bytes"), std::string::npos);
 }
 
+// A request above the 16 MiB message limit is refused by gRPC before any
+// handler sees it, and the daemon goes on serving.
+TEST_F(DaemonTest, OversizedRequestIsRefusedAndDaemonKeepsServing) {
+  ::runtime::v1::ImageStatusRequest req;
+  req.mutable_image()->set_image(std::string(17 << 20, 'a'));
+  ::runtime::v1::ImageStatusResponse resp;
+  grpc::Status s = Call([&](auto* c) { return img_->ImageStatus(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  ::runtime::v1::VersionResponse v;
+  EXPECT_TRUE(Call([&](auto* c) { return rt_->Version(c, {}, &v); }).ok());
+}
+
 TEST_F(DaemonTest, SocketIsPrivateAndRemovedOnSigterm) {
   struct stat st;
   ASSERT_EQ(stat(silod_->socket_path().c_str(), &st), 0);

@@ -5,10 +5,10 @@
 // is down) and checks that their containers leave RUNNING with a reason and
 // remove cleanly. Ends by removing everything and checking nothing is left.
 //
-//   silo_reliability_crash [--kills=30] [--shim-kills=6] [--workers=3] [--seed=N] [--tolerate-known-bugs]
+//   silo_reliability_crash [--kills=30] [--shim-kills=6] [--workers=3] [--seed=N]
 //
 // Prints the seed first and a "RESULT ..." line last; exit 0 only with no
-// violation (known bugs excepted with --tolerate-known-bugs), 77 when the
+// violation, 77 when the
 // machine lacks root, runc, busybox or CNI plugins.
 #include <signal.h>
 #include <unistd.h>
@@ -38,23 +38,11 @@ struct Flags {
   int shim_kills = 6;
   int workers = 3;
   uint32_t seed = std::random_device{}();
-  bool tolerate_known_bugs = false;
 };
-
-// Violations caused by reported product bugs (see tests/reliability/README.md):
-// counted apart, and fatal only without --tolerate-known-bugs.
-bool IsKnownBug(const std::string& v) {
-  return absl::StrContains(v, "is listed CREATED but its process runs") ||
-         absl::StrContains(v, "final pull of") || absl::StrContains(v, "content ingest leftover");
-}
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--tolerate-known-bugs") {
-      f->tolerate_known_bugs = true;
-      continue;
-    }
     auto value = [&](const char* name, auto* out) {
       std::string prefix = absl::StrCat("--", name, "=");
       return absl::StartsWith(a, prefix) && absl::SimpleAtoi(a.substr(prefix.size()), out);
@@ -311,15 +299,10 @@ class CrashDriver {
 
   int Finish(Clock::time_point start) {
     double secs = std::chrono::duration<double>(Clock::now() - start).count();
-    int violations = 0, known = 0;
-    for (const auto& v : violations_) {
-      bool tolerated = flags_.tolerate_known_bugs && IsKnownBug(v);
-      (tolerated ? known : violations)++;
-      std::cout << (tolerated ? "KNOWN-BUG " : "VIOLATION ") << v << "\n";
-    }
+    const int violations = static_cast<int>(violations_.size());
+    for (const auto& v : violations_) std::cout << "VIOLATION " << v << "\n";
     std::cout << "RESULT crash seed=" << flags_.seed << " kills=" << kills_survived_ << "/" << flags_.kills
               << " shim_kills=" << shim_kills_ << "/" << flags_.shim_kills << " violations=" << violations
-              << " known_bugs=" << known
               << " ops=" << counters_.ops << " acked=" << counters_.acked << " failed=" << counters_.failed
               << " execs=" << counters_.execs << " image_churns=" << counters_.pulls << " orphans=" << orphans_
               << " seconds=" << static_cast<int>(secs) << std::endl;

@@ -5,11 +5,10 @@
 // run on freed space works, and a restart sees every record), and silod must
 // keep answering Version and List calls throughout.
 //
-//   silo_reliability_disk_full [--size-mib=64] [--tolerate-known-bugs]
+//   silo_reliability_disk_full [--size-mib=64]
 //
-// Prints one "CHECK pass|FAIL|KNOWN-BUG ..." line per check and a "RESULT ..."
-// line; exit 0 when all pass (known bugs count only without
-// --tolerate-known-bugs), 77 when the machine lacks root, runc or busybox.
+// Prints one "CHECK pass|FAIL ..." line per check and a "RESULT ..." line;
+// exit 0 when all pass, 77 when the machine lacks root, runc or busybox.
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -92,8 +91,7 @@ class Prober {
 
 class DiskFullDriver {
  public:
-  DiskFullDriver(Env* env, int size_mib, bool tolerate_known_bugs)
-      : env_(env), size_mib_(size_mib), tolerate_known_bugs_(tolerate_known_bugs) {}
+  DiskFullDriver(Env* env, int size_mib) : env_(env), size_mib_(size_mib) {}
 
   int Run() {
     auto prober = std::make_unique<Prober>(env_);
@@ -106,8 +104,7 @@ class DiskFullDriver {
                        prober->failures(), " failed", prober->failures() ? ": " + prober->first_error() : ""));
     RestartSeesEveryRecord();
     Cleanup();
-    std::cout << "RESULT disk_full checks_passed=" << passed_ << "/" << checks_ << " known_bugs=" << known_bugs_
-              << std::endl;
+    std::cout << "RESULT disk_full checks_passed=" << passed_ << "/" << checks_ << std::endl;
     return passed_ == checks_ ? 0 : 1;
   }
 
@@ -116,14 +113,6 @@ class DiskFullDriver {
     ++checks_;
     if (ok) ++passed_;
     std::cout << "CHECK " << (ok ? "pass " : "FAIL ") << what << std::endl;
-  }
-
-  // A check that fails today because of a reported product bug: counted
-  // apart, and fatal only without --tolerate-known-bugs.
-  void KnownBug(bool ok, const std::string& what) {
-    if (ok || !tolerate_known_bugs_) return Check(ok, what);
-    ++known_bugs_;
-    std::cout << "CHECK KNOWN-BUG " << what << std::endl;
   }
 
   ::runtime::v1::PodSandboxConfig Pod(const std::string& name) {
@@ -161,12 +150,10 @@ class DiskFullDriver {
     Check(env_->ImageStatus(ref, &present).ok() && !present, "the failed image is not listed");
     uint64_t free_mib = FreeBytes(env_->root()) / kMiB;
     bool released = free_mib > static_cast<uint64_t>(size_mib_) / 2;
-    KnownBug(released, absl::StrCat("the failed pull's partial data is released (", free_mib, " MiB free of ",
-                                    size_mib_, ")"));
+    Check(released, absl::StrCat("the failed pull's partial data is released (", free_mib, " MiB free of ",
+                                 size_mib_, ")"));
     if (!released) {
-      // Known bug: the content store keeps an ENOSPC-failed ingest for
-      // resumption, so the disk stays full and nothing can free it through
-      // the CRI. Free it as an operator would, so the later checks still run.
+      // Free it as an operator would, so the later checks still run.
       std::error_code ec;
       for (const auto& e : std::filesystem::directory_iterator(env_->root() + "/images/content/ingest", ec)) {
         std::filesystem::remove_all(e.path(), ec);
@@ -285,8 +272,7 @@ class DiskFullDriver {
 
   Env* env_;
   int size_mib_;
-  bool tolerate_known_bugs_;
-  int checks_ = 0, passed_ = 0, known_bugs_ = 0;
+  int checks_ = 0, passed_ = 0;
   ::runtime::v1::PodSandboxConfig flood_pod_config_;
   std::string flood_pod_, flood_, extra_pod_, after_pod_, after_container_;
 };
@@ -297,13 +283,8 @@ class DiskFullDriver {
 int main(int argc, char** argv) {
   using namespace silo::reliability;
   int size_mib = 64;
-  bool tolerate_known_bugs = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--tolerate-known-bugs") {
-      tolerate_known_bugs = true;
-      continue;
-    }
     if (!absl::StartsWith(a, "--size-mib=") || !absl::SimpleAtoi(a.substr(11), &size_mib) || size_mib < 16) {
       std::cerr << "unknown or malformed flag " << a << "\n";
       return 2;
@@ -318,5 +299,5 @@ int main(int argc, char** argv) {
     std::cout << "CHECK FAIL setting up: " << env.status() << "\nRESULT disk_full checks_passed=0/1" << std::endl;
     return 1;
   }
-  return DiskFullDriver(env->get(), size_mib, tolerate_known_bugs).Run();
+  return DiskFullDriver(env->get(), size_mib).Run();
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The sanitizer stages of the test command (tests/run.sh calls this after the
+# plain build's tests):
+#   1. ASan+UBSan: every unit, fuzz and integration test again, instrumented
+#      (build-asan/; integration tests start the instrumented silod and shims).
+#   2. TSan: the tests labelled `concurrency` (build-tsan/, only their targets).
+# -O1 -g1 keeps the instrumented builds cheap to compile; ccache makes the
+# next run cheaper still. Reliability, benchmark and Windows stages run on the
+# plain build only.
+#   tests/sanitize.sh [asan|tsan]...   (default: both)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(asan tsan)
+
+configure() {  # configure DIR SANITIZERS
+  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DSILO_SANITIZE="$2" >/dev/null
+}
+
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    asan)
+      configure build-asan address,undefined
+      cmake --build build-asan
+      # Leak checking stays on; silod and its shims exit through their normal
+      # paths in the tests that stop them gracefully.
+      ASAN_OPTIONS=abort_on_error=1:detect_stack_use_after_return=0 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j2 --timeout 600
+      ;;
+    tsan)
+      configure build-tsan thread
+      cmake --build build-tsan --target silo_concurrency_tests
+      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --test-dir build-tsan -L concurrency --output-on-failure -j2 --timeout 600
+      ;;
+    *) echo "unknown stage $stage (asan|tsan)" >&2; exit 2 ;;
+  esac
+done
