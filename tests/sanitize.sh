@@ -3,7 +3,11 @@
 # plain build's tests):
 #   1. ASan+UBSan: every unit, fuzz and integration test again, instrumented
 #      (build-asan/; integration tests start the instrumented silod and shims).
-#   2. TSan: the tests labelled `concurrency` (build-tsan/, only their targets).
+#   2. TSan: the tests marked CONCURRENCY in CMake (build-tsan/ builds only
+#      their targets; the others stay unbuilt and are left out of the run).
+#      Only code that synchronises with the C++ library is marked: Debian's
+#      Abseil is not built with TSan, so absl::Mutex hand-offs are invisible
+#      to it and every test of code guarded by one reports false races.
 # -O1 -g1 keeps the instrumented builds cheap to compile; ccache makes the
 # next run cheaper still. Reliability, benchmark and Windows stages run on the
 # plain build only.
@@ -34,7 +38,7 @@ for stage in "${stages[@]}"; do
       configure build-tsan thread
       cmake --build build-tsan --target silo_concurrency_tests
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-        ctest --test-dir build-tsan -L concurrency --output-on-failure -j2 --timeout 600
+        ctest --test-dir build-tsan -L unit -LE fuzz -E '_NOT_BUILT$' --output-on-failure -j2 --timeout 600
       ;;
     *) echo "unknown stage $stage (asan|tsan)" >&2; exit 2 ;;
   esac
