@@ -322,11 +322,6 @@ class CrashDriver {
   int kills_survived_ = 0, shim_kills_ = 0, orphans_ = 0;
 };
 
-bool CanRun() {
-  return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0 && ::access("/usr/lib/cni/bridge", X_OK) == 0 &&
-         std::system("command -v runc >/dev/null 2>&1") == 0;
-}
-
 }  // namespace
 }  // namespace silo::reliability
 
@@ -334,8 +329,8 @@ int main(int argc, char** argv) {
   using namespace silo::reliability;
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
-  if (!CanRun()) {
-    std::cout << "SKIP: needs root, runc, /bin/busybox and /usr/lib/cni plugins\n";
+  if (!CanRunWithCni()) {
+    std::cout << kNeedsRootRuncCni;
     return 77;
   }
   std::cout << "silo_reliability_crash: seed=" << flags.seed << " kills=" << flags.kills

@@ -488,11 +488,6 @@ class FaultDriver {
   bool fatal_ = false, image_pulled_ = false, any_trace_ = false;
 };
 
-bool CanRun() {
-  return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0 && ::access("/usr/lib/cni/bridge", X_OK) == 0 &&
-         std::system("command -v runc >/dev/null 2>&1") == 0;
-}
-
 }  // namespace
 }  // namespace silo::reliability
 
@@ -500,8 +495,8 @@ int main(int argc, char** argv) {
   using namespace silo::reliability;
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
-  if (!CanRun()) {
-    std::cout << "SKIP: needs root, runc, /bin/busybox and /usr/lib/cni plugins\n";
+  if (!CanRunWithCni()) {
+    std::cout << kNeedsRootRuncCni;
     return 77;
   }
   auto env = Env::Create({.cni = true});

@@ -614,11 +614,6 @@ class LoadDriver {
   std::vector<RssSample> rss_;
 };
 
-bool CanRun() {
-  return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0 && ::access("/usr/lib/cni/bridge", X_OK) == 0 &&
-         std::system("command -v runc >/dev/null 2>&1") == 0;
-}
-
 }  // namespace
 }  // namespace silo::reliability
 
@@ -626,8 +621,8 @@ int main(int argc, char** argv) {
   using namespace silo::reliability;
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
-  if (!CanRun()) {
-    std::cout << "SKIP: needs root, runc, /bin/busybox and /usr/lib/cni plugins\n";
+  if (!CanRunWithCni()) {
+    std::cout << kNeedsRootRuncCni;
     return 77;
   }
   std::cout << "silo_reliability_load: seed=" << flags.seed << " clients=" << flags.clients << " pods=" << flags.pods

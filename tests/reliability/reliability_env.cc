@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -95,6 +96,11 @@ std::vector<std::string> ShimIds(const std::string& state) {
   std::vector<std::string> out;
   for (const auto& s : Shims(state)) out.push_back(s.second);
   return out;
+}
+
+bool CanRunWithCni() {
+  return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0 && ::access("/usr/lib/cni/bridge", X_OK) == 0 &&
+         std::system("command -v runc >/dev/null 2>&1") == 0;
 }
 
 absl::StatusOr<std::unique_ptr<Env>> Env::Create(EnvOptions options) {

@@ -24,6 +24,12 @@
 
 namespace silo::reliability {
 
+// Whether this machine can run the drivers that use CNI: root, runc,
+// /bin/busybox and the CNI plugins. Drivers print kNeedsRootRuncCni and exit
+// 77 (skipped) when it cannot.
+bool CanRunWithCni();
+inline constexpr char kNeedsRootRuncCni[] = "SKIP: needs root, runc, /bin/busybox and /usr/lib/cni plugins\n";
+
 struct EnvOptions {
   bool cni = true;               // false: host-network pods only, no private netns
   std::string root_mount = {};   // non-empty: tmpfs mount options for silod's root ("size=64m,mode=0700")
