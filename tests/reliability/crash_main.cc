@@ -25,6 +25,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "tests/reliability/driver_flags.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/workload.h"
 
@@ -41,29 +42,12 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const char* name, auto* out) {
-      std::string prefix = absl::StrCat("--", name, "=");
-      return absl::StartsWith(a, prefix) && absl::SimpleAtoi(a.substr(prefix.size()), out);
-    };
-    if (!value("kills", &f->kills) && !value("shim-kills", &f->shim_kills) && !value("workers", &f->workers) &&
-        !value("seed", &f->seed)) {
-      std::cerr << "unknown or malformed flag " << a << "\n";
-      return false;
-    }
-  }
-  return true;
-}
-
-template <typename Fn>
-bool Eventually(Fn done, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
+  return DriverFlags()
+      .Int("kills", &f->kills)
+      .Int("shim-kills", &f->shim_kills)
+      .Int("workers", &f->workers, 1)
+      .Int("seed", &f->seed)
+      .Parse(argc, argv);
 }
 
 class CrashDriver {

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "image/registry/testing/oci_layout.h"
 #include "runtime/base/file_util.h"
+#include "tests/reliability/driver_flags.h"
 #include "tests/reliability/reliability_env.h"
 
 namespace silo::reliability {
@@ -40,16 +41,6 @@ uint64_t FreeBytes(const std::string& path) {
   struct statvfs st {};
   if (::statvfs(path.c_str(), &st) != 0) return 0;
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
-}
-
-template <typename Fn>
-bool Eventually(Fn done, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 // Polls Version, ListPodSandbox and ListContainers every 100 ms on its own

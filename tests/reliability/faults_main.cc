@@ -37,6 +37,7 @@
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
+#include "tests/reliability/driver_flags.h"
 #include "tests/reliability/invariants.h"
 
 namespace silo::reliability {
@@ -76,37 +77,28 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const char* name, std::string* out) {
-      std::string prefix = absl::StrCat("--", name, "=");
-      if (!absl::StartsWith(a, prefix)) return false;
-      *out = a.substr(prefix.size());
-      return true;
-    };
-    std::string v;
-    if (value("rpcs", &v)) {
-      f->rpcs.clear();
-      for (absl::string_view r : absl::StrSplit(v, ',', absl::SkipEmpty())) {
-        if (r == "pull") f->rpcs.push_back(Rpc::kPull);
-        else if (r == "run_pod") f->rpcs.push_back(Rpc::kRunPod);
-        else if (r == "create") f->rpcs.push_back(Rpc::kCreate);
-        else if (r == "start") f->rpcs.push_back(Rpc::kStart);
-        else return false;
-      }
-    } else if (value("max-nth", &v)) {
-      if (!absl::SimpleAtoi(v, &f->max_nth) || f->max_nth < 0) return false;
-    } else if (value("hang-ms", &v)) {
-      if (!absl::SimpleAtoi(v, &f->hang_ms) || f->hang_ms < 1500) return false;
-    } else if (value("hangs", &v)) {
-      if (v != "true" && v != "false") return false;
-      f->hangs = v == "true";
-    } else {
-      std::cerr << "unknown or malformed flag " << a << "\n";
-      return false;
-    }
-  }
-  return true;
+  return DriverFlags()
+      .Add("rpcs",
+           [f](const std::string& v) {
+             f->rpcs.clear();
+             for (absl::string_view r : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+               if (r == "pull") f->rpcs.push_back(Rpc::kPull);
+               else if (r == "run_pod") f->rpcs.push_back(Rpc::kRunPod);
+               else if (r == "create") f->rpcs.push_back(Rpc::kCreate);
+               else if (r == "start") f->rpcs.push_back(Rpc::kStart);
+               else return false;
+             }
+             return true;
+           })
+      .Int("max-nth", &f->max_nth)
+      .Int("hang-ms", &f->hang_ms, 1500)
+      .Add("hangs",
+           [f](const std::string& v) {
+             if (v != "true" && v != "false") return false;
+             f->hangs = v == "true";
+             return true;
+           })
+      .Parse(argc, argv);
 }
 
 std::vector<std::string> TraceLines(const std::string& path) {
@@ -394,16 +386,6 @@ class FaultDriver {
       }
     }
     return found;
-  }
-
-  template <typename Fn>
-  bool Eventually(Fn done, std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (!done()) {
-      if (Clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return true;
   }
 
   void Inject(Rpc rpc, const Step& step, bool hang) {

@@ -37,6 +37,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/load_stats.h"
+#include "tests/reliability/driver_flags.h"
 #include "tests/reliability/load_watchdog.h"
 #include "tests/reliability/reliability_env.h"
 
@@ -63,19 +64,13 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const char* name, auto* out) {
-      std::string prefix = absl::StrCat("--", name, "=");
-      return absl::StartsWith(a, prefix) && absl::SimpleAtoi(a.substr(prefix.size()), out);
-    };
-    if (!value("clients", &f->clients) && !value("pods", &f->pods) && !value("seconds", &f->seconds) &&
-        !value("seed", &f->seed) && !value("churn-clients", &f->churn_clients)) {
-      std::cerr << "unknown or malformed flag " << a << "\n";
-      return false;
-    }
-  }
-  return f->clients >= 1 && f->pods >= 1 && f->seconds >= 1;
+  return DriverFlags()
+      .Int("clients", &f->clients, 1)
+      .Int("pods", &f->pods, 1)
+      .Int("seconds", &f->seconds, 1)
+      .Int("seed", &f->seed)
+      .Int("churn-clients", &f->churn_clients, -1)
+      .Parse(argc, argv);
 }
 
 // The pods and containers set up before the load; they must stay READY and
