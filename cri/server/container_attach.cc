@@ -20,6 +20,12 @@ absl::Status Service::Attach(const ::runtime::v1::AttachRequest& request, ::runt
     return absl::FailedPreconditionError(
         absl::StrCat("Attach to container ", record.id, ": stdin requested but the container was created without stdin"));
   }
+  if (request.tty() && config.ok() && !config->tty()) {
+    // No terminal to size or to put in raw mode: kubectl drops -t for such
+    // containers itself, so this is a client's mistake worth naming.
+    return absl::FailedPreconditionError(
+        absl::StrCat("Attach to container ", record.id, ": tty requested but the container was created without tty"));
+  }
   streaming::StreamRequest parked;
   parked.kind = streaming::RequestKind::kAttach;
   parked.container_id = record.id;

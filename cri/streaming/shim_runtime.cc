@@ -34,10 +34,18 @@ using runtime::model::ContainerState;
 // background child can hold the pipes open) before the session ends anyway.
 constexpr absl::Duration kDrainGrace = absl::Seconds(2);
 
+// Writes all of `data`, waiting out a full buffer: a TTY container's pty
+// master comes from the shim non-blocking (the flag is shared by every
+// duplicate of the descriptor).
 bool WriteAllFd(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      struct pollfd p = {fd, POLLOUT, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+      continue;
+    }
     if (n <= 0) return false;
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -193,13 +201,16 @@ absl::StatusOr<int> ShimStreamingRuntime::Attach(const std::string& container_id
                                                       runtime::model::ContainerStateName(record.State()),
                                                       ", not RUNNING"));
   }
-  if (streams.tty) {
-    // The main process's stdio are pipes the shim copies to the CRI log; a
-    // TTY main process (and attach to it) needs a console in the shim.
-    return absl::UnimplementedError(absl::StrCat(context, ": attaching to a TTY container is not supported yet"));
-  }
   absl::StatusOr<::runtime::v1::ContainerConfig> config = record.Config();
   const bool stdin_once = config.ok() && config->stdin_once();
+  // With a TTY container the shim passes its pty master as `in`: input goes
+  // to the terminal and sizes are set on it. Without one there is no
+  // terminal to size.
+  const bool tty_container = config.ok() && config->tty();
+  if (streams.tty && !tty_container) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(context, ": tty requested but the container was created without tty"));
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   SILO_ASSIGN_OR_RETURN(std::unique_ptr<runtime::shim::ShimClient> shim,
                         runtime::shim::ShimClient::Connect(record.shim_socket, deadline));
@@ -231,13 +242,24 @@ absl::StatusOr<int> ShimStreamingRuntime::Attach(const std::string& container_id
     }
     pumps.emplace_back([fd, wake_fd, out, &on_gone] { PumpOut(fd, wake_fd, out, on_gone); });
   }
+  const int pty = tty_container ? stdio->in : -1;
+  absl::Mutex size_mu;  // sizes queued before input are applied before it
+  auto apply_queued = [&streams, pty, &size_mu] {
+    absl::MutexLock lock(&size_mu);
+    while (auto s = streams.resize->TryNext()) ApplySize(pty, *s);
+  };
+  const bool resizing = pty >= 0 && streams.tty && streams.resize != nullptr;
+  if (resizing) apply_queued();
   std::thread stdin_pump;
   if (streams.stdin != nullptr && stdio->in >= 0) {
     stdin_pump = std::thread([&, in = stdio->in] {
       while (auto data = streams.stdin->Read()) {
+        if (resizing) apply_queued();
         if (!WriteAllFd(in, *data)) break;
       }
-      ::close(in);  // our duplicate only: the container's stdin stays open in the shim
+      // Our duplicate only: the container's stdin (or terminal) stays open in
+      // the shim. A TTY's master is closed after the resize pump, below.
+      if (pty < 0) ::close(in);
       if (streams.stdin->abandoned()) return on_gone();
       // The client closed stdin. With stdin_once the container's stdin ends
       // too and the session follows the process to its exit; without it,
@@ -249,14 +271,23 @@ absl::StatusOr<int> ShimStreamingRuntime::Attach(const std::string& container_id
       detached.store(true);
       wake();
     });
-  } else if (stdio->in >= 0) {
+  } else if (stdio->in >= 0 && pty < 0) {
     ::close(stdio->in);
+  }
+  std::thread resize_pump;
+  if (resizing) {
+    resize_pump = std::thread([&streams, &apply_queued] {
+      while (streams.resize->Wait()) apply_queued();
+    });
   }
   for (auto& t : pumps) t.join();  // EOF when the exit is recorded, or woken
   if (stdin_pump.joinable()) {
     streams.stdin->Close();
     stdin_pump.join();
   }
+  if (streams.resize) streams.resize->Close();
+  if (resize_pump.joinable()) resize_pump.join();
+  if (pty >= 0) ::close(pty);
   ::close(wake_fd);
   if (client_gone.load()) return absl::CancelledError(absl::StrCat(context, ": client went away"));
   if (detached.load()) return 0;

@@ -153,6 +153,7 @@ absl::StatusOr<linux_backend::OciSpecInput> BuildOciSpecInput(const CreateSpec& 
   in.process.args = spec.args;
   in.process.env = spec.env;
   in.process.cwd = spec.cwd.empty() ? "/" : spec.cwd;
+  in.process.terminal = config.tty();  // the shim passes runc a console socket to match
   in.process.user.uid = spec.user.uid;
   in.process.user.gid = spec.user.gid;
   in.process.user.additional_gids = spec.user.additional_gids;

@@ -73,6 +73,16 @@ TEST_F(ContainerSpecTest, JoinsThePodsNamespacesAndCgroup) {
   ASSERT_NE(Find(*in, "mount"), nullptr);
 }
 
+TEST_F(ContainerSpecTest, TtyGivesTheProcessATerminal) {
+  auto plain = Build();
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->process.terminal);
+  config_.set_tty(true);
+  auto tty = Build();
+  ASSERT_TRUE(tty.ok()) << tty.status();
+  EXPECT_TRUE(tty->process.terminal);
+}
+
 TEST_F(ContainerSpecTest, HostNetworkPodsKeepTheNodesNetworkAndName) {
   pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(::runtime::v1::NODE);
   pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(::runtime::v1::NODE);

@@ -147,7 +147,7 @@ absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
 }
 
 absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::string& log_path,
-                                             bool open_stdin) const {
+                                             bool open_stdin, bool tty) const {
   SILO_FAILPOINT("container.shim_spawn");
   SILO_RETURN_IF_ERROR(MakeDirs(options_.socket_dir, 0700));
   SILO_RETURN_IF_ERROR(MakeDirs(options_.runc_root, 0700));
@@ -157,7 +157,8 @@ absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::str
                                    "--log",              log_path.empty() ? "/dev/null" : log_path,
                                    "--socket",           SocketPath(id), "--exit-file",
                                    BundleDir(id) + "/exit", "--create-only", "true",
-                                   "--stdin",            open_stdin ? "true" : "false"};
+                                   "--stdin",            open_stdin ? "true" : "false",
+                                   "--tty",              tty ? "true" : "false"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -202,7 +203,7 @@ absl::StatusOr<std::string> LinuxContainerHost::Create(const CreateSpec& spec) {
   if (!spec.log_path.empty()) {
     SILO_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(spec.log_path).parent_path().string()));
   }
-  SILO_RETURN_IF_ERROR(StartShim(spec.id, spec.log_path, spec.config->stdin()));
+  SILO_RETURN_IF_ERROR(StartShim(spec.id, spec.log_path, spec.config->stdin(), spec.config->tty()));
   undo.Dismiss();
   return SocketPath(spec.id);
 }

@@ -71,7 +71,8 @@ class LinuxContainerHost final : public ContainerHost {
   absl::Status MountRootfs(const CreateSpec& spec) const;
   absl::Status WriteBundle(const CreateSpec& spec) const;
   // `open_stdin`: the container gets a stdin pipe that attach writes to.
-  absl::Status StartShim(const std::string& id, const std::string& log_path, bool open_stdin) const;
+  // `tty`: its main process runs on a terminal the shim holds.
+  absl::Status StartShim(const std::string& id, const std::string& log_path, bool open_stdin, bool tty) const;
 
   const LinuxContainerHostOptions options_;
 };

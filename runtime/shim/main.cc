@@ -2,6 +2,7 @@
 //
 //   silo-shim --id ID --bundle DIR --runc-root DIR --log FILE --socket PATH
 //             --exit-file FILE [--runc BINARY] [--create-only true] [--stdin true]
+//             [--tty true]
 //
 // The invoking process returns once the container is created (and started,
 // unless --create-only true) and the socket is listening (exit 0), or with runc's error on stderr (exit 1). The shim
@@ -35,6 +36,7 @@ bool ParseArgs(int argc, char** argv, ShimOptions* o) {
     else if (flag == "--exit-file") o->exit_file = value;
     else if (flag == "--create-only") o->create_only = value == "true";
     else if (flag == "--stdin") o->open_stdin = value == "true";
+    else if (flag == "--tty") o->tty = value == "true";
     else return false;
   }
   return argc % 2 == 1 && !o->id.empty() && !o->bundle.empty() && !o->runc_root.empty() &&

@@ -43,8 +43,9 @@ class ShimClient {
   absl::Status Shutdown(Deadline deadline = kNoDeadline);
   // Attach: read ends of pipes that receive the main process's stdout and
   // stderr from now on (EOF once its exit is recorded), and a duplicate of
-  // its stdin pipe (-1 when the container was created without stdin). The
-  // caller owns the descriptors.
+  // its stdin pipe (-1 when the container was created without stdin). For a
+  // TTY container `in` is its pty master, even without stdin (sizes are set
+  // on it), and `err` stays empty. The caller owns the descriptors.
   struct AttachedStdio {
     int out = -1;
     int err = -1;

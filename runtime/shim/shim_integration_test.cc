@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -65,7 +67,8 @@ class ShimIntegrationTest : public ::testing::Test {
 
   // Starts silo-shim and waits for its launcher to return. Returns the
   // launcher's exit code; stderr lands in `*err`.
-  int StartShim(const BusyboxBundle& bundle, std::string* err, bool create_only = false) {
+  int StartShim(const BusyboxBundle& bundle, std::string* err, bool create_only = false,
+                std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {SILO_SHIM_BINARY, "--id",        id_,        "--bundle",
                                      bundle.dir(),     "--runc-root", dir_ + "/runc", "--log",
                                      log(),            "--socket",    sock(),     "--exit-file",
@@ -74,6 +77,7 @@ class ShimIntegrationTest : public ::testing::Test {
       args.push_back("--create-only");
       args.push_back("true");
     }
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -149,9 +153,10 @@ class ShimIntegrationTest : public ::testing::Test {
     return -1;
   }
 
-  BusyboxBundle MakeBundle(std::vector<std::string> args) {
+  BusyboxBundle MakeBundle(std::vector<std::string> args, bool terminal = false) {
     OciSpecInput in;
     in.process.args = std::move(args);
+    in.process.terminal = terminal;
     in.process.env = {"PATH=/bin"};
     in.cgroups_path = "/" + id_;
     auto b = BusyboxBundle::Create(in);
@@ -242,6 +247,81 @@ TEST_F(ShimIntegrationTest, AttachGetsOutputAndASlowAttacherIsCutOffNotBuffered)
   auto text = ReadFile(log());
   ASSERT_TRUE(text.ok());
   EXPECT_TRUE(absl::StrContains(*text, " stdout F done"));
+  ASSERT_TRUE(client->Shutdown(In(seconds(10))).ok());
+  EXPECT_TRUE(ShimExits(seconds(10)));
+}
+
+// Log records of `text` as (stream, content) with a terminal's "\r" dropped.
+std::vector<std::pair<LogStream, std::string>> LogRecords(const std::string& text) {
+  std::vector<std::pair<LogStream, std::string>> records;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    auto r = ParseCriLogRecord(line);
+    EXPECT_TRUE(r.ok()) << r.status() << ": " << line;
+    if (r.ok()) records.emplace_back(r->stream, std::string(absl::StripSuffix(r->content, "\r")));
+  }
+  return records;
+}
+
+TEST_F(ShimIntegrationTest, TtyContainerRunsOnATerminalSizedAndFedThroughAttach) {
+  BusyboxBundle bundle = MakeBundle({"/bin/sh"}, /*terminal=*/true);
+  std::string err;
+  ASSERT_EQ(StartShim(bundle, &err, false, {"--tty", "true", "--stdin", "true"}), 0) << err;
+  auto client = Connect();
+  ASSERT_NE(client, nullptr);
+  auto attached = client->Attach(In(seconds(5)));
+  ASSERT_TRUE(attached.ok()) << attached.status();
+  ASSERT_GE(attached->in, 0) << "a TTY container's attach carries the pty master";
+  struct winsize ws = {};
+  ws.ws_row = 33;
+  ws.ws_col = 101;
+  ASSERT_EQ(::ioctl(attached->in, TIOCSWINSZ, &ws), 0) << "the master sizes the container's terminal";
+  const std::string input = "tty; stty size; echo $((6*7)) >&2; exit 4\n";
+  ASSERT_EQ(::write(attached->in, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  auto waited = client->Wait(In(seconds(20)));
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->exit_code, 4);
+  // The attacher saw the terminal: its echo and the answers, all on stdout.
+  std::string out = ReadAll(attached->out);
+  EXPECT_TRUE(absl::StrContains(out, "/dev/pts/0\r\n")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "33 101\r\n")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "42\r\n")) << out;
+  EXPECT_EQ(ReadAll(attached->err), "") << "a terminal has no separate stderr";
+  for (int f : {attached->out, attached->err, attached->in}) ::close(f);
+  // The log holds the same lines, as stdout records.
+  auto text = ReadFile(log());
+  ASSERT_TRUE(text.ok());
+  auto records = LogRecords(*text);
+  for (const char* want : {"/dev/pts/0", "33 101", "42"}) {
+    EXPECT_NE(std::find(records.begin(), records.end(), std::pair{LogStream::kStdout, std::string(want)}),
+              records.end())
+        << want << " in\n" << *text;
+  }
+  for (const auto& [stream, content] : records) EXPECT_EQ(stream, LogStream::kStdout) << content;
+  ASSERT_TRUE(client->Shutdown(In(seconds(10))).ok());
+  EXPECT_TRUE(ShimExits(seconds(10)));
+}
+
+TEST_F(ShimIntegrationTest, ClosingATtyContainersStdinSendsEndOfInput) {
+  BusyboxBundle bundle = MakeBundle({"/bin/cat"}, /*terminal=*/true);
+  std::string err;
+  ASSERT_EQ(StartShim(bundle, &err, false, {"--tty", "true", "--stdin", "true"}), 0) << err;
+  auto client = Connect();
+  ASSERT_NE(client, nullptr);
+  auto attached = client->Attach(In(seconds(5)));
+  ASSERT_TRUE(attached.ok()) << attached.status();
+  ASSERT_EQ(::write(attached->in, "hello\n", 6), 6);
+  for (int f : {attached->err, attached->in}) ::close(f);
+  // cat is still reading: closing our duplicate of the master ended nothing.
+  auto state = client->State(In(seconds(5)));
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_FALSE(state->exited);
+  ASSERT_TRUE(client->CloseStdin(In(seconds(5))).ok());
+  auto waited = client->Wait(In(seconds(20)));
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->exit_code, 0) << "cat read ^D as the end of its input";
+  std::string out = ReadAll(attached->out);
+  ::close(attached->out);
+  EXPECT_EQ(out, "hello\r\nhello\r\n") << "the echo, then cat's copy";
   ASSERT_TRUE(client->Shutdown(In(seconds(10))).ok());
   EXPECT_TRUE(ShimExits(seconds(10)));
 }

@@ -24,6 +24,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/linux/runc.h"
+#include "runtime/shim/console_socket.h"
 #include "runtime/shim/cri_log_writer.h"
 #include "runtime/shim/exec_session.h"
 #include "runtime/shim/fd_passing.h"
@@ -74,6 +75,9 @@ struct ShimServer::Impl {
   int listen_fd = -1;
   Stream out, err;
   int stdin_w = -1;  // the container's stdin pipe (open_stdin), until close_stdin
+  // A TTY container's pty master (a duplicate of out.fd's, which closes at
+  // EIO): what attach resizes through; stdin_w is another duplicate then.
+  int console = -1;
   // Attached clients' pipe write ends: copies of stdout and stderr.
   struct Attacher {
     int out = -1;
@@ -94,6 +98,8 @@ struct ShimServer::Impl {
 
   absl::Status Bind();
   absl::Status CreateContainer();
+  absl::Status CreateTtyContainer(const std::string& pid_file);
+  absl::Status ReadPidAndStart(const std::string& pid_file);
   void OnSignal();
   void OnOutput(Stream& s);
   void CloseStream(Stream& s);
@@ -121,7 +127,7 @@ ShimServer::ShimServer(ShimOptions options) : impl_(std::make_unique<Impl>(std::
 ShimServer::~ShimServer() {
   Impl& s = *impl_;
   for (auto& [fd, c] : s.clients) ::close(fd);
-  for (int fd : {s.signal_fd, s.listen_fd, s.out.fd, s.err.fd, s.stdin_w}) {
+  for (int fd : {s.signal_fd, s.listen_fd, s.out.fd, s.err.fd, s.stdin_w, s.console}) {
     if (fd >= 0) ::close(fd);
   }
   s.CloseAttachers();
@@ -147,6 +153,8 @@ absl::Status ShimServer::Impl::Bind() {
 }
 
 absl::Status ShimServer::Impl::CreateContainer() {
+  std::string pid_file = options.bundle + "/init.pid";
+  if (options.tty) return CreateTtyContainer(pid_file);
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "create stdout pipe");
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -172,27 +180,56 @@ absl::Status ShimServer::Impl::CreateContainer() {
     stdio.in = in_pipe[0];
     stdin_w = in_pipe[1];
   }
-  std::string pid_file = options.bundle + "/init.pid";
   absl::Status s = runc.Create(options.id, options.bundle, pid_file, "", stdio);
   // Only the container keeps the write ends, so EOF means it is gone.
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (in_pipe[0] >= 0) ::close(in_pipe[0]);
   if (!s.ok()) return s;
+  SILO_RETURN_IF_ERROR(ReadPidAndStart(pid_file));
+  for (int fd : {out.fd, err.fd}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return absl::OkStatus();
+}
+
+absl::Status ShimServer::Impl::CreateTtyContainer(const std::string& pid_file) {
+  // runc gives the process the pty's other end for all three stdio; its own
+  // stdio (here /dev/null) reach nothing in the container.
+  ConsoleSocket console_socket;
+  SILO_RETURN_IF_ERROR(console_socket.Open());
+  SILO_RETURN_IF_ERROR(runc.Create(options.id, options.bundle, pid_file, console_socket.path(), RuncStdio{}));
+  absl::StatusOr<int> master = console_socket.ReceiveMaster();
+  if (!master.ok()) {
+    (void)runc.Delete(options.id, /*force=*/true);
+    return master.status();
+  }
+  out.fd = *master;
+  out.splitter = std::make_unique<CriLineSplitter>(log.get(), LogStream::kStdout);
+  console = ::fcntl(out.fd, F_DUPFD_CLOEXEC, 0);
+  if (options.open_stdin && console >= 0) stdin_w = ::fcntl(out.fd, F_DUPFD_CLOEXEC, 0);
+  if (console < 0 || (options.open_stdin && stdin_w < 0)) {
+    absl::Status e = ErrnoToStatus(errno, "duplicate the terminal");
+    (void)runc.Delete(options.id, /*force=*/true);
+    return e;
+  }
+  SILO_RETURN_IF_ERROR(ReadPidAndStart(pid_file));
+  ::fcntl(out.fd, F_SETFL, ::fcntl(out.fd, F_GETFL) | O_NONBLOCK);
+  return absl::OkStatus();
+}
+
+absl::Status ShimServer::Impl::ReadPidAndStart(const std::string& pid_file) {
   auto text = ReadFile(pid_file);
   if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &init_pid) || init_pid <= 0) {
     (void)runc.Delete(options.id, /*force=*/true);
     return absl::InternalError(absl::StrCat("container ", options.id, ": unreadable pid file ", pid_file));
   }
   if (!options.create_only) {
-    s = runc.Start(options.id);
+    absl::Status s = runc.Start(options.id);
     if (!s.ok()) {
       (void)runc.Delete(options.id, /*force=*/true);
       return s;
     }
     started = true;
   }
-  for (int fd : {out.fd, err.fd}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   return absl::OkStatus();
 }
 
@@ -471,6 +508,9 @@ void ShimServer::Impl::Handle(int fd, Client& client, const Request& request) {
       return Attach(fd);
     case Op::kCloseStdin:
       if (stdin_w >= 0) {
+        // A terminal has no end of input to close: it reads ^D as EOF (in
+        // canonical mode, as shells and `cat` run).
+        if (options.tty) (void)!::write(stdin_w, "\x04", 1);
         ::close(stdin_w);
         stdin_w = -1;
       }
@@ -498,7 +538,12 @@ void ShimServer::Impl::Attach(int fd) {
     ::fcntl(w, F_SETPIPE_SZ, 1 << 20);  // room for bursts; beyond it the attacher is cut off
   }
   std::vector<int> passed = {out_pipe[0], err_pipe[0]};
-  if (stdin_w >= 0) passed.push_back(stdin_w);
+  // A terminal's master goes even without stdin: the caller resizes through it.
+  if (options.tty && console >= 0) {
+    passed.push_back(console);
+  } else if (stdin_w >= 0) {
+    passed.push_back(stdin_w);
+  }
   Response ok;
   ok.pid = init_pid;
   absl::Status sent = WriteFrameWithFds(fd, EncodeResponse(ok), passed);

@@ -45,6 +45,10 @@ struct ShimOptions {
   bool create_only = false;
   // Give the container a stdin pipe (CRI `stdin`), written through attach.
   bool open_stdin = false;
+  // The main process runs on a terminal (CRI `tty`; the bundle's
+  // process.terminal must agree): the shim holds the pty master, logs what
+  // the terminal prints as stdout, and attach writes stdin into it.
+  bool tty = false;
 };
 
 class ShimServer {

@@ -1,14 +1,11 @@
 #include "runtime/shim/stream_exec.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +13,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/shim/console_socket.h"
 
 namespace silo::runtime::shim {
 namespace {
@@ -41,67 +39,6 @@ struct FdSet {
   }
 };
 
-// A private directory holding the console socket: bundle paths can be too
-// long for sockaddr_un.
-struct ConsoleSocket {
-  std::string dir;
-  std::string path;
-  int listen_fd = -1;
-  ~ConsoleSocket() {
-    if (listen_fd >= 0) ::close(listen_fd);
-    if (!path.empty()) ::unlink(path.c_str());
-    if (!dir.empty()) ::rmdir(dir.c_str());
-  }
-};
-
-absl::Status OpenConsoleSocket(ConsoleSocket* cs) {
-  char tmpl[] = "/tmp/silo-console-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) return ErrnoToStatus(errno, "create console socket dir");
-  cs->dir = tmpl;
-  cs->path = cs->dir + "/console.sock";
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, cs->path.c_str(), cs->path.size() + 1);
-  cs->listen_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (cs->listen_fd < 0) return ErrnoToStatus(errno, "create console socket");
-  if (::bind(cs->listen_fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return ErrnoToStatus(errno, absl::StrCat("bind console socket ", cs->path));
-  }
-  if (::listen(cs->listen_fd, 1) != 0) return ErrnoToStatus(errno, "listen on console socket");
-  return absl::OkStatus();
-}
-
-// runc connected and sent the pty master before exiting; the connection
-// waits in the backlog, so accepting after runc returned does not block long.
-absl::StatusOr<int> ReceiveConsole(int listen_fd) {
-  struct pollfd p = {listen_fd, POLLIN, 0};
-  if (::poll(&p, 1, 5000) <= 0) return absl::InternalError("runc did not send the exec's terminal");
-  int conn = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-  if (conn < 0) return ErrnoToStatus(errno, "accept console socket");
-  char name[4096];
-  struct iovec iov = {name, sizeof(name)};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
-  do {
-    n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  int err = errno;
-  ::close(conn);
-  if (n < 0) return ErrnoToStatus(err, "receive the exec's terminal");
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (c == nullptr || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
-    return absl::InternalError("runc sent no terminal descriptor");
-  }
-  int master;
-  std::memcpy(&master, CMSG_DATA(c), sizeof(int));
-  return master;
-}
-
 }  // namespace
 
 absl::StatusOr<StreamExecProcess> StartStreamExec(const linux_backend::Runc& runc, const std::string& id,
@@ -122,8 +59,8 @@ absl::StatusOr<StreamExecProcess> StartStreamExec(const linux_backend::Runc& run
   std::vector<std::string> args = {"exec", "--detach"};
   ConsoleSocket console;
   if (tty) {
-    SILO_RETURN_IF_ERROR(OpenConsoleSocket(&console));
-    args.insert(args.end(), {"--tty", "--console-socket", console.path});
+    SILO_RETURN_IF_ERROR(console.Open());
+    args.insert(args.end(), {"--tty", "--console-socket", console.path()});
   } else {
     int p[2];
     if (stdin) {
@@ -148,7 +85,7 @@ absl::StatusOr<StreamExecProcess> StartStreamExec(const linux_backend::Runc& run
                                             "): ", result.error));
   }
   if (tty) {
-    SILO_ASSIGN_OR_RETURN(int master, ReceiveConsole(console.listen_fd));
+    SILO_ASSIGN_OR_RETURN(int master, console.ReceiveMaster());
     caller.push_back(owned.Add(master));
   }
   StreamExecProcess process;

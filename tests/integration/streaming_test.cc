@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "cri/streaming/testing/spdy_client.h"
 #include "cri/streaming/testing/ws_client.h"
+#include "runtime/base/file_util.h"
 #include "tests/support/container_pod.h"
 #include "tests/support/stream_wire_client.h"
 
@@ -310,6 +311,62 @@ TEST_F(StreamingIntegrationTest, ExecWithTtyAppliesResize) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(absl::StrContains(r->stdout, "45 123")) << r->stdout;
   EXPECT_EQ(r->error, kSuccess);
+}
+
+// kubectl run -it / kubectl attach -it: the main process runs on a terminal
+// the attach sizes and types into; what it prints is also logged (stdout).
+TEST_F(StreamingIntegrationTest, AttachToATtyContainerSizesItsTerminalAndLogsWhatItPrints) {
+  ::runtime::v1::ContainerConfig cfg = Config("tty-main", {"sh"});
+  cfg.set_stdin(true);
+  cfg.set_stdin_once(true);
+  cfg.set_tty(true);
+  std::string id;
+  ASSERT_TRUE(Create(cfg, &id).ok());
+  ASSERT_TRUE(Start(id).ok());
+  auto attach_url = [&](const std::string& target, bool tty, std::string* url) {
+    grpc::ClientContext ctx;
+    ::runtime::v1::AttachRequest req;
+    req.set_container_id(target);
+    req.set_stdin(true);
+    req.set_stdout(true);
+    req.set_stderr(!tty);
+    req.set_tty(tty);
+    ::runtime::v1::AttachResponse resp;
+    grpc::Status s = rt_->Attach(&ctx, req, &resp);
+    *url = resp.url();
+    return s;
+  };
+  std::string url;
+  ASSERT_TRUE(attach_url(id, true, &url).ok());
+  st::ExecOptions o;
+  o.tty = true;
+  o.stdin = true;
+  o.stderr = false;
+  o.resize = std::make_pair(120, 40);
+  o.stdin_data = "tty; stty size; echo $((6*7)) >&2; exit 3\n";
+  auto [port, path] = SplitUrl(url);
+  auto r = st::SpdyExec(port, path, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(absl::StrContains(r->stdout, "/dev/pts/0\r\n")) << r->stdout;
+  EXPECT_TRUE(absl::StrContains(r->stdout, "40 120\r\n")) << r->stdout;
+  EXPECT_TRUE(absl::StrContains(r->stdout, "42\r\n")) << r->stdout;
+  EXPECT_TRUE(absl::StrContains(r->error, R"("message":"3")")) << r->error;
+  EXPECT_EQ(WaitState(id, ::runtime::v1::CONTAINER_EXITED).exit_code(), 3);
+  auto log = ReadFile(logs_.path() + "/tty-main/0.log");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_TRUE(absl::StrContains(*log, " stdout F 42\n")) << *log;  // the log writer drops the "\r"
+  EXPECT_FALSE(absl::StrContains(*log, " stderr ")) << "a terminal merges the streams:\n" << *log;
+
+  // A terminal cannot be asked of a container created without one.
+  ::runtime::v1::ContainerConfig plain_cfg = Config("no-tty", {"/bin/busybox", "sleep", "1000"});
+  plain_cfg.set_stdin(true);
+  std::string plain;
+  ASSERT_TRUE(Create(plain_cfg, &plain).ok());
+  ASSERT_TRUE(Start(plain).ok());
+  grpc::Status refused = attach_url(plain, true, &url);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(refused.error_message(), "without tty")) << refused.error_message();
+  EXPECT_TRUE(attach_url(plain, false, &url).ok());
 }
 
 TEST_F(StreamingIntegrationTest, ExecValidatesLikeCri) {
