@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +48,14 @@ struct ProcessState {
   int pid = 0;
 };
 
+// A live subscription to one container's exit (ContainerHost::WatchExit).
+// Destroying it cancels it: once the destructor returns its callback is not
+// running and never will.
+class ExitWatch {
+ public:
+  virtual ~ExitWatch() = default;
+};
+
 struct ExecResult {
   int exit_code = 0;
   std::string stdout_data;
@@ -65,6 +75,14 @@ class ContainerHost {
   // Waits until the main process exits or `timeout` passes (DeadlineExceeded).
   virtual absl::StatusOr<ProcessState> Wait(const std::string& id, const std::string& handle,
                                             std::chrono::milliseconds timeout) = 0;
+  // Calls `on_exit` once, from a thread of the host's, when the main process
+  // has exited or its monitor hung up; State and MonitorGone then tell which.
+  // Null when this host cannot push exits (the manager then asks State on
+  // every status and list) or the watch could not be set up.
+  virtual std::unique_ptr<ExitWatch> WatchExit(const std::string& /*id*/, const std::string& /*handle*/,
+                                               std::function<void()> /*on_exit*/) {
+    return nullptr;
+  }
   // Runs `args` in the container; `timeout` 0 = none, DeadlineExceeded on expiry.
   virtual absl::StatusOr<ExecResult> Exec(const std::string& id, const std::string& handle,
                                           const std::vector<std::string>& args, std::chrono::milliseconds timeout) = 0;

@@ -190,6 +190,7 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     return Annotate(recorded, absl::StrCat("StartContainer ", record.id));
   }
   if (!settled_by_refresh) Emit(events::EventType::kStarted, record.id, record.sandbox_id);
+  EnsureWatched(record.id, record.shim_socket);
   return absl::OkStatus();
 }
 
@@ -217,6 +218,15 @@ absl::StatusOr<ContainerRecord> ContainerManager::RecordExit(const std::string& 
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::Refresh(const ContainerRecord& record) {
+  const ContainerState current = record.State();
+  if (current != ContainerState::kRunning && current != ContainerState::kCreated) return record;
+  if (current == ContainerState::kRunning && Watched(record.id)) return record;
+  absl::StatusOr<ContainerRecord> now = AskHost(record);
+  if (now.ok() && now->State() == ContainerState::kRunning) EnsureWatched(now->id, now->shim_socket);
+  return now;
+}
+
+absl::StatusOr<ContainerRecord> ContainerManager::AskHost(const ContainerRecord& record) {
   const ContainerState current = record.State();
   if (current != ContainerState::kRunning && current != ContainerState::kCreated) return record;
   // A killed shim never answers again: settle the state now (container_recovery.cc).
@@ -309,6 +319,8 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
     auto record = store_->Get(id);
     if (absl::IsNotFound(record.status())) return absl::OkStatus();
     SILO_RETURN_IF_ERROR(record.status());
+    // First, so the shim's going away is not taken for a lost monitor.
+    DropWatch(id);
     SILO_RETURN_IF_ERROR(Annotate(host_->Remove(id, record->shim_socket), absl::StrCat("RemoveContainer ", id)));
     SILO_RETURN_IF_ERROR(store_->Delete(id));
     names_.ReleaseByKey(id);
@@ -324,14 +336,15 @@ absl::StatusOr<ContainerRecord> ContainerManager::Status(const std::string& id_o
 }
 
 std::vector<ContainerRecord> ContainerManager::List(const store::ContainerFilter& filter) {
-  // Refresh first so a state filter sees exits that happened since. Each
-  // live container costs a round trip to its shim, so they run on a few
-  // threads: kubelet lists every second, and with many containers a serial
-  // pass dominated ListContainers' latency (measured against containerd).
+  // A watched container's exit reaches the store by itself. The others are
+  // refreshed first so a state filter sees exits that happened since; each
+  // costs a round trip to its shim, so they run on a few threads (kubelet
+  // lists every second, and a serial pass dominated ListContainers' latency).
   std::vector<ContainerRecord> live;
   for (ContainerRecord& record : store_->List(store::ContainerFilter{.id = filter.id,
                                                                       .sandbox_id = filter.sandbox_id})) {
     const ContainerState state = record.State();
+    if (state == ContainerState::kRunning && Watched(record.id)) continue;  // the store is current
     if (state == ContainerState::kRunning || state == ContainerState::kCreated) live.push_back(std::move(record));
   }
   constexpr size_t kRefreshThreads = 8;

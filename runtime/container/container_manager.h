@@ -7,9 +7,12 @@
 // Create: sandbox READY -> reserve the name -> resolve the image -> merge the
 // image config with the request -> host Create (rootfs, bundle, shim) ->
 // record CREATED. On failure the steps are undone and the name released.
-// Exits are learnt lazily: Status, List and Stop ask the host about RUNNING
-// containers and record finished_at, exit_code and reason (Completed for 0,
-// Error otherwise).
+// Exits are pushed: every RUNNING container has an exit watch from the host
+// (ContainerHost::WatchExit), whose callback records finished_at, exit_code
+// and reason (Completed for 0, Error otherwise) and emits STOPPED at once.
+// For a watched container Status and List answer from the store; the host
+// is asked only about containers without a watch (a host that cannot push,
+// or a watch that could not be set up), on every Status and List.
 //
 // Stop: unknown id is NotFound (as containerd's StopContainer); an exited
 // container is OK (idempotent); else the image's StopSignal (SIGTERM when
@@ -47,6 +50,8 @@ class ContainerManager {
   // else it receives CREATED, STARTED, STOPPED (exit recorded) and DELETED.
   ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes, image::ImageManager* images,
                    ContainerHost* host, events::EventSink* events = nullptr);
+  // Cancels every exit watch; no callback runs after it returns.
+  ~ContainerManager();
 
   // Live restore (container_recovery.cc). Call once before serving: loads
   // the store, reserves names, reconnects every container to its monitor
@@ -75,8 +80,17 @@ class ContainerManager {
                                const ::runtime::v1::LinuxContainerResources& resources);
 
  private:
-  // Records the exit of a RUNNING container if the host reports one.
+  // Records the exit of a RUNNING container if the host reports one. The
+  // store's answer is current for a watched container, so the host is asked
+  // only when there is no watch; a RUNNING container gets one here.
   absl::StatusOr<model::ContainerRecord> Refresh(const model::ContainerRecord& record);
+  absl::StatusOr<model::ContainerRecord> AskHost(const model::ContainerRecord& record);
+  // Exit watches (container_exit_watch.cc).
+  bool Watched(const std::string& id);
+  void EnsureWatched(const std::string& id, const std::string& handle);
+  void DropWatch(const std::string& id);
+  // `generation` names the watch that fired; a newer one for `id` is kept.
+  void OnExitSignal(const std::string& id, uint64_t generation);
   absl::StatusOr<model::ContainerRecord> RecordExit(const std::string& id, const ProcessState& state);
   // OK (recording the exit) if the container has exited, else `error`.
   absl::Status ExitedOr(const model::ContainerRecord& record, const absl::Status& error);
@@ -102,6 +116,17 @@ class ContainerManager {
 
   std::mutex locks_mu_;
   std::map<std::string, std::shared_ptr<std::mutex>> locks_;  // guarded by locks_mu_
+
+  // Never held across a host call or a watch's destruction: a callback
+  // takes it, and cancelling waits for a running callback.
+  std::mutex watches_mu_;
+  struct Watch {
+    uint64_t generation = 0;
+    std::unique_ptr<ExitWatch> watch;  // null while being set up
+  };
+  std::map<std::string, Watch> watches_;  // guarded by watches_mu_
+  uint64_t next_generation_ = 1;          // guarded by watches_mu_
+  bool closing_ = false;                  // guarded by watches_mu_
 };
 
 }  // namespace silo::runtime::container

@@ -23,6 +23,7 @@
 #include "runtime/linux/runc.h"
 #include "runtime/linux/seccomp_default.h"
 #include "runtime/shim/shim_client.h"
+#include "spdlog/spdlog.h"
 
 extern char** environ;
 
@@ -233,6 +234,45 @@ absl::StatusOr<ProcessState> LinuxContainerHost::Wait(const std::string& id, con
   auto r = client->Wait(In(timeout));
   if (!r.ok()) return Annotate(r.status(), absl::StrCat("wait for container ", id));
   return FromResponse(*r);
+}
+
+namespace {
+
+class ShimExitWatch final : public ExitWatch {
+ public:
+  ShimExitWatch(shim::ShimExitWatcher* watcher, uint64_t token) : watcher_(watcher), token_(token) {}
+  ~ShimExitWatch() override { watcher_->Cancel(token_); }
+
+ private:
+  shim::ShimExitWatcher* const watcher_;
+  const uint64_t token_;
+};
+
+}  // namespace
+
+std::unique_ptr<ExitWatch> LinuxContainerHost::WatchExit(const std::string& id, const std::string& handle,
+                                                         std::function<void()> on_exit) {
+  shim::ShimExitWatcher* watcher = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(watcher_mu_);
+    if (watcher_ == nullptr) {
+      auto started = shim::ShimExitWatcher::Start();
+      if (!started.ok()) {
+        spdlog::warn("exit watcher: {}; exits are learnt by polling", std::string(started.status().message()));
+        return nullptr;
+      }
+      watcher_ = std::move(*started);
+    }
+    watcher = watcher_.get();
+  }
+  auto token = watcher->Watch(
+      handle.empty() ? SocketPath(id) : handle, [on_exit = std::move(on_exit)](auto) { on_exit(); },
+      In(std::chrono::seconds(2)));
+  if (!token.ok()) {
+    spdlog::debug("container {}: no exit watch: {}", id, std::string(token.status().message()));
+    return nullptr;
+  }
+  return std::make_unique<ShimExitWatch>(watcher, *token);
 }
 
 absl::StatusOr<ExecResult> LinuxContainerHost::Exec(const std::string& id, const std::string& handle,

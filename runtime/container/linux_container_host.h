@@ -14,11 +14,17 @@
 // Remove also deletes the empty pod directories runc made in hierarchies the
 // pod cgroup does not cover.
 //
-// Thread-safe: the object holds configuration only.
+// Exits are pushed by one ShimExitWatcher (a `wait` held open on every
+// running container's shim), started with the first WatchExit.
+//
+// Thread-safe: besides configuration the object holds only that watcher.
 
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "runtime/container/container_host.h"
+#include "runtime/shim/exit_watcher.h"
 
 namespace silo::runtime::container {
 
@@ -38,6 +44,8 @@ class LinuxContainerHost final : public ContainerHost {
   explicit LinuxContainerHost(LinuxContainerHostOptions options) : options_(std::move(options)) {}
 
   absl::StatusOr<std::string> Create(const CreateSpec& spec) override;
+  std::unique_ptr<ExitWatch> WatchExit(const std::string& id, const std::string& handle,
+                                       std::function<void()> on_exit) override;
   absl::Status Start(const std::string& id, const std::string& handle) override;
   absl::Status Kill(const std::string& id, const std::string& handle, int signal) override;
   absl::StatusOr<ProcessState> State(const std::string& id, const std::string& handle) override;
@@ -75,6 +83,8 @@ class LinuxContainerHost final : public ContainerHost {
   absl::Status StartShim(const std::string& id, const std::string& log_path, bool open_stdin, bool tty) const;
 
   const LinuxContainerHostOptions options_;
+  std::mutex watcher_mu_;
+  std::unique_ptr<shim::ShimExitWatcher> watcher_;  // guarded by watcher_mu_; lives as long as the host
 };
 
 // The shim binary installed next to silod: <dir of /proc/self/exe>/../../

@@ -55,7 +55,9 @@ absl::StatusOr<std::unique_ptr<ShimClient>> ShimClient::Connect(const std::strin
   }
 }
 
-ShimClient::~ShimClient() { ::close(fd_); }
+ShimClient::~ShimClient() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 absl::StatusOr<Response> ShimClient::Call(const Request& request, Deadline deadline) {
   std::string context = absl::StrCat("shim ", OpName(request.op), " on ", path_);

@@ -55,6 +55,14 @@ class ShimClient {
   // Closes the container's stdin (CRI stdin_once after the attach ends).
   absl::Status CloseStdin(Deadline deadline = kNoDeadline);
 
+  // Gives up the connection: the caller owns the descriptor from now on
+  // (ShimExitWatcher keeps a `wait` pending on it).
+  int ReleaseFd() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
  private:
   ShimClient(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   std::string path_;

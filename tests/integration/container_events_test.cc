@@ -123,5 +123,26 @@ TEST_F(ContainerEventsTest, OwnExitStreamsOneStoppedWithExitCodeAndSiblings) {
   ASSERT_TRUE(Stop(sibling, 0).ok());
 }
 
+// kubelet's Evented PLEG relies on STOPPED arriving by itself: nobody asks
+// for the container's status here after StartContainer, and its exit (a
+// second later) must still reach the stream promptly, with its exit code.
+TEST_F(ContainerEventsTest, ExitReachesTheStreamWithoutAnyStatusCall) {
+  EventStream stream(rt_.get());
+  WaitLive(stream);
+  std::string id;
+  ASSERT_TRUE(Create(Config("lone-quitter", {"/bin/sh", "-c", "sleep 1; exit 6"}), &id).ok());
+  ASSERT_TRUE(Start(id).ok());
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<Event> events = stream.WaitFor(id, 3, std::chrono::seconds(15));
+  ASSERT_EQ(events.size(), 3u) << "no STOPPED without polling";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(events[2].container_event_type(), ::runtime::v1::CONTAINER_STOPPED_EVENT);
+  const ::runtime::v1::ContainerStatus* c = Find(events[2], id);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->state(), ::runtime::v1::CONTAINER_EXITED);
+  EXPECT_EQ(c->exit_code(), 6);
+  EXPECT_EQ(c->reason(), "Error");
+}
+
 }  // namespace
 }  // namespace silo::testing
