@@ -202,6 +202,42 @@ absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string
   return ToStatus(ex.status(), "wait for the main process", id);
 }
 
+namespace {
+
+class HcsExitWatch final : public container::ExitWatch {
+ public:
+  HcsExitWatch(std::shared_ptr<hcs::Process> process, uint64_t listener, std::shared_ptr<OneShotCallbacks> callbacks,
+               uint64_t token)
+      : process_(std::move(process)), listener_(listener), callbacks_(std::move(callbacks)), token_(token) {}
+  ~HcsExitWatch() override {
+    process_->RemoveExitListener(listener_);
+    callbacks_->Cancel(token_);  // a listener that already fired finds nothing to run
+  }
+
+ private:
+  const std::shared_ptr<hcs::Process> process_;
+  const uint64_t listener_;
+  const std::shared_ptr<OneShotCallbacks> callbacks_;
+  const uint64_t token_;
+};
+
+}  // namespace
+
+std::unique_ptr<container::ExitWatch> HcsContainerHost::WatchExit(const std::string& id, const std::string&,
+                                                                  std::function<void()> on_exit) {
+  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
+  if (!e.ok()) return nullptr;
+  std::shared_ptr<hcs::Process> init;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    init = (*e)->init;
+  }
+  if (init == nullptr) return nullptr;
+  const uint64_t token = exit_callbacks_->Add(std::move(on_exit));
+  const uint64_t listener = init->AddExitListener([callbacks = exit_callbacks_, token] { callbacks->Fire(token); });
+  return std::make_unique<HcsExitWatch>(std::move(init), listener, exit_callbacks_, token);
+}
+
 absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& id, const std::string&,
                                                              const std::vector<std::string>& args,
                                                              std::chrono::milliseconds timeout) {

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/one_shot_callbacks.h"
 #include "runtime/container/container_host.h"
 #include "runtime/windows/container_document.h"
 #include "runtime/windows/hcs/api.h"
@@ -69,6 +70,11 @@ class HcsContainerHost final : public container::ContainerHost {
   absl::StatusOr<container::ProcessState> State(const std::string& id, const std::string& handle) override;
   absl::StatusOr<container::ProcessState> Wait(const std::string& id, const std::string& handle,
                                                std::chrono::milliseconds timeout) override;
+  // On the main process's ProcessExited (or a lost compute service); the
+  // callback runs on the host's own thread, never HCS's. Null for a system
+  // without its main process (not started, or re-opened without it).
+  std::unique_ptr<container::ExitWatch> WatchExit(const std::string& id, const std::string& handle,
+                                                  std::function<void()> on_exit) override;
   absl::StatusOr<container::ExecResult> Exec(const std::string& id, const std::string& handle,
                                              const std::vector<std::string>& args,
                                              std::chrono::milliseconds timeout) override;
@@ -94,6 +100,9 @@ class HcsContainerHost final : public container::ContainerHost {
 
   const hcs::HcsApi* const api_;
   const HcsContainerHostOptions options_;
+  // Runs exit-watch callbacks off HCS's notification threads; shared with
+  // the listeners, which may fire after a watch is gone.
+  const std::shared_ptr<OneShotCallbacks> exit_callbacks_ = std::make_shared<OneShotCallbacks>();
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;  // guarded by mu_
 };

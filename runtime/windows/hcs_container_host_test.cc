@@ -3,7 +3,9 @@
 // rollback, exec, and a silod restart that re-opens running systems.
 #include "runtime/windows/hcs_container_host.h"
 
+#include <atomic>
 #include <csignal>
+#include <future>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -98,6 +100,63 @@ TEST_F(HcsContainerHostTest, CreateStartExitRemove) {
   fake_.Drain();
   EXPECT_EQ(fake_.open_system_handles(), 0);
   EXPECT_EQ(fake_.open_process_handles(), 0);
+}
+
+// The manager's exit watch: fired by ProcessExited on HCS's thread, run on
+// the host's own; a watch after the exit fires at once; a cancelled one
+// never; a system without its main process has none.
+TEST_F(HcsContainerHostTest, ExitWatchFiresOnceOffHcsThreadsAndCancelStopsIt) {
+  ASSERT_TRUE(host_->Create(Spec("w1")).ok());
+  ASSERT_TRUE(host_->Start("w1", "w1").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("w1", "w1")->pid);
+  std::atomic<int> calls{0};
+  std::promise<std::thread::id> fired;
+  auto watch = host_->WatchExit("w1", "w1", [&] {
+    if (++calls == 1) fired.set_value(std::this_thread::get_id());
+  });
+  ASSERT_NE(watch, nullptr);
+  fake_.Drain();
+  EXPECT_EQ(calls.load(), 0) << "still running";
+  fake_.ExitProcess("w1", pid, 0);
+  auto ran_on = fired.get_future();
+  ASSERT_EQ(ran_on.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_NE(ran_on.get(), std::this_thread::get_id());
+  fake_.Drain();
+  EXPECT_EQ(calls.load(), 1);
+  std::promise<void> late;
+  auto after = host_->WatchExit("w1", "w1", [&] { late.set_value(); });
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(late.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "the exit had arrived already";
+
+  ASSERT_TRUE(host_->Create(Spec("w2")).ok());
+  ASSERT_TRUE(host_->Start("w2", "w2").ok());
+  const uint32_t pid2 = static_cast<uint32_t>(host_->State("w2", "w2")->pid);
+  std::atomic<int> cancelled_calls{0};
+  auto cancelled = host_->WatchExit("w2", "w2", [&] { ++cancelled_calls; });
+  ASSERT_NE(cancelled, nullptr);
+  cancelled.reset();
+  fake_.ExitProcess("w2", pid2, 0);
+  fake_.Drain();
+  std::promise<void> flushed;  // a later watch's callback runs after any queued one
+  auto probe = host_->WatchExit("w2", "w2", [&] { flushed.set_value(); });
+  ASSERT_NE(probe, nullptr);
+  flushed.get_future().wait();
+  EXPECT_EQ(cancelled_calls.load(), 0);
+
+  ASSERT_TRUE(host_->Create(Spec("w3")).ok());
+  EXPECT_EQ(host_->WatchExit("w3", "w3", [] {}), nullptr) << "not started: polled instead";
+  for (const char* id : {"w1", "w2", "w3"}) ASSERT_TRUE(host_->Remove(id, id).ok());
+}
+
+TEST_F(HcsContainerHostTest, ALostComputeServiceFiresTheExitWatch) {
+  ASSERT_TRUE(host_->Create(Spec("w4")).ok());
+  ASSERT_TRUE(host_->Start("w4", "w4").ok());
+  std::promise<void> fired;
+  auto watch = host_->WatchExit("w4", "w4", [&] { fired.set_value(); });
+  ASSERT_NE(watch, nullptr);
+  fake_.DisconnectService();
+  EXPECT_EQ(fired.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
 }
 
 TEST_F(HcsContainerHostTest, TermIsCtrlShutdownAndKillTerminates) {

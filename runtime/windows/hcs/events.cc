@@ -23,11 +23,39 @@ Registry& GetRegistry() {
 }  // namespace
 
 void EventSink::Post(HcsEventRecord event) {
+  std::vector<std::function<void()>> fire;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = listeners_.begin(); it != listeners_.end();) {
+      if (it->second.type == event.type || event.type == kHcsEventServiceDisconnect) {
+        fire.push_back(std::move(it->second.fn));
+        it = listeners_.erase(it);
+      } else {
+        ++it;
+      }
+    }
     events_.push_back(std::move(event));
   }
   cv_.notify_all();
+  for (auto& fn : fire) fn();
+}
+
+uint64_t EventSink::AddListener(uint32_t type, std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (FindLocked(type) == nullptr && FindLocked(kHcsEventServiceDisconnect) == nullptr) {
+      const uint64_t id = next_listener_++;
+      listeners_[id] = Listener{type, std::move(fn)};
+      return id;
+    }
+  }
+  fn();  // it has happened already
+  return 0;
+}
+
+void EventSink::RemoveListener(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listeners_.erase(id);
 }
 
 const HcsEventRecord* EventSink::FindLocked(uint32_t type) const {

@@ -9,6 +9,8 @@
 // Thread safety: everything here is safe to call from any thread.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <condition_variable>
@@ -39,12 +41,25 @@ class EventSink {
   // Non-blocking: whether an event of `type` has arrived.
   bool Has(uint32_t type);
 
+  // Calls `fn` once when an event of `type` or a service disconnect has
+  // arrived: at once (on this thread) if one already has, else on the thread
+  // that posts it (HCS's: `fn` must not block). Returns an id for
+  // RemoveListener; after RemoveListener returns `fn` is not called again.
+  uint64_t AddListener(uint32_t type, std::function<void()> fn);
+  void RemoveListener(uint64_t id);
+
  private:
+  struct Listener {
+    uint32_t type = 0;
+    std::function<void()> fn;
+  };
   const HcsEventRecord* FindLocked(uint32_t type) const;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<HcsEventRecord> events_;  // guarded by mu_
+  std::map<uint64_t, Listener> listeners_;  // guarded by mu_
+  uint64_t next_listener_ = 1;              // guarded by mu_
 };
 
 // Registers `sink`, returning the context value to pass to

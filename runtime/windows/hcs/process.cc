@@ -62,6 +62,12 @@ Result<ProcessExit> Process::WaitForExit(Deadline deadline) {
   return ParseProcessExited(e->data);
 }
 
+uint64_t Process::AddExitListener(std::function<void()> fn) {
+  return events_->AddListener(kHcsEventProcessExited, std::move(fn));
+}
+
+void Process::RemoveExitListener(uint64_t id) { events_->RemoveListener(id); }
+
 HrStatus Process::Modify(std::string_view settings_json, Deadline deadline) {
   const std::wstring settings = Utf8ToWide(settings_json);
   return RunOperation(api_, "HcsModifyProcess", Name(), deadline, [&](HcsHandle op) {

@@ -55,6 +55,11 @@ class Process {
   HrStatus Terminate(Deadline deadline);
   // Waits for ProcessExited.
   Result<ProcessExit> WaitForExit(Deadline deadline);
+  // Calls `fn` once on ProcessExited or a service disconnect: right away if
+  // it has arrived, else on HCS's notification thread (so `fn` must not
+  // block). The id is for RemoveExitListener.
+  uint64_t AddExitListener(std::function<void()> fn);
+  void RemoveExitListener(uint64_t id);
   // HcsModifyProcess with ProcessModifyRequest JSON.
   HrStatus Modify(std::string_view settings_json, Deadline deadline);
   // {"Operation":"ConsoleSize","ConsoleSize":{"Height":h,"Width":w}} (TTY processes).
