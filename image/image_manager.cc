@@ -141,7 +141,26 @@ absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Open(ImageManagerOpt
   }
   m->client_ = std::make_unique<registry::RegistryClient>(transport, m->options_.registry);
   SILO_RETURN_IF_ERROR(m->Load());
+  m->ExpireIngests();
   return m;
+}
+
+void ImageManager::ExpireIngests() {
+  absl::StatusOr<std::vector<content::IngestStatus>> ingests = content_->ListIngests();
+  if (!ingests.ok()) {
+    spdlog::warn("image store: cannot list partial downloads: {}", std::string(ingests.status().message()));
+    return;
+  }
+  const absl::Time cutoff = absl::Now() - options_.ingest_expiry;
+  for (const content::IngestStatus& ingest : *ingests) {
+    if (ingest.active || ingest.updated_at > cutoff) continue;
+    // Unavailable when a pull has just resumed it: then it is not stale.
+    absl::Status s = content_->AbortIngest(ingest.ref);
+    if (s.ok()) {
+      spdlog::info("image store: deleted partial download {} ({} bytes, idle since {})", ingest.ref, ingest.offset,
+                   absl::FormatTime(ingest.updated_at));
+    }
+  }
 }
 
 // Loads records and measures snapshots. Temporaries of interrupted unpacks
@@ -511,6 +530,7 @@ absl::Status ImageManager::Remove(const std::string& ref_or_id) {
 }
 
 absl::Status ImageManager::Collect() {
+  ExpireIngests();
   SILO_ASSIGN_OR_RETURN(std::vector<content::BlobInfo> stored, content_->List());
   std::vector<Digest> blobs;
   std::vector<std::string> snaps;

@@ -84,6 +84,9 @@ struct ImageManagerOptions {
   int64_t max_download_bytes_per_sec = 0;
   // Receives pull starts, finishes and byte counts; may be null.
   PullObserver* observer = nullptr;
+  // A partial download nobody has written to for this long is deleted at
+  // start-up and by every Remove's collection (a pull resumes younger ones).
+  absl::Duration ingest_expiry = absl::Hours(24);
   // Tests only: runs in the pull operation after the manifest is resolved.
   std::function<void(const std::string& ref)> after_resolve_for_test;
 };
@@ -167,6 +170,8 @@ class ImageManager {
   void Unlease(const std::vector<std::string>& keys) ABSL_LOCKS_EXCLUDED(mu_);
   // Deletes every blob and snapshot not used by an image or leased.
   absl::Status Collect() ABSL_LOCKS_EXCLUDED(mu_);
+  // Deletes ingests idle for longer than options_.ingest_expiry.
+  void ExpireIngests();
   void AddSnapshotUsage(const std::string& chain_id) ABSL_LOCKS_EXCLUDED(mu_);
 
   const ImageManagerOptions options_;

@@ -166,6 +166,7 @@ class ImageManagerTest : public ::testing::Test {
     ImageManagerOptions o;
     o.after_resolve_for_test = std::move(hook);
     o.observer = &observer_;
+    o.ingest_expiry = ingest_expiry_;
     o.root = absl::StrCat(root_, "/images");
     o.registry.insecure_hosts = {registry_->host()};
     o.registry.backoff_base = absl::Milliseconds(1);
@@ -193,6 +194,7 @@ class ImageManagerTest : public ::testing::Test {
   std::string root_;
   std::unique_ptr<runtime::store::MetadataDb> db_;
   RecordingObserver observer_;
+  absl::Duration ingest_expiry_ = absl::Hours(24);
   std::unique_ptr<ImageManager> manager_;
 };
 
@@ -451,6 +453,30 @@ TEST_F(ImageManagerTest, UnrecordedLeftoversAreReusedThenCollected) {
   EXPECT_FALSE(manager_->content_store().Exists(app_->layers[1].digest));
   EXPECT_EQ(manager_->FsInfo().bytes, 0);
   EXPECT_EQ(manager_->FsInfo().inodes, 0);
+}
+
+TEST_F(ImageManagerTest, IdlePartialDownloadsExpire) {
+  // What a pull that failed at its commit, and was never retried, leaves.
+  {
+    auto w = manager_->content_store().OpenWriter("stale-layer", app_->layers[0].digest, app_->layers[0].size);
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_TRUE((*w)->Write("partial").ok());
+  }
+  auto ingests = [&] {
+    auto list = manager_->content_store().ListIngests();
+    EXPECT_TRUE(list.ok()) << list.status();
+    return list.ok() ? list->size() : size_t{0};
+  };
+  ASSERT_EQ(ingests(), 1u);
+  OpenManager();
+  EXPECT_EQ(ingests(), 1u) << "young: a pull may still resume it";
+  ASSERT_TRUE(manager_->Remove(Ref("nothing:here")).ok());
+  EXPECT_EQ(ingests(), 1u);
+  ingest_expiry_ = absl::ZeroDuration();
+  OpenManager();
+  EXPECT_EQ(ingests(), 0u) << "idle past the expiry: deleted at start-up";
+  PullOk(AppTag());  // a pull's own ingest is held while it runs and committed after
+  EXPECT_EQ(ingests(), 0u);
 }
 
 TEST_F(ImageManagerTest, TagMovesToTheNewImage) {
