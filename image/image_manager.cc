@@ -13,7 +13,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/clock.h"
 #include "image/digest.h"
 #include "image/layers/decompress.h"
@@ -208,7 +208,7 @@ absl::Status ImageManager::Load() {
   }
   if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("list ", snapshots_root()));
 
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   images_ = std::move(images);
   snapshot_usage_ = std::move(usage);
   snapshot_total_ = total;
@@ -216,7 +216,7 @@ absl::Status ImageManager::Load() {
 }
 
 void ImageManager::Lease(const std::vector<std::string>& keys) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   auto free = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (const auto& k : keys) {
       if (deleting_.contains(k)) return false;
@@ -228,7 +228,7 @@ void ImageManager::Lease(const std::vector<std::string>& keys) {
 }
 
 void ImageManager::Unlease(const std::vector<std::string>& keys) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   for (const auto& k : keys) {
     auto it = leases_.find(k);
     if (it != leases_.end() && --it->second <= 0) leases_.erase(it);
@@ -238,7 +238,7 @@ void ImageManager::Unlease(const std::vector<std::string>& keys) {
 void ImageManager::AddSnapshotUsage(const std::string& chain_id) {
   Usage u;
   MeasureDir(SnapshotDir(chain_id), &u.bytes, &u.inodes);
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   Usage& slot = snapshot_usage_[chain_id];
   snapshot_total_.bytes += u.bytes - slot.bytes;
   snapshot_total_.inodes += u.inodes - slot.inodes;
@@ -348,9 +348,9 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
   std::atomic<bool> failed{false};
-  absl::Mutex err_mu;
+  silo::Mutex err_mu;
   absl::Status first_error;
-  absl::Mutex slots_mu;
+  silo::Mutex slots_mu;
   int unpacking = 0;
   std::atomic<int> fetched{0};
   std::atomic<int64_t> download_us{0};
@@ -371,13 +371,13 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
       SILO_RETURN_IF_ERROR(fetched_blob);
     }
     {
-      absl::MutexLock lock(&slots_mu);
+      silo::MutexLock lock(&slots_mu);
       auto has_slot = [&] { return unpacking < options_.max_parallel_unpacks; };
       slots_mu.Await(absl::Condition(&has_slot));
       ++unpacking;
     }
     absl::Cleanup release = [&] {
-      absl::MutexLock lock(&slots_mu);
+      silo::MutexLock lock(&slots_mu);
       --unpacking;
     };
     SILO_ASSIGN_OR_RETURN(content::ReaderAt reader, content_->OpenReader(desc.digest));
@@ -399,7 +399,7 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
       absl::Status s = one_layer(i);
       if (!s.ok()) {
         failed = true;
-        absl::MutexLock lock(&err_mu);
+        silo::MutexLock lock(&err_mu);
         if (first_error.ok()) {
           first_error = Annotate(s, absl::StrCat("pull ", name, ": layer ", i, " ", layers[i].digest.String()));
         }
@@ -410,7 +410,7 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
   };
 
   // Progress: layers done and registry bytes received (all pulls) since start.
-  absl::Notification finished;
+  silo::Notification finished;
   const int64_t bytes_at_start = client_->blob_bytes_received();
   const absl::Time start = absl::Now();
   std::thread progress([&] {
@@ -432,13 +432,13 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
   summary->layers_fetched = fetched.load();
   summary->download_seconds = static_cast<double>(download_us.load()) / 1e6;
   summary->unpack_seconds = static_cast<double>(unpack_us.load()) / 1e6;
-  absl::MutexLock lock(&err_mu);
+  silo::MutexLock lock(&err_mu);
   return first_error;
 }
 
 absl::Status ImageManager::Record(ImageRecord record) {
   SILO_FAILPOINT("image.record_commit");
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   auto existing = images_.find(record.id);
   if (existing != images_.end()) {
     std::vector<std::string> tags = existing->second.repo_tags;
@@ -494,7 +494,7 @@ absl::StatusOr<std::optional<std::string>> ImageManager::ResolveLocked(const std
 }
 
 absl::StatusOr<std::optional<ImageRecord>> ImageManager::Status(const std::string& ref_or_id) const {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   SILO_ASSIGN_OR_RETURN(std::optional<std::string> id, ResolveLocked(ref_or_id));
   if (!id.has_value()) return std::nullopt;
   return images_.at(*id);
@@ -502,7 +502,7 @@ absl::StatusOr<std::optional<ImageRecord>> ImageManager::Status(const std::strin
 
 absl::StatusOr<std::vector<ImageRecord>> ImageManager::List(const std::string& filter) const {
   std::vector<ImageRecord> out;
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   if (!filter.empty()) {
     SILO_ASSIGN_OR_RETURN(std::optional<std::string> id, ResolveLocked(filter));
     if (id.has_value()) out.push_back(images_.at(*id));
@@ -514,7 +514,7 @@ absl::StatusOr<std::vector<ImageRecord>> ImageManager::List(const std::string& f
 
 absl::Status ImageManager::Remove(const std::string& ref_or_id) {
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     SILO_ASSIGN_OR_RETURN(std::optional<std::string> found, ResolveLocked(ref_or_id));
     if (found.has_value()) {
       const std::string id = *found;
@@ -535,7 +535,7 @@ absl::Status ImageManager::Collect() {
   std::vector<Digest> blobs;
   std::vector<std::string> snaps;
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     std::set<std::string> used;
     for (const auto& [id, r] : images_) {
       for (const auto& b : r.Blobs()) used.insert(BlobKey(b));
@@ -560,7 +560,7 @@ absl::Status ImageManager::Collect() {
     if (s.ok()) removed_snaps.push_back(c);
     result.Update(s);
   }
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   for (const auto& d : blobs) deleting_.erase(BlobKey(d.String()));
   for (const auto& c : snaps) deleting_.erase(SnapKey(c));
   for (const auto& c : removed_snaps) {
@@ -578,7 +578,7 @@ absl::Status ImageManager::Collect() {
 
 FsUsage ImageManager::FsInfo() const {
   const content::Usage c = content_->GetUsage();
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   return FsUsage{c.bytes + snapshot_total_.bytes, c.inodes + snapshot_total_.inodes};
 }
 

@@ -51,7 +51,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "image/content/content_store.h"
 #include "image/content/single_flight.h"
 #include "image/image_record.h"
@@ -183,7 +183,7 @@ class ImageManager {
   std::atomic<int64_t> pull_operations_{0};
   std::atomic<int64_t> bytes_reported_{0};
 
-  mutable absl::Mutex mu_;
+  mutable silo::Mutex mu_;
   std::map<std::string, ImageRecord> images_ ABSL_GUARDED_BY(mu_);  // by id
   std::map<std::string, int> leases_ ABSL_GUARDED_BY(mu_);          // blob digest or chain id -> count
   std::set<std::string> deleting_ ABSL_GUARDED_BY(mu_);            // blobs/chain ids being deleted

@@ -19,6 +19,7 @@
 #include "image/registry/testing/oci_layout.h"
 #include "nlohmann/json.hpp"
 #include "runtime/store/metadata_db.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image {
 namespace {
@@ -100,13 +101,13 @@ class RecordingObserver : public PullObserver {
  public:
   void PullStarted() override { ++started; }
   void PullFinished(const PullSummary& s) override {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     finished.push_back(s);
   }
   void BytesReceived(int64_t n) override { bytes += n; }
   std::atomic<int> started{0};
   std::atomic<int64_t> bytes{0};
-  absl::Mutex mu;
+  silo::Mutex mu;
   std::vector<PullSummary> finished;
 };
 
@@ -309,7 +310,7 @@ TEST_F(ImageManagerTest, ObserverSeesEachPullItsBytesAndTheDownloadUnpackSplit) 
   EXPECT_EQ(manager_->Pull(Ref("app:no-such-tag")).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(observer_.started.load(), 3);
   EXPECT_EQ(observer_.bytes.load(), app_->Size()) << "every registry byte is reported exactly once";
-  absl::MutexLock lock(&observer_.mu);
+  silo::MutexLock lock(&observer_.mu);
   ASSERT_EQ(observer_.finished.size(), 3u);
   const PullSummary& cold = observer_.finished[0];
   EXPECT_EQ(cold.code, absl::StatusCode::kOk);

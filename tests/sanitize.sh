@@ -5,9 +5,10 @@
 #      (build-asan/; integration tests start the instrumented silod and shims).
 #   2. TSan: the tests marked CONCURRENCY in CMake (build-tsan/ builds only
 #      their targets; the others stay unbuilt and are left out of the run).
-#      Only code that synchronises with the C++ library is marked: Debian's
-#      Abseil is not built with TSan, so absl::Mutex hand-offs are invisible
-#      to it and every test of code guarded by one reports false races.
+#      Debian's Abseil is not built with TSan, so the project locks through
+#      silo::Mutex / silo::Notification (runtime/base/mutex.h), which announce
+#      their hand-offs to TSan; code locking absl's types directly would
+#      report false races.
 # -O1 -g1 keeps the instrumented builds cheap to compile; ccache makes the
 # next run cheaper still. Reliability, benchmark and Windows stages run on the
 # plain build only.

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "cri/streaming/handlers.h"
 #include "cri/streaming/spdy_connection.h"
 #include "spdlog/spdlog.h"
@@ -57,7 +57,7 @@ void ForwardPair(const StreamRequest& request, const HandlerOptions& options, Pa
 
 void ServePortForwardSpdy(int fd, std::string initial_bytes, const StreamRequest& request,
                           const HandlerOptions& options) {
-  absl::Mutex mu;
+  silo::Mutex mu;
   std::map<std::string, Pair> pairs;  // by requestID
   struct Worker {
     std::thread thread;
@@ -78,7 +78,7 @@ void ServePortForwardSpdy(int fd, std::string initial_bytes, const StreamRequest
       stream->Reset(spdy::kRefusedStream);
       return;
     }
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     Pair& pair = pairs[id];
     auto& slot = type == "data" ? pair.data : pair.error;
     if (slot || pair.started) {
@@ -105,13 +105,13 @@ void ServePortForwardSpdy(int fd, std::string initial_bytes, const StreamRequest
       pairs[id].started = true;  // refuse a third stream for this requestID
     }
   }, [&] {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     conn_closed = true;
   });
 
   // The session lasts until the client hangs up (or idles out).
   {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     mu.Await(absl::Condition(&conn_closed));
     done = true;
   }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 #include "cri/streaming/handlers.h"
 #include "cri/streaming/ws_connection.h"
 #include "spdlog/spdlog.h"
@@ -25,7 +25,7 @@ void ServePortForwardWebSocket(int fd, std::string initial_bytes, const StreamRe
 
   std::vector<std::unique_ptr<ByteQueue>> uploads;
   std::vector<std::unique_ptr<WsChannelWriter>> data_writers;
-  absl::Notification ended;
+  silo::Notification ended;
   WsChannelConnection conn(fd, std::move(initial_bytes), conn_options);
   for (size_t i = 0; i < ports.size(); ++i) {
     uploads.push_back(std::make_unique<ByteQueue>());

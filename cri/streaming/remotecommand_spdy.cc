@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "cri/streaming/handlers.h"
 #include "cri/streaming/spdy_connection.h"
 #include "cri/streaming/status_json.h"
@@ -31,7 +31,7 @@ void ServeRemoteCommandSpdy(int fd, std::string initial_bytes, const StreamReque
                                           {"stdout", request.stdout},
                                           {"stderr", request.stderr && !request.tty},
                                           {"resize", request.tty && version >= 3}};
-  absl::Mutex mu;
+  silo::Mutex mu;
   std::map<std::string, std::shared_ptr<SpdyStream>> streams;
   // Sizes are decoded on the reader thread so a resize sent before some
   // stdin reaches the runtime before that stdin does.
@@ -44,7 +44,7 @@ void ServeRemoteCommandSpdy(int fd, std::string initial_bytes, const StreamReque
   SpdyConnection conn(fd, std::move(initial_bytes), conn_options);
   conn.Start([&](std::shared_ptr<SpdyStream> stream) {
     std::string type = stream->Header("streamType");
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     auto it = expected.find(type);
     if (it == expected.end() || !it->second || streams.contains(type)) {
       stream->Reset(spdy::kRefusedStream);
@@ -57,7 +57,7 @@ void ServeRemoteCommandSpdy(int fd, std::string initial_bytes, const StreamReque
     }
     streams[type] = std::move(stream);
   }, [&] {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     conn_closed = true;
   });
 
@@ -65,7 +65,7 @@ void ServeRemoteCommandSpdy(int fd, std::string initial_bytes, const StreamReque
   for (const auto& [type, on] : expected) want += on ? 1 : 0;
   bool complete;
   {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
       return streams.size() == want || conn_closed;
     };
@@ -77,7 +77,7 @@ void ServeRemoteCommandSpdy(int fd, std::string initial_bytes, const StreamReque
                  conn.closed() ? "left" : "timed out", request.container_id);
     std::shared_ptr<SpdyStream> error;
     {
-      absl::MutexLock lock(&mu);
+      silo::MutexLock lock(&mu);
       if (auto it = streams.find("error"); it != streams.end()) error = it->second;
     }
     if (error) {

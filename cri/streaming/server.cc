@@ -18,6 +18,7 @@
 #include "cri/streaming/socket_io.h"
 #include "cri/streaming/ws_connection.h"
 #include "spdlog/spdlog.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::cri::streaming {
 
@@ -163,11 +164,11 @@ void Server::Stop() {
   impl_->acceptor.close(ec);
   std::list<std::unique_ptr<Connection>> conns;
   {
-    absl::MutexLock lock(&conns_mu_);
+    silo::MutexLock lock(&conns_mu_);
     conns.swap(conns_);
   }
   for (auto& c : conns) {
-    absl::MutexLock lock(&c->mu);
+    silo::MutexLock lock(&c->mu);
     if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
   }
   for (auto& c : conns) c->thread.join();
@@ -230,10 +231,10 @@ void Server::AcceptLoop() {
     Connection* raw = conn.get();
     int fd = socket.native_handle();
     {
-      absl::MutexLock lock(&raw->mu);
+      silo::MutexLock lock(&raw->mu);
       raw->fd = fd;
     }
-    absl::MutexLock lock(&conns_mu_);
+    silo::MutexLock lock(&conns_mu_);
     // Reap finished connections so the list stays proportional to live ones.
     for (auto it = conns_.begin(); it != conns_.end();) {
       if ((*it)->done.load()) {
@@ -249,7 +250,7 @@ void Server::AcceptLoop() {
       {
         // ServeConnection took the socket by fd; close it here under the
         // lock so Stop never shuts down a reused descriptor.
-        absl::MutexLock lock(&raw->mu);
+        silo::MutexLock lock(&raw->mu);
         boost::system::error_code ignored;
         s.close(ignored);
         raw->fd = -1;
@@ -263,7 +264,7 @@ void Server::AcceptLoop() {
 void Server::ServeConnection(Connection* conn, bool v6) {
   int fd;
   {
-    absl::MutexLock lock(&conn->mu);
+    silo::MutexLock lock(&conn->mu);
     fd = conn->fd;
   }
   // Wrap the fd in a non-owning socket for Beast's HTTP parsing.

@@ -28,7 +28,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/time.h"
 #include "cri/streaming/request.h"
 #include "cri/streaming/streaming_runtime.h"
@@ -73,7 +73,7 @@ class Server {
   struct Impl;
   struct Connection {
     std::thread thread;
-    absl::Mutex mu;
+    silo::Mutex mu;
     int fd ABSL_GUARDED_BY(mu) = -1;
     std::atomic<bool> done{false};
   };
@@ -90,7 +90,7 @@ class Server {
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread acceptor_thread_;
-  absl::Mutex conns_mu_;
+  silo::Mutex conns_mu_;
   std::list<std::unique_ptr<Connection>> conns_ ABSL_GUARDED_BY(conns_mu_);
 };
 

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "cri/streaming/testing/host_process_runtime.h"
 #include "cri/streaming/testing/spdy_client.h"
@@ -245,8 +245,8 @@ class ObservedRuntime : public testing::HostProcessRuntime {
     return st;
   }
   int exit_code = -1;
-  absl::Notification returned;
-  absl::Notification forward_returned;
+  silo::Notification returned;
+  silo::Notification forward_returned;
 };
 
 TEST(StreamingServerVanishTest, ClientLeavingMidStreamEndsTheProcess) {

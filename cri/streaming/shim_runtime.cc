@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "cri/streaming/socket_io.h"
@@ -109,7 +109,7 @@ absl::StatusOr<int> ShimStreamingRuntime::Exec(const std::string& container_id, 
   // Output pumps, each with a notification so the drain grace can be bounded.
   struct Pump {
     std::thread thread;
-    absl::Notification done;
+    silo::Notification done;
   };
   std::vector<std::unique_ptr<Pump>> pumps;
   auto start_pump = [&](int fd, OutputStream* out) {
@@ -142,9 +142,9 @@ absl::StatusOr<int> ShimStreamingRuntime::Exec(const std::string& container_id, 
     start_pump(proc->TakeStderr(), streams.stderr);
   }
 
-  absl::Mutex size_mu;  // resizes queued before input are applied before it
+  silo::Mutex size_mu;  // resizes queued before input are applied before it
   auto apply_queued = [&streams, pty, &size_mu] {
-    absl::MutexLock lock(&size_mu);
+    silo::MutexLock lock(&size_mu);
     while (auto s = streams.resize->TryNext()) ApplySize(pty, *s);
   };
   std::thread stdin_pump;
@@ -243,9 +243,9 @@ absl::StatusOr<int> ShimStreamingRuntime::Attach(const std::string& container_id
     pumps.emplace_back([fd, wake_fd, out, &on_gone] { PumpOut(fd, wake_fd, out, on_gone); });
   }
   const int pty = tty_container ? stdio->in : -1;
-  absl::Mutex size_mu;  // sizes queued before input are applied before it
+  silo::Mutex size_mu;  // sizes queued before input are applied before it
   auto apply_queued = [&streams, pty, &size_mu] {
-    absl::MutexLock lock(&size_mu);
+    silo::MutexLock lock(&size_mu);
     while (auto s = streams.resize->TryNext()) ApplySize(pty, *s);
   };
   const bool resizing = pty >= 0 && streams.tty && streams.resize != nullptr;
@@ -362,7 +362,7 @@ absl::Status ShimStreamingRuntime::PortForward(const std::string& pod_sandbox_id
     ::close(fd);
     return ErrnoToStatus(errno, "port-forward: eventfd");
   }
-  absl::Notification down_done;
+  silo::Notification down_done;
   std::thread down([fd, wake_fd, in, out, &down_done] {
     char buf[16 * 1024];
     while (true) {

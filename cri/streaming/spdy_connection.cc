@@ -7,6 +7,7 @@
 
 #include "cri/streaming/socket_io.h"
 #include "spdlog/spdlog.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::cri::streaming {
 
@@ -40,7 +41,7 @@ void SpdyStream::Reset(uint32_t status) {
 }
 
 void SpdyConnection::MaybeForget(uint32_t id) {
-  absl::MutexLock lock(&streams_mu_);
+  silo::MutexLock lock(&streams_mu_);
   auto it = streams_.find(id);
   if (it != streams_.end() && it->second->write_closed_.load() &&
       it->second->remote_closed_.load()) {
@@ -62,7 +63,7 @@ void SpdyConnection::Start(StreamHandler on_stream, std::function<void()> on_clo
 }
 
 bool SpdyConnection::SendFrame(const spdy::Frame& frame) {
-  absl::MutexLock lock(&write_mu_);
+  silo::MutexLock lock(&write_mu_);
   if (write_failed_) return false;
   spdy::Frame f = frame;
   if (f.type == spdy::FrameType::kSynReply) {
@@ -120,11 +121,11 @@ void SpdyConnection::ReadLoop() {
     inbuf_.append(buf, size_t(n));
   }
   {
-    absl::MutexLock lock(&write_mu_);
+    silo::MutexLock lock(&write_mu_);
     write_failed_ = true;  // peer gone or session over: writers stop producing
   }
   {
-    absl::MutexLock lock(&streams_mu_);
+    silo::MutexLock lock(&streams_mu_);
     for (auto& [id, s] : streams_) s->incoming().CloseWrite();
   }
   closed_ = true;
@@ -152,7 +153,7 @@ bool SpdyConnection::HandleFrame(spdy::Frame f) {
         stream->incoming().CloseWrite();
       }
       {
-        absl::MutexLock lock(&streams_mu_);
+        silo::MutexLock lock(&streams_mu_);
         streams_[f.stream_id] = stream;
       }
       SendFrame(spdy::MakeSynReply(f.stream_id, "", 0));
@@ -167,7 +168,7 @@ bool SpdyConnection::HandleFrame(spdy::Frame f) {
     case spdy::FrameType::kData: {
       std::shared_ptr<SpdyStream> stream;
       {
-        absl::MutexLock lock(&streams_mu_);
+        silo::MutexLock lock(&streams_mu_);
         auto it = streams_.find(f.stream_id);
         if (it != streams_.end()) stream = it->second;
       }
@@ -190,7 +191,7 @@ bool SpdyConnection::HandleFrame(spdy::Frame f) {
       return true;
     }
     case spdy::FrameType::kRstStream: {
-      absl::MutexLock lock(&streams_mu_);
+      silo::MutexLock lock(&streams_mu_);
       auto it = streams_.find(f.stream_id);
       if (it != streams_.end()) {
         it->second->write_closed_ = true;

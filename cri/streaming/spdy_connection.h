@@ -19,8 +19,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/time.h"
 #include "cri/streaming/spdy_frame.h"
 #include "cri/streaming/spdy_headers.h"
@@ -107,12 +106,12 @@ class SpdyConnection {
   std::function<void()> on_closed_;
   std::thread reader_;
   std::atomic<bool> closed_{false};
-  absl::Notification reader_done_;
+  silo::Notification reader_done_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> shut_down_{false};
   std::atomic<int64_t> last_activity_ns_{0};
 
-  absl::Mutex write_mu_;
+  silo::Mutex write_mu_;
   spdy::HeaderCompressor compressor_ ABSL_GUARDED_BY(write_mu_);
   bool write_failed_ ABSL_GUARDED_BY(write_mu_) = false;
 
@@ -120,7 +119,7 @@ class SpdyConnection {
   spdy::HeaderDecompressor decompressor_;
   std::atomic<uint32_t> last_stream_id_{0};
 
-  absl::Mutex streams_mu_;
+  silo::Mutex streams_mu_;
   std::map<uint32_t, std::shared_ptr<SpdyStream>> streams_ ABSL_GUARDED_BY(streams_mu_);
 };
 

@@ -1,11 +1,12 @@
 #include "cri/streaming/stream_io.h"
 
 #include <algorithm>
+#include "runtime/base/mutex.h"
 
 namespace silo::cri::streaming {
 
 bool ByteQueue::Write(std::string_view data) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   while (!data.empty()) {
     mu_.Await(absl::Condition(
         +[](ByteQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
@@ -21,12 +22,12 @@ bool ByteQueue::Write(std::string_view data) {
 }
 
 void ByteQueue::CloseWrite() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   write_closed_ = true;
 }
 
 std::optional<std::string> ByteQueue::Read(size_t max) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](ByteQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
         return q->closed_ || q->write_closed_ || !q->buf_.empty();
@@ -40,25 +41,25 @@ std::optional<std::string> ByteQueue::Read(size_t max) {
 }
 
 void ByteQueue::Close() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   closed_ = true;
   buf_.clear();
 }
 
 bool ByteQueue::abandoned() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   return closed_;
 }
 
 void ResizeQueue::Push(TerminalSize size) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   if (closed_) return;
   if (sizes_.size() >= kCapacity) sizes_.pop_front();
   sizes_.push_back(size);
 }
 
 std::optional<TerminalSize> ResizeQueue::Next() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](ResizeQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
         return q->closed_ || !q->sizes_.empty();
@@ -71,7 +72,7 @@ std::optional<TerminalSize> ResizeQueue::Next() {
 }
 
 std::optional<TerminalSize> ResizeQueue::TryNext() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   if (sizes_.empty()) return std::nullopt;
   TerminalSize s = sizes_.front();
   sizes_.pop_front();
@@ -79,7 +80,7 @@ std::optional<TerminalSize> ResizeQueue::TryNext() {
 }
 
 bool ResizeQueue::Wait() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](ResizeQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
         return q->closed_ || !q->sizes_.empty();
@@ -89,7 +90,7 @@ bool ResizeQueue::Wait() {
 }
 
 void ResizeQueue::Close() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   closed_ = true;
 }
 

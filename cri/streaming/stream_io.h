@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::cri::streaming {
 
@@ -40,7 +40,7 @@ class ByteQueue {
 
  private:
   const size_t capacity_;
-  absl::Mutex mu_;
+  silo::Mutex mu_;
   std::string buf_ ABSL_GUARDED_BY(mu_);
   bool write_closed_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
@@ -73,7 +73,7 @@ class ResizeQueue {
 
  private:
   static constexpr size_t kCapacity = 16;
-  absl::Mutex mu_;
+  silo::Mutex mu_;
   std::deque<TerminalSize> sizes_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/base/ids.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::cri::streaming {
 
@@ -16,7 +17,7 @@ void TokenStore::SweepLocked(absl::Time now) {
 
 absl::StatusOr<std::string> TokenStore::Insert(StreamRequest request) {
   const absl::Time now = clock_();
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   SweepLocked(now);
   if (entries_.size() >= max_entries_) {
     return absl::ResourceExhaustedError(
@@ -32,7 +33,7 @@ absl::StatusOr<std::string> TokenStore::Insert(StreamRequest request) {
 
 absl::StatusOr<StreamRequest> TokenStore::Take(const std::string& token) {
   const absl::Time now = clock_();
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   auto it = entries_.find(token);
   if (it == entries_.end()) return absl::NotFoundError("streaming: unknown or used token");
   Entry entry = std::move(it->second);
@@ -42,7 +43,7 @@ absl::StatusOr<StreamRequest> TokenStore::Take(const std::string& token) {
 }
 
 size_t TokenStore::size() const {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   return entries_.size();
 }
 

@@ -13,7 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/time.h"
 #include "cri/streaming/request.h"
 
@@ -45,7 +45,7 @@ class TokenStore {
   const absl::Duration ttl_;
   const size_t max_entries_;
   const Clock clock_;
-  mutable absl::Mutex mu_;
+  mutable silo::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -10,6 +10,7 @@
 #include "cri/streaming/socket_io.h"
 #include "cri/streaming/websocket_frame.h"
 #include "spdlog/spdlog.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::cri::streaming {
 namespace {
@@ -39,7 +40,7 @@ void WsChannelConnection::Start(Callbacks callbacks) {
 }
 
 bool WsChannelConnection::SendFrame(uint8_t opcode, std::string_view payload) {
-  absl::MutexLock lock(&write_mu_);
+  silo::MutexLock lock(&write_mu_);
   if (write_failed_ || close_sent_) return false;
   auto bytes = ws::SerializeFrame(ws::Opcode(opcode), payload, true, std::nullopt);
   if (!bytes.ok() || !SendAll(fd_, *bytes)) {
@@ -146,7 +147,7 @@ void WsChannelConnection::ReadLoop() {
     inbuf_.append(buf, size_t(n));
   }
   {
-    absl::MutexLock lock(&write_mu_);
+    silo::MutexLock lock(&write_mu_);
     write_failed_ = true;
   }
   if (callbacks_.on_end) callbacks_.on_end();

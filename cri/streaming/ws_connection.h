@@ -17,8 +17,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/time.h"
 #include "cri/streaming/stream_io.h"
 
@@ -71,8 +70,8 @@ class WsChannelConnection {
   std::atomic<bool> stop_{false};
   std::atomic<bool> shut_down_{false};
   std::atomic<int64_t> last_activity_ns_{0};
-  absl::Notification reader_done_;
-  absl::Mutex write_mu_;
+  silo::Notification reader_done_;
+  silo::Mutex write_mu_;
   bool write_failed_ ABSL_GUARDED_BY(write_mu_) = false;
   bool close_sent_ ABSL_GUARDED_BY(write_mu_) = false;
 };

@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image::content {
 namespace {
@@ -162,7 +163,7 @@ absl::Status ContentStore::Recover() {
     }
     if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("list ", dir));
   }
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   usage_ = usage;
   return absl::OkStatus();
 }
@@ -187,7 +188,7 @@ absl::StatusOr<std::unique_ptr<Writer>> ContentStore::OpenWriter(const std::stri
     return absl::AlreadyExistsError(absl::StrCat("content ", expected.String(), " already exists"));
   }
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     if (!active_refs_.insert(ref).second) {
       return absl::UnavailableError(absl::StrCat("ingest ", ref, " is in progress in another writer"));
     }
@@ -243,14 +244,14 @@ absl::StatusOr<std::unique_ptr<Writer>> ContentStore::OpenWriter(const std::stri
 }
 
 void ContentStore::ReleaseRef(const std::string& ref) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   active_refs_.erase(ref);
 }
 
 absl::Status ContentStore::Publish(const std::string& data_path, const Digest& digest, int64_t size, bool* existed) {
   const std::string target = BlobPath(digest);
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     struct stat st;
     if (::stat(target.c_str(), &st) == 0) {
       *existed = true;
@@ -309,7 +310,7 @@ absl::StatusOr<std::string> ContentStore::ReadBlob(const Digest& digest, int64_t
 absl::Status ContentStore::Delete(const Digest& digest) {
   SILO_RETURN_IF_ERROR(ValidateDigest(digest));
   const std::string path = BlobPath(digest);
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return absl::OkStatus();
@@ -343,13 +344,13 @@ absl::StatusOr<std::vector<BlobInfo>> ContentStore::List() const {
 }
 
 Usage ContentStore::GetUsage() const {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   return usage_;
 }
 
 absl::Status ContentStore::AbortIngest(const std::string& ref) {
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     if (active_refs_.contains(ref)) {
       return absl::UnavailableError(absl::StrCat("abort ingest ", ref, ": a writer is using it"));
     }
@@ -376,7 +377,7 @@ absl::StatusOr<std::vector<IngestStatus>> ContentStore::ListIngests() const {
     s.started_at = meta->started_at;
     s.updated_at = std::max(meta->updated_at, MTime(st));
     {
-      absl::MutexLock lock(&mu_);
+      silo::MutexLock lock(&mu_);
       s.active = active_refs_.contains(s.ref);
     }
     out.push_back(std::move(s));

@@ -32,7 +32,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/time.h"
 #include "image/content/reader_at.h"
 #include "image/content/writer.h"
@@ -127,7 +127,7 @@ class ContentStore {
   absl::Status Publish(const std::string& data_path, const Digest& digest, int64_t size, bool* existed);
 
   const std::string root_;
-  mutable absl::Mutex mu_;
+  mutable silo::Mutex mu_;
   absl::flat_hash_set<std::string> active_refs_ ABSL_GUARDED_BY(mu_);
   Usage usage_ ABSL_GUARDED_BY(mu_);
 };

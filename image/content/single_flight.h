@@ -21,8 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image::content {
 
@@ -40,7 +39,7 @@ class SingleFlight {
     std::shared_ptr<Call> call;
     bool leader = false;
     {
-      absl::MutexLock lock(&mu_);
+      silo::MutexLock lock(&mu_);
       auto it = calls_.find(key);
       if (it == calls_.end()) {
         call = std::make_shared<Call>();
@@ -58,7 +57,7 @@ class SingleFlight {
     }
     call->result.emplace(fn());
     {
-      absl::MutexLock lock(&mu_);
+      silo::MutexLock lock(&mu_);
       calls_.erase(key);
     }
     // Waiters hold their own reference to `call`, so the result outlives the map entry.
@@ -69,25 +68,25 @@ class SingleFlight {
   // Number of callers (leader included) currently attached to `key`'s call;
   // 0 when none is in flight. For metrics and tests.
   size_t Callers(const Key& key) const {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     auto it = calls_.find(key);
     return it == calls_.end() ? 0 : it->second->callers;
   }
 
   // Number of keys with a call in flight.
   size_t InFlight() const {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     return calls_.size();
   }
 
  private:
   struct Call {
-    absl::Notification done;
+    silo::Notification done;
     std::optional<Result> result;  // written by the leader before `done`
     size_t callers = 0;            // guarded by the owning SingleFlight's mu_
   };
 
-  mutable absl::Mutex mu_;
+  mutable silo::Mutex mu_;
   absl::flat_hash_map<Key, std::shared_ptr<Call>> calls_ ABSL_GUARDED_BY(mu_);
 };
 

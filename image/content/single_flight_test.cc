@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "runtime/base/mutex.h"
 #include "gtest/gtest.h"
 
 namespace silo::image::content {
@@ -21,9 +21,9 @@ TEST(SingleFlightTest, ConcurrentCallersShareOneExecution) {
   SingleFlight<std::string, int> flight;
   constexpr int kCallers = 8;
   std::atomic<int> executions{0};
-  absl::Notification release;
+  silo::Notification release;
   std::vector<int> results(kCallers, -1);
-  std::vector<bool> shared(kCallers, false);
+  std::vector<char> shared(kCallers, 0);  // not vector<bool>: its elements share words across threads
   std::vector<std::thread> threads;
   for (int i = 0; i < kCallers; ++i) {
     threads.emplace_back([&, i] {
@@ -56,7 +56,7 @@ TEST(SingleFlightTest, ConcurrentCallersShareOneExecution) {
 
 TEST(SingleFlightTest, DistinctKeysRunIndependently) {
   SingleFlight<int, int> flight;
-  absl::Notification release_a;
+  silo::Notification release_a;
   std::thread a([&] {
     EXPECT_EQ(flight.Do(1, [&] {
       release_a.WaitForNotification();
@@ -86,7 +86,7 @@ TEST(SingleFlightTest, SequentialCallsRunAgain) {
 
 TEST(SingleFlightTest, ResultIsCopiedToEveryWaiter) {
   SingleFlight<int, std::vector<std::string>> flight;
-  absl::Notification release;
+  silo::Notification release;
   std::vector<std::string> r1, r2;
   std::thread t1([&] {
     r1 = flight.Do(7, [&] {

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image::registry {
 namespace {
@@ -98,14 +99,14 @@ TokenCache::TokenCache(HttpTransport* transport, absl::Duration default_ttl)
     : transport_(transport), default_ttl_(default_ttl) {}
 
 std::optional<std::string> TokenCache::Lookup(const std::string& host, const std::string& scope) const {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   auto it = tokens_.find(std::make_pair(host, scope));
   if (it == tokens_.end() || it->second.expires <= now_()) return std::nullopt;
   return it->second.value;
 }
 
 void TokenCache::Invalidate(const std::string& host, const std::string& scope) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   tokens_.erase(std::make_pair(host, scope));
 }
 
@@ -119,7 +120,7 @@ absl::StatusOr<std::string> TokenCache::Fetch(const std::string& host, const std
   } else {
     SILO_ASSIGN_OR_RETURN(token, FetchWithGet(challenge, scope, auth));
   }
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   tokens_[std::make_pair(host, scope)] = token;
   return token.value;
 }

@@ -21,7 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "image/registry/http_transport.h"
@@ -91,7 +91,7 @@ class TokenCache {
   HttpTransport* const transport_;
   const absl::Duration default_ttl_;
   absl::Time (*now_)() = &absl::Now;
-  mutable absl::Mutex mu_;
+  mutable silo::Mutex mu_;
   absl::flat_hash_map<std::pair<std::string, std::string>, Token> tokens_ ABSL_GUARDED_BY(mu_);
 };
 

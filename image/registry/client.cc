@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image::registry {
 namespace {
@@ -95,7 +96,7 @@ absl::StatusOr<HttpResponse> RegistryClient::AuthorizedDo(const Target& target, 
   const bool has_creds = target.auth.has_value() && !target.auth->Empty();
   bool known_basic;
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     known_basic = basic_hosts_.contains(target.host);
   }
   HttpRequest first = request;
@@ -127,7 +128,7 @@ absl::StatusOr<HttpResponse> RegistryClient::AuthorizedDo(const Target& target, 
                                                      " requires authentication and no credentials were given"));
     }
     SILO_ASSIGN_OR_RETURN(authorization, target.auth->BasicHeader());
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     basic_hosts_.insert(target.host);
   } else {
     return absl::UnauthenticatedError(

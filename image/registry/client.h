@@ -38,7 +38,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "absl/time/time.h"
 #include "image/content/content_store.h"
 #include "image/content/single_flight.h"
@@ -125,7 +125,7 @@ class RegistryClient {
   TokenCache tokens_;
   content::SingleFlight<std::string, absl::Status> blob_flights_;
   std::atomic<int64_t> blob_bytes_received_{0};
-  absl::Mutex mu_;
+  silo::Mutex mu_;
   absl::flat_hash_set<std::string> basic_hosts_ ABSL_GUARDED_BY(mu_);  // answered Basic before
 };
 

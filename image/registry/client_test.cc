@@ -21,6 +21,7 @@
 #include "image/registry/testing/local_registry.h"
 #include "image/registry/testing/oci_layout.h"
 #include "image/registry/testing/test_http_server.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image::registry {
 namespace {
@@ -435,9 +436,9 @@ TEST(RegistryClientFaultTest, StalledBlobFailsAfterTheStallTimeoutAndKeepsItsPro
   const std::string blob(64 * 1024, 'z');
   const Digest digest = Sha256Of(blob);
   std::vector<std::string> ranges;
-  absl::Mutex mu;
+  silo::Mutex mu;
   auto server = TestHttpServer::Start([&](const TestRequest& r) {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     auto it = r.headers.find("range");
     ranges.push_back(it == r.headers.end() ? "" : it->second);
     TestResponse resp{200, {}, blob};
@@ -469,7 +470,7 @@ TEST(RegistryClientFaultTest, StalledBlobFailsAfterTheStallTimeoutAndKeepsItsPro
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
   EXPECT_NE(s.message().find(digest.String()), std::string::npos) << s;
   EXPECT_FALSE((*store)->Exists(digest));
-  absl::MutexLock lock(&mu);
+  silo::MutexLock lock(&mu);
   // The retry resumed where the stalled attempt stopped.
   EXPECT_EQ(ranges, (std::vector<std::string>{"", "bytes=1000-"}));
   server->reset();

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "image/registry/curl_transport.h"
 #include "image/registry/testing/test_http_server.h"
 
@@ -36,17 +36,17 @@ TEST(UrlTest, OriginAndLocation) {
 // A redirect to another host (blob storage) must not carry the registry's
 // credentials; a redirect on the same host keeps them.
 TEST(CurlTransportTest, RedirectDropsAuthorizationAcrossHosts) {
-  absl::Mutex mu;
+  silo::Mutex mu;
   std::vector<std::string> storage_auth;
   auto storage = TestHttpServer::Start([&](const TestRequest& r) {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     storage_auth.push_back(r.headers.contains("authorization") ? r.headers.at("authorization") : "");
     return TestResponse{200, {}, "blob-bytes"};
   });
   ASSERT_TRUE(storage.ok());
   std::vector<std::string> registry_auth;
   auto registry = TestHttpServer::Start([&](const TestRequest& r) {
-    absl::MutexLock lock(&mu);
+    silo::MutexLock lock(&mu);
     registry_auth.push_back(r.headers.contains("authorization") ? r.headers.at("authorization") : "");
     if (r.target == "/same") return TestResponse{307, {{"Location", "/final"}}, ""};
     if (r.target == "/final") return TestResponse{200, {}, "same-host"};
@@ -72,7 +72,7 @@ TEST(CurlTransportTest, RedirectDropsAuthorizationAcrossHosts) {
   ASSERT_TRUE(same.ok()) << same.status();
   EXPECT_EQ(same->body, "same-host");
 
-  absl::MutexLock lock(&mu);
+  silo::MutexLock lock(&mu);
   EXPECT_EQ(storage_auth, std::vector<std::string>{""});
   EXPECT_EQ(registry_auth, (std::vector<std::string>{"Bearer secret", "Bearer secret", "Bearer secret"}));
 }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::runtime::shim {
 namespace {
@@ -33,13 +34,13 @@ absl::StatusOr<std::unique_ptr<CriLogWriter>> CriLogWriter::Open(std::string pat
 }
 
 CriLogWriter::~CriLogWriter() {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   if (fd_ >= 0) ::close(fd_);
 }
 
 absl::Status CriLogWriter::Write(LogStream stream, bool partial, absl::string_view content) {
   std::string record = FormatCriLogRecord(clock_(), stream, partial, content);
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   size_t done = 0;
   while (done < record.size()) {
     ssize_t n = ::write(fd_, record.data() + done, record.size() - done);
@@ -55,7 +56,7 @@ absl::Status CriLogWriter::Write(LogStream stream, bool partial, absl::string_vi
 absl::Status CriLogWriter::Reopen() {
   auto fd = OpenLog(path_);
   if (!fd.ok()) return fd.status();
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   ::close(fd_);
   fd_ = *fd;
   return absl::OkStatus();

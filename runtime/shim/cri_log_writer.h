@@ -22,7 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "runtime/shim/cri_log_format.h"
 
 namespace silo::runtime::shim {
@@ -55,7 +55,7 @@ class CriLogWriter {
 
   const std::string path_;
   const Clock clock_;
-  absl::Mutex mu_;
+  silo::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -212,7 +212,7 @@ TEST_F(HcsContainerHostTest, ExecReturnsTheExitCodeAndHonoursTheTimeout) {
   const uint32_t main_pid = static_cast<uint32_t>(host_->State("c7", "c7")->pid);
   const uint32_t exec_pid = main_pid + 4;  // the fake numbers processes 100, 104, ...
   std::thread exiter([&] {
-    for (int i = 0; i < 500 && !fake_.ProcessRunning("c7", exec_pid); ++i) {
+    for (int i = 0; i < 2500 && !fake_.ProcessRunning("c7", exec_pid); ++i) {  // up to Exec's own 5 s
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     fake_.ExitProcess("c7", exec_pid, 7);

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::cri::streaming::testing {
 namespace {
@@ -61,7 +62,7 @@ int ExitCode(int status) {
 
 void HostProcessRuntime::SetAttachCommand(const std::string& container_id,
                                           std::vector<std::string> cmd) {
-  absl::MutexLock lock(&mu_);
+  silo::MutexLock lock(&mu_);
   attach_cmds_[container_id] = std::move(cmd);
 }
 
@@ -69,7 +70,7 @@ absl::StatusOr<int> HostProcessRuntime::Attach(const std::string& container_id,
                                                const ExecStreams& streams) {
   std::vector<std::string> cmd;
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     auto it = attach_cmds_.find(container_id);
     if (it == attach_cmds_.end()) {
       return absl::NotFoundError(absl::StrCat("container ", container_id, " not found"));
@@ -166,9 +167,9 @@ absl::StatusOr<int> HostProcessRuntime::Exec(const std::string& container_id,
 
   // Sizes are popped and applied under one lock, so once the stdin pump has
   // applied what is queued no resize can be half-done behind its back.
-  absl::Mutex size_mu;
+  silo::Mutex size_mu;
   auto apply_queued = [&streams, master, &size_mu] {
-    absl::MutexLock lock(&size_mu);
+    silo::MutexLock lock(&size_mu);
     while (auto s = streams.resize->TryNext()) ApplySize(master, *s);
   };
   std::thread stdin_pump;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 #include "cri/streaming/streaming_runtime.h"
 
 namespace silo::cri::streaming::testing {
@@ -25,7 +25,7 @@ class HostProcessRuntime : public StreamingRuntime {
   void SetAttachCommand(const std::string& container_id, std::vector<std::string> cmd);
 
  private:
-  absl::Mutex mu_;
+  silo::Mutex mu_;
   std::map<std::string, std::vector<std::string>> attach_cmds_ ABSL_GUARDED_BY(mu_);
 };
 

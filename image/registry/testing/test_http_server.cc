@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image::registry::testing {
 
@@ -42,7 +43,7 @@ void TestHttpServer::AcceptLoop() {
     auto sock = std::make_shared<tcp::socket>(impl_->io);
     boost::system::error_code ec;
     impl_->acceptor.accept(*sock, ec);
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     if (stopping_) return;
     if (ec) continue;
     sockets_.push_back(sock);
@@ -76,7 +77,7 @@ void TestHttpServer::Serve(std::shared_ptr<void> opaque) {
       http::write_header(sock, sr, ec);
       const std::string& body = res.body();
       asio::write(sock, asio::buffer(body.data(), std::min(*tres.stall_after, body.size())), ec);
-      absl::MutexLock lock(&mu_);
+      silo::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&stopping_));
       return;
     }
@@ -87,7 +88,7 @@ void TestHttpServer::Serve(std::shared_ptr<void> opaque) {
 
 TestHttpServer::~TestHttpServer() {
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     stopping_ = true;
   }
   // Wake the blocking accept with a connection of our own.
@@ -99,7 +100,7 @@ TestHttpServer::~TestHttpServer() {
   acceptor_thread_.join();
   std::vector<std::thread> threads;
   {
-    absl::MutexLock lock(&mu_);
+    silo::MutexLock lock(&mu_);
     for (auto& s : sockets_) {
       boost::system::error_code ec;
       static_cast<tcp::socket*>(s.get())->shutdown(tcp::socket::shutdown_both, ec);

@@ -18,7 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::image::registry::testing {
 
@@ -59,7 +59,7 @@ class TestHttpServer {
   Handler handler_;
   int port_ = 0;
   std::thread acceptor_thread_;
-  absl::Mutex mu_;
+  silo::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> conn_threads_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<void>> sockets_ ABSL_GUARDED_BY(mu_);
