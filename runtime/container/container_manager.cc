@@ -227,8 +227,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::Refresh(const ContainerRecord&
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::AskHost(const ContainerRecord& record) {
-  const ContainerState current = record.State();
-  if (current != ContainerState::kRunning && current != ContainerState::kCreated) return record;
+  const ContainerState current = record.State();  // RUNNING or CREATED (Refresh checked)
   // A killed shim never answers again: settle the state now (container_recovery.cc).
   if (host_->MonitorGone(record.id, record.shim_socket)) return ReconcileLostMonitor(record);
   auto state = host_->State(record.id, record.shim_socket);
