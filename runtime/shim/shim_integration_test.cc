@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -39,6 +40,13 @@ using std::chrono::seconds;
 using std::chrono::steady_clock;
 
 Deadline In(seconds s) { return steady_clock::now() + s; }
+
+// A started TTY container with stdin running `args`, and one attacher.
+struct TtyContainer {
+  std::optional<BusyboxBundle> bundle;
+  std::unique_ptr<ShimClient> client;
+  ShimClient::AttachedStdio attached;
+};
 
 class ShimIntegrationTest : public ::testing::Test {
  protected:
@@ -164,6 +172,18 @@ class ShimIntegrationTest : public ::testing::Test {
     return std::move(*b);
   }
 
+  void StartTty(std::vector<std::string> args, TtyContainer* tty) {
+    tty->bundle.emplace(MakeBundle(std::move(args), /*terminal=*/true));
+    std::string err;
+    ASSERT_EQ(StartShim(*tty->bundle, &err, false, {"--tty", "true", "--stdin", "true"}), 0) << err;
+    tty->client = Connect();
+    ASSERT_NE(tty->client, nullptr);
+    auto attached = tty->client->Attach(In(seconds(5)));
+    ASSERT_TRUE(attached.ok()) << attached.status();
+    tty->attached = *attached;
+    ASSERT_GE(tty->attached.in, 0) << "a TTY container's attach carries the pty master";
+  }
+
   std::string dir_, id_;
   int shim_pid_ = 0;
 };
@@ -263,14 +283,10 @@ std::vector<std::pair<LogStream, std::string>> LogRecords(const std::string& tex
 }
 
 TEST_F(ShimIntegrationTest, TtyContainerRunsOnATerminalSizedAndFedThroughAttach) {
-  BusyboxBundle bundle = MakeBundle({"/bin/sh"}, /*terminal=*/true);
-  std::string err;
-  ASSERT_EQ(StartShim(bundle, &err, false, {"--tty", "true", "--stdin", "true"}), 0) << err;
-  auto client = Connect();
-  ASSERT_NE(client, nullptr);
-  auto attached = client->Attach(In(seconds(5)));
-  ASSERT_TRUE(attached.ok()) << attached.status();
-  ASSERT_GE(attached->in, 0) << "a TTY container's attach carries the pty master";
+  TtyContainer tty;
+  ASSERT_NO_FATAL_FAILURE(StartTty({"/bin/sh"}, &tty));
+  auto& client = tty.client;
+  auto* attached = &tty.attached;
   struct winsize ws = {};
   ws.ws_row = 33;
   ws.ws_col = 101;
@@ -302,13 +318,10 @@ TEST_F(ShimIntegrationTest, TtyContainerRunsOnATerminalSizedAndFedThroughAttach)
 }
 
 TEST_F(ShimIntegrationTest, ClosingATtyContainersStdinSendsEndOfInput) {
-  BusyboxBundle bundle = MakeBundle({"/bin/cat"}, /*terminal=*/true);
-  std::string err;
-  ASSERT_EQ(StartShim(bundle, &err, false, {"--tty", "true", "--stdin", "true"}), 0) << err;
-  auto client = Connect();
-  ASSERT_NE(client, nullptr);
-  auto attached = client->Attach(In(seconds(5)));
-  ASSERT_TRUE(attached.ok()) << attached.status();
+  TtyContainer tty;
+  ASSERT_NO_FATAL_FAILURE(StartTty({"/bin/cat"}, &tty));
+  auto& client = tty.client;
+  auto* attached = &tty.attached;
   ASSERT_EQ(::write(attached->in, "hello\n", 6), 6);
   for (int f : {attached->err, attached->in}) ::close(f);
   // cat is still reading: closing our duplicate of the master ended nothing.
