@@ -20,29 +20,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "image/registry/testing/local_registry.h"
+#include "tests/bench/bench_util.h"
 #include "runtime/base/file_util.h"
-#include "tests/support/busybox_image.h"
-#include "tests/support/silod_process.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using silo::bench::Call;
+using silo::bench::Clock;
+using silo::bench::Fail;
+using silo::bench::Ms;
+using silo::bench::Percentile;
 
-int Fail(const std::string& what) {
-  std::fprintf(stderr, "bench: %s\n", what.c_str());
-  return 1;
-}
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
-// VmRSS of `pid` in KiB, or -1.
 long RssKiB(int pid) {
   auto status = silo::ReadFile(absl::StrCat("/proc/", pid, "/status"));
   if (!status.ok()) return -1;
@@ -74,13 +62,6 @@ std::vector<int> ShimPids(const std::string& state_dir) {
   return pids;
 }
 
-template <typename Req, typename Resp, typename Fn>
-grpc::Status Call(Fn fn, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  return fn(&ctx, req, resp);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,22 +70,13 @@ int main(int argc, char** argv) {
   if (::geteuid() != 0) return Fail("needs root");
 
   silo::testing::TempDir dir, scratch, logs;
-  auto registry = silo::image::registry::testing::LocalRegistry::Start();
-  if (!registry.ok()) return Fail(std::string(registry.status().message()));
-  auto image = silo::testing::PushBusyboxImage(registry->get(), scratch.path());
-  if (!image.ok()) return Fail(std::string(image.status().message()));
-  auto silod = silo::testing::SilodProcess::Start(
-      {.dir = dir.path(), .extra_yaml = absl::StrCat("registry: {insecure: [\"", (*registry)->host(), "\"]}\n")});
-  if (!silod.ok()) return Fail(std::string(silod.status().message()));
-  auto rt = (*silod)->RuntimeStub();
-  auto img = (*silod)->ImageStub();
+  auto started = silo::bench::StartBusyboxSilod(dir.path(), scratch.path());
+  if (!started.ok()) return Fail(std::string(started.status().message()));
+  const auto& silod = started->silod;
+  const auto& rt = started->rt;
+  const std::string& image = started->image;
   using namespace ::runtime::v1;  // NOLINT: local to main, keeps the calls readable
-
-  PullImageRequest pull;
-  pull.mutable_image()->set_image(*image);
-  PullImageResponse pulled;
-  grpc::Status s = Call([&](auto* c, const auto& r, auto* o) { return img->PullImage(c, r, o); }, pull, &pulled);
-  if (!s.ok()) return Fail("PullImage: " + s.error_message());
+  grpc::Status s;
 
   PodSandboxConfig pod;
   pod.mutable_metadata()->set_name("bench-pod");
@@ -127,7 +99,7 @@ int main(int argc, char** argv) {
     *create.mutable_sandbox_config() = pod;
     ContainerConfig* config = create.mutable_config();
     config->mutable_metadata()->set_name(absl::StrCat("c", i));
-    config->mutable_image()->set_image(*image);
+    config->mutable_image()->set_image(image);
     for (const char* a : {"/bin/busybox", "sleep", "100000"}) config->add_command(a);
     config->set_log_path(absl::StrCat("c", i, ".log"));
     CreateContainerResponse created;
@@ -166,12 +138,12 @@ int main(int argc, char** argv) {
   }
 
   std::vector<long> shim_rss;
-  for (int pid : ShimPids((*silod)->state())) {
+  for (int pid : ShimPids(silod->state())) {
     long kib = RssKiB(pid);
     if (kib > 0) shim_rss.push_back(kib);
   }
   std::sort(shim_rss.begin(), shim_rss.end());
-  const long silod_rss = RssKiB((*silod)->pid());
+  const long silod_rss = RssKiB(silod->pid());
 
   for (const auto& id : ids) {
     RemoveContainerRequest rm;
@@ -188,7 +160,7 @@ int main(int argc, char** argv) {
   rmpod.set_pod_sandbox_id(ran.pod_sandbox_id());
   RemovePodSandboxResponse rmpodded;
   (void)Call([&](auto* c, const auto& r, auto* o) { return rt->RemovePodSandbox(c, r, o); }, rmpod, &rmpodded);
-  (*silod)->Stop();
+  silod->Stop();
 
   if (create_ms.empty()) return Fail("no container started");
   const int n = static_cast<int>(create_ms.size());

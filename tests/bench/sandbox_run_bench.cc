@@ -18,14 +18,13 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
+#include "tests/bench/bench_util.h"
 #include "tests/support/silod_process.h"
 
 namespace {
 
-int Fail(const std::string& what) {
-  std::fprintf(stderr, "bench: %s\n", what.c_str());
-  return 1;
-}
+using silo::bench::Fail;
+using silo::bench::Percentile;
 
 ::runtime::v1::PodSandboxConfig Pod(int i) {
   ::runtime::v1::PodSandboxConfig c;
@@ -36,12 +35,6 @@ int Fail(const std::string& what) {
   c.set_hostname(name);
   c.mutable_dns_config()->add_servers("10.96.0.10");
   return c;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
 }
 
 }  // namespace

@@ -19,29 +19,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "image/registry/testing/local_registry.h"
+#include "tests/bench/bench_util.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
-#include "tests/support/busybox_image.h"
-#include "tests/support/silod_process.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-int Fail(const std::string& what) {
-  std::fprintf(stderr, "bench: %s\n", what.c_str());
-  return 1;
-}
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
+using silo::bench::Call;
+using silo::bench::Clock;
+using silo::bench::Fail;
+using silo::bench::Ms;
+using silo::bench::Percentile;
 
 // utime + stime of `pid` in clock ticks; -1 if unreadable.
 long CpuTicks(pid_t pid) {
@@ -52,13 +40,6 @@ long CpuTicks(pid_t pid) {
   long utime = 0, stime = 0;
   if (f.size() < 15 || !absl::SimpleAtoi(f[11], &utime) || !absl::SimpleAtoi(f[12], &stime)) return -1;
   return utime + stime;
-}
-
-template <typename Req, typename Resp, typename Fn>
-grpc::Status Call(Fn fn, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  return fn(&ctx, req, resp);
 }
 
 }  // namespace
@@ -91,22 +72,13 @@ int main(int argc, char** argv) {
       !silo::AtomicWriteFile(dir.path() + "/cni/10-bench.conflist", conflist.dump()).ok()) {
     return Fail("writing the CNI config failed");
   }
-  auto registry = silo::image::registry::testing::LocalRegistry::Start();
-  if (!registry.ok()) return Fail(std::string(registry.status().message()));
-  auto image = silo::testing::PushBusyboxImage(registry->get(), scratch.path());
-  if (!image.ok()) return Fail(std::string(image.status().message()));
-  auto silod = silo::testing::SilodProcess::Start(
-      {.dir = dir.path(), .extra_yaml = absl::StrCat("registry: {insecure: [\"", (*registry)->host(), "\"]}\n")});
-  if (!silod.ok()) return Fail(std::string(silod.status().message()));
-  auto rt = (*silod)->RuntimeStub();
-  auto img = (*silod)->ImageStub();
+  auto started = silo::bench::StartBusyboxSilod(dir.path(), scratch.path());
+  if (!started.ok()) return Fail(std::string(started.status().message()));
+  const auto& silod = started->silod;
+  const auto& rt = started->rt;
+  const std::string& image = started->image;
   using namespace ::runtime::v1;  // NOLINT: local to main, keeps the calls readable
-
-  PullImageRequest pull;
-  pull.mutable_image()->set_image(*image);
-  PullImageResponse pulled;
-  grpc::Status s = Call([&](auto* c, const auto& r, auto* o) { return img->PullImage(c, r, o); }, pull, &pulled);
-  if (!s.ok()) return Fail("PullImage: " + s.error_message());
+  grpc::Status s;
 
   std::vector<std::string> pods;
   int started_count = 0;
@@ -129,7 +101,7 @@ int main(int argc, char** argv) {
     create.set_pod_sandbox_id(pods.back());
     *create.mutable_sandbox_config() = pod;
     create.mutable_config()->mutable_metadata()->set_name(absl::StrCat("c", i));
-    create.mutable_config()->mutable_image()->set_image(*image);
+    create.mutable_config()->mutable_image()->set_image(image);
     for (const char* a : {"/bin/busybox", "sleep", "100000"}) create.mutable_config()->add_command(a);
     CreateContainerResponse created;
     s = Call([&](auto* c, const auto& r, auto* o) { return rt->CreateContainer(c, r, o); }, create, &created);
@@ -147,7 +119,7 @@ int main(int argc, char** argv) {
   std::vector<double> list_ctr_ms, list_pod_ms;
   int sampled_ctrs = 0, sampled_pods = 0;
   const long hz = ::sysconf(_SC_CLK_TCK);
-  const long cpu0 = CpuTicks((*silod)->pid());
+  const long cpu0 = CpuTicks(silod->pid());
   const auto window0 = Clock::now();
   auto next = window0;
   for (int i = 0; i < seconds; ++i) {
@@ -172,7 +144,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_until(next);
   }
   const double window_s = std::chrono::duration<double>(Clock::now() - window0).count();
-  const long cpu1 = CpuTicks((*silod)->pid());
+  const long cpu1 = CpuTicks(silod->pid());
   const double cpu_pct = 100.0 * static_cast<double>(cpu1 - cpu0) / static_cast<double>(hz) / window_s;
 
   std::printf("stats bench: %d running containers in %zu pods, polled every 1 s for %d s\n", started_count,
@@ -195,7 +167,7 @@ int main(int argc, char** argv) {
     RemovePodSandboxResponse removed;
     (void)Call([&](auto* c, const auto& r, auto* o) { return rt->RemovePodSandbox(c, r, o); }, rm, &removed);
   }
-  (*silod)->Stop();
+  silod->Stop();
   std::system("ip link del silostbench 2>/dev/null");
   // The bridge plugin turned forwarding on; put the old value back (procfs: no rename).
   if (FILE* f = ip_forward.ok() ? std::fopen("/proc/sys/net/ipv4/ip_forward", "w") : nullptr) {
