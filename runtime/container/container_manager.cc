@@ -272,6 +272,12 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   std::lock_guard<std::mutex> guard(*lock);
   SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
   SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  if (record.State() == ContainerState::kRunning && host_->MonitorGone(record.id, record.shim_socket)) {
+    // Its shim died a moment ago and the exit watch has not said so yet:
+    // settle that now instead of signalling through a dead socket.
+    DropWatch(record.id);
+    SILO_ASSIGN_OR_RETURN(record, ReconcileLostMonitor(record));
+  }
   ContainerState state = record.State();
   if (state == ContainerState::kExited) return absl::OkStatus();
   if (state == ContainerState::kUnknown && host_->MonitorGone(record.id, record.shim_socket)) {

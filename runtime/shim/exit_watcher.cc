@@ -68,37 +68,37 @@ absl::StatusOr<uint64_t> ShimExitWatcher::Watch(const std::string& socket_path, 
     return Annotate(sent, absl::StrCat("watch shim ", socket_path));
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  auto result = std::make_shared<absl::StatusOr<Response>>(absl::UnknownError("no answer yet"));
+  const uint64_t token = callbacks_.Add([result, on_exit = std::move(on_exit)] { on_exit(std::move(*result)); });
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) {
-    ::close(fd);
-    return absl::CancelledError("exit watcher is stopping");
-  }
-  const uint64_t token = next_token_++;
   struct epoll_event ev = {};
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.u64 = token;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    absl::Status s = ErrnoToStatus(errno, absl::StrCat("watch shim ", socket_path));
+  if (stopping_ || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    absl::Status s = stopping_ ? absl::CancelledError("exit watcher is stopping")
+                               : ErrnoToStatus(errno, absl::StrCat("watch shim ", socket_path));
     ::close(fd);
+    callbacks_.Cancel(token);  // never fired: returns at once
     return s;
   }
   Entry& entry = entries_[token];
   entry.fd = fd;
   entry.socket_path = socket_path;
-  entry.on_exit = std::move(on_exit);
+  entry.result = std::move(result);
   return token;
 }
 
 void ShimExitWatcher::Cancel(uint64_t token) {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto it = entries_.find(token);
-  if (it != entries_.end()) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
-    ::close(it->second.fd);
-    entries_.erase(it);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(token);
+    if (it != entries_.end()) {
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+      ::close(it->second.fd);
+      entries_.erase(it);
+    }
   }
-  if (std::this_thread::get_id() == thread_.get_id()) return;  // a callback cancelling itself
-  idle_.wait(lock, [&] { return running_ != token; });
+  callbacks_.Cancel(token);  // waits for it if it is running (unless it is the caller)
 }
 
 size_t ShimExitWatcher::size() const {
@@ -155,25 +155,15 @@ void ShimExitWatcher::Run() {
         if (stopping_) return;
         continue;
       }
-      Callback on_exit;
-      absl::StatusOr<Response> result = absl::UnknownError("unset");
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (stopping_) return;
-        auto it = entries_.find(token);
-        if (it == entries_.end() || !Read(it->second, &result)) continue;  // cancelled, or not whole yet
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
-        ::close(it->second.fd);
-        on_exit = std::move(it->second.on_exit);
-        entries_.erase(it);
-        running_ = token;
-      }
-      on_exit(std::move(result));
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        running_ = 0;
-      }
-      idle_.notify_all();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      auto it = entries_.find(token);
+      // Cancelled meanwhile, or the answer is not whole yet.
+      if (it == entries_.end() || !Read(it->second, it->second.result.get())) continue;
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+      ::close(it->second.fd);
+      entries_.erase(it);
+      callbacks_.Fire(token);
     }
   }
 }

@@ -6,11 +6,11 @@
 // the store, and CONTAINER_STOPPED_EVENT the event stream, only at the next
 // status or list call, and every ListContainers asked every shim.
 //
-// Thread-safe. Callbacks run on the watcher's thread, one at a time.
+// Thread-safe. Callbacks run one at a time on a thread of their own
+// (OneShotCallbacks), so a slow one never holds up reading other shims.
 
 #include <sys/types.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "runtime/base/one_shot_callbacks.h"
 #include "runtime/shim/protocol.h"
 
 namespace silo::runtime::shim {
@@ -31,7 +32,7 @@ class ShimExitWatcher {
   using Callback = std::function<void(absl::StatusOr<Response>)>;
 
   static absl::StatusOr<std::unique_ptr<ShimExitWatcher>> Start();
-  // Stops the thread; no callback runs after it returns.
+  // Stops the threads; no callback runs after it returns.
   ~ShimExitWatcher();
   ShimExitWatcher(const ShimExitWatcher&) = delete;
   ShimExitWatcher& operator=(const ShimExitWatcher&) = delete;
@@ -54,7 +55,8 @@ class ShimExitWatcher {
     int fd = -1;
     std::string socket_path;
     FrameDecoder decoder{kMaxResponseFrameSize};
-    Callback on_exit;
+    // Where the result goes before the callback (which reads it) is fired.
+    std::shared_ptr<absl::StatusOr<Response>> result;
   };
 
   ShimExitWatcher(int epoll_fd, int wake_fd) : epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
@@ -64,12 +66,10 @@ class ShimExitWatcher {
 
   const int epoll_fd_;
   const int wake_fd_;
+  OneShotCallbacks callbacks_;  // tokens are the watches'
   std::thread thread_;
   mutable std::mutex mu_;
-  std::condition_variable idle_;  // signalled when a callback returns
   std::map<uint64_t, Entry> entries_;  // guarded by mu_
-  uint64_t next_token_ = 1;            // guarded by mu_
-  uint64_t running_ = 0;               // token whose callback runs now; guarded by mu_
   bool stopping_ = false;              // guarded by mu_
 };
 
