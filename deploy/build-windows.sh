@@ -14,16 +14,14 @@ if ! command -v x86_64-w64-mingw32-g++-posix >/dev/null; then
   exit 1
 fi
 
-launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 
 if [[ -z "${1:-}" ]] && grep -q SILO_WINDOWS_CROSS "${root}/CMakeLists.txt"; then
   # The top-level project hands the cross build to runtime/windows/mingw.
-  (cd "${root}" && cmake --preset windows-mingw "${launcher[@]}")
+  (cd "${root}" && cmake --preset windows-mingw)
 else
   cmake -S "${root}/runtime/windows/mingw" -B "${build}" -G Ninja \
     -DCMAKE_TOOLCHAIN_FILE="${root}/cmake/toolchain-mingw-w64.cmake" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}"
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
 cmake --build "${build}" -- -j"${jobs}"
 echo "build-windows: built $(find "${build}" -name '*.exe' -not -path '*/CMakeFiles/*' | sort | tr '\n' ' ')"

@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# Installs what the tests need, builds once, and runs every test stage.
-# The README's test command and .ci/run both call this script.
+# Installs what the tests need, builds, and runs every test stage. The README's
+# test command and .ci/run both call this script. Stages (budget and measured
+# times in tests/README.md):
+#   1. plain build (build/): silod, silo-shim, the reliability drivers and the
+#      benchmarks, with fault-injection points compiled in; runs the
+#      reliability suite, whose timings and kills want an uninstrumented silod.
+#   2. Windows: the Win32 layers cross-built with mingw-w64, their tests under
+#      Wine, the PowerShell scripts parsed.
+#   3. ASan+UBSan (build-asan/): every unit, fuzz and integration test, once,
+#      instrumented; integration tests start the instrumented silod and shims.
+#   4. TSan (build-tsan/): the tests marked CONCURRENCY.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./deploy/install-deps.sh
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}"
+
+stage() { echo; echo "== test stage: $* ($(date +%T))"; }
+
+stage plain build
 # A test build: the fault-injection points of runtime/base/failpoint.h are compiled in.
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILO_FAILPOINTS=ON
-cmake --build build
-# The Win32 layers must keep compiling: cross-build them with mingw-w64.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILO_FAILPOINTS=ON -DSILO_UNITY_BUILD=ON
+cmake --build build --target silo_plain_stage
+ctest --test-dir build -L reliability --output-on-failure --timeout 600
+
+stage Windows cross build and Wine
 ./deploy/build-windows.sh
-# Unit and integration tests; integration tests start the real silod themselves.
-ctest --test-dir build --output-on-failure -j2 --timeout 300
-# The same tests under ASan+UBSan, and the concurrency tests under TSan.
+ctest --test-dir build -L windows --output-on-failure --timeout 600
+
+stage sanitizers
 ./tests/sanitize.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The sanitizer stages of the test command (tests/run.sh calls this after the
 # plain build's tests):
-#   1. ASan+UBSan: every unit, fuzz and integration test again, instrumented
-#      (build-asan/; integration tests start the instrumented silod and shims).
+#   1. ASan+UBSan: every unit, fuzz and integration test, instrumented: the
+#      only build and run of them (build-asan/; integration tests start the
+#      instrumented silod and shims).
 #   2. TSan: the tests marked CONCURRENCY in CMake (build-tsan/ builds only
 #      their targets; the others stay unbuilt and are left out of the run).
 #      Debian's Abseil is not built with TSan, so the project locks through
@@ -11,24 +12,29 @@
 #      report false races.
 # -O1 -g1 keeps the instrumented builds cheap to compile; ccache makes the
 # next run cheaper still. Reliability, benchmark and Windows stages run on the
-# plain build only.
-#   tests/sanitize.sh [asan|tsan]...   (default: both)
+# plain build.
+#   tests/sanitize.sh [--build-only] [asan|tsan]...   (default: both)
+# SILO_BUILD_ROOT puts the build dirs elsewhere (tests/build_profile.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
+broot="${SILO_BUILD_ROOT:-.}"
 
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}"
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(asan tsan)
 
 configure() {  # configure DIR SANITIZERS
-  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DSILO_SANITIZE="$2" >/dev/null
+  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DSILO_SANITIZE="$2" -DSILO_UNITY_BUILD=ON >/dev/null
 }
 
 for stage in "${stages[@]}"; do
   case "$stage" in
     asan)
-      configure build-asan address,undefined
-      cmake --build build-asan
+      configure "$broot/build-asan" address,undefined
+      cmake --build "$broot/build-asan"
+      ((build_only)) && continue
       # Leak checking stays on; silod and its shims exit through their normal
       # paths in the tests that stop them gracefully.
       ASAN_OPTIONS=abort_on_error=1:detect_stack_use_after_return=0 \
@@ -36,8 +42,9 @@ for stage in "${stages[@]}"; do
         ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j2 --timeout 600
       ;;
     tsan)
-      configure build-tsan thread
-      cmake --build build-tsan --target silo_concurrency_tests
+      configure "$broot/build-tsan" thread
+      cmake --build "$broot/build-tsan" --target silo_concurrency_tests
+      ((build_only)) && continue
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir build-tsan -L unit -LE fuzz -E '_NOT_BUILT$' --output-on-failure -j2 --timeout 600
       ;;

@@ -1,6 +1,8 @@
 #pragma once
-// The one header for the generated CRI types. Include this, never api.pb.h
-// directly: the CRI enum runtime::v1::Signal has values named SIGABRT,
+// The header for the generated CRI messages. Include this, never api.pb.h
+// directly; code that needs the gRPC services (stubs, service bases) includes
+// cri/api/cri_grpc.h instead, which costs a large part of gRPC's headers on
+// top of the messages. Why not api.pb.h directly: the CRI enum runtime::v1::Signal has values named SIGABRT,
 // SIGKILL, ... which <signal.h> defines as macros. The macros are set aside
 // while the generated headers are read, so includes may come in any order.
 // In a file that also sees <signal.h>, name those enum values by number or
@@ -137,7 +139,6 @@
 #pragma push_macro("SIGXFSZ")
 #undef SIGXFSZ
 
-#include "cri/api/api.grpc.pb.h"
 #include "cri/api/api.pb.h"
 
 #pragma pop_macro("SIGABRT")

@@ -3,7 +3,7 @@
 // generated method forwards through Instrument to the CriService; nothing
 // else lives here.
 
-#include "cri/api/cri.h"
+#include "cri/api/cri_grpc.h"
 #include "cri/grpc/instrument.h"
 #include "cri/server/cri_service.h"
 

@@ -1,23 +1,12 @@
 #include "cri/streaming/spdy_frame.h"
 
 #include "absl/strings/str_cat.h"
+#include "cri/streaming/big_endian.h"
 
 namespace silo::cri::streaming::spdy {
 namespace {
 
 constexpr uint32_t kStreamIdMask = 0x7fffffff;
-
-uint32_t Be32(std::string_view b, size_t off) {
-  return (uint32_t(uint8_t(b[off])) << 24) | (uint32_t(uint8_t(b[off + 1])) << 16) |
-         (uint32_t(uint8_t(b[off + 2])) << 8) | uint32_t(uint8_t(b[off + 3]));
-}
-
-void PutBe32(std::string* out, uint32_t v) {
-  out->push_back(char(v >> 24));
-  out->push_back(char(v >> 16));
-  out->push_back(char(v >> 8));
-  out->push_back(char(v));
-}
 
 absl::Status Invalid(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("spdy: ", what));

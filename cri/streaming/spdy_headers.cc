@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cri/streaming/big_endian.h"
 
 namespace silo::cri::streaming::spdy {
 namespace {
@@ -106,13 +107,6 @@ constexpr unsigned char kDictionary[] = {
     0x31, 0x2c, 0x75, 0x74, 0x66, 0x2d, 0x2c, 0x2a, 0x2c, 0x65, 0x6e, 0x71, 0x3d, 0x30, 0x2e,
 };
 static_assert(sizeof(kDictionary) == 1423);
-
-void PutBe32(std::string* out, uint32_t v) {
-  out->push_back(char(v >> 24));
-  out->push_back(char(v >> 16));
-  out->push_back(char(v >> 8));
-  out->push_back(char(v));
-}
 
 // Reads a big-endian u32 at *pos, advancing it; false when out of bounds.
 bool ReadBe32(std::string_view b, size_t* pos, uint32_t* v) {

@@ -17,7 +17,7 @@
 namespace silo::image::layers {
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kInputChunk = 64 * 1024;
 // Enough bytes to tell gzip, zstd, bzip2 and xz apart.
 constexpr size_t kMagicBytes = 6;
 
@@ -95,7 +95,7 @@ struct DecompressedStream::Impl {
   ByteSource* src = nullptr;
   std::string head;  // bytes read for detection, replayed first
   size_t head_pos = 0;
-  std::vector<char> inbuf = std::vector<char>(kChunk);
+  std::vector<char> inbuf = std::vector<char>(kInputChunk);
   struct archive* ar = nullptr;  // null for uncompressed streams
   absl::Status source_error;     // why the read callback failed
   EVP_MD_CTX* md = nullptr;
@@ -245,7 +245,7 @@ absl::StatusOr<size_t> DecompressedStream::Read(char* buf, size_t len) {
 }
 
 absl::StatusOr<std::string> DecompressedStream::Finish(uint64_t max_bytes) {
-  std::vector<char> buf(kChunk);
+  std::vector<char> buf(kInputChunk);
   while (true) {
     if (total_ > max_bytes) {
       return absl::ResourceExhaustedError(

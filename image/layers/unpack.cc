@@ -26,7 +26,7 @@
 namespace silo::image::layers {
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kCopyChunk = 64 * 1024;
 constexpr uint64_t kStreamSlack = uint64_t{64} << 20;
 constexpr absl::string_view kWhiteoutPrefix = ".wh.";
 constexpr absl::string_view kOpaqueMarker = ".wh..wh..opq";
@@ -368,7 +368,7 @@ class Unpacker {
   const int root_fd_;
   const UnpackOptions& options_;
   std::unique_ptr<DecompressedStream> stream_;
-  std::vector<char> buf_ = std::vector<char>(kChunk);
+  std::vector<char> buf_ = std::vector<char>(kCopyChunk);
   absl::Status read_error_;
   std::map<std::string, DirMeta> dirs_;
   UnpackStats stats_;

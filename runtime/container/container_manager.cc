@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "runtime/base/cleanup.h"
 #include "runtime/base/durations.h"
 #include "runtime/base/ids.h"
@@ -20,11 +21,6 @@ namespace {
 
 using model::ContainerRecord;
 using model::ContainerState;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ::runtime::v1::PodSandboxMetadata ToCriMetadata(const model::SandboxMetadata& md) {
   ::runtime::v1::PodSandboxMetadata out;
@@ -125,7 +121,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   record.metadata = {config.metadata().name(), config.metadata().attempt()};
   record.image_ref = config.image().image();
   record.image_id = image->id;
-  record.created_at_ns = NowNs();
+  record.created_at_ns = absl::GetCurrentTimeNanos();
   record.labels.insert(config.labels().begin(), config.labels().end());
   record.annotations.insert(config.annotations().begin(), config.annotations().end());
   record.log_path = spec.log_path;
@@ -148,14 +144,14 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
                                                       model::ContainerStateName(record.State()), ", not CREATED"));
   }
   // Taken before the start so a fast exit is never recorded before it.
-  const int64_t started_at = NowNs();
+  const int64_t started_at = absl::GetCurrentTimeNanos();
   StepTimer start_timer(Timing::kContainerStart, "start");
   absl::Status started = host_->Start(record.id, record.shim_socket);
   start_timer.Done(started.ok());
   if (!started.ok()) {
     // A failed start ends the container (EXITED with the error), as containerd does.
     auto ended = store_->Update(record.id, [&](ContainerRecord& r) {
-      r.finished_at_ns = NowNs();
+      r.finished_at_ns = absl::GetCurrentTimeNanos();
       r.exit_code = 128;
       r.reason = "StartError";
       r.message = std::string(started.message());
@@ -181,7 +177,7 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     (void)host_->Kill(record.id, record.shim_socket, SIGKILL);
     (void)host_->Wait(record.id, record.shim_socket, std::chrono::seconds(10));
     (void)store_->Update(record.id, [&](ContainerRecord& r) {
-      r.finished_at_ns = NowNs();
+      r.finished_at_ns = absl::GetCurrentTimeNanos();
       r.exit_code = 128;
       r.reason = "StartError";
       r.message = std::string(recorded.message());
@@ -206,7 +202,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::RecordExit(const std::string& 
       already_exited = true;
       return absl::OkStatus();
     }
-    r.finished_at_ns = state.exited_at_ns != 0 ? state.exited_at_ns : NowNs();
+    r.finished_at_ns = state.exited_at_ns != 0 ? state.exited_at_ns : absl::GetCurrentTimeNanos();
     r.exit_code = state.exit_code;
     r.reason = oom_killed ? "OOMKilled" : state.exit_code == 0 ? "Completed" : "Error";
     r.unknown = false;
@@ -242,7 +238,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::AskHost(const ContainerRecord&
     absl::StatusOr<ContainerRecord> started = store_->Update(record.id, [&](ContainerRecord& r) {
       settled_here = r.started_at_ns == 0 && r.finished_at_ns == 0;
       if (settled_here) {
-        r.started_at_ns = NowNs();
+        r.started_at_ns = absl::GetCurrentTimeNanos();
         r.pid = state->pid;
       }
       return absl::OkStatus();
@@ -289,7 +285,7 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
     SILO_RETURN_IF_ERROR(store_
                              ->Update(record.id,
                                       [](ContainerRecord& r) {
-                                        r.finished_at_ns = NowNs();
+                                        r.finished_at_ns = absl::GetCurrentTimeNanos();
                                         r.exit_code = 128 + SIGKILL;
                                         r.reason = "Error";
                                         return absl::OkStatus();

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/container/container_manager.h"
 #include "spdlog/spdlog.h"
@@ -17,11 +18,6 @@ using model::ContainerRecord;
 using model::ContainerState;
 
 constexpr char kShimLost[] = "ShimLost";
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string NameOf(const ContainerRecord& record, const model::SandboxMetadata& sandbox) {
   ::runtime::v1::ContainerMetadata md;
@@ -87,7 +83,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::ReconcileLostMonitor(const Con
     changed = true;
     if (exited) {
       const ProcessState& state = **recorded;
-      r.finished_at_ns = state.exited_at_ns != 0 ? state.exited_at_ns : NowNs();
+      r.finished_at_ns = state.exited_at_ns != 0 ? state.exited_at_ns : absl::GetCurrentTimeNanos();
       r.exit_code = state.exit_code;
       r.reason = state.exit_code == 0 ? "Completed" : "Error";
       r.unknown = false;
@@ -116,7 +112,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::ReconcileLostMonitor(const Con
 absl::Status ContainerManager::StopUnmonitored(const ContainerRecord& record) {
   SILO_RETURN_IF_ERROR(Annotate(host_->KillUnmonitored(record.id), absl::StrCat("StopContainer ", record.id)));
   auto updated = store_->Update(record.id, [](ContainerRecord& r) {
-    r.finished_at_ns = NowNs();
+    r.finished_at_ns = absl::GetCurrentTimeNanos();
     r.exit_code = 128 + SIGKILL;
     r.unknown = false;
     r.reason = kShimLost;

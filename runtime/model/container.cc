@@ -1,5 +1,6 @@
 #include "runtime/model/container.h"
 
+#include "cri/api/cri.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/model/record_json.h"

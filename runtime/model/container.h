@@ -32,7 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "cri/api/cri.h"
+#include "cri/api/cri_fwd.h"
 #include "nlohmann/json.hpp"
 
 namespace silo::runtime::model {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "cri/api/cri.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/model/record_json.h"

@@ -1,5 +1,6 @@
 #include "runtime/store/name_registrar.h"
 
+#include "cri/api/cri.h"
 #include "absl/strings/str_cat.h"
 
 namespace silo::runtime::store {

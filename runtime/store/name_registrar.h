@@ -17,7 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cri/api/cri.h"
+#include "cri/api/cri_fwd.h"
 
 namespace silo::runtime::store {
 

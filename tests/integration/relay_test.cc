@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cri/api/cri.h"
+#include "cri/api/cri_grpc.h"
 #include "gtest/gtest.h"
 #include "network/relay/unix_relay.h"
 #include "tests/support/silod_process.h"

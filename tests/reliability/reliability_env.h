@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cri/api/cri.h"
+#include "cri/api/cri_grpc.h"
 #include "image/registry/testing/local_registry.h"
 #include "tests/support/silod_process.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cri/api/cri.h"
+#include "cri/api/cri_grpc.h"
 #include "gtest/gtest.h"
 #include "image/registry/testing/local_registry.h"
 #include "tests/support/busybox_image.h"

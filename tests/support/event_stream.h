@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "cri/api/cri.h"
+#include "cri/api/cri_grpc.h"
 #include "grpcpp/grpcpp.h"
 
 namespace silo::testing {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cri/api/cri.h"
+#include "cri/api/cri_grpc.h"
 #include "grpcpp/grpcpp.h"
 
 namespace silo::testing {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "cri/api/cri.h"
+#include "cri/api/cri_grpc.h"
 #include "grpcpp/grpcpp.h"
 
 namespace silo::bench {
