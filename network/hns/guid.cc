@@ -71,4 +71,42 @@ bool IsZeroGuid(const HcnGuid& g) {
   return true;
 }
 
+namespace {
+
+constexpr uint32_t kSiloMarkData1 = 0x5110c0de;
+constexpr uint16_t kSiloMarkData2 = 0x5110;
+constexpr uint16_t kVersion8 = 0x8000;  // top nibble of data3
+constexpr uint8_t kVariantRfc = 0x80;   // top two bits of data4[0]: 10
+
+// FNV-1a, 64 bits: stable across builds and platforms, which the GUID must be
+// (it is recomputed from the sandbox id after an upgrade). Not a security
+// boundary: sandbox ids are silod's own random ids.
+uint64_t Fnv1a64(std::string_view text, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+HcnGuid SiloNamespaceGuid(std::string_view sandbox_id) {
+  const uint64_t a = Fnv1a64(sandbox_id, 0xcbf29ce484222325ULL);
+  const uint64_t b = Fnv1a64(sandbox_id, a ^ 0x9e3779b97f4a7c15ULL);
+  HcnGuid g;
+  g.data1 = kSiloMarkData1;
+  g.data2 = kSiloMarkData2;
+  g.data3 = static_cast<uint16_t>(kVersion8 | (a & 0x0fff));
+  g.data4[0] = static_cast<uint8_t>(kVariantRfc | ((a >> 12) & 0x3f));
+  for (int i = 1; i < 8; ++i) g.data4[i] = static_cast<uint8_t>(b >> (8 * (i - 1)));
+  return g;
+}
+
+bool HasSiloMark(const HcnGuid& g) {
+  return g.data1 == kSiloMarkData1 && g.data2 == kSiloMarkData2 && (g.data3 & 0xf000) == kVersion8 &&
+         (g.data4[0] & 0xc0) == kVariantRfc;
+}
+
 }  // namespace silo::network::hns

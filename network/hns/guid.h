@@ -19,4 +19,17 @@ std::string FormatGuid(const HcnGuid& guid);
 std::optional<std::string> CanonicalGuid(std::string_view text);
 bool IsZeroGuid(const HcnGuid& guid);
 
+// The GUID of the HCN namespace Silo creates for a sandbox. Silo chooses it
+// (HcnCreateNamespace takes the new namespace's id) so that
+//   - it follows from the sandbox id, which the sandbox record holds from
+//     before any side effect: a crash between the create call and the next
+//     write to the record still leaves silod knowing the namespace;
+//   - it carries Silo's mark (a fixed 48-bit prefix and the version nibble
+//     of RFC 9562's custom UUIDs, 8), so leak cleanup can tell Silo's
+//     namespaces from those of containerd, Docker or HNS itself (random
+//     version-4 GUIDs) even when no record of Silo's names them any more.
+HcnGuid SiloNamespaceGuid(std::string_view sandbox_id);
+// True for GUIDs made by SiloNamespaceGuid (for any sandbox id).
+bool HasSiloMark(const HcnGuid& guid);
+
 }  // namespace silo::network::hns

@@ -33,5 +33,23 @@ TEST(GuidTest, ZeroGuid) {
   EXPECT_EQ(FormatGuid(HcnGuid{}), "00000000-0000-0000-0000-000000000000");
 }
 
+TEST(GuidTest, SiloNamespaceGuidIsStableMarkedAndDistinct) {
+  const HcnGuid a = SiloNamespaceGuid("3f2a9c0e");
+  EXPECT_EQ(FormatGuid(a), FormatGuid(SiloNamespaceGuid("3f2a9c0e"))) << "recomputable from the sandbox id";
+  EXPECT_NE(FormatGuid(a), FormatGuid(SiloNamespaceGuid("3f2a9c0f")));
+  EXPECT_TRUE(HasSiloMark(a));
+  const std::string text = FormatGuid(a);
+  EXPECT_EQ(text[14], '8') << "RFC 9562 version 8 (custom): " << text;
+  EXPECT_NE(std::string("89ab").find(text[19]), std::string::npos) << "RFC variant: " << text;
+  EXPECT_EQ(CanonicalGuid(text), text);
+}
+
+TEST(GuidTest, OtherGuidsCarryNoSiloMark) {
+  // What HNS and other runtimes use: random version-4 GUIDs, and the zero GUID.
+  EXPECT_FALSE(HasSiloMark(*ParseGuid("5110c0de-5110-4abc-8def-0123456789ab")));  // same prefix, version 4
+  EXPECT_FALSE(HasSiloMark(*ParseGuid("0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9")));
+  EXPECT_FALSE(HasSiloMark(HcnGuid{}));
+}
+
 }  // namespace
 }  // namespace silo::network::hns

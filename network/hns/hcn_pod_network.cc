@@ -27,11 +27,6 @@ std::optional<std::string> PodIp(const cni::Result& r, bool v6) {
   return std::nullopt;
 }
 
-absl::Status ToStatus(const HrStatus& s, absl::string_view operation, absl::string_view id) {
-  if (s.ok()) return absl::OkStatus();
-  return runtime::windows::HResultToStatus(s.hr(), operation, id, s.message());
-}
-
 }  // namespace
 
 HcnPodNetwork::HcnPodNetwork(const HcnApi* api, HcnPodNetworkOptions options, std::unique_ptr<cni::PluginExec> exec)
@@ -41,9 +36,11 @@ HcnPodNetwork::HcnPodNetwork(const HcnApi* api, HcnPodNetworkOptions options, st
       invoker_(cni::InvokerOptions{options.bin_dirs, options.cache_dir}, std::move(exec)) {}
 
 absl::StatusOr<std::string> HcnPodNetwork::CreateNamespace(const std::string& sandbox_id) {
-  Result<HostComputeNamespace> ns = hns::CreateNamespace(*api_);
+  const HcnGuid id = SiloNamespaceGuid(sandbox_id);
+  Result<HostComputeNamespace> ns = hns::CreateNamespace(*api_, id);
+  if (!ns.ok() && ns.status().hr() == errors::kErrorAlreadyExistsHr) ns = GetNamespace(*api_, FormatGuid(id));
   if (!ns.ok()) {
-    return ToStatus(ns.status(), "HcnCreateNamespace", absl::StrCat("for sandbox ", sandbox_id));
+    return runtime::windows::HrStatusToStatus(ns.status(), "HcnCreateNamespace", absl::StrCat("for sandbox ", sandbox_id));
   }
   spdlog::debug("sandbox {}: HCN namespace {}", sandbox_id, ns->id);
   return ns->id;
@@ -57,16 +54,16 @@ absl::Status HcnPodNetwork::RemoveNamespace(const std::string& namespace_id) {
   Result<std::vector<std::string>> endpoints = NamespaceEndpointIds(*api_, namespace_id);
   if (!endpoints.ok()) {
     if (errors::IsNotFound(endpoints.status().hr())) return absl::OkStatus();
-    return ToStatus(endpoints.status(), "HcnQueryNamespaceProperties", namespace_id);
+    return runtime::windows::HrStatusToStatus(endpoints.status(), "HcnQueryNamespaceProperties", namespace_id);
   }
   for (const std::string& ep : *endpoints) {
     // CNI DEL should have removed it; a plugin that did not must not leak it.
     HrStatus s = DeleteEndpoint(*api_, ep);
-    if (!s.ok() && !errors::IsNotFound(s.hr())) return ToStatus(s, "HcnDeleteEndpoint", ep);
+    if (!s.ok() && !errors::IsNotFound(s.hr())) return runtime::windows::HrStatusToStatus(s, "HcnDeleteEndpoint", ep);
     spdlog::warn("HCN namespace {}: removed endpoint {} left behind by the CNI plugin", namespace_id, ep);
     ++removed_endpoints_;
   }
-  return ToStatus(DeleteNamespace(*api_, namespace_id), "HcnDeleteNamespace", namespace_id);
+  return runtime::windows::HrStatusToStatus(DeleteNamespace(*api_, namespace_id), "HcnDeleteNamespace", namespace_id);
 }
 
 absl::StatusOr<Attachment> HcnPodNetwork::Attach(const AttachRequest& request) {
@@ -106,12 +103,12 @@ absl::Status HcnPodNetwork::Detach(const AttachRequest& request) {
 }
 
 absl::StatusOr<ReconcileReport> HcnPodNetwork::Reconcile(
-    const std::set<std::string>& owned, const std::optional<std::set<std::string>>& created_by_silo) {
+    const std::set<std::string>& owned, const std::set<std::string>& created_by_silo) {
   ReconcileOptions o;
   o.owned_namespace_ids = owned;
   o.created_by_silo = created_by_silo;
   Result<ReconcileReport> report = hns::Reconcile(*api_, o);
-  if (!report.ok()) return ToStatus(report.status(), "HCN reconcile", "");
+  if (!report.ok()) return runtime::windows::HrStatusToStatus(report.status(), "HCN reconcile", "");
   for (const auto& ns : report->removed_namespaces) {
     spdlog::warn("HCN reconcile: removed namespace {} that no sandbox owns", ns);
   }

@@ -48,7 +48,9 @@ class HcnPodNetwork final : public PodNetwork {
 
   absl::Status Ready() const override { return readiness_.Ready(); }
 
-  // A new HCN namespace for `sandbox_id`; returns its GUID.
+  // The HCN namespace of `sandbox_id`, with the GUID SiloNamespaceGuid gives
+  // it; returns the GUID. A namespace left by an earlier attempt for the same
+  // sandbox (silod died before recording it) is taken over.
   absl::StatusOr<std::string> CreateNamespace(const std::string& sandbox_id);
   // Deletes the namespace and any endpoint still in it. Idempotent.
   absl::Status RemoveNamespace(const std::string& namespace_id);
@@ -60,10 +62,11 @@ class HcnPodNetwork final : public PodNetwork {
   // CNI DEL; OK when nothing is attached or the namespace is gone.
   absl::Status Detach(const AttachRequest& request) override;
 
-  // Removes namespaces not in `owned` (live sandboxes' GUIDs); when
-  // `created_by_silo` is set, only those. Returns what was removed.
+  // Removes the namespaces Silo made (`created_by_silo`, or marked as Silo's
+  // by their GUID) that are not in `owned` (live sandboxes' GUIDs); never
+  // another runtime's. Returns what was removed.
   absl::StatusOr<ReconcileReport> Reconcile(const std::set<std::string>& owned,
-                                            const std::optional<std::set<std::string>>& created_by_silo);
+                                            const std::set<std::string>& created_by_silo);
 
   int64_t removed_namespaces() const { return removed_namespaces_.load(); }
   int64_t removed_endpoints() const { return removed_endpoints_.load(); }

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "network/hns/errors.h"
 #include "network/hns/fake/fake_hcn.h"
+#include "network/hns/guid.h"
 #include "nlohmann/json.hpp"
 
 namespace silo::network::hns {
@@ -182,6 +183,34 @@ TEST_F(HcnPodNetworkTest, ReconcileRemovesWhatNoSandboxOwns) {
   r = net_->Reconcile({*live}, std::set<std::string>{*live, *leaked});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->removed_namespaces.empty());
+}
+
+TEST_F(HcnPodNetworkTest, NamespaceGuidFollowsFromTheSandboxAndARetryTakesItOver) {
+  absl::StatusOr<std::string> ns = net_->CreateNamespace("sbx-retry");
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  EXPECT_EQ(*ns, FormatGuid(SiloNamespaceGuid("sbx-retry")));
+  // silod died after the create call, before recording it: the retried
+  // RunPodSandbox finds the same namespace instead of failing or leaking one.
+  absl::StatusOr<std::string> again = net_->CreateNamespace("sbx-retry");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *ns);
+  EXPECT_TRUE(net_->RemoveNamespace(*ns).ok());
+  EXPECT_FALSE(fake_.NamespaceExists(*ns));
+}
+
+TEST_F(HcnPodNetworkTest, ReconcileLeavesOtherRuntimesAlone) {
+  absl::StatusOr<std::string> leaked = net_->CreateNamespace("gone");
+  ASSERT_TRUE(leaked.ok());
+  const std::string foreign_host = fake_.AddNamespace("Host");
+  const std::string foreign_default_type = fake_.AddNamespace("");
+  const std::string foreign_ep = fake_.AddEndpoint(network_id_, "ctrd_ep", "10.244.1.8", 24, foreign_host);
+  // No records at all (a fresh silod on a node that already runs containerd).
+  absl::StatusOr<ReconcileReport> r = net_->Reconcile({}, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->removed_namespaces, std::vector<std::string>{*leaked});
+  EXPECT_TRUE(fake_.NamespaceExists(foreign_host));
+  EXPECT_TRUE(fake_.NamespaceExists(foreign_default_type));
+  EXPECT_TRUE(fake_.EndpointExists(foreign_ep));
 }
 
 TEST_F(HcnPodNetworkTest, NotReadyWithoutAConfig) {

@@ -1,5 +1,6 @@
 #include "network/hns/namespace.h"
 
+#include "network/hns/guid.h"
 #include "network/hns/handle.h"
 #include "runtime/windows/hcs/wide.h"
 
@@ -42,16 +43,15 @@ HrStatus ModifyEndpoint(const HcnApi& api, std::string_view request, std::string
 
 }  // namespace
 
-Result<HostComputeNamespace> CreateNamespace(const HcnApi& api, std::string_view type) {
+Result<HostComputeNamespace> CreateNamespace(const HcnApi& api, const HcnGuid& id, std::string_view type) {
   HostComputeNamespace request;
   request.type = std::string(type);
   const std::wstring settings = Utf8ToWide(NamespaceSettingsJson(request));
-  const HcnGuid zero{};  // HNS assigns the id
+  const std::string asked = IsZeroGuid(id) ? std::string() : FormatGuid(id);
   ScopedHcnHandle handle(api.close_namespace);
   HcnString record(api);
-  if (HrStatus s = CheckHcnCall("HcnCreateNamespace", "", api.create_namespace(&zero, settings.c_str(), handle.out(),
-                                                                                record.out()),
-                                record);
+  if (HrStatus s = CheckHcnCall("HcnCreateNamespace", asked,
+                                api.create_namespace(&id, settings.c_str(), handle.out(), record.out()), record);
       !s.ok()) {
     return s;
   }
@@ -68,6 +68,11 @@ Result<HostComputeNamespace> CreateNamespace(const HcnApi& api, std::string_view
   Result<HostComputeNamespace> ns = Parse("(new)", props.Utf8());
   if (ns.ok() && !ParseGuid(ns->id)) {
     return HrStatus(errors::kEUnexpected, "HcnCreateNamespace: HNS returned no namespace id");
+  }
+  if (ns.ok() && !asked.empty() && CanonicalGuid(ns->id) != asked) {
+    (void)DeleteNamespace(api, ns->id);
+    return HrStatus(errors::kEUnexpected, "HcnCreateNamespace: asked for namespace " + asked + ", HNS created " +
+                                              ns->id + " (deleted again)");
   }
   return ns;
 }

@@ -15,10 +15,12 @@
 
 namespace silo::network::hns {
 
-// HcnCreateNamespace with the zero GUID (HNS assigns the id, as hcsshim
-// does), then queries the new namespace. `type` "" (HNS default, what
-// containerd sends) or kNamespaceTypeHost.
-Result<HostComputeNamespace> CreateNamespace(const HcnApi& api, std::string_view type = {});
+// HcnCreateNamespace, then queries the new namespace. `id` is the new
+// namespace's id (Silo passes SiloNamespaceGuid, see guid.h); the zero GUID
+// lets HNS choose, as hcsshim does. A namespace whose reported id is not the
+// one asked for is deleted again and the call fails: Silo could not find it
+// later. `type` "" (HNS default, what containerd sends) or kNamespaceTypeHost.
+Result<HostComputeNamespace> CreateNamespace(const HcnApi& api, const HcnGuid& id = {}, std::string_view type = {});
 // Open + query + close. A missing namespace fails with errors::IsNotFound.
 Result<HostComputeNamespace> GetNamespace(const HcnApi& api, std::string_view id);
 // Ids of all namespaces (HcnEnumerateNamespaces with the default query).

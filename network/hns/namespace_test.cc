@@ -70,7 +70,7 @@ TEST_F(NamespaceTest, FullPodLifecycle) {
 }
 
 TEST_F(NamespaceTest, CreateWithHostType) {
-  Result<HostComputeNamespace> ns = CreateNamespace(api(), kNamespaceTypeHost);
+  Result<HostComputeNamespace> ns = CreateNamespace(api(), {}, kNamespaceTypeHost);
   ASSERT_TRUE(ns.ok());
   EXPECT_THAT(fake_.LastCreateSettings(), HasSubstr("\"Type\":\"Host\""));
 }

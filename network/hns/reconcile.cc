@@ -25,8 +25,12 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 Result<ReconcileReport> Reconcile(const HcnApi& api, const ReconcileOptions& options) {
   const std::set<std::string> owned = Canonical(options.owned_namespace_ids);
-  std::optional<std::set<std::string>> ours;
-  if (options.created_by_silo) ours = Canonical(*options.created_by_silo);
+  const std::set<std::string> recorded = Canonical(options.created_by_silo);
+  const auto made_by_silo = [&](const std::string& id) {
+    if (recorded.count(id) != 0) return true;
+    const std::optional<HcnGuid> guid = ParseGuid(id);
+    return guid.has_value() && HasSiloMark(*guid);
+  };
 
   Result<std::vector<std::string>> ids = EnumerateNamespaces(api);
   if (!ids.ok()) return ids.status();
@@ -36,7 +40,7 @@ Result<ReconcileReport> Reconcile(const HcnApi& api, const ReconcileOptions& opt
   std::vector<std::string> leaked;
   std::vector<std::string> endpoints;
   for (const std::string& id : *ids) {
-    if (owned.count(id) != 0 || (ours && ours->count(id) == 0)) continue;
+    if (owned.count(id) != 0 || !made_by_silo(id)) continue;  // live, or not Silo's to judge
     Result<HostComputeNamespace> ns = GetNamespace(api, id);
     if (!ns.ok()) {
       if (!errors::IsNotFound(ns.status().hr())) report.errors.push_back(ns.status());

@@ -1,18 +1,18 @@
 #pragma once
 // Leak reconciliation: removes HCN namespaces, and the endpoints in them,
-// that were created for sandboxes which no longer exist (the stale-endpoint
+// that Silo created for sandboxes which no longer exist (the stale-endpoint
 // problem of kubernetes#68511). Run at start-up and periodically; idempotent,
 // and safe to run concurrently with itself (deletes of vanished objects
 // succeed). Stateless and thread-safe given a shared table.
 //
-// A host also carries namespaces Silo does not own (the default compartment,
-// other runtimes'), so only namespaces of type "Host" or "" are candidates,
-// and when `created_by_silo` is given only the ids listed there (Silo's own
-// record of what it created). Endpoints are removed only when they belong to
-// a namespace being removed: listed in its Resources, or naming it in their
-// HostComputeNamespace field.
+// A node also carries namespaces Silo does not own: the default compartment,
+// containerd's and Docker's pods, HNS's own. Reconcile never touches those: a
+// namespace is a candidate only when Silo made it, which it knows from its
+// records (`created_by_silo`) or from the mark in the GUID it chose for it
+// (SiloNamespaceGuid in guid.h), and only when it is of type "Host" or "".
+// Endpoints are removed only when they belong to a namespace being removed:
+// listed in its Resources, or naming it in their HostComputeNamespace field.
 
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,9 +25,9 @@ namespace silo::network::hns {
 struct ReconcileOptions {
   // Namespaces held by live sandboxes: never touched. Any GUID spelling.
   std::set<std::string> owned_namespace_ids;
-  // When set, only these namespaces may be removed; when unset, every
-  // non-default namespace not in `owned_namespace_ids` (a node dedicated to Silo).
-  std::optional<std::set<std::string>> created_by_silo;
+  // Namespaces Silo's records say it created (e.g. of sandboxes being
+  // removed); candidates even without Silo's mark in their GUID.
+  std::set<std::string> created_by_silo;
 };
 
 struct ReconcileReport {

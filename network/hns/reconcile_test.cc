@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "network/hns/errors.h"
 #include "network/hns/fake/fake_hcn.h"
+#include "network/hns/guid.h"
 #include "network/hns/namespace.h"
 
 namespace silo::network::hns {
@@ -33,9 +34,16 @@ class ReconcileTest : public ::testing::Test {
     EXPECT_EQ(fake_.open_handles(), 0);
     EXPECT_EQ(fake_.outstanding_strings(), 0);
   }
-  // A pod namespace with one attached endpoint, as RunPodSandbox + CNI ADD leave it.
+  // A Silo pod's namespace with one attached endpoint, as RunPodSandbox + CNI ADD leave it.
   std::pair<std::string, std::string> Pod(const std::string& name) {
-    Result<HostComputeNamespace> ns = CreateNamespace(fake_.api());
+    return PodIn(SiloNamespaceGuid(name), name, "");
+  }
+  // Another runtime's pod (containerd, Docker): HNS chose the GUID.
+  std::pair<std::string, std::string> ForeignPod(const std::string& name, const std::string& type) {
+    return PodIn(HcnGuid{}, name, type);
+  }
+  std::pair<std::string, std::string> PodIn(const HcnGuid& id, const std::string& name, const std::string& type) {
+    Result<HostComputeNamespace> ns = CreateNamespace(fake_.api(), id, type);
     EXPECT_TRUE(ns.ok());
     const std::string ep = fake_.AddEndpoint(net_, name + "_cbr0", "10.244.0.9", 24, ns->id);
     return {ns->id, ep};
@@ -74,16 +82,45 @@ TEST_F(ReconcileTest, RemovesLeakedNamespacesAndTheirEndpointsOnly) {
   EXPECT_THAT(again->removed_endpoints, IsEmpty());
 }
 
-TEST_F(ReconcileTest, CreatedBySiloLimitsCandidates) {
-  auto [ours, ours_ep] = Pod("ours");
-  auto [theirs, theirs_ep] = Pod("theirs");  // e.g. another runtime's pod
+TEST_F(ReconcileTest, OtherRuntimesNamespacesAndEndpointsAreNeverRemoved) {
+  // containerd's and Docker's pods, of both types HNS gives pod namespaces.
+  auto [containerd_ns, containerd_ep] = ForeignPod("containerd-pod", "");
+  auto [docker_ns, docker_ep] = ForeignPod("docker-pod", kNamespaceTypeHost);
+  auto [dead_ns, dead_ep] = Pod("dead");
+  Result<ReconcileReport> r = Reconcile(fake_.api(), {});  // no live sandbox at all
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(r->removed_namespaces, ElementsAre(dead_ns));
+  EXPECT_THAT(r->removed_endpoints, ElementsAre(dead_ep));
+  EXPECT_TRUE(fake_.NamespaceExists(containerd_ns));
+  EXPECT_TRUE(fake_.EndpointExists(containerd_ep));
+  EXPECT_TRUE(fake_.NamespaceExists(docker_ns));
+  EXPECT_TRUE(fake_.EndpointExists(docker_ep));
+}
+
+TEST_F(ReconcileTest, RecordedNamespaceWithoutTheMarkIsACandidate) {
+  // A namespace Silo's records name although HNS chose its GUID (made
+  // before namespaces carried the mark).
+  auto [recorded, recorded_ep] = ForeignPod("recorded", "");
+  auto [theirs, theirs_ep] = ForeignPod("theirs", "");
   ReconcileOptions options;
-  options.created_by_silo = std::set<std::string>{ours};
+  options.created_by_silo = {Upper(recorded)};
   Result<ReconcileReport> r = Reconcile(fake_.api(), options);
   ASSERT_TRUE(r.ok());
-  EXPECT_THAT(r->removed_namespaces, ElementsAre(ours));
+  EXPECT_THAT(r->removed_namespaces, ElementsAre(recorded));
+  EXPECT_FALSE(fake_.EndpointExists(recorded_ep));
   EXPECT_TRUE(fake_.NamespaceExists(theirs));
   EXPECT_TRUE(fake_.EndpointExists(theirs_ep));
+}
+
+TEST_F(ReconcileTest, MarkedNamespaceHeldByALiveSandboxStays) {
+  auto [live_ns, live_ep] = Pod("live");
+  ReconcileOptions options;
+  options.owned_namespace_ids = {live_ns};
+  options.created_by_silo = {live_ns};
+  Result<ReconcileReport> r = Reconcile(fake_.api(), options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(r->removed_namespaces, IsEmpty());
+  EXPECT_TRUE(fake_.EndpointExists(live_ep));
 }
 
 TEST_F(ReconcileTest, NothingOwnedNothingLeaked) {

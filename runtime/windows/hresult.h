@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "runtime/windows/hcs/result.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows {
@@ -106,5 +107,13 @@ std::string HResultName(HResult hr);
 // JSON), Internal otherwise.
 absl::Status HResultToStatus(HResult hr, absl::string_view operation, absl::string_view object_id,
                              absl::string_view detail = "");
+
+// The result of a Win32 API-table call (which carries its own message) as an
+// absl::Status, the same way; OK stays OK.
+inline absl::Status HrStatusToStatus(const hcs::HrStatus& s, absl::string_view operation,
+                                     absl::string_view object_id) {
+  if (s.ok()) return absl::OkStatus();
+  return HResultToStatus(s.hr(), operation, object_id, s.message());
+}
 
 }  // namespace silo::runtime::windows

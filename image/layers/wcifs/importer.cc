@@ -21,11 +21,6 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kImportPrivileges = {"SeBackupPrivilege", "SeRestorePrivilege",
                                                     "SeSecurityPrivilege"};
 
-absl::Status ToStatus(const HrStatus& s, absl::string_view operation, const std::string& object) {
-  if (s.ok()) return absl::OkStatus();
-  return runtime::windows::HResultToStatus(s.hr(), operation, object, s.message());
-}
-
 std::string Join(const std::string& root, const std::string& rel) { return absl::StrCat(root, "/", rel); }
 
 bool IsComplete(const std::string& layer_path) {
@@ -78,7 +73,7 @@ absl::Status CreateHardLink(const std::string& layer_path, const std::vector<std
 class PrivilegeScope {
  public:
   explicit PrivilegeScope(const LayerCalls& calls) : calls_(calls) {
-    status_ = ToStatus(calls_.EnablePrivileges(kImportPrivileges), "EnablePrivileges", "importing thread");
+    status_ = runtime::windows::HrStatusToStatus(calls_.EnablePrivileges(kImportPrivileges), "EnablePrivileges", "importing thread");
   }
   ~PrivilegeScope() {
     if (status_.ok()) (void)calls_.RevertToSelf();
@@ -117,7 +112,7 @@ absl::Status Importer::WriteBaseFiles(const std::string& layer_path, const Layer
     SILO_ASSIGN_OR_RETURN(std::string stream, EncodeBackupStream(e, data, streams));
     FileBasicInfo info = BasicInfoFor(e, true);
     if (e.kind == WindowsEntryKind::kDirectory) info.file_attributes |= kFileAttributeDirectoryBit;
-    SILO_RETURN_IF_ERROR(ToStatus(calls_.BackupWriteFile(Join(layer_path, e.path), info, stream, true),
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.BackupWriteFile(Join(layer_path, e.path), info, stream, true),
                                   "BackupWrite", Join(layer_path, e.path)));
   }
   return absl::OkStatus();
@@ -138,10 +133,10 @@ absl::Status Importer::Stage(const std::string& staging, const LayerSource& sour
     if (item.method == StageMethod::kTransportFile) {
       SILO_ASSIGN_OR_RETURN(std::string bytes, EncodeTransportFile(e, data, streams));
       SILO_RETURN_IF_ERROR(AtomicWriteFile(file, bytes));
-      SILO_RETURN_IF_ERROR(ToStatus(calls_.SetFileBasicInfo(file, info), "SetFileBasicInfo", file));
+      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.SetFileBasicInfo(file, info), "SetFileBasicInfo", file));
     } else {
       SILO_ASSIGN_OR_RETURN(std::string stream, EncodeBackupStream(e, data, streams, {.include_security = false}));
-      SILO_RETURN_IF_ERROR(ToStatus(calls_.BackupWriteFile(file, info, stream, false), "BackupWrite", file));
+      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.BackupWriteFile(file, info, stream, false), "BackupWrite", file));
     }
   }
   return absl::OkStatus();
@@ -154,18 +149,18 @@ absl::Status Importer::FinishDiff(const std::string& layer_path, const std::vect
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& p : parents) {
       auto id = calls_.LayerId(p);
-      if (!id.ok()) return ToStatus(id.status(), "NameToGuid", p);
+      if (!id.ok()) return runtime::windows::HrStatusToStatus(id.status(), "NameToGuid", p);
       layers.push_back({{"Id", *id}, {"Path", p}, {"PathType", "AbsolutePath"}});
     }
     const nlohmann::json data = {{"SchemaVersion", {{"Major", 2}, {"Minor", 0}}}, {"Layers", layers}};
     const std::wstring wl = runtime::windows::hcs::Utf8ToWide(layer_path);
     const std::wstring ws = runtime::windows::hcs::Utf8ToWide(staging);
     const std::wstring wd = runtime::windows::hcs::Utf8ToWide(data.dump());
-    SILO_RETURN_IF_ERROR(ToStatus(HrStatus(calls_.api().hcs_import_layer(wl.c_str(), ws.c_str(), wd.c_str()),
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(HrStatus(calls_.api().hcs_import_layer(wl.c_str(), ws.c_str(), wd.c_str()),
                                            "HcsImportLayer " + layer_path),
                                   "HcsImportLayer", layer_path));
   } else {
-    SILO_RETURN_IF_ERROR(ToStatus(calls_.ImportLayer(layer_path, staging, parents), "ImportLayer", layer_path));
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.ImportLayer(layer_path, staging, parents), "ImportLayer", layer_path));
   }
   std::error_code ec;
   for (const std::string& t : plan.tombstones) {
@@ -176,7 +171,7 @@ absl::Status Importer::FinishDiff(const std::string& layer_path, const std::vect
   for (size_t index : plan.directory_times) {
     const WindowsEntry& e = source.plan.entries[index];
     const std::string dir = Join(layer_path, e.path);
-    SILO_RETURN_IF_ERROR(ToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
   }
   return absl::OkStatus();
 }
@@ -206,12 +201,12 @@ absl::Status Importer::ImportOnThisThread(const std::string& layer_path, const s
     for (const WindowsEntry& e : source.plan.entries) {
       if (e.kind != WindowsEntryKind::kDirectory) continue;
       const std::string dir = Join(layer_path, e.path);
-      SILO_RETURN_IF_ERROR(ToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
+      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
     }
-    SILO_RETURN_IF_ERROR(ToStatus(calls_.ProcessBaseImage(layer_path), "ProcessBaseImage", layer_path));
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.ProcessBaseImage(layer_path), "ProcessBaseImage", layer_path));
     if (source.plan.has_utility_vm) {
       const std::string uvm = Join(layer_path, "UtilityVM");
-      SILO_RETURN_IF_ERROR(ToStatus(calls_.ProcessUtilityImage(uvm), "ProcessUtilityImage", uvm));
+      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.ProcessUtilityImage(uvm), "ProcessUtilityImage", uvm));
     }
   } else {
     SILO_RETURN_IF_ERROR(MakeDirs(layer_path));

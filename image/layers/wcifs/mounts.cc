@@ -15,11 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-absl::Status ToStatus(const HrStatus& s, absl::string_view operation, const std::string& object) {
-  if (s.ok()) return absl::OkStatus();
-  return runtime::windows::HResultToStatus(s.hr(), operation, object, s.message());
-}
-
 bool ValidId(const std::string& id) {
   return !id.empty() && id.find_first_of("/\\.") == std::string::npos;
 }
@@ -42,7 +37,7 @@ absl::Status Mounts::CreateScratch(const std::string& scratch_path, const std::v
     return absl::FailedPreconditionError(absl::StrCat("scratch ", scratch_path, ": copy ", blank, ": ", ec.message()));
   }
   if (size_bytes > 0) {
-    SILO_RETURN_IF_ERROR(ToStatus(calls_.ExpandSandboxSize(scratch_path, size_bytes), "ExpandSandboxSize", scratch_path));
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.ExpandSandboxSize(scratch_path, size_bytes), "ExpandSandboxSize", scratch_path));
   }
   return AtomicWriteFile(absl::StrCat(scratch_path, "/", kLayerChainFile), nlohmann::json(parents).dump());
 }
@@ -62,7 +57,7 @@ absl::StatusOr<std::string> Mounts::Mount(const std::string& container_id, const
     std::lock_guard<std::mutex> lock(mu_);
     std::error_code ec;
     fs::remove(RecordPath(container_id), ec);
-    return ToStatus(path.status(), "MountLayer", scratch_path);
+    return runtime::windows::HrStatusToStatus(path.status(), "MountLayer", scratch_path);
   }
   return *path;
 }
@@ -78,7 +73,7 @@ absl::Status Mounts::Release(const std::string& container_id) {
     return absl::DataLossError(absl::StrCat("mount record ", RecordPath(container_id), " is malformed"));
   }
   const std::string scratch = record["scratch"].get<std::string>();
-  SILO_RETURN_IF_ERROR(ToStatus(calls_.Unmount(scratch), "UnmountLayer", scratch));
+  SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.Unmount(scratch), "UnmountLayer", scratch));
   std::error_code ec;
   fs::remove(RecordPath(container_id), ec);
   if (ec) return absl::InternalError(absl::StrCat("remove ", RecordPath(container_id), ": ", ec.message()));
@@ -107,7 +102,7 @@ absl::StatusOr<std::vector<std::string>> Mounts::RemoveLayers(const std::vector<
   std::vector<std::string> removed;
   for (const std::string& layer : candidates) {
     if (referenced(layer)) continue;
-    SILO_RETURN_IF_ERROR(ToStatus(calls_.DestroyLayer(layer), "DestroyLayer", layer));
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.DestroyLayer(layer), "DestroyLayer", layer));
     removed.push_back(layer);
   }
   return removed;
