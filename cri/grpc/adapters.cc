@@ -21,14 +21,14 @@ class WriterSink final : public StreamSink<T> {
 #define SILO_ADAPTER_UNARY_IMPL(cls, svc, name)                                                  \
   grpc::Status cls::name(grpc::ServerContext* context, const ::runtime::v1::name##Request* request, \
                          ::runtime::v1::name##Response* response) {                             \
-    return instrument_->Run(svc, #name, *request,                                               \
+    return instrument_->Run(context, svc, #name, *request,                                               \
                             [&] { return service_->name(*request, response); });                \
   }
 #define SILO_ADAPTER_STREAM_IMPL(cls, svc, name)                                                 \
   grpc::Status cls::name(grpc::ServerContext* context, const ::runtime::v1::name##Request* request, \
                          grpc::ServerWriter<::runtime::v1::name##Response>* writer) {           \
     WriterSink<::runtime::v1::name##Response> sink(context, writer);                            \
-    return instrument_->Run(svc, #name, *request,                                               \
+    return instrument_->Run(context, svc, #name, *request,                                               \
                             [&] { return service_->name(*request, sink); });                    \
   }
 
@@ -46,7 +46,7 @@ grpc::Status RuntimeServiceAdapter::GetContainerEvents(
     grpc::ServerContext* context, const ::runtime::v1::GetEventsRequest* request,
     grpc::ServerWriter<::runtime::v1::ContainerEventResponse>* writer) {
   WriterSink<::runtime::v1::ContainerEventResponse> sink(context, writer);
-  return instrument_->Run("RuntimeService", "GetContainerEvents", *request,
+  return instrument_->Run(context, "RuntimeService", "GetContainerEvents", *request,
                           [&] { return service_->GetContainerEvents(*request, sink); });
 }
 

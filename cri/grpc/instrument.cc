@@ -70,8 +70,11 @@ std::string RequestForLog(const google::protobuf::Message& request, size_t max_l
   return text;
 }
 
-grpc::Status Instrument::Run(const char* service, const char* rpc, const google::protobuf::Message& request,
-                             const std::function<absl::Status()>& handler) {
+grpc::Status Instrument::Run(const grpc::ServerContextBase* context, const char* service, const char* rpc,
+                             const google::protobuf::Message& request, const std::function<absl::Status()>& handler) {
+  if (context != nullptr && context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before its handler ran");
+  }
   if (!ready_->load(std::memory_order_acquire)) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "silod is starting; retry shortly");
   }

@@ -34,8 +34,11 @@ class Instrument {
   Instrument(metrics::Metrics* metrics, const std::atomic<bool>* ready)
       : metrics_(metrics), ready_(ready) {}
 
-  grpc::Status Run(const char* service, const char* rpc, const google::protobuf::Message& request,
-                   const std::function<absl::Status()>& handler);
+  // A call whose context is already cancelled (the client went away, or the
+  // relay admission check refused its peer, see relay_admission.h) never
+  // reaches its handler. `context` may be null (tests).
+  grpc::Status Run(const grpc::ServerContextBase* context, const char* service, const char* rpc,
+                   const google::protobuf::Message& request, const std::function<absl::Status()>& handler);
 
   // Calls past the gate and not yet finished.
   int in_flight() const { return in_flight_.load(std::memory_order_acquire); }

@@ -14,11 +14,11 @@ TEST(InstrumentTest, GateHoldsCallsUntilReady) {
   Instrument in(&m, &ready);
   int calls = 0;
   ::runtime::v1::VersionRequest req;
-  grpc::Status s = in.Run("RuntimeService", "Version", req, [&] { ++calls; return absl::OkStatus(); });
+  grpc::Status s = in.Run(nullptr, "RuntimeService", "Version", req, [&] { ++calls; return absl::OkStatus(); });
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(calls, 0);
   ready = true;
-  s = in.Run("RuntimeService", "Version", req, [&] { ++calls; return absl::OkStatus(); });
+  s = in.Run(nullptr, "RuntimeService", "Version", req, [&] { ++calls; return absl::OkStatus(); });
   EXPECT_TRUE(s.ok());
   EXPECT_EQ(calls, 1);
 }
@@ -28,7 +28,7 @@ TEST(InstrumentTest, CodesAndMessagesPassThroughAndAreCounted) {
   metrics::Metrics m;
   Instrument in(&m, &ready);
   ::runtime::v1::RemovePodSandboxRequest req;
-  grpc::Status s = in.Run("RuntimeService", "RemovePodSandbox", req,
+  grpc::Status s = in.Run(nullptr, "RuntimeService", "RemovePodSandbox", req,
                           [] { return absl::FailedPreconditionError("sandbox abc is running"); });
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(s.error_message(), "sandbox abc is running");
@@ -41,7 +41,7 @@ TEST(InstrumentTest, ExceptionsBecomeInternal) {
   std::atomic<bool> ready{true};
   Instrument in(nullptr, &ready);
   ::runtime::v1::VersionRequest req;
-  grpc::Status s = in.Run("RuntimeService", "Version", req,
+  grpc::Status s = in.Run(nullptr, "RuntimeService", "Version", req,
                           []() -> absl::Status { throw std::runtime_error("kaboom"); });
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
   EXPECT_NE(s.error_message().find("kaboom"), std::string::npos);

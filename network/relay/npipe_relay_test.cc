@@ -6,6 +6,7 @@
 #include <windows.h>
 
 #include <atomic>
+#include <mutex>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@ namespace {
 
 using silo::network::relay::NamedPipeRelay;
 using silo::network::relay::NamedPipeRelayOptions;
+using silo::network::relay::RelayedPeers;
 
 using silo::windows_testing::UnderWine;
 #define CHECK(cond) SILO_WIN_CHECK(cond)
@@ -39,8 +41,16 @@ class EchoServer {
     port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this] {
       for (;;) {
-        SOCKET c = accept(listener_, nullptr, nullptr);
+        sockaddr_in peer = {};
+        int peer_len = sizeof(peer);
+        SOCKET c = accept(listener_, reinterpret_cast<sockaddr*>(&peer), &peer_len);
         if (c == INVALID_SOCKET) return;
+        {
+          char ip[INET_ADDRSTRLEN] = {};
+          inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
+          std::lock_guard<std::mutex> lock(mu_);
+          last_peer_ = std::string("ipv4:") + ip + ":" + std::to_string(ntohs(peer.sin_port));
+        }
         handlers_.emplace_back([c] {
           char buf[16384];
           for (;;) {
@@ -65,8 +75,15 @@ class EchoServer {
     WSACleanup();
   }
   uint16_t port() const { return port_; }
+  // The last accepted connection's peer, spelled as gRPC's ServerContext::peer().
+  std::string last_peer() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_peer_;
+  }
 
  private:
+  std::mutex mu_;
+  std::string last_peer_;
   SOCKET listener_;
   uint16_t port_ = 0;
   std::thread thread_;
@@ -185,6 +202,34 @@ void DeadUpstreamAndStop(uint16_t) {
   (*relay)->Stop();  // returns once every thread is joined
 }
 
+// What the gRPC server's admission check relies on: the relay registers the
+// very address the server sees as the peer, before the first byte, and
+// withdraws it when the connection ends.
+void UpstreamAddressIsAdmittedWhileTheConnectionLives(EchoServer& echo) {
+  RelayedPeers admitted;
+  NamedPipeRelayOptions o;
+  o.pipe_name = PipeName();
+  o.upstream_port = echo.port();
+  o.admitted = &admitted;
+  auto relay = NamedPipeRelay::Start(o);
+  CHECK(relay.ok());
+  if (!relay.ok()) return;
+  HANDLE h = OpenPipe(o.pipe_name);
+  CHECK(h != INVALID_HANDLE_VALUE);
+  DWORD n = 0;
+  CHECK(WriteFile(h, "x", 1, &n, nullptr) && n == 1);
+  char c = 0;
+  CHECK(ReadFile(h, &c, 1, &n, nullptr) && n == 1 && c == 'x');  // the echo came back: upstream is live
+  CHECK(admitted.size() == 1);
+  CHECK(admitted.Admits(echo.last_peer()));
+  CHECK(!admitted.Admits("ipv4:127.0.0.1:1"));
+  CloseHandle(h);
+  for (int i = 0; i < 500 && admitted.size() != 0; ++i) Sleep(10);
+  CHECK(admitted.size() == 0);
+  CHECK(!admitted.Admits(echo.last_peer()));
+  (*relay)->Stop();
+}
+
 void BadSecurityDescriptorIsAnError(uint16_t port) {
   NamedPipeRelayOptions o;
   o.pipe_name = PipeName();
@@ -206,6 +251,7 @@ int main() {
       {"SecondRelayCannotSquatTheName", [&] { SecondRelayCannotSquatTheName(port); }},
       {"DeadUpstreamAndStop", [&] { DeadUpstreamAndStop(port); }},
       {"BadSecurityDescriptorIsAnError", [&] { BadSecurityDescriptorIsAnError(port); }},
+      {"UpstreamAddressIsAdmittedWhileTheConnectionLives", [&] { UpstreamAddressIsAdmittedWhileTheConnectionLives(echo); }},
   };
   return silo::windows_testing::RunWinTests(tests);
 }

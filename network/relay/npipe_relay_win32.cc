@@ -50,6 +50,18 @@ SOCKET Dial(const std::string& host, uint16_t port) {
   return s;
 }
 
+// The address the server sees as this connection's peer.
+bool LocalAddress(SOCKET s, std::string* ipv4, uint16_t* port) {
+  sockaddr_in addr = {};
+  int len = sizeof(addr);
+  if (getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sin_family != AF_INET) return false;
+  char text[INET_ADDRSTRLEN] = {};
+  if (inet_ntop(AF_INET, &addr.sin_addr, text, sizeof(text)) == nullptr) return false;
+  *ipv4 = text;
+  *port = ntohs(addr.sin_port);
+  return true;
+}
+
 }  // namespace
 
 struct NamedPipeRelay::Connection {
@@ -149,9 +161,18 @@ void NamedPipeRelay::AcceptLoop(HANDLE instance) {
 
 void NamedPipeRelay::Serve(std::shared_ptr<Connection> c) {
   c->sock = Dial(options_.upstream_host, options_.upstream_port);
+  std::string peer_ip;
+  uint16_t peer_port = 0;
+  if (c->sock != INVALID_SOCKET && options_.admitted != nullptr && !LocalAddress(c->sock, &peer_ip, &peer_port)) {
+    closesocket(c->sock);
+    c->sock = INVALID_SOCKET;
+  }
   if (c->sock == INVALID_SOCKET) {
     ++failed_dials_;
   } else {
+    // Admitted before the first byte reaches the server, withdrawn before the
+    // socket closes (after that the address could belong to another client).
+    if (options_.admitted != nullptr) options_.admitted->Add(peer_ip, peer_port);
     // Client -> upstream on this thread's helper, upstream -> client here.
     std::thread up([&] {
       PumpDirection d(options_.buffer_size);
@@ -205,6 +226,7 @@ void NamedPipeRelay::Serve(std::shared_ptr<Connection> c) {
     }
     c->Abort();
     up.join();
+    if (options_.admitted != nullptr) options_.admitted->Remove(peer_ip, peer_port);
     closesocket(c->sock);
   }
   DisconnectNamedPipe(c->pipe);

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "network/relay/relayed_peers.h"
 #include "runtime/windows/hcs/result.h"
 
 namespace silo::network::relay {
@@ -38,6 +39,10 @@ struct NamedPipeRelayOptions {
   uint16_t upstream_port = 0;
   std::wstring sddl = L"D:P(A;;GA;;;SY)(A;;GA;;;BA)";
   size_t buffer_size = 64 * 1024;
+  // Where each upstream connection's local address is registered while it
+  // lives, so that the gRPC server admits only relayed calls
+  // (cri/grpc/relay_admission.h). silod always sets it; must outlive the relay.
+  RelayedPeers* admitted = nullptr;
 };
 
 class NamedPipeRelay {

@@ -1,5 +1,7 @@
 #include "network/relay/unix_relay.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -39,10 +41,49 @@ int Dial(const std::string& path) {
   return fd;
 }
 
+int DialLoopback(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The address the server sees as this connection's peer.
+bool LocalAddress(int fd, std::string* ipv4, uint16_t* port) {
+  sockaddr_in addr = {};
+  socklen_t len = sizeof(addr);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sin_family != AF_INET) return false;
+  char text[INET_ADDRSTRLEN] = {};
+  if (::inet_ntop(AF_INET, &addr.sin_addr, text, sizeof(text)) == nullptr) return false;
+  *ipv4 = text;
+  *port = ntohs(addr.sin_port);
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UnixRelay>> UnixRelay::Start(const std::string& listen_path,
                                                             const std::string& upstream_path) {
+  return Listen(listen_path, Upstream{upstream_path, 0, nullptr});
+}
+
+absl::StatusOr<std::unique_ptr<UnixRelay>> UnixRelay::StartToLoopback(const std::string& listen_path,
+                                                                      uint16_t upstream_port,
+                                                                      RelayedPeers* admitted) {
+  if (upstream_port == 0 || admitted == nullptr) {
+    return absl::InvalidArgumentError("relay to loopback needs a port and the admitted-peers set");
+  }
+  return Listen(listen_path, Upstream{"", upstream_port, admitted});
+}
+
+absl::StatusOr<std::unique_ptr<UnixRelay>> UnixRelay::Listen(const std::string& listen_path, Upstream upstream) {
   absl::StatusOr<sockaddr_un> addr = Address(listen_path);
   if (!addr.ok()) return addr.status();
   ::unlink(listen_path.c_str());
@@ -62,7 +103,7 @@ absl::StatusOr<std::unique_ptr<UnixRelay>> UnixRelay::Start(const std::string& l
     ::close(fd);
     return s;
   }
-  std::unique_ptr<UnixRelay> relay(new UnixRelay(listen_path, upstream_path, fd, cancel));
+  std::unique_ptr<UnixRelay> relay(new UnixRelay(listen_path, std::move(upstream), fd, cancel));
   relay->acceptor_ = std::thread([r = relay.get()] { r->AcceptLoop(); });
   return relay;
 }
@@ -94,18 +135,29 @@ void UnixRelay::AcceptLoop() {
 }
 
 void UnixRelay::Serve(int client) {
-  int upstream = Dial(upstream_path_);
+  int upstream = upstream_.unix_path.empty() ? DialLoopback(upstream_.loopback_port) : Dial(upstream_.unix_path);
+  std::string ip;
+  uint16_t port = 0;
+  if (upstream >= 0 && upstream_.admitted != nullptr && !LocalAddress(upstream, &ip, &port)) {
+    ::close(upstream);
+    upstream = -1;
+  }
   if (upstream < 0) {
     ++failed_dials_;  // the client sees its connection close at once
     ::close(client);
     return;
   }
+  // Admitted before the first byte reaches the server, withdrawn before the
+  // socket closes (after that the address could belong to someone else).
+  if (upstream_.admitted != nullptr) upstream_.admitted->Add(ip, port);
   PumpOptions options;
   options.cancel_fd = cancel_fd_;
   (void)PumpFds(client, upstream, options);
+  if (upstream_.admitted != nullptr) upstream_.admitted->Remove(ip, port);
   ::close(upstream);
   ::close(client);
 }
+
 
 void UnixRelay::ReapLocked() {
   for (auto it = pumps_.begin(); it != pumps_.end();) {

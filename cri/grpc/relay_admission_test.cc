@@ -1,0 +1,208 @@
+// The CRI server behind the Windows named-pipe relay, on Linux with real gRPC:
+// the same admission interceptor and adapters silod installs, a UnixRelay
+// standing in for the pipe relay (it dials the private loopback port and
+// registers its connections exactly as the pipe relay does), and real clients
+// that dial either the relay or the private port directly.
+#include "cri/grpc/relay_admission.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cri/api/cri_grpc.h"
+#include "cri/grpc/adapters.h"
+#include "cri/grpc/instrument.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "network/relay/relayed_peers.h"
+#include "network/relay/unix_relay.h"
+
+namespace silo::cri {
+namespace {
+
+using network::relay::RelayedPeers;
+using network::relay::UnixRelay;
+
+class CountingService final : public CriService {
+ public:
+  absl::Status Version(const ::runtime::v1::VersionRequest&, ::runtime::v1::VersionResponse* response) override {
+    ++calls;
+    response->set_runtime_name("silo");
+    return absl::OkStatus();
+  }
+  absl::Status ListImages(const ::runtime::v1::ListImagesRequest&, ::runtime::v1::ListImagesResponse*) override {
+    ++calls;
+    return absl::OkStatus();
+  }
+  std::atomic<int> calls{0};
+};
+
+std::chrono::system_clock::time_point Soon() { return std::chrono::system_clock::now() + std::chrono::seconds(20); }
+
+// grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with
+// list_services set (field 7, empty string), through the generic stub: the
+// reflection stubs are not installed by Debian. Returns the raw response.
+grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::string* response) {
+  grpc::CompletionQueue cq;
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Soon());
+  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto step = [&cq](intptr_t want) {
+    void* tag = nullptr;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && reinterpret_cast<intptr_t>(tag) == want && ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  bool ok = step(1);
+  if (ok) {
+    grpc::Slice slice(std::string("\x3a\x00", 2));
+    grpc::ByteBuffer request(&slice, 1);
+    call->Write(request, reinterpret_cast<void*>(2));
+    ok = step(2);
+  }
+  if (ok) {
+    call->WritesDone(reinterpret_cast<void*>(3));
+    ok = step(3);
+  }
+  if (ok) {
+    grpc::ByteBuffer reply;
+    call->Read(&reply, reinterpret_cast<void*>(4));
+    if (step(4)) {
+      std::vector<grpc::Slice> slices;
+      (void)reply.Dump(&slices);
+      for (const grpc::Slice& s : slices) response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  void* tag = nullptr;
+  bool finished = false;
+  while (cq.Next(&tag, &finished)) {
+    if (reinterpret_cast<intptr_t>(tag) == 5) break;
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &finished)) {
+  }
+  return status;
+}
+
+class RelayAdmissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/silo-admission-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    dir_ = dir;
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&runtime_adapter_);
+    builder.RegisterService(&image_adapter_);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+    interceptors.push_back(RelayAdmission(&admitted_));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_GT(port_, 0);
+    auto relay = UnixRelay::StartToLoopback(dir_ + "/pipe.sock", static_cast<uint16_t>(port_), &admitted_);
+    ASSERT_TRUE(relay.ok()) << relay.status();
+    relay_ = std::move(*relay);
+  }
+  void TearDown() override {
+    if (relay_) relay_->Stop();
+    if (server_) server_->Shutdown(Soon());
+    EXPECT_EQ(admitted_.size(), 0u) << "every relayed connection withdrew its address";
+    ::unlink((dir_ + "/pipe.sock").c_str());
+    ::rmdir(dir_.c_str());
+  }
+
+  std::shared_ptr<grpc::Channel> Direct() {
+    return grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+  }
+  std::shared_ptr<grpc::Channel> ThroughRelay() {
+    return grpc::CreateChannel("unix:" + dir_ + "/pipe.sock", grpc::InsecureChannelCredentials());
+  }
+
+  std::string dir_;
+  std::atomic<bool> ready_{true};
+  CountingService service_;
+  Instrument instrument_{nullptr, &ready_};
+  RuntimeServiceAdapter runtime_adapter_{&service_, &instrument_};
+  ImageServiceAdapter image_adapter_{&service_, &instrument_};
+  RelayedPeers admitted_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<UnixRelay> relay_;
+};
+
+TEST_F(RelayAdmissionTest, DirectClientIsRefusedByEveryServiceAndNoHandlerRuns) {
+  auto channel = Direct();
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Soon());
+    ::runtime::v1::VersionResponse response;
+    grpc::Status s = ::runtime::v1::RuntimeService::NewStub(channel)->Version(&ctx, {}, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED) << s.error_message();
+    EXPECT_TRUE(response.runtime_name().empty());
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Soon());
+    ::runtime::v1::ListImagesResponse response;
+    grpc::Status s = ::runtime::v1::ImageService::NewStub(channel)->ListImages(&ctx, {}, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED) << s.error_message();
+  }
+  {
+    std::string response;
+    grpc::Status s = ListServices(channel, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED) << s.error_message();
+    EXPECT_EQ(response.find("runtime.v1.RuntimeService"), std::string::npos) << "reflection leaked the services";
+  }
+  EXPECT_EQ(service_.calls.load(), 0) << "a refused call reached a CRI handler";
+}
+
+TEST_F(RelayAdmissionTest, ClientsThroughTheRelayAreServed) {
+  auto channel = ThroughRelay();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Soon());
+  ::runtime::v1::VersionResponse version;
+  grpc::Status s = ::runtime::v1::RuntimeService::NewStub(channel)->Version(&ctx, {}, &version);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(version.runtime_name(), "silo");
+
+  grpc::ClientContext image_ctx;
+  image_ctx.set_deadline(Soon());
+  ::runtime::v1::ListImagesResponse images;
+  EXPECT_TRUE(::runtime::v1::ImageService::NewStub(channel)->ListImages(&image_ctx, {}, &images).ok());
+
+  std::string services;
+  grpc::Status reflection = ListServices(channel, &services);
+  EXPECT_TRUE(reflection.ok()) << reflection.error_message();
+  EXPECT_NE(services.find("runtime.v1.RuntimeService"), std::string::npos);
+  EXPECT_EQ(service_.calls.load(), 2);
+  EXPECT_EQ(admitted_.size(), 1u) << "the relayed connection is admitted while it lives";
+}
+
+TEST_F(RelayAdmissionTest, DirectClientStaysRefusedWhileARelayedClientIsConnected) {
+  auto relayed = ThroughRelay();
+  grpc::ClientContext first;
+  first.set_deadline(Soon());
+  ::runtime::v1::VersionResponse version;
+  ASSERT_TRUE(::runtime::v1::RuntimeService::NewStub(relayed)->Version(&first, {}, &version).ok());
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Soon());
+  grpc::Status s = ::runtime::v1::RuntimeService::NewStub(Direct())->Version(&ctx, {}, &version);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(service_.calls.load(), 1);
+}
+
+}  // namespace
+}  // namespace silo::cri
