@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -185,10 +186,10 @@ absl::Status CheckHostPort(const std::string& key, const std::string& value) {
 }  // namespace
 
 namespace {
-absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root);
+absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root, ConfigPlatform platform);
 }  // namespace
 
-absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, ConfigPlatform platform) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -198,7 +199,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
   // Every conversion below is checked first; this is the backstop that keeps
   // a yaml-cpp exception from ever taking silod down on a bad file.
   try {
-    return ParseConfigTree(root);
+    return ParseConfigTree(root, platform);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("config: ", e.what()));
   }
@@ -206,7 +207,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text) {
 
 namespace {
 
-absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root) {
+absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root, ConfigPlatform platform) {
   Config c;
   MapReader top(root, "");
   SILO_RETURN_IF_ERROR(top.CheckIsMap());
@@ -246,7 +247,7 @@ absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root) {
   SILO_RETURN_IF_ERROR(sts.Get("interval", &c.stats.interval));
 
   SILO_RETURN_IF_ERROR(ParseRuntime(top, &c.runtime));
-  SILO_RETURN_IF_ERROR(ValidateConfig(c));
+  SILO_RETURN_IF_ERROR(ValidateConfig(c, platform));
   return c;
 }
 
@@ -260,9 +261,37 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   return config;
 }
 
-absl::Status ValidateConfig(const Config& c) {
-  if (c.root.empty() || c.root[0] != '/') return Bad("root", "must be an absolute path");
-  if (c.state.empty() || c.state[0] != '/') return Bad("state", "must be an absolute path");
+ConfigPlatform NativeConfigPlatform() {
+#ifdef _WIN32
+  return ConfigPlatform::kWindows;
+#else
+  return ConfigPlatform::kLinux;
+#endif
+}
+
+namespace {
+
+bool IsAbsolutePath(const std::string& p, ConfigPlatform platform) {
+  if (platform == ConfigPlatform::kLinux) return !p.empty() && p[0] == '/';
+  const auto slash = [](char c) { return c == '/' || c == '\\'; };
+  if (p.size() >= 3 && absl::ascii_isalpha(static_cast<unsigned char>(p[0])) && p[1] == ':' && slash(p[2])) {
+    return true;  // C:/x, C:\x
+  }
+  // \\?\C:\x and \\server\share\x (either slash).
+  return p.size() >= 3 && slash(p[0]) && slash(p[1]) && !slash(p[2]);
+}
+
+absl::Status CheckAbsolute(const std::string& key, const std::string& value, ConfigPlatform platform) {
+  if (IsAbsolutePath(value, platform)) return absl::OkStatus();
+  return Bad(key, absl::StrCat("\"", value, "\" must be an absolute path",
+                               platform == ConfigPlatform::kWindows ? " with a drive letter (C:/...)" : " (/...)"));
+}
+
+}  // namespace
+
+absl::Status ValidateConfig(const Config& c, ConfigPlatform platform) {
+  SILO_RETURN_IF_ERROR(CheckAbsolute("root", c.root, platform));
+  SILO_RETURN_IF_ERROR(CheckAbsolute("state", c.state, platform));
   if (c.root == c.state) return Bad("state", "must differ from root (state is volatile, root is not)");
   SILO_RETURN_IF_ERROR(CheckEndpoint("listen", c.listen));
 
@@ -278,11 +307,9 @@ absl::Status ValidateConfig(const Config& c) {
 
   if (c.cni.bin_dirs.empty()) return Bad("cni.bin_dirs", "must name at least one directory");
   for (size_t i = 0; i < c.cni.bin_dirs.size(); ++i) {
-    if (c.cni.bin_dirs[i].empty() || c.cni.bin_dirs[i][0] != '/') {
-      return Bad(absl::StrCat("cni.bin_dirs[", i, "]"), "must be an absolute path");
-    }
+    SILO_RETURN_IF_ERROR(CheckAbsolute(absl::StrCat("cni.bin_dirs[", i, "]"), c.cni.bin_dirs[i], platform));
   }
-  if (c.cni.conf_dir.empty() || c.cni.conf_dir[0] != '/') return Bad("cni.conf_dir", "must be an absolute path");
+  SILO_RETURN_IF_ERROR(CheckAbsolute("cni.conf_dir", c.cni.conf_dir, platform));
 
   for (const auto& [host, endpoints] : c.registry.mirrors) {
     if (host.empty()) return Bad("registry.mirrors", "registry host must not be empty");
@@ -316,13 +343,18 @@ absl::Status ValidateConfig(const Config& c) {
     return Bad("runtime.cgroup_driver", absl::StrCat("unknown driver \"", c.runtime.cgroup_driver, "\" (want cgroupfs or systemd)"));
   }
   if (c.runtime.handlers.empty()) return Bad("runtime.handlers", "must list at least one handler");
-  static const std::set<std::string> kTypes = {"runc", "process", "hostprocess", "hypervisor"};
+  // Only the types this platform builds: a hypervisor handler does not exist
+  // yet, and a Windows type on Linux (or the reverse) could never run a pod.
+  const std::set<std::string> types = platform == ConfigPlatform::kWindows
+                                          ? std::set<std::string>{"process", "hostprocess"}
+                                          : std::set<std::string>{"runc"};
   std::set<std::string> names;
   for (size_t i = 0; i < c.runtime.handlers.size(); ++i) {
     const auto& h = c.runtime.handlers[i];
     std::string path = absl::StrCat("runtime.handlers[", i, "]");
-    if (!kTypes.count(h.type)) {
-      return Bad(path + ".type", absl::StrCat("unknown type \"", h.type, "\" (want runc, process, hostprocess or hypervisor)"));
+    if (!types.count(h.type)) {
+      return Bad(path + ".type", absl::StrCat("unknown type \"", h.type, "\" (want ", absl::StrJoin(types, " or "),
+                                              platform == ConfigPlatform::kWindows ? " on Windows)" : " on Linux)"));
     }
     if (!names.insert(h.name).second) return Bad(path + ".name", absl::StrCat("duplicate handler \"", h.name, "\""));
   }

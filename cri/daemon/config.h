@@ -15,7 +15,11 @@ namespace silo::cri {
 
 struct RuntimeHandlerConfig {
   std::string name;                    // the CRI runtime_handler value ("" = default)
-  std::string type = "runc";           // linux: runc; windows: process, hostprocess, hypervisor
+#ifdef _WIN32
+  std::string type = "process";        // windows: process, hostprocess
+#else
+  std::string type = "runc";           // linux: runc
+#endif
   bool recursive_read_only_mounts = false;
   bool user_namespaces = false;
 };
@@ -74,14 +78,25 @@ struct Config {
   } runtime;
 };
 
-// Parses YAML text. Keys missing from the text keep their defaults.
-absl::StatusOr<Config> ParseConfig(const std::string& yaml_text);
+// The rules that differ between the platforms silod is built for: what an
+// absolute path looks like, and which runtime handler types exist.
+enum class ConfigPlatform { kLinux, kWindows };
+// The platform this silod was built for.
+ConfigPlatform NativeConfigPlatform();
+
+// Parses YAML text and validates it (ValidateConfig). Keys missing from the
+// text keep their defaults.
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text,
+                                   ConfigPlatform platform = NativeConfigPlatform());
 
 // Reads and parses a file; errors name the file.
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
-// Checks cross-field rules (endpoint schemes, absolute dirs, unique handlers).
-absl::Status ValidateConfig(const Config& config);
+// Checks cross-field rules (endpoint schemes, absolute dirs, unique handlers)
+// as `platform` has them: on Windows, paths are absolute with a drive letter
+// (C:/x or C:\x, or \\?\ and UNC forms) and handler types are process and
+// hostprocess; on Linux, paths start with / and the handler type is runc.
+absl::Status ValidateConfig(const Config& config, ConfigPlatform platform = NativeConfigPlatform());
 
 // The full config as YAML, every key present; ParseConfig(ToYaml(c)) == c.
 std::string ConfigToYaml(const Config& config);

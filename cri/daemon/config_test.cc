@@ -1,6 +1,12 @@
 #include "cri/daemon/config.h"
 
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "runtime/base/file_util.h"
 
 namespace silo::cri {
 namespace {
@@ -95,7 +101,7 @@ TEST(ConfigTest, BadValuesNameTheirPath) {
     const char* yaml;
     const char* want;
   } cases[] = {
-      {"root: relative/dir", "root: must be an absolute path"},
+      {"root: relative/dir", "root: \"relative/dir\" must be an absolute path"},
       {"listen: /run/x.sock", "listen:"},
       {"log: {level: loud}", "log.level: unknown level"},
       {"log: {max_files: many}", "log.max_files: cannot parse"},
@@ -109,6 +115,7 @@ TEST(ConfigTest, BadValuesNameTheirPath) {
       {"registry: {max_download_bytes_per_sec: -5}", "registry.max_download_bytes_per_sec"},
       {"runtime: {cgroup_driver: magic}", "runtime.cgroup_driver"},
       {"runtime: {handlers: [{name: a, type: vm}]}", "runtime.handlers[0].type"},
+      {"runtime: {handlers: [{name: a, type: process}], default_handler: a}", "want runc on Linux"},
       {"runtime: {handlers: [{name: a}, {name: a}], default_handler: a}", "duplicate handler"},
       {"runtime: {default_handler: nope}", "runtime.default_handler"},
       {"streaming: {tls_cert: /a}", "tls_cert and tls_key"},
@@ -131,6 +138,75 @@ TEST(ConfigTest, MissingFileIsNamed) {
   auto c = LoadConfigFile("/nonexistent/silod.yaml");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("/nonexistent/silod.yaml"), std::string::npos);
+}
+
+TEST(ConfigTest, WindowsPathsAreAbsoluteWithADriveLetter) {
+  Config c;
+  c.root = "C:/ProgramData/silo/root";
+  c.state = "C:\\ProgramData\\silo\\state";
+  c.listen = "npipe://./pipe/silo";
+  c.cni.bin_dirs = {"C:/opt/cni/bin", "\\\\?\\D:\\cni"};
+  c.cni.conf_dir = "\\\\fileserver\\share\\net.d";
+  c.runtime.handlers = {RuntimeHandlerConfig{"", "process"}};
+  EXPECT_TRUE(ValidateConfig(c, ConfigPlatform::kWindows).ok()) << ValidateConfig(c, ConfigPlatform::kWindows);
+  EXPECT_FALSE(ValidateConfig(c, ConfigPlatform::kLinux).ok()) << "a drive letter is not absolute on Linux";
+
+  for (const char* bad : {"/var/lib/silo", "ProgramData/silo", "C:", "C:relative", "\\\\"}) {
+    Config b = c;
+    b.root = bad;
+    absl::Status s = ValidateConfig(b, ConfigPlatform::kWindows);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("config root:"), std::string::npos) << s;
+    EXPECT_NE(s.message().find("drive letter"), std::string::npos) << s;
+  }
+}
+
+TEST(ConfigTest, HandlerTypesAreThoseOfThePlatform) {
+  Config c;
+  c.root = "C:/silo/root";
+  c.state = "C:/silo/state";
+  c.cni.bin_dirs = {"C:/cni"};
+  c.cni.conf_dir = "C:/cni/net.d";
+  for (const char* type : {"runc", "hypervisor", "runhcs-wcow-process"}) {
+    c.runtime.handlers = {RuntimeHandlerConfig{"", type}};
+    absl::Status s = ValidateConfig(c, ConfigPlatform::kWindows);
+    EXPECT_NE(s.message().find("runtime.handlers[0].type"), std::string::npos) << type << ": " << s;
+    EXPECT_NE(s.message().find("hostprocess or process on Windows"), std::string::npos) << s;
+  }
+  c.runtime.handlers = {RuntimeHandlerConfig{"", "process"}, RuntimeHandlerConfig{"hpc", "hostprocess"}};
+  EXPECT_TRUE(ValidateConfig(c, ConfigPlatform::kWindows).ok());
+}
+
+// The config deploy/windows/install.ps1 writes, rendered from the script's
+// own template with its default parameters, loads as silod.exe would load it.
+TEST(ConfigTest, ConfigWrittenByTheWindowsInstallerLoads) {
+  absl::StatusOr<std::string> script = ReadFile(std::string(SILO_SOURCE_DIR) + "/deploy/windows/install.ps1");
+  ASSERT_TRUE(script.ok()) << script.status();
+  const size_t begin = script->find("$yaml = @\"\n");
+  const size_t end = script->find("\n\"@", begin);
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::string yaml = script->substr(begin + 10, end - begin - 10);
+  // The script's parameters at their defaults, as PowerShell expands them.
+  const std::map<std::string, std::string> params = {{"DataDir", "C:\\ProgramData\\silo"},
+                                                     {"PipeName", "silo"},
+                                                     {"CniBinDir", "C:\\opt\\cni\\bin"},
+                                                     {"CniConfDir", "C:\\etc\\cni\\net.d"}};
+  for (const auto& [name, value] : params) {
+    std::string slashed = value;
+    std::replace(slashed.begin(), slashed.end(), '\\', '/');
+    yaml = absl::StrReplaceAll(yaml, {{"$($" + name + " -replace '\\\\', '/')", slashed}});
+    yaml = absl::StrReplaceAll(yaml, {{"$" + name, value}});
+  }
+  ASSERT_EQ(yaml.find('$'), std::string::npos) << "a template variable was not rendered:\n" << yaml;
+
+  absl::StatusOr<Config> c = ParseConfig(yaml, ConfigPlatform::kWindows);
+  ASSERT_TRUE(c.ok()) << c.status() << "\n" << yaml;
+  EXPECT_EQ(c->root, "C:/ProgramData/silo/root");
+  EXPECT_EQ(c->listen, "npipe://./pipe/silo");
+  EXPECT_EQ(c->runtime.default_handler, "runhcs-wcow-process");
+  ASSERT_EQ(c->runtime.handlers.size(), 1u);
+  EXPECT_EQ(c->runtime.handlers[0].type, "process");
 }
 
 }  // namespace

@@ -95,9 +95,10 @@ metrics:
   enabled: true
   address: 127.0.0.1:9464
 runtime:
-  default_handler: ""
+  # containerd's name for process isolation; kubelet's default handler ("") maps to it.
+  default_handler: runhcs-wcow-process
   handlers:
-    - {name: "", type: runhcs-wcow-process}
+    - {name: runhcs-wcow-process, type: process}
 "@
     Set-Content -LiteralPath $config -Value $yaml -Encoding UTF8
     Write-Host "Wrote $config"
