@@ -254,7 +254,8 @@ absl::StatusOr<ImportPlan> PlanWindowsLayer(ByteSource& blob, const WindowsPlanO
       return absl::ResourceExhaustedError(
           absl::StrCat("windows layer member \"", h.name, "\": more than ", options.max_entries, " members"));
     }
-    SILO_RETURN_IF_ERROR(Annotate(PlanEntry(h, options, links, &plan), absl::StrCat("windows layer member \"", h.name, "\"")));
+    SILO_RETURN_IF_ERROR(
+        Annotate(PlanEntry(h, options, links, &plan), absl::StrCat("windows layer member \"", h.name, "\"")));
   }
   constexpr uint64_t kSlack = uint64_t{64} << 20;  // headers and padding
   const uint64_t limit = options.max_total_bytes > UINT64_MAX - kSlack ? UINT64_MAX : options.max_total_bytes + kSlack;

@@ -35,7 +35,8 @@ struct Layer {
 TEST(FakeLayerApiTest, RelativeCallsRefuseNamesOutsideTheRoot) {
   Layer l;
   const LayerApi& api = *l.fake.api();
-  for (const wchar_t* name : {L"", L"/x", L"\\x", L"\\\\srv\\x", L"C:x", L"file:stream", L"../silo-fake-escape", L"a/../x",
+  for (const wchar_t* name : {L"", L"/x", L"\\x", L"\\\\srv\\x", L"C:x", L"file:stream", L"../silo-fake-escape",
+                              L"a/../x",
                               L"..", L". ", L"a/...", L"x*", L"a//x", L"x/", L"x\x01"}) {
     SCOPED_TRACE(std::wstring(name).size());
     EXPECT_EQ(api.backup_write_relative(l.root().c_str(), name, &l.file_info, nullptr, 0, false),

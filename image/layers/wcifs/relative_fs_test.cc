@@ -87,7 +87,8 @@ void CreatesMkdirsLinksAndRemovesRelatively() {
   CHECK_HR(calls.MkdirAllRelative(root, "Files/Windows/System32"), kOk);
   CHECK_HR(calls.MkdirRelative(root, "Files/Windows"), kOk);  // existing folder is fine
   CHECK(Exists(root + "\\Files\\Windows\\System32"));
-  const wcifs::HrStatus wrote = calls.BackupWriteRelative(root, "Files/Windows/System32/a.dll", kFile, DataStream("MZ"), false);
+  const wcifs::HrStatus wrote =
+      calls.BackupWriteRelative(root, "Files/Windows/System32/a.dll", kFile, DataStream("MZ"), false);
   CHECK(wrote.ok() || BackupWriteUnsupported(wrote.hr()));
   CHECK(Exists(root + "\\Files\\Windows\\System32\\a.dll"));
   CHECK_HR(calls.BackupWriteRelative(root, "Files/Windows/System32/a.dll", kFile, DataStream("MZ"), false),
@@ -152,7 +153,8 @@ bool MakeJunction(const std::string& path, const std::string& target) {
                          FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
   if (h == INVALID_HANDLE_VALUE) return false;
   const std::wstring sub = L"\\??\\" + Utf8ToWide(target), print = Utf8ToWide(target);
-  const uint16_t sub_bytes = static_cast<uint16_t>(sub.size() * 2), print_bytes = static_cast<uint16_t>(print.size() * 2);
+  const uint16_t sub_bytes = static_cast<uint16_t>(sub.size() * 2);
+  const uint16_t print_bytes = static_cast<uint16_t>(print.size() * 2);
   const uint16_t data_length = static_cast<uint16_t>(8 + sub_bytes + 2 + print_bytes + 2);
   std::vector<unsigned char> buf(8 + data_length, 0);
   const uint32_t tag = IO_REPARSE_TAG_MOUNT_POINT;
