@@ -146,6 +146,22 @@ void WorksBeyondMaxPath() {
   RemoveDirectoryW(Utf8ToWide(top).c_str());
 }
 
+// Removing a tree far deeper than a thread stack holds frames of a
+// recursive walk with a listing buffer each (64 KiB: ~30 levels in 2 MiB).
+void RemovesDeepTrees() {
+  const std::string root = FreshDir("deep");
+  const wcifs::LayerCalls calls = Calls();
+  std::string rel = "Files";
+  for (int depth = 0; depth < 160; ++depth) rel += "/d";
+  CHECK_HR(calls.MkdirAllRelative(root, rel), kOk);
+  const wcifs::HrStatus wrote = calls.BackupWriteRelative(root, rel + "/leaf", kFile, DataStream("x"), false);
+  CHECK(wrote.ok() || BackupWriteUnsupported(wrote.hr()));
+  CHECK_HR(calls.MkdirRelative(root, "Files/d/sibling"), kOk);
+  CHECK_HR(calls.RemoveAllRelative(root, "Files"), kOk);
+  CHECK(!Exists(root + "\\Files"));
+  RemoveDirectoryW(Utf8ToWide(root).c_str());
+}
+
 // Makes `path` (an empty folder) a junction to `target`; false where the
 // file system or Wine cannot.
 bool MakeJunction(const std::string& path, const std::string& target) {
@@ -217,6 +233,7 @@ int main() {
       {"CreatesMkdirsLinksAndRemovesRelatively", CreatesMkdirsLinksAndRemovesRelatively},
       {"RefusesNamesOutsideTheRoot", RefusesNamesOutsideTheRoot},
       {"WorksBeyondMaxPath", WorksBeyondMaxPath},
+      {"RemovesDeepTrees", RemovesDeepTrees},
       {"RefusesEverythingBeneathAJunction", RefusesEverythingBeneathAJunction},
   };
   return silo::windows_testing::RunWinTests(tests);

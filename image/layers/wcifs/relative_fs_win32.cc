@@ -277,38 +277,71 @@ uint32_t MarkDeleted(HANDLE h, uint32_t attributes) {
   return SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof(disposition)) ? 0 : LastErrorHr();
 }
 
-// Deletes the object `h` was opened on (as itself). A real directory is
-// emptied first, its children opened relative to `h`; a reparse point has
-// no children to visit and is deleted as the link.
-uint32_t RemoveOpened(HANDLE h) {
-  uint32_t attributes = 0;
-  if (uint32_t hr = AttributesOf(h, &attributes); hr != 0) return hr;
-  const bool real_dir =
-      (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0 && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0;
-  if (real_dir) {
-    std::vector<std::wstring> names;
-    alignas(8) unsigned char buffer[64 * 1024];
-    FILE_INFO_BY_HANDLE_CLASS cls = FileIdBothDirectoryRestartInfo;
-    while (GetFileInformationByHandleEx(h, cls, buffer, sizeof(buffer))) {
-      cls = FileIdBothDirectoryInfo;
-      for (size_t off = 0;;) {
-        const auto* e = reinterpret_cast<const FILE_ID_BOTH_DIR_INFO*>(buffer + off);
-        std::wstring name(e->FileName, e->FileNameLength / sizeof(wchar_t));
-        if (name != L"." && name != L"..") names.push_back(std::move(name));
-        if (e->NextEntryOffset == 0) break;
-        off += e->NextEntryOffset;
-      }
+bool IsRealDirectory(uint32_t attributes) {
+  return (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0 && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0;
+}
+
+// The names in the directory `h` (no "." or ".."), read into `buffer`.
+uint32_t ListChildren(HANDLE h, std::vector<unsigned char>* buffer, std::vector<std::wstring>* names) {
+  FILE_INFO_BY_HANDLE_CLASS cls = FileIdBothDirectoryRestartInfo;
+  while (GetFileInformationByHandleEx(h, cls, buffer->data(), static_cast<DWORD>(buffer->size()))) {
+    cls = FileIdBothDirectoryInfo;
+    for (size_t off = 0;;) {
+      const auto* e = reinterpret_cast<const FILE_ID_BOTH_DIR_INFO*>(buffer->data() + off);
+      std::wstring name(e->FileName, e->FileNameLength / sizeof(wchar_t));
+      if (name != L"." && name != L"..") names->push_back(std::move(name));
+      if (e->NextEntryOffset == 0) break;
+      off += e->NextEntryOffset;
     }
-    if (GetLastError() != ERROR_NO_MORE_FILES) return LastErrorHr();
-    for (const std::wstring& name : names) {
-      Handle child;
-      uint32_t hr = OpenBelow(h, name, kRemoveAccess, kShareAll, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &child);
-      if (hr == Hr(ERROR_FILE_NOT_FOUND)) continue;  // gone meanwhile
-      if (hr == 0) hr = RemoveOpened(child.get());
-      if (hr != 0) return hr;
-    }  // each child handle closes here, which performs its delete
   }
-  return MarkDeleted(h, attributes);
+  return GetLastError() == ERROR_NO_MORE_FILES ? 0 : LastErrorHr();
+}
+
+// A directory being emptied: its handle, its attributes, the names left.
+struct Emptying {
+  Handle h;
+  uint32_t attributes = 0;
+  std::vector<std::wstring> names;
+  size_t next = 0;
+};
+
+// Deletes the object `top` was opened on (as itself). A real directory is
+// emptied first, its children opened relative to it; a reparse point has no
+// children to visit and is deleted as the link. Iterative, with one heap
+// buffer for the listings: a layer's (or the staging folder's) tree can be
+// thousands of levels deep (names up to 32767 units), and a recursive walk
+// with a listing buffer per frame overflows the thread stack - a crash of
+// the whole runtime - long before that (64 KiB a frame: ~30 levels in 2 MiB).
+uint32_t RemoveOpened(Handle top) {
+  std::vector<unsigned char> buffer(64 * 1024);
+  std::vector<Emptying> stack;
+  const auto push = [&](Handle h) -> uint32_t {
+    Emptying d;
+    d.h = std::move(h);
+    if (uint32_t hr = AttributesOf(d.h.get(), &d.attributes); hr != 0) return hr;
+    if (IsRealDirectory(d.attributes)) {
+      if (uint32_t hr = ListChildren(d.h.get(), &buffer, &d.names); hr != 0) return hr;
+    }
+    stack.push_back(std::move(d));
+    return 0;
+  };
+  if (uint32_t hr = push(std::move(top)); hr != 0) return hr;
+  while (!stack.empty()) {
+    Emptying& dir = stack.back();
+    if (dir.next < dir.names.size()) {
+      Handle child;
+      const uint32_t hr =
+          OpenBelow(dir.h.get(), dir.names[dir.next++], kRemoveAccess, kShareAll, FILE_OPEN, FILE_OPEN_REPARSE_POINT,
+                    &child);
+      if (hr == Hr(ERROR_FILE_NOT_FOUND)) continue;  // gone meanwhile
+      if (hr != 0) return hr;
+      if (uint32_t pushed = push(std::move(child)); pushed != 0) return pushed;  // `dir` is stale from here
+      continue;
+    }
+    if (uint32_t hr = MarkDeleted(dir.h.get(), dir.attributes); hr != 0) return hr;
+    stack.pop_back();  // closing the handle performs the delete, emptying its parent
+  }
+  return 0;
 }
 
 uint32_t RemoveAllRelative(const wchar_t* root, const wchar_t* rel) {
@@ -320,7 +353,7 @@ uint32_t RemoveAllRelative(const wchar_t* root, const wchar_t* rel) {
   hr = OpenBelow(w.parent, w.leaf, kRemoveAccess, kShareAll, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
   if (hr == Hr(ERROR_FILE_NOT_FOUND)) return 0;
   if (hr != 0) return hr;
-  return RemoveOpened(h.get());
+  return RemoveOpened(std::move(h));
 }
 
 uint32_t LinkRelative(const wchar_t* existing_root, const wchar_t* existing_rel, const wchar_t* new_root,
