@@ -105,7 +105,8 @@ struct LayerApi {
   // FILE_ATTRIBUTE_DIRECTORY, opened if it exists; else a new file, failing
   // if anything exists there), sets `info`, and BackupWrites `stream` into
   // it, restoring security when `process_security`. An existing reparse
-  // point at a directory entry is the link itself.
+  // point at a directory entry is kHrReparsePointEncountered: it is never
+  // written into (its streams and security would be the link's).
   uint32_t (*backup_write_relative)(const wchar_t* root, const wchar_t* rel, const FileBasicInfo* info,
                                     const uint8_t* stream, uint64_t stream_size, bool process_security);
   // Sets times/attributes of `rel` (the link itself when it is one).
@@ -122,7 +123,8 @@ struct LayerApi {
   uint32_t (*remove_all_relative)(const wchar_t* root, const wchar_t* rel);
   // Hard link `new_rel` (under `new_root`) to the file `existing_rel`
   // (under `existing_root`, the same or a parent layer folder), replacing a
-  // non-directory at `new_rel` (the link itself when it is one). Both paths
+  // non-directory at `new_rel` (a file symlink there is replaced as itself;
+  // a directory, junctions included, is HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)). Both paths
   // are checked; an `existing_rel` that is itself a reparse point is
   // kHrReparsePointEncountered too (it would link the link, not a file).
   uint32_t (*link_relative)(const wchar_t* existing_root, const wchar_t* existing_rel, const wchar_t* new_root,

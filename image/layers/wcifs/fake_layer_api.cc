@@ -157,7 +157,9 @@ Resolved Resolve(const std::wstring& root, const std::wstring& rel) {
     if (i + 1 == parts.size()) {
       r.exists = fs::exists(st);
       r.link = fs::is_symlink(st);
-      r.directory = r.link ? fs::is_directory(cur, ec) : fs::is_directory(st);
+      // Every fake reparse point is a directory symlink, and a directory
+      // link is FILE_ATTRIBUTE_DIRECTORY on NTFS whatever it points at.
+      r.directory = r.link || fs::is_directory(st);
       break;
     }
     if (fs::is_symlink(st)) {
@@ -347,7 +349,7 @@ struct FakeTrampolines {
       std::error_code ec;
       if (t.exists) {
         if (!directory) return kAlreadyExists;  // FILE_CREATE
-        if (t.link) return kOk;                 // the link itself is opened; nothing is followed
+        if (t.link) return kHrReparsePointEncountered;  // opened as itself, then refused
         if (!t.directory) return kNotADirectory;
         if (!reparse) return kOk;
         if (!fs::is_empty(t.path, ec)) return kDirNotEmpty;
@@ -420,7 +422,7 @@ struct FakeTrampolines {
       if (to.hr != kOk) return to.hr;
       std::error_code ec;
       if (to.exists) {
-        if (to.directory && !to.link) return kAccessDenied;  // ReplaceIfExists never replaces a folder
+        if (to.directory) return kAccessDenied;  // ReplaceIfExists never replaces a folder, nor a junction
         fs::remove(to.path, ec);
       }
       fs::create_hard_link(from.path, to.path, ec);

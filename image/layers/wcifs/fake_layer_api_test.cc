@@ -80,6 +80,12 @@ TEST(FakeLayerApiTest, LastComponentReparsePointIsTheLinkItself) {
   EXPECT_EQ(api.mkdir_relative(root.c_str(), L"j"), kHrReparsePointEncountered);
   EXPECT_EQ(api.link_relative(root.c_str(), L"j", root.c_str(), L"new"), kHrReparsePointEncountered);
   EXPECT_EQ(api.backup_write_relative(root.c_str(), L"j", &l.file_info, nullptr, 0, false), 0x800700B7u);
+  // A directory entry never writes its streams or security into the link.
+  EXPECT_EQ(api.backup_write_relative(root.c_str(), L"j", &l.dir_info, nullptr, 0, true),
+            kHrReparsePointEncountered);
+  // A junction is a directory: a hard link never replaces it.
+  EXPECT_EQ(api.link_relative(root.c_str(), L"file", root.c_str(), L"j"), 0x80070005u);
+  EXPECT_TRUE(fs::is_symlink(l.dir.Sub("j")));
   EXPECT_EQ(api.remove_all_relative(root.c_str(), L"j"), 0u);
   EXPECT_FALSE(fs::exists(fs::symlink_status(l.dir.Sub("j"))));
   EXPECT_TRUE(fs::exists(l.host.Sub("victim")));

@@ -208,6 +208,8 @@ void RefusesEverythingBeneathAJunction() {
   CHECK_HR(calls.BackupWriteRelative(root, "Files/J/x", kFile, DataStream("x"), false), kReparse);
   CHECK_HR(calls.MkdirRelative(root, "Files/j/d"), kReparse);
   CHECK_HR(calls.MkdirRelative(root, "Files/j"), kReparse);
+  CHECK_HR(calls.BackupWriteRelative(root, "Files/j", kDir, "", true), kReparse);  // never written into
+  CHECK_HR(calls.LinkRelative(host, "victim", root, "Files/j"), 0x80070005u);     // a junction is never replaced
   CHECK_HR(calls.SetFileBasicInfoRelative(root, "Files/j/victim", kFile), kReparse);
   CHECK_HR(calls.LstatRelative(root, "Files/j/victim").status(), kReparse);
   CHECK_HR(calls.RemoveAllRelative(root, "Files/j/victim"), kReparse);

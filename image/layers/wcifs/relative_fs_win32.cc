@@ -212,12 +212,24 @@ uint32_t BackupWriteRelative(const wchar_t* root, const wchar_t* rel, const File
   if (process_security) access |= WRITE_DAC | WRITE_OWNER | ACCESS_SYSTEM_SECURITY;
   // A directory entry may repeat an existing folder (FILE_OPEN_IF); a file
   // never overwrites (FILE_CREATE). FILE_OPEN_REPARSE_POINT: an existing
-  // junction is opened as itself.
+  // junction is opened as itself, then refused below.
   Handle h;
   if (uint32_t hr = OpenBelow(w.parent, w.leaf, access, FILE_SHARE_READ, dir ? FILE_OPEN_IF : FILE_CREATE,
                               FILE_OPEN_REPARSE_POINT | (dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE), &h);
       hr != 0) {
     return hr;
+  }
+  // FILE_OPEN_IF may have opened an existing reparse point (as itself, so
+  // nothing was followed yet). Writing a directory's stream into it is still
+  // refused: BackupWrite opens the alternate data streams it restores by
+  // name relative to this handle, and the security it restores would land
+  // on a link the layer planted. hcsshim likewise never writes into an
+  // existing entry of a different kind (it removes it first). A directory
+  // just created has no reparse bit until the stream below sets one.
+  if (dir) {
+    uint32_t attributes = 0;
+    if (uint32_t hr = AttributesOf(h.get(), &attributes); hr != 0) return hr;
+    if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) return kHrReparsePointEncountered;
   }
   if (uint32_t hr = SetBasicInfoOnHandle(h.get(), info); hr != 0) return hr;
   return WriteBackupStream(h.get(), stream, size, process_security);
