@@ -107,6 +107,19 @@ TEST(ImporterHostileTest, BaseLayerWriteBeneathJunctionIsRefused) {
   f.ExpectNothingEscaped();
 }
 
+// A directory entry repeating a junction's name is not written into the
+// junction (its security and streams would land on the planted link).
+TEST(ImporterHostileTest, BaseLayerDirectoryEntryOverAJunctionIsRefused) {
+  Fixture f;
+  const std::string layer = f.dir.Sub("base");
+  absl::Status s = f.importer.ImportLayer(
+      layer, {}, Source({Entry("Files", WindowsEntryKind::kDirectory), Link("Files/j", true),
+                         Entry("Files/j", WindowsEntryKind::kDirectory)}));
+  ExpectRefused(s, "Files/j");
+  EXPECT_TRUE(fs::is_symlink(layer + "/Files/j"));
+  f.ExpectNothingEscaped();
+}
+
 TEST(ImporterHostileTest, BaseLayerDirectoryBeneathSymlinkIsRefused) {
   Fixture f;
   const std::string layer = f.dir.Sub("base");
