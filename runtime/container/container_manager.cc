@@ -298,10 +298,17 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
     // Validated at create; a record from an older silod has "" (SIGTERM).
     int stop_signal = ParseStopSignal(record.stop_signal).value_or(SIGTERM);
     absl::Status killed = host_->Kill(record.id, record.shim_socket, stop_signal);
-    if (!killed.ok()) return ExitedOr(record, killed);
-    auto exited = host_->Wait(record.id, record.shim_socket, timeout);
-    if (exited.ok()) return RecordExit(record.id, *exited).status();
-    if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
+    if (killed.ok()) {
+      auto exited = host_->Wait(record.id, record.shim_socket, timeout);
+      if (exited.ok()) return RecordExit(record.id, *exited).status();
+      if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
+    } else {
+      // A graceful signal that failed or timed out still ends in SIGKILL,
+      // unless the process has just exited by itself.
+      auto state = host_->State(record.id, record.shim_socket);
+      if (state.ok() && state->exited) return RecordExit(record.id, *state).status();
+      spdlog::warn("container {}: stop signal failed ({}); killing it", record.id, std::string(killed.message()));
+    }
   }
   absl::Status killed = host_->Kill(record.id, record.shim_socket, SIGKILL);
   if (!killed.ok()) return ExitedOr(record, killed);

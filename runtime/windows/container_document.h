@@ -58,9 +58,10 @@ struct ContainerSpecInput {
   bool allow_unqualified_dns_query = false;
   // Written as a String value, as hcsshim does; nullopt = leave the image's value.
   std::optional<uint32_t> wait_to_kill_service_timeout_ms = kDefaultWaitToKillServiceTimeoutMs;
-  // hcsshim sets true (the shim holds the only handle). Whoever keeps the
-  // handle across daemon restarts (silo-shim) decides.
-  bool terminate_on_last_handle_closed = true;
+  // hcsshim sets true because its per-pod shim holds the only handle. Silo's
+  // handle lives in silod, which restarts without taking containers down, so
+  // false until a per-container monitor holds the handle.
+  bool terminate_on_last_handle_closed = false;
 };
 
 // Builds the v2.1 compute-system document. InvalidArgument on: no layers, a

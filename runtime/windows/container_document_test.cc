@@ -186,13 +186,15 @@ TEST(ContainerDocumentTest, HostPathResolverIsAppliedToDirectoriesOnly) {
 TEST(ContainerDocumentTest, RegistryAndTerminationOptions) {
   ContainerSpecInput in = PlainInput();
   in.wait_to_kill_service_timeout_ms = std::nullopt;
-  in.terminate_on_last_handle_closed = false;
+  in.terminate_on_last_handle_closed = true;
   in.network_namespace.clear();
   auto doc = BuildContainerDocument(in);
   ASSERT_TRUE(doc.ok());
   EXPECT_FALSE(doc->container->registry_changes.has_value());
   EXPECT_FALSE(doc->container->networking.has_value());
-  EXPECT_FALSE(doc->should_terminate_on_last_handle_closed);
+  EXPECT_TRUE(doc->should_terminate_on_last_handle_closed);
+  EXPECT_FALSE(BuildContainerDocument(PlainInput())->should_terminate_on_last_handle_closed)
+      << "containers outlive silod's handle by default";
 }
 
 struct BadCase {
