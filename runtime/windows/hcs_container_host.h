@@ -53,7 +53,9 @@ struct HcsContainerHostOptions {
   std::string owner = "silo";
   int32_t host_cpu_count = 0;
   std::chrono::milliseconds call_timeout{std::chrono::minutes(4)};  // HCS create/start can be slow
-  // Prepares the container's rootfs; required.
+  // Prepares the container's rootfs; required. It creates the scratch at
+  // ScratchSizeBytes(spec.config->windows().resources()) (container_document.h):
+  // the HCS document has no scratch size.
   std::function<absl::StatusOr<WindowsRootfs>(const container::CreateSpec& spec)> prepare_rootfs;
   // Releases it (idempotent); required.
   std::function<absl::Status(const std::string& container_id)> release_rootfs;
