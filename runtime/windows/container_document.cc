@@ -218,7 +218,8 @@ absl::StatusOr<uint64_t> ScratchSizeBytes(const ::runtime::v1::WindowsContainerR
 
 absl::StatusOr<schema::ProcessParameters> BuildProcessParameters(const ProcessInput& input) {
   schema::ProcessParameters p;
-  SILO_ASSIGN_OR_RETURN(p.command_line, JoinCommandLine(input.args));
+  SILO_ASSIGN_OR_RETURN(p.command_line,
+                        input.args_escaped ? JoinEscapedCommandLine(input.args) : JoinCommandLine(input.args));
   for (const auto& [name, value] : input.env) {
     if (name.empty() || name.find('=') != std::string::npos) {
       return absl::InvalidArgumentError(

@@ -97,9 +97,12 @@ absl::StatusOr<uint64_t> ScratchSizeBytes(const ::runtime::v1::WindowsContainerR
 
 struct ProcessInput {
   std::vector<std::string> args;  // argv; args[0] is the program
+  // args[0] is an image's pre-escaped command line (CreateSpec::args_escaped):
+  // it is used raw, not quoted as one program name.
+  bool args_escaped = false;
   std::vector<std::pair<std::string, std::string>> env;  // in order; later duplicates win
   std::string working_directory;
-  std::string user;  // run_as_username; empty = the image default
+  std::string user;  // run_as_username, else the image's User; empty = the image default
   bool tty = false;
   bool open_stdin = false;
   uint16_t console_height = 0;  // with tty, both non-zero, else no ConsoleSize
@@ -107,7 +110,7 @@ struct ProcessInput {
 };
 
 // Builds HcsCreateProcess parameters: CommandLine by MSVCRT quoting (see
-// command_line.h), environment without empty values (as hcsshim does),
+// command_line.h; JoinEscapedCommandLine with args_escaped), environment without empty values (as hcsshim does),
 // stdout always piped, stderr piped only without a TTY (a console merges
 // them), stdin piped when requested. InvalidArgument on empty args, an
 // unrepresentable program name, or an env name that is empty or contains '='.

@@ -316,5 +316,18 @@ TEST(ProcessParametersTest, RejectsBadInput) {
   EXPECT_EQ(BuildProcessParameters(in).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ProcessParametersTest, ArgsEscapedCommandLineIsPassedRaw) {
+  ProcessInput in;
+  in.args = {"cmd /S /C echo hi", "extra arg"};
+  in.args_escaped = true;
+  auto p = BuildProcessParameters(in);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->command_line, R"(cmd /S /C echo hi "extra arg")");
+  in.args_escaped = false;  // the same argv from the CRI: one program name, quoted
+  p = BuildProcessParameters(in);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->command_line, R"("cmd /S /C echo hi" "extra arg")");
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows

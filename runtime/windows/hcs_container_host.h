@@ -93,6 +93,7 @@ class HcsContainerHost final : public container::ContainerHost {
     std::shared_ptr<hcs::Process> init;  // the main process once started
     std::optional<container::ProcessState> exit;
     std::vector<std::string> args, env;
+    bool args_escaped = false;  // the main process only; exec args are always quoted
     std::string cwd, user;
   };
   // The entry for `id`, re-opening a system left by a previous silod.
