@@ -492,7 +492,7 @@ struct FakeEntryPoints {
           if (s->state != "Running") return Outcome{codes::kHcsEInvalidState, "", {}};
           const uint32_t pid = s->next_pid;
           s->next_pid += 4;
-          s->processes.emplace(pid, FakeProcess{params});
+          s->processes[pid].parameters = params;
           Outcome o;
           o.info.process_id = pid;
           auto pipe = [&](const char* key) -> void* {
