@@ -93,12 +93,12 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   spec.config = &config;
   for (const std::string& chain : image->chain_ids) spec.layer_dirs.push_back(images_->SnapshotDir(chain));
   SILO_ASSIGN_OR_RETURN(spec.args, MergeArgs(config, image_config));
+  spec.args_escaped = FirstArgIsEscapedCommandLine(config, image_config);
   spec.env = MergeEnv(config, image_config);
   spec.cwd = config.working_dir().empty() ? image_config.working_dir : config.working_dir();
-  SILO_ASSIGN_OR_RETURN(UserDb users, LoadUserDb(spec.layer_dirs));
-  auto user = ResolveUser(config, image_config, users);
-  if (!user.ok()) return Annotate(user.status(), absl::StrCat("CreateContainer ", name));
-  spec.user = std::move(*user);
+  if (absl::Status s = SetSpecUser(config, image_config, &spec); !s.ok()) {
+    return Annotate(s, absl::StrCat("CreateContainer ", name));
+  }
   // Checked now so a bad StopSignal fails CreateContainer, not every stop.
   if (auto sig = ParseStopSignal(image_config.stop_signal); !sig.ok()) {
     return Annotate(sig.status(), absl::StrCat("CreateContainer ", name, ": image ", image->id));

@@ -218,9 +218,10 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   auto e = std::make_shared<Entry>();
   e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
   e->args = spec.args;
+  e->args_escaped = spec.args_escaped;
   e->env = spec.env;
   e->cwd = spec.cwd;
-  e->user = spec.config->windows().security_context().run_as_username();
+  e->user = spec.username;  // run_as_username over the image's User (WindowsUsername)
   std::lock_guard<std::mutex> lock(mu_);
   entries_[spec.id] = std::move(e);
   return spec.id;
@@ -273,6 +274,7 @@ absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) 
   if (!started.ok()) return started;
   ProcessInput p;
   p.args = (*e)->args;
+  p.args_escaped = (*e)->args_escaped;
   p.env = EnvPairs((*e)->env);
   p.working_directory = (*e)->cwd;
   p.user = (*e)->user;

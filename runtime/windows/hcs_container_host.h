@@ -69,7 +69,9 @@ struct HcsContainerHostOptions {
   // Where the main pid and exit of each container are kept across silod
   // restarts ("" = in memory only: a restarted silod cannot re-attach).
   std::string state_dir;
-  // Prepares the container's rootfs; required.
+  // Prepares the container's rootfs; required. It creates the scratch at
+  // ScratchSizeBytes(spec.config->windows().resources()) (container_document.h):
+  // the HCS document has no scratch size.
   std::function<absl::StatusOr<WindowsRootfs>(const container::CreateSpec& spec)> prepare_rootfs;
   // Releases it (idempotent); required.
   std::function<absl::Status(const std::string& container_id)> release_rootfs;
@@ -108,6 +110,7 @@ class HcsContainerHost final : public container::ContainerHost {
     std::shared_ptr<hcs::Process> init;  // the main process once started
     std::optional<container::ProcessState> exit;  // guarded by mu_
     std::vector<std::string> args, env;
+    bool args_escaped = false;  // the main process only; exec args are always quoted
     std::string cwd, user;
     uint64_t exit_listener = 0;  // on init: the host's own exit handling
     uint64_t exit_token = 0;     // its exit_callbacks_ token

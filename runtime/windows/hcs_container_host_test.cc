@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/hresult_codes.h"
 
@@ -36,7 +37,6 @@ class HcsContainerHostTest : public ::testing::Test {
   void SetUp() override {
     config_.mutable_metadata()->set_name("web");
     config_.mutable_windows()->mutable_resources()->set_memory_limit_in_bytes(256 << 20);
-    config_.mutable_windows()->mutable_security_context()->set_run_as_username("ContainerUser");
     sandbox_.id = "pod1";
     sandbox_.hostname = "web-0";
     sandbox_.netns_path = "0b4f5d0e-3c2a-4f57-9a61-7d1e2c3b4a59";
@@ -77,6 +77,7 @@ class HcsContainerHostTest : public ::testing::Test {
     s.args = {"cmd.exe", "/c", "echo hello world"};
     s.env = {"PATH=C:\\Windows\\system32", "EMPTY="};
     s.cwd = "C:\\app";
+    s.username = "ContainerUser";
     return s;
   }
 
@@ -404,6 +405,35 @@ TEST_F(HcsContainerHostTest, AnExitedContainersSystemIsShutDownAndItsExitKept) {
   EXPECT_TRUE(Eventually([&] { return fake_.SystemState("ex2") == "Stopped"; }));
   EXPECT_GE(fake_.calls(FakeCall::kTerminate), 1) << "terminated after the grace";
   ASSERT_TRUE(host_->Remove("ex2", "ex2").ok());
+}
+
+// The main process runs as the spec's account (the image's User unless the
+// CRI overrides it) and takes an image's pre-escaped command line raw; exec
+// arguments are always quoted.
+TEST_F(HcsContainerHostTest, MainProcessUsesTheImageCommandLineAndAccount) {
+  container::CreateSpec spec = Spec("c8");
+  spec.args = {"cmd /S /C echo hi"};
+  spec.args_escaped = true;
+  ASSERT_TRUE(host_->Create(spec).ok());
+  ASSERT_TRUE(host_->Start("c8", "c8").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("c8", "c8")->pid);
+  const nlohmann::json params = nlohmann::json::parse(fake_.ProcessParameters("c8", pid), nullptr, false);
+  ASSERT_TRUE(params.is_object()) << fake_.ProcessParameters("c8", pid);
+  EXPECT_EQ(params.value("CommandLine", ""), "cmd /S /C echo hi");
+  EXPECT_EQ(params.value("User", ""), "ContainerUser");
+
+  std::thread exiter([&] {
+    for (int i = 0; i < 2500 && !fake_.ProcessRunning("c8", pid + 4); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    fake_.ExitProcess("c8", pid + 4, 0);
+  });
+  ASSERT_TRUE(host_->Exec("c8", "c8", {"cmd /S /C echo hi"}, std::chrono::seconds(5)).ok());
+  exiter.join();
+  const nlohmann::json exec = nlohmann::json::parse(fake_.ProcessParameters("c8", pid + 4), nullptr, false);
+  EXPECT_EQ(exec.value("CommandLine", ""), "\"cmd /S /C echo hi\"");
+  EXPECT_EQ(exec.value("User", ""), "ContainerUser");
+  ASSERT_TRUE(host_->Remove("c8", "c8").ok());
 }
 
 }  // namespace

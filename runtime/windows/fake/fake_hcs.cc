@@ -23,6 +23,7 @@ namespace {
 constexpr uint32_t kErrorInvalidHandleHr = 0x80070006;
 
 struct FakeProcess {
+  std::string parameters;  // the HcsCreateProcess JSON, as given
   bool running = true;
   uint32_t exit_code = 0;
   std::vector<std::string> signals;
@@ -518,7 +519,7 @@ struct FakeEntryPoints {
           if (s->state != "Running") return Outcome{codes::kHcsEInvalidState, "", {}};
           const uint32_t pid = s->next_pid;
           s->next_pid += 4;
-          s->processes.emplace(pid, FakeProcess{});
+          s->processes[pid].parameters = params;
           Outcome o;
           o.info.process_id = pid;
           auto pipe = [&](const char* key) -> void* {
@@ -791,6 +792,14 @@ std::vector<std::string> FakeHcs::Modifications(const std::string& id) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->systems.find(id);
   return it == impl_->systems.end() ? std::vector<std::string>{} : it->second.modifications;
+}
+
+std::string FakeHcs::ProcessParameters(const std::string& id, uint32_t pid) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->systems.find(id);
+  if (it == impl_->systems.end()) return "";
+  auto p = it->second.processes.find(pid);
+  return p == it->second.processes.end() ? "" : p->second.parameters;
 }
 
 std::vector<std::string> FakeHcs::Signals(const std::string& id, uint32_t pid) const {

@@ -117,6 +117,7 @@ class FakeHcs {
   std::string SystemState(const std::string& id) const;  // "" when absent
   std::vector<std::string> Modifications(const std::string& id) const;
   std::vector<std::string> Signals(const std::string& id, uint32_t pid) const;
+  std::string ProcessParameters(const std::string& id, uint32_t pid) const;  // "" when absent
   bool ProcessRunning(const std::string& id, uint32_t pid) const;
   int open_operations() const;
   int open_system_handles() const;
