@@ -1,7 +1,9 @@
 #include "image/layers/windows_layer.h"
 
 #include <algorithm>
+#include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -20,6 +22,9 @@ constexpr absl::string_view kMsWindowsXattrPrefix = "MSWINDOWS.xattr.";
 // Splits a member name into components that mean the same to POSIX and to
 // Win32 path normalisation, or rejects it.
 absl::StatusOr<std::vector<std::string>> SplitWindowsPath(absl::string_view name) {
+  if (absl::StartsWith(name, "/")) {
+    return absl::InvalidArgumentError(absl::StrCat("path \"", name, "\" is absolute"));
+  }
   std::vector<std::string> parts;
   for (absl::string_view part : absl::StrSplit(name, '/', absl::SkipEmpty())) {
     if (part.find_first_not_of(". ") == absl::string_view::npos) {
@@ -38,6 +43,37 @@ absl::StatusOr<std::vector<std::string>> SplitWindowsPath(absl::string_view name
         absl::StrCat("path \"", name, "\" is outside Files/, Hives/ and UtilityVM/"));
   }
   return parts;
+}
+
+// The links (symlinks, junctions) this layer has created so far, by
+// lower-cased path: Windows resolves names case-insensitively, so "Files/J"
+// is the link "Files/j". ASCII folding only; the importer's relative calls
+// refuse any remaining case (non-ASCII folding) on the real file system.
+class LinkSet {
+ public:
+  void Add(const std::string& path) { links_.emplace(Fold(path), path); }
+  bool Is(const std::string& path) const { return links_.contains(Fold(path)); }
+  // The link `path` lies beneath (as its member named it), or "".
+  std::string Above(const std::string& path) const {
+    for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+      if (auto it = links_.find(Fold(path.substr(0, slash))); it != links_.end()) return it->second;
+    }
+    return "";
+  }
+
+ private:
+  static std::string Fold(const std::string& path) { return absl::AsciiStrToLower(path); }
+  std::map<std::string, std::string> links_;  // folded -> as named
+};
+
+// Refuses a path beneath a link of this layer: on Windows the write would go
+// wherever the link points (a junction to C:\ reaches the whole host).
+absl::Status CheckNotBeneathLink(const LinkSet& links, const std::string& path, absl::string_view what) {
+  if (const std::string link = links.Above(path); !link.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " \"", path, "\" lies beneath \"", link, "\", a link in this layer"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ParseCreationTime(absl::string_view text, WindowsEntry* e) {
@@ -95,7 +131,8 @@ absl::Status AddToTotal(uint64_t size, const WindowsPlanOptions& options, Import
 }
 
 // "<file>:<stream>": attaches the stream to the file entry just before it.
-absl::Status PlanStream(const TarHeader& h, size_t colon, const WindowsPlanOptions& options, ImportPlan* plan) {
+absl::Status PlanStream(const TarHeader& h, size_t colon, const WindowsPlanOptions& options, const LinkSet& links,
+                        ImportPlan* plan) {
   const std::string file(h.name.substr(0, colon));
   const std::string stream(h.name.substr(colon + 1));
   if (h.typeflag != '0') {
@@ -107,6 +144,11 @@ absl::Status PlanStream(const TarHeader& h, size_t colon, const WindowsPlanOptio
   }
   SILO_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitWindowsPath(file));
   const std::string path = absl::StrJoin(parts, "/");
+  SILO_RETURN_IF_ERROR(CheckNotBeneathLink(links, path, "alternate data stream of"));
+  if (links.Is(path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alternate data stream \"", h.name, "\" is on \"", path, "\", a link in this layer"));
+  }
   if (plan->entries.empty() || plan->entries.back().path != path ||
       plan->entries.back().kind != WindowsEntryKind::kFile) {
     return absl::InvalidArgumentError(absl::StrCat("alternate data stream \"", h.name,
@@ -117,11 +159,13 @@ absl::Status PlanStream(const TarHeader& h, size_t colon, const WindowsPlanOptio
   return absl::OkStatus();
 }
 
-absl::Status PlanEntry(const TarHeader& h, const WindowsPlanOptions& options, ImportPlan* plan) {
+absl::Status PlanEntry(const TarHeader& h, const WindowsPlanOptions& options, LinkSet& links, ImportPlan* plan) {
   // A colon in the last component names an alternate data stream.
   const size_t slash = h.name.rfind('/');
   const size_t colon = h.name.find(':', slash == std::string::npos ? 0 : slash + 1);
-  if (colon != std::string::npos && h.name.find('\\') == std::string::npos) return PlanStream(h, colon, options, plan);
+  if (colon != std::string::npos && h.name.find('\\') == std::string::npos) {
+    return PlanStream(h, colon, options, links, plan);
+  }
   SILO_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitWindowsPath(h.name));
   if (parts[0] == "Hives") plan->has_hives = true;
   if (parts[0] == "UtilityVM") plan->has_utility_vm = true;
@@ -141,11 +185,17 @@ absl::Status PlanEntry(const TarHeader& h, const WindowsPlanOptions& options, Im
       SILO_RETURN_IF_ERROR(SplitWindowsPath(absl::StrJoin(parts, "/")).status());
     }
     e.path = absl::StrJoin(parts, "/");
+    SILO_RETURN_IF_ERROR(CheckNotBeneathLink(links, e.path, "whiteout of"));
     plan->entries.push_back(std::move(e));
     return absl::OkStatus();
   }
 
   e.path = absl::StrJoin(parts, "/");
+  SILO_RETURN_IF_ERROR(CheckNotBeneathLink(links, e.path, "member"));
+  if (links.Is(e.path)) {
+    // Rewriting it (say as a folder) would keep the link and hide it.
+    return absl::InvalidArgumentError(absl::StrCat("\"", e.path, "\" is already a link in this layer"));
+  }
   switch (h.typeflag) {
     case '0':
       e.kind = WindowsEntryKind::kFile;
@@ -156,14 +206,23 @@ absl::Status PlanEntry(const TarHeader& h, const WindowsPlanOptions& options, Im
       e.kind = WindowsEntryKind::kDirectory;
       break;
     case '2':
+      if (parts.size() == 1) {
+        return absl::InvalidArgumentError(absl::StrCat("layer root \"", e.path, "\" cannot be a link"));
+      }
       e.kind = WindowsEntryKind::kSymlink;
       e.link_target = h.linkname;
+      links.Add(e.path);
       break;
     case '1': {
       e.kind = WindowsEntryKind::kHardLink;
       auto target = SplitWindowsPath(h.linkname);
       if (!target.ok()) return Annotate(target.status(), "hard link target");
       e.link_target = absl::StrJoin(*target, "/");
+      SILO_RETURN_IF_ERROR(CheckNotBeneathLink(links, e.link_target, "hard link target"));
+      if (links.Is(e.link_target)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("hard link target \"", e.link_target, "\" is a link in this layer, not a file"));
+      }
       break;
     }
     default:
@@ -182,6 +241,7 @@ absl::StatusOr<ImportPlan> PlanWindowsLayer(ByteSource& blob, const WindowsPlanO
                         DecompressedStream::Open(blob, options.media_type));
   PaxTarReader reader(*stream);
   ImportPlan plan;
+  LinkSet links;
   uint64_t members = 0;
   std::string last = "(start of archive)";
   while (true) {
@@ -194,7 +254,8 @@ absl::StatusOr<ImportPlan> PlanWindowsLayer(ByteSource& blob, const WindowsPlanO
       return absl::ResourceExhaustedError(
           absl::StrCat("windows layer member \"", h.name, "\": more than ", options.max_entries, " members"));
     }
-    SILO_RETURN_IF_ERROR(Annotate(PlanEntry(h, options, &plan), absl::StrCat("windows layer member \"", h.name, "\"")));
+    SILO_RETURN_IF_ERROR(
+        Annotate(PlanEntry(h, options, links, &plan), absl::StrCat("windows layer member \"", h.name, "\"")));
   }
   constexpr uint64_t kSlack = uint64_t{64} << 20;  // headers and padding
   const uint64_t limit = options.max_total_bytes > UINT64_MAX - kSlack ? UINT64_MAX : options.max_total_bytes + kSlack;

@@ -23,6 +23,15 @@
 // ".." or ""), backslashes, colons (drive letters, alternate data streams)
 // and control characters are rejected, naming the member; a colon only
 // separates a stream name in a stream member, whose file must come first.
+// Absolute names ("/Files/x") are rejected, not made relative.
+//
+// Links: once a member is a symlink or junction, nothing may follow it
+// beneath it (member, whiteout, stream or hard-link target), be written at
+// its path again, hard-link to it, or give it a stream; a layer root
+// (Files, Hives, UtilityVM) may not be a link. Windows would write through
+// the link, anywhere on the host. Names compare case-insensitively (ASCII),
+// as Windows resolves them; links from parent layers are unknown here and
+// are caught by the importer's relative file calls (wcifs/api.h).
 //
 // Thread-compatible: plain function over a stream.
 

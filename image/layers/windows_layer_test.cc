@@ -1,5 +1,6 @@
 #include "image/layers/windows_layer.h"
 
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -139,6 +140,79 @@ TEST(WindowsLayerTest, RejectsHardLinkOutsideAndBadBase64) {
   auto plan = Plan(tar);
   ASSERT_FALSE(plan.ok());
   EXPECT_NE(plan.status().message().find("\"Files/f\""), absl::string_view::npos) << plan.status();
+}
+
+// Hostile layers: each plants a link, then tries to reach through it.
+struct Member {
+  std::string name;
+  char type = '0';
+  std::string linkname;
+  bool junction = false;
+};
+
+absl::Status PlanMembers(const std::vector<Member>& members) {
+  std::string tar;
+  AppendRawPaxMember(&tar, "Files", '5', "", {});
+  for (const Member& m : members) {
+    std::map<std::string, std::string> pax;
+    if (m.junction) pax["MSWINDOWS.mountpoint"] = "1";
+    AppendRawPaxMember(&tar, m.name, m.type, m.type == '0' ? "x" : "", pax, m.linkname);
+  }
+  testing::AppendTarEnd(&tar);
+  return Plan(tar).status();
+}
+
+void ExpectRejected(const absl::Status& s, const std::string& member, const std::string& why) {
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("\"" + member + "\""), absl::string_view::npos) << s;
+  EXPECT_NE(s.message().find(why), absl::string_view::npos) << s;
+}
+
+TEST(WindowsLayerTest, RejectsMemberBeneathAJunction) {
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\", true}, {"Files/j/x", '0'}}), "Files/j/x", "beneath");
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\", true}, {"Files/j/Windows", '5'}}), "Files/j/Windows",
+                 "beneath");
+}
+
+TEST(WindowsLayerTest, RejectsMemberBeneathASymlinkWhateverTheCase) {
+  ExpectRejected(PlanMembers({{"Files/s", '2', "C:\\Windows"}, {"Files/s/x", '0'}}), "Files/s/x", "beneath");
+  ExpectRejected(PlanMembers({{"Files/Dir/S", '2', "..\\.."}, {"Files/dir/s/deep/x", '0'}}),
+                 "Files/dir/s/deep/x", "beneath");
+}
+
+TEST(WindowsLayerTest, RejectsWhiteoutAndHardLinkBeneathALink) {
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\", true}, {"Files/j/.wh.victim", '0'}}), "Files/j/.wh.victim",
+                 "beneath");
+  ExpectRejected(PlanMembers({{"Files/a", '0'}, {"Files/j", '2', "C:\\", true}, {"Files/j/a2", '1', "Files/a"}}),
+                 "Files/j/a2", "beneath");
+}
+
+TEST(WindowsLayerTest, RejectsHardLinkToATargetOutsideTheLayer) {
+  // Through a link of the layer, to the link itself, or by name.
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\", true}, {"Files/stolen", '1', "Files/j/SAM"}}),
+                 "Files/stolen", "beneath");
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\", true}, {"Files/h", '1', "Files/j"}}), "Files/h",
+                 "is a link");
+  ExpectRejected(PlanMembers({{"Files/h", '1', "/Files/x"}}), "Files/h", "absolute");
+  ExpectRejected(PlanMembers({{"Files/h", '1', "Files/../../x"}}), "Files/h", "\"..\"");
+}
+
+TEST(WindowsLayerTest, RejectsAbsoluteAndDotDotNames) {
+  ExpectRejected(PlanMembers({{"/Files/x", '0'}}), "/Files/x", "absolute");
+  ExpectRejected(PlanMembers({{"/UtilityVM/Files/x", '5'}}), "/UtilityVM/Files/x", "absolute");
+  ExpectRejected(PlanMembers({{"Files/../../x", '0'}}), "Files/../../x", "\"..\"");
+}
+
+TEST(WindowsLayerTest, RejectsAlternateStreamOnALink) {
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\Windows\\System32\\config\\SAM"}, {"Files/j:evil", '0'}}),
+                 "Files/j:evil", "link");
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\", true}, {"Files/j/x:evil", '0'}}), "Files/j/x:evil",
+                 "beneath");
+}
+
+TEST(WindowsLayerTest, RejectsALinkAsALayerRootOrRewrittenAsAFolder) {
+  ExpectRejected(PlanMembers({{"UtilityVM", '2', "C:\\Windows", true}}), "UtilityVM", "cannot be a link");
+  ExpectRejected(PlanMembers({{"Files/j", '2', "C:\\", true}, {"Files/J", '5'}}), "Files/J", "already a link");
 }
 
 }  // namespace

@@ -32,9 +32,13 @@ struct CreateSpec {
   const ::runtime::v1::ContainerConfig* config = nullptr;
   std::vector<std::string> layer_dirs;  // unpacked image layers, bottom first
   std::vector<std::string> args;
+  // args[0] is a command line the image already escaped (FirstArgIsEscapedCommandLine);
+  // Windows hosts pass it through raw.
+  bool args_escaped = false;
   std::vector<std::string> env;
   std::string cwd;
-  NumericUser user;
+  NumericUser user;       // Linux images
+  std::string username;   // Windows images: the account name; "" = the image's default
   std::string log_path;  // absolute; "" = discard output
 };
 

@@ -93,12 +93,12 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   spec.config = &config;
   for (const std::string& chain : image->chain_ids) spec.layer_dirs.push_back(images_->SnapshotDir(chain));
   SILO_ASSIGN_OR_RETURN(spec.args, MergeArgs(config, image_config));
+  spec.args_escaped = FirstArgIsEscapedCommandLine(config, image_config);
   spec.env = MergeEnv(config, image_config);
   spec.cwd = config.working_dir().empty() ? image_config.working_dir : config.working_dir();
-  SILO_ASSIGN_OR_RETURN(UserDb users, LoadUserDb(spec.layer_dirs));
-  auto user = ResolveUser(config, image_config, users);
-  if (!user.ok()) return Annotate(user.status(), absl::StrCat("CreateContainer ", name));
-  spec.user = std::move(*user);
+  if (absl::Status s = SetSpecUser(config, image_config, &spec); !s.ok()) {
+    return Annotate(s, absl::StrCat("CreateContainer ", name));
+  }
   // Checked now so a bad StopSignal fails CreateContainer, not every stop.
   if (auto sig = ParseStopSignal(image_config.stop_signal); !sig.ok()) {
     return Annotate(sig.status(), absl::StrCat("CreateContainer ", name, ": image ", image->id));
@@ -298,10 +298,17 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
     // Validated at create; a record from an older silod has "" (SIGTERM).
     int stop_signal = ParseStopSignal(record.stop_signal).value_or(SIGTERM);
     absl::Status killed = host_->Kill(record.id, record.shim_socket, stop_signal);
-    if (!killed.ok()) return ExitedOr(record, killed);
-    auto exited = host_->Wait(record.id, record.shim_socket, timeout);
-    if (exited.ok()) return RecordExit(record.id, *exited).status();
-    if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
+    if (killed.ok()) {
+      auto exited = host_->Wait(record.id, record.shim_socket, timeout);
+      if (exited.ok()) return RecordExit(record.id, *exited).status();
+      if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
+    } else {
+      // A graceful signal that failed or timed out still ends in SIGKILL,
+      // unless the process has just exited by itself.
+      auto state = host_->State(record.id, record.shim_socket);
+      if (state.ok() && state->exited) return RecordExit(record.id, *state).status();
+      spdlog::warn("container {}: stop signal failed ({}); killing it", record.id, std::string(killed.message()));
+    }
   }
   absl::Status killed = host_->Kill(record.id, record.shim_socket, SIGKILL);
   if (!killed.ok()) return ExitedOr(record, killed);

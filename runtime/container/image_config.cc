@@ -29,6 +29,7 @@ absl::StatusOr<ImageConfig> ParseImageConfig(const std::string& config_json) {
   nlohmann::json doc = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) return absl::InvalidArgumentError("image config is not a JSON object");
   ImageConfig out;
+  out.os = StringField(doc, "os");
   auto it = doc.find("config");
   if (it == doc.end() || !it->is_object()) return out;
   const nlohmann::json& c = *it;
@@ -38,6 +39,7 @@ absl::StatusOr<ImageConfig> ParseImageConfig(const std::string& config_json) {
   out.working_dir = StringField(c, "WorkingDir");
   out.user = StringField(c, "User");
   out.stop_signal = StringField(c, "StopSignal");
+  if (auto e = c.find("ArgsEscaped"); e != c.end() && e->is_boolean()) out.args_escaped = e->get<bool>();
   return out;
 }
 
@@ -56,6 +58,13 @@ absl::StatusOr<std::vector<std::string>> MergeArgs(const ::runtime::v1::Containe
                      ": no command: neither the request nor the image sets one"));
   }
   return command;
+}
+
+bool FirstArgIsEscapedCommandLine(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image) {
+  if (!image.args_escaped || !config.command().empty()) return false;
+  // With CRI args the image Cmd is replaced, so args[0] is the image's only
+  // when it has an Entrypoint; without them it is Entrypoint[0] or Cmd[0].
+  return config.args().empty() ? !(image.entrypoint.empty() && image.cmd.empty()) : !image.entrypoint.empty();
 }
 
 std::vector<std::string> MergeEnv(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image) {

@@ -18,8 +18,14 @@ struct ImageConfig {
   std::vector<std::string> cmd;
   std::vector<std::string> env;  // "KEY=value"
   std::string working_dir;
-  std::string user;  // as written: "uid", "uid:gid", "name", ...
+  std::string user;  // as written: "uid", "uid:gid", "name", ...; on Windows an account name
   std::string stop_signal;
+  // Docker's (non-OCI) ArgsEscaped: on Windows images, Entrypoint/Cmd[0] is
+  // a whole command line already escaped (shell-form CMD), not a program name.
+  bool args_escaped = false;
+  std::string os;  // the document's top-level "os", e.g. "linux", "windows"
+
+  bool IsWindows() const { return os == "windows"; }
 };
 
 // Parses the "config" object of an image config document; absent fields stay
@@ -31,6 +37,12 @@ absl::StatusOr<ImageConfig> ParseImageConfig(const std::string& config_json);
 // (containerd's rule). InvalidArgument when the result is empty.
 absl::StatusOr<std::vector<std::string>> MergeArgs(const ::runtime::v1::ContainerConfig& config,
                                                    const ImageConfig& image);
+
+// Whether args[0] of MergeArgs is a command line to pass through raw: the
+// image sets ArgsEscaped and args[0] comes from the image's Entrypoint or Cmd,
+// not from the CRI command/args (containerd's getArgs / firstArgFromImg).
+// Only Windows hosts read it; Linux ignores ArgsEscaped, as containerd does.
+bool FirstArgIsEscapedCommandLine(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image);
 
 // Image env first, then the CRI envs; a CRI key replaces the image's value in
 // place.

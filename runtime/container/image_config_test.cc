@@ -52,5 +52,43 @@ TEST(ImageConfigTest, CriEnvOverridesImageEnvInPlace) {
   EXPECT_THAT(MergeEnv(cri, Image()), ElementsAre("PATH=/bin", "A=cri", "B=new"));
 }
 
+TEST(ImageConfigTest, ParsesArgsEscapedAndOs) {
+  auto c = ParseImageConfig(R"({"os":"windows","config":{"Cmd":["cmd /S /C echo hi"],"ArgsEscaped":true,
+      "User":"ContainerUser"}})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->args_escaped);
+  EXPECT_TRUE(c->IsWindows());
+  EXPECT_FALSE(Image().args_escaped);
+  EXPECT_FALSE(Image().IsWindows());
+}
+
+// containerd's getArgs: the image's escaped line is used raw only when args[0]
+// is the image's Entrypoint[0] or Cmd[0].
+TEST(ImageConfigTest, EscapedCommandLineOnlyWhenTheImageSuppliesTheFirstArg) {
+  ImageConfig cmd_only;
+  cmd_only.args_escaped = true;
+  cmd_only.cmd = {"cmd /S /C echo hi"};
+  ImageConfig with_entrypoint = cmd_only;
+  with_entrypoint.entrypoint = {"cmd /S /C"};
+
+  ::runtime::v1::ContainerConfig none;
+  EXPECT_TRUE(FirstArgIsEscapedCommandLine(none, cmd_only));
+  EXPECT_TRUE(FirstArgIsEscapedCommandLine(none, with_entrypoint));
+
+  ::runtime::v1::ContainerConfig args;  // CRI args replace the image Cmd
+  args.add_args("ping localhost");
+  EXPECT_FALSE(FirstArgIsEscapedCommandLine(args, cmd_only));
+  EXPECT_TRUE(FirstArgIsEscapedCommandLine(args, with_entrypoint));
+
+  ::runtime::v1::ContainerConfig command;  // CRI command replaces the Entrypoint
+  command.add_command("powershell.exe");
+  EXPECT_FALSE(FirstArgIsEscapedCommandLine(command, cmd_only));
+  EXPECT_FALSE(FirstArgIsEscapedCommandLine(command, with_entrypoint));
+
+  ImageConfig not_escaped = with_entrypoint;
+  not_escaped.args_escaped = false;
+  EXPECT_FALSE(FirstArgIsEscapedCommandLine(none, not_escaped));
+}
+
 }  // namespace
 }  // namespace silo::runtime::container

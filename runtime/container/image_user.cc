@@ -186,4 +186,20 @@ absl::StatusOr<NumericUser> ResolveUser(const ::runtime::v1::ContainerConfig& co
   return user;
 }
 
+std::string WindowsUsername(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image) {
+  const std::string& requested = config.windows().security_context().run_as_username();
+  return requested.empty() ? image.user : requested;
+}
+
+absl::Status SetSpecUser(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image,
+                         CreateSpec* spec) {
+  if (image.IsWindows()) {
+    spec->username = WindowsUsername(config, image);
+    return absl::OkStatus();
+  }
+  SILO_ASSIGN_OR_RETURN(UserDb users, LoadUserDb(spec->layer_dirs));
+  SILO_ASSIGN_OR_RETURN(spec->user, ResolveUser(config, image, users));
+  return absl::OkStatus();
+}
+
 }  // namespace silo::runtime::container

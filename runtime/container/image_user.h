@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cri/api/cri.h"
+#include "runtime/container/container_host.h"
 #include "runtime/container/image_config.h"
 
 namespace silo::runtime::container {
@@ -60,5 +61,16 @@ absl::StatusOr<UserDb> LoadUserDb(const std::vector<std::string>& layer_dirs);
 // InvalidArgument naming the user or group when a name is not in `db`.
 absl::StatusOr<NumericUser> ResolveUser(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image,
                                         const UserDb& db);
+
+// The account a Windows image's process runs as: the CRI's
+// windows.security_context.run_as_username, else the image's User, else ""
+// (the image's default). The name is passed through: only Windows inside the
+// container can resolve it, when the process starts (as containerd does).
+std::string WindowsUsername(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image);
+
+// Sets spec->user (Linux images, via ResolveUser over LoadUserDb(spec->layer_dirs))
+// or spec->username (Windows images, via WindowsUsername; no /etc/passwd is read).
+absl::Status SetSpecUser(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image,
+                         CreateSpec* spec);
 
 }  // namespace silo::runtime::container

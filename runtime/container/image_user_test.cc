@@ -174,5 +174,25 @@ TEST_F(LoadUserDbTest, WhiteoutAndOpaqueDirHideLowerFiles) {
   EXPECT_TRUE(db->groups.empty());
 }
 
+// A Windows image names an account only Windows can resolve: it is passed
+// through (no /etc/passwd), and the CRI's run_as_username overrides it.
+TEST(ImageUserTest, WindowsImageUserIsTheAccountUnlessRunAsUsernameIsSet) {
+  auto image = ParseImageConfig(R"({"os":"windows","config":{"User":"ContainerUser"}})");
+  ASSERT_TRUE(image.ok()) << image.status();
+  ::runtime::v1::ContainerConfig config;
+  CreateSpec spec;
+  absl::Status s = SetSpecUser(config, *image, &spec);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(spec.username, "ContainerUser");
+
+  config.mutable_windows()->mutable_security_context()->set_run_as_username("ContainerAdministrator");
+  ASSERT_TRUE(SetSpecUser(config, *image, &spec).ok());
+  EXPECT_EQ(spec.username, "ContainerAdministrator");
+
+  ImageConfig no_user;
+  no_user.os = "windows";
+  EXPECT_EQ(WindowsUsername(::runtime::v1::ContainerConfig(), no_user), "") << "the image's default account";
+}
+
 }  // namespace
 }  // namespace silo::runtime::container

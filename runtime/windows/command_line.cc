@@ -70,6 +70,25 @@ absl::StatusOr<std::string> JoinCommandLine(const std::vector<std::string>& argv
   return out;
 }
 
+absl::StatusOr<std::string> JoinEscapedCommandLine(const std::vector<std::string>& argv) {
+  if (argv.empty()) return absl::InvalidArgumentError("building a command line: argv is empty");
+  if (argv[0].find_first_not_of(" \t") == std::string::npos) {
+    return absl::InvalidArgumentError("building a command line: the image's escaped command line is empty");
+  }
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i].find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("building a command line: argument ", i, " contains a NUL byte"));
+    }
+  }
+  std::string out = argv[0];
+  for (size_t i = 1; i < argv.size(); ++i) {
+    out.push_back(' ');
+    out += QuoteArgument(argv[i]);
+  }
+  return out;
+}
+
 std::vector<std::string> SplitCommandLine(std::string_view line) {
   std::vector<std::string> argv;
   size_t i = 0;

@@ -38,6 +38,13 @@ std::string QuoteArgument(std::string_view arg);
 // any NUL byte in an argument is rejected too.
 absl::StatusOr<std::string> JoinCommandLine(const std::vector<std::string>& argv);
 
+// Docker's ArgsEscaped (shell-form CMD of Windows images): argv[0] is already
+// a command line, e.g. "cmd /S /C echo hi", and goes through untouched; the
+// other arguments are quoted and appended (containerd's
+// WithProcessCommandLineOrArgsForWindows). InvalidArgument if argv is empty,
+// argv[0] is empty or all blanks, or any argument contains a NUL byte.
+absl::StatusOr<std::string> JoinEscapedCommandLine(const std::vector<std::string>& argv);
+
 // Splits a command line as the UCRT does (including the argv[0] rule, and
 // `""` inside quotes as a literal quote). Inverse of JoinCommandLine.
 std::vector<std::string> SplitCommandLine(std::string_view command_line);

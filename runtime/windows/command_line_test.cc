@@ -112,5 +112,18 @@ TEST(CommandLineTest, QuoteArgumentLeavesPlainArgumentsAlone) {
   EXPECT_EQ(QuoteArgument(""), R"("")");
 }
 
+TEST(CommandLineTest, EscapedCommandLineKeepsTheImageLineRawAndQuotesTheRest) {
+  // A shell-form CMD of a Windows image (ArgsEscaped): one pre-escaped line.
+  EXPECT_EQ(*JoinEscapedCommandLine({"cmd /S /C echo hi"}), "cmd /S /C echo hi");
+  EXPECT_EQ(*JoinEscapedCommandLine({"cmd /S /C \"C:\\Program Files\\app.exe\"", "a b", "x\"y"}),
+            R"(cmd /S /C "C:\Program Files\app.exe" "a b" x\"y)");
+  EXPECT_EQ(SplitCommandLine(*JoinEscapedCommandLine({"cmd /S /C echo hi"})),
+            (std::vector<std::string>{"cmd", "/S", "/C", "echo", "hi"}));
+  EXPECT_EQ(JoinEscapedCommandLine({}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(JoinEscapedCommandLine({" "}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(JoinEscapedCommandLine({"cmd", std::string("a\0b", 3)}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows

@@ -161,6 +161,12 @@ absl::StatusOr<schema::ComputeSystem> Build(const ContainerSpecInput& input) {
     c.memory = schema::Memory{(bytes + kMiB - 1) / kMiB};
   }
   SILO_ASSIGN_OR_RETURN(c.processor, BuildProcessor(r, input.host_cpu_count));
+  SILO_RETURN_IF_ERROR(ScratchSizeBytes(r).status());
+  if (r.affinity_cpus_size() > 0) {
+    return absl::UnimplementedError(
+        "resources.affinity_cpus is not supported for process-isolated containers: HCS takes no CPU "
+        "affinity in the container document (it has to be set on the container's silo job object)");
+  }
 
   if (!input.network_namespace.empty()) {
     if (!IsGuid(input.network_namespace)) {
@@ -205,9 +211,15 @@ absl::StatusOr<schema::ComputeSystem> BuildContainerDocument(const ContainerSpec
   return doc;
 }
 
+absl::StatusOr<uint64_t> ScratchSizeBytes(const ::runtime::v1::WindowsContainerResources& resources) {
+  SILO_RETURN_IF_ERROR(CheckNonNegative(resources.rootfs_size_in_bytes(), "rootfs_size_in_bytes"));
+  return static_cast<uint64_t>(resources.rootfs_size_in_bytes());
+}
+
 absl::StatusOr<schema::ProcessParameters> BuildProcessParameters(const ProcessInput& input) {
   schema::ProcessParameters p;
-  SILO_ASSIGN_OR_RETURN(p.command_line, JoinCommandLine(input.args));
+  SILO_ASSIGN_OR_RETURN(p.command_line,
+                        input.args_escaped ? JoinEscapedCommandLine(input.args) : JoinCommandLine(input.args));
   for (const auto& [name, value] : input.env) {
     if (name.empty() || name.find('=') != std::string::npos) {
       return absl::InvalidArgumentError(

@@ -58,9 +58,10 @@ struct ContainerSpecInput {
   bool allow_unqualified_dns_query = false;
   // Written as a String value, as hcsshim does; nullopt = leave the image's value.
   std::optional<uint32_t> wait_to_kill_service_timeout_ms = kDefaultWaitToKillServiceTimeoutMs;
-  // hcsshim sets true (the shim holds the only handle). Whoever keeps the
-  // handle across daemon restarts (silo-shim) decides.
-  bool terminate_on_last_handle_closed = true;
+  // hcsshim sets true because its per-pod shim holds the only handle. Silo's
+  // handle lives in silod, which restarts without taking containers down, so
+  // false until a per-container monitor holds the handle.
+  bool terminate_on_last_handle_closed = false;
 };
 
 // Builds the v2.1 compute-system document. InvalidArgument on: no layers, a
@@ -77,15 +78,32 @@ struct ContainerSpecInput {
 //                    were found to stop limits working).
 // cpu_count is clamped to host_cpu_count when that is known (hcsshim warns and clamps).
 // Memory: SizeInMB = memory_limit_in_bytes rounded up to whole MiB (never
-// below the request). rootfs_size_in_bytes and affinity_cpus are not part of
-// this document (scratch sizing / silo job affinity are set elsewhere).
+// below the request).
+// rootfs_size_in_bytes has no place in this document: the scratch is already
+// mounted when it is built, so its size is a scratch-creation option
+// (ScratchSizeBytes below); here it is only checked (InvalidArgument when negative).
+// affinity_cpus: Unimplemented, naming the field. HCS has no affinity in the
+// Argon Processor schema (hcsshim pins the container's silo job object
+// between create and start instead), and dropping it would break a pinning
+// the kubelet's CPU manager promised.
 absl::StatusOr<schema::ComputeSystem> BuildContainerDocument(const ContainerSpecInput& input);
+
+// The size the container's scratch (sandbox.vhdx) must be created with, from
+// resources.rootfs_size_in_bytes; 0 = the base layer's blank.vhdx as is. The
+// layer store applies it when it creates the scratch (wcifs
+// Mounts::CreateScratch -> ExpandSandboxSize), as containerd hands it to its
+// Windows snapshotter (the "containerd.io/snapshot/windows/rootfs.sizebytes"
+// label). InvalidArgument when negative.
+absl::StatusOr<uint64_t> ScratchSizeBytes(const ::runtime::v1::WindowsContainerResources& resources);
 
 struct ProcessInput {
   std::vector<std::string> args;  // argv; args[0] is the program
+  // args[0] is an image's pre-escaped command line (CreateSpec::args_escaped):
+  // it is used raw, not quoted as one program name.
+  bool args_escaped = false;
   std::vector<std::pair<std::string, std::string>> env;  // in order; later duplicates win
   std::string working_directory;
-  std::string user;  // run_as_username; empty = the image default
+  std::string user;  // run_as_username, else the image's User; empty = the image default
   bool tty = false;
   bool open_stdin = false;
   uint16_t console_height = 0;  // with tty, both non-zero, else no ConsoleSize
@@ -93,7 +111,7 @@ struct ProcessInput {
 };
 
 // Builds HcsCreateProcess parameters: CommandLine by MSVCRT quoting (see
-// command_line.h), environment without empty values (as hcsshim does),
+// command_line.h; JoinEscapedCommandLine with args_escaped), environment without empty values (as hcsshim does),
 // stdout always piped, stderr piped only without a TTY (a console merges
 // them), stdin piped when requested. InvalidArgument on empty args, an
 // unrepresentable program name, or an env name that is empty or contains '='.

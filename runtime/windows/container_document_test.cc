@@ -186,13 +186,15 @@ TEST(ContainerDocumentTest, HostPathResolverIsAppliedToDirectoriesOnly) {
 TEST(ContainerDocumentTest, RegistryAndTerminationOptions) {
   ContainerSpecInput in = PlainInput();
   in.wait_to_kill_service_timeout_ms = std::nullopt;
-  in.terminate_on_last_handle_closed = false;
+  in.terminate_on_last_handle_closed = true;
   in.network_namespace.clear();
   auto doc = BuildContainerDocument(in);
   ASSERT_TRUE(doc.ok());
   EXPECT_FALSE(doc->container->registry_changes.has_value());
   EXPECT_FALSE(doc->container->networking.has_value());
-  EXPECT_FALSE(doc->should_terminate_on_last_handle_closed);
+  EXPECT_TRUE(doc->should_terminate_on_last_handle_closed);
+  EXPECT_FALSE(BuildContainerDocument(PlainInput())->should_terminate_on_last_handle_closed)
+      << "containers outlive silod's handle by default";
 }
 
 struct BadCase {
@@ -234,6 +236,37 @@ TEST(ContainerDocumentTest, InvalidInputsAreRejected) {
     EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument) << c.what;
     EXPECT_THAT(doc.status().message(), HasSubstr("c0ffee")) << c.what;
   }
+}
+
+// CPU affinity has no field in the Argon document: refused, naming the
+// field, rather than dropped.
+TEST(ContainerDocumentTest, CpuAffinityIsRefusedNotDropped) {
+  ContainerSpecInput in = PlainInput();
+  auto* affinity = in.resources.add_affinity_cpus();
+  affinity->set_cpu_group(0);
+  affinity->set_cpu_mask(0x3);
+  auto doc = BuildContainerDocument(in);
+  EXPECT_EQ(doc.status().code(), absl::StatusCode::kUnimplemented) << doc.status();
+  EXPECT_THAT(doc.status().message(), HasSubstr("resources.affinity_cpus"));
+  EXPECT_THAT(doc.status().message(), HasSubstr("c0ffee"));
+}
+
+// The scratch size is a scratch-creation option, not a document field: the
+// document is the plain one, and a negative size is refused.
+TEST(ContainerDocumentTest, RootfsSizeSizesTheScratchNotTheDocument) {
+  ContainerSpecInput in = PlainInput();
+  in.resources.set_rootfs_size_in_bytes(40LL << 30);
+  EXPECT_EQ(*ScratchSizeBytes(in.resources), 40ULL << 30);
+  absl::StatusOr<schema::ComputeSystem> doc = BuildContainerDocument(in);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ExpectGolden(*doc, "plain_container.json");
+  EXPECT_EQ(*ScratchSizeBytes(::runtime::v1::WindowsContainerResources()), 0u);
+
+  in.resources.set_rootfs_size_in_bytes(-1);
+  EXPECT_EQ(ScratchSizeBytes(in.resources).status().code(), absl::StatusCode::kInvalidArgument);
+  auto bad = BuildContainerDocument(in);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << bad.status();
+  EXPECT_THAT(bad.status().message(), HasSubstr("resources.rootfs_size_in_bytes"));
 }
 
 TEST(ProcessParametersTest, NonTtyProcess) {
@@ -283,6 +316,19 @@ TEST(ProcessParametersTest, RejectsBadInput) {
   EXPECT_EQ(BuildProcessParameters(in).status().code(), absl::StatusCode::kInvalidArgument);
   in.env = {{"", "1"}};
   EXPECT_EQ(BuildProcessParameters(in).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ProcessParametersTest, ArgsEscapedCommandLineIsPassedRaw) {
+  ProcessInput in;
+  in.args = {"cmd /S /C echo hi", "extra arg"};
+  in.args_escaped = true;
+  auto p = BuildProcessParameters(in);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->command_line, R"(cmd /S /C echo hi "extra arg")");
+  in.args_escaped = false;  // the same argv from the CRI: one program name, quoted
+  p = BuildProcessParameters(in);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->command_line, R"("cmd /S /C echo hi" "extra arg")");
 }
 
 }  // namespace

@@ -2,9 +2,13 @@
 
 #include <csignal>
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "spdlog/spdlog.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/schema/json.h"
@@ -36,18 +40,134 @@ std::vector<std::pair<std::string, std::string>> EnvPairs(const std::vector<std:
 HcsContainerHost::HcsContainerHost(const hcs::HcsApi* api, HcsContainerHostOptions options)
     : api_(api), options_(std::move(options)) {}
 
-HcsContainerHost::~HcsContainerHost() = default;
+HcsContainerHost::~HcsContainerHost() {
+  std::map<std::string, std::shared_ptr<Entry>> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries = entries_;
+  }
+  // The systems keep running (they outlive silod); only our threads and
+  // listeners end here.
+  for (auto& [id, e] : entries) Quiesce(*e);
+}
 
 hcs::Deadline HcsContainerHost::CallDeadline() const { return hcs::Clock::now() + options_.call_timeout; }
 
-void HcsContainerHost::RecordExit(Entry& e, int64_t code) {
-  if (e.exit) return;
+std::string HcsContainerHost::StatePath(const std::string& id) const {
+  return options_.state_dir.empty() ? std::string() : absl::StrCat(options_.state_dir, "/", id, ".hcs.json");
+}
+
+void HcsContainerHost::SaveState(const std::string& id, uint32_t pid,
+                                 const std::optional<container::ProcessState>& exit) {
+  const std::string path = StatePath(id);
+  if (path.empty()) return;
+  nlohmann::json j = {{"pid", pid}};
+  if (exit) {
+    j["exit_code"] = exit->exit_code;
+    j["exited_at_ns"] = exit->exited_at_ns;
+  }
+  absl::Status s = MakeDirs(options_.state_dir);
+  if (s.ok()) s = AtomicWriteFile(path, j.dump(), 0600);
+  if (!s.ok()) spdlog::warn("container {}: cannot keep its HCS state: {}", id, std::string(s.message()));
+}
+
+namespace {
+
+struct SavedState {
+  uint32_t pid = 0;
+  std::optional<container::ProcessState> exit;
+};
+
+std::optional<SavedState> LoadState(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return std::nullopt;
+  const nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  SavedState out;
+  out.pid = j.value("pid", 0u);
+  if (j.contains("exit_code")) {
+    container::ProcessState st;
+    st.started = true;
+    st.exited = true;
+    st.exit_code = j.value("exit_code", 255);
+    st.exited_at_ns = j.value("exited_at_ns", int64_t{0});
+    st.pid = static_cast<int>(out.pid);
+    out.exit = st;
+  }
+  return out;
+}
+
+}  // namespace
+
+container::ProcessState HcsContainerHost::RecordExit(const std::string& id, Entry& e, int64_t code) {
   container::ProcessState st;
-  st.exited = true;
-  st.exit_code = static_cast<int>(code);
-  st.exited_at_ns = NowNs();
-  st.pid = e.init ? static_cast<int>(e.init->pid()) : 0;
-  e.exit = st;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (e.exit) return *e.exit;
+    st.started = e.init != nullptr;
+    st.exited = true;
+    st.exit_code = static_cast<int>(code);
+    st.exited_at_ns = NowNs();
+    st.pid = e.init ? static_cast<int>(e.init->pid()) : 0;
+    e.exit = st;
+  }
+  SaveState(id, static_cast<uint32_t>(st.pid), st);
+  return st;
+}
+
+void HcsContainerHost::WatchMainProcess(const std::string& id, const std::shared_ptr<Entry>& e) {
+  std::weak_ptr<Entry> weak = e;
+  e->exit_token = exit_callbacks_->Add([this, id, weak] {
+    if (std::shared_ptr<Entry> entry = weak.lock()) OnMainExit(id, entry);
+  });
+  e->exit_listener = e->init->AddExitListener([callbacks = exit_callbacks_, token = e->exit_token] {
+    callbacks->Fire(token);
+  });
+}
+
+void HcsContainerHost::OnMainExit(const std::string& id, const std::shared_ptr<Entry>& e) {
+  // Runs on exit_callbacks_' thread before any exit watch of the manager
+  // (registered later), so State already reports the exit to it.
+  hcs::Result<hcs::ProcessExit> ex = e->init->WaitForExit(hcs::Clock::now());
+  if (!ex.ok()) return;  // a lost compute service: nothing is known about the process
+  RecordExit(id, *e, ex->exit_code);
+  // A silo whose main process is gone must not keep running (hcsshim shuts
+  // the task's system down the same way).
+  std::lock_guard<std::mutex> lock(mu_);
+  StartStopper(*e);
+}
+
+void HcsContainerHost::StartStopper(Entry& e) {
+  if (e.stopper.joinable()) return;
+  e.stopper = std::thread([this, system = e.system] {
+    // A handle opened after the system stopped never sees SystemExited, so
+    // waiting on it would only run out the deadlines.
+    hcs::Result<std::string> props = system->Properties("{}", CallDeadline());
+    if (props.ok()) {
+      const nlohmann::json j = nlohmann::json::parse(*props, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.value("State", "") == "Stopped") return;
+    } else if (codes::IsNotExist(props.status().hr())) {
+      return;
+    }
+    const hcs::Deadline grace = hcs::Clock::now() + options_.exit_shutdown_grace;
+    hcs::HrStatus s = system->Stop(grace, grace + options_.call_timeout);
+    if (!s.ok()) spdlog::warn("container {}: cannot stop its compute system after its exit: {}", system->id(),
+                              s.ToString());
+  });
+}
+
+void HcsContainerHost::Quiesce(Entry& e) {
+  if (e.exit_token != 0) exit_callbacks_->Cancel(e.exit_token);  // waits for a running OnMainExit
+  if (e.init && e.exit_listener != 0) e.init->RemoveExitListener(e.exit_listener);
+  std::thread signaller, stopper;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    signaller = std::move(e.signaller);
+    stopper = std::move(e.stopper);
+  }
+  if (signaller.joinable()) signaller.join();
+  if (stopper.joinable()) stopper.join();
 }
 
 absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec& spec) {
@@ -65,6 +185,9 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   ContainerSpecInput in;
   in.container_id = spec.id;
   in.owner = options_.owner;
+  // silod holds the only handle until a per-container monitor does: closing
+  // it (a silod restart) must not kill the container.
+  in.terminate_on_last_handle_closed = false;
   in.parent_layers = rootfs->parent_layers;
   in.scratch_volume_path = rootfs->scratch_volume_path;
   in.resources = spec.config->windows().resources();
@@ -95,9 +218,10 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   auto e = std::make_shared<Entry>();
   e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
   e->args = spec.args;
+  e->args_escaped = spec.args_escaped;
   e->env = spec.env;
   e->cwd = spec.cwd;
-  e->user = spec.config->windows().security_context().run_as_username();
+  e->user = spec.username;  // run_as_username over the image's User (WindowsUsername)
   std::lock_guard<std::mutex> lock(mu_);
   entries_[spec.id] = std::move(e);
   return spec.id;
@@ -114,9 +238,33 @@ absl::StatusOr<std::shared_ptr<HcsContainerHost::Entry>> HcsContainerHost::Find(
   if (!system.ok()) return ToStatus(system.status(), "HcsOpenComputeSystem", id);
   auto e = std::make_shared<Entry>();
   e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
+  std::optional<SavedState> saved = LoadState(StatePath(id));
+  bool main_gone = false;
+  if (saved && saved->exit) {
+    e->exit = saved->exit;
+  } else if (saved && saved->pid != 0) {
+    auto proc = e->system->OpenProcess(saved->pid);
+    if (proc.ok()) {
+      e->init = std::shared_ptr<hcs::Process>(std::move(*proc));
+    } else {
+      // Exited while no silod watched it: the code is lost.
+      main_gone = codes::IsNotExist(proc.status().hr()) || codes::IsAlreadyStopped(proc.status().hr());
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, inserted] = entries_.emplace(id, e);
+    if (!inserted) return it->second;  // a concurrent Find won; ours closes its handles
+  }
+  if (e->init) WatchMainProcess(id, e);
+  if (main_gone) {
+    spdlog::warn("container {}: its main process (pid {}) ended while silod was down; exit code unknown", id,
+                 saved->pid);
+    RecordExit(id, *e, 255);
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = entries_.emplace(id, e);
-  return it->second;
+  if (e->exit) StartStopper(*e);
+  return e;
 }
 
 absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) {
@@ -126,6 +274,7 @@ absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) 
   if (!started.ok()) return started;
   ProcessInput p;
   p.args = (*e)->args;
+  p.args_escaped = (*e)->args_escaped;
   p.env = EnvPairs((*e)->env);
   p.working_directory = (*e)->cwd;
   p.user = (*e)->user;
@@ -136,6 +285,8 @@ absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) 
     auto proc = (*e)->system->CreateProcess(*json, CallDeadline());
     if (proc.ok()) {
       (*e)->init = std::shared_ptr<hcs::Process>(std::move(*proc));
+      SaveState(id, (*e)->init->pid(), std::nullopt);
+      WatchMainProcess(id, *e);
       return absl::OkStatus();
     }
     result = ToStatus(proc.status(), "HcsCreateProcess", id);
@@ -146,20 +297,48 @@ absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) 
 }
 
 absl::Status HcsContainerHost::Kill(const std::string& id, const std::string&, int signal) {
-  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
-  if (!e.ok()) return e.status();
-  if (signal != SIGKILL && (*e)->init) {
-    // Windows has no signals: CtrlShutdown is the graceful request that
-    // console apps and services see; kubelet's grace period follows.
-    hcs::Result<bool> delivered = (*e)->init->Signal(R"({"Signal":"CtrlShutdown"})", CallDeadline());
-    if (delivered.ok() && *delivered) return absl::OkStatus();
-    hcs::HrStatus shut = (*e)->system->Shutdown(CallDeadline());
-    if (shut.ok() || codes::IsAlreadyStopped(shut.hr())) return absl::OkStatus();
-    return ToStatus(shut, "HcsShutDownComputeSystem", id);
+  absl::StatusOr<std::shared_ptr<Entry>> found = Find(id);
+  if (!found.ok()) return found.status();
+  const std::shared_ptr<Entry>& e = *found;
+  if (e->init == nullptr) {
+    // Never started (or re-opened without its process): the system is all there is.
+    hcs::HrStatus s = e->system->Terminate(CallDeadline());
+    if (s.ok() || codes::IsAlreadyStopped(s.hr()) || codes::IsNotExist(s.hr())) return absl::OkStatus();
+    return ToStatus(s, "HcsTerminateComputeSystem", id);
   }
-  hcs::HrStatus s = (*e)->system->Terminate(CallDeadline());
-  if (s.ok() || codes::IsAlreadyStopped(s.hr()) || codes::IsNotExist(s.hr())) return absl::OkStatus();
-  return ToStatus(s, "HcsTerminateComputeSystem", id);
+  if (signal != SIGKILL) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (e->exit || e->signalling) return absl::OkStatus();
+    if (e->signaller.joinable()) e->signaller.join();  // a finished earlier signal
+    e->signalling = true;
+    // Windows has no signals: CtrlShutdown is the graceful request that
+    // console apps and services see. Servercore blocks the call until the
+    // process exits, so it runs on its own thread and the caller's grace
+    // period (then SIGKILL) runs meanwhile.
+    e->signaller = std::thread([this, id, e] {
+      hcs::Result<bool> delivered = e->init->Signal(R"({"Signal":"CtrlShutdown"})", CallDeadline());
+      if (!delivered.ok() || !*delivered) {
+        // The process cannot take it: ask the system instead.
+        hcs::HrStatus shut = e->system->Shutdown(CallDeadline());
+        if (!shut.ok()) {
+          spdlog::info("container {}: CtrlShutdown {}; shutdown: {}", id,
+                       delivered.ok() ? "not delivered" : delivered.status().ToString(), shut.ToString());
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      e->signalling = false;
+    });
+    return absl::OkStatus();
+  }
+  // Through fresh handles: HCS serialises calls per system handle, so a
+  // CtrlShutdown still blocked on ours would hold the kill back (hcsshim
+  // Process.Kill). The system follows the process down (OnMainExit).
+  hcs::HrStatus s = hcs::TerminateProcessThroughFreshHandle(*api_, id, e->init->pid(), CallDeadline());
+  if (s.ok()) return absl::OkStatus();
+  spdlog::warn("container {}: terminating its main process failed ({}); terminating the system", id, s.ToString());
+  hcs::HrStatus t = e->system->Terminate(CallDeadline());
+  if (t.ok() || codes::IsAlreadyStopped(t.hr()) || codes::IsNotExist(t.hr())) return absl::OkStatus();
+  return ToStatus(t, "HcsTerminateComputeSystem", id);
 }
 
 absl::StatusOr<container::ProcessState> HcsContainerHost::State(const std::string& id, const std::string& handle) {
@@ -177,25 +356,22 @@ absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string
   absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
   if (!e.ok()) return e.status();
   Entry& entry = **e;
-  if (entry.exit) return *entry.exit;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entry.exit) return *entry.exit;
+  }
   if (!entry.init) {
     // Created but never started (or re-opened without its process): the
     // system's own exit is all there is to wait for.
     hcs::Result<hcs::SystemExit> ex = entry.system->WaitForExit(hcs::Clock::now() + timeout);
-    if (ex.ok()) {
-      RecordExit(entry, 255);
-      return *entry.exit;
-    }
+    if (ex.ok()) return RecordExit(id, entry, 255);
     if (codes::IsTimeout(ex.status().hr())) {
       return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
     }
     return ToStatus(ex.status(), "wait for compute system", id);
   }
   hcs::Result<hcs::ProcessExit> ex = entry.init->WaitForExit(hcs::Clock::now() + timeout);
-  if (ex.ok()) {
-    RecordExit(entry, ex->exit_code);
-    return *entry.exit;
-  }
+  if (ex.ok()) return RecordExit(id, entry, ex->exit_code);
   if (codes::IsTimeout(ex.status().hr())) {
     return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
   }
@@ -296,6 +472,9 @@ absl::Status HcsContainerHost::Remove(const std::string& id, const std::string&)
     if (!s.ok() && !codes::IsAlreadyStopped(s.hr()) && !codes::IsNotExist(s.hr())) {
       return ToStatus(s, "HcsTerminateComputeSystem", id);
     }
+    // The system is down, so a blocked signal and the stopper return; they
+    // must be gone before the handles close under them.
+    if (entry) Quiesce(*entry);
     if (entry && entry->init) entry->init->Close();
     system->Close();
   }
@@ -303,6 +482,7 @@ absl::Status HcsContainerHost::Remove(const std::string& id, const std::string&)
     std::lock_guard<std::mutex> lock(mu_);
     entries_.erase(id);
   }
+  if (const std::string path = StatePath(id); !path.empty()) std::remove(path.c_str());
   return options_.release_rootfs ? options_.release_rootfs(id) : absl::OkStatus();
 }
 
@@ -313,6 +493,17 @@ bool HcsContainerHost::MonitorGone(const std::string& id, const std::string&) {
   }
   auto opened = hcs::ComputeSystem::Open(*api_, id);
   return !opened.ok() && codes::IsNotExist(opened.status().hr());
+}
+
+absl::StatusOr<std::optional<container::ProcessState>> HcsContainerHost::RecordedExit(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(id);
+    if (it != entries_.end() && it->second->exit) return it->second->exit;
+  }
+  std::optional<SavedState> saved = LoadState(StatePath(id));
+  if (saved && saved->exit) return saved->exit;
+  return std::optional<container::ProcessState>();
 }
 
 absl::StatusOr<std::vector<std::string>> HcsContainerHost::ListHostContainers() {

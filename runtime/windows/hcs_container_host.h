@@ -9,21 +9,30 @@
 //            (nothing is left when any step fails: the system is terminated
 //            and closed, the rootfs released)
 //   Start  : HcsStartComputeSystem -> HcsCreateProcess (the main process)
-//   Kill   : SIGKILL -> terminate the system; other signals -> CtrlShutdown
-//            to the main process, falling back to a system shutdown when the
-//            process cannot take it
+//   Kill   : SIGKILL -> HcsTerminateProcess of the main process through a
+//            fresh handle (hcsshim Process.Kill); other signals -> CtrlShutdown
+//            sent from a background thread, because servercore blocks the
+//            signal call until the process exits (hcsshim exec_hcs.go) and the
+//            caller's grace period must run meanwhile
+//   Exit   : when the main process exits the system is shut down (terminated
+//            after exit_shutdown_grace), as hcsshim's task does; the exit code
+//            and time stay for State/Wait until Remove
 //   State/Wait : the main process's ProcessExited event (exit code), or the
 //            system's exit when it stopped underneath us
 //   Exec   : HcsCreateProcess in the running system, waited for
 //   Remove : terminate (already stopped is fine), close, release the rootfs
 //
-// Systems are created with Owner = options.owner, so recovery after a silod
-// restart re-opens ours (ListHostContainers = HcsEnumerateComputeSystems by
-// owner) and never touches other runtimes' systems. A re-opened system's
-// main process is re-opened by pid when known.
+// Restarts: systems are created with Owner = options.owner and
+// ShouldTerminateOnLastHandleClosed false, so they outlive silod's handles
+// (until a per-container monitor holds them). The main pid and the exit are
+// kept in state_dir; a later silod re-opens the system and its main process
+// by that pid on first use (Find), watches it again, and recovery removes
+// systems of our owner that no record owns (ListHostContainers =
+// HcsEnumerateComputeSystems by owner); other runtimes' are never touched.
 //
 // The handle the manager stores is the compute system id (= container id).
-// Thread-safe: a mutex guards the table; HCS calls run outside it.
+// Thread-safe: a mutex guards the table and the entries' mutable fields;
+// HCS calls run outside it.
 
 #include <chrono>
 #include <functional>
@@ -32,6 +41,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/base/one_shot_callbacks.h"
@@ -53,7 +63,15 @@ struct HcsContainerHostOptions {
   std::string owner = "silo";
   int32_t host_cpu_count = 0;
   std::chrono::milliseconds call_timeout{std::chrono::minutes(4)};  // HCS create/start can be slow
-  // Prepares the container's rootfs; required.
+  // After the main process exits: how long a shutdown may take before the
+  // system is terminated (hcsshim's tearDownTimeout).
+  std::chrono::milliseconds exit_shutdown_grace{std::chrono::seconds(30)};
+  // Where the main pid and exit of each container are kept across silod
+  // restarts ("" = in memory only: a restarted silod cannot re-attach).
+  std::string state_dir;
+  // Prepares the container's rootfs; required. It creates the scratch at
+  // ScratchSizeBytes(spec.config->windows().resources()) (container_document.h):
+  // the HCS document has no scratch size.
   std::function<absl::StatusOr<WindowsRootfs>(const container::CreateSpec& spec)> prepare_rootfs;
   // Releases it (idempotent); required.
   std::function<absl::Status(const std::string& container_id)> release_rootfs;
@@ -82,6 +100,7 @@ class HcsContainerHost final : public container::ContainerHost {
   absl::Status Remove(const std::string& id, const std::string& handle) override;
 
   bool MonitorGone(const std::string& id, const std::string& handle) override;
+  absl::StatusOr<std::optional<container::ProcessState>> RecordedExit(const std::string& id) override;
   absl::StatusOr<std::vector<std::string>> ListHostContainers() override;
   absl::Status RemoveOrphan(const std::string& id) override;
 
@@ -89,14 +108,29 @@ class HcsContainerHost final : public container::ContainerHost {
   struct Entry {
     std::shared_ptr<hcs::ComputeSystem> system;
     std::shared_ptr<hcs::Process> init;  // the main process once started
-    std::optional<container::ProcessState> exit;
+    std::optional<container::ProcessState> exit;  // guarded by mu_
     std::vector<std::string> args, env;
+    bool args_escaped = false;  // the main process only; exec args are always quoted
     std::string cwd, user;
+    uint64_t exit_listener = 0;  // on init: the host's own exit handling
+    uint64_t exit_token = 0;     // its exit_callbacks_ token
+    bool signalling = false;     // guarded by mu_: a CtrlShutdown call is in flight
+    std::thread signaller;       // guarded by mu_: sends CtrlShutdown
+    std::thread stopper;         // guarded by mu_: shuts the system down after the exit
   };
   // The entry for `id`, re-opening a system left by a previous silod.
   absl::StatusOr<std::shared_ptr<Entry>> Find(const std::string& id);
   hcs::Deadline CallDeadline() const;
-  void RecordExit(Entry& e, int64_t code);
+  // Records the exit once (first wins) and returns it; persists it.
+  container::ProcessState RecordExit(const std::string& id, Entry& e, int64_t code);
+  // Makes the host react to the main process's exit (shut the system down).
+  void WatchMainProcess(const std::string& id, const std::shared_ptr<Entry>& e);
+  void OnMainExit(const std::string& id, const std::shared_ptr<Entry>& e);
+  void StartStopper(Entry& e);  // with mu_ held
+  // Joins the entry's threads and unhooks its exit handling.
+  void Quiesce(Entry& e);
+  std::string StatePath(const std::string& id) const;
+  void SaveState(const std::string& id, uint32_t pid, const std::optional<container::ProcessState>& exit);
 
   const hcs::HcsApi* const api_;
   const HcsContainerHostOptions options_;

@@ -3,12 +3,15 @@
 // rollback, exec, and a silod restart that re-opens running systems.
 #include "runtime/windows/hcs_container_host.h"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <future>
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/hresult_codes.h"
 
@@ -19,21 +22,40 @@ using fake::FakeCall;
 using fake::FakeFault;
 using fake::FakeHcs;
 
+// Polls `cond` for up to 5 s: the host reacts to exits on its own threads.
+template <typename F>
+bool Eventually(F cond) {
+  for (int i = 0; i < 2500; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return cond();
+}
+
 class HcsContainerHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     config_.mutable_metadata()->set_name("web");
     config_.mutable_windows()->mutable_resources()->set_memory_limit_in_bytes(256 << 20);
-    config_.mutable_windows()->mutable_security_context()->set_run_as_username("ContainerUser");
     sandbox_.id = "pod1";
     sandbox_.hostname = "web-0";
     sandbox_.netns_path = "0b4f5d0e-3c2a-4f57-9a61-7d1e2c3b4a59";
+    state_dir_ = std::filesystem::path(::testing::TempDir()) /
+                 (std::string("hcs_host_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(state_dir_);
     host_ = NewHost();
+  }
+
+  void TearDown() override {
+    host_.reset();
+    std::filesystem::remove_all(state_dir_);
   }
 
   std::unique_ptr<HcsContainerHost> NewHost() {
     HcsContainerHostOptions o;
     o.call_timeout = std::chrono::seconds(5);
+    o.exit_shutdown_grace = std::chrono::milliseconds(200);
+    o.state_dir = state_dir_.string();
     o.prepare_rootfs = [this](const container::CreateSpec& spec) -> absl::StatusOr<WindowsRootfs> {
       if (!fail_rootfs_.ok()) return fail_rootfs_;
       prepared_.push_back(spec.id);
@@ -55,10 +77,12 @@ class HcsContainerHostTest : public ::testing::Test {
     s.args = {"cmd.exe", "/c", "echo hello world"};
     s.env = {"PATH=C:\\Windows\\system32", "EMPTY="};
     s.cwd = "C:\\app";
+    s.username = "ContainerUser";
     return s;
   }
 
   FakeHcs fake_;
+  std::filesystem::path state_dir_;
   ::runtime::v1::ContainerConfig config_;
   model::SandboxRecord sandbox_;
   absl::Status fail_rootfs_;
@@ -164,11 +188,13 @@ TEST_F(HcsContainerHostTest, TermIsCtrlShutdownAndKillTerminates) {
   ASSERT_TRUE(host_->Start("c2", "c2").ok());
   const uint32_t pid = static_cast<uint32_t>(host_->State("c2", "c2")->pid);
   ASSERT_TRUE(host_->Kill("c2", "c2", SIGTERM).ok());
+  ASSERT_TRUE(Eventually([&] { return !fake_.Signals("c2", pid).empty(); })) << "sent in the background";
   std::vector<std::string> signals = fake_.Signals("c2", pid);
   ASSERT_EQ(signals.size(), 1u);
   EXPECT_NE(signals[0].find("CtrlShutdown"), std::string::npos) << signals[0];
   ASSERT_TRUE(host_->Kill("c2", "c2", SIGKILL).ok());
-  EXPECT_NE(fake_.SystemState("c2"), "Running");
+  EXPECT_FALSE(fake_.ProcessRunning("c2", pid));
+  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("c2") == "Stopped"; })) << "the system follows its process";
   ASSERT_TRUE(host_->Kill("c2", "c2", SIGKILL).ok()) << "killing a stopped system is fine";
   ASSERT_TRUE(host_->Remove("c2", "c2").ok());
 }
@@ -251,6 +277,163 @@ TEST_F(HcsContainerHostTest, RestartReopensOursAndCollectsOrphans) {
   EXPECT_TRUE(fake_.SystemExists("not-ours"));
   ASSERT_TRUE(host_->Remove("live", "live").ok());
   EXPECT_FALSE(fake_.SystemExists("live"));
+}
+
+// silod restarts (a new host over the same HCS): its handles close, yet the
+// containers keep running, are re-opened with their main process, report a
+// later exit through a new watch, and only our own orphans are removed.
+TEST_F(HcsContainerHostTest, SystemsSurviveASilodRestartAndReportTheirLaterExit) {
+  ASSERT_TRUE(host_->Create(Spec("live")).ok());
+  ASSERT_TRUE(host_->Start("live", "live").ok());
+  const int pid = host_->State("live", "live")->pid;
+  fake_.AddSystem("orphan", "silo", /*running=*/true);
+  fake_.AddSystem("not-ours", "containerd", /*running=*/true);
+
+  host_ = NewHost();  // silod restarted: no in-memory state, no handles
+  fake_.Drain();
+  EXPECT_EQ(fake_.open_system_handles(), 0);
+  EXPECT_EQ(fake_.SystemState("live"), "Running") << "closing silod's handle must not end the container";
+  ASSERT_TRUE(fake_.ProcessRunning("live", static_cast<uint32_t>(pid)));
+
+  absl::StatusOr<container::ProcessState> st = host_->State("live", "live");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_FALSE(st->exited);
+  EXPECT_EQ(st->pid, pid);
+  std::promise<void> fired;
+  auto watch = host_->WatchExit("live", "live", [&] { fired.set_value(); });
+  ASSERT_NE(watch, nullptr) << "the main process is re-opened, so its exit is pushed again";
+  fake_.Drain();
+  fake_.ExitProcess("live", static_cast<uint32_t>(pid), 9);
+  ASSERT_EQ(fired.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  st = host_->State("live", "live");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->exited);
+  EXPECT_EQ(st->exit_code, 9);
+
+  absl::StatusOr<std::vector<std::string>> ids = host_->ListHostContainers();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  std::sort(ids->begin(), ids->end());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"live", "orphan"}));
+  ASSERT_TRUE(host_->RemoveOrphan("orphan").ok());
+  EXPECT_FALSE(fake_.SystemExists("orphan"));
+  EXPECT_EQ(fake_.SystemState("not-ours"), "Running");
+  watch.reset();
+  ASSERT_TRUE(host_->Remove("live", "live").ok());
+  EXPECT_FALSE(fake_.SystemExists("live"));
+}
+
+// An exit that happened while no silod ran is found from the kept pid; the
+// system it left running is stopped, and the exit is reported, not lost.
+TEST_F(HcsContainerHostTest, AnExitWhileSilodWasDownIsReportedAndItsSystemStopped) {
+  ASSERT_TRUE(host_->Create(Spec("gone")).ok());
+  ASSERT_TRUE(host_->Start("gone", "gone").ok());
+  const int pid = host_->State("gone", "gone")->pid;
+  ASSERT_TRUE(host_->Create(Spec("done")).ok());
+  ASSERT_TRUE(host_->Start("done", "done").ok());
+  const int done_pid = host_->State("done", "done")->pid;
+  fake_.ExitProcess("done", static_cast<uint32_t>(done_pid), 4);
+  ASSERT_TRUE(host_->Wait("done", "done", std::chrono::seconds(5)).ok());
+  host_.reset();
+  fake_.ExitProcess("gone", static_cast<uint32_t>(pid), 0);
+  host_ = NewHost();
+
+  absl::StatusOr<container::ProcessState> st = host_->State("gone", "gone");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->exited);
+  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("gone") == "Stopped"; }));
+  absl::StatusOr<std::optional<container::ProcessState>> recorded = host_->RecordedExit("done");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_TRUE(recorded->has_value());
+  EXPECT_EQ((*recorded)->exit_code, 4);
+  for (const char* id : {"gone", "done"}) ASSERT_TRUE(host_->Remove(id, id).ok());
+}
+
+// Servercore's HcsSignalProcess returns only when the process has exited.
+// SIGTERM must come back at once so the caller's grace period runs, and the
+// SIGKILL after it must not queue behind the blocked signal.
+TEST_F(HcsContainerHostTest, SigtermReturnsWhileTheSignalCallBlocksAndSigkillStillEndsIt) {
+  ASSERT_TRUE(host_->Create(Spec("sv")).ok());
+  ASSERT_TRUE(host_->Start("sv", "sv").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("sv", "sv")->pid);
+  fake_.Inject({FakeCall::kSignalProcess, FakeFault::kBlock});
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(host_->Kill("sv", "sv", SIGTERM).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(1))
+      << "Kill waited for the blocked signal call";
+  ASSERT_TRUE(Eventually([&] { return fake_.blocked_operations() == 1; }));
+  EXPECT_EQ(host_->Wait("sv", "sv", std::chrono::milliseconds(50)).status().code(),
+            absl::StatusCode::kDeadlineExceeded)
+      << "the grace period runs while the signal is stuck";
+  ASSERT_TRUE(host_->Kill("sv", "sv", SIGTERM).ok()) << "a second SIGTERM does not pile up";
+  const auto kill_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(host_->Kill("sv", "sv", SIGKILL).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - kill_at, std::chrono::seconds(1));
+  EXPECT_FALSE(fake_.ProcessRunning("sv", pid));
+  absl::StatusOr<container::ProcessState> st = host_->Wait("sv", "sv", std::chrono::seconds(5));
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->exited);
+  EXPECT_EQ(fake_.calls(FakeCall::kSignalProcess), 1);
+  EXPECT_TRUE(Eventually([&] { return fake_.blocked_operations() == 0; })) << "the exit ends the signal call";
+  ASSERT_TRUE(host_->Remove("sv", "sv").ok());
+}
+
+// hcsshim shuts a task's system down once its main process exits; an exited
+// container kubelet keeps around must not keep a live silo. Its exit stays
+// reported, and Remove still works. A guest that ignores the shutdown is
+// terminated after the grace.
+TEST_F(HcsContainerHostTest, AnExitedContainersSystemIsShutDownAndItsExitKept) {
+  ASSERT_TRUE(host_->Create(Spec("ex")).ok());
+  ASSERT_TRUE(host_->Start("ex", "ex").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("ex", "ex")->pid);
+  fake_.ExitProcess("ex", pid, 3);
+  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("ex") == "Stopped"; }))
+      << "the system outlived its main process";
+  EXPECT_EQ(fake_.calls(FakeCall::kShutDown), 1) << "a graceful shutdown first";
+  absl::StatusOr<container::ProcessState> st = host_->State("ex", "ex");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->exited);
+  EXPECT_EQ(st->exit_code, 3);
+  EXPECT_GT(st->exited_at_ns, 0);
+  EXPECT_EQ(host_->Wait("ex", "ex", std::chrono::seconds(1))->exit_code, 3);
+  ASSERT_TRUE(host_->Remove("ex", "ex").ok());
+  EXPECT_FALSE(fake_.SystemExists("ex"));
+
+  fake_.set_ignore_shutdown(true);
+  ASSERT_TRUE(host_->Create(Spec("ex2")).ok());
+  ASSERT_TRUE(host_->Start("ex2", "ex2").ok());
+  fake_.ExitProcess("ex2", static_cast<uint32_t>(host_->State("ex2", "ex2")->pid), 0);
+  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("ex2") == "Stopped"; }));
+  EXPECT_GE(fake_.calls(FakeCall::kTerminate), 1) << "terminated after the grace";
+  ASSERT_TRUE(host_->Remove("ex2", "ex2").ok());
+}
+
+// The main process runs as the spec's account (the image's User unless the
+// CRI overrides it) and takes an image's pre-escaped command line raw; exec
+// arguments are always quoted.
+TEST_F(HcsContainerHostTest, MainProcessUsesTheImageCommandLineAndAccount) {
+  container::CreateSpec spec = Spec("c8");
+  spec.args = {"cmd /S /C echo hi"};
+  spec.args_escaped = true;
+  ASSERT_TRUE(host_->Create(spec).ok());
+  ASSERT_TRUE(host_->Start("c8", "c8").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("c8", "c8")->pid);
+  const nlohmann::json params = nlohmann::json::parse(fake_.ProcessParameters("c8", pid), nullptr, false);
+  ASSERT_TRUE(params.is_object()) << fake_.ProcessParameters("c8", pid);
+  EXPECT_EQ(params.value("CommandLine", ""), "cmd /S /C echo hi");
+  EXPECT_EQ(params.value("User", ""), "ContainerUser");
+
+  std::thread exiter([&] {
+    for (int i = 0; i < 2500 && !fake_.ProcessRunning("c8", pid + 4); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    fake_.ExitProcess("c8", pid + 4, 0);
+  });
+  ASSERT_TRUE(host_->Exec("c8", "c8", {"cmd /S /C echo hi"}, std::chrono::seconds(5)).ok());
+  exiter.join();
+  const nlohmann::json exec = nlohmann::json::parse(fake_.ProcessParameters("c8", pid + 4), nullptr, false);
+  EXPECT_EQ(exec.value("CommandLine", ""), "\"cmd /S /C echo hi\"");
+  EXPECT_EQ(exec.value("User", ""), "ContainerUser");
+  ASSERT_TRUE(host_->Remove("c8", "c8").ok());
 }
 
 }  // namespace

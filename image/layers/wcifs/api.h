@@ -84,13 +84,51 @@ struct LayerApi {
   // (SeBackupPrivilege ...) on that token; revert_to_self undoes it.
   uint32_t (*enable_thread_privileges)(const wchar_t* const* names, uint32_t count);
   uint32_t (*revert_to_self)();
-  // Creates `path` (a directory when info->file_attributes has
-  // FILE_ATTRIBUTE_DIRECTORY, else a new file), opened without following
-  // reparse points, sets `info`, and BackupWrites `stream` into it,
-  // restoring security when `process_security`.
-  uint32_t (*backup_write_file)(const wchar_t* path, const FileBasicInfo* info, const uint8_t* stream,
-                                uint64_t stream_size, bool process_security);
-  uint32_t (*set_file_basic_info)(const wchar_t* path, const FileBasicInfo* info);
+
+  // Layer-content primitives. Every write, mkdir, delete and link the
+  // importer makes inside a layer (or its staging folder) goes through one
+  // of these, never through a joined absolute path: a layer tar controls
+  // the names and can plant junctions and symlinks, and with SeBackup and
+  // SeRestore enabled a write through `Files\j` (a junction to C:\) would
+  // land anywhere on the host.
+  //
+  // `root` is an absolute folder Silo owns (opened as a "\\?\" long path,
+  // so WinSxS-deep layers beyond MAX_PATH work); `rel` is relative to it
+  // and must pass relative_path.h, else kHrInvalidRelativePath. Every call
+  // fails with kHrReparsePointEncountered when a component of `rel` other
+  // than the last is a reparse point; what happens to the LAST component is
+  // said per call ("the link itself": a reparse point there is opened or
+  // removed as itself, never followed). Missing parents give
+  // HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND); nothing is created implicitly.
+  //
+  // Creates `rel` (a directory when info->file_attributes has
+  // FILE_ATTRIBUTE_DIRECTORY, opened if it exists; else a new file, failing
+  // if anything exists there), sets `info`, and BackupWrites `stream` into
+  // it, restoring security when `process_security`. An existing reparse
+  // point at a directory entry is kHrReparsePointEncountered: it is never
+  // written into (its streams and security would be the link's).
+  uint32_t (*backup_write_relative)(const wchar_t* root, const wchar_t* rel, const FileBasicInfo* info,
+                                    const uint8_t* stream, uint64_t stream_size, bool process_security);
+  // Sets times/attributes of `rel` (the link itself when it is one).
+  uint32_t (*set_file_basic_info_relative)(const wchar_t* root, const wchar_t* rel, const FileBasicInfo* info);
+  // Creates directory `rel`; an existing directory is fine, a reparse point
+  // there (even one to a directory) is kHrReparsePointEncountered.
+  uint32_t (*mkdir_relative)(const wchar_t* root, const wchar_t* rel);
+  // FILE_ATTRIBUTE_* of `rel` itself (the link itself); a missing `rel` is
+  // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) or ERROR_PATH_NOT_FOUND.
+  uint32_t (*lstat_relative)(const wchar_t* root, const wchar_t* rel, uint32_t* attributes);
+  // Deletes `rel` and, for a real directory, everything below it. A reparse
+  // point (here or found while recursing) is deleted as itself; its target
+  // is never entered. Missing is success (a tombstone for a parent's file).
+  uint32_t (*remove_all_relative)(const wchar_t* root, const wchar_t* rel);
+  // Hard link `new_rel` (under `new_root`) to the file `existing_rel`
+  // (under `existing_root`, the same or a parent layer folder), replacing a
+  // non-directory at `new_rel` (a file symlink there is replaced as itself;
+  // a directory, junctions included, is HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)). Both paths
+  // are checked; an `existing_rel` that is itself a reparse point is
+  // kHrReparsePointEncountered too (it would link the link, not a file).
+  uint32_t (*link_relative)(const wchar_t* existing_root, const wchar_t* existing_rel, const wchar_t* new_root,
+                            const wchar_t* new_rel);
 };
 
 }  // namespace silo::image::layers::wcifs

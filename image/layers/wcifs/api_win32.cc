@@ -3,9 +3,10 @@
 
 #include <windows.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <string>
+
+#include "image/layers/wcifs/relative_fs_win32.h"
 
 namespace silo::image::layers::wcifs {
 namespace {
@@ -52,54 +53,6 @@ uint32_t EnableThreadPrivileges(const wchar_t* const* names, uint32_t count) {
 
 uint32_t Revert() { return RevertToSelf() ? 0 : LastErrorHr(); }
 
-uint32_t SetBasicInfoOnHandle(HANDLE h, const FileBasicInfo* info) {
-  FILE_BASIC_INFO bi{};
-  bi.CreationTime.QuadPart = info->creation_time;
-  bi.LastAccessTime.QuadPart = info->last_access_time;
-  bi.LastWriteTime.QuadPart = info->last_write_time;
-  bi.ChangeTime.QuadPart = info->change_time;
-  bi.FileAttributes = info->file_attributes;
-  return SetFileInformationByHandle(h, ::FileBasicInfo, &bi, sizeof(bi)) ? 0 : LastErrorHr();
-}
-
-uint32_t BackupWriteFile(const wchar_t* path, const FileBasicInfo* info, const uint8_t* stream, uint64_t size,
-                         bool process_security) {
-  const bool dir = (info->file_attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
-  if (dir && !CreateDirectoryW(path, nullptr) && GetLastError() != ERROR_ALREADY_EXISTS) return LastErrorHr();
-  DWORD access = GENERIC_READ | GENERIC_WRITE;
-  if (process_security) access |= WRITE_DAC | WRITE_OWNER | ACCESS_SYSTEM_SECURITY;
-  HANDLE h = CreateFileW(path, access, FILE_SHARE_READ, nullptr, dir ? OPEN_EXISTING : CREATE_NEW,
-                         FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
-  if (h == INVALID_HANDLE_VALUE) return LastErrorHr();
-  uint32_t hr = SetBasicInfoOnHandle(h, info);
-  void* context = nullptr;
-  uint64_t done = 0;
-  while (hr == 0 && done < size) {
-    const DWORD chunk = static_cast<DWORD>(std::min<uint64_t>(size - done, 1u << 20));
-    DWORD written = 0;
-    if (!BackupWrite(h, const_cast<BYTE*>(stream + done), chunk, &written, FALSE, process_security, &context)) {
-      hr = LastErrorHr();
-    }
-    done += written;
-    if (written == 0 && hr == 0) hr = static_cast<uint32_t>(E_FAIL);
-  }
-  if (context != nullptr) {
-    DWORD ignored = 0;
-    BackupWrite(h, nullptr, 0, &ignored, TRUE, process_security, &context);  // frees the context
-  }
-  CloseHandle(h);
-  return hr;
-}
-
-uint32_t SetBasicInfo(const wchar_t* path, const FileBasicInfo* info) {
-  HANDLE h = CreateFileW(path, FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
-                         FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
-  if (h == INVALID_HANDLE_VALUE) return LastErrorHr();
-  const uint32_t hr = SetBasicInfoOnHandle(h, info);
-  CloseHandle(h);
-  return hr;
-}
-
 HrResult<const LayerApi*> Load() {
   HMODULE vmcompute = LoadLibraryExW(L"vmcompute.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
   if (vmcompute == nullptr) return HrStatus(LastErrorHr(), "LoadLibraryExW vmcompute.dll");
@@ -134,8 +87,10 @@ HrResult<const LayerApi*> Load() {
   Bind(storage, "HcsDestroyLayer", api->hcs_destroy_layer);
   api->enable_thread_privileges = &EnableThreadPrivileges;
   api->revert_to_self = &Revert;
-  api->backup_write_file = &BackupWriteFile;
-  api->set_file_basic_info = &SetBasicInfo;
+  if (HrStatus bound = BindRelativeFileCalls(api); !bound.ok()) {
+    delete api;
+    return bound;
+  }
   return static_cast<const LayerApi*>(api);
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "image/layers/wcifs/relative_path.h"
 #include "runtime/windows/hcs/wide.h"
 
 namespace silo::image::layers::wcifs {
@@ -19,8 +20,16 @@ thread_local bool thread_privileged = false;
 
 constexpr uint32_t kOk = 0;
 constexpr uint32_t kFileNotFound = 0x80070002;
-constexpr uint32_t kFileExists = 0x80070050;
+constexpr uint32_t kPathNotFound = 0x80070003;
+constexpr uint32_t kAccessDenied = 0x80070005;
 constexpr uint32_t kInvalidArg = 0x80070057;
+constexpr uint32_t kDirNotEmpty = 0x80070091;
+constexpr uint32_t kAlreadyExists = 0x800700B7;  // STATUS_OBJECT_NAME_COLLISION
+constexpr uint32_t kNotADirectory = 0x8007010B;  // STATUS_NOT_A_DIRECTORY
+constexpr uint32_t kAttrDirectory = 0x10;
+constexpr uint32_t kAttrArchive = 0x20;
+constexpr uint32_t kAttrReparsePoint = 0x400;
+constexpr uint32_t kStreamReparseData = 8;
 
 std::string U(const wchar_t* s) { return WideToUtf8(s); }
 
@@ -38,24 +47,143 @@ FakeLayerCall Rec(LayerCall call, std::string path = {}, std::string arg = {}) {
   return r;
 }
 
+uint32_t Le32(const uint8_t* p) { return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24; }
+uint64_t Le64(const uint8_t* p) { return Le32(p) | static_cast<uint64_t>(Le32(p + 4)) << 32; }
+
+// Whether a backup stream has a reparse-data part (WIN32_STREAM_ID walk).
+bool HasReparseData(const uint8_t* stream, uint64_t size) {
+  uint64_t off = 0;
+  while (size >= 20 && off <= size - 20) {
+    if (Le32(stream + off) == kStreamReparseData) return true;
+    const uint64_t skip = Le64(stream + off + 8), name = Le32(stream + off + 16);
+    if (skip > size || name > size || off + 20 + name + skip > size) return false;
+    off += 20 + name + skip;
+  }
+  return false;
+}
+
+bool HasReparseData(const std::string& bytes) {
+  return HasReparseData(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool IsLink(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_symlink(fs::symlink_status(p, ec));
+}
+
 // The fake "import": staged files land in the layer unchanged; folders for
-// ".$wcidirs$" files. Enough for the post-import steps to act on.
-uint32_t CopyStaged(const std::string& src, const std::string& dst) {
+// ".$wcidirs$" files. Entries whose transport bytes (u32 attributes, then
+// the backup stream) carry reparse data become reparse points, as the real
+// import makes them, so the post-import steps meet them. Links are made
+// after all copies so the copy itself never writes through one.
+uint32_t CopyStaged(const std::string& src, const std::string& dst, const std::string& reparse_target) {
   std::error_code ec;
   if (!fs::is_directory(src, ec)) return kFileNotFound;
   fs::create_directories(dst, ec);
+  std::vector<fs::path> links;
   for (auto it = fs::recursive_directory_iterator(src, ec); it != fs::recursive_directory_iterator(); ++it) {
     const fs::path rel = fs::relative(it->path(), src);
     const std::string name = rel.filename().string();
+    const bool reparse = !it->is_directory() && HasReparseData(Slurp(it->path()).substr(4));
     if (it->is_directory()) {
       fs::create_directories(fs::path(dst) / rel, ec);
-    } else if (!name.ends_with(".$wcidirs$")) {
+    } else if (name.ends_with(".$wcidirs$")) {
+      if (reparse) links.push_back(rel.parent_path() / name.substr(0, name.size() - 10));
+    } else if (reparse) {
+      links.push_back(rel);
+    } else {
       fs::create_directories((fs::path(dst) / rel).parent_path(), ec);
       fs::copy_file(it->path(), fs::path(dst) / rel, fs::copy_options::overwrite_existing, ec);
     }
     if (ec) return kInvalidArg;
   }
+  for (const fs::path& rel : links) {
+    fs::remove(fs::path(dst) / rel, ec);  // the empty folder made for a junction
+    fs::create_directory_symlink(reparse_target, fs::path(dst) / rel, ec);
+    if (ec) return kInvalidArg;
+  }
   return kOk;
+}
+
+std::string AsciiLower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// `name` in `dir` as it exists there, matched case-insensitively (Win32
+// opens are), or `name` itself when nothing matches.
+std::string MatchName(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(dir / name, ec))) return name;
+  const std::string lower = AsciiLower(name);
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (AsciiLower(e.path().filename().string()) == lower) return e.path().filename().string();
+  }
+  return name;
+}
+
+// `rel` below `root`, resolved as NtCreateFile(RootDirectory = root,
+// OBJ_DONT_REPARSE) does: every component but the last must be a real
+// directory. The last is reported, never followed.
+struct Resolved {
+  uint32_t hr = kOk;
+  fs::path path;
+  bool exists = false, link = false, directory = false;
+  uint32_t attributes() const {
+    uint32_t a = directory ? kAttrDirectory : kAttrArchive;
+    return link ? (a | kAttrReparsePoint) : a;
+  }
+};
+
+Resolved Resolve(const std::wstring& root, const std::wstring& rel) {
+  Resolved r;
+  const std::vector<std::wstring> parts = SplitRelativePath(rel);
+  if (parts.empty()) {
+    r.hr = kHrInvalidRelativePath;
+    return r;
+  }
+  fs::path cur = WideToUtf8(root);
+  std::error_code ec;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    cur /= MatchName(cur, WideToUtf8(parts[i]));
+    const fs::file_status st = fs::symlink_status(cur, ec);
+    if (i + 1 == parts.size()) {
+      r.exists = fs::exists(st);
+      r.link = fs::is_symlink(st);
+      // Every fake reparse point is a directory symlink, and a directory
+      // link is FILE_ATTRIBUTE_DIRECTORY on NTFS whatever it points at.
+      r.directory = r.link || fs::is_directory(st);
+      break;
+    }
+    if (fs::is_symlink(st)) {
+      r.hr = kHrReparsePointEncountered;
+      return r;
+    }
+    if (!fs::is_directory(st)) {
+      r.hr = kPathNotFound;
+      return r;
+    }
+  }
+  r.path = cur;
+  return r;
+}
+
+// Recursive delete that removes links as themselves and never enters them.
+void RemoveTree(const fs::path& p, std::error_code& ec) {
+  if (!IsLink(p) && fs::is_directory(fs::symlink_status(p, ec))) {
+    for (const auto& e : fs::directory_iterator(p, ec)) {
+      RemoveTree(e.path(), ec);
+      if (ec) return;
+    }
+  }
+  fs::remove(p, ec);
 }
 
 }  // namespace
@@ -68,7 +196,7 @@ struct FakeTrampolines {
     FakeLayerCall r = Rec(LayerCall::kImportLayer, U(id), U(src));
     r.parents = Parents(d, n);
     const std::string dst = r.path, from = r.arg;
-    return F().Run(std::move(r), [&] { return CopyStaged(from, dst); });
+    return F().Run(std::move(r), [&] { return CopyStaged(from, dst, F().reparse_target_); });
   }
   static uint32_t Activate(const DriverInfo*, const wchar_t* id) {
     const std::string p = U(id);
@@ -165,7 +293,7 @@ struct FakeTrampolines {
   static uint32_t HcsImport(const wchar_t* layer, const wchar_t* src, const wchar_t* data) {
     FakeLayerCall r = Rec(LayerCall::kHcsImportLayer, U(layer), U(src) + "\n" + U(data));
     const std::string dst = r.path, from = U(src);
-    return F().Run(std::move(r), [&] { return CopyStaged(from, dst); });
+    return F().Run(std::move(r), [&] { return CopyStaged(from, dst, F().reparse_target_); });
   }
   static uint32_t HcsSetupBase(const wchar_t* layer, void*, const wchar_t* options) {
     return F().Run(Rec(LayerCall::kHcsSetupBaseOsLayer, U(layer), U(options)), [] { return kOk; });
@@ -201,31 +329,104 @@ struct FakeTrampolines {
       return kOk;
     });
   }
-  static uint32_t BackupWrite(const wchar_t* path, const FileBasicInfo* info, const uint8_t* stream, uint64_t size,
-                              bool process_security) {
-    FakeLayerCall r = Rec(LayerCall::kBackupWriteFile, U(path), process_security ? "security" : "");
+  static FakeLayerCall RelRec(LayerCall call, const wchar_t* root, const wchar_t* rel) {
+    FakeLayerCall r = Rec(call, U(root) + "/" + U(rel));
+    r.root = U(root);
+    r.rel = U(rel);
+    return r;
+  }
+  static uint32_t BackupWrite(const wchar_t* root, const wchar_t* rel, const FileBasicInfo* info,
+                              const uint8_t* stream, uint64_t size, bool process_security) {
+    FakeLayerCall r = RelRec(LayerCall::kBackupWriteFile, root, rel);
+    r.arg = process_security ? "security" : "";
     r.info = *info;
     r.number = size;
-    const std::string p = r.path;
     return F().Run(std::move(r), [&] {
+      const Resolved t = Resolve(root, rel);
+      if (t.hr != kOk) return t.hr;
+      const bool directory = (info->file_attributes & kAttrDirectory) != 0;
+      const bool reparse = HasReparseData(stream, size);
       std::error_code ec;
-      if (info->file_attributes & 0x10) {
-        fs::create_directories(p, ec);
+      if (t.exists) {
+        if (!directory) return kAlreadyExists;  // FILE_CREATE
+        if (t.link) return kHrReparsePointEncountered;  // opened as itself, then refused
+        if (!t.directory) return kNotADirectory;
+        if (!reparse) return kOk;
+        if (!fs::is_empty(t.path, ec)) return kDirNotEmpty;
+        fs::remove(t.path, ec);
+      }
+      if (reparse) {
+        fs::create_directory_symlink(F().reparse_target_, t.path, ec);
         return ec ? kInvalidArg : kOk;
       }
-      if (fs::exists(p, ec)) return kFileExists;
-      std::ofstream out(p, std::ios::binary);
+      if (directory) {
+        fs::create_directory(t.path, ec);
+        return ec ? kInvalidArg : kOk;
+      }
+      std::ofstream out(t.path, std::ios::binary);
       out.write(reinterpret_cast<const char*>(stream), static_cast<std::streamsize>(size));
       return out.good() ? kOk : kFileNotFound;
     });
   }
-  static uint32_t SetBasicInfo(const wchar_t* path, const FileBasicInfo* info) {
-    FakeLayerCall r = Rec(LayerCall::kSetFileBasicInfo, U(path));
+  static uint32_t SetBasicInfo(const wchar_t* root, const wchar_t* rel, const FileBasicInfo* info) {
+    FakeLayerCall r = RelRec(LayerCall::kSetFileBasicInfo, root, rel);
     r.info = *info;
-    const std::string p = r.path;
     return F().Run(std::move(r), [&] {
+      const Resolved t = Resolve(root, rel);
+      if (t.hr != kOk) return t.hr;
+      return t.exists ? kOk : kFileNotFound;
+    });
+  }
+  static uint32_t Mkdir(const wchar_t* root, const wchar_t* rel) {
+    return F().Run(RelRec(LayerCall::kMkdir, root, rel), [&] {
+      const Resolved t = Resolve(root, rel);
+      if (t.hr != kOk) return t.hr;
+      if (t.link) return kHrReparsePointEncountered;  // no FILE_OPEN_REPARSE_POINT here
+      if (t.exists) return t.directory ? kOk : kNotADirectory;
       std::error_code ec;
-      return fs::exists(p, ec) ? kOk : kFileNotFound;
+      fs::create_directory(t.path, ec);
+      return ec ? kInvalidArg : kOk;
+    });
+  }
+  static uint32_t Lstat(const wchar_t* root, const wchar_t* rel, uint32_t* attributes) {
+    return F().Run(RelRec(LayerCall::kLstat, root, rel), [&] {
+      const Resolved t = Resolve(root, rel);
+      if (t.hr != kOk) return t.hr;
+      if (!t.exists) return kFileNotFound;
+      *attributes = t.attributes();
+      return kOk;
+    });
+  }
+  static uint32_t RemoveAll(const wchar_t* root, const wchar_t* rel) {
+    return F().Run(RelRec(LayerCall::kRemoveAll, root, rel), [&] {
+      const Resolved t = Resolve(root, rel);
+      if (t.hr == kPathNotFound) return kOk;  // missing is success
+      if (t.hr != kOk) return t.hr;
+      if (!t.exists) return kOk;
+      std::error_code ec;
+      RemoveTree(t.path, ec);
+      return ec ? kAccessDenied : kOk;
+    });
+  }
+  static uint32_t Link(const wchar_t* existing_root, const wchar_t* existing_rel, const wchar_t* new_root,
+                       const wchar_t* new_rel) {
+    FakeLayerCall r = RelRec(LayerCall::kLink, new_root, new_rel);
+    r.arg = U(existing_root) + "/" + U(existing_rel);
+    return F().Run(std::move(r), [&] {
+      const Resolved from = Resolve(existing_root, existing_rel);
+      if (from.hr != kOk) return from.hr;
+      if (!from.exists) return kFileNotFound;
+      if (from.link) return kHrReparsePointEncountered;
+      if (from.directory) return kAccessDenied;
+      const Resolved to = Resolve(new_root, new_rel);
+      if (to.hr != kOk) return to.hr;
+      std::error_code ec;
+      if (to.exists) {
+        if (to.directory) return kAccessDenied;  // ReplaceIfExists never replaces a folder, nor a junction
+        fs::remove(to.path, ec);
+      }
+      fs::create_hard_link(from.path, to.path, ec);
+      return ec ? kPathNotFound : kOk;
     });
   }
 };
@@ -254,8 +455,12 @@ FakeLayerApi::FakeLayerApi() {
   api_.hcs_destroy_layer = &T::HcsDestroy;
   api_.enable_thread_privileges = &T::EnablePrivileges;
   api_.revert_to_self = &T::Revert;
-  api_.backup_write_file = &T::BackupWrite;
-  api_.set_file_basic_info = &T::SetBasicInfo;
+  api_.backup_write_relative = &T::BackupWrite;
+  api_.set_file_basic_info_relative = &T::SetBasicInfo;
+  api_.mkdir_relative = &T::Mkdir;
+  api_.lstat_relative = &T::Lstat;
+  api_.remove_all_relative = &T::RemoveAll;
+  api_.link_relative = &T::Link;
 }
 
 FakeLayerApi::~FakeLayerApi() { instance = nullptr; }
@@ -302,6 +507,7 @@ uint32_t FakeLayerApi::Run(FakeLayerCall rec, const std::function<uint32_t()>& e
       hr = effect();
     }
     if (is_import) --imports_in_flight_;
+    rec.hr = hr;
     rec.end_seq = ++seq_;
     calls_.push_back(std::move(rec));
   }
@@ -337,6 +543,17 @@ bool FakeLayerApi::IsActivated(const std::string& scratch) const {
 bool FakeLayerApi::IsPrepared(const std::string& scratch) const {
   std::lock_guard<std::mutex> lock(mu_);
   return prepared_.contains(scratch);
+}
+
+void FakeLayerApi::SetReparseTarget(const std::string& host_folder) {
+  std::lock_guard<std::mutex> lock(mu_);
+  reparse_target_ = host_folder;
+}
+
+void FakeLayerApi::CreateReparsePoint(const std::string& path, const std::string& target) {
+  std::error_code ec;
+  fs::create_directory_symlink(target, path, ec);
+  if (ec) std::abort();  // a test set-up error
 }
 
 int FakeLayerApi::max_concurrent_imports() const {

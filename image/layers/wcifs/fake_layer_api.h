@@ -6,9 +6,21 @@
 // order), injects failures per call kind (consumed in order), tracks which
 // scratch layers are activated/prepared, and performs the file primitives
 // on the real (Linux) file system so tests can inspect what was written:
-//   backup_write_file   writes the raw stream bytes (directories: mkdir)
-//   import_layer        copies the staged transport files into the layer
-//                       (bytes unchanged, ".$wcidirs$" files become folders)
+//   backup_write_relative  writes the raw stream bytes (directories: mkdir);
+//                          a stream with reparse data (junction, symlink)
+//                          becomes a reparse point instead
+//   import_layer           copies the staged transport files into the layer
+//                          (bytes unchanged, ".$wcidirs$" files become
+//                          folders, entries with reparse data reparse points)
+//
+// Reparse points are Linux symlinks, pointing at reparse_target() (a test
+// makes that an "outside" folder and checks it stays untouched). The
+// relative primitives are STRICT, modelling NtCreateFile with a root handle
+// and OBJ_DONT_REPARSE: names go through relative_path.h; a symlink as any
+// component but the last is kHrReparsePointEncountered; the last component
+// is treated as api.h says per call (opened or removed as the link itself,
+// never followed); names match case-insensitively (ASCII), as Win32 opens
+// do; missing parents are ERROR_PATH_NOT_FOUND, never created.
 // NameToGuid is deterministic (FNV-1a of the name, shaped as a v5 UUID).
 //
 // The table holds plain function pointers, so at most one FakeLayerApi may
@@ -34,14 +46,17 @@ enum class LayerCall {
   kImportLayer, kActivateLayer, kPrepareLayer, kUnprepareLayer, kDeactivateLayer, kGetLayerMountPath,
   kDestroyLayer, kExpandSandboxSize, kNameToGuid, kProcessBaseImage, kProcessUtilityImage, kCreateSandboxLayer,
   kHcsImportLayer, kHcsSetupBaseOsLayer, kHcsInitializeWritableLayer, kHcsAttachLayerStorageFilter,
-  kHcsDetachLayerStorageFilter, kHcsDestroyLayer, kEnableThreadPrivileges, kRevertToSelf, kBackupWriteFile,
-  kSetFileBasicInfo,
+  kHcsDetachLayerStorageFilter, kHcsDestroyLayer, kEnableThreadPrivileges, kRevertToSelf,
+  // The relative layer-content primitives.
+  kBackupWriteFile, kSetFileBasicInfo, kMkdir, kLstat, kRemoveAll, kLink,
 };
 
 struct FakeLayerCall {
   LayerCall call;
-  std::string path;                  // id / layer path / file path (UTF-8)
-  std::string arg;                   // source folder, JSON, privilege names, ...
+  std::string path;                  // id / layer path / file path (UTF-8); relative calls: root + "/" + rel
+  std::string root, rel;             // relative calls (kLink: of the new name)
+  std::string arg;                   // source folder, JSON, privilege names, link's existing root/rel ...
+  uint32_t hr = 0;                   // what the call returned
   std::vector<std::string> parents;  // descriptor paths, in order
   uint64_t number = 0;               // ExpandSandboxSize size, stream size
   FileBasicInfo info{};              // file primitives
@@ -76,6 +91,12 @@ class FakeLayerApi {
   bool IsPrepared(const std::string& scratch) const;
   int max_concurrent_imports() const;
 
+  // Where every reparse point the fake creates points (default: a path that
+  // does not exist).
+  void SetReparseTarget(const std::string& host_folder);
+  // Plants a reparse point (a directory symlink to `target`) at `path`, as a
+  // parent layer or an earlier entry could have left one.
+  static void CreateReparsePoint(const std::string& path, const std::string& target);
 
  private:
   friend struct FakeTrampolines;
@@ -92,6 +113,7 @@ class FakeLayerApi {
   int imports_in_flight_ = 0;
   int max_imports_in_flight_ = 0;
 
+  std::string reparse_target_ = "/nonexistent/silo-fake-reparse-target";
   std::set<std::string> activated_;  // scratch paths
   std::set<std::string> prepared_;
 };

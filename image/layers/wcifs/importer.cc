@@ -21,6 +21,24 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kImportPrivileges = {"SeBackupPrivilege", "SeRestorePrivilege",
                                                     "SeSecurityPrivilege"};
 
+// runtime::windows::HrStatusToStatus, except that what the layer did wrong is
+// the layer's fault.
+absl::Status LayerCallToStatus(const HrStatus& s, absl::string_view operation, const std::string& object) {
+  if (s.ok()) return absl::OkStatus();
+  // A refused name or a reparse point on the way is the layer's fault, not
+  // the host's: report it as such (the message names the entry).
+  if (s.hr() == kHrReparsePointEncountered || s.hr() == kHrInvalidRelativePath) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(operation, " ", object, ": refused, the layer would write through a link or outside itself (",
+                     s.message(), ")"));
+  }
+  return runtime::windows::HrStatusToStatus(s, operation, object);
+}
+
+constexpr uint32_t kFileAttributeReparsePoint = 0x400;
+constexpr uint32_t kHrFileNotFound = 0x80070002;
+constexpr uint32_t kHrPathNotFound = 0x80070003;
+
 std::string Join(const std::string& root, const std::string& rel) { return absl::StrCat(root, "/", rel); }
 
 bool IsComplete(const std::string& layer_path) {
@@ -42,29 +60,40 @@ absl::Status ReadEntry(const LayerSource& source, size_t index, std::string* dat
   return source.read(index, data, streams);
 }
 
-absl::Status CreateHardLink(const std::string& layer_path, const std::vector<std::string>& parents,
-                            const HardLink& link) {
-  std::error_code ec;
-  const std::string path = Join(layer_path, link.path);
-  std::string target;
-  if (fs::exists(Join(layer_path, link.target), ec)) {
-    target = Join(layer_path, link.target);
-  } else {
-    for (const auto& p : parents) {
-      if (fs::exists(Join(p, link.target), ec)) {
-        target = Join(p, link.target);
-        break;
-      }
+// Links `link.path` in the layer to `link.target`, found in the layer itself
+// or else in the nearest parent that has it. Both lookups and the link are
+// relative calls, so neither name can lead through a junction.
+absl::Status CreateHardLink(const LayerCalls& calls, const std::string& layer_path,
+                            const std::vector<std::string>& parents, const HardLink& link) {
+  std::vector<std::string> roots = {layer_path};
+  roots.insert(roots.end(), parents.begin(), parents.end());
+  for (const std::string& root : roots) {
+    HrResult<uint32_t> attributes = calls.LstatRelative(root, link.target);
+    if (!attributes.ok()) {
+      const uint32_t hr = attributes.status().hr();
+      if (hr == kHrFileNotFound || hr == kHrPathNotFound) continue;
+      return LayerCallToStatus(attributes.status(), "hard link target", Join(root, link.target));
     }
+    return LayerCallToStatus(calls.LinkRelative(root, link.target, layer_path, link.path), "CreateHardLink",
+                    Join(layer_path, link.path));
   }
-  if (target.empty()) {
-    return absl::NotFoundError(absl::StrCat("hard link \"", link.path, "\": target \"", link.target,
-                                            "\" is in neither the layer nor its parents"));
+  return absl::NotFoundError(absl::StrCat("hard link \"", link.path, "\": target \"", link.target,
+                                          "\" is in neither the layer nor its parents"));
+}
+
+// ProcessBaseImage/ProcessUtilityImage take whole folders by path: refuse a
+// layer whose Files or UtilityVM is itself a link (the tar walker already
+// does; this holds whatever planted it).
+absl::Status EnsureRealFolder(const LayerCalls& calls, const std::string& layer_path, const std::string& name) {
+  HrResult<uint32_t> attributes = calls.LstatRelative(layer_path, name);
+  if (!attributes.ok()) {
+    const uint32_t hr = attributes.status().hr();
+    if (hr == kHrFileNotFound || hr == kHrPathNotFound) return absl::OkStatus();
+    return LayerCallToStatus(attributes.status(), "stat", Join(layer_path, name));
   }
-  fs::remove(path, ec);
-  fs::create_hard_link(target, path, ec);
-  if (ec) {
-    return absl::InternalError(absl::StrCat("hard link \"", path, "\" -> \"", target, "\": ", ec.message()));
+  if ((*attributes & kFileAttributeReparsePoint) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("layer ", layer_path, ": \"", name, "\" is a reparse point, not a folder"));
   }
   return absl::OkStatus();
 }
@@ -73,7 +102,7 @@ absl::Status CreateHardLink(const std::string& layer_path, const std::vector<std
 class PrivilegeScope {
  public:
   explicit PrivilegeScope(const LayerCalls& calls) : calls_(calls) {
-    status_ = runtime::windows::HrStatusToStatus(calls_.EnablePrivileges(kImportPrivileges), "EnablePrivileges", "importing thread");
+    status_ = LayerCallToStatus(calls_.EnablePrivileges(kImportPrivileges), "EnablePrivileges", "importing thread");
   }
   ~PrivilegeScope() {
     if (status_.ok()) (void)calls_.RevertToSelf();
@@ -112,8 +141,8 @@ absl::Status Importer::WriteBaseFiles(const std::string& layer_path, const Layer
     SILO_ASSIGN_OR_RETURN(std::string stream, EncodeBackupStream(e, data, streams));
     FileBasicInfo info = BasicInfoFor(e, true);
     if (e.kind == WindowsEntryKind::kDirectory) info.file_attributes |= kFileAttributeDirectoryBit;
-    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.BackupWriteFile(Join(layer_path, e.path), info, stream, true),
-                                  "BackupWrite", Join(layer_path, e.path)));
+    SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.BackupWriteRelative(layer_path, e.path, info, stream, true), "BackupWrite",
+                                  Join(layer_path, e.path)));
   }
   return absl::OkStatus();
 }
@@ -125,18 +154,31 @@ absl::Status Importer::Stage(const std::string& staging, const LayerSource& sour
   std::vector<AlternateStream> streams;
   for (const StagedItem& item : plan.items) {
     const WindowsEntry& e = source.plan.entries[item.entry_index];
-    if (!item.make_directory.empty()) SILO_RETURN_IF_ERROR(MakeDirs(Join(staging, item.make_directory)));
+    // Folders are made with relative calls, which refuse a reparse point on
+    // the way: staged hives are BackupWritten, so a hostile "Hives/x" link
+    // could exist here. Transport files are then written by path into a
+    // parent just checked; the staging folder is private to this thread.
+    if (!item.make_directory.empty()) {
+      SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.MkdirAllRelative(staging, item.make_directory), "CreateDirectory",
+                                    Join(staging, item.make_directory)));
+    }
     const std::string file = Join(staging, item.file);
-    SILO_RETURN_IF_ERROR(MakeDirs(fs::path(file).parent_path().string()));
+    if (const size_t slash = item.file.rfind('/'); slash != std::string::npos) {
+      const std::string parent = item.file.substr(0, slash);
+      SILO_RETURN_IF_ERROR(
+          LayerCallToStatus(calls_.MkdirAllRelative(staging, parent), "CreateDirectory", Join(staging, parent)));
+    }
     SILO_RETURN_IF_ERROR(ReadEntry(source, item.entry_index, &data, &streams));
     const FileBasicInfo info = BasicInfoFor(e, false);
     if (item.method == StageMethod::kTransportFile) {
       SILO_ASSIGN_OR_RETURN(std::string bytes, EncodeTransportFile(e, data, streams));
       SILO_RETURN_IF_ERROR(AtomicWriteFile(file, bytes));
-      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.SetFileBasicInfo(file, info), "SetFileBasicInfo", file));
+      SILO_RETURN_IF_ERROR(
+          LayerCallToStatus(calls_.SetFileBasicInfoRelative(staging, item.file, info), "SetFileBasicInfo", file));
     } else {
       SILO_ASSIGN_OR_RETURN(std::string stream, EncodeBackupStream(e, data, streams, {.include_security = false}));
-      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.BackupWriteFile(file, info, stream, false), "BackupWrite", file));
+      SILO_RETURN_IF_ERROR(
+          LayerCallToStatus(calls_.BackupWriteRelative(staging, item.file, info, stream, false), "BackupWrite", file));
     }
   }
   return absl::OkStatus();
@@ -149,29 +191,29 @@ absl::Status Importer::FinishDiff(const std::string& layer_path, const std::vect
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& p : parents) {
       auto id = calls_.LayerId(p);
-      if (!id.ok()) return runtime::windows::HrStatusToStatus(id.status(), "NameToGuid", p);
+      if (!id.ok()) return LayerCallToStatus(id.status(), "NameToGuid", p);
       layers.push_back({{"Id", *id}, {"Path", p}, {"PathType", "AbsolutePath"}});
     }
     const nlohmann::json data = {{"SchemaVersion", {{"Major", 2}, {"Minor", 0}}}, {"Layers", layers}};
     const std::wstring wl = runtime::windows::hcs::Utf8ToWide(layer_path);
     const std::wstring ws = runtime::windows::hcs::Utf8ToWide(staging);
     const std::wstring wd = runtime::windows::hcs::Utf8ToWide(data.dump());
-    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(HrStatus(calls_.api().hcs_import_layer(wl.c_str(), ws.c_str(), wd.c_str()),
+    SILO_RETURN_IF_ERROR(LayerCallToStatus(HrStatus(calls_.api().hcs_import_layer(wl.c_str(), ws.c_str(), wd.c_str()),
                                            "HcsImportLayer " + layer_path),
                                   "HcsImportLayer", layer_path));
   } else {
-    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.ImportLayer(layer_path, staging, parents), "ImportLayer", layer_path));
+    SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.ImportLayer(layer_path, staging, parents), "ImportLayer", layer_path));
   }
-  std::error_code ec;
   for (const std::string& t : plan.tombstones) {
-    fs::remove_all(Join(layer_path, t), ec);
-    if (ec) return absl::InternalError(absl::StrCat("tombstone ", Join(layer_path, t), ": ", ec.message()));
+    SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.RemoveAllRelative(layer_path, t), "tombstone", Join(layer_path, t)));
   }
-  for (const HardLink& link : plan.hard_links) SILO_RETURN_IF_ERROR(CreateHardLink(layer_path, parents, link));
+  for (const HardLink& link : plan.hard_links) {
+    SILO_RETURN_IF_ERROR(CreateHardLink(calls_, layer_path, parents, link));
+  }
   for (size_t index : plan.directory_times) {
     const WindowsEntry& e = source.plan.entries[index];
-    const std::string dir = Join(layer_path, e.path);
-    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
+    SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.SetFileBasicInfoRelative(layer_path, e.path, BasicInfoFor(e, true)),
+                                  "SetFileBasicInfo", Join(layer_path, e.path)));
   }
   return absl::OkStatus();
 }
@@ -181,32 +223,36 @@ absl::Status Importer::ImportOnThisThread(const std::string& layer_path, const s
   PrivilegeScope privileges(calls_);
   SILO_RETURN_IF_ERROR(privileges.status());
   const bool base = parents.empty();
-  std::string staging;
+  std::string staging, staging_name;
+  // Relative removal: staged hives may include links, which a path-based
+  // recursive delete could follow out of the staging folder.
   absl::Cleanup remove_staging = [&] {
-    std::error_code ec;
-    if (!staging.empty()) fs::remove_all(staging, ec);
+    if (!staging_name.empty()) (void)calls_.RemoveAllRelative(options_.staging_root, staging_name);
   };
   if (base) {
     SILO_RETURN_IF_ERROR(WriteBaseFiles(layer_path, source));
   } else {
-    staging = Join(options_.staging_root, absl::StrCat("stage-", NewId()));
+    staging_name = absl::StrCat("stage-", NewId());
+    staging = Join(options_.staging_root, staging_name);
     SILO_RETURN_IF_ERROR(Stage(staging, source));
   }
   SILO_RETURN_IF_ERROR(wait_parent());
   if (base) {
     for (const WindowsEntry& e : source.plan.entries) {
       if (e.kind != WindowsEntryKind::kHardLink) continue;
-      SILO_RETURN_IF_ERROR(CreateHardLink(layer_path, {}, HardLink{e.path, e.link_target}));
+      SILO_RETURN_IF_ERROR(CreateHardLink(calls_, layer_path, {}, HardLink{e.path, e.link_target}));
     }
     for (const WindowsEntry& e : source.plan.entries) {
       if (e.kind != WindowsEntryKind::kDirectory) continue;
-      const std::string dir = Join(layer_path, e.path);
-      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.SetFileBasicInfo(dir, BasicInfoFor(e, true)), "SetFileBasicInfo", dir));
+      SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.SetFileBasicInfoRelative(layer_path, e.path, BasicInfoFor(e, true)),
+                                    "SetFileBasicInfo", Join(layer_path, e.path)));
     }
-    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.ProcessBaseImage(layer_path), "ProcessBaseImage", layer_path));
+    SILO_RETURN_IF_ERROR(EnsureRealFolder(calls_, layer_path, "Files"));
+    SILO_RETURN_IF_ERROR(EnsureRealFolder(calls_, layer_path, "UtilityVM"));
+    SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.ProcessBaseImage(layer_path), "ProcessBaseImage", layer_path));
     if (source.plan.has_utility_vm) {
       const std::string uvm = Join(layer_path, "UtilityVM");
-      SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.ProcessUtilityImage(uvm), "ProcessUtilityImage", uvm));
+      SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.ProcessUtilityImage(uvm), "ProcessUtilityImage", uvm));
     }
   } else {
     SILO_RETURN_IF_ERROR(MakeDirs(layer_path));

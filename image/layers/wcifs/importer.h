@@ -17,6 +17,15 @@
 // Privileges: each importing thread enables SeBackup/SeRestore/SeSecurity
 // through the table before touching files and reverts when done.
 //
+// Containment: with those privileges a write through a junction lands
+// anywhere on the host, and the layer tar chooses both the names and the
+// junctions. So every write, mkdir, tombstone delete, hard link and time
+// update on layer (and staging) content goes through the table's relative
+// calls (api.h): layer folder as root, the entry's path relative to it,
+// refused when it leaves the root by name or crosses a reparse point. A
+// refusal is InvalidArgument naming the entry. ProcessBaseImage and
+// ProcessUtilityImage run only when Files and UtilityVM are real folders.
+//
 // Ordering rule for ImportImage (parallel): staging runs concurrently for
 // all layers (for the base layer, its BackupWrites). The calls that read the
 // parents - ProcessBaseImage, ImportLayer/HcsImportLayer and the post-import

@@ -53,6 +53,9 @@ HrResult<Descriptors> MakeDescriptors(const LayerApi& api, const std::vector<std
   return d;
 }
 
+// How errors name a path below a root.
+std::string Described(const std::string& root, const std::string& rel) { return root + "/" + rel; }
+
 }  // namespace
 
 bool IsTransientMountError(uint32_t hr) {
@@ -174,16 +177,53 @@ HrStatus LayerCalls::EnablePrivileges(const std::vector<std::string>& names) con
 
 HrStatus LayerCalls::RevertToSelf() const { return Check(api_->revert_to_self(), "RevertToSelf", "thread"); }
 
-HrStatus LayerCalls::BackupWriteFile(const std::string& path, const FileBasicInfo& info, const std::string& stream,
-                                     bool process_security) const {
-  return Check(api_->backup_write_file(Utf8ToWide(path).c_str(), &info,
-                                       reinterpret_cast<const uint8_t*>(stream.data()), stream.size(),
-                                       process_security),
-               "BackupWrite", path);
+
+HrStatus LayerCalls::BackupWriteRelative(const std::string& root, const std::string& rel, const FileBasicInfo& info,
+                                         const std::string& stream, bool process_security) const {
+  return Check(api_->backup_write_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str(), &info,
+                                           reinterpret_cast<const uint8_t*>(stream.data()), stream.size(),
+                                           process_security),
+               "BackupWrite", Described(root, rel));
 }
 
-HrStatus LayerCalls::SetFileBasicInfo(const std::string& path, const FileBasicInfo& info) const {
-  return Check(api_->set_file_basic_info(Utf8ToWide(path).c_str(), &info), "SetFileInformationByHandle", path);
+HrStatus LayerCalls::SetFileBasicInfoRelative(const std::string& root, const std::string& rel,
+                                              const FileBasicInfo& info) const {
+  return Check(api_->set_file_basic_info_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str(), &info),
+               "SetFileInformationByHandle", Described(root, rel));
+}
+
+HrStatus LayerCalls::MkdirRelative(const std::string& root, const std::string& rel) const {
+  return Check(api_->mkdir_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str()), "CreateDirectory",
+               Described(root, rel));
+}
+
+HrStatus LayerCalls::MkdirAllRelative(const std::string& root, const std::string& rel) const {
+  for (size_t end = 0; end != std::string::npos;) {
+    end = rel.find('/', end + 1);
+    HrStatus s = MkdirRelative(root, rel.substr(0, end));
+    if (!s.ok()) return s;
+  }
+  return HrStatus::Ok();
+}
+
+HrResult<uint32_t> LayerCalls::LstatRelative(const std::string& root, const std::string& rel) const {
+  uint32_t attributes = 0;
+  HrStatus s = Check(api_->lstat_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str(), &attributes),
+                     "GetFileInformationByHandle", Described(root, rel));
+  if (!s.ok()) return s;
+  return attributes;
+}
+
+HrStatus LayerCalls::RemoveAllRelative(const std::string& root, const std::string& rel) const {
+  return Check(api_->remove_all_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str()), "Delete",
+               Described(root, rel));
+}
+
+HrStatus LayerCalls::LinkRelative(const std::string& existing_root, const std::string& existing_rel,
+                                  const std::string& new_root, const std::string& new_rel) const {
+  return Check(api_->link_relative(Utf8ToWide(existing_root).c_str(), Utf8ToWide(existing_rel).c_str(),
+                                   Utf8ToWide(new_root).c_str(), Utf8ToWide(new_rel).c_str()),
+               "CreateHardLink", Described(new_root, new_rel) + " -> " + Described(existing_root, existing_rel));
 }
 
 }  // namespace silo::image::layers::wcifs

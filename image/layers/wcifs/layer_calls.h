@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "image/layers/wcifs/api.h"
+#include "image/layers/wcifs/relative_path.h"
 #include "runtime/windows/hcs/result.h"
 
 namespace silo::image::layers::wcifs {
@@ -64,9 +65,22 @@ class LayerCalls {
 
   HrStatus EnablePrivileges(const std::vector<std::string>& names) const;
   HrStatus RevertToSelf() const;
-  HrStatus BackupWriteFile(const std::string& path, const FileBasicInfo& info, const std::string& stream,
-                           bool process_security) const;
-  HrStatus SetFileBasicInfo(const std::string& path, const FileBasicInfo& info) const;
+
+  // The layer-content primitives (api.h): `root` is a folder Silo owns,
+  // `rel` a '/'-separated path below it, checked component by component
+  // against reparse points by the API itself.
+  HrStatus BackupWriteRelative(const std::string& root, const std::string& rel, const FileBasicInfo& info,
+                               const std::string& stream, bool process_security) const;
+  HrStatus SetFileBasicInfoRelative(const std::string& root, const std::string& rel,
+                                    const FileBasicInfo& info) const;
+  HrStatus MkdirRelative(const std::string& root, const std::string& rel) const;
+  // MkdirRelative of every prefix of `rel`, shortest first.
+  HrStatus MkdirAllRelative(const std::string& root, const std::string& rel) const;
+  // FILE_ATTRIBUTE_* of `rel` itself.
+  HrResult<uint32_t> LstatRelative(const std::string& root, const std::string& rel) const;
+  HrStatus RemoveAllRelative(const std::string& root, const std::string& rel) const;
+  HrStatus LinkRelative(const std::string& existing_root, const std::string& existing_rel,
+                        const std::string& new_root, const std::string& new_rel) const;
 
  private:
   HrResult<std::string> MountPath(const std::string& scratch_path) const;

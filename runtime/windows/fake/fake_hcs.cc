@@ -23,6 +23,7 @@ namespace {
 constexpr uint32_t kErrorInvalidHandleHr = 0x80070006;
 
 struct FakeProcess {
+  std::string parameters;  // the HcsCreateProcess JSON, as given
   bool running = true;
   uint32_t exit_code = 0;
   std::vector<std::string> signals;
@@ -34,6 +35,7 @@ struct FakeSystem {
   std::map<uint32_t, FakeProcess> processes;
   uint32_t next_pid = 100;
   std::vector<std::string> modifications;
+  bool terminate_on_last_handle_closed = false;
 };
 
 struct SysHandle {
@@ -56,6 +58,10 @@ struct Op {
   std::wstring doc;
   HcsProcessInformation info{};
   uint32_t spurious_wait_hr = 0;
+  // kBlock: completes with `blocked_outcome` on release or when this process exits.
+  bool blocked = false;
+  std::string blocked_system;
+  uint32_t blocked_pid = 0;
 };
 
 // What a call's work produced.
@@ -163,6 +169,9 @@ struct FakeHcs::Impl {
     if (!p.running) return;
     p.running = false;
     p.exit_code = code;
+    for (auto& [op_id, op] : ops) {
+      if (op.blocked && op.blocked_system == system_id && op.blocked_pid == pid) CompleteBlocked(op);
+    }
     const std::string data =
         json{{"ProcessId", pid}, {"Exited", true}, {"ExitCode", code}, {"LastWaitResult", 0}}.dump();
     for (auto& [hid, h] : proc_handles) {
@@ -178,6 +187,12 @@ struct FakeHcs::Impl {
     for (auto& [hid, h] : sys_handles) {
       if (h.id == id) PostEvent(h.cb, h.ctx, hcs::kHcsEventSystemExited, data);
     }
+  }
+
+  void CompleteBlocked(Op& op) {
+    op.blocked = false;
+    op.done = true;
+    op_cv.notify_all();
   }
 
   // Runs an operation-taking call: applies injected faults, else `work`,
@@ -203,6 +218,13 @@ struct FakeHcs::Impl {
     Outcome out = work();
     if (produced != nullptr) *produced = out;
     if (inj && inj->fault == FakeFault::kSpuriousWaitFailure) op.spurious_wait_hr = inj->hr;
+    if (inj && inj->fault == FakeFault::kBlock) {
+      op.blocked = true;
+      op.hr = out.hr;
+      op.doc = hcs::Utf8ToWide(out.doc);
+      op.info = out.info;
+      return codes::kSOk;
+    }
     if (inj && (inj->fault == FakeFault::kPending || inj->fault == FakeFault::kAsync)) {
       Post([this, op_id, out] {
         std::lock_guard<std::mutex> lock(mu);
@@ -344,6 +366,7 @@ struct FakeEntryPoints {
       FakeSystem s;
       s.state = "Created";
       if (doc.contains("Owner") && doc["Owner"].is_string()) s.owner = doc["Owner"].get<std::string>();
+      s.terminate_on_last_handle_closed = doc.value("ShouldTerminateOnLastHandleClosed", false);
       f.systems.emplace(id, std::move(s));
       return Outcome{};
     });
@@ -375,11 +398,16 @@ struct FakeEntryPoints {
     if (it == f.sys_handles.end()) return;
     const std::string id = it->second.id;
     f.sys_handles.erase(it);
-    // A stopped system goes away with its last handle.
     FakeSystem* s = f.FindSystem(id);
-    if (s == nullptr || s->state != "Stopped") return;
+    if (s == nullptr) return;
     for (const auto& [h, sh] : f.sys_handles) {
       if (sh.id == id) return;
+    }
+    // The last system handle: a stopped system goes away, and so does a
+    // live one that asked to be terminated then.
+    if (s->state != "Stopped") {
+      if (!s->terminate_on_last_handle_closed) return;
+      f.StopSystemLocked(id, *s, "ForcedExit");
     }
     f.systems.erase(id);
   }
@@ -491,7 +519,7 @@ struct FakeEntryPoints {
           if (s->state != "Running") return Outcome{codes::kHcsEInvalidState, "", {}};
           const uint32_t pid = s->next_pid;
           s->next_pid += 4;
-          s->processes.emplace(pid, FakeProcess{});
+          s->processes[pid].parameters = params;
           Outcome o;
           o.info.process_id = pid;
           auto pipe = [&](const char* key) -> void* {
@@ -552,13 +580,24 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     const std::string text = hcs::WideToUtf8(options);
-    return f.RunCall(FakeCall::kSignalProcess, op, [&] {
+    const uint32_t hr = f.RunCall(FakeCall::kSignalProcess, op, [&] {
       return WithProcess(f, proc, [&](const std::string&, uint32_t, FakeProcess& p) {
         if (!p.running) return Outcome{codes::kHcsEInvalidState, "", {}};
         p.signals.push_back(text);
         return Outcome{};
       });
     });
+    auto o = f.ops.find(FromHandle(op));
+    auto h = f.proc_handles.find(FromHandle(proc));
+    if (o != f.ops.end() && o->second.blocked) {
+      if (h == f.proc_handles.end() || o->second.hr != codes::kSOk) {
+        f.CompleteBlocked(o->second);  // refused at once: nothing to block on
+      } else {
+        o->second.blocked_system = h->second.system_id;
+        o->second.blocked_pid = h->second.pid;
+      }
+    }
+    return hr;
   }
 
   static uint32_t TerminateProcess(HcsHandle proc, HcsHandle op, const wchar_t*) {
@@ -679,12 +718,28 @@ void FakeHcs::Inject(FakeInjection injection) {
   impl_->injections.push_back(std::move(injection));
 }
 
-void FakeHcs::AddSystem(const std::string& id, const std::string& owner, bool running) {
+void FakeHcs::AddSystem(const std::string& id, const std::string& owner, bool running,
+                        bool terminate_on_last_handle_closed) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   FakeSystem s;
   s.owner = owner;
   s.state = running ? "Running" : "Created";
+  s.terminate_on_last_handle_closed = terminate_on_last_handle_closed;
   impl_->systems[id] = std::move(s);
+}
+
+void FakeHcs::ReleaseBlocked() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (auto& [id, op] : impl_->ops) {
+    if (op.blocked) impl_->CompleteBlocked(op);
+  }
+}
+
+int FakeHcs::blocked_operations() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int n = 0;
+  for (const auto& [id, op] : impl_->ops) n += op.blocked ? 1 : 0;
+  return n;
 }
 
 void FakeHcs::ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code) {
@@ -737,6 +792,14 @@ std::vector<std::string> FakeHcs::Modifications(const std::string& id) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->systems.find(id);
   return it == impl_->systems.end() ? std::vector<std::string>{} : it->second.modifications;
+}
+
+std::string FakeHcs::ProcessParameters(const std::string& id, uint32_t pid) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->systems.find(id);
+  if (it == impl_->systems.end()) return "";
+  auto p = it->second.processes.find(pid);
+  return p == it->second.processes.end() ? "" : p->second.parameters;
 }
 
 std::vector<std::string> FakeHcs::Signals(const std::string& id, uint32_t pid) const {

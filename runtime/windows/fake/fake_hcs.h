@@ -11,6 +11,12 @@
 // HCS_E_OPERATION_TIMEOUT at once instead of sleeping for the timeout (the
 // timeout it was given is recorded), so tests stay fast and deterministic.
 //
+// Strict where HCS is: calls on a closed handle fail with ERROR_INVALID_HANDLE,
+// signalling an exited process fails with HCS_E_INVALID_STATE, and a system
+// whose document set ShouldTerminateOnLastHandleClosed is terminated and
+// removed when its last HCS_SYSTEM handle closes (process handles do not
+// keep it alive); without the flag only a stopped system goes away then.
+//
 // The table holds plain function pointers, so at most one FakeHcs may be
 // alive per process (checked). All methods are thread-safe.
 
@@ -55,6 +61,8 @@ enum class FakeFault {
   kPending,     // the call returns HCS_E_OPERATION_PENDING; the work completes on the HCS thread
   kAsync,       // the call returns S_OK; the result arrives later on the HCS thread
   kSpuriousWaitFailure,  // the work is done but the wait returns `hr` (WS2022 CreateProcess quirk)
+  kBlock,  // the work is done but the operation completes only on ReleaseBlocked() or when the target
+           // process exits (servercore's HcsSignalProcess returns only once the process is gone)
 };
 
 struct FakeInjection {
@@ -86,7 +94,11 @@ class FakeHcs {
 
   // --- Simulation controls --------------------------------------------------
   // A system that exists before the test's handles (e.g. left by a previous silod).
-  void AddSystem(const std::string& id, const std::string& owner, bool running);
+  void AddSystem(const std::string& id, const std::string& owner, bool running,
+                 bool terminate_on_last_handle_closed = false);
+  // Completes every kBlock operation.
+  void ReleaseBlocked();
+  int blocked_operations() const;
   // The process exits with `exit_code`; ProcessExited goes to its handles.
   void ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code);
   // The system stops by itself (ExitType "UnexpectedExit").
@@ -105,6 +117,7 @@ class FakeHcs {
   std::string SystemState(const std::string& id) const;  // "" when absent
   std::vector<std::string> Modifications(const std::string& id) const;
   std::vector<std::string> Signals(const std::string& id, uint32_t pid) const;
+  std::string ProcessParameters(const std::string& id, uint32_t pid) const;  // "" when absent
   bool ProcessRunning(const std::string& id, uint32_t pid) const;
   int open_operations() const;
   int open_system_handles() const;

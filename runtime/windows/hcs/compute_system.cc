@@ -100,15 +100,21 @@ HrStatus ComputeSystem::SubmitStop(bool terminate) {
   return s;
 }
 
+namespace {
+// A system that has stopped, or is already gone, is what a stop asks for
+// (hcsshim System.Shutdown/Terminate ignore both).
+bool StopIsDone(uint32_t hr) { return codes::IsAlreadyStopped(hr) || codes::IsNotExist(hr); }
+}  // namespace
+
 HrStatus ComputeSystem::Shutdown(Deadline deadline) {
   HrStatus s = SubmitStop(/*terminate=*/false);
-  if (!s.ok()) return codes::IsAlreadyStopped(s.hr()) ? HrStatus::Ok() : s;
+  if (!s.ok()) return StopIsDone(s.hr()) ? HrStatus::Ok() : s;
   return WaitForExit(deadline).status();
 }
 
 HrStatus ComputeSystem::Terminate(Deadline deadline) {
   HrStatus s = SubmitStop(/*terminate=*/true);
-  if (!s.ok()) return codes::IsAlreadyStopped(s.hr()) ? HrStatus::Ok() : s;
+  if (!s.ok()) return StopIsDone(s.hr()) ? HrStatus::Ok() : s;
   return WaitForExit(deadline).status();
 }
 

@@ -8,7 +8,7 @@
 //   Create ──> Created ──Start──> Running ──Shutdown/Terminate──> Stopped
 //   Open/Enumerate find systems that survive a silod restart (recovery).
 //
-// Idempotency: Shutdown and Terminate of a stopped system are OK; Close is
+// Idempotency: Shutdown and Terminate of a stopped or vanished system are OK; Close is
 // idempotent. Closing the handle does not stop the system unless its
 // document set ShouldTerminateOnLastHandleClosed.
 // Thread safety: calls may run concurrently except Close/destructor.

@@ -145,6 +145,21 @@ TEST_F(ComputeSystemTest, TerminateReportsV1AlreadyStoppedAsOk) {
   EXPECT_TRUE(sys->Terminate(Soon()).ok());
 }
 
+// A system that vanished between the open and the stop (another caller
+// removed it) is stopped: HCS says HCS_E_SYSTEM_NOT_FOUND, in either form.
+TEST_F(ComputeSystemTest, ShutdownAndTerminateOfAVanishedSystemSucceed) {
+  auto sys = CreateStarted("c1");
+  fake_.Inject({FakeCall::kShutDown, FakeFault::kFailCall, 0xC037010E, "does not exist"});
+  HrStatus shut = sys->Shutdown(Soon());
+  EXPECT_TRUE(shut.ok()) << shut.ToString();
+  fake_.Inject({FakeCall::kTerminate, FakeFault::kFailCall, codes::kHcsESystemNotFound, "does not exist"});
+  HrStatus term = sys->Terminate(Soon());
+  EXPECT_TRUE(term.ok()) << term.ToString();
+  fake_.Inject({FakeCall::kShutDown, FakeFault::kFailCall, codes::kHcsESystemNotFound});
+  EXPECT_TRUE(sys->Stop(Soon(), Soon()).ok());
+  EXPECT_EQ(fake_.calls(FakeCall::kTerminate), 1) << "a vanished system needs no terminate after shutdown";
+}
+
 TEST_F(ComputeSystemTest, StopFallsBackToTerminateWhenShutdownIsIgnored) {
   auto sys = CreateStarted("c1");
   fake_.set_ignore_shutdown(true);
