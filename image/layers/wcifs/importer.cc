@@ -46,6 +46,18 @@ bool IsComplete(const std::string& layer_path) {
   return fs::exists(Join(layer_path, kImportedMarker), ec);
 }
 
+// Splits an absolute folder path into (parent, last component), so the
+// folder can be removed by a relative call rooted at its parent. Windows
+// paths may use either separator.
+bool SplitParent(std::string path, std::string* parent, std::string* name) {
+  while (path.size() > 1 && (path.back() == '/' || path.back() == '\\')) path.pop_back();
+  const size_t slash = path.find_last_of("/\\");
+  if (slash == std::string::npos || slash == 0 || slash + 1 == path.size()) return false;
+  *parent = path.substr(0, slash);
+  *name = path.substr(slash + 1);
+  return true;
+}
+
 absl::Status WriteLayerChain(const std::string& layer_path, const std::vector<std::string>& parents) {
   return AtomicWriteFile(Join(layer_path, kLayerChainFile), nlohmann::json(parents).dump());
 }
@@ -125,6 +137,54 @@ FileBasicInfo BasicInfoFor(const WindowsEntry& e, bool with_attributes) {
   info.change_time = mtime;
   info.file_attributes = with_attributes ? e.attributes : 0;
   return info;
+}
+
+absl::Status Importer::RemoveIfIncomplete(const std::string& layer_path) {
+  if (IsComplete(layer_path)) return absl::OkStatus();
+  std::string parent, name;
+  if (!SplitParent(layer_path, &parent, &name)) {
+    return absl::InvalidArgumentError(absl::StrCat("layer path \"", layer_path, "\" has no parent folder"));
+  }
+  // Missing is success, so a first import pays one cheap call.
+  return LayerCallToStatus(calls_.RemoveAllRelative(parent, name), "removing incomplete layer", layer_path);
+}
+
+absl::Status Importer::RemoveIncomplete(const std::string& layers_root) {
+  PrivilegeScope privileges(calls_);
+  SILO_RETURN_IF_ERROR(privileges.status());
+  // Listing by path is harmless; only the removal must not follow links,
+  // and that goes through the relative call.
+  std::vector<std::string> layers, stages;
+  std::error_code ec;
+  for (fs::directory_iterator it(layers_root, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) layers.push_back(it->path().filename().string());
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return absl::InternalError(absl::StrCat("listing layers root ", layers_root, ": ", ec.message()));
+  }
+  absl::Status first;
+  for (const std::string& name : layers) {
+    const std::string layer = Join(layers_root, name);
+    if (IsComplete(layer)) continue;
+    absl::Status s =
+        LayerCallToStatus(calls_.RemoveAllRelative(layers_root, name), "removing incomplete layer", layer);
+    if (!s.ok() && first.ok()) first = s;
+  }
+  // Staging folders are only alive during an import; at start-up any left
+  // is garbage from a crash.
+  ec.clear();
+  if (!options_.staging_root.empty()) {
+    for (fs::directory_iterator it(options_.staging_root, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.starts_with("stage-")) stages.push_back(name);
+    }
+  }
+  for (const std::string& name : stages) {
+    absl::Status s = LayerCallToStatus(calls_.RemoveAllRelative(options_.staging_root, name), "removing staging",
+                                       Join(options_.staging_root, name));
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
 }
 
 absl::Status Importer::WriteBaseFiles(const std::string& layer_path, const LayerSource& source) {
@@ -222,6 +282,10 @@ absl::Status Importer::ImportOnThisThread(const std::string& layer_path, const s
                                           const LayerSource& source, const std::function<absl::Status()>& wait_parent) {
   PrivilegeScope privileges(calls_);
   SILO_RETURN_IF_ERROR(privileges.status());
+  // This thread owns the layer (single flight) and Run saw no marker: what
+  // is there is a failed attempt's debris, which would make every create
+  // below fail with ERROR_FILE_EXISTS.
+  SILO_RETURN_IF_ERROR(RemoveIfIncomplete(layer_path));
   const bool base = parents.empty();
   std::string staging, staging_name;
   // Relative removal: staged hives may include links, which a path-based

@@ -14,6 +14,14 @@
 // nearest first) and, last, a ".silo-imported" marker: a layer with the
 // marker is complete and is never imported again.
 //
+// Retry: a layer folder without the marker is what a failed or interrupted
+// import left behind. Base-layer writes create new files (FILE_CREATE) and
+// ImportLayer wants a fresh folder, so such a folder would fail every later
+// pull with ERROR_FILE_EXISTS. ImportLayer removes it before importing, and
+// RemoveIncomplete() sweeps a layers root at start-up. Both remove through
+// the table's remove_all_relative (root = the folder's parent), which
+// deletes links as themselves and never follows them out of the layer.
+//
 // Privileges: each importing thread enables SeBackup/SeRestore/SeSecurity
 // through the table before touching files and reverts when done.
 //
@@ -84,6 +92,17 @@ class Importer {
   // layer_paths[i-1] ... layer_paths[0]. See the ordering rule above.
   absl::Status ImportImage(const std::vector<std::string>& layer_paths, const std::vector<LayerSource>& sources);
 
+  // Removes every folder directly under `layers_root` that lacks the
+  // completion marker (an import that failed or was cut short by a crash;
+  // so `layers_root` must hold nothing but layer folders), and every
+  // leftover "stage-*" folder under options.staging_root. Complete layers
+  // are kept. The owner of the layer store must call this once at start-up,
+  // before any import, for each root its layer folders live in: it is not
+  // safe while an import into that root is running (it would remove the
+  // layer being written). Runs with the import privileges enabled, as
+  // restored security can deny a plain delete.
+  absl::Status RemoveIncomplete(const std::string& layers_root);
+
  private:
   struct Job {
     std::string layer_path;
@@ -97,6 +116,9 @@ class Importer {
   // with privileges enabled.
   absl::Status ImportOnThisThread(const std::string& layer_path, const std::vector<std::string>& parents,
                                   const LayerSource& source, const std::function<absl::Status()>& wait_parent);
+  // Removes `layer_path` when it exists without the completion marker, so a
+  // retried import starts from an empty folder. Needs privileges enabled.
+  absl::Status RemoveIfIncomplete(const std::string& layer_path);
   absl::Status WriteBaseFiles(const std::string& layer_path, const LayerSource& source);
   absl::Status Stage(const std::string& staging, const LayerSource& source);
   absl::Status FinishDiff(const std::string& layer_path, const std::vector<std::string>& parents,

@@ -1,5 +1,6 @@
 #include "image/layers/wcifs/importer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -233,6 +234,89 @@ TEST(ImporterTest, FailedParentAbortsTheChildrenAndLeavesNoMarker) {
   EXPECT_TRUE(std::filesystem::exists(paths[0] + "/" + kImportedMarker));
   EXPECT_TRUE(std::filesystem::is_empty(dir.Sub("staging")));
   EXPECT_EQ(fake.Calls(LayerCall::kEnableThreadPrivileges).size(), fake.Calls(LayerCall::kRevertToSelf).size());
+}
+
+// Every file and folder under `root`, relative, sorted ("/" separated).
+std::vector<std::string> Tree(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    out.push_back(std::filesystem::relative(e.path(), root).generic_string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(ImporterTest, BaseLayerThatFailedMidwayIsReimportedFromAnEmptyFolder) {
+  FakeLayerApi fake;
+  TempDir dir;
+  Importer importer = MakeImporter(fake, dir);
+  const std::string base = dir.Sub("base");
+  LayerSource src = BaseSource();
+  // The third BackupWrite fails (a disk error, a broken download): "Files"
+  // and "Files/a.dll" are already written.
+  int writes = 0;
+  fake.SetHook(LayerCall::kBackupWriteFile, [&](const FakeLayerCall&) {
+    if (++writes == 3) fake.Inject(LayerCall::kBackupWriteFile, 0x8007001F);  // ERROR_GEN_FAILURE
+  });
+  ASSERT_FALSE(importer.ImportLayer(base, {}, src).ok());
+  fake.SetHook(LayerCall::kBackupWriteFile, nullptr);
+  ASSERT_TRUE(std::filesystem::exists(base + "/Files/a.dll"));
+  ASSERT_FALSE(std::filesystem::exists(base + "/" + kImportedMarker));
+  // Debris the retry must not keep, whatever wrote it.
+  ASSERT_TRUE(AtomicWriteFile(base + "/Files/stale.tmp", "x").ok());
+
+  // Without the removal the retry's FILE_CREATE of Files/a.dll collides.
+  const absl::Status retry = importer.ImportLayer(base, {}, src);
+  ASSERT_TRUE(retry.ok()) << retry;
+  EXPECT_EQ(Tree(base), (std::vector<std::string>{".silo-imported", "Files", "Files/a.dll", "Files/a2.dll", "Hives",
+                                                  "Hives/System_Base", "UtilityVM", "layerchain.json"}));
+  auto stream = EncodeBackupStream(src.plan.entries[1], "Files/a.dll");
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(Slurp(base + "/Files/a.dll"), *stream);
+  EXPECT_EQ(fake.Calls(LayerCall::kProcessBaseImage).size(), 1u);
+  // The folder went through the relative remove, rooted at its parent.
+  bool removed = false;
+  for (const auto& c : fake.Calls(LayerCall::kRemoveAll)) {
+    if (c.root == dir.path() && c.rel == "base" && c.privileged && c.hr == 0) removed = true;
+  }
+  EXPECT_TRUE(removed);
+}
+
+TEST(ImporterTest, StartupSweepRemovesIncompleteLayersAndKeepsCompleteOnes) {
+  FakeLayerApi fake;
+  TempDir dir;
+  Importer importer = MakeImporter(fake, dir);
+  const std::string root = dir.Sub("layers");
+  ASSERT_TRUE(MakeDirs(root).ok());
+  const std::string complete = root + "/complete";
+  ASSERT_TRUE(importer.ImportLayer(complete, {}, BaseSource()).ok());
+  const std::vector<std::string> complete_tree = Tree(complete);
+
+  // A crash mid-import left a folder without the marker, holding a link to
+  // a host folder that must survive the removal, and a staging folder.
+  const std::string outside = dir.Sub("outside");
+  ASSERT_TRUE(MakeDirs(outside).ok());
+  ASSERT_TRUE(AtomicWriteFile(outside + "/keep", "k").ok());
+  const std::string broken = root + "/broken";
+  ASSERT_TRUE(MakeDirs(broken + "/Files").ok());
+  ASSERT_TRUE(AtomicWriteFile(broken + "/Files/a.dll", "partial").ok());
+  FakeLayerApi::CreateReparsePoint(broken + "/Files/j", outside);
+  ASSERT_TRUE(MakeDirs(dir.Sub("staging") + "/stage-old/Files").ok());
+
+  const size_t removes_before = fake.Calls(LayerCall::kRemoveAll).size();
+  const absl::Status swept = importer.RemoveIncomplete(root);
+  ASSERT_TRUE(swept.ok()) << swept;
+  EXPECT_FALSE(std::filesystem::exists(broken));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("staging") + "/stage-old"));
+  EXPECT_EQ(Tree(complete), complete_tree);
+  EXPECT_EQ(Slurp(outside + "/keep"), "k");
+  const auto removes = fake.Calls(LayerCall::kRemoveAll);
+  for (size_t i = removes_before; i < removes.size(); ++i) {
+    EXPECT_TRUE(removes[i].privileged) << removes[i].path;
+    EXPECT_NE(removes[i].rel, "complete");
+  }
+  // A sweep of a root that does not exist yet (first start) is fine.
+  EXPECT_TRUE(importer.RemoveIncomplete(dir.Sub("missing")).ok());
 }
 
 }  // namespace
