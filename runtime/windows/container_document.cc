@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "runtime/base/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "runtime/windows/command_line.h"
 
 namespace silo::runtime::windows {
@@ -214,6 +215,47 @@ absl::StatusOr<schema::ComputeSystem> BuildContainerDocument(const ContainerSpec
 absl::StatusOr<uint64_t> ScratchSizeBytes(const ::runtime::v1::WindowsContainerResources& resources) {
   SILO_RETURN_IF_ERROR(CheckNonNegative(resources.rootfs_size_in_bytes(), "rootfs_size_in_bytes"));
   return static_cast<uint64_t>(resources.rootfs_size_in_bytes());
+}
+
+absl::StatusOr<std::vector<std::string>> BuildResourceUpdateRequests(
+    const ::runtime::v1::WindowsContainerResources& r, int32_t host_cpu_count) {
+  SILO_RETURN_IF_ERROR(CheckNonNegative(r.memory_limit_in_bytes(), "memory_limit_in_bytes"));
+  // Creation picks one CPU field by precedence; a live update gets no such
+  // grace, because a caller that sets two expects both to hold and HCS keeps
+  // one limit (hcsshim's isValidWindowsCPUResources).
+  const int cpu_fields = (r.cpu_count() != 0) + (r.cpu_maximum() != 0) + (r.cpu_shares() != 0);
+  if (cpu_fields > 1) {
+    return absl::InvalidArgumentError(
+        "resources.cpu_count, cpu_maximum and cpu_shares are exclusive in an update: HCS applies one CPU limit");
+  }
+  if (r.rootfs_size_in_bytes() != 0) {
+    return absl::UnimplementedError(
+        "resources.rootfs_size_in_bytes cannot change on a running Windows container: the scratch is sized at "
+        "creation");
+  }
+  if (r.affinity_cpus_size() > 0) {
+    return absl::UnimplementedError(
+        "resources.affinity_cpus cannot change on a running Windows container: HCS takes no CPU affinity");
+  }
+  std::vector<std::string> requests;
+  auto request = [](const char* path, nlohmann::json settings) {
+    return nlohmann::json{{"ResourcePath", path}, {"RequestType", "Update"}, {"Settings", std::move(settings)}}.dump();
+  };
+  if (r.memory_limit_in_bytes() > 0) {
+    const uint64_t bytes = static_cast<uint64_t>(r.memory_limit_in_bytes());
+    requests.push_back(request("Container/Memory/SizeInMB", (bytes + kMiB - 1) / kMiB));
+  }
+  SILO_ASSIGN_OR_RETURN(std::optional<schema::Processor> p, BuildProcessor(r, host_cpu_count));
+  if (p.has_value()) {
+    // Only the one field set: an absent field keeps HCS's current value,
+    // a zero one would not.
+    nlohmann::json settings = nlohmann::json::object();
+    if (p->count > 0) settings["Count"] = p->count;
+    if (p->maximum > 0) settings["Maximum"] = p->maximum;
+    if (p->weight > 0) settings["Weight"] = p->weight;
+    requests.push_back(request("Container/Processor", std::move(settings)));
+  }
+  return requests;
 }
 
 absl::StatusOr<schema::ProcessParameters> BuildProcessParameters(const ProcessInput& input) {

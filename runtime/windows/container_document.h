@@ -96,6 +96,25 @@ absl::StatusOr<schema::ComputeSystem> BuildContainerDocument(const ContainerSpec
 // label). InvalidArgument when negative.
 absl::StatusOr<uint64_t> ScratchSizeBytes(const ::runtime::v1::WindowsContainerResources& resources);
 
+// UpdateContainerResources for a running process-isolated container: the
+// HcsModifyComputeSystem documents to send, in order, as hcsshim's
+// updateWCOWResources builds them (ModifySettingRequest, RequestType
+// "Update"):
+//   memory_limit_in_bytes -> ResourcePath "Container/Memory/SizeInMB",
+//                            Settings = the size in MiB (a bare number,
+//                            rounded up as BuildContainerDocument does)
+//   cpu_count / cpu_maximum / cpu_shares
+//                         -> ResourcePath "Container/Processor", Settings =
+//                            {"Count"|"Maximum"|"Weight": n}, clamped as at
+//                            creation
+// Zero fields are left alone (no document); all zero = no documents.
+// InvalidArgument when a field is negative or more than one CPU field is set
+// (HCS applies one CPU limit; hcsshim rejects the mix). Unimplemented,
+// naming the field, for what cannot change live: rootfs_size_in_bytes (the
+// scratch is sized at creation) and affinity_cpus (see above).
+absl::StatusOr<std::vector<std::string>> BuildResourceUpdateRequests(
+    const ::runtime::v1::WindowsContainerResources& resources, int32_t host_cpu_count);
+
 struct ProcessInput {
   std::vector<std::string> args;  // argv; args[0] is the program
   // args[0] is an image's pre-escaped command line (CreateSpec::args_escaped):

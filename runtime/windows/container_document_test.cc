@@ -331,5 +331,59 @@ TEST(ProcessParametersTest, ArgsEscapedCommandLineIsPassedRaw) {
   EXPECT_EQ(p->command_line, R"("cmd /S /C echo hi" "extra arg")");
 }
 
+TEST(ResourceUpdateTest, MemoryThenProcessorModifyRequestsGolden) {
+  ::runtime::v1::WindowsContainerResources r;
+  r.set_memory_limit_in_bytes(256 * 1024 * 1024 + 1);  // rounds up, as at creation
+  r.set_cpu_maximum(2500);
+  auto docs = BuildResourceUpdateRequests(r, 8);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  EXPECT_THAT(*docs, ::testing::ElementsAre(
+                         R"({"RequestType":"Update","ResourcePath":"Container/Memory/SizeInMB","Settings":257})",
+                         R"({"RequestType":"Update","ResourcePath":"Container/Processor","Settings":{"Maximum":2500}})"));
+
+  ::runtime::v1::WindowsContainerResources count;
+  count.set_cpu_count(64);  // clamped to the host
+  docs = BuildResourceUpdateRequests(count, 8);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  EXPECT_THAT(*docs, ::testing::ElementsAre(
+                         R"({"RequestType":"Update","ResourcePath":"Container/Processor","Settings":{"Count":8}})"));
+
+  ::runtime::v1::WindowsContainerResources shares;
+  shares.set_cpu_shares(20000);  // clamped to 10000
+  docs = BuildResourceUpdateRequests(shares, 8);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  EXPECT_THAT(*docs, ::testing::ElementsAre(
+                         R"({"RequestType":"Update","ResourcePath":"Container/Processor","Settings":{"Weight":10000}})"));
+
+  docs = BuildResourceUpdateRequests({}, 8);
+  ASSERT_TRUE(docs.ok());
+  EXPECT_TRUE(docs->empty());
+}
+
+TEST(ResourceUpdateTest, WhatCannotChangeLiveIsRefusedByName) {
+  ::runtime::v1::WindowsContainerResources two_cpu;
+  two_cpu.set_cpu_count(2);
+  two_cpu.set_cpu_shares(100);
+  auto docs = BuildResourceUpdateRequests(two_cpu, 8);
+  EXPECT_TRUE(absl::IsInvalidArgument(docs.status())) << docs.status();
+  EXPECT_THAT(docs.status().message(), HasSubstr("exclusive"));
+
+  ::runtime::v1::WindowsContainerResources negative;
+  negative.set_memory_limit_in_bytes(-1);
+  EXPECT_TRUE(absl::IsInvalidArgument(BuildResourceUpdateRequests(negative, 8).status()));
+
+  ::runtime::v1::WindowsContainerResources rootfs;
+  rootfs.set_rootfs_size_in_bytes(1 << 30);
+  docs = BuildResourceUpdateRequests(rootfs, 8);
+  EXPECT_TRUE(absl::IsUnimplemented(docs.status())) << docs.status();
+  EXPECT_THAT(docs.status().message(), HasSubstr("rootfs_size_in_bytes"));
+
+  ::runtime::v1::WindowsContainerResources affinity;
+  affinity.add_affinity_cpus()->set_cpu_group(0);
+  docs = BuildResourceUpdateRequests(affinity, 8);
+  EXPECT_TRUE(absl::IsUnimplemented(docs.status())) << docs.status();
+  EXPECT_THAT(docs.status().message(), HasSubstr("affinity_cpus"));
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows
