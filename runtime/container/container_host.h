@@ -106,6 +106,13 @@ class ContainerHost {
     return absl::UnimplementedError("UpdateContainerResources is not supported by this host: container " + id);
   }
 
+  // The Windows counterpart of UpdateResources: applies the non-zero fields
+  // of `resources` to the running container. Default: Unimplemented.
+  virtual absl::Status UpdateWindowsResources(const std::string& id, const std::string& /*handle*/,
+                                              const ::runtime::v1::WindowsContainerResources& /*resources*/) {
+    return absl::UnimplementedError("Windows resources cannot be updated on this host: container " + id);
+  }
+
   // --- Live restore (container_recovery.cc). The defaults suit a host whose
   // monitors never outlive silod.
   // True only when the container's monitor certainly no longer exists (no

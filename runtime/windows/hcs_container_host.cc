@@ -451,6 +451,34 @@ absl::Status HcsContainerHost::ReopenLog(const std::string& id, const std::strin
   return absl::UnimplementedError(absl::StrCat("container ", id, ": on Windows silo-shim owns the log"));
 }
 
+absl::Status HcsContainerHost::UpdateWindowsResources(const std::string& id, const std::string&,
+                                                      const ::runtime::v1::WindowsContainerResources& resources) {
+  SILO_ASSIGN_OR_RETURN(std::vector<std::string> requests,
+                        BuildResourceUpdateRequests(resources, options_.host_cpu_count));
+  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
+  if (!e.ok()) return e.status();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // HCS modifies only a running system; say so plainly rather than pass
+    // on HCS_E_INVALID_STATE (and a created container's limits belong in
+    // its document, not a modify).
+    if ((*e)->init == nullptr || (*e)->exit.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "container ", id, " is not running: CPU and memory of a Windows container change only while it runs"));
+    }
+  }
+  for (const std::string& request : requests) {
+    const hcs::HrStatus s = (*e)->system->Modify(request, CallDeadline());
+    if (s.ok()) continue;
+    if (codes::IsInvalidState(s.hr())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("container ", id, " stopped while its resources were updated (", s.message(), ")"));
+    }
+    return ToStatus(s, "HcsModifyComputeSystem", id);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status HcsContainerHost::Remove(const std::string& id, const std::string&) {
   std::shared_ptr<Entry> entry;
   {

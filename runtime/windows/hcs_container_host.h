@@ -98,6 +98,12 @@ class HcsContainerHost final : public container::ContainerHost {
                                              std::chrono::milliseconds timeout) override;
   absl::Status ReopenLog(const std::string& id, const std::string& handle) override;
   absl::Status Remove(const std::string& id, const std::string& handle) override;
+  // CPU and memory, live, through HcsModifyComputeSystem (one request per
+  // resource, BuildResourceUpdateRequests). FailedPrecondition unless the
+  // container is running; what cannot change live is refused before any
+  // request is sent.
+  absl::Status UpdateWindowsResources(const std::string& id, const std::string& handle,
+                                      const ::runtime::v1::WindowsContainerResources& resources) override;
 
   bool MonitorGone(const std::string& id, const std::string& handle) override;
   absl::StatusOr<std::optional<container::ProcessState>> RecordedExit(const std::string& id) override;

@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "runtime/windows/fake/fake_hcs.h"
@@ -124,6 +125,52 @@ TEST_F(HcsContainerHostTest, CreateStartExitRemove) {
   fake_.Drain();
   EXPECT_EQ(fake_.open_system_handles(), 0);
   EXPECT_EQ(fake_.open_process_handles(), 0);
+}
+
+TEST_F(HcsContainerHostTest, UpdateResourcesModifiesTheRunningSystemAndRefusesAStoppedOne) {
+  absl::StatusOr<std::string> handle = host_->Create(Spec("c1"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ::runtime::v1::WindowsContainerResources memory_and_max;
+  memory_and_max.set_memory_limit_in_bytes(512 << 20);
+  memory_and_max.set_cpu_maximum(5000);
+  // Created, not started: HCS would refuse, and the limits are the document's.
+  absl::Status s = host_->UpdateWindowsResources("c1", *handle, memory_and_max);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_TRUE(fake_.Modifications("c1").empty());
+
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  s = host_->UpdateWindowsResources("c1", *handle, memory_and_max);
+  ASSERT_TRUE(s.ok()) << s;
+  ::runtime::v1::WindowsContainerResources count;
+  count.set_cpu_count(2);
+  ASSERT_TRUE(host_->UpdateWindowsResources("c1", *handle, count).ok());
+  ::runtime::v1::WindowsContainerResources shares;
+  shares.set_cpu_shares(300);
+  ASSERT_TRUE(host_->UpdateWindowsResources("c1", *handle, shares).ok());
+  // Refused before anything is sent.
+  ::runtime::v1::WindowsContainerResources mixed = count;
+  mixed.set_cpu_shares(300);
+  EXPECT_EQ(host_->UpdateWindowsResources("c1", *handle, mixed).code(), absl::StatusCode::kInvalidArgument);
+  ::runtime::v1::WindowsContainerResources rootfs;
+  rootfs.set_rootfs_size_in_bytes(1 << 30);
+  EXPECT_EQ(host_->UpdateWindowsResources("c1", *handle, rootfs).code(), absl::StatusCode::kUnimplemented);
+  const std::vector<std::string> expected = {
+      R"({"RequestType":"Update","ResourcePath":"Container/Memory/SizeInMB","Settings":512})",
+      R"({"RequestType":"Update","ResourcePath":"Container/Processor","Settings":{"Maximum":5000}})",
+      R"({"RequestType":"Update","ResourcePath":"Container/Processor","Settings":{"Count":2}})",
+      R"({"RequestType":"Update","ResourcePath":"Container/Processor","Settings":{"Weight":300}})",
+  };
+  EXPECT_EQ(fake_.Modifications("c1"), expected);
+
+  absl::StatusOr<container::ProcessState> st = host_->State("c1", *handle);
+  ASSERT_TRUE(st.ok()) << st.status();
+  fake_.ExitProcess("c1", static_cast<uint32_t>(st->pid), 0);
+  ASSERT_TRUE(host_->Wait("c1", *handle, std::chrono::seconds(5)).ok());
+  s = host_->UpdateWindowsResources("c1", *handle, memory_and_max);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("not running"));
+  EXPECT_EQ(fake_.Modifications("c1"), expected);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
 }
 
 // The manager's exit watch: fired by ProcessExited on HCS's thread, run on

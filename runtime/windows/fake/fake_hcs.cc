@@ -473,6 +473,36 @@ struct FakeEntryPoints {
     });
   }
 
+  // A ModifySettingRequest as hcsshim sends one: ResourcePath, RequestType
+  // Add/Remove/Update and nothing unknown; for the live-resource paths,
+  // Settings shaped as HCS reads them (a positive MiB count; a Processor with
+  // exactly one positive Count/Maximum/Weight), so a malformed document
+  // fails here as it would on a host instead of being recorded.
+  static bool WellFormedModify(const json& doc) {
+    if (!doc.is_object()) return false;
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      const std::string& key = it.key();
+      if (key != "ResourcePath" && key != "RequestType" && key != "Settings" && key != "GuestRequest") return false;
+    }
+    if (!doc.contains("ResourcePath") || !doc["ResourcePath"].is_string() ||
+        doc["ResourcePath"].get<std::string>().empty()) {
+      return false;
+    }
+    if (!doc.contains("RequestType") || !doc["RequestType"].is_string()) return false;
+    const std::string type = doc["RequestType"].get<std::string>();
+    if (type != "Add" && type != "Remove" && type != "Update") return false;
+    const std::string path = doc["ResourcePath"].get<std::string>();
+    const json settings = doc.value("Settings", json());
+    auto positive = [](const json& v) { return v.is_number_integer() && v.get<int64_t>() > 0; };
+    if (path == "Container/Memory/SizeInMB") return type == "Update" && positive(settings);
+    if (path == "Container/Processor") {
+      if (type != "Update" || !settings.is_object() || settings.size() != 1) return false;
+      const auto only = settings.begin();
+      return (only.key() == "Count" || only.key() == "Maximum" || only.key() == "Weight") && positive(only.value());
+    }
+    return true;
+  }
+
   static uint32_t Modify(HcsHandle sys, HcsHandle op, const wchar_t* settings, void*) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
@@ -483,7 +513,9 @@ struct FakeEntryPoints {
       FakeSystem* s = SystemOf(f, sys, &id, &err);
       if (s == nullptr) return err;
       if (!json::accept(text)) return Outcome{codes::kHcsEInvalidJson, "", {}};
-      if (s->state == "Stopped") return Outcome{codes::kHcsEInvalidState, "", {}};
+      // HCS changes a container's settings only while it runs.
+      if (s->state != "Running") return Outcome{codes::kHcsEInvalidState, "", {}};
+      if (!WellFormedModify(json::parse(text))) return Outcome{codes::kEInvalidArg, "", {}};
       s->modifications.push_back(text);
       return Outcome{};
     });

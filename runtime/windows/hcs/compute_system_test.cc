@@ -287,5 +287,36 @@ TEST_F(ComputeSystemTest, ModifyOnStoppedSystemFails) {
   EXPECT_TRUE(codes::IsInvalidState(s.hr()));
 }
 
+// The fake refuses what HCS would: a modify of a system that is not
+// running, and resource documents HCS cannot read; nothing refused is
+// recorded.
+TEST_F(ComputeSystemTest, FakeModifyAcceptsOnlyWellFormedRequestsOnARunningSystem) {
+  auto created = ComputeSystem::Create(fake_.api(), "c1", kDocument, Soon());
+  ASSERT_TRUE(created.ok());
+  auto& sys = *created;
+  const std::string memory = R"({"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":256})";
+  EXPECT_EQ(sys->Modify(memory, Soon()).hr(), codes::kHcsEInvalidState) << "created, not started";
+  ASSERT_TRUE(sys->Start(Soon()).ok());
+  for (const char* bad : {
+           R"({"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":0})",
+           R"({"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":"256"})",
+           R"({"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Change","Settings":256})",
+           R"({"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Count":2,"Weight":5}})",
+           R"({"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Limit":2}})",
+           R"({"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{}})",
+           R"({"RequestType":"Update","Settings":256})",
+           R"({"ResourcePath":"Container/Processor","RequestType":"Update","Setting":{"Count":2}})",
+       }) {
+    EXPECT_EQ(sys->Modify(bad, Soon()).hr(), codes::kEInvalidArg) << bad;
+  }
+  const std::string cpu = R"({"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Count":2}})";
+  ASSERT_TRUE(sys->Modify(memory, Soon()).ok());
+  ASSERT_TRUE(sys->Modify(cpu, Soon()).ok());
+  EXPECT_THAT(fake_.Modifications("c1"), ElementsAre(memory, cpu));
+  ASSERT_TRUE(sys->Terminate(Soon()).ok());
+  EXPECT_EQ(sys->Modify(memory, Soon()).hr(), codes::kHcsEInvalidState) << "stopped";
+  sys->Close();
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows::hcs
