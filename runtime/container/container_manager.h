@@ -78,6 +78,13 @@ class ContainerManager {
   // FailedPrecondition unless CREATED or RUNNING; nothing stored on error.
   absl::Status UpdateResources(const std::string& id_or_prefix,
                                const ::runtime::v1::LinuxContainerResources& resources);
+  // The Windows block of UpdateContainerResources: the host applies the
+  // non-zero fields live (ContainerHost::UpdateWindowsResources), then they
+  // replace the stored ones (the CPU fields as one, since HCS keeps one CPU
+  // limit). FailedPrecondition unless RUNNING: a Windows container's limits
+  // are fixed in its compute system once created; nothing stored on error.
+  absl::Status UpdateWindowsResources(const std::string& id_or_prefix,
+                                      const ::runtime::v1::WindowsContainerResources& resources);
 
  private:
   // Records the exit of a RUNNING container if the host reports one. The

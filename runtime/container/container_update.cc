@@ -26,7 +26,46 @@ namespace {
   return out;
 }
 
+::runtime::v1::WindowsContainerResources MergeWindows(const ::runtime::v1::WindowsContainerResources& current,
+                                                     const ::runtime::v1::WindowsContainerResources& update) {
+  ::runtime::v1::WindowsContainerResources out = current;
+  if (update.cpu_count() != 0 || update.cpu_maximum() != 0 || update.cpu_shares() != 0) {
+    out.set_cpu_count(update.cpu_count());
+    out.set_cpu_maximum(update.cpu_maximum());
+    out.set_cpu_shares(update.cpu_shares());
+  }
+  if (update.memory_limit_in_bytes() != 0) out.set_memory_limit_in_bytes(update.memory_limit_in_bytes());
+  return out;
+}
+
 }  // namespace
+
+absl::Status ContainerManager::UpdateWindowsResources(const std::string& id_or_prefix,
+                                                      const ::runtime::v1::WindowsContainerResources& resources) {
+  SILO_ASSIGN_OR_RETURN(model::ContainerRecord record, store_->Get(id_or_prefix));
+  std::shared_ptr<std::mutex> lock = LockFor(record.id);
+  std::lock_guard<std::mutex> guard(*lock);
+  SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
+  SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  const model::ContainerState state = record.State();
+  if (state != model::ContainerState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("UpdateContainerResources ", record.id, ": container is ",
+                                                      model::ContainerStateName(state), ", not RUNNING"));
+  }
+  SILO_ASSIGN_OR_RETURN(::runtime::v1::ContainerConfig config, record.Config());
+  // Only the request goes to the host (zero = keep): resending the stored
+  // set would resend creation-only fields such as rootfs_size_in_bytes.
+  SILO_RETURN_IF_ERROR(Annotate(host_->UpdateWindowsResources(record.id, record.shim_socket, resources),
+                                absl::StrCat("UpdateContainerResources ", record.id)));
+  *config.mutable_windows()->mutable_resources() = MergeWindows(config.windows().resources(), resources);
+  return store_
+      ->Update(record.id,
+               [&](model::ContainerRecord& r) {
+                 r.SetConfig(config);
+                 return absl::OkStatus();
+               })
+      .status();
+}
 
 absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
                                                const ::runtime::v1::LinuxContainerResources& resources) {
