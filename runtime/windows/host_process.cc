@@ -34,9 +34,17 @@ bool IsAbsoluteWindowsPath(const std::string& p) {
 
 absl::Status ResolveUser(const HostProcessInput& in, HostProcessPlan* plan) {
   auto inherit = in.annotations.find(kHostProcessInheritUserAnnotation);
-  if (in.user.empty() || (inherit != in.annotations.end() && inherit->second == "true")) {
+  if (inherit != in.annotations.end() && inherit->second == "true") {
     plan->logon = LogonKind::kInherit;
     return absl::OkStatus();
+  }
+  if (in.user.empty()) {
+    // hcsshim refuses an empty user rather than falling back to its own
+    // token: silod runs as SYSTEM, and a pod must not get that by omission.
+    return Bad("run_as_username",
+               absl::StrCat("is empty; set windows.security_context.run_as_username (e.g. NT AUTHORITY\\SYSTEM) "
+                            "or the ",
+                            kHostProcessInheritUserAnnotation, "=true annotation to run as silod's own account"));
   }
   const std::string lower = absl::AsciiStrToLower(in.user);
   for (const char* account : {"nt authority\\system", "nt authority\\local service", "nt authority\\network service"}) {

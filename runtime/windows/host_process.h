@@ -20,9 +20,9 @@
 //   mount point).
 // - Users: NT AUTHORITY\SYSTEM, LOCAL SERVICE or NETWORK SERVICE log on as a
 //   service; any other name without a domain is a local group (a temporary
-//   user in it runs the process); other domains are rejected. No user, or the
-//   `microsoft.com/hostprocess-inherit-user` annotation, inherits silo's own
-//   token.
+//   user in it runs the process); other domains are rejected. The
+//   `microsoft.com/hostprocess-inherit-user` annotation ("true") inherits
+//   silod's own token; without it an empty user is rejected, as hcsshim does.
 // - CPU: count -> hard cap count*10000/host_cpus (at least 1); maximum ->
 //   hard cap as is; shares (0..10000) -> job weight 1 + 8*shares/10000; the
 //   first one set wins, as for process-isolated containers. Memory -> job

@@ -77,14 +77,27 @@ TEST(HostProcessTest, UsersFollowHcsshimRules) {
   in.annotations[kHostProcessInheritUserAnnotation] = "true";
   EXPECT_EQ(PlanHostProcess(in)->logon, LogonKind::kInherit);
   in.annotations.clear();
-  in.user = "";
-  EXPECT_EQ(PlanHostProcess(in)->logon, LogonKind::kInherit);
   for (const char* bad : {"CONTOSO\\alice", "alice@contoso.com", "NT AUTHORITY\\ANONYMOUS LOGON"}) {
     in.user = bad;
     absl::Status s = PlanHostProcess(in).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(s.message().find("run_as_username"), std::string::npos) << s;
   }
+}
+
+// hcsshim's processToken refuses an empty user unless the inherit-user
+// annotation asks for silod's own token: running as SYSTEM must be asked for.
+TEST(HostProcessTest, EmptyUserIsRejectedNamingTheField) {
+  HostProcessInput in = CalicoNode();
+  in.user = "";
+  absl::Status s = PlanHostProcess(in).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("run_as_username"), std::string::npos) << s;
+  EXPECT_NE(s.message().find(kHostProcessInheritUserAnnotation), std::string::npos) << s;
+  in.annotations[kHostProcessInheritUserAnnotation] = "true";
+  EXPECT_EQ(PlanHostProcess(in)->logon, LogonKind::kInherit);
+  in.annotations[kHostProcessInheritUserAnnotation] = "false";
+  EXPECT_EQ(PlanHostProcess(in).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(HostProcessTest, CpuFollowsCountThenMaximumThenShares) {
