@@ -22,9 +22,13 @@ std::string WithoutTrailingSlashes(std::string path) {
   return path;
 }
 
+// hcsshim substitutes the mount point without its trailing backslash, so
+// "%CONTAINER_SANDBOX_MOUNT_POINT%\x" gives one separator.
 std::string Expand(const std::string& text, const std::string& mount_point) {
-  return absl::StrReplaceAll(text, {{"%CONTAINER_SANDBOX_MOUNT_POINT%", mount_point},
-                                    {"$env:CONTAINER_SANDBOX_MOUNT_POINT", mount_point}});
+  std::string root = mount_point;
+  while (!root.empty() && root.back() == '\\') root.pop_back();
+  return absl::StrReplaceAll(text, {{"%CONTAINER_SANDBOX_MOUNT_POINT%", root},
+                                    {"$env:CONTAINER_SANDBOX_MOUNT_POINT", root}});
 }
 
 bool IsAbsoluteWindowsPath(const std::string& p) {
@@ -122,7 +126,10 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
     if (k == kSandboxMountPointEnv) continue;  // ours wins
     plan.env.emplace_back(k, v);
   }
-  plan.env.emplace_back(kSandboxMountPointEnv, plan.mount_point);
+  // hcsshim's rootfs locations (C:\hpc\, C:\hpc\<id>\) end in a backslash and
+  // the variable carries it, so scripts may append a bare name to it.
+  plan.env.emplace_back(kSandboxMountPointEnv,
+                        plan.mount_point.back() == '\\' ? plan.mount_point : absl::StrCat(plan.mount_point, "\\"));
 
   absl::Status s = ResolveUser(in, &plan);
   if (!s.ok()) return s;

@@ -14,10 +14,10 @@
 //   volumes appear at their real paths; without it (WS2019) the rootfs is
 //   C:\hpc\<id> and volumes are symlinked below it. The
 //   `microsoft.com/hostprocess-rootfs-location` annotation moves C:\hpc.
-// - CONTAINER_SANDBOX_MOUNT_POINT is set in every process's environment, and
-//   "%CONTAINER_SANDBOX_MOUNT_POINT%" / "$env:CONTAINER_SANDBOX_MOUNT_POINT"
-//   are expanded in the arguments and working directory (default: the
-//   mount point).
+// - CONTAINER_SANDBOX_MOUNT_POINT is set in every process's environment,
+//   with a trailing backslash (C:\hpc\), and "%CONTAINER_SANDBOX_MOUNT_POINT%"
+//   / "$env:CONTAINER_SANDBOX_MOUNT_POINT" are expanded, without it, in the
+//   arguments and working directory (default: the mount point).
 // - Users: NT AUTHORITY\SYSTEM, LOCAL SERVICE or NETWORK SERVICE log on as a
 //   service; any other name without a domain is a local group (a temporary
 //   user in it runs the process); other domains are rejected. The
@@ -75,7 +75,7 @@ enum class LogonKind { kInherit, kServiceAccount, kLocalGroup };
 struct HostProcessPlan {
   std::string job_name;
   bool create_silo = false;
-  std::string mount_point;  // no trailing backslash
+  std::string mount_point;  // no trailing backslash (the environment variable has one)
   std::string command_line;
   std::string working_directory;
   std::vector<std::pair<std::string, std::string>> env;

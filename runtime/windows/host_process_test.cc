@@ -46,7 +46,7 @@ TEST(HostProcessTest, WithBindFilterGolden) {
   EXPECT_EQ(plan->mount_point, "C:\\hpc");
   EXPECT_EQ(plan->command_line, "powershell.exe -File \"C:\\hpc\\calico\\start node.ps1\"");
   EXPECT_EQ(plan->working_directory, "C:\\hpc\\calico");
-  EXPECT_EQ(plan->env.back(), (std::pair<std::string, std::string>{"CONTAINER_SANDBOX_MOUNT_POINT", "C:\\hpc"}));
+  EXPECT_EQ(plan->env.back(), (std::pair<std::string, std::string>{"CONTAINER_SANDBOX_MOUNT_POINT", "C:\\hpc\\"}));
   EXPECT_EQ(plan->env.size(), 2u) << "a spoofed mount point variable is replaced";
   EXPECT_EQ(plan->mounts[0].target, "C:\\etc\\calico");
   EXPECT_EQ(plan->mounts[1].target, "C:\\hpc\\logs");
@@ -98,6 +98,23 @@ TEST(HostProcessTest, EmptyUserIsRejectedNamingTheField) {
   EXPECT_EQ(PlanHostProcess(in)->logon, LogonKind::kInherit);
   in.annotations[kHostProcessInheritUserAnnotation] = "false";
   EXPECT_EQ(PlanHostProcess(in).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// hcsshim's rootfs locations end in a backslash (C:\hpc\, C:\hpc\<id>\) and
+// the variable is set to them as they are; scripts join "$env:...\x" or
+// "${env:...}x" and the latter breaks without it.
+TEST(HostProcessTest, SandboxMountPointVariableEndsWithABackslash) {
+  HostProcessInput in = CalicoNode();
+  EXPECT_EQ(PlanHostProcess(in)->env.back(),
+            (std::pair<std::string, std::string>{"CONTAINER_SANDBOX_MOUNT_POINT", "C:\\hpc\\"}));
+  in.bind_filter_available = false;
+  EXPECT_EQ(PlanHostProcess(in)->env.back(),
+            (std::pair<std::string, std::string>{"CONTAINER_SANDBOX_MOUNT_POINT", "C:\\hpc\\5e1f\\"}));
+  in.annotations[kHostProcessRootfsAnnotation] = "D:\\hostprocess";
+  EXPECT_EQ(PlanHostProcess(in)->env.back().second, "D:\\hostprocess\\5e1f\\");
+  // The expansion in arguments stays without it, as hcsshim's does.
+  EXPECT_EQ(PlanHostProcess(in)->command_line,
+            "powershell.exe -File \"D:\\hostprocess\\5e1f\\calico\\start node.ps1\"");
 }
 
 TEST(HostProcessTest, CpuFollowsCountThenMaximumThenShares) {
