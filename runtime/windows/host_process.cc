@@ -6,6 +6,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "runtime/windows/command_line.h"
 
 namespace silo::runtime::windows {
@@ -23,12 +25,48 @@ std::string WithoutTrailingSlashes(std::string path) {
 }
 
 // hcsshim substitutes the mount point without its trailing backslash, so
-// "%CONTAINER_SANDBOX_MOUNT_POINT%\x" gives one separator.
-std::string Expand(const std::string& text, const std::string& mount_point) {
+// "%CONTAINER_SANDBOX_MOUNT_POINT%\x" gives one separator. Returns whether
+// the text named the mount point at all.
+bool Expand(const std::string& text, const std::string& mount_point, std::string* out) {
   std::string root = mount_point;
   while (!root.empty() && root.back() == '\\') root.pop_back();
-  return absl::StrReplaceAll(text, {{"%CONTAINER_SANDBOX_MOUNT_POINT%", root},
+  *out = absl::StrReplaceAll(text, {{"%CONTAINER_SANDBOX_MOUNT_POINT%", root},
                                     {"$env:CONTAINER_SANDBOX_MOUNT_POINT", root}});
+  return *out != text;
+}
+
+std::string Expand(const std::string& text, const std::string& mount_point) {
+  std::string out;
+  Expand(text, mount_point, &out);
+  return out;
+}
+
+// Joins a container-side directory below the mount point the way hcsshim's
+// filepath.Join(root, removeDriveLetter(dir)) does: the drive letter is
+// dropped, separators normalised, "." removed and the result has no trailing
+// backslash. Unlike a plain lexical join, ".." stops at the mount point: the
+// path is relative to the container's volume, so it cannot name the host
+// outside it.
+std::string JoinUnderMountPoint(const std::string& mount_point, const std::string& dir) {
+  std::string rest = dir;
+  if (rest.size() >= 2 && rest[1] == ':') rest = rest.substr(2);
+  std::replace(rest.begin(), rest.end(), '/', '\\');
+  std::vector<std::string> parts;
+  for (absl::string_view part : absl::StrSplit(rest, '\\', absl::SkipEmpty())) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.emplace_back(part);
+  }
+  std::string out = mount_point;
+  while (out.size() > 3 && out.back() == '\\') out.pop_back();
+  for (const std::string& part : parts) {
+    if (out.back() != '\\') out.push_back('\\');
+    out += part;
+  }
+  return out;
 }
 
 bool IsAbsoluteWindowsPath(const std::string& p) {
@@ -118,8 +156,17 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
   absl::StatusOr<std::string> cmd = JoinCommandLine(argv);
   if (!cmd.ok()) return Bad("command", std::string(cmd.status().message()));
   plan.command_line = *cmd;
-  plan.working_directory =
-      in.working_directory.empty() ? plan.mount_point : Expand(in.working_directory, plan.mount_point);
+  if (in.working_directory.empty()) {
+    plan.working_directory = plan.mount_point;
+  } else {
+    const bool names_mount_point = Expand(in.working_directory, plan.mount_point, &plan.working_directory);
+    // Without the bind filter the volume and mounts exist only below the
+    // mount point, so hcsshim reads any other directory as relative to it
+    // (C:\work -> <mount point>\work). With it, a plain path is the host's.
+    if (!names_mount_point && !in.bind_filter_available) {
+      plan.working_directory = JoinUnderMountPoint(plan.mount_point, plan.working_directory);
+    }
+  }
 
   for (const auto& [k, v] : in.env) {
     if (k.empty() || k.find('=') != std::string::npos) return Bad("envs", absl::StrCat("bad name \"", k, "\""));

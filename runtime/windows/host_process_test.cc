@@ -117,6 +117,33 @@ TEST(HostProcessTest, SandboxMountPointVariableEndsWithABackslash) {
             "powershell.exe -File \"D:\\hostprocess\\5e1f\\calico\\start node.ps1\"");
 }
 
+// Without the bind filter nothing appears at its real path, so hcsshim treats
+// a working directory that does not name the mount point as relative to the
+// container's volume: C:\ -> <root>, C:\work\dir -> <root>\work\dir.
+TEST(HostProcessTest, WithoutBindFilterAPlainWorkingDirectoryIsReRootedUnderTheMountPoint) {
+  HostProcessInput in = CalicoNode();
+  in.bind_filter_available = false;
+  auto wd = [&](const std::string& dir) {
+    in.working_directory = dir;
+    absl::StatusOr<HostProcessPlan> plan = PlanHostProcess(in);
+    return plan.ok() ? plan->working_directory : plan.status().ToString();
+  };
+  EXPECT_EQ(wd("C:\\work\\dir"), "C:\\hpc\\5e1f\\work\\dir");
+  EXPECT_EQ(wd("C:/work/dir/"), "C:\\hpc\\5e1f\\work\\dir");
+  EXPECT_EQ(wd("C:\\"), "C:\\hpc\\5e1f");
+  EXPECT_EQ(wd("C:"), "C:\\hpc\\5e1f");
+  EXPECT_EQ(wd("work"), "C:\\hpc\\5e1f\\work");
+  EXPECT_EQ(wd("\\work\\.\\dir"), "C:\\hpc\\5e1f\\work\\dir");
+  // ".." cannot climb out of the volume.
+  EXPECT_EQ(wd("C:\\a\\..\\..\\..\\Windows"), "C:\\hpc\\5e1f\\Windows");
+  // Naming the mount point is already a host path: not joined twice.
+  EXPECT_EQ(wd("%CONTAINER_SANDBOX_MOUNT_POINT%\\calico"), "C:\\hpc\\5e1f\\calico");
+  EXPECT_EQ(wd(""), "C:\\hpc\\5e1f");
+  // With the bind filter a plain path is the host's (or the silo's) own.
+  in.bind_filter_available = true;
+  EXPECT_EQ(wd("C:\\work\\dir"), "C:\\work\\dir");
+}
+
 TEST(HostProcessTest, CpuFollowsCountThenMaximumThenShares) {
   HostProcessInput in = CalicoNode();
   in.cpu_count = 1;  // one of four CPUs
