@@ -171,7 +171,9 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
   for (const auto& [k, v] : in.env) {
     if (k.empty() || k.find('=') != std::string::npos) return Bad("envs", absl::StrCat("bad name \"", k, "\""));
     if (k == kSandboxMountPointEnv) continue;  // ours wins
-    plan.env.emplace_back(k, v);
+    // Expanded like the arguments, as hcsshim does: only the plan knows
+    // where the volume is, so this is how a variable can point into it.
+    plan.env.emplace_back(k, Expand(v, plan.mount_point));
   }
   // hcsshim's rootfs locations (C:\hpc\, C:\hpc\<id>\) end in a backslash and
   // the variable carries it, so scripts may append a bare name to it.

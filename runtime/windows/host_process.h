@@ -17,7 +17,8 @@
 // - CONTAINER_SANDBOX_MOUNT_POINT is set in every process's environment,
 //   with a trailing backslash (C:\hpc\), and "%CONTAINER_SANDBOX_MOUNT_POINT%"
 //   / "$env:CONTAINER_SANDBOX_MOUNT_POINT" are expanded, without it, in the
-//   arguments and working directory (default: the mount point). Without the
+//   arguments, environment values and working directory (default: the
+//   mount point). Without the
 //   bind filter a working directory that does not name the mount point is
 //   taken as relative to it (C:\work -> C:\hpc\<id>\work).
 // - Users: NT AUTHORITY\SYSTEM, LOCAL SERVICE or NETWORK SERVICE log on as a

@@ -144,6 +144,19 @@ TEST(HostProcessTest, WithoutBindFilterAPlainWorkingDirectoryIsReRootedUnderTheM
   EXPECT_EQ(wd("C:\\work\\dir"), "C:\\work\\dir");
 }
 
+// hcsshim expands the mount point in environment values too, so a variable
+// can point into the container's volume (its location is known only here).
+TEST(HostProcessTest, EnvironmentValuesNamingTheMountPointAreExpanded) {
+  HostProcessInput in = CalicoNode();
+  in.bind_filter_available = false;
+  in.env = {{"CALICO_DIR", "%CONTAINER_SANDBOX_MOUNT_POINT%\\calico"},
+            {"PS_DIR", "$env:CONTAINER_SANDBOX_MOUNT_POINT\\ps"}};
+  absl::StatusOr<HostProcessPlan> plan = PlanHostProcess(in);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->env[0], (std::pair<std::string, std::string>{"CALICO_DIR", "C:\\hpc\\5e1f\\calico"}));
+  EXPECT_EQ(plan->env[1], (std::pair<std::string, std::string>{"PS_DIR", "C:\\hpc\\5e1f\\ps"}));
+}
+
 TEST(HostProcessTest, CpuFollowsCountThenMaximumThenShares) {
   HostProcessInput in = CalicoNode();
   in.cpu_count = 1;  // one of four CPUs
