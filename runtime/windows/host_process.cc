@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -180,6 +181,12 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
   plan.env.emplace_back(kSandboxMountPointEnv,
                         plan.mount_point.back() == '\\' ? plan.mount_point : absl::StrCat(plan.mount_point, "\\"));
 
+  // hcsshim appends its rootfs location, trailing backslash and all, which
+  // is the variable's value just set.
+  plan.merge_user_default_environment = true;
+  plan.path_append = {plan.env.back().second, "C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\",
+                      "C:\\WINDOWS\\System32\\Wbem"};
+
   absl::Status s = ResolveUser(in, &plan);
   if (!s.ok()) return s;
   s = ResolveCpu(in, &plan);
@@ -209,6 +216,34 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
   return plan;
 }
 
+std::vector<std::string> MergeHostProcessEnvironment(const std::vector<std::string>& user_default,
+                                                     const HostProcessPlan& plan) {
+  std::vector<std::string> out;
+  std::map<std::string, size_t> slot;  // upper-cased name -> index in out
+  auto put = [&](const std::string& entry) {
+    // A leading '=' belongs to the name (the per-drive "=C:=C:\dir" entries).
+    const size_t eq = entry.find('=', 1);
+    if (eq == std::string::npos) return;  // not a variable; CreateProcess would misread it
+    const std::string key = absl::AsciiStrToUpper(entry.substr(0, eq));
+    if (auto it = slot.find(key); it != slot.end()) {
+      out[it->second] = entry;
+      return;
+    }
+    slot.emplace(key, out.size());
+    out.push_back(entry);
+  };
+  if (plan.merge_user_default_environment) {
+    for (const std::string& entry : user_default) put(entry);
+  }
+  for (const auto& [k, v] : plan.env) put(absl::StrCat(k, "=", v));
+  if (auto it = slot.find("PATH"); it != slot.end() && !plan.path_append.empty()) {
+    std::string& path = out[it->second];
+    if (path.back() != ';' && path.back() != '=') path.push_back(';');
+    path += absl::StrJoin(plan.path_append, ";");
+  }
+  return out;
+}
+
 nlohmann::json HostProcessPlanToJson(const HostProcessPlan& p) {
   nlohmann::json env = nlohmann::json::array();
   for (const auto& [k, v] : p.env) env.push_back(k + "=" + v);
@@ -225,6 +260,8 @@ nlohmann::json HostProcessPlanToJson(const HostProcessPlan& p) {
           {"CommandLine", p.command_line},
           {"WorkingDirectory", p.working_directory},
           {"Environment", env},
+          {"MergeUserDefaultEnvironment", p.merge_user_default_environment},
+          {"PathAppend", p.path_append},
           {"Logon", logon},
           {"Account", p.account},
           {"CpuRate", p.cpu_rate},

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "runtime/base/file_util.h"
@@ -155,6 +156,43 @@ TEST(HostProcessTest, EnvironmentValuesNamingTheMountPointAreExpanded) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->env[0], (std::pair<std::string, std::string>{"CALICO_DIR", "C:\\hpc\\5e1f\\calico"}));
   EXPECT_EQ(plan->env[1], (std::pair<std::string, std::string>{"PS_DIR", "C:\\hpc\\5e1f\\ps"}));
+}
+
+// hcsshim starts every process from CreateEnvironmentBlock of its token and
+// lays the container's variables over it; a process given only the
+// container's variables has no SystemRoot, USERPROFILE, TEMP or PATH.
+TEST(HostProcessTest, EnvironmentStartsFromTheUsersDefaultBlock) {
+  HostProcessInput in = CalicoNode();
+  in.env = {{"Path", "C:\\calico;"}, {"NODENAME", "win-1"}, {"userprofile", "C:\\calico-home"}};
+  absl::StatusOr<HostProcessPlan> plan = PlanHostProcess(in);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(plan->merge_user_default_environment);
+  const std::vector<std::string> user_default = {
+      "ALLUSERSPROFILE=C:\\ProgramData", "PATH=C:\\Windows\\system32;C:\\Windows",
+      "USERPROFILE=C:\\Windows\\system32\\config\\systemprofile", "SystemRoot=C:\\Windows"};
+  // Names compare case-insensitively; the container's value (and spelling)
+  // wins in the user's slot; PATH gets the mount point and PowerShell's and
+  // WMI's directories.
+  EXPECT_EQ(MergeHostProcessEnvironment(user_default, *plan),
+            (std::vector<std::string>{
+                "ALLUSERSPROFILE=C:\\ProgramData",
+                "Path=C:\\calico;C:\\hpc\\;C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\;C:\\WINDOWS\\System32\\Wbem",
+                "userprofile=C:\\calico-home", "SystemRoot=C:\\Windows", "NODENAME=win-1",
+                "CONTAINER_SANDBOX_MOUNT_POINT=C:\\hpc\\"}));
+  // The user's own PATH is extended when the container sets none.
+  in.env = {};
+  plan = PlanHostProcess(in);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(MergeHostProcessEnvironment(user_default, *plan),
+            (std::vector<std::string>{
+                "ALLUSERSPROFILE=C:\\ProgramData",
+                "PATH=C:\\Windows\\system32;C:\\Windows;C:\\hpc\\;C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\;"
+                "C:\\WINDOWS\\System32\\Wbem",
+                "USERPROFILE=C:\\Windows\\system32\\config\\systemprofile", "SystemRoot=C:\\Windows",
+                "CONTAINER_SANDBOX_MOUNT_POINT=C:\\hpc\\"}));
+  // No PATH anywhere: none is invented.
+  EXPECT_EQ(MergeHostProcessEnvironment({}, *plan),
+            (std::vector<std::string>{"CONTAINER_SANDBOX_MOUNT_POINT=C:\\hpc\\"}));
 }
 
 TEST(HostProcessTest, CpuFollowsCountThenMaximumThenShares) {
