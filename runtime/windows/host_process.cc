@@ -5,7 +5,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "runtime/windows/command_line.h"
 
 namespace silo::runtime::windows {
@@ -22,9 +25,49 @@ std::string WithoutTrailingSlashes(std::string path) {
   return path;
 }
 
+// hcsshim substitutes the mount point without its trailing backslash, so
+// "%CONTAINER_SANDBOX_MOUNT_POINT%\x" gives one separator. Returns whether
+// the text named the mount point at all.
+bool Expand(const std::string& text, const std::string& mount_point, std::string* out) {
+  std::string root = mount_point;
+  while (!root.empty() && root.back() == '\\') root.pop_back();
+  *out = absl::StrReplaceAll(text, {{"%CONTAINER_SANDBOX_MOUNT_POINT%", root},
+                                    {"$env:CONTAINER_SANDBOX_MOUNT_POINT", root}});
+  return *out != text;
+}
+
 std::string Expand(const std::string& text, const std::string& mount_point) {
-  return absl::StrReplaceAll(text, {{"%CONTAINER_SANDBOX_MOUNT_POINT%", mount_point},
-                                    {"$env:CONTAINER_SANDBOX_MOUNT_POINT", mount_point}});
+  std::string out;
+  Expand(text, mount_point, &out);
+  return out;
+}
+
+// Joins a container-side directory below the mount point the way hcsshim's
+// filepath.Join(root, removeDriveLetter(dir)) does: the drive letter is
+// dropped, separators normalised, "." removed and the result has no trailing
+// backslash. Unlike a plain lexical join, ".." stops at the mount point: the
+// path is relative to the container's volume, so it cannot name the host
+// outside it.
+std::string JoinUnderMountPoint(const std::string& mount_point, const std::string& dir) {
+  std::string rest = dir;
+  if (rest.size() >= 2 && rest[1] == ':') rest = rest.substr(2);
+  std::replace(rest.begin(), rest.end(), '/', '\\');
+  std::vector<std::string> parts;
+  for (absl::string_view part : absl::StrSplit(rest, '\\', absl::SkipEmpty())) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.emplace_back(part);
+  }
+  std::string out = mount_point;
+  while (out.size() > 3 && out.back() == '\\') out.pop_back();
+  for (const std::string& part : parts) {
+    if (out.back() != '\\') out.push_back('\\');
+    out += part;
+  }
+  return out;
 }
 
 bool IsAbsoluteWindowsPath(const std::string& p) {
@@ -34,9 +77,17 @@ bool IsAbsoluteWindowsPath(const std::string& p) {
 
 absl::Status ResolveUser(const HostProcessInput& in, HostProcessPlan* plan) {
   auto inherit = in.annotations.find(kHostProcessInheritUserAnnotation);
-  if (in.user.empty() || (inherit != in.annotations.end() && inherit->second == "true")) {
+  if (inherit != in.annotations.end() && inherit->second == "true") {
     plan->logon = LogonKind::kInherit;
     return absl::OkStatus();
+  }
+  if (in.user.empty()) {
+    // hcsshim refuses an empty user rather than falling back to its own
+    // token: silod runs as SYSTEM, and a pod must not get that by omission.
+    return Bad("run_as_username",
+               absl::StrCat("is empty; set windows.security_context.run_as_username (e.g. NT AUTHORITY\\SYSTEM) "
+                            "or the ",
+                            kHostProcessInheritUserAnnotation, "=true annotation to run as silod's own account"));
   }
   const std::string lower = absl::AsciiStrToLower(in.user);
   for (const char* account : {"nt authority\\system", "nt authority\\local service", "nt authority\\network service"}) {
@@ -106,15 +157,35 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
   absl::StatusOr<std::string> cmd = JoinCommandLine(argv);
   if (!cmd.ok()) return Bad("command", std::string(cmd.status().message()));
   plan.command_line = *cmd;
-  plan.working_directory =
-      in.working_directory.empty() ? plan.mount_point : Expand(in.working_directory, plan.mount_point);
+  if (in.working_directory.empty()) {
+    plan.working_directory = plan.mount_point;
+  } else {
+    const bool names_mount_point = Expand(in.working_directory, plan.mount_point, &plan.working_directory);
+    // Without the bind filter the volume and mounts exist only below the
+    // mount point, so hcsshim reads any other directory as relative to it
+    // (C:\work -> <mount point>\work). With it, a plain path is the host's.
+    if (!names_mount_point && !in.bind_filter_available) {
+      plan.working_directory = JoinUnderMountPoint(plan.mount_point, plan.working_directory);
+    }
+  }
 
   for (const auto& [k, v] : in.env) {
     if (k.empty() || k.find('=') != std::string::npos) return Bad("envs", absl::StrCat("bad name \"", k, "\""));
     if (k == kSandboxMountPointEnv) continue;  // ours wins
-    plan.env.emplace_back(k, v);
+    // Expanded like the arguments, as hcsshim does: only the plan knows
+    // where the volume is, so this is how a variable can point into it.
+    plan.env.emplace_back(k, Expand(v, plan.mount_point));
   }
-  plan.env.emplace_back(kSandboxMountPointEnv, plan.mount_point);
+  // hcsshim's rootfs locations (C:\hpc\, C:\hpc\<id>\) end in a backslash and
+  // the variable carries it, so scripts may append a bare name to it.
+  plan.env.emplace_back(kSandboxMountPointEnv,
+                        plan.mount_point.back() == '\\' ? plan.mount_point : absl::StrCat(plan.mount_point, "\\"));
+
+  // hcsshim appends its rootfs location, trailing backslash and all, which
+  // is the variable's value just set.
+  plan.merge_user_default_environment = true;
+  plan.path_append = {plan.env.back().second, "C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\",
+                      "C:\\WINDOWS\\System32\\Wbem"};
 
   absl::Status s = ResolveUser(in, &plan);
   if (!s.ok()) return s;
@@ -145,6 +216,34 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
   return plan;
 }
 
+std::vector<std::string> MergeHostProcessEnvironment(const std::vector<std::string>& user_default,
+                                                     const HostProcessPlan& plan) {
+  std::vector<std::string> out;
+  std::map<std::string, size_t> slot;  // upper-cased name -> index in out
+  auto put = [&](const std::string& entry) {
+    // A leading '=' belongs to the name (the per-drive "=C:=C:\dir" entries).
+    const size_t eq = entry.find('=', 1);
+    if (eq == std::string::npos) return;  // not a variable; CreateProcess would misread it
+    const std::string key = absl::AsciiStrToUpper(entry.substr(0, eq));
+    if (auto it = slot.find(key); it != slot.end()) {
+      out[it->second] = entry;
+      return;
+    }
+    slot.emplace(key, out.size());
+    out.push_back(entry);
+  };
+  if (plan.merge_user_default_environment) {
+    for (const std::string& entry : user_default) put(entry);
+  }
+  for (const auto& [k, v] : plan.env) put(absl::StrCat(k, "=", v));
+  if (auto it = slot.find("PATH"); it != slot.end() && !plan.path_append.empty()) {
+    std::string& path = out[it->second];
+    if (path.back() != ';' && path.back() != '=') path.push_back(';');
+    path += absl::StrJoin(plan.path_append, ";");
+  }
+  return out;
+}
+
 nlohmann::json HostProcessPlanToJson(const HostProcessPlan& p) {
   nlohmann::json env = nlohmann::json::array();
   for (const auto& [k, v] : p.env) env.push_back(k + "=" + v);
@@ -161,6 +260,8 @@ nlohmann::json HostProcessPlanToJson(const HostProcessPlan& p) {
           {"CommandLine", p.command_line},
           {"WorkingDirectory", p.working_directory},
           {"Environment", env},
+          {"MergeUserDefaultEnvironment", p.merge_user_default_environment},
+          {"PathAppend", p.path_append},
           {"Logon", logon},
           {"Account", p.account},
           {"CpuRate", p.cpu_rate},

@@ -14,15 +14,22 @@
 //   volumes appear at their real paths; without it (WS2019) the rootfs is
 //   C:\hpc\<id> and volumes are symlinked below it. The
 //   `microsoft.com/hostprocess-rootfs-location` annotation moves C:\hpc.
-// - CONTAINER_SANDBOX_MOUNT_POINT is set in every process's environment, and
-//   "%CONTAINER_SANDBOX_MOUNT_POINT%" / "$env:CONTAINER_SANDBOX_MOUNT_POINT"
-//   are expanded in the arguments and working directory (default: the
-//   mount point).
+// - CONTAINER_SANDBOX_MOUNT_POINT is set in every process's environment,
+//   with a trailing backslash (C:\hpc\), and "%CONTAINER_SANDBOX_MOUNT_POINT%"
+//   / "$env:CONTAINER_SANDBOX_MOUNT_POINT" are expanded, without it, in the
+//   arguments, environment values and working directory (default: the
+//   mount point). Without the
+//   bind filter a working directory that does not name the mount point is
+//   taken as relative to it (C:\work -> C:\hpc\<id>\work).
+// - Environment: the token's default block (CreateEnvironmentBlock) with the
+//   container's variables over it and PATH extended by the mount point and
+//   PowerShell's and WMI's directories; the Win32 side supplies the block,
+//   MergeHostProcessEnvironment does the rest.
 // - Users: NT AUTHORITY\SYSTEM, LOCAL SERVICE or NETWORK SERVICE log on as a
 //   service; any other name without a domain is a local group (a temporary
-//   user in it runs the process); other domains are rejected. No user, or the
-//   `microsoft.com/hostprocess-inherit-user` annotation, inherits silo's own
-//   token.
+//   user in it runs the process); other domains are rejected. The
+//   `microsoft.com/hostprocess-inherit-user` annotation ("true") inherits
+//   silod's own token; without it an empty user is rejected, as hcsshim does.
 // - CPU: count -> hard cap count*10000/host_cpus (at least 1); maximum ->
 //   hard cap as is; shares (0..10000) -> job weight 1 + 8*shares/10000; the
 //   first one set wins, as for process-isolated containers. Memory -> job
@@ -75,10 +82,21 @@ enum class LogonKind { kInherit, kServiceAccount, kLocalGroup };
 struct HostProcessPlan {
   std::string job_name;
   bool create_silo = false;
-  std::string mount_point;  // no trailing backslash
+  std::string mount_point;  // no trailing backslash (the environment variable has one)
   std::string command_line;
   std::string working_directory;
+  // The container's variables, not the whole environment: hcsshim starts
+  // every process from the default block of its token and lays these over
+  // it, else the process lacks SystemRoot, USERPROFILE, TEMP and PATH. The
+  // executor calls CreateEnvironmentBlock(token, bInherit=FALSE, so silod's
+  // own variables stay out) and hands the entries, with this plan, to
+  // MergeHostProcessEnvironment.
   std::vector<std::pair<std::string, std::string>> env;
+  bool merge_user_default_environment = true;
+  // Appended to PATH after the merge, as hcsshim does: the mount point, so
+  // programs at the image's root are found, then PowerShell's and WMI's
+  // directories, which images built on other bases often leave out.
+  std::vector<std::string> path_append;
   LogonKind logon = LogonKind::kInherit;
   std::string account;  // the service account or group; "" when inherited
   uint32_t cpu_rate = 0;
@@ -99,6 +117,15 @@ absl::Status ValidateHostProcessPod(bool sandbox_host_process, bool container_ho
 // InvalidArgument (naming the field) for an empty id or argv, a bad user,
 // out-of-range CPU values or a mount without paths.
 absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& input);
+
+// The environment block for CreateProcess ("NAME=value" entries): the
+// token's default entries (from CreateEnvironmentBlock) with plan.env over
+// them when plan.merge_user_default_environment, names compared
+// case-insensitively as Windows does; a name keeps its first position and
+// takes its last value and spelling (hcsshim's dedupEnvCase). Then
+// plan.path_append is added to PATH if there is one.
+std::vector<std::string> MergeHostProcessEnvironment(const std::vector<std::string>& user_default,
+                                                     const HostProcessPlan& plan);
 
 // The plan as JSON, for golden tests and `verbose` ContainerStatus info.
 nlohmann::json HostProcessPlanToJson(const HostProcessPlan& plan);
