@@ -105,11 +105,14 @@ container::ProcessState HcsContainerHost::RecordExit(const std::string& id, Entr
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (e.exit) return *e.exit;
-    st.started = e.init != nullptr;
+    // A main process that ran, even one that ended while no silod watched
+    // it, means the container was started: the manager settles a record
+    // still CREATED (silod died inside StartContainer) from this.
+    st.started = e.init != nullptr || e.main_pid != 0;
     st.exited = true;
     st.exit_code = static_cast<int>(code);
     st.exited_at_ns = NowNs();
-    st.pid = e.init ? static_cast<int>(e.init->pid()) : 0;
+    st.pid = e.init ? static_cast<int>(e.init->pid()) : static_cast<int>(e.main_pid);
     e.exit = st;
   }
   SaveState(id, static_cast<uint32_t>(st.pid), st);
@@ -243,6 +246,7 @@ absl::StatusOr<std::shared_ptr<HcsContainerHost::Entry>> HcsContainerHost::Find(
   if (saved && saved->exit) {
     e->exit = saved->exit;
   } else if (saved && saved->pid != 0) {
+    e->main_pid = saved->pid;
     auto proc = e->system->OpenProcess(saved->pid);
     if (proc.ok()) {
       e->init = std::shared_ptr<hcs::Process>(std::move(*proc));
@@ -284,7 +288,11 @@ absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) 
   if (json.ok()) {
     auto proc = (*e)->system->CreateProcess(*json, CallDeadline());
     if (proc.ok()) {
-      (*e)->init = std::shared_ptr<hcs::Process>(std::move(*proc));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        (*e)->init = std::shared_ptr<hcs::Process>(std::move(*proc));
+        (*e)->main_pid = (*e)->init->pid();
+      }
       SaveState(id, (*e)->init->pid(), std::nullopt);
       WatchMainProcess(id, *e);
       return absl::OkStatus();
@@ -347,7 +355,12 @@ absl::StatusOr<container::ProcessState> HcsContainerHost::State(const std::strin
   container::ProcessState running;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
-  if (it != entries_.end() && it->second->init) running.pid = static_cast<int>(it->second->init->pid());
+  if (it != entries_.end() && it->second->main_pid != 0) {
+    // Running is started: a record still CREATED (silod died inside
+    // StartContainer, after the pid was kept) becomes RUNNING from this.
+    running.started = true;
+    running.pid = static_cast<int>(it->second->main_pid);
+  }
   return running;
 }
 

@@ -108,6 +108,9 @@ class HcsContainerHost final : public container::ContainerHost {
   struct Entry {
     std::shared_ptr<hcs::ComputeSystem> system;
     std::shared_ptr<hcs::Process> init;  // the main process once started
+    // Its pid once started, even when its handle could not be re-opened
+    // after a restart: a known pid means the container was started.
+    uint32_t main_pid = 0;  // guarded by mu_
     std::optional<container::ProcessState> exit;  // guarded by mu_
     std::vector<std::string> args, env;
     bool args_escaped = false;  // the main process only; exec args are always quoted

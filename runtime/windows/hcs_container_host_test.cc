@@ -98,12 +98,14 @@ TEST_F(HcsContainerHostTest, CreateStartExitRemove) {
   absl::StatusOr<container::ProcessState> st = host_->State("c1", *handle);
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_FALSE(st->exited);
+  EXPECT_FALSE(st->started);
 
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
   EXPECT_EQ(fake_.SystemState("c1"), "Running");
   st = host_->State("c1", *handle);
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_FALSE(st->exited);
+  EXPECT_TRUE(st->started);
   ASSERT_GT(st->pid, 0);
   EXPECT_TRUE(fake_.ProcessRunning("c1", static_cast<uint32_t>(st->pid)));
 
@@ -298,6 +300,7 @@ TEST_F(HcsContainerHostTest, SystemsSurviveASilodRestartAndReportTheirLaterExit)
   absl::StatusOr<container::ProcessState> st = host_->State("live", "live");
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_FALSE(st->exited);
+  EXPECT_TRUE(st->started) << "a record still CREATED (silod died inside StartContainer) must become RUNNING";
   EXPECT_EQ(st->pid, pid);
   std::promise<void> fired;
   auto watch = host_->WatchExit("live", "live", [&] { fired.set_value(); });
@@ -340,6 +343,8 @@ TEST_F(HcsContainerHostTest, AnExitWhileSilodWasDownIsReportedAndItsSystemStoppe
   absl::StatusOr<container::ProcessState> st = host_->State("gone", "gone");
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_TRUE(st->exited);
+  EXPECT_TRUE(st->started) << "its pid was kept, so it ran";
+  EXPECT_EQ(st->pid, pid);
   EXPECT_TRUE(Eventually([&] { return fake_.SystemState("gone") == "Stopped"; }));
   absl::StatusOr<std::optional<container::ProcessState>> recorded = host_->RecordedExit("done");
   ASSERT_TRUE(recorded.ok()) << recorded.status();
