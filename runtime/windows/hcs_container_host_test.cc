@@ -441,5 +441,46 @@ TEST_F(HcsContainerHostTest, MainProcessUsesTheImageCommandLineAndAccount) {
   ASSERT_TRUE(host_->Remove("c8", "c8").ok());
 }
 
+// The process spec outlives silod with the system: a container created
+// before a restart still starts with its command line, account and
+// environment, and an exec after the restart runs as the container's
+// account. A system whose spec was not kept runs nothing.
+TEST_F(HcsContainerHostTest, TheProcessSpecSurvivesASilodRestart) {
+  container::CreateSpec spec = Spec("rs");
+  spec.args = {"cmd /S /C echo hi"};
+  spec.args_escaped = true;
+  ASSERT_TRUE(host_->Create(spec).ok());
+  host_ = NewHost();
+  ASSERT_TRUE(host_->Start("rs", "rs").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("rs", "rs")->pid);
+  nlohmann::json params = nlohmann::json::parse(fake_.ProcessParameters("rs", pid), nullptr, false);
+  ASSERT_TRUE(params.is_object()) << fake_.ProcessParameters("rs", pid);
+  EXPECT_EQ(params.value("CommandLine", ""), "cmd /S /C echo hi");
+  EXPECT_EQ(params.value("User", ""), "ContainerUser");
+  EXPECT_EQ(params.value("WorkingDirectory", ""), "C:\\app");
+  EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");
+
+  host_ = NewHost();
+  std::thread exiter([&] {
+    for (int i = 0; i < 2500 && !fake_.ProcessRunning("rs", pid + 4); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    fake_.ExitProcess("rs", pid + 4, 0);
+  });
+  ASSERT_TRUE(host_->Exec("rs", "rs", {"whoami"}, std::chrono::seconds(5)).ok());
+  exiter.join();
+  params = nlohmann::json::parse(fake_.ProcessParameters("rs", pid + 4), nullptr, false);
+  EXPECT_EQ(params.value("User", ""), "ContainerUser") << "an exec after a restart ran as another account";
+  EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");
+
+  // Without the kept spec nothing runs in the re-opened system.
+  host_ = NewHost();
+  std::filesystem::remove(state_dir_ / "rs.hcs.json");
+  EXPECT_EQ(host_->Exec("rs", "rs", {"whoami"}, std::chrono::seconds(1)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(fake_.ProcessRunning("rs", pid + 8));
+  ASSERT_TRUE(host_->Remove("rs", "rs").ok());
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows
