@@ -72,6 +72,12 @@ std::string RequestForLog(const google::protobuf::Message& request, size_t max_l
 
 grpc::Status Instrument::Run(const grpc::ServerContextBase* context, const char* service, const char* rpc,
                              const google::protobuf::Message& request, const std::function<absl::Status()>& handler) {
+  if (context != nullptr && admitted_ != nullptr) {
+    if (const std::string peer = context->peer(); !admitted_->Admits(peer)) {
+      spdlog::warn("{}/{} from {} refused: CRI calls are served only through the named pipe", service, rpc, peer);
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "CRI calls are served only through the named pipe");
+    }
+  }
   if (context != nullptr && context->IsCancelled()) {
     return grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before its handler ran");
   }

@@ -16,6 +16,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 #include "metrics/families.h"
+#include "network/relay/relayed_peers.h"
 
 namespace silo::cri {
 
@@ -31,12 +32,20 @@ class Instrument {
  public:
   // `metrics` may be null (no metrics). `ready` flips to true when start-up is
   // complete; until then calls fail UNAVAILABLE so kubelet retries.
-  Instrument(metrics::Metrics* metrics, const std::atomic<bool>* ready)
-      : metrics_(metrics), ready_(ready) {}
+  // `admitted` (behind the Windows named-pipe relay; null elsewhere): only
+  // calls whose peer it admits reach a handler, the rest fail
+  // PERMISSION_DENIED here. It must outlive the Instrument.
+  Instrument(metrics::Metrics* metrics, const std::atomic<bool>* ready,
+             const network::relay::RelayedPeers* admitted = nullptr)
+      : metrics_(metrics), ready_(ready), admitted_(admitted) {}
 
-  // A call whose context is already cancelled (the client went away, or the
-  // relay admission check refused its peer, see relay_admission.h) never
-  // reaches its handler. `context` may be null (tests).
+  // A call whose peer `admitted` does not admit, or whose context is already
+  // cancelled (the client went away), never reaches its handler. The peer is
+  // checked here, not only by the admission interceptor (relay_admission.h):
+  // gRPC runs a sync handler even after an interceptor's TryCancel, and
+  // IsCancelled() only sees that cancel once the call's close op has
+  // completed, which nothing orders before the handler. `context` may be
+  // null (tests).
   grpc::Status Run(const grpc::ServerContextBase* context, const char* service, const char* rpc,
                    const google::protobuf::Message& request, const std::function<absl::Status()>& handler);
 
@@ -51,6 +60,7 @@ class Instrument {
  private:
   metrics::Metrics* metrics_;
   const std::atomic<bool>* ready_;
+  const network::relay::RelayedPeers* const admitted_;
   std::atomic<uint64_t> next_id_{1};
   std::atomic<int> in_flight_{0};
 };

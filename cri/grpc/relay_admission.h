@@ -4,9 +4,12 @@
 // (server reflection included, which is registered outside the adapters),
 // whose peer is not one of the relay's live upstream connections
 // (network/relay/relayed_peers.h). A local user or a HostProcess container
-// that dials the private loopback port directly is thereby refused, and no
-// CRI handler runs for it: Instrument refuses calls that are cancelled before
-// their handler starts. The client sees CANCELLED; silod logs the refusal.
+// that dials the private loopback port directly is thereby refused. gRPC
+// still runs a sync handler after an interceptor's TryCancel, so the CRI
+// handlers' own gate (Instrument, given the same RelayedPeers) checks the
+// peer again and runs no handler for it; server reflection, which has no such
+// gate, runs but cannot answer on the cancelled call. The client sees
+// CANCELLED; silod logs the refusal.
 
 #include <memory>
 

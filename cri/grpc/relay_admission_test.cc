@@ -105,9 +105,11 @@ class RelayAdmissionTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&runtime_adapter_);
     builder.RegisterService(&image_adapter_);
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-    interceptors.push_back(RelayAdmission(&admitted_));
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+    if (install_interceptor_) {
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+      interceptors.push_back(RelayAdmission(&admitted_));
+      builder.experimental().SetInterceptorCreators(std::move(interceptors));
+    }
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
@@ -130,10 +132,11 @@ class RelayAdmissionTest : public ::testing::Test {
     return grpc::CreateChannel("unix:" + dir_ + "/pipe.sock", grpc::InsecureChannelCredentials());
   }
 
+  bool install_interceptor_ = true;
   std::string dir_;
   std::atomic<bool> ready_{true};
   CountingService service_;
-  Instrument instrument_{nullptr, &ready_};
+  Instrument instrument_{nullptr, &ready_, &admitted_};
   RuntimeServiceAdapter runtime_adapter_{&service_, &instrument_};
   ImageServiceAdapter image_adapter_{&service_, &instrument_};
   RelayedPeers admitted_;
@@ -201,6 +204,31 @@ TEST_F(RelayAdmissionTest, DirectClientStaysRefusedWhileARelayedClientIsConnecte
   ctx.set_deadline(Soon());
   grpc::Status s = ::runtime::v1::RuntimeService::NewStub(Direct())->Version(&ctx, {}, &version);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(service_.calls.load(), 1);
+}
+
+// The CRI handlers' gate does not depend on the interceptor's cancel having
+// reached the call: without the interceptor a direct client is still refused
+// by Instrument, and no handler runs.
+class InstrumentAdmissionTest : public RelayAdmissionTest {
+ protected:
+  void SetUp() override {
+    install_interceptor_ = false;
+    RelayAdmissionTest::SetUp();
+  }
+};
+
+TEST_F(InstrumentAdmissionTest, DirectClientIsRefusedBeforeAnyHandlerWithoutTheInterceptor) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Soon());
+  ::runtime::v1::VersionResponse version;
+  grpc::Status s = ::runtime::v1::RuntimeService::NewStub(Direct())->Version(&ctx, {}, &version);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(service_.calls.load(), 0);
+
+  grpc::ClientContext relayed;
+  relayed.set_deadline(Soon());
+  ASSERT_TRUE(::runtime::v1::RuntimeService::NewStub(ThroughRelay())->Version(&relayed, {}, &version).ok());
   EXPECT_EQ(service_.calls.load(), 1);
 }
 

@@ -69,6 +69,18 @@ TEST_F(NamespaceTest, FullPodLifecycle) {
   EXPECT_FALSE(fake_.EndpointExists(ep));
 }
 
+// A namespace HNS gave another id than the one asked for could not be found
+// by the id Silo derives later: it is deleted again and the create fails,
+// leaving nothing behind.
+TEST_F(NamespaceTest, ANamespaceWhoseIdHnsDidNotHonourIsDeletedAgain) {
+  fake_.set_ignore_requested_namespace_ids(true);
+  const HcnGuid asked = SiloNamespaceGuid("sbx");
+  Result<HostComputeNamespace> ns = CreateNamespace(api(), asked);
+  ASSERT_FALSE(ns.ok());
+  EXPECT_THAT(ns.status().message(), HasSubstr("asked for namespace " + FormatGuid(asked)));
+  EXPECT_THAT(fake_.NamespaceIds(), IsEmpty());
+}
+
 TEST_F(NamespaceTest, CreateWithHostType) {
   Result<HostComputeNamespace> ns = CreateNamespace(api(), {}, kNamespaceTypeHost);
   ASSERT_TRUE(ns.ok());

@@ -57,11 +57,18 @@ std::string HcsContainerHost::StatePath(const std::string& id) const {
   return options_.state_dir.empty() ? std::string() : absl::StrCat(options_.state_dir, "/", id, ".hcs.json");
 }
 
-void HcsContainerHost::SaveState(const std::string& id, uint32_t pid,
+void HcsContainerHost::SaveState(const std::string& id, const Entry& e, uint32_t pid,
                                  const std::optional<container::ProcessState>& exit) {
   const std::string path = StatePath(id);
   if (path.empty()) return;
   nlohmann::json j = {{"pid", pid}};
+  if (e.spec_known) {
+    j["process"] = {{"args", e.args},
+                    {"args_escaped", e.args_escaped},
+                    {"env", e.env},
+                    {"cwd", e.cwd},
+                    {"user", e.user}};
+  }
   if (exit) {
     j["exit_code"] = exit->exit_code;
     j["exited_at_ns"] = exit->exited_at_ns;
@@ -76,7 +83,21 @@ namespace {
 struct SavedState {
   uint32_t pid = 0;
   std::optional<container::ProcessState> exit;
+  bool has_process = false;
+  std::vector<std::string> args, env;
+  bool args_escaped = false;
+  std::string cwd, user;
 };
+
+std::vector<std::string> StringList(const nlohmann::json& j, const char* key) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return out;
+  for (const nlohmann::json& v : *it) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
 
 std::optional<SavedState> LoadState(const std::string& path) {
   if (path.empty()) return std::nullopt;
@@ -86,6 +107,15 @@ std::optional<SavedState> LoadState(const std::string& path) {
   if (!j.is_object()) return std::nullopt;
   SavedState out;
   out.pid = j.value("pid", 0u);
+  if (auto p = j.find("process"); p != j.end() && p->is_object()) {
+    const nlohmann::json& proc = *p;
+    out.has_process = true;
+    out.args = StringList(proc, "args");
+    out.env = StringList(proc, "env");
+    out.args_escaped = proc.value("args_escaped", false);
+    out.cwd = proc.value("cwd", "");
+    out.user = proc.value("user", "");
+  }
   if (j.contains("exit_code")) {
     container::ProcessState st;
     st.started = true;
@@ -105,14 +135,17 @@ container::ProcessState HcsContainerHost::RecordExit(const std::string& id, Entr
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (e.exit) return *e.exit;
-    st.started = e.init != nullptr;
+    // A main process that ran, even one that ended while no silod watched
+    // it, means the container was started: the manager settles a record
+    // still CREATED (silod died inside StartContainer) from this.
+    st.started = e.init != nullptr || e.main_pid != 0;
     st.exited = true;
     st.exit_code = static_cast<int>(code);
     st.exited_at_ns = NowNs();
-    st.pid = e.init ? static_cast<int>(e.init->pid()) : 0;
+    st.pid = e.init ? static_cast<int>(e.init->pid()) : static_cast<int>(e.main_pid);
     e.exit = st;
   }
-  SaveState(id, static_cast<uint32_t>(st.pid), st);
+  SaveState(id, e, static_cast<uint32_t>(st.pid), st);
   return st;
 }
 
@@ -222,6 +255,10 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   e->env = spec.env;
   e->cwd = spec.cwd;
   e->user = spec.username;  // run_as_username over the image's User (WindowsUsername)
+  e->spec_known = true;
+  // Kept before the container can run, so a silod restarted at any later
+  // point can still start it and exec in it as its account.
+  SaveState(spec.id, *e, 0, std::nullopt);
   std::lock_guard<std::mutex> lock(mu_);
   entries_[spec.id] = std::move(e);
   return spec.id;
@@ -239,10 +276,19 @@ absl::StatusOr<std::shared_ptr<HcsContainerHost::Entry>> HcsContainerHost::Find(
   auto e = std::make_shared<Entry>();
   e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
   std::optional<SavedState> saved = LoadState(StatePath(id));
+  if (saved && saved->has_process) {
+    e->args = saved->args;
+    e->args_escaped = saved->args_escaped;
+    e->env = saved->env;
+    e->cwd = saved->cwd;
+    e->user = saved->user;
+    e->spec_known = true;
+  }
   bool main_gone = false;
   if (saved && saved->exit) {
     e->exit = saved->exit;
   } else if (saved && saved->pid != 0) {
+    e->main_pid = saved->pid;
     auto proc = e->system->OpenProcess(saved->pid);
     if (proc.ok()) {
       e->init = std::shared_ptr<hcs::Process>(std::move(*proc));
@@ -270,6 +316,10 @@ absl::StatusOr<std::shared_ptr<HcsContainerHost::Entry>> HcsContainerHost::Find(
 absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) {
   absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
   if (!e.ok()) return e.status();
+  if (!(*e)->spec_known) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("start container ", id, ": its process spec was not kept across the silod restart"));
+  }
   absl::Status started = ToStatus((*e)->system->Start(CallDeadline()), "HcsStartComputeSystem", id);
   if (!started.ok()) return started;
   ProcessInput p;
@@ -284,8 +334,12 @@ absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) 
   if (json.ok()) {
     auto proc = (*e)->system->CreateProcess(*json, CallDeadline());
     if (proc.ok()) {
-      (*e)->init = std::shared_ptr<hcs::Process>(std::move(*proc));
-      SaveState(id, (*e)->init->pid(), std::nullopt);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        (*e)->init = std::shared_ptr<hcs::Process>(std::move(*proc));
+        (*e)->main_pid = (*e)->init->pid();
+      }
+      SaveState(id, **e, (*e)->init->pid(), std::nullopt);
       WatchMainProcess(id, *e);
       return absl::OkStatus();
     }
@@ -347,7 +401,12 @@ absl::StatusOr<container::ProcessState> HcsContainerHost::State(const std::strin
   container::ProcessState running;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
-  if (it != entries_.end() && it->second->init) running.pid = static_cast<int>(it->second->init->pid());
+  if (it != entries_.end() && it->second->main_pid != 0) {
+    // Running is started: a record still CREATED (silod died inside
+    // StartContainer, after the pid was kept) becomes RUNNING from this.
+    running.started = true;
+    running.pid = static_cast<int>(it->second->main_pid);
+  }
   return running;
 }
 
@@ -419,6 +478,11 @@ absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& 
                                                              std::chrono::milliseconds timeout) {
   absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
   if (!e.ok()) return e.status();
+  if (!(*e)->spec_known) {
+    // Its account is unknown: an exec must not fall back to the image's default one.
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec in container ", id, ": its process spec was not kept across the silod restart"));
+  }
   ProcessInput p;
   p.args = args;
   p.env = EnvPairs((*e)->env);

@@ -24,8 +24,9 @@
 //
 // Restarts: systems are created with Owner = options.owner and
 // ShouldTerminateOnLastHandleClosed false, so they outlive silod's handles
-// (until a per-container monitor holds them). The main pid and the exit are
-// kept in state_dir; a later silod re-opens the system and its main process
+// (until a per-container monitor holds them). The process spec (args, env,
+// cwd, account), the main pid and the exit are kept in state_dir (0600: the
+// env may hold secrets); a later silod re-opens the system and its main process
 // by that pid on first use (Find), watches it again, and recovery removes
 // systems of our owner that no record owns (ListHostContainers =
 // HcsEnumerateComputeSystems by owner); other runtimes' are never touched.
@@ -114,10 +115,20 @@ class HcsContainerHost final : public container::ContainerHost {
   struct Entry {
     std::shared_ptr<hcs::ComputeSystem> system;
     std::shared_ptr<hcs::Process> init;  // the main process once started
+    // Its pid once started, even when its handle could not be re-opened
+    // after a restart: a known pid means the container was started.
+    uint32_t main_pid = 0;  // guarded by mu_
     std::optional<container::ProcessState> exit;  // guarded by mu_
+    // The process spec, set at Create and kept in state_dir with the pid, so
+    // that a restarted silod starts the main process and runs execs with the
+    // container's account and environment. Immutable once the entry exists.
     std::vector<std::string> args, env;
     bool args_escaped = false;  // the main process only; exec args are always quoted
     std::string cwd, user;
+    // False for a system re-opened without its kept spec: nothing may run in
+    // it then (an exec without the container's User would run as the
+    // image's default account, ContainerAdministrator on most images).
+    bool spec_known = false;
     uint64_t exit_listener = 0;  // on init: the host's own exit handling
     uint64_t exit_token = 0;     // its exit_callbacks_ token
     bool signalling = false;     // guarded by mu_: a CtrlShutdown call is in flight
@@ -136,7 +147,8 @@ class HcsContainerHost final : public container::ContainerHost {
   // Joins the entry's threads and unhooks its exit handling.
   void Quiesce(Entry& e);
   std::string StatePath(const std::string& id) const;
-  void SaveState(const std::string& id, uint32_t pid, const std::optional<container::ProcessState>& exit);
+  void SaveState(const std::string& id, const Entry& e, uint32_t pid,
+                 const std::optional<container::ProcessState>& exit);
 
   const hcs::HcsApi* const api_;
   const HcsContainerHostOptions options_;

@@ -99,12 +99,14 @@ TEST_F(HcsContainerHostTest, CreateStartExitRemove) {
   absl::StatusOr<container::ProcessState> st = host_->State("c1", *handle);
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_FALSE(st->exited);
+  EXPECT_FALSE(st->started);
 
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
   EXPECT_EQ(fake_.SystemState("c1"), "Running");
   st = host_->State("c1", *handle);
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_FALSE(st->exited);
+  EXPECT_TRUE(st->started);
   ASSERT_GT(st->pid, 0);
   EXPECT_TRUE(fake_.ProcessRunning("c1", static_cast<uint32_t>(st->pid)));
 
@@ -345,6 +347,7 @@ TEST_F(HcsContainerHostTest, SystemsSurviveASilodRestartAndReportTheirLaterExit)
   absl::StatusOr<container::ProcessState> st = host_->State("live", "live");
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_FALSE(st->exited);
+  EXPECT_TRUE(st->started) << "a record still CREATED (silod died inside StartContainer) must become RUNNING";
   EXPECT_EQ(st->pid, pid);
   std::promise<void> fired;
   auto watch = host_->WatchExit("live", "live", [&] { fired.set_value(); });
@@ -387,6 +390,8 @@ TEST_F(HcsContainerHostTest, AnExitWhileSilodWasDownIsReportedAndItsSystemStoppe
   absl::StatusOr<container::ProcessState> st = host_->State("gone", "gone");
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_TRUE(st->exited);
+  EXPECT_TRUE(st->started) << "its pid was kept, so it ran";
+  EXPECT_EQ(st->pid, pid);
   EXPECT_TRUE(Eventually([&] { return fake_.SystemState("gone") == "Stopped"; }));
   absl::StatusOr<std::optional<container::ProcessState>> recorded = host_->RecordedExit("done");
   ASSERT_TRUE(recorded.ok()) << recorded.status();
@@ -481,6 +486,47 @@ TEST_F(HcsContainerHostTest, MainProcessUsesTheImageCommandLineAndAccount) {
   EXPECT_EQ(exec.value("CommandLine", ""), "\"cmd /S /C echo hi\"");
   EXPECT_EQ(exec.value("User", ""), "ContainerUser");
   ASSERT_TRUE(host_->Remove("c8", "c8").ok());
+}
+
+// The process spec outlives silod with the system: a container created
+// before a restart still starts with its command line, account and
+// environment, and an exec after the restart runs as the container's
+// account. A system whose spec was not kept runs nothing.
+TEST_F(HcsContainerHostTest, TheProcessSpecSurvivesASilodRestart) {
+  container::CreateSpec spec = Spec("rs");
+  spec.args = {"cmd /S /C echo hi"};
+  spec.args_escaped = true;
+  ASSERT_TRUE(host_->Create(spec).ok());
+  host_ = NewHost();
+  ASSERT_TRUE(host_->Start("rs", "rs").ok());
+  const uint32_t pid = static_cast<uint32_t>(host_->State("rs", "rs")->pid);
+  nlohmann::json params = nlohmann::json::parse(fake_.ProcessParameters("rs", pid), nullptr, false);
+  ASSERT_TRUE(params.is_object()) << fake_.ProcessParameters("rs", pid);
+  EXPECT_EQ(params.value("CommandLine", ""), "cmd /S /C echo hi");
+  EXPECT_EQ(params.value("User", ""), "ContainerUser");
+  EXPECT_EQ(params.value("WorkingDirectory", ""), "C:\\app");
+  EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");
+
+  host_ = NewHost();
+  std::thread exiter([&] {
+    for (int i = 0; i < 2500 && !fake_.ProcessRunning("rs", pid + 4); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    fake_.ExitProcess("rs", pid + 4, 0);
+  });
+  ASSERT_TRUE(host_->Exec("rs", "rs", {"whoami"}, std::chrono::seconds(5)).ok());
+  exiter.join();
+  params = nlohmann::json::parse(fake_.ProcessParameters("rs", pid + 4), nullptr, false);
+  EXPECT_EQ(params.value("User", ""), "ContainerUser") << "an exec after a restart ran as another account";
+  EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");
+
+  // Without the kept spec nothing runs in the re-opened system.
+  host_ = NewHost();
+  std::filesystem::remove(state_dir_ / "rs.hcs.json");
+  EXPECT_EQ(host_->Exec("rs", "rs", {"whoami"}, std::chrono::seconds(1)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(fake_.ProcessRunning("rs", pid + 8));
+  ASSERT_TRUE(host_->Remove("rs", "rs").ok());
 }
 
 }  // namespace

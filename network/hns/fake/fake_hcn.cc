@@ -56,6 +56,7 @@ struct FakeHcn::Impl {
   std::deque<FakeHcnInjection> injections;
   std::map<FakeHcnCall, int> call_counts;
   std::string last_create_settings;
+  bool ignore_requested_namespace_ids = false;
   std::string last_modify_settings;
   std::mt19937_64 rng{std::random_device{}()};
   int strings = 0;
@@ -250,7 +251,7 @@ uint32_t CreateNamespace(const HcnGuid* id, const wchar_t* settings, HcnHandle* 
   if (!doc.is_object() || !doc.contains("SchemaVersion")) {
     return i.Fail(errors::kHcnEInvalidJson, "invalid namespace settings", record);
   }
-  std::string key = IsZeroGuid(*id) ? i.NewId() : FormatGuid(*id);
+  std::string key = IsZeroGuid(*id) || i.ignore_requested_namespace_ids ? i.NewId() : FormatGuid(*id);
   if (i.namespaces.count(key) != 0) return i.Fail(errors::kErrorAlreadyExistsHr, "namespace exists", record);
   FakeNamespace ns;
   ns.type = doc.value("Type", std::string(kNamespaceTypeHost));
@@ -490,6 +491,11 @@ std::vector<std::string> FakeHcn::NamespaceEndpoints(const std::string& id) cons
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->namespaces.find(Canon(id));
   return it == impl_->namespaces.end() ? std::vector<std::string>() : it->second.endpoints;
+}
+
+void FakeHcn::set_ignore_requested_namespace_ids(bool ignore) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->ignore_requested_namespace_ids = ignore;
 }
 
 std::string FakeHcn::LastCreateSettings() const {

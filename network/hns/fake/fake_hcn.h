@@ -74,6 +74,10 @@ class FakeHcn {
   // An endpoint whose HostComputeNamespace names `namespace_id` but which the
   // namespace does not list (a CNI ADD that died between create and attach).
   std::string AddDanglingEndpoint(const std::string& network_id, const std::string& namespace_id);
+  // HcnCreateNamespace assigns a fresh id even when the caller passes one, as
+  // hcsshim's callers (which always pass the zero GUID) would never notice:
+  // whether a Windows build honours the caller's id is not documented.
+  void set_ignore_requested_namespace_ids(bool ignore);
 
   // --- Observations (ids in any case) ----------------------------------------
   bool NamespaceExists(const std::string& id) const;

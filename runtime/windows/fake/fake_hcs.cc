@@ -49,6 +49,7 @@ struct ProcHandle {
   uint32_t pid = 0;
   void* ctx = nullptr;
   HcsEventCallback cb = nullptr;
+  uintptr_t via_system = 0;  // the HCS_SYSTEM handle it was created or opened through
 };
 
 struct Op {
@@ -62,6 +63,7 @@ struct Op {
   bool blocked = false;
   std::string blocked_system;
   uint32_t blocked_pid = 0;
+  uintptr_t blocked_via = 0;  // the system handle whose process calls queue behind it
 };
 
 // What a call's work produced.
@@ -195,6 +197,25 @@ struct FakeHcs::Impl {
     op_cv.notify_all();
   }
 
+  // HCS serialises the signals sent to a target pid per system handle: while
+  // a signal to pid P sent through a process handle of system handle S blocks
+  // (servercore), a terminate or signal of P through S waits behind it. Such
+  // a call never completes here (its wait times out), so only a kill through
+  // fresh handles (hcsshim Process.Kill) gets through.
+  bool QueuedBehindBlockedSignal(FakeCall call, HcsHandle proc, HcsHandle op_handle) {
+    auto h = proc_handles.find(FromHandle(proc));
+    auto o = ops.find(FromHandle(op_handle));
+    if (h == proc_handles.end() || o == ops.end() || h->second.via_system == 0) return false;
+    for (const auto& [id, op] : ops) {
+      if (op.blocked && op.blocked_via == h->second.via_system && op.blocked_pid == h->second.pid) {
+        ++call_counts[call];
+        o->second.stuck = true;
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Runs an operation-taking call: applies injected faults, else `work`,
   // and completes the operation now or on the worker.
   uint32_t RunCall(FakeCall call, HcsHandle op_handle, const std::function<Outcome()>& work,
@@ -325,6 +346,7 @@ struct FakeEntryPoints {
     auto it = f.ops.find(FromHandle(op));
     if (it == f.ops.end()) return kErrorInvalidHandleHr;
     it->second.stuck = false;
+    it->second.blocked = false;  // a cancelled signal no longer holds its system handle
     it->second.done = true;
     it->second.hr = 0x80004004;  // E_ABORT
     ++f.cancelled;
@@ -568,7 +590,9 @@ struct FakeEntryPoints {
         &produced);
     if (codes::Succeeded(hr) || codes::IsPending(hr)) {
       const uintptr_t h = f.NewId();
-      f.proc_handles.emplace(h, ProcHandle{system_id, produced.info.process_id});
+      ProcHandle ph{system_id, produced.info.process_id};
+      ph.via_system = FromHandle(sys);
+      f.proc_handles.emplace(h, std::move(ph));
       *out = ToHandle(h);
     }
     return hr;
@@ -585,7 +609,9 @@ struct FakeEntryPoints {
     auto it = s->processes.find(pid);
     if (it == s->processes.end() || !it->second.running) return 0x80070490;  // ERROR_NOT_FOUND
     const uintptr_t h = f.NewId();
-    f.proc_handles.emplace(h, ProcHandle{id, pid});
+    ProcHandle ph{id, pid};
+    ph.via_system = FromHandle(sys);
+    f.proc_handles.emplace(h, std::move(ph));
     *out = ToHandle(h);
     return codes::kSOk;
   }
@@ -612,6 +638,7 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     const std::string text = hcs::WideToUtf8(options);
+    if (f.QueuedBehindBlockedSignal(FakeCall::kSignalProcess, proc, op)) return codes::kSOk;
     const uint32_t hr = f.RunCall(FakeCall::kSignalProcess, op, [&] {
       return WithProcess(f, proc, [&](const std::string&, uint32_t, FakeProcess& p) {
         if (!p.running) return Outcome{codes::kHcsEInvalidState, "", {}};
@@ -627,6 +654,7 @@ struct FakeEntryPoints {
       } else {
         o->second.blocked_system = h->second.system_id;
         o->second.blocked_pid = h->second.pid;
+        o->second.blocked_via = h->second.via_system;
       }
     }
     return hr;
@@ -635,6 +663,7 @@ struct FakeEntryPoints {
   static uint32_t TerminateProcess(HcsHandle proc, HcsHandle op, const wchar_t*) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
+    if (f.QueuedBehindBlockedSignal(FakeCall::kTerminateProcess, proc, op)) return codes::kSOk;
     return f.RunCall(FakeCall::kTerminateProcess, op, [&] {
       return WithProcess(f, proc, [&](const std::string& sid, uint32_t pid, FakeProcess& p) {
         if (!p.running) return Outcome{codes::kHcsEProcessAlreadyStopped, "", {}};

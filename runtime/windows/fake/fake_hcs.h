@@ -62,7 +62,9 @@ enum class FakeFault {
   kAsync,       // the call returns S_OK; the result arrives later on the HCS thread
   kSpuriousWaitFailure,  // the work is done but the wait returns `hr` (WS2022 CreateProcess quirk)
   kBlock,  // the work is done but the operation completes only on ReleaseBlocked() or when the target
-           // process exits (servercore's HcsSignalProcess returns only once the process is gone)
+           // process exits (servercore's HcsSignalProcess returns only once the process is gone);
+           // meanwhile a terminate or signal of that pid through the same system handle queues
+           // behind it and never completes (HCS serialises them per system handle)
 };
 
 struct FakeInjection {

@@ -1,6 +1,7 @@
 #include "runtime/windows/hcs/process.h"
 
 #include <chrono>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -176,6 +177,29 @@ TEST_F(ProcessTest, KillThroughFreshHandle) {
   // Already gone, and system gone: both OK.
   EXPECT_TRUE(TerminateProcessThroughFreshHandle(fake_.api(), "c1", pid, Soon()).ok());
   EXPECT_TRUE(TerminateProcessThroughFreshHandle(fake_.api(), "no-such-system", pid, Soon()).ok());
+}
+
+// While servercore blocks a signal, a terminate of the same pid through the
+// same system handle waits behind it (HCS serialises them per system
+// handle); through fresh handles it goes through, and ends the signal too.
+TEST_F(ProcessTest, AKillQueuesBehindABlockedSignalUnlessSentThroughFreshHandles) {
+  auto p = sys_->CreateProcess(R"({"CommandLine":"x"})", Soon());
+  ASSERT_TRUE(p.ok());
+  const uint32_t pid = (*p)->pid();
+  fake_.Inject({FakeCall::kSignalProcess, FakeFault::kBlock});
+  std::thread signaller([&] { (void)(*p)->Signal(R"({"Signal":"CtrlShutdown"})", Soon()); });
+  for (int i = 0; i < 2500 && fake_.blocked_operations() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(fake_.blocked_operations(), 1);
+  auto again = sys_->OpenProcess(pid);  // another process handle, same system handle
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(codes::IsTimeout((*again)->Terminate(Soon()).hr())) << "queued behind the blocked signal";
+  EXPECT_TRUE(fake_.ProcessRunning("c1", pid));
+  ASSERT_TRUE(TerminateProcessThroughFreshHandle(fake_.api(), "c1", pid, Soon()).ok());
+  EXPECT_FALSE(fake_.ProcessRunning("c1", pid));
+  signaller.join();
+  EXPECT_EQ(fake_.blocked_operations(), 0);
 }
 
 TEST(ParseProcessExitedTest, ReadsExitCodeUnlessWaitFailed) {
