@@ -15,6 +15,9 @@ cd "$(dirname "$0")/.."
 
 ./deploy/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}"
+# This run's ccache statistics are printed before each sanitizer stage's tests
+# (tests/sanitize.sh): a warm run should hit for nearly every compile.
+ccache --zero-stats >/dev/null 2>&1 || true
 
 stage() { echo; echo "== test stage: $* ($(date +%T))"; }
 

@@ -25,6 +25,8 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}"
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(asan tsan)
 
+ccache_stats() { echo "ccache since the test command started:"; ccache --show-stats 2>/dev/null | grep -E 'Hits|Misses' || true; }
+
 configure() {  # configure DIR SANITIZERS
   cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DSILO_SANITIZE="$2" -DSILO_UNITY_BUILD=ON >/dev/null
 }
@@ -35,6 +37,7 @@ for stage in "${stages[@]}"; do
       configure "$broot/build-asan" address,undefined
       cmake --build "$broot/build-asan"
       ((build_only)) && continue
+      ccache_stats
       # Leak checking stays on; silod and its shims exit through their normal
       # paths in the tests that stop them gracefully.
       ASAN_OPTIONS=abort_on_error=1:detect_stack_use_after_return=0 \
@@ -45,6 +48,7 @@ for stage in "${stages[@]}"; do
       configure "$broot/build-tsan" thread
       cmake --build "$broot/build-tsan" --target silo_concurrency_tests
       ((build_only)) && continue
+      ccache_stats
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir build-tsan -L unit -LE fuzz -E '_NOT_BUILT$' --output-on-failure -j2 --timeout 600
       ;;

@@ -21,12 +21,11 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kImportPrivileges = {"SeBackupPrivilege", "SeRestorePrivilege",
                                                     "SeSecurityPrivilege"};
 
-// runtime::windows::HrStatusToStatus, except that what the layer did wrong is
-// the layer's fault.
+// runtime::windows::HrStatusToStatus, except that a refused name or a reparse
+// point on the way is the layer's fault, not the host's: InvalidArgument
+// naming the entry.
 absl::Status LayerCallToStatus(const HrStatus& s, absl::string_view operation, const std::string& object) {
   if (s.ok()) return absl::OkStatus();
-  // A refused name or a reparse point on the way is the layer's fault, not
-  // the host's: report it as such (the message names the entry).
   if (s.hr() == kHrReparsePointEncountered || s.hr() == kHrInvalidRelativePath) {
     return absl::InvalidArgumentError(
         absl::StrCat(operation, " ", object, ": refused, the layer would write through a link or outside itself (",
