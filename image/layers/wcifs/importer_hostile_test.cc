@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "image/layers/testing/temp_dir.h"
+#include "image/layers/testing/windows_entry.h"
 #include "image/layers/wcifs/fake_layer_api.h"
 #include "image/layers/wcifs/importer.h"
 
@@ -18,17 +19,8 @@ namespace silo::image::layers::wcifs {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Entry;
 using testing::TempDir;
-
-WindowsEntry Entry(std::string path, WindowsEntryKind kind, std::string target = {}) {
-  WindowsEntry e;
-  e.path = std::move(path);
-  e.kind = kind;
-  e.attributes = kind == WindowsEntryKind::kDirectory ? 0x10 : 0x20;
-  e.link_target = std::move(target);
-  e.mtime_sec = 1600000000;
-  return e;
-}
 
 // A junction (mount point) or a directory symlink to C:\.
 WindowsEntry Link(std::string path, bool junction) {

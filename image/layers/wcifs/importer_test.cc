@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "image/layers/testing/temp_dir.h"
+#include "image/layers/testing/windows_entry.h"
 #include "image/layers/wcifs/fake_layer_api.h"
 #include "image/layers/wcifs/transport.h"
 #include "runtime/base/file_util.h"
@@ -13,17 +14,8 @@
 namespace silo::image::layers::wcifs {
 namespace {
 
+using testing::Entry;
 using testing::TempDir;
-
-WindowsEntry Entry(std::string path, WindowsEntryKind kind, std::string target = {}) {
-  WindowsEntry e;
-  e.path = std::move(path);
-  e.kind = kind;
-  e.attributes = kind == WindowsEntryKind::kDirectory ? 0x10 : 0x20;
-  e.link_target = std::move(target);
-  e.mtime_sec = 1600000000;
-  return e;
-}
 
 // An in-memory layer: each file's bytes are its path.
 LayerSource Source(std::vector<WindowsEntry> entries) {
