@@ -7,6 +7,7 @@
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "runtime/base/file_util.h"
+#include "tests/support/build_paths.h"
 
 namespace silo::cri {
 namespace {
@@ -180,7 +181,7 @@ TEST(ConfigTest, HandlerTypesAreThoseOfThePlatform) {
 // The config deploy/windows/install.ps1 writes, rendered from the script's
 // own template with its default parameters, loads as silod.exe would load it.
 TEST(ConfigTest, ConfigWrittenByTheWindowsInstallerLoads) {
-  absl::StatusOr<std::string> script = ReadFile(std::string(SILO_SOURCE_DIR) + "/deploy/windows/install.ps1");
+  absl::StatusOr<std::string> script = ReadFile(testing::SourceDir() + "/deploy/windows/install.ps1");
   ASSERT_TRUE(script.ok()) << script.status();
   const size_t begin = script->find("$yaml = @\"\n");
   const size_t end = script->find("\n\"@", begin);

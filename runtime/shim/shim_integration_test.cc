@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
+#include "tests/support/build_paths.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
 #include "runtime/linux/runc_testing.h"
@@ -77,7 +78,8 @@ class ShimIntegrationTest : public ::testing::Test {
   // launcher's exit code; stderr lands in `*err`.
   int StartShim(const BusyboxBundle& bundle, std::string* err, bool create_only = false,
                 std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {SILO_SHIM_BINARY, "--id",        id_,        "--bundle",
+    const std::string shim = silo::testing::BuiltShim();
+    std::vector<std::string> args = {shim,         "--id",        id_,        "--bundle",
                                      bundle.dir(),     "--runc-root", dir_ + "/runc", "--log",
                                      log(),            "--socket",    sock(),     "--exit-file",
                                      exit_file()};
@@ -97,7 +99,7 @@ class ShimIntegrationTest : public ::testing::Test {
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
     pid_t pid;
-    EXPECT_EQ(::posix_spawn(&pid, SILO_SHIM_BINARY, &fa, nullptr, argv.data(), environ), 0);
+    EXPECT_EQ(::posix_spawn(&pid, shim.c_str(), &fa, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&fa);
     ::close(out[1]);
     ::close(errp[1]);

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/build_paths.h"
 #include "runtime/base/file_util.h"
 #include "runtime/windows/schema/json.h"
 
@@ -43,7 +44,7 @@ void ExpectGolden(const schema::ComputeSystem& doc, const std::string& name) {
   absl::StatusOr<std::string> got = schema::ToJsonString(doc, 2);
   ASSERT_TRUE(got.ok()) << got.status();
   const std::string text = *got + "\n";
-  const std::string path = std::string(SILO_WINDOWS_TESTDATA_DIR) + "/" + name;
+  const std::string path = silo::testing::SourceDir() + "/tests/testdata/windows/" + name;
   const char* update = std::getenv("SILO_UPDATE_GOLDEN");
   if (update != nullptr && std::string(update) == "1") {
     ASSERT_TRUE(AtomicWriteFile(path, text).ok()) << path;

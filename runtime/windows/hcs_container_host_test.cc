@@ -3,6 +3,8 @@
 // rollback, exec, and a silod restart that re-opens running systems.
 #include "runtime/windows/hcs_container_host.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -41,8 +43,11 @@ class HcsContainerHostTest : public ::testing::Test {
     sandbox_.id = "pod1";
     sandbox_.hostname = "web-0";
     sandbox_.netns_path = "0b4f5d0e-3c2a-4f57-9a61-7d1e2c3b4a59";
+    // One per process too: two runs of the suite (a sanitizer stage beside a
+    // developer's run) must not share a state dir.
     state_dir_ = std::filesystem::path(::testing::TempDir()) /
-                 (std::string("hcs_host_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+                 (std::string("hcs_host_") + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                  std::to_string(::getpid()));
     std::filesystem::remove_all(state_dir_);
     host_ = NewHost();
   }
@@ -474,14 +479,17 @@ TEST_F(HcsContainerHostTest, MainProcessUsesTheImageCommandLineAndAccount) {
   EXPECT_EQ(params.value("CommandLine", ""), "cmd /S /C echo hi");
   EXPECT_EQ(params.value("User", ""), "ContainerUser");
 
+  // Generous bounds: these tests are about what the process got, and a
+  // TSan build on a loaded machine can take seconds to start it.
   std::thread exiter([&] {
-    for (int i = 0; i < 2500 && !fake_.ProcessRunning("c8", pid + 4); ++i) {
+    for (int i = 0; i < 30000 && !fake_.ProcessRunning("c8", pid + 4); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     fake_.ExitProcess("c8", pid + 4, 0);
   });
-  ASSERT_TRUE(host_->Exec("c8", "c8", {"cmd /S /C echo hi"}, std::chrono::seconds(5)).ok());
+  const bool exec_ok = host_->Exec("c8", "c8", {"cmd /S /C echo hi"}, std::chrono::seconds(60)).ok();
   exiter.join();
+  ASSERT_TRUE(exec_ok);
   const nlohmann::json exec = nlohmann::json::parse(fake_.ProcessParameters("c8", pid + 4), nullptr, false);
   EXPECT_EQ(exec.value("CommandLine", ""), "\"cmd /S /C echo hi\"");
   EXPECT_EQ(exec.value("User", ""), "ContainerUser");
@@ -508,14 +516,17 @@ TEST_F(HcsContainerHostTest, TheProcessSpecSurvivesASilodRestart) {
   EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");
 
   host_ = NewHost();
+  // Generous bounds: these tests are about what the process got, and a
+  // TSan build on a loaded machine can take seconds to start it.
   std::thread exiter([&] {
-    for (int i = 0; i < 2500 && !fake_.ProcessRunning("rs", pid + 4); ++i) {
+    for (int i = 0; i < 30000 && !fake_.ProcessRunning("rs", pid + 4); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     fake_.ExitProcess("rs", pid + 4, 0);
   });
-  ASSERT_TRUE(host_->Exec("rs", "rs", {"whoami"}, std::chrono::seconds(5)).ok());
+  const bool exec_ok = host_->Exec("rs", "rs", {"whoami"}, std::chrono::seconds(60)).ok();
   exiter.join();
+  ASSERT_TRUE(exec_ok);
   params = nlohmann::json::parse(fake_.ProcessParameters("rs", pid + 4), nullptr, false);
   EXPECT_EQ(params.value("User", ""), "ContainerUser") << "an exec after a restart ran as another account";
   EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/build_paths.h"
 #include "runtime/base/file_util.h"
 
 namespace silo::runtime::windows {
@@ -13,7 +14,7 @@ namespace {
 // Compares with tests/testdata/windows/<name>; SILO_UPDATE_GOLDEN=1 rewrites it.
 void ExpectGolden(const HostProcessPlan& plan, const std::string& name) {
   const std::string text = HostProcessPlanToJson(plan).dump(2) + "\n";
-  const std::string path = std::string(SILO_WINDOWS_TESTDATA_DIR) + "/" + name;
+  const std::string path = silo::testing::SourceDir() + "/tests/testdata/windows/" + name;
   const char* update = std::getenv("SILO_UPDATE_GOLDEN");
   if (update != nullptr && std::string(update) == "1") {
     ASSERT_TRUE(AtomicWriteFile(path, text).ok()) << path;

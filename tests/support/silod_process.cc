@@ -23,10 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/base/file_util.h"
-
-#ifndef SILO_SILOD_PATH
-#error "SILO_SILOD_PATH must name the silod binary"
-#endif
+#include "tests/support/build_paths.h"
 
 namespace silo::testing {
 namespace {
@@ -71,7 +68,7 @@ size_t AppendBody(char* p, size_t s, size_t n, void* out) {
 
 }  // namespace
 
-std::string SilodBinary() { return SILO_SILOD_PATH; }
+std::string SilodBinary() { return BuiltSilod(); }
 
 TempDir::TempDir() {
   char tmpl[] = "/tmp/silo-it-XXXXXX";
