@@ -57,6 +57,22 @@ class HcsContainerHostTest : public ::testing::Test {
     std::filesystem::remove_all(state_dir_);
   }
 
+  // Execs `command` in container `id` (main process `pid`) and lets the exec
+  // process (pid + 4: the fake numbers processes 100, 104, ...) exit 0 once
+  // it runs. Bounds are generous: the callers check what the process got,
+  // and a TSan build on a loaded machine can take seconds to start it.
+  bool ExecThatExits(const std::string& id, uint32_t pid, std::vector<std::string> command) {
+    std::thread exiter([&] {
+      for (int i = 0; i < 30000 && !fake_.ProcessRunning(id, pid + 4); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      fake_.ExitProcess(id, pid + 4, 0);
+    });
+    const bool ok = host_->Exec(id, id, std::move(command), std::chrono::seconds(60)).ok();
+    exiter.join();
+    return ok;
+  }
+
   std::unique_ptr<HcsContainerHost> NewHost() {
     HcsContainerHostOptions o;
     o.call_timeout = std::chrono::seconds(5);
@@ -479,17 +495,7 @@ TEST_F(HcsContainerHostTest, MainProcessUsesTheImageCommandLineAndAccount) {
   EXPECT_EQ(params.value("CommandLine", ""), "cmd /S /C echo hi");
   EXPECT_EQ(params.value("User", ""), "ContainerUser");
 
-  // Generous bounds: these tests are about what the process got, and a
-  // TSan build on a loaded machine can take seconds to start it.
-  std::thread exiter([&] {
-    for (int i = 0; i < 30000 && !fake_.ProcessRunning("c8", pid + 4); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    fake_.ExitProcess("c8", pid + 4, 0);
-  });
-  const bool exec_ok = host_->Exec("c8", "c8", {"cmd /S /C echo hi"}, std::chrono::seconds(60)).ok();
-  exiter.join();
-  ASSERT_TRUE(exec_ok);
+  ASSERT_TRUE(ExecThatExits("c8", pid, {"cmd /S /C echo hi"}));
   const nlohmann::json exec = nlohmann::json::parse(fake_.ProcessParameters("c8", pid + 4), nullptr, false);
   EXPECT_EQ(exec.value("CommandLine", ""), "\"cmd /S /C echo hi\"");
   EXPECT_EQ(exec.value("User", ""), "ContainerUser");
@@ -516,17 +522,7 @@ TEST_F(HcsContainerHostTest, TheProcessSpecSurvivesASilodRestart) {
   EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");
 
   host_ = NewHost();
-  // Generous bounds: these tests are about what the process got, and a
-  // TSan build on a loaded machine can take seconds to start it.
-  std::thread exiter([&] {
-    for (int i = 0; i < 30000 && !fake_.ProcessRunning("rs", pid + 4); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    fake_.ExitProcess("rs", pid + 4, 0);
-  });
-  const bool exec_ok = host_->Exec("rs", "rs", {"whoami"}, std::chrono::seconds(60)).ok();
-  exiter.join();
-  ASSERT_TRUE(exec_ok);
+  ASSERT_TRUE(ExecThatExits("rs", pid, {"whoami"}));
   params = nlohmann::json::parse(fake_.ProcessParameters("rs", pid + 4), nullptr, false);
   EXPECT_EQ(params.value("User", ""), "ContainerUser") << "an exec after a restart ran as another account";
   EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");

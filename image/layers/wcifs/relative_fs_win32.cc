@@ -173,6 +173,16 @@ uint32_t WalkToParent(const wchar_t* root, const wchar_t* rel, Walk* w) {
   return 0;
 }
 
+// WalkToParent, then opens the last component as itself
+// (FILE_OPEN_REPARSE_POINT is always added: a link there is opened, never
+// followed). The walk's handles close on return; `*h` does not need them.
+uint32_t OpenLeaf(const wchar_t* root, const wchar_t* rel, ACCESS_MASK access, ULONG share, ULONG disposition,
+                  ULONG options, Handle* h) {
+  Walk w;
+  if (uint32_t hr = WalkToParent(root, rel, &w); hr != 0) return hr;
+  return OpenBelow(w.parent, w.leaf, access, share, disposition, options | FILE_OPEN_REPARSE_POINT, h);
+}
+
 uint32_t SetBasicInfoOnHandle(HANDLE h, const FileBasicInfo* info) {
   FILE_BASIC_INFO bi{};
   bi.CreationTime.QuadPart = info->creation_time;
@@ -205,8 +215,6 @@ uint32_t WriteBackupStream(HANDLE h, const uint8_t* stream, uint64_t size, bool 
 
 uint32_t BackupWriteRelative(const wchar_t* root, const wchar_t* rel, const FileBasicInfo* info,
                              const uint8_t* stream, uint64_t size, bool process_security) {
-  Walk w;
-  if (uint32_t hr = WalkToParent(root, rel, &w); hr != 0) return hr;
   const bool dir = (info->file_attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
   ACCESS_MASK access = GENERIC_READ | GENERIC_WRITE;
   if (process_security) access |= WRITE_DAC | WRITE_OWNER | ACCESS_SYSTEM_SECURITY;
@@ -214,8 +222,8 @@ uint32_t BackupWriteRelative(const wchar_t* root, const wchar_t* rel, const File
   // never overwrites (FILE_CREATE). FILE_OPEN_REPARSE_POINT: an existing
   // junction is opened as itself, then refused below.
   Handle h;
-  if (uint32_t hr = OpenBelow(w.parent, w.leaf, access, FILE_SHARE_READ, dir ? FILE_OPEN_IF : FILE_CREATE,
-                              FILE_OPEN_REPARSE_POINT | (dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE), &h);
+  if (uint32_t hr = OpenLeaf(root, rel, access, FILE_SHARE_READ, dir ? FILE_OPEN_IF : FILE_CREATE,
+                             dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE, &h);
       hr != 0) {
     return hr;
   }
@@ -236,23 +244,14 @@ uint32_t BackupWriteRelative(const wchar_t* root, const wchar_t* rel, const File
 }
 
 uint32_t SetBasicInfoRelative(const wchar_t* root, const wchar_t* rel, const FileBasicInfo* info) {
-  Walk w;
-  if (uint32_t hr = WalkToParent(root, rel, &w); hr != 0) return hr;
   Handle h;
-  if (uint32_t hr = OpenBelow(w.parent, w.leaf, FILE_WRITE_ATTRIBUTES, kShareAll, FILE_OPEN,
-                              FILE_OPEN_REPARSE_POINT, &h);
-      hr != 0) {
-    return hr;
-  }
+  if (uint32_t hr = OpenLeaf(root, rel, FILE_WRITE_ATTRIBUTES, kShareAll, FILE_OPEN, 0, &h); hr != 0) return hr;
   return SetBasicInfoOnHandle(h.get(), info);
 }
 
 uint32_t MkdirRelative(const wchar_t* root, const wchar_t* rel) {
-  Walk w;
-  if (uint32_t hr = WalkToParent(root, rel, &w); hr != 0) return hr;
   Handle h;
-  if (uint32_t hr = OpenBelow(w.parent, w.leaf, FILE_READ_ATTRIBUTES, kShareAll, FILE_OPEN_IF,
-                              FILE_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &h);
+  if (uint32_t hr = OpenLeaf(root, rel, FILE_READ_ATTRIBUTES, kShareAll, FILE_OPEN_IF, FILE_DIRECTORY_FILE, &h);
       hr != 0) {
     return hr;
   }
@@ -263,14 +262,8 @@ uint32_t MkdirRelative(const wchar_t* root, const wchar_t* rel) {
 }
 
 uint32_t LstatRelative(const wchar_t* root, const wchar_t* rel, uint32_t* attributes) {
-  Walk w;
-  if (uint32_t hr = WalkToParent(root, rel, &w); hr != 0) return hr;
   Handle h;
-  if (uint32_t hr = OpenBelow(w.parent, w.leaf, FILE_READ_ATTRIBUTES, kShareAll, FILE_OPEN,
-                              FILE_OPEN_REPARSE_POINT, &h);
-      hr != 0) {
-    return hr;
-  }
+  if (uint32_t hr = OpenLeaf(root, rel, FILE_READ_ATTRIBUTES, kShareAll, FILE_OPEN, 0, &h); hr != 0) return hr;
   return AttributesOf(h.get(), attributes);
 }
 
