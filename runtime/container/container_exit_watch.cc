@@ -1,5 +1,6 @@
 // ContainerManager's exit watches: one per RUNNING container, so an exit is
 // recorded (and STOPPED emitted) when it happens. See container_manager.h.
+#include "absl/cleanup/cleanup.h"
 #include "runtime/container/container_manager.h"
 #include "spdlog/spdlog.h"
 
@@ -12,7 +13,11 @@ ContainerManager::~ContainerManager() {
     closing_ = true;
     watches.swap(watches_);
   }
-  watches.clear();  // waits for a running callback, which sees closing_ and stops
+  watches.clear();  // waits for a callback whose watch is still held
+  // A callback drops its own watch before it records the exit, so that
+  // wait does not cover it: wait for it here.
+  std::unique_lock<std::mutex> lock(watches_mu_);
+  callbacks_done_.wait(lock, [this] { return callbacks_running_ == 0; });
 }
 
 bool ContainerManager::Watched(const std::string& id) {
@@ -67,12 +72,19 @@ void ContainerManager::OnExitSignal(const std::string& id, uint64_t generation) 
   {
     std::lock_guard<std::mutex> lock(watches_mu_);
     if (closing_) return;
+    ++callbacks_running_;
     auto it = watches_.find(id);
     if (it != watches_.end() && it->second.generation == generation) {
       spent = std::move(it->second.watch);
       watches_.erase(it);
     }
   }
+  // The destructor waits for this callback until it leaves.
+  absl::Cleanup done = [this] {
+    std::lock_guard<std::mutex> lock(watches_mu_);
+    --callbacks_running_;
+    callbacks_done_.notify_all();
+  };
   spent.reset();
   auto record = store_->Get(id);
   if (!record.ok()) return;  // removed meanwhile

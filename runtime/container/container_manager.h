@@ -24,6 +24,7 @@
 // are serialised by a per-id lock.
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -145,6 +146,8 @@ class ContainerManager {
   std::map<std::string, Watch> watches_;  // guarded by watches_mu_
   uint64_t next_generation_ = 1;          // guarded by watches_mu_
   bool closing_ = false;                  // guarded by watches_mu_
+  int callbacks_running_ = 0;             // guarded by watches_mu_
+  std::condition_variable callbacks_done_;
 };
 
 }  // namespace silo::runtime::container

@@ -104,6 +104,13 @@ absl::StatusOr<handler::HandlerSpec> SandboxManager::ValidateRun(const ::runtime
 
 network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& record, const SandboxHost& host,
                                                         const std::string& netns) const {
+  absl::StatusOr<::runtime::v1::PodSandboxConfig> config = record.Config();
+  return AttachRequestFor(record, config.ok() ? &*config : nullptr, host, netns);
+}
+
+network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& record,
+                                                        const ::runtime::v1::PodSandboxConfig* config,
+                                                        const SandboxHost& host, const std::string& netns) const {
   network::AttachRequest req;
   req.sandbox_id = record.id;
   req.netns = netns;
@@ -113,8 +120,7 @@ network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& rec
   req.pod_name = record.metadata.name;
   req.pod_namespace = record.metadata.namespace_;
   req.pod_uid = record.metadata.uid;
-  absl::StatusOr<::runtime::v1::PodSandboxConfig> config = record.Config();
-  if (config.ok()) {
+  if (config != nullptr) {
     for (const auto& p : config->port_mappings()) {
       req.port_mappings.push_back({ProtocolName(p.protocol()), p.container_port(), p.host_port(), p.host_ip()});
     }
@@ -177,7 +183,8 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
 
   CleanupStack undo;
   StepTimer total(Timing::kSandboxStart, "total");
-  absl::Status s = SetUp(record, host_network, undo);
+  SandboxRecord progress = record;
+  absl::Status s = SetUp(record, config, host_network, undo, progress);
   total.Done(s.ok());
   if (s.ok()) {
     undo.Dismiss();
@@ -193,29 +200,27 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
     // Never hide a half-made sandbox: UNKNOWN (NOTREADY to kubelet) keeps it
     // listed and keeps its name, so Remove or the next recovery finishes it.
     spdlog::error("sandbox {}: undo after failed RunPodSandbox failed: {}", id, std::string(undone.message()));
-    (void)store_->Update(id, [](SandboxRecord& r) {
-      r.state = SandboxState::kUnknown;
+    // What was made is recorded with it, so Remove finds it (e.g. retries
+    // the CNI DEL for the namespace the failed undo left).
+    progress.state = SandboxState::kUnknown;
+    (void)store_->Update(id, [&](SandboxRecord& r) {
+      r = progress;
       return absl::OkStatus();
     });
   }
   return Annotate(s, absl::StrCat("RunPodSandbox ", name, " (sandbox ", id, ")"));
 }
 
-absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_network, CleanupStack& undo) {
+absl::Status SandboxManager::SetUp(const SandboxRecord& record, const ::runtime::v1::PodSandboxConfig& config,
+                                   bool host_network, CleanupStack& undo, SandboxRecord& ready) {
   const std::string& id = record.id;
-  SILO_ASSIGN_OR_RETURN(::runtime::v1::PodSandboxConfig config, record.Config());
   SILO_ASSIGN_OR_RETURN(SandboxHost * host, HostOf(record));
-  auto add_step = [&](const std::string& step, const std::string& data,
-                      const std::function<void(SandboxRecord&)>& change) {
-    return store_
-        ->Update(id,
-                 [&](SandboxRecord& r) {
-                   change(r);
-                   r.AddStep(step, data, NowNs());
-                   return absl::OkStatus();
-                 })
-        .status();
-  };
+  // The steps are committed once, with READY. Durability in between buys
+  // nothing: recovery rolls a CREATING record back whole, without trusting
+  // its steps, and every host object is named by the sandbox id, so it finds
+  // each one (and CNI DEL needs only the id) whatever was recorded. A failed
+  // Run that cannot undo records `ready` as it got (RunNew).
+  auto step = [&](const std::string& name, const std::string& data) { ready.AddStep(name, data, NowNs()); };
 
   NamespaceRequest ns;
   ns.network = !host_network;
@@ -226,25 +231,26 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   SILO_ASSIGN_OR_RETURN(std::string netns, host->CreateNamespaces(id, ns));
   ns_timer.Done(true);
   undo.Push("remove namespaces", [host, id] { return host->RemoveNamespaces(id); });
-  SILO_RETURN_IF_ERROR(add_step("namespaces", netns, [&](SandboxRecord& r) { r.netns_path = netns; }));
+  ready.netns_path = netns;
+  step("namespaces", netns);
 
   StepTimer group_timer(Timing::kSandboxStart, "pod_group");
   SILO_ASSIGN_OR_RETURN(std::string cgroup, host->CreatePodGroup(id));
   group_timer.Done(true);
   undo.Push("remove pod group", [host, id] { return host->RemovePodGroup(id); });
-  SILO_RETURN_IF_ERROR(add_step("pod_group", cgroup, [&](SandboxRecord& r) { r.cgroup_path = cgroup; }));
+  ready.cgroup_path = cgroup;
+  step("pod_group", cgroup);
 
   network::Attachment attachment;
   if (!host_network) {
-    network::AttachRequest req = AttachRequestFor(record, *host, netns);
+    network::AttachRequest req = AttachRequestFor(record, &config, *host, netns);
     undo.Push("detach network", [this, req] { return network_->Detach(req); });
     StepTimer net_timer(Timing::kSandboxStart, "network");
     SILO_ASSIGN_OR_RETURN(attachment, network_->Attach(req));
     net_timer.Done(true);
-    SILO_RETURN_IF_ERROR(add_step("network", attachment.ip, [&](SandboxRecord& r) {
-      r.ip = attachment.ip;
-      r.additional_ips = attachment.additional_ips;
-    }));
+    ready.ip = attachment.ip;
+    ready.additional_ips = attachment.additional_ips;
+    step("network", attachment.ip);
   }
 
   std::string files = FilesDir(id);
@@ -253,13 +259,14 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   SILO_RETURN_IF_ERROR(
       WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf));
   if (ns.ipc) SILO_RETURN_IF_ERROR(host->MountPodShm(files + "/shm"));
-  SILO_RETURN_IF_ERROR(add_step("files", files, [](SandboxRecord&) {}));
+  step("files", files);
   files_timer.Done(true);
 
+  ready.state = SandboxState::kReady;
   return store_
       ->Update(id,
-               [](SandboxRecord& r) {
-                 r.state = SandboxState::kReady;
+               [&](SandboxRecord& r) {
+                 r = ready;
                  return absl::OkStatus();
                })
       .status();

@@ -5,7 +5,8 @@
 // pod group; runtime/handler) and the network::PodNetwork (CNI).
 //
 // Run: validate -> reserve the name -> record CREATING -> namespaces -> pod
-// group -> CNI attach -> pod files -> READY. Each completed step pushes its
+// group -> CNI attach -> pod files -> READY with the steps (two commits in
+// all: the intent and the result). Each completed step pushes its
 // undo; on failure the undos run in reverse and the record is deleted, or
 // left UNKNOWN (reported NOTREADY) if an undo failed, so Remove can finish.
 // A duplicate Run with the same metadata returns the same id, also while the
@@ -80,11 +81,17 @@ class SandboxManager {
   // True when a READY sandbox's network namespace is gone (recovery).
   bool NamespaceVanished(const model::SandboxRecord& record) const;
   // The side effects of Run, each pushing its undo onto `undo`.
-  absl::Status SetUp(const model::SandboxRecord& record, bool host_network, CleanupStack& undo);
+  // `ready` (a copy of `record` on entry) collects what each step made.
+  absl::Status SetUp(const model::SandboxRecord& record, const ::runtime::v1::PodSandboxConfig& config,
+                     bool host_network, CleanupStack& undo, model::SandboxRecord& ready);
   absl::Status StopLocked(const model::SandboxRecord& record);
   // Undoes everything a sandbox may own on the host; idempotent.
   absl::Status TearDown(const model::SandboxRecord& record);
   network::AttachRequest AttachRequestFor(const model::SandboxRecord& record, const SandboxHost& host,
+                                          const std::string& netns) const;
+  // As above with the pod's config already parsed (null: none readable).
+  network::AttachRequest AttachRequestFor(const model::SandboxRecord& record,
+                                          const ::runtime::v1::PodSandboxConfig* config, const SandboxHost& host,
                                           const std::string& netns) const;
   void Emit(events::EventType type, const std::string& id);
   // Unmounts the pod's shm, then deletes its files dir. Idempotent.
