@@ -39,6 +39,7 @@ enum class FakeHcnCall {
   kOpenEndpoint,
   kQueryEndpoint,
   kDeleteEndpoint,
+  kHnsCall,
 };
 
 struct FakeHcnInjection {
@@ -78,6 +79,22 @@ class FakeHcn {
   // hcsshim's callers (which always pass the zero GUID) would never notice:
   // whether a Windows build honours the caller's id is not documented.
   void set_ignore_requested_namespace_ids(bool ignore);
+  // The counters HNSCall GET /endpointstats/<id> reports for an endpoint
+  // (zero until set). HNS v1 reports a missing endpoint as S_OK with
+  // {"Success":false,"Error":...}; other paths and methods are refused with
+  // E_NOTIMPL (the fake models only what Silo calls), null arguments with
+  // E_POINTER.
+  struct EndpointCounters {
+    uint64_t bytes_received = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t packets_received = 0;
+    uint64_t packets_sent = 0;
+    uint64_t dropped_packets_incoming = 0;
+    uint64_t dropped_packets_outgoing = 0;
+  };
+  void SetEndpointStats(const std::string& endpoint_id, const EndpointCounters& counters);
+  // Removes an endpoint as another program would (no detach from its namespace).
+  void RemoveEndpointBehindOurBack(const std::string& endpoint_id);
 
   // --- Observations (ids in any case) ----------------------------------------
   bool NamespaceExists(const std::string& id) const;
