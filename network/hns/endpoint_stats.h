@@ -19,14 +19,14 @@
 namespace silo::network::hns {
 
 struct EndpointStats {
-  std::string endpoint_id;  // as HNS reports it (EndpointId), else the id asked for
-  std::string instance_id;
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
   uint64_t packets_received = 0;
   uint64_t packets_sent = 0;
   uint64_t dropped_packets_incoming = 0;
   uint64_t dropped_packets_outgoing = 0;
+  std::string endpoint_id;  // as HNS reports it (EndpointId), else the id asked for
+  std::string instance_id;
 };
 
 // Parses an HNSCall envelope for endpoint `id`. An envelope with Success

@@ -38,7 +38,8 @@ uint32_t FakeHnsCall(const wchar_t* method, const wchar_t* path, const wchar_t* 
   g_request = request;
   *response = CoTaskDup(
       LR"({"Success":true,"Error":"","Output":{"BytesReceived":18446744073709551615,"BytesSent":2,)"
-      LR"("DroppedPacketsIncoming":3,"DroppedPacketsOutgoing":4,"EndpointId":"A1B2C3D4-0000-5000-8000-000000000012"}})");
+      LR"("DroppedPacketsIncoming":3,"DroppedPacketsOutgoing":4,)"
+      LR"("EndpointId":"A1B2C3D4-0000-5000-8000-000000000012"}})");
   return 0;
 }
 

@@ -11,9 +11,8 @@
 #include "network/hns/fake/fake_hcn.h"
 #include "network/hns/guid.h"
 #include "runtime/stats/stats_sampler.h"
-#include "runtime/stats/test_dir.h"
+#include "runtime/stats/test_stores.h"
 #include "runtime/stats/windows_stats.h"
-#include "runtime/store/metadata_db.h"
 
 namespace silo::runtime::stats {
 namespace {
@@ -31,14 +30,19 @@ GroupCounters Job(uint64_t cpu_ns, uint64_t working_set, uint64_t commit, uint64
   return g;
 }
 
+network::hns::EndpointStats Endpoint(uint64_t rx, uint64_t tx, uint64_t dropped_in, uint64_t dropped_out) {
+  network::hns::EndpointStats s;
+  s.bytes_received = rx;
+  s.bytes_sent = tx;
+  s.dropped_packets_incoming = dropped_in;
+  s.dropped_packets_outgoing = dropped_out;
+  return s;
+}
+
 class WindowsPodStatsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = store::MetadataDb::Open(dir_.path() + "/db");
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    sandboxes_ = std::make_unique<store::SandboxStore>(db_.get());
-    containers_ = std::make_unique<store::ContainerStore>(db_.get());
+    ASSERT_TRUE(stores_.Open().ok());
     WindowsStatsSourceOptions o;
     o.read_job = [this](const std::string& name) -> absl::StatusOr<GroupCounters> {
       std::lock_guard<std::mutex> lock(mu_);
@@ -50,7 +54,8 @@ class WindowsPodStatsTest : public ::testing::Test {
     source_ = std::make_unique<WindowsStatsSource>(o);
     SamplerOptions options;
     options.monotonic_now_ns = [this] { return now_ns_.load(); };
-    sampler_ = std::make_unique<StatsSampler>(options, containers_.get(), sandboxes_.get(), source_.get());
+    sampler_ = std::make_unique<StatsSampler>(options, stores_.containers.get(), stores_.sandboxes.get(),
+                                              source_.get());
 
     net_ = hcn_.AddNetwork("cbr0", "L2Bridge");
     ns_ = hcn_.AddNamespace("Host");
@@ -64,7 +69,7 @@ class WindowsPodStatsTest : public ::testing::Test {
     s.cgroup_path = "silo-pod-" + id;  // the pod's own Job Object
     s.netns_path = netns;
     if (!pause_id.empty()) s.platform_data[kPauseSystemIdKey] = pause_id;
-    ASSERT_TRUE(sandboxes_->Add(s).ok());
+    ASSERT_TRUE(stores_.sandboxes->Add(s).ok());
   }
 
   void AddContainer(const std::string& id, const std::string& pod, bool running) {
@@ -75,7 +80,7 @@ class WindowsPodStatsTest : public ::testing::Test {
     c.created_at_ns = 1;
     c.started_at_ns = 2;
     if (!running) c.finished_at_ns = 3;
-    ASSERT_TRUE(containers_->Add(c).ok());
+    ASSERT_TRUE(stores_.containers->Add(c).ok());
   }
 
   void SetJob(const std::string& name, GroupCounters g) {
@@ -89,15 +94,12 @@ class WindowsPodStatsTest : public ::testing::Test {
     return v.ok() ? *v : SandboxStatsView{};
   }
 
-  testing::TempDir dir_;
+  testing::TestStores stores_;
   network::hns::fake::FakeHcn hcn_;
   std::string net_, ns_;
   std::mutex mu_;
   std::map<std::string, GroupCounters> jobs_;
   std::atomic<int64_t> now_ns_{1'000'000'000};
-  std::unique_ptr<store::MetadataDb> db_;
-  std::unique_ptr<store::SandboxStore> sandboxes_;
-  std::unique_ptr<store::ContainerStore> containers_;
   std::unique_ptr<WindowsStatsSource> source_;
   std::unique_ptr<StatsSampler> sampler_;
 };
@@ -173,9 +175,8 @@ TEST_F(WindowsPodStatsTest, PodNetworkStatsComeFromItsNamespaceEndpoints) {
   const std::string a = hcn_.AddEndpoint(net_, "pod1_cbr0", "10.0.0.2", 24, ns_);
   const std::string b = hcn_.AddEndpoint(net_, "pod1_second", "10.0.1.2", 24, ns_);
   (void)hcn_.AddEndpoint(net_, "other_pod", "10.0.0.3", 24);
-  hcn_.SetEndpointStats(a, {.bytes_received = 1000, .bytes_sent = 2000, .dropped_packets_incoming = 3,
-                            .dropped_packets_outgoing = 4});
-  hcn_.SetEndpointStats(b, {.bytes_received = 5, .bytes_sent = 6});
+  hcn_.SetEndpointStats(a, Endpoint(1000, 2000, 3, 4));
+  hcn_.SetEndpointStats(b, Endpoint(5, 6, 0, 0));
   AddPod("pod1", "pause1", ns_);
   SetJob("\\Container_pause1", Job(1, 1, 1, 1, 1));
   sampler_->SampleNow();

@@ -210,7 +210,9 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   if (!options_.prepare_rootfs || !options_.release_rootfs) {
     return absl::FailedPreconditionError("HCS create: no layer store is wired");
   }
-  if (options_.host_paths == nullptr) return absl::FailedPreconditionError("HCS create: no host path resolver is wired");
+  if (options_.host_paths == nullptr) {
+    return absl::FailedPreconditionError("HCS create: no host path resolver is wired");
+  }
   absl::StatusOr<WindowsRootfs> rootfs = options_.prepare_rootfs(spec);
   if (!rootfs.ok()) return Annotate(rootfs.status(), absl::StrCat("container ", spec.id, ": rootfs"));
   bool created = false;

@@ -58,7 +58,7 @@ struct FakeHcn::Impl {
   std::string last_create_settings;
   bool ignore_requested_namespace_ids = false;
   std::string last_modify_settings;
-  std::map<std::string, FakeHcn::EndpointCounters> endpoint_stats;
+  std::map<std::string, EndpointStats> endpoint_stats;
   std::mt19937_64 rng{std::random_device{}()};
   int strings = 0;
 
@@ -402,7 +402,7 @@ uint32_t HnsCall(const wchar_t* method, const wchar_t* path, const wchar_t* requ
   if (i.endpoints.count(id) == 0) {
     envelope = {{"Success", false}, {"Error", "Element not found."}};
   } else {
-    const FakeHcn::EndpointCounters c = i.endpoint_stats[id];
+    const EndpointStats c = i.endpoint_stats[id];
     envelope = {{"Success", true},
                 {"Error", ""},
                 {"Output",
@@ -530,7 +530,7 @@ std::vector<std::string> FakeHcn::NamespaceEndpoints(const std::string& id) cons
   return it == impl_->namespaces.end() ? std::vector<std::string>() : it->second.endpoints;
 }
 
-void FakeHcn::SetEndpointStats(const std::string& endpoint_id, const EndpointCounters& counters) {
+void FakeHcn::SetEndpointStats(const std::string& endpoint_id, const EndpointStats& counters) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->endpoint_stats[Canon(endpoint_id)] = counters;
 }

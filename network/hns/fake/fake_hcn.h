@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "network/hns/api.h"
+#include "network/hns/endpoint_stats.h"
 #include "network/hns/schema.h"
 
 namespace silo::network::hns::fake {
@@ -79,20 +80,14 @@ class FakeHcn {
   // hcsshim's callers (which always pass the zero GUID) would never notice:
   // whether a Windows build honours the caller's id is not documented.
   void set_ignore_requested_namespace_ids(bool ignore);
-  // The counters HNSCall GET /endpointstats/<id> reports for an endpoint
-  // (zero until set). HNS v1 reports a missing endpoint as S_OK with
+  // The counters HNSCall GET /endpointstats/<id> reports for an endpoint.
+  // HNS v1 reports a missing endpoint as S_OK with
   // {"Success":false,"Error":...}; other paths and methods are refused with
   // E_NOTIMPL (the fake models only what Silo calls), null arguments with
   // E_POINTER.
-  struct EndpointCounters {
-    uint64_t bytes_received = 0;
-    uint64_t bytes_sent = 0;
-    uint64_t packets_received = 0;
-    uint64_t packets_sent = 0;
-    uint64_t dropped_packets_incoming = 0;
-    uint64_t dropped_packets_outgoing = 0;
-  };
-  void SetEndpointStats(const std::string& endpoint_id, const EndpointCounters& counters);
+  // (zero until set; the ids in `counters` are ignored: HNS reports the
+  // endpoint's own).
+  void SetEndpointStats(const std::string& endpoint_id, const EndpointStats& counters);
   // Removes an endpoint as another program would (no detach from its namespace).
   void RemoveEndpointBehindOurBack(const std::string& endpoint_id);
 
