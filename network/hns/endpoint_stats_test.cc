@@ -16,19 +16,6 @@ using fake::FakeHcnCall;
 using fake::FakeHcnInjection;
 using ::testing::HasSubstr;
 
-// Counters as HNS would report them (assigned: the ids stay HNS's own).
-EndpointStats Counters(uint64_t rx, uint64_t tx, uint64_t packets_rx = 0, uint64_t packets_tx = 0,
-                       uint64_t dropped_in = 0, uint64_t dropped_out = 0) {
-  EndpointStats s;
-  s.bytes_received = rx;
-  s.bytes_sent = tx;
-  s.packets_received = packets_rx;
-  s.packets_sent = packets_tx;
-  s.dropped_packets_incoming = dropped_in;
-  s.dropped_packets_outgoing = dropped_out;
-  return s;
-}
-
 class EndpointStatsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,7 +33,7 @@ class EndpointStatsTest : public ::testing::Test {
 
 TEST_F(EndpointStatsTest, EndpointStatisticsComeFromHnsCallEndpointstats) {
   const std::string ep = fake_.AddEndpoint(net_, "pod1_cbr0", "10.0.0.2", 24, ns_);
-  fake_.SetEndpointStats(ep, Counters(1000, 2000, 10, 20, 3, 4));
+  fake_.SetEndpointStats(ep, fake::EndpointCounters(1000, 2000, 10, 20, 3, 4));
   Result<EndpointStats> stats = GetEndpointStats(api(), ep);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->bytes_received, 1000u);
@@ -64,8 +51,8 @@ TEST_F(EndpointStatsTest, PodNamespaceStatisticsCoverEveryAttachedEndpoint) {
   const std::string b = fake_.AddEndpoint(net_, "b", "10.0.0.3", 24, ns_);
   const std::string gone = fake_.AddEndpoint(net_, "c", "10.0.0.4", 24, ns_);
   (void)fake_.AddEndpoint(net_, "other-pod", "10.0.0.5", 24);
-  fake_.SetEndpointStats(a, Counters(1, 0));
-  fake_.SetEndpointStats(b, Counters(2, 0));
+  fake_.SetEndpointStats(a, fake::EndpointCounters(1, 0, 0, 0, 0, 0));
+  fake_.SetEndpointStats(b, fake::EndpointCounters(2, 0, 0, 0, 0, 0));
   fake_.RemoveEndpointBehindOurBack(gone);  // still listed by the namespace
   Result<NamespaceEndpointStats> stats = GetNamespaceEndpointStats(api(), ns_);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();

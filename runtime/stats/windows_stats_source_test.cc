@@ -30,15 +30,6 @@ GroupCounters Job(uint64_t cpu_ns, uint64_t working_set, uint64_t commit, uint64
   return g;
 }
 
-network::hns::EndpointStats Endpoint(uint64_t rx, uint64_t tx, uint64_t dropped_in, uint64_t dropped_out) {
-  network::hns::EndpointStats s;
-  s.bytes_received = rx;
-  s.bytes_sent = tx;
-  s.dropped_packets_incoming = dropped_in;
-  s.dropped_packets_outgoing = dropped_out;
-  return s;
-}
-
 class WindowsPodStatsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -175,8 +166,8 @@ TEST_F(WindowsPodStatsTest, PodNetworkStatsComeFromItsNamespaceEndpoints) {
   const std::string a = hcn_.AddEndpoint(net_, "pod1_cbr0", "10.0.0.2", 24, ns_);
   const std::string b = hcn_.AddEndpoint(net_, "pod1_second", "10.0.1.2", 24, ns_);
   (void)hcn_.AddEndpoint(net_, "other_pod", "10.0.0.3", 24);
-  hcn_.SetEndpointStats(a, Endpoint(1000, 2000, 3, 4));
-  hcn_.SetEndpointStats(b, Endpoint(5, 6, 0, 0));
+  hcn_.SetEndpointStats(a, network::hns::fake::EndpointCounters(1000, 2000, 0, 0, 3, 4));
+  hcn_.SetEndpointStats(b, network::hns::fake::EndpointCounters(5, 6, 0, 0, 0, 0));
   AddPod("pod1", "pause1", ns_);
   SetJob("\\Container_pause1", Job(1, 1, 1, 1, 1));
   sampler_->SampleNow();

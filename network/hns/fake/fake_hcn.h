@@ -55,6 +55,19 @@ struct FakeHcnInjection {
   int times;                          // how many calls it applies to
 };
 
+// Endpoint counters for SetEndpointStats (the ids are left to HNS).
+inline EndpointStats EndpointCounters(uint64_t rx, uint64_t tx, uint64_t packets_rx, uint64_t packets_tx,
+                                      uint64_t dropped_in, uint64_t dropped_out) {
+  EndpointStats s;
+  s.bytes_received = rx;
+  s.bytes_sent = tx;
+  s.packets_received = packets_rx;
+  s.packets_sent = packets_tx;
+  s.dropped_packets_incoming = dropped_in;
+  s.dropped_packets_outgoing = dropped_out;
+  return s;
+}
+
 class FakeHcn {
  public:
   FakeHcn();
