@@ -55,7 +55,14 @@ struct HcnApi {
   uint32_t (*delete_endpoint)(const HcnGuid* id, wchar_t** error_record);
   uint32_t (*close_endpoint)(HcnHandle endpoint);
 
-  // Releases a string HCN returned (CoTaskMemFree on Windows).
+  // HNS v1 (vmcompute.dll HNSCall), for what HCN v2 cannot read: endpoint
+  // statistics (method "GET", path "/endpointstats/<id>", request "", as
+  // hcsshim's GetHNSEndpointStats). *response receives a JSON envelope
+  // {"Success":bool,"Error":"...","Output":{...}} owned by the caller
+  // (free_string). Optional: null when the host's vmcompute.dll lacks it.
+  uint32_t (*hns_call)(const wchar_t* method, const wchar_t* path, const wchar_t* request, wchar_t** response);
+
+  // Releases a string HCN or HNSCall returned (CoTaskMemFree on Windows).
   void (*free_string)(wchar_t* string);
 };
 

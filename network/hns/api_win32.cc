@@ -31,7 +31,13 @@ using runtime::windows::dll::SameShape;
     missing += #export_name;                                                            \
   }
 
-// HCN allocates returned strings with CoTaskMemAlloc (hcsshim frees them with CoTaskMemFree).
+// HNSCall is in no SDK header: hcsshim's declaration (hcn/hcn.go,
+// internal/hns/hns.go) is HRESULT HNSCall(PCWSTR method, PCWSTR path,
+// PCWSTR object, PWSTR* response).
+using HnsCallFn = HRESULT(WINAPI*)(LPCWSTR, LPCWSTR, LPCWSTR, LPWSTR*);
+static_assert(SameShape<decltype(HcnApi::hns_call), HnsCallFn>::value, "HNSCall does not match HcnApi::hns_call");
+
+// HCN and HNSCall allocate returned strings with CoTaskMemAlloc (hcsshim frees them with CoTaskMemFree).
 void FreeString(wchar_t* s) { CoTaskMemFree(s); }
 
 Result<const HcnApi*> Load() {
@@ -56,6 +62,11 @@ Result<const HcnApi*> Load() {
   SILO_BIND(query_endpoint_properties, HcnQueryEndpointProperties)
   SILO_BIND(delete_endpoint, HcnDeleteEndpoint)
   SILO_BIND(close_endpoint, HcnCloseEndpoint)
+  // HNSCall is optional: only endpoint statistics need it, and HCN works without.
+  if (Result<HMODULE> vmcompute = runtime::windows::dll::LoadSystemDll(L"vmcompute.dll", "vmcompute.dll");
+      vmcompute.ok()) {
+    (void)Bind(*vmcompute, "HNSCall", api->hns_call);
+  }
   if (!missing.empty()) {
     delete api;
     return HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)),

@@ -85,6 +85,7 @@ void StatsSampler::SampleNow() {
     }
   }
 
+  std::map<std::string, std::vector<std::string>> sampled_by_sandbox;  // sandbox id -> container keys
   for (const auto& c : containers) {
     model::ContainerState state = c.State();
     summary.containers_by_state[state]++;
@@ -117,22 +118,32 @@ void StatsSampler::SampleNow() {
       }
     }
     fresh.emplace(ContainerKey(c.id), std::move(e));
+    sampled_by_sandbox[c.sandbox_id].push_back(ContainerKey(c.id));
   }
 
   for (const auto& s : sandboxes) {
-    if (s.state != model::SandboxState::kReady || s.cgroup_path.empty()) continue;
+    if (s.state != model::SandboxState::kReady) continue;
     StatsSource* source = source_for_(s);
     if (source == nullptr) continue;
+    const bool sum_containers = !source->SandboxGroupHoldsContainers();
+    const std::string group = source->SandboxGroup(s);
+    const std::vector<std::string>& pod_containers = sampled_by_sandbox[s.id];
+    if (group.empty() && (!sum_containers || pod_containers.empty())) continue;
     Entry e;
     Stamp(options_, e.last);
-    absl::StatusOr<GroupCounters> counters = source->ReadGroup(s.cgroup_path);
-    if (!counters.ok()) {
-      if (!absl::IsNotFound(counters.status())) {
-        spdlog::debug("stats of sandbox {}: {}", s.id, std::string(counters.status().message()));
+    if (!group.empty()) {
+      absl::StatusOr<GroupCounters> counters = source->ReadGroup(group);
+      if (!counters.ok()) {
+        if (!absl::IsNotFound(counters.status())) {
+          spdlog::debug("stats of sandbox {}: {}", s.id, std::string(counters.status().message()));
+        }
+        continue;
       }
-      continue;
+      e.last.group = *counters;
     }
-    e.last.group = *counters;
+    if (sum_containers) {
+      for (const std::string& key : pod_containers) AddToPodTotals(fresh.at(key).last.group, e.last.group);
+    }
     if (!s.netns_path.empty()) {
       absl::StatusOr<std::vector<InterfaceCounters>> net = source->ReadNetwork(s.netns_path);
       if (net.ok()) {

@@ -6,7 +6,9 @@
 // never from one.
 //
 // Per tick: containers first, then their pods, so a pod's cumulative CPU is
-// never below the sum of its containers' read in the same tick. Writable
+// never below the sum of its containers' read in the same tick. Where the
+// source's sandbox group does not hold the containers (Windows), the pod's
+// counters are that group's plus the containers sampled in the same tick. Writable
 // layers are walked only every `layer_every` ticks (and on first sight).
 // Objects not sampled in a tick (stopped, removed, group gone) leave the
 // cache: a stopped container has attributes but no usage; a removed one is

@@ -4,8 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/stats/linux_stats_source.h"
-#include "runtime/stats/test_dir.h"
-#include "runtime/store/metadata_db.h"
+#include "runtime/stats/test_stores.h"
 
 namespace silo::runtime::stats {
 namespace {
@@ -15,24 +14,21 @@ namespace {
 class StatsSamplerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = store::MetadataDb::Open(dir_.path() + "/db");
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    sandboxes_ = std::make_unique<store::SandboxStore>(db_.get());
-    containers_ = std::make_unique<store::ContainerStore>(db_.get());
+    ASSERT_TRUE(stores_.Open().ok());
     source_ = std::make_unique<LinuxStatsSource>(
-        CgroupCounters(dir_.path() + "/cg", linux_backend::CgroupMode::kV2), dir_.path() + "/containers");
+        CgroupCounters(stores_.dir.path() + "/cg", linux_backend::CgroupMode::kV2), stores_.dir.path() + "/containers");
     SamplerOptions options;
     options.layer_every = 2;
     options.monotonic_now_ns = [this] { return now_ns_.load(); };
-    sampler_ = std::make_unique<StatsSampler>(options, containers_.get(), sandboxes_.get(), source_.get());
+    sampler_ = std::make_unique<StatsSampler>(options, stores_.containers.get(), stores_.sandboxes.get(),
+                                              source_.get());
 
     model::SandboxRecord s;
     s.id = "pod1";
     s.metadata.name = "p";
     s.state = model::SandboxState::kReady;
     s.cgroup_path = "/silo/pod1";
-    ASSERT_TRUE(sandboxes_->Add(s).ok());
+    ASSERT_TRUE(stores_.sandboxes->Add(s).ok());
     for (const char* id : {"c1", "c2"}) {
       model::ContainerRecord c;
       c.id = id;
@@ -41,25 +37,22 @@ class StatsSamplerTest : public ::testing::Test {
       c.labels = {{"app", id}};
       c.created_at_ns = 1;
       c.started_at_ns = 2;
-      ASSERT_TRUE(containers_->Add(c).ok());
+      ASSERT_TRUE(stores_.containers->Add(c).ok());
     }
     SetCpu("/silo/pod1/c1", 1000);
     SetCpu("/silo/pod1/c2", 0);
     SetCpu("/silo/pod1", 5000);
-    dir_.Write("cg/silo/pod1/c1/memory.current", "1000000\n");
-    dir_.Write("cg/silo/pod1/c1/memory.stat", "inactive_file 1000\n");
-    dir_.Write("containers/c1/upper/file", std::string(5000, 'x'));
+    stores_.dir.Write("cg/silo/pod1/c1/memory.current", "1000000\n");
+    stores_.dir.Write("cg/silo/pod1/c1/memory.stat", "inactive_file 1000\n");
+    stores_.dir.Write("containers/c1/upper/file", std::string(5000, 'x'));
   }
 
   void SetCpu(const std::string& group, uint64_t usec) {
-    dir_.Write("cg" + group + "/cpu.stat", "usage_usec " + std::to_string(usec) + "\n");
+    stores_.dir.Write("cg" + group + "/cpu.stat", "usage_usec " + std::to_string(usec) + "\n");
   }
 
-  testing::TempDir dir_;
+  testing::TestStores stores_;
   std::atomic<int64_t> now_ns_{1'000'000'000};
-  std::unique_ptr<store::MetadataDb> db_;
-  std::unique_ptr<store::SandboxStore> sandboxes_;
-  std::unique_ptr<store::ContainerStore> containers_;
   std::unique_ptr<LinuxStatsSource> source_;
   std::unique_ptr<StatsSampler> sampler_;
 };
@@ -98,7 +91,7 @@ TEST_F(StatsSamplerTest, SandboxViewHoldsItsSampledContainers) {
 
 TEST_F(StatsSamplerTest, StoppedContainersAreNotSampledAndRemovedOnesAreNotFound) {
   sampler_->SampleNow();
-  ASSERT_TRUE(containers_->Update("c2", [](model::ContainerRecord& r) {
+  ASSERT_TRUE(stores_.containers->Update("c2", [](model::ContainerRecord& r) {
                 r.finished_at_ns = 3;
                 return absl::OkStatus();
               }).ok());
@@ -108,7 +101,7 @@ TEST_F(StatsSamplerTest, StoppedContainersAreNotSampledAndRemovedOnesAreNotFound
   EXPECT_FALSE(c2->stats.has_value());
   EXPECT_EQ(sampler_->Sandbox("pod1")->containers.size(), 1u);
 
-  ASSERT_TRUE(containers_->Delete("c2").ok());
+  ASSERT_TRUE(stores_.containers->Delete("c2").ok());
   EXPECT_TRUE(absl::IsNotFound(sampler_->Container("c2").status()));
   EXPECT_EQ(sampler_->Containers({}).size(), 1u);
   EXPECT_EQ(sampler_->Containers({.labels = {{"app", "c1"}}}).size(), 1u);
@@ -118,7 +111,7 @@ TEST_F(StatsSamplerTest, StoppedContainersAreNotSampledAndRemovedOnesAreNotFound
 TEST_F(StatsSamplerTest, GroupGoneLeavesTheCache) {
   sampler_->SampleNow();
   ASSERT_TRUE(sampler_->Container("c2")->stats.has_value());
-  std::filesystem::remove_all(dir_.path() + "/cg/silo/pod1/c2");
+  std::filesystem::remove_all(stores_.dir.path() + "/cg/silo/pod1/c2");
   sampler_->SampleNow();
   EXPECT_FALSE(sampler_->Container("c2")->stats.has_value());
 }
@@ -128,7 +121,7 @@ TEST_F(StatsSamplerTest, WritableLayerOnTheSlowTimer) {
   auto first = sampler_->Container("c1")->stats->writable_layer;
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->inodes_used, 2u);
-  dir_.Write("containers/c1/upper/more", std::string(100000, 'y'));
+  stores_.dir.Write("containers/c1/upper/more", std::string(100000, 'y'));
   sampler_->SampleNow();  // tick 2: not due, carried over
   EXPECT_EQ(sampler_->Container("c1")->stats->writable_layer->inodes_used, 2u);
   sampler_->SampleNow();  // tick 3: due again
@@ -143,7 +136,7 @@ TEST_F(StatsSamplerTest, BackgroundThreadSamplesUntilStopped) {
   std::mutex mu;
   std::condition_variable cv;
   int ticks = 0;
-  StatsSampler sampler(options, containers_.get(), sandboxes_.get(), source_.get());
+  StatsSampler sampler(options, stores_.containers.get(), stores_.sandboxes.get(), source_.get());
   sampler.SetTickObserver([&](const TickSummary& s) {
     EXPECT_EQ(s.containers_by_state.at(model::ContainerState::kRunning), 2);
     std::lock_guard<std::mutex> lock(mu);

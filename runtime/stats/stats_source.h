@@ -21,7 +21,16 @@ class StatsSource {
 
   // The group of a container of `sandbox` (Linux: "<pod cgroup>/<id>").
   virtual std::string ContainerGroup(const model::SandboxRecord& sandbox, const std::string& container_id) const = 0;
-  // Counters of a group as named by ContainerGroup or SandboxRecord::cgroup_path.
+  // The group of the pod's own processes; empty = the pod has none.
+  virtual std::string SandboxGroup(const model::SandboxRecord& sandbox) const { return sandbox.cgroup_path; }
+  // True when the sandbox group holds the pod's containers too (a Linux pod
+  // cgroup is their parent), so its counters are the pod's totals. False on
+  // Windows, where each container is its own HCS silo job and the pod's Job
+  // Object holds none of them: the sampler then makes the pod's totals the
+  // sandbox group (the pause container) plus every running container, as
+  // containerd's Windows podSandboxStats adds them up.
+  virtual bool SandboxGroupHoldsContainers() const { return true; }
+  // Counters of a group as named by ContainerGroup or SandboxGroup.
   // NotFound when the group does not exist (any more).
   virtual absl::StatusOr<GroupCounters> ReadGroup(const std::string& group) = 0;
   // Interfaces of the pod network namespace `netns` (loopback excluded).

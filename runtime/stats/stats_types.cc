@@ -2,6 +2,21 @@
 
 namespace silo::runtime::stats {
 
+void AddToPodTotals(const GroupCounters& container, GroupCounters& pod) {
+  if (container.cpu_usage_ns) pod.cpu_usage_ns = pod.cpu_usage_ns.value_or(0) + *container.cpu_usage_ns;
+  if (container.process_count) pod.process_count = pod.process_count.value_or(0) + *container.process_count;
+  if (!container.memory) return;
+  const MemoryCounters& c = *container.memory;
+  MemoryCounters& m = pod.memory ? *pod.memory : pod.memory.emplace();
+  m.usage_bytes += c.usage_bytes;
+  m.working_set_bytes += c.working_set_bytes;
+  m.rss_bytes += c.rss_bytes;
+  m.page_faults += c.page_faults;
+  m.major_page_faults += c.major_page_faults;
+  m.oom_events += c.oom_events;
+  m.commit_bytes += c.commit_bytes;
+}
+
 std::optional<uint64_t> NanoCores(const Sample& previous, const Sample& current) {
   if (!previous.group.cpu_usage_ns || !current.group.cpu_usage_ns) return std::nullopt;
   if (current.monotonic_ns <= previous.monotonic_ns) return std::nullopt;

@@ -64,6 +64,13 @@ struct Snapshot {
   std::optional<FsUsage> writable_layer;     // containers only; refreshed on a slow timer
 };
 
+// Adds one container's counters into a pod total built from separate groups
+// (Windows): CPU time, memory usage, working set, RSS, commit, page faults,
+// OOM events and process counts are summed; the limit stays the pod's own.
+// A part the container lacks adds nothing; a part the pod lacks starts at
+// the container's value.
+void AddToPodTotals(const GroupCounters& container, GroupCounters& pod);
+
 // usage_nano_cores from two samples: CPU-time delta over wall-time delta.
 // nullopt when either sample lacks CPU, time did not advance, or the counter
 // went backwards (a recreated group).

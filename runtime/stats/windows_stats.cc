@@ -81,22 +81,6 @@ absl::StatusOr<GroupCounters> FromHcsStatistics(const nlohmann::json& statistics
   return g;
 }
 
-absl::StatusOr<InterfaceCounters> FromHnsEndpointStats(const std::string& name, const nlohmann::json& stats) {
-  InterfaceCounters c;
-  c.name = name;
-  struct Field {
-    const char* key;
-    uint64_t* out;
-  };
-  for (Field f : {Field{"BytesReceived", &c.rx_bytes}, Field{"BytesSent", &c.tx_bytes},
-                  Field{"DroppedPacketsIncoming", &c.rx_dropped}, Field{"DroppedPacketsOutgoing", &c.tx_dropped}}) {
-    absl::StatusOr<uint64_t> v = Number(stats, nullptr, f.key);
-    if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("HNS endpoint ", name, ": ", v.status().message()));
-    *f.out = *v;
-  }
-  return c;
-}
-
 void ToCriWindowsContainerStats(const ContainerStatsView& view, ::runtime::v1::WindowsContainerStats* out) {
   SetAttributes(view.record, out->mutable_attributes());
   if (!view.stats) return;

@@ -9,7 +9,8 @@
 //               working sets (the shared pages are not the container's);
 //               page faults; active processes
 //   HCS         for Hyper-V isolated containers, whose job is not reachable
-//   HNS         per-endpoint bytes and dropped packets
+//   HNS         per-endpoint bytes and dropped packets (parsed by
+//               network/hns/endpoint_stats.h; windows_stats_source.h maps them)
 //
 // Thread safety: plain functions.
 
@@ -42,11 +43,6 @@ GroupCounters FromJobObject(const JobAccounting& job, const std::vector<uint64_t
 // The HCS "Statistics" property document (schema 2.x): Processor,
 // Memory and Storage sections. InvalidArgument naming a missing section.
 absl::StatusOr<GroupCounters> FromHcsStatistics(const nlohmann::json& statistics);
-
-// One HNS endpoint's statistics document (BytesReceived, BytesSent,
-// DroppedPacketsIncoming, DroppedPacketsOutgoing); `name` names the
-// interface in CRI (the endpoint id).
-absl::StatusOr<InterfaceCounters> FromHnsEndpointStats(const std::string& name, const nlohmann::json& stats);
 
 void ToCriWindowsContainerStats(const ContainerStatsView& view, ::runtime::v1::WindowsContainerStats* out);
 void ToCriWindowsPodSandboxStats(const SandboxStatsView& view, ::runtime::v1::WindowsPodSandboxStats* out);

@@ -58,20 +58,6 @@ TEST(WindowsStatsTest, HcsStatisticsDocument) {
   EXPECT_FALSE(FromHcsStatistics(nlohmann::json::parse(R"({"Processor": {"TotalRuntime100ns": -1}, "Memory": {}})")).ok());
 }
 
-TEST(WindowsStatsTest, HnsEndpointStats) {
-  auto doc = nlohmann::json::parse(R"({"BytesReceived": 1048576, "BytesSent": 2048, "PacketsReceived": 900,
-    "PacketsSent": 20, "DroppedPacketsIncoming": 3, "DroppedPacketsOutgoing": 1,
-    "EndpointId": "5f1a", "InstanceId": "b2c3"})");
-  auto c = FromHnsEndpointStats("5f1a", doc);
-  ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->name, "5f1a");
-  EXPECT_EQ(c->rx_bytes, 1048576u);
-  EXPECT_EQ(c->tx_bytes, 2048u);
-  EXPECT_EQ(c->rx_dropped, 3u);
-  EXPECT_EQ(c->tx_dropped, 1u);
-  EXPECT_FALSE(FromHnsEndpointStats("x", nlohmann::json::parse(R"({"BytesSent": "many"})")).ok());
-}
-
 TEST(WindowsStatsTest, CriMapping) {
   ContainerStatsView c;
   c.record.id = "c1";
@@ -98,7 +84,11 @@ TEST(WindowsStatsTest, CriMapping) {
   SandboxStatsView pod;
   pod.record.id = "p1";
   Snapshot ps = s;
-  ps.last.interfaces = {*FromHnsEndpointStats("ep1", nlohmann::json{{"BytesReceived", 10}, {"BytesSent", 20}})};
+  InterfaceCounters ep1;
+  ep1.name = "ep1";
+  ep1.rx_bytes = 10;
+  ep1.tx_bytes = 20;
+  ps.last.interfaces = {ep1};
   pod.stats = ps;
   pod.containers.push_back(c);
   ::runtime::v1::WindowsPodSandboxStats pout;

@@ -9,6 +9,8 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "spdlog/spdlog.h"
+#include "runtime/windows/hcs/wide.h"
+#include "runtime/windows/host_path/resolve.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/schema/json.h"
@@ -208,6 +210,9 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   if (!options_.prepare_rootfs || !options_.release_rootfs) {
     return absl::FailedPreconditionError("HCS create: no layer store is wired");
   }
+  if (options_.host_paths == nullptr) {
+    return absl::FailedPreconditionError("HCS create: no host path resolver is wired");
+  }
   absl::StatusOr<WindowsRootfs> rootfs = options_.prepare_rootfs(spec);
   if (!rootfs.ok()) return Annotate(rootfs.status(), absl::StrCat("container ", spec.id, ": rootfs"));
   bool created = false;
@@ -226,6 +231,18 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   in.resources = spec.config->windows().resources();
   in.host_cpu_count = options_.host_cpu_count;
   in.mounts.assign(spec.config->mounts().begin(), spec.config->mounts().end());
+  in.resolve_host_path = [api = options_.host_paths](const std::string& path) -> absl::StatusOr<std::string> {
+    hcs::Result<std::wstring> final_path = host_path::ResolveHostPath(*api, hcs::Utf8ToWide(path));
+    if (!final_path.ok()) {
+      // A mount source that does not exist is the request's fault, and says so.
+      const uint32_t hr = final_path.status().hr();
+      if (hr == (0x80070000u | host_path::kErrorFileNotFound) || hr == (0x80070000u | host_path::kErrorPathNotFound)) {
+        return absl::NotFoundError(final_path.status().ToString());
+      }
+      return HrStatusToStatus(final_path.status(), "resolving mount host path", path);
+    }
+    return hcs::WideToUtf8(*final_path);
+  };
   if (spec.sandbox != nullptr) {
     in.hostname = spec.sandbox->hostname;
     in.network_namespace = spec.sandbox->netns_path;  // the HCN namespace GUID on Windows

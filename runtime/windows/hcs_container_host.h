@@ -5,7 +5,8 @@
 // computecore API table, so every call sequence here runs on Linux against
 // FakeHcs.
 //
-//   Create : rootfs from the layer port -> document -> HcsCreateComputeSystem
+//   Create : rootfs from the layer port -> document (mount host paths
+//            resolved through links) -> HcsCreateComputeSystem
 //            (nothing is left when any step fails: the system is terminated
 //            and closed, the rootfs released)
 //   Start  : HcsStartComputeSystem -> HcsCreateProcess (the main process)
@@ -50,6 +51,7 @@
 #include "runtime/windows/container_document.h"
 #include "runtime/windows/hcs/api.h"
 #include "runtime/windows/hcs/compute_system.h"
+#include "runtime/windows/host_path/api.h"
 
 namespace silo::runtime::windows {
 
@@ -76,6 +78,12 @@ struct HcsContainerHostOptions {
   std::function<absl::StatusOr<WindowsRootfs>(const container::CreateSpec& spec)> prepare_rootfs;
   // Releases it (idempotent); required.
   std::function<absl::Status(const std::string& container_id)> release_rootfs;
+  // Resolves directory mounts' host paths to their final form before they
+  // go into the document (links, junctions and mount points followed), as
+  // hcsshim does for process-isolated containers: HCS mis-resolves mapped
+  // files reached through symlinks. Required (Windows:
+  // host_path::Win32HostPathApi()).
+  const host_path::HostPathApi* host_paths = nullptr;
 };
 
 class HcsContainerHost final : public container::ContainerHost {

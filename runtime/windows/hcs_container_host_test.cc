@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "runtime/windows/fake/fake_hcs.h"
+#include "runtime/windows/host_path/fake/fake_host_path_api.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows {
@@ -49,6 +50,7 @@ class HcsContainerHostTest : public ::testing::Test {
                  (std::string("hcs_host_") + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
                   std::to_string(::getpid()));
     std::filesystem::remove_all(state_dir_);
+    paths_.AddVolume(L"C:", L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}");
     host_ = NewHost();
   }
 
@@ -88,6 +90,7 @@ class HcsContainerHostTest : public ::testing::Test {
       released_.push_back(id);
       return absl::OkStatus();
     };
+    o.host_paths = &paths_.api();
     return std::make_unique<HcsContainerHost>(&fake_.api(), o);
   }
 
@@ -104,6 +107,7 @@ class HcsContainerHostTest : public ::testing::Test {
   }
 
   FakeHcs fake_;
+  host_path::fake::FakeHostPathApi paths_;
   std::filesystem::path state_dir_;
   ::runtime::v1::ContainerConfig config_;
   model::SandboxRecord sandbox_;
@@ -288,6 +292,45 @@ TEST_F(HcsContainerHostTest, CreateFailuresLeaveNothing) {
   EXPECT_EQ(host_->Create(Spec("c5")).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(fake_.SystemExists("c5"));
   EXPECT_EQ(released_.back(), "c5");
+}
+
+// hcsshim resolves a mount's host path before HCS sees it (HCS mis-resolves
+// mapped files reached through symlinks): the document carries the final
+// path, links and junctions followed; pipes are passed as they are.
+TEST_F(HcsContainerHostTest, MountHostPathsReachHcsWithTheirLinksResolved) {
+  paths_.AddVolume(L"D:", L"{9e2d7a11-0000-4000-8000-00000000000d}");
+  paths_.AddPath(L"D:\\kubelet\\pods\\p1\\volumes\\cfg");
+  paths_.AddLink(L"C:\\var\\lib\\kubelet", L"D:\\kubelet");  // kubelet's root moved behind a junction
+  auto* dir = config_.add_mounts();
+  dir->set_host_path("C:\\var\\lib\\kubelet\\pods\\p1\\volumes\\cfg");
+  dir->set_container_path("C:\\cfg");
+  dir->set_readonly(true);
+  auto* pipe = config_.add_mounts();
+  pipe->set_host_path("\\\\.\\pipe\\docker_engine");
+  pipe->set_container_path("\\\\.\\pipe\\docker_engine");
+  ASSERT_TRUE(host_->Create(Spec("m1")).ok());
+  const nlohmann::json doc = nlohmann::json::parse(fake_.Configuration("m1"), nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << fake_.Configuration("m1");
+  const nlohmann::json& mapped = doc["Container"]["MappedDirectories"];
+  ASSERT_EQ(mapped.size(), 1u) << doc.dump();
+  EXPECT_EQ(mapped[0].value("HostPath", ""),
+            "\\\\?\\Volume{9e2d7a11-0000-4000-8000-00000000000d}\\kubelet\\pods\\p1\\volumes\\cfg");
+  EXPECT_EQ(mapped[0].value("ContainerPath", ""), "C:\\cfg");
+  EXPECT_EQ(doc["Container"]["MappedPipes"][0].value("HostPath", ""), "\\\\.\\pipe\\docker_engine");
+  EXPECT_EQ(paths_.open_handles(), 0);
+  ASSERT_TRUE(host_->Remove("m1", "m1").ok());
+
+  // A host path that does not exist fails the create, naming the mount, and leaves nothing.
+  config_.clear_mounts();
+  auto* missing = config_.add_mounts();
+  missing->set_host_path("C:\\var\\lib\\kubelet\\pods\\gone");
+  missing->set_container_path("C:\\gone");
+  absl::Status s = host_->Create(Spec("m2")).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_NE(s.message().find("C:\\var\\lib\\kubelet\\pods\\gone"), std::string::npos) << s;
+  EXPECT_FALSE(fake_.SystemExists("m2"));
+  EXPECT_EQ(released_.back(), "m2");
+  EXPECT_EQ(paths_.open_handles(), 0);
 }
 
 TEST_F(HcsContainerHostTest, MainProcessFailureStopsTheSystem) {

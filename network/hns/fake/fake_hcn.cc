@@ -58,6 +58,7 @@ struct FakeHcn::Impl {
   std::string last_create_settings;
   bool ignore_requested_namespace_ids = false;
   std::string last_modify_settings;
+  std::map<std::string, EndpointStats> endpoint_stats;
   std::mt19937_64 rng{std::random_device{}()};
   int strings = 0;
 
@@ -383,6 +384,41 @@ uint32_t CloseEndpoint(HcnHandle handle) {
   return i.Close(handle, HandleKind::kEndpoint);
 }
 
+uint32_t HnsCall(const wchar_t* method, const wchar_t* path, const wchar_t* request, wchar_t** response) {
+  auto& i = I();
+  std::lock_guard<std::mutex> lock(i.mu);
+  constexpr uint32_t kEPointer = 0x80004003;
+  if (method == nullptr || path == nullptr || request == nullptr || response == nullptr) return kEPointer;
+  uint32_t hr = 0;
+  if (i.Injected(FakeHcnCall::kHnsCall, response, nullptr, &hr)) return hr;
+  const std::string m = WideToUtf8(method);
+  const std::string p = WideToUtf8(path);
+  const std::string prefix = "/endpointstats/";
+  if (m != "GET" || p.compare(0, prefix.size(), prefix) != 0 || !WideToUtf8(request).empty()) {
+    return errors::kENotImpl;
+  }
+  const std::string id = Canon(p.substr(prefix.size()));
+  json envelope;
+  if (i.endpoints.count(id) == 0) {
+    envelope = {{"Success", false}, {"Error", "Element not found."}};
+  } else {
+    const EndpointStats c = i.endpoint_stats[id];
+    envelope = {{"Success", true},
+                {"Error", ""},
+                {"Output",
+                 {{"BytesReceived", c.bytes_received},
+                  {"BytesSent", c.bytes_sent},
+                  {"PacketsReceived", c.packets_received},
+                  {"PacketsSent", c.packets_sent},
+                  {"DroppedPacketsIncoming", c.dropped_packets_incoming},
+                  {"DroppedPacketsOutgoing", c.dropped_packets_outgoing},
+                  {"EndpointId", Upper(id)},
+                  {"InstanceId", Upper(id)}}}};
+  }
+  *response = i.Dup(envelope.dump());
+  return 0;
+}
+
 void FreeString(wchar_t* s) {
   if (s == nullptr) return;
   auto& i = I();
@@ -412,6 +448,7 @@ FakeHcn::FakeHcn() : impl_(std::make_unique<Impl>()) {
   api_.query_endpoint_properties = &QueryEndpoint;
   api_.delete_endpoint = &DeleteEndpoint;
   api_.close_endpoint = &CloseEndpoint;
+  api_.hns_call = &HnsCall;
   api_.free_string = &FreeString;
 }
 
@@ -491,6 +528,16 @@ std::vector<std::string> FakeHcn::NamespaceEndpoints(const std::string& id) cons
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->namespaces.find(Canon(id));
   return it == impl_->namespaces.end() ? std::vector<std::string>() : it->second.endpoints;
+}
+
+void FakeHcn::SetEndpointStats(const std::string& endpoint_id, const EndpointStats& counters) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->endpoint_stats[Canon(endpoint_id)] = counters;
+}
+
+void FakeHcn::RemoveEndpointBehindOurBack(const std::string& endpoint_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->endpoints.erase(Canon(endpoint_id));
 }
 
 void FakeHcn::set_ignore_requested_namespace_ids(bool ignore) {

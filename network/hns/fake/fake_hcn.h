@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "network/hns/api.h"
+#include "network/hns/endpoint_stats.h"
 #include "network/hns/schema.h"
 
 namespace silo::network::hns::fake {
@@ -39,6 +40,7 @@ enum class FakeHcnCall {
   kOpenEndpoint,
   kQueryEndpoint,
   kDeleteEndpoint,
+  kHnsCall,
 };
 
 struct FakeHcnInjection {
@@ -52,6 +54,19 @@ struct FakeHcnInjection {
   std::optional<std::string> output;  // with hr S_OK and no record: replaces the output document
   int times;                          // how many calls it applies to
 };
+
+// Endpoint counters for SetEndpointStats (the ids are left to HNS).
+inline EndpointStats EndpointCounters(uint64_t rx, uint64_t tx, uint64_t packets_rx, uint64_t packets_tx,
+                                      uint64_t dropped_in, uint64_t dropped_out) {
+  EndpointStats s;
+  s.bytes_received = rx;
+  s.bytes_sent = tx;
+  s.packets_received = packets_rx;
+  s.packets_sent = packets_tx;
+  s.dropped_packets_incoming = dropped_in;
+  s.dropped_packets_outgoing = dropped_out;
+  return s;
+}
 
 class FakeHcn {
  public:
@@ -78,6 +93,16 @@ class FakeHcn {
   // hcsshim's callers (which always pass the zero GUID) would never notice:
   // whether a Windows build honours the caller's id is not documented.
   void set_ignore_requested_namespace_ids(bool ignore);
+  // The counters HNSCall GET /endpointstats/<id> reports for an endpoint.
+  // HNS v1 reports a missing endpoint as S_OK with
+  // {"Success":false,"Error":...}; other paths and methods are refused with
+  // E_NOTIMPL (the fake models only what Silo calls), null arguments with
+  // E_POINTER.
+  // (zero until set; the ids in `counters` are ignored: HNS reports the
+  // endpoint's own).
+  void SetEndpointStats(const std::string& endpoint_id, const EndpointStats& counters);
+  // Removes an endpoint as another program would (no detach from its namespace).
+  void RemoveEndpointBehindOurBack(const std::string& endpoint_id);
 
   // --- Observations (ids in any case) ----------------------------------------
   bool NamespaceExists(const std::string& id) const;

@@ -36,6 +36,7 @@ struct FakeSystem {
   uint32_t next_pid = 100;
   std::vector<std::string> modifications;
   bool terminate_on_last_handle_closed = false;
+  std::string configuration;  // the document it was created with
 };
 
 struct SysHandle {
@@ -389,6 +390,7 @@ struct FakeEntryPoints {
       s.state = "Created";
       if (doc.contains("Owner") && doc["Owner"].is_string()) s.owner = doc["Owner"].get<std::string>();
       s.terminate_on_last_handle_closed = doc.value("ShouldTerminateOnLastHandleClosed", false);
+      s.configuration = config;
       f.systems.emplace(id, std::move(s));
       return Outcome{};
     });
@@ -853,6 +855,12 @@ std::vector<std::string> FakeHcs::Modifications(const std::string& id) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->systems.find(id);
   return it == impl_->systems.end() ? std::vector<std::string>{} : it->second.modifications;
+}
+
+std::string FakeHcs::Configuration(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->systems.find(id);
+  return it == impl_->systems.end() ? "" : it->second.configuration;
 }
 
 std::string FakeHcs::ProcessParameters(const std::string& id, uint32_t pid) const {

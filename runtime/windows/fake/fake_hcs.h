@@ -120,6 +120,7 @@ class FakeHcs {
   std::vector<std::string> Modifications(const std::string& id) const;
   std::vector<std::string> Signals(const std::string& id, uint32_t pid) const;
   std::string ProcessParameters(const std::string& id, uint32_t pid) const;  // "" when absent
+  std::string Configuration(const std::string& id) const;  // the create document; "" when absent
   bool ProcessRunning(const std::string& id, uint32_t pid) const;
   int open_operations() const;
   int open_system_handles() const;

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "runtime/windows/hcs/wide.h"
+#include "runtime/windows/jobobject/api_win32.h"
+#include "runtime/windows/jobobject/open_job.h"
 #include "runtime/windows/jobobject/job_info.h"
 
 namespace silo::runtime::windows::jobobject {
@@ -73,9 +75,11 @@ Result<JobObject> JobObject::Create(const std::wstring& name) {
 
 Result<JobObject> JobObject::Open(const std::wstring& name) {
   if (name.empty()) return HrStatus(kEInvalidArg, "OpenJobObject: a name is required");
-  HANDLE job = OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, FALSE, name.c_str());
-  if (job == nullptr) return LastError("OpenJobObject " + JobLabel(name));
-  return JobObject(job, nullptr, name);
+  Result<const JobApi*> api = LoadJobApi();
+  if (!api.ok()) return api.status();
+  Result<void*> job = OpenNamedJob(**api, name, kJobObjectAllAccess);
+  if (!job.ok()) return job.status();
+  return JobObject(static_cast<HANDLE>(*job), nullptr, name);
 }
 
 JobObject::JobObject(JobObject&& other) noexcept

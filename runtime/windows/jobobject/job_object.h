@@ -69,8 +69,12 @@ class JobObject {
   // two pods can never share a job by accident. The job gets its own IO
   // completion port for Next().
   static Result<JobObject> Create(const std::wstring& name);
-  // Opens an existing named job (recovery after a silod restart). Its
-  // notifications are not available (a job has one completion port).
+  // Opens an existing named job (recovery after a silod restart; HCS's
+  // silo job of a container, SiloJobName in open_job.h, for its
+  // statistics). A name starting with a backslash is an object-manager path and
+  // is opened with NtOpenJobObject, any other through OpenJobObjectW
+  // (open_job.h). Its notifications are not available (a job has one
+  // completion port).
   static Result<JobObject> Open(const std::wstring& name);
 
   JobObject(JobObject&& other) noexcept;

@@ -87,6 +87,41 @@ void NamesAreUniqueAndOpenable() {
   if (opened.ok()) CHECK(!opened->Next(std::chrono::milliseconds(0)).ok());
 }
 
+// The object-manager path of a named job: Win32 names live in the session's
+// BaseNamedObjects directory (\BaseNamedObjects itself in session 0).
+std::wstring ObjectManagerPath(const std::wstring& name) {
+  DWORD session = 0;
+  ProcessIdToSessionId(GetCurrentProcessId(), &session);
+  if (session == 0) return L"\\BaseNamedObjects\\" + name;
+  return L"\\Sessions\\" + std::to_wstring(session) + L"\\BaseNamedObjects\\" + name;
+}
+
+// Jobs named by an object-manager path (HCS's \Container_<id> silos) open
+// through NtOpenJobObject: OpenJobObjectW cannot reach them.
+void OpensJobsByObjectManagerPath() {
+  std::wstring name = UniqueName(L"ntpath");
+  auto job = JobObject::Create(name);
+  CHECK_OK(job.status());
+  if (!job.ok()) return;
+  auto opened = JobObject::Open(ObjectManagerPath(name));
+  CHECK_OK(opened.status());
+  if (opened.ok()) {
+    // The same job: a process assigned through one handle is in the other's list.
+    PROCESS_INFORMATION pi = SpawnChild(L"sleep");
+    CHECK_OK(opened->Assign(pi.hProcess));
+    auto pids = job->Pids();
+    CHECK_OK(pids.status());
+    if (pids.ok()) CHECK(pids->size() == 1 && (*pids)[0] == pi.dwProcessId);
+    TerminateProcess(pi.hProcess, 0);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+  }
+  auto missing = JobObject::Open(L"\\Container_silo-test-missing");
+  CHECK(!missing.ok());
+  CHECK(missing.status().hr() == 0x80070002u);  // ERROR_FILE_NOT_FOUND from STATUS_OBJECT_NAME_NOT_FOUND
+  CHECK(missing.status().message().find("NtOpenJobObject") != std::string::npos);
+}
+
 void BadLimitsAreRejected() {
   auto job = JobObject::Create(L"");
   CHECK_OK(job.status());
@@ -215,6 +250,7 @@ int main(int argc, char** argv) {
   std::printf("job_object_test%s\n", UnderWine() ? " (under Wine)" : "");
   const silo::windows_testing::WinTest tests[] = {
       {"NamesAreUniqueAndOpenable", NamesAreUniqueAndOpenable},
+      {"OpensJobsByObjectManagerPath", OpensJobsByObjectManagerPath},
       {"BadLimitsAreRejected", BadLimitsAreRejected},
       {"ExitIsNotifiedWithPidAndCode", ExitIsNotifiedWithPidAndCode},
       {"PidsAndTerminateCoverEveryProcess", PidsAndTerminateCoverEveryProcess},

@@ -1,0 +1,51 @@
+#pragma once
+// JobApi: the few calls that open an existing job object by name, as a table
+// of plain function pointers, so the name-to-call choice (open_job.h) runs on
+// Linux against fake/fake_job_api.h. Only api_win32.cc knows Win32. Types
+// are plain: handles void*, strings `const wchar_t*` (UTF-16 on Windows,
+// UTF-32 in the Linux fake, never passed to Windows), NTSTATUS int32_t.
+// The structs have the x64 layouts of UNICODE_STRING and OBJECT_ATTRIBUTES
+// (static_asserted in api_win32.cc). The table is immutable after loading
+// and safe to share between threads.
+
+#include <cstdint>
+
+namespace silo::runtime::windows::jobobject {
+
+// UNICODE_STRING: lengths in bytes, the terminating NUL not counted.
+struct NtUnicodeString {
+  uint16_t length;
+  uint16_t maximum_length;
+  const wchar_t* buffer;
+};
+
+// OBJECT_ATTRIBUTES. length = sizeof(NtObjectAttributes); a null
+// root_directory makes object_name an absolute object-manager path.
+struct NtObjectAttributes {
+  uint32_t length;
+  void* root_directory;
+  const NtUnicodeString* object_name;
+  uint32_t attributes;  // OBJ_* flags; hcsshim passes 0
+  void* security_descriptor;
+  void* security_quality_of_service;
+};
+
+// JOB_OBJECT_ALL_ACCESS, what hcsshim's jobobject.Open asks for.
+inline constexpr uint32_t kJobObjectAllAccess = 0x1F003F;
+
+struct JobApi {
+  // kernel32 OpenJobObjectW: `name` is a Win32 object name, looked up in the
+  // session's BaseNamedObjects directory. Null on failure (get_last_error).
+  void* (*open_job_object)(uint32_t desired_access, int32_t inherit_handle, const wchar_t* name);
+  uint32_t (*get_last_error)();
+  // ntdll NtOpenJobObject: the name is an object-manager path such as
+  // \Container_<id>, the job HCS makes for a process-isolated container's
+  // silo. Returns an NTSTATUS (0 = success).
+  int32_t (*nt_open_job_object)(void** job, uint32_t desired_access, const NtObjectAttributes* attributes);
+  // ntdll RtlNtStatusToDosError.
+  uint32_t (*rtl_nt_status_to_dos_error)(int32_t status);
+  // kernel32 CloseHandle (a BOOL).
+  int32_t (*close_handle)(void* handle);
+};
+
+}  // namespace silo::runtime::windows::jobobject

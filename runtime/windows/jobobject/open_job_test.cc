@@ -1,0 +1,119 @@
+// Which call opens which job name, against the fake object namespace: HCS's
+// \Container_<id> silo jobs need NtOpenJobObject (OpenJobObjectW cannot
+// reach them), Win32 names go through OpenJobObjectW.
+#include "runtime/windows/jobobject/open_job.h"
+
+#include "gtest/gtest.h"
+#include "runtime/windows/jobobject/fake/fake_job_api.h"
+
+namespace silo::runtime::windows::jobobject {
+namespace {
+
+using fake::FakeJobApi;
+
+constexpr uint32_t kErrorFileNotFoundHr = 0x80070002;
+constexpr uint32_t kErrorBadPathnameHr = 0x800700A1;
+
+TEST(OpenJobTest, SiloJobNameIsTheContainerObjectPath) {
+  EXPECT_EQ(SiloJobName(L"abc123"), L"\\Container_abc123");
+  EXPECT_TRUE(IsObjectManagerPath(SiloJobName(L"abc123")));
+  EXPECT_FALSE(IsObjectManagerPath(L"silo-pod-1"));
+  EXPECT_FALSE(IsObjectManagerPath(L""));
+}
+
+TEST(OpenJobTest, ContainerSiloJobsOpenThroughNtOpenJobObject) {
+  FakeJobApi fake;
+  fake.AddSiloJob(L"abc123");
+  Result<void*> job = OpenNamedJob(fake.api(), SiloJobName(L"abc123"), kJobObjectAllAccess);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(fake.nt_opens(), 1);
+  EXPECT_EQ(fake.win32_opens(), 0);
+  EXPECT_EQ(fake.open_handles(), 1);
+  EXPECT_EQ(fake.api().close_handle(*job), 1);
+  EXPECT_EQ(fake.open_handles(), 0);
+  EXPECT_EQ(fake.bad_closes(), 0);
+}
+
+// What Open did before: OpenJobObjectW with the silo's name never finds it.
+TEST(OpenJobTest, OpenJobObjectWCannotReachContainerSiloJobs) {
+  FakeJobApi fake;
+  fake.AddSiloJob(L"abc123");
+  const std::wstring name = SiloJobName(L"abc123");
+  EXPECT_EQ(fake.api().open_job_object(kJobObjectAllAccess, 0, name.c_str()), nullptr);
+  EXPECT_EQ(fake.api().get_last_error(), 161u);  // ERROR_BAD_PATHNAME
+  EXPECT_EQ(fake.open_handles(), 0);
+}
+
+TEST(OpenJobTest, Win32NamesOpenThroughOpenJobObjectW) {
+  FakeJobApi fake;
+  fake.AddWin32Job(L"silo-pod-1");
+  Result<void*> job = OpenNamedJob(fake.api(), L"silo-pod-1", kJobObjectAllAccess);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(fake.win32_opens(), 1);
+  EXPECT_EQ(fake.nt_opens(), 0);
+  EXPECT_EQ(fake.api().close_handle(*job), 1);
+  // The same job by its object-manager path.
+  Result<void*> by_path = OpenNamedJob(fake.api(), L"\\Sessions\\1\\BaseNamedObjects\\silo-pod-1", kJobObjectAllAccess);
+  ASSERT_TRUE(by_path.ok()) << by_path.status().ToString();
+  EXPECT_EQ(fake.nt_opens(), 1);
+  EXPECT_EQ(fake.api().close_handle(*by_path), 1);
+  EXPECT_EQ(fake.open_handles(), 0);
+}
+
+TEST(OpenJobTest, MissingJobsFailWithFileNotFoundNamingTheCall) {
+  FakeJobApi fake;
+  Result<void*> silo = OpenNamedJob(fake.api(), SiloJobName(L"gone"), kJobObjectAllAccess);
+  ASSERT_FALSE(silo.ok());
+  EXPECT_EQ(silo.status().hr(), kErrorFileNotFoundHr);
+  EXPECT_NE(silo.status().message().find("NtOpenJobObject job \"\\Container_gone\""), std::string::npos)
+      << silo.status().message();
+  EXPECT_NE(silo.status().message().find("0xC0000034"), std::string::npos) << silo.status().message();
+  Result<void*> win32 = OpenNamedJob(fake.api(), L"silo-pod-gone", kJobObjectAllAccess);
+  ASSERT_FALSE(win32.ok());
+  EXPECT_EQ(win32.status().hr(), kErrorFileNotFoundHr);
+  EXPECT_NE(win32.status().message().find("OpenJobObjectW"), std::string::npos);
+  EXPECT_EQ(fake.open_handles(), 0);
+}
+
+TEST(OpenJobTest, RelativeObjectNamesAndEmptyNamesAreRefused) {
+  FakeJobApi fake;
+  fake.AddWin32Job(L"a\\b");  // stored under BaseNamedObjects; unreachable by Win32 name
+  Result<void*> win32 = OpenNamedJob(fake.api(), L"a\\b", kJobObjectAllAccess);
+  ASSERT_FALSE(win32.ok());
+  EXPECT_EQ(win32.status().hr(), kErrorBadPathnameHr);
+  Result<void*> empty = OpenNamedJob(fake.api(), L"", kJobObjectAllAccess);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().hr(), 0x80070057u);
+  EXPECT_EQ(fake.win32_opens(), 1);  // the empty name never reached the API
+}
+
+// The fake holds the caller to the OBJECT_ATTRIBUTES contract, as the kernel does.
+TEST(OpenJobTest, FakeNtOpenJobObjectChecksTheObjectAttributes) {
+  FakeJobApi fake;
+  fake.AddSiloJob(L"x");
+  const std::wstring name = SiloJobName(L"x");
+  NtUnicodeString us{static_cast<uint16_t>(name.size() * sizeof(wchar_t)),
+                     static_cast<uint16_t>(name.size() * sizeof(wchar_t)), name.c_str()};
+  NtObjectAttributes oa{};
+  oa.length = sizeof(oa);
+  oa.object_name = &us;
+  void* job = nullptr;
+  ASSERT_EQ(fake.api().nt_open_job_object(&job, kJobObjectAllAccess, &oa), 0);
+  EXPECT_EQ(fake.api().close_handle(job), 1);
+
+  NtObjectAttributes bad_size = oa;
+  bad_size.length = 0;
+  EXPECT_NE(fake.api().nt_open_job_object(&job, kJobObjectAllAccess, &bad_size), 0);
+  NtUnicodeString odd = us;
+  odd.length = static_cast<uint16_t>(us.length + 1);
+  NtObjectAttributes odd_oa = oa;
+  odd_oa.object_name = &odd;
+  EXPECT_NE(fake.api().nt_open_job_object(&job, kJobObjectAllAccess, &odd_oa), 0);
+  EXPECT_NE(fake.api().nt_open_job_object(&job, 0, &oa), 0);
+  EXPECT_EQ(fake.api().close_handle(job), 0);  // already closed
+  EXPECT_EQ(fake.bad_closes(), 1);
+  EXPECT_EQ(fake.open_handles(), 0);
+}
+
+}  // namespace
+}  // namespace silo::runtime::windows::jobobject
