@@ -69,6 +69,8 @@ class ContainerManager {
   // log file is created for a stopped container.
   absl::Status ReopenLog(const std::string& id_or_prefix);
   absl::StatusOr<model::ContainerRecord> Status(const std::string& id_or_prefix);
+  // The runtime spec the host created container `id` (a full id) with, as text.
+  absl::StatusOr<std::string> RuntimeSpec(const std::string& id) { return host_->RuntimeSpec(id); }
   std::vector<model::ContainerRecord> List(const store::ContainerFilter& filter);
   absl::StatusOr<ExecResult> ExecSync(const std::string& id_or_prefix, const std::vector<std::string>& args,
                                       std::chrono::seconds timeout);

@@ -240,6 +240,10 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
     SILO_RETURN_IF_ERROR(add_step("network", attachment.ip, [&](SandboxRecord& r) {
       r.ip = attachment.ip;
       r.additional_ips = attachment.additional_ips;
+      // Kept for PodSandboxStatus(verbose), as containerd shows it.
+      if (!attachment.result_json.empty()) {
+        r.platform_data["cni_result"] = nlohmann::json::parse(attachment.result_json, nullptr, false);
+      }
     }));
   }
 

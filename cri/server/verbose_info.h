@@ -1,0 +1,24 @@
+#pragma once
+// The `info["info"]` JSON of ContainerStatus and PodSandboxStatus with
+// verbose set, shaped like containerd's so operators find the keys they know
+// in `crictl inspect`/`inspectp`: sandboxID, pid, config, runtimeSpec,
+// cniResult, runtimeHandler. Our own record follows under "silo".
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "runtime/model/container.h"
+#include "runtime/model/sandbox.h"
+
+namespace silo::cri {
+
+// `sandbox`: the container's pod, or null when it is gone. `runtime_spec`:
+// the spec text the host created the container with; an error is shown in
+// "runtimeSpecError" and runtimeSpec is null.
+std::string ContainerVerboseInfo(const runtime::model::ContainerRecord& record,
+                                 const runtime::model::SandboxRecord* sandbox,
+                                 const absl::StatusOr<std::string>& runtime_spec);
+
+std::string SandboxVerboseInfo(const runtime::model::SandboxRecord& record);
+
+}  // namespace silo::cri
