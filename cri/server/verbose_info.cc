@@ -18,12 +18,20 @@ nlohmann::json ConfigJson(const absl::StatusOr<Message>& config) {
   return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
+// Silod's own record (snake_case keys), which the containerd-style keys join;
+// `config` becomes the CRI message instead of its serialized form.
+nlohmann::json RecordJson(const std::string& text) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() ? doc : nlohmann::json::object();
+}
+
 }  // namespace
 
 std::string ContainerVerboseInfo(const runtime::model::ContainerRecord& record,
                                  const runtime::model::SandboxRecord* sandbox,
                                  const absl::StatusOr<std::string>& runtime_spec) {
-  nlohmann::json info = {
+  nlohmann::json info = RecordJson(runtime::model::ContainerToJsonString(record));
+  info.update(nlohmann::json{
       {"sandboxID", record.sandbox_id},
       {"pid", record.pid},
       {"imageRef", record.image_ref},
@@ -32,8 +40,7 @@ std::string ContainerVerboseInfo(const runtime::model::ContainerRecord& record,
       {"runtimeHandler", sandbox != nullptr ? nlohmann::json(sandbox->runtime_handler) : nlohmann::json(nullptr)},
       {"config", ConfigJson(record.Config())},
       {"runtimeSpec", nullptr},
-      {"silo", nlohmann::json::parse(runtime::model::ContainerToJsonString(record), nullptr, false)},
-  };
+  });
   if (runtime_spec.ok()) {
     info["runtimeSpec"] = nlohmann::json::parse(*runtime_spec, nullptr, /*allow_exceptions=*/false);
   } else {
@@ -44,7 +51,8 @@ std::string ContainerVerboseInfo(const runtime::model::ContainerRecord& record,
 
 std::string SandboxVerboseInfo(const runtime::model::SandboxRecord& record) {
   const nlohmann::json& data = record.platform_data;
-  nlohmann::json info = {
+  nlohmann::json info = RecordJson(runtime::model::SandboxToJsonString(record));
+  info.update(nlohmann::json{
       {"runtimeHandler", record.runtime_handler},
       {"netNamespacePath", record.netns_path},
       {"netNamespaceClosed", record.state != runtime::model::SandboxState::kReady},
@@ -53,8 +61,7 @@ std::string SandboxVerboseInfo(const runtime::model::SandboxRecord& record) {
       {"config", ConfigJson(record.Config())},
       // Host-network pods have no CNI attachment.
       {"cniResult", data.is_object() && data.contains("cni_result") ? data["cni_result"] : nlohmann::json(nullptr)},
-      {"silo", nlohmann::json::parse(runtime::model::SandboxToJsonString(record), nullptr, false)},
-  };
+  });
   return info.dump();
 }
 

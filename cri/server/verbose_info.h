@@ -2,7 +2,8 @@
 // The `info["info"]` JSON of ContainerStatus and PodSandboxStatus with
 // verbose set, shaped like containerd's so operators find the keys they know
 // in `crictl inspect`/`inspectp`: sandboxID, pid, config, runtimeSpec,
-// cniResult, runtimeHandler. Our own record follows under "silo".
+// cniResult, runtimeHandler, beside the keys of silod's own record
+// (snake_case: netns_path, cgroup_path, state, steps...).
 
 #include <string>
 

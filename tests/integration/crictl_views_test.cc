@@ -72,6 +72,9 @@ TEST_F(CrictlViewsTest, InspectViewsCarryContainerdKeysAndStatsEventsAndFsInfoHa
     ASSERT_TRUE(info.is_object());
     EXPECT_TRUE(info["runtimeHandler"].is_string());
     EXPECT_TRUE(info["netNamespacePath"].is_string());
+    // silod's own record keys stay beside containerd's (tools read them).
+    EXPECT_EQ(info["netns_path"], info["netNamespacePath"]);
+    EXPECT_TRUE(info["cgroup_path"].is_string());
     EXPECT_EQ(info["netNamespaceClosed"], false);
     ASSERT_TRUE(info["config"].is_object());
     EXPECT_EQ(info["config"]["metadata"].value("name", ""), pod.metadata().name());
