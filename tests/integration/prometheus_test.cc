@@ -40,7 +40,7 @@ class PrometheusProcess {
     }
   }
   void Start(int metrics_port) {
-    const std::string config = absl::StrCat("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n",
+    const std::string config = absl::StrCat("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n",
                                             "scrape_configs:\n  - job_name: ", kJob,
                                             "\n    static_configs:\n      - targets: ['127.0.0.1:", metrics_port,
                                             "']\n");
@@ -160,16 +160,25 @@ TEST_F(PrometheusTest, ScrapedFamiliesDashboardQueriesAndHistogramsHoldUp) {
   PrometheusProcess prometheus(dir.path());
   prometheus.Start(silod_->metrics_port());
   if (HasFatalFailure()) return;
-  auto wait_scrapes = [](int n) {
-    // Scrapes are 1 s apart; waiting for n+1 s lets n fresh ones land.
-    std::this_thread::sleep_for(std::chrono::seconds(n + 1));
+  // Waits until Prometheus holds a sample of `promql` equal to `want`: proof
+  // that a scrape after the last change landed (a loaded machine can stretch
+  // or fail scrapes, so no fixed sleep).
+  auto wait_sample = [](const std::string& promql, double want) {
+    for (int i = 0; i < 600; ++i) {
+      auto series = Series(Query(promql));
+      if (!series.empty() && series[0].second == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
   };
-  // Two rounds with scrapes between them: a series is born at its first
+  ASSERT_TRUE(wait_sample(absl::StrCat("up{job=\"", kJob, "\"}"), 1)) << "no successful scrape in 60 s";
+  // Two rounds with a scrape between them: a series is born at its first
   // observation, and rate() needs it to change between two scrapes.
   for (int round = 0; round < 2; ++round) {
     Workload(round);
     if (HasFatalFailure()) return;
-    wait_scrapes(2);
+    ASSERT_TRUE(wait_sample("sum(silo_cri_requests_total{rpc=\"RunPodSandbox\"})", 2 * (round + 1)))
+        << "round " << round << " never scraped";
   }
 
   // The target is up.
