@@ -79,7 +79,8 @@ struct Config {
 };
 
 // The rules that differ between the platforms silod is built for: what an
-// absolute path looks like, and which runtime handler types exist.
+// absolute path looks like. (Which runtime handler types exist is the handler
+// registry's to say, when silod wires its handlers.)
 enum class ConfigPlatform { kLinux, kWindows };
 // The platform this silod was built for.
 ConfigPlatform NativeConfigPlatform();
@@ -94,8 +95,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
 // Checks cross-field rules (endpoint schemes, absolute dirs, unique handlers)
 // as `platform` has them: on Windows, paths are absolute with a drive letter
-// (C:/x or C:\x, or \\?\ and UNC forms) and handler types are process and
-// hostprocess; on Linux, paths start with / and the handler type is runc.
+// (C:/x or C:\x, or \\?\ and UNC forms); on Linux, paths start with /.
 absl::Status ValidateConfig(const Config& config, ConfigPlatform platform = NativeConfigPlatform());
 
 // The full config as YAML, every key present; ParseConfig(ToYaml(c)) == c.

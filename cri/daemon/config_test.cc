@@ -115,8 +115,7 @@ TEST(ConfigTest, BadValuesNameTheirPath) {
       {"registry: {stall_timeout_seconds: 0}", "registry.stall_timeout_seconds: must be at least 1"},
       {"registry: {max_download_bytes_per_sec: -5}", "registry.max_download_bytes_per_sec"},
       {"runtime: {cgroup_driver: magic}", "runtime.cgroup_driver"},
-      {"runtime: {handlers: [{name: a, type: vm}]}", "runtime.handlers[0].type"},
-      {"runtime: {handlers: [{name: a, type: process}], default_handler: a}", "want runc on Linux"},
+      {"runtime: {handlers: [{name: a, type: ''}], default_handler: a}", "runtime.handlers[0].type: must not be empty"},
       {"runtime: {handlers: [{name: a}, {name: a}], default_handler: a}", "duplicate handler"},
       {"runtime: {default_handler: nope}", "runtime.default_handler"},
       {"streaming: {tls_cert: /a}", "tls_cert and tls_key"},
@@ -160,22 +159,6 @@ TEST(ConfigTest, WindowsPathsAreAbsoluteWithADriveLetter) {
     EXPECT_NE(s.message().find("config root:"), std::string::npos) << s;
     EXPECT_NE(s.message().find("drive letter"), std::string::npos) << s;
   }
-}
-
-TEST(ConfigTest, HandlerTypesAreThoseOfThePlatform) {
-  Config c;
-  c.root = "C:/silo/root";
-  c.state = "C:/silo/state";
-  c.cni.bin_dirs = {"C:/cni"};
-  c.cni.conf_dir = "C:/cni/net.d";
-  for (const char* type : {"runc", "hypervisor", "runhcs-wcow-process"}) {
-    c.runtime.handlers = {RuntimeHandlerConfig{"", type}};
-    absl::Status s = ValidateConfig(c, ConfigPlatform::kWindows);
-    EXPECT_NE(s.message().find("runtime.handlers[0].type"), std::string::npos) << type << ": " << s;
-    EXPECT_NE(s.message().find("hostprocess or process on Windows"), std::string::npos) << s;
-  }
-  c.runtime.handlers = {RuntimeHandlerConfig{"", "process"}, RuntimeHandlerConfig{"hpc", "hostprocess"}};
-  EXPECT_TRUE(ValidateConfig(c, ConfigPlatform::kWindows).ok());
 }
 
 // The config deploy/windows/install.ps1 writes, rendered from the script's

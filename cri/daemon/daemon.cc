@@ -104,13 +104,10 @@ absl::Status Daemon::Init() {
   ServiceOptions options;
   options.runtime_version = silo::Version();
   options.cgroup_driver = backends_->cgroup_driver;
-  for (const auto& h : config_.runtime.handlers) {
-    options.handlers.push_back({h.name, h.recursive_read_only_mounts, h.user_namespaces});
-  }
   options.config_json = ConfigToJson(config_);
   options.build_json = BuildInfoJson();
   ServiceDeps deps;
-  deps.backend = backends_->compute.get();
+  deps.handlers = backends_->handlers.get();
   deps.network = backends_->network.get();
   deps.sandboxes = backends_->sandboxes.get();
   deps.images = backends_->images.get();
@@ -165,8 +162,9 @@ absl::Status Daemon::Init() {
     return absl::FailedPreconditionError(absl::StrCat("cannot serve CRI on ", config_.listen));
   }
   SILO_RETURN_IF_ERROR(SecureListenEndpoint(config_.listen));
-  spdlog::info("silod {} serving CRI on {} (root {}, state {}, backend {})", silo::Version(), config_.listen,
-               config_.root, config_.state, backends_->compute->Name());
+  spdlog::info("silod {} serving CRI on {} (root {}, state {}, default handler \"{}\": {})", silo::Version(),
+               config_.listen, config_.root, config_.state, backends_->handlers->DefaultSpec().name,
+               backends_->handlers->Default().Describe());
   ready_.store(true, std::memory_order_release);
   return absl::OkStatus();
 }

@@ -13,10 +13,7 @@ absl::Status Service::ContainerStatus(const ::runtime::v1::ContainerStatusReques
   SILO_ASSIGN_OR_RETURN(runtime::model::ContainerRecord record, containers_->Status(request.container_id()));
   ToCriContainerStatus(record, response->mutable_status());
   if (request.verbose()) {
-    absl::StatusOr<runtime::model::SandboxRecord> sandbox =
-        sandboxes_ != nullptr ? sandboxes_->Status(record.sandbox_id) : absl::NotFoundError("no sandboxes");
-    (*response->mutable_info())["info"] =
-        ContainerVerboseInfo(record, sandbox.ok() ? &*sandbox : nullptr, containers_->RuntimeSpec(record.id));
+    (*response->mutable_info())["info"] = ContainerVerboseInfo(record, containers_->RuntimeSpec(record));
   }
   return absl::OkStatus();
 }

@@ -10,10 +10,10 @@
 #include "absl/base/thread_annotations.h"
 #include "cri/server/cri_service.h"
 #include "network/pod_network.h"
-#include "runtime/compute_backend.h"
 #include "image/image_manager.h"
 #include "runtime/container/container_manager.h"
 #include "runtime/events/event_bus.h"
+#include "runtime/handler/registry.h"
 #include "runtime/sandbox/sandbox_manager.h"
 #include "runtime/stats/stats_sampler.h"
 
@@ -26,12 +26,6 @@ class Server;
 struct ServiceOptions {
   std::string runtime_version;             // silo's own version
   std::string cgroup_driver;               // "cgroupfs" or "systemd" on Linux; "" on Windows
-  struct Handler {
-    std::string name;
-    bool recursive_read_only_mounts = false;
-    bool user_namespaces = false;
-  };
-  std::vector<Handler> handlers;
   std::string config_json;                 // effective config, for Status(verbose)
   std::string build_json;                  // build details, for Status(verbose)
 };
@@ -42,7 +36,8 @@ struct ServiceOptions {
 // container manager for the container RPCs, no event bus for
 // GetContainerEvents. Add new ports as members here (named, default null).
 struct ServiceDeps {
-  const runtime::ComputeBackend* backend = nullptr;  // required
+  // The runtime handlers (Status reports them and their readiness); required.
+  const runtime::handler::HandlerRegistry* handlers = nullptr;
   const network::PodNetwork* network = nullptr;      // required
   runtime::sandbox::SandboxManager* sandboxes = nullptr;
   image::ImageManager* images = nullptr;
@@ -59,7 +54,7 @@ class Service final : public CriService {
   Service(ServiceOptions options, const ServiceDeps& deps)
       : options_(std::move(options)),
         deps_(deps),
-        backend_(deps.backend),
+        handlers_(deps.handlers),
         network_(deps.network),
         sandboxes_(deps.sandboxes),
         images_(deps.images),
@@ -150,7 +145,7 @@ class Service final : public CriService {
  private:
   const ServiceOptions options_;
   const ServiceDeps deps_;
-  const runtime::ComputeBackend* backend_;
+  const runtime::handler::HandlerRegistry* const handlers_;
   const network::PodNetwork* network_;
   runtime::sandbox::SandboxManager* const sandboxes_;
   image::ImageManager* const images_;

@@ -1,16 +1,11 @@
 #include "cri/server/service.h"
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "runtime/fake/fake_handler.h"
 
 namespace silo::cri {
 namespace {
-
-class StubBackend : public runtime::ComputeBackend {
- public:
-  std::string Name() const override { return "stub"; }
-  absl::Status Ready() const override { return ready; }
-  absl::Status ready;
-};
 
 class StubNetwork : public network::PodNetwork {
  public:
@@ -20,21 +15,24 @@ class StubNetwork : public network::PodNetwork {
 
 class ServiceTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    runtime::fake::RegisterFakeType(handlers_, "fake");
+    ASSERT_TRUE(handlers_.Configure({{"", "fake", {}}, {"fast", "fake", {true, false}}}, "").ok());
+  }
   ServiceOptions Options(const std::string& driver = "cgroupfs") {
     ServiceOptions o;
     o.runtime_version = "1.2.3";
     o.cgroup_driver = driver;
-    o.handlers = {{"", false, false}, {"fast", true, false}};
     o.config_json = R"({"root":"/r"})";
     o.build_json = R"({"commit":"abc"})";
     return o;
   }
-  StubBackend backend_;
+  runtime::handler::HandlerRegistry handlers_;
   StubNetwork network_;
 };
 
 TEST_F(ServiceTest, VersionHasAllFourFields) {
-  Service s(Options(), ServiceDeps{&backend_, &network_});
+  Service s(Options(), ServiceDeps{&handlers_, &network_});
   ::runtime::v1::VersionResponse r;
   ASSERT_TRUE(s.Version({}, &r).ok());
   EXPECT_EQ(r.version(), "0.1.0");
@@ -45,7 +43,7 @@ TEST_F(ServiceTest, VersionHasAllFourFields) {
 
 TEST_F(ServiceTest, StatusReportsConditionsWithReasons) {
   network_.ready = absl::NotFoundError("no network config found in /etc/cni/net.d");
-  Service s(Options(), ServiceDeps{&backend_, &network_});
+  Service s(Options(), ServiceDeps{&handlers_, &network_});
   ::runtime::v1::StatusResponse r;
   ASSERT_TRUE(s.Status({}, &r).ok());
   ASSERT_EQ(r.status().conditions_size(), 2);
@@ -65,34 +63,51 @@ TEST_F(ServiceTest, StatusReportsConditionsWithReasons) {
 }
 
 TEST_F(ServiceTest, StatusRuntimeNotReadyAndVerboseInfo) {
-  backend_.ready = absl::NotFoundError("OCI runtime \"runc\" not found in PATH");
-  Service s(Options(), ServiceDeps{&backend_, &network_});
+  runtime::fake::FakeFor(handlers_, "").SetReady(absl::NotFoundError("OCI runtime \"runc\" not found in PATH"));
+  Service s(Options(), ServiceDeps{&handlers_, &network_});
   ::runtime::v1::StatusRequest req;
   req.set_verbose(true);
   ::runtime::v1::StatusResponse r;
   ASSERT_TRUE(s.Status(req, &r).ok());
   EXPECT_FALSE(r.status().conditions(0).status());
   EXPECT_EQ(r.status().conditions(0).reason(), "RuntimeNotReady");
+  EXPECT_EQ(r.status().conditions(0).message(), "runtime handler \"\": OCI runtime \"runc\" not found in PATH");
   EXPECT_EQ(r.info().at("config"), R"({"root":"/r"})");
   EXPECT_EQ(r.info().at("build"), R"({"commit":"abc"})");
-  EXPECT_EQ(r.info().at("backend"), "stub");
+  nlohmann::json handlers = nlohmann::json::parse(r.info().at("runtimeHandlers"));
+  ASSERT_EQ(handlers.size(), 2u);
+  EXPECT_EQ(handlers[0]["name"], "");
+  EXPECT_EQ(handlers[0]["default"], true);
+  EXPECT_EQ(handlers[0]["ready"], false);
+  EXPECT_EQ(handlers[1]["name"], "fast");
+  EXPECT_EQ(handlers[1]["type"], "fake");
+  EXPECT_EQ(handlers[1]["ready"], true);
+}
+
+// Only the default handler decides RuntimeReady: pods naming no handler run there.
+TEST_F(ServiceTest, AnotherHandlerNotReadyLeavesTheRuntimeReady) {
+  runtime::fake::FakeFor(handlers_, "fast").SetReady(absl::UnavailableError("down"));
+  Service s(Options(), ServiceDeps{&handlers_, &network_});
+  ::runtime::v1::StatusResponse r;
+  ASSERT_TRUE(s.Status({}, &r).ok());
+  EXPECT_TRUE(r.status().conditions(0).status());
 }
 
 TEST_F(ServiceTest, RuntimeConfigCgroupDriver) {
   ::runtime::v1::RuntimeConfigResponse r;
-  ASSERT_TRUE(Service(Options("cgroupfs"), ServiceDeps{&backend_, &network_}).RuntimeConfig({}, &r).ok());
+  ASSERT_TRUE(Service(Options("cgroupfs"), ServiceDeps{&handlers_, &network_}).RuntimeConfig({}, &r).ok());
   EXPECT_TRUE(r.has_linux());
   EXPECT_EQ(r.linux().cgroup_driver(), ::runtime::v1::CGROUPFS);
   r.Clear();
-  ASSERT_TRUE(Service(Options("systemd"), ServiceDeps{&backend_, &network_}).RuntimeConfig({}, &r).ok());
+  ASSERT_TRUE(Service(Options("systemd"), ServiceDeps{&handlers_, &network_}).RuntimeConfig({}, &r).ok());
   EXPECT_EQ(r.linux().cgroup_driver(), ::runtime::v1::SYSTEMD);
   r.Clear();
-  ASSERT_TRUE(Service(Options(""), ServiceDeps{&backend_, &network_}).RuntimeConfig({}, &r).ok());
+  ASSERT_TRUE(Service(Options(""), ServiceDeps{&handlers_, &network_}).RuntimeConfig({}, &r).ok());
   EXPECT_FALSE(r.has_linux());
 }
 
 TEST_F(ServiceTest, UpdateRuntimeConfigAcceptsPodCidrAndRejectsGarbage) {
-  Service s(Options(), ServiceDeps{&backend_, &network_});
+  Service s(Options(), ServiceDeps{&handlers_, &network_});
   ::runtime::v1::UpdateRuntimeConfigRequest req;
   ::runtime::v1::UpdateRuntimeConfigResponse resp;
   req.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.244.1.0/24,fd00:1::/64");
@@ -107,7 +122,7 @@ TEST_F(ServiceTest, UpdateRuntimeConfigAcceptsPodCidrAndRejectsGarbage) {
 }
 
 TEST_F(ServiceTest, UnimplementedRpcsSayWhich) {
-  Service s(Options(), ServiceDeps{&backend_, &network_});
+  Service s(Options(), ServiceDeps{&handlers_, &network_});
   ::runtime::v1::RunPodSandboxResponse r;
   absl::Status st = s.RunPodSandbox({}, &r);
   EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented);

@@ -1,5 +1,9 @@
 #include "cri/server/service.h"
 
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "runtime/handler/handler.h"
+
 namespace silo::cri {
 namespace {
 
@@ -20,14 +24,21 @@ absl::Status Service::Status(const ::runtime::v1::StatusRequest& request,
                              ::runtime::v1::StatusResponse* response) {
   auto* status = response->mutable_status();
   // Reasons match containerd's, which kubelet and operators' alerts know.
-  AddCondition(status, "RuntimeReady", backend_->Ready(), "RuntimeNotReady");
+  // The default handler runs every pod that names none: the node is ready
+  // when it is. The others' readiness is in the verbose info.
+  absl::Status ready = handlers_->Default().Ready();
+  if (!ready.ok()) {
+    ready = absl::Status(ready.code(), absl::StrCat("runtime handler \"", handlers_->DefaultSpec().name,
+                                                    "\": ", ready.message()));
+  }
+  AddCondition(status, "RuntimeReady", ready, "RuntimeNotReady");
   AddCondition(status, "NetworkReady", network_->Ready(), "NetworkPluginNotReady");
 
-  for (const auto& h : options_.handlers) {
+  for (const auto& h : handlers_->Specs()) {
     auto* rh = response->add_runtime_handlers();
     rh->set_name(h.name);
-    rh->mutable_features()->set_recursive_read_only_mounts(h.recursive_read_only_mounts);
-    rh->mutable_features()->set_user_namespaces(h.user_namespaces);
+    rh->mutable_features()->set_recursive_read_only_mounts(h.features.recursive_read_only_mounts);
+    rh->mutable_features()->set_user_namespaces(h.features.user_namespaces);
   }
   // Neither feature is implemented yet; advertising them would make kubelet
   // rely on behaviour we do not have.
@@ -38,7 +49,18 @@ absl::Status Service::Status(const ::runtime::v1::StatusRequest& request,
     auto& info = *response->mutable_info();
     info["config"] = options_.config_json;
     info["build"] = options_.build_json;
-    info["backend"] = backend_->Name();
+    nlohmann::json handlers = nlohmann::json::array();
+    for (size_t i = 0; i < handlers_->Specs().size(); ++i) {
+      const auto& spec = handlers_->Specs()[i];
+      absl::Status handler_ready = handlers_->At(i).Ready();
+      handlers.push_back({{"name", spec.name},
+                          {"type", spec.type},
+                          {"default", spec.name == handlers_->DefaultSpec().name},
+                          {"ready", handler_ready.ok()},
+                          {"message", std::string(handler_ready.message())},
+                          {"description", handlers_->At(i).Describe()}});
+    }
+    info["runtimeHandlers"] = handlers.dump();
     info["podCIDR"] = pod_cidr();
   }
   return absl::OkStatus();

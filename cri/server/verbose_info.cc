@@ -28,7 +28,6 @@ nlohmann::json RecordJson(const std::string& text) {
 }  // namespace
 
 std::string ContainerVerboseInfo(const runtime::model::ContainerRecord& record,
-                                 const runtime::model::SandboxRecord* sandbox,
                                  const absl::StatusOr<std::string>& runtime_spec) {
   nlohmann::json info = RecordJson(runtime::model::ContainerToJsonString(record));
   info.update(nlohmann::json{
@@ -37,7 +36,8 @@ std::string ContainerVerboseInfo(const runtime::model::ContainerRecord& record,
       {"imageRef", record.image_ref},
       {"imageID", record.image_id},
       {"logPath", record.log_path},
-      {"runtimeHandler", sandbox != nullptr ? nlohmann::json(sandbox->runtime_handler) : nlohmann::json(nullptr)},
+      {"runtimeHandler", record.runtime_handler},
+      {"runtimeType", record.handler_type},
       {"config", ConfigJson(record.Config())},
       {"runtimeSpec", nullptr},
   });
@@ -54,6 +54,7 @@ std::string SandboxVerboseInfo(const runtime::model::SandboxRecord& record) {
   nlohmann::json info = RecordJson(runtime::model::SandboxToJsonString(record));
   info.update(nlohmann::json{
       {"runtimeHandler", record.runtime_handler},
+      {"runtimeType", record.handler_type},
       {"netNamespacePath", record.netns_path},
       {"netNamespaceClosed", record.state != runtime::model::SandboxState::kReady},
       {"cgroupPath", record.cgroup_path},

@@ -13,11 +13,9 @@
 
 namespace silo::cri {
 
-// `sandbox`: the container's pod, or null when it is gone. `runtime_spec`:
-// the spec text the host created the container with; an error is shown in
-// "runtimeSpecError" and runtimeSpec is null.
+// `runtime_spec`: the spec text the host created the container with; an
+// error is shown in "runtimeSpecError" and runtimeSpec is null.
 std::string ContainerVerboseInfo(const runtime::model::ContainerRecord& record,
-                                 const runtime::model::SandboxRecord* sandbox,
                                  const absl::StatusOr<std::string>& runtime_spec);
 
 std::string SandboxVerboseInfo(const runtime::model::SandboxRecord& record);

@@ -23,7 +23,7 @@
 #include "absl/time/time.h"
 #include "cri/streaming/spdy_frame.h"
 #include "cri/streaming/spdy_headers.h"
-#include "cri/streaming/stream_io.h"
+#include "cri/streaming/streaming_runtime.h"
 
 namespace silo::cri::streaming {
 

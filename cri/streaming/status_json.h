@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cri/streaming/stream_io.h"
+#include "cri/streaming/streaming_runtime.h"
 
 namespace silo::cri::streaming {
 

@@ -1,8 +1,10 @@
 #pragma once
-// The seam between the streaming server and whatever runs processes: silod
-// implements it through the container shim; tests use a host-process
+// The seam between the streaming server and whatever runs processes, by
+// CRI id: silod routes each call to the runtime handler of the container's
+// or sandbox's record (handler_streaming.h); tests use a host-process
 // implementation. The server owns every stream object and keeps it alive for
-// the duration of the call.
+// the duration of the call. The stream types are the runtime's
+// (runtime/streaming), which the handlers' ProcessStreaming also takes.
 
 #include <cstdint>
 #include <string>
@@ -10,17 +12,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cri/streaming/stream_io.h"
+#include "runtime/streaming/process_streaming.h"
+#include "runtime/streaming/stream_io.h"
 
 namespace silo::cri::streaming {
 
-struct ExecStreams {
-  ByteQueue* stdin = nullptr;    // null when not requested
-  OutputStream* stdout = nullptr;
-  OutputStream* stderr = nullptr;  // always null with tty (output is merged)
-  ResizeQueue* resize = nullptr;   // non-null only with tty
-  bool tty = false;
-};
+using runtime::streaming::ByteQueue;
+using runtime::streaming::ExecStreams;
+using runtime::streaming::OutputStream;
+using runtime::streaming::ResizeQueue;
+using runtime::streaming::TerminalSize;
 
 class StreamingRuntime {
  public:

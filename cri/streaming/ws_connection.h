@@ -19,7 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "runtime/base/mutex.h"
 #include "absl/time/time.h"
-#include "cri/streaming/stream_io.h"
+#include "cri/streaming/streaming_runtime.h"
 
 namespace silo::cri::streaming {
 

@@ -21,7 +21,13 @@ bool ContainerManager::Watched(const std::string& id) {
   return it != watches_.end() && it->second.watch != nullptr;
 }
 
-void ContainerManager::EnsureWatched(const std::string& id, const std::string& handle) {
+void ContainerManager::EnsureWatched(const model::ContainerRecord& record) {
+  const std::string& id = record.id;
+  absl::StatusOr<ContainerHost*> host = HostOf(record);
+  if (!host.ok()) {
+    spdlog::warn("container {}: no exit watch: {}", id, std::string(host.status().message()));
+    return;  // Status and List keep asking the host
+  }
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(watches_mu_);
@@ -32,7 +38,7 @@ void ContainerManager::EnsureWatched(const std::string& id, const std::string& h
   // Unlocked: connecting to the shim may take a moment, and the callback
   // (which may fire before this returns) takes the lock.
   std::unique_ptr<ExitWatch> watch =
-      host_->WatchExit(id, handle, [this, id, generation] { OnExitSignal(id, generation); });
+      (*host)->WatchExit(id, record.host_handle, [this, id, generation] { OnExitSignal(id, generation); });
   std::unique_ptr<ExitWatch> spent;  // destroyed after the lock is released
   {
     std::lock_guard<std::mutex> lock(watches_mu_);

@@ -14,6 +14,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/container/image_user.h"
 #include "runtime/container/stop_signal.h"
+#include "runtime/handler/handler.h"
 #include "spdlog/spdlog.h"
 
 namespace silo::runtime::container {
@@ -34,8 +35,14 @@ using model::ContainerState;
 }  // namespace
 
 ContainerManager::ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes,
-                                   image::ImageManager* images, ContainerHost* host, events::EventSink* events)
-    : store_(store), sandboxes_(sandboxes), images_(images), host_(host), events_(events) {}
+                                   image::ImageManager* images, const handler::HandlerRegistry* handlers,
+                                   events::EventSink* events)
+    : store_(store), sandboxes_(sandboxes), images_(images), handlers_(handlers), events_(events) {}
+
+absl::StatusOr<ContainerHost*> ContainerManager::HostOf(const ContainerRecord& record) const {
+  SILO_ASSIGN_OR_RETURN(handler::RuntimeHandler * handler, handlers_->For(record.runtime_handler, record.handler_type));
+  return &handler->Containers();
+}
 
 void ContainerManager::Emit(events::EventType type, const std::string& id, const std::string& sandbox_id) {
   if (events_ == nullptr) return;
@@ -67,6 +74,10 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
                                                       sandbox.id, " is ", model::SandboxStateName(sandbox.state),
                                                       ", not READY"));
   }
+  // The sandbox's handler runs its containers.
+  SILO_ASSIGN_OR_RETURN(handler::RuntimeHandler * handler,
+                        handlers_->For(sandbox.runtime_handler, sandbox.handler_type));
+  ContainerHost* const host = &handler->Containers();
   ::runtime::v1::PodSandboxMetadata pod_md =
       sandbox_config.has_metadata() ? sandbox_config.metadata() : ToCriMetadata(sandbox.metadata);
   const std::string name = store::MakeContainerName(config.metadata(), pod_md);
@@ -110,10 +121,10 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   std::shared_ptr<std::mutex> lock = LockFor(id);
   std::lock_guard<std::mutex> guard(*lock);
   StepTimer create_timer(Timing::kContainerStart, "create");
-  auto handle = host_->Create(spec);
+  auto handle = host->Create(spec);
   create_timer.Done(handle.ok());
   if (!handle.ok()) return Annotate(handle.status(), absl::StrCat("CreateContainer ", name));
-  undo.Push("remove from host", [this, id, h = *handle] { return host_->Remove(id, h); });
+  undo.Push("remove from host", [host, id, h = *handle] { return host->Remove(id, h); });
 
   ContainerRecord record;
   record.id = id;
@@ -126,7 +137,9 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   record.annotations.insert(config.annotations().begin(), config.annotations().end());
   record.log_path = spec.log_path;
   record.SetConfig(config);
-  record.shim_socket = *handle;
+  record.host_handle = *handle;
+  record.runtime_handler = sandbox.runtime_handler;
+  record.handler_type = sandbox.handler_type;
   record.stop_signal = image_config.stop_signal;
   SILO_RETURN_IF_ERROR(Annotate(store_->Add(record), absl::StrCat("CreateContainer ", name)));
   undo.Dismiss();
@@ -143,10 +156,11 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     return absl::FailedPreconditionError(absl::StrCat("StartContainer ", record.id, ": container is ",
                                                       model::ContainerStateName(record.State()), ", not CREATED"));
   }
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
   // Taken before the start so a fast exit is never recorded before it.
   const int64_t started_at = absl::GetCurrentTimeNanos();
   StepTimer start_timer(Timing::kContainerStart, "start");
-  absl::Status started = host_->Start(record.id, record.shim_socket);
+  absl::Status started = host->Start(record.id, record.host_handle);
   start_timer.Done(started.ok());
   if (!started.ok()) {
     // A failed start ends the container (EXITED with the error), as containerd does.
@@ -160,7 +174,7 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     if (ended.ok()) Emit(events::EventType::kStopped, record.id, record.sandbox_id);
     return started;
   }
-  auto state = host_->State(record.id, record.shim_socket);
+  auto state = host->State(record.id, record.host_handle);
   bool settled_by_refresh = false;  // an unlocked Refresh (List) saw the start first
   absl::Status recorded = store_
                               ->Update(record.id,
@@ -174,8 +188,8 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   if (!recorded.ok()) {
     // The caller is told the start failed, so the process must not run on
     // (the fault walk found it RUNNING): end it as a failed start, as containerd does.
-    (void)host_->Kill(record.id, record.shim_socket, SIGKILL);
-    (void)host_->Wait(record.id, record.shim_socket, std::chrono::seconds(10));
+    (void)host->Kill(record.id, record.host_handle, SIGKILL);
+    (void)host->Wait(record.id, record.host_handle, std::chrono::seconds(10));
     (void)store_->Update(record.id, [&](ContainerRecord& r) {
       r.finished_at_ns = absl::GetCurrentTimeNanos();
       r.exit_code = 128;
@@ -186,14 +200,20 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
     return Annotate(recorded, absl::StrCat("StartContainer ", record.id));
   }
   if (!settled_by_refresh) Emit(events::EventType::kStarted, record.id, record.sandbox_id);
-  EnsureWatched(record.id, record.shim_socket);
+  EnsureWatched(record);
   return absl::OkStatus();
 }
 
-absl::StatusOr<ContainerRecord> ContainerManager::RecordExit(const std::string& id, const ProcessState& state) {
+absl::StatusOr<ContainerRecord> ContainerManager::RecordExit(const ContainerRecord& record, const ProcessState& state) {
+  const std::string& id = record.id;
   // Asked now, while the cgroup still exists; stored with the exit so the
   // reason outlives the cgroup and restarts of silod.
-  auto oom = host_->OomKilled(id);
+  absl::StatusOr<bool> oom = false;
+  if (absl::StatusOr<ContainerHost*> host = HostOf(record); host.ok()) {
+    oom = (*host)->OomKilled(id);
+  } else {
+    oom = host.status();
+  }
   if (!oom.ok()) spdlog::warn("container {}: OOM state unknown: {}", id, std::string(oom.status().message()));
   const bool oom_killed = oom.ok() && *oom;
   bool already_exited = false;  // Refresh runs unlocked: two callers may race to record one exit
@@ -218,15 +238,16 @@ absl::StatusOr<ContainerRecord> ContainerManager::Refresh(const ContainerRecord&
   if (current != ContainerState::kRunning && current != ContainerState::kCreated) return record;
   if (current == ContainerState::kRunning && Watched(record.id)) return record;
   absl::StatusOr<ContainerRecord> now = AskHost(record);
-  if (now.ok() && now->State() == ContainerState::kRunning) EnsureWatched(now->id, now->shim_socket);
+  if (now.ok() && now->State() == ContainerState::kRunning) EnsureWatched(*now);
   return now;
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::AskHost(const ContainerRecord& record) {
   const ContainerState current = record.State();  // RUNNING or CREATED (Refresh checked)
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
   // A killed shim never answers again: settle the state now (container_recovery.cc).
-  if (host_->MonitorGone(record.id, record.shim_socket)) return ReconcileLostMonitor(record);
-  auto state = host_->State(record.id, record.shim_socket);
+  if (host->MonitorGone(record.id, record.host_handle)) return ReconcileLostMonitor(record);
+  auto state = host->State(record.id, record.host_handle);
   if (!state.ok()) return record;
   if (current == ContainerState::kCreated) {
     if (!state->started) return record;
@@ -252,13 +273,14 @@ absl::StatusOr<ContainerRecord> ContainerManager::AskHost(const ContainerRecord&
   } else if (!state->exited) {
     return record;
   }
-  return RecordExit(record.id, *state);
+  return RecordExit(record, *state);
 }
 
 absl::Status ContainerManager::ExitedOr(const ContainerRecord& record, const absl::Status& error) {
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
   // A signal fails when the process has just exited: that is a finished stop.
-  auto state = host_->State(record.id, record.shim_socket);
-  if (state.ok() && state->exited) return RecordExit(record.id, *state).status();
+  auto state = host->State(record.id, record.host_handle);
+  if (state.ok() && state->exited) return RecordExit(record, *state).status();
   return Annotate(error, absl::StrCat("StopContainer ", record.id));
 }
 
@@ -268,7 +290,8 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   std::lock_guard<std::mutex> guard(*lock);
   SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
   SILO_ASSIGN_OR_RETURN(record, Refresh(record));
-  if (record.State() == ContainerState::kRunning && host_->MonitorGone(record.id, record.shim_socket)) {
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  if (record.State() == ContainerState::kRunning && host->MonitorGone(record.id, record.host_handle)) {
     // Its shim died a moment ago and the exit watch has not said so yet:
     // settle that now instead of signalling through a dead socket.
     DropWatch(record.id);
@@ -276,12 +299,12 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   }
   ContainerState state = record.State();
   if (state == ContainerState::kExited) return absl::OkStatus();
-  if (state == ContainerState::kUnknown && host_->MonitorGone(record.id, record.shim_socket)) {
+  if (state == ContainerState::kUnknown && host->MonitorGone(record.id, record.host_handle)) {
     return StopUnmonitored(record);
   }
   if (state == ContainerState::kCreated) {
     // Never started: end it without running anything.
-    (void)host_->Kill(record.id, record.shim_socket, SIGKILL);
+    (void)host->Kill(record.id, record.host_handle, SIGKILL);
     SILO_RETURN_IF_ERROR(store_
                              ->Update(record.id,
                                       [](ContainerRecord& r) {
@@ -297,23 +320,23 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   if (timeout.count() > 0) {
     // Validated at create; a record from an older silod has "" (SIGTERM).
     int stop_signal = ParseStopSignal(record.stop_signal).value_or(SIGTERM);
-    absl::Status killed = host_->Kill(record.id, record.shim_socket, stop_signal);
+    absl::Status killed = host->Kill(record.id, record.host_handle, stop_signal);
     if (killed.ok()) {
-      auto exited = host_->Wait(record.id, record.shim_socket, timeout);
-      if (exited.ok()) return RecordExit(record.id, *exited).status();
+      auto exited = host->Wait(record.id, record.host_handle, timeout);
+      if (exited.ok()) return RecordExit(record, *exited).status();
       if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
     } else {
       // A graceful signal that failed or timed out still ends in SIGKILL,
       // unless the process has just exited by itself.
-      auto state = host_->State(record.id, record.shim_socket);
-      if (state.ok() && state->exited) return RecordExit(record.id, *state).status();
+      auto state = host->State(record.id, record.host_handle);
+      if (state.ok() && state->exited) return RecordExit(record, *state).status();
       spdlog::warn("container {}: stop signal failed ({}); killing it", record.id, std::string(killed.message()));
     }
   }
-  absl::Status killed = host_->Kill(record.id, record.shim_socket, SIGKILL);
+  absl::Status killed = host->Kill(record.id, record.host_handle, SIGKILL);
   if (!killed.ok()) return ExitedOr(record, killed);
-  SILO_ASSIGN_OR_RETURN(ProcessState exited, host_->Wait(record.id, record.shim_socket, std::chrono::seconds(30)));
-  return RecordExit(record.id, exited).status();
+  SILO_ASSIGN_OR_RETURN(ProcessState exited, host->Wait(record.id, record.host_handle, std::chrono::seconds(30)));
+  return RecordExit(record, exited).status();
 }
 
 absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
@@ -329,13 +352,19 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
     SILO_RETURN_IF_ERROR(record.status());
     // First, so the shim's going away is not taken for a lost monitor.
     DropWatch(id);
-    SILO_RETURN_IF_ERROR(Annotate(host_->Remove(id, record->shim_socket), absl::StrCat("RemoveContainer ", id)));
+    SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(*record));
+    SILO_RETURN_IF_ERROR(Annotate(host->Remove(id, record->host_handle), absl::StrCat("RemoveContainer ", id)));
     SILO_RETURN_IF_ERROR(store_->Delete(id));
     names_.ReleaseByKey(id);
     Emit(events::EventType::kDeleted, id, record->sandbox_id);
   }
   DropLock(id);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ContainerManager::RuntimeSpec(const ContainerRecord& record) const {
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  return host->RuntimeSpec(record.id);
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::Status(const std::string& id_or_prefix) {
@@ -381,7 +410,8 @@ absl::StatusOr<ExecResult> ContainerManager::ExecSync(const std::string& id_or_p
     return absl::FailedPreconditionError(absl::StrCat("ExecSync in container ", record.id, ": container is ",
                                                       model::ContainerStateName(record.State()), ", not RUNNING"));
   }
-  return host_->Exec(record.id, record.shim_socket, args, timeout);
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  return host->Exec(record.id, record.host_handle, args, timeout);
 }
 
 absl::Status ContainerManager::ReopenLog(const std::string& id_or_prefix) {
@@ -392,7 +422,8 @@ absl::Status ContainerManager::ReopenLog(const std::string& id_or_prefix) {
                                                       ": container is ", model::ContainerStateName(record.State()),
                                                       ", not RUNNING"));
   }
-  return host_->ReopenLog(record.id, record.shim_socket);
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  return host->ReopenLog(record.id, record.host_handle);
 }
 
 }  // namespace silo::runtime::container

@@ -1,8 +1,8 @@
 #pragma once
 // ContainerManager: the platform-neutral life cycle of containers (CRI
 // Create, Start, Stop, Remove, Status, List, ExecSync) over the store
-// (runtime/store), the sandbox manager, the image manager and a
-// ContainerHost.
+// (runtime/store), the sandbox manager, the image manager and the
+// ContainerHost of each container's runtime handler (runtime/handler).
 //
 // Create: sandbox READY -> reserve the name -> resolve the image -> merge the
 // image config with the request -> host Create (rootfs, bundle, shim) ->
@@ -37,6 +37,7 @@
 #include "image/image_manager.h"
 #include "runtime/container/container_host.h"
 #include "runtime/events/event_bus.h"
+#include "runtime/handler/registry.h"
 #include "runtime/model/container.h"
 #include "runtime/sandbox/sandbox_manager.h"
 #include "runtime/store/container_store.h"
@@ -48,8 +49,10 @@ class ContainerManager {
  public:
   // No pointer is owned; all must outlive the manager. `events` may be null;
   // else it receives CREATED, STARTED, STOPPED (exit recorded) and DELETED.
+  // Each container goes to the runtime handler its sandbox runs on, and
+  // from then on to the one its record names (`handlers`).
   ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes, image::ImageManager* images,
-                   ContainerHost* host, events::EventSink* events = nullptr);
+                   const handler::HandlerRegistry* handlers, events::EventSink* events = nullptr);
   // Cancels every exit watch; no callback runs after it returns.
   ~ContainerManager();
 
@@ -65,12 +68,18 @@ class ContainerManager {
   absl::Status Start(const std::string& id_or_prefix);
   absl::Status Stop(const std::string& id_or_prefix, std::chrono::seconds timeout);
   absl::Status Remove(const std::string& id_or_prefix);
+  // StopPodSandbox: stops every container of the pod (no grace period:
+  // kubelet stopped them with theirs already), then the pod. RemovePodSandbox:
+  // removes every container of the pod, then the pod. Both idempotent: an
+  // unknown pod is OK. (pod_cascade.cc)
+  absl::Status StopPod(const std::string& sandbox_id_or_prefix);
+  absl::Status RemovePod(const std::string& sandbox_id_or_prefix);
   // ReopenContainerLog: FailedPrecondition unless the container runs, so no
   // log file is created for a stopped container.
   absl::Status ReopenLog(const std::string& id_or_prefix);
   absl::StatusOr<model::ContainerRecord> Status(const std::string& id_or_prefix);
-  // The runtime spec the host created container `id` (a full id) with, as text.
-  absl::StatusOr<std::string> RuntimeSpec(const std::string& id) { return host_->RuntimeSpec(id); }
+  // The runtime spec the record's host created the container with, as text.
+  absl::StatusOr<std::string> RuntimeSpec(const model::ContainerRecord& record) const;
   std::vector<model::ContainerRecord> List(const store::ContainerFilter& filter);
   absl::StatusOr<ExecResult> ExecSync(const std::string& id_or_prefix, const std::vector<std::string>& args,
                                       std::chrono::seconds timeout);
@@ -96,11 +105,13 @@ class ContainerManager {
   absl::StatusOr<model::ContainerRecord> AskHost(const model::ContainerRecord& record);
   // Exit watches (container_exit_watch.cc).
   bool Watched(const std::string& id);
-  void EnsureWatched(const std::string& id, const std::string& handle);
+  void EnsureWatched(const model::ContainerRecord& record);
   void DropWatch(const std::string& id);
   // `generation` names the watch that fired; a newer one for `id` is kept.
   void OnExitSignal(const std::string& id, uint64_t generation);
-  absl::StatusOr<model::ContainerRecord> RecordExit(const std::string& id, const ProcessState& state);
+  absl::StatusOr<model::ContainerRecord> RecordExit(const model::ContainerRecord& record, const ProcessState& state);
+  // The container host of the record's runtime handler.
+  absl::StatusOr<ContainerHost*> HostOf(const model::ContainerRecord& record) const;
   // OK (recording the exit) if the container has exited, else `error`.
   absl::Status ExitedOr(const model::ContainerRecord& record, const absl::Status& error);
   // Live restore (container_recovery.cc). For a RUNNING or CREATED record
@@ -111,7 +122,7 @@ class ContainerManager {
   // is left and records EXITED (code 137, reason "ShimLost").
   absl::Status StopUnmonitored(const model::ContainerRecord& record);
   // Start-up garbage collection of host objects no record in `owned` has.
-  void CollectOrphans(const std::set<std::string>& owned);
+  void CollectOrphans(std::set<std::string> owned);
   void Emit(events::EventType type, const std::string& id, const std::string& sandbox_id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);
   void DropLock(const std::string& id);
@@ -119,7 +130,7 @@ class ContainerManager {
   store::ContainerStore* const store_;
   sandbox::SandboxManager* const sandboxes_;
   image::ImageManager* const images_;
-  ContainerHost* const host_;
+  const handler::HandlerRegistry* const handlers_;
   events::EventSink* const events_;
   store::NameRegistrar names_;
 

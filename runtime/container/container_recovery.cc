@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/container/container_manager.h"
+#include "runtime/handler/handler.h"
 #include "spdlog/spdlog.h"
 
 namespace silo::runtime::container {
@@ -70,7 +71,12 @@ absl::Status ContainerManager::Recover() {
 }
 
 absl::StatusOr<ContainerRecord> ContainerManager::ReconcileLostMonitor(const ContainerRecord& record) {
-  auto recorded = host_->RecordedExit(record.id);
+  absl::StatusOr<std::optional<ProcessState>> recorded = std::nullopt;
+  if (absl::StatusOr<ContainerHost*> host = HostOf(record); host.ok()) {
+    recorded = (*host)->RecordedExit(record.id);
+  } else {
+    recorded = host.status();
+  }
   if (!recorded.ok()) {
     spdlog::warn("container {}: exit record unreadable: {}", record.id, std::string(recorded.status().message()));
   }
@@ -91,7 +97,7 @@ absl::StatusOr<ContainerRecord> ContainerManager::ReconcileLostMonitor(const Con
     }
     r.unknown = true;
     r.reason = kShimLost;
-    r.message = absl::StrCat("the container's shim (", r.shim_socket,
+    r.message = absl::StrCat("the container's shim (", r.host_handle,
                              ") is gone and recorded no exit; its processes are unmonitored and its exit code "
                              "is unknown");
     return absl::OkStatus();
@@ -110,7 +116,8 @@ absl::StatusOr<ContainerRecord> ContainerManager::ReconcileLostMonitor(const Con
 }
 
 absl::Status ContainerManager::StopUnmonitored(const ContainerRecord& record) {
-  SILO_RETURN_IF_ERROR(Annotate(host_->KillUnmonitored(record.id), absl::StrCat("StopContainer ", record.id)));
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  SILO_RETURN_IF_ERROR(Annotate(host->KillUnmonitored(record.id), absl::StrCat("StopContainer ", record.id)));
   auto updated = store_->Update(record.id, [](ContainerRecord& r) {
     r.finished_at_ns = absl::GetCurrentTimeNanos();
     r.exit_code = 128 + SIGKILL;
@@ -125,19 +132,27 @@ absl::Status ContainerManager::StopUnmonitored(const ContainerRecord& record) {
   return absl::OkStatus();
 }
 
-void ContainerManager::CollectOrphans(const std::set<std::string>& owned) {
-  auto ids = host_->ListHostContainers();
-  if (!ids.ok()) {
-    spdlog::warn("recovery: cannot list host containers: {}", std::string(ids.status().message()));
-    return;
-  }
-  for (const std::string& id : *ids) {
-    if (owned.count(id) != 0) continue;
-    absl::Status s = host_->RemoveOrphan(id);
-    if (s.ok()) {
-      spdlog::info("recovery: removed orphaned container objects of {} (no record owns them)", id);
-    } else {
-      spdlog::warn("recovery: cannot remove orphaned container objects of {}: {}", id, std::string(s.message()));
+void ContainerManager::CollectOrphans(std::set<std::string> owned) {
+  // Every configured handler's host: objects no record owns belong to none.
+  for (size_t i = 0; i < handlers_->Specs().size(); ++i) {
+    ContainerHost& host = handlers_->At(i).Containers();
+    const std::string& handler = handlers_->Specs()[i].name;
+    auto ids = host.ListHostContainers();
+    if (!ids.ok()) {
+      spdlog::warn("recovery: cannot list the containers of handler \"{}\": {}", handler,
+                   std::string(ids.status().message()));
+      continue;
+    }
+    for (const std::string& id : *ids) {
+      // Handlers of one type share their host objects: remove each once.
+      if (!owned.insert(id).second) continue;
+      absl::Status s = host.RemoveOrphan(id);
+      if (s.ok()) {
+        spdlog::info("recovery: removed orphaned container objects of {} (handler \"{}\"; no record owns them)", id,
+                     handler);
+      } else {
+        spdlog::warn("recovery: cannot remove orphaned container objects of {}: {}", id, std::string(s.message()));
+      }
     }
   }
 }

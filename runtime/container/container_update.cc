@@ -55,7 +55,8 @@ absl::Status ContainerManager::UpdateWindowsResources(const std::string& id_or_p
   SILO_ASSIGN_OR_RETURN(::runtime::v1::ContainerConfig config, record.Config());
   // Only the request goes to the host (zero = keep): resending the stored
   // set would resend creation-only fields such as rootfs_size_in_bytes.
-  SILO_RETURN_IF_ERROR(Annotate(host_->UpdateWindowsResources(record.id, record.shim_socket, resources),
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  SILO_RETURN_IF_ERROR(Annotate(host->UpdateWindowsResources(record.id, record.host_handle, resources),
                                 absl::StrCat("UpdateContainerResources ", record.id)));
   *config.mutable_windows()->mutable_resources() = MergeWindows(config.windows().resources(), resources);
   return store_
@@ -86,10 +87,11 @@ absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
   // so Status never echoes limits the container does not have. The runtime
   // writes one cgroup file after another, so a failure past validation may
   // have applied part of the set: the previous set is put back.
-  absl::Status applied = host_->UpdateResources(record.id, record.shim_socket, merged);
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  absl::Status applied = host->UpdateResources(record.id, record.host_handle, merged);
   if (!applied.ok()) {
     if (!absl::IsInvalidArgument(applied) && !absl::IsUnimplemented(applied)) {
-      absl::Status restored = host_->UpdateResources(record.id, record.shim_socket, config.linux().resources());
+      absl::Status restored = host->UpdateResources(record.id, record.host_handle, config.linux().resources());
       if (!restored.ok()) {
         spdlog::warn("container {}: restoring resources after a failed update: {}", record.id,
                      std::string(restored.message()));

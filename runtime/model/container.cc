@@ -91,7 +91,8 @@ bool operator==(const ContainerRecord& a, const ContainerRecord& b) {
          a.exit_code == b.exit_code && a.reason == b.reason && a.message == b.message &&
          a.unknown == b.unknown && a.labels == b.labels && a.annotations == b.annotations &&
          a.log_path == b.log_path && a.config == b.config && a.pid == b.pid &&
-         a.shim_socket == b.shim_socket && a.stop_signal == b.stop_signal;
+         a.host_handle == b.host_handle && a.runtime_handler == b.runtime_handler &&
+         a.handler_type == b.handler_type && a.stop_signal == b.stop_signal;
 }
 
 nlohmann::json ContainerToJson(const ContainerRecord& r) {
@@ -114,7 +115,9 @@ nlohmann::json ContainerToJson(const ContainerRecord& r) {
       {"log_path", r.log_path},
       {"config", internal::BytesToJson(r.config)},
       {"pid", r.pid},
-      {"shim_socket", r.shim_socket},
+      {"host_handle", r.host_handle},
+      {"runtime_handler", r.runtime_handler},
+      {"handler_type", r.handler_type},
       {"stop_signal", r.stop_signal},
   };
 }
@@ -146,7 +149,9 @@ absl::StatusOr<ContainerRecord> ContainerFromJsonOrThrow(const nlohmann::json& j
     SILO_ASSIGN_OR_RETURN(r.config, internal::BytesFromJson(j.at("config"), "config"));
   }
   r.pid = j.value("pid", int64_t{0});
-  r.shim_socket = j.value("shim_socket", "");
+  r.host_handle = j.contains("host_handle") ? j.value("host_handle", "") : j.value("shim_socket", "");
+  r.runtime_handler = j.value("runtime_handler", "");
+  r.handler_type = j.value("handler_type", "");
   r.stop_signal = j.value("stop_signal", "");
   return r;
 }

@@ -75,7 +75,15 @@ struct ContainerRecord {
   std::string log_path;  // absolute: sandbox log_directory + config log_path
   std::string config;    // the ContainerConfig, serialized
   int64_t pid = 0;
-  std::string shim_socket;
+  // What the container's host names it by (ContainerHost::Create's result):
+  // the shim's socket on Linux, the HCS system id on Windows. Stored as
+  // "shim_socket" by silod before handlers existed, which still loads.
+  std::string host_handle;
+  // The runtime handler the container runs on: its sandbox's, resolved at
+  // creation ("" in records written before handlers were recorded: the
+  // default handler).
+  std::string runtime_handler;
+  std::string handler_type;
   // The image's StopSignal as written ("SIGQUIT", "3"); "" = SIGTERM.
   // Records stored before it existed load with "".
   std::string stop_signal;

@@ -74,7 +74,9 @@ TEST(ContainerRecordTest, JsonRoundTripKeepsEveryField) {
   config.mutable_metadata()->set_name("app");
   r.SetConfig(config);
   r.pid = 4242;
-  r.shim_socket = "/run/silo/s/cccc.sock";
+  r.host_handle = "/run/silo/s/cccc.sock";
+  r.runtime_handler = "runc";
+  r.handler_type = "runc";
   r.stop_signal = "SIGQUIT";
 
   absl::StatusOr<ContainerRecord> back = ContainerFromJsonString(ContainerToJsonString(r));
@@ -93,6 +95,17 @@ TEST(ContainerRecordTest, RecordsWithoutStopSignalLoad) {
   ASSERT_TRUE(old.ok()) << old.status();
   EXPECT_EQ(old->stop_signal, "");
   EXPECT_EQ(old->exit_code, 3);
+}
+
+// Records written before handlers were recorded keep their shim socket as
+// the host handle and name no handler (the default one).
+TEST(ContainerRecordTest, RecordsWithShimSocketLoadItAsTheHostHandle) {
+  absl::StatusOr<ContainerRecord> old =
+      ContainerFromJsonString(R"({"id":"x","sandbox_id":"s","shim_socket":"/run/silo/shims/x.sock"})");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->host_handle, "/run/silo/shims/x.sock");
+  EXPECT_EQ(old->runtime_handler, "");
+  EXPECT_EQ(old->handler_type, "");
 }
 
 TEST(ContainerRecordTest, MalformedJsonIsAnError) {

@@ -71,7 +71,12 @@ struct SetupStep {
 struct SandboxRecord {
   std::string id;
   SandboxMetadata metadata;
+  // The runtime handler the pod runs on, as the registry resolved the
+  // request (never "" for new records; "" in records written before, which
+  // means the default handler), and its type, so a pod whose handler left
+  // the config can still be stopped and removed.
   std::string runtime_handler;
+  std::string handler_type;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   int64_t created_at_ns = 0;

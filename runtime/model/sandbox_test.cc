@@ -12,6 +12,7 @@ SandboxRecord FullSandbox() {
   r.id = std::string(64, 'a');
   r.metadata = {"web", "default", "uid-1", 2};
   r.runtime_handler = "runhcs-wcow-process";
+  r.handler_type = "process";
   r.labels = {{"app", "web"}, {"tier", "front"}};
   r.annotations = {{"note", "ünïcode ok"}};
   r.created_at_ns = 1700000000123456789;

@@ -14,6 +14,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/handler/handler.h"
 #include "runtime/sandbox/pod_files.h"
 #include "spdlog/spdlog.h"
 
@@ -59,9 +60,15 @@ absl::Status RemoveFiles(const std::string& dir) {
 
 }  // namespace
 
-SandboxManager::SandboxManager(SandboxManagerOptions options, store::SandboxStore* store, SandboxHost* host,
-                               network::PodNetwork* network, events::EventSink* events)
-    : options_(std::move(options)), store_(store), host_(host), network_(network), events_(events) {}
+SandboxManager::SandboxManager(SandboxManagerOptions options, store::SandboxStore* store,
+                               const handler::HandlerRegistry* handlers, network::PodNetwork* network,
+                               events::EventSink* events)
+    : options_(std::move(options)), store_(store), handlers_(handlers), network_(network), events_(events) {}
+
+absl::StatusOr<SandboxHost*> SandboxManager::HostOf(const SandboxRecord& record) const {
+  SILO_ASSIGN_OR_RETURN(handler::RuntimeHandler * handler, handlers_->For(record.runtime_handler, record.handler_type));
+  return &handler->Sandboxes();
+}
 
 void SandboxManager::Emit(events::EventType type, const std::string& id) {
   if (events_ == nullptr) return;
@@ -80,34 +87,29 @@ void SandboxManager::DropLock(const std::string& id) {
   locks_.erase(id);
 }
 
-absl::Status SandboxManager::ValidateRun(const ::runtime::v1::PodSandboxConfig& config,
-                                         const std::string& handler) const {
+absl::StatusOr<handler::HandlerSpec> SandboxManager::ValidateRun(const ::runtime::v1::PodSandboxConfig& config,
+                                                                 const std::string& handler) const {
   const auto& md = config.metadata();
   if (md.name().empty() || md.namespace_().empty() || md.uid().empty()) {
     return absl::InvalidArgumentError(absl::StrCat("RunPodSandbox: metadata name, namespace and uid are required (got \"",
                                                    md.name(), "\", \"", md.namespace_(), "\", \"", md.uid(), "\")"));
   }
-  std::string effective = handler.empty() ? options_.default_handler : handler;
-  if (std::find(options_.handlers.begin(), options_.handlers.end(), effective) == options_.handlers.end()) {
-    std::vector<std::string> quoted;
-    for (const auto& h : options_.handlers) quoted.push_back(absl::StrCat("\"", h, "\""));
-    return absl::InvalidArgumentError(absl::StrCat("RunPodSandbox: runtime handler \"", handler,
-                                                   "\" is not configured (configured: ",
-                                                   absl::StrJoin(quoted, ", "), ")"));
-  }
+  absl::StatusOr<handler::HandlerSpec> resolved = handlers_->Resolve(handler, config);
+  if (!resolved.ok()) return Annotate(resolved.status(), "RunPodSandbox");
   std::map<std::string, std::string> annotations(config.annotations().begin(), config.annotations().end());
   absl::StatusOr<network::Bandwidth> bandwidth = network::BandwidthFromAnnotations(annotations);
   if (!bandwidth.ok()) return Annotate(bandwidth.status(), "RunPodSandbox");
-  return absl::OkStatus();
+  return resolved;
 }
 
-network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& record, const std::string& netns) const {
+network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& record, const SandboxHost& host,
+                                                        const std::string& netns) const {
   network::AttachRequest req;
   req.sandbox_id = record.id;
   req.netns = netns;
   // A crash while unpinning can leave a plain file where the namespace was;
   // plugins fail on such a path but release their state (IPAM) without one.
-  if (!host_->NetworkNamespaceExists(netns)) req.netns.clear();
+  if (!host.NetworkNamespaceExists(netns)) req.netns.clear();
   req.pod_name = record.metadata.name;
   req.pod_namespace = record.metadata.namespace_;
   req.pod_uid = record.metadata.uid;
@@ -130,18 +132,18 @@ network::AttachRequest SandboxManager::AttachRequestFor(const SandboxRecord& rec
 
 absl::StatusOr<std::string> SandboxManager::Run(const ::runtime::v1::PodSandboxConfig& config,
                                                 const std::string& runtime_handler) {
-  SILO_RETURN_IF_ERROR(ValidateRun(config, runtime_handler));
+  SILO_ASSIGN_OR_RETURN(handler::HandlerSpec handler, ValidateRun(config, runtime_handler));
   std::string name = store::MakeSandboxName(config.metadata());
   // A retry while the first call runs waits for it and shares its result.
   return pending_.Run(name, [&]() -> absl::StatusOr<std::string> {
     absl::StatusOr<std::string> existing = names_.Get(name);
     if (existing.ok()) return *existing;
-    return RunNew(config, runtime_handler, name);
+    return RunNew(config, handler, name);
   });
 }
 
 absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandboxConfig& config,
-                                                   const std::string& handler, const std::string& name) {
+                                                   const handler::HandlerSpec& handler, const std::string& name) {
   const std::string id = NewId();
   SILO_RETURN_IF_ERROR(names_.Reserve(name, id));
   std::shared_ptr<std::mutex> lock = LockFor(id);
@@ -152,7 +154,8 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
   record.id = id;
   record.metadata = {config.metadata().name(), config.metadata().namespace_(), config.metadata().uid(),
                      config.metadata().attempt()};
-  record.runtime_handler = handler;
+  record.runtime_handler = handler.name;
+  record.handler_type = handler.type;
   record.labels.insert(config.labels().begin(), config.labels().end());
   record.annotations.insert(config.annotations().begin(), config.annotations().end());
   record.created_at_ns = NowNs();
@@ -201,6 +204,7 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
 absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_network, CleanupStack& undo) {
   const std::string& id = record.id;
   SILO_ASSIGN_OR_RETURN(::runtime::v1::PodSandboxConfig config, record.Config());
+  SILO_ASSIGN_OR_RETURN(SandboxHost * host, HostOf(record));
   auto add_step = [&](const std::string& step, const std::string& data,
                       const std::function<void(SandboxRecord&)>& change) {
     return store_
@@ -219,20 +223,20 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
   ns.ipc = config.linux().security_context().namespace_options().ipc() != ::runtime::v1::NODE;
   ns.hostname = record.hostname;
   StepTimer ns_timer(Timing::kSandboxStart, "namespaces");
-  SILO_ASSIGN_OR_RETURN(std::string netns, host_->CreateNamespaces(id, ns));
+  SILO_ASSIGN_OR_RETURN(std::string netns, host->CreateNamespaces(id, ns));
   ns_timer.Done(true);
-  undo.Push("remove namespaces", [this, id] { return host_->RemoveNamespaces(id); });
+  undo.Push("remove namespaces", [host, id] { return host->RemoveNamespaces(id); });
   SILO_RETURN_IF_ERROR(add_step("namespaces", netns, [&](SandboxRecord& r) { r.netns_path = netns; }));
 
   StepTimer group_timer(Timing::kSandboxStart, "pod_group");
-  SILO_ASSIGN_OR_RETURN(std::string cgroup, host_->CreatePodGroup(id));
+  SILO_ASSIGN_OR_RETURN(std::string cgroup, host->CreatePodGroup(id));
   group_timer.Done(true);
-  undo.Push("remove pod group", [this, id] { return host_->RemovePodGroup(id); });
+  undo.Push("remove pod group", [host, id] { return host->RemovePodGroup(id); });
   SILO_RETURN_IF_ERROR(add_step("pod_group", cgroup, [&](SandboxRecord& r) { r.cgroup_path = cgroup; }));
 
   network::Attachment attachment;
   if (!host_network) {
-    network::AttachRequest req = AttachRequestFor(record, netns);
+    network::AttachRequest req = AttachRequestFor(record, *host, netns);
     undo.Push("detach network", [this, req] { return network_->Detach(req); });
     StepTimer net_timer(Timing::kSandboxStart, "network");
     SILO_ASSIGN_OR_RETURN(attachment, network_->Attach(req));
@@ -249,10 +253,10 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, bool host_networ
 
   std::string files = FilesDir(id);
   StepTimer files_timer(Timing::kSandboxStart, "files");
-  undo.Push("remove pod files", [this, files] { return RemoveFilesAndShm(files); });
+  undo.Push("remove pod files", [this, host, files] { return RemoveFilesAndShm(*host, files); });
   SILO_RETURN_IF_ERROR(
       WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf));
-  if (ns.ipc) SILO_RETURN_IF_ERROR(host_->MountPodShm(files + "/shm"));
+  if (ns.ipc) SILO_RETURN_IF_ERROR(host->MountPodShm(files + "/shm"));
   SILO_RETURN_IF_ERROR(add_step("files", files, [](SandboxRecord&) {}));
   files_timer.Done(true);
 
@@ -276,7 +280,10 @@ absl::Status SandboxManager::StopLocked(const SandboxRecord& record) {
                                       })
                              .status());
   }
-  if (detach) SILO_RETURN_IF_ERROR(network_->Detach(AttachRequestFor(record, record.netns_path)));
+  if (detach) {
+    SILO_ASSIGN_OR_RETURN(SandboxHost * host, HostOf(record));
+    SILO_RETURN_IF_ERROR(network_->Detach(AttachRequestFor(record, *host, record.netns_path)));
+  }
   if (!detach && record.state == SandboxState::kNotReady) return absl::OkStatus();
   SILO_RETURN_IF_ERROR(store_
                            ->Update(record.id,
@@ -311,10 +318,11 @@ absl::Status SandboxManager::TearDown(const SandboxRecord& record) {
   auto keep = [&](absl::Status s) {
     if (!s.ok() && first.ok()) first = s;
   };
-  std::string netns = record.netns_path.empty() ? host_->NetworkNamespaceFor(id) : record.netns_path;
+  SILO_ASSIGN_OR_RETURN(SandboxHost * host, HostOf(record));
+  std::string netns = record.netns_path.empty() ? host->NetworkNamespaceFor(id) : record.netns_path;
   // CNI DEL is idempotent and frees IPAM state even when the namespace is
   // gone, so every networked sandbox gets one unless Stop already did it.
-  bool networked = !record.netns_path.empty() || host_->NetworkNamespaceExists(netns);
+  bool networked = !record.netns_path.empty() || host->NetworkNamespaceExists(netns);
   if (networked && !record.HasStep(kDetachedStep)) {
     if (!record.HasStep(kDetachingStep) && record.state != SandboxState::kCreating) {
       // As in Stop: a crash after the DEL must not leave the pod READY.
@@ -328,12 +336,12 @@ absl::Status SandboxManager::TearDown(const SandboxRecord& record) {
                                .status();
       if (!noted.ok() && !absl::IsNotFound(noted)) return noted;
     }
-    keep(network_->Detach(AttachRequestFor(record, netns)));
+    keep(network_->Detach(AttachRequestFor(record, *host, netns)));
   }
   if (!first.ok()) return first;  // keep the namespace so a retried DEL can still find the interfaces
-  keep(host_->RemoveNamespaces(id));
-  keep(host_->RemovePodGroup(id));
-  keep(RemoveFilesAndShm(FilesDir(id)));
+  keep(host->RemoveNamespaces(id));
+  keep(host->RemovePodGroup(id));
+  keep(RemoveFilesAndShm(*host, FilesDir(id)));
   return first;
 }
 
@@ -371,9 +379,9 @@ std::vector<SandboxRecord> SandboxManager::List(const store::SandboxFilter& filt
   return store_->List(filter);
 }
 
-absl::Status SandboxManager::RemoveFilesAndShm(const std::string& files) {
+absl::Status SandboxManager::RemoveFilesAndShm(SandboxHost& host, const std::string& files) {
   // The shm tmpfs first: remove_all would stop at the mount point.
-  SILO_RETURN_IF_ERROR(host_->UnmountPodShm(files + "/shm"));
+  SILO_RETURN_IF_ERROR(host.UnmountPodShm(files + "/shm"));
   return RemoveFiles(files);
 }
 
@@ -416,8 +424,7 @@ absl::Status SandboxManager::Recover() {
                      std::string(s.message()));
         SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
       }
-    } else if (r.state == SandboxState::kReady && !r.netns_path.empty() &&
-               !host_->NetworkNamespaceExists(r.netns_path)) {
+    } else if (r.state == SandboxState::kReady && !r.netns_path.empty() && NamespaceVanished(r)) {
       spdlog::warn("recovery: network namespace of sandbox {} vanished; marking it NOTREADY", r.id);
       SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
     }
@@ -433,22 +440,36 @@ absl::Status SandboxManager::Recover() {
                          r.id);
   }
 
-  // Leaks: host objects that no record owns.
-  SILO_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, host_->ListNamespaces());
-  for (const auto& id : namespaces) {
-    if (known.count(id)) continue;
-    SandboxRecord orphan;
-    orphan.id = id;
-    absl::Status s = TearDown(orphan);
-    if (!s.ok()) spdlog::warn("recovery: leaked namespaces of {}: {}", id, std::string(s.message()));
-  }
-  SILO_ASSIGN_OR_RETURN(std::vector<std::string> groups, host_->ListPodGroups());
-  for (const auto& id : groups) {
-    if (known.count(id)) continue;
-    absl::Status s = host_->RemovePodGroup(id);
-    if (!s.ok()) spdlog::warn("recovery: leaked pod group {}: {}", id, std::string(s.message()));
+  // Leaks: host objects that no record owns, on every configured handler's
+  // host. Handlers of one type share their objects: each is removed once.
+  std::set<std::string> torn_down;
+  for (size_t i = 0; i < handlers_->Specs().size(); ++i) {
+    const handler::HandlerSpec& spec = handlers_->Specs()[i];
+    SandboxHost& host = handlers_->At(i).Sandboxes();
+    SILO_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, host.ListNamespaces());
+    for (const auto& id : namespaces) {
+      if (known.count(id) || !torn_down.insert(id).second) continue;
+      SandboxRecord orphan;
+      orphan.id = id;
+      orphan.runtime_handler = spec.name;
+      orphan.handler_type = spec.type;
+      absl::Status s = TearDown(orphan);
+      if (!s.ok()) spdlog::warn("recovery: leaked namespaces of {}: {}", id, std::string(s.message()));
+    }
+    SILO_ASSIGN_OR_RETURN(std::vector<std::string> groups, host.ListPodGroups());
+    for (const auto& id : groups) {
+      if (known.count(id) || torn_down.count(id)) continue;
+      absl::Status s = host.RemovePodGroup(id);
+      if (!s.ok()) spdlog::warn("recovery: leaked pod group {}: {}", id, std::string(s.message()));
+    }
   }
   return absl::OkStatus();
+}
+
+bool SandboxManager::NamespaceVanished(const SandboxRecord& record) const {
+  absl::StatusOr<SandboxHost*> host = HostOf(record);
+  // Without its handler the namespace cannot be checked: leave the state be.
+  return host.ok() && !(*host)->NetworkNamespaceExists(record.netns_path);
 }
 
 }  // namespace silo::runtime::sandbox

@@ -1,8 +1,8 @@
 #pragma once
 // SandboxManager: the platform-neutral life cycle of pod sandboxes (Run, Stop,
 // Remove, Status, List, start-up recovery) over three seams: the store
-// (runtime/store), the SandboxHost (namespaces, pod group) and the
-// network::PodNetwork (CNI).
+// (runtime/store), the SandboxHost of the pod's runtime handler (namespaces,
+// pod group; runtime/handler) and the network::PodNetwork (CNI).
 //
 // Run: validate -> reserve the name -> record CREATING -> namespaces -> pod
 // group -> CNI attach -> pod files -> READY. Each completed step pushes its
@@ -33,6 +33,7 @@
 #include "network/pod_network.h"
 #include "runtime/base/cleanup.h"
 #include "runtime/events/event_bus.h"
+#include "runtime/handler/registry.h"
 #include "runtime/model/sandbox.h"
 #include "runtime/sandbox/sandbox_host.h"
 #include "runtime/store/name_registrar.h"
@@ -43,8 +44,6 @@ namespace silo::runtime::sandbox {
 
 struct SandboxManagerOptions {
   std::string files_dir;                 // <root>/sandboxes: per-pod hosts, resolv.conf, hostname
-  std::vector<std::string> handlers;     // configured runtime handler names
-  std::string default_handler;           // used for runtime_handler ""
   std::string host_resolv_conf = "/etc/resolv.conf";  // used when a pod's DNSConfig is empty
   std::string node_hostname;  // host-network pods keep the node's name
 };
@@ -53,7 +52,8 @@ class SandboxManager {
  public:
   // None of the pointers is owned; all must outlive the manager. `events`
   // may be null; else it receives CREATED (once READY), STOPPED and DELETED.
-  SandboxManager(SandboxManagerOptions options, store::SandboxStore* store, SandboxHost* host,
+  // `handlers` routes each pod to its runtime handler's SandboxHost.
+  SandboxManager(SandboxManagerOptions options, store::SandboxStore* store, const handler::HandlerRegistry* handlers,
                  network::PodNetwork* network, events::EventSink* events = nullptr);
 
   // Loads the store and reconciles it with the host (see the file comment).
@@ -70,18 +70,25 @@ class SandboxManager {
   std::string FilesDir(const std::string& id) const { return options_.files_dir + "/" + id; }
 
  private:
-  absl::Status ValidateRun(const ::runtime::v1::PodSandboxConfig& config, const std::string& handler) const;
-  absl::StatusOr<std::string> RunNew(const ::runtime::v1::PodSandboxConfig& config, const std::string& handler,
-                                     const std::string& name);
+  // The handler the pod runs on, once the request is known to be valid.
+  absl::StatusOr<handler::HandlerSpec> ValidateRun(const ::runtime::v1::PodSandboxConfig& config,
+                                                   const std::string& handler) const;
+  absl::StatusOr<std::string> RunNew(const ::runtime::v1::PodSandboxConfig& config,
+                                     const handler::HandlerSpec& handler, const std::string& name);
+  // The sandbox host of the record's runtime handler.
+  absl::StatusOr<SandboxHost*> HostOf(const model::SandboxRecord& record) const;
+  // True when a READY sandbox's network namespace is gone (recovery).
+  bool NamespaceVanished(const model::SandboxRecord& record) const;
   // The side effects of Run, each pushing its undo onto `undo`.
   absl::Status SetUp(const model::SandboxRecord& record, bool host_network, CleanupStack& undo);
   absl::Status StopLocked(const model::SandboxRecord& record);
   // Undoes everything a sandbox may own on the host; idempotent.
   absl::Status TearDown(const model::SandboxRecord& record);
-  network::AttachRequest AttachRequestFor(const model::SandboxRecord& record, const std::string& netns) const;
+  network::AttachRequest AttachRequestFor(const model::SandboxRecord& record, const SandboxHost& host,
+                                          const std::string& netns) const;
   void Emit(events::EventType type, const std::string& id);
   // Unmounts the pod's shm, then deletes its files dir. Idempotent.
-  absl::Status RemoveFilesAndShm(const std::string& files);
+  absl::Status RemoveFilesAndShm(SandboxHost& host, const std::string& files);
   // Records NOTREADY and publishes STOPPED (recovery's transitions).
   absl::Status MarkNotReady(const std::string& id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);
@@ -89,7 +96,7 @@ class SandboxManager {
 
   const SandboxManagerOptions options_;
   store::SandboxStore* const store_;
-  SandboxHost* const host_;
+  const handler::HandlerRegistry* const handlers_;
   network::PodNetwork* const network_;
   events::EventSink* const events_;
   store::NameRegistrar names_;

@@ -19,6 +19,10 @@
 #include "network/netns/pinned_namespaces.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/ids.h"
+#include "runtime/fake/fake_container_host.h"
+#include "runtime/fake/fake_process_streaming.h"
+#include "runtime/fake/fake_stats_source.h"
+#include "runtime/handler/assembled_handler.h"
 #include "runtime/sandbox/linux_sandbox_host.h"
 #include "runtime/store/metadata_db.h"
 
@@ -105,13 +109,24 @@ class SandboxManagerTest : public ::testing::Test {
     store_ = std::make_unique<store::SandboxStore>(db_.get());
     auto cg = linux_backend::PodCgroups::Open(cg_options_);
     ASSERT_TRUE(cg.ok()) << cg.status();
-    host_ = std::make_unique<LinuxSandboxHost>(netns_dir(), *cg);
     cgroups_ = std::make_unique<linux_backend::PodCgroups>(*cg);
+    // The real Linux sandbox host behind a handler; containers are not run here.
+    handlers_ = std::make_unique<handler::HandlerRegistry>();
+    handlers_->AddType({"runc", [this, cgroups = *cg](const handler::HandlerSpec& spec)
+                                    -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
+                          handler::HandlerParts parts;
+                          parts.sandboxes = std::make_unique<LinuxSandboxHost>(netns_dir(), cgroups);
+                          parts.containers = std::make_unique<fake::FakeContainerHost>(spec.name);
+                          parts.streaming = std::make_unique<fake::FakeProcessStreaming>(spec.name);
+                          parts.stats = std::make_unique<fake::FakeStatsSource>();
+                          return std::make_unique<handler::AssembledHandler>(std::move(parts));
+                        }});
+    ASSERT_TRUE(handlers_->Configure({{"", "runc", {}}, {"fast", "runc", {}}}, "").ok());
+    host_ = &handlers_->Default().Sandboxes();
     SandboxManagerOptions o;
     o.files_dir = dir_ + "/root/sandboxes";
-    o.handlers = {"", "fast"};
     o.node_hostname = "node-a";
-    manager_ = std::make_unique<SandboxManager>(o, store_.get(), host_.get(), &network_, &events_);
+    manager_ = std::make_unique<SandboxManager>(o, store_.get(), handlers_.get(), &network_, &events_);
     ASSERT_TRUE(manager_->Recover().ok());
   }
 
@@ -148,7 +163,8 @@ class SandboxManagerTest : public ::testing::Test {
   linux_backend::PodCgroups::Options cg_options_;
   std::unique_ptr<store::MetadataDb> db_;
   std::unique_ptr<store::SandboxStore> store_;
-  std::unique_ptr<LinuxSandboxHost> host_;
+  std::unique_ptr<handler::HandlerRegistry> handlers_;
+  SandboxHost* host_ = nullptr;  // the default handler's
   std::unique_ptr<linux_backend::PodCgroups> cgroups_;
   RecordingNetwork network_;
   RecordingEvents events_;

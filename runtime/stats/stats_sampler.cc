@@ -23,7 +23,11 @@ void Stamp(const SamplerOptions& options, Sample& s) {
 
 StatsSampler::StatsSampler(SamplerOptions options, const store::ContainerStore* containers,
                            const store::SandboxStore* sandboxes, StatsSource* source)
-    : options_(options), containers_(containers), sandboxes_(sandboxes), source_(source) {}
+    : StatsSampler(options, containers, sandboxes, [source](const model::SandboxRecord&) { return source; }) {}
+
+StatsSampler::StatsSampler(SamplerOptions options, const store::ContainerStore* containers,
+                           const store::SandboxStore* sandboxes, SourceFor source_for)
+    : options_(options), containers_(containers), sandboxes_(sandboxes), source_for_(std::move(source_for)) {}
 
 StatsSampler::~StatsSampler() { Stop(); }
 
@@ -87,11 +91,13 @@ void StatsSampler::SampleNow() {
     if (state != model::ContainerState::kRunning) continue;
     auto sandbox = by_id.find(c.sandbox_id);
     if (sandbox == by_id.end()) continue;
-    std::string group = source_->ContainerGroup(*sandbox->second, c.id);
+    StatsSource* source = source_for_(*sandbox->second);
+    if (source == nullptr) continue;
+    std::string group = source->ContainerGroup(*sandbox->second, c.id);
     if (group.empty()) continue;
     Entry e;
     Stamp(options_, e.last);
-    absl::StatusOr<GroupCounters> counters = source_->ReadGroup(group);
+    absl::StatusOr<GroupCounters> counters = source->ReadGroup(group);
     if (!counters.ok()) {
       // NotFound: the container ended and its cgroup went between the list
       // and the read; anything else is worth a debug line, not a log flood.
@@ -102,7 +108,7 @@ void StatsSampler::SampleNow() {
     }
     e.last.group = *counters;
     if (layer_due[c.id]) {
-      absl::StatusOr<FsUsage> layer = source_->ReadWritableLayer(c.id);
+      absl::StatusOr<FsUsage> layer = source->ReadWritableLayer(c.id);
       if (layer.ok()) {
         e.layer = *layer;
         e.layer_tick = tick;
@@ -115,9 +121,11 @@ void StatsSampler::SampleNow() {
 
   for (const auto& s : sandboxes) {
     if (s.state != model::SandboxState::kReady || s.cgroup_path.empty()) continue;
+    StatsSource* source = source_for_(s);
+    if (source == nullptr) continue;
     Entry e;
     Stamp(options_, e.last);
-    absl::StatusOr<GroupCounters> counters = source_->ReadGroup(s.cgroup_path);
+    absl::StatusOr<GroupCounters> counters = source->ReadGroup(s.cgroup_path);
     if (!counters.ok()) {
       if (!absl::IsNotFound(counters.status())) {
         spdlog::debug("stats of sandbox {}: {}", s.id, std::string(counters.status().message()));
@@ -126,7 +134,7 @@ void StatsSampler::SampleNow() {
     }
     e.last.group = *counters;
     if (!s.netns_path.empty()) {
-      absl::StatusOr<std::vector<InterfaceCounters>> net = source_->ReadNetwork(s.netns_path);
+      absl::StatusOr<std::vector<InterfaceCounters>> net = source->ReadNetwork(s.netns_path);
       if (net.ok()) {
         e.last.interfaces = std::move(*net);
       } else {

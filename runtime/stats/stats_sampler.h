@@ -63,6 +63,12 @@ struct TickSummary {
 
 class StatsSampler {
  public:
+  // The source of a pod and its containers: its runtime handler's; null
+  // skips the pod (its handler cannot be found).
+  using SourceFor = std::function<StatsSource*(const model::SandboxRecord& sandbox)>;
+  StatsSampler(SamplerOptions options, const store::ContainerStore* containers, const store::SandboxStore* sandboxes,
+               SourceFor source_for);
+  // One source for every pod.
   StatsSampler(SamplerOptions options, const store::ContainerStore* containers, const store::SandboxStore* sandboxes,
                StatsSource* source);
   ~StatsSampler();
@@ -100,7 +106,7 @@ class StatsSampler {
   const SamplerOptions options_;
   const store::ContainerStore* const containers_;
   const store::SandboxStore* const sandboxes_;
-  StatsSource* const source_;
+  const SourceFor source_for_;
   std::function<void(const TickSummary&)> observer_;
 
   std::mutex tick_mu_;  // one tick at a time

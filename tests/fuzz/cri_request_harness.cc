@@ -19,17 +19,11 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/stubs/logging.h"
 #include "spdlog/spdlog.h"
-#include "cri/daemon/streaming_wiring.h"
-#include "cri/streaming/shim_runtime.h"
-#include "network/netns/cni_pod_network.h"
+#include "cri/daemon/wiring.h"
+#include "cri/daemon/wiring_linux.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
-#include "runtime/container/linux_container_host.h"
-#include "runtime/linux/cgroup_mode.h"
-#include "runtime/linux/oci_backend.h"
 #include "runtime/linux/pod_cgroup.h"
-#include "runtime/sandbox/linux_sandbox_host.h"
-#include "runtime/stats/linux_stats_source.h"
 
 namespace silo::fuzz {
 namespace {
@@ -122,68 +116,32 @@ runtime::linux_backend::PodCgroups::Options CgroupOptions(const std::string& par
   return o;
 }
 
-// Wires the backends in the order and with the settings of
-// cri/daemon/wiring_linux.cc (see the header for the differences).
-absl::Status Wire(const std::string& dir, const std::string& cgroup_parent, cri::Backends& b) {
-  const std::string root = dir + "/root";
-  const std::string state = dir + "/s";  // short: shim socket paths must fit sun_path
-  const std::string cni_conf = dir + "/cni-conf";
-  for (const std::string& d : {root, state, cni_conf}) SILO_RETURN_IF_ERROR(MakeDirs(d));
+// silod's config for a private root and state dir under `dir`.
+cri::Config HarnessConfig(const std::string& dir) {
+  cri::Config c;
+  c.root = dir + "/root";
+  c.state = dir + "/s";  // short: shim socket paths must fit sun_path
+  c.cni.bin_dirs = {"/usr/lib/cni"};
+  c.cni.conf_dir = dir + "/cni-conf";
+  return c;
+}
+
+// Wires the backends exactly as silod does (cri/daemon/wiring_core.cc over
+// wiring_linux.cc); see the header for the differences.
+absl::Status Wire(const cri::Config& config, cri::Backends& b) {
+  for (const std::string& d : {config.root, config.state, config.cni.conf_dir}) SILO_RETURN_IF_ERROR(MakeDirs(d));
   if (const char* loopback = ::getenv("SILO_FUZZ_CNI_LOOPBACK"); loopback != nullptr && loopback[0] == '1') {
     // Opt-in: pod networks get only a loopback interface (no traffic leaves).
     SILO_RETURN_IF_ERROR(AtomicWriteFile(
-        cni_conf + "/10-loopback.conflist",
+        config.cni.conf_dir + "/10-loopback.conflist",
         R"({"cniVersion":"1.0.0","name":"fuzz-lo","plugins":[{"type":"loopback"}]})"));
   }
-
-  b.compute = std::make_unique<runtime::linux_backend::OciBackend>("runc");
-  b.network = std::make_unique<network::netns::CniPodNetwork>(std::vector<std::string>{"/usr/lib/cni"}, cni_conf,
-                                                              state + "/cni");
-  b.cgroup_driver = "cgroupfs";
-  SILO_ASSIGN_OR_RETURN(b.db, runtime::store::MetadataDb::Open(root));
-  b.sandbox_store = std::make_unique<runtime::store::SandboxStore>(b.db.get());
-  SILO_ASSIGN_OR_RETURN(runtime::linux_backend::PodCgroups cgroups,
-                        runtime::linux_backend::PodCgroups::Open(CgroupOptions(cgroup_parent)));
-  b.sandbox_host = std::make_unique<runtime::sandbox::LinuxSandboxHost>(state + "/netns", std::move(cgroups));
-  b.events = std::make_unique<runtime::events::EventBus>();
-
-  runtime::sandbox::SandboxManagerOptions sandbox_options;
-  sandbox_options.files_dir = root + "/sandboxes";
-  sandbox_options.handlers.push_back("");
-  sandbox_options.node_hostname = "silo-fuzz";
-  b.sandboxes = std::make_unique<runtime::sandbox::SandboxManager>(sandbox_options, b.sandbox_store.get(),
-                                                                   b.sandbox_host.get(), b.network.get(),
-                                                                   b.events.get());
-  SILO_RETURN_IF_ERROR(Annotate(b.sandboxes->Recover(), "sandbox recovery"));
-
-  image::ImageManagerOptions images;
-  images.root = root + "/images";
-  images.registry.max_attempts = 1;
-  images.stall_timeout = std::chrono::seconds(5);
-  SILO_ASSIGN_OR_RETURN(b.images, image::ImageManager::Open(std::move(images), b.db.get()));
-
-  runtime::container::LinuxContainerHostOptions host;
-  host.root_dir = root + "/containers";
-  host.state_dir = state + "/containers";
-  host.socket_dir = state + "/shims";
-  host.shim_binary = runtime::container::DefaultShimBinary();
-  host.runc_binary = "runc";
-  host.runc_root = state + "/runc";
-  host.netns_dir = state + "/netns";
-  b.container_store = std::make_unique<runtime::store::ContainerStore>(b.db.get());
-  b.container_host = std::make_unique<runtime::container::LinuxContainerHost>(std::move(host));
-  b.containers = std::make_unique<runtime::container::ContainerManager>(
-      b.container_store.get(), b.sandboxes.get(), b.images.get(), b.container_host.get(), b.events.get());
-  SILO_RETURN_IF_ERROR(Annotate(b.containers->Recover(), "container recovery"));
-
-  SILO_ASSIGN_OR_RETURN(runtime::linux_backend::CgroupMode mode, runtime::linux_backend::DetectCgroupMode());
-  b.stats_source = std::make_unique<runtime::stats::LinuxStatsSource>(
-      runtime::stats::CgroupCounters("/sys/fs/cgroup", mode), root + "/containers");
-  b.stats = std::make_unique<runtime::stats::StatsSampler>(runtime::stats::SamplerOptions{}, b.container_store.get(),
-                                                           b.sandbox_store.get(), b.stats_source.get());
-  b.streaming_runtime = std::make_unique<cri::streaming::ShimStreamingRuntime>(b.containers.get(), b.sandboxes.get());
-  SILO_ASSIGN_OR_RETURN(b.streaming_server,
-                        cri::StartStreamingServer(cri::Config::Streaming{}, b.streaming_runtime.get()));
+  SILO_ASSIGN_OR_RETURN(cri::PlatformParts platform, cri::WirePlatform(config));
+  platform.node_hostname = "silo-fuzz";
+  cri::CoreOptions core;
+  core.registry_max_attempts = 1;
+  core.registry_stall_timeout = std::chrono::seconds(5);
+  SILO_ASSIGN_OR_RETURN(b, cri::WireCore(config, std::move(platform), core));
   return absl::OkStatus();
 }
 
@@ -211,18 +169,18 @@ absl::StatusOr<std::unique_ptr<CriHarness>> CriHarness::Create() {
   char tmpl[] = "/tmp/silo-crifz-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return ErrnoToStatus(errno, "mkdtemp /tmp/silo-crifz-XXXXXX");
   h->dir_ = tmpl;
-  h->cgroup_parent_ = absl::StrCat("silo-fuzz-", std::filesystem::path(h->dir_).filename().string());
-  SILO_RETURN_IF_ERROR(Annotate(Wire(h->dir_, h->cgroup_parent_, h->backends_), "wiring the CRI service"));
+  const cri::Config config = HarnessConfig(h->dir_);
+  h->cgroup_parent_ = cri::PodCgroupParent(config);
+  SILO_RETURN_IF_ERROR(Annotate(Wire(config, h->backends_), "wiring the CRI service"));
 
   cri::ServiceOptions options;
   options.runtime_version = "fuzz";
   options.cgroup_driver = h->backends_.cgroup_driver;
-  options.handlers.push_back({"", false, false});
   options.config_json = "{}";
   options.build_json = "{}";
   cri::ServiceDeps deps;
   const cri::Backends& b = h->backends_;
-  deps.backend = b.compute.get();
+  deps.handlers = b.handlers.get();
   deps.network = b.network.get();
   deps.sandboxes = b.sandboxes.get();
   deps.images = b.images.get();

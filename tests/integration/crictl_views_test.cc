@@ -50,6 +50,7 @@ TEST_F(CrictlViewsTest, InspectViewsCarryContainerdKeysAndStatsEventsAndFsInfoHa
     EXPECT_TRUE(info["imageID"].is_string());
     EXPECT_EQ(info.value("logPath", ""), pod.log_directory() + "/" + container.log_path());
     EXPECT_TRUE(info["runtimeHandler"].is_string());
+    EXPECT_EQ(info.value("runtimeType", ""), "runc");
     ASSERT_TRUE(info["config"].is_object());
     EXPECT_EQ(info["config"]["metadata"].value("name", ""), container.metadata().name());
     // runtimeSpec: the OCI spec runc was given, with the container's command.
@@ -71,6 +72,7 @@ TEST_F(CrictlViewsTest, InspectViewsCarryContainerdKeysAndStatsEventsAndFsInfoHa
     nlohmann::json info = InfoJson(resp.info());
     ASSERT_TRUE(info.is_object());
     EXPECT_TRUE(info["runtimeHandler"].is_string());
+    EXPECT_EQ(info.value("runtimeType", ""), "runc");
     EXPECT_TRUE(info["netNamespacePath"].is_string());
     // silod's own record keys stay beside containerd's (tools read them).
     EXPECT_EQ(info["netns_path"], info["netNamespacePath"]);

@@ -1,9 +1,9 @@
-#include "cri/streaming/stream_io.h"
+#include "runtime/streaming/stream_io.h"
 
 #include <algorithm>
 #include "runtime/base/mutex.h"
 
-namespace silo::cri::streaming {
+namespace silo::runtime::streaming {
 
 bool ByteQueue::Write(std::string_view data) {
   silo::MutexLock lock(&mu_);
@@ -94,4 +94,4 @@ void ResizeQueue::Close() {
   closed_ = true;
 }
 
-}  // namespace silo::cri::streaming
+}  // namespace silo::runtime::streaming

@@ -1,4 +1,4 @@
-#include "cri/streaming/shim_runtime.h"
+#include "runtime/shim/shim_streaming.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,14 +21,19 @@
 #include "runtime/base/mutex.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
-#include "cri/streaming/socket_io.h"
 #include "runtime/shim/shim_client.h"
+#include "cri/api/cri.h"
+#include "runtime/model/container.h"
 #include "runtime/shim/stream_exec_client.h"
 
-namespace silo::cri::streaming {
+namespace silo::runtime::shim {
 namespace {
 
-using runtime::model::ContainerState;
+using streaming::AttachEnd;
+using streaming::ByteQueue;
+using streaming::ExecStreams;
+using streaming::OutputStream;
+using streaming::TerminalSize;
 
 // After the process exits, how long its output may keep flowing (a
 // background child can hold the pipes open) before the session ends anyway.
@@ -46,6 +51,17 @@ bool WriteAllFd(int fd, std::string_view data) {
       if (::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
       continue;
     }
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// As WriteAllFd for a socket whose peer may be gone: never raises SIGPIPE.
+bool SendAllNoSignal(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -84,18 +100,12 @@ void PumpOut(int fd, int wake_fd, OutputStream* out, const std::function<void()>
 
 }  // namespace
 
-absl::StatusOr<int> ShimStreamingRuntime::Exec(const std::string& container_id, const std::vector<std::string>& cmd,
-                                               const ExecStreams& streams) {
+absl::StatusOr<int> ShimProcessStreaming::Exec(const model::ContainerRecord& record,
+                                               const std::vector<std::string>& cmd, const ExecStreams& streams) {
   if (cmd.empty()) return absl::InvalidArgumentError("exec: cmd is required");
-  SILO_ASSIGN_OR_RETURN(runtime::model::ContainerRecord record, containers_->Status(container_id));
-  if (record.State() != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(absl::StrCat("exec in container ", record.id, ": container is ",
-                                                      runtime::model::ContainerStateName(record.State()),
-                                                      ", not RUNNING"));
-  }
   SILO_ASSIGN_OR_RETURN(
-      std::unique_ptr<runtime::shim::StreamExecClient> proc,
-      runtime::shim::StreamExecClient::Start(record.shim_socket, cmd, streams.tty, streams.stdin != nullptr,
+      std::unique_ptr<StreamExecClient> proc,
+      StreamExecClient::Start(record.host_handle, cmd, streams.tty, streams.stdin != nullptr,
                                              std::chrono::steady_clock::now() + std::chrono::seconds(30)));
 
   int wake_fd = ::eventfd(0, EFD_CLOEXEC);
@@ -193,28 +203,19 @@ absl::StatusOr<int> ShimStreamingRuntime::Exec(const std::string& container_id, 
   return exit_code;
 }
 
-absl::StatusOr<int> ShimStreamingRuntime::Attach(const std::string& container_id, const ExecStreams& streams) {
-  SILO_ASSIGN_OR_RETURN(runtime::model::ContainerRecord record, containers_->Status(container_id));
+absl::StatusOr<AttachEnd> ShimProcessStreaming::Attach(const model::ContainerRecord& record,
+                                                       const ExecStreams& streams) {
   const std::string context = absl::StrCat("attach to container ", record.id);
-  if (record.State() != ContainerState::kRunning) {
-    return absl::FailedPreconditionError(absl::StrCat(context, ": container is ",
-                                                      runtime::model::ContainerStateName(record.State()),
-                                                      ", not RUNNING"));
-  }
   absl::StatusOr<::runtime::v1::ContainerConfig> config = record.Config();
   const bool stdin_once = config.ok() && config->stdin_once();
   // With a TTY container the shim passes its pty master as `in`: input goes
   // to the terminal and sizes are set on it. Without one there is no
   // terminal to size.
   const bool tty_container = config.ok() && config->tty();
-  if (streams.tty && !tty_container) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(context, ": tty requested but the container was created without tty"));
-  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  SILO_ASSIGN_OR_RETURN(std::unique_ptr<runtime::shim::ShimClient> shim,
-                        runtime::shim::ShimClient::Connect(record.shim_socket, deadline));
-  absl::StatusOr<runtime::shim::ShimClient::AttachedStdio> stdio = shim->Attach(deadline);
+  SILO_ASSIGN_OR_RETURN(std::unique_ptr<ShimClient> shim,
+                        ShimClient::Connect(record.host_handle, deadline));
+  absl::StatusOr<ShimClient::AttachedStdio> stdio = shim->Attach(deadline);
   if (!stdio.ok()) return Annotate(stdio.status(), context);
 
   int wake_fd = ::eventfd(0, EFD_CLOEXEC);
@@ -290,16 +291,8 @@ absl::StatusOr<int> ShimStreamingRuntime::Attach(const std::string& container_id
   if (pty >= 0) ::close(pty);
   ::close(wake_fd);
   if (client_gone.load()) return absl::CancelledError(absl::StrCat(context, ": client went away"));
-  if (detached.load()) return 0;
-  // The pipes ended because the shim recorded the exit; the store learns it
-  // on the next status (bounded: the record can lag the pipes by a moment).
-  for (int i = 0; i < 100; ++i) {
-    absl::StatusOr<runtime::model::ContainerRecord> now = containers_->Status(record.id);
-    if (!now.ok()) return Annotate(now.status(), context);
-    if (now->State() == ContainerState::kExited) return now->exit_code;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return absl::DeadlineExceededError(absl::StrCat(context, ": output ended but no exit was recorded"));
+  if (detached.load()) return AttachEnd::kDetached;
+  return AttachEnd::kProcessExited;
 }
 
 absl::StatusOr<int> DialLoopbackInNetns(const std::string& netns_path, int32_t port) {
@@ -348,13 +341,8 @@ absl::StatusOr<int> DialLoopbackInNetns(const std::string& netns_path, int32_t p
   return fd;
 }
 
-absl::Status ShimStreamingRuntime::PortForward(const std::string& pod_sandbox_id, int32_t port, ByteQueue* in,
+absl::Status ShimProcessStreaming::PortForward(const model::SandboxRecord& sandbox, int32_t port, ByteQueue* in,
                                                OutputStream* out) {
-  SILO_ASSIGN_OR_RETURN(runtime::model::SandboxRecord sandbox, sandboxes_->Status(pod_sandbox_id));
-  if (sandbox.state != runtime::model::SandboxState::kReady) {
-    return absl::FailedPreconditionError(absl::StrCat("port-forward to pod sandbox ", sandbox.id, ": sandbox is ",
-                                                      runtime::model::SandboxStateName(sandbox.state)));
-  }
   // Host-network pods have no pinned namespace: their ports are the host's.
   SILO_ASSIGN_OR_RETURN(int fd, DialLoopbackInNetns(sandbox.netns_path, port));
   int wake_fd = ::eventfd(0, EFD_CLOEXEC);
@@ -384,7 +372,7 @@ absl::Status ShimStreamingRuntime::PortForward(const std::string& pod_sandbox_id
     down_done.Notify();
   });
   while (auto data = in->Read()) {
-    if (!SendAll(fd, *data)) break;
+    if (!SendAllNoSignal(fd, *data)) break;
   }
   ::shutdown(fd, SHUT_WR);
   // A finished upload lets the target answer until it closes; a vanished
@@ -403,4 +391,4 @@ absl::Status ShimStreamingRuntime::PortForward(const std::string& pod_sandbox_id
   return absl::OkStatus();
 }
 
-}  // namespace silo::cri::streaming
+}  // namespace silo::runtime::shim

@@ -1,10 +1,10 @@
-#include "cri/streaming/stream_io.h"
+#include "runtime/streaming/stream_io.h"
 
 #include <thread>
 
 #include "gtest/gtest.h"
 
-namespace silo::cri::streaming {
+namespace silo::runtime::streaming {
 namespace {
 
 TEST(ByteQueueTest, DrainsThenEof) {
@@ -49,4 +49,4 @@ TEST(ResizeQueueTest, KeepsNewestAndCloses) {
 }
 
 }  // namespace
-}  // namespace silo::cri::streaming
+}  // namespace silo::runtime::streaming

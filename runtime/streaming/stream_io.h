@@ -17,7 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "runtime/base/mutex.h"
 
-namespace silo::cri::streaming {
+namespace silo::runtime::streaming {
 
 class ByteQueue {
  public:
@@ -78,4 +78,4 @@ class ResizeQueue {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace silo::cri::streaming
+}  // namespace silo::runtime::streaming
