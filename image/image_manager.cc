@@ -181,6 +181,20 @@ absl::Status ImageManager::Load() {
         continue;
       }
       SILO_ASSIGN_OR_RETURN(ImageRecord record, FromStored(entry, it->second));
+      if (!record.config_loaded) {
+        // Stored before records kept the process config: parse it once now.
+        absl::StatusOr<Digest> digest = ParseDigest(record.id);
+        absl::StatusOr<std::string> body =
+            digest.ok() ? content_->ReadBlob(*digest) : absl::StatusOr<std::string>(digest.status());
+        absl::StatusOr<ImageConfig> parsed = body.ok() ? ParseImageConfig(*body) : body.status();
+        if (!parsed.ok()) {
+          spdlog::warn("image {}: config unreadable ({}); containers cannot be created from it until it is "
+                       "pulled again", record.id, std::string(parsed.status().message()));
+        } else {
+          record.config = *parsed;
+          record.config_loaded = true;
+        }
+      }
       images.emplace(record.id, std::move(record));
     }
   }
@@ -325,6 +339,10 @@ absl::StatusOr<std::string> ImageManager::PullSteps(const Reference& ref,
   record.chain_ids = ChainIds(record.diff_ids);
   record.user = config.user;
   record.annotations = config.labels;
+  absl::StatusOr<ImageConfig> process = ParseImageConfig(config_body);
+  if (!process.ok()) return Annotate(process.status(), absl::StrCat("pull ", name, ": config ", record.id));
+  record.config = std::move(*process);
+  record.config_loaded = true;
 
   std::vector<std::string> snap_keys;
   for (const auto& c : record.chain_ids) snap_keys.push_back(SnapKey(c));

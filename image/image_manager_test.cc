@@ -264,6 +264,33 @@ TEST_F(ImageManagerTest, PullByTagRecordsImage) {
   EXPECT_GE(usage.inodes, 4 + 7);
 }
 
+// CreateContainer reads the process config from the record, never the blob.
+TEST_F(ImageManagerTest, ThePullKeepsTheProcessConfigAndOldRecordsGetItAtLoad) {
+  std::string id = PullOk(AppTag());
+  auto pulled = manager_->Status(id);
+  ASSERT_TRUE(pulled.ok() && pulled->has_value());
+  EXPECT_TRUE((*pulled)->config_loaded);
+  EXPECT_EQ((*pulled)->config.cmd, std::vector<std::string>{"/bin/sh"});
+  EXPECT_EQ((*pulled)->config.user, "1000:1000");
+
+  // A record stored before the config was kept: only the layers' keys.
+  {
+    auto txn = db_->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto stored = txn->GetKv(LayersKvKey(id));
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    nlohmann::json old = nlohmann::json::parse(*stored);
+    old.erase("config");
+    ASSERT_TRUE(txn->PutKv(LayersKvKey(id), old.dump()).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  OpenManager();
+  auto loaded = manager_->Status(id);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_TRUE((*loaded)->config_loaded);
+  EXPECT_EQ((*loaded)->config, (*pulled)->config);
+}
+
 TEST_F(ImageManagerTest, SnapshotsHoldExactlyTheLayerFiles) {
   PullOk(AppTag());
   auto r = manager_->Status(AppTag());

@@ -48,7 +48,8 @@ std::string LayersJson(const ImageRecord& record) {
   nlohmann::json j = {{"manifest_digest", record.manifest_digest},
                       {"layer_digests", record.layer_digests},
                       {"diff_ids", record.diff_ids},
-                      {"chain_ids", record.chain_ids}};
+                      {"chain_ids", record.chain_ids},
+                      {"config", ImageConfigToJson(record.config)}};
   return j.dump();
 }
 
@@ -68,6 +69,12 @@ absl::StatusOr<ImageRecord> FromStored(const runtime::store::ImageEntry& entry, 
     record.layer_digests = j.at("layer_digests").get<std::vector<std::string>>();
     record.diff_ids = j.at("diff_ids").get<std::vector<std::string>>();
     record.chain_ids = j.at("chain_ids").get<std::vector<std::string>>();
+    // Records from before the config was kept have none; ImageManager::Load
+    // parses it once from the content store.
+    if (j.contains("config")) {
+      record.config = ImageConfigFromJson(j.at("config"));
+      record.config_loaded = true;
+    }
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("image ", entry.id, ": malformed layer record in metadata db: ", e.what()));

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "image/image_config.h"
 #include "runtime/store/metadata_db.h"
 
 namespace silo::image {
@@ -36,6 +37,9 @@ struct ImageRecord {
   std::vector<std::string> layer_digests;  // compressed layer blobs, bottom first
   std::vector<std::string> diff_ids;       // from the config, bottom first
   std::vector<std::string> chain_ids;      // snapshot keys, bottom first
+  // The process config containers start from, parsed at pull time.
+  ImageConfig config;
+  bool config_loaded = false;  // false only while loading a record stored without it
 
   // Every content-store blob the image needs (config + layers).
   std::vector<std::string> Blobs() const;

@@ -94,8 +94,11 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
     return absl::NotFoundError(absl::StrCat("CreateContainer ", name, ": image ", config.image().image(),
                                             " is not pulled"));
   }
-  SILO_ASSIGN_OR_RETURN(std::string config_json, images_->ConfigJson(image->id));
-  SILO_ASSIGN_OR_RETURN(ImageConfig image_config, ParseImageConfig(config_json));
+  if (!image->config_loaded) {
+    return absl::FailedPreconditionError(absl::StrCat("CreateContainer ", name, ": the config of image ", image->id,
+                                                      " could not be read; pull the image again"));
+  }
+  const ImageConfig& image_config = image->config;
 
   CreateSpec spec;
   spec.id = id;

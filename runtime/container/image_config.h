@@ -1,7 +1,7 @@
 #pragma once
-// The parts of an OCI image config a container is built from, and the rules
-// that merge them with a CRI ContainerConfig the way Docker and containerd
-// do. Pure functions; thread-safe.
+// The rules that merge an image's process config (image/image_config.h)
+// with a CRI ContainerConfig the way Docker and containerd do. Pure
+// functions; thread-safe.
 
 #include <cstdint>
 #include <optional>
@@ -10,27 +10,13 @@
 
 #include "absl/status/statusor.h"
 #include "cri/api/cri.h"
+#include "image/image_config.h"
 
 namespace silo::runtime::container {
 
-struct ImageConfig {
-  std::vector<std::string> entrypoint;
-  std::vector<std::string> cmd;
-  std::vector<std::string> env;  // "KEY=value"
-  std::string working_dir;
-  std::string user;  // as written: "uid", "uid:gid", "name", ...; on Windows an account name
-  std::string stop_signal;
-  // Docker's (non-OCI) ArgsEscaped: on Windows images, Entrypoint/Cmd[0] is
-  // a whole command line already escaped (shell-form CMD), not a program name.
-  bool args_escaped = false;
-  std::string os;  // the document's top-level "os", e.g. "linux", "windows"
-
-  bool IsWindows() const { return os == "windows"; }
-};
-
-// Parses the "config" object of an image config document; absent fields stay
-// empty. InvalidArgument for text that is not a JSON object.
-absl::StatusOr<ImageConfig> ParseImageConfig(const std::string& config_json);
+// The image's process config, parsed at pull time (image/image_config.h).
+using image::ImageConfig;
+using image::ParseImageConfig;
 
 // The process arguments: CRI command replaces the image Entrypoint; CRI args
 // replace the image Cmd, which is only used when the CRI command is empty too

@@ -121,7 +121,7 @@ absl::StatusOr<Request> DecodeRequest(absl::string_view text) {
 }
 
 std::string EncodeResponse(const Response& r) {
-  json j = {{"code", static_cast<int>(r.code)}};
+  json j = {{"version", r.version}, {"code", static_cast<int>(r.code)}};
   if (!r.message.empty()) j["message"] = r.message;
   if (!r.state.empty()) j["state"] = r.state;
   if (r.pid != 0) j["pid"] = r.pid;
@@ -138,6 +138,8 @@ std::string EncodeResponse(const Response& r) {
 absl::StatusOr<Response> DecodeResponse(absl::string_view text) {
   auto convert = [](const json& j) {
     Response r;
+    r.version = j.value("version", kUnversionedShim);
+    if (r.version < kUnversionedShim) throw std::invalid_argument("version out of range");
     int code = j.at("code").get<int>();
     if (code < 0 || code > 16) throw std::invalid_argument("status code out of range");
     r.code = static_cast<absl::StatusCode>(code);

@@ -26,6 +26,18 @@ inline constexpr uint32_t kMaxResponseFrameSize = 48u << 20;
 // CRI's ExecSync cap per stream; longer output is truncated.
 inline constexpr size_t kMaxExecOutput = 16u << 20;
 
+// Protocol versions. silod starts shims from its own build, but the shims of
+// running containers outlive silod upgrades, so silod reads every shim's
+// version and never sends a shim what its version cannot understand.
+//   1: shims that report no version. Some predate streamed exec and would
+//      run an interactive exec as an ExecSync, answering without
+//      descriptors; silod cannot tell which, so it refuses them streamed
+//      exec (every other op is the same).
+//   2: every response carries `version`; streamed exec (Request::stream).
+inline constexpr int kUnversionedShim = 1;
+inline constexpr int kProtocolVersion = 2;
+inline constexpr int kStreamedExecVersion = 2;
+
 using Deadline = std::chrono::steady_clock::time_point;
 inline constexpr Deadline kNoDeadline = Deadline::max();
 
@@ -61,6 +73,9 @@ struct Request {
 };
 
 struct Response {
+  // The version the sender speaks: this build's when encoding; a response
+  // without one decodes as kUnversionedShim.
+  int version = kProtocolVersion;
   absl::StatusCode code = absl::StatusCode::kOk;
   std::string message;
   // state / wait:

@@ -1,4 +1,5 @@
 #include "runtime/shim/protocol.h"
+#include "runtime/shim/stream_exec_client.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -269,6 +270,71 @@ TEST_F(ShimClientTest, ServerClosingMidCallIsUnavailable) {
   auto client = ShimClient::Connect(path_, steady_clock::now() + std::chrono::seconds(5));
   ASSERT_TRUE(client.ok());
   EXPECT_EQ((*client)->Wait().status().code(), absl::StatusCode::kUnavailable);
+}
+
+// A shim from before versions existed: responses carry no version, and an
+// exec request with `stream` runs as an ExecSync. silod must find that out
+// before it sends the exec, and say so instead of misreading the answer.
+TEST_F(ShimClientTest, InteractiveExecIsRefusedClearlyByAnUnversionedShim) {
+  int lfd = Listen();
+  std::vector<std::string> ops;
+  server_ = std::thread([lfd, &ops] {
+    int c = ::accept(lfd, nullptr, nullptr);
+    ::close(lfd);
+    while (true) {
+      auto frame = ReadFrame(c);
+      if (!frame.ok()) break;
+      auto req = DecodeRequest(*frame);
+      if (!req.ok()) break;
+      ops.push_back(OpName(req->op));
+      std::string answer = req->op == Op::kExec ? R"({"code":0,"exited":true,"exit_code":0,"stdout":"aGkK"})"
+                                                : R"({"code":0,"state":"running","pid":77})";
+      if (!WriteFrame(c, answer).ok()) break;
+    }
+    ::close(c);
+  });
+  auto old = ShimClient::Connect(path_, steady_clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(old.ok()) << old.status();
+  auto state = (*old)->State();
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->version, kUnversionedShim);
+  EXPECT_EQ(state->pid, 77);
+  old->reset();
+  server_.join();
+  EXPECT_EQ(ops, std::vector<std::string>{"state"});
+
+  ::unlink(path_.c_str());
+  lfd = Listen();
+  std::vector<std::string> exec_ops;
+  server_ = std::thread([lfd, &exec_ops] {
+    int c = ::accept(lfd, nullptr, nullptr);
+    ::close(lfd);
+    while (true) {
+      auto frame = ReadFrame(c);
+      if (!frame.ok()) break;
+      auto req = DecodeRequest(*frame);
+      if (!req.ok()) break;
+      exec_ops.push_back(OpName(req->op));
+      if (!WriteFrame(c, R"({"code":0,"state":"running","pid":77})").ok()) break;
+    }
+    ::close(c);
+  });
+  auto exec = StreamExecClient::Start(path_, {"sh"}, false, true, steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(exec.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(exec.status().message().find("shim protocol v1"), absl::string_view::npos) << exec.status();
+  server_.join();
+  EXPECT_EQ(exec_ops, std::vector<std::string>{"state"}) << "the exec must never reach an unversioned shim";
+}
+
+TEST(ProtocolTest, ResponsesCarryTheVersionAndOldOnesDecodeAsUnversioned) {
+  Response r;
+  auto back = DecodeResponse(EncodeResponse(r));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->version, kProtocolVersion);
+  auto old = DecodeResponse(R"({"code":0})");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->version, kUnversionedShim);
+  EXPECT_EQ(DecodeResponse(R"({"code":0,"version":0})").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ShimClientPathTest, TooLongPathIsInvalid) {
