@@ -15,6 +15,7 @@ BUILD_PKGS=(
 RUNTIME_PKGS=(
   runc containerd containernetworking-plugins iptables iproute2 docker-registry skopeo
   busybox-static curl ca-certificates procps util-linux iputils-ping
+  prometheus  # the Prometheus test scrapes silod and evaluates the Grafana dashboard
 )
 
 missing=()

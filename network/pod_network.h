@@ -45,6 +45,7 @@ struct AttachRequest {
 struct Attachment {
   std::string ip;                           // primary pod IP ("" if none)
   std::vector<std::string> additional_ips;  // e.g. the other family
+  std::string result_json = {};             // the plugin chain's result document, as returned ("" if none)
 };
 
 class PodNetwork {

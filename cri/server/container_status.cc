@@ -2,6 +2,7 @@
 
 #include "cri/server/container_convert.h"
 #include "cri/server/service.h"
+#include "cri/server/verbose_info.h"
 #include "runtime/base/status_macros.h"
 
 namespace silo::cri {
@@ -11,7 +12,9 @@ absl::Status Service::ContainerStatus(const ::runtime::v1::ContainerStatusReques
   if (containers_ == nullptr) return UnimplementedRpc("ContainerStatus");
   SILO_ASSIGN_OR_RETURN(runtime::model::ContainerRecord record, containers_->Status(request.container_id()));
   ToCriContainerStatus(record, response->mutable_status());
-  if (request.verbose()) (*response->mutable_info())["info"] = runtime::model::ContainerToJsonString(record);
+  if (request.verbose()) {
+    (*response->mutable_info())["info"] = ContainerVerboseInfo(record, containers_->RuntimeSpec(record));
+  }
   return absl::OkStatus();
 }
 

@@ -40,7 +40,9 @@ absl::Status HandleImageStatus(image::ImageManager& images, const ::runtime::v1:
   nlohmann::json info = {{"id", record->id},
                          {"manifestDigest", record->manifest_digest},
                          {"diffIDs", record->diff_ids},
-                         {"chainIDs", record->chain_ids}};
+                         {"chainIDs", record->chain_ids},
+                         // containerd's key: the chain ID of the top layer.
+                         {"chainID", record->chain_ids.empty() ? "" : record->chain_ids.back()}};
   absl::StatusOr<std::string> config = images.ConfigJson(record->id);
   if (config.ok()) {
     // The blob was verified against its digest when it was stored.

@@ -2,6 +2,7 @@
 
 #include "cri/server/sandbox_convert.h"
 #include "cri/server/service.h"
+#include "cri/server/verbose_info.h"
 #include "runtime/base/status_macros.h"
 
 namespace silo::cri {
@@ -14,11 +15,7 @@ absl::Status Service::PodSandboxStatus(const ::runtime::v1::PodSandboxStatusRequ
   response->set_timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
-  if (request.verbose()) {
-    // crictl inspectp prints info["info"] as JSON: the whole record (netns,
-    // cgroup, steps, platform data) is what an operator debugging a pod needs.
-    (*response->mutable_info())["info"] = runtime::model::SandboxToJsonString(record);
-  }
+  if (request.verbose()) (*response->mutable_info())["info"] = SandboxVerboseInfo(record);
   return absl::OkStatus();
 }
 

@@ -32,6 +32,7 @@ absl::StatusOr<Attachment> CniPodNetwork::Attach(const AttachRequest& request) {
   std::optional<std::string> v6 = cni::PrimaryIPv6(*result);
   if (v4) a.ip = *v4;
   if (v6) (a.ip.empty() ? a.ip : a.additional_ips.emplace_back()) = *v6;
+  a.result_json = result->raw.dump();
   return a;
 }
 

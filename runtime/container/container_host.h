@@ -99,6 +99,11 @@ class ContainerHost {
   // oom_kill counter). Answers only until Remove deletes the cgroup, so the
   // manager asks when it records the exit. Default: never.
   virtual absl::StatusOr<bool> OomKilled(const std::string& /*id*/) { return false; }
+  // The runtime spec the container was created with, as the host wrote it
+  // (an OCI config.json on Linux), for verbose status. Default: Unimplemented.
+  virtual absl::StatusOr<std::string> RuntimeSpec(const std::string& id) {
+    return absl::UnimplementedError("this host keeps no runtime spec: container " + id);
+  }
   // Applies `resources` (the complete new set) to the live container; on
   // error nothing is recorded as applied. Default: Unimplemented.
   virtual absl::Status UpdateResources(const std::string& id, const std::string& /*handle*/,

@@ -365,6 +365,11 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ContainerManager::RuntimeSpec(const ContainerRecord& record) const {
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
+  return host->RuntimeSpec(record.id);
+}
+
 absl::StatusOr<ContainerRecord> ContainerManager::Status(const std::string& id_or_prefix) {
   SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
   return Refresh(record);

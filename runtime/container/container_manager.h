@@ -79,6 +79,8 @@ class ContainerManager {
   // log file is created for a stopped container.
   absl::Status ReopenLog(const std::string& id_or_prefix);
   absl::StatusOr<model::ContainerRecord> Status(const std::string& id_or_prefix);
+  // The runtime spec the record's host created the container with, as text.
+  absl::StatusOr<std::string> RuntimeSpec(const model::ContainerRecord& record) const;
   std::vector<model::ContainerRecord> List(const store::ContainerFilter& filter);
   absl::StatusOr<ExecResult> ExecSync(const std::string& id_or_prefix, const std::vector<std::string>& args,
                                       std::chrono::seconds timeout);

@@ -68,6 +68,7 @@ class LinuxContainerHost final : public ContainerHost {
   absl::Status RemoveOrphan(const std::string& id) override;
   // linux_container_resources.cc: cgroup OOM counter; `runc update`.
   absl::StatusOr<bool> OomKilled(const std::string& id) override;
+  absl::StatusOr<std::string> RuntimeSpec(const std::string& id) override;
   absl::Status UpdateResources(const std::string& id, const std::string& handle,
                                const ::runtime::v1::LinuxContainerResources& resources) override;
 

@@ -1,4 +1,4 @@
-// LinuxContainerHost: the container's cgroup after creation (OOM kills,
+// LinuxContainerHost: the container after creation (its runtime spec, OOM kills,
 // live resource updates).
 #include <unistd.h>
 
@@ -27,6 +27,10 @@ absl::StatusOr<std::string> CgroupsPath(const std::string& bundle) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> LinuxContainerHost::RuntimeSpec(const std::string& id) {
+  return ReadFile(BundleDir(id) + "/config.json");
+}
 
 absl::StatusOr<bool> LinuxContainerHost::OomKilled(const std::string& id) {
   SILO_ASSIGN_OR_RETURN(std::string cgroup, CgroupsPath(BundleDir(id)));

@@ -250,6 +250,10 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, const ::runtime:
     net_timer.Done(true);
     ready.ip = attachment.ip;
     ready.additional_ips = attachment.additional_ips;
+    // Kept for PodSandboxStatus(verbose), as containerd shows it.
+    if (!attachment.result_json.empty()) {
+      ready.platform_data["cni_result"] = nlohmann::json::parse(attachment.result_json, nullptr, false);
+    }
     step("network", attachment.ip);
   }
 

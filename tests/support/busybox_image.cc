@@ -57,12 +57,13 @@ absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string&
   return layout.Tag(m, "v1");
 }
 
-absl::StatusOr<std::string> PushBusyboxImage(LocalRegistry* registry, const std::string& scratch_dir) {
+absl::StatusOr<std::string> PushBusyboxImage(LocalRegistry* registry, const std::string& scratch_dir,
+                                             const std::string& name) {
   SILO_RETURN_IF_ERROR(MakeDirs(scratch_dir + "/layout"));
   SILO_RETURN_IF_ERROR(MakeDirs(scratch_dir + "/build"));
   SILO_RETURN_IF_ERROR(BuildBusyboxImage(scratch_dir + "/layout", scratch_dir + "/build"));
-  SILO_RETURN_IF_ERROR(registry->Push(scratch_dir + "/layout", "v1", "test/busybox"));
-  return absl::StrCat(registry->host(), "/test/busybox:v1");
+  SILO_RETURN_IF_ERROR(registry->Push(scratch_dir + "/layout", "v1", name));
+  return absl::StrCat(registry->host(), "/", name, ":v1");
 }
 
 }  // namespace silo::testing

@@ -20,9 +20,10 @@ int Sh(const std::string& cmd);
 absl::Status BuildBusyboxImage(const std::string& layout_dir, const std::string& scratch,
                                const std::vector<std::string>& extra_env = {});
 
-// Builds the busybox image under `scratch_dir`, pushes it to `registry` and
-// returns its reference ("127.0.0.1:PORT/test/busybox:v1").
+// Builds the busybox image under `scratch_dir`, pushes it to `registry` as
+// `name`:v1 and returns its reference ("127.0.0.1:PORT/test/busybox:v1").
 absl::StatusOr<std::string> PushBusyboxImage(image::registry::testing::LocalRegistry* registry,
-                                             const std::string& scratch_dir);
+                                             const std::string& scratch_dir,
+                                             const std::string& name = "test/busybox");
 
 }  // namespace silo::testing

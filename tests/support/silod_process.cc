@@ -131,7 +131,7 @@ absl::StatusOr<std::unique_ptr<SilodProcess>> SilodProcess::Start(SilodOptions o
   p->socket_path_ = o.socket_path.empty() ? p->state_ + "/silod.sock" : o.socket_path;
   p->config_path_ = o.dir + "/silod.yaml";
   p->log_path_ = o.dir + "/silod.out";
-  p->metrics_port_ = o.metrics_port < 0 ? PickFreePort() : o.metrics_port;
+  p->metrics_port_ = o.metrics_port < 0 && o.config_file.empty() ? PickFreePort() : std::max(o.metrics_port, 0);
   if (absl::Status s = MakeDirs(p->cni_conf_dir_); !s.ok()) return s;
 
   std::string yaml = absl::StrCat("log: {level: debug}\n", "cni: {conf_dir: ", p->cni_conf_dir_, "}\n");
@@ -141,7 +141,11 @@ absl::StatusOr<std::unique_ptr<SilodProcess>> SilodProcess::Start(SilodOptions o
     absl::StrAppend(&yaml, "metrics: {enabled: false}\n");
   }
   absl::StrAppend(&yaml, o.extra_yaml);
-  if (absl::Status s = AtomicWriteFile(p->config_path_, yaml); !s.ok()) return s;
+  if (!o.config_file.empty()) {
+    p->config_path_ = o.config_file;
+  } else if (absl::Status s = AtomicWriteFile(p->config_path_, yaml); !s.ok()) {
+    return s;
+  }
 
   std::vector<std::string> args = {"--config", p->config_path_, "--root", p->root_,
                                    "--state", p->state_, "--listen", p->endpoint()};

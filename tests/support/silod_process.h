@@ -40,6 +40,9 @@ struct SilodOptions {
   std::vector<std::string> extra_args = {};
   std::string socket_path = {}; // default: <dir>/state/silod.sock
   int metrics_port = -1;        // -1: pick one; 0: metrics disabled
+  // Non-empty: silod runs with this config file as it is (extra_yaml unused);
+  // metrics_port must then say where its metrics listen (0: disabled).
+  std::string config_file = {};
 };
 
 struct RunResult {

@@ -89,7 +89,11 @@ absl::StatusOr<std::unique_ptr<LocalRegistry>> LocalRegistry::Start(LocalRegistr
   char tmpl[] = "/tmp/silo-registry-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return ErrnoToStatus(errno, "mkdtemp");
   r->dir_ = tmpl;
-  SILO_ASSIGN_OR_RETURN(r->port_, FreePort());
+  if (options.port > 0) {
+    r->port_ = options.port;
+  } else {
+    SILO_ASSIGN_OR_RETURN(r->port_, FreePort());
+  }
   std::string config = absl::StrCat("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ",
                                     r->dir_, "/storage\n  delete:\n    enabled: true\nhttp:\n  addr: ", r->host(), "\n");
   if (!options.username.empty()) {

@@ -17,8 +17,9 @@
 namespace silo::image::registry::testing {
 
 struct LocalRegistryOptions {
-  std::string username;  // non-empty: require htpasswd auth
-  std::string password;
+  std::string username = {};  // non-empty: require htpasswd auth
+  std::string password = {};
+  int port = 0;  // 0: a free port
 };
 
 class LocalRegistry {
