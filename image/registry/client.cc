@@ -1,7 +1,11 @@
 #include "image/registry/client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -66,6 +70,21 @@ int64_t ContentRangeStart(absl::string_view value) {
 
 }  // namespace
 
+bool IsLoopbackHost(absl::string_view host_port) {
+  absl::string_view host = host_port;
+  if (absl::ConsumePrefix(&host, "[")) {
+    host = host.substr(0, host.find(']'));
+  } else if (std::count(host.begin(), host.end(), ':') == 1) {
+    host = host.substr(0, host.find(':'));
+  }
+  if (absl::AsciiStrToLower(host) == "localhost") return true;
+  const std::string text(host);
+  in_addr v4;
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return ::inet_pton(AF_INET6, text.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 RegistryClient::RegistryClient(HttpTransport* transport, RegistryClientOptions options)
     : transport_(transport), options_(std::move(options)), tokens_(transport) {}
 
@@ -85,7 +104,7 @@ std::vector<RegistryClient::Target> RegistryClient::Targets(const Reference& ref
     }
   }
   std::string host = ref.RegistryHost();
-  std::string scheme = options_.insecure_hosts.contains(host) ? "http" : "https";
+  std::string scheme = options_.insecure_hosts.contains(host) || IsLoopbackHost(host) ? "http" : "https";
   out.push_back(Target{absl::StrCat(scheme, "://", host), host, auth.has_value() ? auth : lookup(host)});
   return out;
 }
