@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <system_error>
 
@@ -39,6 +40,33 @@ absl::StatusOr<std::vector<OciDevice>> ListHostDevices(const std::string& dev_di
     out.push_back(std::move(d));
   }
   return out;
+}
+
+absl::StatusOr<OciDevice> HostDevice(const std::string& host_path, const std::string& container_path,
+                                     const std::string& access) {
+  if (access.find_first_not_of("rwm") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("device ", host_path, ": permissions \"", access,
+                                                   "\" are not a combination of r, w and m"));
+  }
+  if (container_path.empty() || container_path[0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("device ", host_path, ": container path \"", container_path,
+                                                   "\" is not absolute"));
+  }
+  struct stat st;
+  if (::stat(host_path.c_str(), &st) != 0) return ErrnoToStatus(errno, absl::StrCat("device ", host_path));
+  if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat("device ", host_path, " is not a device node"));
+  }
+  OciDevice d;
+  d.path = container_path;
+  d.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+  d.major = major(st.st_rdev);
+  d.minor = minor(st.st_rdev);
+  d.file_mode = st.st_mode & 07777;
+  d.uid = st.st_uid;
+  d.gid = st.st_gid;
+  d.access = access.empty() ? "rwm" : access;
+  return d;
 }
 
 }  // namespace silo::runtime::linux_backend

@@ -29,8 +29,9 @@ class ConformanceTest : public ContainerPodTest {
   void SetUp() override;
   void TearDown() override;
 
-  // A pod config named after the test plus `suffix`, with its own network
-  // (loopback only), UTS and IPC namespaces.
+  // A pod config named after the fixture's pod plus `suffix`, with its own
+  // network (loopback only), UTS and IPC namespaces and, as kubelet sends by
+  // default, PID mode CONTAINER.
   ::runtime::v1::PodSandboxConfig PodConfig(const std::string& suffix);
   // RunPodSandbox, recording the sent fields; the pod is removed in TearDown.
   grpc::Status RunPod(const ::runtime::v1::PodSandboxConfig& config, std::string* id);
