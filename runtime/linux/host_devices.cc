@@ -11,6 +11,22 @@
 #include "runtime/base/file_util.h"
 
 namespace silo::runtime::linux_backend {
+namespace {
+
+// A character or block device node's stat, as the device `path` in a container.
+OciDevice FromStat(const std::string& path, const struct stat& st) {
+  OciDevice d;
+  d.path = path;
+  d.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+  d.major = major(st.st_rdev);
+  d.minor = minor(st.st_rdev);
+  d.file_mode = st.st_mode & 07777;
+  d.uid = st.st_uid;
+  d.gid = st.st_gid;
+  return d;
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<OciDevice>> ListHostDevices(const std::string& dev_dir) {
   std::vector<OciDevice> out;
@@ -29,15 +45,7 @@ absl::StatusOr<std::vector<OciDevice>> ListHostDevices(const std::string& dev_di
     struct stat st;
     if (::lstat(it->path().c_str(), &st) != 0) continue;
     if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) continue;
-    OciDevice d;
-    d.path = absl::StrCat("/dev/", rel);
-    d.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-    d.major = major(st.st_rdev);
-    d.minor = minor(st.st_rdev);
-    d.file_mode = st.st_mode & 07777;
-    d.uid = st.st_uid;
-    d.gid = st.st_gid;
-    out.push_back(std::move(d));
+    out.push_back(FromStat(absl::StrCat("/dev/", rel), st));
   }
   return out;
 }
@@ -57,14 +65,7 @@ absl::StatusOr<OciDevice> HostDevice(const std::string& host_path, const std::st
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat("device ", host_path, " is not a device node"));
   }
-  OciDevice d;
-  d.path = container_path;
-  d.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-  d.major = major(st.st_rdev);
-  d.minor = minor(st.st_rdev);
-  d.file_mode = st.st_mode & 07777;
-  d.uid = st.st_uid;
-  d.gid = st.st_gid;
+  OciDevice d = FromStat(container_path, st);
   d.access = access.empty() ? "rwm" : access;
   return d;
 }

@@ -27,8 +27,6 @@ std::string NodeHostname() {
 void ConformanceTest::SetUp() {
   ASSERT_TRUE(MakeDirs(silod_dir_.path() + "/cni").ok());
   ASSERT_TRUE(AtomicWriteFile(silod_dir_.path() + "/cni/10-loopback.conflist", kLoopbackNetwork).ok());
-  // What kubelet sends for an ordinary pod; the proto default would be POD.
-  pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
   ContainerPodTest::SetUp();
 }
 

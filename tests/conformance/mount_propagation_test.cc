@@ -42,6 +42,23 @@ class MountPropagationConformance : public ConformanceTest {
     return c;
   }
 
+  // A started container with the shared volume at /vol, then a tmpfs
+  // mounted on the host at <volume>/later holding "marker". "" on failure.
+  std::string StartThenMountOnTheHost(::runtime::v1::MountPropagation propagation) {
+    MountVolume(MS_SHARED);
+    std::string id;
+    grpc::Status s = CreateRecorded(WithVolume("c", propagation), &id);
+    if (!s.ok() || !Start(id).ok()) {
+      ADD_FAILURE() << "create or start: " << s.error_message();
+      return "";
+    }
+    std::string later = source_ + "/later";
+    EXPECT_TRUE(MakeDirs(later).ok());
+    EXPECT_EQ(::mount("tmpfs", later.c_str(), "tmpfs", 0, "size=1m"), 0);
+    EXPECT_TRUE(AtomicWriteFile(later + "/marker", "from the host").ok());
+    return id;
+  }
+
   TempDir volume_;
   std::string source_;
   bool mounted_ = false;
@@ -50,28 +67,14 @@ class MountPropagationConformance : public ConformanceTest {
 SILO_EXERCISES(MountPropagationConformance, HostToContainerSeesMountsMadeOnTheHostLater, "Mount.propagation",
                "ContainerConfig.mounts");
 TEST_F(MountPropagationConformance, HostToContainerSeesMountsMadeOnTheHostLater) {
-  MountVolume(MS_SHARED);
-  std::string id;
-  grpc::Status s = CreateRecorded(WithVolume("c", ::runtime::v1::PROPAGATION_HOST_TO_CONTAINER), &id);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  ASSERT_TRUE(Start(id).ok());
-  std::string later = source_ + "/later";
-  ASSERT_TRUE(MakeDirs(later).ok());
-  ASSERT_EQ(::mount("tmpfs", later.c_str(), "tmpfs", 0, "size=1m"), 0);
-  ASSERT_TRUE(AtomicWriteFile(later + "/marker", "from the host").ok());
+  std::string id = StartThenMountOnTheHost(::runtime::v1::PROPAGATION_HOST_TO_CONTAINER);
+  ASSERT_FALSE(id.empty());
   EXPECT_EQ(ShIn(id, "cat /vol/later/marker"), "from the host");
 }
 
 TEST_F(MountPropagationConformance, PrivateDoesNotSeeMountsMadeOnTheHostLater) {
-  MountVolume(MS_SHARED);
-  std::string id;
-  grpc::Status s = CreateRecorded(WithVolume("c", ::runtime::v1::PROPAGATION_PRIVATE), &id);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  ASSERT_TRUE(Start(id).ok());
-  std::string later = source_ + "/later";
-  ASSERT_TRUE(MakeDirs(later).ok());
-  ASSERT_EQ(::mount("tmpfs", later.c_str(), "tmpfs", 0, "size=1m"), 0);
-  ASSERT_TRUE(AtomicWriteFile(later + "/marker", "from the host").ok());
+  std::string id = StartThenMountOnTheHost(::runtime::v1::PROPAGATION_PRIVATE);
+  ASSERT_FALSE(id.empty());
   EXPECT_EQ(ShIn(id, "test -e /vol/later/marker || echo absent"), "absent\n");
 }
 
