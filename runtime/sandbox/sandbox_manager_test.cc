@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "network/netns/pinned_namespaces.h"
 #include "runtime/base/file_util.h"
+#include "runtime/linux/pod_init.h"
 #include "runtime/base/ids.h"
 #include "runtime/sandbox/linux_sandbox_host.h"
 #include "runtime/store/metadata_db.h"
@@ -122,7 +123,11 @@ class SandboxManagerTest : public ::testing::Test {
   void TearDown() override {
     if (dir_.empty()) return;
     if (auto names = network::netns::ListPinned(netns_dir()); names.ok()) {
-      for (const auto& n : *names) (void)network::netns::RemovePinned(netns_dir(), n);
+      // A pod init left by a failed test goes first, or it would outlive the test.
+      for (const auto& n : *names) {
+        (void)linux_backend::StopPodInit(netns_dir() + "/" + n);
+        (void)network::netns::RemovePinned(netns_dir(), n);
+      }
     }
     if (cgroups_) {
       if (auto ids = cgroups_->List(); ids.ok()) {
