@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "runtime/base/status_macros.h"
@@ -66,6 +68,59 @@ int64_t ContentRangeStart(absl::string_view value) {
 
 }  // namespace
 
+namespace {
+
+// "127.x.y.z" with four decimal octets.
+bool IsLoopbackIpv4(absl::string_view host) {
+  std::vector<absl::string_view> parts = absl::StrSplit(host, '.');
+  if (parts.size() != 4) return false;
+  for (absl::string_view p : parts) {
+    int octet = -1;
+    if (p.empty() || p.size() > 3 || !absl::SimpleAtoi(p, &octet) || octet < 0 || octet > 255) return false;
+  }
+  return parts[0] == "127";
+}
+
+// "::1" in any of its spellings: seven zero groups, then 1. Parsed by hand
+// so the portable client needs no socket headers.
+bool IsLoopbackIpv6(absl::string_view host) {
+  if (host.find(':') == absl::string_view::npos) return false;
+  std::vector<absl::string_view> halves = absl::StrSplit(host, "::");
+  if (halves.size() > 2) return false;
+  auto groups_of = [](absl::string_view half, std::vector<int>* out) {
+    if (half.empty()) return true;
+    for (absl::string_view p : absl::StrSplit(half, ':')) {
+      int value = -1;
+      if (p.empty() || p.size() > 4 || !absl::SimpleHexAtoi(p, &value)) return false;
+      out->push_back(value);
+    }
+    return true;
+  };
+  std::vector<int> left, right;
+  if (!groups_of(halves[0], &left)) return false;
+  if (halves.size() == 2 && !groups_of(halves[1], &right)) return false;
+  if (halves.size() == 1 ? left.size() != 8 : left.size() + right.size() > 7) return false;
+  std::vector<int> groups = left;
+  groups.insert(groups.end(), 8 - left.size() - right.size(), 0);
+  groups.insert(groups.end(), right.begin(), right.end());
+  for (int i = 0; i < 7; ++i) {
+    if (groups[i] != 0) return false;
+  }
+  return groups[7] == 1;
+}
+
+}  // namespace
+
+bool IsLoopbackHost(absl::string_view host_port) {
+  absl::string_view host = host_port;
+  if (absl::ConsumePrefix(&host, "[")) {
+    host = host.substr(0, host.find(']'));
+  } else if (std::count(host.begin(), host.end(), ':') == 1) {
+    host = host.substr(0, host.find(':'));
+  }
+  return absl::AsciiStrToLower(host) == "localhost" || IsLoopbackIpv4(host) || IsLoopbackIpv6(host);
+}
+
 RegistryClient::RegistryClient(HttpTransport* transport, RegistryClientOptions options)
     : transport_(transport), options_(std::move(options)), tokens_(transport) {}
 
@@ -85,7 +140,7 @@ std::vector<RegistryClient::Target> RegistryClient::Targets(const Reference& ref
     }
   }
   std::string host = ref.RegistryHost();
-  std::string scheme = options_.insecure_hosts.contains(host) ? "http" : "https";
+  std::string scheme = options_.insecure_hosts.contains(host) || IsLoopbackHost(host) ? "http" : "https";
   out.push_back(Target{absl::StrCat(scheme, "://", host), host, auth.has_value() ? auth : lookup(host)});
   return out;
 }

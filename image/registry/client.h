@@ -79,6 +79,12 @@ struct ResolvedImage {
   std::optional<Platform> platform;  // of the selected index entry
 };
 
+// Whether `host_port` ("localhost:5000", "127.0.0.2", "[::1]:5000") names
+// the loopback: localhost, 127.0.0.0/8 or ::1. Such registries are spoken to
+// over plain HTTP without being listed as insecure, as Docker and containerd
+// do.
+bool IsLoopbackHost(absl::string_view host_port);
+
 class RegistryClient {
  public:
   RegistryClient(HttpTransport* transport, RegistryClientOptions options);

@@ -527,5 +527,17 @@ TEST(RegistryClientFaultTest, WrongManifestDigestIsDataLoss) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << r.status();
 }
 
+TEST(RegistryHostTest, LoopbackHostsAreLocalhostAnd127Slash8AndIpv6Loopback) {
+  for (const char* host : {"localhost", "localhost:5000", "LocalHost:5000", "127.0.0.1", "127.0.0.1:5000",
+                           "127.255.0.9:80", "[::1]:5000", "::1", "[0:0:0:0:0:0:0:1]:80", "0::1"}) {
+    EXPECT_TRUE(IsLoopbackHost(host)) << host;
+  }
+  for (const char* host : {"registry-1.docker.io", "10.0.0.1:5000", "128.0.0.1", "localhost.example.com:5000",
+                           "[fd00::1]:5000", "my-localhost:5000", "", "127.0.0", "127.0.0.256", "::", "::2", "1::1",
+                           "[0:0:0:0:0:0:0:0:1]:80"}) {
+    EXPECT_FALSE(IsLoopbackHost(host)) << host;
+  }
+}
+
 }  // namespace
 }  // namespace silo::image::registry

@@ -155,6 +155,13 @@ absl::StatusOr<HttpResponse> CurlTransport::DoOnce(const HttpRequest& request) {
     std::string what = absl::StrCat(request.method, " ", request.url, ": ", curl_easy_strerror(rc),
                                     errbuf[0] != '\0' ? absl::StrCat(" (", errbuf, ")") : "");
     if (rc == CURLE_OPERATION_TIMEDOUT) return absl::DeadlineExceededError(what);
+    // A failed TLS handshake or an untrusted certificate fails the same way on
+    // every attempt (typically a plain-HTTP registry not listed as insecure).
+    if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CERTPROBLEM ||
+        rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CIPHER) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, "; if this registry speaks plain HTTP, list it under registry.insecure in silod's config"));
+    }
     return absl::UnavailableError(what);
   }
   long code = 0;

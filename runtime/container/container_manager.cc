@@ -113,8 +113,12 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   if (absl::Status s = SetSpecUser(config, image_config, &spec); !s.ok()) {
     return Annotate(s, absl::StrCat("CreateContainer ", name));
   }
+  // The container's own stop_signal beats the image's StopSignal (as containerd).
+  const std::string stop_signal = config.stop_signal() != ::runtime::v1::RUNTIME_DEFAULT
+                                      ? ::runtime::v1::Signal_Name(config.stop_signal())
+                                      : image_config.stop_signal;
   // Checked now so a bad StopSignal fails CreateContainer, not every stop.
-  if (auto sig = ParseStopSignal(image_config.stop_signal); !sig.ok()) {
+  if (auto sig = ParseStopSignal(stop_signal); !sig.ok()) {
     return Annotate(sig.status(), absl::StrCat("CreateContainer ", name, ": image ", image->id));
   }
   if (!config.log_path().empty() && !sandbox.log_directory.empty()) {
@@ -143,7 +147,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   record.host_handle = *handle;
   record.runtime_handler = sandbox.runtime_handler;
   record.handler_type = sandbox.handler_type;
-  record.stop_signal = image_config.stop_signal;
+  record.stop_signal = stop_signal;
   SILO_RETURN_IF_ERROR(Annotate(store_->Add(record), absl::StrCat("CreateContainer ", name)));
   undo.Dismiss();
   Emit(events::EventType::kCreated, id, record.sandbox_id);

@@ -11,6 +11,8 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/container/sysctls.h"
 #include "runtime/linux/host_devices.h"
+#include "runtime/linux/mount_propagation.h"
+#include "runtime/linux/pod_init.h"
 #include "runtime/linux/seccomp_default.h"
 
 namespace silo::runtime::container {
@@ -41,6 +43,42 @@ bool ValidPageSize(const std::string& size) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(size[i]))) return false;
   }
   return true;
+}
+
+// The bind option for a CRI volume's propagation, after checking (as
+// containerd) that the host mount holding the source can propagate that way;
+// the host's own propagation is never changed.
+absl::StatusOr<std::string> VolumePropagation(const std::string& id, const ::runtime::v1::Mount& m, bool privileged) {
+  switch (m.propagation()) {
+    case ::runtime::v1::PROPAGATION_PRIVATE:
+      return std::string("rprivate");
+    case ::runtime::v1::PROPAGATION_HOST_TO_CONTAINER: {
+      SILO_ASSIGN_OR_RETURN(linux_backend::MountPoint mp, linux_backend::LookupMountPoint(m.host_path()));
+      if (!mp.shared && !mp.slave) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("container ", id, ": volume ", m.host_path(), " wants host-to-container propagation, but it is ",
+                         "on mount ", mp.path, ", which is neither shared nor slave"));
+      }
+      return std::string("rslave");
+    }
+    case ::runtime::v1::PROPAGATION_BIDIRECTIONAL: {
+      if (!privileged) {
+        return absl::InvalidArgumentError(absl::StrCat("container ", id, ": volume ", m.host_path(),
+                                                       " wants bidirectional propagation, which only a privileged",
+                                                       " container may have"));
+      }
+      SILO_ASSIGN_OR_RETURN(linux_backend::MountPoint mp, linux_backend::LookupMountPoint(m.host_path()));
+      if (!mp.shared) {
+        return absl::FailedPreconditionError(absl::StrCat("container ", id, ": volume ", m.host_path(),
+                                                          " wants bidirectional propagation, but it is on mount ",
+                                                          mp.path, ", which is not shared"));
+      }
+      return std::string("rshared");
+    }
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("container ", id, ": unknown mount propagation ", static_cast<int>(m.propagation())));
+  }
 }
 
 }  // namespace
@@ -124,7 +162,11 @@ absl::Status ApplySeccomp(const ::runtime::v1::ContainerConfig& config, bool run
     }
   }
   if (runtime_default) {
-    if (runtime_supports_seccomp) in->seccomp = linux_backend::DefaultSeccompProfile();
+    if (runtime_supports_seccomp) {
+      SILO_ASSIGN_OR_RETURN(std::vector<std::string> caps,
+                            linux_backend::EffectiveCapabilities(in->process.cap_add, in->process.cap_drop));
+      in->seccomp = linux_backend::DefaultSeccompProfileFor(caps);
+    }
     return absl::OkStatus();
   }
   if (localhost.empty()) return absl::OkStatus();
@@ -165,6 +207,10 @@ absl::StatusOr<linux_backend::OciSpecInput> BuildOciSpecInput(const CreateSpec& 
     }
   }
   in.process.no_new_privileges = sc.no_new_privs();
+  // proto3 cannot tell an empty list from an absent one: empty keeps the
+  // runtime's defaults (privileged containers get none either way).
+  in.masked_path_list.assign(sc.masked_paths().begin(), sc.masked_paths().end());
+  in.readonly_path_list.assign(sc.readonly_paths().begin(), sc.readonly_paths().end());
   if (sc.privileged()) {
     // As containerd: a privileged container only in a privileged pod.
     if (!pod.linux().security_context().privileged()) {
@@ -179,18 +225,57 @@ absl::StatusOr<linux_backend::OciSpecInput> BuildOciSpecInput(const CreateSpec& 
     in.process.cap_drop = {"ALL"};
     SILO_ASSIGN_OR_RETURN(in.devices, linux_backend::ListHostDevices("/dev"));
   } else {
-    in.process.cap_add.assign(sc.capabilities().add_capabilities().begin(),
-                              sc.capabilities().add_capabilities().end());
+    for (const std::string& cap : sc.capabilities().add_capabilities()) {
+      // "ALL" is every capability the daemon holds (containerd's rule): runc
+      // cannot grant one outside its own bounding set.
+      if (absl::AsciiStrToUpper(cap) != "ALL") {
+        in.process.cap_add.push_back(cap);
+        continue;
+      }
+      SILO_ASSIGN_OR_RETURN(std::vector<std::string> all, linux_backend::BoundingCapabilities());
+      in.process.cap_add.insert(in.process.cap_add.end(), all.begin(), all.end());
+    }
     in.process.cap_drop.assign(sc.capabilities().drop_capabilities().begin(),
                                sc.capabilities().drop_capabilities().end());
+  }
+  for (const auto& d : config.devices()) {
+    absl::StatusOr<linux_backend::OciDevice> device =
+        linux_backend::HostDevice(d.host_path(), d.container_path(), d.permissions());
+    if (!device.ok()) return Annotate(device.status(), absl::StrCat("container ", spec.id));
+    in.devices.push_back(*std::move(device));
   }
   if (config.linux().resources().oom_score_adj() != 0) {
     in.process.oom_score_adj = static_cast<int>(config.linux().resources().oom_score_adj());
   }
 
   // Namespaces: the pod's network, ipc and uts unless it uses the node's;
-  // a fresh pid and mount namespace per container.
-  in.namespaces = {{"pid", ""}, {"mount", ""}};
+  // a fresh mount namespace per container; PID as the container asks (kubelet
+  // sends the pod's mode in both; the pod's counts when the container's is
+  // absent).
+  in.namespaces = {{"mount", ""}};
+  const auto& pid_options = sc.has_namespace_options() ? sc.namespace_options() : ns_options;
+  switch (pid_options.pid()) {
+    case ::runtime::v1::NODE:
+      break;
+    case ::runtime::v1::POD:
+      if (ns_options.pid() != ::runtime::v1::POD) {
+        return absl::InvalidArgumentError(absl::StrCat("container ", spec.id, ": PID namespace mode POD in sandbox ",
+                                                       sandbox.id, ", which was not created with one"));
+      }
+      in.namespaces.push_back({"pid", linux_backend::PodPidNamespace(absl::StrCat(netns_dir, "/", sandbox.id))});
+      break;
+    case ::runtime::v1::TARGET:
+      if (pid_options.target_id().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("container ", spec.id, ": PID namespace mode TARGET without a target_id"));
+      }
+      // The host resolves the target container's namespace (TargetPidNamespace).
+      in.namespaces.push_back({"pid", ""});
+      break;
+    default:
+      in.namespaces.push_back({"pid", ""});
+      break;
+  }
   network::netns::PinnedPaths pinned = network::netns::PathsFor(netns_dir, sandbox.id);
   bool host_network = ns_options.network() == ::runtime::v1::NODE;
   if (!host_network && !sandbox.netns_path.empty()) in.namespaces.push_back({"network", sandbox.netns_path});
@@ -225,7 +310,14 @@ absl::StatusOr<linux_backend::OciSpecInput> BuildOciSpecInput(const CreateSpec& 
       return absl::InvalidArgumentError(
           absl::StrCat("container ", spec.id, ": mount needs both host_path and container_path"));
     }
-    in.mounts.push_back(Bind(m.container_path(), m.host_path(), m.readonly()));
+    SILO_ASSIGN_OR_RETURN(std::string propagation, VolumePropagation(spec.id, m, sc.privileged()));
+    linux_backend::OciMount bind = Bind(m.container_path(), m.host_path(), m.readonly());
+    bind.options[1] = propagation;
+    in.mounts.push_back(std::move(bind));
+    // The rootfs must pass mount events on too: rshared beats rslave.
+    if (propagation == "rshared" || (propagation == "rslave" && in.rootfs_propagation.empty())) {
+      in.rootfs_propagation = propagation;
+    }
   }
 
   return in;

@@ -53,7 +53,59 @@ class ContainerSpecTest : public ::testing::Test {
   CreateSpec spec_;
 };
 
+TEST_F(ContainerSpecTest, PidNamespaceFollowsTheContainersModeOrElseThePods) {
+  auto* pod_ns = pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  auto* ctr_ns = config_.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  pod_ns->set_pid(::runtime::v1::NODE);
+  config_.mutable_linux()->mutable_security_context()->clear_namespace_options();
+  auto in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(Find(*in, "pid"), nullptr) << "NODE: the node's PID namespace";
+
+  pod_ns->set_pid(::runtime::v1::POD);
+  ctr_ns = config_.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  ctr_ns->set_pid(::runtime::v1::POD);
+  in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  ASSERT_NE(Find(*in, "pid"), nullptr);
+  EXPECT_EQ(Find(*in, "pid")->path, "/state/netns/pod1/pid") << "POD: the pod init's, pinned";
+
+  pod_ns->set_pid(::runtime::v1::CONTAINER);
+  EXPECT_EQ(Build().status().code(), absl::StatusCode::kInvalidArgument) << "POD in a pod made without one";
+
+  ctr_ns->set_pid(::runtime::v1::TARGET);
+  EXPECT_EQ(Build().status().code(), absl::StatusCode::kInvalidArgument) << "TARGET without target_id";
+  ctr_ns->set_target_id("ctr0");
+  in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  ASSERT_NE(Find(*in, "pid"), nullptr) << "TARGET: the host fills in the target's namespace";
+}
+
+TEST_F(ContainerSpecTest, MasksAndReadOnlyPathsReplaceTheDefaultsOnlyWhenGiven) {
+  auto in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_TRUE(in->masked_path_list.empty());
+  auto* sc = config_.mutable_linux()->mutable_security_context();
+  sc->add_masked_paths("/secret");
+  sc->add_readonly_paths("/ro");
+  in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->masked_path_list, std::vector<std::string>{"/secret"});
+  EXPECT_EQ(in->readonly_path_list, std::vector<std::string>{"/ro"});
+}
+
+TEST_F(ContainerSpecTest, AddAllIsEveryCapabilityTheDaemonHolds) {
+  config_.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities("ALL");
+  auto in = Build();
+  ASSERT_TRUE(in.ok()) << in.status();
+  auto bounding = linux_backend::BoundingCapabilities();
+  ASSERT_TRUE(bounding.ok());
+  EXPECT_EQ(in->process.cap_add, *bounding);
+}
+
 TEST_F(ContainerSpecTest, JoinsThePodsNamespacesAndCgroup) {
+  // What kubelet sends for an ordinary pod (the proto default is POD).
+  pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
   auto in = Build();
   ASSERT_TRUE(in.ok()) << in.status();
   EXPECT_EQ(in->rootfs, "/state/ctr1/rootfs");

@@ -129,6 +129,10 @@ absl::StatusOr<UserDb> LoadUserDb(const std::vector<std::string>& layer_dirs) {
 absl::StatusOr<NumericUser> ResolveUser(const ::runtime::v1::ContainerConfig& config, const ImageConfig& image,
                                         const UserDb& db) {
   const auto& sc = config.linux().security_context();
+  // As the CRI defines it (and containerd checks): a group only with a user.
+  if (sc.has_run_as_group() && !sc.has_run_as_user() && sc.run_as_username().empty()) {
+    return absl::InvalidArgumentError("run_as_group is set without run_as_user or run_as_username");
+  }
   NumericUser user;
   std::string name;  // for supplementary groups; "" when unknown
 

@@ -122,6 +122,17 @@ TEST(ImageUserTest, CriRunAsUserAndUsernameWinOverTheImage) {
   EXPECT_EQ(ResolveUser(cri, image, Db()).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ImageUserTest, RunAsGroupWithoutAUserIsInvalidArgumentNamingBothFields) {
+  ImageConfig image;
+  image.user = "app";  // the image's user does not count: the CRI pairs the two fields
+  ::runtime::v1::ContainerConfig cri;
+  cri.mutable_linux()->mutable_security_context()->mutable_run_as_group()->set_value(5);
+  absl::Status s = ResolveUser(cri, image, Db()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), ::testing::AllOf(::testing::HasSubstr("run_as_group"),
+                                                         ::testing::HasSubstr("run_as_user")));
+}
+
 TEST(ImageUserTest, NoUserIsRootWithRootsGroups) {
   auto user = ResolveUser(::runtime::v1::ContainerConfig(), ImageConfig(), Db());
   ASSERT_TRUE(user.ok()) << user.status();

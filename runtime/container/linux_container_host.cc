@@ -94,6 +94,19 @@ void RemoveUnmanagedPodCgroups(const std::string& cgroup_root, const std::string
   }
 }
 
+// Whether the bundle's config.json gives the container a new PID namespace
+// (true when it cannot be read: the old default).
+bool OwnsPidNamespace(const std::string& bundle) {
+  absl::StatusOr<std::string> text = ReadFile(bundle + "/config.json");
+  if (!text.ok()) return true;
+  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("linux") || !doc["linux"].contains("namespaces")) return true;
+  for (const auto& ns : doc["linux"]["namespaces"]) {
+    if (ns.value("type", "") == "pid") return ns.value("path", "").empty();
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string DefaultShimBinary() {
@@ -131,7 +144,20 @@ absl::Status LinuxContainerHost::MountRootfs(const CreateSpec& spec) const {
   return absl::OkStatus();
 }
 
-absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
+absl::StatusOr<std::string> LinuxContainerHost::TargetPidNamespace(const CreateSpec& spec) {
+  const auto& ns = spec.config->linux().security_context().namespace_options();
+  if (ns.pid() != ::runtime::v1::TARGET) return std::string();
+  const std::string& target = ns.target_id();
+  absl::StatusOr<ProcessState> state = State(target, SocketPath(target));
+  if (!state.ok() || !state->started || state->exited || state->pid <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", spec.id, ": PID namespace target ", target,
+                                                      " is not a running container",
+                                                      state.ok() ? "" : absl::StrCat(" (", state.status().message(), ")")));
+  }
+  return absl::StrCat("/proc/", state->pid, "/ns/pid");
+}
+
+absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec, const std::string& target_pid_ns) const {
   SILO_FAILPOINT("container.bundle");
   // kubelet expects a missing host path to be created as a directory.
   for (const auto& m : spec.config->mounts()) {
@@ -141,6 +167,11 @@ absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec) const {
   }
   SILO_ASSIGN_OR_RETURN(linux_backend::OciSpecInput in,
                         BuildOciSpecInput(spec, RootfsDir(spec.id), options_.netns_dir));
+  if (!target_pid_ns.empty()) {
+    for (auto& ns : in.namespaces) {
+      if (ns.type == "pid") ns.path = target_pid_ns;
+    }
+  }
   SILO_RETURN_IF_ERROR(ApplySeccomp(*spec.config, linux_backend::RuntimeSupportsSeccomp(options_.runc_binary), &in));
   SILO_ASSIGN_OR_RETURN(int floor, linux_backend::ReadOwnOomScoreAdj());
   SILO_ASSIGN_OR_RETURN(nlohmann::json doc, linux_backend::BuildOciSpec(in, floor));
@@ -197,10 +228,11 @@ absl::Status LinuxContainerHost::StartShim(const std::string& id, const std::str
 }
 
 absl::StatusOr<std::string> LinuxContainerHost::Create(const CreateSpec& spec) {
+  SILO_ASSIGN_OR_RETURN(std::string target_pid_ns, TargetPidNamespace(spec));
   CleanupStack undo;
   undo.Push("remove container files", [this, id = spec.id] { return Remove(id, ""); });
   SILO_RETURN_IF_ERROR(MountRootfs(spec));
-  SILO_RETURN_IF_ERROR(WriteBundle(spec));
+  SILO_RETURN_IF_ERROR(WriteBundle(spec, target_pid_ns));
   if (!spec.log_path.empty()) {
     SILO_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(spec.log_path).parent_path().string()));
   }
@@ -216,9 +248,10 @@ absl::Status LinuxContainerHost::Start(const std::string& id, const std::string&
 
 absl::Status LinuxContainerHost::Kill(const std::string& id, const std::string& handle, int signal) {
   SILO_ASSIGN_OR_RETURN(auto client, Connect(id, handle));
-  // Each container has its own pid namespace: signalling init is enough, and
-  // its death takes the rest of the namespace with it.
-  return Annotate(client->Kill(signal, /*all=*/false, In(std::chrono::seconds(10))),
+  // In its own PID namespace, signalling init is enough: its death takes the
+  // rest of the namespace with it. Sharing one (the node's, the pod's, a
+  // target's), every process of the container is signalled.
+  return Annotate(client->Kill(signal, /*all=*/!OwnsPidNamespace(BundleDir(id)), In(std::chrono::seconds(10))),
                   absl::StrCat("signal ", signal, " to container ", id));
 }
 

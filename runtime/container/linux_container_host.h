@@ -10,7 +10,8 @@
 // and one detached `silo-shim --create-only` that owns the container (runc
 // state under `runc_root`). Namespaces are joined from the sandbox: its
 // pinned netns, and the pinned ipc/uts next to it under `netns_dir`;
-// pid and mount are new. The cgroup is <pod cgroup>/<id>; on cgroup v1,
+// mount is new; pid is new, the node's, the pod's (pinned beside the others,
+// held by the pod init) or a running target container's. The cgroup is <pod cgroup>/<id>; on cgroup v1,
 // Remove also deletes the empty pod directories runc made in hierarchies the
 // pod cgroup does not cover.
 //
@@ -78,7 +79,10 @@ class LinuxContainerHost final : public ContainerHost {
 
  private:
   absl::Status MountRootfs(const CreateSpec& spec) const;
-  absl::Status WriteBundle(const CreateSpec& spec) const;
+  // "/proc/<pid>/ns/pid" of the running target of a TARGET PID namespace,
+  // "" for other modes; FailedPrecondition when the target is not running.
+  absl::StatusOr<std::string> TargetPidNamespace(const CreateSpec& spec);
+  absl::Status WriteBundle(const CreateSpec& spec, const std::string& target_pid_ns) const;
   // `open_stdin`: the container gets a stdin pipe that attach writes to.
   // `tty`: its main process runs on a terminal the shim holds.
   absl::Status StartShim(const std::string& id, const std::string& log_path, bool open_stdin, bool tty) const;

@@ -18,4 +18,11 @@ namespace silo::runtime::linux_backend {
 // entries are skipped: the list is best effort, like containerd's.
 absl::StatusOr<std::vector<OciDevice>> ListHostDevices(const std::string& dev_dir = "/dev");
 
+// One host device (symlinks followed) at `container_path`, with cgroup
+// `access` ("r", "w", "m" in any combination; "" means "rwm"), for a CRI
+// Device. InvalidArgument when `host_path` is not a device node or `access`
+// has other letters; NotFound when it does not exist.
+absl::StatusOr<OciDevice> HostDevice(const std::string& host_path, const std::string& container_path,
+                                     const std::string& access);
+
 }  // namespace silo::runtime::linux_backend

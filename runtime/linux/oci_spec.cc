@@ -61,6 +61,20 @@ const std::vector<std::string>& DefaultCapabilities() {
   return *caps;
 }
 
+const std::vector<std::string>& DefaultMaskedPaths() {
+  static const auto* paths = new std::vector<std::string>{
+      "/proc/acpi",        "/proc/asound",      "/proc/kcore", "/proc/keys",    "/proc/latency_stats",
+      "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+      "/sys/devices/virtual/powercap"};
+  return *paths;
+}
+
+const std::vector<std::string>& DefaultReadonlyPaths() {
+  static const auto* paths =
+      new std::vector<std::string>{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+  return *paths;
+}
+
 std::vector<std::string> CapabilityNames(uint64_t mask) {
   std::vector<std::string> names;
   // kKnownCapabilities is in the kernel's numbering order.
@@ -200,9 +214,18 @@ absl::StatusOr<nlohmann::json> BuildOciSpec(const OciSpecInput& in, int oom_scor
   // Privileged containers may use every device; others none beyond the
   // runtime's defaults (null, zero, tty, ...), which runc always allows.
   resources["devices"] = json::array({{{"allow", in.privileged}, {"access", "rwm"}}});
+  for (const OciDevice& d : in.devices) {
+    if (d.access.empty()) continue;
+    resources["devices"].push_back({{"allow", true},
+                                    {"type", std::string(1, d.type)},
+                                    {"major", d.major},
+                                    {"minor", d.minor},
+                                    {"access", d.access}});
+  }
 
   json linux_section = {{"namespaces", namespaces}, {"resources", resources}};
   if (!in.cgroups_path.empty()) linux_section["cgroupsPath"] = in.cgroups_path;
+  if (!in.rootfs_propagation.empty()) linux_section["rootfsPropagation"] = in.rootfs_propagation;
   if (!in.devices.empty()) {
     json devices = json::array();
     for (const OciDevice& d : in.devices) {
@@ -226,11 +249,8 @@ absl::StatusOr<nlohmann::json> BuildOciSpec(const OciSpecInput& in, int oom_scor
     }
   }
   if (in.masked_paths) {
-    linux_section["maskedPaths"] = {"/proc/acpi",        "/proc/asound",     "/proc/kcore",
-                                    "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
-                                    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-                                    "/sys/firmware",     "/sys/devices/virtual/powercap"};
-    linux_section["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+    linux_section["maskedPaths"] = in.masked_path_list.empty() ? DefaultMaskedPaths() : in.masked_path_list;
+    linux_section["readonlyPaths"] = in.readonly_path_list.empty() ? DefaultReadonlyPaths() : in.readonly_path_list;
   }
 
   json spec = {

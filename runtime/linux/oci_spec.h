@@ -75,6 +75,9 @@ struct OciDevice {
   uint32_t file_mode = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;
+  // The cgroup access this device is allowed ("rwm"); empty adds no rule
+  // (privileged containers are allowed every device anyway).
+  std::string access = {};
 };
 
 struct OciSpecInput {
@@ -82,6 +85,7 @@ struct OciSpecInput {
   std::string rootfs;  // absolute path
   bool readonly_rootfs = false;
   std::string hostname;
+  std::string rootfs_propagation;  // linux.rootfsPropagation; empty: runc's default
   // Added after the default mounts; one with the same destination replaces
   // the default.
   std::vector<OciMount> mounts;
@@ -89,7 +93,11 @@ struct OciSpecInput {
   std::vector<OciNamespace> namespaces = DefaultNamespaces();
   std::string cgroups_path;  // empty: runc's default
   OciResources resources;
-  bool masked_paths = true;  // apply the default masked and read-only paths
+  // Masked and read-only paths: when `masked_paths`, each list, or the
+  // runtime's default list where it is empty; none at all otherwise.
+  bool masked_paths = true;
+  std::vector<std::string> masked_path_list;
+  std::vector<std::string> readonly_path_list;
   // Privileged: /sys read-write, every device allowed in the cgroup, and
   // `devices` created (the caller lists the host's); capabilities and
   // masked_paths are the caller's to set.
@@ -113,6 +121,10 @@ absl::StatusOr<std::vector<std::string>> BoundingCapabilities();
 
 // Names for the set bits of a capability mask (bit n = capability n).
 std::vector<std::string> CapabilityNames(uint64_t mask);
+
+// The runtime's default masked and read-only paths (runc's and containerd's).
+const std::vector<std::string>& DefaultMaskedPaths();
+const std::vector<std::string>& DefaultReadonlyPaths();
 
 // The default mounts: /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys,
 // /sys/fs/cgroup.

@@ -1,6 +1,9 @@
 #include "runtime/linux/seccomp_default.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
+#include <vector>
 #include <mutex>
 
 #include "absl/strings/match.h"
@@ -82,18 +85,62 @@ constexpr const char* kAllowed[] = {
 // CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET).
 constexpr uint64_t kCloneNamespaceFlags = 0x7E020000;
 
-json BuildProfile() {
+// Docker's capability-conditional rules: what a container may call once it
+// holds the capability (the capability check then happens in the kernel).
+struct CapabilityRule {
+  const char* capability;
+  std::vector<const char*> syscalls;
+};
+const std::vector<CapabilityRule>& CapabilityRules() {
+  static const auto* rules = new std::vector<CapabilityRule>{
+      {"CAP_SYS_ADMIN",
+       {"bpf", "clone", "clone3", "fanotify_init", "fsconfig", "fsmount", "fsopen", "fspick", "lookup_dcookie",
+        "mount", "mount_setattr", "move_mount", "name_to_handle_at", "open_tree", "perf_event_open", "quotactl",
+        "quotactl_fd", "setdomainname", "sethostname", "setns", "syslog", "umount", "umount2", "unshare"}},
+      {"CAP_SYS_BOOT", {"reboot"}},
+      {"CAP_SYS_MODULE", {"delete_module", "init_module", "finit_module"}},
+      {"CAP_SYS_PACCT", {"acct"}},
+      {"CAP_SYS_PTRACE", {"kcmp", "process_madvise", "process_vm_readv", "process_vm_writev", "ptrace"}},
+      {"CAP_SYS_RAWIO", {"iopl", "ioperm"}},
+      {"CAP_SYS_TIME",
+       {"settimeofday", "stime", "clock_settime", "clock_settime64", "adjtimex", "clock_adjtime", "clock_adjtime64"}},
+      {"CAP_SYS_TTY_CONFIG", {"vhangup"}},
+      {"CAP_SYSLOG", {"syslog"}},
+      {"CAP_BPF", {"bpf"}},
+      {"CAP_PERFMON", {"perf_event_open"}},
+      {"CAP_DAC_READ_SEARCH", {"open_by_handle_at"}},
+  };
+  return *rules;
+}
+
+bool Holds(const std::vector<std::string>& capabilities, const char* cap) {
+  return std::find(capabilities.begin(), capabilities.end(), cap) != capabilities.end();
+}
+
+json BuildProfile(const std::vector<std::string>& capabilities) {
   json allowed = json::array();
   for (const char* name : kAllowed) allowed.push_back(name);
+  // One rule per syscall name: libseccomp refuses two actions for one.
+  std::set<std::string> granted;
+  for (const CapabilityRule& rule : CapabilityRules()) {
+    if (!Holds(capabilities, rule.capability)) continue;
+    for (const char* name : rule.syscalls) {
+      if (granted.insert(name).second) allowed.push_back(name);
+    }
+  }
   json syscalls = json::array();
   syscalls.push_back({{"names", allowed}, {"action", "SCMP_ACT_ALLOW"}});
-  // The flags are the first argument on x86 and arm (s390 swaps them;
-  // not a target here).
-  syscalls.push_back(
-      {{"names", {"clone"}},
-       {"action", "SCMP_ACT_ALLOW"},
-       {"args", {{{"index", 0}, {"value", kCloneNamespaceFlags}, {"valueTwo", 0}, {"op", "SCMP_CMP_MASKED_EQ"}}}}});
-  syscalls.push_back({{"names", {"clone3"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38}});  // ENOSYS
+  if (!granted.contains("clone")) {
+    // The flags are the first argument on x86 and arm (s390 swaps them;
+    // not a target here).
+    syscalls.push_back(
+        {{"names", {"clone"}},
+         {"action", "SCMP_ACT_ALLOW"},
+         {"args", {{{"index", 0}, {"value", kCloneNamespaceFlags}, {"valueTwo", 0}, {"op", "SCMP_CMP_MASKED_EQ"}}}}});
+  }
+  if (!granted.contains("clone3")) {
+    syscalls.push_back({{"names", {"clone3"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38}});  // ENOSYS
+  }
   // personality: only the harmless personas (Linux, 32-bit, query).
   for (uint64_t persona : {0x0ull, 0x8ull, 0x20000ull, 0x20008ull, 0xffffffffull}) {
     syscalls.push_back({{"names", {"personality"}},
@@ -124,8 +171,12 @@ bool ProbeRuntime(const std::string& runc_binary) {
 }  // namespace
 
 const nlohmann::json& DefaultSeccompProfile() {
-  static const json* profile = new json(BuildProfile());
+  static const json* profile = new json(BuildProfile({}));
   return *profile;
+}
+
+nlohmann::json DefaultSeccompProfileFor(const std::vector<std::string>& capabilities) {
+  return BuildProfile(capabilities);
 }
 
 absl::StatusOr<nlohmann::json> LoadSeccompProfile(const std::string& path) {

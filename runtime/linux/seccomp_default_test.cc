@@ -50,6 +50,26 @@ TEST(SeccompDefaultTest, DeniesByDefaultAndAllowsTheUsualSyscalls) {
   EXPECT_TRUE(clone3_enosys);
 }
 
+TEST(SeccompDefaultTest, CapabilitiesGrantTheSyscallsTheyGovernAsDockersProfileDoes) {
+  EXPECT_EQ(DefaultSeccompProfileFor({"CAP_CHOWN", "CAP_KILL"}), DefaultSeccompProfile());
+  json admin = DefaultSeccompProfileFor({"CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_SYS_TIME"});
+  std::vector<std::string> allowed = AllowedNames(admin);
+  for (const char* name : {"sethostname", "setdomainname", "mount", "umount2", "unshare", "setns", "clone", "clone3",
+                           "clock_settime", "read"}) {
+    EXPECT_THAT(allowed, ::testing::Contains(name)) << name;
+  }
+  for (const char* name : {"reboot", "ptrace", "init_module", "kexec_load"}) {
+    EXPECT_THAT(allowed, ::testing::Not(::testing::Contains(name))) << name;
+  }
+  std::set<std::string> unique(allowed.begin(), allowed.end());
+  EXPECT_EQ(unique.size(), allowed.size()) << "one rule per syscall";
+  for (const auto& rule : admin["syscalls"]) {
+    EXPECT_NE(rule["names"], json::array({"clone3"})) << "no second, conflicting clone3 rule";
+    EXPECT_NE(rule["names"], json::array({"clone"})) << "no second, conflicting clone rule";
+  }
+  EXPECT_THAT(AllowedNames(DefaultSeccompProfileFor({"CAP_SYS_PTRACE"})), ::testing::Contains("ptrace"));
+}
+
 TEST(SeccompDefaultTest, LoadsLocalhostProfiles) {
   char tmpl[] = "/tmp/silo-seccomp-test-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);

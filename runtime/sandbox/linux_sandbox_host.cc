@@ -9,20 +9,30 @@
 #include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/linux/pod_init.h"
 
 namespace silo::runtime::sandbox {
 
 absl::StatusOr<std::string> LinuxSandboxHost::CreateNamespaces(const std::string& id,
                                                                const NamespaceRequest& request) {
   SILO_FAILPOINT("sandbox.namespaces");
-  if (!request.network && !request.ipc && !request.uts) return std::string();
+  if (!request.network && !request.ipc && !request.uts && !request.pid) return std::string();
   SILO_ASSIGN_OR_RETURN(network::netns::PinnedPaths paths,
                         network::netns::CreatePinned(netns_dir_, id,
                                                      {request.network, request.ipc, request.uts, request.hostname}));
+  if (request.pid) {
+    absl::Status s = linux_backend::StartPodInit(absl::StrCat(netns_dir_, "/", id));
+    if (!s.ok()) {
+      (void)network::netns::RemovePinned(netns_dir_, id);
+      return s;
+    }
+  }
   return paths.net;
 }
 
 absl::Status LinuxSandboxHost::RemoveNamespaces(const std::string& id) {
+  // The init first: the pinned directory goes only once it is empty.
+  SILO_RETURN_IF_ERROR(linux_backend::StopPodInit(absl::StrCat(netns_dir_, "/", id)));
   return network::netns::RemovePinned(netns_dir_, id);
 }
 

@@ -29,10 +29,15 @@ std::string ResolvConf(const ::runtime::v1::DNSConfig& dns) {
 }
 
 absl::Status WritePodFiles(const std::string& dir, const std::string& hostname, const std::string& ip,
-                           const ::runtime::v1::DNSConfig& dns, const std::string& host_resolv_conf) {
+                           const ::runtime::v1::DNSConfig& dns, const std::string& host_resolv_conf,
+                           const std::string& copy_hosts_from) {
   SILO_FAILPOINT("sandbox.pod_files");
   SILO_RETURN_IF_ERROR(MakeDirs(dir, 0755));
-  SILO_RETURN_IF_ERROR(AtomicWriteFile(dir + "/hosts", HostsFile(hostname, ip)));
+  std::string hosts = HostsFile(hostname, ip);
+  if (!copy_hosts_from.empty()) {
+    SILO_ASSIGN_OR_RETURN(hosts, ReadFile(copy_hosts_from));
+  }
+  SILO_RETURN_IF_ERROR(AtomicWriteFile(dir + "/hosts", hosts));
   std::string resolv = ResolvConf(dns);
   if (resolv.empty()) {
     absl::StatusOr<std::string> host = ReadFile(host_resolv_conf);

@@ -17,9 +17,12 @@ std::string HostsFile(const std::string& hostname, const std::string& ip);
 std::string ResolvConf(const ::runtime::v1::DNSConfig& dns);
 
 // Writes hosts, resolv.conf and hostname atomically into `dir` (created 0755).
-// resolv.conf falls back to `host_resolv_conf` when DNSConfig is empty.
+// resolv.conf falls back to `host_resolv_conf` when DNSConfig is empty;
+// hosts is a copy of `copy_hosts_from` when that is set (a pod with the
+// node's name, as containerd), else HostsFile(hostname, ip).
 absl::Status WritePodFiles(const std::string& dir, const std::string& hostname, const std::string& ip,
                            const ::runtime::v1::DNSConfig& dns,
-                           const std::string& host_resolv_conf = "/etc/resolv.conf");
+                           const std::string& host_resolv_conf = "/etc/resolv.conf",
+                           const std::string& copy_hosts_from = "");
 
 }  // namespace silo::runtime::sandbox

@@ -40,5 +40,16 @@ TEST(PodFilesTest, WritesThreeFilesAndFallsBackToTheHostResolvConf) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(PodFilesTest, APodWithTheNodesNameGetsACopyOfTheNodesHosts) {
+  char tmpl[] = "/tmp/silo-podfiles-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  ASSERT_TRUE(AtomicWriteFile(dir + "/node-hosts", "127.0.0.1 localhost\n192.0.2.9 node-a\n").ok());
+  ASSERT_TRUE(WritePodFiles(dir + "/pod", "node-a", "10.0.0.2", {}, dir + "/none", dir + "/node-hosts").ok());
+  EXPECT_EQ(*ReadFile(dir + "/pod/hosts"), "127.0.0.1 localhost\n192.0.2.9 node-a\n");
+  EXPECT_EQ(*ReadFile(dir + "/pod/hostname"), "node-a\n");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace silo::runtime::sandbox

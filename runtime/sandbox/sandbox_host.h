@@ -20,7 +20,10 @@ struct NamespaceRequest {
   bool network = true;  // false for host-network pods
   bool ipc = true;      // false when the pod shares the node's IPC
   bool uts = true;      // false for host-network pods (they keep the node's name)
-  std::string hostname;
+  // One PID namespace for the whole pod (NamespaceOption.pid POD); on Linux
+  // held by a tiny per-pod init.
+  bool pid = false;
+  std::string hostname;  // "" keeps the node's name in a new UTS namespace
 };
 
 class SandboxHost {

@@ -96,6 +96,12 @@ absl::StatusOr<handler::HandlerSpec> SandboxManager::ValidateRun(const ::runtime
   }
   absl::StatusOr<handler::HandlerSpec> resolved = handlers_->Resolve(handler, config);
   if (!resolved.ok()) return Annotate(resolved.status(), "RunPodSandbox");
+  // The kernel's limit (HOST_NAME_MAX); checked before anything is made.
+  constexpr size_t kMaxHostname = 64;
+  if (config.hostname().size() > kMaxHostname) {
+    return absl::InvalidArgumentError(absl::StrCat("RunPodSandbox: hostname \"", config.hostname(), "\" is ",
+                                                   config.hostname().size(), " bytes; the limit is ", kMaxHostname));
+  }
   std::map<std::string, std::string> annotations(config.annotations().begin(), config.annotations().end());
   absl::StatusOr<network::Bandwidth> bandwidth = network::BandwidthFromAnnotations(annotations);
   if (!bandwidth.ok()) return Annotate(bandwidth.status(), "RunPodSandbox");
@@ -166,11 +172,9 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
   record.annotations.insert(config.annotations().begin(), config.annotations().end());
   record.created_at_ns = NowNs();
   record.state = SandboxState::kCreating;
-  if (host_network) {
-    record.hostname = options_.node_hostname;
-  } else {
-    record.hostname = config.hostname().empty() ? config.metadata().name() : config.hostname();
-  }
+  // As containerd: an empty hostname leaves a new UTS namespace with the
+  // node's name (never the pod's name, which may not fit).
+  record.hostname = host_network || config.hostname().empty() ? options_.node_hostname : config.hostname();
   record.log_directory = config.log_directory();
   record.cgroup_parent = config.linux().cgroup_parent();
   record.SetConfig(config);
@@ -226,7 +230,8 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, const ::runtime:
   ns.network = !host_network;
   ns.uts = !host_network;
   ns.ipc = config.linux().security_context().namespace_options().ipc() != ::runtime::v1::NODE;
-  ns.hostname = record.hostname;
+  ns.pid = config.linux().security_context().namespace_options().pid() == ::runtime::v1::POD;
+  ns.hostname = config.hostname();  // "" keeps the node's
   StepTimer ns_timer(Timing::kSandboxStart, "namespaces");
   SILO_ASSIGN_OR_RETURN(std::string netns, host->CreateNamespaces(id, ns));
   ns_timer.Done(true);
@@ -261,7 +266,8 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, const ::runtime:
   StepTimer files_timer(Timing::kSandboxStart, "files");
   undo.Push("remove pod files", [this, host, files] { return RemoveFilesAndShm(*host, files); });
   SILO_RETURN_IF_ERROR(
-      WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf));
+      WritePodFiles(files, record.hostname, attachment.ip, config.dns_config(), options_.host_resolv_conf,
+                    host_network || config.hostname().empty() ? options_.host_hosts_file : ""));
   if (ns.ipc) SILO_RETURN_IF_ERROR(host->MountPodShm(files + "/shm"));
   step("files", files);
   files_timer.Done(true);

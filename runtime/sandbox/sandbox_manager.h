@@ -46,7 +46,10 @@ namespace silo::runtime::sandbox {
 struct SandboxManagerOptions {
   std::string files_dir;                 // <root>/sandboxes: per-pod hosts, resolv.conf, hostname
   std::string host_resolv_conf = "/etc/resolv.conf";  // used when a pod's DNSConfig is empty
-  std::string node_hostname;  // host-network pods keep the node's name
+  // Host-network pods, and pods whose config leaves hostname empty, keep the
+  // node's name; the latter also get a copy of the node's hosts file.
+  std::string node_hostname;
+  std::string host_hosts_file = "/etc/hosts";
 };
 
 class SandboxManager {

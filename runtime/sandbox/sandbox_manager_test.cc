@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -15,9 +16,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "network/netns/pinned_namespaces.h"
 #include "runtime/base/file_util.h"
+#include "runtime/linux/pod_init.h"
 #include "runtime/base/ids.h"
 #include "runtime/fake/fake_container_host.h"
 #include "runtime/fake/fake_process_streaming.h"
@@ -81,6 +84,8 @@ class RecordingEvents : public events::EventSink {
   c.mutable_metadata()->set_namespace_("default");
   c.mutable_metadata()->set_uid("uid-" + name);
   c.set_hostname(name + "-host");
+  // What kubelet sends for an ordinary pod (the proto default is POD).
+  c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
   (*c.mutable_labels())["app"] = name;
   c.mutable_dns_config()->add_servers("10.96.0.10");
   auto* pm = c.add_port_mappings();
@@ -133,7 +138,11 @@ class SandboxManagerTest : public ::testing::Test {
   void TearDown() override {
     if (dir_.empty()) return;
     if (auto names = network::netns::ListPinned(netns_dir()); names.ok()) {
-      for (const auto& n : *names) (void)network::netns::RemovePinned(netns_dir(), n);
+      // A pod init left by a failed test goes first, or it would outlive the test.
+      for (const auto& n : *names) {
+        (void)linux_backend::StopPodInit(netns_dir() + "/" + n);
+        (void)network::netns::RemovePinned(netns_dir(), n);
+      }
     }
     if (cgroups_) {
       if (auto ids = cgroups_->List(); ids.ok()) {
@@ -371,6 +380,53 @@ TEST_F(SandboxManagerTest, HostNetworkPodsGetNoNetworkNamespaceAndNoAttach) {
   EXPECT_TRUE(CgroupExists(*id));
   ASSERT_TRUE(manager_->Remove(*id).ok());
   EXPECT_TRUE(network_.detached.empty());
+}
+
+TEST_F(SandboxManagerTest, AnEmptyHostnameIsTheNodesEvenForALongPodName) {
+  auto pod = Pod(std::string(80, 'n'));
+  pod.clear_hostname();
+  auto id = manager_->Run(pod, "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(manager_->Status(*id)->hostname, "node-a");
+  ASSERT_TRUE(manager_->Remove(*id).ok());
+}
+
+TEST_F(SandboxManagerTest, AHostnameOver64BytesIsInvalidArgumentNamingTheLimitAndMakesNothing) {
+  auto pod = Pod("longname");
+  pod.set_hostname(std::string(65, 'h'));
+  auto id = manager_->Run(pod, "");
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(id.status().message()), ::testing::HasSubstr("64"));
+  EXPECT_TRUE(network::netns::ListPinned(netns_dir())->empty());
+  EXPECT_EQ(network_.attaches, 0);
+  pod.set_hostname(std::string(64, 'h'));
+  id = manager_->Run(pod, "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_TRUE(manager_->Remove(*id).ok());
+}
+
+TEST_F(SandboxManagerTest, APodSharingOnePidNamespaceHasAnInitUntilRemoved) {
+  auto pod = Pod("sharedpid");
+  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::POD);
+  auto id = manager_->Run(pod, "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string dir = netns_dir() + "/" + *id;
+  EXPECT_TRUE(network::netns::IsPinned(dir + "/pid"));
+  auto record = ReadFile(dir + "/pid-init");
+  ASSERT_TRUE(record.ok()) << record.status();
+  int pid = std::stoi(*record);
+  EXPECT_EQ(::kill(pid, 0), 0) << "the init is alive";
+  auto comm = ReadFile(absl::StrCat("/proc/", pid, "/comm"));
+  EXPECT_EQ(comm.value_or(""), "silo-pod-init\n");
+  ASSERT_TRUE(manager_->Remove(*id).ok());
+  // Gone, or a zombie waiting for whichever process adopted it.
+  auto alive = [pid] {
+    auto stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+    return stat.ok() && stat->find(") Z ") == std::string::npos;
+  };
+  for (int i = 0; i < 200 && alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(alive()) << "the init is gone";
+  EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
 TEST_F(SandboxManagerTest, ListFiltersByIdPrefixStateAndLabels) {

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   pod.mutable_metadata()->set_uid("uid-bench-pod");
   pod.set_log_directory(logs.path());
   pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(NODE);
+  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(CONTAINER);
   RunPodSandboxRequest run;
   *run.mutable_config() = pod;
   RunPodSandboxResponse ran;

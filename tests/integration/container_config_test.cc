@@ -163,6 +163,7 @@ class ContainerConfigIntegrationTest : public ::testing::Test {
     pod.mutable_metadata()->set_uid("uid-" + name);
     pod.set_log_directory(logs_.path() + "/" + name);
     pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(::runtime::v1::NODE);
+    pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
     return pod;
   }
 

@@ -65,6 +65,7 @@ class ContainerIntegrationTest : public ::testing::Test {
     pod_.mutable_metadata()->set_uid("uid-ctr-pod");
     pod_.set_log_directory(logs_.path());
     pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(::runtime::v1::NODE);
+    pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
     grpc::ClientContext rctx;
     ::runtime::v1::RunPodSandboxRequest run;
     *run.mutable_config() = pod_;

@@ -26,6 +26,7 @@ using Clock = std::chrono::system_clock;
   c.mutable_metadata()->set_namespace_("default");
   c.mutable_metadata()->set_uid("uid-" + name);
   c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(::runtime::v1::NODE);
+  c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
   return c;
 }
 

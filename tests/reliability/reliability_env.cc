@@ -190,6 +190,7 @@ bool Env::SilodAlive() const { return silod_ && silod_->pid() > 0 && !ProcessDea
   c.set_log_directory(logs_.path() + "/" + name);
   if (host_network || !cni_) {
     c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(::runtime::v1::NODE);
+    c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
   }
   return c;
 }

@@ -46,6 +46,9 @@ void ContainerPodTest::SetUp() {
   pod_.mutable_metadata()->set_uid("uid-" + pod_.metadata().name());
   pod_.set_log_directory(logs_.path());
   pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(::runtime::v1::NODE);
+  // As kubelet sends for an ordinary pod: the proto default (POD) would
+  // share one PID namespace between the pod's containers.
+  pod_.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(::runtime::v1::CONTAINER);
   grpc::ClientContext rctx;
   rctx.set_deadline(In(std::chrono::seconds(60)));
   ::runtime::v1::RunPodSandboxRequest run;

@@ -1,0 +1,150 @@
+#include "runtime/linux/pod_init.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+
+namespace silo::runtime::linux_backend {
+namespace {
+
+void OnChild(int) {}
+
+// PID 1 of the pod's namespace: reap whatever is reparented here, forever.
+// Signals from outside other than SIGKILL are ignored by a namespace's init.
+[[noreturn]] void RunInit() {
+  ::prctl(PR_SET_NAME, "silo-pod-init");
+  struct sigaction sa = {};
+  sa.sa_handler = OnChild;
+  ::sigaction(SIGCHLD, &sa, nullptr);
+  sigset_t chld, waiting;
+  ::sigemptyset(&chld);
+  ::sigaddset(&chld, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &chld, &waiting);
+  ::sigdelset(&waiting, SIGCHLD);
+  for (;;) {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    ::sigsuspend(&waiting);
+  }
+}
+
+// The child of fork(): only system calls from here on (the caller is
+// multi-threaded). Writes the init's pid, or -errno, to `report`.
+[[noreturn]] void Spawn(int report) {
+  ::setsid();
+  int null_fd = ::open("/dev/null", O_RDWR);
+  for (int fd = 0; fd < 3; ++fd) ::dup2(null_fd, fd);
+  if (report > 3) ::close_range(3, static_cast<unsigned>(report - 1), 0);
+  ::close_range(static_cast<unsigned>(report + 1), UINT_MAX, 0);
+  pid_t result = -1;
+  if (::unshare(CLONE_NEWPID) != 0) {
+    result = -errno;
+  } else {
+    result = ::fork();
+    if (result == 0) {
+      ::close(report);
+      RunInit();
+    }
+    if (result < 0) result = -errno;
+  }
+  (void)!::write(report, &result, sizeof(result));
+  ::_exit(0);
+}
+
+// Field 22 of /proc/<pid>/stat: the start time, unique per pid over time.
+std::string StartTime(pid_t pid) {
+  absl::StatusOr<std::string> stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return "";
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return "";
+  std::vector<std::string> fields = absl::StrSplit(stat->substr(close + 2), ' ');
+  return fields.size() > 19 ? fields[19] : "";
+}
+
+std::string RecordPath(const std::string& dir) { return dir + "/pid-init"; }
+
+absl::Status Unpin(const std::string& path) {
+  if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("unmount ", path));
+  }
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, absl::StrCat("unlink ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status StartPodInit(const std::string& dir) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe for the pod init");
+  pid_t mid = ::fork();
+  if (mid < 0) {
+    int err = errno;
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return ErrnoToStatus(err, "fork the pod init");
+  }
+  if (mid == 0) {
+    ::close(pipefd[0]);
+    Spawn(pipefd[1]);
+  }
+  ::close(pipefd[1]);
+  pid_t init = 0;
+  ssize_t n;
+  while ((n = ::read(pipefd[0], &init, sizeof(init))) < 0 && errno == EINTR) {
+  }
+  ::close(pipefd[0]);
+  while (::waitpid(mid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof(init)) return absl::InternalError("the pod init's starter died without a word");
+  if (init < 0) return ErrnoToStatus(-init, "start the pod init in a new PID namespace");
+
+  std::string start = StartTime(init);
+  absl::Status s = AtomicWriteFile(RecordPath(dir), absl::StrCat(init, " ", start, "\n"));
+  const std::string pinned = PodPidNamespace(dir);
+  if (s.ok()) s = AtomicWriteFile(pinned, "");
+  if (s.ok() && ::mount(absl::StrCat("/proc/", init, "/ns/pid").c_str(), pinned.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    s = ErrnoToStatus(errno, absl::StrCat("pin the pod's PID namespace at ", pinned));
+  }
+  if (!s.ok()) {
+    ::kill(init, SIGKILL);
+    (void)StopPodInit(dir);
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StopPodInit(const std::string& dir) {
+  absl::StatusOr<std::string> record = ReadFile(RecordPath(dir));
+  if (record.ok()) {
+    std::vector<std::string> f = absl::StrSplit(*record, absl::ByAnyChar(" \n"), absl::SkipEmpty());
+    pid_t pid = 0;
+    if (f.size() == 2 && absl::SimpleAtoi(f[0], &pid) && pid > 1 && StartTime(pid) == f[1]) {
+      if (::kill(pid, SIGKILL) != 0 && errno != ESRCH) {
+        return ErrnoToStatus(errno, absl::StrCat("kill the pod init ", pid));
+      }
+    }
+  } else if (!absl::IsNotFound(record.status())) {
+    return record.status();
+  }
+  SILO_RETURN_IF_ERROR(Unpin(PodPidNamespace(dir)));
+  if (::unlink(RecordPath(dir).c_str()) != 0 && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("unlink ", RecordPath(dir)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace silo::runtime::linux_backend
