@@ -21,6 +21,10 @@ ccache --zero-stats >/dev/null 2>&1 || true
 
 stage() { echo; echo "== test stage: $* ($(date +%T))"; }
 
+stage source checks
+# Portable folders hold no platform-only headers or files (seconds).
+./tests/check_platform_headers.sh
+
 stage plain build
 # A test build: the fault-injection points of runtime/base/failpoint.h are compiled in.
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILO_FAILPOINTS=ON -DSILO_UNITY_BUILD=ON

@@ -32,7 +32,7 @@ absl::StatusOr<PlatformParts> WirePlatform(const Config& config) {
   runtime::linux_backend::RuncHandlerOptions runc;
   runc.netns_dir = config.state + "/netns";
   runc.cgroups.parent = PodCgroupParent(config);
-  runtime::container::LinuxContainerHostOptions& host = runc.containers;
+  runtime::linux_backend::LinuxContainerHostOptions& host = runc.containers;
   host.root_dir = config.root + "/containers";
   host.state_dir = config.state + "/containers";
   host.socket_dir = config.state + "/shims";
@@ -45,7 +45,7 @@ absl::StatusOr<PlatformParts> WirePlatform(const Config& config) {
                                                    kSunPath - kSocketName - 1 - std::string("/shims").size(),
                                                    " characters"));
   }
-  host.shim_binary = runtime::container::DefaultShimBinary();
+  host.shim_binary = runtime::linux_backend::DefaultShimBinary();
   host.runc_binary = config.runtime.binary;
   host.runc_root = config.state + "/runc";
   host.netns_dir = runc.netns_dir;

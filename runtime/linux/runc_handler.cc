@@ -7,9 +7,9 @@
 #include "runtime/handler/assembled_handler.h"
 #include "runtime/linux/cgroup_mode.h"
 #include "runtime/linux/oci_backend.h"
-#include "runtime/sandbox/linux_sandbox_host.h"
+#include "runtime/linux/linux_sandbox_host.h"
 #include "runtime/shim/shim_streaming.h"
-#include "runtime/stats/linux_stats_source.h"
+#include "runtime/linux/linux_stats_source.h"
 
 namespace silo::runtime::linux_backend {
 
@@ -19,10 +19,10 @@ void RegisterRuncType(handler::HandlerRegistry& registry, RuncHandlerOptions opt
     SILO_ASSIGN_OR_RETURN(CgroupMode mode, DetectCgroupMode(options.cgroup_root));
     auto oci = std::make_shared<OciBackend>(options.containers.runc_binary, options.cgroup_root);
     handler::HandlerParts parts;
-    parts.sandboxes = std::make_unique<sandbox::LinuxSandboxHost>(options.netns_dir, std::move(cgroups));
-    parts.containers = std::make_unique<container::LinuxContainerHost>(options.containers);
+    parts.sandboxes = std::make_unique<LinuxSandboxHost>(options.netns_dir, std::move(cgroups));
+    parts.containers = std::make_unique<LinuxContainerHost>(options.containers);
     parts.streaming = std::make_unique<shim::ShimProcessStreaming>();
-    parts.stats = std::make_unique<stats::LinuxStatsSource>(stats::CgroupCounters(options.cgroup_root, mode),
+    parts.stats = std::make_unique<LinuxStatsSource>(CgroupCounters(options.cgroup_root, mode),
                                                             options.containers.root_dir);
     parts.ready = [oci] { return oci->Ready(); };
     parts.description = absl::StrCat("OCI runtime ", options.containers.runc_binary, " with silo-shim");

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "runtime/container/linux_container_host.h"
+#include "runtime/linux/linux_container_host.h"
 #include "runtime/handler/registry.h"
 #include "runtime/linux/pod_cgroup.h"
 
@@ -16,7 +16,7 @@ namespace silo::runtime::linux_backend {
 struct RuncHandlerOptions {
   std::string netns_dir;                          // pinned pod namespaces
   PodCgroups::Options cgroups;                    // pod cgroups
-  container::LinuxContainerHostOptions containers;  // its runc_binary is the handler's runtime
+  LinuxContainerHostOptions containers;  // its runc_binary is the handler's runtime
   std::string cgroup_root = "/sys/fs/cgroup";
 };
 

@@ -3,11 +3,14 @@
 #include <atomic>
 
 #include "gtest/gtest.h"
-#include "runtime/stats/linux_stats_source.h"
+#include "runtime/linux/linux_stats_source.h"
 #include "runtime/stats/test_stores.h"
 
 namespace silo::runtime::stats {
 namespace {
+
+using linux_backend::CgroupCounters;
+using linux_backend::LinuxStatsSource;
 
 // The real Linux source over a cgroup v2 tree written by the test, and real
 // stores over a database in a temp dir; only the clock is the test's.

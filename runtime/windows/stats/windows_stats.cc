@@ -1,8 +1,8 @@
-#include "runtime/stats/windows_stats.h"
+#include "runtime/windows/stats/windows_stats.h"
 
 #include "absl/strings/str_cat.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::windows {
 namespace {
 
 absl::StatusOr<uint64_t> Number(const nlohmann::json& doc, const char* section, const char* key) {
@@ -120,4 +120,4 @@ void ToCriWindowsPodSandboxStats(const SandboxStatsView& view, ::runtime::v1::Wi
   }
 }
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::windows

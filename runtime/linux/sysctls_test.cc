@@ -1,9 +1,9 @@
-#include "runtime/container/sysctls.h"
+#include "runtime/linux/sysctls.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 namespace {
 
 ::runtime::v1::PodSandboxConfig Pod(std::map<std::string, std::string> sysctls) {
@@ -46,4 +46,4 @@ TEST(SysctlsTest, NodeNamespacesRefuseTheirSysctls) {
 }
 
 }  // namespace
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

@@ -9,7 +9,11 @@
 #include "runtime/linux/pod_cgroup.h"
 #include "runtime/sandbox/sandbox_host.h"
 
-namespace silo::runtime::sandbox {
+namespace silo::runtime::linux_backend {
+
+// The sandbox port's names, as this host implements it.
+using sandbox::NamespaceRequest;
+using sandbox::SandboxHost;
 
 class LinuxSandboxHost final : public SandboxHost {
  public:
@@ -33,4 +37,4 @@ class LinuxSandboxHost final : public SandboxHost {
   linux_backend::PodCgroups cgroups_;
 };
 
-}  // namespace silo::runtime::sandbox
+}  // namespace silo::runtime::linux_backend

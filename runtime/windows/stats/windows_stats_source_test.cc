@@ -2,7 +2,7 @@
 // WindowsStatsSource over recorded job counters and the HCN fake. A pod's
 // totals are its pause container plus its running containers (containerd's
 // Windows podSandboxStats), never the pod Job Object's near-zero accounting.
-#include "runtime/stats/windows_stats_source.h"
+#include "runtime/windows/stats/windows_stats_source.h"
 
 #include <map>
 #include <mutex>
@@ -12,10 +12,12 @@
 #include "network/hns/guid.h"
 #include "runtime/stats/stats_sampler.h"
 #include "runtime/stats/test_stores.h"
-#include "runtime/stats/windows_stats.h"
+#include "runtime/windows/stats/windows_stats.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::windows {
 namespace {
+
+using namespace stats;  // the port's types these tests build and read
 
 GroupCounters Job(uint64_t cpu_ns, uint64_t working_set, uint64_t commit, uint64_t faults, uint64_t processes) {
   GroupCounters g;
@@ -191,4 +193,4 @@ TEST_F(WindowsPodStatsTest, PodNetworkStatsComeFromItsNamespaceEndpoints) {
 }
 
 }  // namespace
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::windows

@@ -17,7 +17,9 @@
 #include "runtime/container/container_host.h"
 #include "runtime/linux/oci_spec.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
+
+using container::CreateSpec;
 
 // CRI resources as OCI resources, zero meaning unset. InvalidArgument for
 // values the kernel would refuse: cpu_period outside 1000..1000000 us,
@@ -38,4 +40,4 @@ absl::Status ApplySeccomp(const ::runtime::v1::ContainerConfig& config, bool run
 absl::StatusOr<linux_backend::OciSpecInput> BuildOciSpecInput(const CreateSpec& spec, const std::string& rootfs,
                                                               const std::string& netns_dir);
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

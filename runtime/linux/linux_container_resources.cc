@@ -6,13 +6,13 @@
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
-#include "runtime/container/container_spec.h"
-#include "runtime/container/linux_container_host.h"
+#include "runtime/linux/container_spec.h"
+#include "runtime/linux/linux_container_host.h"
 #include "runtime/linux/cgroup_oom.h"
 #include "runtime/linux/oci_spec.h"
 #include "runtime/linux/runc.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 namespace {
 
 // linux.cgroupsPath of the container's bundle; "" when it has none.
@@ -57,4 +57,4 @@ absl::Status LinuxContainerHost::UpdateResources(const std::string& id, const st
   return absl::OkStatus();
 }
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

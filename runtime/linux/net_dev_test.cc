@@ -1,8 +1,8 @@
-#include "runtime/stats/net_dev.h"
+#include "runtime/linux/net_dev.h"
 
 #include "gtest/gtest.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
 namespace {
 
 constexpr char kTable[] =
@@ -34,4 +34,4 @@ TEST(NetDevTest, RejectsShortRows) {
 }
 
 }  // namespace
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend

@@ -12,10 +12,16 @@
 
 #include <string>
 
-#include "runtime/stats/cgroup_counters.h"
+#include "runtime/linux/cgroup_counters.h"
 #include "runtime/stats/stats_source.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
+
+// The stats port's names, as this source implements it.
+using stats::FsUsage;
+using stats::GroupCounters;
+using stats::InterfaceCounters;
+using stats::StatsSource;
 
 class LinuxStatsSource final : public StatsSource {
  public:
@@ -40,4 +46,4 @@ absl::StatusOr<std::string> ReadNetDevIn(const std::string& netns_path);
 // tree under `dir`, not crossing mounts.
 absl::StatusOr<FsUsage> DirectoryUsage(const std::string& dir);
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend

@@ -1,4 +1,4 @@
-#include "runtime/stats/windows_stats_source.h"
+#include "runtime/windows/stats/windows_stats_source.h"
 
 #include "absl/strings/str_cat.h"
 #include "network/hns/endpoint_stats.h"
@@ -7,7 +7,7 @@
 #include "runtime/windows/jobobject/open_job.h"
 #include "spdlog/spdlog.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::windows {
 namespace {
 
 using runtime::windows::hcs::Utf8ToWide;
@@ -69,4 +69,4 @@ absl::StatusOr<FsUsage> WindowsStatsSource::ReadWritableLayer(const std::string&
   return options_.read_writable_layer(container_id);
 }
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::windows

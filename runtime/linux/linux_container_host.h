@@ -27,7 +27,15 @@
 #include "runtime/container/container_host.h"
 #include "runtime/shim/exit_watcher.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
+
+// The container port's names, as this host implements it.
+using container::ContainerHost;
+using container::CreateSpec;
+using container::ExecResult;
+using container::ExitWatch;
+using container::NumericUser;
+using container::ProcessState;
 
 struct LinuxContainerHostOptions {
   std::string root_dir;
@@ -96,4 +104,4 @@ class LinuxContainerHost final : public ContainerHost {
 // runtime/shim/silo-shim in a build tree, else `silo-shim` from PATH.
 std::string DefaultShimBinary();
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

@@ -1,9 +1,9 @@
-#include "runtime/stats/cgroup_counters.h"
+#include "runtime/linux/cgroup_counters.h"
 
 #include "gtest/gtest.h"
 #include "runtime/stats/test_dir.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
 namespace {
 
 using linux_backend::CgroupMode;
@@ -17,7 +17,7 @@ TEST(FlatKeyedValueTest, FindsWholeKeysOnly) {
 }
 
 TEST(CgroupCountersTest, V1SeparateHierarchies) {
-  testing::TempDir d;
+  stats::testing::TempDir d;
   const std::string g = "/silo/pod/ctr";
   d.Write("cpuacct" + g + "/cpuacct.usage", "123456789\n");
   d.Write("memory" + g + "/memory.usage_in_bytes", "100000000\n");
@@ -42,7 +42,7 @@ TEST(CgroupCountersTest, V1SeparateHierarchies) {
 }
 
 TEST(CgroupCountersTest, V1JointCpuMountAndLimitAndMissingParts) {
-  testing::TempDir d;
+  stats::testing::TempDir d;
   const std::string g = "/p";
   d.Write("cpu,cpuacct" + g + "/cpuacct.usage", "5\n");
   d.Write("memory" + g + "/memory.usage_in_bytes", "10\n");
@@ -56,7 +56,7 @@ TEST(CgroupCountersTest, V1JointCpuMountAndLimitAndMissingParts) {
 }
 
 TEST(CgroupCountersTest, V2) {
-  testing::TempDir d;
+  stats::testing::TempDir d;
   const std::string g = "/silo/pod";
   d.Write(g.substr(1) + "/cpu.stat", "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
   d.Write(g.substr(1) + "/memory.current", "4096000\n");
@@ -78,11 +78,11 @@ TEST(CgroupCountersTest, V2) {
 }
 
 TEST(CgroupCountersTest, MissingGroupIsNotFound) {
-  testing::TempDir d;
+  stats::testing::TempDir d;
   d.Write("memory/other/memory.usage_in_bytes", "1\n");
   EXPECT_TRUE(absl::IsNotFound(CgroupCounters(d.path(), CgroupMode::kV1).Read("/gone").status()));
   EXPECT_TRUE(absl::IsNotFound(CgroupCounters(d.path(), CgroupMode::kV2).Read("/gone").status()));
 }
 
 }  // namespace
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend

@@ -1,11 +1,11 @@
-#include "runtime/container/sysctls.h"
+#include "runtime/linux/sysctls.h"
 
 #include <algorithm>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 
 absl::StatusOr<std::map<std::string, std::string>> ValidatedSysctls(const ::runtime::v1::PodSandboxConfig& pod) {
   const auto& ns = pod.linux().security_context().namespace_options();
@@ -39,4 +39,4 @@ absl::StatusOr<std::map<std::string, std::string>> ValidatedSysctls(const ::runt
   return out;
 }
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

@@ -1,4 +1,4 @@
-#include "runtime/container/linux_container_host.h"
+#include "runtime/linux/linux_container_host.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
-#include "runtime/container/container_spec.h"
+#include "runtime/linux/container_spec.h"
 #include "runtime/linux/oci_spec.h"
 #include "runtime/linux/runc.h"
 #include "runtime/linux/seccomp_default.h"
@@ -27,7 +27,7 @@
 
 extern char** environ;
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 namespace {
 
 using shim::ShimClient;
@@ -355,4 +355,4 @@ absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string
   return absl::OkStatus();
 }
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

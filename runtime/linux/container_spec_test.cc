@@ -1,4 +1,4 @@
-#include "runtime/container/container_spec.h"
+#include "runtime/linux/container_spec.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 #include "runtime/linux/seccomp_default.h"
 #include "runtime/store/temp_dir_for_test.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 namespace {
 
 using linux_backend::OciMount;
@@ -332,4 +332,4 @@ TEST(ResourcesFromCriTest, MapsEveryFieldAndRefusesBadValues) {
 }
 
 }  // namespace
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

@@ -25,7 +25,13 @@
 #include "network/hns/api.h"
 #include "runtime/stats/stats_source.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::windows {
+
+// The stats port's names, as this source implements it.
+using stats::FsUsage;
+using stats::GroupCounters;
+using stats::InterfaceCounters;
+using stats::StatsSource;
 
 // The SandboxRecord::platform_data key under which the Windows sandbox host
 // records the pause container's compute-system id.
@@ -60,4 +66,4 @@ class WindowsStatsSource final : public StatsSource {
   const WindowsStatsSourceOptions options_;
 };
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::windows

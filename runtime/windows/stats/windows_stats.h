@@ -24,7 +24,14 @@
 #include "runtime/stats/stats_sampler.h"
 #include "runtime/stats/stats_types.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::windows {
+
+// The stats port's names, as these conversions fill them.
+using stats::ContainerStatsView;
+using stats::GroupCounters;
+using stats::MemoryCounters;
+using stats::SandboxStatsView;
+using stats::Snapshot;
 
 // JOBOBJECT_BASIC_AND_IO_ACCOUNTING_INFORMATION plus the job's memory usage.
 struct JobAccounting {
@@ -47,4 +54,4 @@ absl::StatusOr<GroupCounters> FromHcsStatistics(const nlohmann::json& statistics
 void ToCriWindowsContainerStats(const ContainerStatsView& view, ::runtime::v1::WindowsContainerStats* out);
 void ToCriWindowsPodSandboxStats(const SandboxStatsView& view, ::runtime::v1::WindowsPodSandboxStats* out);
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::windows

@@ -1,9 +1,11 @@
-#include "runtime/stats/windows_stats.h"
+#include "runtime/windows/stats/windows_stats.h"
 
 #include "gtest/gtest.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::windows {
 namespace {
+
+using namespace stats;  // the port's types these tests build and read
 
 // Values shaped as a process-isolated container's Job Object reports them
 // after two seconds of one busy thread plus some kernel time.
@@ -108,4 +110,4 @@ TEST(WindowsStatsTest, CriMapping) {
 }
 
 }  // namespace
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::windows

@@ -1,11 +1,11 @@
-#include "runtime/stats/net_dev.h"
+#include "runtime/linux/net_dev.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
 
 absl::StatusOr<std::vector<InterfaceCounters>> ParseNetDev(absl::string_view text) {
   std::vector<InterfaceCounters> out;
@@ -38,4 +38,4 @@ absl::StatusOr<std::vector<InterfaceCounters>> ParseNetDev(absl::string_view tex
   return out;
 }
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend

@@ -12,10 +12,10 @@
 #include "absl/status/statusor.h"
 #include "cri/api/cri.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 
 // The sysctls to put in the OCI spec ("net/ipv4/x" is accepted and written
 // "net.ipv4.x"). InvalidArgument naming the first refused key.
 absl::StatusOr<std::map<std::string, std::string>> ValidatedSysctls(const ::runtime::v1::PodSandboxConfig& pod);
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

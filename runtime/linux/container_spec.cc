@@ -1,4 +1,4 @@
-#include "runtime/container/container_spec.h"
+#include "runtime/linux/container_spec.h"
 
 #include <unistd.h>
 
@@ -9,13 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "network/netns/pinned_namespaces.h"
 #include "runtime/base/status_macros.h"
-#include "runtime/container/sysctls.h"
+#include "runtime/linux/sysctls.h"
 #include "runtime/linux/host_devices.h"
 #include "runtime/linux/mount_propagation.h"
 #include "runtime/linux/pod_init.h"
 #include "runtime/linux/seccomp_default.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 namespace {
 
 linux_backend::OciMount Bind(const std::string& destination, const std::string& source, bool readonly) {
@@ -323,4 +323,4 @@ absl::StatusOr<linux_backend::OciSpecInput> BuildOciSpecInput(const CreateSpec& 
   return in;
 }
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

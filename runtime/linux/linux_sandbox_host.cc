@@ -1,4 +1,4 @@
-#include "runtime/sandbox/linux_sandbox_host.h"
+#include "runtime/linux/linux_sandbox_host.h"
 
 #include <sys/mount.h>
 
@@ -11,7 +11,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/linux/pod_init.h"
 
-namespace silo::runtime::sandbox {
+namespace silo::runtime::linux_backend {
 
 absl::StatusOr<std::string> LinuxSandboxHost::CreateNamespaces(const std::string& id,
                                                                const NamespaceRequest& request) {
@@ -65,4 +65,4 @@ absl::Status LinuxSandboxHost::UnmountPodShm(const std::string& dir) {
   return absl::OkStatus();
 }
 
-}  // namespace silo::runtime::sandbox
+}  // namespace silo::runtime::linux_backend

@@ -1,4 +1,4 @@
-#include "runtime/stats/linux_stats_source.h"
+#include "runtime/linux/linux_stats_source.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -10,10 +10,10 @@
 
 #include "gtest/gtest.h"
 #include "runtime/base/testing/shell.h"
-#include "runtime/stats/net_dev.h"
+#include "runtime/linux/net_dev.h"
 #include "runtime/stats/test_dir.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
 namespace {
 
 // Pins a fresh network namespace at `path` (as the sandbox host does under
@@ -32,7 +32,7 @@ bool PinNewNetns(const std::string& path) {
 }
 
 TEST(ReadNetDevInTest, ReadsThePodNamespaceNotTheHost) {
-  testing::TempDir d;
+  stats::testing::TempDir d;
   std::string ns = d.path() + "/netns";
   ASSERT_TRUE(PinNewNetns(ns));
   // No dummy driver on these kernels: a veth pair inside the namespace, and
@@ -61,7 +61,7 @@ TEST(ReadNetDevInTest, ReadsThePodNamespaceNotTheHost) {
 }
 
 TEST(ReadNetDevInTest, MissingNamespaceIsAnError) {
-  testing::TempDir d;
+  stats::testing::TempDir d;
   EXPECT_TRUE(absl::IsNotFound(ReadNetDevIn(d.path() + "/none").status()));
   // A plain file is not a namespace: setns fails with EINVAL.
   d.Write("plain", "x");
@@ -69,7 +69,7 @@ TEST(ReadNetDevInTest, MissingNamespaceIsAnError) {
 }
 
 TEST(DirectoryUsageTest, CountsBlocksAndInodesOnce) {
-  testing::TempDir d;
+  stats::testing::TempDir d;
   d.Write("upper/a", std::string(10000, 'a'));
   d.Write("upper/sub/b", std::string(5000, 'b'));
   ASSERT_EQ(::link((d.path() + "/upper/a").c_str(), (d.path() + "/upper/sub/a2").c_str()), 0);
@@ -101,4 +101,4 @@ TEST(LinuxStatsSourceTest, ContainerGroupIsUnderThePodCgroup) {
 }
 
 }  // namespace
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend

@@ -1,4 +1,4 @@
-#include "runtime/stats/linux_stats_source.h"
+#include "runtime/linux/linux_stats_source.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -14,9 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
-#include "runtime/stats/net_dev.h"
+#include "runtime/linux/net_dev.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
 namespace {
 
 // nftw has no user pointer; one walk at a time.
@@ -94,4 +94,4 @@ absl::StatusOr<FsUsage> DirectoryUsage(const std::string& dir) {
   return u;
 }
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend

@@ -26,7 +26,7 @@
 #include "runtime/fake/fake_process_streaming.h"
 #include "runtime/fake/fake_stats_source.h"
 #include "runtime/handler/assembled_handler.h"
-#include "runtime/sandbox/linux_sandbox_host.h"
+#include "runtime/linux/linux_sandbox_host.h"
 #include "runtime/store/metadata_db.h"
 
 namespace silo::runtime::sandbox {
@@ -120,7 +120,7 @@ class SandboxManagerTest : public ::testing::Test {
     handlers_->AddType({"runc", [this, cgroups = *cg](const handler::HandlerSpec& spec)
                                     -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
                           handler::HandlerParts parts;
-                          parts.sandboxes = std::make_unique<LinuxSandboxHost>(netns_dir(), cgroups);
+                          parts.sandboxes = std::make_unique<linux_backend::LinuxSandboxHost>(netns_dir(), cgroups);
                           parts.containers = std::make_unique<fake::FakeContainerHost>(spec.name);
                           parts.streaming = std::make_unique<fake::FakeProcessStreaming>(spec.name);
                           parts.stats = std::make_unique<fake::FakeStatsSource>();

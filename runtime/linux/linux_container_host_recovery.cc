@@ -21,10 +21,10 @@
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
-#include "runtime/container/linux_container_host.h"
+#include "runtime/linux/linux_container_host.h"
 #include "runtime/linux/runc.h"
 
-namespace silo::runtime::container {
+namespace silo::runtime::linux_backend {
 namespace {
 
 // Live silo-shim processes serving a socket in `socket_dir`, by container id.
@@ -163,4 +163,4 @@ absl::Status LinuxContainerHost::RemoveOrphan(const std::string& id) {
   return Remove(id, "");
 }
 
-}  // namespace silo::runtime::container
+}  // namespace silo::runtime::linux_backend

@@ -20,7 +20,10 @@
 #include "runtime/linux/cgroup_mode.h"
 #include "runtime/stats/stats_types.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
+
+using stats::GroupCounters;
+using stats::MemoryCounters;
 
 class CgroupCounters {
  public:
@@ -45,4 +48,4 @@ class CgroupCounters {
 // leaves *out alone and returns false.
 bool FlatKeyedValue(absl::string_view text, absl::string_view key, uint64_t* out);
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend

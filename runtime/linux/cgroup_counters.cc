@@ -1,4 +1,4 @@
-#include "runtime/stats/cgroup_counters.h"
+#include "runtime/linux/cgroup_counters.h"
 
 #include <sys/stat.h>
 
@@ -8,7 +8,7 @@
 #include "absl/strings/strip.h"
 #include "runtime/base/file_util.h"
 
-namespace silo::runtime::stats {
+namespace silo::runtime::linux_backend {
 namespace {
 
 bool IsDir(const std::string& path) {
@@ -118,4 +118,4 @@ absl::StatusOr<GroupCounters> CgroupCounters::ReadV2(const std::string& group) c
   return c;
 }
 
-}  // namespace silo::runtime::stats
+}  // namespace silo::runtime::linux_backend
