@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <climits>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -143,6 +145,20 @@ absl::Status StopPodInit(const std::string& dir) {
   SILO_RETURN_IF_ERROR(Unpin(PodPidNamespace(dir)));
   if (::unlink(RecordPath(dir).c_str()) != 0 && errno != ENOENT) {
     return ErrnoToStatus(errno, absl::StrCat("unlink ", RecordPath(dir)));
+  }
+  // A silod killed inside StartPodInit can leave the temporary files of the
+  // record or the pin (AtomicWriteFile's ".<name>.tmp.*"); they would keep
+  // the pod's directory from being removed.
+  const std::string pin_name = std::filesystem::path(PodPidNamespace(dir)).filename().string();
+  const std::string record_name = std::filesystem::path(RecordPath(dir)).filename().string();
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!absl::StartsWith(name, absl::StrCat(".", pin_name, ".tmp.")) &&
+        !absl::StartsWith(name, absl::StrCat(".", record_name, ".tmp."))) {
+      continue;
+    }
+    SILO_RETURN_IF_ERROR(Unpin(it->path().string()));
   }
   return absl::OkStatus();
 }
