@@ -1,4 +1,4 @@
-# CRI ImageService handlers over image::ImageManager (issue 3). Included from
+# CRI ImageService handlers over image::ImageManager. Included from
 # cri/server/CMakeLists.txt.
 add_library(silo_cri_image_handlers
   image_fs_info.cc

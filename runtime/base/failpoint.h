@@ -1,5 +1,5 @@
 #pragma once
-// Named fault-injection points for test builds (issue 11).
+// Named fault-injection points for test builds.
 //
 //   absl::Status Commit(...) {
 //     SILO_FAILPOINT("store.commit");

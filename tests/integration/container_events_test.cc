@@ -1,4 +1,4 @@
-// GetContainerEvents for containers through the real silod (issue 5 item 5):
+// GetContainerEvents for containers through the real silod:
 // CREATED, STARTED, STOPPED and DELETED reach the stream, each with the pod
 // sandbox status and the statuses of the pod's containers as they are when
 // the event is sent, as kubelet's Evented PLEG consumes them.

@@ -1,4 +1,4 @@
-// Live restore through the real silod, silo-shim and runc (issue 5 item 4):
+// Live restore through the real silod, silo-shim and runc:
 // silod is SIGKILLed and restarted while a container keeps printing sequence
 // numbers; its CRI log must have no gap or duplicate, and exits that happen
 // while silod is down must be reported with their codes afterwards. A

@@ -1,4 +1,4 @@
-// Container and pod stats through the real silod (issue 7): runc containers
+// Container and pod stats through the real silod: runc containers
 // in a CNI-networked pod, the sampler reading real cgroups and the pod's
 // netns, answered over CRI. Everything runs in a network namespace private
 // to the test (registry, silod, the CNI bridge), so no traffic leaves it.

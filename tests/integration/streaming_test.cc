@@ -1,4 +1,4 @@
-// Exec and PortForward through the real silod, silo-shim and runc (issue 6):
+// Exec and PortForward through the real silod, silo-shim and runc:
 // the CRI RPCs hand out URLs on silod's streaming server, and the test
 // clients in cri/streaming/testing speak SPDY/3.1 and WebSocket to them like
 // kubectl does. The pod is host-network (ContainerPodTest), so port-forward

@@ -1,4 +1,4 @@
-// silo_bench_compare: the CRI workload driver behind run.sh (issue 12).
+// silo_bench_compare: the CRI workload driver behind run.sh.
 //   silo_bench_compare registry --scratch DIR --env FILE [--big-count N] [--big-layers N] [--big-layer-mb N]
 //       starts a local registry, pushes the test images, writes their
 //       references to FILE (shell syntax) and serves until SIGTERM/SIGINT.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Side-by-side CRI benchmark, silod against containerd (issue 12), in one command:
+# Side-by-side CRI benchmark, silod against containerd, in one command:
 #   sudo tests/bench/compare/run.sh [--full|--quick] [--rounds N] [--build DIR] [--silod PATH] [--out FILE]
 # On a fresh machine it first installs the packages (deploy/install-deps.sh)
 # and builds silod, silo-shim and the driver in BUILD (default build/);

@@ -1,5 +1,5 @@
 #pragma once
-// The workloads of issue 12, run against one CRI endpoint. Each records its
+// The comparison workloads, run against one CRI endpoint. Each records its
 // latencies (ms) and scalar results into `Samples` under runtime-neutral
 // metric names, so runs against silod and containerd line up in one table.
 // Every pod a workload starts is deleted before it returns, also on error.
