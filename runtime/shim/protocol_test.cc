@@ -276,23 +276,29 @@ TEST_F(ShimClientTest, ServerClosingMidCallIsUnavailable) {
 // exec request with `stream` runs as an ExecSync. silod must find that out
 // before it sends the exec, and say so instead of misreading the answer.
 TEST_F(ShimClientTest, InteractiveExecIsRefusedClearlyByAnUnversionedShim) {
-  int lfd = Listen();
+  // Serves one connection as an unversioned shim, recording the ops it got.
+  auto serve_unversioned = [this](std::vector<std::string>* ops) {
+    ::unlink(path_.c_str());
+    int lfd = Listen();
+    server_ = std::thread([lfd, ops] {
+      int c = ::accept(lfd, nullptr, nullptr);
+      ::close(lfd);
+      while (true) {
+        auto frame = ReadFrame(c);
+        if (!frame.ok()) break;
+        auto req = DecodeRequest(*frame);
+        if (!req.ok()) break;
+        ops->push_back(OpName(req->op));
+        std::string answer = req->op == Op::kExec ? R"({"code":0,"exited":true,"exit_code":0,"stdout":"aGkK"})"
+                                                  : R"({"code":0,"state":"running","pid":77})";
+        if (!WriteFrame(c, answer).ok()) break;
+      }
+      ::close(c);
+    });
+  };
+
   std::vector<std::string> ops;
-  server_ = std::thread([lfd, &ops] {
-    int c = ::accept(lfd, nullptr, nullptr);
-    ::close(lfd);
-    while (true) {
-      auto frame = ReadFrame(c);
-      if (!frame.ok()) break;
-      auto req = DecodeRequest(*frame);
-      if (!req.ok()) break;
-      ops.push_back(OpName(req->op));
-      std::string answer = req->op == Op::kExec ? R"({"code":0,"exited":true,"exit_code":0,"stdout":"aGkK"})"
-                                                : R"({"code":0,"state":"running","pid":77})";
-      if (!WriteFrame(c, answer).ok()) break;
-    }
-    ::close(c);
-  });
+  serve_unversioned(&ops);
   auto old = ShimClient::Connect(path_, steady_clock::now() + std::chrono::seconds(5));
   ASSERT_TRUE(old.ok()) << old.status();
   auto state = (*old)->State();
@@ -303,22 +309,8 @@ TEST_F(ShimClientTest, InteractiveExecIsRefusedClearlyByAnUnversionedShim) {
   server_.join();
   EXPECT_EQ(ops, std::vector<std::string>{"state"});
 
-  ::unlink(path_.c_str());
-  lfd = Listen();
   std::vector<std::string> exec_ops;
-  server_ = std::thread([lfd, &exec_ops] {
-    int c = ::accept(lfd, nullptr, nullptr);
-    ::close(lfd);
-    while (true) {
-      auto frame = ReadFrame(c);
-      if (!frame.ok()) break;
-      auto req = DecodeRequest(*frame);
-      if (!req.ok()) break;
-      exec_ops.push_back(OpName(req->op));
-      if (!WriteFrame(c, R"({"code":0,"state":"running","pid":77})").ok()) break;
-    }
-    ::close(c);
-  });
+  serve_unversioned(&exec_ops);
   auto exec = StreamExecClient::Start(path_, {"sh"}, false, true, steady_clock::now() + std::chrono::seconds(5));
   EXPECT_EQ(exec.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(exec.status().message().find("shim protocol v1"), absl::string_view::npos) << exec.status();
