@@ -75,24 +75,24 @@ absl::StatusOr<std::unique_ptr<FakeRuntime>> FakeRuntime::Start(Options options)
 }
 
 FakeRuntime::~FakeRuntime() {
-  containers_.reset();
-  container_store_.reset();
-  images_.reset();
-  sandboxes_.reset();
-  sandbox_store_.reset();
-  if (events_) events_->Close();
+  StopManagers();
   events_.reset();
   db_.reset();
   if (!dir_.empty()) std::filesystem::remove_all(dir_);
 }
 
-absl::Status FakeRuntime::Build() {
+void FakeRuntime::StopManagers() {
+  // Users before what they use, as silod's Backends are destroyed.
   containers_.reset();
   container_store_.reset();
   images_.reset();
   sandboxes_.reset();
   sandbox_store_.reset();
   if (events_) events_->Close();
+}
+
+absl::Status FakeRuntime::Build() {
+  StopManagers();
   handlers_ = std::make_unique<handler::HandlerRegistry>();
   if (options_.extra_types) options_.extra_types(*handlers_);
   std::vector<std::string> known = handlers_->Types();

@@ -63,6 +63,7 @@ class FakeRuntime {
  private:
   FakeRuntime() = default;
   absl::Status Build();
+  void StopManagers();
 
   Options options_;
   std::string dir_;
