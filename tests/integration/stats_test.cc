@@ -211,7 +211,13 @@ TEST_F(StatsIntegrationTest, BusyContainerUsesOneCore) {
   ASSERT_TRUE(ContainerStats(id, &st).ok());
   ASSERT_TRUE(st.has_cpu());
   ASSERT_TRUE(st.cpu().has_usage_nano_cores()) << st.DebugString();
-  EXPECT_NEAR(static_cast<double>(st.cpu().usage_nano_cores().value()), 1e9, 0.15e9) << st.DebugString();
+  // One spinning thread uses at most one core, and all of a free one; the
+  // test command runs tests two at a time on two cores, so the core may be
+  // shared: the rate's accuracy is checked below against the cumulative
+  // counter, which holds however busy the machine is.
+  const double rate = static_cast<double>(st.cpu().usage_nano_cores().value());
+  EXPECT_GT(rate, 0.3e9) << st.DebugString();
+  EXPECT_LT(rate, 1.15e9) << st.DebugString();
   EXPECT_GT(st.cpu().usage_core_nano_seconds().value(), 1'000'000'000u);
   EXPECT_EQ(st.attributes().id(), id);
   EXPECT_EQ(st.attributes().metadata().name(), "burn");
@@ -222,8 +228,7 @@ TEST_F(StatsIntegrationTest, BusyContainerUsesOneCore) {
   EXPECT_GT(st.cpu().timestamp(), now - 5'000'000'000);  // a recent sample, not a stale one
   EXPECT_TRUE(st.has_writable_layer());
 
-  // The rate agrees with the cumulative counter over a longer window (this
-  // holds however busy the machine is; the 1e9 above needs a free core).
+  // The rate agrees with the cumulative counter over a longer window.
   ::runtime::v1::ContainerStats later;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   ASSERT_TRUE(ContainerStats(id, &later).ok());
