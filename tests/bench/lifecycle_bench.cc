@@ -1,0 +1,196 @@
+// The container life cycle against its floor: silod's create, start (until
+// RUNNING), stop and remove of a busybox container, interleaved with the
+// same work done by the OCI runtime alone (runc create, start, kill, wait,
+// delete of a prepared bundle on the image's unpacked layer), which no CRI
+// runtime can beat. Prints the p50 of each, silod's time above the floor,
+// and silod's per-RPC p50s. Machines here are shared: read the ratio of
+// rows measured in one run, never an absolute number. Root only; not part
+// of ctest:
+//   build/tests/bench/silo_bench_lifecycle [cycles=50]
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "runtime/base/file_util.h"
+#include "tests/bench/bench_util.h"
+
+namespace {
+
+using silo::bench::Call;
+using silo::bench::Clock;
+using silo::bench::Fail;
+using silo::bench::Ms;
+using silo::bench::Percentile;
+
+// Runs argv with stdio on /dev/null; its exit code, or -1.
+int Run(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null_fd = ::open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; ++fd) ::dup2(null_fd, fd);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A bundle whose root is the image's unpacked layer, read-only, running
+// what the silod cycle runs.
+absl::Status WriteBundle(const std::string& bundle, const std::string& rootfs) {
+  if (Run({"runc", "spec", "--bundle", bundle}) != 0) return absl::InternalError("runc spec");
+  auto text = silo::ReadFile(bundle + "/config.json");
+  if (!text.ok()) return text.status();
+  nlohmann::json spec = nlohmann::json::parse(*text);
+  spec["process"]["terminal"] = false;
+  spec["process"]["args"] = {"/bin/busybox", "sleep", "100000"};
+  spec["root"] = {{"path", rootfs}, {"readonly", true}};
+  return silo::AtomicWriteFile(bundle + "/config.json", spec.dump());
+}
+
+// runc create, start, kill, wait for stopped, delete.
+absl::Status RuncCycle(const std::string& bundle, const std::string& root, const std::string& id) {
+  const std::vector<std::string> runc = {"runc", "--root", root};
+  auto cmd = [&](std::vector<std::string> rest) {
+    std::vector<std::string> argv = runc;
+    argv.insert(argv.end(), rest.begin(), rest.end());
+    return Run(argv);
+  };
+  if (cmd({"create", "--bundle", bundle, id}) != 0) return absl::InternalError("runc create");
+  if (cmd({"start", id}) != 0) return absl::InternalError("runc start");
+  if (cmd({"kill", id, "KILL"}) != 0) return absl::InternalError("runc kill");
+  // `runc delete` refuses a running container: wait until its init is gone.
+  for (int i = 0; i < 1000; ++i) {
+    if (cmd({"delete", id}) == 0) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return absl::DeadlineExceededError("runc delete: still running");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int cycles = argc > 1 ? std::atoi(argv[1]) : 50;
+  if (cycles <= 0 || cycles > 1000) return Fail("cycles must be 1..1000");
+  if (::geteuid() != 0) return Fail("needs root");
+
+  silo::testing::TempDir dir, scratch, logs, floor_dir;
+  auto started = silo::bench::StartBusyboxSilod(dir.path(), scratch.path());
+  if (!started.ok()) return Fail(std::string(started.status().message()));
+  const auto& silod = started->silod;
+  const auto& rt = started->rt;
+  using namespace ::runtime::v1;  // NOLINT: local to main, keeps the calls readable
+  grpc::Status s;
+
+  // The busybox image has one layer: its snapshot is the floor's rootfs.
+  std::string layer;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(silod->root() + "/images/snapshots", ec)) layer = e.path();
+  if (layer.empty()) return Fail("no unpacked layer under " + silod->root() + "/images/snapshots");
+  const std::string bundle = floor_dir.path() + "/bundle";
+  const std::string runc_root = floor_dir.path() + "/runc";
+  if (!silo::MakeDirs(bundle).ok() || !silo::MakeDirs(runc_root).ok()) return Fail("bundle dirs");
+  if (absl::Status b = WriteBundle(bundle, layer); !b.ok()) return Fail(std::string(b.message()));
+
+  PodSandboxConfig pod;
+  pod.mutable_metadata()->set_name("lifecycle");
+  pod.mutable_metadata()->set_namespace_("default");
+  pod.mutable_metadata()->set_uid("uid-lifecycle");
+  pod.set_log_directory(logs.path());
+  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(NODE);
+  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(CONTAINER);
+  RunPodSandboxRequest run;
+  *run.mutable_config() = pod;
+  RunPodSandboxResponse ran;
+  s = Call([&](auto* c, const auto& r, auto* o) { return rt->RunPodSandbox(c, r, o); }, run, &ran);
+  if (!s.ok()) return Fail("RunPodSandbox: " + s.error_message());
+
+  std::map<std::string, std::vector<double>> step_ms;
+  std::vector<double> silo_ms, floor_ms;
+  for (int i = 0; i < cycles; ++i) {
+    // silod's cycle.
+    auto t0 = Clock::now();
+    CreateContainerRequest create;
+    create.set_pod_sandbox_id(ran.pod_sandbox_id());
+    *create.mutable_sandbox_config() = pod;
+    ContainerConfig* config = create.mutable_config();
+    config->mutable_metadata()->set_name(absl::StrCat("c", i));
+    config->mutable_image()->set_image(started->image);
+    for (const char* a : {"/bin/busybox", "sleep", "100000"}) config->add_command(a);
+    CreateContainerResponse created;
+    s = Call([&](auto* c, const auto& r, auto* o) { return rt->CreateContainer(c, r, o); }, create, &created);
+    if (!s.ok()) return Fail("CreateContainer: " + s.error_message());
+    auto t1 = Clock::now();
+    StartContainerRequest start;
+    start.set_container_id(created.container_id());
+    StartContainerResponse start_resp;
+    s = Call([&](auto* c, const auto& r, auto* o) { return rt->StartContainer(c, r, o); }, start, &start_resp);
+    if (!s.ok()) return Fail("StartContainer: " + s.error_message());
+    auto t2 = Clock::now();
+    ContainerStatusRequest status_req;
+    status_req.set_container_id(created.container_id());
+    ContainerStatusResponse status;
+    do {
+      s = Call([&](auto* c, const auto& r, auto* o) { return rt->ContainerStatus(c, r, o); }, status_req, &status);
+    } while (s.ok() && status.status().state() == CONTAINER_CREATED);
+    if (!s.ok() || status.status().state() != CONTAINER_RUNNING) return Fail("container did not reach RUNNING");
+    auto t3 = Clock::now();
+    StopContainerRequest stop;
+    stop.set_container_id(created.container_id());
+    StopContainerResponse stopped;
+    s = Call([&](auto* c, const auto& r, auto* o) { return rt->StopContainer(c, r, o); }, stop, &stopped);
+    if (!s.ok()) return Fail("StopContainer: " + s.error_message());
+    auto t4 = Clock::now();
+    RemoveContainerRequest remove;
+    remove.set_container_id(created.container_id());
+    RemoveContainerResponse removed;
+    s = Call([&](auto* c, const auto& r, auto* o) { return rt->RemoveContainer(c, r, o); }, remove, &removed);
+    if (!s.ok()) return Fail("RemoveContainer: " + s.error_message());
+    auto t5 = Clock::now();
+    silo_ms.push_back(Ms(t5 - t0));
+    step_ms["CreateContainer"].push_back(Ms(t1 - t0));
+    step_ms["StartContainer"].push_back(Ms(t2 - t1));
+    step_ms["ContainerStatus until RUNNING"].push_back(Ms(t3 - t2));
+    step_ms["StopContainer (timeout 0)"].push_back(Ms(t4 - t3));
+    step_ms["RemoveContainer"].push_back(Ms(t5 - t4));
+
+    // The floor, right after, so both see the same machine.
+    auto f0 = Clock::now();
+    if (absl::Status f = RuncCycle(bundle, runc_root, absl::StrCat("floor-", i)); !f.ok()) {
+      return Fail(std::string(f.message()));
+    }
+    floor_ms.push_back(Ms(Clock::now() - f0));
+  }
+
+  StopPodSandboxRequest stop_pod;
+  stop_pod.set_pod_sandbox_id(ran.pod_sandbox_id());
+  StopPodSandboxResponse stopped_pod;
+  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->StopPodSandbox(c, r, o); }, stop_pod, &stopped_pod);
+  RemovePodSandboxRequest rm_pod;
+  rm_pod.set_pod_sandbox_id(ran.pod_sandbox_id());
+  RemovePodSandboxResponse rm_podded;
+  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->RemovePodSandbox(c, r, o); }, rm_pod, &rm_podded);
+  silod->Stop();
+
+  const double silo = Percentile(silo_ms, 0.5), floor = Percentile(floor_ms, 0.5);
+  std::printf("| row (p50 of %d interleaved cycles) | ms |\n| --- | --- |\n", cycles);
+  std::printf("| floor: runc create, start, kill, delete | %.1f |\n", floor);
+  std::printf("| silod: create, start, status, stop, remove | %.1f |\n", silo);
+  std::printf("| silod above the floor | %.1f (%.2fx the floor) |\n", silo - floor, silo / floor);
+  for (const auto& [step, ms] : step_ms) std::printf("| silod %s | %.1f |\n", step.c_str(), Percentile(ms, 0.5));
+  return 0;
+}
