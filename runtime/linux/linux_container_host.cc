@@ -324,6 +324,9 @@ absl::Status LinuxContainerHost::ReopenLog(const std::string& id, const std::str
 
 absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string& handle) {
   std::string socket = handle.empty() ? SocketPath(id) : handle;
+  // The shim's shutdown runs `runc delete` itself; only when it could not
+  // does silod run it (one runc process per removal, not two).
+  bool deleted_by_shim = false;
   if (::access(socket.c_str(), F_OK) == 0) {
     auto client = ShimClient::Connect(socket, In(std::chrono::seconds(2)));
     if (client.ok()) {
@@ -334,7 +337,7 @@ absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string
         auto waiter = ShimClient::Connect(socket, In(std::chrono::seconds(2)));
         if (waiter.ok()) (void)(*waiter)->Wait(In(std::chrono::seconds(10)));
       }
-      (void)(*client)->Shutdown(In(std::chrono::seconds(5)));
+      deleted_by_shim = (*client)->Shutdown(In(std::chrono::seconds(5))).ok();
     }
   }
   std::string cgroup;
@@ -345,8 +348,10 @@ absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string
       cgroup = doc["linux"]["cgroupsPath"].get<std::string>();
     }
   }
-  linux_backend::Runc runc(options_.runc_binary, options_.runc_root);
-  SILO_RETURN_IF_ERROR(runc.Delete(id, /*force=*/true));
+  if (!deleted_by_shim) {
+    linux_backend::Runc runc(options_.runc_binary, options_.runc_root);
+    SILO_RETURN_IF_ERROR(runc.Delete(id, /*force=*/true));
+  }
   if (!cgroup.empty()) RemoveUnmanagedPodCgroups(options_.cgroup_root, cgroup);
   SILO_RETURN_IF_ERROR(Unmount(RootfsDir(id)));
   SILO_RETURN_IF_ERROR(RemoveTree(BundleDir(id)));
