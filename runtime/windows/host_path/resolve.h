@@ -24,4 +24,11 @@ namespace silo::runtime::windows::host_path {
 // ERROR_PATH_NOT_FOUND). The handle is closed on every path.
 hcs::Result<std::wstring> ResolveHostPath(const HostPathApi& api, const std::wstring& path);
 
+// Creates `path` as a directory with every missing parent (Go's
+// os.MkdirAll, which containerd runs on a missing mount source before it
+// resolves it, as docker does). OK when a directory or file is already
+// there; otherwise HRESULT_FROM_WIN32 of the CreateDirectoryW error naming
+// the path (a root that cannot be created: ERROR_PATH_NOT_FOUND).
+hcs::HrStatus CreateHostDirectories(const HostPathApi& api, const std::wstring& path);
+
 }  // namespace silo::runtime::windows::host_path
