@@ -176,6 +176,28 @@ TEST_F(WindowsPodStatsTest, PodTotalsAreThePauseContainerPlusRunningContainers) 
   EXPECT_EQ(cri.process().process_count().value(), 6u);
 }
 
+TEST_F(WindowsPodStatsTest, SummedPodsReportNoAvailableBytes) {
+  AddPod("pod3", "pause3", "");
+  AddContainer("c3", "pod3", true);
+  GroupCounters pause = Job(1'000, 10u << 20, 20u << 20, 1, 1);
+  pause.memory->limit_bytes = 1u << 30;  // the pause job's own limit
+  SetJob("\\Container_pause3", pause);
+  GroupCounters c3 = Job(1'000, 100u << 20, 150u << 20, 1, 1);
+  c3.memory->limit_bytes = 512u << 20;
+  SetJob("\\Container_c3", c3);
+  sampler_->SampleNow();
+  SandboxStatsView pod = Pod("pod3");
+  ASSERT_TRUE(pod.stats.has_value());
+
+  ::runtime::v1::WindowsPodSandboxStats cri;
+  ToCriWindowsPodSandboxStats(pod, &cri);
+  EXPECT_EQ(cri.memory().commit_memory_bytes().value(), 170u << 20);
+  EXPECT_FALSE(cri.memory().has_available_bytes());
+  // A container still reports its own job's headroom.
+  ASSERT_EQ(cri.containers_size(), 1);
+  EXPECT_EQ(cri.containers(0).memory().available_bytes().value(), (512u << 20) - (150u << 20));
+}
+
 TEST_F(WindowsPodStatsTest, PodWithoutPauseContainerTotalsItsContainers) {
   AddHostProcessPod("hpc");
   AddContainer("h1", "hpc", true);
