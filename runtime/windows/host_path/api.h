@@ -11,6 +11,7 @@
 namespace silo::runtime::windows::host_path {
 
 // GetFinalPathNameByHandleW flags.
+inline constexpr uint32_t kFileNameNormalized = 0x0;
 inline constexpr uint32_t kFileNameOpened = 0x8;
 inline constexpr uint32_t kVolumeNameDos = 0x0;
 inline constexpr uint32_t kVolumeNameGuid = 0x1;

@@ -10,6 +10,9 @@
 //   2. on ERROR_PATH_NOT_FOUND (a UNC share has no volume GUID),
 //      FILE_NAME_OPENED | VOLUME_NAME_DOS, with \\?\UNC\server\share
 //      rewritten to \\server\share.
+// FILE_NAME_OPENED, not FILE_NAME_NORMALIZED: go-winio (and containerd's
+// resolvePath) choose it because NORMALIZED can fail on some UNC paths for
+// access reasons, and its extra normalization is minimal.
 // Standard library only (built by mingw too); thread-safe.
 
 #include <string>

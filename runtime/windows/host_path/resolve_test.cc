@@ -83,6 +83,22 @@ TEST_F(ResolveHostPathTest, MissingAndRelativePathsFailNamingThePath) {
   EXPECT_EQ(loop.status().hr(), 0x80070781u);  // ERROR_CANT_RESOLVE_FILENAME
 }
 
+// The fake answers what Win32 answers: forward slashes are separators and
+// FILE_NAME_NORMALIZED is a valid flag.
+TEST_F(ResolveHostPathTest, FakeAcceptsForwardSlashesAndNormalizedNames) {
+  fake_.AddPath(L"C:\\data\\cfg");
+  EXPECT_EQ(Resolve(L"C:/data/cfg"), std::wstring(L"\\\\?\\Volume") + kC + L"\\data\\cfg");
+  void* h = nullptr;
+  ASSERT_EQ(fake_.api().open_existing(L"C:\\data\\cfg", &h), 0u);
+  wchar_t buffer[128] = {};
+  uint32_t error = 0;
+  const uint32_t n = fake_.api().get_final_path_name_by_handle(h, buffer, 128, kFileNameNormalized | kVolumeNameDos, &error);
+  EXPECT_EQ(std::wstring(buffer, n), L"\\\\?\\C:\\data\\cfg") << error;
+  EXPECT_EQ(fake_.api().get_final_path_name_by_handle(h, buffer, 128, 0x10, &error), 0u);  // not a valid flag
+  EXPECT_EQ(error, kErrorInvalidParameter);
+  EXPECT_EQ(fake_.api().close_handle(h), 1);
+}
+
 TEST_F(ResolveHostPathTest, CreateHostDirectoriesMakesEveryMissingParent) {
   fake_.AddPath(L"C:\\var");
   ASSERT_TRUE(CreateHostDirectories(fake_.api(), L"C:\\var\\lib\\kubelet\\pods\\p1").ok());

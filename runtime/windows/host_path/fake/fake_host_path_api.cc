@@ -25,10 +25,15 @@ bool IsDriveAbsolute(const std::wstring& p) {
   return p.size() >= 3 && std::iswalpha(static_cast<wint_t>(p[0])) && p[1] == L':' && p[2] == L'\\';
 }
 
-// "\\?\C:\x" -> "C:\x"; other forms unchanged.
+// "\\?\C:\x" -> "C:\x"; other forms unchanged but for forward slashes,
+// which Win32 turns into backslashes outside the verbatim \\?\ form.
 std::wstring StripVerbatim(const std::wstring& p) {
   if (p.compare(0, 4, L"\\\\?\\") == 0 && IsDriveAbsolute(p.substr(4))) return p.substr(4);
-  return p;
+  std::wstring out = p;
+  for (wchar_t& c : out) {
+    if (c == L'/') c = L'\\';
+  }
+  return out;
 }
 
 std::wstring TrimSlash(std::wstring p) {
@@ -127,7 +132,9 @@ uint32_t FinalPathName(void* handle, wchar_t* buffer, uint32_t capacity, uint32_
     *error = kErrorInvalidHandle;
     return 0;
   }
-  if (flags != (kFileNameOpened | kVolumeNameGuid) && flags != (kFileNameOpened | kVolumeNameDos)) {
+  // FILE_NAME_NORMALIZED (0) answers as FILE_NAME_OPENED: the fake has no
+  // short (8.3) names to expand.
+  if ((flags & ~kFileNameOpened) != kVolumeNameGuid && (flags & ~kFileNameOpened) != kVolumeNameDos) {
     *error = kErrorInvalidParameter;
     return 0;
   }

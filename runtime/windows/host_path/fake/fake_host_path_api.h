@@ -14,7 +14,9 @@
 // Strict as Win32: a relative path is refused (ERROR_INVALID_NAME, silod's
 // working directory means nothing), a missing leaf is ERROR_FILE_NOT_FOUND and
 // a missing parent ERROR_PATH_NOT_FOUND, flags other than
-// FILE_NAME_OPENED|VOLUME_NAME_{GUID,DOS} ERROR_INVALID_PARAMETER, a too
+// FILE_NAME_{OPENED,NORMALIZED}|VOLUME_NAME_{GUID,DOS} ERROR_INVALID_PARAMETER
+// (NORMALIZED answers as OPENED: no 8.3 names here), forward slashes are
+// separators outside \\?\ paths, as in Win32, a too
 // small buffer gets the size needed, and unknown or closed handles
 // ERROR_INVALID_HANDLE (counted as bad closes). CreateDirectoryW follows
 // links in the path, refuses an existing name (ERROR_ALREADY_EXISTS), a
