@@ -7,7 +7,8 @@ namespace silo::runtime::windows::host_path {
 namespace {
 
 static_assert(sizeof(wchar_t) == sizeof(WCHAR));
-static_assert(kFileNameNormalized == FILE_NAME_NORMALIZED && kFileNameOpened == FILE_NAME_OPENED && kVolumeNameDos == VOLUME_NAME_DOS &&
+static_assert(kFileNameNormalized == FILE_NAME_NORMALIZED && kFileNameOpened == FILE_NAME_OPENED &&
+              kVolumeNameDos == VOLUME_NAME_DOS &&
               kVolumeNameGuid == VOLUME_NAME_GUID);
 static_assert(kErrorFileNotFound == ERROR_FILE_NOT_FOUND && kErrorPathNotFound == ERROR_PATH_NOT_FOUND &&
               kErrorInvalidHandle == ERROR_INVALID_HANDLE && kErrorInvalidParameter == ERROR_INVALID_PARAMETER &&

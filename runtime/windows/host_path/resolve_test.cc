@@ -92,7 +92,8 @@ TEST_F(ResolveHostPathTest, FakeAcceptsForwardSlashesAndNormalizedNames) {
   ASSERT_EQ(fake_.api().open_existing(L"C:\\data\\cfg", &h), 0u);
   wchar_t buffer[128] = {};
   uint32_t error = 0;
-  const uint32_t n = fake_.api().get_final_path_name_by_handle(h, buffer, 128, kFileNameNormalized | kVolumeNameDos, &error);
+  const uint32_t n =
+      fake_.api().get_final_path_name_by_handle(h, buffer, 128, kFileNameNormalized | kVolumeNameDos, &error);
   EXPECT_EQ(std::wstring(buffer, n), L"\\\\?\\C:\\data\\cfg") << error;
   EXPECT_EQ(fake_.api().get_final_path_name_by_handle(h, buffer, 128, 0x10, &error), 0u);  // not a valid flag
   EXPECT_EQ(error, kErrorInvalidParameter);
@@ -103,7 +104,8 @@ TEST_F(ResolveHostPathTest, CreateHostDirectoriesMakesEveryMissingParent) {
   fake_.AddPath(L"C:\\var");
   ASSERT_TRUE(CreateHostDirectories(fake_.api(), L"C:\\var\\lib\\kubelet\\pods\\p1").ok());
   EXPECT_EQ(fake_.directories_created(), 4);  // lib, kubelet, pods, p1
-  EXPECT_EQ(Resolve(L"C:\\var\\lib\\kubelet\\pods\\p1"), std::wstring(L"\\\\?\\Volume") + kC + L"\\var\\lib\\kubelet\\pods\\p1");
+  EXPECT_EQ(Resolve(L"C:\\var\\lib\\kubelet\\pods\\p1"),
+            std::wstring(L"\\\\?\\Volume") + kC + L"\\var\\lib\\kubelet\\pods\\p1");
   // Already there: nothing to do, as os.MkdirAll.
   ASSERT_TRUE(CreateHostDirectories(fake_.api(), L"C:\\var\\lib").ok());
   EXPECT_EQ(fake_.directories_created(), 4);  // lib, kubelet, pods, p1

@@ -255,11 +255,12 @@ void StatisticsOfAJobWithAChild() {
   auto stats = ReadJobStatistics(name);
   CHECK_OK(stats.status());
   if (stats.ok()) {
+    const uint64_t first = stats->private_working_sets.empty() ? 0 : stats->private_working_sets[0];
     std::printf("  active %llu, commit %llu, limit %llu, private working sets %zu (first %llu)\n",
                 static_cast<unsigned long long>(stats->active_processes),
                 static_cast<unsigned long long>(stats->commit_bytes),
                 static_cast<unsigned long long>(stats->memory_limit_bytes), stats->private_working_sets.size(),
-                static_cast<unsigned long long>(stats->private_working_sets.empty() ? 0 : stats->private_working_sets[0]));
+                static_cast<unsigned long long>(first));
     CHECK(stats->active_processes == 1);
     if (UnderWine() && stats->memory_limit_bytes == 0) {
       std::printf("  SKIPPED: Wine answers zeroed extended limit information\n");
