@@ -29,10 +29,16 @@ Result<EndpointStats> ParseEndpointStatsResponse(std::string_view id, const std:
     }
     return HrStatus(errors::kEFail, "HNSCall GET /endpointstats/" + std::string(id) + ": " + error);
   }
-  auto output = doc.find("Output");
-  if (output == doc.end() || !output->is_object()) return Malformed(id, "response has no Output object");
-
   EndpointStats stats;
+  auto output = doc.find("Output");
+  // hcsshim's hnsCall decodes nothing from a successful reply without
+  // Output (or with null): zero counters, not an error.
+  if (output == doc.end() || output->is_null()) {
+    stats.endpoint_id = std::string(id);
+    return stats;
+  }
+  if (!output->is_object()) return Malformed(id, "response Output is not an object");
+
   struct Counter {
     const char* key;
     uint64_t* out;

@@ -31,9 +31,11 @@ struct EndpointStats {
 
 // Parses an HNSCall envelope for endpoint `id`. An envelope with Success
 // false fails with E_FAIL and HNS's Error text; anything that is not the
-// documented shape (not JSON, Output not an object, a counter that is not
-// a non-negative integer) with E_UNEXPECTED. Missing counters are 0, as
-// hcsshim's JSON decoding leaves them.
+// documented shape (not JSON, Output neither an object nor absent/null, a
+// counter that is not a non-negative integer) with E_UNEXPECTED. Missing
+// counters are 0, as hcsshim's JSON decoding leaves them; a successful
+// envelope without Output (or with null) is all zeros for `id`, as
+// hcsshim's hnsCall returns it.
 Result<EndpointStats> ParseEndpointStatsResponse(std::string_view id, const std::string& envelope);
 
 // HNSCall + parse; the response is freed on every path. Fails with

@@ -91,7 +91,8 @@ TEST_F(EndpointStatsTest, FailedCallIsAnErrorAndItsResponseIsFreed) {
 
 TEST_F(EndpointStatsTest, MalformedEnvelopesAreRefused) {
   const std::string id = "11111111-2222-4333-8444-555555555555";
-  for (const char* bad : {"not json", R"({"Output":{}})", R"({"Success":true})", R"({"Success":true,"Output":[]})",
+  for (const char* bad : {"not json", R"({"Output":{}})", R"({"Success":true,"Output":[]})",
+                          R"({"Success":true,"Output":""})",
                           R"({"Success":true,"Output":{"BytesSent":-1}})",
                           R"({"Success":true,"Output":{"BytesReceived":"12"}})",
                           R"({"Success":true,"Output":{"EndpointId":7}})"}) {
@@ -105,6 +106,21 @@ TEST_F(EndpointStatsTest, MalformedEnvelopesAreRefused) {
   EXPECT_EQ(sparse->bytes_sent, 5u);
   EXPECT_EQ(sparse->bytes_received, 0u);
   EXPECT_EQ(sparse->endpoint_id, id);
+}
+
+TEST_F(EndpointStatsTest, SuccessWithoutOutputIsZeroCounters) {
+  const std::string id = "11111111-2222-4333-8444-555555555555";
+  for (const char* empty : {R"({"Success":true})", R"({"Success":true,"Output":null})",
+                            R"({"Success":true,"Output":{}})"}) {
+    Result<EndpointStats> stats = ParseEndpointStatsResponse(id, empty);
+    ASSERT_TRUE(stats.ok()) << empty << ": " << stats.status().ToString();
+    EXPECT_EQ(stats->endpoint_id, id) << empty;
+    EXPECT_EQ(stats->bytes_received + stats->bytes_sent + stats->packets_received + stats->packets_sent +
+                  stats->dropped_packets_incoming + stats->dropped_packets_outgoing,
+              0u)
+        << empty;
+    EXPECT_EQ(stats->instance_id, "") << empty;
+  }
 }
 
 TEST_F(EndpointStatsTest, EndpointIdsMustBeGuidsBeforeTheyJoinThePath) {

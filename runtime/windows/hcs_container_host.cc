@@ -232,13 +232,22 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   in.host_cpu_count = options_.host_cpu_count;
   in.mounts.assign(spec.config->mounts().begin(), spec.config->mounts().end());
   in.resolve_host_path = [api = options_.host_paths](const std::string& path) -> absl::StatusOr<std::string> {
-    hcs::Result<std::wstring> final_path = host_path::ResolveHostPath(*api, hcs::Utf8ToWide(path));
+    auto missing = [](const hcs::HrStatus& s) {
+      return s.hr() == (0x80070000u | host_path::kErrorFileNotFound) ||
+             s.hr() == (0x80070000u | host_path::kErrorPathNotFound);
+    };
+    const std::wstring wide = hcs::Utf8ToWide(path);
+    hcs::Result<std::wstring> final_path = host_path::ResolveHostPath(*api, wide);
+    if (!final_path.ok() && missing(final_path.status())) {
+      // A missing source becomes a directory, as containerd (and docker)
+      // create it; named pipes never get here.
+      hcs::HrStatus created = host_path::CreateHostDirectories(*api, wide);
+      // One that cannot be created is the request's fault, and says so.
+      if (!created.ok()) return absl::NotFoundError(created.ToString());
+      final_path = host_path::ResolveHostPath(*api, wide);
+    }
     if (!final_path.ok()) {
-      // A mount source that does not exist is the request's fault, and says so.
-      const uint32_t hr = final_path.status().hr();
-      if (hr == (0x80070000u | host_path::kErrorFileNotFound) || hr == (0x80070000u | host_path::kErrorPathNotFound)) {
-        return absl::NotFoundError(final_path.status().ToString());
-      }
+      if (missing(final_path.status())) return absl::NotFoundError(final_path.status().ToString());
       return HrStatusToStatus(final_path.status(), "resolving mount host path", path);
     }
     return hcs::WideToUtf8(*final_path);

@@ -320,16 +320,37 @@ TEST_F(HcsContainerHostTest, MountHostPathsReachHcsWithTheirLinksResolved) {
   EXPECT_EQ(paths_.open_handles(), 0);
   ASSERT_TRUE(host_->Remove("m1", "m1").ok());
 
-  // A host path that does not exist fails the create, naming the mount, and leaves nothing.
+  // A host path that cannot be created (no such volume) fails the create, naming the mount, and leaves nothing.
   config_.clear_mounts();
   auto* missing = config_.add_mounts();
-  missing->set_host_path("C:\\var\\lib\\kubelet\\pods\\gone");
+  missing->set_host_path("Q:\\var\\lib\\kubelet\\pods\\gone");
   missing->set_container_path("C:\\gone");
   absl::Status s = host_->Create(Spec("m2")).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find("C:\\var\\lib\\kubelet\\pods\\gone"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("Q:\\var\\lib\\kubelet\\pods\\gone"), std::string::npos) << s;
   EXPECT_FALSE(fake_.SystemExists("m2"));
   EXPECT_EQ(released_.back(), "m2");
+  EXPECT_EQ(paths_.open_handles(), 0);
+}
+
+// containerd creates a missing mount source (os.MkdirAll, as docker does)
+// before resolving it; only one that cannot be created fails the create.
+TEST_F(HcsContainerHostTest, MissingMountSourcesAreCreatedAsDirectories) {
+  paths_.AddVolume(L"D:", L"{9e2d7a11-0000-4000-8000-00000000000d}");
+  paths_.AddPath(L"D:\\kubelet");
+  paths_.AddLink(L"C:\\var\\lib\\kubelet", L"D:\\kubelet");
+  config_.clear_mounts();
+  auto* missing = config_.add_mounts();
+  missing->set_host_path("C:\\var\\lib\\kubelet\\pods\\new\\volumes\\empty");
+  missing->set_container_path("C:\\empty");
+  ASSERT_TRUE(host_->Create(Spec("m3")).ok());
+  EXPECT_TRUE(paths_.Exists(L"D:\\kubelet\\pods\\new\\volumes\\empty"));  // behind the junction
+  const nlohmann::json created = nlohmann::json::parse(fake_.Configuration("m3"), nullptr, false);
+  EXPECT_EQ(created["Container"]["MappedDirectories"][0].value("HostPath", ""),
+            "\\\\?\\Volume{9e2d7a11-0000-4000-8000-00000000000d}\\kubelet\\pods\\new\\volumes\\empty")
+      << created.dump();
+  ASSERT_TRUE(host_->Remove("m3", "m3").ok());
+
   EXPECT_EQ(paths_.open_handles(), 0);
 }
 

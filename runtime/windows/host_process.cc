@@ -127,6 +127,10 @@ absl::Status ResolveCpu(const HostProcessInput& in, HostProcessPlan* plan) {
 
 }  // namespace
 
+std::string HostProcessJobName(absl::string_view container_id) {
+  return absl::StrCat("JobContainer_", container_id);
+}
+
 absl::Status ValidateHostProcessPod(bool sandbox_host_process, bool container_host_process) {
   if (sandbox_host_process == container_host_process) return absl::OkStatus();
   return absl::InvalidArgumentError(
@@ -140,7 +144,7 @@ absl::StatusOr<HostProcessPlan> PlanHostProcess(const HostProcessInput& in) {
   if (in.args.empty() || in.args[0].empty()) return Bad("command", "no program to run");
   if (in.memory_limit_bytes < 0) return Bad("memory_limit_in_bytes", "is negative");
   HostProcessPlan plan;
-  plan.job_name = absl::StrCat("JobContainer_", in.container_id);
+  plan.job_name = HostProcessJobName(in.container_id);
   plan.create_silo = in.bind_filter_available;
   std::string location = kDefaultRootfsLocation;
   if (auto it = in.annotations.find(kHostProcessRootfsAnnotation); it != in.annotations.end()) {

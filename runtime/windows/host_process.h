@@ -45,6 +45,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
 namespace silo::runtime::windows {
@@ -110,6 +111,10 @@ struct HostProcessPlan {
   };
   std::vector<Mount> mounts;
 };
+
+// The Win32 name (OpenJobObjectW, not an object-manager path) of the job a
+// HostProcess container runs in, as hcsshim's jobcontainers name it.
+std::string HostProcessJobName(absl::string_view container_id);
 
 // InvalidArgument when the pod mixes HostProcess and normal containers.
 absl::Status ValidateHostProcessPod(bool sandbox_host_process, bool container_host_process);

@@ -11,6 +11,7 @@
 namespace silo::runtime::windows::host_path {
 
 // GetFinalPathNameByHandleW flags.
+inline constexpr uint32_t kFileNameNormalized = 0x0;
 inline constexpr uint32_t kFileNameOpened = 0x8;
 inline constexpr uint32_t kVolumeNameDos = 0x0;
 inline constexpr uint32_t kVolumeNameGuid = 0x1;
@@ -22,6 +23,7 @@ inline constexpr uint32_t kErrorInvalidHandle = 6;
 inline constexpr uint32_t kErrorInvalidParameter = 87;
 inline constexpr uint32_t kErrorInvalidName = 123;
 inline constexpr uint32_t kErrorMoreData = 234;
+inline constexpr uint32_t kErrorAlreadyExists = 183;
 
 struct HostPathApi {
   // CreateFileW(path, 0 (no access: enough to ask for the name), FILE_SHARE_READ
@@ -34,6 +36,9 @@ struct HostPathApi {
   // including the NUL (nothing written); 0 on failure with *error set.
   uint32_t (*get_final_path_name_by_handle)(void* handle, wchar_t* buffer, uint32_t capacity, uint32_t flags,
                                             uint32_t* error);
+  // CreateDirectoryW(path, null): 0 or the Win32 error (ERROR_ALREADY_EXISTS
+  // when something is there, ERROR_PATH_NOT_FOUND when the parent is missing).
+  uint32_t (*create_directory)(const wchar_t* path);
   // CloseHandle (a BOOL).
   int32_t (*close_handle)(void* handle);
 };

@@ -7,11 +7,13 @@ namespace silo::runtime::windows::host_path {
 namespace {
 
 static_assert(sizeof(wchar_t) == sizeof(WCHAR));
-static_assert(kFileNameOpened == FILE_NAME_OPENED && kVolumeNameDos == VOLUME_NAME_DOS &&
+static_assert(kFileNameNormalized == FILE_NAME_NORMALIZED && kFileNameOpened == FILE_NAME_OPENED &&
+              kVolumeNameDos == VOLUME_NAME_DOS &&
               kVolumeNameGuid == VOLUME_NAME_GUID);
 static_assert(kErrorFileNotFound == ERROR_FILE_NOT_FOUND && kErrorPathNotFound == ERROR_PATH_NOT_FOUND &&
               kErrorInvalidHandle == ERROR_INVALID_HANDLE && kErrorInvalidParameter == ERROR_INVALID_PARAMETER &&
-              kErrorInvalidName == ERROR_INVALID_NAME && kErrorMoreData == ERROR_MORE_DATA);
+              kErrorInvalidName == ERROR_INVALID_NAME && kErrorMoreData == ERROR_MORE_DATA &&
+              kErrorAlreadyExists == ERROR_ALREADY_EXISTS);
 
 uint32_t OpenExisting(const wchar_t* path, void** handle) {
   HANDLE h = CreateFileW(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
@@ -27,9 +29,11 @@ uint32_t FinalPathName(void* handle, wchar_t* buffer, uint32_t capacity, uint32_
   return n;
 }
 
+uint32_t CreateDirectory(const wchar_t* path) { return CreateDirectoryW(path, nullptr) ? 0 : GetLastError(); }
+
 int32_t Close(void* handle) { return CloseHandle(handle); }
 
-constexpr HostPathApi kApi{&OpenExisting, &FinalPathName, &Close};
+constexpr HostPathApi kApi{&OpenExisting, &FinalPathName, &CreateDirectory, &Close};
 
 }  // namespace
 

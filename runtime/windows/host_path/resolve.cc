@@ -38,7 +38,37 @@ Result<std::wstring> FinalName(const HostPathApi& api, void* handle, const std::
   return Win32Error("GetFinalPathNameByHandleW", path, kErrorInvalidParameter);
 }
 
+// The parent of `path`, "" at a root (C:\, \\server\share, \\?\C:\).
+std::wstring Parent(const std::wstring& path) {
+  std::wstring p = path;
+  while (!p.empty() && (p.back() == L'\\' || p.back() == L'/')) p.pop_back();
+  const size_t slash = p.find_last_of(L"\\/");
+  if (slash == std::wstring::npos) return L"";
+  std::wstring parent = p.substr(0, slash + 1);
+  // Nothing above a drive root or a share: "C:\", "\\?\C:\", "\\srv\" and the like.
+  const std::wstring bare = parent.compare(0, 4, L"\\\\?\\") == 0 ? parent.substr(4) : parent;
+  if (bare.size() <= 3 && bare.find(L':') != std::wstring::npos) return L"";
+  if (parent.size() <= 2 || parent.find_first_not_of(L"\\/") == std::wstring::npos) return L"";
+  if (parent.compare(0, 2, L"\\\\") == 0 && parent.compare(0, 4, L"\\\\?\\") != 0 &&
+      parent.find_first_of(L"\\/", 2) == slash) {
+    return L"";  // "\\srv\share\": the share itself cannot be made
+  }
+  return parent;
+}
+
 }  // namespace
+
+HrStatus CreateHostDirectories(const HostPathApi& api, const std::wstring& path) {
+  uint32_t err = api.create_directory(path.c_str());
+  if (err == kErrorPathNotFound) {
+    const std::wstring parent = Parent(path);
+    if (parent.empty()) return Win32Error("CreateDirectoryW", path, err);
+    if (HrStatus up = CreateHostDirectories(api, parent); !up.ok()) return up;
+    err = api.create_directory(path.c_str());
+  }
+  if (err == 0 || err == kErrorAlreadyExists) return HrStatus::Ok();
+  return Win32Error("CreateDirectoryW", path, err);
+}
 
 Result<std::wstring> ResolveHostPath(const HostPathApi& api, const std::wstring& path) {
   void* handle = nullptr;

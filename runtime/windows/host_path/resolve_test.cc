@@ -10,6 +10,7 @@ namespace silo::runtime::windows::host_path {
 namespace {
 
 using fake::FakeHostPathApi;
+using hcs::HrStatus;
 
 constexpr wchar_t kC[] = L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}";
 constexpr wchar_t kD[] = L"{9e2d7a11-0000-4000-8000-00000000000d}";
@@ -80,6 +81,48 @@ TEST_F(ResolveHostPathTest, MissingAndRelativePathsFailNamingThePath) {
   hcs::Result<std::wstring> loop = ResolveHostPath(fake_.api(), L"C:\\loop");
   ASSERT_FALSE(loop.ok());
   EXPECT_EQ(loop.status().hr(), 0x80070781u);  // ERROR_CANT_RESOLVE_FILENAME
+}
+
+// The fake answers what Win32 answers: forward slashes are separators and
+// FILE_NAME_NORMALIZED is a valid flag.
+TEST_F(ResolveHostPathTest, FakeAcceptsForwardSlashesAndNormalizedNames) {
+  fake_.AddPath(L"C:\\data\\cfg");
+  EXPECT_EQ(Resolve(L"C:/data/cfg"), std::wstring(L"\\\\?\\Volume") + kC + L"\\data\\cfg");
+  void* h = nullptr;
+  ASSERT_EQ(fake_.api().open_existing(L"C:\\data\\cfg", &h), 0u);
+  wchar_t buffer[128] = {};
+  uint32_t error = 0;
+  const uint32_t n =
+      fake_.api().get_final_path_name_by_handle(h, buffer, 128, kFileNameNormalized | kVolumeNameDos, &error);
+  EXPECT_EQ(std::wstring(buffer, n), L"\\\\?\\C:\\data\\cfg") << error;
+  EXPECT_EQ(fake_.api().get_final_path_name_by_handle(h, buffer, 128, 0x10, &error), 0u);  // not a valid flag
+  EXPECT_EQ(error, kErrorInvalidParameter);
+  EXPECT_EQ(fake_.api().close_handle(h), 1);
+}
+
+TEST_F(ResolveHostPathTest, CreateHostDirectoriesMakesEveryMissingParent) {
+  fake_.AddPath(L"C:\\var");
+  ASSERT_TRUE(CreateHostDirectories(fake_.api(), L"C:\\var\\lib\\kubelet\\pods\\p1").ok());
+  EXPECT_EQ(fake_.directories_created(), 4);  // lib, kubelet, pods, p1
+  EXPECT_EQ(Resolve(L"C:\\var\\lib\\kubelet\\pods\\p1"),
+            std::wstring(L"\\\\?\\Volume") + kC + L"\\var\\lib\\kubelet\\pods\\p1");
+  // Already there: nothing to do, as os.MkdirAll.
+  ASSERT_TRUE(CreateHostDirectories(fake_.api(), L"C:\\var\\lib").ok());
+  EXPECT_EQ(fake_.directories_created(), 4);  // lib, kubelet, pods, p1
+  // Through a link: the directory appears at its target.
+  fake_.AddPath(L"D:\\real");
+  fake_.AddLink(L"C:\\link", L"D:\\real");
+  ASSERT_TRUE(CreateHostDirectories(fake_.api(), L"C:\\link\\new").ok());
+  EXPECT_TRUE(fake_.Exists(L"D:\\real\\new"));
+}
+
+TEST_F(ResolveHostPathTest, CreateHostDirectoriesFailsWithoutAVolumeNamingThePath) {
+  HrStatus s = CreateHostDirectories(fake_.api(), L"Q:\\nowhere\\dir");
+  EXPECT_EQ(s.hr(), 0x80070003u);  // ERROR_PATH_NOT_FOUND: no Q: volume
+  EXPECT_NE(s.message().find("CreateDirectoryW \"Q:\\nowhere"), std::string::npos) << s.message();
+  EXPECT_EQ(fake_.directories_created(), 0);
+  HrStatus relative = CreateHostDirectories(fake_.api(), L"data\\x");
+  EXPECT_EQ(relative.hr(), 0x8007007Bu);  // ERROR_INVALID_NAME
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 namespace {
 
+using silo::runtime::windows::host_path::CreateHostDirectories;
 using silo::runtime::windows::host_path::ResolveHostPath;
 using silo::runtime::windows::host_path::Win32HostPathApi;
 using silo::windows_testing::UnderWine;
@@ -104,6 +105,23 @@ void MissingPathsFailNamingThePath() {
   CHECK(r.status().message().find("nope") != std::string::npos);
 }
 
+// A missing mount source is made with its parents (os.MkdirAll); making it
+// again is no error.
+void MissingDirectoriesAreCreatedWithTheirParents() {
+  const std::wstring root = TempRoot();
+  const std::wstring leaf = root + L"\\a\\b";
+  auto made = CreateHostDirectories(Win32HostPathApi(), leaf);
+  CHECK(made.ok());
+  if (!made.ok()) std::printf("  %s\n", made.ToString().c_str());
+  CHECK(GetFileAttributesW(leaf.c_str()) & FILE_ATTRIBUTE_DIRECTORY);
+  CHECK(GetFileAttributesW(leaf.c_str()) != INVALID_FILE_ATTRIBUTES);
+  CHECK(CreateHostDirectories(Win32HostPathApi(), leaf).ok());
+  CHECK(ResolveHostPath(Win32HostPathApi(), leaf).ok());
+  RemoveDirectoryW(leaf.c_str());
+  RemoveDirectoryW((root + L"\\a").c_str());
+  RemoveDirectoryW(root.c_str());
+}
+
 }  // namespace
 
 int main() {
@@ -111,6 +129,7 @@ int main() {
       {"ResolvedPathsNameTheSameObject", ResolvedPathsNameTheSameObject},
       {"LongPathsResolve", LongPathsResolve},
       {"MissingPathsFailNamingThePath", MissingPathsFailNamingThePath},
+      {"MissingDirectoriesAreCreatedWithTheirParents", MissingDirectoriesAreCreatedWithTheirParents},
   };
   return silo::windows_testing::RunWinTests(tests);
 }

@@ -115,5 +115,55 @@ TEST(OpenJobTest, FakeNtOpenJobObjectChecksTheObjectAttributes) {
   EXPECT_EQ(fake.open_handles(), 0);
 }
 
+// Valid OBJ_* flags pass, as the kernel lets them; OBJ_CASE_INSENSITIVE folds case.
+TEST(OpenJobTest, FakeNtOpenJobObjectAcceptsValidAttributeFlags) {
+  FakeJobApi fake;
+  fake.AddSiloJob(L"x");
+  const std::wstring name = L"\\CONTAINER_X";
+  NtUnicodeString us{static_cast<uint16_t>(name.size() * sizeof(wchar_t)),
+                     static_cast<uint16_t>(name.size() * sizeof(wchar_t)), name.c_str()};
+  NtObjectAttributes oa{};
+  oa.length = sizeof(oa);
+  oa.object_name = &us;
+  void* job = nullptr;
+  EXPECT_EQ(fake.api().nt_open_job_object(&job, kJobObjectAllAccess, &oa), static_cast<int32_t>(0xC0000034));
+  oa.attributes = 0x40;  // OBJ_CASE_INSENSITIVE
+  ASSERT_EQ(fake.api().nt_open_job_object(&job, kJobObjectAllAccess, &oa), 0);
+  EXPECT_EQ(fake.api().close_handle(job), 1);
+  oa.attributes = 0x40 | 0x2 | 0x400;  // with OBJ_INHERIT and OBJ_FORCE_ACCESS_CHECK
+  ASSERT_EQ(fake.api().nt_open_job_object(&job, kJobObjectAllAccess, &oa), 0);
+  EXPECT_EQ(fake.api().close_handle(job), 1);
+  for (uint32_t bad : {0x1u, 0x2000u, 0x80000000u}) {  // outside OBJ_VALID_ATTRIBUTES
+    oa.attributes = 0x40 | bad;
+    EXPECT_EQ(fake.api().nt_open_job_object(&job, kJobObjectAllAccess, &oa), static_cast<int32_t>(0xC000000D)) << bad;
+  }
+  EXPECT_EQ(fake.open_handles(), 0);
+}
+
+// Win32 names with a Session\<n>\ prefix live in that session's namespace.
+TEST(OpenJobTest, FakeOpenJobObjectWResolvesNamespacePrefixes) {
+  FakeJobApi fake;
+  fake.AddWin32Job(L"Session\\2\\hpc");
+  fake.AddWin32Job(L"Global\\shared");
+  void* job = fake.api().open_job_object(kJobObjectAllAccess, 0, L"Session\\2\\hpc");
+  ASSERT_NE(job, nullptr) << fake.api().get_last_error();
+  EXPECT_EQ(fake.api().close_handle(job), 1);
+  Result<void*> by_path = OpenNamedJob(fake.api(), L"\\Sessions\\2\\BaseNamedObjects\\hpc", kJobObjectAllAccess);
+  ASSERT_TRUE(by_path.ok()) << by_path.status().ToString();
+  EXPECT_EQ(fake.api().close_handle(*by_path), 1);
+  EXPECT_EQ(fake.api().open_job_object(kJobObjectAllAccess, 0, L"hpc"), nullptr);  // not in session 1
+  EXPECT_EQ(fake.api().get_last_error(), 2u);
+  for (const wchar_t* same : {L"Global\\shared", L"Session\\0\\shared"}) {
+    job = fake.api().open_job_object(kJobObjectAllAccess, 0, same);
+    ASSERT_NE(job, nullptr) << fake.api().get_last_error();
+    EXPECT_EQ(fake.api().close_handle(job), 1);
+  }
+  for (const wchar_t* bad : {L"Session\\x\\hpc", L"Session\\2", L"Session\\\\hpc", L"Session\\2\\a\\b"}) {
+    EXPECT_EQ(fake.api().open_job_object(kJobObjectAllAccess, 0, bad), nullptr);
+    EXPECT_EQ(fake.api().get_last_error(), 161u);  // ERROR_BAD_PATHNAME
+  }
+  EXPECT_EQ(fake.open_handles(), 0);
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows::jobobject

@@ -37,11 +37,14 @@ void SetCpu(const Snapshot& s, ::runtime::v1::WindowsCpuUsage* cpu) {
   if (s.usage_nano_cores) cpu->mutable_usage_nano_cores()->set_value(*s.usage_nano_cores);
 }
 
-void SetMemory(const Snapshot& s, ::runtime::v1::WindowsMemoryUsage* mem) {
+// `with_available`: false for pods, whose totals are summed from their
+// containers: one job's limit minus the sum means nothing, and containerd
+// never sets AvailableBytes for Windows pods.
+void SetMemory(const Snapshot& s, bool with_available, ::runtime::v1::WindowsMemoryUsage* mem) {
   const MemoryCounters& m = *s.last.group.memory;
   mem->set_timestamp(s.last.timestamp_ns);
   mem->mutable_working_set_bytes()->set_value(m.working_set_bytes);
-  if (m.limit_bytes != 0) {
+  if (with_available && m.limit_bytes != 0) {
     mem->mutable_available_bytes()->set_value(m.limit_bytes > m.commit_bytes ? m.limit_bytes - m.commit_bytes : 0);
   }
   mem->mutable_page_faults()->set_value(m.page_faults);
@@ -86,7 +89,7 @@ void ToCriWindowsContainerStats(const ContainerStatsView& view, ::runtime::v1::W
   if (!view.stats) return;
   const Snapshot& s = *view.stats;
   if (s.last.group.cpu_usage_ns) SetCpu(s, out->mutable_cpu());
-  if (s.last.group.memory) SetMemory(s, out->mutable_memory());
+  if (s.last.group.memory) SetMemory(s, /*with_available=*/true, out->mutable_memory());
   if (s.writable_layer) {
     auto* fs = out->mutable_writable_layer();
     fs->set_timestamp(s.writable_layer->timestamp_ns);
@@ -100,7 +103,7 @@ void ToCriWindowsPodSandboxStats(const SandboxStatsView& view, ::runtime::v1::Wi
   if (!view.stats) return;
   const Snapshot& s = *view.stats;
   if (s.last.group.cpu_usage_ns) SetCpu(s, out->mutable_cpu());
-  if (s.last.group.memory) SetMemory(s, out->mutable_memory());
+  if (s.last.group.memory) SetMemory(s, /*with_available=*/false, out->mutable_memory());
   if (s.last.group.process_count) {
     out->mutable_process()->set_timestamp(s.last.timestamp_ns);
     out->mutable_process()->mutable_process_count()->set_value(*s.last.group.process_count);

@@ -52,6 +52,7 @@ GroupCounters FromJobObject(const JobAccounting& job, const std::vector<uint64_t
 absl::StatusOr<GroupCounters> FromHcsStatistics(const nlohmann::json& statistics);
 
 void ToCriWindowsContainerStats(const ContainerStatsView& view, ::runtime::v1::WindowsContainerStats* out);
+// Pod totals are summed from containers: no available_bytes, as containerd.
 void ToCriWindowsPodSandboxStats(const SandboxStatsView& view, ::runtime::v1::WindowsPodSandboxStats* out);
 
 }  // namespace silo::runtime::windows

@@ -1,9 +1,11 @@
 #include "runtime/windows/stats/windows_stats_source.h"
 
 #include "absl/strings/str_cat.h"
+#include "cri/api/cri.h"
 #include "network/hns/endpoint_stats.h"
 #include "network/hns/errors.h"
 #include "runtime/windows/hcs/wide.h"
+#include "runtime/windows/host_process.h"
 #include "runtime/windows/jobobject/open_job.h"
 #include "spdlog/spdlog.h"
 
@@ -17,10 +19,20 @@ std::string SiloJob(const std::string& container_id) {
   return WideToUtf8(runtime::windows::jobobject::SiloJobName(Utf8ToWide(container_id)));
 }
 
+// HostProcess pods: kubelet sends them to the default handler with the flag
+// set, so the recorded handler type alone may not say it; the config does.
+bool IsHostProcessPod(const model::SandboxRecord& sandbox) {
+  if (sandbox.handler_type == "hostprocess") return true;
+  if (sandbox.config.empty()) return false;
+  absl::StatusOr<::runtime::v1::PodSandboxConfig> config = sandbox.Config();
+  return config.ok() && config->windows().security_context().host_process();
+}
+
 }  // namespace
 
-std::string WindowsStatsSource::ContainerGroup(const model::SandboxRecord& /*sandbox*/,
+std::string WindowsStatsSource::ContainerGroup(const model::SandboxRecord& sandbox,
                                                const std::string& container_id) const {
+  if (IsHostProcessPod(sandbox)) return HostProcessJobName(container_id);
   return SiloJob(container_id);
 }
 

@@ -3,7 +3,9 @@
 // hcsshim read them:
 //   container  the job object HCS makes for its silo, \Container_<id>
 //              (hcsshim computes Argon statistics from it); opened by that
-//              object-manager path, i.e. through NtOpenJobObject
+//              object-manager path, i.e. through NtOpenJobObject. In a
+//              HostProcess pod the container's own job, JobContainer_<id>,
+//              a Win32 name opened through OpenJobObjectW
 //   pod        the pause container's silo job plus every running container
 //              (SandboxGroupHoldsContainers() is false): the pod's own Job
 //              Object holds none of the containers' processes, so its
@@ -38,8 +40,8 @@ using stats::StatsSource;
 inline constexpr char kPauseSystemIdKey[] = "pause_id";
 
 struct WindowsStatsSourceOptions {
-  // Counters of the job object named `job_name` (an object-manager path);
-  // NotFound when it is gone. Required.
+  // Counters of the job object named `job_name`: an object-manager path
+  // ("\..."), else a Win32 name; NotFound when it is gone. Required.
   std::function<absl::StatusOr<GroupCounters>(const std::string& job_name)> read_job;
   // HCN/HNS table for pod network statistics; null = no network statistics.
   const network::hns::HcnApi* hcn = nullptr;
@@ -51,7 +53,9 @@ class WindowsStatsSource final : public StatsSource {
  public:
   explicit WindowsStatsSource(WindowsStatsSourceOptions options) : options_(std::move(options)) {}
 
-  // "\Container_<id>".
+  // "\Container_<id>"; "JobContainer_<id>" in a HostProcess pod (its
+  // handler type is "hostprocess" or its config sets
+  // windows.security_context.host_process).
   std::string ContainerGroup(const model::SandboxRecord& sandbox, const std::string& container_id) const override;
   // The pause container's silo job; empty without a recorded pause container.
   std::string SandboxGroup(const model::SandboxRecord& sandbox) const override;

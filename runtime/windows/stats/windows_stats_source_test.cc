@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "cri/api/cri.h"
 #include "gtest/gtest.h"
 #include "network/hns/fake/fake_hcn.h"
 #include "network/hns/guid.h"
@@ -65,6 +66,17 @@ class WindowsPodStatsTest : public ::testing::Test {
     ASSERT_TRUE(stores_.sandboxes->Add(s).ok());
   }
 
+  // HostProcess: no pause compute system, no network namespace.
+  void AddHostProcessPod(const std::string& id) {
+    model::SandboxRecord s;
+    s.id = id;
+    s.metadata.name = id;
+    s.state = model::SandboxState::kReady;
+    s.cgroup_path = "silo-pod-" + id;
+    s.handler_type = "hostprocess";
+    ASSERT_TRUE(stores_.sandboxes->Add(s).ok());
+  }
+
   void AddContainer(const std::string& id, const std::string& pod, bool running) {
     model::ContainerRecord c;
     c.id = id;
@@ -106,6 +118,25 @@ TEST_F(WindowsPodStatsTest, ContainersAreReadFromTheirHcsSiloJobs) {
   EXPECT_FALSE(source_->SandboxGroupHoldsContainers());
 }
 
+TEST_F(WindowsPodStatsTest, HostProcessContainersAreReadFromTheirJobContainerJobs) {
+  model::SandboxRecord by_type;
+  by_type.handler_type = "hostprocess";
+  EXPECT_EQ(source_->ContainerGroup(by_type, "c1"), "JobContainer_c1");
+
+  // kubelet sends HostProcess pods to the default handler with the flag set.
+  model::SandboxRecord by_flag;
+  by_flag.handler_type = "process";
+  ::runtime::v1::PodSandboxConfig config;
+  config.mutable_windows()->mutable_security_context()->set_host_process(true);
+  by_flag.SetConfig(config);
+  EXPECT_EQ(source_->ContainerGroup(by_flag, "c2"), "JobContainer_c2");
+
+  model::SandboxRecord process;
+  process.handler_type = "process";
+  process.SetConfig(::runtime::v1::PodSandboxConfig{});
+  EXPECT_EQ(source_->ContainerGroup(process, "c3"), "\\Container_c3");
+}
+
 TEST_F(WindowsPodStatsTest, PodTotalsAreThePauseContainerPlusRunningContainers) {
   AddPod("pod1", "pause1", "");
   AddContainer("c1", "pod1", true);
@@ -145,10 +176,33 @@ TEST_F(WindowsPodStatsTest, PodTotalsAreThePauseContainerPlusRunningContainers) 
   EXPECT_EQ(cri.process().process_count().value(), 6u);
 }
 
+TEST_F(WindowsPodStatsTest, SummedPodsReportNoAvailableBytes) {
+  AddPod("pod3", "pause3", "");
+  AddContainer("c3", "pod3", true);
+  GroupCounters pause = Job(1'000, 10u << 20, 20u << 20, 1, 1);
+  pause.memory->limit_bytes = 1u << 30;  // the pause job's own limit
+  SetJob("\\Container_pause3", pause);
+  GroupCounters c3 = Job(1'000, 100u << 20, 150u << 20, 1, 1);
+  c3.memory->limit_bytes = 512u << 20;
+  SetJob("\\Container_c3", c3);
+  sampler_->SampleNow();
+  SandboxStatsView pod = Pod("pod3");
+  ASSERT_TRUE(pod.stats.has_value());
+
+  ::runtime::v1::WindowsPodSandboxStats cri;
+  ToCriWindowsPodSandboxStats(pod, &cri);
+  EXPECT_EQ(cri.memory().commit_memory_bytes().value(), 170u << 20);
+  EXPECT_FALSE(cri.memory().has_available_bytes());
+  // A container still reports its own job's headroom.
+  ASSERT_EQ(cri.containers_size(), 1);
+  EXPECT_EQ(cri.containers(0).memory().available_bytes().value(), (512u << 20) - (150u << 20));
+}
+
 TEST_F(WindowsPodStatsTest, PodWithoutPauseContainerTotalsItsContainers) {
-  AddPod("hpc", "", "");  // HostProcess: no pause compute system
+  AddHostProcessPod("hpc");
   AddContainer("h1", "hpc", true);
-  SetJob("\\Container_h1", Job(5'000, 1u << 20, 2u << 20, 3, 1));
+  SetJob("JobContainer_h1", Job(5'000, 1u << 20, 2u << 20, 3, 1));
+  SetJob("\\Container_h1", Job(9'000, 9u << 20, 9u << 20, 9, 9));  // not a HostProcess container's job
   sampler_->SampleNow();
   SandboxStatsView pod = Pod("hpc");
   ASSERT_TRUE(pod.stats.has_value());

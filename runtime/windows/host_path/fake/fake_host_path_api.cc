@@ -25,10 +25,15 @@ bool IsDriveAbsolute(const std::wstring& p) {
   return p.size() >= 3 && std::iswalpha(static_cast<wint_t>(p[0])) && p[1] == L':' && p[2] == L'\\';
 }
 
-// "\\?\C:\x" -> "C:\x"; other forms unchanged.
+// "\\?\C:\x" -> "C:\x"; other forms unchanged but for forward slashes,
+// which Win32 turns into backslashes outside the verbatim \\?\ form.
 std::wstring StripVerbatim(const std::wstring& p) {
   if (p.compare(0, 4, L"\\\\?\\") == 0 && IsDriveAbsolute(p.substr(4))) return p.substr(4);
-  return p;
+  std::wstring out = p;
+  for (wchar_t& c : out) {
+    if (c == L'/') c = L'\\';
+  }
+  return out;
 }
 
 std::wstring TrimSlash(std::wstring p) {
@@ -48,6 +53,7 @@ struct FakeHostPathApi::Impl {
   uintptr_t next_handle = 0x800;
   int bad_closes = 0;
   int opens = 0;
+  int directories_created = 0;
 
   // Follows links in `path` (any prefix); 0 or the Win32 error.
   uint32_t Follow(std::wstring path, std::wstring* out) const {
@@ -126,7 +132,9 @@ uint32_t FinalPathName(void* handle, wchar_t* buffer, uint32_t capacity, uint32_
     *error = kErrorInvalidHandle;
     return 0;
   }
-  if (flags != (kFileNameOpened | kVolumeNameGuid) && flags != (kFileNameOpened | kVolumeNameDos)) {
+  // FILE_NAME_NORMALIZED (0) answers as FILE_NAME_OPENED: the fake has no
+  // short (8.3) names to expand.
+  if ((flags & ~kFileNameOpened) != kVolumeNameGuid && (flags & ~kFileNameOpened) != kVolumeNameDos) {
     *error = kErrorInvalidParameter;
     return 0;
   }
@@ -148,6 +156,24 @@ uint32_t FinalPathName(void* handle, wchar_t* buffer, uint32_t capacity, uint32_
   return static_cast<uint32_t>(name.size());
 }
 
+uint32_t CreateDirectory(const wchar_t* raw) {
+  FakeHostPathApi::Impl& impl = I();
+  std::lock_guard<std::mutex> lock(impl.mu);
+  if (raw == nullptr) return kErrorInvalidParameter;
+  const std::wstring path = TrimSlash(StripVerbatim(raw));
+  if (!IsDriveAbsolute(path) && !IsUnc(path)) return kErrorInvalidName;
+  std::wstring final_path;
+  if (uint32_t err = impl.Follow(path, &final_path); err != 0) return err;
+  if (impl.Exists(final_path)) return kErrorAlreadyExists;
+  const size_t slash = final_path.rfind(L'\\');
+  if (IsUnc(final_path) && final_path.find(L'\\', 2) == slash) return kErrorPathNotFound;  // "\\srv" itself
+  const std::wstring parent = final_path.substr(0, slash);
+  if (!impl.Exists(parent.size() == 2 ? parent + L"\\" : parent)) return kErrorPathNotFound;
+  impl.paths[Lower(final_path)] = final_path;
+  ++impl.directories_created;
+  return 0;
+}
+
 int32_t CloseHandle(void* handle) {
   FakeHostPathApi::Impl& impl = I();
   std::lock_guard<std::mutex> lock(impl.mu);
@@ -165,6 +191,7 @@ FakeHostPathApi::FakeHostPathApi() : impl_(std::make_unique<Impl>()) {
   if (!g_impl.compare_exchange_strong(expected, impl_.get())) std::abort();  // one fake at a time
   api_.open_existing = &OpenExisting;
   api_.get_final_path_name_by_handle = &FinalPathName;
+  api_.create_directory = &CreateDirectory;
   api_.close_handle = &CloseHandle;
 }
 
@@ -200,6 +227,16 @@ int FakeHostPathApi::open_handles() const {
 int FakeHostPathApi::bad_closes() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->bad_closes;
+}
+
+int FakeHostPathApi::directories_created() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->directories_created;
+}
+
+bool FakeHostPathApi::Exists(const std::wstring& path) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->Exists(TrimSlash(path));
 }
 
 int FakeHostPathApi::opens() const {

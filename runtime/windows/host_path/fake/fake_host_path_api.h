@@ -14,9 +14,13 @@
 // Strict as Win32: a relative path is refused (ERROR_INVALID_NAME, silod's
 // working directory means nothing), a missing leaf is ERROR_FILE_NOT_FOUND and
 // a missing parent ERROR_PATH_NOT_FOUND, flags other than
-// FILE_NAME_OPENED|VOLUME_NAME_{GUID,DOS} ERROR_INVALID_PARAMETER, a too
+// FILE_NAME_{OPENED,NORMALIZED}|VOLUME_NAME_{GUID,DOS} ERROR_INVALID_PARAMETER
+// (NORMALIZED answers as OPENED: no 8.3 names here), forward slashes are
+// separators outside \\?\ paths, as in Win32, a too
 // small buffer gets the size needed, and unknown or closed handles
-// ERROR_INVALID_HANDLE (counted as bad closes). At most one per process
+// ERROR_INVALID_HANDLE (counted as bad closes). CreateDirectoryW follows
+// links in the path, refuses an existing name (ERROR_ALREADY_EXISTS), a
+// missing parent (ERROR_PATH_NOT_FOUND) and relative paths. At most one per process
 // (the table holds plain function pointers). Thread-safe.
 
 #include <memory>
@@ -43,6 +47,8 @@ class FakeHostPathApi {
   int open_handles() const;
   int bad_closes() const;
   int opens() const;
+  int directories_created() const;
+  bool Exists(const std::wstring& path) const;  // links not followed
 
   struct Impl;
 

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cwctype>
+#include <string>
 #include <map>
 #include <set>
 #include <mutex>
@@ -21,7 +23,12 @@ constexpr int32_t kStatusAccessDenied = static_cast<int32_t>(0xC0000022);
 constexpr int32_t kStatusObjectNameNotFound = static_cast<int32_t>(0xC0000034);
 constexpr int32_t kStatusObjectPathSyntaxBad = static_cast<int32_t>(0xC000003B);
 
-constexpr std::wstring_view kSessionObjects = L"\\Sessions\\1\\BaseNamedObjects\\";
+constexpr std::wstring_view kSessionObjects = L"\\Sessions\\1\\BaseNamedObjects\\";  // the caller's session
+constexpr std::wstring_view kGlobalObjects = L"\\BaseNamedObjects\\";
+
+// OBJ_VALID_ATTRIBUTES: OBJ_INHERIT through OBJ_DONT_REPARSE.
+constexpr uint32_t kObjValidAttributes = 0x1FF2;
+constexpr uint32_t kObjCaseInsensitive = 0x40;
 
 thread_local uint32_t t_last_error = 0;
 
@@ -54,13 +61,39 @@ FakeJobApi::Impl& I() {
   return *impl;
 }
 
-// Win32 names may carry one of these prefixes; any other backslash is a path.
-std::wstring_view StripNamespacePrefix(std::wstring_view name) {
-  for (std::wstring_view p : {std::wstring_view(L"Global\\"), std::wstring_view(L"Local\\"),
-                              std::wstring_view(L"Session\\")}) {
-    if (name.substr(0, p.size()) == p) return name.substr(p.size());
+// The object-manager path of a Win32 name, or 0 and ERROR_BAD_PATHNAME for a
+// name that is a path: Global\ is \BaseNamedObjects, Local\ and no prefix
+// the caller's session (1), Session\<n>\ session n's (0 is the global one).
+uint32_t Win32NamePath(std::wstring_view name, std::wstring* path) {
+  std::wstring dir(kSessionObjects);
+  if (name.substr(0, 7) == L"Global\\") {
+    dir = kGlobalObjects;
+    name.remove_prefix(7);
+  } else if (name.substr(0, 6) == L"Local\\") {
+    name.remove_prefix(6);
+  } else if (name.substr(0, 8) == L"Session\\") {
+    name.remove_prefix(8);
+    const size_t slash = name.find(L'\\');
+    const std::wstring_view session = name.substr(0, slash);
+    if (slash == std::wstring_view::npos || session.empty() || session.size() > 5 ||
+        session.find_first_not_of(L"0123456789") != std::wstring_view::npos) {
+      return kErrorBadPathname;
+    }
+    const unsigned long n = std::wcstoul(std::wstring(session).c_str(), nullptr, 10);
+    dir = n == 0 ? std::wstring(kGlobalObjects) : L"\\Sessions\\" + std::to_wstring(n) + L"\\BaseNamedObjects\\";
+    name.remove_prefix(slash + 1);
   }
-  return name;
+  if (name.empty() || name.find(L'\\') != std::wstring_view::npos) return kErrorBadPathname;
+  *path = dir + std::wstring(name);
+  return 0;
+}
+
+bool SameFolded(const std::wstring& a, const std::wstring& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::towlower(static_cast<wint_t>(a[i])) != std::towlower(static_cast<wint_t>(b[i]))) return false;
+  }
+  return true;
 }
 
 void* OpenJobObjectW(uint32_t access, int32_t inherit, const wchar_t* name) {
@@ -75,13 +108,12 @@ void* OpenJobObjectW(uint32_t access, int32_t inherit, const wchar_t* name) {
     t_last_error = kErrorInvalidParameter;
     return nullptr;
   }
-  std::wstring_view leaf = StripNamespacePrefix(name);
-  if (leaf.find(L'\\') != std::wstring_view::npos) {
-    t_last_error = kErrorBadPathname;
+  std::wstring path;
+  if (uint32_t err = Win32NamePath(name, &path); err != 0) {
+    t_last_error = err;
     return nullptr;
   }
-  const std::wstring path = std::wstring(kSessionObjects) + std::wstring(leaf);
-  if (impl.jobs.count(path) == 0) {
+  if (impl.jobs.count(path) == 0) {  // Win32 object names are case-sensitive
     t_last_error = kErrorFileNotFound;
     return nullptr;
   }
@@ -95,7 +127,8 @@ int32_t NtOpenJobObject(void** job, uint32_t access, const NtObjectAttributes* o
   std::lock_guard<std::mutex> lock(impl.mu);
   ++impl.nt_opens;
   if (job == nullptr || oa == nullptr || oa->length != sizeof(NtObjectAttributes) || oa->object_name == nullptr ||
-      oa->root_directory != nullptr || oa->attributes != 0 || oa->security_descriptor != nullptr ||
+      oa->root_directory != nullptr || (oa->attributes & ~kObjValidAttributes) != 0 ||
+      oa->security_descriptor != nullptr ||
       oa->security_quality_of_service != nullptr) {
     return kStatusInvalidParameter;
   }
@@ -109,8 +142,21 @@ int32_t NtOpenJobObject(void** job, uint32_t access, const NtObjectAttributes* o
   if (path.find(L'\0') != std::wstring::npos) return kStatusInvalidParameter;
   if (access == 0) return kStatusAccessDenied;
   if (path.empty() || path.front() != L'\\') return kStatusObjectPathSyntaxBad;
-  if (impl.jobs.count(path) == 0) return kStatusObjectNameNotFound;
-  *job = impl.NewHandle(path);
+  std::wstring found = path;
+  if (impl.jobs.count(path) == 0) {
+    bool any = false;
+    if (oa->attributes & kObjCaseInsensitive) {
+      for (const std::wstring& j : impl.jobs) {
+        if (SameFolded(j, path)) {
+          found = j;
+          any = true;
+          break;
+        }
+      }
+    }
+    if (!any) return kStatusObjectNameNotFound;
+  }
+  *job = impl.NewHandle(found);
   return 0;
 }
 
@@ -152,7 +198,11 @@ FakeJobApi::~FakeJobApi() { g_impl.store(nullptr); }
 
 void FakeJobApi::AddWin32Job(const std::wstring& name) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->jobs.insert(std::wstring(kSessionObjects) + std::wstring(StripNamespacePrefix(name)));
+  std::wstring path;
+  // A name CreateJobObjectW refuses is a test bug, except a path-like leaf,
+  // which tests store to prove that no Win32 name reaches it.
+  if (Win32NamePath(name, &path) != 0) path = std::wstring(kSessionObjects) + name;
+  impl_->jobs.insert(path);
 }
 
 void FakeJobApi::AddSiloJob(const std::wstring& container_id) {
