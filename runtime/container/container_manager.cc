@@ -56,6 +56,16 @@ std::shared_ptr<std::mutex> ContainerManager::LockFor(const std::string& id) {
   return lock;
 }
 
+absl::StatusOr<ContainerManager::Locked> ContainerManager::Lock(const std::string& id_or_prefix) {
+  SILO_ASSIGN_OR_RETURN(ContainerRecord found, store_->Get(id_or_prefix));
+  Locked locked;
+  locked.mu = LockFor(found.id);
+  locked.hold = std::unique_lock<std::mutex>(*locked.mu);
+  // Re-read: another call may have changed it while this one waited.
+  SILO_ASSIGN_OR_RETURN(locked.record, store_->Get(found.id));
+  return locked;
+}
+
 void ContainerManager::DropLock(const std::string& id) {
   std::lock_guard<std::mutex> l(locks_mu_);
   locks_.erase(id);
@@ -155,10 +165,8 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
 }
 
 absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
-  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
-  std::shared_ptr<std::mutex> lock = LockFor(record.id);
-  std::lock_guard<std::mutex> guard(*lock);
-  SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
+  SILO_ASSIGN_OR_RETURN(Locked locked, Lock(id_or_prefix));
+  ContainerRecord& record = locked.record;
   if (record.State() != ContainerState::kCreated) {
     return absl::FailedPreconditionError(absl::StrCat("StartContainer ", record.id, ": container is ",
                                                       model::ContainerStateName(record.State()), ", not CREATED"));
@@ -292,11 +300,8 @@ absl::Status ContainerManager::ExitedOr(const ContainerRecord& record, const abs
 }
 
 absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono::seconds timeout) {
-  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(id_or_prefix));
-  std::shared_ptr<std::mutex> lock = LockFor(record.id);
-  std::lock_guard<std::mutex> guard(*lock);
-  SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
-  SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  SILO_ASSIGN_OR_RETURN(Locked locked, Lock(id_or_prefix));
+  SILO_ASSIGN_OR_RETURN(ContainerRecord record, Refresh(locked.record));
   SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
   if (record.State() == ContainerState::kRunning && host->MonitorGone(record.id, record.host_handle)) {
     // Its shim died a moment ago and the exit watch has not said so yet:

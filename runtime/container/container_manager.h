@@ -126,6 +126,14 @@ class ContainerManager {
   void CollectOrphans(std::set<std::string> owned);
   void Emit(events::EventType type, const std::string& id, const std::string& sandbox_id);
   std::shared_ptr<std::mutex> LockFor(const std::string& id);
+  // A container's record read again once its per-id lock is held; the lock
+  // is held until the Locked goes.
+  struct Locked {
+    std::shared_ptr<std::mutex> mu;
+    std::unique_lock<std::mutex> hold;
+    model::ContainerRecord record;
+  };
+  absl::StatusOr<Locked> Lock(const std::string& id_or_prefix);
   void DropLock(const std::string& id);
 
   store::ContainerStore* const store_;

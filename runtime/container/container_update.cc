@@ -42,11 +42,8 @@ namespace {
 
 absl::Status ContainerManager::UpdateWindowsResources(const std::string& id_or_prefix,
                                                       const ::runtime::v1::WindowsContainerResources& resources) {
-  SILO_ASSIGN_OR_RETURN(model::ContainerRecord record, store_->Get(id_or_prefix));
-  std::shared_ptr<std::mutex> lock = LockFor(record.id);
-  std::lock_guard<std::mutex> guard(*lock);
-  SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
-  SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  SILO_ASSIGN_OR_RETURN(Locked locked, Lock(id_or_prefix));
+  SILO_ASSIGN_OR_RETURN(model::ContainerRecord record, Refresh(locked.record));
   const model::ContainerState state = record.State();
   if (state != model::ContainerState::kRunning) {
     return absl::FailedPreconditionError(absl::StrCat("UpdateContainerResources ", record.id, ": container is ",
@@ -70,11 +67,8 @@ absl::Status ContainerManager::UpdateWindowsResources(const std::string& id_or_p
 
 absl::Status ContainerManager::UpdateResources(const std::string& id_or_prefix,
                                                const ::runtime::v1::LinuxContainerResources& resources) {
-  SILO_ASSIGN_OR_RETURN(model::ContainerRecord record, store_->Get(id_or_prefix));
-  std::shared_ptr<std::mutex> lock = LockFor(record.id);
-  std::lock_guard<std::mutex> guard(*lock);
-  SILO_ASSIGN_OR_RETURN(record, store_->Get(record.id));
-  SILO_ASSIGN_OR_RETURN(record, Refresh(record));
+  SILO_ASSIGN_OR_RETURN(Locked locked, Lock(id_or_prefix));
+  SILO_ASSIGN_OR_RETURN(model::ContainerRecord record, Refresh(locked.record));
   const model::ContainerState state = record.State();
   if (state != model::ContainerState::kCreated && state != model::ContainerState::kRunning) {
     return absl::FailedPreconditionError(absl::StrCat("UpdateContainerResources ", record.id, ": container is ",

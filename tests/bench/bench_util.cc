@@ -40,4 +40,32 @@ absl::StatusOr<BusyboxSilod> StartBusyboxSilod(const std::string& dir, const std
   return b;
 }
 
+absl::StatusOr<std::string> RunHostNetworkPod(::runtime::v1::RuntimeService::Stub* rt, const std::string& name,
+                                              const std::string& log_dir, ::runtime::v1::PodSandboxConfig* pod) {
+  pod->mutable_metadata()->set_name(name);
+  pod->mutable_metadata()->set_namespace_("default");
+  pod->mutable_metadata()->set_uid("uid-" + name);
+  pod->set_log_directory(log_dir);
+  auto* ns = pod->mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  ns->set_network(::runtime::v1::NODE);
+  ns->set_pid(::runtime::v1::CONTAINER);
+  ::runtime::v1::RunPodSandboxRequest run;
+  *run.mutable_config() = *pod;
+  ::runtime::v1::RunPodSandboxResponse ran;
+  grpc::Status s = Call([&](auto* c, const auto& r, auto* o) { return rt->RunPodSandbox(c, r, o); }, run, &ran);
+  if (!s.ok()) return absl::UnavailableError("RunPodSandbox: " + s.error_message());
+  return ran.pod_sandbox_id();
+}
+
+void RemovePod(::runtime::v1::RuntimeService::Stub* rt, const std::string& id) {
+  ::runtime::v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(id);
+  ::runtime::v1::StopPodSandboxResponse stopped;
+  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->StopPodSandbox(c, r, o); }, stop, &stopped);
+  ::runtime::v1::RemovePodSandboxRequest remove;
+  remove.set_pod_sandbox_id(id);
+  ::runtime::v1::RemovePodSandboxResponse removed;
+  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->RemovePodSandbox(c, r, o); }, remove, &removed);
+}
+
 }  // namespace silo::bench

@@ -42,4 +42,11 @@ struct BusyboxSilod {
 };
 absl::StatusOr<BusyboxSilod> StartBusyboxSilod(const std::string& dir, const std::string& scratch);
 
+// A host-network pod whose containers each get their own PID namespace (the
+// cheapest pod: no CNI), logging under `log_dir`. Its config goes to `pod`.
+absl::StatusOr<std::string> RunHostNetworkPod(::runtime::v1::RuntimeService::Stub* rt, const std::string& name,
+                                              const std::string& log_dir, ::runtime::v1::PodSandboxConfig* pod);
+// Stops and removes a pod, best effort (the benchmark is over).
+void RemovePod(::runtime::v1::RuntimeService::Stub* rt, const std::string& id);
+
 }  // namespace silo::bench

@@ -79,24 +79,15 @@ int main(int argc, char** argv) {
   grpc::Status s;
 
   PodSandboxConfig pod;
-  pod.mutable_metadata()->set_name("bench-pod");
-  pod.mutable_metadata()->set_namespace_("default");
-  pod.mutable_metadata()->set_uid("uid-bench-pod");
-  pod.set_log_directory(logs.path());
-  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(NODE);
-  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(CONTAINER);
-  RunPodSandboxRequest run;
-  *run.mutable_config() = pod;
-  RunPodSandboxResponse ran;
-  s = Call([&](auto* c, const auto& r, auto* o) { return rt->RunPodSandbox(c, r, o); }, run, &ran);
-  if (!s.ok()) return Fail("RunPodSandbox: " + s.error_message());
+  auto pod_id = silo::bench::RunHostNetworkPod(rt.get(), "bench-pod", logs.path(), &pod);
+  if (!pod_id.ok()) return Fail(std::string(pod_id.status().message()));
 
   std::vector<double> create_ms, start_ms, both_ms;
   std::vector<std::string> ids;
   int failures = 0;
   for (int i = 0; i < count && failures == 0; ++i) {
     CreateContainerRequest create;
-    create.set_pod_sandbox_id(ran.pod_sandbox_id());
+    create.set_pod_sandbox_id(*pod_id);
     *create.mutable_sandbox_config() = pod;
     ContainerConfig* config = create.mutable_config();
     config->mutable_metadata()->set_name(absl::StrCat("c", i));
@@ -153,14 +144,7 @@ int main(int argc, char** argv) {
     s = Call([&](auto* c, const auto& r, auto* o) { return rt->RemoveContainer(c, r, o); }, rm, &removed);
     if (!s.ok()) std::fprintf(stderr, "bench: RemoveContainer %s: %s\n", id.c_str(), s.error_message().c_str());
   }
-  StopPodSandboxRequest stop;
-  stop.set_pod_sandbox_id(ran.pod_sandbox_id());
-  StopPodSandboxResponse stopped;
-  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->StopPodSandbox(c, r, o); }, stop, &stopped);
-  RemovePodSandboxRequest rmpod;
-  rmpod.set_pod_sandbox_id(ran.pod_sandbox_id());
-  RemovePodSandboxResponse rmpodded;
-  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->RemovePodSandbox(c, r, o); }, rmpod, &rmpodded);
+  silo::bench::RemovePod(rt.get(), *pod_id);
   silod->Stop();
 
   if (create_ms.empty()) return Fail("no container started");

@@ -107,17 +107,8 @@ int main(int argc, char** argv) {
   if (absl::Status b = WriteBundle(bundle, layer); !b.ok()) return Fail(std::string(b.message()));
 
   PodSandboxConfig pod;
-  pod.mutable_metadata()->set_name("lifecycle");
-  pod.mutable_metadata()->set_namespace_("default");
-  pod.mutable_metadata()->set_uid("uid-lifecycle");
-  pod.set_log_directory(logs.path());
-  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(NODE);
-  pod.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(CONTAINER);
-  RunPodSandboxRequest run;
-  *run.mutable_config() = pod;
-  RunPodSandboxResponse ran;
-  s = Call([&](auto* c, const auto& r, auto* o) { return rt->RunPodSandbox(c, r, o); }, run, &ran);
-  if (!s.ok()) return Fail("RunPodSandbox: " + s.error_message());
+  auto pod_id = silo::bench::RunHostNetworkPod(rt.get(), "lifecycle", logs.path(), &pod);
+  if (!pod_id.ok()) return Fail(std::string(pod_id.status().message()));
 
   std::map<std::string, std::vector<double>> step_ms;
   std::vector<double> silo_ms, floor_ms;
@@ -125,7 +116,7 @@ int main(int argc, char** argv) {
     // silod's cycle.
     auto t0 = Clock::now();
     CreateContainerRequest create;
-    create.set_pod_sandbox_id(ran.pod_sandbox_id());
+    create.set_pod_sandbox_id(*pod_id);
     *create.mutable_sandbox_config() = pod;
     ContainerConfig* config = create.mutable_config();
     config->mutable_metadata()->set_name(absl::StrCat("c", i));
@@ -176,14 +167,7 @@ int main(int argc, char** argv) {
     floor_ms.push_back(Ms(Clock::now() - f0));
   }
 
-  StopPodSandboxRequest stop_pod;
-  stop_pod.set_pod_sandbox_id(ran.pod_sandbox_id());
-  StopPodSandboxResponse stopped_pod;
-  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->StopPodSandbox(c, r, o); }, stop_pod, &stopped_pod);
-  RemovePodSandboxRequest rm_pod;
-  rm_pod.set_pod_sandbox_id(ran.pod_sandbox_id());
-  RemovePodSandboxResponse rm_podded;
-  (void)Call([&](auto* c, const auto& r, auto* o) { return rt->RemovePodSandbox(c, r, o); }, rm_pod, &rm_podded);
+  silo::bench::RemovePod(rt.get(), *pod_id);
   silod->Stop();
 
   const double silo = Percentile(silo_ms, 0.5), floor = Percentile(floor_ms, 0.5);
