@@ -16,7 +16,7 @@ void ToCriSandbox(const runtime::model::SandboxRecord& record, ::runtime::v1::Po
   out->set_created_at(record.created_at_ns);
   out->mutable_labels()->insert(record.labels.begin(), record.labels.end());
   out->mutable_annotations()->insert(record.annotations.begin(), record.annotations.end());
-  out->set_runtime_handler(record.runtime_handler);
+  out->set_runtime_handler(record.requested_handler);
 }
 
 void ToCriSandboxStatus(const runtime::model::SandboxRecord& record, ::runtime::v1::PodSandboxStatus* out) {
@@ -35,7 +35,7 @@ void ToCriSandboxStatus(const runtime::model::SandboxRecord& record, ::runtime::
   }
   out->mutable_labels()->insert(record.labels.begin(), record.labels.end());
   out->mutable_annotations()->insert(record.annotations.begin(), record.annotations.end());
-  out->set_runtime_handler(record.runtime_handler);
+  out->set_runtime_handler(record.requested_handler);
 }
 
 }  // namespace silo::cri

@@ -68,6 +68,7 @@ TEST_F(ServiceHandlersTest, APodAndItsContainerGoThroughTheirLifeCycle) {
   ASSERT_TRUE(service_->PodSandboxStatus(ps, &pod_status).ok());
   EXPECT_EQ(pod_status.status().state(), v1::SANDBOX_READY);
   EXPECT_EQ(pod_status.status().runtime_handler(), "other");
+  EXPECT_EQ(rt_->sandboxes().Status(pod)->handler_type, "fake");
   EXPECT_EQ(pod_status.status().network().ip(), rt_->network().Attached().at(pod));
 
   const std::string ctr = CreateStarted(pod, "web", "app");
@@ -118,7 +119,8 @@ TEST_F(ServiceHandlersTest, BadRequestsGetClearErrors) {
   v1::RunPodSandboxResponse run_resp;
   absl::Status unknown = service_->RunPodSandbox(run, &run_resp);
   EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(unknown.message().find("\"kata\""), std::string::npos) << unknown;
+  EXPECT_NE(unknown.message().find("\"kata\" is not configured (configured: \"\", \"other\")"), std::string::npos)
+      << unknown;
   EXPECT_TRUE(rt_->sandboxes().List({}).empty());
 
   v1::CreateContainerRequest create;

@@ -37,9 +37,18 @@ std::string NameOf(const ContainerRecord& record, const model::SandboxMetadata& 
 absl::Status ContainerManager::Recover() {
   SILO_RETURN_IF_ERROR(store_->Load());
   std::set<std::string> owned;
-  for (const ContainerRecord& loaded : store_->List()) {
+  for (ContainerRecord loaded : store_->List()) {
     owned.insert(loaded.id);
     auto sandbox = sandboxes_->Status(loaded.sandbox_id);
+    if (loaded.handler_type.empty() && sandbox.ok() && !sandbox->handler_type.empty()) {
+      // Stored before handlers were recorded: the pod's handler runs it.
+      auto pinned = store_->Update(loaded.id, [&](ContainerRecord& r) {
+        r.runtime_handler = sandbox->runtime_handler;
+        r.handler_type = sandbox->handler_type;
+        return absl::OkStatus();
+      });
+      if (pinned.ok()) loaded = *pinned;
+    }
     if (sandbox.ok()) {
       absl::Status s = names_.Reserve(NameOf(loaded, sandbox->metadata), loaded.id);
       if (!s.ok()) spdlog::warn("recovery: container {}: {}", loaded.id, std::string(s.message()));

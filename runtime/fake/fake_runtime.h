@@ -51,6 +51,8 @@ class FakeRuntime {
   image::ImageManager& images() { return *images_; }
   handler::HandlerRegistry& handlers() { return *handlers_; }
   network::fake::FakePodNetwork& network() { return network_; }
+  store::SandboxStore& sandbox_store() { return *sandbox_store_; }
+  store::ContainerStore& container_store() { return *container_store_; }
   // The fake handler named `name` ("" = the default).
   FakeHandler& handler(const std::string& name, const std::string& type = "") { return FakeFor(*handlers_, name, type); }
 

@@ -87,6 +87,16 @@ absl::StatusOr<HandlerSpec> HandlerRegistry::Resolve(const std::string& requeste
   return *base;
 }
 
+absl::StatusOr<HandlerSpec> HandlerRegistry::Adopt(const std::string& requested) const {
+  if (requested.empty()) return DefaultSpec();
+  for (const auto& s : specs_) {
+    if (s.name == requested) return s;
+  }
+  if (types_.size() == 1) return HandlerSpec{requested, types_.begin()->first, {}};
+  return absl::NotFoundError(absl::StrCat("runtime handler \"", requested,
+                                          "\" is not configured and its type was never recorded"));
+}
+
 absl::StatusOr<RuntimeHandler*> HandlerRegistry::For(const std::string& name, const std::string& type) const {
   const std::string& wanted = name.empty() ? DefaultSpec().name : name;
   for (size_t i = 0; i < specs_.size(); ++i) {

@@ -73,6 +73,12 @@ class HandlerRegistry {
   // configured one); FailedPrecondition when that type is not built here.
   absl::StatusOr<RuntimeHandler*> For(const std::string& name, const std::string& type) const;
 
+  // The handler and type a record stored before handlers were recorded runs
+  // on (it kept only the requested name, "" for the default): the configured
+  // spec of that name, else the only type this silod builds. NotFound when
+  // neither tells (several types built, the name gone).
+  absl::StatusOr<HandlerSpec> Adopt(const std::string& requested) const;
+
   const HandlerSpec& DefaultSpec() const { return specs_.at(default_index_); }
   RuntimeHandler& Default() const { return *handlers_.at(default_index_); }
   // The configured handlers in config order.

@@ -107,5 +107,23 @@ TEST(HandlerRegistryTest, RecordsFindTheirHandlerAlsoAfterItLeftTheConfig) {
   EXPECT_NE(unbuilt.message().find("\"hypervisor\""), std::string::npos) << unbuilt;
 }
 
+TEST(HandlerRegistryTest, RecordsWithoutATypeAreAdoptedByNameOrByTheOnlyType) {
+  HandlerRegistry one;
+  RegisterFakeType(one, "runc");
+  ASSERT_TRUE(one.Configure({{"runc", "runc", {}}, {"debug", "runc", {}}}, "runc").ok());
+  EXPECT_EQ(one.Adopt("")->name, "runc");
+  EXPECT_EQ(one.Adopt("debug")->name, "debug");
+  absl::StatusOr<HandlerSpec> gone = one.Adopt("removed");
+  ASSERT_TRUE(gone.ok()) << gone.status();
+  EXPECT_EQ(gone->name, "removed");
+  EXPECT_EQ(gone->type, "runc");
+
+  HandlerRegistry two;
+  RegisterFakeType(two, "process");
+  RegisterFakeType(two, "hostprocess");
+  ASSERT_TRUE(two.Configure({{"p", "process", {}}}, "p").ok());
+  EXPECT_EQ(two.Adopt("removed").status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace silo::runtime::handler

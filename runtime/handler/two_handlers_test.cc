@@ -123,12 +123,47 @@ TEST_F(TwoHandlersTest, APodWhoseHandlerLeftTheConfigCanStillBeStoppedAndRemoved
             absl::StatusCode::kInvalidArgument);
   ASSERT_EQ(rt_->sandboxes().List({}).size(), 1u);
   ASSERT_EQ(rt_->containers().List({}).size(), 1u);
+  // The retired handler reaches beta's host objects, not empty ones.
+  fake::FakeHandler& beta = rt_->handler("beta", "other");
+  EXPECT_EQ(rt_->containers().Status(ctr_b)->State(), ContainerState::kRunning);
   ASSERT_TRUE(rt_->containers().Stop(ctr_b, std::chrono::seconds(5)).ok());
+  EXPECT_THAT(beta.Containers().Calls(), Contains("Kill " + ctr_b + " " + std::to_string(SIGTERM)));
   EXPECT_EQ(rt_->containers().Status(ctr_b)->State(), ContainerState::kExited);
+  EXPECT_EQ(rt_->containers().Status(ctr_b)->exit_code, 128 + SIGTERM);
   ASSERT_TRUE(rt_->containers().Remove(ctr_b).ok());
+  EXPECT_FALSE(beta.Containers().Has(ctr_b));
   ASSERT_TRUE(rt_->sandboxes().Stop(pod_b).ok());
   ASSERT_TRUE(rt_->sandboxes().Remove(pod_b).ok());
+  EXPECT_FALSE(beta.Sandboxes().HasNamespaces(pod_b));
+  EXPECT_FALSE(beta.Sandboxes().HasPodGroup(pod_b));
   EXPECT_TRUE(rt_->sandboxes().List({}).empty());
+}
+
+// Records stored before handlers were recorded name only what was asked
+// for; recovery pins them (and their containers) to the handler that asked
+// resolves to, and the CRI keeps reporting what was asked.
+TEST_F(TwoHandlersTest, RecordsWithoutAHandlerTypeArePinnedAtRecovery) {
+  auto [pod, ctr] = RunPodWithContainer("old", "");
+  ASSERT_TRUE(rt_->sandbox_store().Update(pod, [](model::SandboxRecord& r) {
+    r.runtime_handler = "";
+    r.handler_type = "";
+    r.requested_handler = "";
+    return absl::OkStatus();
+  }).ok());
+  ASSERT_TRUE(rt_->container_store().Update(ctr, [](model::ContainerRecord& r) {
+    r.runtime_handler = "";
+    r.handler_type = "";
+    return absl::OkStatus();
+  }).ok());
+  ASSERT_TRUE(rt_->Restart().ok());
+  auto sandbox = rt_->sandboxes().Status(pod);
+  EXPECT_EQ(sandbox->runtime_handler, "alpha");
+  EXPECT_EQ(sandbox->handler_type, "fake");
+  EXPECT_EQ(sandbox->requested_handler, "");
+  auto container = rt_->containers().Status(ctr);
+  EXPECT_EQ(container->runtime_handler, "alpha");
+  EXPECT_EQ(container->handler_type, "fake");
+  EXPECT_EQ(container->State(), ContainerState::kRunning);
 }
 
 // A handler type is one registration: this one is defined here alone, from

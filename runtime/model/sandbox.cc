@@ -101,7 +101,7 @@ bool operator==(const SetupStep& a, const SetupStep& b) {
 
 bool operator==(const SandboxRecord& a, const SandboxRecord& b) {
   return a.id == b.id && a.metadata == b.metadata && a.runtime_handler == b.runtime_handler &&
-         a.handler_type == b.handler_type &&
+         a.handler_type == b.handler_type && a.requested_handler == b.requested_handler &&
          a.labels == b.labels && a.annotations == b.annotations &&
          a.created_at_ns == b.created_at_ns && a.state == b.state &&
          a.netns_path == b.netns_path && a.ip == b.ip && a.additional_ips == b.additional_ips &&
@@ -125,6 +125,7 @@ nlohmann::json SandboxToJson(const SandboxRecord& r) {
         {"attempt", r.metadata.attempt}}},
       {"runtime_handler", r.runtime_handler},
       {"handler_type", r.handler_type},
+      {"requested_handler", r.requested_handler},
       {"labels", r.labels},
       {"annotations", r.annotations},
       {"created_at_ns", r.created_at_ns},
@@ -155,6 +156,7 @@ absl::StatusOr<SandboxRecord> SandboxFromJsonOrThrow(const nlohmann::json& j) {
   r.metadata.attempt = m.value("attempt", 0u);
   r.runtime_handler = j.value("runtime_handler", "");
   r.handler_type = j.value("handler_type", "");
+  r.requested_handler = j.value("requested_handler", r.runtime_handler);
   r.labels = internal::StringMapFromJson(j, "labels");
   r.annotations = internal::StringMapFromJson(j, "annotations");
   r.created_at_ns = j.value("created_at_ns", int64_t{0});

@@ -77,6 +77,9 @@ struct SandboxRecord {
   // the config can still be stopped and removed.
   std::string runtime_handler;
   std::string handler_type;
+  // The name RunPodSandbox was asked for (often ""), which the CRI reports
+  // back; records from before it was kept have it in runtime_handler.
+  std::string requested_handler;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   int64_t created_at_ns = 0;

@@ -150,12 +150,13 @@ absl::StatusOr<std::string> SandboxManager::Run(const ::runtime::v1::PodSandboxC
   return pending_.Run(name, [&]() -> absl::StatusOr<std::string> {
     absl::StatusOr<std::string> existing = names_.Get(name);
     if (existing.ok()) return *existing;
-    return RunNew(config, handler, name);
+    return RunNew(config, handler, runtime_handler, name);
   });
 }
 
 absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandboxConfig& config,
-                                                   const handler::HandlerSpec& handler, const std::string& name) {
+                                                   const handler::HandlerSpec& handler,
+                                                   const std::string& requested_handler, const std::string& name) {
   const std::string id = NewId();
   SILO_RETURN_IF_ERROR(names_.Reserve(name, id));
   std::shared_ptr<std::mutex> lock = LockFor(id);
@@ -168,6 +169,7 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
                      config.metadata().attempt()};
   record.runtime_handler = handler.name;
   record.handler_type = handler.type;
+  record.requested_handler = requested_handler;
   record.labels.insert(config.labels().begin(), config.labels().end());
   record.annotations.insert(config.annotations().begin(), config.annotations().end());
   record.created_at_ns = NowNs();
@@ -412,6 +414,25 @@ absl::Status SandboxManager::MarkNotReady(const std::string& id) {
 
 absl::Status SandboxManager::Recover() {
   SILO_RETURN_IF_ERROR(store_->Load());
+  // Records from before handlers were recorded name only what was asked
+  // for: pin them to a handler and type now, so a later config change
+  // (another default, the name removed) cannot move or strand them.
+  for (const SandboxRecord& r : store_->List()) {
+    if (!r.handler_type.empty()) continue;
+    absl::StatusOr<handler::HandlerSpec> spec = handlers_->Adopt(r.runtime_handler);
+    if (!spec.ok()) {
+      spdlog::warn("recovery: sandbox {}: {}", r.id, std::string(spec.status().message()));
+      continue;
+    }
+    SILO_RETURN_IF_ERROR(store_
+                             ->Update(r.id,
+                                      [&](SandboxRecord& rec) {
+                                        rec.runtime_handler = spec->name;
+                                        rec.handler_type = spec->type;
+                                        return absl::OkStatus();
+                                      })
+                             .status());
+  }
   std::set<std::string> known;
   for (const SandboxRecord& r : store_->List()) {
     if (r.state == SandboxState::kCreating) {
@@ -459,8 +480,14 @@ absl::Status SandboxManager::Recover() {
   for (size_t i = 0; i < handlers_->Specs().size(); ++i) {
     const handler::HandlerSpec& spec = handlers_->Specs()[i];
     SandboxHost& host = handlers_->At(i).Sandboxes();
-    SILO_ASSIGN_OR_RETURN(std::vector<std::string> namespaces, host.ListNamespaces());
-    for (const auto& id : namespaces) {
+    // A handler that cannot list is warned about; the others still recover.
+    absl::StatusOr<std::vector<std::string>> namespaces = host.ListNamespaces();
+    if (!namespaces.ok()) {
+      spdlog::warn("recovery: cannot list the namespaces of handler \"{}\": {}", spec.name,
+                   std::string(namespaces.status().message()));
+      namespaces = std::vector<std::string>{};
+    }
+    for (const auto& id : *namespaces) {
       if (known.count(id) || !torn_down.insert(id).second) continue;
       SandboxRecord orphan;
       orphan.id = id;
@@ -469,8 +496,13 @@ absl::Status SandboxManager::Recover() {
       absl::Status s = TearDown(orphan);
       if (!s.ok()) spdlog::warn("recovery: leaked namespaces of {}: {}", id, std::string(s.message()));
     }
-    SILO_ASSIGN_OR_RETURN(std::vector<std::string> groups, host.ListPodGroups());
-    for (const auto& id : groups) {
+    absl::StatusOr<std::vector<std::string>> groups = host.ListPodGroups();
+    if (!groups.ok()) {
+      spdlog::warn("recovery: cannot list the pod groups of handler \"{}\": {}", spec.name,
+                   std::string(groups.status().message()));
+      groups = std::vector<std::string>{};
+    }
+    for (const auto& id : *groups) {
       if (known.count(id) || torn_down.count(id)) continue;
       absl::Status s = host.RemovePodGroup(id);
       if (!s.ok()) spdlog::warn("recovery: leaked pod group {}: {}", id, std::string(s.message()));

@@ -78,7 +78,8 @@ class SandboxManager {
   absl::StatusOr<handler::HandlerSpec> ValidateRun(const ::runtime::v1::PodSandboxConfig& config,
                                                    const std::string& handler) const;
   absl::StatusOr<std::string> RunNew(const ::runtime::v1::PodSandboxConfig& config,
-                                     const handler::HandlerSpec& handler, const std::string& name);
+                                     const handler::HandlerSpec& handler, const std::string& requested_handler,
+                                     const std::string& name);
   // The sandbox host of the record's runtime handler.
   absl::StatusOr<SandboxHost*> HostOf(const model::SandboxRecord& record) const;
   // True when a READY sandbox's network namespace is gone (recovery).

@@ -28,15 +28,13 @@ inline constexpr size_t kMaxExecOutput = 16u << 20;
 
 // Protocol versions. silod starts shims from its own build, but the shims of
 // running containers outlive silod upgrades, so silod reads every shim's
-// version and never sends a shim what its version cannot understand.
-//   1: shims that report no version. Some predate streamed exec and would
-//      run an interactive exec as an ExecSync, answering without
-//      descriptors; silod cannot tell which, so it refuses them streamed
-//      exec (every other op is the same).
-//   2: every response carries `version`; streamed exec (Request::stream).
+// version and never sends a shim what its version cannot understand: a
+// feature added later gets a minimum version here, checked before use.
+//   1: shims that report no version: every op of this file, streamed exec
+//      included (every shim that ever ran a CRI container has it).
+//   2: every response carries `version`.
 inline constexpr int kUnversionedShim = 1;
 inline constexpr int kProtocolVersion = 2;
-inline constexpr int kStreamedExecVersion = 2;
 
 using Deadline = std::chrono::steady_clock::time_point;
 inline constexpr Deadline kNoDeadline = Deadline::max();

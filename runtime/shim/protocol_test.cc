@@ -1,5 +1,4 @@
 #include "runtime/shim/protocol.h"
-#include "runtime/shim/stream_exec_client.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -272,50 +271,41 @@ TEST_F(ShimClientTest, ServerClosingMidCallIsUnavailable) {
   EXPECT_EQ((*client)->Wait().status().code(), absl::StatusCode::kUnavailable);
 }
 
-// A shim from before versions existed: responses carry no version, and an
-// exec request with `stream` runs as an ExecSync. silod must find that out
-// before it sends the exec, and say so instead of misreading the answer.
-TEST_F(ShimClientTest, InteractiveExecIsRefusedClearlyByAnUnversionedShim) {
-  // Serves one connection as an unversioned shim, recording the ops it got.
-  auto serve_unversioned = [this](std::vector<std::string>* ops) {
-    ::unlink(path_.c_str());
-    int lfd = Listen();
-    server_ = std::thread([lfd, ops] {
-      int c = ::accept(lfd, nullptr, nullptr);
-      ::close(lfd);
-      while (true) {
-        auto frame = ReadFrame(c);
-        if (!frame.ok()) break;
-        auto req = DecodeRequest(*frame);
-        if (!req.ok()) break;
-        ops->push_back(OpName(req->op));
-        std::string answer = req->op == Op::kExec ? R"({"code":0,"exited":true,"exit_code":0,"stdout":"aGkK"})"
-                                                  : R"({"code":0,"state":"running","pid":77})";
-        if (!WriteFrame(c, answer).ok()) break;
-      }
-      ::close(c);
-    });
-  };
-
+// A shim from before versions existed (the shims of containers started by
+// an older silod): its responses carry no version. silod reads it as v1 and
+// serves it with everything v1 has, ExecSync's output included.
+TEST_F(ShimClientTest, AnUnversionedShimIsServedAsVersionOne) {
+  int lfd = Listen();
   std::vector<std::string> ops;
-  serve_unversioned(&ops);
+  server_ = std::thread([lfd, &ops] {
+    int c = ::accept(lfd, nullptr, nullptr);
+    ::close(lfd);
+    while (true) {
+      auto frame = ReadFrame(c);
+      if (!frame.ok()) break;
+      auto req = DecodeRequest(*frame);
+      if (!req.ok()) break;
+      ops.push_back(OpName(req->op));
+      std::string answer = req->op == Op::kExec ? R"({"code":0,"exited":true,"exit_code":3,"stdout":"aGkK"})"
+                                                : R"({"code":0,"state":"running","pid":77})";
+      if (!WriteFrame(c, answer).ok()) break;
+    }
+    ::close(c);
+  });
   auto old = ShimClient::Connect(path_, steady_clock::now() + std::chrono::seconds(5));
   ASSERT_TRUE(old.ok()) << old.status();
   auto state = (*old)->State();
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_EQ(state->version, kUnversionedShim);
+  EXPECT_EQ((*old)->peer_version(), kUnversionedShim);
   EXPECT_EQ(state->pid, 77);
+  auto exec = (*old)->Exec({"echo", "hi"}, {}, std::chrono::milliseconds(0));
+  ASSERT_TRUE(exec.ok()) << exec.status();
+  EXPECT_EQ(exec->stdout_data, "hi\n");
+  EXPECT_EQ(exec->exit_code, 3);
   old->reset();
   server_.join();
-  EXPECT_EQ(ops, std::vector<std::string>{"state"});
-
-  std::vector<std::string> exec_ops;
-  serve_unversioned(&exec_ops);
-  auto exec = StreamExecClient::Start(path_, {"sh"}, false, true, steady_clock::now() + std::chrono::seconds(5));
-  EXPECT_EQ(exec.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(exec.status().message().find("shim protocol v1"), absl::string_view::npos) << exec.status();
-  server_.join();
-  EXPECT_EQ(exec_ops, std::vector<std::string>{"state"}) << "the exec must never reach an unversioned shim";
+  EXPECT_EQ(ops, (std::vector<std::string>{"state", "exec"}));
 }
 
 TEST(ProtocolTest, ResponsesCarryTheVersionAndOldOnesDecodeAsUnversioned) {

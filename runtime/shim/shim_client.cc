@@ -67,6 +67,7 @@ absl::StatusOr<Response> ShimClient::Call(const Request& request, Deadline deadl
   if (!frame.ok()) return Annotate(frame.status(), context);
   auto response = DecodeResponse(*frame);
   if (!response.ok()) return Annotate(response.status(), context);
+  peer_version_ = response->version;
   s = ResponseStatus(*response);
   if (!s.ok()) return Annotate(s, context);
   return response;

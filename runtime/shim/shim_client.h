@@ -27,6 +27,9 @@ class ShimClient {
   // Sends one request and returns the response; a non-OK response code
   // becomes the returned Status (annotated with the op and socket).
   absl::StatusOr<Response> Call(const Request& request, Deadline deadline = kNoDeadline);
+  // The protocol version of the shim's last response (kUnversionedShim
+  // before the first, or for a shim that reports none).
+  int peer_version() const { return peer_version_; }
 
   absl::StatusOr<Response> State(Deadline deadline = kNoDeadline);
   // Starts a container whose shim was launched with --create-only.
@@ -67,6 +70,7 @@ class ShimClient {
   ShimClient(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   std::string path_;
   int fd_;
+  int peer_version_ = kUnversionedShim;
 };
 
 }  // namespace silo::runtime::shim

@@ -32,22 +32,6 @@ absl::StatusOr<std::unique_ptr<StreamExecClient>> StreamExecClient::Start(const 
         ErrnoToStatus(errno, absl::StrCat("connect to shim socket ", socket_path)).message());
   }
   std::string context = absl::StrCat("shim exec (interactive) on ", socket_path);
-  // The shim's version first: an old shim would start the process and
-  // answer as for ExecSync, so asking after the fact is too late.
-  Request probe;
-  probe.op = Op::kState;
-  SILO_RETURN_IF_ERROR(Annotate(WriteFrame(fd, EncodeRequest(probe), deadline), context));
-  std::vector<int> none;
-  auto state_frame = ReadFrameWithFds(fd, &none, deadline);
-  for (int f : none) ::close(f);
-  if (!state_frame.ok()) return Annotate(state_frame.status(), context);
-  auto state = DecodeResponse(*state_frame);
-  if (!state.ok()) return Annotate(state.status(), context);
-  if (state->version < kStreamedExecVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        context, ": the container's shim speaks shim protocol v", state->version, ", which has no interactive exec (v",
-        kStreamedExecVersion, "); ExecSync still works, and a restarted container gets a current shim"));
-  }
   Request request;
   request.op = Op::kExec;
   request.args = std::move(args);
