@@ -40,7 +40,9 @@ class PidNamespaceConformance : public ConformanceTest {
   bool Sees(const std::string& id, const std::string& needle) {
     // "361[4]" matches "3614" but not grep's own command line.
     std::string pattern = absl::StrCat(needle.substr(0, needle.size() - 1), "[", needle.substr(needle.size() - 1), "]");
-    ExecResult r = Exec(id, {"sh", "-c", absl::StrCat("grep -l -a -- '", pattern, "' /proc/[0-9]*/cmdline")});
+    // -q: a match wins even when some process ended between the glob and
+    // its read (without it grep exits 2 on that error, match or not).
+    ExecResult r = Exec(id, {"sh", "-c", absl::StrCat("grep -q -s -a -- '", pattern, "' /proc/[0-9]*/cmdline")});
     EXPECT_TRUE(r.status.ok()) << r.status.error_message();
     return r.exit_code == 0;
   }
