@@ -14,11 +14,11 @@
 #include <functional>
 #include <string>
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::cri::windows_service {
 
-using runtime::windows::hcs::HrStatus;
+using silo::win32::HrStatus;
 
 struct ServiceConfig {
   std::wstring name = L"silo";

@@ -1,7 +1,7 @@
 // Windows only (built by the mingw project): binds HcnApi to computenetwork.dll.
 #include "network/hns/api_win32.h"
 
-#include "runtime/windows/hcs/dll_binding.h"
+#include "runtime/base/windows/dll_binding.h"
 
 #include <windows.h>
 #include <objbase.h>
@@ -20,8 +20,8 @@ static_assert(offsetof(HcnGuid, data2) == offsetof(GUID, Data2));
 static_assert(offsetof(HcnGuid, data3) == offsetof(GUID, Data3));
 static_assert(offsetof(HcnGuid, data4) == offsetof(GUID, Data4));
 
-using runtime::windows::dll::Bind;
-using runtime::windows::dll::SameShape;
+using silo::win32::dll::Bind;
+using silo::win32::dll::SameShape;
 
 #define SILO_BIND(field, export_name)                                                   \
   static_assert(SameShape<decltype(HcnApi::field), decltype(&::export_name)>::value,   \
@@ -41,7 +41,7 @@ static_assert(SameShape<decltype(HcnApi::hns_call), HnsCallFn>::value, "HNSCall 
 void FreeString(wchar_t* s) { CoTaskMemFree(s); }
 
 Result<const HcnApi*> Load() {
-  Result<HMODULE> loaded = runtime::windows::dll::LoadSystemDll(L"computenetwork.dll", "computenetwork.dll");
+  Result<HMODULE> loaded = win32::dll::LoadSystemDll(L"computenetwork.dll", "computenetwork.dll");
   if (!loaded.ok()) return loaded.status();
   HMODULE dll = *loaded;
   auto* api = new HcnApi();  // lives as long as the process, like the DLL
@@ -63,7 +63,7 @@ Result<const HcnApi*> Load() {
   SILO_BIND(delete_endpoint, HcnDeleteEndpoint)
   SILO_BIND(close_endpoint, HcnCloseEndpoint)
   // HNSCall is optional: only endpoint statistics need it, and HCN works without.
-  if (Result<HMODULE> vmcompute = runtime::windows::dll::LoadSystemDll(L"vmcompute.dll", "vmcompute.dll");
+  if (Result<HMODULE> vmcompute = win32::dll::LoadSystemDll(L"vmcompute.dll", "vmcompute.dll");
       vmcompute.ok()) {
     (void)Bind(*vmcompute, "HNSCall", api->hns_call);
   }

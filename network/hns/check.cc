@@ -2,11 +2,11 @@
 
 #include "network/hns/errors.h"
 #include "nlohmann/json.hpp"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::network::hns {
 
-std::string HcnString::Utf8() const { return runtime::windows::hcs::WideToUtf8(ptr_); }
+std::string HcnString::Utf8() const { return win32::WideToUtf8(ptr_); }
 
 void HcnString::Reset() {
   if (ptr_ != nullptr) api_->free_string(ptr_);

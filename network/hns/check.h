@@ -10,12 +10,12 @@
 #include <string_view>
 
 #include "network/hns/api.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::network::hns {
 
-using runtime::windows::hcs::HrStatus;
-using runtime::windows::hcs::Result;
+using silo::win32::HrStatus;
+using silo::win32::Result;
 
 // Owns a string returned by HCN (may be null) and frees it with the table.
 class HcnString {

@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "network/hns/errors.h"
 #include "network/hns/fake/fake_hcn.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::network::hns {
 namespace {

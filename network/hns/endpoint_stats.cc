@@ -4,7 +4,7 @@
 #include "network/hns/guid.h"
 #include "network/hns/namespace.h"
 #include "nlohmann/json.hpp"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::network::hns {
 namespace {
@@ -70,7 +70,7 @@ Result<EndpointStats> GetEndpointStats(const HcnApi& api, std::string_view id) {
   }
   // The id becomes part of a REST path: accept only a GUID.
   if (!CanonicalGuid(id)) return HrStatus(errors::kEInvalidArg, "invalid endpoint id \"" + std::string(id) + "\"");
-  const std::wstring path = runtime::windows::hcs::Utf8ToWide("/endpointstats/" + std::string(id));
+  const std::wstring path = win32::Utf8ToWide("/endpointstats/" + std::string(id));
   HcnString response(api);
   const uint32_t hr = api.hns_call(L"GET", path.c_str(), L"", response.out());
   const std::string body = response.Utf8();

@@ -12,7 +12,7 @@
 #include "network/hns/errors.h"
 #include "network/hns/guid.h"
 #include "network/hns/schema.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::network::hns::internal {
 
@@ -64,7 +64,7 @@ inline Result<std::string> OpenAndQuery(const HcnApi& api, const Kind& kind, std
   HcnString record(api);
   if (HrStatus s = CheckHcnCall(kind.open, id, open(&*guid, handle.out(), record.out()), record); !s.ok()) return s;
   HcnString props(api);
-  const std::wstring q = runtime::windows::hcs::Utf8ToWide(QueryJson());
+  const std::wstring q = win32::Utf8ToWide(QueryJson());
   if (HrStatus s = CheckHcnCall(kind.query, id, query(handle.get(), q.c_str(), props.out(), record.out()), record);
       !s.ok()) {
     return s;
@@ -75,7 +75,7 @@ inline Result<std::string> OpenAndQuery(const HcnApi& api, const Kind& kind, std
 inline Result<std::vector<std::string>> Enumerate(const HcnApi& api, const Kind& kind, EnumerateFn enumerate) {
   HcnString ids(api);
   HcnString record(api);
-  const std::wstring q = runtime::windows::hcs::Utf8ToWide(QueryJson());
+  const std::wstring q = win32::Utf8ToWide(QueryJson());
   if (HrStatus s = CheckHcnCall(kind.enumerate, "", enumerate(q.c_str(), ids.out(), record.out()), record); !s.ok()) {
     return s;
   }

@@ -12,7 +12,7 @@ namespace hns = silo::network::hns;
 
 namespace {
 
-int Fail(const char* step, const silo::runtime::windows::hcs::HrStatus& s) {
+int Fail(const char* step, const silo::win32::HrStatus& s) {
   std::fprintf(stderr, "%s: %s\n", step, s.ToString().c_str());
   return 1;
 }

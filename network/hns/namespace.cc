@@ -2,14 +2,14 @@
 
 #include "network/hns/guid.h"
 #include "network/hns/handle.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::network::hns {
 namespace {
 
 using internal::Kind;
 using internal::ScopedHcnHandle;
-using runtime::windows::hcs::Utf8ToWide;
+using silo::win32::Utf8ToWide;
 
 constexpr Kind kNamespace = {"namespace", "HcnOpenNamespace", "HcnQueryNamespaceProperties",
                              "HcnEnumerateNamespaces", "HcnDeleteNamespace"};

@@ -9,7 +9,7 @@
 namespace silo::network::hns {
 
 using nlohmann::json;
-using runtime::windows::hcs::HrStatus;
+using silo::win32::HrStatus;
 
 namespace {
 

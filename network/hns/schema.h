@@ -11,11 +11,11 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::network::hns {
 
-using runtime::windows::hcs::Result;
+using silo::win32::Result;
 
 struct SchemaVersion {
   uint32_t major = 2;

@@ -10,8 +10,8 @@
 namespace silo::network::relay {
 namespace {
 
-using runtime::windows::hcs::HrStatus;
-using runtime::windows::hcs::Result;
+using silo::win32::HrStatus;
+using silo::win32::Result;
 
 uint32_t HrFromWin32(DWORD err) { return err == 0 ? 0 : ((err & 0xFFFFu) | 0x80070000u); }
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "network/relay/relayed_peers.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::network::relay {
 
@@ -47,7 +47,7 @@ struct NamedPipeRelayOptions {
 
 class NamedPipeRelay {
  public:
-  static runtime::windows::hcs::Result<std::unique_ptr<NamedPipeRelay>> Start(NamedPipeRelayOptions options);
+  static win32::Result<std::unique_ptr<NamedPipeRelay>> Start(NamedPipeRelayOptions options);
   ~NamedPipeRelay();
   NamedPipeRelay(const NamedPipeRelay&) = delete;
   NamedPipeRelay& operator=(const NamedPipeRelay&) = delete;
@@ -59,7 +59,7 @@ class NamedPipeRelay {
  private:
   struct Connection;
   explicit NamedPipeRelay(NamedPipeRelayOptions options) : options_(std::move(options)) {}
-  runtime::windows::hcs::Result<HANDLE> NewInstance(bool first);
+  win32::Result<HANDLE> NewInstance(bool first);
   void AcceptLoop(HANDLE first_instance);
   void Serve(std::shared_ptr<Connection> c);
 

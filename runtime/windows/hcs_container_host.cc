@@ -9,7 +9,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "spdlog/spdlog.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/host_path/resolve.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/hresult_codes.h"
@@ -18,7 +18,7 @@
 namespace silo::runtime::windows {
 namespace {
 
-absl::Status ToStatus(const hcs::HrStatus& s, absl::string_view operation, absl::string_view id) {
+absl::Status ToStatus(const win32::HrStatus& s, absl::string_view operation, absl::string_view id) {
   if (s.ok()) return absl::OkStatus();
   return HResultToStatus(s.hr(), operation, id, s.message());
 }
@@ -164,7 +164,7 @@ void HcsContainerHost::WatchMainProcess(const std::string& id, const std::shared
 void HcsContainerHost::OnMainExit(const std::string& id, const std::shared_ptr<Entry>& e) {
   // Runs on exit_callbacks_' thread before any exit watch of the manager
   // (registered later), so State already reports the exit to it.
-  hcs::Result<hcs::ProcessExit> ex = e->init->WaitForExit(hcs::Clock::now());
+  win32::Result<hcs::ProcessExit> ex = e->init->WaitForExit(hcs::Clock::now());
   if (!ex.ok()) return;  // a lost compute service: nothing is known about the process
   RecordExit(id, *e, ex->exit_code);
   // A silo whose main process is gone must not keep running (hcsshim shuts
@@ -178,7 +178,7 @@ void HcsContainerHost::StartStopper(Entry& e) {
   e.stopper = std::thread([this, system = e.system] {
     // A handle opened after the system stopped never sees SystemExited, so
     // waiting on it would only run out the deadlines.
-    hcs::Result<std::string> props = system->Properties("{}", CallDeadline());
+    win32::Result<std::string> props = system->Properties("{}", CallDeadline());
     if (props.ok()) {
       const nlohmann::json j = nlohmann::json::parse(*props, nullptr, /*allow_exceptions=*/false);
       if (j.is_object() && j.value("State", "") == "Stopped") return;
@@ -186,7 +186,7 @@ void HcsContainerHost::StartStopper(Entry& e) {
       return;
     }
     const hcs::Deadline grace = hcs::Clock::now() + options_.exit_shutdown_grace;
-    hcs::HrStatus s = system->Stop(grace, grace + options_.call_timeout);
+    win32::HrStatus s = system->Stop(grace, grace + options_.call_timeout);
     if (!s.ok()) spdlog::warn("container {}: cannot stop its compute system after its exit: {}", system->id(),
                               s.ToString());
   });
@@ -232,16 +232,16 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   in.host_cpu_count = options_.host_cpu_count;
   in.mounts.assign(spec.config->mounts().begin(), spec.config->mounts().end());
   in.resolve_host_path = [api = options_.host_paths](const std::string& path) -> absl::StatusOr<std::string> {
-    auto missing = [](const hcs::HrStatus& s) {
+    auto missing = [](const win32::HrStatus& s) {
       return s.hr() == (0x80070000u | host_path::kErrorFileNotFound) ||
              s.hr() == (0x80070000u | host_path::kErrorPathNotFound);
     };
-    const std::wstring wide = hcs::Utf8ToWide(path);
-    hcs::Result<std::wstring> final_path = host_path::ResolveHostPath(*api, wide);
+    const std::wstring wide = win32::Utf8ToWide(path);
+    win32::Result<std::wstring> final_path = host_path::ResolveHostPath(*api, wide);
     if (!final_path.ok() && missing(final_path.status())) {
       // A missing source becomes a directory, as containerd (and docker)
       // create it; named pipes never get here.
-      hcs::HrStatus created = host_path::CreateHostDirectories(*api, wide);
+      win32::HrStatus created = host_path::CreateHostDirectories(*api, wide);
       // One that cannot be created is the request's fault, and says so.
       if (!created.ok()) return absl::NotFoundError(created.ToString());
       final_path = host_path::ResolveHostPath(*api, wide);
@@ -250,7 +250,7 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
       if (missing(final_path.status())) return absl::NotFoundError(final_path.status().ToString());
       return HrStatusToStatus(final_path.status(), "resolving mount host path", path);
     }
-    return hcs::WideToUtf8(*final_path);
+    return win32::WideToUtf8(*final_path);
   };
   if (spec.sandbox != nullptr) {
     in.hostname = spec.sandbox->hostname;
@@ -382,7 +382,7 @@ absl::Status HcsContainerHost::Kill(const std::string& id, const std::string&, i
   const std::shared_ptr<Entry>& e = *found;
   if (e->init == nullptr) {
     // Never started (or re-opened without its process): the system is all there is.
-    hcs::HrStatus s = e->system->Terminate(CallDeadline());
+    win32::HrStatus s = e->system->Terminate(CallDeadline());
     if (s.ok() || codes::IsAlreadyStopped(s.hr()) || codes::IsNotExist(s.hr())) return absl::OkStatus();
     return ToStatus(s, "HcsTerminateComputeSystem", id);
   }
@@ -396,10 +396,10 @@ absl::Status HcsContainerHost::Kill(const std::string& id, const std::string&, i
     // process exits, so it runs on its own thread and the caller's grace
     // period (then SIGKILL) runs meanwhile.
     e->signaller = std::thread([this, id, e] {
-      hcs::Result<bool> delivered = e->init->Signal(R"({"Signal":"CtrlShutdown"})", CallDeadline());
+      win32::Result<bool> delivered = e->init->Signal(R"({"Signal":"CtrlShutdown"})", CallDeadline());
       if (!delivered.ok() || !*delivered) {
         // The process cannot take it: ask the system instead.
-        hcs::HrStatus shut = e->system->Shutdown(CallDeadline());
+        win32::HrStatus shut = e->system->Shutdown(CallDeadline());
         if (!shut.ok()) {
           spdlog::info("container {}: CtrlShutdown {}; shutdown: {}", id,
                        delivered.ok() ? "not delivered" : delivered.status().ToString(), shut.ToString());
@@ -413,10 +413,10 @@ absl::Status HcsContainerHost::Kill(const std::string& id, const std::string&, i
   // Through fresh handles: HCS serialises calls per system handle, so a
   // CtrlShutdown still blocked on ours would hold the kill back (hcsshim
   // Process.Kill). The system follows the process down (OnMainExit).
-  hcs::HrStatus s = hcs::TerminateProcessThroughFreshHandle(*api_, id, e->init->pid(), CallDeadline());
+  win32::HrStatus s = hcs::TerminateProcessThroughFreshHandle(*api_, id, e->init->pid(), CallDeadline());
   if (s.ok()) return absl::OkStatus();
   spdlog::warn("container {}: terminating its main process failed ({}); terminating the system", id, s.ToString());
-  hcs::HrStatus t = e->system->Terminate(CallDeadline());
+  win32::HrStatus t = e->system->Terminate(CallDeadline());
   if (t.ok() || codes::IsAlreadyStopped(t.hr()) || codes::IsNotExist(t.hr())) return absl::OkStatus();
   return ToStatus(t, "HcsTerminateComputeSystem", id);
 }
@@ -448,14 +448,14 @@ absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string
   if (!entry.init) {
     // Created but never started (or re-opened without its process): the
     // system's own exit is all there is to wait for.
-    hcs::Result<hcs::SystemExit> ex = entry.system->WaitForExit(hcs::Clock::now() + timeout);
+    win32::Result<hcs::SystemExit> ex = entry.system->WaitForExit(hcs::Clock::now() + timeout);
     if (ex.ok()) return RecordExit(id, entry, 255);
     if (codes::IsTimeout(ex.status().hr())) {
       return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
     }
     return ToStatus(ex.status(), "wait for compute system", id);
   }
-  hcs::Result<hcs::ProcessExit> ex = entry.init->WaitForExit(hcs::Clock::now() + timeout);
+  win32::Result<hcs::ProcessExit> ex = entry.init->WaitForExit(hcs::Clock::now() + timeout);
   if (ex.ok()) return RecordExit(id, entry, ex->exit_code);
   if (codes::IsTimeout(ex.status().hr())) {
     return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
@@ -522,7 +522,7 @@ absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& 
   if (!proc.ok()) return ToStatus(proc.status(), "HcsCreateProcess (exec)", id);
   const hcs::Deadline deadline =
       timeout.count() > 0 ? hcs::Clock::now() + timeout : hcs::kNoDeadline;
-  hcs::Result<hcs::ProcessExit> ex = (*proc)->WaitForExit(deadline);
+  win32::Result<hcs::ProcessExit> ex = (*proc)->WaitForExit(deadline);
   if (!ex.ok()) {
     (void)(*proc)->Terminate(CallDeadline());
     if (codes::IsTimeout(ex.status().hr())) {
@@ -558,7 +558,7 @@ absl::Status HcsContainerHost::UpdateWindowsResources(const std::string& id, con
     }
   }
   for (const std::string& request : requests) {
-    const hcs::HrStatus s = (*e)->system->Modify(request, CallDeadline());
+    const win32::HrStatus s = (*e)->system->Modify(request, CallDeadline());
     if (s.ok()) continue;
     if (codes::IsInvalidState(s.hr())) {
       return absl::FailedPreconditionError(
@@ -586,7 +586,7 @@ absl::Status HcsContainerHost::Remove(const std::string& id, const std::string&)
     }
   }
   if (system) {
-    hcs::HrStatus s = system->Terminate(CallDeadline());
+    win32::HrStatus s = system->Terminate(CallDeadline());
     if (!s.ok() && !codes::IsAlreadyStopped(s.hr()) && !codes::IsNotExist(s.hr())) {
       return ToStatus(s, "HcsTerminateComputeSystem", id);
     }

@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows {
@@ -110,7 +110,7 @@ absl::Status HResultToStatus(HResult hr, absl::string_view operation, absl::stri
 
 // The result of a Win32 API-table call (which carries its own message) as an
 // absl::Status, the same way; OK stays OK.
-inline absl::Status HrStatusToStatus(const hcs::HrStatus& s, absl::string_view operation,
+inline absl::Status HrStatusToStatus(const win32::HrStatus& s, absl::string_view operation,
                                      absl::string_view object_id) {
   if (s.ok()) return absl::OkStatus();
   return HResultToStatus(s.hr(), operation, object_id, s.message());

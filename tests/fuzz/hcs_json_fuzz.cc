@@ -21,7 +21,7 @@
 #include "runtime/windows/hcs/events.h"
 #include "runtime/windows/hcs/operation.h"
 #include "runtime/windows/hcs/process.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace hcs = silo::runtime::windows::hcs;
 
@@ -115,9 +115,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Conversion: invalid input becomes U+FFFD, so one round trip normalises
   // and a second must change nothing.
-  g_document = hcs::Utf8ToWide(text);
-  const std::string once = hcs::WideToUtf8(g_document);
-  if (hcs::WideToUtf8(hcs::Utf8ToWide(once)) != once) std::abort();
+  g_document = silo::win32::Utf8ToWide(text);
+  const std::string once = silo::win32::WideToUtf8(g_document);
+  if (silo::win32::WideToUtf8(silo::win32::Utf8ToWide(once)) != once) std::abort();
 
   // A ResultError document never yields success, whatever it says.
   if (hcs::ErrorFromResult("HcsStartComputeSystem", "c1", g_hr, text).ok()) std::abort();
@@ -127,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)hcs::ComputeSystem::Enumerate(api, hcs::EnumerateQuery{}, soon);
   (void)hcs::ComputeSystem::Enumerate(api, hcs::EnumerateQuery{{"c1"}, {"silo"}}, soon);
 
-  hcs::Result<std::unique_ptr<hcs::ComputeSystem>> system = hcs::ComputeSystem::Open(api, "c1");
+  silo::win32::Result<std::unique_ptr<hcs::ComputeSystem>> system = hcs::ComputeSystem::Open(api, "c1");
   if (!system.ok()) std::abort();  // the scripted open always succeeds
   (void)(*system)->Properties(R"({"PropertyTypes":["Statistics"]})", soon);
   (void)(*system)->Start(soon);

@@ -6,12 +6,12 @@
 #include <fstream>
 
 #include "image/layers/wcifs/relative_path.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::image::layers::wcifs {
 
 namespace fs = std::filesystem;
-using ::silo::runtime::windows::hcs::WideToUtf8;
+using silo::win32::WideToUtf8;
 
 namespace {
 

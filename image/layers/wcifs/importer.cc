@@ -10,7 +10,7 @@
 #include "runtime/base/ids.h"
 #include "runtime/base/status_macros.h"
 #include "image/layers/wcifs/transport.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult.h"
 
 namespace silo::image::layers::wcifs {
@@ -254,9 +254,9 @@ absl::Status Importer::FinishDiff(const std::string& layer_path, const std::vect
       layers.push_back({{"Id", *id}, {"Path", p}, {"PathType", "AbsolutePath"}});
     }
     const nlohmann::json data = {{"SchemaVersion", {{"Major", 2}, {"Minor", 0}}}, {"Layers", layers}};
-    const std::wstring wl = runtime::windows::hcs::Utf8ToWide(layer_path);
-    const std::wstring ws = runtime::windows::hcs::Utf8ToWide(staging);
-    const std::wstring wd = runtime::windows::hcs::Utf8ToWide(data.dump());
+    const std::wstring wl = win32::Utf8ToWide(layer_path);
+    const std::wstring ws = win32::Utf8ToWide(staging);
+    const std::wstring wd = win32::Utf8ToWide(data.dump());
     SILO_RETURN_IF_ERROR(LayerCallToStatus(HrStatus(calls_.api().hcs_import_layer(wl.c_str(), ws.c_str(), wd.c_str()),
                                            "HcsImportLayer " + layer_path),
                                   "HcsImportLayer", layer_path));

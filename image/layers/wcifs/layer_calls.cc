@@ -4,15 +4,15 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::image::layers::wcifs {
 namespace {
 
 namespace codes = ::silo::runtime::windows::codes;
-using ::silo::runtime::windows::hcs::Utf8ToWide;
-using ::silo::runtime::windows::hcs::WideToUtf8;
+using silo::win32::Utf8ToWide;
+using silo::win32::WideToUtf8;
 
 // hcsshim serialises PrepareLayer process-wide.
 std::mutex prepare_mu;

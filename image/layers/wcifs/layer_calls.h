@@ -22,13 +22,13 @@
 
 #include "image/layers/wcifs/api.h"
 #include "image/layers/wcifs/relative_path.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::image::layers::wcifs {
 
-using HrStatus = ::silo::runtime::windows::hcs::HrStatus;
+using HrStatus = win32::HrStatus;
 template <typename T>
-using HrResult = ::silo::runtime::windows::hcs::Result<T>;
+using HrResult = win32::Result<T>;
 
 inline constexpr uint32_t kErrorNotReady = 21;              // ERROR_NOT_READY
 inline constexpr uint32_t kErrorDeviceNotConnected = 1167;  // ERROR_DEVICE_NOT_CONNECTED

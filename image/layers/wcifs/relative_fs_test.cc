@@ -16,14 +16,14 @@
 #include "image/layers/wcifs/layer_calls.h"
 #include "image/layers/wcifs/relative_fs_win32.h"
 #include "image/layers/wcifs/relative_path.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/testing/win_check.h"
 
 namespace {
 
 namespace wcifs = silo::image::layers::wcifs;
-using silo::runtime::windows::hcs::Utf8ToWide;
-using silo::runtime::windows::hcs::WideToUtf8;
+using silo::win32::Utf8ToWide;
+using silo::win32::WideToUtf8;
 using silo::windows_testing::UnderWine;
 #define CHECK(cond) SILO_WIN_CHECK(cond)
 #define CHECK_HR(expr, want)                                                                            \

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "image/layers/wcifs/relative_path.h"
-#include "runtime/windows/hcs/dll_binding.h"
+#include "runtime/base/windows/dll_binding.h"
 
 namespace silo::image::layers::wcifs {
 namespace {
@@ -49,10 +49,10 @@ const Nt* LoadNt() {
     static Nt table;
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");  // always mapped
     if (ntdll == nullptr) return static_cast<const Nt*>(nullptr);
-    namespace dll = ::silo::runtime::windows::dll;
-    const bool ok = dll::Bind(ntdll, "NtCreateFile", table.create_file) &&
-                    dll::Bind(ntdll, "NtSetInformationFile", table.set_information_file) &&
-                    dll::Bind(ntdll, "RtlNtStatusToDosError", table.status_to_dos_error);
+    namespace dll = win32::dll;
+    const bool ok = win32::dll::Bind(ntdll, "NtCreateFile", table.create_file) &&
+                    win32::dll::Bind(ntdll, "NtSetInformationFile", table.set_information_file) &&
+                    win32::dll::Bind(ntdll, "RtlNtStatusToDosError", table.status_to_dos_error);
     return ok ? static_cast<const Nt*>(&table) : nullptr;
   }();
   return nt;

@@ -13,13 +13,13 @@
 #include "network/hns/errors.h"
 #include "network/hns/guid.h"
 #include "nlohmann/json.hpp"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::network::hns::fake {
 
 using nlohmann::json;
-using runtime::windows::hcs::Utf8ToWide;
-using runtime::windows::hcs::WideToUtf8;
+using silo::win32::Utf8ToWide;
+using silo::win32::WideToUtf8;
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "nlohmann/json.hpp"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::fake {
@@ -137,7 +137,7 @@ struct FakeHcs::Impl {
 
   void PostEvent(HcsEventCallback cb, void* ctx, uint32_t type, std::string data) {
     if (cb == nullptr) return;
-    Post([cb, ctx, type, wide = hcs::Utf8ToWide(data), has_data = !data.empty()]() {
+    Post([cb, ctx, type, wide = win32::Utf8ToWide(data), has_data = !data.empty()]() {
       HcsEvent event{type, has_data ? wide.c_str() : nullptr, nullptr};
       cb(&event, ctx);
     });
@@ -230,7 +230,7 @@ struct FakeHcs::Impl {
     if (inj && (inj->fault == FakeFault::kFailCall || inj->fault == FakeFault::kFailResult)) {
       op.done = true;
       op.hr = inj->hr;
-      op.doc = hcs::Utf8ToWide(ErrorDocument(*inj));
+      op.doc = win32::Utf8ToWide(ErrorDocument(*inj));
       return inj->fault == FakeFault::kFailCall ? inj->hr : codes::kSOk;
     }
     if (inj && inj->fault == FakeFault::kSlow) {
@@ -243,7 +243,7 @@ struct FakeHcs::Impl {
     if (inj && inj->fault == FakeFault::kBlock) {
       op.blocked = true;
       op.hr = out.hr;
-      op.doc = hcs::Utf8ToWide(out.doc);
+      op.doc = win32::Utf8ToWide(out.doc);
       op.info = out.info;
       return codes::kSOk;
     }
@@ -254,7 +254,7 @@ struct FakeHcs::Impl {
         if (it == ops.end()) return;
         it->second.done = true;
         it->second.hr = out.hr;
-        it->second.doc = hcs::Utf8ToWide(out.doc);
+        it->second.doc = win32::Utf8ToWide(out.doc);
         it->second.info = out.info;
         op_cv.notify_all();
       });
@@ -262,7 +262,7 @@ struct FakeHcs::Impl {
     }
     op.done = true;
     op.hr = out.hr;
-    op.doc = hcs::Utf8ToWide(out.doc);
+    op.doc = win32::Utf8ToWide(out.doc);
     op.info = out.info;
     return codes::kSOk;
   }
@@ -358,7 +358,7 @@ struct FakeEntryPoints {
   static uint32_t Enumerate(const wchar_t* query, HcsHandle op) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    const json q = json::parse(hcs::WideToUtf8(query), nullptr, false);
+    const json q = json::parse(win32::WideToUtf8(query), nullptr, false);
     return f.RunCall(FakeCall::kEnumerate, op, [&] {
       auto wanted = [&](const char* key, const std::string& v) {
         if (f.enumerate_ignores_query || !q.is_object() || !q.contains(key) || !q[key].is_array()) return true;
@@ -380,8 +380,8 @@ struct FakeEntryPoints {
                                       HcsHandle* out) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    const std::string id = hcs::WideToUtf8(id_w);
-    const std::string config = hcs::WideToUtf8(config_w);
+    const std::string id = win32::WideToUtf8(id_w);
+    const std::string config = win32::WideToUtf8(config_w);
     const uint32_t hr = f.RunCall(FakeCall::kCreateComputeSystem, op, [&] {
       const json doc = json::parse(config, nullptr, false);
       if (!doc.is_object()) return Outcome{codes::kHcsEInvalidJson, "", {}};
@@ -407,7 +407,7 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     if (auto hr = f.SyncFault(FakeCall::kOpenComputeSystem)) return *hr;
-    const std::string id = hcs::WideToUtf8(id_w);
+    const std::string id = win32::WideToUtf8(id_w);
     if (f.systems.count(id) == 0) return codes::kHcsESystemNotFound;
     const uintptr_t h = f.NewId();
     f.sys_handles.emplace(h, SysHandle{id});
@@ -530,7 +530,7 @@ struct FakeEntryPoints {
   static uint32_t Modify(HcsHandle sys, HcsHandle op, const wchar_t* settings, void*) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    const std::string text = hcs::WideToUtf8(settings);
+    const std::string text = win32::WideToUtf8(settings);
     return f.RunCall(FakeCall::kModify, op, [&] {
       std::string id;
       Outcome err;
@@ -561,7 +561,7 @@ struct FakeEntryPoints {
                                 HcsHandle* out) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    const std::string params = hcs::WideToUtf8(params_w);
+    const std::string params = win32::WideToUtf8(params_w);
     std::string system_id;
     Outcome produced;
     const uint32_t hr = f.RunCall(
@@ -639,7 +639,7 @@ struct FakeEntryPoints {
   static uint32_t SignalProcess(HcsHandle proc, HcsHandle op, const wchar_t* options) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    const std::string text = hcs::WideToUtf8(options);
+    const std::string text = win32::WideToUtf8(options);
     if (f.QueuedBehindBlockedSignal(FakeCall::kSignalProcess, proc, op)) return codes::kSOk;
     const uint32_t hr = f.RunCall(FakeCall::kSignalProcess, op, [&] {
       return WithProcess(f, proc, [&](const std::string&, uint32_t, FakeProcess& p) {
@@ -690,7 +690,7 @@ struct FakeEntryPoints {
   static uint32_t ModifyProcess(HcsHandle proc, HcsHandle op, const wchar_t* settings) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    const std::string text = hcs::WideToUtf8(settings);
+    const std::string text = win32::WideToUtf8(settings);
     return f.RunCall(FakeCall::kModifyProcess, op, [&] {
       return WithProcess(f, proc, [&](const std::string&, uint32_t, FakeProcess& p) {
         if (!json::accept(text)) return Outcome{codes::kHcsEInvalidJson, "", {}};

@@ -1,7 +1,7 @@
 // Windows only (built by the mingw preset): binds HcsApi to computecore.dll.
 #include "runtime/windows/hcs/api_win32.h"
 
-#include "runtime/windows/hcs/dll_binding.h"
+#include "runtime/base/windows/dll_binding.h"
 
 #include <windows.h>
 #include <computecore.h>
@@ -29,8 +29,8 @@ static_assert(static_cast<uint32_t>(kHcsEventOptionNone) == static_cast<uint32_t
 static_assert(kGenericAll == GENERIC_ALL);
 static_assert(kInfinite == INFINITE);
 
-using dll::Bind;
-using dll::SameShape;
+using silo::win32::dll::Bind;
+using silo::win32::dll::SameShape;
 
 #define SILO_CHECK_SHAPE(field, export_name)                                          \
   static_assert(SameShape<decltype(HcsApi::field), decltype(&::export_name)>::value, \
@@ -46,8 +46,8 @@ using dll::SameShape;
 void FreeString(wchar_t* s) { LocalFree(s); }
 void CloseStdioHandle(void* h) { CloseHandle(h); }
 
-Result<const HcsApi*> Load() {
-  Result<HMODULE> loaded = dll::LoadSystemDll(L"computecore.dll", "computecore.dll");
+win32::Result<const HcsApi*> Load() {
+  win32::Result<HMODULE> loaded = win32::dll::LoadSystemDll(L"computecore.dll", "computecore.dll");
   if (!loaded.ok()) return loaded.status();
   HMODULE dll = *loaded;
   auto* api = new HcsApi();  // lives as long as the process, like the DLL
@@ -78,7 +78,7 @@ Result<const HcsApi*> Load() {
   SILO_BIND(set_process_callback, HcsSetProcessCallback)
   if (!missing.empty()) {
     delete api;
-    return HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)),
+    return win32::HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)),
                     "computecore.dll lacks " + missing);
   }
   // Optional: older hosts may lack it; the operation wrapper copes.
@@ -94,8 +94,8 @@ Result<const HcsApi*> Load() {
 
 }  // namespace
 
-Result<const HcsApi*> LoadHcsApi() {
-  static const Result<const HcsApi*> loaded = Load();  // thread-safe one-time init
+win32::Result<const HcsApi*> LoadHcsApi() {
+  static const win32::Result<const HcsApi*> loaded = Load();  // thread-safe one-time init
   return loaded;
 }
 

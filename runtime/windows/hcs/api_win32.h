@@ -4,12 +4,12 @@
 // than once is cheap and returns the same table. Thread-safe.
 
 #include "runtime/windows/hcs/api.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::runtime::windows::hcs {
 
 // ERROR_MOD_NOT_FOUND (as an HRESULT) when the DLL is absent (no Containers
 // feature, or Wine); ERROR_PROC_NOT_FOUND when a required export is missing.
-Result<const HcsApi*> LoadHcsApi();
+win32::Result<const HcsApi*> LoadHcsApi();
 
 }  // namespace silo::runtime::windows::hcs

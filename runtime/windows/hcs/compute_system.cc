@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "nlohmann/json.hpp"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::hcs {
@@ -25,23 +25,23 @@ ComputeSystem::ComputeSystem(const HcsApi& api, std::string id, HcsHandle handle
 
 ComputeSystem::~ComputeSystem() { Close(); }
 
-Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Adopt(const HcsApi& api, std::string id, HcsHandle handle) {
+win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Adopt(const HcsApi& api, std::string id, HcsHandle handle) {
   std::unique_ptr<ComputeSystem> s(new ComputeSystem(api, std::move(id), handle));
   s->callback_context_ = RegisterEventSink(s->events_);
   const uint32_t hr =
       api.set_compute_system_callback(handle, kHcsEventOptionNone, s->callback_context_, &DispatchHcsEvent);
   if (codes::Failed(hr)) {
-    return HrStatus(hr, "HcsSetComputeSystemCallback " + s->id_ + ": failed");  // ~ComputeSystem closes
+    return win32::HrStatus(hr, "HcsSetComputeSystemCallback " + s->id_ + ": failed");  // ~ComputeSystem closes
   }
   return s;
 }
 
-Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Create(const HcsApi& api, std::string id,
+win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Create(const HcsApi& api, std::string id,
                                                              std::string_view document_json, Deadline deadline) {
-  const std::wstring wide_id = Utf8ToWide(id);
-  const std::wstring document = Utf8ToWide(document_json);
+  const std::wstring wide_id = win32::Utf8ToWide(id);
+  const std::wstring document = win32::Utf8ToWide(document_json);
   HcsHandle handle = nullptr;
-  Result<std::string> r = RunOperation(api, "HcsCreateComputeSystem", id, deadline, [&](HcsHandle op) {
+  win32::Result<std::string> r = RunOperation(api, "HcsCreateComputeSystem", id, deadline, [&](HcsHandle op) {
     return api.create_compute_system(wide_id.c_str(), document.c_str(), op, nullptr, &handle);
   });
   if (!r.ok()) {
@@ -52,21 +52,21 @@ Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Create(const HcsApi& api, 
   return Adopt(api, std::move(id), handle);
 }
 
-Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Open(const HcsApi& api, std::string id) {
-  const std::wstring wide_id = Utf8ToWide(id);
+win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Open(const HcsApi& api, std::string id) {
+  const std::wstring wide_id = win32::Utf8ToWide(id);
   HcsHandle handle = nullptr;
   const uint32_t hr = api.open_compute_system(wide_id.c_str(), kGenericAll, &handle);
-  if (codes::Failed(hr)) return HrStatus(hr, "HcsOpenComputeSystem " + id + ": failed");
+  if (codes::Failed(hr)) return win32::HrStatus(hr, "HcsOpenComputeSystem " + id + ": failed");
   return Adopt(api, std::move(id), handle);
 }
 
-Result<std::vector<SystemSummary>> ComputeSystem::Enumerate(const HcsApi& api, const EnumerateQuery& query,
+win32::Result<std::vector<SystemSummary>> ComputeSystem::Enumerate(const HcsApi& api, const EnumerateQuery& query,
                                                             Deadline deadline) {
   nlohmann::json q = nlohmann::json::object();
   if (!query.ids.empty()) q["Ids"] = query.ids;
   if (!query.owners.empty()) q["Owners"] = query.owners;
-  const std::wstring wide_query = Utf8ToWide(q.dump());
-  Result<std::string> r = RunOperation(api, "HcsEnumerateComputeSystems", "", deadline, [&](HcsHandle op) {
+  const std::wstring wide_query = win32::Utf8ToWide(q.dump());
+  win32::Result<std::string> r = RunOperation(api, "HcsEnumerateComputeSystems", "", deadline, [&](HcsHandle op) {
     return api.enumerate_compute_systems(wide_query.c_str(), op);
   });
   if (!r.ok()) return r.status();
@@ -74,7 +74,7 @@ Result<std::vector<SystemSummary>> ComputeSystem::Enumerate(const HcsApi& api, c
   std::vector<SystemSummary> out;
   if (doc.is_null() && r->empty()) return out;
   if (!doc.is_array()) {
-    return HrStatus(codes::kHcsEInvalidJson, "HcsEnumerateComputeSystems: result is not a JSON array");
+    return win32::HrStatus(codes::kHcsEInvalidJson, "HcsEnumerateComputeSystems: result is not a JSON array");
   }
   for (const nlohmann::json& e : doc) {
     if (!e.is_object()) continue;
@@ -85,14 +85,14 @@ Result<std::vector<SystemSummary>> ComputeSystem::Enumerate(const HcsApi& api, c
   return out;
 }
 
-HrStatus ComputeSystem::Start(Deadline deadline) {
+win32::HrStatus ComputeSystem::Start(Deadline deadline) {
   return RunOperation(api_, "HcsStartComputeSystem", id_, deadline, [&](HcsHandle op) {
            return api_.start_compute_system(handle_, op, L"");
          }).status();
 }
 
-HrStatus ComputeSystem::SubmitStop(bool terminate) {
-  HrStatus s = SubmitOperation(api_, terminate ? "HcsTerminateComputeSystem" : "HcsShutDownComputeSystem", id_,
+win32::HrStatus ComputeSystem::SubmitStop(bool terminate) {
+  win32::HrStatus s = SubmitOperation(api_, terminate ? "HcsTerminateComputeSystem" : "HcsShutDownComputeSystem", id_,
                                [&](HcsHandle op) {
                                  return terminate ? api_.terminate_compute_system(handle_, op, L"")
                                                   : api_.shut_down_compute_system(handle_, op, L"");
@@ -106,29 +106,29 @@ namespace {
 bool StopIsDone(uint32_t hr) { return codes::IsAlreadyStopped(hr) || codes::IsNotExist(hr); }
 }  // namespace
 
-HrStatus ComputeSystem::Shutdown(Deadline deadline) {
-  HrStatus s = SubmitStop(/*terminate=*/false);
-  if (!s.ok()) return StopIsDone(s.hr()) ? HrStatus::Ok() : s;
+win32::HrStatus ComputeSystem::Shutdown(Deadline deadline) {
+  win32::HrStatus s = SubmitStop(/*terminate=*/false);
+  if (!s.ok()) return StopIsDone(s.hr()) ? win32::HrStatus::Ok() : s;
   return WaitForExit(deadline).status();
 }
 
-HrStatus ComputeSystem::Terminate(Deadline deadline) {
-  HrStatus s = SubmitStop(/*terminate=*/true);
-  if (!s.ok()) return StopIsDone(s.hr()) ? HrStatus::Ok() : s;
+win32::HrStatus ComputeSystem::Terminate(Deadline deadline) {
+  win32::HrStatus s = SubmitStop(/*terminate=*/true);
+  if (!s.ok()) return StopIsDone(s.hr()) ? win32::HrStatus::Ok() : s;
   return WaitForExit(deadline).status();
 }
 
-HrStatus ComputeSystem::Stop(Deadline grace, Deadline deadline) {
-  HrStatus s = Shutdown(grace);
+win32::HrStatus ComputeSystem::Stop(Deadline grace, Deadline deadline) {
+  win32::HrStatus s = Shutdown(grace);
   if (s.ok()) return s;
   // A failed or slow shutdown (servercore may ignore it) falls back to terminate.
-  HrStatus t = Terminate(deadline);
+  win32::HrStatus t = Terminate(deadline);
   if (t.ok()) return t;
-  return HrStatus(t.hr(), t.message() + " (after shutdown: " + s.ToString() + ")");
+  return win32::HrStatus(t.hr(), t.message() + " (after shutdown: " + s.ToString() + ")");
 }
 
-Result<SystemExit> ComputeSystem::WaitForExit(Deadline deadline) {
-  Result<HcsEventRecord> e = events_->WaitFor(kHcsEventSystemExited, deadline, "wait for exit of " + id_);
+win32::Result<SystemExit> ComputeSystem::WaitForExit(Deadline deadline) {
+  win32::Result<HcsEventRecord> e = events_->WaitFor(kHcsEventSystemExited, deadline, "wait for exit of " + id_);
   if (!e.ok()) return e.status();
   SystemExit out;
   const nlohmann::json doc = nlohmann::json::parse(e->data, nullptr, /*allow_exceptions=*/false);
@@ -141,31 +141,31 @@ Result<SystemExit> ComputeSystem::WaitForExit(Deadline deadline) {
   return out;
 }
 
-Result<std::string> ComputeSystem::Properties(std::string_view query_json, Deadline deadline) {
-  const std::wstring query = Utf8ToWide(query_json);
+win32::Result<std::string> ComputeSystem::Properties(std::string_view query_json, Deadline deadline) {
+  const std::wstring query = win32::Utf8ToWide(query_json);
   return RunOperation(api_, "HcsGetComputeSystemProperties", id_, deadline, [&](HcsHandle op) {
     return api_.get_compute_system_properties(handle_, op, query.c_str());
   });
 }
 
-HrStatus ComputeSystem::Modify(std::string_view settings_json, Deadline deadline) {
-  const std::wstring settings = Utf8ToWide(settings_json);
+win32::HrStatus ComputeSystem::Modify(std::string_view settings_json, Deadline deadline) {
+  const std::wstring settings = win32::Utf8ToWide(settings_json);
   return RunOperation(api_, "HcsModifyComputeSystem", id_, deadline, [&](HcsHandle op) {
            return api_.modify_compute_system(handle_, op, settings.c_str(), nullptr);
          }).status();
 }
 
-Result<std::unique_ptr<Process>> ComputeSystem::CreateProcess(std::string_view parameters_json, Deadline deadline) {
-  const std::wstring params = Utf8ToWide(parameters_json);
+win32::Result<std::unique_ptr<Process>> ComputeSystem::CreateProcess(std::string_view parameters_json, Deadline deadline) {
+  const std::wstring params = win32::Utf8ToWide(parameters_json);
   HcsHandle process = nullptr;
-  Result<ProcessOperationResult> r =
+  win32::Result<ProcessOperationResult> r =
       RunProcessOperation(api_, "HcsCreateProcess", id_, deadline, [&](HcsHandle op) {
         return api_.create_process(handle_, params.c_str(), op, nullptr, &process);
       });
   if (!r.ok() && process != nullptr && !codes::IsTimeout(r.status().hr())) {
     // WS2022 quirk: the create completed synchronously and the wait failed
     // spuriously; the handle is valid, so ask for the process information.
-    Result<ProcessOperationResult> info =
+    win32::Result<ProcessOperationResult> info =
         RunProcessOperation(api_, "HcsGetProcessInfo", id_, deadline,
                             [&](HcsHandle op) { return api_.get_process_info(process, op); });
     if (info.ok()) r = std::move(info);
@@ -178,11 +178,11 @@ Result<std::unique_ptr<Process>> ComputeSystem::CreateProcess(std::string_view p
   return Process::Adopt(api_, id_, i.process_id, process, StdioHandles{i.std_input, i.std_output, i.std_error});
 }
 
-Result<std::unique_ptr<Process>> ComputeSystem::OpenProcess(uint32_t pid) {
+win32::Result<std::unique_ptr<Process>> ComputeSystem::OpenProcess(uint32_t pid) {
   HcsHandle process = nullptr;
   const uint32_t hr = api_.open_process(handle_, pid, kGenericAll, &process);
   if (codes::Failed(hr)) {
-    return HrStatus(hr, "HcsOpenProcess " + id_ + " pid " + std::to_string(pid) + ": failed");
+    return win32::HrStatus(hr, "HcsOpenProcess " + id_ + " pid " + std::to_string(pid) + ": failed");
   }
   return Process::Adopt(api_, id_, pid, process, StdioHandles{});
 }

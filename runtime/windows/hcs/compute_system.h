@@ -23,7 +23,7 @@
 #include "runtime/windows/hcs/events.h"
 #include "runtime/windows/hcs/operation.h"
 #include "runtime/windows/hcs/process.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::runtime::windows::hcs {
 
@@ -48,14 +48,14 @@ struct SystemExit {
 class ComputeSystem {
  public:
   // HcsCreateComputeSystem(id, document). HCS_E_SYSTEM_ALREADY_EXISTS when taken.
-  static Result<std::unique_ptr<ComputeSystem>> Create(const HcsApi& api, std::string id,
+  static win32::Result<std::unique_ptr<ComputeSystem>> Create(const HcsApi& api, std::string id,
                                                        std::string_view document_json, Deadline deadline);
   // HcsOpenComputeSystem (synchronous). IsNotExist(hr) when there is none.
-  static Result<std::unique_ptr<ComputeSystem>> Open(const HcsApi& api, std::string id);
+  static win32::Result<std::unique_ptr<ComputeSystem>> Open(const HcsApi& api, std::string id);
   // HcsEnumerateComputeSystems with {"Ids":[...],"Owners":[...]}; results are
   // filtered by the query again here, so a host that ignores a key cannot
   // hand us someone else's system.
-  static Result<std::vector<SystemSummary>> Enumerate(const HcsApi& api, const EnumerateQuery& query,
+  static win32::Result<std::vector<SystemSummary>> Enumerate(const HcsApi& api, const EnumerateQuery& query,
                                                       Deadline deadline);
 
   ~ComputeSystem();
@@ -64,29 +64,29 @@ class ComputeSystem {
 
   const std::string& id() const { return id_; }
 
-  HrStatus Start(Deadline deadline);
+  win32::HrStatus Start(Deadline deadline);
   // Asks the system to shut down (fire-and-forget) and waits for
   // SystemExited until `deadline`. OK when it was already stopped.
-  HrStatus Shutdown(Deadline deadline);
+  win32::HrStatus Shutdown(Deadline deadline);
   // Terminates (fire-and-forget) and waits for SystemExited until `deadline`.
   // OK when it was already stopped.
-  HrStatus Terminate(Deadline deadline);
+  win32::HrStatus Terminate(Deadline deadline);
   // Shutdown until `grace`, then Terminate until `deadline`.
-  HrStatus Stop(Deadline grace, Deadline deadline);
+  win32::HrStatus Stop(Deadline grace, Deadline deadline);
   // Waits for SystemExited.
-  Result<SystemExit> WaitForExit(Deadline deadline);
+  win32::Result<SystemExit> WaitForExit(Deadline deadline);
 
   // HcsGetComputeSystemProperties: the properties JSON for `query_json`.
-  Result<std::string> Properties(std::string_view query_json, Deadline deadline);
+  win32::Result<std::string> Properties(std::string_view query_json, Deadline deadline);
   // HcsModifyComputeSystem with a ModifySettingRequest JSON.
-  HrStatus Modify(std::string_view settings_json, Deadline deadline);
+  win32::HrStatus Modify(std::string_view settings_json, Deadline deadline);
 
   // HcsCreateProcess with ProcessParameters JSON. Handles the WS2022 quirk
   // where the wait fails spuriously although the process was created: it
   // then asks HcsGetProcessInfo before giving up (hcsshim createProcess).
-  Result<std::unique_ptr<Process>> CreateProcess(std::string_view parameters_json, Deadline deadline);
+  win32::Result<std::unique_ptr<Process>> CreateProcess(std::string_view parameters_json, Deadline deadline);
   // HcsOpenProcess (synchronous).
-  Result<std::unique_ptr<Process>> OpenProcess(uint32_t pid);
+  win32::Result<std::unique_ptr<Process>> OpenProcess(uint32_t pid);
 
   // Unregisters events and closes the handle. Idempotent.
   void Close();
@@ -94,8 +94,8 @@ class ComputeSystem {
  private:
   ComputeSystem(const HcsApi& api, std::string id, HcsHandle handle);
   // Takes ownership of `handle` and registers the event callback.
-  static Result<std::unique_ptr<ComputeSystem>> Adopt(const HcsApi& api, std::string id, HcsHandle handle);
-  HrStatus SubmitStop(bool terminate);
+  static win32::Result<std::unique_ptr<ComputeSystem>> Adopt(const HcsApi& api, std::string id, HcsHandle handle);
+  win32::HrStatus SubmitStop(bool terminate);
 
   const HcsApi& api_;
   const std::string id_;

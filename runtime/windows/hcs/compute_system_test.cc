@@ -35,7 +35,7 @@ class ComputeSystemTest : public ::testing::Test {
     auto sys = ComputeSystem::Create(fake_.api(), id, kDocument, Soon());
     EXPECT_TRUE(sys.ok()) << sys.status().ToString();
     if (!sys.ok()) return nullptr;
-    HrStatus s = (*sys)->Start(Soon());
+    win32::HrStatus s = (*sys)->Start(Soon());
     EXPECT_TRUE(s.ok()) << s.ToString();
     return std::move(*sys);
   }
@@ -52,7 +52,7 @@ TEST_F(ComputeSystemTest, FullLifecycle) {
   ASSERT_TRUE(sys->Start(Soon()).ok());
   EXPECT_EQ(fake_.SystemState("c1"), "Running");
 
-  Result<std::string> props = sys->Properties(R"({"PropertyTypes":[]})", Soon());
+  win32::Result<std::string> props = sys->Properties(R"({"PropertyTypes":[]})", Soon());
   ASSERT_TRUE(props.ok()) << props.status().ToString();
   EXPECT_THAT(*props, HasSubstr("\"State\":\"Running\""));
 
@@ -62,7 +62,7 @@ TEST_F(ComputeSystemTest, FullLifecycle) {
 
   ASSERT_TRUE(sys->Shutdown(Soon()).ok());
   EXPECT_EQ(fake_.SystemState("c1"), "Stopped");
-  Result<SystemExit> exit = sys->WaitForExit(Soon());
+  win32::Result<SystemExit> exit = sys->WaitForExit(Soon());
   ASSERT_TRUE(exit.ok());
   EXPECT_EQ(exit->exit_type, "GracefulExit");
   EXPECT_EQ(exit->status, 0u);
@@ -108,7 +108,7 @@ TEST_F(ComputeSystemTest, StartAccessDeniedKeepsHResult) {
   auto created = ComputeSystem::Create(fake_.api(), "c1", kDocument, Soon());
   ASSERT_TRUE(created.ok());
   fake_.Inject({FakeCall::kStart, FakeFault::kFailResult, codes::kHcsEAccessDenied, "Access is denied.", {}});
-  HrStatus s = (*created)->Start(Soon());
+  win32::HrStatus s = (*created)->Start(Soon());
   EXPECT_TRUE(codes::IsAccessDenied(s.hr()));
   EXPECT_EQ(s.message(), "HcsStartComputeSystem c1: Access is denied.");
   EXPECT_EQ(fake_.SystemState("c1"), "Created");
@@ -125,7 +125,7 @@ TEST_F(ComputeSystemTest, AsyncStartCompletesOnHcsThread) {
 TEST_F(ComputeSystemTest, PendingShutdownCountsAsStarted) {
   auto sys = CreateStarted("c1");
   fake_.Inject({FakeCall::kShutDown, FakeFault::kPending});
-  HrStatus s = sys->Shutdown(Soon());
+  win32::HrStatus s = sys->Shutdown(Soon());
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(fake_.SystemState("c1"), "Stopped");
 }
@@ -150,10 +150,10 @@ TEST_F(ComputeSystemTest, TerminateReportsV1AlreadyStoppedAsOk) {
 TEST_F(ComputeSystemTest, ShutdownAndTerminateOfAVanishedSystemSucceed) {
   auto sys = CreateStarted("c1");
   fake_.Inject({FakeCall::kShutDown, FakeFault::kFailCall, 0xC037010E, "does not exist"});
-  HrStatus shut = sys->Shutdown(Soon());
+  win32::HrStatus shut = sys->Shutdown(Soon());
   EXPECT_TRUE(shut.ok()) << shut.ToString();
   fake_.Inject({FakeCall::kTerminate, FakeFault::kFailCall, codes::kHcsESystemNotFound, "does not exist"});
-  HrStatus term = sys->Terminate(Soon());
+  win32::HrStatus term = sys->Terminate(Soon());
   EXPECT_TRUE(term.ok()) << term.ToString();
   fake_.Inject({FakeCall::kShutDown, FakeFault::kFailCall, codes::kHcsESystemNotFound});
   EXPECT_TRUE(sys->Stop(Soon(), Soon()).ok());
@@ -165,11 +165,11 @@ TEST_F(ComputeSystemTest, StopFallsBackToTerminateWhenShutdownIsIgnored) {
   fake_.set_ignore_shutdown(true);
   // The grace period has already passed, so the wait for SystemExited after
   // the ignored shutdown ends at once and Stop moves on to terminate.
-  HrStatus s = sys->Stop(Clock::now(), Soon());
+  win32::HrStatus s = sys->Stop(Clock::now(), Soon());
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(fake_.calls(FakeCall::kShutDown), 1);
   EXPECT_EQ(fake_.calls(FakeCall::kTerminate), 1);
-  Result<SystemExit> exit = sys->WaitForExit(Soon());
+  win32::Result<SystemExit> exit = sys->WaitForExit(Soon());
   ASSERT_TRUE(exit.ok());
   EXPECT_EQ(exit->exit_type, "ForcedExit");
 }
@@ -178,7 +178,7 @@ TEST_F(ComputeSystemTest, StopWithFailingTerminateReportsBoth) {
   auto sys = CreateStarted("c1");
   fake_.Inject({FakeCall::kShutDown, FakeFault::kFailCall, codes::kHcsEInvalidState});
   fake_.Inject({FakeCall::kTerminate, FakeFault::kFailCall, codes::kHcsEAccessDenied});
-  HrStatus s = sys->Stop(Soon(), Soon());
+  win32::HrStatus s = sys->Stop(Soon(), Soon());
   EXPECT_TRUE(codes::IsAccessDenied(s.hr()));
   EXPECT_THAT(s.message(), HasSubstr("after shutdown"));
   EXPECT_EQ(fake_.SystemState("c1"), "Running");
@@ -187,7 +187,7 @@ TEST_F(ComputeSystemTest, StopWithFailingTerminateReportsBoth) {
 TEST_F(ComputeSystemTest, UnexpectedExitIsDelivered) {
   auto sys = CreateStarted("c1");
   fake_.CrashSystem("c1");
-  Result<SystemExit> exit = sys->WaitForExit(Soon());
+  win32::Result<SystemExit> exit = sys->WaitForExit(Soon());
   ASSERT_TRUE(exit.ok());
   EXPECT_EQ(exit->exit_type, "UnexpectedExit");
   EXPECT_EQ(exit->status, codes::kHcsEUnexpectedExit);
@@ -196,14 +196,14 @@ TEST_F(ComputeSystemTest, UnexpectedExitIsDelivered) {
 TEST_F(ComputeSystemTest, ServiceDisconnectAbortsWaiters) {
   auto sys = CreateStarted("c1");
   fake_.DisconnectService();
-  Result<SystemExit> exit = sys->WaitForExit(kNoDeadline);
+  win32::Result<SystemExit> exit = sys->WaitForExit(kNoDeadline);
   ASSERT_FALSE(exit.ok());
   EXPECT_EQ(exit.status().hr(), codes::kHcsEServiceDisconnect);
 }
 
 TEST_F(ComputeSystemTest, WaitForExitTimesOutWhileRunning) {
   auto sys = CreateStarted("c1");
-  Result<SystemExit> exit = sys->WaitForExit(Clock::now());
+  win32::Result<SystemExit> exit = sys->WaitForExit(Clock::now());
   ASSERT_FALSE(exit.ok());
   EXPECT_TRUE(codes::IsTimeout(exit.status().hr()));
 }
@@ -264,7 +264,7 @@ TEST_F(ComputeSystemTest, RestartReopensRunningSystemsAndProcesses) {
   auto p = (*sys)->OpenProcess(pid);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   fake_.ExitProcess("c1", pid, 42);
-  Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
+  win32::Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
   ASSERT_TRUE(exit.ok());
   EXPECT_EQ(exit->exit_code, 42);
   EXPECT_TRUE((*sys)->Stop(Soon(), Soon()).ok());
@@ -283,7 +283,7 @@ TEST_F(ComputeSystemTest, EnumerateEmptyAndFailing) {
 TEST_F(ComputeSystemTest, ModifyOnStoppedSystemFails) {
   auto sys = CreateStarted("c1");
   ASSERT_TRUE(sys->Terminate(Soon()).ok());
-  HrStatus s = sys->Modify("{}", Soon());
+  win32::HrStatus s = sys->Modify("{}", Soon());
   EXPECT_TRUE(codes::IsInvalidState(s.hr()));
 }
 

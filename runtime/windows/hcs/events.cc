@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::hcs {
@@ -70,7 +70,7 @@ bool EventSink::Has(uint32_t type) {
   return FindLocked(type) != nullptr;
 }
 
-Result<HcsEventRecord> EventSink::WaitFor(uint32_t type, Deadline deadline, std::string_view what) {
+win32::Result<HcsEventRecord> EventSink::WaitFor(uint32_t type, Deadline deadline, std::string_view what) {
   std::unique_lock<std::mutex> lock(mu_);
   const HcsEventRecord* found = nullptr;
   bool disconnected = false;
@@ -86,9 +86,9 @@ Result<HcsEventRecord> EventSink::WaitFor(uint32_t type, Deadline deadline, std:
   }
   if (found != nullptr) return *found;
   if (disconnected) {
-    return HrStatus(codes::kHcsEServiceDisconnect, std::string(what) + ": lost the compute service");
+    return win32::HrStatus(codes::kHcsEServiceDisconnect, std::string(what) + ": lost the compute service");
   }
-  return HrStatus(codes::kHcsEOperationTimeout, std::string(what) + ": deadline passed");
+  return win32::HrStatus(codes::kHcsEOperationTimeout, std::string(what) + ": deadline passed");
 }
 
 void* RegisterEventSink(std::shared_ptr<EventSink> sink) {
@@ -115,7 +115,7 @@ void DispatchHcsEvent(HcsEvent* event, void* context) {
     if (it == r.sinks.end()) return;
     sink = it->second;
   }
-  sink->Post(HcsEventRecord{event->type, WideToUtf8(event->event_data)});
+  sink->Post(HcsEventRecord{event->type, win32::WideToUtf8(event->event_data)});
 }
 
 }  // namespace silo::runtime::windows::hcs

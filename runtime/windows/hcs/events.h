@@ -19,7 +19,7 @@
 
 #include "runtime/windows/hcs/api.h"
 #include "runtime/windows/hcs/operation.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::runtime::windows::hcs {
 
@@ -37,7 +37,7 @@ class EventSink {
   // wins and later waits return the same), the service disconnects
   // (HCS_E_SERVICE_DISCONNECT) or the deadline passes (HCS_E_OPERATION_TIMEOUT).
   // `what` names the waiter in errors.
-  Result<HcsEventRecord> WaitFor(uint32_t type, Deadline deadline, std::string_view what);
+  win32::Result<HcsEventRecord> WaitFor(uint32_t type, Deadline deadline, std::string_view what);
   // Non-blocking: whether an event of `type` has arrived.
   bool Has(uint32_t type);
 

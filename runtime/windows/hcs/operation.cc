@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "nlohmann/json.hpp"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::hcs {
@@ -33,11 +33,11 @@ class OperationCloser {
 
 // Shared body of RunOperation and RunProcessOperation; `info` selects the
 // ...AndProcessInfo wait.
-Result<std::string> Run(const HcsApi& api, std::string_view call_name, std::string_view object_id,
+win32::Result<std::string> Run(const HcsApi& api, std::string_view call_name, std::string_view object_id,
                         Deadline deadline, const OperationCall& call, HcsProcessInformation* info) {
   HcsHandle op = api.create_operation(nullptr, nullptr);
   if (op == nullptr) {
-    return HrStatus(codes::kEOutOfMemory, Subject(call_name, object_id) + ": HcsCreateOperation failed");
+    return win32::HrStatus(codes::kEOutOfMemory, Subject(call_name, object_id) + ": HcsCreateOperation failed");
   }
   OperationCloser closer(api, op);
 
@@ -59,11 +59,11 @@ Result<std::string> Run(const HcsApi& api, std::string_view call_name, std::stri
     if (api.cancel_operation == nullptr) {
       message += "; HcsCancelOperation unavailable";
     } else if (const uint32_t cancel_hr = api.cancel_operation(op); codes::Failed(cancel_hr)) {
-      message += "; cancel failed with " + HexHResult(cancel_hr);
+      message += "; cancel failed with " + win32::HexHResult(cancel_hr);
     } else {
       message += "; cancelled";
     }
-    return HrStatus(codes::kHcsEOperationTimeout, message);
+    return win32::HrStatus(codes::kHcsEOperationTimeout, message);
   }
   if (codes::Failed(hr)) return ErrorFromResult(call_name, object_id, hr, document);
   return document;
@@ -78,26 +78,26 @@ uint32_t TimeoutMs(Deadline deadline) {
   return static_cast<uint32_t>(std::min<long long>(left, kInfinite - 1));
 }
 
-Result<std::string> RunOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
+win32::Result<std::string> RunOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
                                  Deadline deadline, const OperationCall& call) {
   return Run(api, call_name, object_id, deadline, call, nullptr);
 }
 
-Result<ProcessOperationResult> RunProcessOperation(const HcsApi& api, std::string_view call_name,
+win32::Result<ProcessOperationResult> RunProcessOperation(const HcsApi& api, std::string_view call_name,
                                                    std::string_view object_id, Deadline deadline,
                                                    const OperationCall& call) {
   ProcessOperationResult out;
-  Result<std::string> doc = Run(api, call_name, object_id, deadline, call, &out.info);
+  win32::Result<std::string> doc = Run(api, call_name, object_id, deadline, call, &out.info);
   if (!doc.ok()) return doc.status();
   out.document = std::move(*doc);
   return out;
 }
 
-HrStatus SubmitOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
+win32::HrStatus SubmitOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
                          const OperationCall& call) {
   HcsHandle op = api.create_operation(nullptr, nullptr);
   if (op == nullptr) {
-    return HrStatus(codes::kEOutOfMemory, Subject(call_name, object_id) + ": HcsCreateOperation failed");
+    return win32::HrStatus(codes::kEOutOfMemory, Subject(call_name, object_id) + ": HcsCreateOperation failed");
   }
   OperationCloser closer(api, op);
   const uint32_t hr = call(op);
@@ -106,10 +106,10 @@ HrStatus SubmitOperation(const HcsApi& api, std::string_view call_name, std::str
     api.get_operation_result(op, &doc);
     return ErrorFromResult(call_name, object_id, hr, TakeHcsString(api, doc));
   }
-  return HrStatus::Ok();
+  return win32::HrStatus::Ok();
 }
 
-HrStatus ErrorFromResult(std::string_view call_name, std::string_view object_id, uint32_t hr,
+win32::HrStatus ErrorFromResult(std::string_view call_name, std::string_view object_id, uint32_t hr,
                          std::string_view result_document) {
   std::string message = Subject(call_name, object_id) + ": failed";
   const nlohmann::json doc = nlohmann::json::parse(result_document, nullptr, /*allow_exceptions=*/false);
@@ -127,12 +127,12 @@ HrStatus ErrorFromResult(std::string_view call_name, std::string_view object_id,
     }
     if (!detail.empty()) message = Subject(call_name, object_id) + ": " + detail;
   }
-  return HrStatus(hr == 0 ? codes::kEFail : hr, message);
+  return win32::HrStatus(hr == 0 ? codes::kEFail : hr, message);
 }
 
 std::string TakeHcsString(const HcsApi& api, wchar_t* string) {
   if (string == nullptr) return {};
-  std::string out = WideToUtf8(string);
+  std::string out = win32::WideToUtf8(string);
   api.free_string(string);
   return out;
 }

@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "runtime/windows/hcs/api.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::runtime::windows::hcs {
 
@@ -33,7 +33,7 @@ uint32_t TimeoutMs(Deadline deadline);
 using OperationCall = std::function<uint32_t(HcsHandle operation)>;
 
 // Runs `call` and waits for its result document (may be empty).
-Result<std::string> RunOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
+win32::Result<std::string> RunOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
                                  Deadline deadline, const OperationCall& call);
 
 struct ProcessOperationResult {
@@ -42,18 +42,18 @@ struct ProcessOperationResult {
 };
 // As RunOperation, but also returns HCS_PROCESS_INFORMATION
 // (HcsWaitForOperationResultAndProcessInfo).
-Result<ProcessOperationResult> RunProcessOperation(const HcsApi& api, std::string_view call_name,
+win32::Result<ProcessOperationResult> RunProcessOperation(const HcsApi& api, std::string_view call_name,
                                                    std::string_view object_id, Deadline deadline,
                                                    const OperationCall& call);
 
 // Fire-and-forget (Shutdown/Terminate): makes the call and closes the
 // operation at once; HCS finishes the work. A pending result is success.
-HrStatus SubmitOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
+win32::HrStatus SubmitOperation(const HcsApi& api, std::string_view call_name, std::string_view object_id,
                          const OperationCall& call);
 
 // Builds the error for a failed call from HCS's ResultError document, e.g.
 // "HcsStartComputeSystem c1: The system cannot find the file: event one; event two".
-HrStatus ErrorFromResult(std::string_view call_name, std::string_view object_id, uint32_t hr,
+win32::HrStatus ErrorFromResult(std::string_view call_name, std::string_view object_id, uint32_t hr,
                          std::string_view result_document);
 
 // Takes ownership of a string HCS returned: converts to UTF-8 and frees it.

@@ -24,10 +24,10 @@ class OperationTest : public ::testing::Test {
     EXPECT_EQ(fake_.outstanding_strings(), 0) << "a result document was not freed";
   }
   // Properties of c1 through a fresh handle, the simplest operation call.
-  Result<std::string> Props(const HcsApi& api, Deadline deadline) {
+  win32::Result<std::string> Props(const HcsApi& api, Deadline deadline) {
     HcsHandle sys = nullptr;
     EXPECT_EQ(api.open_compute_system(L"c1", kGenericAll, &sys), 0u);
-    Result<std::string> r = RunOperation(api, "HcsGetComputeSystemProperties", "c1", deadline, [&](HcsHandle op) {
+    win32::Result<std::string> r = RunOperation(api, "HcsGetComputeSystemProperties", "c1", deadline, [&](HcsHandle op) {
       return api.get_compute_system_properties(sys, op, L"{}");
     });
     api.close_compute_system(sys);
@@ -37,7 +37,7 @@ class OperationTest : public ::testing::Test {
 };
 
 TEST_F(OperationTest, ReturnsResultDocumentAndClosesOperation) {
-  Result<std::string> r = Props(fake_.api(), kNoDeadline);
+  win32::Result<std::string> r = Props(fake_.api(), kNoDeadline);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_THAT(*r, HasSubstr("\"Id\":\"c1\""));
   EXPECT_EQ(fake_.operations_created(), 1);
@@ -52,7 +52,7 @@ TEST_F(OperationTest, PassesRemainingTimeAsWaitTimeout) {
 
 TEST_F(OperationTest, TimeoutCancelsAndCloses) {
   fake_.Inject({FakeCall::kProperties, FakeFault::kSlow});
-  Result<std::string> r = Props(fake_.api(), Clock::now() + std::chrono::seconds(5));
+  win32::Result<std::string> r = Props(fake_.api(), Clock::now() + std::chrono::seconds(5));
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(codes::IsTimeout(r.status().hr()));
   EXPECT_THAT(r.status().message(), HasSubstr("cancelled"));
@@ -61,7 +61,7 @@ TEST_F(OperationTest, TimeoutCancelsAndCloses) {
 
 TEST_F(OperationTest, TimeoutWithoutCancelExportStillCloses) {
   fake_.Inject({FakeCall::kProperties, FakeFault::kSlow});
-  Result<std::string> r = Props(fake_.api_without_cancel(), Clock::now() + std::chrono::seconds(5));
+  win32::Result<std::string> r = Props(fake_.api_without_cancel(), Clock::now() + std::chrono::seconds(5));
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(codes::IsTimeout(r.status().hr()));
   EXPECT_THAT(r.status().message(), HasSubstr("HcsCancelOperation unavailable"));
@@ -71,7 +71,7 @@ TEST_F(OperationTest, TimeoutWithoutCancelExportStillCloses) {
 TEST_F(OperationTest, FailedResultCarriesErrorEvents) {
   fake_.Inject({FakeCall::kProperties, FakeFault::kFailResult, codes::kHcsEInvalidJson, "bad query",
                 {"first event", "second event"}});
-  Result<std::string> r = Props(fake_.api(), kNoDeadline);
+  win32::Result<std::string> r = Props(fake_.api(), kNoDeadline);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().hr(), codes::kHcsEInvalidJson);
   EXPECT_EQ(r.status().message(), "HcsGetComputeSystemProperties c1: bad query; first event; second event");
@@ -79,7 +79,7 @@ TEST_F(OperationTest, FailedResultCarriesErrorEvents) {
 
 TEST_F(OperationTest, FailedCallReadsErrorDocument) {
   fake_.Inject({FakeCall::kProperties, FakeFault::kFailCall, codes::kHcsEAccessDenied, "", {"denied by policy"}});
-  Result<std::string> r = Props(fake_.api(), kNoDeadline);
+  win32::Result<std::string> r = Props(fake_.api(), kNoDeadline);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(codes::IsAccessDenied(r.status().hr()));
   EXPECT_THAT(r.status().message(), HasSubstr("denied by policy"));
@@ -87,7 +87,7 @@ TEST_F(OperationTest, FailedCallReadsErrorDocument) {
 
 TEST_F(OperationTest, PendingCallCompletesThroughWait) {
   fake_.Inject({FakeCall::kProperties, FakeFault::kPending});
-  Result<std::string> r = Props(fake_.api(), kNoDeadline);
+  win32::Result<std::string> r = Props(fake_.api(), kNoDeadline);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_THAT(*r, HasSubstr("\"State\":\"Created\""));
 }

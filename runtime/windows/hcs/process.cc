@@ -1,19 +1,19 @@
 #include "runtime/windows/hcs/process.h"
 
 #include "nlohmann/json.hpp"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::hcs {
 
-Result<std::unique_ptr<Process>> Process::Adopt(const HcsApi& api, std::string system_id, uint32_t pid,
+win32::Result<std::unique_ptr<Process>> Process::Adopt(const HcsApi& api, std::string system_id, uint32_t pid,
                                                 HcsHandle handle, StdioHandles stdio) {
   std::unique_ptr<Process> p(new Process(api, std::move(system_id), pid, handle, stdio));
   p->callback_context_ = RegisterEventSink(p->events_);
   const uint32_t hr =
       api.set_process_callback(handle, kHcsEventOptionNone, p->callback_context_, &DispatchHcsEvent);
   if (codes::Failed(hr)) {
-    return HrStatus(hr, "HcsSetProcessCallback " + p->Name() + ": failed");  // ~Process closes
+    return win32::HrStatus(hr, "HcsSetProcessCallback " + p->Name() + ": failed");  // ~Process closes
   }
   return p;
 }
@@ -31,9 +31,9 @@ StdioHandles Process::TakeStdio() {
   return out;
 }
 
-Result<bool> Process::Signal(std::string_view options_json, Deadline deadline) {
-  const std::wstring options = Utf8ToWide(options_json);
-  Result<std::string> r = RunOperation(api_, "HcsSignalProcess", Name(), deadline, [&](HcsHandle op) {
+win32::Result<bool> Process::Signal(std::string_view options_json, Deadline deadline) {
+  const std::wstring options = win32::Utf8ToWide(options_json);
+  win32::Result<std::string> r = RunOperation(api_, "HcsSignalProcess", Name(), deadline, [&](HcsHandle op) {
     return api_.signal_process(handle_, op, options.c_str());
   });
   if (r.ok()) return true;
@@ -42,22 +42,22 @@ Result<bool> Process::Signal(std::string_view options_json, Deadline deadline) {
   return r.status();
 }
 
-HrStatus Process::Terminate(Deadline deadline) {
-  Result<std::string> r = RunOperation(api_, "HcsTerminateProcess", Name(), deadline, [&](HcsHandle op) {
+win32::HrStatus Process::Terminate(Deadline deadline) {
+  win32::Result<std::string> r = RunOperation(api_, "HcsTerminateProcess", Name(), deadline, [&](HcsHandle op) {
     return api_.terminate_process(handle_, op, L"");
   });
-  if (r.ok()) return HrStatus::Ok();
+  if (r.ok()) return win32::HrStatus::Ok();
   const uint32_t hr = r.status().hr();
   // Access denied after the process has exited is how Windows reports
   // terminating a dead process.
   if (codes::IsAlreadyStopped(hr) || (codes::IsAccessDenied(hr) && events_->Has(kHcsEventProcessExited))) {
-    return HrStatus::Ok();
+    return win32::HrStatus::Ok();
   }
   return r.status();
 }
 
-Result<ProcessExit> Process::WaitForExit(Deadline deadline) {
-  Result<HcsEventRecord> e = events_->WaitFor(kHcsEventProcessExited, deadline, "wait for exit of " + Name());
+win32::Result<ProcessExit> Process::WaitForExit(Deadline deadline) {
+  win32::Result<HcsEventRecord> e = events_->WaitFor(kHcsEventProcessExited, deadline, "wait for exit of " + Name());
   if (!e.ok()) return e.status();
   return ParseProcessExited(e->data);
 }
@@ -68,20 +68,20 @@ uint64_t Process::AddExitListener(std::function<void()> fn) {
 
 void Process::RemoveExitListener(uint64_t id) { events_->RemoveListener(id); }
 
-HrStatus Process::Modify(std::string_view settings_json, Deadline deadline) {
-  const std::wstring settings = Utf8ToWide(settings_json);
+win32::HrStatus Process::Modify(std::string_view settings_json, Deadline deadline) {
+  const std::wstring settings = win32::Utf8ToWide(settings_json);
   return RunOperation(api_, "HcsModifyProcess", Name(), deadline, [&](HcsHandle op) {
            return api_.modify_process(handle_, op, settings.c_str());
          }).status();
 }
 
-HrStatus Process::ResizeConsole(uint16_t width, uint16_t height, Deadline deadline) {
+win32::HrStatus Process::ResizeConsole(uint16_t width, uint16_t height, Deadline deadline) {
   const nlohmann::json request = {{"Operation", "ConsoleSize"},
                                   {"ConsoleSize", {{"Height", height}, {"Width", width}}}};
   return Modify(request.dump(), deadline);
 }
 
-HrStatus Process::CloseStdin(Deadline deadline) {
+win32::HrStatus Process::CloseStdin(Deadline deadline) {
   const nlohmann::json request = {{"Operation", "CloseHandle"}, {"CloseHandle", {{"Handle", "StdIn"}}}};
   return Modify(request.dump(), deadline);
 }
@@ -109,23 +109,23 @@ ProcessExit ParseProcessExited(std::string_view json) {
   return out;
 }
 
-HrStatus TerminateProcessThroughFreshHandle(const HcsApi& api, std::string_view system_id, uint32_t pid,
+win32::HrStatus TerminateProcessThroughFreshHandle(const HcsApi& api, std::string_view system_id, uint32_t pid,
                                             Deadline deadline) {
   const std::string name = std::string(system_id) + " pid " + std::to_string(pid);
-  const std::wstring wide_id = Utf8ToWide(system_id);
+  const std::wstring wide_id = win32::Utf8ToWide(system_id);
   HcsHandle system = nullptr;
   uint32_t hr = api.open_compute_system(wide_id.c_str(), kGenericAll, &system);
-  if (codes::IsNotExist(hr) || codes::IsAlreadyStopped(hr)) return HrStatus::Ok();
-  if (codes::Failed(hr)) return HrStatus(hr, "HcsOpenComputeSystem " + std::string(system_id) + ": failed");
+  if (codes::IsNotExist(hr) || codes::IsAlreadyStopped(hr)) return win32::HrStatus::Ok();
+  if (codes::Failed(hr)) return win32::HrStatus(hr, "HcsOpenComputeSystem " + std::string(system_id) + ": failed");
   HcsHandle process = nullptr;
   hr = api.open_process(system, pid, kGenericAll, &process);
-  HrStatus status;
+  win32::HrStatus status;
   if (codes::IsNotExist(hr) || codes::IsAlreadyStopped(hr)) {
-    status = HrStatus::Ok();
+    status = win32::HrStatus::Ok();
   } else if (codes::Failed(hr)) {
-    status = HrStatus(hr, "HcsOpenProcess " + name + ": failed");
+    status = win32::HrStatus(hr, "HcsOpenProcess " + name + ": failed");
   } else {
-    Result<std::string> r = RunOperation(api, "HcsTerminateProcess", name, deadline,
+    win32::Result<std::string> r = RunOperation(api, "HcsTerminateProcess", name, deadline,
                                          [&](HcsHandle op) { return api.terminate_process(process, op, L""); });
     if (!r.ok() && !codes::IsAlreadyStopped(r.status().hr())) status = r.status();
     api.close_process(process);

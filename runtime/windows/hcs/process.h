@@ -16,7 +16,7 @@
 #include "runtime/windows/hcs/api.h"
 #include "runtime/windows/hcs/events.h"
 #include "runtime/windows/hcs/operation.h"
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::runtime::windows::hcs {
 
@@ -36,7 +36,7 @@ class Process {
   // Takes ownership of `handle` (already opened or created on `system_id`)
   // and registers the event callback. Fails (closing the handle) when the
   // callback cannot be set.
-  static Result<std::unique_ptr<Process>> Adopt(const HcsApi& api, std::string system_id, uint32_t pid,
+  static win32::Result<std::unique_ptr<Process>> Adopt(const HcsApi& api, std::string system_id, uint32_t pid,
                                                 HcsHandle handle, StdioHandles stdio);
   ~Process();
   Process(const Process&) = delete;
@@ -50,22 +50,22 @@ class Process {
   // HcsSignalProcess with ProcessSignal JSON (e.g. {"Signal":"CtrlShutdown"}).
   // Returns false when the signal was not delivered because the process is
   // gone or cannot take it (HCS_E_INVALID_STATE, already stopped).
-  Result<bool> Signal(std::string_view options_json, Deadline deadline);
+  win32::Result<bool> Signal(std::string_view options_json, Deadline deadline);
   // HcsTerminateProcess. OK when the process has already stopped.
-  HrStatus Terminate(Deadline deadline);
+  win32::HrStatus Terminate(Deadline deadline);
   // Waits for ProcessExited.
-  Result<ProcessExit> WaitForExit(Deadline deadline);
+  win32::Result<ProcessExit> WaitForExit(Deadline deadline);
   // Calls `fn` once on ProcessExited or a service disconnect: right away if
   // it has arrived, else on HCS's notification thread (so `fn` must not
   // block). The id is for RemoveExitListener.
   uint64_t AddExitListener(std::function<void()> fn);
   void RemoveExitListener(uint64_t id);
   // HcsModifyProcess with ProcessModifyRequest JSON.
-  HrStatus Modify(std::string_view settings_json, Deadline deadline);
+  win32::HrStatus Modify(std::string_view settings_json, Deadline deadline);
   // {"Operation":"ConsoleSize","ConsoleSize":{"Height":h,"Width":w}} (TTY processes).
-  HrStatus ResizeConsole(uint16_t width, uint16_t height, Deadline deadline);
+  win32::HrStatus ResizeConsole(uint16_t width, uint16_t height, Deadline deadline);
   // {"Operation":"CloseHandle","CloseHandle":{"Handle":"StdIn"}}: the process sees EOF.
-  HrStatus CloseStdin(Deadline deadline);
+  win32::HrStatus CloseStdin(Deadline deadline);
 
   // Unregisters events, closes stdio not taken and the handle. Idempotent.
   void Close();
@@ -91,7 +91,7 @@ ProcessExit ParseProcessExited(std::string_view json);
 // HcsOpenProcess -> HcsTerminateProcess), because HCS serialises signals per
 // system handle and a blocked signal on the main handle would block the kill
 // (hcsshim Process.Kill). OK when the process or system has already gone.
-HrStatus TerminateProcessThroughFreshHandle(const HcsApi& api, std::string_view system_id, uint32_t pid,
+win32::HrStatus TerminateProcessThroughFreshHandle(const HcsApi& api, std::string_view system_id, uint32_t pid,
                                             Deadline deadline);
 
 }  // namespace silo::runtime::windows::hcs

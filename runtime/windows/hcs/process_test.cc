@@ -52,7 +52,7 @@ TEST_F(ProcessTest, CreateWaitExitCode) {
   EXPECT_NE(pid, 0u);
   EXPECT_EQ(fake_.open_stdio_handles(), 3);
   fake_.ExitProcess("c1", pid, 3);
-  Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
+  win32::Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
   ASSERT_TRUE(exit.ok()) << exit.status().ToString();
   EXPECT_EQ(exit->exit_code, 3);
   (*p)->Close();
@@ -96,7 +96,7 @@ TEST_F(ProcessTest, RealCreateFailureIsNotMaskedByGetProcessInfo) {
 TEST_F(ProcessTest, SignalDeliveredThenNotAfterExit) {
   auto p = sys_->CreateProcess(R"({"CommandLine":"x"})", Soon());
   ASSERT_TRUE(p.ok());
-  Result<bool> delivered = (*p)->Signal(R"({"Signal":"CtrlShutdown"})", Soon());
+  win32::Result<bool> delivered = (*p)->Signal(R"({"Signal":"CtrlShutdown"})", Soon());
   ASSERT_TRUE(delivered.ok());
   EXPECT_TRUE(*delivered);
   EXPECT_THAT(fake_.Signals("c1", (*p)->pid()), ElementsAre(R"({"Signal":"CtrlShutdown"})"));
@@ -110,7 +110,7 @@ TEST_F(ProcessTest, TerminateThenTerminateAgainIsOk) {
   auto p = sys_->CreateProcess(R"({"CommandLine":"x"})", Soon());
   ASSERT_TRUE(p.ok());
   ASSERT_TRUE((*p)->Terminate(Soon()).ok());
-  Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
+  win32::Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
   ASSERT_TRUE(exit.ok());
   EXPECT_EQ(exit->exit_code, 1);
   EXPECT_TRUE((*p)->Terminate(Soon()).ok()) << "already stopped counts as success";
@@ -120,7 +120,7 @@ TEST_F(ProcessTest, AccessDeniedWhileRunningIsAnError) {
   auto p = sys_->CreateProcess(R"({"CommandLine":"x"})", Soon());
   ASSERT_TRUE(p.ok());
   fake_.Inject({FakeCall::kTerminateProcess, FakeFault::kFailResult, codes::kEAccessDenied, "", {}});
-  HrStatus s = (*p)->Terminate(Soon());
+  win32::HrStatus s = (*p)->Terminate(Soon());
   EXPECT_TRUE(codes::IsAccessDenied(s.hr()));
   EXPECT_THAT(s.message(), HasSubstr("HcsTerminateProcess c1 pid"));
 }
@@ -138,7 +138,7 @@ TEST_F(ProcessTest, SystemStopExitsProcesses) {
   auto p = sys_->CreateProcess(R"({"CommandLine":"x"})", Soon());
   ASSERT_TRUE(p.ok());
   ASSERT_TRUE(sys_->Terminate(Soon()).ok());
-  Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
+  win32::Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
   ASSERT_TRUE(exit.ok());
 }
 

@@ -2,13 +2,13 @@
 
 #include <vector>
 
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::runtime::windows::host_path {
 namespace {
 
-using hcs::HrStatus;
-using hcs::Result;
+using silo::win32::HrStatus;
+using silo::win32::Result;
 
 constexpr size_t kMaxPath = 32768;  // the longest \\?\ path, in UTF-16 units with the NUL
 
@@ -16,7 +16,7 @@ uint32_t HResultFromWin32(uint32_t err) { return err == 0 ? 0 : ((err & 0x0000FF
 
 HrStatus Win32Error(const char* call, const std::wstring& path, uint32_t err) {
   return HrStatus(HResultFromWin32(err),
-                  std::string(call) + " \"" + hcs::WideToUtf8(path) + "\": error " + std::to_string(err));
+                  std::string(call) + " \"" + win32::WideToUtf8(path) + "\": error " + std::to_string(err));
 }
 
 // The final name with `flags`, growing the buffer to what the call asks for

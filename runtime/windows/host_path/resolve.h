@@ -17,7 +17,7 @@
 
 #include <string>
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 #include "runtime/windows/host_path/api.h"
 
 namespace silo::runtime::windows::host_path {
@@ -25,13 +25,13 @@ namespace silo::runtime::windows::host_path {
 // The final path of `path`; HRESULT_FROM_WIN32 of the Win32 error naming
 // the path and the call otherwise (a missing path: ERROR_FILE_NOT_FOUND or
 // ERROR_PATH_NOT_FOUND). The handle is closed on every path.
-hcs::Result<std::wstring> ResolveHostPath(const HostPathApi& api, const std::wstring& path);
+win32::Result<std::wstring> ResolveHostPath(const HostPathApi& api, const std::wstring& path);
 
 // Creates `path` as a directory with every missing parent (Go's
 // os.MkdirAll, which containerd runs on a missing mount source before it
 // resolves it, as docker does). OK when a directory or file is already
 // there; otherwise HRESULT_FROM_WIN32 of the CreateDirectoryW error naming
 // the path (a root that cannot be created: ERROR_PATH_NOT_FOUND).
-hcs::HrStatus CreateHostDirectories(const HostPathApi& api, const std::wstring& path);
+win32::HrStatus CreateHostDirectories(const HostPathApi& api, const std::wstring& path);
 
 }  // namespace silo::runtime::windows::host_path

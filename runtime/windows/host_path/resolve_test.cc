@@ -10,7 +10,7 @@ namespace silo::runtime::windows::host_path {
 namespace {
 
 using fake::FakeHostPathApi;
-using hcs::HrStatus;
+using silo::win32::HrStatus;
 
 constexpr wchar_t kC[] = L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}";
 constexpr wchar_t kD[] = L"{9e2d7a11-0000-4000-8000-00000000000d}";
@@ -26,7 +26,7 @@ class ResolveHostPathTest : public ::testing::Test {
     EXPECT_EQ(fake_.bad_closes(), 0);
   }
   std::wstring Resolve(const std::wstring& path) {
-    hcs::Result<std::wstring> r = ResolveHostPath(fake_.api(), path);
+    win32::Result<std::wstring> r = ResolveHostPath(fake_.api(), path);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : std::wstring();
   }
@@ -66,19 +66,19 @@ TEST_F(ResolveHostPathTest, LongFinalNamesGrowTheBuffer) {
 
 TEST_F(ResolveHostPathTest, MissingAndRelativePathsFailNamingThePath) {
   fake_.AddPath(L"C:\\data");
-  hcs::Result<std::wstring> leaf = ResolveHostPath(fake_.api(), L"C:\\data\\missing");
+  win32::Result<std::wstring> leaf = ResolveHostPath(fake_.api(), L"C:\\data\\missing");
   ASSERT_FALSE(leaf.ok());
   EXPECT_EQ(leaf.status().hr(), 0x80070002u);  // ERROR_FILE_NOT_FOUND
   EXPECT_NE(leaf.status().message().find("CreateFileW \"C:\\data\\missing\""), std::string::npos)
       << leaf.status().message();
-  hcs::Result<std::wstring> parent = ResolveHostPath(fake_.api(), L"C:\\nope\\missing");
+  win32::Result<std::wstring> parent = ResolveHostPath(fake_.api(), L"C:\\nope\\missing");
   ASSERT_FALSE(parent.ok());
   EXPECT_EQ(parent.status().hr(), 0x80070003u);  // ERROR_PATH_NOT_FOUND
-  hcs::Result<std::wstring> relative = ResolveHostPath(fake_.api(), L"data");
+  win32::Result<std::wstring> relative = ResolveHostPath(fake_.api(), L"data");
   ASSERT_FALSE(relative.ok());
   EXPECT_EQ(relative.status().hr(), 0x8007007Bu);  // ERROR_INVALID_NAME
   fake_.AddLink(L"C:\\loop", L"C:\\loop");
-  hcs::Result<std::wstring> loop = ResolveHostPath(fake_.api(), L"C:\\loop");
+  win32::Result<std::wstring> loop = ResolveHostPath(fake_.api(), L"C:\\loop");
   ASSERT_FALSE(loop.ok());
   EXPECT_EQ(loop.status().hr(), 0x80070781u);  // ERROR_CANT_RESOLVE_FILENAME
 }

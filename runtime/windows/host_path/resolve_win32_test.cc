@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/host_path/api_win32.h"
 #include "runtime/windows/host_path/resolve.h"
 #include "runtime/windows/testing/win_check.h"
@@ -57,8 +57,8 @@ void ResolvedPathsNameTheSameObject() {
       std::printf("  %s\n", r.status().ToString().c_str());
       continue;
     }
-    std::printf("  %s -> %s\n", silo::runtime::windows::hcs::WideToUtf8(p).c_str(),
-                silo::runtime::windows::hcs::WideToUtf8(*r).c_str());
+    std::printf("  %s -> %s\n", silo::win32::WideToUtf8(p).c_str(),
+                silo::win32::WideToUtf8(*r).c_str());
     CHECK(r->compare(0, 4, L"\\\\?\\") == 0);  // a \\?\Volume{...} (or \\?\C:) path
     if (UnderWine()) {
       // Wine makes up a volume GUID path it cannot open again: check its

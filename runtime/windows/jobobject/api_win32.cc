@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string>
 
-#include "runtime/windows/hcs/dll_binding.h"
+#include "runtime/base/windows/dll_binding.h"
 
 namespace silo::runtime::windows::jobobject {
 namespace {
@@ -28,36 +28,36 @@ static_assert(offsetof(NtObjectAttributes, security_quality_of_service) ==
 
 // NtOpenJobObject is not in mingw-w64's headers: its documented prototype.
 using NtOpenJobObjectFn = NTSTATUS(NTAPI*)(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES);
-static_assert(dll::SameShape<decltype(JobApi::nt_open_job_object), NtOpenJobObjectFn>::value);
-static_assert(dll::SameShape<decltype(JobApi::rtl_nt_status_to_dos_error), decltype(&::RtlNtStatusToDosError)>::value);
+static_assert(win32::dll::SameShape<decltype(JobApi::nt_open_job_object), NtOpenJobObjectFn>::value);
+static_assert(win32::dll::SameShape<decltype(JobApi::rtl_nt_status_to_dos_error), decltype(&::RtlNtStatusToDosError)>::value);
 
 void* OpenJob(uint32_t access, int32_t inherit, const wchar_t* name) { return OpenJobObjectW(access, inherit, name); }
 uint32_t LastError() { return GetLastError(); }
 int32_t Close(void* handle) { return CloseHandle(handle); }
 
-hcs::Result<const JobApi*> Load() {
+win32::Result<const JobApi*> Load() {
   HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
   if (ntdll == nullptr) {
-    return hcs::HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(GetLastError())), "GetModuleHandleW ntdll.dll");
+    return win32::HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(GetLastError())), "GetModuleHandleW ntdll.dll");
   }
   auto* api = new JobApi();  // lives as long as the process, like ntdll
   api->open_job_object = &OpenJob;
   api->get_last_error = &LastError;
   api->close_handle = &Close;
   std::string missing;
-  if (!dll::Bind(ntdll, "NtOpenJobObject", api->nt_open_job_object)) missing += "NtOpenJobObject ";
-  if (!dll::Bind(ntdll, "RtlNtStatusToDosError", api->rtl_nt_status_to_dos_error)) missing += "RtlNtStatusToDosError";
+  if (!win32::dll::Bind(ntdll, "NtOpenJobObject", api->nt_open_job_object)) missing += "NtOpenJobObject ";
+  if (!win32::dll::Bind(ntdll, "RtlNtStatusToDosError", api->rtl_nt_status_to_dos_error)) missing += "RtlNtStatusToDosError";
   if (!missing.empty()) {
     delete api;
-    return hcs::HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)), "ntdll.dll lacks " + missing);
+    return win32::HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)), "ntdll.dll lacks " + missing);
   }
   return static_cast<const JobApi*>(api);
 }
 
 }  // namespace
 
-hcs::Result<const JobApi*> LoadJobApi() {
-  static const hcs::Result<const JobApi*> loaded = Load();  // thread-safe one-time init
+win32::Result<const JobApi*> LoadJobApi() {
+  static const win32::Result<const JobApi*> loaded = Load();  // thread-safe one-time init
   return loaded;
 }
 

@@ -3,11 +3,11 @@
 // process, so loading fails only when an export is missing (a Wine or
 // Windows build without NtOpenJobObject). Cheap after the first call; thread-safe.
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 #include "runtime/windows/jobobject/api.h"
 
 namespace silo::runtime::windows::jobobject {
 
-hcs::Result<const JobApi*> LoadJobApi();
+win32::Result<const JobApi*> LoadJobApi();
 
 }  // namespace silo::runtime::windows::jobobject

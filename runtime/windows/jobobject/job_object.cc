@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/jobobject/api_win32.h"
 #include "runtime/windows/jobobject/open_job.h"
 #include "runtime/windows/jobobject/job_info.h"
@@ -26,7 +26,7 @@ std::string SystemMessage(DWORD err) {
 }
 
 std::string JobLabel(const std::wstring& name) {
-  return name.empty() ? std::string("anonymous job") : "job \"" + hcs::WideToUtf8(name) + "\"";
+  return name.empty() ? std::string("anonymous job") : "job \"" + win32::WideToUtf8(name) + "\"";
 }
 
 JobEvent EventOf(DWORD message) {

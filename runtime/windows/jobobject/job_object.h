@@ -25,12 +25,12 @@
 #include <string>
 #include <vector>
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 namespace silo::runtime::windows::jobobject {
 
-using hcs::HrStatus;
-using hcs::Result;
+using silo::win32::HrStatus;
+using silo::win32::Result;
 
 struct JobLimits {
   uint64_t job_memory_bytes = 0;  // 0: no limit

@@ -2,7 +2,7 @@
 
 #include <windows.h>
 
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::runtime::windows::jobobject {
 namespace {
@@ -65,7 +65,7 @@ Result<JobStatistics> ReadJobStatistics(const JobObject& job) {
   if (!memory.ok()) return memory.status();
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits = {};
   if (!QueryInformationJobObject(job.handle(), JobObjectExtendedLimitInformation, &limits, sizeof(limits), nullptr)) {
-    return LastError("querying the limits of job object \"" + hcs::WideToUtf8(job.name()) + "\"");
+    return LastError("querying the limits of job object \"" + win32::WideToUtf8(job.name()) + "\"");
   }
   Result<std::vector<uint32_t>> pids = job.Pids();
   if (!pids.ok()) return pids.status();

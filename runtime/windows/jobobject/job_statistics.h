@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 #include "runtime/windows/jobobject/job_object.h"
 
 namespace silo::runtime::windows::jobobject {

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::runtime::windows::jobobject {
 namespace {
@@ -11,7 +11,7 @@ constexpr uint32_t kEInvalidArg = 0x80070057;
 
 uint32_t HResultFromWin32(uint32_t err) { return err == 0 ? 0 : ((err & 0x0000FFFFu) | (7u << 16) | 0x80000000u); }
 
-std::string Label(const std::wstring& name) { return "job \"" + hcs::WideToUtf8(name) + "\""; }
+std::string Label(const std::wstring& name) { return "job \"" + win32::WideToUtf8(name) + "\""; }
 
 }  // namespace
 

@@ -11,13 +11,13 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 #include "runtime/windows/jobobject/api.h"
 
 namespace silo::runtime::windows::jobobject {
 
-using hcs::HrStatus;
-using hcs::Result;
+using silo::win32::HrStatus;
+using silo::win32::Result;
 
 // The job object (silo) HCS creates for process-isolated container `id`:
 // "\Container_<id>" (hcsshim reads container statistics from it).

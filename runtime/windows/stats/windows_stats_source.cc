@@ -4,7 +4,7 @@
 #include "cri/api/cri.h"
 #include "network/hns/endpoint_stats.h"
 #include "network/hns/errors.h"
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 #include "runtime/windows/host_process.h"
 #include "runtime/windows/jobobject/open_job.h"
 #include "spdlog/spdlog.h"
@@ -12,8 +12,8 @@
 namespace silo::runtime::windows {
 namespace {
 
-using runtime::windows::hcs::Utf8ToWide;
-using runtime::windows::hcs::WideToUtf8;
+using silo::win32::Utf8ToWide;
+using silo::win32::WideToUtf8;
 
 std::string SiloJob(const std::string& container_id) {
   return WideToUtf8(runtime::windows::jobobject::SiloJobName(Utf8ToWide(container_id)));

@@ -1,8 +1,8 @@
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 #include "gtest/gtest.h"
 
-namespace silo::runtime::windows::hcs {
+namespace silo::win32 {
 namespace {
 
 TEST(WideTest, RoundTripsAsciiAndMultibyte) {
@@ -31,4 +31,4 @@ TEST(WideTest, InvalidInputBecomesReplacement) {
 }
 
 }  // namespace
-}  // namespace silo::runtime::windows::hcs
+}  // namespace silo::win32

@@ -8,11 +8,11 @@
 #include <string>
 #include <string_view>
 
-namespace silo::runtime::windows::hcs {
+namespace silo::win32 {
 
 std::wstring Utf8ToWide(std::string_view utf8);
 std::string WideToUtf8(std::wstring_view wide);
 // Null-safe variant for strings returned by HCS.
 std::string WideToUtf8(const wchar_t* wide);
 
-}  // namespace silo::runtime::windows::hcs
+}  // namespace silo::win32

@@ -11,9 +11,9 @@
 #include <string>
 #include <type_traits>
 
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
-namespace silo::runtime::windows::dll {
+namespace silo::win32::dll {
 
 // The size a parameter occupies in the x64 ABI: a reference (REFGUID) is
 // passed as a pointer.
@@ -56,14 +56,14 @@ bool Bind(HMODULE dll, const char* name, Slot& slot) {
 }
 
 // LoadLibraryExW(name) from System32 only (never the current directory).
-inline hcs::Result<HMODULE> LoadSystemDll(const wchar_t* name, const char* name_utf8) {
+inline Result<HMODULE> LoadSystemDll(const wchar_t* name, const char* name_utf8) {
   HMODULE dll = LoadLibraryExW(name, nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
   if (dll == nullptr) {
     const DWORD error = GetLastError();
-    return hcs::HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(error)),
+    return HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(error)),
                          std::string("LoadLibraryExW ") + name_utf8 + ": error " + std::to_string(error));
   }
   return dll;
 }
 
-}  // namespace silo::runtime::windows::dll
+}  // namespace silo::win32::dll

@@ -1,8 +1,8 @@
-#include "runtime/windows/hcs/result.h"
+#include "runtime/base/windows/result.h"
 
 #include <cstdio>
 
-namespace silo::runtime::windows::hcs {
+namespace silo::win32 {
 
 std::string HexHResult(uint32_t hr) {
   char buf[16];
@@ -15,4 +15,4 @@ std::string HrStatus::ToString() const {
   return message_ + " (HRESULT " + HexHResult(hr_) + ")";
 }
 
-}  // namespace silo::runtime::windows::hcs
+}  // namespace silo::win32

@@ -12,7 +12,7 @@
 #include <utility>
 #include <variant>
 
-namespace silo::runtime::windows::hcs {
+namespace silo::win32 {
 
 class [[nodiscard]] HrStatus {
  public:
@@ -51,4 +51,4 @@ class [[nodiscard]] Result {
 // "0x8037010E".
 std::string HexHResult(uint32_t hr);
 
-}  // namespace silo::runtime::windows::hcs
+}  // namespace silo::win32

@@ -1,9 +1,9 @@
-#include "runtime/windows/hcs/wide.h"
+#include "runtime/base/windows/wide.h"
 
 #include <cstdint>
 #include <type_traits>
 
-namespace silo::runtime::windows::hcs {
+namespace silo::win32 {
 namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
@@ -95,4 +95,4 @@ std::string WideToUtf8(const wchar_t* wide) {
   return wide == nullptr ? std::string() : WideToUtf8(std::wstring_view(wide));
 }
 
-}  // namespace silo::runtime::windows::hcs
+}  // namespace silo::win32
