@@ -212,7 +212,8 @@ absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root, ConfigPlatform pl
   MapReader top(root, "");
   SILO_RETURN_IF_ERROR(top.CheckIsMap());
   SILO_RETURN_IF_ERROR(top.CheckKeys(
-      {"root", "state", "listen", "log", "cni", "registry", "streaming", "metrics", "stats", "runtime"}));
+      {"root", "state", "listen", "log", "cni", "registry", "streaming", "metrics", "stats", "sandbox",
+       "runtime"}));
   SILO_RETURN_IF_ERROR(top.Get("root", &c.root));
   SILO_RETURN_IF_ERROR(top.Get("state", &c.state));
   SILO_RETURN_IF_ERROR(top.Get("listen", &c.listen));
@@ -245,6 +246,12 @@ absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root, ConfigPlatform pl
   SILO_RETURN_IF_ERROR(sts.CheckIsMap());
   SILO_RETURN_IF_ERROR(sts.CheckKeys({"interval"}));
   SILO_RETURN_IF_ERROR(sts.Get("interval", &c.stats.interval));
+
+  MapReader sb(top.Child("sandbox"), "sandbox");
+  SILO_RETURN_IF_ERROR(sb.CheckIsMap());
+  SILO_RETURN_IF_ERROR(sb.CheckKeys({"image", "holder"}));
+  SILO_RETURN_IF_ERROR(sb.Get("image", &c.sandbox.image));
+  SILO_RETURN_IF_ERROR(sb.Get("holder", &c.sandbox.holder));
 
   SILO_RETURN_IF_ERROR(ParseRuntime(top, &c.runtime));
   SILO_RETURN_IF_ERROR(ValidateConfig(c, platform));
@@ -337,6 +344,10 @@ absl::Status ValidateConfig(const Config& c, ConfigPlatform platform) {
   if (absl::Duration d; !absl::ParseDuration(c.stats.interval, &d) || d < absl::Milliseconds(10)) {
     return Bad("stats.interval", absl::StrCat("\"", c.stats.interval, "\" is not a duration of at least 10ms (e.g. 1s)"));
   }
+  if (c.sandbox.holder != "pause" && c.sandbox.holder != "none") {
+    return Bad("sandbox.holder", absl::StrCat("\"", c.sandbox.holder, "\" is not \"pause\" or \"none\""));
+  }
+  if (c.sandbox.image.empty()) return Bad("sandbox.image", "must name the pause image");
 
   if (c.runtime.binary.empty()) return Bad("runtime.binary", "must not be empty");
   if (c.runtime.cgroup_driver != "cgroupfs" && c.runtime.cgroup_driver != "systemd") {
@@ -393,6 +404,9 @@ std::string ConfigToYaml(const Config& c) {
       << YAML::Key << "address" << YAML::Value << c.metrics.address << YAML::EndMap;
   out << YAML::Key << "stats" << YAML::Value << YAML::BeginMap
       << YAML::Key << "interval" << YAML::Value << c.stats.interval << YAML::EndMap;
+  out << YAML::Key << "sandbox" << YAML::Value << YAML::BeginMap
+      << YAML::Key << "image" << YAML::Value << c.sandbox.image
+      << YAML::Key << "holder" << YAML::Value << c.sandbox.holder << YAML::EndMap;
   out << YAML::Key << "runtime" << YAML::Value << YAML::BeginMap
       << YAML::Key << "binary" << YAML::Value << c.runtime.binary
       << YAML::Key << "cgroup_driver" << YAML::Value << c.runtime.cgroup_driver

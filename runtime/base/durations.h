@@ -14,7 +14,7 @@
 namespace silo {
 
 enum class Timing {
-  kSandboxStart,    // step: namespaces, pod_group, network, files, total
+  kSandboxStart,    // step: namespaces, pod_group, network, pod_start, files, total
   kContainerStart,  // step: create (rootfs, bundle, monitor), start
   kCniCall,         // step: ADD, DEL, CHECK
   kStoreCommit,     // step: commit
