@@ -205,6 +205,12 @@ class WindowsSandboxTest : public ::testing::Test {
     return out;
   }
 
+  // StopPodSandbox then RemovePodSandbox, as kubelet ends a pod.
+  void StopAndRemove(const std::string& id) {
+    ASSERT_TRUE(manager_->Stop(id).ok());
+    ASSERT_TRUE(manager_->Remove(id).ok());
+  }
+
   // Nothing of any pod is left on the host.
   void ExpectNothingLeft() {
     EXPECT_THAT(hcn_.NamespaceIds(), IsEmpty());
@@ -295,8 +301,7 @@ TEST_F(WindowsSandboxTest, RemoveDeletesEndpointsACniPluginLeftInTheNamespace) {
   ASSERT_TRUE(id.ok()) << id.status();
   const std::string net = hcn_.AddNetwork("cbr0", "L2Bridge");
   const std::string ep = hcn_.AddEndpoint(net, *id + "_cbr0", "10.1.0.9", 24, manager_->Status(*id)->netns_path);
-  ASSERT_TRUE(manager_->Stop(*id).ok());
-  ASSERT_TRUE(manager_->Remove(*id).ok());
+  StopAndRemove(*id);
   EXPECT_FALSE(hcn_.EndpointExists(ep));
   ExpectNothingLeft();
 }
@@ -335,8 +340,7 @@ TEST_P(WindowsSandboxRollbackTest, NothingIsLeftWhenAStepFails) {
   FailPauseImage(absl::OkStatus());
   absl::StatusOr<std::string> again = manager_->Run(Pod("fails"), "");
   ASSERT_TRUE(again.ok()) << again.status();
-  ASSERT_TRUE(manager_->Stop(*again).ok());
-  ASSERT_TRUE(manager_->Remove(*again).ok());
+  StopAndRemove(*again);
   ExpectNothingLeft();
 }
 
@@ -401,8 +405,7 @@ TEST_F(WindowsSandboxTest, RestartReopensTheLivePodAndRemakesItsEmptyJob) {
   EXPECT_TRUE(jobs_.Win32JobExists(job));
   EXPECT_TRUE(hcn_.NamespaceExists(r->netns_path));
 
-  ASSERT_TRUE(manager_->Stop(*id).ok());
-  ASSERT_TRUE(manager_->Remove(*id).ok());
+  StopAndRemove(*id);
   ExpectNothingLeft();
 }
 
@@ -417,8 +420,7 @@ TEST_F(WindowsSandboxTest, RestartKeepsAJobThatHoldsProcesses) {
   EXPECT_EQ(jobs_.Processes(job), 1);
   // Reopen asked for the name and got the live job, not a new one.
   EXPECT_EQ(jobs_.creates(), creates + 1);
-  ASSERT_TRUE(manager_->Stop(*id).ok());
-  ASSERT_TRUE(manager_->Remove(*id).ok());
+  StopAndRemove(*id);
   EXPECT_EQ(jobs_.Processes(job), 0);  // terminated with the pod
   ExpectNothingLeft();
 }
@@ -431,8 +433,7 @@ TEST_F(WindowsSandboxTest, APodWhosePauseStoppedWhileSilodWasDownIsNotReady) {
   hcs_.Drain();
   Boot();
   EXPECT_EQ(manager_->Status(*id)->state, SandboxState::kNotReady);
-  ASSERT_TRUE(manager_->Stop(*id).ok());
-  ASSERT_TRUE(manager_->Remove(*id).ok());
+  StopAndRemove(*id);
   ExpectNothingLeft();
 }
 
@@ -496,10 +497,7 @@ TEST_F(WindowsSandboxTest, HostProcessPodsGetAJobOnlyWhateverHandlerTheyName) {
 
   Restart();
   EXPECT_EQ(manager_->Status(*id)->state, SandboxState::kReady);
-  for (const std::string& pod : {*id, *normal}) {
-    ASSERT_TRUE(manager_->Stop(pod).ok());
-    ASSERT_TRUE(manager_->Remove(pod).ok());
-  }
+  for (const std::string& pod : {*id, *normal}) StopAndRemove(pod);
   ExpectNothingLeft();
 }
 
@@ -525,8 +523,7 @@ TEST_F(WindowsSandboxTest, PauselessIsAnOptInThatStillMakesNamespaceAndJob) {
   EXPECT_EQ(network_.adds().size(), 1u);
   Restart();
   EXPECT_EQ(manager_->Status(*id)->state, SandboxState::kReady);
-  ASSERT_TRUE(manager_->Stop(*id).ok());
-  ASSERT_TRUE(manager_->Remove(*id).ok());
+  StopAndRemove(*id);
   ExpectNothingLeft();
 }
 
@@ -573,8 +570,7 @@ TEST_F(WindowsSandboxTest, PodStatsAreItsPauseSiloJobPlusItsRunningContainers) {
   EXPECT_EQ(pod->stats->last.group.process_count, 3u);
 
   for (const char* c : {"c1", "c2"}) ASSERT_TRUE(stores_.containers->Delete(c).ok());
-  ASSERT_TRUE(manager_->Stop(*id).ok());
-  ASSERT_TRUE(manager_->Remove(*id).ok());
+  StopAndRemove(*id);
   ExpectNothingLeft();
 }
 
