@@ -49,7 +49,7 @@ WindowsSandboxHost::WindowsSandboxHost(const hcs::HcsApi* hcs, const network::hn
 WindowsSandboxHost::~WindowsSandboxHost() {
   // The jobs stay for a later silod only while processes are in them: an
   // empty pod job is re-made by Reopen.
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   for (auto& [id, handle] : job_handles_) jobs_->close_handle(handle);
 }
 
@@ -82,7 +82,7 @@ std::vector<std::string> WindowsSandboxHost::Markers() const {
 
 absl::Status WindowsSandboxHost::ForgetIfGone(const std::string& id) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     if (job_handles_.count(id) != 0) return absl::OkStatus();
   }
   if (options_.namespaces) {
@@ -126,6 +126,8 @@ absl::Status WindowsSandboxHost::RemoveNamespaces(const std::string& id) {
     if (!endpoints.ok() && !network::hns::errors::IsNotFound(endpoints.status().hr())) {
       return HrStatusToStatus(endpoints.status(), "HcnQueryNamespaceProperties", ns);
     }
+    // Endpoints leave the namespace before it goes, as hcsshim's
+    // NetworkEndpoints.Release does (internal/uvm/network.go).
     for (const std::string& ep : endpoints.ok() ? *endpoints : std::vector<std::string>{}) {
       // CNI DEL should have removed it; one a plugin left must not leak.
       network::hns::HrStatus s = network::hns::RemoveNamespaceEndpoint(*hcn_, ns, ep);
@@ -190,7 +192,7 @@ absl::StatusOr<std::string> WindowsSandboxHost::CreatePodGroup(const std::string
     // (or a pod another program named like ours) holds this name.
     spdlog::warn("sandbox {}: its job object {} existed already; taking it over", id, PodJobName(id));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   void*& slot = job_handles_[id];
   if (slot != nullptr) jobs_->close_handle(slot);
   slot = job;
@@ -200,7 +202,7 @@ absl::StatusOr<std::string> WindowsSandboxHost::CreatePodGroup(const std::string
 absl::Status WindowsSandboxHost::RemovePodGroup(const std::string& id) {
   void* job = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     auto it = job_handles_.find(id);
     if (it != job_handles_.end()) {
       job = it->second;
@@ -229,7 +231,7 @@ absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListPodGroups() con
 
 absl::Status WindowsSandboxHost::Reopen(const std::string& id) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     if (job_handles_.count(id) != 0) return absl::OkStatus();
   }
   if (RunsPause()) {
@@ -252,7 +254,7 @@ absl::Status WindowsSandboxHost::Reopen(const std::string& id) {
   // An empty pod job died with the silod that held it: make it again.
   bool created = false;
   SILO_ASSIGN_OR_RETURN(void* job, CreateJob(id, &created));
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   auto [it, inserted] = job_handles_.emplace(id, job);
   if (!inserted) jobs_->close_handle(job);
   return absl::OkStatus();

@@ -43,12 +43,12 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "network/hns/api.h"
+#include "runtime/base/mutex.h"
 #include "runtime/sandbox/sandbox_host.h"
 #include "runtime/windows/hcs/api.h"
 #include "runtime/windows/hcs_container_host.h"
@@ -146,8 +146,8 @@ class WindowsSandboxHost final : public sandbox::SandboxHost {
   const network::hns::HcnApi* const hcn_;
   const jobobject::JobApi* const jobs_;
   const WindowsSandboxHostOptions options_;
-  std::mutex mu_;
-  std::map<std::string, void*> job_handles_;  // guarded by mu_
+  silo::Mutex mu_;
+  std::map<std::string, void*> job_handles_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace silo::runtime::windows
