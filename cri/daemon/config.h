@@ -70,6 +70,12 @@ struct Config {
     std::string interval = "1s";  // absl duration (>= 10ms); how often running containers and pods are sampled
   } stats;
 
+  struct Sandbox {
+    // The image of a Windows pod's pause container. Linux pods have no pause
+    // container, so the Linux default is empty (and the key unused there).
+    std::string image;
+  } sandbox;
+
   struct Runtime {
     std::string binary = "runc";         // OCI runtime on Linux (runc or crun)
     std::string cgroup_driver = "cgroupfs";

@@ -148,6 +148,7 @@ TEST(ConfigTest, WindowsPathsAreAbsoluteWithADriveLetter) {
   c.cni.bin_dirs = {"C:/opt/cni/bin", "\\\\?\\D:\\cni"};
   c.cni.conf_dir = "\\\\fileserver\\share\\net.d";
   c.runtime.handlers = {RuntimeHandlerConfig{"", "process"}};
+  c.sandbox.image = "registry.k8s.io/pause:3.10.1";
   EXPECT_TRUE(ValidateConfig(c, ConfigPlatform::kWindows).ok()) << ValidateConfig(c, ConfigPlatform::kWindows);
   EXPECT_FALSE(ValidateConfig(c, ConfigPlatform::kLinux).ok()) << "a drive letter is not absolute on Linux";
 
