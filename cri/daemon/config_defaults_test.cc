@@ -3,6 +3,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "runtime/base/file_util.h"
+#include "tests/support/build_paths.h"
 
 namespace silo::cri {
 namespace {
@@ -26,8 +28,8 @@ TEST(ConfigDefaultsTest, WindowsDefaultsAreNativeToWindows) {
 
   absl::Status windows = ValidateConfig(c, ConfigPlatform::kWindows);
   EXPECT_TRUE(windows.ok()) << windows;
-  absl::Status linux = ValidateConfig(c, ConfigPlatform::kLinux);
-  EXPECT_NE(linux.message().find("config root:"), std::string::npos) << linux;
+  absl::Status on_linux = ValidateConfig(c, ConfigPlatform::kLinux);
+  EXPECT_NE(on_linux.message().find("config root:"), std::string::npos) << on_linux;
 }
 
 TEST(ConfigDefaultsTest, LinuxDefaultsAreTheStructDefaults) {
@@ -93,6 +95,21 @@ TEST(ConfigDefaultsTest, BadWindowsValuesNameTheKey) {
     absl::Status s = ParseConfig(c.yaml, ConfigPlatform::kWindows).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.yaml;
     EXPECT_NE(s.message().find(c.want), std::string::npos) << c.yaml << " -> " << s;
+  }
+}
+
+// The default config shipped in the Windows zip (deploy/windows/silod.yaml)
+// is the built-in default, key for key.
+TEST(ConfigDefaultsTest, ShippedWindowsConfigIsTheDefault) {
+  absl::StatusOr<std::string> text = ReadFile(testing::SourceDir() + "/deploy/windows/silod.yaml");
+  ASSERT_TRUE(text.ok()) << text.status();
+  absl::StatusOr<Config> shipped = ParseConfig(*text, ConfigPlatform::kWindows);
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  EXPECT_EQ(ConfigToYaml(*shipped), ConfigToYaml(DefaultConfig(ConfigPlatform::kWindows)));
+  // Every key is written out, so the file documents them all.
+  for (const char* key : {"root:", "state:", "listen:", "file:", "bin_dirs:", "conf_dir:", "image:", "default_handler:",
+                          "handlers:", "mirrors:", "stall_timeout_seconds:", "interval:"}) {
+    EXPECT_NE(text->find(key), std::string::npos) << key;
   }
 }
 

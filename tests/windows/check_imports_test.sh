@@ -22,29 +22,23 @@ else
   cat "$work/good.out"; echo "FAILED: the cross build's executables"; failed=1
 fi
 
+# expect_refused NAME EXE WANTED-LINE: check_imports.sh fails on EXE saying WANTED-LINE.
+expect_refused() {
+  if "$here/check_imports.sh" "$2" >"$work/$1.out"; then
+    echo "FAILED: $1 passed"; cat "$work/$1.out"; failed=1
+  elif grep -qF "$3" "$work/$1.out"; then
+    echo "ok: $1 is refused"
+  else
+    echo "FAILED: $1: unexpected output"; cat "$work/$1.out"; failed=1
+  fi
+}
+
 printf '#include <string>\n#include <cstdio>\nint main(int c, char**) { std::string s(c, 0x41); std::puts(s.c_str()); }\n' >"$work/dyn.cc"
 "$cxx" -O1 -o "$work/dyn.exe" "$work/dyn.cc"
-if "$here/check_imports.sh" "$work/dyn.exe" >"$work/dyn.out"; then
-  echo "FAILED: a dynamically linked exe passed"; cat "$work/dyn.out"; failed=1
-elif grep -q 'libstdc++-6.dll: not in System32' "$work/dyn.out"; then
-  echo "ok: libstdc++-6.dll is refused"
-else
-  echo "FAILED: unexpected output"; cat "$work/dyn.out"; failed=1
-fi
+expect_refused "an exe needing libstdc++-6.dll" "$work/dyn.exe" 'libstdc++-6.dll: not in System32'
 
 printf '#include <windows.h>\n#include <computecore.h>\nint main() { HcsCloseOperation(nullptr); }\n' >"$work/hcs.cc"
 "$cxx" -O1 -static -o "$work/hcs.exe" "$work/hcs.cc" -lcomputecore
-if "$here/check_imports.sh" "$work/hcs.exe" >"$work/hcs.out"; then
-  echo "FAILED: an exe importing computecore.dll passed"; cat "$work/hcs.out"; failed=1
-elif grep -q 'computecore.dll: only present with the Containers feature' "$work/hcs.out"; then
-  echo "ok: computecore.dll is refused as an import"
-else
-  echo "FAILED: unexpected output"; cat "$work/hcs.out"; failed=1
-fi
-
-if "$here/check_imports.sh" "$work/dyn.cc" >"$work/text.out"; then
-  echo "FAILED: a text file passed"; failed=1
-else
-  echo "ok: a non-executable is refused"
-fi
+expect_refused "an exe importing computecore.dll" "$work/hcs.exe" 'computecore.dll: only present with the Containers feature'
+expect_refused "a text file" "$work/dyn.cc" 'not an x86-64 Windows executable'
 exit $failed

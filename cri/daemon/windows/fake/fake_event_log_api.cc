@@ -12,6 +12,15 @@ constexpr uint32_t kErrorInvalidHandle = 6;
 constexpr uint32_t kErrorInvalidParameter = 87;
 }  // namespace
 
+// The open source behind `log`, or null after counting a bad handle.
+const std::pair<void*, std::wstring>* FakeEventLogApi::FindOpen(void* log) {
+  auto it = std::find_if(open_.begin(), open_.end(), [&](const auto& o) { return o.first == log; });
+  if (it != open_.end()) return &*it;
+  last_error_ = kErrorInvalidHandle;
+  ++bad_calls_;
+  return nullptr;
+}
+
 FakeEventLogApi::FakeEventLogApi() {
   if (current_ != nullptr) std::abort();  // one table, one fake
   current_ = this;
@@ -36,12 +45,8 @@ void* FakeEventLogApi::Register(const wchar_t* server, const wchar_t* source) {
 int32_t FakeEventLogApi::Report(void* log, uint16_t type, uint16_t category, uint32_t event_id, void* user_sid,
                                 uint16_t num_strings, uint32_t data_size, const wchar_t** strings, void* raw_data) {
   FakeEventLogApi& f = *current_;
-  auto it = std::find_if(f.open_.begin(), f.open_.end(), [&](const auto& o) { return o.first == log; });
-  if (it == f.open_.end()) {
-    f.last_error_ = kErrorInvalidHandle;
-    ++f.bad_calls_;
-    return 0;
-  }
+  const auto* source = f.FindOpen(log);
+  if (source == nullptr) return 0;
   const bool type_ok = type == kEventError || type == kEventWarning || type == kEventInformation;
   bool strings_ok = num_strings == 0 || strings != nullptr;
   for (uint16_t i = 0; strings_ok && i < num_strings; ++i) {
@@ -56,7 +61,7 @@ int32_t FakeEventLogApi::Report(void* log, uint16_t type, uint16_t category, uin
     f.last_error_ = f.report_error_;
     return 0;
   }
-  LoggedEvent e{it->second, type, event_id, {}};
+  LoggedEvent e{source->second, type, event_id, {}};
   for (uint16_t i = 0; i < num_strings; ++i) e.strings.emplace_back(strings[i]);
   f.events_.push_back(std::move(e));
   return 1;
@@ -64,13 +69,9 @@ int32_t FakeEventLogApi::Report(void* log, uint16_t type, uint16_t category, uin
 
 int32_t FakeEventLogApi::Deregister(void* log) {
   FakeEventLogApi& f = *current_;
-  auto it = std::find_if(f.open_.begin(), f.open_.end(), [&](const auto& o) { return o.first == log; });
-  if (it == f.open_.end()) {
-    f.last_error_ = kErrorInvalidHandle;
-    ++f.bad_calls_;
-    return 0;
-  }
-  f.open_.erase(it);
+  const auto* source = f.FindOpen(log);
+  if (source == nullptr) return 0;
+  f.open_.erase(f.open_.begin() + (source - f.open_.data()));
   return 1;
 }
 

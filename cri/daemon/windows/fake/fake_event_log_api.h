@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cri/daemon/windows/event_log_api.h"
@@ -51,6 +52,7 @@ class FakeEventLogApi {
                         uint16_t num_strings, uint32_t data_size, const wchar_t** strings, void* raw_data);
   static int32_t Deregister(void* log);
   static uint32_t LastError();
+  const std::pair<void*, std::wstring>* FindOpen(void* log);
 
   EventLogApi api_{};
   std::set<std::wstring> registered_;
