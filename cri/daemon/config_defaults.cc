@@ -3,21 +3,20 @@
 namespace silo::cri {
 namespace {
 
-// Backslashes, as Windows tools print paths; silod accepts either slash.
-constexpr char kWindowsDataDir[] = "C:\\ProgramData\\silo";
 // kubelet's RuntimeClass handler name for process isolation with containerd.
 constexpr char kWindowsProcessHandler[] = "runhcs-wcow-process";
 // The Kubernetes pause image: a multi-platform index whose Windows entries
 // carry the os.version of each Windows Server release.
 constexpr char kWindowsPauseImage[] = "registry.k8s.io/pause:3.10.1";
 
+// Everything lives under C:\ProgramData\silo. Backslashes, as Windows tools
+// print paths; silod accepts either slash.
 Config WindowsDefaults() {
   Config c;
-  const std::string data = kWindowsDataDir;
-  c.root = data + "\\root";
-  c.state = data + "\\state";  // Windows has no tmpfs: "volatile" is by convention
+  c.root = "C:\\ProgramData\\silo\\root";
+  c.state = "C:\\ProgramData\\silo\\state";  // Windows has no tmpfs: "volatile" is by convention
   c.listen = "npipe://./pipe/silo";
-  c.log.file = data + "\\logs\\silod.log";
+  c.log.file = "C:\\ProgramData\\silo\\logs\\silod.log";
   c.log.max_size_mb = 100;
   c.log.max_files = 5;
   c.cni.bin_dirs = {"C:\\opt\\cni\\bin"};
