@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/windows/readiness/fake/fake_readiness_api.h"
+#include "runtime/windows/readiness/readiness_status.h"
 
 namespace silo::runtime::windows::readiness {
 namespace {
@@ -73,6 +74,21 @@ TEST(RuntimeReadinessTest, ServiceManagerFailureIsReported) {
   EXPECT_FALSE(r.ready);
   EXPECT_EQ(r.reason, kReasonServiceNotRunning);
   EXPECT_EQ(r.missing, std::vector<std::string>{"the service control manager cannot be opened (error 5)"});
+  EXPECT_EQ(host.open_handles(), 0);
+}
+
+// As a handler's readiness: probed at each call, so enabling the feature
+// (and rebooting) turns the node Ready without reconfiguring silod.
+TEST(RuntimeReadinessTest, HandlerReadinessFollowsTheHost) {
+  FakeReadinessApi host;
+  std::function<absl::Status()> ready = ReadinessCheck(host.api());
+  absl::Status bare = ready();
+  EXPECT_EQ(bare.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(bare.message().find("WindowsContainersFeatureMissing: computecore.dll not found in System32"),
+            std::string::npos)
+      << bare;
+  host.InstallContainersFeature();
+  EXPECT_TRUE(ready().ok());
   EXPECT_EQ(host.open_handles(), 0);
 }
 
