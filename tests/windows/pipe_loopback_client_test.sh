@@ -11,48 +11,19 @@ set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${1:-${root}/build-mingw}"
-wine=/usr/lib/wine/wine64
-[[ -x "$wine" ]] || { echo "pipe_loopback_client_test: wine64 not installed"; exit 77; }
-relay_exe="$(find "$build" -name pipe_loopback_client.exe -not -path '*/CMakeFiles/*' | head -1)"
+source "$root/tests/windows/wine_session.sh"
 echo_exe="$(find "$build" -name pipe_echo_server.exe -not -path '*/CMakeFiles/*' | head -1)"
-[[ -n "$relay_exe" && -n "$echo_exe" ]] || { echo "pipe_loopback_client_test: build $build first (deploy/build-windows.sh)"; exit 77; }
-
-work="$(mktemp -d /tmp/silo-pipe-loopback-XXXXXX)"
-export WINEPREFIX="$work/prefix" WINEDEBUG=-all
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  /usr/lib/wine/wineserver64 -k 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+[[ -n "$echo_exe" ]] || { echo "pipe_loopback_client_test: build $build first (deploy/build-windows.sh)"; exit 77; }
+wine_session_begin
+work="$wine_work"
 failed=0
 fail() { echo "FAILED: $*"; failed=1; }
 
-# Waits for a line matching $2 in file $1; prints it.
-wait_line() {
-  for _ in $(seq 1 600); do
-    if grep -q "$2" "$1" 2>/dev/null; then grep -m1 "$2" "$1"; return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
-# Starts a relay to pipe $1; prints its port.
-start_relay() {
-  local out="$work/relay-$RANDOM.out"
-  "$wine" "$relay_exe" --pipe "$1" --port 0 --dial-timeout-ms "${2:-20000}" >"$out" 2>&1 &
-  pids+=($!)
-  local line
-  line="$(wait_line "$out" 'listening on 127.0.0.1:')" || { cat "$out"; return 1; }
-  echo "${line##*:}" | tr -d '\r'
-}
-
 pipe='\\.\pipe\silo-loopback-test-'$$
-"$wine" "$echo_exe" "$pipe" 1 >"$work/echo.out" 2>&1 &
-pids+=($!)
+wine_start "$work/echo.out" "$echo_exe" "$pipe" 1
 wait_line "$work/echo.out" ready >/dev/null || { cat "$work/echo.out"; echo "echo server did not start"; exit 1; }
-port="$(start_relay "$pipe")" || { echo "relay did not start"; exit 1; }
+start_pipe_client "$pipe" || { echo "relay did not start"; exit 1; }
+port="$pipe_client_port"
 echo "relay on 127.0.0.1:$port -> $pipe"
 
 # 1. Round trip.
@@ -76,7 +47,8 @@ wait "$reader"
 exec 4>&- 4<&-
 
 # 3. No such pipe: the connection closes without data, well before the dial timeout.
-missing_port="$(start_relay '\\.\pipe\silo-loopback-missing-'$$ 20000)" || { echo "relay did not start"; exit 1; }
+start_pipe_client '\\.\pipe\silo-loopback-missing-'$$ 20000 || { echo "relay did not start"; exit 1; }
+missing_port="$pipe_client_port"
 exec 5<>"/dev/tcp/127.0.0.1/$missing_port"
 start=$SECONDS
 timeout 10 head -c 1 <&5 >"$work/missing"
