@@ -15,10 +15,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
@@ -62,23 +64,57 @@ absl::Status WriteBundle(const std::string& bundle, const std::string& rootfs) {
   return silo::AtomicWriteFile(bundle + "/config.json", spec.dump());
 }
 
-// runc create, start, kill, wait for stopped, delete.
-absl::Status RuncCycle(const std::string& bundle, const std::string& root, const std::string& id) {
+// runc create, start, kill, wait for stopped, delete; each step's time is
+// added to `steps`, so silod's RPCs can be read against the runc call each
+// one wraps.
+absl::Status RuncCycle(const std::string& bundle, const std::string& root, const std::string& id,
+                       std::map<std::string, std::vector<double>>* steps) {
   const std::vector<std::string> runc = {"runc", "--root", root};
   auto cmd = [&](std::vector<std::string> rest) {
     std::vector<std::string> argv = runc;
     argv.insert(argv.end(), rest.begin(), rest.end());
     return Run(argv);
   };
-  if (cmd({"create", "--bundle", bundle, id}) != 0) return absl::InternalError("runc create");
-  if (cmd({"start", id}) != 0) return absl::InternalError("runc start");
-  if (cmd({"kill", id, "KILL"}) != 0) return absl::InternalError("runc kill");
+  auto timed = [&](const char* step, std::vector<std::string> rest) {
+    auto t0 = Clock::now();
+    const int rc = cmd(std::move(rest));
+    (*steps)[step].push_back(Ms(Clock::now() - t0));
+    return rc;
+  };
+  if (timed("create", {"create", "--bundle", bundle, id}) != 0) return absl::InternalError("runc create");
+  if (timed("start", {"start", id}) != 0) return absl::InternalError("runc start");
+  if (timed("kill", {"kill", id, "KILL"}) != 0) return absl::InternalError("runc kill");
   // `runc delete` refuses a running container: wait until its init is gone.
+  auto t0 = Clock::now();
   for (int i = 0; i < 1000; ++i) {
-    if (cmd({"delete", id}) == 0) return absl::OkStatus();
+    if (cmd({"delete", id}) == 0) {
+      (*steps)["wait + delete"].push_back(Ms(Clock::now() - t0));
+      return absl::OkStatus();
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return absl::DeadlineExceededError("runc delete: still running");
+}
+
+// "family{labels} value" lines of silod's metrics -> mean milliseconds per
+// step of a histogram (sum / count of its successful observations).
+std::map<std::string, double> MeanStepMs(const std::string& metrics, const std::string& family) {
+  std::map<std::string, double> sums, counts, means;
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    for (auto [suffix, into] : {std::pair{"_sum{", &sums}, std::pair{"_count{", &counts}}) {
+      if (!absl::StartsWith(line, family + suffix) || !absl::StrContains(line, "result=\"ok\"")) continue;
+      const size_t step_at = line.find("step=\"");
+      const size_t value_at = line.rfind(' ');
+      if (step_at == std::string::npos || value_at == std::string::npos) continue;
+      const size_t begin = step_at + 6;
+      (*into)[line.substr(begin, line.find('"', begin) - begin)] = std::atof(line.c_str() + value_at + 1);
+    }
+  }
+  for (const auto& [step, count] : counts) {
+    if (count > 0) means[step] = sums[step] * 1000.0 / count;
+  }
+  return means;
 }
 
 }  // namespace
@@ -110,7 +146,7 @@ int main(int argc, char** argv) {
   auto pod_id = silo::bench::RunHostNetworkPod(rt.get(), "lifecycle", logs.path(), &pod);
   if (!pod_id.ok()) return Fail(std::string(pod_id.status().message()));
 
-  std::map<std::string, std::vector<double>> step_ms;
+  std::map<std::string, std::vector<double>> step_ms, floor_step_ms;
   std::vector<double> silo_ms, floor_ms;
   for (int i = 0; i < cycles; ++i) {
     // silod's cycle.
@@ -161,13 +197,15 @@ int main(int argc, char** argv) {
 
     // The floor, right after, so both see the same machine.
     auto f0 = Clock::now();
-    if (absl::Status f = RuncCycle(bundle, runc_root, absl::StrCat("floor-", i)); !f.ok()) {
+    if (absl::Status f = RuncCycle(bundle, runc_root, absl::StrCat("floor-", i), &floor_step_ms); !f.ok()) {
       return Fail(std::string(f.message()));
     }
     floor_ms.push_back(Ms(Clock::now() - f0));
   }
 
   silo::bench::RemovePod(rt.get(), *pod_id);
+  // silod's own step timings, before it stops (means over every cycle).
+  auto metrics = silo::testing::HttpGet(silod->metrics_port(), "/metrics");
   silod->Stop();
 
   const double silo = Percentile(silo_ms, 0.5), floor = Percentile(floor_ms, 0.5);
@@ -175,6 +213,12 @@ int main(int argc, char** argv) {
   std::printf("| floor: runc create, start, kill, delete | %.1f |\n", floor);
   std::printf("| silod: create, start, status, stop, remove | %.1f |\n", silo);
   std::printf("| silod above the floor | %.1f (%.2fx the floor) |\n", silo - floor, silo / floor);
+  for (const auto& [step, ms] : floor_step_ms) std::printf("| floor runc %s | %.1f |\n", step.c_str(), Percentile(ms, 0.5));
   for (const auto& [step, ms] : step_ms) std::printf("| silod %s | %.1f |\n", step.c_str(), Percentile(ms, 0.5));
+  if (!metrics.ok()) return Fail("metrics: " + std::string(metrics.status().message()));
+  std::printf("\n| silod step (mean over all cycles, from its metrics) | ms |\n| --- | --- |\n");
+  for (const char* family : {"silo_container_start_duration_seconds", "silo_container_remove_duration_seconds"}) {
+    for (const auto& [step, ms] : MeanStepMs(*metrics, family)) std::printf("| %s %s | %.1f |\n", family, step.c_str(), ms);
+  }
   return 0;
 }
