@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "cri/daemon/config_defaults.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "yaml-cpp/yaml.h"
@@ -135,7 +136,7 @@ absl::Status ParseRegistry(const MapReader& top, Config::Registry* reg) {
   return absl::OkStatus();
 }
 
-absl::Status ParseRuntime(const MapReader& top, Config::Runtime* rt) {
+absl::Status ParseRuntime(const MapReader& top, ConfigPlatform platform, Config::Runtime* rt) {
   MapReader r(top.Child("runtime"), "runtime");
   SILO_RETURN_IF_ERROR(r.CheckIsMap());
   SILO_RETURN_IF_ERROR(r.CheckKeys({"binary", "cgroup_driver", "default_handler", "handlers"}));
@@ -152,6 +153,7 @@ absl::Status ParseRuntime(const MapReader& top, Config::Runtime* rt) {
       SILO_RETURN_IF_ERROR(
           h.CheckKeys({"name", "type", "recursive_read_only_mounts", "user_namespaces"}));
       RuntimeHandlerConfig hc;
+      hc.type = DefaultHandlerType(platform);  // a Windows file read on Linux keeps Windows' type
       SILO_RETURN_IF_ERROR(h.Get("name", &hc.name));
       SILO_RETURN_IF_ERROR(h.Get("type", &hc.type));
       SILO_RETURN_IF_ERROR(h.Get("recursive_read_only_mounts", &hc.recursive_read_only_mounts));
@@ -208,12 +210,11 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, ConfigPlatform 
 namespace {
 
 absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root, ConfigPlatform platform) {
-  Config c;
+  Config c = DefaultConfig(platform);
   MapReader top(root, "");
   SILO_RETURN_IF_ERROR(top.CheckIsMap());
   SILO_RETURN_IF_ERROR(top.CheckKeys(
-      {"root", "state", "listen", "log", "cni", "registry", "streaming", "metrics", "stats", "sandbox",
-       "runtime"}));
+      {"root", "state", "listen", "log", "cni", "registry", "streaming", "metrics", "stats", "sandbox", "runtime"}));
   SILO_RETURN_IF_ERROR(top.Get("root", &c.root));
   SILO_RETURN_IF_ERROR(top.Get("state", &c.state));
   SILO_RETURN_IF_ERROR(top.Get("listen", &c.listen));
@@ -253,7 +254,7 @@ absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root, ConfigPlatform pl
   SILO_RETURN_IF_ERROR(sb.Get("image", &c.sandbox.image));
   SILO_RETURN_IF_ERROR(sb.Get("holder", &c.sandbox.holder));
 
-  SILO_RETURN_IF_ERROR(ParseRuntime(top, &c.runtime));
+  SILO_RETURN_IF_ERROR(ParseRuntime(top, platform, &c.runtime));
   SILO_RETURN_IF_ERROR(ValidateConfig(c, platform));
   return c;
 }
@@ -347,8 +348,11 @@ absl::Status ValidateConfig(const Config& c, ConfigPlatform platform) {
   if (c.sandbox.holder != "pause" && c.sandbox.holder != "none") {
     return Bad("sandbox.holder", absl::StrCat("\"", c.sandbox.holder, "\" is not \"pause\" or \"none\""));
   }
-  if (c.sandbox.image.empty()) return Bad("sandbox.image", "must name the pause image");
 
+  // Windows pods start from the pause image; Linux pods have none.
+  if (platform == ConfigPlatform::kWindows && c.sandbox.image.empty()) {
+    return Bad("sandbox.image", "must name the pause image Windows pods start from");
+  }
   if (c.runtime.binary.empty()) return Bad("runtime.binary", "must not be empty");
   if (c.runtime.cgroup_driver != "cgroupfs" && c.runtime.cgroup_driver != "systemd") {
     return Bad("runtime.cgroup_driver", absl::StrCat("unknown driver \"", c.runtime.cgroup_driver, "\" (want cgroupfs or systemd)"));
@@ -405,7 +409,7 @@ std::string ConfigToYaml(const Config& c) {
   out << YAML::Key << "stats" << YAML::Value << YAML::BeginMap
       << YAML::Key << "interval" << YAML::Value << c.stats.interval << YAML::EndMap;
   out << YAML::Key << "sandbox" << YAML::Value << YAML::BeginMap
-      << YAML::Key << "image" << YAML::Value << c.sandbox.image
+      << YAML::Key << "image" << YAML::Value << YAML::DoubleQuoted << c.sandbox.image
       << YAML::Key << "holder" << YAML::Value << c.sandbox.holder << YAML::EndMap;
   out << YAML::Key << "runtime" << YAML::Value << YAML::BeginMap
       << YAML::Key << "binary" << YAML::Value << c.runtime.binary

@@ -70,16 +70,15 @@ struct Config {
     std::string interval = "1s";  // absl duration (>= 10ms); how often running containers and pods are sampled
   } stats;
 
-  // Windows pods of the "process" handler type (ignored on Linux, whose pods
-  // run without a sandbox container).
   struct Sandbox {
-    // The pause image, pulled like any image: containerd's default.
-    std::string image = "registry.k8s.io/pause:3.10.2";
-    // What holds a pod's network compartment open: "pause" (a pause compute
-    // system, as containerd and hcsshim run) or "none", an explicit opt-in
-    // to pauseless pods for Windows builds where the compartment stays
-    // active without a running container (hcsshim documents the bug that
-    // makes the pause necessary).
+    // The image of a Windows pod's pause container. Linux pods have no pause
+    // container, so the Linux default is empty (and the key unused there).
+    std::string image;
+    // What holds a Windows pod's network compartment open: "pause" (a pause
+    // compute system from `image`, as containerd and hcsshim run) or "none",
+    // an explicit opt-in to pauseless pods for Windows builds where the
+    // compartment stays active without a running container (hcsshim's pod.go
+    // documents the bug that makes the pause necessary).
     std::string holder = "pause";
   } sandbox;
 

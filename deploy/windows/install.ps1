@@ -3,10 +3,12 @@
 .SYNOPSIS
   Installs silod, the Silo CRI runtime, as a Windows service for kubelet.
 .DESCRIPTION
-  Checks the host (OS build, Containers feature, Host Network Service), copies
-  silod.exe and silo-shim.exe to Program Files, writes a default config under
-  ProgramData (kept if present unless -Force), registers and starts the
-  "silo" service, and prints the kubelet flags and a crictl.yaml.
+  Verifies the unpacked zip against its SHA256SUMS, checks the host (OS build,
+  Containers feature, Host Network Service), copies silod.exe (and
+  silo-shim.exe when the zip has it) to Program Files, writes a config under
+  ProgramData (kept if present unless -Force), registers the "silo" service
+  and the "silo" Application event log source (silod.exe --register-service),
+  starts the service, and prints the kubelet flags and a crictl.yaml.
 .EXAMPLE
   .\install.ps1 -SourceDir C:\Downloads\silo
 #>
@@ -43,12 +45,36 @@ function Test-Prerequisites {
         Write-Host 'Starting the Host Network Service (hns)'
         Start-Service -Name 'hns'
     }
-    foreach ($file in @('silod.exe', 'silo-shim.exe')) {
-        if (-not (Test-Path -LiteralPath (Join-Path $SourceDir $file))) {
-            throw "$file not found in $SourceDir (pass -SourceDir)."
-        }
+    if (-not (Test-Path -LiteralPath (Join-Path $SourceDir 'silod.exe'))) {
+        throw "silod.exe not found in $SourceDir (pass -SourceDir)."
     }
     Write-Host "Host OK: build $build, Containers enabled, hns running"
+}
+
+# The files of the zip must be the ones its SHA256SUMS lists (sha256sum format:
+# "<hex>  <name>"): a truncated download or a swapped binary stops here.
+function Test-PackageHashes {
+    $sums = Join-Path $SourceDir 'SHA256SUMS'
+    if (-not (Test-Path -LiteralPath $sums)) {
+        Write-Warning "No SHA256SUMS in $SourceDir: the files are not verified"
+        return
+    }
+    foreach ($line in Get-Content -LiteralPath $sums) {
+        if ($line -notmatch '^([0-9a-f]{64}) [ *](.+)$') { throw "Malformed line in SHA256SUMS: $line" }
+        $want = $Matches[1]
+        $file = Join-Path $SourceDir $Matches[2]
+        if (-not (Test-Path -LiteralPath $file)) { throw "$($Matches[2]) is listed in SHA256SUMS but missing" }
+        $got = (Get-FileHash -LiteralPath $file -Algorithm SHA256).Hash.ToLowerInvariant()
+        if ($got -ne $want) { throw "$($Matches[2]) does not match SHA256SUMS (got $got)" }
+    }
+    Write-Host 'Package files match SHA256SUMS'
+}
+
+# The binaries the zip carries: silo-shim.exe is optional until it ships.
+function Get-PackageBinaries {
+    $files = @('silod.exe')
+    if (Test-Path -LiteralPath (Join-Path $SourceDir 'silo-shim.exe')) { $files += 'silo-shim.exe' }
+    return $files
 }
 
 function Install-Binaries {
@@ -59,7 +85,7 @@ function Install-Binaries {
         Stop-Service -Name 'silo'
     }
     New-Item -ItemType Directory -Force -Path $InstallDir | Out-Null
-    foreach ($file in @('silod.exe', 'silo-shim.exe')) {
+    foreach ($file in Get-PackageBinaries) {
         Copy-Item -LiteralPath (Join-Path $SourceDir $file) -Destination $InstallDir -Force
     }
     Write-Host "Installed binaries in $InstallDir"
@@ -107,6 +133,8 @@ runtime:
 
 function Register-Silo([string]$Config) {
     $silod = Join-Path $InstallDir 'silod.exe'
+    # Registers the service and the Application event log source "silo"
+    # (service start, stop and fatal errors are logged there).
     & $silod --register-service --config $Config
     if ($LASTEXITCODE -ne 0) { throw "silod --register-service failed with exit code $LASTEXITCODE" }
     Start-Service -Name 'silo'
@@ -116,19 +144,20 @@ function Register-Silo([string]$Config) {
 function Write-ClientConfig {
     $crictl = Join-Path $DataDir 'crictl.yaml'
     $text = @"
-runtime-endpoint: npipe://./pipe/$PipeName
-image-endpoint: npipe://./pipe/$PipeName
+runtime-endpoint: npipe:////./pipe/$PipeName
+image-endpoint: npipe:////./pipe/$PipeName
 timeout: 30
 "@
     Set-Content -LiteralPath $crictl -Value $text -Encoding UTF8
     Write-Host ''
     Write-Host 'kubelet flags:'
-    Write-Host "  --container-runtime-endpoint=npipe://./pipe/$PipeName"
-    Write-Host "  --image-service-endpoint=npipe://./pipe/$PipeName"
+    Write-Host "  --container-runtime-endpoint=npipe:////./pipe/$PipeName"
+    Write-Host "  --image-service-endpoint=npipe:////./pipe/$PipeName"
     Write-Host ''
     Write-Host "crictl: crictl --config $crictl ps   (or copy it to C:\Users\<you>\.crictl\crictl.yaml)"
 }
 
+Test-PackageHashes
 Test-Prerequisites
 Install-Binaries
 $configPath = Write-DefaultConfig

@@ -21,12 +21,13 @@ $silod = Join-Path $InstallDir 'silod.exe'
 if (Test-Path -LiteralPath $silod) {
     & $silod --unregister-service
     if ($LASTEXITCODE -ne 0) { throw "silod --unregister-service failed with exit code $LASTEXITCODE" }
-    Write-Host 'Service "silo" stopped and removed'
+    Write-Host 'Service "silo" and its event log source stopped and removed'
 } elseif ($null -ne (Get-Service -Name 'silo' -ErrorAction SilentlyContinue)) {
     # The binary is gone but the service is registered: remove it with sc.exe.
     Stop-Service -Name 'silo' -ErrorAction SilentlyContinue
     & sc.exe delete silo | Out-Null
-    Write-Host 'Service "silo" removed with sc.exe'
+    Remove-Item -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\EventLog\Application\silo' -Recurse -ErrorAction SilentlyContinue
+    Write-Host 'Service "silo" and its event log source removed with sc.exe'
 }
 
 if (Test-Path -LiteralPath $InstallDir) {

@@ -56,9 +56,9 @@
 
 namespace silo::runtime::windows {
 
-// The upstream pause image containerd's Windows CRI uses by default
-// (sandbox_image); it carries windows/amd64 manifests per Windows build.
-inline constexpr char kDefaultWindowsSandboxImage[] = "registry.k8s.io/pause:3.10.2";
+// The upstream pause image (config sandbox.image's Windows default); it
+// carries windows/amd64 manifests per Windows build.
+inline constexpr char kDefaultWindowsSandboxImage[] = "registry.k8s.io/pause:3.10.1";
 inline constexpr char kDefaultPodJobPrefix[] = "silo-pod-";
 // The SandboxRecord::platform_data key of the sandbox image a pause runs.
 inline constexpr char kSandboxImageKey[] = "sandbox_image";
