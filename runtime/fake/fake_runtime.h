@@ -53,6 +53,8 @@ class FakeRuntime {
   network::fake::FakePodNetwork& network() { return network_; }
   store::SandboxStore& sandbox_store() { return *sandbox_store_; }
   store::ContainerStore& container_store() { return *container_store_; }
+  // What the managers publish (rebuilt by Restart).
+  events::EventBus& events() { return *events_; }
   // The fake handler named `name` ("" = the default).
   FakeHandler& handler(const std::string& name, const std::string& type = "") { return FakeFor(*handlers_, name, type); }
 
