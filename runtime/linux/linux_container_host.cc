@@ -287,7 +287,7 @@ std::unique_ptr<ExitWatch> LinuxContainerHost::WatchExit(const std::string& id, 
                                                          std::function<void()> on_exit) {
   shim::ShimExitWatcher* watcher = nullptr;
   {
-    std::lock_guard<std::mutex> lock(watcher_mu_);
+    silo::MutexLock lock(&watcher_mu_);
     if (watcher_ == nullptr) {
       auto started = shim::ShimExitWatcher::Start();
       if (!started.ok()) {

@@ -21,9 +21,9 @@
 // Thread-safe: besides configuration the object holds only that watcher.
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "runtime/base/mutex.h"
 #include "runtime/container/container_host.h"
 #include "runtime/shim/exit_watcher.h"
 
@@ -96,8 +96,8 @@ class LinuxContainerHost final : public ContainerHost {
   absl::Status StartShim(const std::string& id, const std::string& log_path, bool open_stdin, bool tty) const;
 
   const LinuxContainerHostOptions options_;
-  std::mutex watcher_mu_;
-  std::unique_ptr<shim::ShimExitWatcher> watcher_;  // guarded by watcher_mu_; lives as long as the host
+  silo::Mutex watcher_mu_;
+  std::unique_ptr<shim::ShimExitWatcher> watcher_ ABSL_GUARDED_BY(watcher_mu_);  // lives as long as the host
 };
 
 // The shim binary installed next to silod: <dir of /proc/self/exe>/../../
