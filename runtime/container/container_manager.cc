@@ -35,9 +35,14 @@ using model::ContainerState;
 }  // namespace
 
 ContainerManager::ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes,
-                                   image::ImageManager* images, const handler::HandlerRegistry* handlers,
-                                   events::EventSink* events)
-    : store_(store), sandboxes_(sandboxes), images_(images), handlers_(handlers), events_(events) {}
+                                   image::ImageManager* images, image::LayerStore* layers,
+                                   const handler::HandlerRegistry* handlers, events::EventSink* events)
+    : store_(store),
+      sandboxes_(sandboxes),
+      images_(images),
+      layers_(layers),
+      handlers_(handlers),
+      events_(events) {}
 
 absl::StatusOr<ContainerHost*> ContainerManager::HostOf(const ContainerRecord& record) const {
   SILO_ASSIGN_OR_RETURN(handler::RuntimeHandler * handler, handlers_->For(record.runtime_handler, record.handler_type));
@@ -99,12 +104,18 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   }
   const ImageConfig& image_config = image->config;
 
+  // The rootfs before the spec: the user lookup reads the image's files.
+  auto rootfs = layers_->Prepare(id, image->chain_ids);
+  if (!rootfs.ok()) return Annotate(rootfs.status(), absl::StrCat("CreateContainer ", name, ": rootfs"));
+  undo.Push("remove rootfs", [this, id] { return layers_->Remove(id); });
+
   CreateSpec spec;
   spec.id = id;
   spec.sandbox = &sandbox;
   spec.sandbox_files_dir = sandboxes_->FilesDir(sandbox.id);
   spec.config = &config;
-  for (const std::string& chain : image->chain_ids) spec.layer_dirs.push_back(images_->SnapshotDir(chain));
+  spec.rootfs = rootfs->path;
+  spec.layer_dirs = rootfs->layer_dirs;
   SILO_ASSIGN_OR_RETURN(spec.args, MergeArgs(config, image_config));
   spec.args_escaped = FirstArgIsEscapedCommandLine(config, image_config);
   spec.env = MergeEnv(config, image_config);
@@ -355,6 +366,7 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   DropWatch(id);
   SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(*record));
   SILO_RETURN_IF_ERROR(Annotate(host->Remove(id, record->host_handle), absl::StrCat("RemoveContainer ", id)));
+  SILO_RETURN_IF_ERROR(Annotate(layers_->Remove(id), absl::StrCat("RemoveContainer ", id, ": rootfs")));
   SILO_RETURN_IF_ERROR(store_->Delete(id));
   names_.ReleaseByKey(id);
   Emit(events::EventType::kDeleted, id, record->sandbox_id);

@@ -4,9 +4,11 @@
 // (runtime/store), the sandbox manager, the image manager and the
 // ContainerHost of each container's runtime handler (runtime/handler).
 //
-// Create: sandbox READY -> reserve the name -> resolve the image -> merge the
-// image config with the request -> host Create (rootfs, bundle, shim) ->
-// record CREATED. On failure the steps are undone and the name released.
+// Create: sandbox READY -> reserve the name -> resolve the image -> rootfs
+// from the layer store (image::LayerStore::Prepare) -> merge the image config
+// with the request -> host Create (bundle, monitor) -> record CREATED. On
+// failure the steps are undone and the name released. Remove gives the
+// rootfs back to the layer store after the host removed the container.
 // Exits are pushed: every RUNNING container has an exit watch from the host
 // (ContainerHost::WatchExit), whose callback records finished_at, exit_code
 // and reason (Completed for 0, Error otherwise) and emits STOPPED at once.
@@ -39,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "cri/api/cri.h"
 #include "image/image_manager.h"
+#include "image/layers/layer_store.h"
 #include "runtime/base/keyed_locks.h"
 #include "runtime/base/mutex.h"
 #include "runtime/container/container_host.h"
@@ -56,9 +59,11 @@ class ContainerManager {
   // No pointer is owned; all must outlive the manager. `events` may be null;
   // else it receives CREATED, STARTED, STOPPED (exit recorded) and DELETED.
   // Each container goes to the runtime handler its sandbox runs on, and
-  // from then on to the one its record names (`handlers`).
+  // from then on to the one its record names (`handlers`). `layers` makes
+  // and removes every container's rootfs.
   ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes, image::ImageManager* images,
-                   const handler::HandlerRegistry* handlers, events::EventSink* events = nullptr);
+                   image::LayerStore* layers, const handler::HandlerRegistry* handlers,
+                   events::EventSink* events = nullptr);
   // Cancels every exit watch; no callback runs after it returns.
   ~ContainerManager();
 
@@ -142,6 +147,7 @@ class ContainerManager {
   store::ContainerStore* const store_;
   sandbox::SandboxManager* const sandboxes_;
   image::ImageManager* const images_;
+  image::LayerStore* const layers_;
   const handler::HandlerRegistry* const handlers_;
   events::EventSink* const events_;
   store::NameRegistrar names_;
