@@ -9,7 +9,8 @@
 #      Wine, the PowerShell scripts parsed.
 #   3. ASan+UBSan (build-asan/): every unit, fuzz and integration test, once,
 #      instrumented; integration tests start the instrumented silod and shims.
-#   4. TSan (build-tsan/): the tests marked CONCURRENCY.
+#   4. TSan (build-tsan/): the tests marked CONCURRENCY, built with clang,
+#      which also checks the lock annotations (-Werror=thread-safety).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

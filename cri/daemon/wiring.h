@@ -12,6 +12,7 @@
 #include "cri/streaming/server.h"
 #include "cri/streaming/streaming_runtime.h"
 #include "image/image_manager.h"
+#include "image/layers/layer_store.h"
 #include "network/pod_network.h"
 #include "runtime/container/container_manager.h"
 #include "runtime/events/event_bus.h"
@@ -31,6 +32,9 @@ struct PlatformParts {
   std::string node_hostname;  // host-network pods keep it
   // Adds the handler types this platform builds to the registry.
   std::function<void(runtime::handler::HandlerRegistry&)> register_handler_types;
+  // Makes containers' rootfs from the images' layers (image::LayerStore);
+  // required. Called once the image manager exists.
+  std::function<std::unique_ptr<image::LayerStore>(const image::ImageManager&)> make_layer_store;
 };
 
 // Knobs of the core that tests turn; silod uses the defaults.
@@ -50,6 +54,7 @@ struct Backends {
   std::unique_ptr<runtime::store::SandboxStore> sandbox_store;
   std::unique_ptr<runtime::sandbox::SandboxManager> sandboxes;
   std::unique_ptr<image::ImageManager> images;  // <root>/images
+  std::unique_ptr<image::LayerStore> layers;    // containers' rootfs
   std::unique_ptr<runtime::store::ContainerStore> container_store;
   std::unique_ptr<runtime::container::ContainerManager> containers;
   // The stats sampler (the daemon starts it); stopped before the stores go.

@@ -53,9 +53,11 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
   }
   SILO_ASSIGN_OR_RETURN(b.images, image::ImageManager::Open(std::move(images), b.db.get()));
 
+  if (!platform.make_layer_store) return absl::FailedPreconditionError("this platform has no layer store");
+  b.layers = platform.make_layer_store(*b.images);
   b.container_store = std::make_unique<runtime::store::ContainerStore>(b.db.get());
   b.containers = std::make_unique<runtime::container::ContainerManager>(
-      b.container_store.get(), b.sandboxes.get(), b.images.get(), b.handlers.get(), b.events.get());
+      b.container_store.get(), b.sandboxes.get(), b.images.get(), b.layers.get(), b.handlers.get(), b.events.get());
   SILO_RETURN_IF_ERROR(Annotate(b.containers->Recover(), "container recovery"));
 
   // Stats: one sampler thread over the stores, reading each pod through its

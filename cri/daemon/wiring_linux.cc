@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cri/daemon/wiring.h"
+#include "image/layers/overlay/overlay_layer_store.h"
 #include "network/netns/cni_pod_network.h"
 #include "runtime/linux/runc_handler.h"
 
@@ -51,6 +52,15 @@ absl::StatusOr<PlatformParts> WirePlatform(const Config& config) {
   host.netns_dir = runc.netns_dir;
   p.register_handler_types = [runc](runtime::handler::HandlerRegistry& registry) {
     runtime::linux_backend::RegisterRuncType(registry, runc);
+  };
+  // Rootfs: overlays of the image snapshots, with the writable layer under
+  // the root and the mount in the container's bundle dir.
+  p.make_layer_store = [host](const image::ImageManager& images) -> std::unique_ptr<image::LayerStore> {
+    image::overlay::OverlayLayerStoreOptions o;
+    o.snapshot_dir = [&images](const std::string& chain) { return images.SnapshotDir(chain); };
+    o.writable_root = host.root_dir;
+    o.mount_root = host.state_dir;
+    return std::make_unique<image::overlay::OverlayLayerStore>(std::move(o));
   };
   return p;
 }

@@ -3,7 +3,6 @@
 // (version.cc, status.cc, ...); this header holds the shared state.
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -11,6 +10,7 @@
 #include "cri/server/cri_service.h"
 #include "network/pod_network.h"
 #include "image/image_manager.h"
+#include "runtime/base/mutex.h"
 #include "runtime/container/container_manager.h"
 #include "runtime/events/event_bus.h"
 #include "runtime/handler/registry.h"
@@ -153,7 +153,7 @@ class Service final : public CriService {
   runtime::events::EventBus* const events_;
   runtime::stats::StatsSampler* const stats_;
 
-  mutable std::mutex mu_;
+  mutable silo::Mutex mu_;
   std::string pod_cidr_ ABSL_GUARDED_BY(mu_);
 };
 

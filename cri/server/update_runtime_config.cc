@@ -28,14 +28,14 @@ absl::Status Service::UpdateRuntimeConfig(const ::runtime::v1::UpdateRuntimeConf
   const std::string& cidr = request.runtime_config().network_config().pod_cidr();
   if (cidr.empty()) return absl::OkStatus();  // kubelet sends empty updates; nothing to do
   if (absl::Status s = ValidateCidrs(cidr); !s.ok()) return s;
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   if (pod_cidr_ != cidr) spdlog::info("pod CIDR set to {}", cidr);
   pod_cidr_ = cidr;
   return absl::OkStatus();
 }
 
 std::string Service::pod_cidr() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   return pod_cidr_;
 }
 

@@ -31,7 +31,10 @@ absl::StatusOr<CredentialsFile> CredentialsFile::Parse(const std::string& path, 
   if (!doc["auths"].is_object()) {
     return absl::InvalidArgumentError(absl::StrCat("registry credentials ", path, ": \"auths\" must be an object"));
   }
-  for (const auto& [key, entry] : doc["auths"].items()) {
+  for (const auto& item : doc["auths"].items()) {
+    // Named, not structured bindings: clang before 16 cannot capture those.
+    const std::string& key = item.key();
+    const nlohmann::json& entry = item.value();
     std::string where = absl::StrCat("registry credentials ", path, ": auths[\"", key, "\"]");
     if (!entry.is_object()) return absl::InvalidArgumentError(where + " must be an object");
     auto str = [&](const char* field) -> std::string {

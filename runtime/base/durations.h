@@ -14,11 +14,11 @@
 namespace silo {
 
 enum class Timing {
-  kSandboxStart,    // step: namespaces, pod_group, network, pod_start, files, total
+  kSandboxStart,     // step: namespaces, pod_group, network, pod_start, files, total
   kContainerStart,   // step: create, its parts rootfs, bundle, monitor; start
+  kCniCall,          // step: ADD, DEL, CHECK
+  kStoreCommit,      // step: commit
   kContainerRemove,  // step: monitor (its shutdown and the runtime's delete), rootfs, files, total
-  kCniCall,         // step: ADD, DEL, CHECK
-  kStoreCommit,     // step: commit
 };
 
 class DurationSink {

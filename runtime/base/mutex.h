@@ -1,5 +1,6 @@
 #pragma once
-// silo::Mutex, silo::MutexLock and silo::Notification: absl's, with their
+// silo::Mutex, silo::MutexLock, silo::ReaderMutexLock and
+// silo::Notification: absl's, with their
 // hand-offs made visible to ThreadSanitizer. Debian's Abseil is not built
 // with TSan, so TSan cannot see absl::Mutex synchronise and reports a race
 // on everything one guards. Under TSan these wrappers announce each release
@@ -14,13 +15,31 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
+// GCC says -fsanitize=thread with __SANITIZE_THREAD__, clang 14 only
+// through __has_feature.
 #if defined(__SANITIZE_THREAD__)
 #define SILO_TSAN_ANNOTATE 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SILO_TSAN_ANNOTATE 1
+#endif
+#endif
+#ifdef SILO_TSAN_ANNOTATE
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
 #endif
 
 namespace silo {
+
+#ifdef SILO_TSAN_ANNOTATE
+// absl's debug deadlock detector keeps its lock graph under an internal
+// spin lock TSan cannot see, so nested silo::Mutex holds would report races
+// inside absl. Off in TSan builds only (the ASan build keeps it).
+inline const bool kAbslDeadlockGraphOff = [] {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return true;
+}();
+#endif
 
 namespace tsan {
 inline void Acquired(void* addr) {
@@ -52,6 +71,15 @@ class ABSL_LOCKABLE Mutex {
   void Unlock() ABSL_UNLOCK_FUNCTION() {
     tsan::Releasing(this);
     mu_.Unlock();
+  }
+  // Shared holds: many readers at once, none while a writer holds it.
+  void ReaderLock() ABSL_SHARED_LOCK_FUNCTION() {
+    mu_.ReaderLock();
+    tsan::Acquired(this);
+  }
+  void ReaderUnlock() ABSL_UNLOCK_FUNCTION() {
+    tsan::Releasing(this);
+    mu_.ReaderUnlock();
   }
   // The lock is given up while waiting, so the wait is a release and its
   // end an acquire. absl evaluates `cond` holding the lock, on the waiting
@@ -101,6 +129,17 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   ~MutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
+
+ private:
+  Mutex* const mu_;
+};
+
+class ABSL_SCOPED_LOCKABLE ReaderMutexLock {
+ public:
+  explicit ReaderMutexLock(Mutex* mu) ABSL_SHARED_LOCK_FUNCTION(mu) : mu_(mu) { mu_->ReaderLock(); }
+  ~ReaderMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->ReaderUnlock(); }
+  ReaderMutexLock(const ReaderMutexLock&) = delete;
+  ReaderMutexLock& operator=(const ReaderMutexLock&) = delete;
 
  private:
   Mutex* const mu_;

@@ -7,13 +7,13 @@
 //
 // Thread-safe.
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
+
+#include "runtime/base/mutex.h"
 
 namespace silo {
 
@@ -36,15 +36,21 @@ class OneShotCallbacks {
 
  private:
   void Run();
+  // Work queued, or stopping.
+  bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !fired_.empty(); }
+  struct Cancelling {
+    const OneShotCallbacks* self;
+    uint64_t token;
+  };
+  // Evaluated by absl holding mu_ (an absl::Condition on Cancel's wait).
+  static bool NotRunning(Cancelling* c) ABSL_NO_THREAD_SAFETY_ANALYSIS { return c->self->running_ != c->token; }
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;               // work queued, or stopping
-  std::condition_variable idle_;             // a callback returned
-  std::map<uint64_t, std::function<void()>> pending_;  // guarded by mu_
-  std::deque<uint64_t> fired_;               // guarded by mu_
-  uint64_t next_ = 1;                        // guarded by mu_
-  uint64_t running_ = 0;                     // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  mutable Mutex mu_;
+  std::map<uint64_t, std::function<void()>> pending_ ABSL_GUARDED_BY(mu_);
+  std::deque<uint64_t> fired_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t running_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

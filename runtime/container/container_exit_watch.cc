@@ -9,19 +9,21 @@ namespace silo::runtime::container {
 ContainerManager::~ContainerManager() {
   std::map<std::string, Watch> watches;
   {
-    std::lock_guard<std::mutex> lock(watches_mu_);
+    silo::MutexLock lock(&watches_mu_);
     closing_ = true;
     watches.swap(watches_);
   }
   watches.clear();  // waits for a callback whose watch is still held
   // A callback drops its own watch before it records the exit, so that
   // wait does not cover it: wait for it here.
-  std::unique_lock<std::mutex> lock(watches_mu_);
-  callbacks_done_.wait(lock, [this] { return callbacks_running_ == 0; });
+  silo::MutexLock lock(&watches_mu_);
+  watches_mu_.Await(absl::Condition(this, &ContainerManager::CallbacksIdle));
 }
 
+bool ContainerManager::CallbacksIdle() const { return callbacks_running_ == 0; }
+
 bool ContainerManager::Watched(const std::string& id) {
-  std::lock_guard<std::mutex> lock(watches_mu_);
+  silo::MutexLock lock(&watches_mu_);
   auto it = watches_.find(id);
   return it != watches_.end() && it->second.watch != nullptr;
 }
@@ -35,7 +37,7 @@ void ContainerManager::EnsureWatched(const model::ContainerRecord& record) {
   }
   uint64_t generation = 0;
   {
-    std::lock_guard<std::mutex> lock(watches_mu_);
+    silo::MutexLock lock(&watches_mu_);
     if (closing_ || watches_.count(id) != 0) return;  // watched, or being set up
     generation = next_generation_++;
     watches_[id].generation = generation;
@@ -46,7 +48,7 @@ void ContainerManager::EnsureWatched(const model::ContainerRecord& record) {
       (*host)->WatchExit(id, record.host_handle, [this, id, generation] { OnExitSignal(id, generation); });
   std::unique_ptr<ExitWatch> spent;  // destroyed after the lock is released
   {
-    std::lock_guard<std::mutex> lock(watches_mu_);
+    silo::MutexLock lock(&watches_mu_);
     auto it = watches_.find(id);
     if (it == watches_.end() || it->second.generation != generation || closing_) {
       spent = std::move(watch);  // it fired already and dropped the placeholder
@@ -60,7 +62,7 @@ void ContainerManager::EnsureWatched(const model::ContainerRecord& record) {
 
 void ContainerManager::DropWatch(const std::string& id) {
   Watch dropped;  // destroyed once the lock is released: it may wait for its callback
-  std::lock_guard<std::mutex> lock(watches_mu_);
+  silo::MutexLock lock(&watches_mu_);
   auto it = watches_.find(id);
   if (it == watches_.end()) return;
   dropped = std::move(it->second);
@@ -70,7 +72,7 @@ void ContainerManager::DropWatch(const std::string& id) {
 void ContainerManager::OnExitSignal(const std::string& id, uint64_t generation) {
   std::unique_ptr<ExitWatch> spent;  // a watch answers once
   {
-    std::lock_guard<std::mutex> lock(watches_mu_);
+    silo::MutexLock lock(&watches_mu_);
     if (closing_) return;
     ++callbacks_running_;
     auto it = watches_.find(id);
@@ -81,9 +83,8 @@ void ContainerManager::OnExitSignal(const std::string& id, uint64_t generation) 
   }
   // The destructor waits for this callback until it leaves.
   absl::Cleanup done = [this] {
-    std::lock_guard<std::mutex> lock(watches_mu_);
+    silo::MutexLock lock(&watches_mu_);
     --callbacks_running_;
-    callbacks_done_.notify_all();
   };
   spent.reset();
   auto record = store_->Get(id);

@@ -30,7 +30,8 @@ struct CreateSpec {
   const model::SandboxRecord* sandbox = nullptr;
   std::string sandbox_files_dir;  // holds the pod's hosts, resolv.conf, hostname
   const ::runtime::v1::ContainerConfig* config = nullptr;
-  std::vector<std::string> layer_dirs;  // unpacked image layers, bottom first
+  std::string rootfs;                   // the mounted root filesystem (image::LayerStore::Prepare)
+  std::vector<std::string> layer_dirs;  // its read-only image layers, bottom first
   std::vector<std::string> args;
   // args[0] is a command line the image already escaped (FirstArgIsEscapedCommandLine);
   // Windows hosts pass it through raw.

@@ -35,9 +35,14 @@ using model::ContainerState;
 }  // namespace
 
 ContainerManager::ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes,
-                                   image::ImageManager* images, const handler::HandlerRegistry* handlers,
-                                   events::EventSink* events)
-    : store_(store), sandboxes_(sandboxes), images_(images), handlers_(handlers), events_(events) {}
+                                   image::ImageManager* images, image::LayerStore* layers,
+                                   const handler::HandlerRegistry* handlers, events::EventSink* events)
+    : store_(store),
+      sandboxes_(sandboxes),
+      images_(images),
+      layers_(layers),
+      handlers_(handlers),
+      events_(events) {}
 
 absl::StatusOr<ContainerHost*> ContainerManager::HostOf(const ContainerRecord& record) const {
   SILO_ASSIGN_OR_RETURN(handler::RuntimeHandler * handler, handlers_->For(record.runtime_handler, record.handler_type));
@@ -49,26 +54,12 @@ void ContainerManager::Emit(events::EventType type, const std::string& id, const
   events_->Publish({events::EventKind::kContainer, type, id, sandbox_id, events::EventNowNs()});
 }
 
-std::shared_ptr<std::mutex> ContainerManager::LockFor(const std::string& id) {
-  std::lock_guard<std::mutex> l(locks_mu_);
-  auto& lock = locks_[id];
-  if (!lock) lock = std::make_shared<std::mutex>();
-  return lock;
-}
-
 absl::StatusOr<ContainerManager::Locked> ContainerManager::Lock(const std::string& id_or_prefix) {
   SILO_ASSIGN_OR_RETURN(ContainerRecord found, store_->Get(id_or_prefix));
-  Locked locked;
-  locked.mu = LockFor(found.id);
-  locked.hold = std::unique_lock<std::mutex>(*locked.mu);
+  KeyedLocks::Hold hold = locks_.Exclusive(found.id);
   // Re-read: another call may have changed it while this one waited.
-  SILO_ASSIGN_OR_RETURN(locked.record, store_->Get(found.id));
-  return locked;
-}
-
-void ContainerManager::DropLock(const std::string& id) {
-  std::lock_guard<std::mutex> l(locks_mu_);
-  locks_.erase(id);
+  SILO_ASSIGN_OR_RETURN(ContainerRecord record, store_->Get(found.id));
+  return Locked{std::move(hold), std::move(record)};
 }
 
 // Recover() lives in container_recovery.cc.
@@ -78,7 +69,10 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
                                                      const ::runtime::v1::PodSandboxConfig& sandbox_config) {
   if (config.metadata().name().empty()) return absl::InvalidArgumentError("CreateContainer: metadata.name is required");
   if (config.image().image().empty()) return absl::InvalidArgumentError("CreateContainer: image is required");
-  SILO_ASSIGN_OR_RETURN(model::SandboxRecord sandbox, sandboxes_->Status(sandbox_id));
+  SILO_ASSIGN_OR_RETURN(model::SandboxRecord found, sandboxes_->Status(sandbox_id));
+  // Held until the record is stored: the pod cannot stop or go meanwhile.
+  KeyedLocks::Hold pod_hold = pod_locks_.Shared(found.id);
+  SILO_ASSIGN_OR_RETURN(model::SandboxRecord sandbox, sandboxes_->Status(found.id));
   if (sandbox.state != model::SandboxState::kReady) {
     return absl::FailedPreconditionError(absl::StrCat("CreateContainer ", config.metadata().name(), ": sandbox ",
                                                       sandbox.id, " is ", model::SandboxStateName(sandbox.state),
@@ -110,12 +104,20 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
   }
   const ImageConfig& image_config = image->config;
 
+  // The rootfs before the spec: the user lookup reads the image's files.
+  StepTimer rootfs_timer(Timing::kContainerStart, "rootfs");
+  auto rootfs = layers_->Prepare(id, image->chain_ids);
+  rootfs_timer.Done(rootfs.ok());
+  if (!rootfs.ok()) return Annotate(rootfs.status(), absl::StrCat("CreateContainer ", name, ": rootfs"));
+  undo.Push("remove rootfs", [this, id] { return layers_->Remove(id); });
+
   CreateSpec spec;
   spec.id = id;
   spec.sandbox = &sandbox;
   spec.sandbox_files_dir = sandboxes_->FilesDir(sandbox.id);
   spec.config = &config;
-  for (const std::string& chain : image->chain_ids) spec.layer_dirs.push_back(images_->SnapshotDir(chain));
+  spec.rootfs = rootfs->path;
+  spec.layer_dirs = rootfs->layer_dirs;
   SILO_ASSIGN_OR_RETURN(spec.args, MergeArgs(config, image_config));
   spec.args_escaped = FirstArgIsEscapedCommandLine(config, image_config);
   spec.env = MergeEnv(config, image_config);
@@ -135,8 +137,7 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
     spec.log_path = absl::StrCat(sandbox.log_directory, "/", config.log_path());
   }
 
-  std::shared_ptr<std::mutex> lock = LockFor(id);
-  std::lock_guard<std::mutex> guard(*lock);
+  KeyedLocks::Hold container_hold = locks_.Exclusive(id);
   StepTimer create_timer(Timing::kContainerStart, "create");
   auto handle = host->Create(spec);
   create_timer.Done(handle.ok());
@@ -165,7 +166,10 @@ absl::StatusOr<std::string> ContainerManager::Create(const std::string& sandbox_
 }
 
 absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
-  SILO_ASSIGN_OR_RETURN(Locked locked, Lock(id_or_prefix));
+  SILO_ASSIGN_OR_RETURN(ContainerRecord found, store_->Get(id_or_prefix));
+  // Never interleaved with the pod's cascade, which stops what it finds.
+  KeyedLocks::Hold pod_hold = pod_locks_.Shared(found.sandbox_id);
+  SILO_ASSIGN_OR_RETURN(Locked locked, Lock(found.id));
   ContainerRecord& record = locked.record;
   if (record.State() != ContainerState::kCreated) {
     return absl::FailedPreconditionError(absl::StrCat("StartContainer ", record.id, ": container is ",
@@ -357,21 +361,18 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   SILO_RETURN_IF_ERROR(found.status());
   const std::string id = found->id;
   StepTimer total(Timing::kContainerRemove, "total");
-  {
-    std::shared_ptr<std::mutex> lock = LockFor(id);
-    std::lock_guard<std::mutex> guard(*lock);
-    auto record = store_->Get(id);
-    if (absl::IsNotFound(record.status())) return absl::OkStatus();
-    SILO_RETURN_IF_ERROR(record.status());
-    // First, so the shim's going away is not taken for a lost monitor.
-    DropWatch(id);
-    SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(*record));
-    SILO_RETURN_IF_ERROR(Annotate(host->Remove(id, record->host_handle), absl::StrCat("RemoveContainer ", id)));
-    SILO_RETURN_IF_ERROR(store_->Delete(id));
-    names_.ReleaseByKey(id);
-    Emit(events::EventType::kDeleted, id, record->sandbox_id);
-  }
-  DropLock(id);
+  KeyedLocks::Hold hold = locks_.Exclusive(id);
+  auto record = store_->Get(id);
+  if (absl::IsNotFound(record.status())) return absl::OkStatus();
+  SILO_RETURN_IF_ERROR(record.status());
+  // First, so the shim's going away is not taken for a lost monitor.
+  DropWatch(id);
+  SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(*record));
+  SILO_RETURN_IF_ERROR(Annotate(host->Remove(id, record->host_handle), absl::StrCat("RemoveContainer ", id)));
+  SILO_RETURN_IF_ERROR(Annotate(layers_->Remove(id), absl::StrCat("RemoveContainer ", id, ": rootfs")));
+  SILO_RETURN_IF_ERROR(store_->Delete(id));
+  names_.ReleaseByKey(id);
+  Emit(events::EventType::kDeleted, id, record->sandbox_id);
   total.Done(true);
   return absl::OkStatus();
 }

@@ -4,9 +4,11 @@
 // (runtime/store), the sandbox manager, the image manager and the
 // ContainerHost of each container's runtime handler (runtime/handler).
 //
-// Create: sandbox READY -> reserve the name -> resolve the image -> merge the
-// image config with the request -> host Create (rootfs, bundle, shim) ->
-// record CREATED. On failure the steps are undone and the name released.
+// Create: sandbox READY -> reserve the name -> resolve the image -> rootfs
+// from the layer store (image::LayerStore::Prepare) -> merge the image config
+// with the request -> host Create (bundle, monitor) -> record CREATED. On
+// failure the steps are undone and the name released. Remove gives the
+// rootfs back to the layer store after the host removed the container.
 // Exits are pushed: every RUNNING container has an exit watch from the host
 // (ContainerHost::WatchExit), whose callback records finished_at, exit_code
 // and reason (Completed for 0, Error otherwise) and emits STOPPED at once.
@@ -21,13 +23,16 @@
 // Remove: unknown id is OK; a running container is killed first.
 //
 // Thread safety: all methods are thread-safe; operations on one container
-// are serialised by a per-id lock.
+// are serialised by a per-id lock. A pod's containers never outlive it:
+// Create and Start hold their pod's lock shared (any number at once), the
+// Stop/RemovePodSandbox cascade holds it exclusively, so it waits for the
+// creates in flight and no create slips in between its listing of the pod's
+// containers and the pod's end. A pod's lock is taken before any
+// container's.
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +41,9 @@
 #include "absl/status/statusor.h"
 #include "cri/api/cri.h"
 #include "image/image_manager.h"
+#include "image/layers/layer_store.h"
+#include "runtime/base/keyed_locks.h"
+#include "runtime/base/mutex.h"
 #include "runtime/container/container_host.h"
 #include "runtime/events/event_bus.h"
 #include "runtime/handler/registry.h"
@@ -51,9 +59,11 @@ class ContainerManager {
   // No pointer is owned; all must outlive the manager. `events` may be null;
   // else it receives CREATED, STARTED, STOPPED (exit recorded) and DELETED.
   // Each container goes to the runtime handler its sandbox runs on, and
-  // from then on to the one its record names (`handlers`).
+  // from then on to the one its record names (`handlers`). `layers` makes
+  // and removes every container's rootfs.
   ContainerManager(store::ContainerStore* store, sandbox::SandboxManager* sandboxes, image::ImageManager* images,
-                   const handler::HandlerRegistry* handlers, events::EventSink* events = nullptr);
+                   image::LayerStore* layers, const handler::HandlerRegistry* handlers,
+                   events::EventSink* events = nullptr);
   // Cancels every exit watch; no callback runs after it returns.
   ~ContainerManager();
 
@@ -108,6 +118,7 @@ class ContainerManager {
   bool Watched(const std::string& id);
   void EnsureWatched(const model::ContainerRecord& record);
   void DropWatch(const std::string& id);
+  bool CallbacksIdle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(watches_mu_);
   // `generation` names the watch that fired; a newer one for `id` is kept.
   void OnExitSignal(const std::string& id, uint64_t generation);
   absl::StatusOr<model::ContainerRecord> RecordExit(const model::ContainerRecord& record, const ProcessState& state);
@@ -125,39 +136,39 @@ class ContainerManager {
   // Start-up garbage collection of host objects no record in `owned` has.
   void CollectOrphans(std::set<std::string> owned);
   void Emit(events::EventType type, const std::string& id, const std::string& sandbox_id);
-  std::shared_ptr<std::mutex> LockFor(const std::string& id);
   // A container's record read again once its per-id lock is held; the lock
   // is held until the Locked goes.
   struct Locked {
-    std::shared_ptr<std::mutex> mu;
-    std::unique_lock<std::mutex> hold;
+    KeyedLocks::Hold hold;
     model::ContainerRecord record;
   };
   absl::StatusOr<Locked> Lock(const std::string& id_or_prefix);
-  void DropLock(const std::string& id);
 
   store::ContainerStore* const store_;
   sandbox::SandboxManager* const sandboxes_;
   image::ImageManager* const images_;
+  image::LayerStore* const layers_;
   const handler::HandlerRegistry* const handlers_;
   events::EventSink* const events_;
   store::NameRegistrar names_;
 
-  std::mutex locks_mu_;
-  std::map<std::string, std::shared_ptr<std::mutex>> locks_;  // guarded by locks_mu_
+  // Per-pod locks (see "Thread safety" above).
+  KeyedLocks pod_locks_;
+  // Per-container locks (exclusive): operations on one container run one at
+  // a time. Taken after the container's pod lock, when both are needed.
+  KeyedLocks locks_;
 
   // Never held across a host call or a watch's destruction: a callback
   // takes it, and cancelling waits for a running callback.
-  std::mutex watches_mu_;
+  silo::Mutex watches_mu_;
   struct Watch {
     uint64_t generation = 0;
     std::unique_ptr<ExitWatch> watch;  // null while being set up
   };
-  std::map<std::string, Watch> watches_;  // guarded by watches_mu_
-  uint64_t next_generation_ = 1;          // guarded by watches_mu_
-  bool closing_ = false;                  // guarded by watches_mu_
-  int callbacks_running_ = 0;             // guarded by watches_mu_
-  std::condition_variable callbacks_done_;
+  std::map<std::string, Watch> watches_ ABSL_GUARDED_BY(watches_mu_);
+  uint64_t next_generation_ ABSL_GUARDED_BY(watches_mu_) = 1;
+  bool closing_ ABSL_GUARDED_BY(watches_mu_) = false;
+  int callbacks_running_ ABSL_GUARDED_BY(watches_mu_) = 0;
 };
 
 }  // namespace silo::runtime::container

@@ -85,6 +85,38 @@ TEST_F(ContainerManagerTest, CreateNeedsAReadySandboxAndAPulledImage) {
   EXPECT_NE(late.status().message().find("not READY"), std::string::npos) << late.status();
 }
 
+TEST_F(ContainerManagerTest, TheRootfsComesFromTheLayerStoreAndGoesBackToItOnRemove) {
+  const std::string id = CreateOk("app");
+  auto image = rt_->images().Status(rt_->image_ref());
+  ASSERT_TRUE(image.ok() && image->has_value());
+  EXPECT_TRUE(rt_->layers().Mounted(id));
+  EXPECT_EQ(rt_->layers().ChainOf(id), (*image)->chain_ids);
+  ASSERT_TRUE(rt_->containers().Remove(id).ok());
+  EXPECT_FALSE(rt_->layers().Has(id));
+}
+
+TEST_F(ContainerManagerTest, ARootfsThatCannotBeMadeFailsCreateAndLeavesNothing) {
+  rt_->layers().FailNextPrepare(absl::ResourceExhaustedError("no space for the writable layer"));
+  auto failed = rt_->containers().Create(pod_, rt_->Container("app"), FakeRuntime::Pod("web"));
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kResourceExhausted) << failed.status();
+  EXPECT_NE(failed.status().message().find("rootfs"), std::string::npos) << failed.status();
+  EXPECT_TRUE(rt_->containers().List({}).empty());
+  for (const std::string& call : host().Calls()) EXPECT_NE(call.rfind("Create", 0), 0u) << call;
+  CreateOk("app");  // the name was released
+}
+
+TEST_F(ContainerManagerTest, ABadRequestAfterTheRootfsWasMadeRemovesIt) {
+  ::runtime::v1::ContainerConfig config = rt_->Container("app");
+  config.mutable_linux()->mutable_security_context()->set_run_as_username("no-such-user");
+  auto failed = rt_->containers().Create(pod_, config, FakeRuntime::Pod("web"));
+  EXPECT_FALSE(failed.ok());
+  std::vector<std::string> calls = rt_->layers().Calls();
+  ASSERT_EQ(calls.size(), 2u);
+  const std::string id = calls[0].substr(std::string("Prepare ").size());
+  EXPECT_EQ(calls[1], "Remove " + id);
+  EXPECT_FALSE(rt_->layers().Has(id));
+}
+
 TEST_F(ContainerManagerTest, ADuplicateNameIsRefusedWhileTheFirstExists) {
   CreateOk("app");
   auto again = rt_->containers().Create(pod_, rt_->Container("app"), FakeRuntime::Pod("web"));

@@ -156,6 +156,7 @@ void ContainerManager::CollectOrphans(std::set<std::string> owned) {
       // Handlers of one type share their host objects: remove each once.
       if (!owned.insert(id).second) continue;
       absl::Status s = host.RemoveOrphan(id);
+      if (s.ok()) s = layers_->Remove(id);
       if (s.ok()) {
         spdlog::info("recovery: removed orphaned container objects of {} (handler \"{}\"; no record owns them)", id,
                      handler);

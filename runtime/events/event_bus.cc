@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace silo::runtime::events {
 
@@ -49,25 +50,28 @@ void EventBus::Subscription::Reset() {
 
 absl::StatusOr<Event> EventBus::Subscription::Next(std::chrono::steady_clock::time_point deadline) {
   if (queue_ == nullptr) return absl::FailedPreconditionError("event subscription was moved from");
-  std::unique_lock<std::mutex> lock(queue_->mu);
-  queue_->cv.wait_until(lock, deadline,
-                        [&] { return queue_->overflowed || queue_->closed || !queue_->events.empty(); });
-  if (queue_->closed) return absl::UnavailableError("event bus closed: the daemon is shutting down");
+  Queue& q = *queue_;
+  silo::MutexLock lock(&q.mu);
+  q.mu.AwaitWithTimeout(absl::Condition(&q, &Queue::Ready),
+                        absl::FromChrono(deadline - std::chrono::steady_clock::now()));
+  if (q.closed) return absl::UnavailableError("event bus closed: the daemon is shutting down");
   // Overflow wins over queued events: they no longer describe a complete history.
-  if (queue_->overflowed) {
+  if (q.overflowed) {
     return absl::ResourceExhaustedError("event subscriber fell behind: its queue overflowed and events were lost");
   }
-  if (queue_->events.empty()) return absl::DeadlineExceededError("no event before the deadline");
-  Event event = std::move(queue_->events.front());
-  queue_->events.pop_front();
+  if (q.events.empty()) return absl::DeadlineExceededError("no event before the deadline");
+  Event event = std::move(q.events.front());
+  q.events.pop_front();
   return event;
 }
 
 EventBus::Subscription EventBus::Subscribe() {
   auto queue = std::make_shared<Queue>();
-  std::lock_guard<std::mutex> guard(mu_);
+  silo::MutexLock guard(&mu_);
   if (closed_) {
-    queue->closed = true;
+    Queue& q = *queue;  // not shared yet; locked for the analysis' sake
+    silo::MutexLock qguard(&q.mu);
+    q.closed = true;
   } else {
     queues_.push_back(queue);
   }
@@ -75,41 +79,41 @@ EventBus::Subscription EventBus::Subscribe() {
 }
 
 void EventBus::Unsubscribe(const Queue* queue) {
-  std::lock_guard<std::mutex> guard(mu_);
+  silo::MutexLock guard(&mu_);
   queues_.erase(std::remove_if(queues_.begin(), queues_.end(), [&](const auto& q) { return q.get() == queue; }),
                 queues_.end());
 }
 
 void EventBus::Close() {
-  std::lock_guard<std::mutex> guard(mu_);
+  silo::MutexLock guard(&mu_);
   closed_ = true;
-  for (const std::shared_ptr<Queue>& q : queues_) {
-    std::lock_guard<std::mutex> qguard(q->mu);
-    q->closed = true;
-    q->cv.notify_all();
+  for (const std::shared_ptr<Queue>& queue : queues_) {
+    Queue& q = *queue;
+    silo::MutexLock qguard(&q.mu);
+    q.closed = true;
   }
   queues_.clear();
 }
 
 void EventBus::Publish(Event event) {
-  std::lock_guard<std::mutex> guard(mu_);
+  silo::MutexLock guard(&mu_);
   // Overflowed queues are closed: they leave the bus and wait for their reader.
-  auto full = std::remove_if(queues_.begin(), queues_.end(), [&](const std::shared_ptr<Queue>& q) {
-    std::lock_guard<std::mutex> qguard(q->mu);
-    if (q->events.size() >= capacity_) {
-      q->overflowed = true;
-      q->events.clear();
+  auto full = std::remove_if(queues_.begin(), queues_.end(), [&](const std::shared_ptr<Queue>& queue) {
+    Queue& q = *queue;
+    silo::MutexLock qguard(&q.mu);
+    if (q.events.size() >= capacity_) {
+      q.overflowed = true;
+      q.events.clear();
     } else {
-      q->events.push_back(event);
+      q.events.push_back(event);
     }
-    q->cv.notify_all();
-    return q->overflowed;
+    return q.overflowed;
   });
   queues_.erase(full, queues_.end());
 }
 
 size_t EventBus::subscriber_count() const {
-  std::lock_guard<std::mutex> guard(mu_);
+  silo::MutexLock guard(&mu_);
   return queues_.size();
 }
 

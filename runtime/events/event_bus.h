@@ -11,16 +11,15 @@
 // The bus must outlive every Subscription taken from it.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::runtime::events {
 
@@ -92,18 +91,19 @@ class EventBus final : public EventSink {
 
  private:
   struct Queue {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Event> events;  // guarded by mu
-    bool overflowed = false;   // guarded by mu
-    bool closed = false;       // guarded by mu
+    // Something for Next: an event, an overflow or the end.
+    bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return overflowed || closed || !events.empty(); }
+    silo::Mutex mu;
+    std::deque<Event> events ABSL_GUARDED_BY(mu);
+    bool overflowed ABSL_GUARDED_BY(mu) = false;
+    bool closed ABSL_GUARDED_BY(mu) = false;
   };
   void Unsubscribe(const Queue* queue);
 
   const size_t capacity_;
-  mutable std::mutex mu_;
-  std::vector<std::shared_ptr<Queue>> queues_;  // guarded by mu_
-  bool closed_ = false;                         // guarded by mu_
+  mutable silo::Mutex mu_;  // taken before any queue's
+  std::vector<std::shared_ptr<Queue>> queues_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace silo::runtime::events

@@ -27,10 +27,9 @@ FakeContainerHost::FakeContainerHost(std::string name) : name_(std::move(name)) 
 
 FakeContainerHost::~FakeContainerHost() {
   {
-    std::lock_guard<std::mutex> lock(queue_mu_);
+    silo::MutexLock lock(&queue_mu_);
     stopping_ = true;
   }
-  queue_cv_.notify_all();
   notifier_.join();
 }
 
@@ -38,8 +37,8 @@ void FakeContainerHost::Notifier() {
   while (true) {
     std::shared_ptr<WatchState> next;
     {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      silo::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(this, &FakeContainerHost::Woken));
       if (queue_.empty()) return;
       next = std::move(queue_.front());
       queue_.pop_front();
@@ -85,11 +84,8 @@ void FakeContainerHost::ExitLocked(const std::string& id, Container& c, int code
     if (auto w = it->second.lock()) fire.push_back(std::move(w));
   }
   watches_.erase(id);
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    for (auto& w : fire) queue_.push_back(std::move(w));
-  }
-  queue_cv_.notify_all();
+  silo::MutexLock lock(&queue_mu_);
+  for (auto& w : fire) queue_.push_back(std::move(w));
 }
 
 absl::StatusOr<std::string> FakeContainerHost::Create(const container::CreateSpec& spec) {
@@ -139,7 +135,7 @@ absl::StatusOr<container::ProcessState> FakeContainerHost::Wait(const std::strin
   absl::StatusOr<Container*> c = Find(id, handle);
   if (!c.ok()) return c.status();
   const std::string key = id;
-  auto exited = [this, key] {
+  auto exited = [this, key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = containers_.find(key);
     return it == containers_.end() || it->second.exited;
   };
@@ -159,9 +155,8 @@ std::unique_ptr<container::ExitWatch> FakeContainerHost::WatchExit(const std::st
   auto state = std::make_shared<WatchState>();
   state->on_exit = std::move(on_exit);
   if ((*c)->exited) {
-    std::lock_guard<std::mutex> q(queue_mu_);
+    silo::MutexLock q(&queue_mu_);
     queue_.push_back(state);
-    queue_cv_.notify_all();
   } else {
     watches_.emplace(id, state);
   }

@@ -11,7 +11,6 @@
 // <id>"), so a test can tell which handler's host a call reached.
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -68,7 +67,8 @@ class FakeContainerHost final : public container::ContainerHost {
     int pid = 0;
   };
   struct WatchState {
-    std::recursive_mutex mu;  // recursive: a callback may destroy its own watch
+    // std's, as silo::Mutex is not recursive: a callback may destroy its own watch.
+    std::recursive_mutex mu;
     bool done = false;
     std::function<void()> on_exit;
   };
@@ -80,6 +80,7 @@ class FakeContainerHost final : public container::ContainerHost {
   void ExitLocked(const std::string& id, Container& c, int code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static container::ProcessState StateOf(const Container& c);
   void Notifier();
+  bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) { return stopping_ || !queue_.empty(); }
 
   const std::string name_;
   mutable silo::Mutex mu_;
@@ -90,10 +91,9 @@ class FakeContainerHost final : public container::ContainerHost {
   mutable std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
 
   // Exit callbacks run here, never on a caller's thread.
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<std::shared_ptr<WatchState>> queue_;
-  bool stopping_ = false;
+  silo::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::deque<std::shared_ptr<WatchState>> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread notifier_;
 };
 

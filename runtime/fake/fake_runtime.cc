@@ -120,8 +120,12 @@ absl::Status FakeRuntime::Build() {
   io.platform = image::registry::Platform{"linux", "amd64", "", "", {}};
   SILO_ASSIGN_OR_RETURN(images_, image::ImageManager::Open(io, db_.get()));
   container_store_ = std::make_unique<store::ContainerStore>(db_.get());
+  if (!layers_) {
+    layers_ = std::make_unique<image::fake::FakeLayerStore>(
+        [this](const std::string& chain) { return images_->SnapshotDir(chain); });
+  }
   containers_ = std::make_unique<container::ContainerManager>(container_store_.get(), sandboxes_.get(), images_.get(),
-                                                              handlers_.get(), events_.get());
+                                                              layers_.get(), handlers_.get(), events_.get());
   return containers_->Recover();
 }
 

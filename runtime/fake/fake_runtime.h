@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cri/api/cri.h"
+#include "image/fake/fake_layer_store.h"
 #include "image/image_manager.h"
 #include "network/fake/fake_pod_network.h"
 #include "runtime/container/container_manager.h"
@@ -49,10 +50,14 @@ class FakeRuntime {
   sandbox::SandboxManager& sandboxes() { return *sandboxes_; }
   container::ContainerManager& containers() { return *containers_; }
   image::ImageManager& images() { return *images_; }
+  // Containers' rootfs (over the real snapshots of the pulled image).
+  image::fake::FakeLayerStore& layers() { return *layers_; }
   handler::HandlerRegistry& handlers() { return *handlers_; }
   network::fake::FakePodNetwork& network() { return network_; }
   store::SandboxStore& sandbox_store() { return *sandbox_store_; }
   store::ContainerStore& container_store() { return *container_store_; }
+  // What the managers publish (rebuilt by Restart).
+  events::EventBus& events() { return *events_; }
   // The fake handler named `name` ("" = the default).
   FakeHandler& handler(const std::string& name, const std::string& type = "") { return FakeFor(*handlers_, name, type); }
 
@@ -78,6 +83,7 @@ class FakeRuntime {
   std::unique_ptr<store::SandboxStore> sandbox_store_;
   std::unique_ptr<sandbox::SandboxManager> sandboxes_;
   std::unique_ptr<image::ImageManager> images_;
+  std::unique_ptr<image::fake::FakeLayerStore> layers_;  // kept across restarts, as the disk is
   std::unique_ptr<store::ContainerStore> container_store_;
   std::unique_ptr<container::ContainerManager> containers_;
 };

@@ -35,7 +35,7 @@ class FakeSandboxHost final : public sandbox::SandboxHost {
   bool HasPodGroup(const std::string& id) const;
 
  private:
-  void Log(std::string call) const;
+  void Log(std::string call) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
   mutable silo::Mutex mu_;

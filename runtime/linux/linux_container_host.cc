@@ -11,7 +11,6 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "runtime/base/cleanup.h"
@@ -113,40 +112,6 @@ std::string DefaultShimBinary() {
   return "silo-shim";
 }
 
-absl::Status LinuxContainerHost::MountRootfs(const CreateSpec& spec) const {
-  SILO_FAILPOINT("container.rootfs_mount");
-  const std::string base = options_.root_dir + "/" + spec.id;
-  SILO_RETURN_IF_ERROR(MakeDirs(base + "/upper", 0755));
-  SILO_RETURN_IF_ERROR(MakeDirs(base + "/work", 0700));
-  SILO_RETURN_IF_ERROR(MakeDirs(RootfsDir(spec.id), 0755));
-  // overlayfs wants the topmost lower first; an image without layers gets an
-  // empty lower so the mount still works.
-  std::vector<std::string> lowers(spec.layer_dirs.rbegin(), spec.layer_dirs.rend());
-  if (lowers.empty()) {
-    SILO_RETURN_IF_ERROR(MakeDirs(base + "/empty", 0755));
-    lowers.push_back(base + "/empty");
-  }
-  std::string data = absl::StrCat("lowerdir=", absl::StrJoin(lowers, ":"), ",upperdir=", base,
-                                  "/upper,workdir=", base, "/work");
-  // `volatile` (Linux 5.10+) skips the syncs of the writable layer, above
-  // all the one at unmount, which made RemoveContainer wait for the disk. A
-  // container's writable layer is never mounted again after a crash (a
-  // restarted pod gets new containers), which is the one thing volatile
-  // forbids. Older kernels refuse the option: mount without it.
-  const std::string volatile_data = data + ",volatile";
-  if (volatile_data.size() >= 4096) {
-    return absl::InvalidArgumentError(absl::StrCat("container ", spec.id, ": overlay options for ",
-                                                   lowers.size(), " layers exceed a page"));
-  }
-  if (::mount("overlay", RootfsDir(spec.id).c_str(), "overlay", 0, volatile_data.c_str()) == 0) {
-    return absl::OkStatus();
-  }
-  if (errno == EINVAL && ::mount("overlay", RootfsDir(spec.id).c_str(), "overlay", 0, data.c_str()) == 0) {
-    return absl::OkStatus();
-  }
-  return ErrnoToStatus(errno, absl::StrCat("container ", spec.id, ": mount overlay rootfs at ", RootfsDir(spec.id)));
-}
-
 absl::StatusOr<std::string> LinuxContainerHost::TargetPidNamespace(const CreateSpec& spec) {
   const auto& ns = spec.config->linux().security_context().namespace_options();
   if (ns.pid() != ::runtime::v1::TARGET) return std::string();
@@ -168,8 +133,9 @@ absl::Status LinuxContainerHost::WriteBundle(const CreateSpec& spec, const std::
       SILO_RETURN_IF_ERROR(MakeDirs(m.host_path()));
     }
   }
-  SILO_ASSIGN_OR_RETURN(linux_backend::OciSpecInput in,
-                        BuildOciSpecInput(spec, RootfsDir(spec.id), options_.netns_dir));
+  if (spec.rootfs.empty()) return absl::InvalidArgumentError(absl::StrCat("container ", spec.id, ": no rootfs"));
+  SILO_RETURN_IF_ERROR(MakeDirs(BundleDir(spec.id), 0755));
+  SILO_ASSIGN_OR_RETURN(linux_backend::OciSpecInput in, BuildOciSpecInput(spec, spec.rootfs, options_.netns_dir));
   if (!target_pid_ns.empty()) {
     for (auto& ns : in.namespaces) {
       if (ns.type == "pid") ns.path = target_pid_ns;
@@ -234,9 +200,6 @@ absl::StatusOr<std::string> LinuxContainerHost::Create(const CreateSpec& spec) {
   SILO_ASSIGN_OR_RETURN(std::string target_pid_ns, TargetPidNamespace(spec));
   CleanupStack undo;
   undo.Push("remove container files", [this, id = spec.id] { return Remove(id, ""); });
-  StepTimer rootfs(Timing::kContainerStart, "rootfs");
-  SILO_RETURN_IF_ERROR(MountRootfs(spec));
-  rootfs.Done(true);
   StepTimer bundle(Timing::kContainerStart, "bundle");
   SILO_RETURN_IF_ERROR(WriteBundle(spec, target_pid_ns));
   if (!spec.log_path.empty()) {
@@ -296,7 +259,7 @@ std::unique_ptr<ExitWatch> LinuxContainerHost::WatchExit(const std::string& id, 
                                                          std::function<void()> on_exit) {
   shim::ShimExitWatcher* watcher = nullptr;
   {
-    std::lock_guard<std::mutex> lock(watcher_mu_);
+    silo::MutexLock lock(&watcher_mu_);
     if (watcher_ == nullptr) {
       auto started = shim::ShimExitWatcher::Start();
       if (!started.ok()) {
@@ -364,12 +327,14 @@ absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string
   }
   if (!cgroup.empty()) RemoveUnmanagedPodCgroups(options_.cgroup_root, cgroup);
   monitor.Done(true);
+  // The layer store mounts the rootfs inside the bundle dir and removes it
+  // after this; unmounted here too, as deleting through a live overlay
+  // would write whiteouts into the writable layer.
   StepTimer rootfs(Timing::kContainerRemove, "rootfs");
   SILO_RETURN_IF_ERROR(Unmount(RootfsDir(id)));
   rootfs.Done(true);
   StepTimer files(Timing::kContainerRemove, "files");
   SILO_RETURN_IF_ERROR(trash_.Discard(BundleDir(id)));
-  SILO_RETURN_IF_ERROR(trash_.Discard(options_.root_dir + "/" + id));
   if (::unlink(socket.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, absl::StrCat("unlink ", socket));
   files.Done(true);
   return absl::OkStatus();

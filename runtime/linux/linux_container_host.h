@@ -1,10 +1,11 @@
 #pragma once
 // ContainerHost on Linux: per container
 //
-//   <root_dir>/<id>/{upper,work}   the overlay's writable layer (persistent)
 //   <state_dir>/<id>/config.json   the OCI bundle
-//   <state_dir>/<id>/rootfs        the overlay mount (lowers = image layers)
 //   <state_dir>/<id>/exit          the shim's exit file
+//   <state_dir>/<id>/rootfs        the rootfs CreateSpec names: the overlay
+//                                  image::overlay::OverlayLayerStore mounts
+//                                  (its writable layer is <root_dir>/<id>)
 //   <socket_dir>/<id>.sock         the shim's socket (kept short for sun_path)
 //
 // and one detached `silo-shim --create-only` that owns the container (runc
@@ -21,10 +22,10 @@
 // Thread-safe: besides configuration the object holds only that watcher.
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "runtime/base/deferred_removal.h"
+#include "runtime/base/mutex.h"
 #include "runtime/container/container_host.h"
 #include "runtime/shim/exit_watcher.h"
 
@@ -87,7 +88,6 @@ class LinuxContainerHost final : public ContainerHost {
   std::string SocketPath(const std::string& id) const { return options_.socket_dir + "/" + id + ".sock"; }
 
  private:
-  absl::Status MountRootfs(const CreateSpec& spec) const;
   // "/proc/<pid>/ns/pid" of the running target of a TARGET PID namespace,
   // "" for other modes; FailedPrecondition when the target is not running.
   absl::StatusOr<std::string> TargetPidNamespace(const CreateSpec& spec);
@@ -101,8 +101,8 @@ class LinuxContainerHost final : public ContainerHost {
   // once and are deleted off RemoveContainer's path; recovery sweeps what a
   // killed silod left in the trash.
   DeferredRemoval trash_;
-  std::mutex watcher_mu_;
-  std::unique_ptr<shim::ShimExitWatcher> watcher_;  // guarded by watcher_mu_; lives as long as the host
+  silo::Mutex watcher_mu_;
+  std::unique_ptr<shim::ShimExitWatcher> watcher_ ABSL_GUARDED_BY(watcher_mu_);  // lives as long as the host
 };
 
 // The shim binary installed next to silod: <dir of /proc/self/exe>/../../

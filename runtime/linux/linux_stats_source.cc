@@ -6,13 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mutex>
 #include <set>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/mutex.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/linux/net_dev.h"
 
@@ -20,7 +20,7 @@ namespace silo::runtime::linux_backend {
 namespace {
 
 // nftw has no user pointer; one walk at a time.
-std::mutex walk_mu;
+silo::Mutex walk_mu;
 std::set<std::pair<dev_t, ino_t>>* walk_seen = nullptr;
 uint64_t walk_bytes = 0;
 uint64_t walk_inodes = 0;
@@ -77,7 +77,7 @@ absl::StatusOr<std::string> ReadNetDevIn(const std::string& netns_path) {
 absl::StatusOr<FsUsage> DirectoryUsage(const std::string& dir) {
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) return ErrnoToStatus(errno, absl::StrCat("stat writable layer ", dir));
-  std::lock_guard<std::mutex> lock(walk_mu);
+  silo::MutexLock lock(&walk_mu);
   std::set<std::pair<dev_t, ino_t>> seen;
   walk_seen = &seen;
   walk_bytes = 0;

@@ -4,11 +4,11 @@
 #include <map>
 #include <set>
 #include <vector>
-#include <mutex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/mutex.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/linux/runc.h"
 
@@ -190,9 +190,9 @@ absl::StatusOr<nlohmann::json> LoadSeccompProfile(const std::string& path) {
 }
 
 bool RuntimeSupportsSeccomp(const std::string& runc_binary) {
-  static std::mutex mu;
+  static auto* mu = new silo::Mutex();
   static auto* cache = new std::map<std::string, bool>();
-  std::lock_guard<std::mutex> lock(mu);
+  silo::MutexLock lock(mu);
   auto it = cache->find(runc_binary);
   if (it != cache->end()) return it->second;
   bool supported = ProbeRuntime(runc_binary);

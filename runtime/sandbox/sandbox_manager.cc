@@ -75,18 +75,6 @@ void SandboxManager::Emit(events::EventType type, const std::string& id) {
   events_->Publish({events::EventKind::kSandbox, type, id, id, events::EventNowNs()});
 }
 
-std::shared_ptr<std::mutex> SandboxManager::LockFor(const std::string& id) {
-  std::lock_guard<std::mutex> l(locks_mu_);
-  auto& m = locks_[id];
-  if (!m) m = std::make_shared<std::mutex>();
-  return m;
-}
-
-void SandboxManager::DropLock(const std::string& id) {
-  std::lock_guard<std::mutex> l(locks_mu_);
-  locks_.erase(id);
-}
-
 absl::StatusOr<handler::HandlerSpec> SandboxManager::ValidateRun(const ::runtime::v1::PodSandboxConfig& config,
                                                                  const std::string& handler) const {
   const auto& md = config.metadata();
@@ -159,8 +147,7 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
                                                    const std::string& requested_handler, const std::string& name) {
   const std::string id = NewId();
   SILO_RETURN_IF_ERROR(names_.Reserve(name, id));
-  std::shared_ptr<std::mutex> lock = LockFor(id);
-  std::lock_guard<std::mutex> guard(*lock);
+  KeyedLocks::Hold hold = locks_.Exclusive(id);
 
   const bool host_network = HostNetwork(config);
   SandboxRecord record;
@@ -201,7 +188,6 @@ absl::StatusOr<std::string> SandboxManager::RunNew(const ::runtime::v1::PodSandb
   if (undone.ok()) undone = store_->Delete(id);
   if (undone.ok()) {
     names_.Release(name);
-    DropLock(id);  // safe while held: holders keep their copy, and the id is never used again
   } else {
     // Never hide a half-made sandbox: UNKNOWN (NOTREADY to kubelet) keeps it
     // listed and keeps its name, so Remove or the next recovery finishes it.
@@ -333,8 +319,7 @@ absl::Status SandboxManager::Stop(const std::string& id_or_prefix) {
   if (id_or_prefix.empty()) return absl::OkStatus();  // "" must never resolve as a prefix of every id
   absl::StatusOr<std::string> id = store_->ResolveId(id_or_prefix);
   if (!id.ok()) return absl::IsNotFound(id.status()) ? absl::OkStatus() : id.status();
-  std::shared_ptr<std::mutex> lock = LockFor(*id);
-  std::lock_guard<std::mutex> guard(*lock);
+  KeyedLocks::Hold hold = locks_.Exclusive(*id);
   absl::StatusOr<SandboxRecord> record = store_->Get(*id);
   if (!record.ok()) return absl::IsNotFound(record.status()) ? absl::OkStatus() : record.status();
   if (record->state == SandboxState::kCreating) {
@@ -381,20 +366,16 @@ absl::Status SandboxManager::Remove(const std::string& id_or_prefix) {
   if (id_or_prefix.empty()) return absl::OkStatus();
   absl::StatusOr<std::string> id = store_->ResolveId(id_or_prefix);
   if (!id.ok()) return absl::IsNotFound(id.status()) ? absl::OkStatus() : id.status();
-  std::shared_ptr<std::mutex> lock = LockFor(*id);
-  {
-    std::lock_guard<std::mutex> guard(*lock);
-    absl::StatusOr<SandboxRecord> record = store_->Get(*id);
-    if (!record.ok()) return absl::IsNotFound(record.status()) ? absl::OkStatus() : record.status();
-    if (record->state == SandboxState::kCreating) {
-      return absl::FailedPreconditionError(absl::StrCat("sandbox ", *id, " is still being created"));
-    }
-    SILO_RETURN_IF_ERROR(Annotate(TearDown(*record), absl::StrCat("remove sandbox ", *id)));
-    SILO_RETURN_IF_ERROR(Annotate(store_->Delete(*id), absl::StrCat("remove sandbox ", *id)));
-    names_.ReleaseByKey(*id);
-    Emit(events::EventType::kDeleted, *id);
+  KeyedLocks::Hold hold = locks_.Exclusive(*id);
+  absl::StatusOr<SandboxRecord> record = store_->Get(*id);
+  if (!record.ok()) return absl::IsNotFound(record.status()) ? absl::OkStatus() : record.status();
+  if (record->state == SandboxState::kCreating) {
+    return absl::FailedPreconditionError(absl::StrCat("sandbox ", *id, " is still being created"));
   }
-  DropLock(*id);
+  SILO_RETURN_IF_ERROR(Annotate(TearDown(*record), absl::StrCat("remove sandbox ", *id)));
+  SILO_RETURN_IF_ERROR(Annotate(store_->Delete(*id), absl::StrCat("remove sandbox ", *id)));
+  names_.ReleaseByKey(*id);
+  Emit(events::EventType::kDeleted, *id);
   return absl::OkStatus();
 }
 

@@ -28,7 +28,6 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -37,6 +36,7 @@
 #include "cri/api/cri.h"
 #include "network/pod_network.h"
 #include "runtime/base/cleanup.h"
+#include "runtime/base/keyed_locks.h"
 #include "runtime/events/event_bus.h"
 #include "runtime/handler/registry.h"
 #include "runtime/model/sandbox.h"
@@ -106,8 +106,6 @@ class SandboxManager {
   absl::Status RemoveFilesAndShm(SandboxHost& host, const std::string& files);
   // Records NOTREADY and publishes STOPPED (recovery's transitions).
   absl::Status MarkNotReady(const std::string& id);
-  std::shared_ptr<std::mutex> LockFor(const std::string& id);
-  void DropLock(const std::string& id);
 
   const SandboxManagerOptions options_;
   store::SandboxStore* const store_;
@@ -117,8 +115,7 @@ class SandboxManager {
   store::NameRegistrar names_;
   store::PendingOps<std::string> pending_;
 
-  std::mutex locks_mu_;
-  std::map<std::string, std::shared_ptr<std::mutex>> locks_;  // guarded by locks_mu_
+  KeyedLocks locks_;  // per sandbox id (exclusive)
 };
 
 }  // namespace silo::runtime::sandbox

@@ -45,7 +45,7 @@ absl::StatusOr<std::unique_ptr<ShimExitWatcher>> ShimExitWatcher::Start() {
 
 ShimExitWatcher::~ShimExitWatcher() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     stopping_ = true;
   }
   uint64_t one = 1;
@@ -70,7 +70,7 @@ absl::StatusOr<uint64_t> ShimExitWatcher::Watch(const std::string& socket_path, 
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   auto result = std::make_shared<absl::StatusOr<Response>>(absl::UnknownError("no answer yet"));
   const uint64_t token = callbacks_.Add([result, on_exit = std::move(on_exit)] { on_exit(std::move(*result)); });
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   struct epoll_event ev = {};
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.u64 = token;
@@ -90,7 +90,7 @@ absl::StatusOr<uint64_t> ShimExitWatcher::Watch(const std::string& socket_path, 
 
 void ShimExitWatcher::Cancel(uint64_t token) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     auto it = entries_.find(token);
     if (it != entries_.end()) {
       ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
@@ -102,7 +102,7 @@ void ShimExitWatcher::Cancel(uint64_t token) {
 }
 
 size_t ShimExitWatcher::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   return entries_.size();
 }
 
@@ -151,11 +151,11 @@ void ShimExitWatcher::Run() {
       if (token == kWakeToken) {
         uint64_t count;
         (void)!::read(wake_fd_, &count, sizeof(count));
-        std::lock_guard<std::mutex> lock(mu_);
+        silo::MutexLock lock(&mu_);
         if (stopping_) return;
         continue;
       }
-      std::lock_guard<std::mutex> lock(mu_);
+      silo::MutexLock lock(&mu_);
       if (stopping_) return;
       auto it = entries_.find(token);
       // Cancelled meanwhile, or the answer is not whole yet.

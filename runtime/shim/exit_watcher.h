@@ -15,11 +15,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "runtime/base/mutex.h"
 #include "runtime/base/one_shot_callbacks.h"
 #include "runtime/shim/protocol.h"
 
@@ -68,9 +68,9 @@ class ShimExitWatcher {
   const int wake_fd_;
   OneShotCallbacks callbacks_;  // tokens are the watches'
   std::thread thread_;
-  mutable std::mutex mu_;
-  std::map<uint64_t, Entry> entries_;  // guarded by mu_
-  bool stopping_ = false;              // guarded by mu_
+  mutable silo::Mutex mu_;
+  std::map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace silo::runtime::shim

@@ -1,6 +1,7 @@
 #include "runtime/stats/stats_sampler.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "spdlog/spdlog.h"
 
 namespace silo::runtime::stats {
@@ -32,17 +33,16 @@ StatsSampler::StatsSampler(SamplerOptions options, const store::ContainerStore* 
 StatsSampler::~StatsSampler() { Stop(); }
 
 void StatsSampler::Start() {
-  std::lock_guard<std::mutex> lock(run_mu_);
+  silo::MutexLock lock(&run_mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { Loop(); });
 }
 
 void StatsSampler::Stop() {
   {
-    std::lock_guard<std::mutex> lock(run_mu_);
+    silo::MutexLock lock(&run_mu_);
     stopping_ = true;
   }
-  run_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -54,13 +54,13 @@ void StatsSampler::Loop() {
     next += options_.interval;
     auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;
-    std::unique_lock<std::mutex> lock(run_mu_);
-    if (run_cv_.wait_until(lock, next, [this] { return stopping_; })) return;
+    silo::MutexLock lock(&run_mu_);
+    if (run_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(next - now))) return;
   }
 }
 
 void StatsSampler::SampleNow() {
-  std::lock_guard<std::mutex> tick_lock(tick_mu_);
+  silo::MutexLock tick_lock(&tick_mu_);
   auto started = std::chrono::steady_clock::now();
   const int64_t tick = ++tick_;
   TickSummary summary;
@@ -77,7 +77,7 @@ void StatsSampler::SampleNow() {
   std::map<std::string, bool> layer_due;
   std::vector<model::ContainerRecord> containers = containers_->List();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     for (const auto& c : containers) {
       auto it = cache_.find(ContainerKey(c.id));
       layer_due[c.id] = it == cache_.end() || !it->second.layer ||
@@ -156,7 +156,7 @@ void StatsSampler::SampleNow() {
   }
 
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     for (auto& [key, e] : fresh) {
       auto old = cache_.find(key);
       if (old == cache_.end()) continue;
@@ -192,7 +192,7 @@ ContainerStatsView StatsSampler::ViewOf(model::ContainerRecord record) const {
 absl::StatusOr<ContainerStatsView> StatsSampler::Container(const std::string& id_or_prefix) const {
   absl::StatusOr<model::ContainerRecord> record = containers_->Get(id_or_prefix);
   if (!record.ok()) return record.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   return ViewOf(std::move(*record));
 }
 
@@ -200,7 +200,7 @@ std::vector<ContainerStatsView> StatsSampler::Containers(const store::ContainerF
   std::vector<model::ContainerRecord> records = containers_->List(filter);
   std::vector<ContainerStatsView> out;
   out.reserve(records.size());
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   for (auto& r : records) out.push_back(ViewOf(std::move(r)));
   return out;
 }
@@ -221,7 +221,7 @@ std::vector<SandboxStatsView> StatsSampler::Sandboxes(const store::SandboxFilter
   }
   std::vector<SandboxStatsView> out;
   out.reserve(records.size());
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   for (auto& r : records) {
     SandboxStatsView v;
     v.stats = SnapshotOf(SandboxKey(r.id));

@@ -18,16 +18,15 @@
 // source must outlive the sampler.
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "runtime/base/mutex.h"
 #include "runtime/model/container.h"
 #include "runtime/model/sandbox.h"
 #include "runtime/stats/stats_source.h"
@@ -102,8 +101,8 @@ class StatsSampler {
   };
 
   void Loop();
-  std::optional<Snapshot> SnapshotOf(const std::string& key) const;  // requires mu_
-  ContainerStatsView ViewOf(model::ContainerRecord record) const;      // requires mu_
+  std::optional<Snapshot> SnapshotOf(const std::string& key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ContainerStatsView ViewOf(model::ContainerRecord record) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SamplerOptions options_;
   const store::ContainerStore* const containers_;
@@ -111,15 +110,14 @@ class StatsSampler {
   const SourceFor source_for_;
   std::function<void(const TickSummary&)> observer_;
 
-  std::mutex tick_mu_;  // one tick at a time
-  int64_t tick_ = 0;    // guarded by tick_mu_
+  silo::Mutex tick_mu_;  // one tick at a time
+  int64_t tick_ ABSL_GUARDED_BY(tick_mu_) = 0;
 
-  mutable std::mutex mu_;
-  std::map<std::string, Entry> cache_;  // "c/<id>" and "s/<id>"; guarded by mu_
+  mutable silo::Mutex mu_ ABSL_ACQUIRED_AFTER(tick_mu_);
+  std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);  // "c/<id>" and "s/<id>"
 
-  std::mutex run_mu_;
-  std::condition_variable run_cv_;
-  bool stopping_ = false;  // guarded by run_mu_
+  silo::Mutex run_mu_;
+  bool stopping_ ABSL_GUARDED_BY(run_mu_) = false;
   std::thread thread_;
 };
 

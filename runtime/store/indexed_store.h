@@ -15,8 +15,6 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/base/mutex.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/store/metadata_db.h"
 
@@ -49,7 +48,7 @@ class IndexedStore {
 
   // Replaces the memory index with the database's content (start-up).
   absl::Status Load() {
-    std::lock_guard<std::mutex> w(write_mu_);
+    silo::MutexLock w(&write_mu_);
     std::vector<Record> loaded;
     SILO_RETURN_IF_ERROR(db_->InTransaction([&](Transaction& tx) -> absl::Status {
       SILO_ASSIGN_OR_RETURN(loaded, hooks_.load(tx));
@@ -57,7 +56,7 @@ class IndexedStore {
     }));
     std::map<std::string, Record> fresh;
     for (Record& r : loaded) fresh.emplace(r.id, std::move(r));
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     records_ = std::move(fresh);
     return absl::OkStatus();
   }
@@ -67,16 +66,16 @@ class IndexedStore {
     if (record.id.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(hooks_.kind, " record has an empty id"));
     }
-    std::lock_guard<std::mutex> w(write_mu_);
+    silo::MutexLock w(&write_mu_);
     {
-      std::shared_lock<std::shared_mutex> lock(mu_);
+      silo::ReaderMutexLock lock(&mu_);
       if (records_.count(record.id)) {
         return absl::AlreadyExistsError(absl::StrCat(hooks_.kind, " ", record.id, " already exists"));
       }
     }
     SILO_RETURN_IF_ERROR(
         db_->InTransaction([&](Transaction& tx) { return hooks_.insert(tx, record); }));
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     std::string id = record.id;
     records_.emplace(std::move(id), std::move(record));
     return absl::OkStatus();
@@ -85,21 +84,21 @@ class IndexedStore {
   // The full id for an exact id or a unique prefix of one. InvalidArgument
   // for an empty or ambiguous prefix, NotFound if nothing matches.
   absl::StatusOr<std::string> ResolveId(const std::string& prefix) const {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    silo::ReaderMutexLock lock(&mu_);
     SILO_ASSIGN_OR_RETURN(auto it, FindLocked(prefix));
     return it->first;
   }
 
   // A copy of the record for an exact id or unique prefix (see ResolveId).
   absl::StatusOr<Record> Get(const std::string& id_or_prefix) const {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    silo::ReaderMutexLock lock(&mu_);
     SILO_ASSIGN_OR_RETURN(auto it, FindLocked(id_or_prefix));
     return it->second;
   }
 
   // Copies of the records `match` accepts, ordered by id.
   std::vector<Record> List(const std::function<bool(const Record&)>& match) const {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    silo::ReaderMutexLock lock(&mu_);
     std::vector<Record> out;
     for (const auto& [id, r] : records_) {
       if (match(r)) out.push_back(r);
@@ -111,10 +110,10 @@ class IndexedStore {
   // persists it and only then publishes it. On any error nothing changes.
   absl::StatusOr<Record> Update(const std::string& id,
                                 const std::function<absl::Status(Record&)>& fn) {
-    std::lock_guard<std::mutex> w(write_mu_);
+    silo::MutexLock w(&write_mu_);
     Record before;
     {
-      std::shared_lock<std::shared_mutex> lock(mu_);
+      silo::ReaderMutexLock lock(&mu_);
       auto it = records_.find(id);
       if (it == records_.end()) return NotFound(id);
       before = it->second;
@@ -125,7 +124,7 @@ class IndexedStore {
     SILO_RETURN_IF_ERROR(Annotate(hooks_.validate_update(before, after), context));
     SILO_RETURN_IF_ERROR(Annotate(
         db_->InTransaction([&](Transaction& tx) { return hooks_.update(tx, after); }), context));
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     records_[id] = after;
     return after;
   }
@@ -134,19 +133,19 @@ class IndexedStore {
   // removal is allowed (model::Validate*Removal); the store does not, so
   // recovery can drop records in any state.
   absl::Status Delete(const std::string& id) {
-    std::lock_guard<std::mutex> w(write_mu_);
+    silo::MutexLock w(&write_mu_);
     {
-      std::shared_lock<std::shared_mutex> lock(mu_);
+      silo::ReaderMutexLock lock(&mu_);
       if (!records_.count(id)) return NotFound(id);
     }
     SILO_RETURN_IF_ERROR(db_->InTransaction([&](Transaction& tx) { return hooks_.remove(tx, id); }));
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     records_.erase(id);
     return absl::OkStatus();
   }
 
   size_t size() const {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    silo::ReaderMutexLock lock(&mu_);
     return records_.size();
   }
 
@@ -159,7 +158,8 @@ class IndexedStore {
 
   // Ids sort lexicographically, so every id starting with `prefix` sits in one
   // run beginning at lower_bound(prefix); two entries in the run mean ambiguity.
-  absl::StatusOr<typename Map::const_iterator> FindLocked(const std::string& prefix) const {
+  absl::StatusOr<typename Map::const_iterator> FindLocked(const std::string& prefix) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     if (prefix.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("empty ", hooks_.kind, " id"));
     }
@@ -179,8 +179,8 @@ class IndexedStore {
 
   MetadataDb* const db_;
   const Hooks hooks_;
-  std::mutex write_mu_;
-  mutable std::shared_mutex mu_;
+  silo::Mutex write_mu_;
+  mutable silo::Mutex mu_ ABSL_ACQUIRED_AFTER(write_mu_);
   Map records_ ABSL_GUARDED_BY(mu_);  // written only while write_mu_ is held too
 };
 

@@ -106,12 +106,19 @@ absl::StatusOr<ImageEntry> ImageFromRow(const Statement& st) {
 // ---- Transaction -----------------------------------------------------------
 
 Transaction::Transaction(Transaction&& other) noexcept
-    : db_(other.db_), lock_(std::move(other.lock_)), open_(std::exchange(other.open_, false)) {}
+    : db_(other.db_), held_(std::exchange(other.held_, nullptr)), open_(std::exchange(other.open_, false)) {}
 
 Transaction::~Transaction() {
   // A failed rollback leaves SQLite to roll back on the next BEGIN or close;
   // nothing uncommitted becomes durable either way.
   if (open_) (void)Exec(db_, "ROLLBACK", "rollback");
+  Release();
+}
+
+// The lock passes from Begin to the Transaction, which the static analysis
+// cannot follow.
+void Transaction::Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (held_ != nullptr) std::exchange(held_, nullptr)->Unlock();
 }
 
 absl::Status Transaction::Commit() {
@@ -124,7 +131,7 @@ absl::Status Transaction::Commit() {
     (void)Exec(db_, "ROLLBACK", "rollback after failed commit");
   }
   open_ = false;
-  lock_.unlock();  // the connection is free for the next transaction
+  Release();
   return s;
 }
 
@@ -402,7 +409,7 @@ absl::StatusOr<std::unique_ptr<MetadataDb>> MetadataDb::Open(const std::string& 
 MetadataDb::~MetadataDb() { sqlite3_close(db_); }
 
 absl::Status MetadataDb::Configure(const Options& options) {
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   sqlite3_extended_result_codes(db_, 1);
   int rc = sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "busy_timeout");
@@ -441,12 +448,16 @@ absl::Status MetadataDb::Migrate(int target) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Transaction> MetadataDb::Begin() {
-  std::unique_lock<std::mutex> lock(mu_);
+// The lock is handed to the Transaction, which the static analysis cannot follow.
+absl::StatusOr<Transaction> MetadataDb::Begin() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  mu_.Lock();
   // IMMEDIATE takes the write lock now, so a busy database fails here rather
   // than half-way through the caller's work.
-  SILO_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", "begin transaction"));
-  return Transaction(db_, std::move(lock));
+  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE", "begin transaction"); !s.ok()) {
+    mu_.Unlock();
+    return s;
+  }
+  return Transaction(db_, &mu_);
 }
 
 absl::Status MetadataDb::InTransaction(const std::function<absl::Status(Transaction&)>& fn) {
@@ -461,7 +472,7 @@ absl::StatusOr<std::string> MetadataDb::Pragma(const std::string& name) {
       return absl::InvalidArgumentError(absl::StrCat("bad pragma name '", name, "'"));
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   std::string sql = absl::StrCat("PRAGMA ", name);
   SILO_ASSIGN_OR_RETURN(Statement st, Statement::Prepare(db_, sql.c_str(), sql));
   SILO_ASSIGN_OR_RETURN(bool row, st.Step());

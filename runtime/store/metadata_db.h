@@ -25,7 +25,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "runtime/base/mutex.h"
 #include "runtime/model/container.h"
 #include "runtime/model/sandbox.h"
 
@@ -108,12 +108,14 @@ class Transaction {
 
  private:
   friend class MetadataDb;
-  Transaction(sqlite3* db, std::unique_lock<std::mutex> lock)
-      : db_(db), lock_(std::move(lock)) {}
+  // Takes over `held`, locked by MetadataDb::Begin.
+  Transaction(sqlite3* db, silo::Mutex* held) : db_(db), held_(held) {}
   absl::StatusOr<Statement> Prepare(const char* sql, absl::string_view what);
+  // Frees the connection for the next transaction (once).
+  void Release();
 
   sqlite3* db_;
-  std::unique_lock<std::mutex> lock_;
+  silo::Mutex* held_;  // the connection's lock, until Release
   bool open_ = true;
 };
 
@@ -156,8 +158,8 @@ class MetadataDb {
   absl::Status Configure(const Options& options);
   absl::Status Migrate(int target);
 
-  std::mutex mu_;
-  sqlite3* const db_;  // guarded by mu_ (held through Transaction)
+  silo::Mutex mu_;
+  sqlite3* const db_;  // used under mu_ (held through Transaction)
   const std::string path_;
 };
 

@@ -20,7 +20,7 @@ absl::Status NameRegistrar::Reserve(const std::string& name, const std::string& 
     return absl::InvalidArgumentError(
         absl::StrCat("cannot reserve name '", name, "' for key '", key, "': both must be set"));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   auto it = key_by_name_.find(name);
   if (it != key_by_name_.end()) {
     if (it->second == key) return absl::OkStatus();
@@ -38,7 +38,7 @@ absl::Status NameRegistrar::Reserve(const std::string& name, const std::string& 
 }
 
 void NameRegistrar::Release(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   auto it = key_by_name_.find(name);
   if (it == key_by_name_.end()) return;
   name_by_key_.erase(it->second);
@@ -46,7 +46,7 @@ void NameRegistrar::Release(const std::string& name) {
 }
 
 void NameRegistrar::ReleaseByKey(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   auto it = name_by_key_.find(key);
   if (it == name_by_key_.end()) return;
   key_by_name_.erase(it->second);
@@ -54,7 +54,7 @@ void NameRegistrar::ReleaseByKey(const std::string& key) {
 }
 
 absl::StatusOr<std::string> NameRegistrar::Get(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  silo::MutexLock lock(&mu_);
   auto it = key_by_name_.find(name);
   if (it == key_by_name_.end()) {
     return absl::NotFoundError(absl::StrCat("name ", name, " is not reserved"));

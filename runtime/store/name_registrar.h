@@ -11,13 +11,13 @@
 // start-up silod reserves the names of every loaded record.
 
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cri/api/cri_fwd.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::runtime::store {
 
@@ -38,7 +38,7 @@ class NameRegistrar {
   absl::StatusOr<std::string> Get(const std::string& name) const;
 
  private:
-  mutable std::mutex mu_;
+  mutable silo::Mutex mu_;
   std::map<std::string, std::string> key_by_name_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> name_by_key_ ABSL_GUARDED_BY(mu_);
 };

@@ -14,12 +14,10 @@
 // Internal error, so waiters are never stranded.
 
 #include <chrono>
-#include <condition_variable>
 #include <exception>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/base/mutex.h"
 
 namespace silo::runtime::store {
 
@@ -47,13 +46,14 @@ class PendingOps {
   absl::StatusOr<Result> Run(const std::string& key, const Op& op) {
     std::shared_ptr<Entry> entry;
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      silo::MutexLock lock(&mu_);
       DropExpiredLocked();
       auto it = entries_.find(key);
       if (it != entries_.end()) {
         entry = it->second;
         ++entry->waiters;
-        cv_.wait(lock, [&] { return entry->result.has_value(); });
+        auto finished = [&entry] { return entry->result.has_value(); };
+        mu_.Await(absl::Condition(&finished));
         --entry->waiters;
         return *entry->result;
       }
@@ -63,7 +63,7 @@ class PendingOps {
 
     absl::StatusOr<Result> result = RunCatching(key, op);
 
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     entry->result = result;
     entry->finished = now_();
     // Keep successes for the TTL; drop failures so the next call retries.
@@ -71,20 +71,19 @@ class PendingOps {
       auto it = entries_.find(key);
       if (it != entries_.end() && it->second == entry) entries_.erase(it);
     }
-    cv_.notify_all();
     return result;
   }
 
   // Callers currently waiting on `key` (not counting the one running it).
   int Waiters(const std::string& key) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     auto it = entries_.find(key);
     return it == entries_.end() ? 0 : it->second->waiters;
   }
 
   // True while an operation for `key` runs.
   bool InFlight(const std::string& key) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     auto it = entries_.find(key);
     return it != entries_.end() && !it->second->result.has_value();
   }
@@ -92,7 +91,7 @@ class PendingOps {
   // Drops a kept result (e.g. once the sandbox it created was removed). An
   // operation in flight is not affected.
   void Forget(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mu_);
+    silo::MutexLock lock(&mu_);
     auto it = entries_.find(key);
     if (it != entries_.end() && it->second->result.has_value()) entries_.erase(it);
   }
@@ -114,7 +113,7 @@ class PendingOps {
     }
   }
 
-  void DropExpiredLocked() {
+  void DropExpiredLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto now = now_();
     for (auto it = entries_.begin(); it != entries_.end();) {
       const Entry& e = *it->second;
@@ -128,8 +127,7 @@ class PendingOps {
 
   const std::chrono::nanoseconds ttl_;
   const Clock now_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  mutable silo::Mutex mu_;  // waiters Await their entry's result on it
   std::map<std::string, std::shared_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -1,6 +1,6 @@
 #pragma once
-// HcsContainerHost: the Windows ContainerHost (issue 8's HcsBackend, the
-// container half). A container is a process-isolated HCS compute system
+// HcsContainerHost: the Windows ContainerHost (the container half of the
+// HCS backend; the pod half is the Windows sandbox host). A container is a process-isolated HCS compute system
 // built from the pure document builder (container_document.h) over the
 // computecore API table, so every call sequence here runs on Linux against
 // FakeHcs.
