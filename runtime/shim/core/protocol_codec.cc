@@ -5,6 +5,9 @@
 
 #include "nlohmann/json.hpp"
 
+// The Request field, not mingw's stdio macro (see protocol_codec.h).
+#undef stdin
+
 namespace silo::runtime::shim {
 namespace {
 
@@ -67,6 +70,7 @@ std::string EncodeRequest(const Request& r) {
       j["stdin"] = r.stdin;
       j["timeout_ms"] = r.timeout_ms;
       if (r.stream) j["stream"] = true;
+      if (!r.process.empty()) j["process"] = r.process;
       break;
     case Op::kResize:
       j["width"] = r.width;
@@ -93,6 +97,7 @@ bool DecodeRequestJson(std::string_view text, Request* request, std::string* err
     r.stdin = j.value("stdin", false);
     r.timeout_ms = j.value("timeout_ms", int64_t{0});
     r.stream = j.value("stream", false);
+    r.process = j.value("process", std::string());
     r.width = j.value("width", 0u);
     r.height = j.value("height", 0u);
     if (r.op == Op::kKill && (r.signal <= 0 || r.signal > 64)) {

@@ -38,6 +38,10 @@ enum class Op { kState, kKill, kWait, kExec, kAttach, kResize, kCloseStdin, kReo
 const char* OpName(Op op);
 std::optional<Op> OpFromName(std::string_view name);
 
+// mingw's <cstdio> defines `stdin` as a macro; the field keeps its wire
+// name, and Windows code reads it through RequestWantsStdin.
+#pragma push_macro("stdin")
+#undef stdin
 struct Request {
   Op op = Op::kState;
   // kill: signal number, and whether to signal every process of the container.
@@ -56,10 +60,16 @@ struct Request {
   // end if `stdin`,] stdout read end, stderr read end. A second response on
   // the same connection carries the exit code. Output is not captured.
   bool stream = false;
+  // exec on a Windows monitor: the HCS ProcessParameters JSON silod built
+  // from args/env/cwd (it owns the command-line quoting rules); the monitor
+  // runs exactly that. Empty on Linux.
+  std::string process;
   // resize: terminal size in characters.
   uint32_t width = 0;
   uint32_t height = 0;
 };
+inline bool RequestWantsStdin(const Request& r) { return r.stdin; }
+#pragma pop_macro("stdin")
 
 struct Response {
   // The version the sender speaks: this build's when encoding; a response

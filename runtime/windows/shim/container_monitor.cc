@@ -17,11 +17,11 @@ int64_t UnixNanos(const struct timespec& ts) { return int64_t{ts.tv_sec} * 10000
 // ProcessParameters with the pipes the monitor reads. With EmulateConsole
 // HCS merges stderr into the console, so no stderr pipe is asked for
 // (hcsshim does the same for TTY processes).
-Result<std::string> WithPipes(std::string_view process_json, bool stdin) {
+Result<std::string> WithPipes(std::string_view process_json, bool open_stdin) {
   nlohmann::json p = nlohmann::json::parse(process_json, nullptr, false);
   if (!p.is_object()) return HrStatus(codes::kEInvalidArg, "process parameters are not a JSON object");
   const bool tty = p.value("EmulateConsole", false);
-  p["CreateStdInPipe"] = stdin;
+  p["CreateStdInPipe"] = open_stdin;
   p["CreateStdOutPipe"] = true;
   p["CreateStdErrPipe"] = !tty;
   return p.dump();
@@ -55,7 +55,7 @@ Result<std::unique_ptr<ContainerMonitor>> ContainerMonitor::Create(const hcs::Hc
   if (options.id.empty() || options.exit_path.empty()) {
     return HrStatus(codes::kEInvalidArg, "monitor needs a container id and an exit path");
   }
-  auto params = WithPipes(options.process_json, options.stdin);
+  auto params = WithPipes(options.process_json, options.open_stdin);
   if (!params.ok()) return params.status();
   std::unique_ptr<ContainerMonitor> m(new ContainerMonitor(api, io, std::move(options)));
   // The log first: it has no side effect to undo.
@@ -78,6 +78,7 @@ ContainerMonitor::~ContainerMonitor() {
     closing_ = true;
   }
   if (exit_waiter_.joinable()) exit_waiter_.join();
+  for (std::thread& t : signal_senders_) t.join();
   // Still running: the drains are blocked in reads nobody will finish.
   if (stdout_drain_) stdout_drain_->Stop();
   if (stderr_drain_) stderr_drain_->Stop();
@@ -100,7 +101,7 @@ HrStatus ContainerMonitor::Start(Deadline deadline) {
     HrStatus s = system_->Start(deadline);
     if (!s.ok()) return s;
   }
-  auto params = WithPipes(options_.process_json, options_.stdin);
+  auto params = WithPipes(options_.process_json, options_.open_stdin);
   if (!params.ok()) return params.status();
   auto process = system_->CreateProcess(*params, deadline);
   if (!process.ok()) return process.status();
@@ -182,14 +183,22 @@ HrStatus ContainerMonitor::Kill(int signal, Deadline deadline) {
     if (state_ == MonitorState::kStopped) return HrStatus::Ok();
     process = process_.get();
   }
-  if (signal == 9) return process->Terminate(deadline);
-  auto delivered = process->Signal(R"({"Signal":"CtrlShutdown"})", deadline);
-  return delivered.ok() ? HrStatus::Ok() : delivered.status();
+  // Through fresh handles: HCS serialises calls per system handle, and a
+  // blocked CtrlShutdown on ours would hold the kill back.
+  if (signal == 9) return hcs::TerminateProcessThroughFreshHandle(api_, options_.id, process->pid(), deadline);
+  // Servercore's HcsSignalProcess returns only once the process is gone, so
+  // the signal is sent on its own thread and the caller escalates to 9 after
+  // its grace period (hcsshim's exec_hcs Kill does the same).
+  std::lock_guard<std::mutex> lock(mu_);
+  signal_senders_.emplace_back([process, deadline] {
+    (void)process->Signal(R"({"Signal":"CtrlShutdown"})", deadline);
+  });
+  return HrStatus::Ok();
 }
 
 Result<ExecResult> ContainerMonitor::Exec(std::string_view process_json, std::chrono::milliseconds timeout,
                                           Deadline create_deadline) {
-  auto params = WithPipes(process_json, /*stdin=*/false);
+  auto params = WithPipes(process_json, /*open_stdin=*/false);
   if (!params.ok()) return params.status();
   auto process = system_->CreateProcess(*params, create_deadline);
   if (!process.ok()) return process.status();
@@ -221,10 +230,14 @@ HrStatus ContainerMonitor::CloseStdin(Deadline deadline) {
     std::lock_guard<std::mutex> lock(mu_);
     if (state_ != MonitorState::kRunning) return HrStatus::Ok();
     process = process_.get();
-    if (stdin_ != nullptr) api_.close_handle(stdin_);
-    stdin_ = nullptr;
   }
-  return process->CloseStdin(deadline);
+  // As hcsshim: tell HCS first (it fails once the process has exited), then
+  // close our end of the pipe.
+  HrStatus s = process->CloseStdin(deadline);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stdin_ != nullptr) api_.close_handle(stdin_);
+  stdin_ = nullptr;
+  return s;
 }
 
 HrStatus ContainerMonitor::ResizeConsole(uint16_t width, uint16_t height, Deadline deadline) {

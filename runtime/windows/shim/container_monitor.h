@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "runtime/base/windows/result.h"
 #include "runtime/shim/core/cri_line_cutter.h"
@@ -47,9 +48,9 @@ struct MonitorOptions {
   std::string document_json;
   // ProcessParameters of the main process (CommandLine, WorkingDirectory,
   // Environment, ...). The monitor sets the pipe flags itself: stdout and
-  // stderr are always piped, stdin only with `stdin`.
+  // stderr are always piped, stdin only with `open_stdin`.
   std::string process_json;
-  bool stdin = false;
+  bool open_stdin = false;
   std::string log_path;  // empty: output is drained and dropped
   std::string exit_path;
   size_t max_log_line = runtime::shim::kDefaultMaxLogLine;
@@ -95,7 +96,8 @@ class ContainerMonitor {
   // Waits for kStopped (exit recorded). HCS_E_OPERATION_TIMEOUT at the deadline.
   win32::Result<ExitRecord> Wait(Deadline deadline) const;
   // SIGKILL (9) terminates the main process; any other signal asks it to
-  // stop (CtrlShutdown). OK when it has already exited.
+  // stop (CtrlShutdown), sent in the background because servercore blocks
+  // that call until the process is gone. OK when it has already exited.
   win32::HrStatus Kill(int signal, Deadline deadline);
   // Runs a process in the container and captures its output (ExecSync).
   // `timeout` zero: no timeout; else the process is terminated at it and
@@ -107,7 +109,7 @@ class ContainerMonitor {
   win32::HrStatus ResizeConsole(uint16_t width, uint16_t height, Deadline deadline);
   // Shuts the compute system down (Terminate after `grace`) and waits for it.
   win32::HrStatus StopSystem(Deadline grace, Deadline deadline);
-  // The main process's stdin handle (null without `stdin`); owned here.
+  // The main process's stdin handle (null without `open_stdin`); owned here.
   void* stdin_handle() const;
 
  private:
@@ -134,6 +136,7 @@ class ContainerMonitor {
   runtime::shim::CriLineCutter stdout_cutter_;  // used by the stdout drain thread only
   runtime::shim::CriLineCutter stderr_cutter_;  // used by the stderr drain thread only
   std::thread exit_waiter_;
+  std::vector<std::thread> signal_senders_;  // guarded by mu_; joined by the destructor
 };
 
 }  // namespace silo::runtime::windows::shim

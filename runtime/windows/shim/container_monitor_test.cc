@@ -220,6 +220,9 @@ TEST_F(ContainerMonitorTest, KillTerminatesWithSigkillAndAsksToShutDownOtherwise
   ASSERT_NE(m, nullptr);
   const uint32_t pid = m->Status().pid;
   EXPECT_TRUE(m->Kill(15, Soon()).ok());
+  for (int i = 0; i < 2000 && fake_.Signals("c1", pid).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   EXPECT_THAT(fake_.Signals("c1", pid), ElementsAre(HasSubstr("CtrlShutdown")));
   EXPECT_TRUE(m->Kill(9, Soon()).ok());
   auto exit = m->Wait(Soon());
@@ -227,6 +230,24 @@ TEST_F(ContainerMonitorTest, KillTerminatesWithSigkillAndAsksToShutDownOtherwise
   EXPECT_FALSE(fake_.ProcessRunning("c1", pid));
   // Killing what has exited is not an error.
   EXPECT_TRUE(m->Kill(9, Soon()).ok());
+}
+
+TEST_F(ContainerMonitorTest, ABlockedShutdownSignalDoesNotHoldBackTheKill) {
+  // Servercore's HcsSignalProcess returns only when the process is gone, and
+  // a terminate through the same system handle would queue behind it.
+  fake_.Inject({FakeCall::kSignalProcess, FakeFault::kBlock});
+  auto m = Started(Options());
+  ASSERT_NE(m, nullptr);
+  const uint32_t pid = m->Status().pid;
+  EXPECT_TRUE(m->Kill(15, Soon()).ok());
+  for (int i = 0; i < 2000 && fake_.blocked_operations() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(fake_.blocked_operations(), 1);
+  EXPECT_TRUE(m->Kill(9, Soon()).ok());
+  ASSERT_TRUE(m->Wait(Soon()).ok());
+  EXPECT_FALSE(fake_.ProcessRunning("c1", pid));
+  EXPECT_EQ(fake_.blocked_operations(), 0);
 }
 
 TEST_F(ContainerMonitorTest, WaitTimesOutWhileTheContainerRuns) {
@@ -288,7 +309,7 @@ TEST_F(ContainerMonitorTest, ReopenLogStartsAFreshFileAfterKubeletRotatedIt) {
 
 TEST_F(ContainerMonitorTest, StdinIsPipedOnlyWhenAskedAndClosedOnRequest) {
   MonitorOptions o = Options();
-  o.stdin = true;
+  o.open_stdin = true;
   auto m = Started(o);
   ASSERT_NE(m, nullptr);
   const uint32_t pid = m->Status().pid;
