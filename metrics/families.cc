@@ -55,8 +55,13 @@ Metrics::Metrics()
                          .Register(*registry_)),
       container_start_(prometheus::BuildHistogram()
                            .Name(kContainerStartDuration)
-                           .Help("Container steps in seconds: create (rootfs, bundle, shim) and start (runtime start).")
+                           .Help("Container steps in seconds: create (its parts rootfs, bundle, monitor) and start.")
                            .Register(*registry_)),
+      container_remove_(prometheus::BuildHistogram()
+                            .Name(kContainerRemoveDuration)
+                            .Help("RemoveContainer steps in seconds: monitor (shutdown and runtime delete), rootfs, files, "
+                                  "total.")
+                            .Register(*registry_)),
       cni_calls_(prometheus::BuildHistogram()
                      .Name(kCniCallDuration)
                      .Help("CNI plugin chain calls in seconds, by operation and result.")
@@ -131,6 +136,9 @@ void Metrics::Observe(Timing timing, std::string_view step, bool ok, double seco
       break;
     case Timing::kContainerStart:
       container_start_.Add({{"step", name}, {"result", result}}, LatencyBuckets()).Observe(seconds);
+      break;
+    case Timing::kContainerRemove:
+      container_remove_.Add({{"step", name}, {"result", result}}, LatencyBuckets()).Observe(seconds);
       break;
     case Timing::kCniCall:
       cni_calls_.Add({{"op", name}, {"result", result}}, LatencyBuckets()).Observe(seconds);

@@ -75,6 +75,7 @@ class Metrics final : public DurationSink {
   prometheus::Family<prometheus::Gauge>& shims_alive_;
   prometheus::Family<prometheus::Histogram>& sandbox_start_;
   prometheus::Family<prometheus::Histogram>& container_start_;
+  prometheus::Family<prometheus::Histogram>& container_remove_;
   prometheus::Family<prometheus::Histogram>& cni_calls_;
   prometheus::Family<prometheus::Histogram>& store_commits_;
 };
@@ -89,6 +90,7 @@ inline constexpr char kStatsTickDuration[] = "silo_stats_sample_duration_seconds
 inline constexpr char kShimsAlive[] = "silo_shims_alive";
 inline constexpr char kSandboxStartDuration[] = "silo_pod_sandbox_start_duration_seconds";
 inline constexpr char kContainerStartDuration[] = "silo_container_start_duration_seconds";
+inline constexpr char kContainerRemoveDuration[] = "silo_container_remove_duration_seconds";
 inline constexpr char kCniCallDuration[] = "silo_cni_call_duration_seconds";
 inline constexpr char kStoreCommitDuration[] = "silo_store_commit_duration_seconds";
 inline constexpr char kImagePullsInFlight[] = "silo_image_pulls_in_flight";

@@ -250,8 +250,9 @@ absl::StatusOr<Config> ParseConfigTree(const YAML::Node& root, ConfigPlatform pl
 
   MapReader sb(top.Child("sandbox"), "sandbox");
   SILO_RETURN_IF_ERROR(sb.CheckIsMap());
-  SILO_RETURN_IF_ERROR(sb.CheckKeys({"image"}));
+  SILO_RETURN_IF_ERROR(sb.CheckKeys({"image", "holder"}));
   SILO_RETURN_IF_ERROR(sb.Get("image", &c.sandbox.image));
+  SILO_RETURN_IF_ERROR(sb.Get("holder", &c.sandbox.holder));
 
   SILO_RETURN_IF_ERROR(ParseRuntime(top, platform, &c.runtime));
   SILO_RETURN_IF_ERROR(ValidateConfig(c, platform));
@@ -344,6 +345,9 @@ absl::Status ValidateConfig(const Config& c, ConfigPlatform platform) {
   if (absl::Duration d; !absl::ParseDuration(c.stats.interval, &d) || d < absl::Milliseconds(10)) {
     return Bad("stats.interval", absl::StrCat("\"", c.stats.interval, "\" is not a duration of at least 10ms (e.g. 1s)"));
   }
+  if (c.sandbox.holder != "pause" && c.sandbox.holder != "none") {
+    return Bad("sandbox.holder", absl::StrCat("\"", c.sandbox.holder, "\" is not \"pause\" or \"none\""));
+  }
 
   // Windows pods start from the pause image; Linux pods have none.
   if (platform == ConfigPlatform::kWindows && c.sandbox.image.empty()) {
@@ -405,7 +409,8 @@ std::string ConfigToYaml(const Config& c) {
   out << YAML::Key << "stats" << YAML::Value << YAML::BeginMap
       << YAML::Key << "interval" << YAML::Value << c.stats.interval << YAML::EndMap;
   out << YAML::Key << "sandbox" << YAML::Value << YAML::BeginMap
-      << YAML::Key << "image" << YAML::Value << YAML::DoubleQuoted << c.sandbox.image << YAML::EndMap;
+      << YAML::Key << "image" << YAML::Value << YAML::DoubleQuoted << c.sandbox.image
+      << YAML::Key << "holder" << YAML::Value << c.sandbox.holder << YAML::EndMap;
   out << YAML::Key << "runtime" << YAML::Value << YAML::BeginMap
       << YAML::Key << "binary" << YAML::Value << c.runtime.binary
       << YAML::Key << "cgroup_driver" << YAML::Value << c.runtime.cgroup_driver

@@ -74,6 +74,12 @@ struct Config {
     // The image of a Windows pod's pause container. Linux pods have no pause
     // container, so the Linux default is empty (and the key unused there).
     std::string image;
+    // What holds a Windows pod's network compartment open: "pause" (a pause
+    // compute system from `image`, as containerd and hcsshim run) or "none",
+    // an explicit opt-in to pauseless pods for Windows builds where the
+    // compartment stays active without a running container (hcsshim's pod.go
+    // documents the bug that makes the pause necessary).
+    std::string holder = "pause";
   } sandbox;
 
   struct Runtime {

@@ -25,6 +25,15 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c->streaming.address, "127.0.0.1:0");
   EXPECT_EQ(c->runtime.binary, "runc");
   ASSERT_EQ(c->runtime.handlers.size(), 1u);
+  // Windows pods get a pause compute system unless pauseless is chosen.
+  EXPECT_EQ(c->sandbox.holder, "pause");
+}
+
+TEST(ConfigTest, PauselessWindowsPodsAreAnExplicitChoice) {
+  auto c = ParseConfig("sandbox: {holder: none, image: mcr.microsoft.com/oss/kubernetes/pause:3.9}");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sandbox.holder, "none");
+  EXPECT_EQ(c->sandbox.image, "mcr.microsoft.com/oss/kubernetes/pause:3.9");
 }
 
 TEST(ConfigTest, DefaultYamlRoundTripsWithEveryKey) {
@@ -32,7 +41,7 @@ TEST(ConfigTest, DefaultYamlRoundTripsWithEveryKey) {
   for (const char* key : {"root:", "state:", "listen:", "level:", "format:", "max_size_mb:", "bin_dirs:",
                           "conf_dir:", "mirrors:", "insecure:", "credentials_file:", "stall_timeout_seconds:",
                           "max_download_bytes_per_sec:", "address:",
-                          "tls_cert:", "enabled:", "binary:", "cgroup_driver:", "handlers:"}) {
+                          "tls_cert:", "enabled:", "binary:", "cgroup_driver:", "handlers:", "holder:", "image:"}) {
     EXPECT_NE(yaml.find(key), std::string::npos) << key << " missing from\n" << yaml;
   }
   auto c = ParseConfig(yaml);
@@ -119,6 +128,7 @@ TEST(ConfigTest, BadValuesNameTheirPath) {
       {"runtime: {handlers: [{name: a}, {name: a}], default_handler: a}", "duplicate handler"},
       {"runtime: {default_handler: nope}", "runtime.default_handler"},
       {"streaming: {tls_cert: /a}", "tls_cert and tls_key"},
+      {"sandbox: {holder: off}", "sandbox.holder: \"off\" is not \"pause\" or \"none\""},
       {"streaming: {idle_timeout: soon}", "streaming.idle_timeout: \"soon\" is not a positive duration"},
       {"streaming: {idle_timeout: 0s}", "streaming.idle_timeout"},
       {"streaming: {token_ttl: forever}", "streaming.token_ttl: \"forever\" is not a positive duration"},

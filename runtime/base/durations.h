@@ -14,8 +14,9 @@
 namespace silo {
 
 enum class Timing {
-  kSandboxStart,    // step: namespaces, pod_group, network, files, total
-  kContainerStart,  // step: create (rootfs, bundle, monitor), start
+  kSandboxStart,    // step: namespaces, pod_group, network, pod_start, files, total
+  kContainerStart,   // step: create, its parts rootfs, bundle, monitor; start
+  kContainerRemove,  // step: monitor (its shutdown and the runtime's delete), rootfs, files, total
   kCniCall,         // step: ADD, DEL, CHECK
   kStoreCommit,     // step: commit
 };

@@ -356,6 +356,7 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
   if (absl::IsNotFound(found.status())) return absl::OkStatus();
   SILO_RETURN_IF_ERROR(found.status());
   const std::string id = found->id;
+  StepTimer total(Timing::kContainerRemove, "total");
   {
     std::shared_ptr<std::mutex> lock = LockFor(id);
     std::lock_guard<std::mutex> guard(*lock);
@@ -371,6 +372,7 @@ absl::Status ContainerManager::Remove(const std::string& id_or_prefix) {
     Emit(events::EventType::kDeleted, id, record->sandbox_id);
   }
   DropLock(id);
+  total.Done(true);
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "runtime/base/cleanup.h"
+#include "runtime/base/durations.h"
 #include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
@@ -53,13 +54,6 @@ ProcessState FromResponse(const shim::Response& r) {
   s.exited_at_ns = r.exited_at_unix_nanos;
   s.pid = r.pid;
   return s;
-}
-
-absl::Status RemoveTree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("remove ", path));
-  return absl::OkStatus();
 }
 
 absl::Status Unmount(const std::string& path) {
@@ -134,14 +128,23 @@ absl::Status LinuxContainerHost::MountRootfs(const CreateSpec& spec) const {
   }
   std::string data = absl::StrCat("lowerdir=", absl::StrJoin(lowers, ":"), ",upperdir=", base,
                                   "/upper,workdir=", base, "/work");
-  if (data.size() >= 4096) {
+  // `volatile` (Linux 5.10+) skips the syncs of the writable layer, above
+  // all the one at unmount, which made RemoveContainer wait for the disk. A
+  // container's writable layer is never mounted again after a crash (a
+  // restarted pod gets new containers), which is the one thing volatile
+  // forbids. Older kernels refuse the option: mount without it.
+  const std::string volatile_data = data + ",volatile";
+  if (volatile_data.size() >= 4096) {
     return absl::InvalidArgumentError(absl::StrCat("container ", spec.id, ": overlay options for ",
                                                    lowers.size(), " layers exceed a page"));
   }
-  if (::mount("overlay", RootfsDir(spec.id).c_str(), "overlay", 0, data.c_str()) != 0) {
-    return ErrnoToStatus(errno, absl::StrCat("container ", spec.id, ": mount overlay rootfs at ", RootfsDir(spec.id)));
+  if (::mount("overlay", RootfsDir(spec.id).c_str(), "overlay", 0, volatile_data.c_str()) == 0) {
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  if (errno == EINVAL && ::mount("overlay", RootfsDir(spec.id).c_str(), "overlay", 0, data.c_str()) == 0) {
+    return absl::OkStatus();
+  }
+  return ErrnoToStatus(errno, absl::StrCat("container ", spec.id, ": mount overlay rootfs at ", RootfsDir(spec.id)));
 }
 
 absl::StatusOr<std::string> LinuxContainerHost::TargetPidNamespace(const CreateSpec& spec) {
@@ -231,12 +234,18 @@ absl::StatusOr<std::string> LinuxContainerHost::Create(const CreateSpec& spec) {
   SILO_ASSIGN_OR_RETURN(std::string target_pid_ns, TargetPidNamespace(spec));
   CleanupStack undo;
   undo.Push("remove container files", [this, id = spec.id] { return Remove(id, ""); });
+  StepTimer rootfs(Timing::kContainerStart, "rootfs");
   SILO_RETURN_IF_ERROR(MountRootfs(spec));
+  rootfs.Done(true);
+  StepTimer bundle(Timing::kContainerStart, "bundle");
   SILO_RETURN_IF_ERROR(WriteBundle(spec, target_pid_ns));
   if (!spec.log_path.empty()) {
     SILO_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(spec.log_path).parent_path().string()));
   }
+  bundle.Done(true);
+  StepTimer monitor(Timing::kContainerStart, "monitor");
   SILO_RETURN_IF_ERROR(StartShim(spec.id, spec.log_path, spec.config->stdin(), spec.config->tty()));
+  monitor.Done(true);
   undo.Dismiss();
   return SocketPath(spec.id);
 }
@@ -327,6 +336,7 @@ absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string
   // The shim's shutdown runs `runc delete` itself; only when it could not
   // does silod run it (one runc process per removal, not two).
   bool deleted_by_shim = false;
+  StepTimer monitor(Timing::kContainerRemove, "monitor");
   if (::access(socket.c_str(), F_OK) == 0) {
     auto client = ShimClient::Connect(socket, In(std::chrono::seconds(2)));
     if (client.ok()) {
@@ -353,10 +363,15 @@ absl::Status LinuxContainerHost::Remove(const std::string& id, const std::string
     SILO_RETURN_IF_ERROR(runc.Delete(id, /*force=*/true));
   }
   if (!cgroup.empty()) RemoveUnmanagedPodCgroups(options_.cgroup_root, cgroup);
+  monitor.Done(true);
+  StepTimer rootfs(Timing::kContainerRemove, "rootfs");
   SILO_RETURN_IF_ERROR(Unmount(RootfsDir(id)));
-  SILO_RETURN_IF_ERROR(RemoveTree(BundleDir(id)));
-  SILO_RETURN_IF_ERROR(RemoveTree(options_.root_dir + "/" + id));
+  rootfs.Done(true);
+  StepTimer files(Timing::kContainerRemove, "files");
+  SILO_RETURN_IF_ERROR(trash_.Discard(BundleDir(id)));
+  SILO_RETURN_IF_ERROR(trash_.Discard(options_.root_dir + "/" + id));
   if (::unlink(socket.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, absl::StrCat("unlink ", socket));
+  files.Done(true);
   return absl::OkStatus();
 }
 

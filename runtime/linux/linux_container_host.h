@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 
+#include "runtime/base/deferred_removal.h"
 #include "runtime/container/container_host.h"
 #include "runtime/shim/exit_watcher.h"
 
@@ -96,6 +97,10 @@ class LinuxContainerHost final : public ContainerHost {
   absl::Status StartShim(const std::string& id, const std::string& log_path, bool open_stdin, bool tty) const;
 
   const LinuxContainerHostOptions options_;
+  // A removed container's bundle and writable layer leave their names at
+  // once and are deleted off RemoveContainer's path; recovery sweeps what a
+  // killed silod left in the trash.
+  DeferredRemoval trash_;
   std::mutex watcher_mu_;
   std::unique_ptr<shim::ShimExitWatcher> watcher_;  // guarded by watcher_mu_; lives as long as the host
 };

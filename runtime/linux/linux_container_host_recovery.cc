@@ -130,6 +130,9 @@ absl::Status LinuxContainerHost::KillUnmonitored(const std::string& id) {
 }
 
 absl::StatusOr<std::vector<std::string>> LinuxContainerHost::ListHostContainers() {
+  // Recovery starts here: what an earlier silod discarded is deleted now.
+  trash_.Sweep(options_.state_dir);
+  trash_.Sweep(options_.root_dir);
   std::set<std::string> ids;
   AddEntries(options_.state_dir, false, &ids);
   AddEntries(options_.root_dir, false, &ids);

@@ -1,8 +1,10 @@
 #pragma once
 // SandboxHost: the platform half of a pod sandbox that is not networking,
-// i.e. the pod's own namespaces and its pod group. Linux: pinned net/ipc/uts
-// namespaces and a pod cgroup (linux_sandbox_host.h); Windows will plug an
-// HCN namespace and a Job Object in here.
+// i.e. the pod's own namespaces, its pod group and whatever must run for the
+// pod once its network is attached. Linux: pinned net/ipc/uts namespaces and
+// a pod cgroup, nothing running (linux_sandbox_host.h); Windows: an HCN
+// namespace, a Job Object and a pause compute system
+// (runtime/windows/sandbox/windows_sandbox_host.h).
 //
 // Every object is named by the sandbox id, so recovery can find and undo
 // them knowing only the id. Remove* are idempotent. Implementations are
@@ -13,6 +15,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cri/api/cri_fwd.h"
+#include "nlohmann/json.hpp"
 
 namespace silo::runtime::sandbox {
 
@@ -24,6 +28,13 @@ struct NamespaceRequest {
   // held by a tiny per-pod init.
   bool pid = false;
   std::string hostname;  // "" keeps the node's name in a new UTS namespace
+};
+
+// What StartPod knows about the pod.
+struct PodStart {
+  std::string netns;     // CreateNamespaces' handle ("" = none)
+  std::string hostname;  // the pod's hostname as recorded
+  const ::runtime::v1::PodSandboxConfig* config = nullptr;
 };
 
 class SandboxHost {
@@ -52,6 +63,21 @@ class SandboxHost {
   virtual absl::Status MountPodShm(const std::string& dir) { return absl::OkStatus(); }
   // Undoes MountPodShm; OK when nothing is mounted at `dir`.
   virtual absl::Status UnmountPodShm(const std::string& dir) { return absl::OkStatus(); }
+
+  // Starts what must run for the pod once its namespaces, pod group and
+  // network exist (Windows: the pause compute system that holds the network
+  // compartment open). Returns what to keep in SandboxRecord::platform_data
+  // (merged into it). Leaves nothing behind when it fails. Default: nothing.
+  virtual absl::StatusOr<nlohmann::json> StartPod(const std::string& id, const PodStart& start) {
+    return nlohmann::json::object();
+  }
+  // Stops and removes what StartPod started (StopPodSandbox, rollback,
+  // removal). Idempotent.
+  virtual absl::Status StopPod(const std::string& id) { return absl::OkStatus(); }
+  // Recovery: re-attaches to what a previous silod made for the READY
+  // sandbox `id`. NotFound when the pod can no longer run (what StartPod
+  // started is gone): the manager then marks it NOTREADY. Default: OK.
+  virtual absl::Status Reopen(const std::string& id) { return absl::OkStatus(); }
 };
 
 }  // namespace silo::runtime::sandbox

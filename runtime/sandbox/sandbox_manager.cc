@@ -264,6 +264,17 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, const ::runtime:
     step("network", attachment.ip);
   }
 
+  // What runs for the pod (Windows' pause system) joins the namespace with
+  // its endpoints already in it, as containerd attaches CNI first.
+  StepTimer pod_timer(Timing::kSandboxStart, "pod_start");
+  undo.Push("stop pod", [host, id] { return host->StopPod(id); });
+  PodStart start{netns, record.hostname, &config};
+  SILO_ASSIGN_OR_RETURN(nlohmann::json started, host->StartPod(id, start));
+  pod_timer.Done(true);
+  if (started.is_object()) {
+    for (const auto& [key, value] : started.items()) ready.platform_data[key] = value;
+  }
+
   std::string files = FilesDir(id);
   StepTimer files_timer(Timing::kSandboxStart, "files");
   undo.Push("remove pod files", [this, host, files] { return RemoveFilesAndShm(*host, files); });
@@ -285,6 +296,11 @@ absl::Status SandboxManager::SetUp(const SandboxRecord& record, const ::runtime:
 }
 
 absl::Status SandboxManager::StopLocked(const SandboxRecord& record) {
+  // What runs for the pod goes first, then its network (reverse of Run).
+  // Without its handler nothing of it can be reached; Remove reports that.
+  if (absl::StatusOr<SandboxHost*> host = HostOf(record); host.ok()) {
+    SILO_RETURN_IF_ERROR((*host)->StopPod(record.id));
+  }
   bool detach = !record.netns_path.empty() && !record.HasStep(kDetachedStep);
   if (detach && !record.HasStep(kDetachingStep)) {
     SILO_RETURN_IF_ERROR(store_
@@ -334,6 +350,7 @@ absl::Status SandboxManager::TearDown(const SandboxRecord& record) {
     if (!s.ok() && first.ok()) first = s;
   };
   SILO_ASSIGN_OR_RETURN(SandboxHost * host, HostOf(record));
+  keep(host->StopPod(id));
   std::string netns = record.netns_path.empty() ? host->NetworkNamespaceFor(id) : record.netns_path;
   // CNI DEL is idempotent and frees IPAM state even when the namespace is
   // gone, so every networked sandbox gets one unless Stop already did it.
@@ -461,6 +478,16 @@ absl::Status SandboxManager::Recover() {
     } else if (r.state == SandboxState::kReady && !r.netns_path.empty() && NamespaceVanished(r)) {
       spdlog::warn("recovery: network namespace of sandbox {} vanished; marking it NOTREADY", r.id);
       SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
+    } else if (r.state == SandboxState::kReady) {
+      absl::StatusOr<SandboxHost*> host = HostOf(r);
+      absl::Status reopened = host.ok() ? (*host)->Reopen(r.id) : absl::OkStatus();
+      if (absl::IsNotFound(reopened)) {
+        spdlog::warn("recovery: sandbox {} cannot run any more ({}); marking it NOTREADY", r.id,
+                     std::string(reopened.message()));
+        SILO_RETURN_IF_ERROR(MarkNotReady(r.id));
+      } else if (!reopened.ok()) {
+        spdlog::warn("recovery: cannot re-open sandbox {}: {}", r.id, std::string(reopened.message()));
+      }
     }
     known.insert(r.id);
     (void)names_.Reserve(store::MakeSandboxName([&] {

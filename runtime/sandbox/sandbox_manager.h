@@ -5,19 +5,23 @@
 // pod group; runtime/handler) and the network::PodNetwork (CNI).
 //
 // Run: validate -> reserve the name -> record CREATING -> namespaces -> pod
-// group -> CNI attach -> pod files -> READY with the steps (two commits in
+// group -> CNI attach -> StartPod (Windows: the pause system) -> pod files ->
+// READY with the steps (two commits in
 // all: the intent and the result). Each completed step pushes its
 // undo; on failure the undos run in reverse and the record is deleted, or
 // left UNKNOWN (reported NOTREADY) if an undo failed, so Remove can finish.
 // A duplicate Run with the same metadata returns the same id, also while the
 // first call is still running (it waits for it).
 //
-// Stop: record "network_detaching" -> CNI DEL -> NOTREADY + "network_detached".
+// Stop: StopPod -> record "network_detaching" -> CNI DEL -> NOTREADY +
+// "network_detached".
 //
 // Every host object is named by the sandbox id, so Recover() can undo a
 // CREATING sandbox after a crash at any point without trusting its steps.
-// Recover() also finishes a Stop interrupted around CNI DEL and marks READY
-// sandboxes whose namespace vanished NOTREADY, publishing STOPPED for each.
+// Recover() also finishes a Stop interrupted around CNI DEL, re-opens READY
+// sandboxes on their host (SandboxHost::Reopen) and marks those whose
+// namespace vanished or that can no longer run NOTREADY, publishing STOPPED
+// for each.
 //
 // Thread safety: all methods are thread-safe; operations on one sandbox are
 // serialised by a per-id lock, different sandboxes proceed in parallel.

@@ -57,6 +57,7 @@ class HcsContainerHostTest : public ::testing::Test {
   void TearDown() override {
     host_.reset();
     std::filesystem::remove_all(state_dir_);
+    EXPECT_EQ(fake_.bad_closes(), 0) << "a handle was closed twice";
   }
 
   // Execs `command` in container `id` (main process `pid`) and lets the exec

@@ -24,6 +24,8 @@ std::vector<std::string> Entries(const std::string& dir, bool dirs_only = false)
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (dirs_only && !e.is_directory()) continue;
+    // Removed trees waiting for their deletion (DeferredRemoval), no object.
+    if (e.path().filename() == ".trash") continue;
     out.push_back(e.path().filename().string());
   }
   return out;

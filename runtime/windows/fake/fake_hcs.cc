@@ -112,6 +112,7 @@ struct FakeHcs::Impl {
   uintptr_t next_id = 0x1000;  // handles are never reused, so late completions cannot hit a new object
   int strings = 0;
   int cancelled = 0;
+  int bad_closes = 0;  // closes of handles never given out or closed already
   int ops_created = 0;
   uint32_t last_timeout = 0;
   std::deque<FakeInjection> injections;
@@ -349,7 +350,7 @@ struct FakeEntryPoints {
   static void CloseOperation(HcsHandle op) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    f.ops.erase(FromHandle(op));
+    if (f.ops.erase(FromHandle(op)) == 0) ++f.bad_closes;
   }
   static uint32_t GetOperationResultAndInfo(HcsHandle op, HcsProcessInformation* info, wchar_t** doc) {
     auto& f = I();
@@ -445,7 +446,10 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     auto it = f.sys_handles.find(FromHandle(handle));
-    if (it == f.sys_handles.end()) return;
+    if (it == f.sys_handles.end()) {
+      ++f.bad_closes;  // a use after close in HCS: undefined, never harmless
+      return;
+    }
     const std::string id = it->second.id;
     f.sys_handles.erase(it);
     FakeSystem* s = f.FindSystem(id);
@@ -651,7 +655,7 @@ struct FakeEntryPoints {
   static void CloseProcess(HcsHandle proc) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    f.proc_handles.erase(FromHandle(proc));
+    if (f.proc_handles.erase(FromHandle(proc)) == 0) ++f.bad_closes;
   }
 
   // Runs `fn` on the process behind `proc`, or returns the lookup error.
@@ -753,7 +757,7 @@ struct FakeEntryPoints {
   static void CloseHandle(void* h) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    f.stdio.erase(FromHandle(h));
+    if (f.stdio.erase(FromHandle(h)) == 0) ++f.bad_closes;
     f.stdio_cv.notify_all();  // a read blocked on it fails, as on a closed handle
   }
 
@@ -992,6 +996,7 @@ SILO_FAKE_COUNTER(open_process_handles, impl_->proc_handles.size())
 SILO_FAKE_COUNTER(open_stdio_handles, impl_->stdio.size())
 SILO_FAKE_COUNTER(outstanding_strings, impl_->strings)
 SILO_FAKE_COUNTER(cancelled_operations, impl_->cancelled)
+SILO_FAKE_COUNTER(bad_closes, impl_->bad_closes)
 SILO_FAKE_COUNTER(operations_created, impl_->ops_created)
 #undef SILO_FAKE_COUNTER
 

@@ -11,7 +11,11 @@
 // HCS_E_OPERATION_TIMEOUT at once instead of sleeping for the timeout (the
 // timeout it was given is recorded), so tests stay fast and deterministic.
 //
-// Strict where HCS is: calls on a closed handle fail with ERROR_INVALID_HANDLE,
+// Strict where HCS is: creating a system with an id in use fails with
+// HCS_E_SYSTEM_ALREADY_EXISTS, starting a stopped one with
+// HCS_E_SYSTEM_ALREADY_STOPPED, creating a process in or modifying a system
+// that is not running with HCS_E_INVALID_STATE, closing a handle twice is
+// counted (bad_closes), calls on a closed handle fail with ERROR_INVALID_HANDLE,
 // signalling an exited process fails with HCS_E_INVALID_STATE, and a system
 // whose document set ShouldTerminateOnLastHandleClosed is terminated and
 // removed when its last HCS_SYSTEM handle closes (process handles do not
@@ -142,6 +146,10 @@ class FakeHcs {
   int open_stdio_handles() const;
   int outstanding_strings() const;
   int cancelled_operations() const;
+  // Close calls (system, process, operation, stdio) on a handle the fake never
+  // gave out or saw closed already: undefined behaviour in HCS, so every test
+  // may assert it stays 0.
+  int bad_closes() const;
   int operations_created() const;
   uint32_t last_wait_timeout_ms() const;
   int calls(FakeCall call) const;

@@ -29,6 +29,7 @@ class ComputeSystemTest : public ::testing::Test {
     EXPECT_EQ(fake_.open_process_handles(), 0);
     EXPECT_EQ(fake_.open_stdio_handles(), 0);
     EXPECT_EQ(fake_.outstanding_strings(), 0);
+    EXPECT_EQ(fake_.bad_closes(), 0) << "a handle was closed twice";
   }
 
   std::unique_ptr<ComputeSystem> CreateStarted(const std::string& id) {
@@ -316,6 +317,23 @@ TEST_F(ComputeSystemTest, FakeModifyAcceptsOnlyWellFormedRequestsOnARunningSyste
   ASSERT_TRUE(sys->Terminate(Soon()).ok());
   EXPECT_EQ(sys->Modify(memory, Soon()).hr(), codes::kHcsEInvalidState) << "stopped";
   sys->Close();
+}
+
+// HcsCloseComputeSystem/Process/Operation return nothing, and a second
+// close of one handle is a use after free in HCS: the fake counts it.
+TEST(FakeHcsTest, ClosingAHandleTwiceIsCounted) {
+  FakeHcs fake;
+  fake.AddSystem("c1", "silo", /*running=*/true);
+  HcsHandle sys = nullptr;
+  ASSERT_EQ(fake.api().open_compute_system(L"c1", 0, &sys), codes::kSOk);
+  fake.api().close_compute_system(sys);
+  EXPECT_EQ(fake.bad_closes(), 0);
+  fake.api().close_compute_system(sys);
+  EXPECT_EQ(fake.bad_closes(), 1);
+  HcsHandle op = fake.api().create_operation(nullptr, nullptr);
+  fake.api().close_operation(op);
+  fake.api().close_operation(op);
+  EXPECT_EQ(fake.bad_closes(), 2);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ class OperationTest : public ::testing::Test {
     fake_.Drain();
     EXPECT_EQ(fake_.open_operations(), 0) << "an operation was not closed";
     EXPECT_EQ(fake_.outstanding_strings(), 0) << "a result document was not freed";
+    EXPECT_EQ(fake_.bad_closes(), 0) << "a handle was closed twice";
   }
   // Properties of c1 through a fresh handle, the simplest operation call.
   win32::Result<std::string> Props(const HcsApi& api, Deadline deadline) {

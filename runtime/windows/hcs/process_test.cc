@@ -38,6 +38,7 @@ class ProcessTest : public ::testing::Test {
     EXPECT_EQ(fake_.open_system_handles(), 0);
     EXPECT_EQ(fake_.open_process_handles(), 0);
     EXPECT_EQ(fake_.open_stdio_handles(), 0);
+    EXPECT_EQ(fake_.bad_closes(), 0) << "a handle was closed twice";
     EXPECT_EQ(fake_.outstanding_strings(), 0);
   }
 

@@ -1,7 +1,8 @@
 #pragma once
-// JobApi: the few calls that open an existing job object by name, as a table
-// of plain function pointers, so the name-to-call choice (open_job.h) runs on
-// Linux against fake/fake_job_api.h. Only api_win32.cc knows Win32. Types
+// JobApi: the few job-object calls Silo makes outside the Win32 wrapper
+// (opening a job by name, creating and terminating a pod's named job), as a
+// table of plain function pointers, so the name-to-call choice (open_job.h)
+// and the Windows sandbox host run on Linux against fake/fake_job_api.h. Only api_win32.cc knows Win32. Types
 // are plain: handles void*, strings `const wchar_t*` (UTF-16 on Windows,
 // UTF-32 in the Linux fake, never passed to Windows), NTSTATUS int32_t.
 // The structs have the x64 layouts of UNICODE_STRING and OBJECT_ATTRIBUTES
@@ -46,6 +47,14 @@ struct JobApi {
   uint32_t (*rtl_nt_status_to_dos_error)(int32_t status);
   // kernel32 CloseHandle (a BOOL).
   int32_t (*close_handle)(void* handle);
+  // kernel32 CreateJobObjectW(NULL, name): default security. A job of that
+  // name that exists already is opened instead: the handle comes back and
+  // get_last_error() says ERROR_ALREADY_EXISTS (183); a new one leaves 0.
+  // Null on failure (get_last_error). A job lives while a handle to it is
+  // open or a process is in it.
+  void* (*create_job_object)(const wchar_t* name);
+  // kernel32 TerminateJobObject: ends every process in the job (a BOOL).
+  int32_t (*terminate_job_object)(void* job, uint32_t exit_code);
 };
 
 }  // namespace silo::runtime::windows::jobobject

@@ -34,6 +34,8 @@ static_assert(win32::dll::SameShape<decltype(JobApi::rtl_nt_status_to_dos_error)
 void* OpenJob(uint32_t access, int32_t inherit, const wchar_t* name) { return OpenJobObjectW(access, inherit, name); }
 uint32_t LastError() { return GetLastError(); }
 int32_t Close(void* handle) { return CloseHandle(handle); }
+void* CreateJob(const wchar_t* name) { return CreateJobObjectW(nullptr, name); }
+int32_t TerminateJob(void* job, uint32_t exit_code) { return TerminateJobObject(job, exit_code); }
 
 win32::Result<const JobApi*> Load() {
   HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
@@ -44,6 +46,8 @@ win32::Result<const JobApi*> Load() {
   api->open_job_object = &OpenJob;
   api->get_last_error = &LastError;
   api->close_handle = &Close;
+  api->create_job_object = &CreateJob;
+  api->terminate_job_object = &TerminateJob;
   std::string missing;
   if (!win32::dll::Bind(ntdll, "NtOpenJobObject", api->nt_open_job_object)) missing += "NtOpenJobObject ";
   if (!win32::dll::Bind(ntdll, "RtlNtStatusToDosError", api->rtl_nt_status_to_dos_error)) missing += "RtlNtStatusToDosError";

@@ -165,5 +165,44 @@ TEST(OpenJobTest, FakeOpenJobObjectWResolvesNamespacePrefixes) {
   EXPECT_EQ(fake.open_handles(), 0);
 }
 
+// A job made through CreateJobObjectW lives while a handle or a process
+// holds it, as on Windows; creating a live name opens that job.
+TEST(OpenJobTest, FakeCreatedJobsLiveWhileAHandleOrAProcessHoldsThem) {
+  FakeJobApi fake;
+  const JobApi& api = fake.api();
+  void* job = api.create_job_object(L"silo-pod-a");
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(api.get_last_error(), 0u);
+  void* again = api.create_job_object(L"silo-pod-a");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(api.get_last_error(), 183u);  // ERROR_ALREADY_EXISTS: the same job
+  EXPECT_EQ(fake.jobs(), 1);
+  EXPECT_EQ(api.close_handle(again), 1);
+  EXPECT_EQ(api.close_handle(job), 1);
+  EXPECT_FALSE(fake.Win32JobExists(L"silo-pod-a")) << "no handle and no process: gone";
+
+  job = api.create_job_object(L"silo-pod-b");
+  ASSERT_TRUE(fake.AddProcess(L"silo-pod-b"));
+  EXPECT_EQ(api.close_handle(job), 1);
+  EXPECT_TRUE(fake.Win32JobExists(L"silo-pod-b")) << "its process keeps it";
+  Result<void*> opened = OpenNamedJob(api, L"silo-pod-b", kJobObjectAllAccess);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(api.terminate_job_object(*opened, 1), 1);
+  EXPECT_EQ(fake.Processes(L"silo-pod-b"), 0);
+  EXPECT_EQ(api.close_handle(*opened), 1);
+  EXPECT_FALSE(fake.Win32JobExists(L"silo-pod-b"));
+  EXPECT_EQ(api.close_handle(*opened), 0);  // closed twice: refused and counted
+  EXPECT_EQ(api.terminate_job_object(*opened, 1), 0);
+  EXPECT_EQ(api.get_last_error(), 6u);  // ERROR_INVALID_HANDLE
+  EXPECT_EQ(fake.bad_closes(), 1);
+
+  fake.FailCreates(1450);
+  EXPECT_EQ(api.create_job_object(L"silo-pod-c"), nullptr);
+  EXPECT_EQ(api.get_last_error(), 1450u);
+  EXPECT_EQ(api.create_job_object(L"bad\\name"), nullptr);
+  EXPECT_EQ(api.get_last_error(), 161u);  // ERROR_BAD_PATHNAME
+  EXPECT_EQ(fake.jobs(), 0);
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows::jobobject

@@ -64,6 +64,7 @@ class ContainerMonitorTest : public ::testing::Test {
     EXPECT_EQ(fake_.open_process_handles(), 0);
     EXPECT_EQ(fake_.open_stdio_handles(), 0);
     EXPECT_EQ(fake_.outstanding_strings(), 0);
+    EXPECT_EQ(fake_.bad_closes(), 0);
     std::system(("rm -rf " + dir_).c_str());
   }
 

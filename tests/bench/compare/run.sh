@@ -1,6 +1,7 @@
 #!/bin/bash
 # Side-by-side CRI benchmark, silod against containerd, in one command:
 #   sudo tests/bench/compare/run.sh [--full|--quick] [--rounds N] [--build DIR] [--silod PATH] [--out FILE]
+#   sudo tests/bench/compare/run.sh --lifecycle [--cycles N] [--build DIR] [--out FILE]
 # On a fresh machine it first installs the packages (deploy/install-deps.sh)
 # and builds silod, silo-shim and the driver in BUILD (default build/);
 # SILO_COMPARE_NO_BUILD=1 skips that.
@@ -12,9 +13,14 @@
 # network and mount namespace: bridges, iptables rules, ip_forward and netns
 # mounts never reach the host. Default: ~6-8 min on 2 cores; --full: the
 # issue's sizes (100 pods, 1/5/20 pods/s churn for 60 s, 256 MiB pull), ~20 min.
+# --lifecycle: instead, the container life cycle (create, start, stop,
+# remove) of silod, containerd and runc alone, interleaved in one loop
+# (silo_bench_lifecycle), N cycles (default 50).
 set -euo pipefail
 
 FULL=0
+LIFECYCLE=0
+CYCLES=50
 ROUNDS=""
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../../.." && pwd)
@@ -26,10 +32,13 @@ while [[ $# -gt 0 ]]; do
     --full) FULL=1 ;;
     --quick) FULL=-1 ;;
     --rounds) ROUNDS=$2; shift ;;
+    --lifecycle) LIFECYCLE=1 ;;
+    --cycles) CYCLES=$2; shift ;;
     --build) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
     --silod) SILOD=$2; shift ;;
-    *) echo "usage: $0 [--full|--quick] [--rounds N] [--build DIR] [--silod PATH] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--full|--quick|--lifecycle [--cycles N]] [--rounds N] [--build DIR] [--silod PATH] [--out FILE]" >&2
+       exit 2 ;;
   esac
   shift
 done
@@ -37,7 +46,7 @@ if [[ -z "${SILO_COMPARE_INNER:-}" && -z "${SILO_COMPARE_NO_BUILD:-}" ]]; then
   "$SRC/deploy/install-deps.sh"
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="$SRC" CCACHE_NOHASHDIR=1
   cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILO_FAILPOINTS=OFF >/dev/null
-  cmake --build "$BUILD" --target silod silo-shim silo_bench_compare
+  cmake --build "$BUILD" --target silod silo-shim silo_bench_compare silo_bench_lifecycle
 fi
 BUILD=$(cd "$BUILD" && pwd)
 DRIVER=$BUILD/tests/bench/compare/silo_bench_compare
@@ -55,6 +64,7 @@ if [[ -z "${SILO_COMPARE_INNER:-}" ]]; then
   export SILO_COMPARE_INNER=1
   args=(--build "$BUILD"); [[ $FULL == 1 ]] && args+=(--full); [[ $FULL == -1 ]] && args+=(--quick); [[ -n $ROUNDS ]] && args+=(--rounds "$ROUNDS")
   [[ -n $OUT ]] && args+=(--out "$OUT")
+  [[ $LIFECYCLE == 1 ]] && args+=(--lifecycle --cycles "$CYCLES")
   args+=(--silod "$SILOD")
   exec unshare --net --mount --propagation private -- "$0" "${args[@]}"
 fi
@@ -193,6 +203,13 @@ for sock in "$W/silod/silod.sock" "$W/ctd/containerd.sock"; do
   for i in $(seq 300); do [[ -S $sock ]] && break; sleep 0.1; done
   [[ -S $sock ]] || { tail -20 "$W/silod/silod.log" "$W/ctd/containerd.log" >&2; die "no socket $sock"; }
 done
+
+if [[ $LIFECYCLE == 1 ]]; then
+  echo "== container life cycle: silod, containerd $(containerd --version | awk '{print $3}') and runc alone, $CYCLES cycles"
+  "$BUILD/tests/bench/silo_bench_lifecycle" "$CYCLES" --containerd "$W/ctd/containerd.sock" \
+    --containerd-image "$BUSYBOX" | tee "${OUT:-/dev/null}"
+  exit "${PIPESTATUS[0]}"
+fi
 
 # run RUNTIME WORKLOAD TAG [extra driver flags]
 run() {

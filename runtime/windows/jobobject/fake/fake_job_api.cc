@@ -15,7 +15,9 @@ namespace {
 constexpr uint32_t kErrorFileNotFound = 2;
 constexpr uint32_t kErrorAccessDenied = 5;
 constexpr uint32_t kErrorInvalidParameter = 87;
+constexpr uint32_t kErrorInvalidHandle = 6;
 constexpr uint32_t kErrorBadPathname = 161;
+constexpr uint32_t kErrorAlreadyExists = 183;
 constexpr uint32_t kErrorMrMidNotFound = 317;
 
 constexpr int32_t kStatusInvalidParameter = static_cast<int32_t>(0xC000000D);
@@ -35,19 +37,38 @@ thread_local uint32_t t_last_error = 0;
 }  // namespace
 
 struct FakeJobApi::Impl {
+  struct Job {
+    // Added by the test (another program holds it): never goes away by itself.
+    bool pinned = false;
+    int processes = 0;
+    int terminations = 0;
+  };
   mutable std::mutex mu;
-  std::set<std::wstring> jobs;  // object-manager paths
+  std::map<std::wstring, Job> jobs;  // by object-manager path
   std::map<uintptr_t, std::wstring> handles;
   uintptr_t next_handle = 0x400;
   int bad_closes = 0;
   int win32_opens = 0;
   int nt_opens = 0;
+  int creates = 0;
+  int failing_creates = 0;
+  uint32_t create_error = 0;
 
   void* NewHandle(const std::wstring& path) {
     const uintptr_t h = next_handle;
     next_handle += 4;
     handles[h] = path;
     return reinterpret_cast<void*>(h);
+  }
+
+  // Windows frees a job once no handle and no process holds it.
+  void CollectIfUnused(const std::wstring& path) {
+    auto job = jobs.find(path);
+    if (job == jobs.end() || job->second.pinned || job->second.processes > 0) return;
+    for (const auto& [h, p] : handles) {
+      if (p == path) return;
+    }
+    jobs.erase(job);
   }
 };
 
@@ -120,6 +141,51 @@ void* OpenJobObjectW(uint32_t access, int32_t inherit, const wchar_t* name) {
   return impl.NewHandle(path);
 }
 
+void* CreateJobObjectW(const wchar_t* name) {
+  FakeJobApi::Impl& impl = I();
+  std::lock_guard<std::mutex> lock(impl.mu);
+  ++impl.creates;
+  if (impl.failing_creates > 0) {
+    --impl.failing_creates;
+    t_last_error = impl.create_error;
+    return nullptr;
+  }
+  if (name == nullptr || *name == L'\0') {
+    // An anonymous job: its own path, never found by name.
+    t_last_error = 0;
+    const std::wstring path = L"\\anonymous\\" + std::to_wstring(impl.next_handle);
+    impl.jobs[path];
+    return impl.NewHandle(path);
+  }
+  std::wstring path;
+  if (uint32_t err = Win32NamePath(name, &path); err != 0) {
+    t_last_error = err;
+    return nullptr;
+  }
+  const bool existed = impl.jobs.count(path) != 0;
+  impl.jobs[path];
+  t_last_error = existed ? kErrorAlreadyExists : 0;
+  return impl.NewHandle(path);
+}
+
+int32_t TerminateJobObject(void* job, uint32_t) {
+  FakeJobApi::Impl& impl = I();
+  std::lock_guard<std::mutex> lock(impl.mu);
+  auto h = impl.handles.find(reinterpret_cast<uintptr_t>(job));
+  if (h == impl.handles.end()) {
+    t_last_error = kErrorInvalidHandle;
+    return 0;
+  }
+  auto it = impl.jobs.find(h->second);
+  if (it == impl.jobs.end()) {
+    t_last_error = kErrorInvalidHandle;
+    return 0;
+  }
+  it->second.processes = 0;
+  ++it->second.terminations;
+  return 1;
+}
+
 uint32_t GetLastError() { return t_last_error; }
 
 int32_t NtOpenJobObject(void** job, uint32_t access, const NtObjectAttributes* oa) {
@@ -146,7 +212,7 @@ int32_t NtOpenJobObject(void** job, uint32_t access, const NtObjectAttributes* o
   if (impl.jobs.count(path) == 0) {
     bool any = false;
     if (oa->attributes & kObjCaseInsensitive) {
-      for (const std::wstring& j : impl.jobs) {
+      for (const auto& [j, job] : impl.jobs) {
         if (SameFolded(j, path)) {
           found = j;
           any = true;
@@ -174,11 +240,15 @@ uint32_t RtlNtStatusToDosError(int32_t status) {
 int32_t CloseHandle(void* handle) {
   FakeJobApi::Impl& impl = I();
   std::lock_guard<std::mutex> lock(impl.mu);
-  if (impl.handles.erase(reinterpret_cast<uintptr_t>(handle)) == 0) {
+  auto h = impl.handles.find(reinterpret_cast<uintptr_t>(handle));
+  if (h == impl.handles.end()) {
     ++impl.bad_closes;
-    t_last_error = 6;  // ERROR_INVALID_HANDLE
+    t_last_error = kErrorInvalidHandle;
     return 0;
   }
+  const std::wstring path = h->second;
+  impl.handles.erase(h);
+  impl.CollectIfUnused(path);
   return 1;
 }
 
@@ -192,6 +262,8 @@ FakeJobApi::FakeJobApi() : impl_(std::make_unique<Impl>()) {
   api_.nt_open_job_object = &NtOpenJobObject;
   api_.rtl_nt_status_to_dos_error = &RtlNtStatusToDosError;
   api_.close_handle = &CloseHandle;
+  api_.create_job_object = &CreateJobObjectW;
+  api_.terminate_job_object = &TerminateJobObject;
 }
 
 FakeJobApi::~FakeJobApi() { g_impl.store(nullptr); }
@@ -202,12 +274,65 @@ void FakeJobApi::AddWin32Job(const std::wstring& name) {
   // A name CreateJobObjectW refuses is a test bug, except a path-like leaf,
   // which tests store to prove that no Win32 name reaches it.
   if (Win32NamePath(name, &path) != 0) path = std::wstring(kSessionObjects) + name;
-  impl_->jobs.insert(path);
+  impl_->jobs[path].pinned = true;
 }
 
 void FakeJobApi::AddSiloJob(const std::wstring& container_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->jobs.insert(L"\\Container_" + container_id);
+  impl_->jobs[L"\\Container_" + container_id].pinned = true;
+}
+
+namespace {
+
+// The job behind a Win32 name, or null.
+FakeJobApi::Impl::Job* Win32Job(FakeJobApi::Impl& impl, const std::wstring& name) {
+  std::wstring path;
+  if (Win32NamePath(name, &path) != 0) return nullptr;
+  auto it = impl.jobs.find(path);
+  return it == impl.jobs.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+bool FakeJobApi::AddProcess(const std::wstring& name) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Job* job = Win32Job(*impl_, name);
+  if (job == nullptr) return false;
+  ++job->processes;
+  return true;
+}
+
+bool FakeJobApi::Win32JobExists(const std::wstring& name) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return Win32Job(*impl_, name) != nullptr;
+}
+
+int FakeJobApi::Processes(const std::wstring& name) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const Impl::Job* job = Win32Job(*impl_, name);
+  return job == nullptr ? 0 : job->processes;
+}
+
+int FakeJobApi::Terminations(const std::wstring& name) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const Impl::Job* job = Win32Job(*impl_, name);
+  return job == nullptr ? 0 : job->terminations;
+}
+
+int FakeJobApi::jobs() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return static_cast<int>(impl_->jobs.size());
+}
+
+void FakeJobApi::FailCreates(uint32_t error, int times) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->failing_creates = times;
+  impl_->create_error = error;
+}
+
+int FakeJobApi::creates() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->creates;
 }
 
 void FakeJobApi::RemoveJob(const std::wstring& object_path) {

@@ -18,7 +18,13 @@
 // which folds case for every lookup, is not modelled), both opens refuse a
 // zero access mask, and CloseHandle of
 // a handle the fake did not give out (or gave out and saw closed) fails and
-// is counted. The table holds plain function pointers, so at most one
+// is counted. Jobs made through CreateJobObjectW live as Windows keeps them:
+// while a handle to them is open or a process is in them (AddProcess), so a
+// job whose last handle closes with no process in it is gone; a second
+// create of a live name opens it (ERROR_ALREADY_EXISTS), and
+// TerminateJobObject ends its processes. Jobs added by the test are held by
+// "another program" and never go away by themselves.
+// The table holds plain function pointers, so at most one
 // FakeJobApi may be alive per process (checked). Thread-safe.
 
 #include <memory>
@@ -42,6 +48,17 @@ class FakeJobApi {
   // The job HCS creates for container `id` (\Container_<id>).
   void AddSiloJob(const std::wstring& container_id);
   void RemoveJob(const std::wstring& object_path);
+  // A process joins the Win32 job `name` (it then keeps the job alive); false
+  // when there is no such job.
+  bool AddProcess(const std::wstring& name);
+  // The next `times` CreateJobObjectW calls fail with Win32 `error`.
+  void FailCreates(uint32_t error, int times = 1);
+
+  bool Win32JobExists(const std::wstring& name) const;
+  int Processes(const std::wstring& name) const;     // of the Win32 job `name`
+  int Terminations(const std::wstring& name) const;  // TerminateJobObject calls on it
+  int jobs() const;                                  // live job objects of any kind
+  int creates() const;                               // CreateJobObjectW calls
 
   int open_handles() const;
   int bad_closes() const;

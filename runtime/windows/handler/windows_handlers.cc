@@ -1,0 +1,77 @@
+#include "runtime/windows/handler/windows_handlers.h"
+
+#include "absl/strings/str_cat.h"
+#include "cri/api/cri.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/handler/assembled_handler.h"
+
+namespace silo::runtime::windows {
+namespace {
+
+// The parts every Windows handler needs; FailedPrecondition naming the first
+// one missing, so a wiring mistake stops silod at start-up.
+absl::Status CheckCommon(const WindowsHandlerParts& parts, const std::string& type) {
+  const char* missing = nullptr;
+  if (parts.hcs == nullptr) missing = "the HCS API table";
+  else if (parts.jobs == nullptr) missing = "the job object API table";
+  else if (!parts.make_stats) missing = "a stats source";
+  else if (!parts.make_streaming) missing = "a streaming runtime";
+  else if (parts.sandbox.state_dir.empty()) missing = "the sandbox state dir";
+  if (missing == nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("handler type \"", type, "\": ", missing, " is not wired"));
+}
+
+}  // namespace
+
+bool IsHostProcessPod(const ::runtime::v1::PodSandboxConfig& config) {
+  return config.windows().security_context().host_process();
+}
+
+void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const WindowsHandlerParts& parts) {
+  auto process = [parts](const handler::HandlerSpec& spec) -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
+    SILO_RETURN_IF_ERROR(CheckCommon(parts, kProcessHandlerType));
+    if (parts.hcn == nullptr) {
+      return absl::FailedPreconditionError("handler type \"process\": the HCN API table is not wired");
+    }
+    if (parts.sandbox.owner == parts.containers.owner) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "handler type \"process\": pause systems and containers share the HCS owner \"", parts.sandbox.owner,
+          "\"; container recovery would remove the pause systems"));
+    }
+    handler::HandlerParts hp;
+    hp.sandboxes = std::make_unique<WindowsSandboxHost>(parts.hcs, parts.hcn, parts.jobs, parts.sandbox);
+    hp.containers = std::make_unique<HcsContainerHost>(parts.hcs, parts.containers);
+    hp.streaming = parts.make_streaming();
+    hp.stats = parts.make_stats();
+    hp.description = absl::StrCat("HCS process isolation, pods held by ",
+                                  parts.sandbox.holder == PodHolder::kPause
+                                      ? absl::StrCat("a pause system from ", parts.sandbox.sandbox_image)
+                                      : std::string("nothing (sandbox.holder: none)"));
+    return std::make_unique<handler::AssembledHandler>(std::move(hp));
+  };
+  registry.AddType({kProcessHandlerType, std::move(process), nullptr});
+
+  auto host_process =
+      [parts](const handler::HandlerSpec& spec) -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
+    SILO_RETURN_IF_ERROR(CheckCommon(parts, kHostProcessHandlerType));
+    if (!parts.make_hostprocess_containers) {
+      return absl::FailedPreconditionError(
+          "handler type \"hostprocess\": no HostProcess container host is built into this silod yet");
+    }
+    WindowsSandboxHostOptions options = parts.sandbox;
+    options.namespaces = false;
+    options.holder = PodHolder::kNone;
+    options.state_dir = absl::StrCat(parts.sandbox.state_dir, "/hostprocess");
+    handler::HandlerParts hp;
+    hp.sandboxes = std::make_unique<WindowsSandboxHost>(parts.hcs, nullptr, parts.jobs, std::move(options));
+    hp.containers = parts.make_hostprocess_containers();
+    hp.streaming = parts.make_streaming();
+    hp.stats = parts.make_stats();
+    hp.description = "HostProcess: processes in job objects on the host";
+    return std::make_unique<handler::AssembledHandler>(std::move(hp));
+  };
+  registry.AddType({kHostProcessHandlerType, std::move(host_process),
+                    [](const ::runtime::v1::PodSandboxConfig& config) { return IsHostProcessPod(config); }});
+}
+
+}  // namespace silo::runtime::windows

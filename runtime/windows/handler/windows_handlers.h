@@ -1,0 +1,60 @@
+#pragma once
+// The Windows handler types:
+//   "process"      process-isolated pods (default name runhcs-wcow-process,
+//                  as containerd's): WindowsSandboxHost (HCN namespace, pod
+//                  Job Object, pause compute system) + HcsContainerHost
+//   "hostprocess"  pods with windows.security_context.host_process, whatever
+//                  handler they name (kubelet sends them to the default one):
+//                  WindowsSandboxHost with no namespace and no pause (the pod
+//                  Job Object only; no CNI, as the manager skips host-network
+//                  pods) + the HostProcess container host
+// Handlers of one type share the host objects their factory builds from
+// `parts` (each configured handler gets its own instances over the same
+// tables, state and owners, as the runc type does).
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "runtime/container/container_host.h"
+#include "runtime/handler/registry.h"
+#include "runtime/stats/stats_source.h"
+#include "runtime/streaming/process_streaming.h"
+#include "runtime/windows/hcs_container_host.h"
+#include "runtime/windows/sandbox/windows_sandbox_host.h"
+
+namespace silo::runtime::windows {
+
+inline constexpr char kProcessHandlerType[] = "process";
+inline constexpr char kHostProcessHandlerType[] = "hostprocess";
+inline constexpr char kDefaultProcessHandlerName[] = "runhcs-wcow-process";
+
+struct WindowsHandlerParts {
+  // The API tables (real: LoadHcsApi/LoadHcnApi/LoadJobApi; tests: the fakes).
+  // Not owned; they outlive the registry.
+  const hcs::HcsApi* hcs = nullptr;
+  const network::hns::HcnApi* hcn = nullptr;
+  const jobobject::JobApi* jobs = nullptr;
+  // Pods of the process type: sandbox image (config sandbox.image), holder
+  // (sandbox.holder), pause layers, the marker dir. Its owner must differ
+  // from containers.owner. The hostprocess type uses the same options with
+  // namespaces and the pause turned off and its own marker dir
+  // (<state_dir>/hostprocess).
+  WindowsSandboxHostOptions sandbox;
+  HcsContainerHostOptions containers;
+  // Per handler: its stats source and streaming (required), and for the
+  // hostprocess type its container host (null: the type still claims
+  // HostProcess pods, so they are never run process-isolated, but a
+  // configured hostprocess handler fails at start-up, naming what is missing).
+  std::function<std::unique_ptr<stats::StatsSource>()> make_stats;
+  std::function<std::unique_ptr<streaming::ProcessStreaming>()> make_streaming;
+  std::function<std::unique_ptr<container::ContainerHost>()> make_hostprocess_containers;
+};
+
+// True when the pod asks for HostProcess (the claim of the hostprocess type).
+bool IsHostProcessPod(const ::runtime::v1::PodSandboxConfig& config);
+
+// Adds the "process" and "hostprocess" types to `registry`.
+void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const WindowsHandlerParts& parts);
+
+}  // namespace silo::runtime::windows

@@ -1,0 +1,348 @@
+#include "runtime/windows/sandbox/windows_sandbox_host.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "network/hns/endpoint.h"
+#include "network/hns/errors.h"
+#include "network/hns/guid.h"
+#include "network/hns/namespace.h"
+#include "runtime/base/failpoint.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/base/windows/wide.h"
+#include "runtime/windows/hresult.h"
+#include "runtime/windows/hresult_codes.h"
+#include "runtime/windows/schema/json.h"
+#include "runtime/windows/stats/windows_stats_source.h"
+#include "spdlog/spdlog.h"
+
+namespace silo::runtime::windows {
+namespace {
+
+constexpr char kMarkerSuffix[] = ".sandbox";
+constexpr uint32_t kErrorFileNotFound = 2;
+constexpr uint32_t kErrorAlreadyExists = 183;
+
+uint32_t HResultFromWin32(uint32_t err) { return err == 0 ? 0 : ((err & 0xFFFFu) | 0x80070000u); }
+
+absl::Status JobError(const jobobject::JobApi& api, const std::string& call, const std::string& name) {
+  return HResultToStatus(HResultFromWin32(api.get_last_error()), call, name);
+}
+
+}  // namespace
+
+absl::StatusOr<PodHolder> ParsePodHolder(const std::string& text) {
+  if (text == "pause" || text.empty()) return PodHolder::kPause;
+  if (text == "none") return PodHolder::kNone;
+  return absl::InvalidArgumentError(
+      absl::StrCat("sandbox.holder: \"", text, "\" is not one of \"pause\" (the default) or \"none\""));
+}
+
+WindowsSandboxHost::WindowsSandboxHost(const hcs::HcsApi* hcs, const network::hns::HcnApi* hcn,
+                                       const jobobject::JobApi* jobs, WindowsSandboxHostOptions options)
+    : hcs_(hcs), hcn_(hcn), jobs_(jobs), options_(std::move(options)) {}
+
+WindowsSandboxHost::~WindowsSandboxHost() {
+  // The jobs stay for a later silod only while processes are in them: an
+  // empty pod job is re-made by Reopen.
+  silo::MutexLock lock(&mu_);
+  for (auto& [id, handle] : job_handles_) jobs_->close_handle(handle);
+}
+
+hcs::Deadline WindowsSandboxHost::CallDeadline() const { return hcs::Clock::now() + options_.call_timeout; }
+
+// --- Markers ----------------------------------------------------------------
+
+std::string WindowsSandboxHost::MarkerPath(const std::string& id) const {
+  return absl::StrCat(options_.state_dir, "/", id, kMarkerSuffix);
+}
+
+absl::Status WindowsSandboxHost::WriteMarker(const std::string& id) {
+  if (options_.state_dir.empty()) return absl::FailedPreconditionError("Windows sandbox host: no state dir is set");
+  SILO_RETURN_IF_ERROR(MakeDirs(options_.state_dir, 0700));
+  return AtomicWriteFile(MarkerPath(id), id, 0600);
+}
+
+std::vector<std::string> WindowsSandboxHost::Markers() const {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.state_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const size_t suffix = sizeof(kMarkerSuffix) - 1;
+    if (name.size() > suffix && name.compare(name.size() - suffix, suffix, kMarkerSuffix) == 0) {
+      ids.push_back(name.substr(0, name.size() - suffix));
+    }
+  }
+  return ids;
+}
+
+absl::Status WindowsSandboxHost::ForgetIfGone(const std::string& id) {
+  {
+    silo::MutexLock lock(&mu_);
+    if (job_handles_.count(id) != 0) return absl::OkStatus();
+  }
+  if (options_.namespaces) {
+    network::hns::Result<network::hns::HostComputeNamespace> ns =
+        network::hns::GetNamespace(*hcn_, NetworkNamespaceFor(id));
+    if (ns.ok() || !network::hns::errors::IsNotFound(ns.status().hr())) return absl::OkStatus();
+  }
+  if (RunsPause() && PauseExists(id)) return absl::OkStatus();
+  if (std::remove(MarkerPath(id).c_str()) != 0 && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("remove ", MarkerPath(id)));
+  }
+  return absl::OkStatus();
+}
+
+// --- Namespaces -------------------------------------------------------------
+
+absl::StatusOr<std::string> WindowsSandboxHost::CreateNamespaces(const std::string& id,
+                                                                 const sandbox::NamespaceRequest& request) {
+  SILO_FAILPOINT("sandbox.namespaces");
+  SILO_RETURN_IF_ERROR(WriteMarker(id));
+  // Windows has no IPC, UTS or PID namespaces for a pod: the pause and the
+  // containers get the pod's hostname in their documents.
+  if (!options_.namespaces || !request.network) return std::string();
+  const network::hns::HcnGuid guid = network::hns::SiloNamespaceGuid(id);
+  network::hns::Result<network::hns::HostComputeNamespace> ns = network::hns::CreateNamespace(*hcn_, guid);
+  if (!ns.ok()) {
+    // An earlier attempt for this sandbox (recovery) made it: it is ours.
+    if (network::hns::errors::IsAlreadyExists(ns.status().hr())) return network::hns::FormatGuid(guid);
+    (void)ForgetIfGone(id);
+    return HrStatusToStatus(ns.status(), "HcnCreateNamespace", absl::StrCat("for sandbox ", id));
+  }
+  return ns->id;
+}
+
+absl::Status WindowsSandboxHost::RemoveNamespaces(const std::string& id) {
+  // The pause joined the namespace: it goes first.
+  SILO_RETURN_IF_ERROR(StopPod(id));
+  if (options_.namespaces) {
+    const std::string ns = NetworkNamespaceFor(id);
+    network::hns::Result<std::vector<std::string>> endpoints = network::hns::NamespaceEndpointIds(*hcn_, ns);
+    if (!endpoints.ok() && !network::hns::errors::IsNotFound(endpoints.status().hr())) {
+      return HrStatusToStatus(endpoints.status(), "HcnQueryNamespaceProperties", ns);
+    }
+    // Endpoints leave the namespace before it goes, as hcsshim's
+    // NetworkEndpoints.Release does (internal/uvm/network.go).
+    for (const std::string& ep : endpoints.ok() ? *endpoints : std::vector<std::string>{}) {
+      // CNI DEL should have removed it; one a plugin left must not leak.
+      network::hns::HrStatus s = network::hns::RemoveNamespaceEndpoint(*hcn_, ns, ep);
+      if (s.ok()) s = network::hns::DeleteEndpoint(*hcn_, ep);
+      if (!s.ok() && !network::hns::errors::IsNotFound(s.hr())) {
+        return HrStatusToStatus(s, "removing endpoint from HCN namespace", ep);
+      }
+      spdlog::warn("sandbox {}: removed HCN endpoint {} left in its namespace", id, ep);
+    }
+    SILO_RETURN_IF_ERROR(HrStatusToStatus(network::hns::DeleteNamespace(*hcn_, ns), "HcnDeleteNamespace", ns));
+  }
+  return ForgetIfGone(id);
+}
+
+std::string WindowsSandboxHost::NetworkNamespaceFor(const std::string& id) const {
+  if (!options_.namespaces) return "";
+  return network::hns::FormatGuid(network::hns::SiloNamespaceGuid(id));
+}
+
+bool WindowsSandboxHost::NetworkNamespaceExists(const std::string& handle) const {
+  if (!options_.namespaces || handle.empty()) return false;
+  return network::hns::GetNamespace(*hcn_, handle).ok();
+}
+
+absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListNamespaces() const {
+  std::vector<std::string> ids = Markers();
+  if (RunsPause()) {
+    // A pause whose marker is gone (a state dir wiped) is still ours by owner.
+    hcs::EnumerateQuery q;
+    q.owners = {options_.owner};
+    auto systems = hcs::ComputeSystem::Enumerate(*hcs_, q, CallDeadline());
+    if (!systems.ok()) return HrStatusToStatus(systems.status(), "HcsEnumerateComputeSystems", options_.owner);
+    for (const auto& s : *systems) {
+      if (std::find(ids.begin(), ids.end(), s.id) == ids.end()) ids.push_back(s.id);
+    }
+  }
+  return ids;
+}
+
+// --- Pod job ----------------------------------------------------------------
+
+absl::StatusOr<void*> WindowsSandboxHost::CreateJob(const std::string& id, bool* created) {
+  const std::string name = PodJobName(id);
+  void* job = jobs_->create_job_object(win32::Utf8ToWide(name).c_str());
+  if (job == nullptr) return JobError(*jobs_, "CreateJobObjectW", name);
+  *created = jobs_->get_last_error() != kErrorAlreadyExists;
+  return job;
+}
+
+absl::StatusOr<std::string> WindowsSandboxHost::CreatePodGroup(const std::string& id) {
+  SILO_FAILPOINT("sandbox.pod_group");
+  SILO_RETURN_IF_ERROR(WriteMarker(id));
+  bool created = false;
+  absl::StatusOr<void*> made = CreateJob(id, &created);
+  if (!made.ok()) {
+    (void)ForgetIfGone(id);
+    return made.status();
+  }
+  void* job = *made;
+  if (!created) {
+    // Sandbox ids are never reused: only an earlier attempt for this one
+    // (or a pod another program named like ours) holds this name.
+    spdlog::warn("sandbox {}: its job object {} existed already; taking it over", id, PodJobName(id));
+  }
+  silo::MutexLock lock(&mu_);
+  void*& slot = job_handles_[id];
+  if (slot != nullptr) jobs_->close_handle(slot);
+  slot = job;
+  return PodJobName(id);
+}
+
+absl::Status WindowsSandboxHost::RemovePodGroup(const std::string& id) {
+  void* job = nullptr;
+  {
+    silo::MutexLock lock(&mu_);
+    auto it = job_handles_.find(id);
+    if (it != job_handles_.end()) {
+      job = it->second;
+      job_handles_.erase(it);
+    }
+  }
+  if (job == nullptr) {
+    // A job a previous silod made lives on only with processes in it.
+    job = jobs_->open_job_object(jobobject::kJobObjectAllAccess, 0, win32::Utf8ToWide(PodJobName(id)).c_str());
+    if (job == nullptr && jobs_->get_last_error() != kErrorFileNotFound) {
+      return JobError(*jobs_, "OpenJobObjectW", PodJobName(id));
+    }
+  }
+  if (job != nullptr) {
+    // HostProcess containers were stopped by the manager; whatever is left
+    // in the pod's job must not outlive the pod.
+    const bool ended = jobs_->terminate_job_object(job, 1) != 0;
+    absl::Status s = ended ? absl::OkStatus() : JobError(*jobs_, "TerminateJobObject", PodJobName(id));
+    jobs_->close_handle(job);
+    SILO_RETURN_IF_ERROR(s);
+  }
+  return ForgetIfGone(id);
+}
+
+absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListPodGroups() const { return Markers(); }
+
+absl::Status WindowsSandboxHost::Reopen(const std::string& id) {
+  {
+    silo::MutexLock lock(&mu_);
+    if (job_handles_.count(id) != 0) return absl::OkStatus();
+  }
+  if (RunsPause()) {
+    auto pause = hcs::ComputeSystem::Open(*hcs_, id);
+    if (!pause.ok()) {
+      if (codes::IsNotExist(pause.status().hr())) {
+        return absl::NotFoundError(absl::StrCat("sandbox ", id, ": its pause compute system is gone"));
+      }
+      return HrStatusToStatus(pause.status(), "HcsOpenComputeSystem", id);
+    }
+    win32::Result<std::string> props = (*pause)->Properties("{}", CallDeadline());
+    (*pause)->Close();
+    if (props.ok()) {
+      const nlohmann::json j = nlohmann::json::parse(*props, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.value("State", "") == "Stopped") {
+        return absl::NotFoundError(absl::StrCat("sandbox ", id, ": its pause compute system has stopped"));
+      }
+    }
+  }
+  // An empty pod job died with the silod that held it: make it again.
+  bool created = false;
+  SILO_ASSIGN_OR_RETURN(void* job, CreateJob(id, &created));
+  silo::MutexLock lock(&mu_);
+  auto [it, inserted] = job_handles_.emplace(id, job);
+  if (!inserted) jobs_->close_handle(job);
+  return absl::OkStatus();
+}
+
+// --- Pause ------------------------------------------------------------------
+
+bool WindowsSandboxHost::PauseExists(const std::string& id) const {
+  auto pause = hcs::ComputeSystem::Open(*hcs_, id);
+  if (!pause.ok()) return !codes::IsNotExist(pause.status().hr());
+  (*pause)->Close();
+  return true;
+}
+
+absl::StatusOr<nlohmann::json> WindowsSandboxHost::StartPod(const std::string& id, const sandbox::PodStart& start) {
+  if (!RunsPause()) return nlohmann::json::object();
+  if (!options_.prepare_pause || !options_.release_pause) {
+    return absl::FailedPreconditionError("Windows sandbox host: no sandbox image layers are wired for the pause");
+  }
+  absl::StatusOr<PauseImage> image = options_.prepare_pause(id, options_.sandbox_image);
+  if (!image.ok()) {
+    return Annotate(image.status(), absl::StrCat("sandbox ", id, ": pause image ", options_.sandbox_image));
+  }
+  // From here on a failure stops what was made.
+  auto fail = [&](absl::Status s) -> absl::Status {
+    absl::Status undone = StopPod(id);
+    if (!undone.ok()) spdlog::error("sandbox {}: undoing its pause failed: {}", id, std::string(undone.message()));
+    return Annotate(s, absl::StrCat("sandbox ", id, ": pause"));
+  };
+  ContainerSpecInput in;
+  in.container_id = id;
+  in.owner = options_.owner;
+  in.terminate_on_last_handle_closed = false;  // the pod outlives silod's handle
+  in.hostname = start.hostname;
+  in.parent_layers = image->rootfs.parent_layers;
+  in.scratch_volume_path = image->rootfs.scratch_volume_path;
+  in.network_namespace = start.netns;
+  if (start.config != nullptr) {
+    in.dns_search.assign(start.config->dns_config().searches().begin(), start.config->dns_config().searches().end());
+  }
+  absl::StatusOr<schema::ComputeSystem> doc = BuildContainerDocument(in);
+  absl::StatusOr<std::string> json = doc.ok() ? schema::ToJsonString(*doc) : doc.status();
+  if (!json.ok()) return fail(json.status());
+  ProcessInput p;
+  p.args = image->args;
+  p.args_escaped = image->args_escaped;
+  p.env = image->env;
+  p.working_directory = image->working_directory;
+  p.user = image->user;
+  absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
+  if (!params.ok()) return fail(params.status());
+  // Nobody reads the pause's output: pipes would only fill.
+  params->create_std_in_pipe = params->create_std_out_pipe = params->create_std_err_pipe = false;
+  absl::StatusOr<std::string> params_json = schema::ToJsonString(*params);
+  if (!params_json.ok()) return fail(params_json.status());
+
+  SILO_FAILPOINT("sandbox.pause");
+  auto system = hcs::ComputeSystem::Create(*hcs_, id, *json, CallDeadline());
+  if (!system.ok()) return fail(HrStatusToStatus(system.status(), "HcsCreateComputeSystem", id));
+  absl::Status s = HrStatusToStatus((*system)->Start(CallDeadline()), "HcsStartComputeSystem", id);
+  if (s.ok()) {
+    auto process = (*system)->CreateProcess(*params_json, CallDeadline());
+    if (process.ok()) {
+      (*process)->Close();
+    } else {
+      s = HrStatusToStatus(process.status(), "HcsCreateProcess", id);
+    }
+  }
+  (*system)->Close();
+  if (!s.ok()) return fail(s);
+  return nlohmann::json{{kPauseSystemIdKey, id}, {kSandboxImageKey, options_.sandbox_image}};
+}
+
+absl::Status WindowsSandboxHost::StopPod(const std::string& id) {
+  if (!RunsPause()) return absl::OkStatus();
+  auto pause = hcs::ComputeSystem::Open(*hcs_, id);
+  if (!pause.ok() && !codes::IsNotExist(pause.status().hr())) {
+    return HrStatusToStatus(pause.status(), "HcsOpenComputeSystem", id);
+  }
+  if (pause.ok()) {
+    win32::HrStatus t = (*pause)->Terminate(CallDeadline());
+    // A stopped system goes away when its last handle closes.
+    (*pause)->Close();
+    if (!t.ok() && !codes::IsAlreadyStopped(t.hr()) && !codes::IsNotExist(t.hr())) {
+      return HrStatusToStatus(t, "HcsTerminateComputeSystem", id);
+    }
+  }
+  return options_.release_pause ? options_.release_pause(id) : absl::OkStatus();
+}
+
+}  // namespace silo::runtime::windows
