@@ -1,6 +1,5 @@
 #include "network/relay/npipe_relay_win32.h"
 
-#include <sddl.h>
 #include <ws2tcpip.h>
 
 #include <utility>
@@ -11,30 +10,9 @@ namespace silo::network::relay {
 namespace {
 
 using silo::win32::HrStatus;
+using silo::win32::LastErrorStatus;
+using silo::win32::OverlappedTransfer;
 using silo::win32::Result;
-
-uint32_t HrFromWin32(DWORD err) { return err == 0 ? 0 : ((err & 0xFFFFu) | 0x80070000u); }
-
-HrStatus LastError(const std::string& what) {
-  DWORD err = GetLastError();
-  return HrStatus(HrFromWin32(err), what + ": Win32 error " + std::to_string(err));
-}
-
-// One overlapped pipe read or write, waited for: the pipe is opened
-// overlapped so Stop() can cancel it with CancelIoEx. Returns bytes moved,
-// 0 at end of stream, -1 on error or cancellation.
-long PipeIo(HANDLE pipe, bool write, char* data, DWORD len) {
-  OVERLAPPED ov = {};
-  ov.hEvent = CreateEventW(nullptr, TRUE, FALSE, nullptr);
-  if (ov.hEvent == nullptr) return -1;
-  DWORD done = 0;
-  BOOL ok = write ? WriteFile(pipe, data, len, &done, &ov) : ReadFile(pipe, data, len, &done, &ov);
-  if (!ok && GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(pipe, &ov, &done, TRUE);
-  DWORD err = ok ? 0 : GetLastError();
-  CloseHandle(ov.hEvent);
-  if (!ok) return (err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED) && !write ? 0 : -1;
-  return static_cast<long>(done);
-}
 
 SOCKET Dial(const std::string& host, uint16_t port) {
   SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -82,12 +60,11 @@ Result<std::unique_ptr<NamedPipeRelay>> NamedPipeRelay::Start(NamedPipeRelayOpti
   WSADATA wsa;
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return HrStatus(0x80004005u, "WSAStartup failed");
   std::unique_ptr<NamedPipeRelay> r(new NamedPipeRelay(std::move(options)));
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(r->options_.sddl.c_str(), SDDL_REVISION_1,
-                                                            &r->security_descriptor_, nullptr)) {
-    return LastError("parsing the pipe's security descriptor");
-  }
+  auto security = win32::PipeSecurity::FromSddl(r->options_.sddl);
+  if (!security.ok()) return security.status();
+  r->security_ = std::move(*security);
   r->stop_event_ = CreateEventW(nullptr, TRUE, FALSE, nullptr);
-  if (r->stop_event_ == nullptr) return LastError("CreateEvent");
+  if (r->stop_event_ == nullptr) return LastErrorStatus("CreateEvent");
   Result<HANDLE> first = r->NewInstance(/*first=*/true);
   if (!first.ok()) return first.status();
   r->acceptor_ = std::thread([p = r.get(), h = *first] { p->AcceptLoop(h); });
@@ -95,43 +72,18 @@ Result<std::unique_ptr<NamedPipeRelay>> NamedPipeRelay::Start(NamedPipeRelayOpti
 }
 
 Result<HANDLE> NamedPipeRelay::NewInstance(bool first) {
-  SECURITY_ATTRIBUTES sa = {};
-  sa.nLength = sizeof(sa);
-  sa.lpSecurityDescriptor = security_descriptor_;
-  DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
-  DWORD pipe_mode = PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS;
-  const DWORD buf = static_cast<DWORD>(options_.buffer_size);
-  HANDLE h = CreateNamedPipeW(options_.pipe_name.c_str(), open_mode, pipe_mode, PIPE_UNLIMITED_INSTANCES, buf, buf,
-                              0, &sa);
-  if (h == INVALID_HANDLE_VALUE) return LastError("CreateNamedPipe");
-  return h;
+  return win32::CreateLocalPipeInstance(options_.pipe_name, security_, first,
+                                        static_cast<DWORD>(options_.buffer_size));
 }
 
 void NamedPipeRelay::AcceptLoop(HANDLE instance) {
-  HANDLE connected = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   for (;;) {
-    OVERLAPPED ov = {};
-    ResetEvent(connected);
-    ov.hEvent = connected;
-    bool ready = false;
-    if (ConnectNamedPipe(instance, &ov)) {
-      ready = true;
-    } else if (GetLastError() == ERROR_PIPE_CONNECTED) {
-      ready = true;  // the client came between create and connect
-    } else if (GetLastError() == ERROR_IO_PENDING) {
-      HANDLE waits[2] = {connected, stop_event_};
-      DWORD w = WaitForMultipleObjects(2, waits, FALSE, INFINITE);
-      if (w == WAIT_OBJECT_0) {
-        DWORD ignored = 0;
-        ready = GetOverlappedResult(instance, &ov, &ignored, FALSE) != 0;
-      } else {
-        CancelIoEx(instance, &ov);
-        DWORD ignored = 0;
-        GetOverlappedResult(instance, &ov, &ignored, TRUE);
-        CloseHandle(instance);
-        break;
-      }
+    const win32::PipeConnect outcome = win32::WaitForPipeClient(instance, stop_event_);
+    if (outcome == win32::PipeConnect::kStopped) {
+      CloseHandle(instance);
+      break;
     }
+    const bool ready = outcome == win32::PipeConnect::kConnected;
     if (!ready) {
       CloseHandle(instance);
     } else {
@@ -156,7 +108,6 @@ void NamedPipeRelay::AcceptLoop(HANDLE instance) {
     if (!next.ok()) break;  // out of handles or stopping: no more clients
     instance = *next;
   }
-  CloseHandle(connected);
 }
 
 void NamedPipeRelay::Serve(std::shared_ptr<Connection> c) {
@@ -179,7 +130,7 @@ void NamedPipeRelay::Serve(std::shared_ptr<Connection> c) {
       while (!d.Done() && !c->closing) {
         if (d.WantsRead()) {
           auto space = d.ReadSpace();
-          long n = PipeIo(c->pipe, /*write=*/false, space.data(), static_cast<DWORD>(space.size()));
+          int64_t n = OverlappedTransfer(c->pipe, /*write=*/false, space.data(), static_cast<DWORD>(space.size()));
           if (n < 0) break;
           if (n == 0) d.OnSourceEof(); else d.CommitRead(static_cast<size_t>(n));
         }
@@ -209,7 +160,7 @@ void NamedPipeRelay::Serve(std::shared_ptr<Connection> c) {
       bool failed = false;
       while (d.WantsWrite()) {
         auto data = d.WriteData();
-        long n = PipeIo(c->pipe, /*write=*/true, const_cast<char*>(data.data()), static_cast<DWORD>(data.size()));
+        int64_t n = OverlappedTransfer(c->pipe, /*write=*/true, const_cast<char*>(data.data()), static_cast<DWORD>(data.size()));
         if (n <= 0) {
           failed = true;
           break;
@@ -268,9 +219,7 @@ void NamedPipeRelay::Stop() {
   }
   for (auto& w : workers) w.thread.join();
   if (stop_event_ != nullptr) CloseHandle(stop_event_);
-  if (security_descriptor_ != nullptr) LocalFree(security_descriptor_);
   stop_event_ = nullptr;
-  security_descriptor_ = nullptr;
   WSACleanup();
 }
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "network/relay/relayed_peers.h"
+#include "runtime/base/windows/named_pipe_win32.h"
 #include "runtime/base/windows/result.h"
 
 namespace silo::network::relay {
@@ -37,7 +38,7 @@ struct NamedPipeRelayOptions {
   std::wstring pipe_name = L"\\\\.\\pipe\\silo";
   std::string upstream_host = "127.0.0.1";
   uint16_t upstream_port = 0;
-  std::wstring sddl = L"D:P(A;;GA;;;SY)(A;;GA;;;BA)";
+  std::wstring sddl = win32::kSystemAndAdministratorsSddl;
   size_t buffer_size = 64 * 1024;
   // Where each upstream connection's local address is registered while it
   // lives, so that the gRPC server admits only relayed calls
@@ -64,7 +65,7 @@ class NamedPipeRelay {
   void Serve(std::shared_ptr<Connection> c);
 
   const NamedPipeRelayOptions options_;
-  PSECURITY_DESCRIPTOR security_descriptor_ = nullptr;
+  win32::PipeSecurity security_;
   HANDLE stop_event_ = nullptr;
   std::thread acceptor_;
   std::mutex mu_;

@@ -1,7 +1,5 @@
 #include "runtime/shim/cri_log_format.h"
 
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
 
 namespace silo::runtime::shim {
@@ -37,36 +35,6 @@ bool IsRfc3339(absl::string_view t) {
 }
 
 }  // namespace
-
-const char* LogStreamName(LogStream stream) {
-  return stream == LogStream::kStdout ? "stdout" : "stderr";
-}
-
-std::string FormatRfc3339NanoUtc(const struct timespec& ts) {
-  struct tm tm;
-  time_t secs = ts.tv_sec;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  std::string out(buf, static_cast<size_t>(n));
-  long nanos = ts.tv_nsec;
-  if (nanos > 0) {
-    char frac[32];
-    std::snprintf(frac, sizeof(frac), "%09ld", nanos);
-    std::string f(frac);
-    while (!f.empty() && f.back() == '0') f.pop_back();
-    absl::StrAppend(&out, ".", f);
-  }
-  out.push_back('Z');
-  return out;
-}
-
-std::string FormatCriLogRecord(const struct timespec& ts, LogStream stream, bool partial,
-                               absl::string_view content) {
-  return absl::StrCat(FormatRfc3339NanoUtc(ts), " ", LogStreamName(stream), " ",
-                      partial ? "P" : "F", " ", content, "\n");
-}
 
 absl::StatusOr<CriLogRecord> ParseCriLogRecord(absl::string_view line) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);

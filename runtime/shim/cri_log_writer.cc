@@ -39,7 +39,7 @@ CriLogWriter::~CriLogWriter() {
 }
 
 absl::Status CriLogWriter::Write(LogStream stream, bool partial, absl::string_view content) {
-  std::string record = FormatCriLogRecord(clock_(), stream, partial, content);
+  std::string record = FormatCriLogRecord(clock_(), stream, partial, std::string_view(content.data(), content.size()));
   silo::MutexLock lock(&mu_);
   size_t done = 0;
   while (done < record.size()) {
@@ -62,57 +62,23 @@ absl::Status CriLogWriter::Reopen() {
   return absl::OkStatus();
 }
 
-absl::Status CriLineSplitter::EmitChunks(absl::string_view line, bool final_full) {
-  absl::Status first;
-  while (line.size() > max_line_ || (!final_full && !line.empty())) {
-    size_t n = std::min(line.size(), max_line_);
-    absl::Status s = writer_->Write(stream_, /*partial=*/true, line.substr(0, n));
-    if (first.ok()) first = s;
-    line.remove_prefix(n);
-  }
-  if (final_full) {
-    absl::Status s = writer_->Write(stream_, /*partial=*/false, line);
-    if (first.ok()) first = s;
-  }
-  return first;
+CriLineCutter::Emit CriLineSplitter::Writer(absl::Status* first) {
+  return [this, first](bool partial, std::string_view content) {
+    absl::Status s = writer_->Write(stream_, partial, absl::string_view(content.data(), content.size()));
+    if (first->ok()) *first = std::move(s);
+  };
 }
 
 absl::Status CriLineSplitter::Feed(absl::string_view data) {
   absl::Status first;
-  auto keep = [&first](absl::Status s) {
-    if (first.ok()) first = std::move(s);
-  };
-  while (!data.empty()) {
-    size_t nl = data.find('\n');
-    if (nl == absl::string_view::npos) {
-      pending_.append(data.data(), data.size());
-      break;
-    }
-    pending_.append(data.data(), nl);
-    data.remove_prefix(nl + 1);
-    absl::string_view line = pending_;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    keep(EmitChunks(line, /*final_full=*/true));
-    pending_.clear();
-  }
-  // Cut full chunks from an unfinished line, but hold back a trailing '\r'
-  // that may yet turn out to be half of "\r\n".
-  size_t usable = pending_.size();
-  if (usable > 0 && pending_.back() == '\r') --usable;
-  if (usable > max_line_) {
-    size_t cut = (usable - 1) / max_line_ * max_line_;
-    for (size_t off = 0; off < cut; off += max_line_) {
-      keep(writer_->Write(stream_, /*partial=*/true, absl::string_view(pending_).substr(off, max_line_)));
-    }
-    pending_.erase(0, cut);
-  }
+  cutter_.Feed(std::string_view(data.data(), data.size()), Writer(&first));
   return first;
 }
 
 absl::Status CriLineSplitter::Finish() {
-  absl::Status s = EmitChunks(pending_, /*final_full=*/false);
-  pending_.clear();
-  return s;
+  absl::Status first;
+  cutter_.Finish(Writer(&first));
+  return first;
 }
 
 }  // namespace silo::runtime::shim

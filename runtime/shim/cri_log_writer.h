@@ -6,12 +6,9 @@
 // never interleave inside a record. Reopen() serves ReopenContainerLog after
 // kubelet has rotated (renamed) the file: it opens a fresh file at the path.
 //
-// CriLineSplitter turns one stream's raw bytes into records with containerd's
-// rules (internal/cri/io/logger.go): a line ends at '\n', and a "\r\n" ending
-// loses both bytes; a line longer than `max_line` is cut into P chunks of
-// exactly `max_line` bytes with the remainder written as F (a line of exactly
-// `max_line` bytes is a single F); bytes left without a newline at EOF are
-// written as P. One splitter per stream; not thread-safe by itself.
+// CriLineSplitter writes one stream's raw bytes as records, cut by
+// CriLineCutter (core/cri_line_cutter.h, containerd's rules). One splitter
+// per stream; not thread-safe by itself.
 
 #include <ctime>
 #include <functional>
@@ -23,12 +20,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "runtime/base/mutex.h"
+#include "runtime/shim/core/cri_line_cutter.h"
 #include "runtime/shim/cri_log_format.h"
 
 namespace silo::runtime::shim {
-
-// containerd's and CRI-O's default max_container_log_line_size.
-inline constexpr size_t kDefaultMaxLogLine = 16 * 1024;
 
 class CriLogWriter {
  public:
@@ -63,7 +58,7 @@ class CriLineSplitter {
  public:
   // `writer` must outlive the splitter.
   CriLineSplitter(CriLogWriter* writer, LogStream stream, size_t max_line = kDefaultMaxLogLine)
-      : writer_(writer), stream_(stream), max_line_(max_line == 0 ? 1 : max_line) {}
+      : writer_(writer), stream_(stream), cutter_(max_line) {}
 
   // Consumes raw bytes; writes every complete record they finish. Returns the
   // first write error, but always consumes all of `data` (the container's
@@ -74,12 +69,12 @@ class CriLineSplitter {
   absl::Status Finish();
 
  private:
-  absl::Status EmitChunks(absl::string_view line, bool final_full);
+  // Writes the cut records, keeping the first error.
+  CriLineCutter::Emit Writer(absl::Status* first);
 
   CriLogWriter* writer_;
   LogStream stream_;
-  size_t max_line_;
-  std::string pending_;
+  CriLineCutter cutter_;
 };
 
 }  // namespace silo::runtime::shim

@@ -53,7 +53,7 @@ void CollectFds(struct msghdr* msg, std::vector<int>* fds) {
 absl::Status WriteFrameWithFds(int fd, absl::string_view payload, const std::vector<int>& fds, Deadline deadline) {
   if (fds.size() > kMaxPassedFds) return absl::InvalidArgumentError("too many descriptors for one shim frame");
   if (payload.size() > kMaxFrameSize) return absl::InvalidArgumentError("shim frame too large");
-  std::string frame = EncodeFrame(payload);
+  std::string frame = EncodeFrame(std::string_view(payload.data(), payload.size()));
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPassedFds)] = {};
   size_t sent = 0;
   while (sent < frame.size()) {

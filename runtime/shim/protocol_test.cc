@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "runtime/shim/shim_client.h"
 
@@ -91,6 +92,41 @@ TEST(ProtocolTest, ResponseRoundTrip) {
   absl::Status s = ResponseStatus(*out);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(s.message(), "no container c1");
+}
+
+// Shims built before the codec moved to core/ encoded exec output with
+// Abseil's base64; both directions must stay byte-compatible.
+TEST(ProtocolTest, CoreBase64MatchesAbseilBothWays) {
+  std::mt19937 rng(7);
+  for (size_t len = 0; len < 70; ++len) {
+    std::string data(len, '\0');
+    for (char& c : data) c = static_cast<char>(rng());
+    const std::string ours = Base64Encode(data);
+    EXPECT_EQ(ours, absl::Base64Escape(data));
+    std::string back;
+    ASSERT_TRUE(Base64Decode(absl::Base64Escape(data), &back));
+    EXPECT_EQ(back, data);
+    std::string unpadded = ours;
+    while (!unpadded.empty() && unpadded.back() == '=') unpadded.pop_back();
+    ASSERT_TRUE(Base64Decode(unpadded, &back));
+    EXPECT_EQ(back, data);
+  }
+  std::string out;
+  EXPECT_FALSE(Base64Decode("a", &out));
+  EXPECT_FALSE(Base64Decode("ab$=", &out));
+  EXPECT_FALSE(Base64Decode("a=bc", &out));
+}
+
+TEST(ProtocolTest, WindowsExecCarriesItsProcessParameters) {
+  Request in;
+  in.op = Op::kExec;
+  in.args = {"cmd", "/c", "ver"};
+  in.process = R"({"CommandLine":"cmd /c ver"})";
+  auto out = DecodeRequest(EncodeRequest(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->process, in.process);
+  in.op = Op::kState;
+  EXPECT_EQ(DecodeRequest(EncodeRequest(in))->process, "");
 }
 
 TEST(ProtocolTest, BadRequestsAreInvalidArgument) {

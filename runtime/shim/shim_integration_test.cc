@@ -360,15 +360,15 @@ TEST_F(ShimIntegrationTest, KillOverTheSocketAndStateTransitions) {
     ASSERT_TRUE(WriteFrame(raw, "{not json").ok());
     auto reply = ReadFrame(raw, In(seconds(5)));
     ASSERT_TRUE(reply.ok()) << reply.status();
-    EXPECT_EQ(DecodeResponse(*reply)->code, absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ResponseStatus(*DecodeResponse(*reply)).code(), absl::StatusCode::kInvalidArgument);
     ASSERT_TRUE(WriteFrame(raw, R"({"op":"kill","signal":1000})").ok());
     reply = ReadFrame(raw, In(seconds(5)));
     ASSERT_TRUE(reply.ok());
-    EXPECT_EQ(DecodeResponse(*reply)->code, absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ResponseStatus(*DecodeResponse(*reply)).code(), absl::StatusCode::kInvalidArgument);
     ASSERT_EQ(::write(raw, "\xff\xff\xff\xff", 4), 4);
     reply = ReadFrame(raw, In(seconds(5)));
     ASSERT_TRUE(reply.ok());
-    EXPECT_EQ(DecodeResponse(*reply)->code, absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ResponseStatus(*DecodeResponse(*reply)).code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(ReadFrame(raw, In(seconds(5))).status().code(), absl::StatusCode::kUnavailable);  // dropped
     ::close(raw);
     int silent = RawConnect();  // connects and hangs up mid-frame

@@ -1,5 +1,6 @@
 #include "runtime/windows/fake/fake_hcs.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +28,18 @@ struct FakeProcess {
   bool running = true;
   uint32_t exit_code = 0;
   std::vector<std::string> signals;
+  uintptr_t stdio[3] = {};  // the pipes HcsCreateProcess handed out: in, out, err (0: none)
+  std::string stdin_data;   // what was written to its stdin pipe
+};
+
+// One stdio pipe; its handle is the caller's end.
+struct FakePipe {
+  std::string system_id;
+  uint32_t pid = 0;
+  bool input = false;  // stdin: the caller writes; else the caller reads
+  std::string buffered;
+  bool writer_closed = false;  // the process exited: end of stream once drained
+  bool cancelled = false;      // the pending (or next) read fails
 };
 
 struct FakeSystem {
@@ -94,7 +107,8 @@ struct FakeHcs::Impl {
   std::map<uintptr_t, SysHandle> sys_handles;
   std::map<uintptr_t, ProcHandle> proc_handles;
   std::map<uintptr_t, Op> ops;
-  std::set<uintptr_t> stdio;
+  std::map<uintptr_t, FakePipe> stdio;
+  std::condition_variable stdio_cv;
   uintptr_t next_id = 0x1000;  // handles are never reused, so late completions cannot hit a new object
   int strings = 0;
   int cancelled = 0;
@@ -169,10 +183,22 @@ struct FakeHcs::Impl {
     return it == systems.end() ? nullptr : &it->second;
   }
 
+  FakeProcess* FindProcess(const std::string& id, uint32_t pid) {
+    FakeSystem* s = FindSystem(id);
+    if (s == nullptr) return nullptr;
+    auto it = s->processes.find(pid);
+    return it == s->processes.end() ? nullptr : &it->second;
+  }
+
   void ExitProcessLocked(const std::string& system_id, uint32_t pid, FakeProcess& p, uint32_t code) {
     if (!p.running) return;
     p.running = false;
     p.exit_code = code;
+    for (uintptr_t h : p.stdio) {
+      auto it = stdio.find(h);
+      if (it != stdio.end()) it->second.writer_closed = true;
+    }
+    stdio_cv.notify_all();
     for (auto& [op_id, op] : ops) {
       if (op.blocked && op.blocked_system == system_id && op.blocked_pid == pid) CompleteBlocked(op);
     }
@@ -582,15 +608,19 @@ struct FakeEntryPoints {
           s->processes[pid].parameters = params;
           Outcome o;
           o.info.process_id = pid;
-          auto pipe = [&](const char* key) -> void* {
+          auto pipe = [&](const char* key, int slot) -> void* {
             if (!p.value(key, false)) return nullptr;
             const uintptr_t h = f.NewId();
-            f.stdio.insert(h);
+            FakePipe& created = f.stdio[h];
+            created.system_id = system_id;
+            created.pid = pid;
+            created.input = slot == 0;
+            s->processes[pid].stdio[slot] = h;
             return ToHandle(h);
           };
-          o.info.std_input = pipe("CreateStdInPipe");
-          o.info.std_output = pipe("CreateStdOutPipe");
-          o.info.std_error = pipe("CreateStdErrPipe");
+          o.info.std_input = pipe("CreateStdInPipe", 0);
+          o.info.std_output = pipe("CreateStdOutPipe", 1);
+          o.info.std_error = pipe("CreateStdErrPipe", 2);
           return o;
         },
         &produced);
@@ -728,6 +758,49 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     if (f.stdio.erase(FromHandle(h)) == 0) ++f.bad_closes;
+    f.stdio_cv.notify_all();  // a read blocked on it fails, as on a closed handle
+  }
+
+  static int64_t ReadStdio(void* h, char* buf, uint32_t len) {
+    auto& f = I();
+    std::unique_lock<std::mutex> lock(f.mu);
+    while (true) {
+      auto it = f.stdio.find(FromHandle(h));
+      if (it == f.stdio.end() || it->second.input) return -1;
+      FakePipe& pipe = it->second;
+      if (pipe.cancelled) {
+        pipe.cancelled = false;
+        return -1;
+      }
+      if (!pipe.buffered.empty()) {
+        const size_t n = std::min<size_t>(len, pipe.buffered.size());
+        std::memcpy(buf, pipe.buffered.data(), n);
+        pipe.buffered.erase(0, n);
+        return static_cast<int64_t>(n);
+      }
+      if (pipe.writer_closed) return 0;
+      f.stdio_cv.wait(lock);
+    }
+  }
+
+  static void CancelStdio(void* h) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    auto it = f.stdio.find(FromHandle(h));
+    if (it == f.stdio.end()) return;
+    it->second.cancelled = true;
+    f.stdio_cv.notify_all();
+  }
+
+  static int64_t WriteStdio(void* h, const char* data, uint32_t len) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    auto it = f.stdio.find(FromHandle(h));
+    if (it == f.stdio.end() || !it->second.input || it->second.writer_closed) return -1;
+    FakeProcess* p = f.FindProcess(it->second.system_id, it->second.pid);
+    if (p == nullptr || !p->running) return -1;
+    p->stdin_data.append(data, len);
+    return len;
   }
 };
 
@@ -766,6 +839,9 @@ FakeHcs::FakeHcs() : impl_(std::make_unique<Impl>()) {
   api_.set_process_callback = &E::SetProcessCallback;
   api_.free_string = &E::FreeString;
   api_.close_handle = &E::CloseHandle;
+  stdio_io_.read = &E::ReadStdio;
+  stdio_io_.write = &E::WriteStdio;
+  stdio_io_.cancel = &E::CancelStdio;
   api_no_cancel_ = api_;
   api_no_cancel_.cancel_operation = nullptr;
 }
@@ -881,6 +957,24 @@ std::vector<std::string> FakeHcs::Signals(const std::string& id, uint32_t pid) c
   if (it == impl_->systems.end()) return {};
   auto p = it->second.processes.find(pid);
   return p == it->second.processes.end() ? std::vector<std::string>{} : p->second.signals;
+}
+
+bool FakeHcs::WriteProcessOutput(const std::string& system_id, uint32_t pid, bool to_stderr,
+                                 const std::string& data) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  FakeProcess* p = impl_->FindProcess(system_id, pid);
+  if (p == nullptr || !p->running) return false;
+  auto it = impl_->stdio.find(p->stdio[to_stderr ? 2 : 1]);
+  if (it == impl_->stdio.end()) return false;
+  it->second.buffered += data;
+  impl_->stdio_cv.notify_all();
+  return true;
+}
+
+std::string FakeHcs::ProcessStdin(const std::string& system_id, uint32_t pid) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const FakeProcess* p = impl_->FindProcess(system_id, pid);
+  return p == nullptr ? std::string() : p->stdin_data;
 }
 
 bool FakeHcs::ProcessRunning(const std::string& id, uint32_t pid) const {

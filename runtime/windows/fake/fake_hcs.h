@@ -21,6 +21,12 @@
 // removed when its last HCS_SYSTEM handle closes (process handles do not
 // keep it alive); without the flag only a stopped system goes away then.
 //
+// Process stdio is modelled: each pipe HcsCreateProcess hands out is an
+// in-memory pipe read and written through stdio_io(); the simulated process
+// writes with WriteProcessOutput, and its output pipes reach end of stream
+// when it exits (after what it wrote has been read), as Windows pipes do.
+// Reading a closed or stdin handle, or writing to an output handle, fails.
+//
 // The table holds plain function pointers, so at most one FakeHcs may be
 // alive per process (checked). All methods are thread-safe.
 
@@ -36,6 +42,7 @@
 #include <vector>
 
 #include "runtime/windows/hcs/api.h"
+#include "runtime/windows/hcs/stdio_io.h"
 
 namespace silo::runtime::windows::fake {
 
@@ -95,6 +102,8 @@ class FakeHcs {
   const hcs::HcsApi& api() const { return api_; }
   // Same table without HcsCancelOperation (old hosts).
   const hcs::HcsApi& api_without_cancel() const { return api_no_cancel_; }
+  // Reads and writes the stdio handles this fake hands out.
+  const hcs::StdioIo& stdio_io() const { return stdio_io_; }
 
   void Inject(FakeInjection injection);
 
@@ -107,6 +116,11 @@ class FakeHcs {
   int blocked_operations() const;
   // The process exits with `exit_code`; ProcessExited goes to its handles.
   void ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code);
+  // The running process writes `data` to its stdout (or stderr). False when
+  // it has no such pipe, it has exited, or the reader closed the handle.
+  bool WriteProcessOutput(const std::string& system_id, uint32_t pid, bool to_stderr, const std::string& data);
+  // Everything written to the process's stdin pipe so far.
+  std::string ProcessStdin(const std::string& system_id, uint32_t pid) const;
   // The system stops by itself (ExitType "UnexpectedExit").
   void CrashSystem(const std::string& system_id);
   // Every handle gets ServiceDisconnect.
@@ -146,6 +160,7 @@ class FakeHcs {
   std::unique_ptr<Impl> impl_;
   hcs::HcsApi api_{};
   hcs::HcsApi api_no_cancel_{};
+  hcs::StdioIo stdio_io_{};
 };
 
 }  // namespace silo::runtime::windows::fake

@@ -1,0 +1,142 @@
+#pragma once
+// ContainerMonitor: the heart of silo-shim.exe, one per container. It owns
+// what must outlive silod (design: "Windows processes and build"):
+//   - the container's HCS_SYSTEM handle, held for the monitor's lifetime, so
+//     a document with ShouldTerminateOnLastHandleClosed stops the container
+//     only when the monitor dies, never when silod restarts;
+//   - the main process, created here with HcsCreateProcess so its stdout and
+//     stderr pipes are born where they are read, drained into the CRI log
+//     (core/ line rules, shared with the Linux shim);
+//   - the exit record, written durably once the process has exited and all
+//     its output is in the log;
+//   - exec processes and their captured output (ExecSync).
+// Portable: it calls HCS only through HcsApi/StdioIo tables and files only
+// through shim_files.h, so it runs on Linux against the fake HCS.
+//
+//   Create ──> kCreated ──Start──> kRunning ──main process exits──> kStopped
+//
+// Thread safety: every method may be called from any thread, concurrently.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "runtime/base/windows/result.h"
+#include "runtime/shim/core/cri_line_cutter.h"
+#include "runtime/windows/hcs/api.h"
+#include "runtime/windows/hcs/compute_system.h"
+#include "runtime/windows/hcs/stdio_io.h"
+#include "runtime/windows/shim/cri_log_file.h"
+#include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/output_drain.h"
+
+namespace silo::runtime::windows::shim {
+
+using hcs::Deadline;
+
+struct MonitorOptions {
+  std::string id;  // the compute system id (the container id)
+  // Non-empty: HcsCreateComputeSystem with this document. Empty: the system
+  // exists already (silod created it) and is opened.
+  std::string document_json;
+  // ProcessParameters of the main process (CommandLine, WorkingDirectory,
+  // Environment, ...). The monitor sets the pipe flags itself: stdout and
+  // stderr are always piped, stdin only with `open_stdin`.
+  std::string process_json;
+  bool open_stdin = false;
+  std::string log_path;  // empty: output is drained and dropped
+  std::string exit_path;
+  size_t max_log_line = runtime::shim::kDefaultMaxLogLine;
+  CriLogFile::Clock clock;  // log timestamps and exit time; null: system clock
+};
+
+enum class MonitorState { kCreated, kRunning, kStopped };
+const char* MonitorStateName(MonitorState state);  // "created", "running", "stopped"
+
+struct MonitorStatus {
+  MonitorState state = MonitorState::kCreated;
+  uint32_t pid = 0;
+  std::optional<ExitRecord> exit;
+};
+
+struct ExecResult {
+  int64_t exit_code = -1;
+  bool timed_out = false;  // the process was terminated at the timeout
+  std::string stdout_data;
+  std::string stderr_data;
+};
+
+// CRI's ExecSync cap per stream; longer output is read and dropped.
+inline constexpr size_t kMaxExecOutputBytes = 16u << 20;
+
+class ContainerMonitor {
+ public:
+  // Creates or opens the compute system, and opens the log. Nothing is left
+  // behind on failure (a system created here is terminated and closed).
+  static win32::Result<std::unique_ptr<ContainerMonitor>> Create(const hcs::HcsApi& api, const hcs::StdioIo& io,
+                                                                 MonitorOptions options, Deadline deadline);
+  // Closes every handle. The container keeps running unless its document
+  // set ShouldTerminateOnLastHandleClosed (then HCS stops it): the monitor
+  // going away is the container's end only if silod asked for it.
+  ~ContainerMonitor();
+  ContainerMonitor(const ContainerMonitor&) = delete;
+  ContainerMonitor& operator=(const ContainerMonitor&) = delete;
+
+  // Starts the system unless it runs already, then creates the main process
+  // and starts draining its output. Only from kCreated.
+  win32::HrStatus Start(Deadline deadline);
+  MonitorStatus Status() const;
+  // Waits for kStopped (exit recorded). HCS_E_OPERATION_TIMEOUT at the deadline.
+  win32::Result<ExitRecord> Wait(Deadline deadline) const;
+  // SIGKILL (9) terminates the main process; any other signal asks it to
+  // stop (CtrlShutdown), sent in the background because servercore blocks
+  // that call until the process is gone. OK when it has already exited.
+  win32::HrStatus Kill(int signal, Deadline deadline);
+  // Runs a process in the container and captures its output (ExecSync).
+  // `timeout` zero: no timeout; else the process is terminated at it and
+  // the result says timed_out.
+  win32::Result<ExecResult> Exec(std::string_view process_json, std::chrono::milliseconds timeout,
+                                 Deadline create_deadline);
+  win32::HrStatus ReopenLog();
+  win32::HrStatus CloseStdin(Deadline deadline);
+  win32::HrStatus ResizeConsole(uint16_t width, uint16_t height, Deadline deadline);
+  // Shuts the compute system down (Terminate after `grace`) and waits for it.
+  win32::HrStatus StopSystem(Deadline grace, Deadline deadline);
+  // The main process's stdin handle (null without `open_stdin`); owned here.
+  void* stdin_handle() const;
+
+ private:
+  ContainerMonitor(const hcs::HcsApi& api, const hcs::StdioIo& io, MonitorOptions options);
+  void AwaitExit();
+  struct timespec Now() const;
+
+  const hcs::HcsApi& api_;
+  const hcs::StdioIo& io_;
+  const MonitorOptions options_;
+  std::unique_ptr<hcs::ComputeSystem> system_;
+  std::unique_ptr<CriLogFile> log_;  // null without a log path
+
+  mutable std::mutex mu_;
+  mutable std::condition_variable stopped_cv_;
+  MonitorState state_ = MonitorState::kCreated;  // guarded by mu_
+  std::optional<ExitRecord> exit_;               // guarded by mu_
+  win32::HrStatus exit_write_;                   // guarded by mu_; writing the exit record
+  bool closing_ = false;                         // guarded by mu_
+  std::unique_ptr<hcs::Process> process_;        // set once by Start under mu_
+  void* stdin_ = nullptr;                        // guarded by mu_
+  std::unique_ptr<OutputDrain> stdout_drain_;
+  std::unique_ptr<OutputDrain> stderr_drain_;
+  runtime::shim::CriLineCutter stdout_cutter_;  // used by the stdout drain thread only
+  runtime::shim::CriLineCutter stderr_cutter_;  // used by the stderr drain thread only
+  std::thread exit_waiter_;
+  std::vector<std::thread> signal_senders_;  // guarded by mu_; joined by the destructor
+};
+
+}  // namespace silo::runtime::windows::shim

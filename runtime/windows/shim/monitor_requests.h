@@ -1,0 +1,32 @@
+#pragma once
+// Serves the framed protocol's requests (runtime/shim/core/protocol_codec.h)
+// on a ContainerMonitor: the same ops and answers as the Linux shim, so
+// silod's client side differs only in its transport. Portable (tested on
+// Linux against the fake HCS); the named-pipe server calls it per request.
+//
+//   state       -> state, pid, exit (when stopped)
+//   start       -> starts the container (created by --create-only)
+//   wait        -> blocks until the exit is recorded
+//   kill        -> 9: terminate the main process; others: CtrlShutdown
+//   exec        -> runs `process` (HCS ProcessParameters) and returns its
+//                  output and exit code; `timeout_ms` kills it (DeadlineExceeded)
+//   reopen_log, close_stdin, resize
+//   shutdown    -> stops the compute system; the monitor then exits
+// attach and interactive exec are not served yet: FailedPrecondition.
+// Thread-safe: requests may run concurrently.
+
+#include <atomic>
+
+#include "runtime/shim/core/protocol_codec.h"
+#include "runtime/windows/shim/container_monitor.h"
+
+namespace silo::runtime::windows::shim {
+
+using runtime::shim::Request;
+using runtime::shim::Response;
+
+// `shutdown_requested` is set once a shutdown request has been served.
+Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
+                             std::atomic<bool>* shutdown_requested);
+
+}  // namespace silo::runtime::windows::shim

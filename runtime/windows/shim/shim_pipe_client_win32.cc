@@ -1,0 +1,56 @@
+#include "runtime/windows/shim/shim_pipe_client_win32.h"
+
+#include <windows.h>
+
+#include "runtime/base/windows/named_pipe_win32.h"
+#include "runtime/windows/shim/pipe_frames_win32.h"
+
+namespace silo::runtime::windows::shim {
+namespace {
+
+namespace wire = runtime::shim;
+using win32::HrStatus;
+
+DWORD MillisLeft(ShimPipeClient::Deadline deadline) {
+  if (deadline == ShimPipeClient::Deadline::max()) return INFINITE;
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+  if (left <= 0) return 0;
+  return left >= static_cast<long long>(INFINITE) ? INFINITE - 1 : static_cast<DWORD>(left);
+}
+
+// Connects, waiting while every instance is busy. SECURITY_IDENTIFICATION:
+// the monitor may learn who calls but cannot act as silod.
+win32::Result<HANDLE> Connect(const std::wstring& name, ShimPipeClient::Deadline deadline) {
+  for (;;) {
+    HANDLE h = CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                           FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr);
+    if (h != INVALID_HANDLE_VALUE) return h;
+    if (GetLastError() != ERROR_PIPE_BUSY) return win32::LastErrorStatus("connect to shim pipe");
+    const DWORD left = MillisLeft(deadline);
+    if (left == 0) return HrStatus(kHrPipeTimeout, "shim pipe busy until the deadline");
+    WaitNamedPipeW(name.c_str(), std::min<DWORD>(left, 1000));
+  }
+}
+
+}  // namespace
+
+win32::Result<wire::Response> ShimPipeClient::Call(const wire::Request& request, Deadline deadline) const {
+  auto pipe = Connect(pipe_name_, deadline);
+  if (!pipe.ok()) return pipe.status();
+  const std::string context = std::string("shim ") + wire::OpName(request.op) + ": ";
+  HrStatus sent = WritePipeFrame(*pipe, wire::EncodeRequest(request), wire::kMaxFrameSize, MillisLeft(deadline));
+  if (!sent.ok()) {
+    CloseHandle(*pipe);
+    return HrStatus(sent.hr(), context + sent.message());
+  }
+  auto frame = ReadPipeFrame(*pipe, wire::kMaxResponseFrameSize, MillisLeft(deadline));
+  CloseHandle(*pipe);
+  if (!frame.ok()) return HrStatus(frame.status().hr(), context + frame.status().message());
+  wire::Response response;
+  std::string error;
+  if (!wire::DecodeResponseJson(*frame, &response, &error)) return HrStatus(0x8007000D, context + error);
+  return response;
+}
+
+}  // namespace silo::runtime::windows::shim

@@ -1,0 +1,57 @@
+#pragma once
+// ShimPipeServer: the monitor's side of \\.\pipe\silo-shim-<id>. The pipe
+// admits only SYSTEM and Administrators (the CRI pipe's descriptor, shared
+// through runtime/base/windows/named_pipe_win32.h), only local clients, and
+// its first instance claims the name, so no other process can serve it.
+// Each connection gets a thread that reads request frames, calls `handler`
+// and writes the response, in order, until the client disconnects (a
+// `wait` holds its connection, as on Linux). A bad frame or request gets an
+// InvalidArgument response; an oversized frame ends the connection.
+// Win32 only. Stop() ends every connection (waiting for a handler in
+// progress) and joins; thread-safe.
+
+#include <windows.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/base/windows/named_pipe_win32.h"
+#include "runtime/base/windows/result.h"
+#include "runtime/shim/core/protocol_codec.h"
+
+namespace silo::runtime::windows::shim {
+
+class ShimPipeServer {
+ public:
+  // Runs on a connection's thread; may block (wait, exec).
+  using Handler = std::function<runtime::shim::Response(const runtime::shim::Request&)>;
+
+  static win32::Result<std::unique_ptr<ShimPipeServer>> Start(
+      std::wstring pipe_name, Handler handler, std::wstring sddl = win32::kSystemAndAdministratorsSddl);
+  ~ShimPipeServer();
+  ShimPipeServer(const ShimPipeServer&) = delete;
+  ShimPipeServer& operator=(const ShimPipeServer&) = delete;
+
+  void Stop();
+
+ private:
+  ShimPipeServer(std::wstring name, Handler handler) : name_(std::move(name)), handler_(std::move(handler)) {}
+  void AcceptLoop(HANDLE first);
+  void Serve(HANDLE pipe);
+
+  const std::wstring name_;
+  const Handler handler_;
+  win32::PipeSecurity security_;
+  HANDLE stop_event_ = nullptr;
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<HANDLE> live_;           // guarded by mu_: connected pipes, for Stop
+  std::vector<std::thread> workers_;   // guarded by mu_
+  bool stopped_ = false;               // guarded by mu_
+};
+
+}  // namespace silo::runtime::windows::shim
