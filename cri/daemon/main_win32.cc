@@ -130,5 +130,12 @@ int wmain(int argc, wchar_t** argv) {
     return Report("service \"silo\" unregistered", service::UnregisterService(L"silo"));
   }
   if (command == "--run-service") return RunAsService(rest);
+  if (command == "--help" || command == "-h") {
+    int code = silo::cri::RunSilod(args, [] {});
+    std::fputs("  silod --register-service [flags]   register the \"silo\" service (runs silod --run-service [flags])\n"
+               "  silod --unregister-service         stop and delete it\n",
+               stdout);
+    return code;
+  }
   return RunInConsole(args);
 }
