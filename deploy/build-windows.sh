@@ -30,7 +30,8 @@ if [[ -n "$prefix" && -d "${prefix}/lib/cmake/grpc" ]]; then
   # The whole daemon: the top-level project through the preset's settings.
   cmake -S "${root}" -B "${build}" -G Ninja \
     -DCMAKE_TOOLCHAIN_FILE="${root}/cmake/toolchain-mingw-w64.cmake" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILO_WINDOWS_CROSS=ON -DSILO_WIN_DEPS_PREFIX="${prefix}"
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILO_WINDOWS_CROSS=ON -DSILO_WIN_DEPS_PREFIX="${prefix}" \
+    -DSILO_UNITY_BUILD=ON
   cmake --build "${build}" --target silo_windows -- -j"${jobs}"
   layers "${build}/layers"
   exe="${build}/cri/daemon/silod.exe"

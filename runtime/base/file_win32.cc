@@ -39,19 +39,6 @@ absl::StatusOr<File> File::Open(const std::string& path, Access access) {
   return File(reinterpret_cast<intptr_t>(h), path);
 }
 
-File::File(File&& other) noexcept : handle_(std::exchange(other.handle_, -1)), path_(std::move(other.path_)) {}
-
-File& File::operator=(File&& other) noexcept {
-  if (this != &other) {
-    Close();
-    handle_ = std::exchange(other.handle_, -1);
-    path_ = std::move(other.path_);
-  }
-  return *this;
-}
-
-File::~File() { Close(); }
-
 bool File::is_open() const { return handle_ != -1; }
 
 void File::Close() {

@@ -11,6 +11,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Options of a host without the Containers feature.
+ProcessHandlerOptions WithoutComputeCore() {
+  ProcessHandlerOptions options;
+  options.hcs_unavailable = absl::FailedPreconditionError("computecore.dll not found");
+  return options;
+}
+
 handler::RuntimeHandler& Configure(handler::HandlerRegistry& registry, ProcessHandlerOptions options) {
   RegisterProcessType(registry, std::move(options));
   EXPECT_TRUE(registry.Configure({{"runhcs-wcow-process", "process", {}}}, "runhcs-wcow-process").ok());
@@ -19,9 +26,7 @@ handler::RuntimeHandler& Configure(handler::HandlerRegistry& registry, ProcessHa
 
 TEST(ProcessHandlerTest, PodsAreRefusedNamingTheMissingSandboxHost) {
   handler::HandlerRegistry registry;
-  ProcessHandlerOptions options;
-  options.hcs_unavailable = absl::FailedPreconditionError("computecore.dll not found");
-  handler::RuntimeHandler& h = Configure(registry, options);
+  handler::RuntimeHandler& h = Configure(registry, WithoutComputeCore());
 
   absl::StatusOr<std::string> ns = h.Sandboxes().CreateNamespaces("pod1", {});
   EXPECT_EQ(ns.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -35,23 +40,19 @@ TEST(ProcessHandlerTest, PodsAreRefusedNamingTheMissingSandboxHost) {
 
 TEST(ProcessHandlerTest, ReadinessReportsTheHostProbeFirstThenWhatIsMissing) {
   handler::HandlerRegistry r1;
-  ProcessHandlerOptions probe_fails;
+  ProcessHandlerOptions probe_fails = WithoutComputeCore();
   probe_fails.host_ready = [] { return absl::FailedPreconditionError("vmcompute service is not installed"); };
-  probe_fails.hcs_unavailable = absl::FailedPreconditionError("computecore.dll not found");
   EXPECT_THAT(Configure(r1, probe_fails).Ready().message(), HasSubstr("vmcompute"));
 
   handler::HandlerRegistry r2;
-  ProcessHandlerOptions no_hcs;
+  ProcessHandlerOptions no_hcs = WithoutComputeCore();
   no_hcs.host_ready = [] { return absl::OkStatus(); };
-  no_hcs.hcs_unavailable = absl::FailedPreconditionError("computecore.dll not found");
   EXPECT_THAT(Configure(r2, no_hcs).Ready().message(), HasSubstr("computecore.dll"));
 }
 
 TEST(ProcessHandlerTest, WithoutComputeCoreEveryContainerCallSaysWhy) {
   handler::HandlerRegistry registry;
-  ProcessHandlerOptions options;
-  options.hcs_unavailable = absl::FailedPreconditionError("computecore.dll not found");
-  handler::RuntimeHandler& h = Configure(registry, options);
+  handler::RuntimeHandler& h = Configure(registry, WithoutComputeCore());
   container::CreateSpec spec;
   EXPECT_THAT(h.Containers().Create(spec).status().message(), HasSubstr("computecore.dll"));
   EXPECT_THAT(h.Containers().Start("c", "").message(), HasSubstr("computecore.dll"));
@@ -60,9 +61,7 @@ TEST(ProcessHandlerTest, WithoutComputeCoreEveryContainerCallSaysWhy) {
 
 TEST(ProcessHandlerTest, StreamingIsUnimplemented) {
   handler::HandlerRegistry registry;
-  ProcessHandlerOptions options;
-  options.hcs_unavailable = absl::FailedPreconditionError("computecore.dll not found");
-  handler::RuntimeHandler& h = Configure(registry, options);
+  handler::RuntimeHandler& h = Configure(registry, WithoutComputeCore());
   model::ContainerRecord container;
   EXPECT_EQ(h.Streaming().Exec(container, {"cmd"}, {}).status().code(), absl::StatusCode::kUnimplemented);
 }
