@@ -36,6 +36,21 @@ using registry::Descriptor;
 std::string BlobKey(const std::string& digest) { return absl::StrCat("blob:", digest); }
 std::string SnapKey(const std::string& chain_id) { return absl::StrCat("snap:", chain_id); }
 
+// A committed blob read front to back, as the layer unpacker reads it.
+class ReaderSource : public layers::ByteSource {
+ public:
+  explicit ReaderSource(const content::ReaderAt* reader) : reader_(reader) {}
+  absl::StatusOr<size_t> Read(char* buf, size_t len) override {
+    absl::StatusOr<size_t> n = reader_->ReadAt(offset_, buf, len);
+    if (n.ok()) offset_ += static_cast<int64_t>(*n);
+    return n;
+  }
+
+ private:
+  const content::ReaderAt* reader_;
+  int64_t offset_ = 0;
+};
+
 std::string HexOf(const std::string& digest) {
   size_t colon = digest.find(':');
   return colon == std::string::npos ? digest : digest.substr(colon + 1);
@@ -399,7 +414,7 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
       --unpacking;
     };
     SILO_ASSIGN_OR_RETURN(content::ReaderAt reader, content_->OpenReader(desc.digest));
-    layers::FdSource source(reader.fd());
+    ReaderSource source(&reader);
     layers::UnpackOptions opts;
     opts.media_type = desc.media_type;
     opts.expected_diff_id = record.diff_ids[i];

@@ -5,8 +5,10 @@
 #   1. plain build (build/): silod, silo-shim, the reliability drivers and the
 #      benchmarks, with fault-injection points compiled in; runs the
 #      reliability suite, whose timings and kills want an uninstrumented silod.
-#   2. Windows: the Win32 layers cross-built with mingw-w64, their tests under
-#      Wine, the PowerShell scripts parsed.
+#   2. Windows: silod's libraries cross-built from Debian sources (cached by
+#      their versions), silod.exe and the Win32 layers cross-built with
+#      mingw-w64, their tests and a silod.exe smoke test under Wine, the
+#      PowerShell scripts parsed.
 #   3. ASan+UBSan (build-asan/): every unit, fuzz and integration test, once,
 #      instrumented; integration tests start the instrumented silod and shims.
 #   4. TSan (build-tsan/): the tests marked CONCURRENCY, built with clang,
@@ -33,6 +35,12 @@ cmake --build build --target silo_plain_stage
 ctest --test-dir build -L reliability --output-on-failure --timeout 600
 
 stage Windows cross build and Wine
+# The libraries silod.exe links (a no-op when the cached prefix exists).
+if [[ -x deploy/windows/deps/build-deps.sh ]]; then
+  ./deploy/windows/deps/build-deps.sh
+  SILO_WIN_DEPS_PREFIX="$(./deploy/windows/deps/build-deps.sh --print-prefix)"
+  export SILO_WIN_DEPS_PREFIX
+fi
 ./deploy/build-windows.sh
 ctest --test-dir build -L windows --output-on-failure --timeout 600
 

@@ -2,12 +2,11 @@
 
 #include "runtime/base/durations.h"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "cri/daemon/front_door.h"
 #include "cri/daemon/listener.h"
 #include "cri/daemon/wiring.h"
 #include "cri/grpc/adapters.h"
@@ -87,7 +86,7 @@ absl::Status Daemon::Init() {
   SILO_RETURN_IF_ERROR(LockRootDir(config_.root));
   // Checked before anything binds, so a clash on the CRI socket is the error
   // the operator sees, not a side effect such as a busy metrics port.
-  SILO_ASSIGN_OR_RETURN(std::string address, PrepareListenEndpoint(config_.listen));
+  SILO_ASSIGN_OR_RETURN(front_door_, PrepareFrontDoor(config_.listen));
 
   metrics_ = std::make_unique<metrics::Metrics>();
   if (config_.metrics.enabled) {
@@ -142,26 +141,17 @@ absl::Status Daemon::Init() {
   deps.streaming = backends_->streaming_server.get();
   if (deps.streaming) spdlog::info("streaming (exec, attach, port-forward) on {}", deps.streaming->BaseUrl());
   service_ = std::make_unique<Service>(std::move(options), deps);
-  instrument_ = std::make_unique<Instrument>(metrics_.get(), &ready_);
+  instrument_ = std::make_unique<Instrument>(metrics_.get(), &ready_, front_door_->admitted());
   runtime_adapter_ = std::make_unique<RuntimeServiceAdapter>(service_.get(), instrument_.get());
   image_adapter_ = std::make_unique<ImageServiceAdapter>(service_.get(), instrument_.get());
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  int bound_port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(runtime_adapter_.get());
   builder.RegisterService(image_adapter_.get());
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
-  // The socket must never be reachable by other users, even for an instant.
-  mode_t old_umask = ::umask(0117);
-  server_ = builder.BuildAndStart();
-  ::umask(old_umask);
-  if (!server_) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot serve CRI on ", config_.listen));
-  }
-  SILO_RETURN_IF_ERROR(SecureListenEndpoint(config_.listen));
+  SILO_ASSIGN_OR_RETURN(server_, front_door_->Serve(builder));
   spdlog::info("silod {} serving CRI on {} (root {}, state {}, default handler \"{}\": {})", silo::Version(),
                config_.listen, config_.root, config_.state, backends_->handlers->DefaultSpec().name,
                backends_->handlers->Default().Describe());
@@ -188,7 +178,7 @@ void Daemon::Shutdown() {
     }
     server_->Shutdown(std::chrono::system_clock::now());
     server_->Wait();
-    RemoveListenEndpoint(config_.listen);
+    front_door_->Close();
     spdlog::debug("CRI server stopped");
   }
   metrics_stop.join();

@@ -21,6 +21,7 @@ class MetricsServer;
 namespace silo::cri {
 
 class CriService;
+class FrontDoor;
 class Instrument;
 class RuntimeServiceAdapter;
 class ImageServiceAdapter;
@@ -43,6 +44,7 @@ class Daemon {
 
   Config config_;
   std::atomic<bool> ready_{false};
+  std::unique_ptr<FrontDoor> front_door_;  // closed after server_ stopped
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<PullMetrics> pull_metrics_;  // feeds metrics_; outlives the backends
   std::unique_ptr<metrics::MetricsServer> metrics_server_;

@@ -1,6 +1,7 @@
 #pragma once
 // Preparing and securing the CRI endpoint. One implementation per platform
-// (listener_linux.cc; the Windows named-pipe relay comes with the Windows work).
+// (listener_linux.cc, listener_win32.cc). On Windows the endpoint is the
+// named-pipe front door (front_door.h), so only the directory checks exist there.
 
 #include <string>
 

@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "cri/streaming/request.h"
+#include "cri/streaming/socket_io.h"
 #include "cri/streaming/streaming_runtime.h"
 
 namespace silo::cri::streaming {
@@ -22,22 +23,22 @@ struct HandlerOptions {
 
 // remotecommand exec/attach over SPDY. `protocol` is the negotiated
 // X-Stream-Protocol-Version (v4.channel.k8s.io ... channel.k8s.io).
-void ServeRemoteCommandSpdy(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServeRemoteCommandSpdy(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                             const std::string& protocol, const HandlerOptions& options);
 
 // remotecommand exec/attach over a channel WebSocket (`protocol` is the
 // negotiated Sec-WebSocket-Protocol, possibly empty).
-void ServeRemoteCommandWebSocket(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServeRemoteCommandWebSocket(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                                  const std::string& protocol, const HandlerOptions& options);
 
 // Port-forward over a channel WebSocket (`protocol` "", v4.channel.k8s.io
 // or v4.base64.channel.k8s.io); `ports` come from the URL query.
-void ServePortForwardWebSocket(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServePortForwardWebSocket(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                                const std::string& protocol, const std::vector<int32_t>& ports,
                                const HandlerOptions& options);
 
 // portforward.k8s.io over SPDY.
-void ServePortForwardSpdy(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServePortForwardSpdy(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                           const HandlerOptions& options);
 
 }  // namespace silo::cri::streaming

@@ -55,7 +55,7 @@ void ForwardPair(const StreamRequest& request, const HandlerOptions& options, Pa
 
 }  // namespace
 
-void ServePortForwardSpdy(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServePortForwardSpdy(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                           const HandlerOptions& options) {
   silo::Mutex mu;
   std::map<std::string, Pair> pairs;  // by requestID

@@ -16,7 +16,7 @@
 
 namespace silo::cri::streaming {
 
-void ServePortForwardWebSocket(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServePortForwardWebSocket(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                                const std::string& protocol, const std::vector<int32_t>& ports,
                                const HandlerOptions& options) {
   WsChannelConnection::Options conn_options;

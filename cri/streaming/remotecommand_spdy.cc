@@ -23,7 +23,7 @@ int ProtocolVersion(const std::string& protocol) {
 
 }  // namespace
 
-void ServeRemoteCommandSpdy(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServeRemoteCommandSpdy(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                             const std::string& protocol, const HandlerOptions& options) {
   const int version = ProtocolVersion(protocol);
   std::map<std::string, bool> expected = {{"error", true},

@@ -9,7 +9,7 @@
 
 namespace silo::cri::streaming {
 
-void ServeRemoteCommandWebSocket(int fd, std::string initial_bytes, const StreamRequest& request,
+void ServeRemoteCommandWebSocket(SocketFd fd, std::string initial_bytes, const StreamRequest& request,
                                  const std::string& protocol, const HandlerOptions& options) {
   WsChannelConnection::Options conn_options;
   conn_options.base64 = protocol.find("base64") != std::string::npos;

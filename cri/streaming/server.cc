@@ -1,10 +1,8 @@
 #include "cri/streaming/server.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -93,7 +91,16 @@ std::string Negotiate(const std::vector<std::string>& offered,
   return "";
 }
 
-bool WriteResponse(tcp::socket& socket, http::status status, absl::string_view body,
+// Responses are written whole to the connection's socket: the connection
+// keeps only the OS socket, which the upgraded protocols use directly.
+template <typename Message>
+bool WriteMessage(SocketFd fd, const Message& message) {
+  std::ostringstream out;
+  out << message;
+  return SendAll(fd, out.str());
+}
+
+bool WriteResponse(SocketFd fd, http::status status, absl::string_view body,
                    const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   http::response<http::string_body> res{status, 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -101,19 +108,15 @@ bool WriteResponse(tcp::socket& socket, http::status status, absl::string_view b
   res.body() = std::string(body);
   res.keep_alive(false);
   res.prepare_payload();
-  boost::system::error_code ec;
-  http::write(socket, res, ec);
-  return !ec;
+  return WriteMessage(fd, res);
 }
 
-bool WriteSwitching(tcp::socket& socket,
+bool WriteSwitching(SocketFd fd,
                     const std::vector<std::pair<std::string, std::string>>& headers) {
   http::response<http::empty_body> res{http::status::switching_protocols, 11};
   res.set(http::field::connection, "Upgrade");
   for (const auto& [k, v] : headers) res.set(k, v);
-  boost::system::error_code ec;
-  http::write(socket, res, ec);
-  return !ec;
+  return WriteMessage(fd, res);
 }
 
 }  // namespace
@@ -158,7 +161,7 @@ Server::~Server() { Stop(); }
 void Server::Stop() {
   if (stopping_.exchange(true)) return;
   // Wakes the acceptor's poll at once instead of at its next tick.
-  if (impl_->acceptor.is_open()) ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
+  if (impl_->acceptor.is_open()) ShutdownSocket(impl_->acceptor.native_handle());
   if (acceptor_thread_.joinable()) acceptor_thread_.join();
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
@@ -169,7 +172,7 @@ void Server::Stop() {
   }
   for (auto& c : conns) {
     silo::MutexLock lock(&c->mu);
-    if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
+    if (c->fd != kNoSocket) ShutdownSocket(c->fd);
   }
   for (auto& c : conns) c->thread.join();
 }
@@ -220,7 +223,7 @@ absl::StatusOr<std::string> Server::GetPortForward(StreamRequest request) {
 }
 
 void Server::AcceptLoop() {
-  const int listen_fd = impl_->acceptor.native_handle();
+  const SocketFd listen_fd = impl_->acceptor.native_handle();
   while (!stopping_.load()) {
     if (WaitReadable(listen_fd, absl::Milliseconds(200)) != WaitResult::kReadable) continue;
     tcp::socket socket(impl_->io);
@@ -229,7 +232,7 @@ void Server::AcceptLoop() {
     if (ec) continue;
     auto conn = std::make_unique<Connection>();
     Connection* raw = conn.get();
-    int fd = socket.native_handle();
+    const SocketFd fd = socket.native_handle();
     {
       silo::MutexLock lock(&raw->mu);
       raw->fd = fd;
@@ -244,16 +247,15 @@ void Server::AcceptLoop() {
         ++it;
       }
     }
-    const bool v6 = impl_->acceptor.local_endpoint().address().is_v6();
-    raw->thread = std::thread([this, raw, v6, s = std::move(socket)]() mutable {
-      ServeConnection(raw, v6);
+    raw->thread = std::thread([this, raw, s = std::move(socket)]() mutable {
+      ServeConnection(raw);
       {
         // ServeConnection took the socket by fd; close it here under the
         // lock so Stop never shuts down a reused descriptor.
         silo::MutexLock lock(&raw->mu);
         boost::system::error_code ignored;
         s.close(ignored);
-        raw->fd = -1;
+        raw->fd = kNoSocket;
       }
       raw->done = true;
     });
@@ -261,18 +263,13 @@ void Server::AcceptLoop() {
   }
 }
 
-void Server::ServeConnection(Connection* conn, bool v6) {
-  int fd;
+void Server::ServeConnection(Connection* conn) {
+  SocketFd fd;
   {
     silo::MutexLock lock(&conn->mu);
     fd = conn->fd;
   }
-  // Wrap the fd in a non-owning socket for Beast's HTTP parsing.
-  asio::io_context io;
-  tcp::socket socket(io);
   boost::system::error_code ec;
-  socket.assign(v6 ? tcp::v6() : tcp::v4(), ::dup(fd), ec);
-  if (ec) return;
 
   // Read the request head ourselves under a deadline (asio's blocking reads
   // ignore SO_RCVTIMEO) and let Beast's parser make sense of it.
@@ -287,7 +284,7 @@ void Server::ServeConnection(Connection* conn, bool v6) {
       size_t used = parser.put(asio::buffer(pending.data(), pending.size()), ec);
       pending.erase(0, used);
       if (ec && ec != http::error::need_more) {
-        WriteResponse(socket, http::status::bad_request, "bad request\n");
+        WriteResponse(fd, http::status::bad_request, "bad request\n");
         return;
       }
       ec = {};
@@ -298,14 +295,14 @@ void Server::ServeConnection(Connection* conn, bool v6) {
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration() || WaitReadable(fd, left) != WaitResult::kReadable) return;
     char chunk[8192];
-    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    long n = RecvSome(fd, chunk, sizeof(chunk));
     if (n <= 0) return;
     pending.append(chunk, size_t(n));
   }
   const auto& req = parser.get();
 
   if (req.method() != http::verb::get && req.method() != http::verb::post) {
-    WriteResponse(socket, http::status::method_not_allowed, "method not allowed\n");
+    WriteResponse(fd, http::status::method_not_allowed, "method not allowed\n");
     return;
   }
   absl::string_view target(req.target().data(), req.target().size());
@@ -313,7 +310,7 @@ void Server::ServeConnection(Connection* conn, bool v6) {
   std::vector<std::string> parts = absl::StrSplit(target, '/', absl::SkipEmpty());
   RequestKind kind;
   if (parts.size() != 2) {
-    WriteResponse(socket, http::status::not_found, "not found\n");
+    WriteResponse(fd, http::status::not_found, "not found\n");
     return;
   }
   if (parts[0] == "exec") {
@@ -323,12 +320,12 @@ void Server::ServeConnection(Connection* conn, bool v6) {
   } else if (parts[0] == "portforward") {
     kind = RequestKind::kPortForward;
   } else {
-    WriteResponse(socket, http::status::not_found, "not found\n");
+    WriteResponse(fd, http::status::not_found, "not found\n");
     return;
   }
   auto request = tokens_.Take(parts[1]);
   if (!request.ok() || request->kind != kind) {
-    WriteResponse(socket, http::status::not_found, "not found\n");
+    WriteResponse(fd, http::status::not_found, "not found\n");
     return;
   }
 
@@ -347,13 +344,13 @@ void Server::ServeConnection(Connection* conn, bool v6) {
     // Clients predating version negotiation speak the oldest protocol.
     std::string protocol = offered.empty() ? supported.back() : Negotiate(offered, supported);
     if (protocol.empty()) {
-      WriteResponse(socket, http::status::forbidden, "no supported stream protocol\n",
+      WriteResponse(fd, http::status::forbidden, "no supported stream protocol\n",
                     {{"X-Accepted-Stream-Protocol-Versions", absl::StrJoin(supported, ", ")}});
       return;
     }
     std::vector<std::pair<std::string, std::string>> headers = {{"Upgrade", "SPDY/3.1"}};
     if (!offered.empty()) headers.emplace_back("X-Stream-Protocol-Version", protocol);
-    if (!WriteSwitching(socket, headers)) return;
+    if (!WriteSwitching(fd, headers)) return;
     if (kind == RequestKind::kPortForward) {
       ServePortForwardSpdy(fd, leftover(), *request, handler_options);
     } else {
@@ -366,7 +363,7 @@ void Server::ServeConnection(Connection* conn, bool v6) {
     const std::string key(req["Sec-WebSocket-Key"].data(), req["Sec-WebSocket-Key"].size());
     const bool version_ok = req["Sec-WebSocket-Version"] == "13";
     if (key.empty() || !version_ok) {
-      WriteResponse(socket, http::status::bad_request, "bad websocket handshake\n",
+      WriteResponse(fd, http::status::bad_request, "bad websocket handshake\n",
                     {{"Sec-WebSocket-Version", "13"}});
       return;
     }
@@ -374,7 +371,7 @@ void Server::ServeConnection(Connection* conn, bool v6) {
     if (kind == RequestKind::kPortForward) {
       auto parsed = QueryPorts(absl::string_view(req.target().data(), req.target().size()));
       if (!parsed.ok()) {
-        WriteResponse(socket, http::status::bad_request, absl::StrCat(parsed.status().message(), "\n"));
+        WriteResponse(fd, http::status::bad_request, absl::StrCat(parsed.status().message(), "\n"));
         return;
       }
       ports = *std::move(parsed);
@@ -384,13 +381,13 @@ void Server::ServeConnection(Connection* conn, bool v6) {
                                                   ? kWebSocketPortForwardProtocols
                                                   : kWebSocketProtocols);
     if (!offered.empty() && protocol.empty()) {
-      WriteResponse(socket, http::status::bad_request, "no supported websocket subprotocol\n");
+      WriteResponse(fd, http::status::bad_request, "no supported websocket subprotocol\n");
       return;
     }
     std::vector<std::pair<std::string, std::string>> headers = {
         {"Upgrade", "websocket"}, {"Sec-WebSocket-Accept", WebSocketAccept(key)}};
     if (!protocol.empty()) headers.emplace_back("Sec-WebSocket-Protocol", protocol);
-    if (!WriteSwitching(socket, headers)) return;
+    if (!WriteSwitching(fd, headers)) return;
     if (kind == RequestKind::kPortForward) {
       ServePortForwardWebSocket(fd, leftover(), *request, protocol, ports, handler_options);
     } else {
@@ -399,7 +396,7 @@ void Server::ServeConnection(Connection* conn, bool v6) {
     return;
   }
 
-  WriteResponse(socket, http::status::bad_request, "upgrade to SPDY/3.1 or websocket required\n");
+  WriteResponse(fd, http::status::bad_request, "upgrade to SPDY/3.1 or websocket required\n");
 }
 
 }  // namespace silo::cri::streaming

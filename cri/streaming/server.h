@@ -31,6 +31,7 @@
 #include "runtime/base/mutex.h"
 #include "absl/time/time.h"
 #include "cri/streaming/request.h"
+#include "cri/streaming/socket_io.h"
 #include "cri/streaming/streaming_runtime.h"
 #include "cri/streaming/token_store.h"
 
@@ -74,14 +75,14 @@ class Server {
   struct Connection {
     std::thread thread;
     silo::Mutex mu;
-    int fd ABSL_GUARDED_BY(mu) = -1;
+    SocketFd fd ABSL_GUARDED_BY(mu) = kNoSocket;
     std::atomic<bool> done{false};
   };
 
   Server(ServerOptions options, StreamingRuntime* runtime);
   absl::StatusOr<std::string> Park(StreamRequest request, const char* route);
   void AcceptLoop();
-  void ServeConnection(Connection* conn, bool v6);
+  void ServeConnection(Connection* conn);
 
   const ServerOptions options_;
   StreamingRuntime* const runtime_;

@@ -1,8 +1,5 @@
 #include "cri/streaming/spdy_connection.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 
 #include "cri/streaming/socket_io.h"
@@ -49,7 +46,7 @@ void SpdyConnection::MaybeForget(uint32_t id) {
   }
 }
 
-SpdyConnection::SpdyConnection(int fd, std::string initial_bytes, Options options)
+SpdyConnection::SpdyConnection(SocketFd fd, std::string initial_bytes, Options options)
     : fd_(fd), inbuf_(std::move(initial_bytes)), options_(options) {
   last_activity_ns_ = NowNs();
 }
@@ -114,7 +111,7 @@ void SpdyConnection::ReadLoop() {
       }
       continue;
     }
-    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    long n = RecvSome(fd_, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     last_activity_ns_ = NowNs();
@@ -216,12 +213,12 @@ void SpdyConnection::Shutdown(absl::Duration linger) {
   if (shut_down_.exchange(true)) return;
   if (reader_.joinable()) {
     SendFrame(spdy::MakeGoAway(last_stream_id_, 0));
-    ::shutdown(fd_, SHUT_WR);
+    ShutdownSend(fd_);
     // Give the peer time to read everything and close, so our close does not
     // turn into a reset that discards the tail of the output.
     reader_done_.WaitForNotificationWithTimeout(linger);
     stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
+    ShutdownSocket(fd_);
     reader_.join();
   }
 }

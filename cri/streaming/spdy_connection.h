@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "cri/streaming/spdy_frame.h"
 #include "cri/streaming/spdy_headers.h"
+#include "cri/streaming/socket_io.h"
 #include "cri/streaming/streaming_runtime.h"
 
 namespace silo::cri::streaming {
@@ -74,7 +75,7 @@ class SpdyConnection {
   };
   using StreamHandler = std::function<void(std::shared_ptr<SpdyStream>)>;
 
-  SpdyConnection(int fd, std::string initial_bytes, Options options);
+  SpdyConnection(SocketFd fd, std::string initial_bytes, Options options);
   ~SpdyConnection();  // Shutdown + join
 
   // Starts the reader; `on_stream` runs on the reader thread for each new
@@ -99,7 +100,7 @@ class SpdyConnection {
   // so long sessions (many port-forward connections) do not accumulate.
   void MaybeForget(uint32_t id);
 
-  const int fd_;
+  const SocketFd fd_;
   std::string inbuf_;
   const Options options_;
   StreamHandler on_stream_;

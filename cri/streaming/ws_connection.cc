@@ -1,8 +1,6 @@
 #include "cri/streaming/ws_connection.h"
 
 #include <openssl/sha.h>
-#include <sys/socket.h>
-
 #include <cerrno>
 
 #include "absl/strings/escaping.h"
@@ -27,7 +25,7 @@ std::string WebSocketAccept(std::string_view key) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
-WsChannelConnection::WsChannelConnection(int fd, std::string initial_bytes, Options options)
+WsChannelConnection::WsChannelConnection(SocketFd fd, std::string initial_bytes, Options options)
     : fd_(fd), inbuf_(std::move(initial_bytes)), options_(options) {
   last_activity_ns_ = NowNs();
 }
@@ -140,7 +138,7 @@ void WsChannelConnection::ReadLoop() {
       if (absl::Nanoseconds(NowNs() - last_activity_ns_.load()) >= options_.idle_timeout) break;
       continue;
     }
-    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    long n = RecvSome(fd_, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     last_activity_ns_ = NowNs();
@@ -160,7 +158,7 @@ void WsChannelConnection::Shutdown(absl::Duration linger) {
   SendFrame(uint8_t(ws::Opcode::kClose), ws::MakeClosePayload(ws::kCloseNormal, ""));
   reader_done_.WaitForNotificationWithTimeout(linger);
   stop_ = true;
-  ::shutdown(fd_, SHUT_RDWR);
+  ShutdownSocket(fd_);
   reader_.join();
 }
 

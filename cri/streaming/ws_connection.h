@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "runtime/base/mutex.h"
 #include "absl/time/time.h"
+#include "cri/streaming/socket_io.h"
 #include "cri/streaming/streaming_runtime.h"
 
 namespace silo::cri::streaming {
@@ -47,7 +48,7 @@ class WsChannelConnection {
     std::function<void()> on_end;                           // reader finished
   };
 
-  WsChannelConnection(int fd, std::string initial_bytes, Options options);
+  WsChannelConnection(SocketFd fd, std::string initial_bytes, Options options);
   ~WsChannelConnection();
 
   void Start(Callbacks callbacks);
@@ -62,7 +63,7 @@ class WsChannelConnection {
   bool SendFrame(uint8_t opcode, std::string_view payload);
   void ReadLoop();
 
-  const int fd_;
+  const SocketFd fd_;
   std::string inbuf_;
   const Options options_;
   Callbacks callbacks_;

@@ -1,9 +1,5 @@
 #include "image/content/content_store.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
@@ -12,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "runtime/base/file.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/base/mutex.h"
@@ -66,8 +63,6 @@ absl::StatusOr<IngestMeta> ReadMeta(const std::string& path) {
   return m;
 }
 
-absl::Time MTime(const struct stat& st) { return absl::TimeFromTimespec(st.st_mtim); }
-
 absl::Status RemoveAll(const std::string& path) {
   std::error_code ec;
   fs::remove_all(path, ec);
@@ -75,30 +70,19 @@ absl::Status RemoveAll(const std::string& path) {
   return absl::OkStatus();
 }
 
-void SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-// Hashes the first `size` bytes of `fd` (an ingest being resumed).
-absl::Status HashExisting(int fd, int64_t size, Hasher* hasher, const std::string& ref) {
+// Hashes the first `size` bytes of `file` (an ingest being resumed).
+absl::Status HashExisting(const File& file, int64_t size, Hasher* hasher, const std::string& ref) {
   std::string buf(1 << 20, '\0');
   int64_t off = 0;
   while (off < size) {
     size_t want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(buf.size()), size - off));
-    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(off));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus(errno, absl::StrCat("re-read ingest ", ref, " at offset ", off));
-    }
-    if (n == 0) {
+    absl::StatusOr<size_t> n = file.ReadAt(off, buf.data(), want);
+    if (!n.ok()) return Annotate(n.status(), absl::StrCat("re-read ingest ", ref));
+    if (*n == 0) {
       return absl::DataLossError(absl::StrCat("ingest ", ref, " shrank while being resumed at offset ", off));
     }
-    hasher->Update(buf.data(), static_cast<size_t>(n));
-    off += n;
+    hasher->Update(buf.data(), *n);
+    off += static_cast<int64_t>(*n);
   }
   return absl::OkStatus();
 }
@@ -126,8 +110,7 @@ absl::Status ContentStore::Recover() {
   for (fs::directory_iterator it(ingest_root, ec), end; !ec && it != end; it.increment(ec)) {
     std::string dir = it->path().string();
     std::error_code ec1;
-    struct stat data_st;
-    bool keep = it->is_directory(ec1) && ::stat((dir + "/data").c_str(), &data_st) == 0 &&
+    bool keep = it->is_directory(ec1) && StatPath(dir + "/data").ok() &&
                 ReadMeta(dir + "/meta.json").ok();
     if (!keep) {
       SILO_RETURN_IF_ERROR(RemoveAll(dir));
@@ -154,11 +137,8 @@ absl::Status ContentStore::Recover() {
         SILO_RETURN_IF_ERROR(RemoveAll(it->path().string()));
         continue;
       }
-      struct stat st;
-      if (::stat(it->path().c_str(), &st) != 0) {
-        return ErrnoToStatus(errno, absl::StrCat("stat ", it->path().string()));
-      }
-      usage.bytes += st.st_size;
+      SILO_ASSIGN_OR_RETURN(PathInfo st, StatPath(it->path().string()));
+      usage.bytes += st.size;
       usage.inodes += 1;
     }
     if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("list ", dir));
@@ -217,30 +197,20 @@ absl::StatusOr<std::unique_ptr<Writer>> ContentStore::OpenWriter(const std::stri
   if (resume) meta.started_at = old->started_at;
 
   SILO_RETURN_IF_ERROR(MakeDirs(dir, 0700));
-  int fd = ::open(data_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open ingest data ", data_path));
-  auto close_fd = [&](absl::Status s) {
-    ::close(fd);
-    return s;
-  };
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return close_fd(ErrnoToStatus(errno, absl::StrCat("stat ", data_path)));
-  int64_t offset = resume ? st.st_size : 0;
+  absl::StatusOr<File> data = File::Open(data_path, File::Access::kReadWriteCreate);
+  if (!data.ok()) return Annotate(data.status(), "open ingest data");
+  SILO_ASSIGN_OR_RETURN(int64_t size, data->Size());
+  int64_t offset = resume ? size : 0;
   if (expected_size != kUnknownSize && offset > expected_size) offset = 0;  // cannot be our content
-  if (offset != st.st_size && ::ftruncate(fd, offset) != 0) {
-    return close_fd(ErrnoToStatus(errno, absl::StrCat("truncate ", data_path)));
-  }
-  absl::StatusOr<Hasher> hasher = Hasher::Create(expected.algorithm);
-  if (!hasher.ok()) return close_fd(hasher.status());
-  absl::Status hashed = HashExisting(fd, offset, &*hasher, ref);
-  if (!hashed.ok()) return close_fd(hashed);
+  if (offset != size) SILO_RETURN_IF_ERROR(data->Truncate(offset));
+  SILO_ASSIGN_OR_RETURN(Hasher hasher, Hasher::Create(expected.algorithm));
+  SILO_RETURN_IF_ERROR(HashExisting(*data, offset, &hasher, ref));
   // Metadata last: an ingest directory without it is removed at the next Open.
-  absl::Status wrote = AtomicWriteFile(meta_path, MetaJson(meta), 0600);
-  if (!wrote.ok()) return close_fd(wrote);
+  SILO_RETURN_IF_ERROR(AtomicWriteFile(meta_path, MetaJson(meta), 0600));
 
   handed_over = true;
   return std::unique_ptr<Writer>(
-      new Writer(this, ref, dir, expected, expected_size, fd, offset, *std::move(hasher)));
+      new Writer(this, ref, dir, expected, expected_size, *std::move(data), offset, std::move(hasher)));
 }
 
 void ContentStore::ReleaseRef(const std::string& ref) {
@@ -252,54 +222,41 @@ absl::Status ContentStore::Publish(const std::string& data_path, const Digest& d
   const std::string target = BlobPath(digest);
   {
     silo::MutexLock lock(&mu_);
-    struct stat st;
-    if (::stat(target.c_str(), &st) == 0) {
+    if (StatPath(target).ok()) {
       *existed = true;
       return absl::OkStatus();
     }
-    if (::rename(data_path.c_str(), target.c_str()) != 0) {
-      return ErrnoToStatus(errno, absl::StrCat("rename ", data_path, " to ", target));
-    }
+    SILO_RETURN_IF_ERROR(ReplaceFile(data_path, target));
     *existed = false;
     usage_.bytes += size;
     usage_.inodes += 1;
   }
-  SyncDir(absl::StrCat(root_, "/blobs/", digest.algorithm));
+  SyncDirectory(absl::StrCat(root_, "/blobs/", digest.algorithm));
   return absl::OkStatus();
 }
 
 absl::StatusOr<BlobInfo> ContentStore::Info(const Digest& digest) const {
   SILO_RETURN_IF_ERROR(ValidateDigest(digest));
   const std::string path = BlobPath(digest);
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("blob ", digest.String(), " not found"));
-    return ErrnoToStatus(errno, absl::StrCat("stat blob ", path));
-  }
-  return BlobInfo{digest, static_cast<int64_t>(st.st_size), MTime(st)};
+  absl::StatusOr<PathInfo> st = StatPath(path);
+  if (absl::IsNotFound(st.status())) return absl::NotFoundError(absl::StrCat("blob ", digest.String(), " not found"));
+  if (!st.ok()) return Annotate(st.status(), "blob");
+  return BlobInfo{digest, st->size, st->modified};
 }
 
 bool ContentStore::Exists(const Digest& digest) const {
   if (!ValidateDigest(digest).ok()) return false;
-  struct stat st;
-  return ::stat(BlobPath(digest).c_str(), &st) == 0;
+  return StatPath(BlobPath(digest)).ok();
 }
 
 absl::StatusOr<ReaderAt> ContentStore::OpenReader(const Digest& digest) const {
   SILO_RETURN_IF_ERROR(ValidateDigest(digest));
   const std::string path = BlobPath(digest);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("blob ", digest.String(), " not found"));
-    return ErrnoToStatus(errno, absl::StrCat("open blob ", path));
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return ErrnoToStatus(err, absl::StrCat("stat blob ", path));
-  }
-  return ReaderAt(fd, static_cast<int64_t>(st.st_size), digest);
+  absl::StatusOr<File> file = File::Open(path, File::Access::kRead);
+  if (absl::IsNotFound(file.status())) return absl::NotFoundError(absl::StrCat("blob ", digest.String(), " not found"));
+  if (!file.ok()) return Annotate(file.status(), "blob");
+  SILO_ASSIGN_OR_RETURN(int64_t size, file->Size());
+  return ReaderAt(*std::move(file), size, digest);
 }
 
 absl::StatusOr<std::string> ContentStore::ReadBlob(const Digest& digest, int64_t max_size) const {
@@ -311,16 +268,13 @@ absl::Status ContentStore::Delete(const Digest& digest) {
   SILO_RETURN_IF_ERROR(ValidateDigest(digest));
   const std::string path = BlobPath(digest);
   silo::MutexLock lock(&mu_);
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return absl::OkStatus();
-    return ErrnoToStatus(errno, absl::StrCat("stat blob ", path));
-  }
-  if (::unlink(path.c_str()) != 0) {
-    if (errno == ENOENT) return absl::OkStatus();
-    return ErrnoToStatus(errno, absl::StrCat("delete blob ", path));
-  }
-  usage_.bytes -= st.st_size;
+  absl::StatusOr<PathInfo> st = StatPath(path);
+  if (absl::IsNotFound(st.status())) return absl::OkStatus();
+  if (!st.ok()) return Annotate(st.status(), "blob");
+  absl::Status removed = RemoveFile(path);
+  if (absl::IsNotFound(removed)) return absl::OkStatus();
+  SILO_RETURN_IF_ERROR(Annotate(removed, "delete blob"));
+  usage_.bytes -= st->size;
   usage_.inodes -= 1;
   return absl::OkStatus();
 }
@@ -367,15 +321,15 @@ absl::StatusOr<std::vector<IngestStatus>> ContentStore::ListIngests() const {
     std::string dir = it->path().string();
     absl::StatusOr<IngestMeta> meta = ReadMeta(dir + "/meta.json");
     if (!meta.ok()) continue;  // being created or removed right now
-    struct stat st;
-    if (::stat((dir + "/data").c_str(), &st) != 0) continue;
+    absl::StatusOr<PathInfo> st = StatPath(dir + "/data");
+    if (!st.ok()) continue;
     IngestStatus s;
     s.ref = meta->ref;
     s.expected = meta->expected;
     s.expected_size = meta->size;
-    s.offset = st.st_size;
+    s.offset = st->size;
     s.started_at = meta->started_at;
-    s.updated_at = std::max(meta->updated_at, MTime(st));
+    s.updated_at = std::max(meta->updated_at, st->modified);
     {
       silo::MutexLock lock(&mu_);
       s.active = active_refs_.contains(s.ref);

@@ -1,47 +1,20 @@
 #include "image/content/reader_at.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
 
 namespace silo::image::content {
 
-ReaderAt::ReaderAt(int fd, int64_t size, Digest digest) : fd_(fd), size_(size), digest_(std::move(digest)) {}
-
-ReaderAt::ReaderAt(ReaderAt&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), size_(other.size_), digest_(std::move(other.digest_)) {}
-
-ReaderAt& ReaderAt::operator=(ReaderAt&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    size_ = other.size_;
-    digest_ = std::move(other.digest_);
-  }
-  return *this;
-}
-
-ReaderAt::~ReaderAt() {
-  if (fd_ >= 0) ::close(fd_);
-}
+ReaderAt::ReaderAt(File file, int64_t size, Digest digest)
+    : file_(std::move(file)), size_(size), digest_(std::move(digest)) {}
 
 absl::StatusOr<size_t> ReaderAt::ReadAt(int64_t offset, char* buf, size_t n) const {
   if (offset < 0) return absl::InvalidArgumentError(absl::StrCat("read blob ", digest_.String(), ": negative offset"));
-  size_t done = 0;
-  while (done < n) {
-    ssize_t got = ::pread(fd_, buf + done, n - done, static_cast<off_t>(offset + static_cast<int64_t>(done)));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus(errno, absl::StrCat("read blob ", digest_.String(), " at offset ", offset));
-    }
-    if (got == 0) break;
-    done += static_cast<size_t>(got);
-  }
-  return done;
+  absl::StatusOr<size_t> got = file_.ReadAt(offset, buf, n);
+  if (!got.ok()) return Annotate(got.status(), absl::StrCat("read blob ", digest_.String()));
+  return got;
 }
 
 absl::StatusOr<std::string> ReaderAt::ReadAll(int64_t max_size) const {

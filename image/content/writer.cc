@@ -1,9 +1,5 @@
 #include "image/content/writer.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <filesystem>
 #include <utility>
 
@@ -15,29 +11,24 @@
 
 namespace silo::image::content {
 
-Writer::Writer(ContentStore* store, std::string ref, std::string dir, Digest expected, int64_t expected_size, int fd,
-               int64_t offset, Hasher hasher)
+Writer::Writer(ContentStore* store, std::string ref, std::string dir, Digest expected, int64_t expected_size,
+               File data, int64_t offset, Hasher hasher)
     : store_(store),
       ref_(std::move(ref)),
       dir_(std::move(dir)),
       expected_(std::move(expected)),
       expected_size_(expected_size),
-      fd_(fd),
+      data_(std::move(data)),
       offset_(offset),
       hasher_(std::move(hasher)) {}
 
 Writer::~Writer() {
-  CloseFd();
+  data_.Close();
   store_->ReleaseRef(ref_);
 }
 
-void Writer::CloseFd() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 absl::Status Writer::Fail(absl::Status why) {
-  CloseFd();
+  data_.Close();
   state_ = State::kDone;
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
@@ -57,21 +48,14 @@ absl::Status Writer::Write(absl::string_view data) {
         absl::StrCat("write to ingest ", ref_, ": ", data.size(), " bytes at offset ", offset_,
                      " exceed the expected size ", expected_size_, " of ", expected_.String())));
   }
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset_));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      // What reached the disk stays; a later OpenWriter re-hashes it.
-      CloseFd();
-      state_ = State::kBroken;
-      return ErrnoToStatus(err, absl::StrCat("write to ingest ", ref_, " at offset ", offset_));
-    }
-    hasher_.Update(data.data() + done, static_cast<size_t>(n));
-    done += static_cast<size_t>(n);
-    offset_ += n;
+  if (absl::Status wrote = data_.WriteAt(offset_, data); !wrote.ok()) {
+    // What reached the disk stays; a later OpenWriter re-hashes it.
+    data_.Close();
+    state_ = State::kBroken;
+    return Annotate(wrote, absl::StrCat("write to ingest ", ref_));
   }
+  hasher_.Update(data.data(), data.size());
+  offset_ += static_cast<int64_t>(data.size());
   return absl::OkStatus();
 }
 
@@ -79,7 +63,7 @@ absl::Status Writer::Reset() {
   if (state_ != State::kWriting) {
     return absl::FailedPreconditionError(absl::StrCat("reset ingest ", ref_, ": writer is closed"));
   }
-  if (::ftruncate(fd_, 0) != 0) return ErrnoToStatus(errno, absl::StrCat("truncate ingest ", ref_));
+  SILO_RETURN_IF_ERROR(Annotate(data_.Truncate(0), absl::StrCat("reset ingest ", ref_)));
   SILO_ASSIGN_OR_RETURN(hasher_, Hasher::Create(expected_.algorithm));
   offset_ = 0;
   return absl::OkStatus();
@@ -102,14 +86,14 @@ absl::StatusOr<Digest> Writer::Commit() {
                                                  " bytes)")));
   }
   // Read-only like every blob, and durable before it becomes visible.
-  if (::fchmod(fd_, 0444) != 0) return ErrnoToStatus(errno, absl::StrCat("chmod ingest ", ref_));
-  if (::fsync(fd_) != 0) return ErrnoToStatus(errno, absl::StrCat("fsync ingest ", ref_));
-  CloseFd();
+  SILO_RETURN_IF_ERROR(Annotate(SetReadOnly(data_.path(), true), absl::StrCat("commit ingest ", ref_)));
+  SILO_RETURN_IF_ERROR(Annotate(data_.Sync(), absl::StrCat("commit ingest ", ref_)));
+  data_.Close();
   bool existed = false;
   absl::Status published = store_->Publish(absl::StrCat(dir_, "/data"), actual, offset_, &existed);
   if (!published.ok()) {
     // Keep the ingest resumable by its owner.
-    ::chmod(absl::StrCat(dir_, "/data").c_str(), 0644);
+    (void)SetReadOnly(absl::StrCat(dir_, "/data"), false);
     state_ = State::kBroken;
     return Annotate(published, absl::StrCat("commit ingest ", ref_));
   }

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "image/digest.h"
+#include "runtime/base/file.h"
 
 namespace silo::image::content {
 
@@ -64,20 +65,19 @@ class Writer {
   friend class ContentStore;
   enum class State { kWriting, kDone, kBroken };
 
-  Writer(ContentStore* store, std::string ref, std::string dir, Digest expected, int64_t expected_size, int fd,
+  Writer(ContentStore* store, std::string ref, std::string dir, Digest expected, int64_t expected_size, File data,
          int64_t offset, Hasher hasher);
 
   // Deletes the ingest and moves to kDone; returns `why` (annotated on
   // cleanup failure).
   absl::Status Fail(absl::Status why);
-  void CloseFd();
 
   ContentStore* store_;
   std::string ref_;
   std::string dir_;  // <root>/ingest/<key>
   Digest expected_;
   int64_t expected_size_;
-  int fd_;
+  File data_;  // <dir>/data
   int64_t offset_;
   Hasher hasher_;
   State state_ = State::kWriting;

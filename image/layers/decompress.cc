@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -33,14 +32,6 @@ std::string Hex(const unsigned char* data, size_t len) {
 }
 
 }  // namespace
-
-absl::StatusOr<size_t> FdSource::Read(char* buf, size_t len) {
-  while (true) {
-    ssize_t n = ::read(fd_, buf, len);
-    if (n >= 0) return static_cast<size_t>(n);
-    if (errno != EINTR) return ErrnoToStatus(errno, absl::StrCat("read layer fd ", fd_));
-  }
-}
 
 absl::StatusOr<size_t> IstreamSource::Read(char* buf, size_t len) {
   in_.read(buf, static_cast<std::streamsize>(len));

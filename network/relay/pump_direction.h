@@ -1,7 +1,7 @@
 #pragma once
 // PumpDirection: the I/O-free half of a byte pump, one per direction
 // (source -> sink). It owns the buffer and the half-close rules, so every
-// transport drives the same logic: the poll loop in byte_pump.cc on Linux,
+// transport drives the same logic: the poll loop in byte_pump_posix.cc on Linux,
 // and on Windows an overlapped named-pipe loop that issues ReadFile into
 // ReadSpace(), WriteFile from WriteData(), and reports completions through
 // CommitRead/OnSourceEof/CommitWrite (a pipe has no half-close, so there

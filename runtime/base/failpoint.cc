@@ -1,8 +1,6 @@
 #include "runtime/base/failpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -66,20 +64,25 @@ Registry::Registry(std::map<std::string, Action> armed, std::string trace_path) 
     armed_.emplace(name, std::move(point));
   }
   if (!trace_path.empty()) {
-    trace_fd_ = ::open(trace_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (trace_fd_ < 0) spdlog::warn("failpoint trace {}: cannot open (errno {}); not tracing", trace_path, errno);
+    // Append mode, unbuffered: one write per line, so lines of concurrent
+    // processes stay whole.
+    trace_ = std::fopen(trace_path.c_str(), "a");
+    if (trace_ == nullptr) {
+      spdlog::warn("failpoint trace {}: cannot open (errno {}); not tracing", trace_path, errno);
+    } else {
+      std::setvbuf(trace_, nullptr, _IONBF, 0);
+    }
   }
 }
 
 Registry::~Registry() {
-  if (trace_fd_ >= 0) ::close(trace_fd_);
+  if (trace_ != nullptr) std::fclose(trace_);
 }
 
 absl::Status Registry::Hit(absl::string_view name) {
-  if (trace_fd_ >= 0) {
-    // One write per line: O_APPEND keeps concurrent lines whole.
+  if (trace_ != nullptr) {
     std::string line = absl::StrCat(name, "\n");
-    [[maybe_unused]] ssize_t n = ::write(trace_fd_, line.data(), line.size());
+    std::fwrite(line.data(), 1, line.size(), trace_);
   }
   auto it = armed_.find(name);
   if (it == armed_.end()) return absl::OkStatus();

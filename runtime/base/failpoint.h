@@ -31,6 +31,7 @@
 // and the armed set is immutable once read.
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -78,7 +79,7 @@ class Registry {
     std::atomic<int> hits{0};
   };
   std::map<std::string, std::unique_ptr<Point>, std::less<>> armed_;
-  int trace_fd_ = -1;
+  std::FILE* trace_ = nullptr;
 };
 
 // The process-wide registry, built from SILO_FAILPOINTS and

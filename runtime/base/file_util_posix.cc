@@ -12,52 +12,6 @@
 
 namespace silo {
 
-absl::Status ErrnoToStatus(int err, absl::string_view context) {
-  std::string msg = absl::StrCat(context, ": ", std::strerror(err), " (errno ", err, ")");
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(msg);
-    case EEXIST:
-      return absl::AlreadyExistsError(msg);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(msg);
-    case EINVAL:
-    case ENAMETOOLONG:
-      return absl::InvalidArgumentError(msg);
-    case ENOSPC:
-    case EMFILE:
-    case ENFILE:
-    case ENOMEM:
-      return absl::ResourceExhaustedError(msg);
-    case EBUSY:
-    case EAGAIN:
-      return absl::UnavailableError(msg);
-    default:
-      return absl::InternalError(msg);
-  }
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open ", path));
-  std::string out;
-  char buf[64 * 1024];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return ErrnoToStatus(err, absl::StrCat("read ", path));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 absl::Status MakeDirs(const std::string& path, int mode) {
   std::error_code ec;
   std::filesystem::path p(path);

@@ -1,7 +1,5 @@
 #include "runtime/container/container_manager.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -15,6 +13,7 @@
 #include "runtime/container/image_user.h"
 #include "runtime/container/stop_signal.h"
 #include "runtime/handler/handler.h"
+#include "runtime/container/signals.h"
 #include "spdlog/spdlog.h"
 
 namespace silo::runtime::container {
@@ -207,7 +206,7 @@ absl::Status ContainerManager::Start(const std::string& id_or_prefix) {
   if (!recorded.ok()) {
     // The caller is told the start failed, so the process must not run on
     // (the fault walk found it RUNNING): end it as a failed start, as containerd does.
-    (void)host->Kill(record.id, record.host_handle, SIGKILL);
+    (void)host->Kill(record.id, record.host_handle, signals::kKill);
     (void)host->Wait(record.id, record.host_handle, std::chrono::seconds(10));
     (void)store_->Update(record.id, [&](ContainerRecord& r) {
       r.finished_at_ns = absl::GetCurrentTimeNanos();
@@ -320,12 +319,12 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   }
   if (state == ContainerState::kCreated) {
     // Never started: end it without running anything.
-    (void)host->Kill(record.id, record.host_handle, SIGKILL);
+    (void)host->Kill(record.id, record.host_handle, signals::kKill);
     SILO_RETURN_IF_ERROR(store_
                              ->Update(record.id,
                                       [](ContainerRecord& r) {
                                         r.finished_at_ns = absl::GetCurrentTimeNanos();
-                                        r.exit_code = 128 + SIGKILL;
+                                        r.exit_code = 128 + signals::kKill;
                                         r.reason = "Error";
                                         return absl::OkStatus();
                                       })
@@ -335,21 +334,21 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
   }
   if (timeout.count() > 0) {
     // Validated at create; a record from an older silod has "" (SIGTERM).
-    int stop_signal = ParseStopSignal(record.stop_signal).value_or(SIGTERM);
+    int stop_signal = ParseStopSignal(record.stop_signal).value_or(signals::kTerm);
     absl::Status killed = host->Kill(record.id, record.host_handle, stop_signal);
     if (killed.ok()) {
       auto exited = host->Wait(record.id, record.host_handle, timeout);
       if (exited.ok()) return RecordExit(record, *exited).status();
       if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
     } else {
-      // A graceful signal that failed or timed out still ends in SIGKILL,
+      // A graceful signal that failed or timed out still ends in signals::kKill,
       // unless the process has just exited by itself.
       auto state = host->State(record.id, record.host_handle);
       if (state.ok() && state->exited) return RecordExit(record, *state).status();
       spdlog::warn("container {}: stop signal failed ({}); killing it", record.id, std::string(killed.message()));
     }
   }
-  absl::Status killed = host->Kill(record.id, record.host_handle, SIGKILL);
+  absl::Status killed = host->Kill(record.id, record.host_handle, signals::kKill);
   if (!killed.ok()) return ExitedOr(record, killed);
   SILO_ASSIGN_OR_RETURN(ProcessState exited, host->Wait(record.id, record.host_handle, std::chrono::seconds(30)));
   return RecordExit(record, exited).status();

@@ -1,7 +1,5 @@
 // Live restore: ContainerManager::Recover and the handling of containers
 // whose monitor (silo-shim) is gone. See container_manager.h.
-#include <signal.h>
-
 #include <chrono>
 #include <set>
 
@@ -10,6 +8,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/container/container_manager.h"
 #include "runtime/handler/handler.h"
+#include "runtime/container/signals.h"
 #include "spdlog/spdlog.h"
 
 namespace silo::runtime::container {
@@ -129,7 +128,7 @@ absl::Status ContainerManager::StopUnmonitored(const ContainerRecord& record) {
   SILO_RETURN_IF_ERROR(Annotate(host->KillUnmonitored(record.id), absl::StrCat("StopContainer ", record.id)));
   auto updated = store_->Update(record.id, [](ContainerRecord& r) {
     r.finished_at_ns = absl::GetCurrentTimeNanos();
-    r.exit_code = 128 + SIGKILL;
+    r.exit_code = 128 + signals::kKill;
     r.unknown = false;
     r.reason = kShimLost;
     r.message = "stopped without its shim: killed by silod; the exit code is assumed";

@@ -1,22 +1,18 @@
 #include "runtime/container/image_user.h"
 
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
-
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "runtime/base/file_util.h"
+#include "image/layers/overlay_file.h"
 #include "runtime/base/status_macros.h"
 
 namespace silo::runtime::container {
 namespace {
 
-constexpr off_t kMaxDbFile = 4 << 20;
+constexpr int64_t kMaxDbFile = 4 << 20;
 
 // Splits a colon-separated line; nullopt for comments, NIS and blank lines.
 std::optional<std::vector<std::string>> Fields(absl::string_view line) {
@@ -25,33 +21,10 @@ std::optional<std::vector<std::string>> Fields(absl::string_view line) {
   return absl::StrSplit(line, ':');
 }
 
-bool IsWhiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
-
-bool IsOpaqueDir(const std::string& dir) {
-  char value[2] = {0, 0};
-  ssize_t n = ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", value, sizeof(value));
-  return n == 1 && value[0] == 'y';
-}
-
 // The content of etc/<name> as overlayfs would show it over `layer_dirs`;
 // "" when absent.
 absl::StatusOr<std::string> ReadImageEtcFile(const std::vector<std::string>& layer_dirs, const char* name) {
-  for (auto it = layer_dirs.rbegin(); it != layer_dirs.rend(); ++it) {
-    const std::string etc = absl::StrCat(*it, "/etc");
-    struct stat st;
-    if (::lstat(etc.c_str(), &st) != 0) continue;  // this layer does not touch /etc
-    if (!S_ISDIR(st.st_mode)) return std::string();  // whiteout or a file hides lower /etc
-    const std::string path = absl::StrCat(etc, "/", name);
-    if (::lstat(path.c_str(), &st) == 0) {
-      if (!S_ISREG(st.st_mode) || IsWhiteout(st)) return std::string();
-      if (st.st_size > kMaxDbFile) {
-        return absl::InvalidArgumentError(absl::StrCat("image file ", path, " is larger than 4 MiB"));
-      }
-      return ReadFile(path);
-    }
-    if (IsOpaqueDir(etc)) return std::string();
-  }
-  return std::string();
+  return image::layers::ReadOverlayFile(layer_dirs, "etc", name, kMaxDbFile);
 }
 
 absl::Status UnknownUser(absl::string_view what, absl::string_view name) {

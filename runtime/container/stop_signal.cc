@@ -1,25 +1,28 @@
 #include "runtime/container/stop_signal.h"
 
-#include <signal.h>
-
 #include <cctype>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/container/signals.h"
 
 namespace silo::runtime::container {
 namespace {
 
+namespace sig = signals;
+
 constexpr std::pair<const char*, int> kSignals[] = {
-    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},       {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},   {"FPE", SIGFPE},       {"KILL", SIGKILL},
-    {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
-    {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},       {"XCPU", SIGXCPU},
-    {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},
-    {"POLL", SIGPOLL},   {"PWR", SIGPWR},       {"SYS", SIGSYS},
+    {"HUP", sig::kHup},       {"INT", sig::kInt},       {"QUIT", sig::kQuit},     {"ILL", sig::kIll},
+    {"TRAP", sig::kTrap},     {"ABRT", sig::kAbrt},     {"IOT", sig::kAbrt},      {"BUS", sig::kBus},
+    {"FPE", sig::kFpe},       {"KILL", sig::kKill},     {"USR1", sig::kUsr1},     {"SEGV", sig::kSegv},
+    {"USR2", sig::kUsr2},     {"PIPE", sig::kPipe},     {"ALRM", sig::kAlrm},     {"TERM", sig::kTerm},
+    {"STKFLT", sig::kStkflt}, {"CHLD", sig::kChld},     {"CONT", sig::kCont},     {"STOP", sig::kStop},
+    {"TSTP", sig::kTstp},     {"TTIN", sig::kTtin},     {"TTOU", sig::kTtou},     {"URG", sig::kUrg},
+    {"XCPU", sig::kXcpu},     {"XFSZ", sig::kXfsz},     {"VTALRM", sig::kVtalrm}, {"PROF", sig::kProf},
+    {"WINCH", sig::kWinch},   {"IO", sig::kIo},         {"POLL", sig::kIo},       {"PWR", sig::kPwr},
+    {"SYS", sig::kSys},
 };
 
 absl::StatusOr<int> Invalid(const std::string& text) {
@@ -29,10 +32,10 @@ absl::StatusOr<int> Invalid(const std::string& text) {
 }  // namespace
 
 absl::StatusOr<int> ParseStopSignal(const std::string& text) {
-  if (text.empty()) return SIGTERM;
+  if (text.empty()) return sig::kTerm;
   int number = 0;
   if (absl::SimpleAtoi(text, &number)) {
-    if (number < 1 || number > SIGRTMAX) return Invalid(text);
+    if (number < 1 || number > sig::kRtMax) return Invalid(text);
     return number;
   }
   std::string name;
@@ -52,8 +55,8 @@ absl::StatusOr<int> ParseStopSignal(const std::string& text) {
         return Invalid(text);
       }
     }
-    int value = min ? SIGRTMIN + offset : SIGRTMAX - offset;
-    if (value < SIGRTMIN || value > SIGRTMAX) return Invalid(text);
+    int value = min ? sig::kRtMin + offset : sig::kRtMax - offset;
+    if (value < sig::kRtMin || value > sig::kRtMax) return Invalid(text);
     return value;
   }
   return Invalid(text);

@@ -447,4 +447,12 @@ absl::StatusOr<UnpackStats> UnpackToSnapshot(ByteSource& blob, const std::string
   return stats;
 }
 
+absl::StatusOr<size_t> FdSource::Read(char* buf, size_t len) {
+  while (true) {
+    ssize_t n = ::read(fd_, buf, len);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return ErrnoToStatus(errno, absl::StrCat("read layer fd ", fd_));
+  }
+}
+
 }  // namespace silo::image::layers
