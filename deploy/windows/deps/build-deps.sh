@@ -209,10 +209,16 @@ build_library() {
     rm -rf "${work}/stage"
     src="${work}/src" build="${work}/build" stage="${work}/stage"
     if needs_source "${n}"; then extract_source "${n}" "${src}"; fi
-    "build_${n//-/_}" >"${work}/build.log" 2>&1 || {
+    # A subshell outside any || context, so errexit stops the recipe at its first failure.
+    local rc=0
+    set +e
+    (set -e; "build_${n//-/_}") >"${work}/build.log" 2>&1
+    rc=$?
+    set -e
+    if ((rc != 0)); then
       tail -n 40 "${work}/build.log" >&2
       die "${n} failed; full log: ${work}/build.log"
-    }
+    fi
     rm -rf "${build}" "${src}"
     touch "${work}/.staged"
     log "${n} built in $((SECONDS - start))s"

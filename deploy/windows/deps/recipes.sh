@@ -72,7 +72,11 @@ build_c_ares() {
     -DCARES_INSTALL=ON
 }
 
+# Debian's source drops the generated Unicode tables: regenerate them as its
+# build does (REBUILD_TABLES), from the unicode-data package.
 build_re2() {
+  [[ -f /usr/share/unicode/UnicodeData.txt ]] || { echo "re2 needs the unicode-data package" >&2; return 1; }
+  make -C "${src}" REBUILD_TABLES=1 re2/perl_groups.cc re2/unicode_casefold.cc re2/unicode_groups.cc
   cmake_lib "${src}" -DRE2_BUILD_TESTING=OFF
 }
 
@@ -89,11 +93,13 @@ build_zlib() {
   fi
 }
 
+# OpenSSL 3.0 has no no-docs option: building only build_libs and install_dev
+# leaves the docs and the openssl executable out.
 build_openssl() {
   mkdir -p "${build}"
   (
     cd "${build}"
-    "${src}/Configure" mingw64 no-shared no-tests no-docs no-module no-legacy no-engine no-dso \
+    "${src}/Configure" mingw64 no-shared no-tests no-module no-legacy no-engine no-dso \
       --prefix="${stage}" --libdir=lib --openssldir="C:/ProgramData/silo/ssl" \
       CC="ccache ${triple}-gcc-posix" AR="${triple}-ar" RANLIB="${triple}-ranlib" RC="${triple}-windres" \
       -D_WIN32_WINNT=0x0A00
