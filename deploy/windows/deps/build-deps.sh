@@ -32,8 +32,8 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 sha() { sha256sum | cut -c1-16; }
 
 mapfile -t libs < <(awk '!/^#/ && NF {print $1}' "${here}/libraries.txt")
-declare -A src_pkg bin_pkg version
-while read -r name src bin; do src_pkg[$name]=$src; bin_pkg[$name]=$bin; done \
+declare -A src_pkg bin_pkg uses version
+while read -r name src bin deps; do src_pkg[$name]=$src; bin_pkg[$name]=$bin; uses[$name]=${deps//,/ }; done \
   < <(awk '!/^#/ && NF' "${here}/libraries.txt")
 
 # Source package versions: the source of each binary package's candidate (the
@@ -71,27 +71,26 @@ common_inputs() {
   declare -f cmake_lib stage_install
 }
 
-# Per-library keys chain: a library's key covers its version, patches and
-# recipe plus the key of the library built before it, so a changed recipe
-# rebuilds it and what follows, and keeps the stages before it.
+# A library's key covers its version, patches and recipe, the common inputs
+# and the keys of the libraries it is built against: a changed recipe rebuilds
+# that library and its users, and keeps every other stage.
 declare -A lib_key
 compute_keys() {
-  local prev common n
+  local common n d
   common="$(common_inputs | sha)"
-  prev="${common}"
   for n in "${libs[@]}"; do
     lib_key[$n]="$({
-      echo "${prev} ${n} ${src_pkg[$n]} ${version[$n]}"
+      echo "${common} ${n} ${src_pkg[$n]} ${version[$n]}"
+      for d in ${uses[$n]}; do [[ $d == - ]] || echo "${d} ${lib_key[$d]:?${n} uses ${d}, listed after it}"; done
       declare -f "build_${n//-/_}"
       if [[ -d "${here}/patches/${n}" ]]; then
         (cd "${here}/patches/${n}" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
       fi
       if [[ $n == zlib ]]; then zlib_source; fi
     } | sha)"
-    prev="${lib_key[$n]}"
   done
   key="$({
-    echo "${prev}"
+    for n in "${libs[@]}"; do echo "${lib_key[$n]}"; done
     cat "${here}/build-deps.sh" "${here}/recipes.sh" "${here}/libraries.txt"
   } | sha)"
   prefix="${cache_root}/${key}"
@@ -229,6 +228,17 @@ build_library() {
   report_status "${n}"
 }
 
+# Work dirs of keys no longer current (older versions, patches or recipes).
+prune_work() {
+  local d n keep
+  for d in "${cache_root}"/work/*; do
+    [[ -d ${d} ]] || continue
+    keep=0
+    for n in "${libs[@]}"; do [[ ${d##*/} == "${n}-${lib_key[$n]}" ]] && keep=1; done
+    ((keep)) || rm -rf "${d}"
+  done
+}
+
 main() {
   local n
   if [[ ${1:-} == --print-prefix ]]; then
@@ -258,8 +268,10 @@ main() {
   local total=${SECONDS}
   for n in "${libs[@]}"; do build_library "${n}"; done
   touch "${prefix}/.silo-complete"
+  prune_work
   log "all libraries in ${prefix} ($((SECONDS - total))s)"
   echo "${prefix}"
 }
 
 main "$@"
+exit

@@ -94,18 +94,21 @@ build_zlib() {
 }
 
 # OpenSSL 3.0 has no no-docs option: building only build_libs and install_dev
-# leaves the docs and the openssl executable out.
+# leaves the docs and the openssl executable out. The prefix is "/" and the
+# stage a DESTDIR, so no work path reaches the compile lines (ccache hits
+# across keys) or the library's strings.
 build_openssl() {
   mkdir -p "${build}"
   (
     cd "${build}"
     "${src}/Configure" mingw64 no-shared no-tests no-module no-legacy no-engine no-dso \
-      --prefix="${stage}" --libdir=lib --openssldir="C:/ProgramData/silo/ssl" \
+      --prefix=/ --libdir=lib --openssldir="C:/ProgramData/silo/ssl" \
       CC="ccache ${triple}-gcc-posix" AR="${triple}-ar" RANLIB="${triple}-ranlib" RC="${triple}-windres" \
       -D_WIN32_WINNT=0x0A00
     make -j"${jobs}" build_libs
-    make install_dev
+    make install_dev DESTDIR="${stage}"
   )
+  sed -i "s#^prefix=.*#prefix=${stage}#" "${stage}"/lib/pkgconfig/*.pc
   stage_install
 }
 
