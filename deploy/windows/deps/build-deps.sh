@@ -149,9 +149,10 @@ link_stage() {
   cp -alf "${stage}/." "${prefix}/"
   while IFS= read -r -d '' f; do
     local rel="${f#"${stage}"/}"
-    sed -E "s#${stage}#${prefix}#g; s#${cache_root}/[0-9a-f]{16}#${prefix}#g" "${f}" >"${prefix}/${rel}.tmp"
+    sed -E "s#${stage}#${prefix}#g; s#${build_prefix}#${prefix}#g; s#${cache_root}/[0-9a-f]{16}#${prefix}#g" \
+      "${f}" >"${prefix}/${rel}.tmp"
     mv -f "${prefix}/${rel}.tmp" "${prefix}/${rel}"
-  done < <(grep -rlZE "${stage}|${cache_root}/[0-9a-f]{16}" "${stage}" 2>/dev/null || true)
+  done < <(grep -rlZE "${stage}|${build_prefix}|${cache_root}/[0-9a-f]{16}" "${stage}" 2>/dev/null || true)
 }
 
 dsc_of() { echo "${cache_root}/downloads/${src_pkg[$1]}_${2#*:}.dsc"; }
@@ -263,8 +264,12 @@ main() {
   compute_keys
   mkdir -p "${prefix}"
   log "prefix ${prefix}"
+  # Libraries build against the prefix through a fixed path, so their compile
+  # lines (and ccache's hits) do not change with the prefix key.
+  build_prefix="${cache_root}/building"
+  ln -sfn "${prefix}" "${build_prefix}"
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/silo-ccache}" CCACHE_BASEDIR="${cache_root}" CCACHE_NOHASHDIR=1
-  export PKG_CONFIG_LIBDIR="${prefix}/lib/pkgconfig:/usr/${triple}/lib/pkgconfig" PKG_CONFIG_PATH=""
+  export PKG_CONFIG_LIBDIR="${build_prefix}/lib/pkgconfig:/usr/${triple}/lib/pkgconfig" PKG_CONFIG_PATH=""
   local total=${SECONDS}
   for n in "${libs[@]}"; do build_library "${n}"; done
   touch "${prefix}/.silo-complete"

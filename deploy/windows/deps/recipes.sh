@@ -1,6 +1,6 @@
 # How each library is built (sourced by build-deps.sh). A recipe runs with
 # src (unpacked and patched Debian source), build (scratch dir), stage (its
-# install dir) and prefix (everything built before it) set; it must install
+# install dir) and build_prefix (everything built before it) set; it must install
 # only static libraries, headers and CMake/pkg-config files into the stage.
 # shellcheck shell=bash disable=SC2154
 
@@ -8,7 +8,7 @@
 cmake_lib() { # source_dir [cmake args...]
   local dir="$1"; shift
   cmake -S "${dir}" -B "${build}" -G Ninja \
-    -DCMAKE_TOOLCHAIN_FILE="${toolchain}" -DSILO_WIN_DEPS_PREFIX="${prefix}" \
+    -DCMAKE_TOOLCHAIN_FILE="${toolchain}" -DSILO_WIN_DEPS_PREFIX="${build_prefix}" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="${stage}" -DCMAKE_INSTALL_LIBDIR=lib \
     -DCMAKE_CXX_STANDARD=17 -DCMAKE_CXX_STANDARD_REQUIRED=ON \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
