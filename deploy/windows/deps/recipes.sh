@@ -167,8 +167,11 @@ build_prometheus_cpp() {
 
 # Reads tar with gzip (zlib) and zstd; nothing else. Consumers define
 # LIBARCHIVE_STATIC. 3.6 always builds the DLL too: only the static one stays.
+# Its ZLIB_WINAPI probe runs a test program, which CMake 3.25 crashes on in a
+# cross build: Debian's zlib is built without ZLIB_WINAPI, so the answer is
+# given, with the library it holds for (or the probe runs again).
 build_libarchive() {
-  cmake_lib "${src}" -DENABLE_TAR=OFF -DENABLE_CPIO=OFF -DENABLE_CAT=OFF -DENABLE_TEST=OFF -DENABLE_INSTALL=ON \
+  cmake_lib "${src}" -DZLIB_WINAPI=OFF -DZLIB_WINAPI_WITH_LIB="${build_prefix}/lib/libz.a" -DENABLE_TAR=OFF -DENABLE_CPIO=OFF -DENABLE_CAT=OFF -DENABLE_TEST=OFF -DENABLE_INSTALL=ON \
     -DENABLE_OPENSSL=OFF -DENABLE_MBEDTLS=OFF -DENABLE_NETTLE=OFF -DENABLE_LIBB2=OFF -DENABLE_LZ4=OFF \
     -DENABLE_LZO=OFF -DENABLE_LZMA=OFF -DENABLE_ZSTD=ON -DENABLE_ZLIB=ON -DENABLE_BZip2=OFF -DENABLE_LIBXML2=OFF \
     -DENABLE_EXPAT=OFF -DENABLE_PCREPOSIX=OFF -DENABLE_LibGCC=OFF -DENABLE_CNG=ON -DENABLE_ICONV=OFF \
