@@ -114,7 +114,9 @@ build_openssl() {
 
 # Libraries only (grpc, grpc++, grpc++_reflection, gpr, address_sorting,
 # upb); protoc and grpc_cpp_plugin are Debian's host executables. Codegen
-# stays on because grpc++_reflection is built from generated sources.
+# stays on because grpc++_reflection is built from generated sources; their
+# protoc import path (the well-known .proto files) would come from the
+# protoc library, which is not built, so it is named.
 build_grpc() {
   local plugin plugins=()
   for plugin in CPP CSHARP NODE OBJECTIVE_C PHP PYTHON RUBY; do plugins+=("-DgRPC_BUILD_GRPC_${plugin}_PLUGIN=OFF"); done
@@ -122,7 +124,7 @@ build_grpc() {
     "${plugins[@]}" -DgRPC_ABSL_PROVIDER=package -DgRPC_CARES_PROVIDER=package -DgRPC_PROTOBUF_PROVIDER=package \
     -DgRPC_PROTOBUF_PACKAGE_TYPE=CONFIG -DgRPC_RE2_PROVIDER=package -DgRPC_SSL_PROVIDER=package \
     -DgRPC_ZLIB_PROVIDER=package -DgRPC_BENCHMARK_PROVIDER=none \
-    -DgRPC_BUILD_UNSECURE=OFF \
+    -DgRPC_BUILD_UNSECURE=OFF -DPROTOBUF_INCLUDE_DIRS="${build_prefix}/include" \
     -D_gRPC_PROTOBUF_PROTOC_EXECUTABLE=/usr/bin/protoc -D_gRPC_CPP_PLUGIN=/usr/bin/grpc_cpp_plugin
   rm -f "${stage}"/lib/pkgconfig/grpc*_unsecure.pc
 }
