@@ -4,6 +4,8 @@
 // Prometheus scrape of the civetweb exposer through curl, a tar.zst and a
 // tar.gz round trip through libarchive, SQLite, OpenSSL, zlib, zstd, YAML,
 // JSON, Beast and spdlog.
+#include <winsock2.h>  // before anything includes windows.h (curl, Asio, gRPC need it first)
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
