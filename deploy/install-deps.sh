@@ -11,6 +11,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev nlohmann-json3-dev
   libcurl4-openssl-dev libarchive-dev libsqlite3-dev libboost-dev zlib1g-dev libssl-dev
   g++-mingw-w64-x86-64 mingw-w64-x86-64-dev
+  libz-mingw-w64-dev unicode-data  # Windows dependency prefix (deploy/windows/deps/build-deps.sh)
   wine64  # runs the cross-built Windows test executables (deploy/run-windows-tests.sh)
 )
 RUNTIME_PKGS=(
