@@ -19,8 +19,11 @@ Config WindowsDefaults() {
   c.log.file = "C:\\ProgramData\\silo\\logs\\silod.log";
   c.log.max_size_mb = 100;
   c.log.max_files = 5;
-  c.cni.bin_dirs = {"C:\\opt\\cni\\bin"};
-  c.cni.conf_dir = "C:\\etc\\cni\\net.d";
+  // Under Program Files, which only administrators can write: silod runs
+  // these plugins as SYSTEM, and folders made under C:\ let any user modify
+  // them (containerd uses Program Files\containerd\cni for the same reason).
+  c.cni.bin_dirs = {"C:\\Program Files\\silo\\cni\\bin"};
+  c.cni.conf_dir = "C:\\Program Files\\silo\\cni\\conf";
   c.sandbox.image = kWindowsPauseImage;
   c.runtime.default_handler = kWindowsProcessHandler;
   c.runtime.handlers = {RuntimeHandlerConfig{kWindowsProcessHandler, "process"}};

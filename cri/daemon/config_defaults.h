@@ -16,11 +16,10 @@ namespace silo::cri {
 //            /opt/cni/bin with configs in /etc/cni/net.d, one runc handler "".
 //   windows  everything under C:\ProgramData\silo (root\, state\, and a
 //            rotating logs\silod.log: a service has no stderr anyone reads),
-//            npipe://./pipe/silo, CNI in C:\opt\cni\bin and C:\etc\cni\net.d
-//            (where sig-windows-tools' flannel and Calico for Windows put
-//            their plugins and configs; containerd's own default, under
-//            Program Files\containerd\cni, is what those installers
-//            override), handler runhcs-wcow-process of type process (the
+//            npipe://./pipe/silo, CNI in C:\Program Files\silo\cni\{bin,conf}
+//            (administrators only, as silod runs the plugins as SYSTEM;
+//            containerd uses Program Files\containerd\cni alike), handler
+//            runhcs-wcow-process of type process (the
 //            name kubelet's RuntimeClasses use with containerd), pause image
 //            registry.k8s.io/pause (its index lists Windows images).
 Config DefaultConfig(ConfigPlatform platform);

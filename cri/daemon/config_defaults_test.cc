@@ -18,8 +18,8 @@ TEST(ConfigDefaultsTest, WindowsDefaultsAreNativeToWindows) {
   EXPECT_EQ(c.log.file, "C:\\ProgramData\\silo\\logs\\silod.log");
   EXPECT_GE(c.log.max_size_mb, 1u);
   EXPECT_GE(c.log.max_files, 2);
-  EXPECT_EQ(c.cni.bin_dirs, std::vector<std::string>{"C:\\opt\\cni\\bin"});
-  EXPECT_EQ(c.cni.conf_dir, "C:\\etc\\cni\\net.d");
+  EXPECT_EQ(c.cni.bin_dirs, std::vector<std::string>{"C:\\Program Files\\silo\\cni\\bin"});
+  EXPECT_EQ(c.cni.conf_dir, "C:\\Program Files\\silo\\cni\\conf");
   EXPECT_EQ(c.sandbox.image, "registry.k8s.io/pause:3.10.1");
   EXPECT_EQ(c.runtime.default_handler, "runhcs-wcow-process");
   ASSERT_EQ(c.runtime.handlers.size(), 1u);
@@ -67,7 +67,7 @@ TEST(ConfigDefaultsTest, MissingKeysTakeThePlatformsDefaults) {
   EXPECT_EQ(c->root, "D:\\silo\\root");
   EXPECT_EQ(c->state, "C:\\ProgramData\\silo\\state");
   EXPECT_EQ(c->listen, "npipe://./pipe/silo");
-  EXPECT_EQ(c->cni.conf_dir, "C:\\etc\\cni\\net.d");
+  EXPECT_EQ(c->cni.conf_dir, "C:\\Program Files\\silo\\cni\\conf");
   ASSERT_EQ(c->runtime.handlers.size(), 1u);
   EXPECT_EQ(c->runtime.handlers[0].type, "process");
 

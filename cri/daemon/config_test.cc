@@ -185,8 +185,8 @@ TEST(ConfigTest, ConfigWrittenByTheWindowsInstallerLoads) {
   // The script's parameters at their defaults, as PowerShell expands them.
   const std::map<std::string, std::string> params = {{"DataDir", "C:\\ProgramData\\silo"},
                                                      {"PipeName", "silo"},
-                                                     {"CniBinDir", "C:\\opt\\cni\\bin"},
-                                                     {"CniConfDir", "C:\\etc\\cni\\net.d"}};
+                                                     {"CniBinDir", "C:\\Program Files\\silo\\cni\\bin"},
+                                                     {"CniConfDir", "C:\\Program Files\\silo\\cni\\conf"}};
   for (const auto& [name, value] : params) {
     std::string slashed = value;
     std::replace(slashed.begin(), slashed.end(), '\\', '/');

@@ -18,8 +18,8 @@ param(
     [string]$InstallDir = (Join-Path $env:ProgramFiles 'silo'),
     [string]$DataDir = (Join-Path $env:ProgramData 'silo'),
     [string]$PipeName = 'silo',
-    [string]$CniBinDir = 'C:\opt\cni\bin',
-    [string]$CniConfDir = 'C:\etc\cni\net.d',
+    [string]$CniBinDir = (Join-Path $env:ProgramFiles 'silo\cni\bin'),
+    [string]$CniConfDir = (Join-Path $env:ProgramFiles 'silo\cni\conf'),
     [switch]$Force
 )
 
@@ -95,9 +95,17 @@ function Write-DefaultConfig {
     foreach ($dir in @($DataDir, (Join-Path $DataDir 'root'), (Join-Path $DataDir 'state'), (Join-Path $DataDir 'logs'))) {
         New-Item -ItemType Directory -Force -Path $dir | Out-Null
     }
-    # Only SYSTEM and Administrators may read the runtime's state.
+    # Only SYSTEM and Administrators may read the runtime's state, and owners
+    # set by anyone else are taken back.
+    & icacls.exe $DataDir /setowner '*S-1-5-32-544' /T /C | Out-Null
     & icacls.exe $DataDir /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'BUILTIN\Administrators:(OI)(CI)F' | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "icacls failed on $DataDir" }
+    # silod runs CNI plugins as SYSTEM: only administrators may change them.
+    foreach ($dir in @($CniBinDir, $CniConfDir)) {
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        & icacls.exe $dir /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'BUILTIN\Administrators:(OI)(CI)F' 'BUILTIN\Users:(OI)(CI)RX' | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "icacls failed on $dir" }
+    }
 
     $config = Join-Path $DataDir 'silod.yaml'
     if ((Test-Path -LiteralPath $config) -and -not $Force) {
