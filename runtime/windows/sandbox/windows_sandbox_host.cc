@@ -127,15 +127,15 @@ absl::Status WindowsSandboxHost::RemoveNamespaces(const std::string& id) {
       return HrStatusToStatus(endpoints.status(), "HcnQueryNamespaceProperties", ns);
     }
     // Endpoints leave the namespace before it goes, as hcsshim's
-    // NetworkEndpoints.Release does (internal/uvm/network.go).
+    // NetworkEndpoints.Release does (internal/uvm/network.go). They belong
+    // to the CNI plugin that made them: detached, never deleted here (nor by
+    // containerd, which deletes only the namespace).
     for (const std::string& ep : endpoints.ok() ? *endpoints : std::vector<std::string>{}) {
-      // CNI DEL should have removed it; one a plugin left must not leak.
       network::hns::HrStatus s = network::hns::RemoveNamespaceEndpoint(*hcn_, ns, ep);
-      if (s.ok()) s = network::hns::DeleteEndpoint(*hcn_, ep);
       if (!s.ok() && !network::hns::errors::IsNotFound(s.hr())) {
         return HrStatusToStatus(s, "removing endpoint from HCN namespace", ep);
       }
-      spdlog::warn("sandbox {}: removed HCN endpoint {} left in its namespace", id, ep);
+      if (s.ok()) spdlog::warn("sandbox {}: CNI DEL left HCN endpoint {} in its namespace; detached it", id, ep);
     }
     SILO_RETURN_IF_ERROR(HrStatusToStatus(network::hns::DeleteNamespace(*hcn_, ns), "HcnDeleteNamespace", ns));
   }

@@ -296,13 +296,15 @@ TEST_F(WindowsSandboxTest, RunMakesNamespaceJobAndPauseAndStopRemoveUndoThemInRe
   ASSERT_TRUE(manager_->Remove(*id).ok());  // idempotent
 }
 
-TEST_F(WindowsSandboxTest, RemoveDeletesEndpointsACniPluginLeftInTheNamespace) {
+TEST_F(WindowsSandboxTest, RemoveDetachesEndpointsACniPluginLeftButLeavesThemToThePlugin) {
   absl::StatusOr<std::string> id = manager_->Run(Pod("leaky"), "");
   ASSERT_TRUE(id.ok()) << id.status();
   const std::string net = hcn_.AddNetwork("cbr0", "L2Bridge");
   const std::string ep = hcn_.AddEndpoint(net, *id + "_cbr0", "10.1.0.9", 24, manager_->Status(*id)->netns_path);
+  const std::string ns = manager_->Status(*id)->netns_path;
   StopAndRemove(*id);
-  EXPECT_FALSE(hcn_.EndpointExists(ep));
+  EXPECT_FALSE(hcn_.NamespaceExists(ns));
+  EXPECT_TRUE(hcn_.EndpointExists(ep));  // the plugin's object, not ours to delete
   ExpectNothingLeft();
 }
 
