@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cri/daemon/run.h"
+#include "cri/daemon/windows/service_install_win32.h"
 #include "cri/daemon/windows_service_win32.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/command_line.h"
@@ -82,7 +83,8 @@ int RegisterService(const std::vector<std::string>& flags) {
     arguments += silo::runtime::windows::QuoteArgument(flag);
   }
   config.arguments = silo::win32::Utf8ToWide(arguments);
-  return Report("service \"silo\" registered", service::RegisterService(config));
+  // The service and its Application event log source, together.
+  return Report("service \"silo\" registered", silo::cri::windows::InstallSiloService(config));
 }
 
 int RunAsService(const std::vector<std::string>& flags) {
@@ -127,7 +129,7 @@ int wmain(int argc, wchar_t** argv) {
       std::fprintf(stderr, "silod: --unregister-service takes no arguments\n");
       return 2;
     }
-    return Report("service \"silo\" unregistered", service::UnregisterService(L"silo"));
+    return Report("service \"silo\" unregistered", silo::cri::windows::UninstallSiloService(L"silo"));
   }
   if (command == "--run-service") return RunAsService(rest);
   if (command == "--help" || command == "-h") {

@@ -87,7 +87,10 @@ class WindowsPluginExec final : public PluginExec {
     if (job.h == nullptr) return win32::LastErrorToStatus("create plugin job object");
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits = {};
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-    SetInformationJobObject(job.h, JobObjectExtendedLimitInformation, &limits, sizeof(limits));
+    // Without kill-on-close a plugin that outlives its deadline would run on.
+    if (!SetInformationJobObject(job.h, JobObjectExtendedLimitInformation, &limits, sizeof(limits))) {
+      return win32::LastErrorToStatus("plugin job object limits");
+    }
 
     SIZE_T size = 0;
     InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
@@ -97,8 +100,14 @@ class WindowsPluginExec final : public PluginExec {
       return win32::LastErrorToStatus("plugin attribute list");
     }
     HANDLE inherited[] = {in_read.h, out_write.h, err_write.h};
-    UpdateProcThreadAttribute(attrs_list, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited, sizeof(inherited), nullptr,
-                              nullptr);
+    // Without the list, CreateProcessW would hand the plugin every inheritable
+    // handle silod holds: refuse instead.
+    if (!UpdateProcThreadAttribute(attrs_list, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited, sizeof(inherited),
+                                   nullptr, nullptr)) {
+      absl::Status failed = win32::LastErrorToStatus("plugin inherited handle list");
+      DeleteProcThreadAttributeList(attrs_list);
+      return failed;
+    }
     STARTUPINFOEXW si = {};
     si.StartupInfo.cb = sizeof(si);
     si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
