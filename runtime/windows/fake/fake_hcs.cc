@@ -119,6 +119,9 @@ struct FakeHcs::Impl {
   std::map<FakeCall, int> call_counts;
   bool ignore_shutdown = false;
   bool enumerate_ignores_query = false;
+  std::vector<FakeCall> sequence;
+  std::set<std::pair<std::string, std::string>> vm_grants;  // (vm id, file path)
+  int unmatched_revokes = 0;
 
   // The "HCS thread pool": one worker running queued closures without mu held.
   std::deque<std::function<void()>> queue;
@@ -249,6 +252,7 @@ struct FakeHcs::Impl {
   uint32_t RunCall(FakeCall call, HcsHandle op_handle, const std::function<Outcome()>& work,
                    Outcome* produced = nullptr) {
     ++call_counts[call];
+    sequence.push_back(call);
     const uintptr_t op_id = FromHandle(op_handle);
     auto it = ops.find(op_id);
     if (it == ops.end()) return kErrorInvalidHandleHr;
@@ -297,7 +301,9 @@ struct FakeHcs::Impl {
   // Synchronous calls only honour kFailCall.
   std::optional<uint32_t> SyncFault(FakeCall call) {
     ++call_counts[call];
+    sequence.push_back(call);
     std::optional<FakeInjection> inj = TakeInjection(call);
+    if (inj && inj->fault == FakeFault::kPass) return std::nullopt;
     if (inj) return inj->hr;
     return std::nullopt;
   }
@@ -413,6 +419,12 @@ struct FakeEntryPoints {
       const json doc = json::parse(config, nullptr, false);
       if (!doc.is_object()) return Outcome{codes::kHcsEInvalidJson, "", {}};
       if (f.systems.count(id) != 0) return Outcome{codes::kHcsESystemAlreadyExists, "", {}};
+      // A container hosted in a utility VM needs that VM, running.
+      if (doc.contains("HostingSystemId")) {
+        auto host = f.systems.find(doc.value("HostingSystemId", ""));
+        if (host == f.systems.end()) return Outcome{codes::kHcsESystemNotFound, "", {}};
+        if (host->second.state != "Running") return Outcome{codes::kHcsEInvalidState, "", {}};
+      }
       FakeSystem s;
       s.state = "Created";
       if (doc.contains("Owner") && doc["Owner"].is_string()) s.owner = doc["Owner"].get<std::string>();
@@ -527,6 +539,17 @@ struct FakeEntryPoints {
     });
   }
 
+  // A guest ModificationRequest: a request type, a resource type the Windows
+  // guest agent knows, and settings.
+  static bool WellFormedGuestRequest(const json& guest) {
+    static const std::set<std::string> kTypes = {"CombinedLayers", "MappedVirtualDisk", "MappedDirectory",
+                                                 "NetworkNamespace", "Network"};
+    if (!guest.is_object() || !guest.contains("Settings")) return false;
+    const std::string request = guest.value("RequestType", "");
+    return (request == "Add" || request == "Remove" || request == "Update") &&
+           kTypes.count(guest.value("ResourceType", "")) != 0;
+  }
+
   // A ModifySettingRequest as hcsshim sends one: ResourcePath, RequestType
   // Add/Remove/Update and nothing unknown; for the live-resource paths,
   // Settings shaped as HCS reads them (a positive MiB count; a Processor with
@@ -537,6 +560,10 @@ struct FakeEntryPoints {
     for (auto it = doc.begin(); it != doc.end(); ++it) {
       const std::string& key = it.key();
       if (key != "ResourcePath" && key != "RequestType" && key != "Settings" && key != "GuestRequest") return false;
+    }
+    // A utility VM's guest-only change: HCS relays GuestRequest to the guest agent.
+    if (!doc.contains("ResourcePath") && !doc.contains("RequestType")) {
+      return WellFormedGuestRequest(doc.value("GuestRequest", json()));
     }
     if (!doc.contains("ResourcePath") || !doc["ResourcePath"].is_string() ||
         doc["ResourcePath"].get<std::string>().empty()) {
@@ -747,6 +774,33 @@ struct FakeEntryPoints {
     return codes::kSOk;
   }
 
+  static bool ValidVmAccessArgs(const std::string& vm, const std::string& path) {
+    const bool drive = path.size() >= 3 && path[1] == ':' && (path[2] == '\\' || path[2] == '/');
+    return !vm.empty() && (drive || path.rfind("\\\\", 0) == 0);
+  }
+
+  static uint32_t GrantVmAccess(const wchar_t* vm_w, const wchar_t* path_w) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    if (auto hr = f.SyncFault(FakeCall::kGrantVmAccess)) return *hr;
+    if (vm_w == nullptr || path_w == nullptr) return codes::kEInvalidArg;
+    const std::string vm = win32::WideToUtf8(vm_w), path = win32::WideToUtf8(path_w);
+    if (!ValidVmAccessArgs(vm, path)) return codes::kEInvalidArg;
+    f.vm_grants.emplace(vm, path);  // granting twice adds no second ACE
+    return codes::kSOk;
+  }
+
+  static uint32_t RevokeVmAccess(const wchar_t* vm_w, const wchar_t* path_w) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    if (auto hr = f.SyncFault(FakeCall::kRevokeVmAccess)) return *hr;
+    if (vm_w == nullptr || path_w == nullptr) return codes::kEInvalidArg;
+    const std::string vm = win32::WideToUtf8(vm_w), path = win32::WideToUtf8(path_w);
+    if (!ValidVmAccessArgs(vm, path)) return codes::kEInvalidArg;
+    if (f.vm_grants.erase({vm, path}) == 0) ++f.unmatched_revokes;
+    return codes::kSOk;
+  }
+
   static void FreeString(wchar_t* s) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
@@ -839,6 +893,8 @@ FakeHcs::FakeHcs() : impl_(std::make_unique<Impl>()) {
   api_.set_process_callback = &E::SetProcessCallback;
   api_.free_string = &E::FreeString;
   api_.close_handle = &E::CloseHandle;
+  api_.grant_vm_access = &E::GrantVmAccess;
+  api_.revoke_vm_access = &E::RevokeVmAccess;
   stdio_io_.read = &E::ReadStdio;
   stdio_io_.write = &E::WriteStdio;
   stdio_io_.cancel = &E::CancelStdio;
@@ -1009,6 +1065,23 @@ int FakeHcs::calls(FakeCall call) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->call_counts.find(call);
   return it == impl_->call_counts.end() ? 0 : it->second;
+}
+
+std::vector<FakeCall> FakeHcs::call_sequence() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->sequence;
+}
+
+std::vector<std::string> FakeHcs::vm_access_grants() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::string> out;
+  for (const auto& [vm, path] : impl_->vm_grants) out.push_back(vm + "|" + path);
+  return out;
+}
+
+int FakeHcs::unmatched_vm_access_revokes() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->unmatched_revokes;
 }
 
 }  // namespace silo::runtime::windows::fake

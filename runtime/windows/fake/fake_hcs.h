@@ -63,6 +63,8 @@ enum class FakeCall {
   kGetProcessInfo,
   kModifyProcess,
   kSetProcessCallback,
+  kGrantVmAccess,
+  kRevokeVmAccess,
 };
 
 enum class FakeFault {
@@ -76,6 +78,8 @@ enum class FakeFault {
            // process exits (servercore's HcsSignalProcess returns only once the process is gone);
            // meanwhile a terminate or signal of that pid through the same system handle queues
            // behind it and never completes (HCS serialises them per system handle)
+  kPass,  // the call behaves normally; queued before another fault, it lets a test target the
+          // n-th call of a kind (e.g. fail only the third HcsModifyComputeSystem)
 };
 
 struct FakeInjection {
@@ -153,6 +157,13 @@ class FakeHcs {
   int operations_created() const;
   uint32_t last_wait_timeout_ms() const;
   int calls(FakeCall call) const;
+  // Every operation-taking or fault-injectable call, in the order made.
+  std::vector<FakeCall> call_sequence() const;
+  // VM access grants held, as "<vm id>|<file path>" (sorted).
+  std::vector<std::string> vm_access_grants() const;
+  // HcsRevokeVmAccess of a grant that was not held (a double or stray
+  // revoke); every test may assert it stays 0.
+  int unmatched_vm_access_revokes() const;
 
   struct Impl;  // implementation detail, defined in fake_hcs.cc
 

@@ -108,6 +108,13 @@ struct HcsApi {
   void (*free_string)(wchar_t* string);
   // Closes a stdio HANDLE HCS gave us (CloseHandle on Windows).
   void (*close_handle)(void* handle);
+
+  // Optional (null when computecore.dll lacks them). Synchronous: grant or
+  // revoke the VM `vm_id` (its virtual account, NT VIRTUAL MACHINE\<id>)
+  // access to a host file, e.g. a utility VM's scratch VHDX before the VM is
+  // created with it. The VM need not exist yet.
+  uint32_t (*grant_vm_access)(const wchar_t* vm_id, const wchar_t* file_path);
+  uint32_t (*revoke_vm_access)(const wchar_t* vm_id, const wchar_t* file_path);
 };
 
 }  // namespace silo::runtime::windows::hcs

@@ -84,6 +84,11 @@ win32::Result<const HcsApi*> Load() {
   // Optional: older hosts may lack it; the operation wrapper copes.
   SILO_CHECK_SHAPE(cancel_operation, HcsCancelOperation);
   Bind(dll, "HcsCancelOperation", api->cancel_operation);
+  // Optional: only Hyper-V isolation needs them.
+  SILO_CHECK_SHAPE(grant_vm_access, HcsGrantVmAccess);
+  SILO_CHECK_SHAPE(revoke_vm_access, HcsRevokeVmAccess);
+  Bind(dll, "HcsGrantVmAccess", api->grant_vm_access);
+  Bind(dll, "HcsRevokeVmAccess", api->revoke_vm_access);
   api->free_string = &FreeString;
   api->close_handle = &CloseStdioHandle;
   return static_cast<const HcsApi*>(api);
