@@ -20,6 +20,13 @@
 // whose document set ShouldTerminateOnLastHandleClosed is terminated and
 // removed when its last HCS_SYSTEM handle closes (process handles do not
 // keep it alive); without the flag only a stopped system goes away then.
+// A hosted system (HostingSystemId) needs its utility VM to exist and run
+// (HCS_E_SYSTEM_NOT_FOUND / HCS_E_INVALID_STATE otherwise); a guest-only
+// modify request ({"GuestRequest":...}) must carry a request type, a resource
+// type the Windows guest agent knows and settings. HcsGrantVmAccess refuses
+// an empty VM id or a relative path but, like Windows, not a VM that does not
+// exist yet (hcsshim grants the scratch before creating the VM); grants are
+// observable and a revoke of a grant not held is counted.
 //
 // Process stdio is modelled: each pipe HcsCreateProcess hands out is an
 // in-memory pipe read and written through stdio_io(); the simulated process

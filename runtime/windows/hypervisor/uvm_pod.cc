@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/hypervisor/guest_network.h"
+#include "runtime/windows/hypervisor/uvm_modify.h"
 #include "runtime/windows/hypervisor/vm_access.h"
 
 namespace silo::runtime::windows::hypervisor {
@@ -41,8 +42,7 @@ UvmPod::~UvmPod() {
 }
 
 absl::Status UvmPod::Modify(const absl::StatusOr<std::string>& request, hcs::Deadline deadline) {
-  if (!request.ok()) return request.status();
-  return HrStatusToStatus(system_->Modify(*request, deadline), "HcsModifyComputeSystem", vm_id_);
+  return ModifyUvm(*system_, request, deadline);
 }
 
 absl::Status UvmPod::Build(const UvmPodSpec& spec, hcs::Deadline deadline) {

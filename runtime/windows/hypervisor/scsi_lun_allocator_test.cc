@@ -1,0 +1,29 @@
+#include "runtime/windows/hypervisor/scsi_lun_allocator.h"
+
+#include "gtest/gtest.h"
+
+namespace silo::runtime::windows::hypervisor {
+namespace {
+
+TEST(ScsiLunAllocatorTest, HandsOutLowestFreeLunFromOneAndReusesFreedOnes) {
+  ScsiLunAllocator luns;
+  EXPECT_EQ(*luns.Allocate(), 1u);
+  EXPECT_EQ(*luns.Allocate(), 2u);
+  EXPECT_EQ(*luns.Allocate(), 3u);
+  ASSERT_TRUE(luns.Free(2).ok());
+  EXPECT_EQ(*luns.Allocate(), 2u);
+  EXPECT_EQ(luns.in_use(), 3);
+}
+
+TEST(ScsiLunAllocatorTest, ExhaustionAndBadFreesAreErrors) {
+  ScsiLunAllocator luns;
+  for (uint32_t i = 1; i < kScsiLunsPerController; ++i) ASSERT_TRUE(luns.Allocate().ok());
+  EXPECT_EQ(luns.Allocate().status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(luns.Free(0).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(luns.Free(64).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(luns.Free(7).ok());
+  EXPECT_EQ(luns.Free(7).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace silo::runtime::windows::hypervisor
