@@ -779,27 +779,23 @@ struct FakeEntryPoints {
     return !vm.empty() && (drive || path.rfind("\\\\", 0) == 0);
   }
 
-  static uint32_t GrantVmAccess(const wchar_t* vm_w, const wchar_t* path_w) {
+  // HcsGrantVmAccess (grant) and HcsRevokeVmAccess.
+  static uint32_t VmAccess(bool grant, const wchar_t* vm_w, const wchar_t* path_w) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    if (auto hr = f.SyncFault(FakeCall::kGrantVmAccess)) return *hr;
+    if (auto hr = f.SyncFault(grant ? FakeCall::kGrantVmAccess : FakeCall::kRevokeVmAccess)) return *hr;
     if (vm_w == nullptr || path_w == nullptr) return codes::kEInvalidArg;
     const std::string vm = win32::WideToUtf8(vm_w), path = win32::WideToUtf8(path_w);
     if (!ValidVmAccessArgs(vm, path)) return codes::kEInvalidArg;
-    f.vm_grants.emplace(vm, path);  // granting twice adds no second ACE
+    if (grant) {
+      f.vm_grants.emplace(vm, path);  // granting twice adds no second ACE
+    } else if (f.vm_grants.erase({vm, path}) == 0) {
+      ++f.unmatched_revokes;
+    }
     return codes::kSOk;
   }
-
-  static uint32_t RevokeVmAccess(const wchar_t* vm_w, const wchar_t* path_w) {
-    auto& f = I();
-    std::lock_guard<std::mutex> lock(f.mu);
-    if (auto hr = f.SyncFault(FakeCall::kRevokeVmAccess)) return *hr;
-    if (vm_w == nullptr || path_w == nullptr) return codes::kEInvalidArg;
-    const std::string vm = win32::WideToUtf8(vm_w), path = win32::WideToUtf8(path_w);
-    if (!ValidVmAccessArgs(vm, path)) return codes::kEInvalidArg;
-    if (f.vm_grants.erase({vm, path}) == 0) ++f.unmatched_revokes;
-    return codes::kSOk;
-  }
+  static uint32_t GrantVmAccess(const wchar_t* vm, const wchar_t* path) { return VmAccess(true, vm, path); }
+  static uint32_t RevokeVmAccess(const wchar_t* vm, const wchar_t* path) { return VmAccess(false, vm, path); }
 
   static void FreeString(wchar_t* s) {
     auto& f = I();
