@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/hypervisor/guest_network.h"
+#include "runtime/windows/hypervisor/stop_system.h"
 #include "runtime/windows/hypervisor/uvm_modify.h"
 #include "runtime/windows/hypervisor/vm_access.h"
 
@@ -66,14 +67,8 @@ absl::Status UvmPod::Build(const UvmPodSpec& spec, hcs::Deadline deadline) {
   auto created = hcs::ComputeSystem::Create(api_, vm_id_, *document, deadline);
   if (!created.ok()) return HrStatusToStatus(created.status(), "HcsCreateComputeSystem", vm_id_);
   system_ = std::move(*created);
-  teardown_.Push(absl::StrCat("stopping ", vm_id_), [this] {
-    // A rollback terminates at once: the VM never ran anything worth a shutdown.
-    absl::Status s = graceful_
-                         ? HrStatusToStatus(system_->Stop(grace_, deadline_), "stopping utility VM", vm_id_)
-                         : HrStatusToStatus(system_->Terminate(deadline_), "HcsTerminateComputeSystem", vm_id_);
-    system_->Close();
-    return s;
-  });
+  teardown_.Push(absl::StrCat("stopping ", vm_id_),
+                 [this] { return StopAndClose(*system_, graceful_, grace_, deadline_); });
 
   if (absl::Status s = HrStatusToStatus(system_->Start(deadline), "HcsStartComputeSystem", vm_id_); !s.ok()) {
     return s;
