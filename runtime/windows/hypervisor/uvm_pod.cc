@@ -46,6 +46,42 @@ absl::Status UvmPod::Modify(const absl::StatusOr<std::string>& request, hcs::Dea
   return ModifyUvm(*system_, request, deadline);
 }
 
+void UvmPod::PushRevoke(const std::string& scratch) {
+  teardown_.Push(absl::StrCat("revoking ", vm_id_, "'s access to ", scratch),
+                 [this, scratch] { return RevokeVmAccess(api_, vm_id_, scratch); });
+}
+
+void UvmPod::PushStop() {
+  teardown_.Push(absl::StrCat("stopping ", vm_id_),
+                 [this] { return StopAndClose(*system_, graceful_, grace_, deadline_); });
+}
+
+void UvmPod::PushNamespaceRemoval(const nlohmann::json& hcn_namespace) {
+  teardown_.Push(absl::StrCat("removing namespace from ", vm_id_), [this, hcn_namespace] {
+    return Modify(BuildGuestNamespaceRemoveRequest(hcn_namespace), deadline_);
+  });
+}
+
+void UvmPod::PushAdapterRemoval(const UvmEndpoint& e) {
+  teardown_.Push(absl::StrCat("removing adapter ", e.adapter_id, " from ", vm_id_), [this, e] {
+    return Modify(BuildNetworkAdapterRemoveRequest(e.adapter_id, e.hcn_endpoint), deadline_);
+  });
+}
+
+absl::StatusOr<std::unique_ptr<UvmPod>> UvmPod::Open(const hcs::HcsApi& api, const UvmPodSpec& spec) {
+  if (absl::Status s = CheckSpec(spec); !s.ok()) return s;
+  std::unique_ptr<UvmPod> pod(new UvmPod(api, spec.document.vm_id));
+  auto opened = hcs::ComputeSystem::Open(api, pod->vm_id_);
+  if (!opened.ok()) return HrStatusToStatus(opened.status(), "HcsOpenComputeSystem", pod->vm_id_);
+  pod->system_ = std::move(*opened);
+  // The same undo stack Create would have left.
+  pod->PushRevoke(spec.document.scratch_vhd_path);
+  pod->PushStop();
+  if (!spec.hcn_namespace.is_null()) pod->PushNamespaceRemoval(spec.hcn_namespace);
+  for (const UvmEndpoint& e : spec.endpoints) pod->PushAdapterRemoval(e);
+  return pod;
+}
+
 absl::Status UvmPod::Build(const UvmPodSpec& spec, hcs::Deadline deadline) {
   // Pure checks first, so a bad spec calls nothing.
   absl::StatusOr<std::string> document = BuildUvmDocument(spec.document);
@@ -61,14 +97,12 @@ absl::Status UvmPod::Build(const UvmPodSpec& spec, hcs::Deadline deadline) {
 
   const std::string scratch = spec.document.scratch_vhd_path;
   if (absl::Status s = GrantVmAccess(api_, vm_id_, scratch); !s.ok()) return s;
-  teardown_.Push(absl::StrCat("revoking ", vm_id_, "'s access to ", scratch),
-                 [this, scratch] { return RevokeVmAccess(api_, vm_id_, scratch); });
+  PushRevoke(scratch);
 
   auto created = hcs::ComputeSystem::Create(api_, vm_id_, *document, deadline);
   if (!created.ok()) return HrStatusToStatus(created.status(), "HcsCreateComputeSystem", vm_id_);
   system_ = std::move(*created);
-  teardown_.Push(absl::StrCat("stopping ", vm_id_),
-                 [this] { return StopAndClose(*system_, graceful_, grace_, deadline_); });
+  PushStop();
 
   if (absl::Status s = HrStatusToStatus(system_->Start(deadline), "HcsStartComputeSystem", vm_id_); !s.ok()) {
     return s;
@@ -76,9 +110,7 @@ absl::Status UvmPod::Build(const UvmPodSpec& spec, hcs::Deadline deadline) {
 
   if (spec.hcn_namespace.is_null()) return absl::OkStatus();
   if (absl::Status s = Modify(ns_add, deadline); !s.ok()) return s;
-  const nlohmann::json ns = spec.hcn_namespace;
-  teardown_.Push(absl::StrCat("removing namespace from ", vm_id_),
-                 [this, ns] { return Modify(BuildGuestNamespaceRemoveRequest(ns), deadline_); });
+  PushNamespaceRemoval(spec.hcn_namespace);
 
   for (const UvmEndpoint& e : spec.endpoints) {
     if (absl::Status s = Modify(BuildNetworkAdapterPreAddRequest(e.adapter_id, e.hcn_endpoint), deadline); !s.ok()) {
@@ -87,9 +119,7 @@ absl::Status UvmPod::Build(const UvmPodSpec& spec, hcs::Deadline deadline) {
     if (absl::Status s = Modify(BuildNetworkAdapterAddRequest(e.adapter_id, e.hcn_endpoint), deadline); !s.ok()) {
       return s;
     }
-    teardown_.Push(absl::StrCat("removing adapter ", e.adapter_id, " from ", vm_id_), [this, e] {
-      return Modify(BuildNetworkAdapterRemoveRequest(e.adapter_id, e.hcn_endpoint), deadline_);
-    });
+    PushAdapterRemoval(e);
   }
   return absl::OkStatus();
 }

@@ -50,6 +50,10 @@ class UvmPod {
   // UNKNOWN and retry removal).
   static absl::StatusOr<std::unique_ptr<UvmPod>> Create(const hcs::HcsApi& api, UvmPodSpec spec,
                                                         hcs::Deadline deadline);
+  // Re-opens the VM a previous process created with `spec` (after a silod
+  // restart), so that Stop can tear it down as Create's owner would have.
+  // NotFound when the VM is gone.
+  static absl::StatusOr<std::unique_ptr<UvmPod>> Open(const hcs::HcsApi& api, const UvmPodSpec& spec);
   ~UvmPod();
   UvmPod(const UvmPod&) = delete;
   UvmPod& operator=(const UvmPod&) = delete;
@@ -66,6 +70,11 @@ class UvmPod {
   UvmPod(const hcs::HcsApi& api, std::string vm_id) : api_(api), vm_id_(std::move(vm_id)) {}
   absl::Status Build(const UvmPodSpec& spec, hcs::Deadline deadline);
   absl::Status Modify(const absl::StatusOr<std::string>& request, hcs::Deadline deadline);
+  // Each pushes the undo of one Create step.
+  void PushRevoke(const std::string& scratch);
+  void PushStop();
+  void PushNamespaceRemoval(const nlohmann::json& hcn_namespace);
+  void PushAdapterRemoval(const UvmEndpoint& endpoint);
 
   const hcs::HcsApi& api_;
   const std::string vm_id_;

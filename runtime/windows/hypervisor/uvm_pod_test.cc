@@ -112,6 +112,24 @@ TEST_F(UvmPodTest, DestroyingARunningPodLeavesTheVmForRecovery) {
   EXPECT_THAT(fake_.vm_access_grants(), ElementsAre(std::string(kVm) + "|" + kScratch));
 }
 
+TEST_F(UvmPodTest, AReopenedPodStopsLikeTheOriginal) {
+  {
+    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), Soon());
+    ASSERT_TRUE(pod.ok()) << pod.status();
+  }
+  const size_t before = Steps(fake_).size();
+  absl::StatusOr<std::unique_ptr<UvmPod>> reopened = UvmPod::Open(fake_.api(), Spec());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ASSERT_TRUE((*reopened)->Stop(Soon(), Soon()).ok());
+  const std::vector<FakeCall> steps = Steps(fake_);
+  EXPECT_THAT(std::vector<FakeCall>(steps.begin() + static_cast<long>(before), steps.end()),
+              ElementsAre(FakeCall::kOpenComputeSystem, FakeCall::kModify, FakeCall::kModify, FakeCall::kModify,
+                          FakeCall::kShutDown, FakeCall::kRevokeVmAccess));
+  reopened->reset();
+  ExpectNothingLeft();
+  EXPECT_EQ(UvmPod::Open(fake_.api(), Spec()).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(UvmPodTest, BadSpecCallsNothing) {
   UvmPodSpec no_namespace = Spec();
   no_namespace.hcn_namespace = nullptr;
