@@ -25,4 +25,10 @@ absl::Status CleanupStack::Unwind() {
   return absl::Status(first.code(), absl::StrCat("cleanup failed: ", failures));
 }
 
+absl::Status CleanupStack::Rollback(const absl::Status& failure) {
+  absl::Status undone = Unwind();
+  if (undone.ok()) return failure;
+  return absl::Status(failure.code(), absl::StrCat(failure.message(), "; rolling back: ", undone.message()));
+}
+
 }  // namespace silo::runtime::windows::hypervisor

@@ -34,6 +34,9 @@ class CleanupStack {
   // all succeeded; otherwise the first failure's code with every failure
   // named in the message.
   absl::Status Unwind();
+  // For a setup that failed with `failure`: Unwind, and return `failure`,
+  // with the undo failures appended ("; rolling back: ...") if there were any.
+  absl::Status Rollback(const absl::Status& failure);
   // Forgets the actions (the setup succeeded and they are not needed).
   void Dismiss() { actions_.clear(); }
 

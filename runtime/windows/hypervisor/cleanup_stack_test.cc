@@ -50,6 +50,19 @@ TEST(CleanupStackTest, EveryActionRunsDespiteFailuresAndAllAreNamed) {
   EXPECT_THAT(s.message(), HasSubstr("terminating: timeout"));
 }
 
+TEST(CleanupStackTest, RollbackKeepsTheFailureAndAppendsUndoFailures) {
+  CleanupStack clean;
+  clean.Push("a", [] { return absl::OkStatus(); });
+  absl::Status s = clean.Rollback(absl::NotFoundError("no layer"));
+  EXPECT_EQ(s, absl::NotFoundError("no layer"));
+  CleanupStack dirty;
+  dirty.Push("detaching", [] { return absl::InternalError("busy"); });
+  s = dirty.Rollback(absl::NotFoundError("no layer"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("no layer; rolling back: cleanup failed: detaching: busy"));
+  EXPECT_TRUE(dirty.empty());
+}
+
 TEST(CleanupStackTest, DestructorUnwindsUnlessDismissed) {
   int ran = 0;
   {

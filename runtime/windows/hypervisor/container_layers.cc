@@ -31,9 +31,7 @@ absl::StatusOr<std::unique_ptr<ContainerLayers>> ContainerLayers::Mount(const hc
   mounted->deadline_ = deadline;
   absl::Status s = mounted->DoMount(layers, scratch_vhd_path, deadline);
   if (s.ok()) return mounted;
-  absl::Status undone = mounted->undo_.Unwind();
-  if (undone.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat(s.message(), "; rolling back: ", undone.message()));
+  return mounted->undo_.Rollback(s);
 }
 
 ContainerLayers::~ContainerLayers() { undo_.Dismiss(); }

@@ -1,14 +1,12 @@
 #include "runtime/windows/hypervisor/container_layers.h"
 
-#include <chrono>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/hypervisor/combined_layers.h"
 #include "runtime/windows/hypervisor/scsi_disk.h"
-#include "runtime/windows/hypervisor/uvm_pod.h"
+#include "runtime/windows/hypervisor/testing_uvm.h"
 #include "runtime/windows/hypervisor/vsmb_share.h"
 
 namespace silo::runtime::windows::hypervisor {
@@ -22,33 +20,25 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-constexpr char kVm[] = "pod-1@vm";
-constexpr char kVmScratch[] = "C:\\silo\\pods\\pod-1\\vm\\sandbox.vhdx";
 constexpr char kScratch1[] = "C:\\silo\\scratch\\c1\\sandbox.vhdx";
 constexpr char kScratch2[] = "C:\\silo\\scratch\\c2\\sandbox.vhdx";
 const HostLayer kBase{"a1b2c3d4-0000-5000-8000-000000000001", "C:\\silo\\layers\\base"};
 const HostLayer kApp1{"a1b2c3d4-0000-5000-8000-000000000002", "C:\\silo\\layers\\app1"};
 const HostLayer kApp2{"a1b2c3d4-0000-5000-8000-000000000003", "C:\\silo\\layers\\app2"};
 
-hcs::Deadline Soon() { return hcs::Clock::now() + std::chrono::seconds(10); }
-
 class ContainerLayersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    UvmPodSpec spec;
-    spec.document.vm_id = kVm;
-    spec.document.utility_vm_path = "C:\\silo\\layers\\base\\UtilityVM";
-    spec.document.scratch_vhd_path = kVmScratch;
-    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), spec, Soon());
+    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), TestPodSpec(), In(10));
     ASSERT_TRUE(pod.ok()) << pod.status();
     pod_ = std::move(*pod);
   }
 
   void TearDown() override {
-    ASSERT_TRUE(pod_->Stop(Soon(), Soon()).ok());
+    ASSERT_TRUE(pod_->Stop(In(10), In(10)).ok());
     pod_.reset();
     fake_.Drain();
-    EXPECT_FALSE(fake_.SystemExists(kVm));
+    EXPECT_FALSE(fake_.SystemExists(kTestVm));
     EXPECT_THAT(fake_.vm_access_grants(), IsEmpty());
     EXPECT_EQ(fake_.unmatched_vm_access_revokes(), 0);
     EXPECT_EQ(fake_.open_system_handles(), 0);
@@ -65,9 +55,9 @@ class ContainerLayersTest : public ::testing::Test {
 std::string Ok(const absl::StatusOr<std::string>& s) { return s.ok() ? *s : "<" + s.status().ToString() + ">"; }
 
 TEST_F(ContainerLayersTest, TwoContainersShareTheBaseShareAndGetDistinctLuns) {
-  auto c1 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp1, kBase}, kScratch1, Soon());
+  auto c1 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp1, kBase}, kScratch1, In(10));
   ASSERT_TRUE(c1.ok()) << c1.status();
-  auto c2 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp2, kBase}, kScratch2, Soon());
+  auto c2 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp2, kBase}, kScratch2, In(10));
   ASSERT_TRUE(c2.ok()) << c2.status();
 
   EXPECT_EQ((*c1)->lun(), 1u);
@@ -76,7 +66,7 @@ TEST_F(ContainerLayersTest, TwoContainersShareTheBaseShareAndGetDistinctLuns) {
   EXPECT_EQ((*c2)->guest_layers()[1].guest_path, VsmbGuestPath("s2")) << "base layer share reused";
   EXPECT_EQ(devices_.shares.references(kBase.host_path), 2);
   EXPECT_THAT(
-      fake_.Modifications(kVm),
+      fake_.Modifications(kTestVm),
       ElementsAre(Ok(BuildVsmbAddRequest("s1", kApp1.host_path, false)),
                   Ok(BuildVsmbAddRequest("s2", kBase.host_path, false)), Ok(BuildScsiAttachRequest(1, kScratch1)),
                   Ok(BuildScsiGuestMountRequest(1)),
@@ -87,44 +77,44 @@ TEST_F(ContainerLayersTest, TwoContainersShareTheBaseShareAndGetDistinctLuns) {
                   Ok(BuildScsiGuestMountRequest(2)),
                   Ok(BuildCombinedLayersAddRequest("c:\\mounts\\scsi\\m2",
                                                    {{kApp2.id, VsmbGuestPath("s3")}, {kBase.id, VsmbGuestPath("s2")}}))));
-  EXPECT_THAT(Grants(), UnorderedElementsAre(std::string(kVm) + "|" + kScratch1, std::string(kVm) + "|" + kScratch2,
-                                    std::string(kVm) + "|" + kVmScratch));
+  EXPECT_THAT(Grants(), UnorderedElementsAre(std::string(kTestVm) + "|" + kScratch1, std::string(kTestVm) + "|" + kScratch2,
+                                    std::string(kTestVm) + "|" + kTestVmScratch));
 
-  const size_t before = fake_.Modifications(kVm).size();
-  ASSERT_TRUE((*c1)->Release(Soon()).ok());
-  std::vector<std::string> mods = fake_.Modifications(kVm);
+  const size_t before = fake_.Modifications(kTestVm).size();
+  ASSERT_TRUE((*c1)->Release(In(10)).ok());
+  std::vector<std::string> mods = fake_.Modifications(kTestVm);
   EXPECT_THAT(std::vector<std::string>(mods.begin() + static_cast<long>(before), mods.end()),
               ElementsAre(Ok(BuildCombinedLayersRemoveRequest("c:\\mounts\\scsi\\m1")),
                           Ok(BuildScsiGuestUnmountRequest(1)), Ok(BuildScsiDetachRequest(1)),
                           // base (s2) is still used by the second container: only s1 goes.
                           Ok(BuildVsmbRemoveRequest("s1"))));
   EXPECT_EQ(devices_.shares.references(kBase.host_path), 1);
-  EXPECT_TRUE((*c1)->Release(Soon()).ok()) << "Release is idempotent";
+  EXPECT_TRUE((*c1)->Release(In(10)).ok()) << "Release is idempotent";
 
-  ASSERT_TRUE((*c2)->Release(Soon()).ok());
-  mods = fake_.Modifications(kVm);
+  ASSERT_TRUE((*c2)->Release(In(10)).ok());
+  mods = fake_.Modifications(kTestVm);
   EXPECT_EQ(mods[mods.size() - 2], Ok(BuildVsmbRemoveRequest("s2")));
   EXPECT_EQ(mods.back(), Ok(BuildVsmbRemoveRequest("s3")));
   EXPECT_EQ(devices_.shares.size(), 0u);
   EXPECT_EQ(devices_.luns.in_use(), 0);
-  EXPECT_THAT(Grants(), UnorderedElementsAre(std::string(kVm) + "|" + kVmScratch));
+  EXPECT_THAT(Grants(), UnorderedElementsAre(std::string(kTestVm) + "|" + kTestVmScratch));
 }
 
 TEST_F(ContainerLayersTest, FailureAtEachModifyUndoesTheEarlierOnesAndKeepsOtherContainersShares) {
-  auto other = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kBase}, kScratch2, Soon());
+  auto other = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kBase}, kScratch2, In(10));
   ASSERT_TRUE(other.ok()) << other.status();
   // Mount of {app1, base}: share app1, (base reused), attach, guest mount, combine.
   constexpr int kModifies = 4;
   for (int failing = 0; failing < kModifies; ++failing) {
     SCOPED_TRACE(failing);
-    const size_t before = fake_.Modifications(kVm).size();
+    const size_t before = fake_.Modifications(kTestVm).size();
     if (failing > 0) fake_.Inject(FakeInjection(FakeCall::kModify, FakeFault::kPass, 0, {}, {}, failing));
     fake_.Inject(FakeInjection(FakeCall::kModify, FakeFault::kFailResult, codes::kEFail, "injected"));
-    auto c1 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp1, kBase}, kScratch1, Soon());
+    auto c1 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp1, kBase}, kScratch1, In(10));
     ASSERT_FALSE(c1.ok());
     EXPECT_THAT(c1.status().message(), HasSubstr("injected"));
     // Each applied step was undone, in reverse.
-    const std::vector<std::string> mods = fake_.Modifications(kVm);
+    const std::vector<std::string> mods = fake_.Modifications(kTestVm);
     const std::vector<std::string> applied(mods.begin() + static_cast<long>(before), mods.end());
     ASSERT_EQ(applied.size(), static_cast<size_t>(2 * failing));
     const std::vector<std::string> undo_of_each = {
@@ -134,29 +124,29 @@ TEST_F(ContainerLayersTest, FailureAtEachModifyUndoesTheEarlierOnesAndKeepsOther
     EXPECT_EQ(devices_.shares.references(kBase.host_path), 1);
     EXPECT_EQ(devices_.shares.references(kApp1.host_path), 0);
     EXPECT_EQ(devices_.luns.in_use(), 1);
-    EXPECT_THAT(Grants(), UnorderedElementsAre(std::string(kVm) + "|" + kScratch2, std::string(kVm) + "|" + kVmScratch));
+    EXPECT_THAT(Grants(), UnorderedElementsAre(std::string(kTestVm) + "|" + kScratch2, std::string(kTestVm) + "|" + kTestVmScratch));
   }
-  ASSERT_TRUE((*other)->Release(Soon()).ok());
+  ASSERT_TRUE((*other)->Release(In(10)).ok());
 }
 
 TEST_F(ContainerLayersTest, GrantFailureUndoesTheShares) {
   fake_.Inject(FakeInjection(FakeCall::kGrantVmAccess, FakeFault::kFailCall, codes::kEAccessDenied));
-  auto c1 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp1, kBase}, kScratch1, Soon());
+  auto c1 = ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kApp1, kBase}, kScratch1, In(10));
   ASSERT_FALSE(c1.ok());
   EXPECT_EQ(c1.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(devices_.shares.size(), 0u);
-  EXPECT_EQ(fake_.Modifications(kVm).back(), Ok(BuildVsmbRemoveRequest("s1")));
+  EXPECT_EQ(fake_.Modifications(kTestVm).back(), Ok(BuildVsmbRemoveRequest("s1")));
 }
 
 TEST_F(ContainerLayersTest, BadInputCallsNothing) {
   const size_t calls = fake_.call_sequence().size();
-  EXPECT_EQ(ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {}, kScratch1, Soon()).status().code(),
+  EXPECT_EQ(ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {}, kScratch1, In(10)).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {{"12", "C:\\l"}}, kScratch1, Soon())
+  EXPECT_EQ(ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {{"12", "C:\\l"}}, kScratch1, In(10))
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kBase}, "sandbox.vhdx", Soon())
+  EXPECT_EQ(ContainerLayers::Mount(fake_.api(), pod_->system(), devices_, {kBase}, "sandbox.vhdx", In(10))
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);

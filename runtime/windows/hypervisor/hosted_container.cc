@@ -18,9 +18,7 @@ absl::StatusOr<std::unique_ptr<HostedContainer>> HostedContainer::Create(const h
   c->deadline_ = deadline;
   absl::Status built = c->Build(api, vm, devices, std::move(spec), deadline);
   if (built.ok()) return c;
-  absl::Status undone = c->teardown_.Unwind();
-  if (undone.ok()) return built;
-  return absl::Status(built.code(), absl::StrCat(built.message(), "; rolling back: ", undone.message()));
+  return c->teardown_.Rollback(built);
 }
 
 HostedContainer::~HostedContainer() {

@@ -1,12 +1,10 @@
 #include "runtime/windows/hypervisor/hosted_container.h"
 
-#include <chrono>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/hresult_codes.h"
-#include "runtime/windows/hypervisor/uvm_pod.h"
+#include "runtime/windows/hypervisor/testing_uvm.h"
 
 namespace silo::runtime::windows::hypervisor {
 namespace {
@@ -18,12 +16,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using nlohmann::json;
 
-constexpr char kVm[] = "pod-1@vm";
-constexpr char kVmScratch[] = "C:\\silo\\pods\\pod-1\\vm\\sandbox.vhdx";
 const HostLayer kBase{"a1b2c3d4-0000-5000-8000-000000000001", "C:\\silo\\layers\\base"};
 const HostLayer kApp{"a1b2c3d4-0000-5000-8000-000000000002", "C:\\silo\\layers\\app"};
-
-hcs::Deadline In(int seconds) { return hcs::Clock::now() + std::chrono::seconds(seconds); }
 
 HostedContainerSpec Spec(const std::string& id) {
   HostedContainerSpec spec;
@@ -37,11 +31,7 @@ HostedContainerSpec Spec(const std::string& id) {
 class HostedContainerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    UvmPodSpec spec;
-    spec.document.vm_id = kVm;
-    spec.document.utility_vm_path = "C:\\silo\\layers\\base\\UtilityVM";
-    spec.document.scratch_vhd_path = kVmScratch;
-    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), spec, In(10));
+    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), TestPodSpec(), In(10));
     ASSERT_TRUE(pod.ok()) << pod.status();
     pod_ = std::move(*pod);
   }
@@ -52,14 +42,14 @@ class HostedContainerTest : public ::testing::Test {
     EXPECT_FALSE(fake_.SystemExists(id));
     EXPECT_EQ(devices_.shares.size(), 0u);
     EXPECT_EQ(devices_.luns.in_use(), 0);
-    EXPECT_THAT(fake_.vm_access_grants(), ElementsAre(std::string(kVm) + "|" + kVmScratch));
+    EXPECT_THAT(fake_.vm_access_grants(), ElementsAre(std::string(kTestVm) + "|" + kTestVmScratch));
   }
 
   void TearDown() override {
     ASSERT_TRUE(pod_->Stop(In(10), In(10)).ok());
     pod_.reset();
     fake_.Drain();
-    EXPECT_FALSE(fake_.SystemExists(kVm));
+    EXPECT_FALSE(fake_.SystemExists(kTestVm));
     EXPECT_EQ(fake_.open_system_handles(), 0);
     EXPECT_EQ(fake_.open_operations(), 0);
     EXPECT_EQ(fake_.bad_closes(), 0);
@@ -79,7 +69,7 @@ TEST_F(HostedContainerTest, TwoContainersRunInTheVmAndStopInOrder) {
   EXPECT_EQ(fake_.SystemState("c1"), "Running");
   EXPECT_EQ(fake_.SystemState("c2"), "Running");
   const json doc = json::parse(fake_.Configuration("c2"));
-  EXPECT_EQ(doc.at("HostingSystemId"), kVm);
+  EXPECT_EQ(doc.at("HostingSystemId"), kTestVm);
   EXPECT_EQ(doc.at("HostedSystem").at("Container").at("Storage").at("Path"), "c:\\mounts\\scsi\\m2");
   EXPECT_EQ(devices_.shares.references(kBase.host_path), 2);
 

@@ -31,9 +31,7 @@ absl::StatusOr<std::unique_ptr<UvmPod>> UvmPod::Create(const hcs::HcsApi& api, U
   pod->deadline_ = deadline;
   absl::Status built = pod->Build(spec, deadline);
   if (built.ok()) return pod;
-  absl::Status undone = pod->teardown_.Unwind();
-  if (undone.ok()) return built;
-  return absl::Status(built.code(), absl::StrCat(built.message(), "; rolling back: ", undone.message()));
+  return pod->teardown_.Rollback(built);
 }
 
 UvmPod::~UvmPod() {

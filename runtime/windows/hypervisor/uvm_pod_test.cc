@@ -1,12 +1,11 @@
 #include "runtime/windows/hypervisor/uvm_pod.h"
 
-#include <chrono>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/hypervisor/guest_network.h"
+#include "runtime/windows/hypervisor/testing_uvm.h"
 
 namespace silo::runtime::windows::hypervisor {
 namespace {
@@ -21,11 +20,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using nlohmann::json;
 
-constexpr char kVm[] = "pod-1@vm";
-constexpr char kScratch[] = "C:\\ProgramData\\silo\\pods\\pod-1\\vm\\sandbox.vhdx";
-
-hcs::Deadline Soon() { return hcs::Clock::now() + std::chrono::seconds(10); }
-
 json Namespace() { return {{"Id", "0b4f5d0e-3c2a-4f57-9a61-7d1e2c3b4a59"}, {"Type", "HostDefault"}}; }
 
 UvmEndpoint Endpoint(int n) {
@@ -35,10 +29,7 @@ UvmEndpoint Endpoint(int n) {
 }
 
 UvmPodSpec Spec() {
-  UvmPodSpec spec;
-  spec.document.vm_id = kVm;
-  spec.document.utility_vm_path = "C:\\ProgramData\\silo\\layers\\base\\UtilityVM";
-  spec.document.scratch_vhd_path = kScratch;
+  UvmPodSpec spec = TestPodSpec();
   spec.hcn_namespace = Namespace();
   spec.endpoints = {Endpoint(1), Endpoint(2)};
   return spec;
@@ -59,7 +50,7 @@ class UvmPodTest : public ::testing::Test {
   // Nothing may outlive a test: no system, grant, handle or operation.
   void ExpectNothingLeft() {
     fake_.Drain();
-    EXPECT_FALSE(fake_.SystemExists(kVm));
+    EXPECT_FALSE(fake_.SystemExists(kTestVm));
     EXPECT_THAT(fake_.vm_access_grants(), IsEmpty());
     EXPECT_EQ(fake_.unmatched_vm_access_revokes(), 0);
     EXPECT_EQ(fake_.open_system_handles(), 0);
@@ -72,20 +63,20 @@ class UvmPodTest : public ::testing::Test {
 };
 
 TEST_F(UvmPodTest, CreateSendsTheBuiltRequestsInOrderAndStopUndoesThemInReverse) {
-  absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), Soon());
+  absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), In(10));
   ASSERT_TRUE(pod.ok()) << pod.status();
-  EXPECT_EQ(fake_.SystemState(kVm), "Running");
-  EXPECT_THAT(fake_.vm_access_grants(), ElementsAre(std::string(kVm) + "|" + kScratch));
-  EXPECT_THAT(fake_.Modifications(kVm),
+  EXPECT_EQ(fake_.SystemState(kTestVm), "Running");
+  EXPECT_THAT(fake_.vm_access_grants(), ElementsAre(std::string(kTestVm) + "|" + kTestVmScratch));
+  EXPECT_THAT(fake_.Modifications(kTestVm),
               ElementsAre(*BuildGuestNamespaceAddRequest(Namespace()),
                           *BuildNetworkAdapterPreAddRequest(Endpoint(1).adapter_id, Endpoint(1).hcn_endpoint),
                           *BuildNetworkAdapterAddRequest(Endpoint(1).adapter_id, Endpoint(1).hcn_endpoint),
                           *BuildNetworkAdapterPreAddRequest(Endpoint(2).adapter_id, Endpoint(2).hcn_endpoint),
                           *BuildNetworkAdapterAddRequest(Endpoint(2).adapter_id, Endpoint(2).hcn_endpoint)));
-  const json created = json::parse(fake_.Configuration(kVm));
+  const json created = json::parse(fake_.Configuration(kTestVm));
   EXPECT_EQ(created.at("VirtualMachine").at("GuestConnection"), json::object());
 
-  ASSERT_TRUE((*pod)->Stop(Soon(), Soon()).ok());
+  ASSERT_TRUE((*pod)->Stop(In(10), In(10)).ok());
   EXPECT_THAT(Steps(fake_),
               ElementsAre(FakeCall::kGrantVmAccess, FakeCall::kCreateComputeSystem, FakeCall::kStart,
                           FakeCall::kModify, FakeCall::kModify, FakeCall::kModify, FakeCall::kModify,
@@ -93,7 +84,7 @@ TEST_F(UvmPodTest, CreateSendsTheBuiltRequestsInOrderAndStopUndoesThemInReverse)
                           // Stop: adapter 2, adapter 1, namespace, shutdown, revoke.
                           FakeCall::kModify, FakeCall::kModify, FakeCall::kModify, FakeCall::kShutDown,
                           FakeCall::kRevokeVmAccess));
-  EXPECT_TRUE((*pod)->Stop(Soon(), Soon()).ok()) << "Stop is idempotent";
+  EXPECT_TRUE((*pod)->Stop(In(10), In(10)).ok()) << "Stop is idempotent";
   pod->reset();
   ExpectNothingLeft();
 }
@@ -103,24 +94,24 @@ TEST_F(UvmPodTest, DestroyingARunningPodLeavesTheVmForRecovery) {
   spec.hcn_namespace = nullptr;
   spec.endpoints.clear();
   {
-    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), spec, Soon());
+    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), spec, In(10));
     ASSERT_TRUE(pod.ok()) << pod.status();
   }
   fake_.Drain();
-  EXPECT_EQ(fake_.SystemState(kVm), "Running");
+  EXPECT_EQ(fake_.SystemState(kTestVm), "Running");
   EXPECT_EQ(fake_.open_system_handles(), 0);
-  EXPECT_THAT(fake_.vm_access_grants(), ElementsAre(std::string(kVm) + "|" + kScratch));
+  EXPECT_THAT(fake_.vm_access_grants(), ElementsAre(std::string(kTestVm) + "|" + kTestVmScratch));
 }
 
 TEST_F(UvmPodTest, AReopenedPodStopsLikeTheOriginal) {
   {
-    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), Soon());
+    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), In(10));
     ASSERT_TRUE(pod.ok()) << pod.status();
   }
   const size_t before = Steps(fake_).size();
   absl::StatusOr<std::unique_ptr<UvmPod>> reopened = UvmPod::Open(fake_.api(), Spec());
   ASSERT_TRUE(reopened.ok()) << reopened.status();
-  ASSERT_TRUE((*reopened)->Stop(Soon(), Soon()).ok());
+  ASSERT_TRUE((*reopened)->Stop(In(10), In(10)).ok());
   const std::vector<FakeCall> steps = Steps(fake_);
   EXPECT_THAT(std::vector<FakeCall>(steps.begin() + static_cast<long>(before), steps.end()),
               ElementsAre(FakeCall::kOpenComputeSystem, FakeCall::kModify, FakeCall::kModify, FakeCall::kModify,
@@ -138,7 +129,7 @@ TEST_F(UvmPodTest, BadSpecCallsNothing) {
   UvmPodSpec relative = Spec();
   relative.document.scratch_vhd_path = "sandbox.vhdx";
   for (const UvmPodSpec& spec : {no_namespace, bad_endpoint, relative}) {
-    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), spec, Soon());
+    absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), spec, In(10));
     EXPECT_EQ(pod.status().code(), absl::StatusCode::kInvalidArgument);
   }
   EXPECT_THAT(fake_.call_sequence(), IsEmpty());
@@ -162,9 +153,9 @@ TEST_P(UvmPodFaultTest, FailureAtEachStepUndoesEveryEarlierStepInReverse) {
   }
   fake_.Inject(FakeInjection(f.call, FakeFault::kFailResult, codes::kEFail, "injected"));
 
-  absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), Soon());
+  absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), In(10));
   ASSERT_FALSE(pod.ok());
-  EXPECT_THAT(pod.status().message(), HasSubstr(kVm));
+  EXPECT_THAT(pod.status().message(), HasSubstr(kTestVm));
   EXPECT_THAT(pod.status().message(), Not(HasSubstr("rolling back")));
 
   const std::vector<FakeCall> steps = Steps(fake_);
@@ -198,7 +189,7 @@ TEST_F(UvmPodTest, AFailedUndoIsReportedAndTheOtherUndosStillRun) {
   fake_.Inject(FakeInjection(FakeCall::kModify, FakeFault::kFailResult, codes::kEFail, "adapter refused"));
   // The namespace removal during rollback fails too.
   fake_.Inject(FakeInjection(FakeCall::kModify, FakeFault::kFailResult, codes::kEFail, "guest gone"));
-  absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), Soon());
+  absl::StatusOr<std::unique_ptr<UvmPod>> pod = UvmPod::Create(fake_.api(), Spec(), In(10));
   ASSERT_FALSE(pod.ok());
   EXPECT_THAT(pod.status().message(), HasSubstr("adapter refused"));
   EXPECT_THAT(pod.status().message(), HasSubstr("rolling back"));
