@@ -108,7 +108,10 @@ uint32_t CopyStaged(const std::string& src, const std::string& dst, const std::s
   for (auto it = fs::recursive_directory_iterator(src, ec); it != fs::recursive_directory_iterator(); ++it) {
     const fs::path rel = fs::relative(it->path(), src);
     const std::string name = rel.filename().string();
-    const bool reparse = !it->is_directory() && HasReparseData(Slurp(it->path()).substr(4));
+    // A hive folder's marker (BackupWrite without security) can be empty,
+    // as hcsshim's legacy writer leaves it.
+    const std::string bytes = it->is_directory() ? std::string() : Slurp(it->path());
+    const bool reparse = bytes.size() > 4 && HasReparseData(bytes.substr(4));
     if (it->is_directory()) {
       fs::create_directories(fs::path(dst) / rel, ec);
     } else if (name.ends_with(".$wcidirs$")) {
