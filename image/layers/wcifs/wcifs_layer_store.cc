@@ -18,11 +18,11 @@ namespace fs = std::filesystem;
 using runtime::windows::HrStatusToStatus;
 
 // A container id becomes a folder name: no separators, no dot names.
-bool ValidId(const std::string& id) {
+bool ValidContainerId(const std::string& id) {
   return !id.empty() && id.find_first_of("/\\.:") == std::string::npos;
 }
 
-bool Exists(const std::string& path) {
+bool PathExists(const std::string& path) {
   std::error_code ec;
   return fs::exists(path, ec);
 }
@@ -43,13 +43,13 @@ std::string WcifsLayerStore::ScratchDir(const std::string& container_id) const {
 }
 
 absl::Status WcifsLayerStore::DestroyScratch(const std::string& scratch) {
-  if (!Exists(scratch)) return absl::OkStatus();
+  if (!PathExists(scratch)) return absl::OkStatus();
   return HrStatusToStatus(calls_.DestroyLayer(scratch), "DestroyLayer", scratch);
 }
 
 absl::StatusOr<PreparedRootfs> WcifsLayerStore::Prepare(const std::string& container_id,
                                                         const std::vector<std::string>& chain_ids) {
-  if (!ValidId(container_id)) {
+  if (!ValidContainerId(container_id)) {
     return absl::InvalidArgumentError(absl::StrCat("bad container id \"", container_id, "\""));
   }
   if (chain_ids.empty()) {
@@ -60,7 +60,7 @@ absl::StatusOr<PreparedRootfs> WcifsLayerStore::Prepare(const std::string& conta
   std::vector<std::string> parents;  // nearest first
   for (const std::string& chain : chain_ids) {
     const std::string dir = options_.layer_dir(chain);
-    if (!Exists(absl::StrCat(dir, "/", kImportedMarker))) {
+    if (!PathExists(absl::StrCat(dir, "/", kImportedMarker))) {
       return absl::FailedPreconditionError(
           absl::StrCat("container ", container_id, ": layer ", chain, " is not imported (", dir, ")"));
     }
@@ -69,7 +69,7 @@ absl::StatusOr<PreparedRootfs> WcifsLayerStore::Prepare(const std::string& conta
   parents.assign(out.layer_dirs.rbegin(), out.layer_dirs.rend());
 
   const std::string scratch = ScratchDir(container_id);
-  if (Exists(scratch)) {
+  if (PathExists(scratch)) {
     return absl::AlreadyExistsError(
         absl::StrCat("container ", container_id, " has a writable layer at ", scratch));
   }
@@ -95,12 +95,12 @@ absl::StatusOr<PreparedRootfs> WcifsLayerStore::Prepare(const std::string& conta
 }
 
 absl::Status WcifsLayerStore::Release(const std::string& container_id) {
-  if (!ValidId(container_id)) return absl::OkStatus();  // never prepared
+  if (!ValidContainerId(container_id)) return absl::OkStatus();  // never prepared
   return Annotate(mounts_.Release(container_id), absl::StrCat("release rootfs of ", container_id));
 }
 
 absl::Status WcifsLayerStore::Remove(const std::string& container_id) {
-  if (!ValidId(container_id)) return absl::OkStatus();
+  if (!ValidContainerId(container_id)) return absl::OkStatus();
   SILO_RETURN_IF_ERROR(Release(container_id));
   return Annotate(DestroyScratch(ScratchDir(container_id)), absl::StrCat("remove writable layer of ", container_id));
 }
@@ -110,7 +110,7 @@ absl::StatusOr<std::vector<std::string>> WcifsLayerStore::Recover(const std::set
 }
 
 absl::StatusOr<DirUsage> WcifsLayerStore::WritableLayerUsage(const std::string& container_id) const {
-  if (!ValidId(container_id)) {
+  if (!ValidContainerId(container_id)) {
     return absl::InvalidArgumentError(absl::StrCat("bad container id \"", container_id, "\""));
   }
   return MeasureDir(ScratchDir(container_id));

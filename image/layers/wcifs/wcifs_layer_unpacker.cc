@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A member name as the plan names entries ("Files//a/" -> "Files/a").
-std::string Normalized(const std::string& name) {
+std::string MemberPath(const std::string& name) {
   return absl::StrJoin(absl::StrSplit(name, '/', absl::SkipEmpty()), "/");
 }
 
@@ -35,7 +35,7 @@ class MemberStream {
     }
     const WindowsEntry& e = plan_.entries.at(index);
     SILO_ASSIGN_OR_RETURN(*data, ReadMember(e.path, [&](const TarHeader& h) {
-                            return h.typeflag == '0' && Normalized(h.name) == e.path;
+                            return h.typeflag == '0' && MemberPath(h.name) == e.path;
                           }));
     streams->clear();
     for (const WindowsStreamInfo& s : e.alternate_streams) {
@@ -43,7 +43,7 @@ class MemberStream {
       SILO_ASSIGN_OR_RETURN(std::string bytes, ReadMember(name, [&](const TarHeader& h) {
                               const size_t colon = h.name.rfind(':');
                               return colon != std::string::npos &&
-                                     absl::StrCat(Normalized(h.name.substr(0, colon)), h.name.substr(colon)) == name;
+                                     absl::StrCat(MemberPath(h.name.substr(0, colon)), h.name.substr(colon)) == name;
                             }));
       streams->push_back({s.name, std::move(bytes)});
     }
