@@ -5,7 +5,7 @@
 namespace silo::image::registry {
 
 std::string HostOsVersion() {
-  const win32::Result<win32::OsVersion> version = win32::HostOsVersion();
+  win32::Result<win32::OsVersion> version = win32::HostOsVersion();
   return version.ok() ? win32::OsVersionString(*version) : std::string();
 }
 
