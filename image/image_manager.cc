@@ -96,7 +96,7 @@ void AddUnique(std::vector<std::string>& to, const std::vector<std::string>& fro
 }
 
 struct ParsedConfig {
-  std::optional<registry::Platform> platform;  // when the config names its os
+  std::optional<registry::Platform> platform;  // when the config names its os and architecture
   std::vector<std::string> diff_ids;
   std::string user;
   std::map<std::string, std::string> labels;
@@ -106,7 +106,8 @@ absl::StatusOr<ParsedConfig> ParseConfig(const std::string& id, const std::strin
   ParsedConfig out;
   try {
     nlohmann::json j = nlohmann::json::parse(body);
-    if (j.contains("os") && j["os"].is_string()) {
+    // Both named, or no claim: older writers left architecture out.
+    if (j.contains("os") && j["os"].is_string() && j.contains("architecture") && j["architecture"].is_string()) {
       registry::Platform p;
       p.os = j["os"].get<std::string>();
       p.architecture = j.value("architecture", "");
