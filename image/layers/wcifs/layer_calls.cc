@@ -145,11 +145,7 @@ HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const s
     return HrStatus(last.hr(), last.message() + " (after " + std::to_string(retry_.attempts) + " attempts)");
   }
   auto path = MountPath(scratch_path);
-  if (!path.ok()) {
-    // hcsshim's rollback here tries both, whatever the first returns.
-    (void)api_->unprepare_layer(&kDriverInfo, id.c_str());
-    (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
-  }
+  if (!path.ok()) UndoPartialMount(scratch_path);
   return path;
 }
 
@@ -166,6 +162,12 @@ HrResult<std::string> LayerCalls::MountPath(const std::string& scratch_path) con
   }
   if (size_t nul = buffer.find(L'\0'); nul != std::wstring::npos) buffer.resize(nul);
   return WideToUtf8(buffer);
+}
+
+void LayerCalls::UndoPartialMount(const std::string& scratch_path) const {
+  const std::wstring id = Utf8ToWide(scratch_path);
+  (void)api_->unprepare_layer(&kDriverInfo, id.c_str());
+  (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
 }
 
 HrStatus LayerCalls::Unmount(const std::string& scratch_path) const {

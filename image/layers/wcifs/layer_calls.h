@@ -67,6 +67,9 @@ class LayerCalls {
   HrResult<std::string> Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const;
   // Unprepare then Deactivate; stops at a failed Unprepare.
   HrStatus Unmount(const std::string& scratch_path) const;
+  // Unprepare and Deactivate, each attempted whatever the other returned
+  // (hcsshim's rollback of a half-done mount).
+  void UndoPartialMount(const std::string& scratch_path) const;
 
   HrStatus EnablePrivileges(const std::vector<std::string>& names) const;
   HrStatus RevertToSelf() const;

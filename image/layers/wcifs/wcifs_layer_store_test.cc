@@ -196,6 +196,31 @@ TEST_F(WcifsLayerStoreTest, AStoreAfterARestartReleasesWhatTheEarlierOnePrepared
   EXPECT_TRUE(fs::is_empty(dir_.Sub("wcifs/scratch")));
 }
 
+// silod killed inside Prepare, after the record and ActivateLayer but before
+// PrepareLayer finished (and, for "ctr3", before ActivateLayer): the next
+// silod's Remove still leaves nothing activated or on disk.
+TEST_F(WcifsLayerStoreTest, RemoveAfterADaemonDiedMidMountUndoesWhatWasDone) {
+  const DriverInfo info{kFilterDriverFlavour, L""};
+  for (const std::string id : {"ctr2", "ctr3"}) {
+    const std::string scratch = store_->ScratchDir(id);
+    ASSERT_TRUE(MakeDirs(scratch).ok());
+    ASSERT_TRUE(AtomicWriteFile(scratch + "/sandbox.vhdx", "v").ok());
+    ASSERT_TRUE(MakeDirs(dir_.Sub("wcifs/mounts")).ok());
+    ASSERT_TRUE(AtomicWriteFile(Record(id), "{\"scratch\":\"" + scratch + "\",\"parents\":[\"" + LayerDir("c0") +
+                                                "\"],\"mounted\":false}")
+                    .ok());
+    if (id == "ctr2") {
+      const std::wstring w(scratch.begin(), scratch.end());
+      ASSERT_EQ(fake_->api()->activate_layer(&info, w.c_str()), 0u);
+    }
+  }
+  store_ = MakeStore();
+  ASSERT_TRUE(store_->Remove("ctr2").ok());
+  ASSERT_TRUE(store_->Remove("ctr3").ok());
+  ExpectNothingLeft("ctr2");
+  ExpectNothingLeft("ctr3");
+}
+
 TEST_F(WcifsLayerStoreTest, WritableLayerUsageIsMeasuredFromTheScratchFolder) {
   EXPECT_EQ(store_->WritableLayerUsage("ctr1").status().code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(store_->Prepare("ctr1", chain_).ok());
