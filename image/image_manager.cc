@@ -6,6 +6,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "image/digest.h"
 #include "image/layers/decompress.h"
+#include "image/layers/dir_usage.h"
 #include "image/layers/unpack.h"
 #include "image/registry/curl_transport.h"
 #include "nlohmann/json.hpp"
@@ -51,6 +53,17 @@ class ReaderSource : public layers::ByteSource {
   int64_t offset_ = 0;
 };
 
+// ReaderSource with its own reader, handed to a LayerUnpacker.
+class OwnedReaderSource : public layers::ByteSource {
+ public:
+  explicit OwnedReaderSource(content::ReaderAt reader) : reader_(std::move(reader)), source_(&reader_) {}
+  absl::StatusOr<size_t> Read(char* buf, size_t len) override { return source_.Read(buf, len); }
+
+ private:
+  content::ReaderAt reader_;
+  ReaderSource source_;
+};
+
 std::string HexOf(const std::string& digest) {
   size_t colon = digest.find(':');
   return colon == std::string::npos ? digest : digest.substr(colon + 1);
@@ -62,21 +75,11 @@ bool IsHex64(const std::string& s) {
          });
 }
 
-// Bytes (regular files' sizes) and inodes (every entry) below `dir`.
+// Bytes and inodes below `dir` (0/0 when it is gone).
 void MeasureDir(const std::string& dir, int64_t* bytes, int64_t* inodes) {
-  std::error_code ec;
-  *bytes = 0;
-  *inodes = 1;  // the directory itself
-  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    ++*inodes;
-    std::error_code sec;
-    fs::file_status st = it->symlink_status(sec);
-    if (!sec && fs::is_regular_file(st)) {
-      uintmax_t size = it->file_size(sec);
-      if (!sec) *bytes += static_cast<int64_t>(size);
-    }
-  }
+  absl::StatusOr<layers::DirUsage> u = layers::MeasureDir(dir);
+  *bytes = u.ok() ? u->bytes : 0;
+  *inodes = u.ok() ? u->inodes : 0;
 }
 
 absl::Status RemoveTree(const std::string& path) {
@@ -93,6 +96,7 @@ void AddUnique(std::vector<std::string>& to, const std::vector<std::string>& fro
 }
 
 struct ParsedConfig {
+  std::optional<registry::Platform> platform;  // when the config names its os and architecture
   std::vector<std::string> diff_ids;
   std::string user;
   std::map<std::string, std::string> labels;
@@ -102,6 +106,15 @@ absl::StatusOr<ParsedConfig> ParseConfig(const std::string& id, const std::strin
   ParsedConfig out;
   try {
     nlohmann::json j = nlohmann::json::parse(body);
+    // Both named, or no claim: older writers left architecture out.
+    if (j.contains("os") && j["os"].is_string() && j.contains("architecture") && j["architecture"].is_string()) {
+      registry::Platform p;
+      p.os = j["os"].get<std::string>();
+      p.architecture = j.value("architecture", "");
+      p.variant = j.value("variant", "");
+      p.os_version = j.value("os.version", "");
+      out.platform = std::move(p);
+    }
     for (const auto& d : j.at("rootfs").at("diff_ids")) {
       SILO_ASSIGN_OR_RETURN(Digest digest, ParseDigest(d.get<std::string>()));
       if (digest.algorithm != kSha256) {
@@ -214,6 +227,10 @@ absl::Status ImageManager::Load() {
     }
   }
 
+  if (options_.layer_unpacker != nullptr) {
+    SILO_RETURN_IF_ERROR(Annotate(options_.layer_unpacker->RemoveIncomplete(snapshots_root()),
+                                  "image store: removing interrupted layer imports"));
+  }
   std::map<std::string, Usage> usage;
   Usage total;
   std::error_code ec;
@@ -345,6 +362,14 @@ absl::StatusOr<std::string> ImageManager::PullSteps(const Reference& ref,
   }
   SILO_ASSIGN_OR_RETURN(std::string config_body, content_->ReadBlob(manifest.config.digest));
   SILO_ASSIGN_OR_RETURN(ParsedConfig config, ParseConfig(record.id, config_body));
+  // A reference that names one manifest (no index) had no platform to pick
+  // by: its config says what it runs on, and a Windows image for another
+  // build would only fail at container start (containerd checks it too).
+  if (!resolved.platform.has_value() && config.platform.has_value() &&
+      !registry::Matches(options_.platform, *config.platform)) {
+    return absl::NotFoundError(absl::StrCat("pull ", name, ": the image is for ", config.platform->ToString(),
+                                            ", which does not run on platform ", options_.platform.ToString()));
+  }
   if (config.diff_ids.size() != manifest.layers.size()) {
     return absl::InvalidArgumentError(absl::StrCat("pull ", name, ": config ", record.id, " lists ",
                                                    config.diff_ids.size(), " diff_ids but the manifest has ",
@@ -389,19 +414,27 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
   std::atomic<int64_t> download_us{0};
   std::atomic<int64_t> unpack_us{0};
   auto micros_since = [](absl::Time t) { return absl::ToInt64Microseconds(absl::Now() - t); };
+  layers::LayerUnpacker* const unpacker = options_.layer_unpacker.get();
+  std::vector<char> fresh(layers.size(), false);  // unpacked by this pull (unpacker only)
 
   auto one_layer = [&](size_t i) -> absl::Status {
     const Descriptor& desc = layers[i];
     const std::string& chain_id = record.chain_ids[i];
     const std::string dir = SnapshotDir(chain_id);
     std::error_code ec;
-    if (fs::exists(dir, ec)) return absl::OkStatus();  // shared with an image already here
+    if (unpacker != nullptr ? unpacker->IsUnpacked(dir) : fs::exists(dir, ec)) {
+      return absl::OkStatus();  // shared with an image already here
+    }
     ++fetched;
     if (!content_->Exists(desc.digest)) {
       const absl::Time download_start = absl::Now();
       absl::Status fetched_blob = client_->FetchBlob(ref, desc, *content_, auth);
       download_us += micros_since(download_start);
       SILO_RETURN_IF_ERROR(fetched_blob);
+    }
+    if (unpacker != nullptr) {
+      fresh[i] = true;
+      return absl::OkStatus();  // the whole chain is unpacked at once below
     }
     {
       silo::MutexLock lock(&slots_mu);
@@ -464,9 +497,39 @@ absl::Status ImageManager::FetchAndUnpack(const Reference& ref, const std::vecto
   progress.join();
   summary->layers_fetched = fetched.load();
   summary->download_seconds = static_cast<double>(download_us.load()) / 1e6;
-  summary->unpack_seconds = static_cast<double>(unpack_us.load()) / 1e6;
-  silo::MutexLock lock(&err_mu);
-  return first_error;
+  {
+    silo::MutexLock lock(&err_mu);
+    if (!first_error.ok() || unpacker == nullptr) {
+      summary->unpack_seconds = static_cast<double>(unpack_us.load()) / 1e6;
+      return first_error;
+    }
+  }
+  const absl::Time unpack_start = absl::Now();
+  absl::Status unpacked = unpacker->UnpackChain(LayerBlobs(layers, record));
+  summary->unpack_seconds = absl::ToDoubleSeconds(absl::Now() - unpack_start);
+  if (!unpacked.ok()) return Annotate(unpacked, absl::StrCat("pull ", name));
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (fresh[i]) AddSnapshotUsage(record.chain_ids[i]);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<layers::LayerBlob> ImageManager::LayerBlobs(const std::vector<Descriptor>& layers,
+                                                        const ImageRecord& record) const {
+  std::vector<layers::LayerBlob> chain;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    layers::LayerBlob blob;
+    blob.chain_id = record.chain_ids[i];
+    blob.dir = SnapshotDir(blob.chain_id);
+    blob.media_type = layers[i].media_type;
+    blob.diff_id = record.diff_ids[i];
+    blob.open = [this, digest = layers[i].digest]() -> absl::StatusOr<std::unique_ptr<layers::ByteSource>> {
+      SILO_ASSIGN_OR_RETURN(content::ReaderAt reader, content_->OpenReader(digest));
+      return std::unique_ptr<layers::ByteSource>(std::make_unique<OwnedReaderSource>(std::move(reader)));
+    };
+    chain.push_back(std::move(blob));
+  }
+  return chain;
 }
 
 absl::Status ImageManager::Record(ImageRecord record) {
@@ -589,7 +652,8 @@ absl::Status ImageManager::Collect() {
   for (const auto& d : blobs) result.Update(content_->Delete(d));
   std::vector<std::string> removed_snaps;
   for (const auto& c : snaps) {
-    absl::Status s = RemoveTree(SnapshotDir(c));
+    absl::Status s = options_.layer_unpacker != nullptr ? options_.layer_unpacker->RemoveLayer(SnapshotDir(c))
+                                                        : RemoveTree(SnapshotDir(c));
     if (s.ok()) removed_snaps.push_back(c);
     result.Update(s);
   }

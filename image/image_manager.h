@@ -6,12 +6,15 @@
 //                                       form overlayfs takes as a lower dir
 //   metadata db `images` rows + kv "image-layers/<id>" (see image_record.h)
 //
-// Pull: parse and normalise the reference; resolve the manifest for the host
-// platform; fetch the config, then every layer blob that is not in the
+// Pull: parse and normalise the reference; resolve the manifest for
+// options.platform (the host's unless a caller says otherwise: os,
+// architecture and, on Windows, os.version); fetch the config, then every layer blob that is not in the
 // content store yet and unpack every snapshot that does not exist yet, on up
 // to `max_parallel_downloads` worker threads, at most `max_parallel_unpacks`
 // of them unpacking at once. Every layer unpacks into its own directory (its
-// parents are not needed), verified against the config's diff_id. Only when
+// parents are not needed), verified against the config's diff_id. With a
+// LayerUnpacker (Windows) the workers only fetch, then the unpacker takes
+// the whole chain (see layers/layer_unpacker.h). Only when
 // everything is on disk is the image recorded, in one db transaction, so a
 // pull killed midway leaves no visible image (its blobs and ingests stay for
 // the next pull to reuse or resume until a Remove collects them; its
@@ -55,6 +58,7 @@
 #include "image/content/content_store.h"
 #include "image/content/single_flight.h"
 #include "image/image_record.h"
+#include "image/layers/layer_unpacker.h"
 #include "image/pull_observer.h"
 #include "image/reference.h"
 #include "image/registry/auth.h"
@@ -75,6 +79,9 @@ struct ImageManagerOptions {
   int max_parallel_unpacks = 2;
   // Layer unpack settings (devices, ownership, size limits).
   bool allow_devices = false;
+  // Makes layer folders where overlay snapshots are not the form (Windows:
+  // the WCIFS importer). Null: overlay snapshots (layers/unpack.h).
+  std::shared_ptr<layers::LayerUnpacker> layer_unpacker;
   // Interval between progress log lines of a running pull.
   absl::Duration progress_interval = absl::Seconds(5);
   // For the manager's own CurlTransport (ignored when `transport` is set): a
@@ -158,6 +165,9 @@ class ImageManager {
   absl::Status FetchAndUnpack(const Reference& ref, const std::vector<registry::Descriptor>& layers,
                               const ImageRecord& record, const std::optional<registry::AuthConfig>& auth,
                               PullSummary* summary);
+  // The layers of `record` as options_.layer_unpacker takes them.
+  std::vector<layers::LayerBlob> LayerBlobs(const std::vector<registry::Descriptor>& layers,
+                                            const ImageRecord& record) const;
   // Hands the registry bytes received since the last report to the observer.
   void ReportBytes();
   absl::Status Record(ImageRecord record);

@@ -116,6 +116,17 @@ absl::StatusOr<std::string> PaxTarReader::ReadPayload(uint64_t size) {
   return data;
 }
 
+absl::StatusOr<std::string> PaxTarReader::ReadData(uint64_t max_bytes) {
+  if (data_left_ > max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("tar member of ", data_left_, " bytes exceeds ", max_bytes));
+  }
+  std::string data(static_cast<size_t>(data_left_), '\0');
+  SILO_RETURN_IF_ERROR(ReadExact(data.data(), data.size(), nullptr));
+  pending_skip_ -= data_left_;  // the padding is still skipped by Next
+  data_left_ = 0;
+  return data;
+}
+
 absl::StatusOr<bool> PaxTarReader::Next(TarHeader* out) {
   SILO_RETURN_IF_ERROR(Skip(pending_skip_));
   pending_skip_ = 0;
@@ -169,6 +180,7 @@ absl::StatusOr<bool> PaxTarReader::Next(TarHeader* out) {
     if (HeaderOnly(h.typeflag)) h.size = 0;
     if (h.size > (uint64_t{1} << 62)) return absl::DataLossError(absl::StrCat("absurd size for \"", h.name, "\""));
     pending_skip_ = Padded(h.size);
+    data_left_ = h.size;
     *out = std::move(h);
     return true;
   }

@@ -5,7 +5,7 @@
 // layers depend on, so the Windows import plan reads headers itself. Handles
 // ustar, PAX ('x' per-entry, 'g' global) and GNU long names ('L', 'K'), octal
 // and base-256 numbers, and verifies each header checksum. Entry data is
-// skipped, never buffered.
+// skipped, never buffered, unless ReadData asks for it.
 //
 // Not thread-safe; one reader per stream. The source must outlive it.
 
@@ -37,6 +37,10 @@ class PaxTarReader {
   // malformed PAX record or truncated stream is DataLoss.
   absl::StatusOr<bool> Next(TarHeader* out);
 
+  // The data of the entry Next() returned last (all of it; "" once read or
+  // for a header-only entry). ResourceExhausted above `max_bytes`.
+  absl::StatusOr<std::string> ReadData(uint64_t max_bytes = UINT64_MAX);
+
  private:
   absl::Status ReadExact(char* buf, size_t len, bool* eof);
   absl::Status Skip(uint64_t len);
@@ -44,6 +48,7 @@ class PaxTarReader {
 
   ByteSource& source_;
   uint64_t pending_skip_ = 0;
+  uint64_t data_left_ = 0;  // unread data bytes of the current entry
   std::map<std::string, std::string> global_pax_;
 };
 

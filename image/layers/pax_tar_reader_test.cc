@@ -52,6 +52,30 @@ TEST(PaxTarReaderTest, ReadsLibarchiveTars) {
   EXPECT_EQ(hs[4].pax.count("SCHILY.xattr.user.k"), 1u);
 }
 
+TEST(PaxTarReaderTest, ReadDataReturnsEachMembersBytesAndNextSkipsTheRest) {
+  TarBuilder b;
+  b.File("a", "first file", 0644).Dir("d").File("b", std::string(700, 'b'), 0644).File("c", "skipped", 0644);
+  b.File("e", "last", 0644);
+  std::istringstream in(b.Finish());
+  IstreamSource src(in);
+  PaxTarReader reader(src);
+  TarHeader h;
+  ASSERT_TRUE(*reader.Next(&h));
+  EXPECT_EQ(*reader.ReadData(), "first file");
+  EXPECT_EQ(*reader.ReadData(), "");  // read once
+  ASSERT_TRUE(*reader.Next(&h));
+  EXPECT_EQ(h.name, "d/");
+  EXPECT_EQ(*reader.ReadData(), "");
+  ASSERT_TRUE(*reader.Next(&h));
+  EXPECT_EQ(reader.ReadData(10).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(*reader.ReadData(), std::string(700, 'b'));  // the refusal consumed nothing
+  ASSERT_TRUE(*reader.Next(&h));  // c: never read
+  ASSERT_TRUE(*reader.Next(&h));
+  EXPECT_EQ(h.name, "e");
+  EXPECT_EQ(*reader.ReadData(), "last");
+  EXPECT_FALSE(*reader.Next(&h));
+}
+
 TEST(PaxTarReaderTest, KeepsUnknownPaxRecords) {
   std::string tar;
   testing::AppendRawPaxMember(&tar, "Files/a", '0', "abc", {{"MSWINDOWS.fileattr", "32"}, {"VENDOR.x", "y"}});

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "image/registry/host_os_version.h"
 
 namespace silo::image::registry {
 namespace {
@@ -93,6 +94,7 @@ Platform HostPlatform() {
 #else
   p.architecture = "unknown";
 #endif
+  p.os_version = HostOsVersion();
   return p;
 }
 

@@ -1,5 +1,6 @@
 #include "image/layers/wcifs/fake_layer_api.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -26,6 +27,9 @@ constexpr uint32_t kInvalidArg = 0x80070057;
 constexpr uint32_t kDirNotEmpty = 0x80070091;
 constexpr uint32_t kAlreadyExists = 0x800700B7;  // STATUS_OBJECT_NAME_COLLISION
 constexpr uint32_t kNotADirectory = 0x8007010B;  // STATUS_NOT_A_DIRECTORY
+constexpr uint32_t kFileExists = 0x80070050;     // ERROR_FILE_EXISTS
+constexpr uint32_t kBusy = 0x800700AA;           // ERROR_BUSY
+constexpr uint32_t kInvalidState = 0x8007139F;   // ERROR_INVALID_STATE
 constexpr uint32_t kAttrDirectory = 0x10;
 constexpr uint32_t kAttrArchive = 0x20;
 constexpr uint32_t kAttrReparsePoint = 0x400;
@@ -71,6 +75,21 @@ std::string Slurp(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+bool IsDir(const std::string& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
+bool HasScratchVhd(const std::string& p) {
+  std::error_code ec;
+  return fs::is_regular_file(fs::path(p) / "sandbox.vhdx", ec);
+}
+
+// An unknown parent layer is a path that is not a folder.
+bool AllFolders(const std::vector<std::string>& paths) {
+  return std::all_of(paths.begin(), paths.end(), IsDir);
+}
+
 bool IsLink(const fs::path& p) {
   std::error_code ec;
   return fs::is_symlink(fs::symlink_status(p, ec));
@@ -89,7 +108,10 @@ uint32_t CopyStaged(const std::string& src, const std::string& dst, const std::s
   for (auto it = fs::recursive_directory_iterator(src, ec); it != fs::recursive_directory_iterator(); ++it) {
     const fs::path rel = fs::relative(it->path(), src);
     const std::string name = rel.filename().string();
-    const bool reparse = !it->is_directory() && HasReparseData(Slurp(it->path()).substr(4));
+    // A hive folder's marker (BackupWrite without security) can be empty,
+    // as hcsshim's legacy writer leaves it.
+    const std::string bytes = it->is_directory() ? std::string() : Slurp(it->path());
+    const bool reparse = bytes.size() > 4 && HasReparseData(bytes.substr(4));
     if (it->is_directory()) {
       fs::create_directories(fs::path(dst) / rel, ec);
     } else if (name.ends_with(".$wcidirs$")) {
@@ -198,35 +220,42 @@ struct FakeTrampolines {
     const std::string dst = r.path, from = r.arg;
     return F().Run(std::move(r), [&] { return CopyStaged(from, dst, F().reparse_target_); });
   }
+  // The scratch must be a folder holding sandbox.vhdx (CreateSandboxLayer's
+  // output), activated once.
   static uint32_t Activate(const DriverInfo*, const wchar_t* id) {
     const std::string p = U(id);
     return F().Run(Rec(LayerCall::kActivateLayer, p), [&] {
-      F().activated_.insert(p);
+      if (!HasScratchVhd(p)) return kPathNotFound;
+      if (!F().activated_.insert(p).second) return kInvalidState;
       return kOk;
     });
   }
+  // Only an activated, not yet prepared scratch, over existing parents.
   static uint32_t Prepare(const DriverInfo*, const wchar_t* id, const LayerDescriptor* d, uint32_t n) {
     const std::string p = U(id);
     FakeLayerCall r = Rec(LayerCall::kPrepareLayer, p);
     r.parents = Parents(d, n);
+    const std::vector<std::string> parents = r.parents;
     return F().Run(std::move(r), [&] {
-      if (!F().activated_.contains(p)) return kInvalidArg;
+      if (!F().activated_.contains(p) || F().prepared_.contains(p)) return kInvalidState;
+      if (!AllFolders(parents)) return kPathNotFound;
       F().prepared_.insert(p);
       return kOk;
     });
   }
+  // A second release of either kind is refused, as is deactivating a
+  // scratch whose filter is still attached.
   static uint32_t Unprepare(const DriverInfo*, const wchar_t* id) {
     const std::string p = U(id);
     return F().Run(Rec(LayerCall::kUnprepareLayer, p), [&] {
-      F().prepared_.erase(p);
-      return kOk;
+      return F().prepared_.erase(p) == 1 ? kOk : kInvalidState;
     });
   }
   static uint32_t Deactivate(const DriverInfo*, const wchar_t* id) {
     const std::string p = U(id);
     return F().Run(Rec(LayerCall::kDeactivateLayer, p), [&] {
-      F().activated_.erase(p);
-      return kOk;
+      if (F().prepared_.contains(p)) return kBusy;
+      return F().activated_.erase(p) == 1 ? kOk : kInvalidState;
     });
   }
   static uint32_t MountPath(const DriverInfo*, const wchar_t* id, uint64_t* length, wchar_t* buffer) {
@@ -250,16 +279,13 @@ struct FakeTrampolines {
   }
   static uint32_t Destroy(const DriverInfo*, const wchar_t* id) {
     const std::string p = U(id);
-    return F().Run(Rec(LayerCall::kDestroyLayer, p), [&] {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-      return ec ? kInvalidArg : kOk;
-    });
+    return F().Run(Rec(LayerCall::kDestroyLayer, p), [&] { return F().DestroyLocked(p); });
   }
   static uint32_t Expand(const DriverInfo*, const wchar_t* id, uint64_t size) {
-    FakeLayerCall r = Rec(LayerCall::kExpandSandboxSize, U(id));
+    const std::string p = U(id);
+    FakeLayerCall r = Rec(LayerCall::kExpandSandboxSize, p);
     r.number = size;
-    return F().Run(std::move(r), [] { return kOk; });
+    return F().Run(std::move(r), [&] { return HasScratchVhd(p) ? kOk : kPathNotFound; });
   }
   static void NameToGuidImpl(const std::string& name, Guid* g) {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -286,9 +312,18 @@ struct FakeTrampolines {
   }
   static uint32_t CreateSandbox(const DriverInfo*, const wchar_t* id, const wchar_t*, const LayerDescriptor* d,
                                 uint32_t n) {
-    FakeLayerCall r = Rec(LayerCall::kCreateSandboxLayer, U(id));
+    const std::string p = U(id);
+    FakeLayerCall r = Rec(LayerCall::kCreateSandboxLayer, p);
     r.parents = Parents(d, n);
-    return F().Run(std::move(r), [] { return kOk; });
+    const std::vector<std::string> parents = r.parents;
+    // As vmcompute: the folder must exist, the parents too; sandbox.vhdx is new.
+    return F().Run(std::move(r), [&] {
+      if (!IsDir(p) || parents.empty() || !AllFolders(parents)) return kPathNotFound;
+      if (HasScratchVhd(p)) return kFileExists;
+      std::ofstream out(fs::path(p) / "sandbox.vhdx", std::ios::binary);
+      out << std::string(kFakeScratchVhdBytes, 'v');
+      return out.good() ? kOk : kAccessDenied;
+    });
   }
   static uint32_t HcsImport(const wchar_t* layer, const wchar_t* src, const wchar_t* data) {
     FakeLayerCall r = Rec(LayerCall::kHcsImportLayer, U(layer), U(src) + "\n" + U(data));
@@ -309,11 +344,7 @@ struct FakeTrampolines {
   }
   static uint32_t HcsDestroy(const wchar_t* layer) {
     const std::string p = U(layer);
-    return F().Run(Rec(LayerCall::kHcsDestroyLayer, p), [&] {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-      return ec ? kInvalidArg : kOk;
-    });
+    return F().Run(Rec(LayerCall::kHcsDestroyLayer, p), [&] { return F().DestroyLocked(p); });
   }
   static uint32_t EnablePrivileges(const wchar_t* const* names, uint32_t n) {
     std::string joined;
@@ -464,6 +495,24 @@ FakeLayerApi::FakeLayerApi() {
 }
 
 FakeLayerApi::~FakeLayerApi() { instance = nullptr; }
+
+uint32_t FakeLayerApi::DestroyLocked(const std::string& path) {
+  if (!IsDir(path)) return kPathNotFound;
+  if (activated_.contains(path) || prepared_.contains(path)) return kBusy;
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  return ec ? kAccessDenied : kOk;
+}
+
+std::set<std::string> FakeLayerApi::Activated() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return activated_;
+}
+
+std::set<std::string> FakeLayerApi::Prepared() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return prepared_;
+}
 
 void FakeLayerApi::RemoveComputeStorage() {
   api_.hcs_import_layer = nullptr;

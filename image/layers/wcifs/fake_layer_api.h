@@ -23,6 +23,17 @@
 // do; missing parents are ERROR_PATH_NOT_FOUND, never created.
 // NameToGuid is deterministic (FNV-1a of the name, shaped as a v5 UUID).
 //
+// The layer lifecycle is STRICT too, refusing what vmcompute refuses (or
+// what would leak on a real host): a layer id is a folder on disk (an
+// unknown one is ERROR_PATH_NOT_FOUND, also as a parent);
+// CreateSandboxLayer needs the folder to exist and writes sandbox.vhdx
+// (kFakeScratchVhdBytes bytes), refusing an existing one; ActivateLayer
+// needs sandbox.vhdx and refuses a second activation; PrepareLayer needs an
+// activated, unprepared scratch (ERROR_INVALID_STATE); a second Unprepare
+// or Deactivate is ERROR_INVALID_STATE, deactivating a prepared scratch and
+// destroying an activated or prepared one ERROR_BUSY. Calls are recorded in
+// order (Calls()), refused ones included.
+//
 // The table holds plain function pointers, so at most one FakeLayerApi may
 // be alive per process (checked). All methods are thread-safe.
 
@@ -65,6 +76,8 @@ struct FakeLayerCall {
   uint64_t begin_seq = 0, end_seq = 0;
 };
 
+inline constexpr size_t kFakeScratchVhdBytes = 4096;
+
 class FakeLayerApi {
  public:
   FakeLayerApi();
@@ -89,6 +102,9 @@ class FakeLayerApi {
   std::vector<FakeLayerCall> Calls(LayerCall call) const;
   bool IsActivated(const std::string& scratch) const;
   bool IsPrepared(const std::string& scratch) const;
+  // Every scratch currently activated / prepared.
+  std::set<std::string> Activated() const;
+  std::set<std::string> Prepared() const;
   int max_concurrent_imports() const;
 
   // Where every reparse point the fake creates points (default: a path that
@@ -102,6 +118,8 @@ class FakeLayerApi {
   friend struct FakeTrampolines;
   // Records `rec`, applies an injected fault or runs `effect` (under mu_).
   uint32_t Run(FakeLayerCall rec, const std::function<uint32_t()>& effect);
+  // DestroyLayer/HcsDestroyLayer's effect (mu_ held).
+  uint32_t DestroyLocked(const std::string& path);
 
   LayerApi api_{};
   mutable std::mutex mu_;

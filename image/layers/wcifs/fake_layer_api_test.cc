@@ -119,3 +119,65 @@ TEST(FakeLayerApiTest, MissingParentsAreNotCreated) {
 
 }  // namespace
 }  // namespace silo::image::layers::wcifs
+
+namespace silo::image::layers::wcifs {
+namespace {
+
+// The lifecycle calls refuse what vmcompute refuses, so a store that calls
+// them out of order fails its tests instead of passing against the fake.
+TEST(FakeLayerApiTest, LayerLifecycleIsStrict) {
+  FakeLayerApi fake;
+  TempDir dir;
+  const LayerApi& api = *fake.api();
+  const DriverInfo info{kFilterDriverFlavour, L""};
+  const std::string base = dir.Sub("base"), scratch = dir.Sub("scratch");
+  fs::create_directories(base);
+  const std::wstring wbase(base.begin(), base.end()), wscratch(scratch.begin(), scratch.end());
+  const std::wstring wmissing = L"/nonexistent/layer";
+  LayerDescriptor parent{{}, 0, wbase.c_str()};
+  LayerDescriptor missing_parent{{}, 0, wmissing.c_str()};
+  constexpr uint32_t kPathNotFound = 0x80070003, kInvalidState = 0x8007139F, kBusy = 0x800700AA;
+
+  // Unknown ids: the scratch folder, a parent, a layer to destroy.
+  EXPECT_EQ(api.create_sandbox_layer(&info, wscratch.c_str(), nullptr, &parent, 1), kPathNotFound);
+  fs::create_directories(scratch);
+  EXPECT_EQ(api.create_sandbox_layer(&info, wscratch.c_str(), nullptr, &missing_parent, 1), kPathNotFound);
+  EXPECT_EQ(api.activate_layer(&info, wscratch.c_str()), kPathNotFound);  // no sandbox.vhdx yet
+  EXPECT_EQ(api.destroy_layer(&info, wmissing.c_str()), kPathNotFound);
+  ASSERT_EQ(api.create_sandbox_layer(&info, wscratch.c_str(), nullptr, &parent, 1), 0u);
+  EXPECT_EQ(api.create_sandbox_layer(&info, wscratch.c_str(), nullptr, &parent, 1), 0x80070050u);  // exists
+
+  // Prepare needs an activated scratch; activation happens once.
+  EXPECT_EQ(api.prepare_layer(&info, wscratch.c_str(), &parent, 1), kInvalidState);
+  ASSERT_EQ(api.activate_layer(&info, wscratch.c_str()), 0u);
+  EXPECT_EQ(api.activate_layer(&info, wscratch.c_str()), kInvalidState);
+  EXPECT_EQ(api.prepare_layer(&info, wscratch.c_str(), &missing_parent, 1), kPathNotFound);
+  ASSERT_EQ(api.prepare_layer(&info, wscratch.c_str(), &parent, 1), 0u);
+  EXPECT_EQ(api.prepare_layer(&info, wscratch.c_str(), &parent, 1), kInvalidState);
+
+  // No destroy or deactivate under a prepared layer; no double release.
+  EXPECT_EQ(api.destroy_layer(&info, wscratch.c_str()), kBusy);
+  EXPECT_EQ(api.hcs_destroy_layer(wscratch.c_str()), kBusy);
+  EXPECT_EQ(api.deactivate_layer(&info, wscratch.c_str()), kBusy);
+  ASSERT_EQ(api.unprepare_layer(&info, wscratch.c_str()), 0u);
+  EXPECT_EQ(api.unprepare_layer(&info, wscratch.c_str()), kInvalidState);
+  EXPECT_EQ(api.destroy_layer(&info, wscratch.c_str()), kBusy);  // still activated
+  ASSERT_EQ(api.deactivate_layer(&info, wscratch.c_str()), 0u);
+  EXPECT_EQ(api.deactivate_layer(&info, wscratch.c_str()), kInvalidState);
+  ASSERT_EQ(api.destroy_layer(&info, wscratch.c_str()), 0u);
+  EXPECT_FALSE(fs::exists(scratch));
+  EXPECT_TRUE(fake.Activated().empty() && fake.Prepared().empty());
+
+  // Every call was recorded in order, refusals included.
+  std::vector<LayerCall> order;
+  for (const FakeLayerCall& c : fake.Calls()) {
+    if (c.call != LayerCall::kNameToGuid) order.push_back(c.call);
+  }
+  ASSERT_GE(order.size(), 4u);
+  EXPECT_EQ(order.front(), LayerCall::kCreateSandboxLayer);
+  EXPECT_EQ(order.back(), LayerCall::kDestroyLayer);
+  EXPECT_EQ(fake.Calls(LayerCall::kPrepareLayer).size(), 4u);
+}
+
+}  // namespace
+}  // namespace silo::image::layers::wcifs

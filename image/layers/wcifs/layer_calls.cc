@@ -99,6 +99,15 @@ HrStatus LayerCalls::ProcessUtilityImage(const std::string& path) const {
   return Check(api_->process_utility_image(Utf8ToWide(path).c_str()), "ProcessUtilityImage", path);
 }
 
+HrStatus LayerCalls::CreateSandboxLayer(const std::string& scratch_path,
+                                        const std::vector<std::string>& parents) const {
+  auto d = MakeDescriptors(*api_, parents);
+  if (!d.ok()) return d.status();
+  return Check(api_->create_sandbox_layer(&kDriverInfo, Utf8ToWide(scratch_path).c_str(), nullptr, d->items.data(),
+                                          static_cast<uint32_t>(d->items.size())),
+               "CreateSandboxLayer", scratch_path);
+}
+
 HrStatus LayerCalls::ExpandSandboxSize(const std::string& scratch_path, uint64_t size_bytes) const {
   return Check(api_->expand_sandbox_size(&kDriverInfo, Utf8ToWide(scratch_path).c_str(), size_bytes),
                "ExpandSandboxSize", scratch_path);
@@ -136,7 +145,7 @@ HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const s
     return HrStatus(last.hr(), last.message() + " (after " + std::to_string(retry_.attempts) + " attempts)");
   }
   auto path = MountPath(scratch_path);
-  if (!path.ok()) (void)Unmount(scratch_path);
+  if (!path.ok()) UndoPartialMount(scratch_path);
   return path;
 }
 
@@ -155,11 +164,20 @@ HrResult<std::string> LayerCalls::MountPath(const std::string& scratch_path) con
   return WideToUtf8(buffer);
 }
 
+void LayerCalls::UndoPartialMount(const std::string& scratch_path) const {
+  const std::wstring id = Utf8ToWide(scratch_path);
+  (void)api_->unprepare_layer(&kDriverInfo, id.c_str());
+  (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
+}
+
 HrStatus LayerCalls::Unmount(const std::string& scratch_path) const {
   const std::wstring id = Utf8ToWide(scratch_path);
+  // As hcsshim's WCIFS layer closer: the volume cannot be detached while
+  // the filter is attached, so a failed Unprepare stops here (the caller
+  // keeps its record and retries the whole release).
   HrStatus unprepare = Check(api_->unprepare_layer(&kDriverInfo, id.c_str()), "UnprepareLayer", scratch_path);
-  HrStatus deactivate = Check(api_->deactivate_layer(&kDriverInfo, id.c_str()), "DeactivateLayer", scratch_path);
-  return unprepare.ok() ? deactivate : unprepare;
+  if (!unprepare.ok()) return unprepare;
+  return Check(api_->deactivate_layer(&kDriverInfo, id.c_str()), "DeactivateLayer", scratch_path);
 }
 
 HrStatus LayerCalls::EnablePrivileges(const std::vector<std::string>& names) const {

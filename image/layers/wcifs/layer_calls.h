@@ -11,7 +11,8 @@
 // fails with ERROR_NOT_READY or ERROR_DEVICE_NOT_CONNECTED (RS5 under load);
 // a failed PrepareLayer deactivates before retrying. PrepareLayer runs under
 // a process-wide mutex (a Windows timeout bug hcsshim works around the same
-// way). Release is UnprepareLayer then DeactivateLayer, both attempted.
+// way). Release is UnprepareLayer then DeactivateLayer; a failed
+// UnprepareLayer stops it (the volume cannot go while the filter is on).
 //
 // Thread-safe: the object holds only the immutable table and policy.
 
@@ -55,13 +56,20 @@ class LayerCalls {
                        const std::vector<std::string>& parents) const;
   HrStatus ProcessBaseImage(const std::string& layer_path) const;
   HrStatus ProcessUtilityImage(const std::string& utility_vm_path) const;
+  // vmcompute CreateSandboxLayer (hcsshim wclayer.CreateScratchLayer): makes
+  // <scratch_path>/sandbox.vhdx over `parents` (nearest first, base last).
+  // The folder must exist.
+  HrStatus CreateSandboxLayer(const std::string& scratch_path, const std::vector<std::string>& parents) const;
   HrStatus ExpandSandboxSize(const std::string& scratch_path, uint64_t size_bytes) const;
   HrStatus DestroyLayer(const std::string& layer_path) const;
 
   // Activate + Prepare (with retries), then the volume path "\\?\Volume{...}\".
   HrResult<std::string> Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const;
-  // Unprepare then Deactivate; returns the first failure, after trying both.
+  // Unprepare then Deactivate; stops at a failed Unprepare.
   HrStatus Unmount(const std::string& scratch_path) const;
+  // Unprepare and Deactivate, each attempted whatever the other returned
+  // (hcsshim's rollback of a half-done mount).
+  void UndoPartialMount(const std::string& scratch_path) const;
 
   HrStatus EnablePrivileges(const std::vector<std::string>& names) const;
   HrStatus RevertToSelf() const;

@@ -1,44 +1,63 @@
 #include "image/layers/wcifs/layer_calls.h"
 
 #include "gtest/gtest.h"
+#include "image/layers/testing/temp_dir.h"
 #include "image/layers/wcifs/fake_layer_api.h"
+#include "runtime/base/file_util.h"
 
 namespace silo::image::layers::wcifs {
 namespace {
 
 constexpr RetryPolicy kFast{5, std::chrono::milliseconds(0)};
 
+// The strict fake knows only layers that exist: a scratch folder with
+// sandbox.vhdx under `dir`, and its parent folders.
+class Layers {
+ public:
+  Layers() {
+    for (const char* name : {"top", "base", "s", "scratch"}) EXPECT_TRUE(MakeDirs(Path(name)).ok());
+    for (const char* name : {"s", "scratch"}) EXPECT_TRUE(AtomicWriteFile(Path(name) + "/sandbox.vhdx", "v").ok());
+  }
+  std::string Path(const std::string& name) const { return dir_.Sub(name); }
+
+ private:
+  testing::TempDir dir_;
+};
+
 TEST(LayerCallsTest, MountRetriesNotReadyThenReturnsVolumePath) {
   FakeLayerApi fake;
   LayerCalls calls(fake.api(), kFast);
+  Layers l;
+  const std::string scratch = l.Path("scratch"), top = l.Path("top"), base = l.Path("base");
   fake.Inject(LayerCall::kActivateLayer, kErrorNotReady, 2);
   fake.Inject(LayerCall::kPrepareLayer, 0x80070000u | kErrorDeviceNotConnected, 1);
-  auto path = calls.Mount("/l/scratch", {"/l/top", "/l/base"});
+  auto path = calls.Mount(scratch, {top, base});
   ASSERT_TRUE(path.ok()) << path.status().ToString();
   EXPECT_TRUE(path->starts_with("\\\\?\\Volume{"));
   EXPECT_EQ(fake.Calls(LayerCall::kActivateLayer).size(), 4u);  // 2 failed, 1 before the Prepare failure, 1 ok
   const auto prepares = fake.Calls(LayerCall::kPrepareLayer);
   ASSERT_EQ(prepares.size(), 2u);
-  EXPECT_EQ(prepares.back().parents, (std::vector<std::string>{"/l/top", "/l/base"}));
+  EXPECT_EQ(prepares.back().parents, (std::vector<std::string>{top, base}));
   // The failed Prepare deactivated before retrying.
   EXPECT_EQ(fake.Calls(LayerCall::kDeactivateLayer).size(), 1u);
-  EXPECT_TRUE(fake.IsPrepared("/l/scratch"));
-  ASSERT_TRUE(calls.Unmount("/l/scratch").ok());
-  EXPECT_FALSE(fake.IsPrepared("/l/scratch"));
-  EXPECT_FALSE(fake.IsActivated("/l/scratch"));
+  EXPECT_TRUE(fake.IsPrepared(scratch));
+  ASSERT_TRUE(calls.Unmount(scratch).ok());
+  EXPECT_FALSE(fake.IsPrepared(scratch));
+  EXPECT_FALSE(fake.IsActivated(scratch));
 }
 
 TEST(LayerCallsTest, MountGivesUpAfterTheAttemptsAndOnOtherErrors) {
   FakeLayerApi fake;
   LayerCalls calls(fake.api(), kFast);
+  Layers l;
   fake.Inject(LayerCall::kActivateLayer, kErrorNotReady, 5);
-  auto path = calls.Mount("/l/s", {"/l/base"});
+  auto path = calls.Mount(l.Path("s"), {l.Path("base")});
   ASSERT_FALSE(path.ok());
   EXPECT_EQ(path.status().hr(), kErrorNotReady);
   EXPECT_NE(path.status().message().find("after 5 attempts"), std::string::npos);
 
   fake.Inject(LayerCall::kActivateLayer, 0x80070005, 1);  // access denied: not retried
-  auto denied = calls.Mount("/l/s", {"/l/base"});
+  auto denied = calls.Mount(l.Path("s"), {l.Path("base")});
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(fake.Calls(LayerCall::kActivateLayer).size(), 6u);
 }
@@ -46,9 +65,10 @@ TEST(LayerCallsTest, MountGivesUpAfterTheAttemptsAndOnOtherErrors) {
 TEST(LayerCallsTest, MountPathFailureReleasesTheMount) {
   FakeLayerApi fake;
   LayerCalls calls(fake.api(), kFast);
+  Layers l;
   fake.Inject(LayerCall::kGetLayerMountPath, 0x80004005, 1);
-  ASSERT_FALSE(calls.Mount("/l/s", {"/l/base"}).ok());
-  EXPECT_FALSE(fake.IsActivated("/l/s"));
+  ASSERT_FALSE(calls.Mount(l.Path("s"), {l.Path("base")}).ok());
+  EXPECT_FALSE(fake.IsActivated(l.Path("s")));
   EXPECT_EQ(fake.Calls(LayerCall::kUnprepareLayer).size(), 1u);
 }
 
@@ -66,10 +86,11 @@ TEST(LayerCallsTest, LayerIdIsNameToGuidOfTheFolderName) {
 TEST(LayerCallsTest, DestroyPrefersComputeStorage) {
   FakeLayerApi fake;
   LayerCalls calls(fake.api());
-  ASSERT_TRUE(calls.DestroyLayer("/nonexistent/l1").ok());
+  Layers l;
+  ASSERT_TRUE(calls.DestroyLayer(l.Path("top")).ok());
   EXPECT_EQ(fake.Calls(LayerCall::kHcsDestroyLayer).size(), 1u);
   fake.RemoveComputeStorage();
-  ASSERT_TRUE(calls.DestroyLayer("/nonexistent/l2").ok());
+  ASSERT_TRUE(calls.DestroyLayer(l.Path("base")).ok());
   EXPECT_EQ(fake.Calls(LayerCall::kDestroyLayer).size(), 1u);
 }
 

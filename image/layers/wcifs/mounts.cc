@@ -48,16 +48,24 @@ absl::StatusOr<std::string> Mounts::Mount(const std::string& container_id, const
   {
     std::lock_guard<std::mutex> lock(mu_);
     SILO_RETURN_IF_ERROR(MakeDirs(state_dir_));
-    const nlohmann::json record = {{"scratch", scratch_path}, {"parents", parents}};
+    const nlohmann::json record = {{"scratch", scratch_path}, {"parents", parents}, {"mounted", false}};
     SILO_RETURN_IF_ERROR(AtomicWriteFile(RecordPath(container_id), record.dump()));
   }
   auto path = calls_.Mount(scratch_path, parents);
+  std::lock_guard<std::mutex> lock(mu_);
   if (!path.ok()) {
     // Mount undid its partial work; nothing is left to release.
-    std::lock_guard<std::mutex> lock(mu_);
     std::error_code ec;
     fs::remove(RecordPath(container_id), ec);
     return runtime::windows::HrStatusToStatus(path.status(), "MountLayer", scratch_path);
+  }
+  const nlohmann::json record = {{"scratch", scratch_path}, {"parents", parents}, {"mounted", true}};
+  absl::Status marked = AtomicWriteFile(RecordPath(container_id), record.dump());
+  if (!marked.ok()) {
+    (void)calls_.Unmount(scratch_path);
+    std::error_code ec;
+    fs::remove(RecordPath(container_id), ec);
+    return marked;
   }
   return *path;
 }
@@ -73,7 +81,15 @@ absl::Status Mounts::Release(const std::string& container_id) {
     return absl::DataLossError(absl::StrCat("mount record ", RecordPath(container_id), " is malformed"));
   }
   const std::string scratch = record["scratch"].get<std::string>();
-  SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.Unmount(scratch), "UnmountLayer", scratch));
+  // Records without the flag predate it and were all of mounted layers.
+  const bool mounted = !record.contains("mounted") || !record["mounted"].is_boolean() || record["mounted"].get<bool>();
+  if (mounted) {
+    SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.Unmount(scratch), "UnmountLayer", scratch));
+  } else {
+    // The daemon died inside Mount: the layer may be activated, prepared or
+    // neither. Undo as Mount's own rollback does, whatever each step says.
+    calls_.UndoPartialMount(scratch);
+  }
   std::error_code ec;
   fs::remove(RecordPath(container_id), ec);
   if (ec) return absl::InternalError(absl::StrCat("remove ", RecordPath(container_id), ": ", ec.message()));

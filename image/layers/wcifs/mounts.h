@@ -10,6 +10,9 @@
 //                  BEFORE any side effect, then Activate + Prepare (retried,
 //                  see layer_calls.h) and returns the volume path
 //                  "\\?\Volume{...}\" for the HCS document's Storage.Path.
+//                  The record says "mounted": false until the mount is
+//                  complete; a release of such a record (the daemon died
+//                  mid-mount) undoes Prepare and Activate ignoring errors.
 //   Release        Unprepare + Deactivate, then drops the record. Idempotent:
 //                  no record, nothing to do. A failed release keeps the
 //                  record so Recover retries it.

@@ -19,6 +19,10 @@ class MountsTest : public ::testing::Test {
     base_ = dir_.Sub("base");
     ASSERT_TRUE(MakeDirs(base_).ok());
     ASSERT_TRUE(AtomicWriteFile(base_ + "/blank.vhdx", "VHDX").ok());
+    for (const char* s : {"s1", "s2", "s3"}) {
+      ASSERT_TRUE(MakeDirs(dir_.Sub(s)).ok());
+      ASSERT_TRUE(AtomicWriteFile(dir_.Sub(s) + "/sandbox.vhdx", "VHDX").ok());
+    }
   }
   TempDir dir_;
   FakeLayerApi fake_;
@@ -27,19 +31,20 @@ class MountsTest : public ::testing::Test {
 };
 
 TEST_F(MountsTest, ScratchWithAndWithoutSize) {
+  ASSERT_TRUE(MakeDirs(dir_.Sub("top")).ok());
   const std::vector<std::string> parents = {dir_.Sub("top"), base_};
-  ASSERT_TRUE(mounts_.CreateScratch(dir_.Sub("s1"), parents, 0).ok());
-  EXPECT_EQ(*ReadFile(dir_.Sub("s1/sandbox.vhdx")), "VHDX");
-  EXPECT_EQ(*ReadFile(dir_.Sub("s1/layerchain.json")), "[\"" + parents[0] + "\",\"" + base_ + "\"]");
+  ASSERT_TRUE(mounts_.CreateScratch(dir_.Sub("s0"), parents, 0).ok());
+  EXPECT_EQ(*ReadFile(dir_.Sub("s0/sandbox.vhdx")), "VHDX");
+  EXPECT_EQ(*ReadFile(dir_.Sub("s0/layerchain.json")), "[\"" + parents[0] + "\",\"" + base_ + "\"]");
   EXPECT_TRUE(fake_.Calls(LayerCall::kExpandSandboxSize).empty());
 
-  ASSERT_TRUE(mounts_.CreateScratch(dir_.Sub("s2"), parents, 40ull << 30).ok());
+  ASSERT_TRUE(mounts_.CreateScratch(dir_.Sub("s4"), parents, 40ull << 30).ok());
   const auto expands = fake_.Calls(LayerCall::kExpandSandboxSize);
   ASSERT_EQ(expands.size(), 1u);
-  EXPECT_EQ(expands[0].path, dir_.Sub("s2"));
+  EXPECT_EQ(expands[0].path, dir_.Sub("s4"));
   EXPECT_EQ(expands[0].number, 40ull << 30);
 
-  EXPECT_EQ(mounts_.CreateScratch(dir_.Sub("s3"), {dir_.Sub("nobase")}, 0).code(),
+  EXPECT_EQ(mounts_.CreateScratch(dir_.Sub("s5"), {dir_.Sub("nobase")}, 0).code(),
             absl::StatusCode::kFailedPrecondition);
 }
 

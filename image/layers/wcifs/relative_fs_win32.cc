@@ -59,7 +59,7 @@ const Nt* LoadNt() {
 }
 
 uint32_t Hr(DWORD error) { return static_cast<uint32_t>(HRESULT_FROM_WIN32(error)); }
-uint32_t LastErrorHr() { return Hr(GetLastError()); }
+uint32_t RelativeFsLastErrorHr() { return Hr(GetLastError()); }
 
 uint32_t StatusHr(NTSTATUS status) {
   if (status == kStatusReparsePointEncountered) return kHrReparsePointEncountered;
@@ -105,7 +105,7 @@ uint32_t OpenRoot(const wchar_t* root, Handle* out) {
   const std::wstring path = LongPath(root);
   HANDLE h = CreateFileW(path.c_str(), FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
                          kShareAll, nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
-  if (h == INVALID_HANDLE_VALUE) return LastErrorHr();
+  if (h == INVALID_HANDLE_VALUE) return RelativeFsLastErrorHr();
   *out->out() = h;
   return 0;
 }
@@ -135,7 +135,7 @@ uint32_t OpenBelow(HANDLE dir, const std::wstring& name, ACCESS_MASK access, ULO
 
 uint32_t AttributesOf(HANDLE h, uint32_t* attributes) {
   FILE_ATTRIBUTE_TAG_INFO info{};
-  if (!GetFileInformationByHandleEx(h, FileAttributeTagInfo, &info, sizeof(info))) return LastErrorHr();
+  if (!GetFileInformationByHandleEx(h, FileAttributeTagInfo, &info, sizeof(info))) return RelativeFsLastErrorHr();
   *attributes = info.FileAttributes;
   return 0;
 }
@@ -190,7 +190,7 @@ uint32_t SetBasicInfoOnHandle(HANDLE h, const FileBasicInfo* info) {
   bi.LastWriteTime.QuadPart = info->last_write_time;
   bi.ChangeTime.QuadPart = info->change_time;
   bi.FileAttributes = info->file_attributes;
-  return SetFileInformationByHandle(h, ::FileBasicInfo, &bi, sizeof(bi)) ? 0 : LastErrorHr();
+  return SetFileInformationByHandle(h, ::FileBasicInfo, &bi, sizeof(bi)) ? 0 : RelativeFsLastErrorHr();
 }
 
 uint32_t WriteBackupStream(HANDLE h, const uint8_t* stream, uint64_t size, bool process_security) {
@@ -201,7 +201,7 @@ uint32_t WriteBackupStream(HANDLE h, const uint8_t* stream, uint64_t size, bool 
     const DWORD chunk = static_cast<DWORD>(std::min<uint64_t>(size - done, 1u << 20));
     DWORD written = 0;
     if (!BackupWrite(h, const_cast<BYTE*>(stream + done), chunk, &written, FALSE, process_security, &context)) {
-      hr = LastErrorHr();
+      hr = RelativeFsLastErrorHr();
     }
     done += written;
     if (written == 0 && hr == 0) hr = static_cast<uint32_t>(E_FAIL);
@@ -273,13 +273,13 @@ uint32_t MarkDeleted(HANDLE h, uint32_t attributes) {
   FILE_DISPOSITION_INFO disposition{};
   disposition.DeleteFile = TRUE;
   if (SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof(disposition))) return 0;
-  if (GetLastError() != ERROR_ACCESS_DENIED || (attributes & FILE_ATTRIBUTE_READONLY) == 0) return LastErrorHr();
+  if (GetLastError() != ERROR_ACCESS_DENIED || (attributes & FILE_ATTRIBUTE_READONLY) == 0) return RelativeFsLastErrorHr();
   // Read-only files refuse deletion: clear the bit and retry (as hcsshim).
   FileBasicInfo info{};
   info.file_attributes = attributes & ~static_cast<uint32_t>(FILE_ATTRIBUTE_READONLY);
   if (info.file_attributes == 0) info.file_attributes = FILE_ATTRIBUTE_NORMAL;
   if (uint32_t hr = SetBasicInfoOnHandle(h, &info); hr != 0) return hr;
-  return SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof(disposition)) ? 0 : LastErrorHr();
+  return SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof(disposition)) ? 0 : RelativeFsLastErrorHr();
 }
 
 bool IsRealDirectory(uint32_t attributes) {
@@ -299,7 +299,7 @@ uint32_t ListChildren(HANDLE h, std::vector<unsigned char>* buffer, std::vector<
       off += e->NextEntryOffset;
     }
   }
-  return GetLastError() == ERROR_NO_MORE_FILES ? 0 : LastErrorHr();
+  return GetLastError() == ERROR_NO_MORE_FILES ? 0 : RelativeFsLastErrorHr();
 }
 
 // A directory being emptied: its handle, its attributes, the names left.

@@ -50,10 +50,11 @@ absl::StatusOr<std::string> MakeTar(const std::vector<TestFile>& files, bool gzi
   }
   for (const auto& f : files) {
     std::unique_ptr<struct archive_entry, void (*)(struct archive_entry*)> e(archive_entry_new(), archive_entry_free);
+    const bool dir = !f.path.empty() && f.path.back() == '/';
     archive_entry_set_pathname(e.get(), f.path.c_str());
-    archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0644);
-    archive_entry_set_size(e.get(), static_cast<la_int64_t>(f.content.size()));
+    archive_entry_set_filetype(e.get(), dir ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(e.get(), dir ? 0755 : 0644);
+    archive_entry_set_size(e.get(), dir ? 0 : static_cast<la_int64_t>(f.content.size()));
     archive_entry_set_mtime(e.get(), 1700000000, 0);
     if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
         archive_write_data(a.get(), f.content.data(), f.content.size()) < 0) {

@@ -16,7 +16,7 @@
 namespace silo::image::registry::testing {
 
 struct TestFile {
-  std::string path;
+  std::string path;  // ending in '/': a directory (content ignored)
   std::string content;
 };
 
