@@ -2,6 +2,7 @@
 # Side-by-side CRI benchmark, silod against containerd, in one command:
 #   sudo tests/bench/compare/run.sh [--full|--quick] [--rounds N] [--build DIR] [--silod PATH] [--out FILE]
 #   sudo tests/bench/compare/run.sh --lifecycle [--cycles N] [--build DIR] [--out FILE]
+#   sudo tests/bench/compare/run.sh --baseline OLD_SILOD [--rounds N] ...
 # On a fresh machine it first installs the packages (deploy/install-deps.sh)
 # and builds silod, silo-shim and the driver in BUILD (default build/);
 # SILO_COMPARE_NO_BUILD=1 skips that.
@@ -16,6 +17,9 @@
 # --lifecycle: instead, the container life cycle (create, start, stop,
 # remove) of silod, containerd and runc alone, interleaved in one loop
 # (silo_bench_lifecycle), N cycles (default 50).
+# --baseline: instead of containerd, the B side is another silod build (the
+# one before a change, its silo-shim beside it), interleaved with this one in
+# the same run, so a before/after comparison shares the machine's load.
 set -euo pipefail
 
 FULL=0
@@ -27,6 +31,7 @@ SRC=$(cd "$HERE/../../.." && pwd)
 BUILD=${SILO_BUILD:-$SRC/build}
 OUT=""
 SILOD=""
+BASELINE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --full) FULL=1 ;;
@@ -37,7 +42,8 @@ while [[ $# -gt 0 ]]; do
     --build) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
     --silod) SILOD=$2; shift ;;
-    *) echo "usage: $0 [--full|--quick|--lifecycle [--cycles N]] [--rounds N] [--build DIR] [--silod PATH] [--out FILE]" >&2
+    --baseline) BASELINE=$2; shift ;;
+    *) echo "usage: $0 [--full|--quick|--lifecycle [--cycles N]] [--rounds N] [--build DIR] [--silod PATH] [--baseline PATH] [--out FILE]" >&2
        exit 2 ;;
   esac
   shift
@@ -49,6 +55,12 @@ if [[ -z "${SILO_COMPARE_INNER:-}" && -z "${SILO_COMPARE_NO_BUILD:-}" ]]; then
   cmake --build "$BUILD" --target silod silo-shim silo_bench_compare silo_bench_lifecycle
 fi
 BUILD=$(cd "$BUILD" && pwd)
+if [[ -n $BASELINE ]]; then
+  [[ $LIFECYCLE == 0 ]] || { echo "run.sh: --baseline and --lifecycle do not combine" >&2; exit 2; }
+  [[ -x $BASELINE ]] || { echo "run.sh: no silod at $BASELINE" >&2; exit 2; }
+  BASELINE=$(cd "$(dirname "$BASELINE")" && pwd)/$(basename "$BASELINE")
+fi
+B=${BASELINE:+baseline}; B=${B:-containerd}  # the B side's name in the table
 DRIVER=$BUILD/tests/bench/compare/silo_bench_compare
 SILOD=${SILOD:-$BUILD/cri/daemon/silod}
 
@@ -66,6 +78,7 @@ if [[ -z "${SILO_COMPARE_INNER:-}" ]]; then
   [[ -n $OUT ]] && args+=(--out "$OUT")
   [[ $LIFECYCLE == 1 ]] && args+=(--lifecycle --cycles "$CYCLES")
   args+=(--silod "$SILOD")
+  [[ -n $BASELINE ]] && args+=(--baseline "$BASELINE")
   exec unshare --net --mount --propagation private -- "$0" "${args[@]}"
 fi
 
@@ -85,7 +98,7 @@ W=$(mktemp -d /tmp/cmpXXXXXX)
 ID=$(basename "$W")
 CGROUP_PARENT=/$ID  # every pod of both runtimes lives below it
 METRICS=127.0.0.1:19464  # a fixed port is fine: the network namespace is ours alone
-REG_PID="" SILOD_PID="" CTD_PID=""
+REG_PID="" SILOD_PID="" CTD_PID="" BASE_PID=""
 
 stop_pid() {  # pid: TERM, then KILL after 20 s
   local pid=$1 i
@@ -100,6 +113,7 @@ cleanup() {
   set +e
   stop_pid "$SILOD_PID"
   stop_pid "$CTD_PID"
+  stop_pid "$BASE_PID"
   stop_pid "$REG_PID"  # before the sweep below, which would match its command line
   # Shims and containers a failed workload left: found by our private paths
   # and cgroup parent, ended by pid.
@@ -121,7 +135,7 @@ trap 'exit 130' INT TERM
 ip link set lo up
 # containerd pins pod netns under /run/netns: a tmpfs of our own keeps them off the host.
 mkdir -p /run/netns && mount -t tmpfs -o size=1m tmpfs /run/netns
-mkdir -p "$W/results" "$W/logs" "$W/silod/cni" "$W/ctd/cni"
+mkdir -p "$W/results" "$W/logs" "$W/silod/cni" "$W/ctd/cni" "$W/base/cni"
 
 echo "== building and pushing test images"
 BIG_COUNT=$((ROUNDS * 2))
@@ -146,6 +160,7 @@ JSON
 }
 conflist bench-silod cmp-silod 10.88.0.0/16 "$W/silod/ipam" > "$W/silod/cni/10-bench.conflist"
 conflist bench-containerd cmp-ctd 10.89.0.0/16 "$W/ctd/ipam" > "$W/ctd/cni/10-bench.conflist"
+conflist bench-baseline cmp-base 10.90.0.0/16 "$W/base/ipam" > "$W/base/cni/10-bench.conflist"
 
 echo "== starting silod"
 cat > "$W/silod/silod.yaml" <<YAML
@@ -158,6 +173,13 @@ YAML
   --listen "unix://$W/silod/silod.sock" > "$W/silod/silod.log" 2>&1 &
 SILOD_PID=$!
 
+if [[ -n $BASELINE ]]; then
+  echo "== starting the baseline silod $BASELINE"
+  sed -e "s|$W/silod/cni|$W/base/cni|" -e '/^metrics:/d' "$W/silod/silod.yaml" > "$W/base/silod.yaml"
+  "$BASELINE" --config "$W/base/silod.yaml" --root "$W/base/root" --state "$W/bs" \
+    --listen "unix://$W/base/silod.sock" > "$W/base/silod.log" 2>&1 &
+  BASE_PID=$!
+else
 echo "== starting containerd $(containerd --version | awk '{print $3}')"
 cat > "$W/ctd/config.toml" <<TOML
 version = 2
@@ -198,8 +220,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 TOML
 containerd --config "$W/ctd/config.toml" > "$W/ctd/containerd.log" 2>&1 &
 CTD_PID=$!
+fi
 
-for sock in "$W/silod/silod.sock" "$W/ctd/containerd.sock"; do
+B_SOCK=$W/ctd/containerd.sock; [[ -n $BASELINE ]] && B_SOCK=$W/base/silod.sock
+for sock in "$W/silod/silod.sock" "$B_SOCK"; do
   for i in $(seq 300); do [[ -S $sock ]] && break; sleep 0.1; done
   [[ -S $sock ]] || { tail -20 "$W/silod/silod.log" "$W/ctd/containerd.log" >&2; die "no socket $sock"; }
 done
@@ -217,6 +241,8 @@ run() {
   local sock pid shim match
   if [[ $rt == silod ]]; then
     sock=$W/silod/silod.sock pid=$SILOD_PID shim=silo-shim match=$W/ss/
+  elif [[ $rt == baseline ]]; then
+    sock=$W/base/silod.sock pid=$BASE_PID shim=silo-shim match=$W/bs/
   else
     sock=$W/ctd/containerd.sock pid=$CTD_PID shim=containerd-shim-runc-v2 match=$W/ctd/containerd.sock
   fi
@@ -233,7 +259,7 @@ for r in $(seq "$ROUNDS"); do
   echo "== round $r/$ROUNDS"
   # Result files sort in workload order, so the table keeps it.
   # A then B on odd rounds, B then A on even ones: drift hits both alike.
-  order="silod containerd"; (( r % 2 == 0 )) && order="containerd silod"
+  order="silod $B"; (( r % 2 == 0 )) && order="$B silod"
   for rt in $order; do run "$rt" podstart "r$r-1podstart"; done
   for rate in $RATES; do for rt in $order; do run "$rt" churn "r$r-2churn$rate" --rate "$rate"; done; done
   for rt in $order; do run "$rt" density "r$r-3density"; done
@@ -246,11 +272,12 @@ done
 
 {
   echo
-  echo "silod vs containerd $(containerd --version | awk '{print $3}'), $ROUNDS round(s), $(( $(date +%s) - START )) s;" \
+  vs="containerd $(containerd --version | awk '{print $3}')"; [[ -n $BASELINE ]] && vs="baseline silod $BASELINE"
+  echo "silod vs $vs, $ROUNDS round(s), $(( $(date +%s) - START )) s;" \
     "machine: $(nproc) cores, kernel $(uname -r), $(free -m | awk '/^Mem:/ {print $2}') MiB RAM;" \
     "big image $BIG_LAYERS x $BIG_MB MiB; times in ms"
   echo
-  "$DRIVER" table --a silod --b containerd "$W"/results/*.json
+  "$DRIVER" table --a silod --b "$B" "$W"/results/*.json
   echo
   echo "silod steps (mean ms over the whole run, from its metrics endpoint):"
   curl -fsS "http://$METRICS/metrics" | awk '
