@@ -979,34 +979,21 @@ int FakeHcs::ReapHolder(int holder) {
   Impl& f = *impl_;
   HolderScope scope(holder);
   int closed = 0;
-  for (auto it = f.proc_handles.begin(); it != f.proc_handles.end();) {
-    if (it->second.holder != holder) {
-      ++it;
-      continue;
+  auto reap = [&](auto& handles) {
+    for (auto it = handles.begin(); it != handles.end();) {
+      if (it->second.holder != holder) {
+        ++it;
+        continue;
+      }
+      f.reaped[it->first] = holder;
+      it = handles.erase(it);
+      ++closed;
     }
-    f.reaped[it->first] = holder;
-    it = f.proc_handles.erase(it);
-    ++closed;
-  }
-  for (auto it = f.stdio.begin(); it != f.stdio.end();) {
-    if (it->second.holder != holder) {
-      ++it;
-      continue;
-    }
-    f.reaped[it->first] = holder;
-    it = f.stdio.erase(it);
-    ++closed;
-  }
+  };
+  reap(f.proc_handles);
+  reap(f.stdio);
   f.stdio_cv.notify_all();
-  for (auto it = f.ops.begin(); it != f.ops.end();) {
-    if (it->second.holder != holder) {
-      ++it;
-      continue;
-    }
-    f.reaped[it->first] = holder;
-    it = f.ops.erase(it);
-    ++closed;
-  }
+  reap(f.ops);
   std::vector<uintptr_t> systems;
   for (const auto& [h, sh] : f.sys_handles) {
     if (sh.holder == holder) systems.push_back(h);

@@ -335,19 +335,24 @@ bool WriteText(const std::string& path, const std::string& text) {
   return ok;
 }
 
+// The files silod writes before it launches a shim, in `dir`.
+shim::ShimLaunch LaunchIn(const std::string& dir, const std::string& id_prefix) {
+  shim::ShimLaunch l;
+  l.id = id_prefix + std::to_string(GetCurrentProcessId());
+  l.document_path = dir + "\\doc.json";
+  l.process_path = dir + "\\process.json";
+  l.exit_path = dir + "\\c.exit";
+  CHECK(WriteText(l.document_path, R"({"Owner":"silo"})"));
+  CHECK(WriteText(l.process_path, R"({"CommandLine":"cmd /c app.exe"})"));
+  return l;
+}
+
 // silod's side for real: the ShimPort starts a shim process (silo-shim.exe's
 // code over the fake HCS, as Wine has no computecore.dll), waits for its
 // pipe and drives the container through it; after shutdown the shim exits.
 void ShimPortLaunchesTheShimAndDrivesIt() {
-  const std::string dir = TempDir();
-  shim::ShimLaunch l;
-  l.id = "port-" + std::to_string(GetCurrentProcessId());
-  l.document_path = dir + "\\doc.json";
-  l.process_path = dir + "\\process.json";
-  l.log_path = dir + "\\c.log";
-  l.exit_path = dir + "\\c.exit";
-  CHECK(WriteText(l.document_path, R"({"Owner":"silo"})"));
-  CHECK(WriteText(l.process_path, R"({"CommandLine":"cmd /c app.exe"})"));
+  shim::ShimLaunch l = LaunchIn(TempDir(), "port-");
+  l.log_path = l.exit_path + ".log";
   auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo_shim_fake_hcs.exe"));
   const auto soon = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   const silo::win32::HrStatus launched = port->Launch(l, soon);
@@ -396,14 +401,7 @@ void ShimPortReportsAShimThatCannotSetUp() {
     std::printf("  SKIPPED: needs a host without computecore.dll\n");
     return;
   }
-  const std::string dir = TempDir();
-  shim::ShimLaunch l;
-  l.id = "nohcs-" + std::to_string(GetCurrentProcessId());
-  l.document_path = dir + "\\doc.json";
-  l.process_path = dir + "\\process.json";
-  l.exit_path = dir + "\\c.exit";
-  CHECK(WriteText(l.document_path, R"({"Owner":"silo"})"));
-  CHECK(WriteText(l.process_path, R"({"CommandLine":"app.exe"})"));
+  shim::ShimLaunch l = LaunchIn(TempDir(), "nohcs-");
   auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo-shim.exe"));
   const silo::win32::HrStatus launched =
       port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(60));
