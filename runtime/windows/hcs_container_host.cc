@@ -1,31 +1,41 @@
 #include "runtime/windows/hcs_container_host.h"
 
-#include <csignal>
-
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <set>
+#include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
-#include "spdlog/spdlog.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/host_path/resolve.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/schema/json.h"
+#include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/shim_files.h"
 
 namespace silo::runtime::windows {
 namespace {
 
+namespace wire = runtime::shim;
+using shim::ShimPort;
+
+// A watch asks the shim to wait this long at a time, so that cancelling it
+// never waits longer.
+constexpr std::chrono::milliseconds kWatchPoll{200};
+// How long a shim may take to exit after it answered `shutdown`.
+constexpr std::chrono::seconds kShimExitWait{10};
+// A quick probe of whether a shim still serves its pipe.
+constexpr std::chrono::seconds kProbeTimeout{2};
+
 absl::Status ToStatus(const win32::HrStatus& s, absl::string_view operation, absl::string_view id) {
   if (s.ok()) return absl::OkStatus();
   return HResultToStatus(s.hr(), operation, id, s.message());
-}
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::vector<std::pair<std::string, std::string>> EnvPairs(const std::vector<std::string>& env) {
@@ -37,60 +47,6 @@ std::vector<std::pair<std::string, std::string>> EnvPairs(const std::vector<std:
   return out;
 }
 
-}  // namespace
-
-HcsContainerHost::HcsContainerHost(const hcs::HcsApi* api, HcsContainerHostOptions options)
-    : api_(api), options_(std::move(options)) {}
-
-HcsContainerHost::~HcsContainerHost() {
-  std::map<std::string, std::shared_ptr<Entry>> entries;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    entries = entries_;
-  }
-  // The systems keep running (they outlive silod); only our threads and
-  // listeners end here.
-  for (auto& [id, e] : entries) Quiesce(*e);
-}
-
-hcs::Deadline HcsContainerHost::CallDeadline() const { return hcs::Clock::now() + options_.call_timeout; }
-
-std::string HcsContainerHost::StatePath(const std::string& id) const {
-  return options_.state_dir.empty() ? std::string() : absl::StrCat(options_.state_dir, "/", id, ".hcs.json");
-}
-
-void HcsContainerHost::SaveState(const std::string& id, const Entry& e, uint32_t pid,
-                                 const std::optional<container::ProcessState>& exit) {
-  const std::string path = StatePath(id);
-  if (path.empty()) return;
-  nlohmann::json j = {{"pid", pid}};
-  if (e.spec_known) {
-    j["process"] = {{"args", e.args},
-                    {"args_escaped", e.args_escaped},
-                    {"env", e.env},
-                    {"cwd", e.cwd},
-                    {"user", e.user}};
-  }
-  if (exit) {
-    j["exit_code"] = exit->exit_code;
-    j["exited_at_ns"] = exit->exited_at_ns;
-  }
-  absl::Status s = MakeDirs(options_.state_dir);
-  if (s.ok()) s = AtomicWriteFile(path, j.dump(), 0600);
-  if (!s.ok()) spdlog::warn("container {}: cannot keep its HCS state: {}", id, std::string(s.message()));
-}
-
-namespace {
-
-struct SavedState {
-  uint32_t pid = 0;
-  std::optional<container::ProcessState> exit;
-  bool has_process = false;
-  std::vector<std::string> args, env;
-  bool args_escaped = false;
-  std::string cwd, user;
-};
-
 std::vector<std::string> StringList(const nlohmann::json& j, const char* key) {
   std::vector<std::string> out;
   auto it = j.find(key);
@@ -101,108 +57,114 @@ std::vector<std::string> StringList(const nlohmann::json& j, const char* key) {
   return out;
 }
 
-std::optional<SavedState> LoadState(const std::string& path) {
-  if (path.empty()) return std::nullopt;
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return std::nullopt;
-  const nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return std::nullopt;
-  SavedState out;
-  out.pid = j.value("pid", 0u);
-  if (auto p = j.find("process"); p != j.end() && p->is_object()) {
-    const nlohmann::json& proc = *p;
-    out.has_process = true;
-    out.args = StringList(proc, "args");
-    out.env = StringList(proc, "env");
-    out.args_escaped = proc.value("args_escaped", false);
-    out.cwd = proc.value("cwd", "");
-    out.user = proc.value("user", "");
-  }
-  if (j.contains("exit_code")) {
-    container::ProcessState st;
-    st.started = true;
-    st.exited = true;
-    st.exit_code = j.value("exit_code", 255);
-    st.exited_at_ns = j.value("exited_at_ns", int64_t{0});
-    st.pid = static_cast<int>(out.pid);
-    out.exit = st;
-  }
-  return out;
+wire::Request ShimRequest(wire::Op op) {
+  wire::Request r;
+  r.op = op;
+  return r;
 }
 
-}  // namespace
+bool IsShimGone(const win32::HrStatus& s) { return codes::Normalize(s.hr()) == codes::Normalize(shim::kHrShimGone); }
 
-container::ProcessState HcsContainerHost::RecordExit(const std::string& id, Entry& e, int64_t code) {
-  container::ProcessState st;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (e.exit) return *e.exit;
-    // A main process that ran, even one that ended while no silod watched
-    // it, means the container was started: the manager settles a record
-    // still CREATED (silod died inside StartContainer) from this.
-    st.started = e.init != nullptr || e.main_pid != 0;
-    st.exited = true;
-    st.exit_code = static_cast<int>(code);
-    st.exited_at_ns = NowNs();
-    st.pid = e.init ? static_cast<int>(e.init->pid()) : static_cast<int>(e.main_pid);
-    e.exit = st;
+// A shim that could not be reached.
+absl::Status ShimTransportStatus(const std::string& what, const win32::HrStatus& s) {
+  if (IsShimGone(s)) {
+    return absl::UnavailableError(absl::StrCat(what, ": the container's silo-shim is gone"));
   }
-  SaveState(id, e, static_cast<uint32_t>(st.pid), st);
+  return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+container::ProcessState FromResponse(const wire::Response& r) {
+  container::ProcessState st;
+  st.pid = r.pid;
+  // Killed before it started, a container is stopped without a pid.
+  st.started = r.state == "running" || (r.state == "stopped" && r.pid != 0);
+  st.exited = r.exited;
+  st.exit_code = r.exit_code;
+  st.exited_at_ns = r.exited_at_unix_nanos;
   return st;
 }
 
-void HcsContainerHost::WatchMainProcess(const std::string& id, const std::shared_ptr<Entry>& e) {
-  std::weak_ptr<Entry> weak = e;
-  e->exit_token = exit_callbacks_->Add([this, id, weak] {
-    if (std::shared_ptr<Entry> entry = weak.lock()) OnMainExit(id, entry);
-  });
-  e->exit_listener = e->init->AddExitListener([callbacks = exit_callbacks_, token = e->exit_token] {
-    callbacks->Fire(token);
-  });
-}
+// Polls the shim's wait in short steps until the exit, the shim's end, or
+// a cancel; fires its callback through the host's OneShotCallbacks.
+class ShimExitWatch final : public container::ExitWatch {
+ public:
+  ShimExitWatch(std::shared_ptr<ShimPort> shims, std::string id, std::shared_ptr<OneShotCallbacks> callbacks,
+                uint64_t token)
+      : shims_(std::move(shims)), id_(std::move(id)), callbacks_(std::move(callbacks)), token_(token) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~ShimExitWatch() override {
+    cancelled_ = true;
+    thread_.join();
+    callbacks_->Cancel(token_);  // a callback already fired is waited for, or dropped
+  }
 
-void HcsContainerHost::OnMainExit(const std::string& id, const std::shared_ptr<Entry>& e) {
-  // Runs on exit_callbacks_' thread before any exit watch of the manager
-  // (registered later), so State already reports the exit to it.
-  win32::Result<hcs::ProcessExit> ex = e->init->WaitForExit(hcs::Clock::now());
-  if (!ex.ok()) return;  // a lost compute service: nothing is known about the process
-  RecordExit(id, *e, ex->exit_code);
-  // A silo whose main process is gone must not keep running (hcsshim shuts
-  // the task's system down the same way).
-  std::lock_guard<std::mutex> lock(mu_);
-  StartStopper(*e);
-}
-
-void HcsContainerHost::StartStopper(Entry& e) {
-  if (e.stopper.joinable()) return;
-  e.stopper = std::thread([this, system = e.system] {
-    // A handle opened after the system stopped never sees SystemExited, so
-    // waiting on it would only run out the deadlines.
-    win32::Result<std::string> props = system->Properties("{}", CallDeadline());
-    if (props.ok()) {
-      const nlohmann::json j = nlohmann::json::parse(*props, nullptr, /*allow_exceptions=*/false);
-      if (j.is_object() && j.value("State", "") == "Stopped") return;
-    } else if (codes::IsNotExist(props.status().hr())) {
+ private:
+  void Run() {
+    wire::Request wait = ShimRequest(wire::Op::kWait);
+    wait.timeout_ms = kWatchPoll.count();
+    while (!cancelled_) {
+      auto r = shims_->Call(id_, wait, std::chrono::steady_clock::now() + kWatchPoll + kProbeTimeout);
+      // Anything but "still running" is news: the exit, or a shim that
+      // hung up (State and MonitorGone tell which).
+      if (r.ok() && r->code == wire::kCodeDeadlineExceeded) continue;
+      callbacks_->Fire(token_);
       return;
     }
-    const hcs::Deadline grace = hcs::Clock::now() + options_.exit_shutdown_grace;
-    win32::HrStatus s = system->Stop(grace, grace + options_.call_timeout);
-    if (!s.ok()) spdlog::warn("container {}: cannot stop its compute system after its exit: {}", system->id(),
-                              s.ToString());
-  });
+  }
+
+  const std::shared_ptr<ShimPort> shims_;
+  const std::string id_;
+  const std::shared_ptr<OneShotCallbacks> callbacks_;
+  const uint64_t token_;
+  std::atomic<bool> cancelled_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+HcsContainerHost::HcsContainerHost(const hcs::HcsApi* api, HcsContainerHostOptions options)
+    : api_(api), options_(std::move(options)) {}
+
+// The containers keep running in their shims; silod holds nothing of them.
+HcsContainerHost::~HcsContainerHost() = default;
+
+ShimPort::Deadline HcsContainerHost::CallDeadline() const {
+  return std::chrono::steady_clock::now() + options_.call_timeout;
 }
 
-void HcsContainerHost::Quiesce(Entry& e) {
-  if (e.exit_token != 0) exit_callbacks_->Cancel(e.exit_token);  // waits for a running OnMainExit
-  if (e.init && e.exit_listener != 0) e.init->RemoveExitListener(e.exit_listener);
-  std::thread signaller, stopper;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    signaller = std::move(e.signaller);
-    stopper = std::move(e.stopper);
+std::string HcsContainerHost::FilePath(const std::string& id, const char* suffix) const {
+  return absl::StrCat(options_.state_dir, "/", id, suffix);
+}
+
+std::string HcsContainerHost::StatePath(const std::string& id) const { return FilePath(id, ".hcs.json"); }
+
+absl::Status HcsContainerHost::SaveState(const std::string& id, const Entry& e) const {
+  nlohmann::json j = {{"process", {{"env", e.env}, {"cwd", e.cwd}, {"user", e.user}}}};
+  SILO_RETURN_IF_ERROR(MakeDirs(options_.state_dir, 0700));
+  return AtomicWriteFile(StatePath(id), j.dump(), 0600);
+}
+
+void HcsContainerHost::DeleteFiles(const std::string& id) const {
+  for (const char* suffix : {".hcs.json", ".document.json", ".process.json", ".exit"}) {
+    std::remove(FilePath(id, suffix).c_str());
   }
-  if (signaller.joinable()) signaller.join();
-  if (stopper.joinable()) stopper.join();
+}
+
+absl::StatusOr<runtime::shim::Response> HcsContainerHost::CallShim(const std::string& id,
+                                                                   const runtime::shim::Request& request,
+                                                                   ShimPort::Deadline deadline, bool* gone) {
+  const std::string what = absl::StrCat("silo-shim ", wire::OpName(request.op), " of container ", id);
+  if (gone != nullptr) *gone = false;
+  auto r = options_.shims->Call(id, request, deadline);
+  if (!r.ok()) {
+    if (gone != nullptr) *gone = IsShimGone(r.status());
+    return ShimTransportStatus(what, r.status());
+  }
+  if (r->code != 0) {
+    return absl::Status(static_cast<absl::StatusCode>(r->code), absl::StrCat(what, ": ", r->message));
+  }
+  return *r;
 }
 
 absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec& spec) {
@@ -213,19 +175,26 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   if (options_.host_paths == nullptr) {
     return absl::FailedPreconditionError("HCS create: no host path resolver is wired");
   }
+  if (options_.shims == nullptr || options_.state_dir.empty()) {
+    return absl::FailedPreconditionError("HCS create: no silo-shim launcher or state directory is wired");
+  }
   absl::StatusOr<WindowsRootfs> rootfs = options_.prepare_rootfs(spec);
   if (!rootfs.ok()) return Annotate(rootfs.status(), absl::StrCat("container ", spec.id, ": rootfs"));
-  bool created = false;
-  auto undo_rootfs = [&] {
-    if (!created) (void)options_.release_rootfs(spec.id);
+  bool launched = false;
+  auto undo = [&](absl::Status why) {
+    if (!launched) {
+      DeleteFiles(spec.id);
+      (void)options_.release_rootfs(spec.id);
+    }
+    return why;
   };
 
   ContainerSpecInput in;
   in.container_id = spec.id;
   in.owner = options_.owner;
-  // silod holds the only handle until a per-container monitor does: closing
-  // it (a silod restart) must not kill the container.
-  in.terminate_on_last_handle_closed = false;
+  // The shim holds the only lasting handle: when it dies the container
+  // goes with it, and a silod restart never touches it.
+  in.terminate_on_last_handle_closed = true;
   in.parent_layers = rootfs->parent_layers;
   in.scratch_volume_path = rootfs->scratch_volume_path;
   in.resources = spec.config->windows().resources();
@@ -259,306 +228,200 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
     if (pod.ok()) in.dns_search.assign(pod->dns_config().searches().begin(), pod->dns_config().searches().end());
   }
   absl::StatusOr<schema::ComputeSystem> doc = BuildContainerDocument(in);
-  if (!doc.ok()) {
-    undo_rootfs();
-    return doc.status();
-  }
-  absl::StatusOr<std::string> json = schema::ToJsonString(*doc);
-  if (!json.ok()) {
-    undo_rootfs();
-    return json.status();
-  }
-  auto system = hcs::ComputeSystem::Create(*api_, spec.id, *json, CallDeadline());
-  if (!system.ok()) {
-    undo_rootfs();
-    return ToStatus(system.status(), "HcsCreateComputeSystem", spec.id);
-  }
-  created = true;
+  if (!doc.ok()) return undo(doc.status());
+  absl::StatusOr<std::string> document = schema::ToJsonString(*doc);
+  if (!document.ok()) return undo(document.status());
+  ProcessInput p;
+  p.args = spec.args;
+  p.args_escaped = spec.args_escaped;
+  p.env = EnvPairs(spec.env);
+  p.working_directory = spec.cwd;
+  p.user = spec.username;  // run_as_username over the image's User (WindowsUsername)
+  absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
+  if (!params.ok()) return undo(params.status());
+  absl::StatusOr<std::string> process = schema::ToJsonString(*params);
+  if (!process.ok()) return undo(process.status());
+
   auto e = std::make_shared<Entry>();
-  e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
-  e->args = spec.args;
-  e->args_escaped = spec.args_escaped;
   e->env = spec.env;
   e->cwd = spec.cwd;
-  e->user = spec.username;  // run_as_username over the image's User (WindowsUsername)
+  e->user = spec.username;
   e->spec_known = true;
-  // Kept before the container can run, so a silod restarted at any later
-  // point can still start it and exec in it as its account.
-  SaveState(spec.id, *e, 0, std::nullopt);
-  std::lock_guard<std::mutex> lock(mu_);
+  // Kept before the container exists, so a silod restarted at any later
+  // point can still exec in it as its account.
+  absl::Status saved = SaveState(spec.id, *e);
+  shim::ShimLaunch launch;
+  launch.id = spec.id;
+  launch.document_path = FilePath(spec.id, ".document.json");
+  launch.process_path = FilePath(spec.id, ".process.json");
+  launch.log_path = spec.log_path;
+  launch.exit_path = FilePath(spec.id, ".exit");
+  if (saved.ok()) saved = AtomicWriteFile(launch.document_path, *document, 0600);
+  if (saved.ok()) saved = AtomicWriteFile(launch.process_path, *process, 0600);
+  if (!saved.ok()) return undo(Annotate(saved, absl::StrCat("container ", spec.id, ": state files")));
+  std::remove(launch.exit_path.c_str());  // a stale record must never speak for this container
+  win32::HrStatus started = options_.shims->Launch(launch, CallDeadline());
+  if (!started.ok()) return undo(ToStatus(started, "launch silo-shim", spec.id));
+  launched = true;
+  // The shim has read them; the process parameters hold the environment.
+  std::remove(launch.document_path.c_str());
+  std::remove(launch.process_path.c_str());
+  MutexLock lock(&mu_);
   entries_[spec.id] = std::move(e);
   return spec.id;
 }
 
-absl::StatusOr<std::shared_ptr<HcsContainerHost::Entry>> HcsContainerHost::Find(const std::string& id) {
+absl::StatusOr<std::shared_ptr<const HcsContainerHost::Entry>> HcsContainerHost::Find(const std::string& id) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(id);
     if (it != entries_.end()) return it->second;
   }
-  // Not ours in this process: a system a previous silod created.
-  auto system = hcs::ComputeSystem::Open(*api_, id);
-  if (!system.ok()) return ToStatus(system.status(), "HcsOpenComputeSystem", id);
+  // Not ours in this process: a container a previous silod created.
   auto e = std::make_shared<Entry>();
-  e->system = std::shared_ptr<hcs::ComputeSystem>(std::move(*system));
-  std::optional<SavedState> saved = LoadState(StatePath(id));
-  if (saved && saved->has_process) {
-    e->args = saved->args;
-    e->args_escaped = saved->args_escaped;
-    e->env = saved->env;
-    e->cwd = saved->cwd;
-    e->user = saved->user;
-    e->spec_known = true;
-  }
-  bool main_gone = false;
-  if (saved && saved->exit) {
-    e->exit = saved->exit;
-  } else if (saved && saved->pid != 0) {
-    e->main_pid = saved->pid;
-    auto proc = e->system->OpenProcess(saved->pid);
-    if (proc.ok()) {
-      e->init = std::shared_ptr<hcs::Process>(std::move(*proc));
-    } else {
-      // Exited while no silod watched it: the code is lost.
-      main_gone = codes::IsNotExist(proc.status().hr()) || codes::IsAlreadyStopped(proc.status().hr());
+  absl::StatusOr<std::string> text = options_.state_dir.empty() ? absl::NotFoundError("no state dir")
+                                                                 : ReadFile(StatePath(id));
+  if (text.ok()) {
+    const nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.contains("process") && j["process"].is_object()) {
+      const nlohmann::json& proc = j["process"];
+      e->env = StringList(proc, "env");
+      e->cwd = proc.value("cwd", "");
+      e->user = proc.value("user", "");
+      e->spec_known = true;
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto [it, inserted] = entries_.emplace(id, e);
-    if (!inserted) return it->second;  // a concurrent Find won; ours closes its handles
-  }
-  if (e->init) WatchMainProcess(id, e);
-  if (main_gone) {
-    spdlog::warn("container {}: its main process (pid {}) ended while silod was down; exit code unknown", id,
-                 saved->pid);
-    RecordExit(id, *e, 255);
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (e->exit) StartStopper(*e);
-  return e;
+  MutexLock lock(&mu_);
+  auto [it, inserted] = entries_.emplace(id, std::move(e));
+  return it->second;
 }
 
 absl::Status HcsContainerHost::Start(const std::string& id, const std::string&) {
-  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
-  if (!e.ok()) return e.status();
-  if (!(*e)->spec_known) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("start container ", id, ": its process spec was not kept across the silod restart"));
-  }
-  absl::Status started = ToStatus((*e)->system->Start(CallDeadline()), "HcsStartComputeSystem", id);
-  if (!started.ok()) return started;
-  ProcessInput p;
-  p.args = (*e)->args;
-  p.args_escaped = (*e)->args_escaped;
-  p.env = EnvPairs((*e)->env);
-  p.working_directory = (*e)->cwd;
-  p.user = (*e)->user;
-  absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
-  absl::StatusOr<std::string> json = params.ok() ? schema::ToJsonString(*params) : params.status();
-  absl::Status result = json.status();
-  if (json.ok()) {
-    auto proc = (*e)->system->CreateProcess(*json, CallDeadline());
-    if (proc.ok()) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        (*e)->init = std::shared_ptr<hcs::Process>(std::move(*proc));
-        (*e)->main_pid = (*e)->init->pid();
-      }
-      SaveState(id, **e, (*e)->init->pid(), std::nullopt);
-      WatchMainProcess(id, *e);
-      return absl::OkStatus();
-    }
-    result = ToStatus(proc.status(), "HcsCreateProcess", id);
-  }
-  // A system without its main process must not keep running.
-  (void)(*e)->system->Terminate(CallDeadline());
-  return Annotate(result, absl::StrCat("start container ", id));
+  return CallShim(id, ShimRequest(wire::Op::kStart), CallDeadline()).status();
 }
 
 absl::Status HcsContainerHost::Kill(const std::string& id, const std::string&, int signal) {
-  absl::StatusOr<std::shared_ptr<Entry>> found = Find(id);
-  if (!found.ok()) return found.status();
-  const std::shared_ptr<Entry>& e = *found;
-  if (e->init == nullptr) {
-    // Never started (or re-opened without its process): the system is all there is.
-    win32::HrStatus s = e->system->Terminate(CallDeadline());
-    if (s.ok() || codes::IsAlreadyStopped(s.hr()) || codes::IsNotExist(s.hr())) return absl::OkStatus();
-    return ToStatus(s, "HcsTerminateComputeSystem", id);
-  }
-  if (signal != SIGKILL) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (e->exit || e->signalling) return absl::OkStatus();
-    if (e->signaller.joinable()) e->signaller.join();  // a finished earlier signal
-    e->signalling = true;
-    // Windows has no signals: CtrlShutdown is the graceful request that
-    // console apps and services see. Servercore blocks the call until the
-    // process exits, so it runs on its own thread and the caller's grace
-    // period (then SIGKILL) runs meanwhile.
-    e->signaller = std::thread([this, id, e] {
-      win32::Result<bool> delivered = e->init->Signal(R"({"Signal":"CtrlShutdown"})", CallDeadline());
-      if (!delivered.ok() || !*delivered) {
-        // The process cannot take it: ask the system instead.
-        win32::HrStatus shut = e->system->Shutdown(CallDeadline());
-        if (!shut.ok()) {
-          spdlog::info("container {}: CtrlShutdown {}; shutdown: {}", id,
-                       delivered.ok() ? "not delivered" : delivered.status().ToString(), shut.ToString());
-        }
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      e->signalling = false;
-    });
-    return absl::OkStatus();
-  }
-  // Through fresh handles: HCS serialises calls per system handle, so a
-  // CtrlShutdown still blocked on ours would hold the kill back (hcsshim
-  // Process.Kill). The system follows the process down (OnMainExit).
-  win32::HrStatus s = hcs::TerminateProcessThroughFreshHandle(*api_, id, e->init->pid(), CallDeadline());
-  if (s.ok()) return absl::OkStatus();
-  spdlog::warn("container {}: terminating its main process failed ({}); terminating the system", id, s.ToString());
-  win32::HrStatus t = e->system->Terminate(CallDeadline());
-  if (t.ok() || codes::IsAlreadyStopped(t.hr()) || codes::IsNotExist(t.hr())) return absl::OkStatus();
-  return ToStatus(t, "HcsTerminateComputeSystem", id);
+  wire::Request kill = ShimRequest(wire::Op::kKill);
+  kill.signal = signal;
+  bool gone = false;
+  absl::Status s = CallShim(id, kill, CallDeadline(), &gone).status();
+  // A gone shim took its system along (ShouldTerminateOnLastHandleClosed).
+  if (gone) return KillUnmonitored(id);
+  return s;
 }
 
-absl::StatusOr<container::ProcessState> HcsContainerHost::State(const std::string& id, const std::string& handle) {
-  absl::StatusOr<container::ProcessState> st = Wait(id, handle, std::chrono::milliseconds(0));
-  if (st.ok() || st.status().code() != absl::StatusCode::kDeadlineExceeded) return st;
-  container::ProcessState running;
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = entries_.find(id);
-  if (it != entries_.end() && it->second->main_pid != 0) {
-    // Running is started: a record still CREATED (silod died inside
-    // StartContainer, after the pid was kept) becomes RUNNING from this.
-    running.started = true;
-    running.pid = static_cast<int>(it->second->main_pid);
+absl::StatusOr<std::optional<container::ProcessState>> HcsContainerHost::ReadRecordedExit(
+    const std::string& id) const {
+  if (options_.state_dir.empty()) return std::optional<container::ProcessState>();
+  win32::Result<shim::ExitRecord> record = shim::ReadExitRecord(FilePath(id, ".exit"));
+  if (!record.ok()) {
+    if (record.status().hr() == shim::kHrFileNotFound) return std::optional<container::ProcessState>();
+    return ToStatus(record.status(), "read the exit record", id);
   }
-  return running;
+  container::ProcessState st;
+  st.started = true;
+  st.exited = true;
+  st.exit_code = static_cast<int>(record->exit_code);
+  st.exited_at_ns = record->exited_at_unix_nanos;
+  return std::optional<container::ProcessState>(st);
 }
 
-absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string& id, const std::string&,
+absl::StatusOr<container::ProcessState> HcsContainerHost::State(const std::string& id, const std::string&) {
+  bool gone = false;
+  absl::StatusOr<wire::Response> r = CallShim(id, ShimRequest(wire::Op::kState), CallDeadline(), &gone);
+  if (r.ok()) return FromResponse(*r);
+  if (!gone) return r.status();
+  // Shim and silod both died: the shim's durable record still tells.
+  SILO_ASSIGN_OR_RETURN(std::optional<container::ProcessState> recorded, ReadRecordedExit(id));
+  if (recorded) return *recorded;
+  return r.status();
+}
+
+absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string& id, const std::string& handle,
                                                                std::chrono::milliseconds timeout) {
-  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
-  if (!e.ok()) return e.status();
-  Entry& entry = **e;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (entry.exit) return *entry.exit;
-  }
-  if (!entry.init) {
-    // Created but never started (or re-opened without its process): the
-    // system's own exit is all there is to wait for.
-    win32::Result<hcs::SystemExit> ex = entry.system->WaitForExit(hcs::Clock::now() + timeout);
-    if (ex.ok()) return RecordExit(id, entry, 255);
-    if (codes::IsTimeout(ex.status().hr())) {
-      return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
-    }
-    return ToStatus(ex.status(), "wait for compute system", id);
-  }
-  win32::Result<hcs::ProcessExit> ex = entry.init->WaitForExit(hcs::Clock::now() + timeout);
-  if (ex.ok()) return RecordExit(id, entry, ex->exit_code);
-  if (codes::IsTimeout(ex.status().hr())) {
+  if (timeout.count() <= 0) {
+    SILO_ASSIGN_OR_RETURN(container::ProcessState st, State(id, handle));
+    if (st.exited) return st;
     return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
   }
-  return ToStatus(ex.status(), "wait for the main process", id);
-}
-
-namespace {
-
-class HcsExitWatch final : public container::ExitWatch {
- public:
-  HcsExitWatch(std::shared_ptr<hcs::Process> process, uint64_t listener, std::shared_ptr<OneShotCallbacks> callbacks,
-               uint64_t token)
-      : process_(std::move(process)), listener_(listener), callbacks_(std::move(callbacks)), token_(token) {}
-  ~HcsExitWatch() override {
-    process_->RemoveExitListener(listener_);
-    callbacks_->Cancel(token_);  // a listener that already fired finds nothing to run
+  wire::Request wait = ShimRequest(wire::Op::kWait);
+  wait.timeout_ms = timeout.count();
+  bool gone = false;
+  absl::StatusOr<wire::Response> r = CallShim(id, wait, CallDeadline() + timeout, &gone);
+  if (r.ok()) return FromResponse(*r);
+  if (r.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
   }
-
- private:
-  const std::shared_ptr<hcs::Process> process_;
-  const uint64_t listener_;
-  const std::shared_ptr<OneShotCallbacks> callbacks_;
-  const uint64_t token_;
-};
-
-}  // namespace
+  if (!gone) return r.status();
+  SILO_ASSIGN_OR_RETURN(std::optional<container::ProcessState> recorded, ReadRecordedExit(id));
+  if (recorded) return *recorded;
+  return r.status();
+}
 
 std::unique_ptr<container::ExitWatch> HcsContainerHost::WatchExit(const std::string& id, const std::string&,
                                                                   std::function<void()> on_exit) {
-  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
-  if (!e.ok()) return nullptr;
-  std::shared_ptr<hcs::Process> init;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    init = (*e)->init;
-  }
-  if (init == nullptr) return nullptr;
+  if (options_.shims == nullptr) return nullptr;
   const uint64_t token = exit_callbacks_->Add(std::move(on_exit));
-  const uint64_t listener = init->AddExitListener([callbacks = exit_callbacks_, token] { callbacks->Fire(token); });
-  return std::make_unique<HcsExitWatch>(std::move(init), listener, exit_callbacks_, token);
+  return std::make_unique<ShimExitWatch>(options_.shims, id, exit_callbacks_, token);
 }
 
 absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& id, const std::string&,
                                                              const std::vector<std::string>& args,
                                                              std::chrono::milliseconds timeout) {
-  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
-  if (!e.ok()) return e.status();
-  if (!(*e)->spec_known) {
+  SILO_ASSIGN_OR_RETURN(std::shared_ptr<const Entry> e, Find(id));
+  if (!e->spec_known) {
     // Its account is unknown: an exec must not fall back to the image's default one.
     return absl::FailedPreconditionError(
         absl::StrCat("exec in container ", id, ": its process spec was not kept across the silod restart"));
   }
   ProcessInput p;
   p.args = args;
-  p.env = EnvPairs((*e)->env);
-  p.working_directory = (*e)->cwd;
-  p.user = (*e)->user;
-  absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
-  if (!params.ok()) return params.status();
-  absl::StatusOr<std::string> json = schema::ToJsonString(*params);
-  if (!json.ok()) return json.status();
-  auto proc = (*e)->system->CreateProcess(*json, CallDeadline());
-  if (!proc.ok()) return ToStatus(proc.status(), "HcsCreateProcess (exec)", id);
-  const hcs::Deadline deadline =
-      timeout.count() > 0 ? hcs::Clock::now() + timeout : hcs::kNoDeadline;
-  win32::Result<hcs::ProcessExit> ex = (*proc)->WaitForExit(deadline);
-  if (!ex.ok()) {
-    (void)(*proc)->Terminate(CallDeadline());
-    if (codes::IsTimeout(ex.status().hr())) {
-      return absl::DeadlineExceededError(absl::StrCat("exec in container ", id, " timed out"));
-    }
-    return ToStatus(ex.status(), "wait for exec", id);
+  p.env = EnvPairs(e->env);
+  p.working_directory = e->cwd;
+  p.user = e->user;
+  SILO_ASSIGN_OR_RETURN(schema::ProcessParameters params, BuildProcessParameters(p));
+  wire::Request exec = ShimRequest(wire::Op::kExec);
+  exec.args = args;
+  SILO_ASSIGN_OR_RETURN(exec.process, schema::ToJsonString(params));
+  exec.timeout_ms = timeout.count() > 0 ? timeout.count() : 0;
+  auto r = options_.shims->Call(id, exec, CallDeadline() + std::max(timeout, std::chrono::milliseconds(0)));
+  if (!r.ok()) return ShimTransportStatus(absl::StrCat("silo-shim exec in container ", id), r.status());
+  if (r->code == wire::kCodeDeadlineExceeded && r->exited) {
+    return absl::DeadlineExceededError(absl::StrCat("exec in container ", id, " timed out after ", timeout.count(),
+                                                    " ms"));
   }
-  // Output capture belongs to silo-shim on Windows (it owns the stdio
-  // pipes, as on Linux); this host reports the exit code.
-  container::ExecResult r;
-  r.exit_code = static_cast<int>(ex->exit_code);
-  return r;
+  if (r->code != 0) {
+    return absl::Status(static_cast<absl::StatusCode>(r->code), absl::StrCat("exec in container ", id, ": ",
+                                                                              r->message));
+  }
+  container::ExecResult result;
+  result.exit_code = r->exit_code;
+  result.stdout_data = std::move(r->stdout_data);
+  result.stderr_data = std::move(r->stderr_data);
+  return result;
 }
 
 absl::Status HcsContainerHost::ReopenLog(const std::string& id, const std::string&) {
-  return absl::UnimplementedError(absl::StrCat("container ", id, ": on Windows silo-shim owns the log"));
+  return CallShim(id, ShimRequest(wire::Op::kReopenLog), CallDeadline()).status();
 }
 
 absl::Status HcsContainerHost::UpdateWindowsResources(const std::string& id, const std::string&,
                                                       const ::runtime::v1::WindowsContainerResources& resources) {
   SILO_ASSIGN_OR_RETURN(std::vector<std::string> requests,
                         BuildResourceUpdateRequests(resources, options_.host_cpu_count));
-  absl::StatusOr<std::shared_ptr<Entry>> e = Find(id);
-  if (!e.ok()) return e.status();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    // HCS modifies only a running system; say so plainly rather than pass
-    // on HCS_E_INVALID_STATE (and a created container's limits belong in
-    // its document, not a modify).
-    if ((*e)->init == nullptr || (*e)->exit.has_value()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "container ", id, " is not running: CPU and memory of a Windows container change only while it runs"));
-    }
+  SILO_ASSIGN_OR_RETURN(wire::Response state, CallShim(id, ShimRequest(wire::Op::kState), CallDeadline()));
+  // HCS modifies only a running system; say so plainly rather than pass
+  // on HCS_E_INVALID_STATE (and a created container's limits belong in
+  // its document, not a modify).
+  if (state.state != "running") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "container ", id, " is not running: CPU and memory of a Windows container change only while it runs"));
   }
+  // A handle of our own for these calls only: the shim's stays the last.
+  auto system = hcs::ComputeSystem::Open(*api_, id);
+  if (!system.ok()) return ToStatus(system.status(), "HcsOpenComputeSystem", id);
   for (const std::string& request : requests) {
-    const win32::HrStatus s = (*e)->system->Modify(request, CallDeadline());
+    const win32::HrStatus s = (*system)->Modify(request, CallDeadline());
     if (s.ok()) continue;
     if (codes::IsInvalidState(s.hr())) {
       return absl::FailedPreconditionError(
@@ -569,69 +432,71 @@ absl::Status HcsContainerHost::UpdateWindowsResources(const std::string& id, con
   return absl::OkStatus();
 }
 
+absl::Status HcsContainerHost::KillUnmonitored(const std::string& id) {
+  // Normally nothing is left: the shim's last handle took the system along.
+  // A system that outlived it (created without the flag) is terminated here.
+  auto system = hcs::ComputeSystem::Open(*api_, id);
+  if (!system.ok()) {
+    if (codes::IsNotExist(system.status().hr())) return absl::OkStatus();
+    return ToStatus(system.status(), "HcsOpenComputeSystem", id);
+  }
+  win32::HrStatus s = (*system)->Terminate(CallDeadline());
+  if (s.ok() || codes::IsAlreadyStopped(s.hr()) || codes::IsNotExist(s.hr())) return absl::OkStatus();
+  return ToStatus(s, "HcsTerminateComputeSystem", id);
+}
+
 absl::Status HcsContainerHost::Remove(const std::string& id, const std::string&) {
-  std::shared_ptr<Entry> entry;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(id);
-    if (it != entries_.end()) entry = it->second;
-  }
-  std::shared_ptr<hcs::ComputeSystem> system = entry ? entry->system : nullptr;
-  if (!system) {
-    auto opened = hcs::ComputeSystem::Open(*api_, id);
-    if (opened.ok()) {
-      system = std::shared_ptr<hcs::ComputeSystem>(std::move(*opened));
-    } else if (!codes::IsNotExist(opened.status().hr())) {
-      return ToStatus(opened.status(), "HcsOpenComputeSystem", id);
+  if (options_.shims != nullptr) {
+    bool gone = false;
+    absl::Status s = CallShim(id, ShimRequest(wire::Op::kShutdown), CallDeadline(), &gone).status();
+    if (!s.ok() && !gone) return Annotate(s, absl::StrCat("remove container ", id));
+    // The shim exits after answering; its handle closing is what ends the
+    // system for good, so wait for it to go.
+    const auto until = std::chrono::steady_clock::now() + kShimExitWait;
+    while (!gone && std::chrono::steady_clock::now() < until) {
+      (void)CallShim(id, ShimRequest(wire::Op::kState), std::chrono::steady_clock::now() + kProbeTimeout, &gone);
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!gone) {
+      return absl::UnavailableError(absl::StrCat("remove container ", id, ": its silo-shim did not exit within ",
+                                                 kShimExitWait.count(), " s"));
     }
   }
-  if (system) {
-    win32::HrStatus s = system->Terminate(CallDeadline());
-    if (!s.ok() && !codes::IsAlreadyStopped(s.hr()) && !codes::IsNotExist(s.hr())) {
-      return ToStatus(s, "HcsTerminateComputeSystem", id);
-    }
-    // The system is down, so a blocked signal and the stopper return; they
-    // must be gone before the handles close under them.
-    if (entry) Quiesce(*entry);
-    if (entry && entry->init) entry->init->Close();
-    system->Close();
-  }
+  SILO_RETURN_IF_ERROR(KillUnmonitored(id));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     entries_.erase(id);
   }
-  if (const std::string path = StatePath(id); !path.empty()) std::remove(path.c_str());
+  if (!options_.state_dir.empty()) DeleteFiles(id);
   return options_.release_rootfs ? options_.release_rootfs(id) : absl::OkStatus();
 }
 
 bool HcsContainerHost::MonitorGone(const std::string& id, const std::string&) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (entries_.count(id)) return false;
-  }
-  auto opened = hcs::ComputeSystem::Open(*api_, id);
-  return !opened.ok() && codes::IsNotExist(opened.status().hr());
+  if (options_.shims == nullptr) return true;
+  auto r = options_.shims->Call(id, ShimRequest(wire::Op::kState), std::chrono::steady_clock::now() + kProbeTimeout);
+  return !r.ok() && IsShimGone(r.status());
 }
 
 absl::StatusOr<std::optional<container::ProcessState>> HcsContainerHost::RecordedExit(const std::string& id) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(id);
-    if (it != entries_.end() && it->second->exit) return it->second->exit;
-  }
-  std::optional<SavedState> saved = LoadState(StatePath(id));
-  if (saved && saved->exit) return saved->exit;
-  return std::optional<container::ProcessState>();
+  return ReadRecordedExit(id);
 }
 
 absl::StatusOr<std::vector<std::string>> HcsContainerHost::ListHostContainers() {
   hcs::EnumerateQuery q;
   q.owners = {options_.owner};
-  auto systems = hcs::ComputeSystem::Enumerate(*api_, q, CallDeadline());
+  auto systems = hcs::ComputeSystem::Enumerate(*api_, q, hcs::Clock::now() + options_.call_timeout);
   if (!systems.ok()) return ToStatus(systems.status(), "HcsEnumerateComputeSystems", options_.owner);
-  std::vector<std::string> ids;
-  for (const auto& s : *systems) ids.push_back(s.id);
-  return ids;
+  std::set<std::string> ids;
+  for (const auto& s : *systems) ids.insert(s.id);
+  // A container whose shim and system are gone still has files here.
+  std::error_code ec;
+  if (!options_.state_dir.empty()) {
+    for (const auto& f : std::filesystem::directory_iterator(options_.state_dir, ec)) {
+      const std::string name = f.path().filename().string();
+      if (absl::EndsWith(name, ".hcs.json")) ids.insert(name.substr(0, name.size() - 9));
+    }
+  }
+  return std::vector<std::string>(ids.begin(), ids.end());
 }
 
 absl::Status HcsContainerHost::RemoveOrphan(const std::string& id) { return Remove(id, id); }

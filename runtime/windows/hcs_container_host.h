@@ -1,57 +1,58 @@
 #pragma once
 // HcsContainerHost: the Windows ContainerHost (the container half of the
-// HCS backend; the pod half is the Windows sandbox host). A container is a process-isolated HCS compute system
-// built from the pure document builder (container_document.h) over the
-// computecore API table, so every call sequence here runs on Linux against
-// FakeHcs.
+// HCS backend; the pod half is the Windows sandbox host). A container is a
+// process-isolated HCS compute system built from the pure document builder
+// (container_document.h), held by its own silo-shim.exe (runtime/windows/
+// shim), exactly as containerd holds a Windows container through its shim:
+// silod itself never keeps a compute system handle.
 //
 //   Create : rootfs from the layer port -> document (mount host paths
-//            resolved through links) -> HcsCreateComputeSystem
-//            (nothing is left when any step fails: the system is terminated
-//            and closed, the rootfs released)
-//   Start  : HcsStartComputeSystem -> HcsCreateProcess (the main process)
-//   Kill   : SIGKILL -> HcsTerminateProcess of the main process through a
-//            fresh handle (hcsshim Process.Kill); other signals -> CtrlShutdown
-//            sent from a background thread, because servercore blocks the
-//            signal call until the process exits (hcsshim exec_hcs.go) and the
-//            caller's grace period must run meanwhile
-//   Exit   : when the main process exits the system is shut down (terminated
-//            after exit_shutdown_grace), as hcsshim's task does; the exit code
-//            and time stay for State/Wait until Remove
-//   State/Wait : the main process's ProcessExited event (exit code), or the
-//            system's exit when it stopped underneath us
-//   Exec   : HcsCreateProcess in the running system, waited for
-//   Remove : terminate (already stopped is fine), close, release the rootfs
+//            resolved through links; ShouldTerminateOnLastHandleClosed on)
+//            and the main process's parameters written to state_dir ->
+//            ShimPort::Launch: silo-shim.exe --create-only creates the
+//            system and serves its pipe (nothing is left when any step
+//            fails: the shim dies with its system, the rootfs is released)
+//   Start, Kill, State, Wait, Exec (ExecSync, output captured by the shim),
+//   ReopenLog : one framed-protocol request to the shim each
+//            (monitor_requests.h); Kill maps signals as hcsshim's ValidateWCOW
+//   WatchExit: a thread of ours asks the shim to wait, in short bounded
+//            waits so that a cancel never waits long
+//   Remove : `shutdown` (the shim stops the system and exits, its last
+//            handle closing), then anything left is terminated, the state
+//            files deleted and the rootfs released
+//   UpdateWindowsResources: HcsModifyComputeSystem through a handle opened
+//            for the call only (a second handle never keeps a system alive)
 //
-// Restarts: systems are created with Owner = options.owner and
-// ShouldTerminateOnLastHandleClosed false, so they outlive silod's handles
-// (until a per-container monitor holds them). The process spec (args, env,
-// cwd, account), the main pid and the exit are kept in state_dir (0600: the
-// env may hold secrets); a later silod re-opens the system and its main process
-// by that pid on first use (Find), watches it again, and recovery removes
+// Restarts: the shims outlive silod. A restarted silod finds each
+// container's process spec in state_dir (0600: the env may hold secrets)
+// and talks to its shim again; when the shim is gone as well, the exit
+// record it wrote durably (<id>.exit) gives the exit code
+// (RecordedExit), and its system went with it (the flag). Recovery removes
 // systems of our owner that no record owns (ListHostContainers =
-// HcsEnumerateComputeSystems by owner); other runtimes' are never touched.
+// HcsEnumerateComputeSystems by owner, plus state files); other runtimes'
+// are never touched.
 //
-// The handle the manager stores is the compute system id (= container id).
-// Thread-safe: a mutex guards the table and the entries' mutable fields;
-// HCS calls run outside it.
+// The handle the manager stores is the container id.
+// Thread-safe: a silo::Mutex guards the table; shim and HCS calls run
+// outside it.
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "runtime/base/mutex.h"
 #include "runtime/base/one_shot_callbacks.h"
 #include "runtime/container/container_host.h"
 #include "runtime/windows/container_document.h"
 #include "runtime/windows/hcs/api.h"
 #include "runtime/windows/hcs/compute_system.h"
 #include "runtime/windows/host_path/api.h"
+#include "runtime/windows/shim/shim_port.h"
 
 namespace silo::runtime::windows {
 
@@ -66,12 +67,17 @@ struct HcsContainerHostOptions {
   std::string owner = "silo";
   int32_t host_cpu_count = 0;
   std::chrono::milliseconds call_timeout{std::chrono::minutes(4)};  // HCS create/start can be slow
-  // After the main process exits: how long a shutdown may take before the
-  // system is terminated (hcsshim's tearDownTimeout).
+  // Unused: the shim shuts a container's system down after its main
+  // process exits (MonitorOptions::exit_shutdown_grace). Kept so existing
+  // wiring compiles.
   std::chrono::milliseconds exit_shutdown_grace{std::chrono::seconds(30)};
-  // Where the main pid and exit of each container are kept across silod
-  // restarts ("" = in memory only: a restarted silod cannot re-attach).
+  // Required: each container's process spec, the files handed to its shim
+  // and the shim's exit record live here (<id>.hcs.json, <id>.exit).
   std::string state_dir;
+  // Required: launches and reaches the per-container silo-shim.exe
+  // (Windows: shim::NewWin32ShimPort(<silo-shim.exe path>); tests:
+  // shim::InProcessShimPort). Shared so that options stay copyable.
+  std::shared_ptr<shim::ShimPort> shims;
   // Prepares the container's rootfs; required. It creates the scratch at
   // ScratchSizeBytes(spec.config->windows().resources()) (container_document.h):
   // the HCS document has no scratch size.
@@ -97,9 +103,9 @@ class HcsContainerHost final : public container::ContainerHost {
   absl::StatusOr<container::ProcessState> State(const std::string& id, const std::string& handle) override;
   absl::StatusOr<container::ProcessState> Wait(const std::string& id, const std::string& handle,
                                                std::chrono::milliseconds timeout) override;
-  // On the main process's ProcessExited (or a lost compute service); the
-  // callback runs on the host's own thread, never HCS's. Null for a system
-  // without its main process (not started, or re-opened without it).
+  // When the shim reports the main process's exit, or the shim is gone; the
+  // callback runs on the host's own thread. Null when the container is
+  // unknown.
   std::unique_ptr<container::ExitWatch> WatchExit(const std::string& id, const std::string& handle,
                                                   std::function<void()> on_exit) override;
   absl::StatusOr<container::ExecResult> Exec(const std::string& id, const std::string& handle,
@@ -115,56 +121,44 @@ class HcsContainerHost final : public container::ContainerHost {
                                       const ::runtime::v1::WindowsContainerResources& resources) override;
 
   bool MonitorGone(const std::string& id, const std::string& handle) override;
+  absl::Status KillUnmonitored(const std::string& id) override;
   absl::StatusOr<std::optional<container::ProcessState>> RecordedExit(const std::string& id) override;
   absl::StatusOr<std::vector<std::string>> ListHostContainers() override;
   absl::Status RemoveOrphan(const std::string& id) override;
 
  private:
+  // What silod keeps of a container; its life is in the shim. Immutable.
   struct Entry {
-    std::shared_ptr<hcs::ComputeSystem> system;
-    std::shared_ptr<hcs::Process> init;  // the main process once started
-    // Its pid once started, even when its handle could not be re-opened
-    // after a restart: a known pid means the container was started.
-    uint32_t main_pid = 0;  // guarded by mu_
-    std::optional<container::ProcessState> exit;  // guarded by mu_
-    // The process spec, set at Create and kept in state_dir with the pid, so
-    // that a restarted silod starts the main process and runs execs with the
-    // container's account and environment. Immutable once the entry exists.
-    std::vector<std::string> args, env;
-    bool args_escaped = false;  // the main process only; exec args are always quoted
+    // The process spec, kept in state_dir so that a restarted silod runs
+    // execs with the container's account and environment.
+    std::vector<std::string> env;
     std::string cwd, user;
-    // False for a system re-opened without its kept spec: nothing may run in
+    // False for a container found without its kept spec: nothing may run in
     // it then (an exec without the container's User would run as the
     // image's default account, ContainerAdministrator on most images).
     bool spec_known = false;
-    uint64_t exit_listener = 0;  // on init: the host's own exit handling
-    uint64_t exit_token = 0;     // its exit_callbacks_ token
-    bool signalling = false;     // guarded by mu_: a CtrlShutdown call is in flight
-    std::thread signaller;       // guarded by mu_: sends CtrlShutdown
-    std::thread stopper;         // guarded by mu_: shuts the system down after the exit
   };
-  // The entry for `id`, re-opening a system left by a previous silod.
-  absl::StatusOr<std::shared_ptr<Entry>> Find(const std::string& id);
-  hcs::Deadline CallDeadline() const;
-  // Records the exit once (first wins) and returns it; persists it.
-  container::ProcessState RecordExit(const std::string& id, Entry& e, int64_t code);
-  // Makes the host react to the main process's exit (shut the system down).
-  void WatchMainProcess(const std::string& id, const std::shared_ptr<Entry>& e);
-  void OnMainExit(const std::string& id, const std::shared_ptr<Entry>& e);
-  void StartStopper(Entry& e);  // with mu_ held
-  // Joins the entry's threads and unhooks its exit handling.
-  void Quiesce(Entry& e);
+  // The entry for `id`, from the table or state_dir (a previous silod's).
+  absl::StatusOr<std::shared_ptr<const Entry>> Find(const std::string& id);
+  shim::ShimPort::Deadline CallDeadline() const;
+  // One request to the container's shim; the response's own failure is
+  // returned as a status too.
+  // `gone`, when given, says whether no shim serves the container.
+  absl::StatusOr<runtime::shim::Response> CallShim(const std::string& id, const runtime::shim::Request& request,
+                                                   shim::ShimPort::Deadline deadline, bool* gone = nullptr);
+  // The exit the shim recorded durably, if any.
+  absl::StatusOr<std::optional<container::ProcessState>> ReadRecordedExit(const std::string& id) const;
   std::string StatePath(const std::string& id) const;
-  void SaveState(const std::string& id, const Entry& e, uint32_t pid,
-                 const std::optional<container::ProcessState>& exit);
+  std::string FilePath(const std::string& id, const char* suffix) const;
+  absl::Status SaveState(const std::string& id, const Entry& e) const;
+  void DeleteFiles(const std::string& id) const;
 
   const hcs::HcsApi* const api_;
   const HcsContainerHostOptions options_;
-  // Runs exit-watch callbacks off HCS's notification threads; shared with
-  // the listeners, which may fire after a watch is gone.
+  // Runs exit-watch callbacks on a thread of the host's own.
   const std::shared_ptr<OneShotCallbacks> exit_callbacks_ = std::make_shared<OneShotCallbacks>();
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;  // guarded by mu_
+  Mutex mu_;
+  std::map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace silo::runtime::windows

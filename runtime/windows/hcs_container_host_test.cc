@@ -1,6 +1,8 @@
-// The Windows container host's call sequences against the in-memory
-// computecore fake: life cycle, signals, every failure path with its
-// rollback, exec, and a silod restart that re-opens running systems.
+// The Windows container host against the in-memory computecore fake, each
+// container held by its silo-shim (the real monitor code, as a simulated
+// process of the fake, InProcessShimPort): life cycle, signals, failure
+// paths with their rollback, exec output, the CRI log, silod restarts and
+// shims that die.
 #include "runtime/windows/hcs_container_host.h"
 
 #include <unistd.h>
@@ -9,7 +11,8 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
-#include <future>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -18,6 +21,7 @@
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/host_path/fake/fake_host_path_api.h"
 #include "runtime/windows/hresult_codes.h"
+#include "runtime/windows/shim/in_process_shim_port.h"
 
 namespace silo::runtime::windows {
 namespace {
@@ -25,15 +29,36 @@ namespace {
 using fake::FakeCall;
 using fake::FakeFault;
 using fake::FakeHcs;
+using ::testing::HasSubstr;
 
-// Polls `cond` for up to 5 s: the host reacts to exits on its own threads.
+// Polls `cond` for up to 10 s: shims and the host react on their own threads.
 template <typename F>
 bool Eventually(F cond) {
-  for (int i = 0; i < 2500; ++i) {
+  for (int i = 0; i < 5000; ++i) {
     if (cond()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return cond();
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The contents of a CRI log's full lines of `stream`, timestamps dropped.
+std::vector<std::string> LogLines(const std::string& log, const std::string& stream) {
+  std::vector<std::string> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const size_t sp = line.find(' ');
+    if (sp == std::string::npos) continue;
+    const std::string rest = line.substr(sp + 1);
+    if (rest.rfind(stream + " F ", 0) == 0) out.push_back(rest.substr(stream.size() + 3));
+  }
+  return out;
 }
 
 class HcsContainerHostTest : public ::testing::Test {
@@ -50,37 +75,43 @@ class HcsContainerHostTest : public ::testing::Test {
                  (std::string("hcs_host_") + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
                   std::to_string(::getpid()));
     std::filesystem::remove_all(state_dir_);
+    std::filesystem::create_directories(state_dir_ / "logs");
     paths_.AddVolume(L"C:", L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}");
+    shims_ = std::make_shared<shim::InProcessShimPort>(fake_);
     host_ = NewHost();
   }
 
   void TearDown() override {
     host_.reset();
+    shims_.reset();
+    fake_.Drain();
     std::filesystem::remove_all(state_dir_);
-    EXPECT_EQ(fake_.bad_closes(), 0) << "a handle was closed twice";
+    EXPECT_EQ(fake_.bad_closes(), 0) << "a handle was closed twice or by a process that did not hold it";
+    EXPECT_EQ(fake_.open_system_handles(0), 0) << "silod kept a compute system handle";
   }
 
-  // Execs `command` in container `id` (main process `pid`) and lets the exec
-  // process (pid + 4: the fake numbers processes 100, 104, ...) exit 0 once
-  // it runs. Bounds are generous: the callers check what the process got,
-  // and a TSan build on a loaded machine can take seconds to start it.
-  bool ExecThatExits(const std::string& id, uint32_t pid, std::vector<std::string> command) {
+  // Execs `command` in container `id` (main process `pid`); the exec
+  // process (pid + 4: the fake numbers processes 100, 104, ...) writes
+  // `output` and exits 0 once it runs.
+  absl::StatusOr<container::ExecResult> ExecThatExits(const std::string& id, uint32_t pid,
+                                                     std::vector<std::string> command, std::string output = "") {
     std::thread exiter([&] {
       for (int i = 0; i < 30000 && !fake_.ProcessRunning(id, pid + 4); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
+      if (!output.empty()) fake_.WriteProcessOutput(id, pid + 4, false, output);
       fake_.ExitProcess(id, pid + 4, 0);
     });
-    const bool ok = host_->Exec(id, id, std::move(command), std::chrono::seconds(60)).ok();
+    auto r = host_->Exec(id, id, std::move(command), std::chrono::seconds(60));
     exiter.join();
-    return ok;
+    return r;
   }
 
   std::unique_ptr<HcsContainerHost> NewHost() {
     HcsContainerHostOptions o;
     o.call_timeout = std::chrono::seconds(5);
-    o.exit_shutdown_grace = std::chrono::milliseconds(200);
     o.state_dir = state_dir_.string();
+    o.shims = shims_;
     o.prepare_rootfs = [this](const container::CreateSpec& spec) -> absl::StatusOr<WindowsRootfs> {
       if (!fail_rootfs_.ok()) return fail_rootfs_;
       prepared_.push_back(spec.id);
@@ -104,7 +135,23 @@ class HcsContainerHostTest : public ::testing::Test {
     s.env = {"PATH=C:\\Windows\\system32", "EMPTY="};
     s.cwd = "C:\\app";
     s.username = "ContainerUser";
+    s.log_path = (state_dir_ / "logs" / (id + ".log")).string();
     return s;
+  }
+
+  uint32_t StartedPid(const std::string& id) {
+    absl::StatusOr<container::ProcessState> st = host_->State(id, id);
+    EXPECT_TRUE(st.ok()) << st.status();
+    return st.ok() ? static_cast<uint32_t>(st->pid) : 0;
+  }
+
+  std::string Log(const std::string& id) { return ReadAll(state_dir_ / "logs" / (id + ".log")); }
+
+  // silod is SIGKILLed: the OS closes whatever handles it held, and a new
+  // silod starts over the same state dir; the shims run on.
+  void RestartSilod() {
+    EXPECT_EQ(fake_.ReapHolder(0), 0) << "silod held HCS handles";
+    host_ = NewHost();
   }
 
   FakeHcs fake_;
@@ -114,45 +161,302 @@ class HcsContainerHostTest : public ::testing::Test {
   model::SandboxRecord sandbox_;
   absl::Status fail_rootfs_;
   std::vector<std::string> prepared_, released_;
+  std::shared_ptr<shim::InProcessShimPort> shims_;
   std::unique_ptr<HcsContainerHost> host_;
 };
 
-TEST_F(HcsContainerHostTest, CreateStartExitRemove) {
+TEST_F(HcsContainerHostTest, TheShimHoldsTheSystemFromCreateToRemove) {
   absl::StatusOr<std::string> handle = host_->Create(Spec("c1"));
   ASSERT_TRUE(handle.ok()) << handle.status();
-  EXPECT_TRUE(fake_.SystemExists("c1"));
+  EXPECT_EQ(shims_->launches(), 1);
   EXPECT_EQ(fake_.SystemState("c1"), "Created");
+  // The shim's handle is the system's only one, and its end is the system's.
+  const int shim = shims_->holder_of("c1");
+  ASSERT_NE(shim, 0);
+  EXPECT_EQ(fake_.open_system_handles(shim), 1);
+  EXPECT_EQ(fake_.open_system_handles(0), 0);
+  const nlohmann::json doc = nlohmann::json::parse(fake_.Configuration("c1"));
+  EXPECT_EQ(doc["ShouldTerminateOnLastHandleClosed"], true);
+  EXPECT_EQ(doc["Owner"], "silo");
+  // The files the shim was started with are gone (the environment is secret).
+  EXPECT_FALSE(std::filesystem::exists(state_dir_ / "c1.process.json"));
+  EXPECT_FALSE(std::filesystem::exists(state_dir_ / "c1.document.json"));
+
   absl::StatusOr<container::ProcessState> st = host_->State("c1", *handle);
   ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_FALSE(st->exited);
   EXPECT_FALSE(st->started);
+  EXPECT_FALSE(st->exited);
 
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
   EXPECT_EQ(fake_.SystemState("c1"), "Running");
+  const uint32_t pid = StartedPid("c1");
+  ASSERT_NE(pid, 0u);
   st = host_->State("c1", *handle);
-  ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_FALSE(st->exited);
   EXPECT_TRUE(st->started);
-  ASSERT_GT(st->pid, 0);
-  EXPECT_TRUE(fake_.ProcessRunning("c1", static_cast<uint32_t>(st->pid)));
-
+  EXPECT_FALSE(st->exited);
   EXPECT_EQ(host_->Wait("c1", *handle, std::chrono::milliseconds(10)).status().code(),
             absl::StatusCode::kDeadlineExceeded);
-  fake_.ExitProcess("c1", static_cast<uint32_t>(st->pid), 3);
-  absl::StatusOr<container::ProcessState> done = host_->Wait("c1", *handle, std::chrono::seconds(5));
-  ASSERT_TRUE(done.ok()) << done.status();
-  EXPECT_TRUE(done->exited);
-  EXPECT_EQ(done->exit_code, 3);
-  EXPECT_GT(done->exited_at_ns, 0);
-  EXPECT_EQ(host_->State("c1", *handle)->exit_code, 3);
+  EXPECT_EQ(host_->Wait("c1", *handle, std::chrono::milliseconds(0)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(host_->MonitorGone("c1", *handle));
+
+  // The main process's output reaches the CRI log through the shim.
+  ASSERT_TRUE(fake_.WriteProcessOutput("c1", pid, false, "hello\n"));
+  ASSERT_TRUE(fake_.WriteProcessOutput("c1", pid, true, "oops\n"));
+  fake_.ExitProcess("c1", pid, 3);
+  absl::StatusOr<container::ProcessState> exit = host_->Wait("c1", *handle, std::chrono::seconds(10));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(exit->exited);
+  EXPECT_EQ(exit->exit_code, 3);
+  EXPECT_GT(exit->exited_at_ns, 0);
+  EXPECT_THAT(LogLines(Log("c1"), "stdout"), ::testing::ElementsAre("hello"));
+  EXPECT_THAT(LogLines(Log("c1"), "stderr"), ::testing::ElementsAre("oops"));
+  absl::StatusOr<std::optional<container::ProcessState>> recorded = host_->RecordedExit("c1");
+  ASSERT_TRUE(recorded.ok() && recorded->has_value());
+  EXPECT_EQ((*recorded)->exit_code, 3);
+  // The shim shuts a system down once its main process is gone.
+  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("c1") == "Stopped"; }));
 
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  EXPECT_EQ(shims_->live_shims(), 0);
   EXPECT_FALSE(fake_.SystemExists("c1"));
   EXPECT_EQ(released_, std::vector<std::string>{"c1"});
-  ASSERT_TRUE(host_->Remove("c1", *handle).ok()) << "idempotent";
+  EXPECT_FALSE(std::filesystem::exists(state_dir_ / "c1.hcs.json"));
+  EXPECT_FALSE(std::filesystem::exists(state_dir_ / "c1.exit"));
+  EXPECT_TRUE(host_->Remove("c1", *handle).ok()) << "Remove is idempotent";
+}
+
+TEST_F(HcsContainerHostTest, CreateFailuresLeaveNothing) {
+  fake_.Inject({FakeCall::kCreateComputeSystem, FakeFault::kFailCall, codes::kHcsEInvalidJson, "bad document"});
+  absl::Status s = host_->Create(Spec("c3")).status();
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("c3"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("bad document"));
+  EXPECT_FALSE(fake_.SystemExists("c3"));
+  EXPECT_EQ(shims_->live_shims(), 0);
+  EXPECT_EQ(released_, std::vector<std::string>{"c3"}) << "the rootfs is released";
+  EXPECT_TRUE(std::filesystem::is_empty(state_dir_ / "logs"));
+  for (const auto& f : std::filesystem::directory_iterator(state_dir_)) {
+    EXPECT_TRUE(f.is_directory()) << "left behind: " << f.path();
+  }
+
+  fail_rootfs_ = absl::UnavailableError("layer store busy");
+  EXPECT_EQ(host_->Create(Spec("c4")).status().code(), absl::StatusCode::kUnavailable);
+  fail_rootfs_ = absl::OkStatus();
+  EXPECT_EQ(shims_->launches(), 1);
+
+  // A document the builder rejects never reaches a shim.
+  sandbox_.netns_path = "";
+  config_.add_mounts()->set_container_path("relative\\path");
+  EXPECT_EQ(host_->Create(Spec("c5")).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fake_.SystemExists("c5"));
+  EXPECT_EQ(released_.back(), "c5");
+  EXPECT_EQ(shims_->launches(), 1);
+}
+
+TEST_F(HcsContainerHostTest, WithoutAShimLauncherCreateSaysWhatIsMissing) {
+  HcsContainerHostOptions o;
+  o.state_dir = state_dir_.string();
+  o.host_paths = &paths_.api();
+  o.prepare_rootfs = [](const container::CreateSpec&) -> absl::StatusOr<WindowsRootfs> { return WindowsRootfs{}; };
+  o.release_rootfs = [](const std::string&) { return absl::OkStatus(); };
+  HcsContainerHost bare(&fake_.api(), o);
+  absl::Status s = bare.Create(Spec("c6")).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("silo-shim"));
+}
+
+TEST_F(HcsContainerHostTest, AFailedStartTerminatesTheSystem) {
+  ASSERT_TRUE(host_->Create(Spec("c7")).ok());
+  fake_.Inject({FakeCall::kCreateProcess, FakeFault::kFailResult, 0x80070002, "The system cannot find the file"});
+  absl::Status s = host_->Start("c7", "c7");
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("cannot find the file"));
+  EXPECT_EQ(fake_.SystemState("c7"), "Stopped");
+  ASSERT_TRUE(host_->Remove("c7", "c7").ok());
+  EXPECT_FALSE(fake_.SystemExists("c7"));
+}
+
+TEST_F(HcsContainerHostTest, SignalsFollowHcsshimValidateWcow) {
+  ASSERT_TRUE(host_->Create(Spec("k1")).ok());
+  ASSERT_TRUE(host_->Start("k1", "k1").ok());
+  const uint32_t pid = StartedPid("k1");
+  ASSERT_TRUE(host_->Kill("k1", "k1", SIGTERM).ok());
+  ASSERT_TRUE(Eventually([&] { return !fake_.Signals("k1", pid).empty(); }));
+  EXPECT_THAT(fake_.Signals("k1", pid), ::testing::ElementsAre(R"({"Signal":"CtrlShutdown"})"));
+  absl::Status refused = host_->Kill("k1", "k1", SIGUSR1);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("not supported for Windows containers"));
+  ASSERT_TRUE(host_->Kill("k1", "k1", SIGKILL).ok());
+  absl::StatusOr<container::ProcessState> exit = host_->Wait("k1", "k1", std::chrono::seconds(10));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_FALSE(fake_.ProcessRunning("k1", pid));
+  EXPECT_TRUE(host_->Kill("k1", "k1", SIGKILL).ok()) << "killing what has exited is not an error";
+  ASSERT_TRUE(host_->Remove("k1", "k1").ok());
+}
+
+TEST_F(HcsContainerHostTest, AKillBeforeStartEndsTheContainerWithStatusOne) {
+  ASSERT_TRUE(host_->Create(Spec("k2")).ok());
+  ASSERT_TRUE(host_->Kill("k2", "k2", SIGKILL).ok());
+  absl::StatusOr<container::ProcessState> st = host_->State("k2", "k2");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->exited);
+  EXPECT_FALSE(st->started);
+  EXPECT_EQ(st->exit_code, 1);
+  EXPECT_EQ(fake_.SystemState("k2"), "Stopped");
+  ASSERT_TRUE(host_->Remove("k2", "k2").ok());
+}
+
+TEST_F(HcsContainerHostTest, ExecSyncReturnsTheOutputAndHonoursTheTimeout) {
+  ASSERT_TRUE(host_->Create(Spec("e1")).ok());
+  ASSERT_TRUE(host_->Start("e1", "e1").ok());
+  const uint32_t pid = StartedPid("e1");
+  absl::StatusOr<container::ExecResult> r = ExecThatExits("e1", pid, {"hostname"}, "web-0\r\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->stdout_data, "web-0\r\n");
+  // An exec's output never reaches the container log.
+  EXPECT_THAT(Log("e1"), ::testing::Not(HasSubstr("web-0")));
+
+  absl::Status late = host_->Exec("e1", "e1", {"ping", "-t", "localhost"}, std::chrono::milliseconds(30)).status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kDeadlineExceeded) << late;
+  EXPECT_FALSE(fake_.ProcessRunning("e1", pid + 8)) << "the timed-out exec was terminated";
+  EXPECT_TRUE(fake_.ProcessRunning("e1", pid)) << "the main process is untouched";
+  ASSERT_TRUE(host_->Remove("e1", "e1").ok());
+}
+
+TEST_F(HcsContainerHostTest, ReopenLogStartsAFreshFileAfterKubeletRotatedIt) {
+  ASSERT_TRUE(host_->Create(Spec("l1")).ok());
+  ASSERT_TRUE(host_->Start("l1", "l1").ok());
+  const uint32_t pid = StartedPid("l1");
+  const std::filesystem::path log = state_dir_ / "logs" / "l1.log";
+  fake_.WriteProcessOutput("l1", pid, false, "before\n");
+  ASSERT_TRUE(Eventually([&] { return !ReadAll(log).empty(); }));
+  std::filesystem::rename(log, log.string() + ".1");
+  ASSERT_TRUE(host_->ReopenLog("l1", "l1").ok());
+  fake_.WriteProcessOutput("l1", pid, false, "after\n");
+  fake_.ExitProcess("l1", pid, 0);
+  ASSERT_TRUE(host_->Wait("l1", "l1", std::chrono::seconds(10)).ok());
+  EXPECT_THAT(LogLines(ReadAll(log.string() + ".1"), "stdout"), ::testing::ElementsAre("before"));
+  EXPECT_THAT(LogLines(ReadAll(log), "stdout"), ::testing::ElementsAre("after"));
+  ASSERT_TRUE(host_->Remove("l1", "l1").ok());
+}
+
+// The manager's exit watch: fired once when the shim reports the exit, on
+// the host's own thread; a cancelled watch never fires.
+TEST_F(HcsContainerHostTest, ExitWatchFiresOnceAndCancelStopsIt) {
+  ASSERT_TRUE(host_->Create(Spec("w1")).ok());
+  ASSERT_TRUE(host_->Start("w1", "w1").ok());
+  const uint32_t pid = StartedPid("w1");
+  std::atomic<int> fired{0}, cancelled_fired{0};
+  auto watch = host_->WatchExit("w1", "w1", [&] { ++fired; });
+  ASSERT_NE(watch, nullptr);
+  auto cancelled = host_->WatchExit("w1", "w1", [&] { ++cancelled_fired; });
+  cancelled.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(fired, 0);
+  fake_.ExitProcess("w1", pid, 0);
+  EXPECT_TRUE(Eventually([&] { return fired == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(cancelled_fired, 0);
+  watch.reset();
+  ASSERT_TRUE(host_->Remove("w1", "w1").ok());
+}
+
+// silod SIGKILLed and restarted while containers run: they keep running in
+// their shims, the log continues without lost or doubled lines, the new
+// silod reaches them (state, exec, exit).
+TEST_F(HcsContainerHostTest, ContainersRunOnThroughASilodRestart) {
+  ASSERT_TRUE(host_->Create(Spec("r1")).ok());
+  ASSERT_TRUE(host_->Start("r1", "r1").ok());
+  const uint32_t pid = StartedPid("r1");
+  fake_.WriteProcessOutput("r1", pid, false, "line 1\n");
+  RestartSilod();
+  EXPECT_EQ(fake_.SystemState("r1"), "Running");
+  absl::StatusOr<container::ProcessState> st = host_->State("r1", "r1");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->started);
+  EXPECT_FALSE(st->exited);
+  EXPECT_EQ(st->pid, static_cast<int>(pid));
+  EXPECT_FALSE(host_->MonitorGone("r1", "r1"));
+  fake_.WriteProcessOutput("r1", pid, false, "line 2\n");
+  absl::StatusOr<container::ExecResult> r = ExecThatExits("r1", pid, {"whoami"}, "containeruser\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout_data, "containeruser\n");
+  fake_.ExitProcess("r1", pid, 4);
+  absl::StatusOr<container::ProcessState> exit = host_->Wait("r1", "r1", std::chrono::seconds(10));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code, 4);
+  EXPECT_THAT(LogLines(Log("r1"), "stdout"), ::testing::ElementsAre("line 1", "line 2"));
+  EXPECT_EQ(shims_->launches(), 1) << "the restarted silod re-connected, it did not relaunch";
+  ASSERT_TRUE(host_->Remove("r1", "r1").ok());
+}
+
+// The container exited, then its shim and silod both died: the shim's
+// durable exit record still gives the exit code.
+TEST_F(HcsContainerHostTest, TheExitRecordSpeaksWhenShimAndSilodAreGone) {
+  ASSERT_TRUE(host_->Create(Spec("x1")).ok());
+  ASSERT_TRUE(host_->Start("x1", "x1").ok());
+  const uint32_t pid = StartedPid("x1");
+  fake_.ExitProcess("x1", pid, 42);
+  ASSERT_TRUE(host_->Wait("x1", "x1", std::chrono::seconds(10)).ok());
+  ASSERT_TRUE(shims_->KillShim("x1"));
+  RestartSilod();
+  EXPECT_TRUE(host_->MonitorGone("x1", "x1"));
+  absl::StatusOr<std::optional<container::ProcessState>> recorded = host_->RecordedExit("x1");
+  ASSERT_TRUE(recorded.ok() && recorded->has_value()) << recorded.status();
+  EXPECT_EQ((*recorded)->exit_code, 42);
+  absl::StatusOr<container::ProcessState> st = host_->State("x1", "x1");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->exited);
+  EXPECT_EQ(st->exit_code, 42);
+  ASSERT_TRUE(host_->Remove("x1", "x1").ok());
+  EXPECT_FALSE(std::filesystem::exists(state_dir_ / "x1.exit"));
+}
+
+// A shim killed while its container runs takes the container along (its
+// handle was the last, with ShouldTerminateOnLastHandleClosed): nothing
+// leaks, and silod learns the monitor is gone without an exit record.
+TEST_F(HcsContainerHostTest, AShimThatDiesTakesItsContainerAlong) {
+  ASSERT_TRUE(host_->Create(Spec("d1")).ok());
+  ASSERT_TRUE(host_->Start("d1", "d1").ok());
+  std::atomic<int> fired{0};
+  auto watch = host_->WatchExit("d1", "d1", [&] { ++fired; });
+  ASSERT_TRUE(shims_->KillShim("d1"));
   fake_.Drain();
-  EXPECT_EQ(fake_.open_system_handles(), 0);
-  EXPECT_EQ(fake_.open_process_handles(), 0);
+  EXPECT_FALSE(fake_.SystemExists("d1"));
+  EXPECT_TRUE(Eventually([&] { return fired == 1; })) << "the watch learns of the hang-up";
+  EXPECT_TRUE(host_->MonitorGone("d1", "d1"));
+  absl::StatusOr<std::optional<container::ProcessState>> recorded = host_->RecordedExit("d1");
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_FALSE(recorded->has_value());
+  EXPECT_EQ(host_->State("d1", "d1").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(host_->Kill("d1", "d1", SIGKILL).ok());
+  watch.reset();
+  ASSERT_TRUE(host_->Remove("d1", "d1").ok());
+  EXPECT_EQ(released_, std::vector<std::string>{"d1"});
+}
+
+// Recovery lists what silod owns: systems of its owner and containers that
+// only have state files left; another runtime's systems are never listed.
+TEST_F(HcsContainerHostTest, ListHostContainersFindsSystemsAndLeftoverFiles) {
+  fake_.AddSystem("stray", "silo", /*running=*/true);
+  fake_.AddSystem("theirs", "containerd", /*running=*/true);
+  ASSERT_TRUE(host_->Create(Spec("o1")).ok());
+  ASSERT_TRUE(host_->Create(Spec("o2")).ok());
+  ASSERT_TRUE(shims_->KillShim("o2"));  // its system is gone, its files remain
+  absl::StatusOr<std::vector<std::string>> ids = host_->ListHostContainers();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_THAT(*ids, ::testing::UnorderedElementsAre("stray", "o1", "o2"));
+  ASSERT_TRUE(host_->RemoveOrphan("stray").ok());
+  EXPECT_FALSE(fake_.SystemExists("stray"));
+  EXPECT_TRUE(fake_.SystemExists("theirs"));
+  ASSERT_TRUE(host_->RemoveOrphan("o2").ok());
+  ASSERT_TRUE(host_->Remove("o1", "o1").ok());
+  ids = host_->ListHostContainers();
+  ASSERT_TRUE(ids.ok());
+  EXPECT_TRUE(ids->empty());
 }
 
 TEST_F(HcsContainerHostTest, UpdateResourcesModifiesTheRunningSystemAndRefusesAStoppedOne) {
@@ -199,100 +503,6 @@ TEST_F(HcsContainerHostTest, UpdateResourcesModifiesTheRunningSystemAndRefusesAS
   EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("not running"));
   EXPECT_EQ(fake_.Modifications("c1"), expected);
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
-}
-
-// The manager's exit watch: fired by ProcessExited on HCS's thread, run on
-// the host's own; a watch after the exit fires at once; a cancelled one
-// never; a system without its main process has none.
-TEST_F(HcsContainerHostTest, ExitWatchFiresOnceOffHcsThreadsAndCancelStopsIt) {
-  ASSERT_TRUE(host_->Create(Spec("w1")).ok());
-  ASSERT_TRUE(host_->Start("w1", "w1").ok());
-  const uint32_t pid = static_cast<uint32_t>(host_->State("w1", "w1")->pid);
-  std::atomic<int> calls{0};
-  std::promise<std::thread::id> fired;
-  auto watch = host_->WatchExit("w1", "w1", [&] {
-    if (++calls == 1) fired.set_value(std::this_thread::get_id());
-  });
-  ASSERT_NE(watch, nullptr);
-  fake_.Drain();
-  EXPECT_EQ(calls.load(), 0) << "still running";
-  fake_.ExitProcess("w1", pid, 0);
-  auto ran_on = fired.get_future();
-  ASSERT_EQ(ran_on.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  EXPECT_NE(ran_on.get(), std::this_thread::get_id());
-  fake_.Drain();
-  EXPECT_EQ(calls.load(), 1);
-  std::promise<void> late;
-  auto after = host_->WatchExit("w1", "w1", [&] { late.set_value(); });
-  ASSERT_NE(after, nullptr);
-  EXPECT_EQ(late.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready)
-      << "the exit had arrived already";
-
-  ASSERT_TRUE(host_->Create(Spec("w2")).ok());
-  ASSERT_TRUE(host_->Start("w2", "w2").ok());
-  const uint32_t pid2 = static_cast<uint32_t>(host_->State("w2", "w2")->pid);
-  std::atomic<int> cancelled_calls{0};
-  auto cancelled = host_->WatchExit("w2", "w2", [&] { ++cancelled_calls; });
-  ASSERT_NE(cancelled, nullptr);
-  cancelled.reset();
-  fake_.ExitProcess("w2", pid2, 0);
-  fake_.Drain();
-  std::promise<void> flushed;  // a later watch's callback runs after any queued one
-  auto probe = host_->WatchExit("w2", "w2", [&] { flushed.set_value(); });
-  ASSERT_NE(probe, nullptr);
-  flushed.get_future().wait();
-  EXPECT_EQ(cancelled_calls.load(), 0);
-
-  ASSERT_TRUE(host_->Create(Spec("w3")).ok());
-  EXPECT_EQ(host_->WatchExit("w3", "w3", [] {}), nullptr) << "not started: polled instead";
-  for (const char* id : {"w1", "w2", "w3"}) ASSERT_TRUE(host_->Remove(id, id).ok());
-}
-
-TEST_F(HcsContainerHostTest, ALostComputeServiceFiresTheExitWatch) {
-  ASSERT_TRUE(host_->Create(Spec("w4")).ok());
-  ASSERT_TRUE(host_->Start("w4", "w4").ok());
-  std::promise<void> fired;
-  auto watch = host_->WatchExit("w4", "w4", [&] { fired.set_value(); });
-  ASSERT_NE(watch, nullptr);
-  fake_.DisconnectService();
-  EXPECT_EQ(fired.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
-}
-
-TEST_F(HcsContainerHostTest, TermIsCtrlShutdownAndKillTerminates) {
-  ASSERT_TRUE(host_->Create(Spec("c2")).ok());
-  ASSERT_TRUE(host_->Start("c2", "c2").ok());
-  const uint32_t pid = static_cast<uint32_t>(host_->State("c2", "c2")->pid);
-  ASSERT_TRUE(host_->Kill("c2", "c2", SIGTERM).ok());
-  ASSERT_TRUE(Eventually([&] { return !fake_.Signals("c2", pid).empty(); })) << "sent in the background";
-  std::vector<std::string> signals = fake_.Signals("c2", pid);
-  ASSERT_EQ(signals.size(), 1u);
-  EXPECT_NE(signals[0].find("CtrlShutdown"), std::string::npos) << signals[0];
-  ASSERT_TRUE(host_->Kill("c2", "c2", SIGKILL).ok());
-  EXPECT_FALSE(fake_.ProcessRunning("c2", pid));
-  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("c2") == "Stopped"; })) << "the system follows its process";
-  ASSERT_TRUE(host_->Kill("c2", "c2", SIGKILL).ok()) << "killing a stopped system is fine";
-  ASSERT_TRUE(host_->Remove("c2", "c2").ok());
-}
-
-TEST_F(HcsContainerHostTest, CreateFailuresLeaveNothing) {
-  fake_.Inject({FakeCall::kCreateComputeSystem, FakeFault::kFailCall, codes::kHcsEInvalidJson, "bad document"});
-  absl::Status s = host_->Create(Spec("c3")).status();
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("HcsCreateComputeSystem"), std::string::npos) << s;
-  EXPECT_NE(s.message().find("c3"), std::string::npos) << s;
-  EXPECT_FALSE(fake_.SystemExists("c3"));
-  EXPECT_EQ(released_, std::vector<std::string>{"c3"}) << "the rootfs is released";
-
-  fail_rootfs_ = absl::UnavailableError("layer store busy");
-  EXPECT_EQ(host_->Create(Spec("c4")).status().code(), absl::StatusCode::kUnavailable);
-  fail_rootfs_ = absl::OkStatus();
-
-  // A document the builder rejects never reaches HCS.
-  sandbox_.netns_path = "";
-  config_.add_mounts()->set_container_path("relative\\path");
-  EXPECT_EQ(host_->Create(Spec("c5")).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_FALSE(fake_.SystemExists("c5"));
-  EXPECT_EQ(released_.back(), "c5");
 }
 
 // hcsshim resolves a mount's host path before HCS sees it (HCS mis-resolves
@@ -355,196 +565,6 @@ TEST_F(HcsContainerHostTest, MissingMountSourcesAreCreatedAsDirectories) {
   EXPECT_EQ(paths_.open_handles(), 0);
 }
 
-TEST_F(HcsContainerHostTest, MainProcessFailureStopsTheSystem) {
-  ASSERT_TRUE(host_->Create(Spec("c6")).ok());
-  fake_.Inject({FakeCall::kCreateProcess, FakeFault::kFailResult, 0x80070002, "The system cannot find the file"});
-  absl::Status s = host_->Start("c6", "c6");
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("HcsCreateProcess"), std::string::npos) << s;
-  EXPECT_NE(s.message().find("0x80070002"), std::string::npos) << s;
-  EXPECT_NE(fake_.SystemState("c6"), "Running") << "no system runs without its main process";
-  ASSERT_TRUE(host_->Remove("c6", "c6").ok());
-  EXPECT_FALSE(fake_.SystemExists("c6"));
-}
-
-TEST_F(HcsContainerHostTest, ExecReturnsTheExitCodeAndHonoursTheTimeout) {
-  ASSERT_TRUE(host_->Create(Spec("c7")).ok());
-  ASSERT_TRUE(host_->Start("c7", "c7").ok());
-  const uint32_t main_pid = static_cast<uint32_t>(host_->State("c7", "c7")->pid);
-  const uint32_t exec_pid = main_pid + 4;  // the fake numbers processes 100, 104, ...
-  std::thread exiter([&] {
-    for (int i = 0; i < 2500 && !fake_.ProcessRunning("c7", exec_pid); ++i) {  // up to Exec's own 5 s
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    fake_.ExitProcess("c7", exec_pid, 7);
-  });
-  absl::StatusOr<container::ExecResult> r = host_->Exec("c7", "c7", {"cmd", "/c", "exit 7"}, std::chrono::seconds(5));
-  exiter.join();
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->exit_code, 7);
-
-  absl::StatusOr<container::ExecResult> slow =
-      host_->Exec("c7", "c7", {"ping", "-t", "localhost"}, std::chrono::milliseconds(50));
-  EXPECT_EQ(slow.status().code(), absl::StatusCode::kDeadlineExceeded) << slow.status();
-  EXPECT_FALSE(fake_.ProcessRunning("c7", exec_pid + 4)) << "a timed-out exec is terminated";
-  EXPECT_TRUE(fake_.ProcessRunning("c7", main_pid));
-  ASSERT_TRUE(host_->Remove("c7", "c7").ok());
-}
-
-TEST_F(HcsContainerHostTest, RestartReopensOursAndCollectsOrphans) {
-  ASSERT_TRUE(host_->Create(Spec("live")).ok());
-  ASSERT_TRUE(host_->Start("live", "live").ok());
-  fake_.AddSystem("orphan", "silo", /*running=*/true);
-  fake_.AddSystem("not-ours", "containerd", /*running=*/true);
-
-  host_ = NewHost();  // silod restarted: no in-memory state
-  absl::StatusOr<std::vector<std::string>> ids = host_->ListHostContainers();
-  ASSERT_TRUE(ids.ok()) << ids.status();
-  std::sort(ids->begin(), ids->end());
-  EXPECT_EQ(*ids, (std::vector<std::string>{"live", "orphan"}));
-  EXPECT_FALSE(host_->MonitorGone("live", "live"));
-  EXPECT_TRUE(host_->MonitorGone("never-existed", ""));
-  // A re-opened system answers state and can be killed and removed.
-  EXPECT_TRUE(host_->State("live", "live").ok());
-  ASSERT_TRUE(host_->Kill("live", "live", SIGKILL).ok());
-  ASSERT_TRUE(host_->RemoveOrphan("orphan").ok());
-  EXPECT_FALSE(fake_.SystemExists("orphan"));
-  EXPECT_TRUE(fake_.SystemExists("not-ours"));
-  ASSERT_TRUE(host_->Remove("live", "live").ok());
-  EXPECT_FALSE(fake_.SystemExists("live"));
-}
-
-// silod restarts (a new host over the same HCS): its handles close, yet the
-// containers keep running, are re-opened with their main process, report a
-// later exit through a new watch, and only our own orphans are removed.
-TEST_F(HcsContainerHostTest, SystemsSurviveASilodRestartAndReportTheirLaterExit) {
-  ASSERT_TRUE(host_->Create(Spec("live")).ok());
-  ASSERT_TRUE(host_->Start("live", "live").ok());
-  const int pid = host_->State("live", "live")->pid;
-  fake_.AddSystem("orphan", "silo", /*running=*/true);
-  fake_.AddSystem("not-ours", "containerd", /*running=*/true);
-
-  host_ = NewHost();  // silod restarted: no in-memory state, no handles
-  fake_.Drain();
-  EXPECT_EQ(fake_.open_system_handles(), 0);
-  EXPECT_EQ(fake_.SystemState("live"), "Running") << "closing silod's handle must not end the container";
-  ASSERT_TRUE(fake_.ProcessRunning("live", static_cast<uint32_t>(pid)));
-
-  absl::StatusOr<container::ProcessState> st = host_->State("live", "live");
-  ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_FALSE(st->exited);
-  EXPECT_TRUE(st->started) << "a record still CREATED (silod died inside StartContainer) must become RUNNING";
-  EXPECT_EQ(st->pid, pid);
-  std::promise<void> fired;
-  auto watch = host_->WatchExit("live", "live", [&] { fired.set_value(); });
-  ASSERT_NE(watch, nullptr) << "the main process is re-opened, so its exit is pushed again";
-  fake_.Drain();
-  fake_.ExitProcess("live", static_cast<uint32_t>(pid), 9);
-  ASSERT_EQ(fired.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  st = host_->State("live", "live");
-  ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_TRUE(st->exited);
-  EXPECT_EQ(st->exit_code, 9);
-
-  absl::StatusOr<std::vector<std::string>> ids = host_->ListHostContainers();
-  ASSERT_TRUE(ids.ok()) << ids.status();
-  std::sort(ids->begin(), ids->end());
-  EXPECT_EQ(*ids, (std::vector<std::string>{"live", "orphan"}));
-  ASSERT_TRUE(host_->RemoveOrphan("orphan").ok());
-  EXPECT_FALSE(fake_.SystemExists("orphan"));
-  EXPECT_EQ(fake_.SystemState("not-ours"), "Running");
-  watch.reset();
-  ASSERT_TRUE(host_->Remove("live", "live").ok());
-  EXPECT_FALSE(fake_.SystemExists("live"));
-}
-
-// An exit that happened while no silod ran is found from the kept pid; the
-// system it left running is stopped, and the exit is reported, not lost.
-TEST_F(HcsContainerHostTest, AnExitWhileSilodWasDownIsReportedAndItsSystemStopped) {
-  ASSERT_TRUE(host_->Create(Spec("gone")).ok());
-  ASSERT_TRUE(host_->Start("gone", "gone").ok());
-  const int pid = host_->State("gone", "gone")->pid;
-  ASSERT_TRUE(host_->Create(Spec("done")).ok());
-  ASSERT_TRUE(host_->Start("done", "done").ok());
-  const int done_pid = host_->State("done", "done")->pid;
-  fake_.ExitProcess("done", static_cast<uint32_t>(done_pid), 4);
-  ASSERT_TRUE(host_->Wait("done", "done", std::chrono::seconds(5)).ok());
-  host_.reset();
-  fake_.ExitProcess("gone", static_cast<uint32_t>(pid), 0);
-  host_ = NewHost();
-
-  absl::StatusOr<container::ProcessState> st = host_->State("gone", "gone");
-  ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_TRUE(st->exited);
-  EXPECT_TRUE(st->started) << "its pid was kept, so it ran";
-  EXPECT_EQ(st->pid, pid);
-  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("gone") == "Stopped"; }));
-  absl::StatusOr<std::optional<container::ProcessState>> recorded = host_->RecordedExit("done");
-  ASSERT_TRUE(recorded.ok()) << recorded.status();
-  ASSERT_TRUE(recorded->has_value());
-  EXPECT_EQ((*recorded)->exit_code, 4);
-  for (const char* id : {"gone", "done"}) ASSERT_TRUE(host_->Remove(id, id).ok());
-}
-
-// Servercore's HcsSignalProcess returns only when the process has exited.
-// SIGTERM must come back at once so the caller's grace period runs, and the
-// SIGKILL after it must not queue behind the blocked signal.
-TEST_F(HcsContainerHostTest, SigtermReturnsWhileTheSignalCallBlocksAndSigkillStillEndsIt) {
-  ASSERT_TRUE(host_->Create(Spec("sv")).ok());
-  ASSERT_TRUE(host_->Start("sv", "sv").ok());
-  const uint32_t pid = static_cast<uint32_t>(host_->State("sv", "sv")->pid);
-  fake_.Inject({FakeCall::kSignalProcess, FakeFault::kBlock});
-  const auto before = std::chrono::steady_clock::now();
-  ASSERT_TRUE(host_->Kill("sv", "sv", SIGTERM).ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(1))
-      << "Kill waited for the blocked signal call";
-  ASSERT_TRUE(Eventually([&] { return fake_.blocked_operations() == 1; }));
-  EXPECT_EQ(host_->Wait("sv", "sv", std::chrono::milliseconds(50)).status().code(),
-            absl::StatusCode::kDeadlineExceeded)
-      << "the grace period runs while the signal is stuck";
-  ASSERT_TRUE(host_->Kill("sv", "sv", SIGTERM).ok()) << "a second SIGTERM does not pile up";
-  const auto kill_at = std::chrono::steady_clock::now();
-  ASSERT_TRUE(host_->Kill("sv", "sv", SIGKILL).ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - kill_at, std::chrono::seconds(1));
-  EXPECT_FALSE(fake_.ProcessRunning("sv", pid));
-  absl::StatusOr<container::ProcessState> st = host_->Wait("sv", "sv", std::chrono::seconds(5));
-  ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_TRUE(st->exited);
-  EXPECT_EQ(fake_.calls(FakeCall::kSignalProcess), 1);
-  EXPECT_TRUE(Eventually([&] { return fake_.blocked_operations() == 0; })) << "the exit ends the signal call";
-  ASSERT_TRUE(host_->Remove("sv", "sv").ok());
-}
-
-// hcsshim shuts a task's system down once its main process exits; an exited
-// container kubelet keeps around must not keep a live silo. Its exit stays
-// reported, and Remove still works. A guest that ignores the shutdown is
-// terminated after the grace.
-TEST_F(HcsContainerHostTest, AnExitedContainersSystemIsShutDownAndItsExitKept) {
-  ASSERT_TRUE(host_->Create(Spec("ex")).ok());
-  ASSERT_TRUE(host_->Start("ex", "ex").ok());
-  const uint32_t pid = static_cast<uint32_t>(host_->State("ex", "ex")->pid);
-  fake_.ExitProcess("ex", pid, 3);
-  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("ex") == "Stopped"; }))
-      << "the system outlived its main process";
-  EXPECT_EQ(fake_.calls(FakeCall::kShutDown), 1) << "a graceful shutdown first";
-  absl::StatusOr<container::ProcessState> st = host_->State("ex", "ex");
-  ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_TRUE(st->exited);
-  EXPECT_EQ(st->exit_code, 3);
-  EXPECT_GT(st->exited_at_ns, 0);
-  EXPECT_EQ(host_->Wait("ex", "ex", std::chrono::seconds(1))->exit_code, 3);
-  ASSERT_TRUE(host_->Remove("ex", "ex").ok());
-  EXPECT_FALSE(fake_.SystemExists("ex"));
-
-  fake_.set_ignore_shutdown(true);
-  ASSERT_TRUE(host_->Create(Spec("ex2")).ok());
-  ASSERT_TRUE(host_->Start("ex2", "ex2").ok());
-  fake_.ExitProcess("ex2", static_cast<uint32_t>(host_->State("ex2", "ex2")->pid), 0);
-  EXPECT_TRUE(Eventually([&] { return fake_.SystemState("ex2") == "Stopped"; }));
-  EXPECT_GE(fake_.calls(FakeCall::kTerminate), 1) << "terminated after the grace";
-  ASSERT_TRUE(host_->Remove("ex2", "ex2").ok());
-}
-
 // The main process runs as the spec's account (the image's User unless the
 // CRI overrides it) and takes an image's pre-escaped command line raw; exec
 // arguments are always quoted.
@@ -560,7 +580,7 @@ TEST_F(HcsContainerHostTest, MainProcessUsesTheImageCommandLineAndAccount) {
   EXPECT_EQ(params.value("CommandLine", ""), "cmd /S /C echo hi");
   EXPECT_EQ(params.value("User", ""), "ContainerUser");
 
-  ASSERT_TRUE(ExecThatExits("c8", pid, {"cmd /S /C echo hi"}));
+  ASSERT_TRUE(ExecThatExits("c8", pid, {"cmd /S /C echo hi"}).ok());
   const nlohmann::json exec = nlohmann::json::parse(fake_.ProcessParameters("c8", pid + 4), nullptr, false);
   EXPECT_EQ(exec.value("CommandLine", ""), "\"cmd /S /C echo hi\"");
   EXPECT_EQ(exec.value("User", ""), "ContainerUser");
@@ -587,7 +607,7 @@ TEST_F(HcsContainerHostTest, TheProcessSpecSurvivesASilodRestart) {
   EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");
 
   host_ = NewHost();
-  ASSERT_TRUE(ExecThatExits("rs", pid, {"whoami"}));
+  ASSERT_TRUE(ExecThatExits("rs", pid, {"whoami"}).ok());
   params = nlohmann::json::parse(fake_.ProcessParameters("rs", pid + 4), nullptr, false);
   EXPECT_EQ(params.value("User", ""), "ContainerUser") << "an exec after a restart ran as another account";
   EXPECT_EQ(params["Environment"].value("PATH", ""), "C:\\Windows\\system32");

@@ -92,6 +92,7 @@ std::unique_ptr<handler::RuntimeHandler> BuildProcessHandler(const ProcessHandle
     HcsContainerHostOptions hcs;
     hcs.state_dir = options.state_dir;
     hcs.host_paths = options.host_paths;
+    hcs.shims = options.shims;
     hcs.prepare_rootfs = [](const container::CreateSpec&) -> absl::StatusOr<WindowsRootfs> { return NoRootfs(); };
     hcs.release_rootfs = [](const std::string&) { return absl::OkStatus(); };  // nothing was ever prepared
     parts.containers = std::make_unique<HcsContainerHost>(options.hcs, std::move(hcs));

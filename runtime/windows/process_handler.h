@@ -13,12 +13,14 @@
 // tables and its readiness probe.
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "runtime/handler/registry.h"
 #include "runtime/windows/hcs/api.h"
 #include "runtime/windows/host_path/api.h"
+#include "runtime/windows/shim/shim_port.h"
 
 namespace silo::runtime::windows {
 
@@ -29,6 +31,10 @@ struct ProcessHandlerOptions {
   absl::Status hcs_unavailable;
   const host_path::HostPathApi* host_paths = nullptr;
   std::string state_dir;  // <state>/containers: exit records across restarts
+  // Launches and reaches each container's silo-shim.exe (Windows:
+  // shim::NewWin32ShimPort(shim::ShimExeBesideThisProgram())). Null: creating
+  // a container fails, saying so.
+  std::shared_ptr<shim::ShimPort> shims;
   // The host's readiness for process-isolated containers (the Containers
   // feature, vmcompute, HNS); OK = ready. Null = not probed.
   std::function<absl::Status()> host_ready;

@@ -72,6 +72,10 @@ std::string EncodeRequest(const Request& r) {
       if (r.stream) j["stream"] = true;
       if (!r.process.empty()) j["process"] = r.process;
       break;
+    case Op::kWait:
+      // Windows monitors bound the wait by it; absent (0) means no bound.
+      if (r.timeout_ms > 0) j["timeout_ms"] = r.timeout_ms;
+      break;
     case Op::kResize:
       j["width"] = r.width;
       j["height"] = r.height;

@@ -53,7 +53,9 @@ struct Request {
   std::string cwd;
   bool tty = false;
   bool stdin = false;
-  int64_t timeout_ms = 0;  // 0: no timeout; on expiry the process is killed
+  // exec: 0 = no timeout, on expiry the process is killed. wait (Windows
+  // monitors): 0 = none, on expiry DeadlineExceeded.
+  int64_t timeout_ms = 0;
   // exec: interactive (CRI Exec) rather than ExecSync. On Linux the first
   // response carries the caller's ends of the process's stdio as SCM_RIGHTS
   // descriptors (fd_passing.h): the pty master with `tty`, else [stdin write

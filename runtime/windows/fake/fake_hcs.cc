@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "nlohmann/json.hpp"
 #include "runtime/base/windows/wide.h"
@@ -22,6 +23,17 @@ using nlohmann::json;
 namespace {
 
 constexpr uint32_t kErrorInvalidHandleHr = 0x80070006;
+
+// The simulated Windows process whose table (FakeHcs::api_for) is making the
+// current call: handles belong to the process that opened them, as in
+// Windows, where a handle value means nothing in another process.
+thread_local int t_holder = 0;
+
+struct HolderScope {
+  explicit HolderScope(int holder) : saved(t_holder) { t_holder = holder; }
+  ~HolderScope() { t_holder = saved; }
+  int saved;
+};
 
 struct FakeProcess {
   std::string parameters;  // the HcsCreateProcess JSON, as given
@@ -40,6 +52,7 @@ struct FakePipe {
   std::string buffered;
   bool writer_closed = false;  // the process exited: end of stream once drained
   bool cancelled = false;      // the pending (or next) read fails
+  int holder = 0;              // the process that holds the caller's end
 };
 
 struct FakeSystem {
@@ -56,6 +69,7 @@ struct SysHandle {
   std::string id;
   void* ctx = nullptr;
   HcsEventCallback cb = nullptr;
+  int holder = t_holder;
 };
 
 struct ProcHandle {
@@ -64,6 +78,7 @@ struct ProcHandle {
   void* ctx = nullptr;
   HcsEventCallback cb = nullptr;
   uintptr_t via_system = 0;  // the HCS_SYSTEM handle it was created or opened through
+  int holder = t_holder;
 };
 
 struct Op {
@@ -78,6 +93,7 @@ struct Op {
   std::string blocked_system;
   uint32_t blocked_pid = 0;
   uintptr_t blocked_via = 0;  // the system handle whose process calls queue behind it
+  int holder = t_holder;
 };
 
 // What a call's work produced.
@@ -122,6 +138,25 @@ struct FakeHcs::Impl {
   std::vector<FakeCall> sequence;
   std::set<std::pair<std::string, std::string>> vm_grants;  // (vm id, file path)
   int unmatched_revokes = 0;
+  // Handles closed because their process died (ReapHolder), by handle: a
+  // close of one by code of that process afterwards is no double close.
+  std::map<uintptr_t, int> reaped;
+
+  // The handle's entry if the calling process holds it, else end(): a
+  // handle of another process is an invalid handle here.
+  template <class M>
+  auto Held(M& map, HcsHandle h) {
+    auto it = map.find(FromHandle(h));
+    if (it != map.end() && it->second.holder != t_holder) return map.end();
+    return it;
+  }
+  // A close of a handle the caller does not hold: a bad close unless it
+  // was reaped with the caller's process.
+  void RefuseClose(HcsHandle h) {
+    auto r = reaped.find(FromHandle(h));
+    if (r != reaped.end() && r->second == t_holder) return;
+    ++bad_closes;
+  }
 
   // The "HCS thread pool": one worker running queued closures without mu held.
   std::deque<std::function<void()>> queue;
@@ -254,7 +289,7 @@ struct FakeHcs::Impl {
     ++call_counts[call];
     sequence.push_back(call);
     const uintptr_t op_id = FromHandle(op_handle);
-    auto it = ops.find(op_id);
+    auto it = Held(ops, op_handle);
     if (it == ops.end()) return kErrorInvalidHandleHr;
     Op& op = it->second;
     std::optional<FakeInjection> inj = TakeInjection(call);
@@ -318,7 +353,7 @@ struct FakeHcs::Impl {
     std::unique_lock<std::mutex> lock(mu);
     const uintptr_t id = FromHandle(op_handle);
     last_timeout = timeout_ms;
-    auto it = ops.find(id);
+    auto it = Held(ops, op_handle);
     if (it == ops.end()) return kErrorInvalidHandleHr;
     if (it->second.stuck) return codes::kHcsEOperationTimeout;  // would block the whole timeout
     auto done = [&] { return ops.at(id).done; };
@@ -349,19 +384,21 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     const uintptr_t id = f.NewId();
-    f.ops.emplace(id, Op{});
+    f.ops.emplace(id, Op{});  // held by the calling process
     ++f.ops_created;
     return ToHandle(id);
   }
   static void CloseOperation(HcsHandle op) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    if (f.ops.erase(FromHandle(op)) == 0) ++f.bad_closes;
+    auto it = f.Held(f.ops, op);
+    if (it == f.ops.end()) return f.RefuseClose(op);
+    f.ops.erase(it);
   }
   static uint32_t GetOperationResultAndInfo(HcsHandle op, HcsProcessInformation* info, wchar_t** doc) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    auto it = f.ops.find(FromHandle(op));
+    auto it = f.Held(f.ops, op);
     if (it == f.ops.end()) return kErrorInvalidHandleHr;
     if (!it->second.done) return codes::kHcsEOperationPending;
     return f.FinishWait(it->second, info, doc);
@@ -377,7 +414,7 @@ struct FakeEntryPoints {
   static uint32_t CancelOperation(HcsHandle op) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    auto it = f.ops.find(FromHandle(op));
+    auto it = f.Held(f.ops, op);
     if (it == f.ops.end()) return kErrorInvalidHandleHr;
     it->second.stuck = false;
     it->second.blocked = false;  // a cancelled signal no longer holds its system handle
@@ -457,11 +494,16 @@ struct FakeEntryPoints {
   static void CloseComputeSystem(HcsHandle handle) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    auto it = f.sys_handles.find(FromHandle(handle));
+    auto it = f.Held(f.sys_handles, handle);
     if (it == f.sys_handles.end()) {
-      ++f.bad_closes;  // a use after close in HCS: undefined, never harmless
+      f.RefuseClose(handle);  // a use after close in HCS: undefined, never harmless
       return;
     }
+    CloseSystemHandleLocked(f, it);
+  }
+
+  // Closes one HCS_SYSTEM handle; the last one of a system may end it.
+  static void CloseSystemHandleLocked(FakeHcs::Impl& f, std::map<uintptr_t, SysHandle>::iterator it) {
     const std::string id = it->second.id;
     f.sys_handles.erase(it);
     FakeSystem* s = f.FindSystem(id);
@@ -480,7 +522,7 @@ struct FakeEntryPoints {
 
   // Looks up the system behind a handle: the Outcome error when there is none.
   static FakeSystem* SystemOf(FakeHcs::Impl& f, HcsHandle handle, std::string* id, Outcome* err) {
-    auto it = f.sys_handles.find(FromHandle(handle));
+    auto it = f.Held(f.sys_handles, handle);
     if (it == f.sys_handles.end()) {
       *err = Outcome{kErrorInvalidHandleHr, "", {}};
       return nullptr;
@@ -606,7 +648,7 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     if (auto hr = f.SyncFault(FakeCall::kSetSystemCallback)) return *hr;
-    auto it = f.sys_handles.find(FromHandle(sys));
+    auto it = f.Held(f.sys_handles, sys);
     if (it == f.sys_handles.end()) return kErrorInvalidHandleHr;
     if (it->second.cb != nullptr) return codes::kHcsEOperationSystemCallbackAlreadySet;
     it->second.cb = cb;
@@ -642,6 +684,7 @@ struct FakeEntryPoints {
             created.system_id = system_id;
             created.pid = pid;
             created.input = slot == 0;
+            created.holder = t_holder;
             s->processes[pid].stdio[slot] = h;
             return ToHandle(h);
           };
@@ -682,13 +725,15 @@ struct FakeEntryPoints {
   static void CloseProcess(HcsHandle proc) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    if (f.proc_handles.erase(FromHandle(proc)) == 0) ++f.bad_closes;
+    auto it = f.Held(f.proc_handles, proc);
+    if (it == f.proc_handles.end()) return f.RefuseClose(proc);
+    f.proc_handles.erase(it);
   }
 
   // Runs `fn` on the process behind `proc`, or returns the lookup error.
   static Outcome WithProcess(FakeHcs::Impl& f, HcsHandle proc,
                              const std::function<Outcome(const std::string&, uint32_t, FakeProcess&)>& fn) {
-    auto it = f.proc_handles.find(FromHandle(proc));
+    auto it = f.Held(f.proc_handles, proc);
     if (it == f.proc_handles.end()) return Outcome{kErrorInvalidHandleHr, "", {}};
     FakeSystem* s = f.FindSystem(it->second.system_id);
     if (s == nullptr) return Outcome{codes::kHcsESystemNotFound, "", {}};
@@ -766,7 +811,7 @@ struct FakeEntryPoints {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
     if (auto hr = f.SyncFault(FakeCall::kSetProcessCallback)) return *hr;
-    auto it = f.proc_handles.find(FromHandle(proc));
+    auto it = f.Held(f.proc_handles, proc);
     if (it == f.proc_handles.end()) return kErrorInvalidHandleHr;
     if (it->second.cb != nullptr) return codes::kHcsEOperationSystemCallbackAlreadySet;
     it->second.cb = cb;
@@ -807,7 +852,12 @@ struct FakeEntryPoints {
   static void CloseHandle(void* h) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    if (f.stdio.erase(FromHandle(h)) == 0) ++f.bad_closes;
+    auto it = f.Held(f.stdio, h);
+    if (it == f.stdio.end()) {
+      f.RefuseClose(h);
+    } else {
+      f.stdio.erase(it);
+    }
     f.stdio_cv.notify_all();  // a read blocked on it fails, as on a closed handle
   }
 
@@ -815,7 +865,7 @@ struct FakeEntryPoints {
     auto& f = I();
     std::unique_lock<std::mutex> lock(f.mu);
     while (true) {
-      auto it = f.stdio.find(FromHandle(h));
+      auto it = f.Held(f.stdio, h);
       if (it == f.stdio.end() || it->second.input) return -1;
       FakePipe& pipe = it->second;
       if (pipe.cancelled) {
@@ -836,7 +886,7 @@ struct FakeEntryPoints {
   static void CancelStdio(void* h) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    auto it = f.stdio.find(FromHandle(h));
+    auto it = f.Held(f.stdio, h);
     if (it == f.stdio.end()) return;
     it->second.cancelled = true;
     f.stdio_cv.notify_all();
@@ -845,7 +895,7 @@ struct FakeEntryPoints {
   static int64_t WriteStdio(void* h, const char* data, uint32_t len) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
-    auto it = f.stdio.find(FromHandle(h));
+    auto it = f.Held(f.stdio, h);
     if (it == f.stdio.end() || !it->second.input || it->second.writer_closed) return -1;
     FakeProcess* p = f.FindProcess(it->second.system_id, it->second.pid);
     if (p == nullptr || !p->running) return -1;
@@ -853,6 +903,67 @@ struct FakeEntryPoints {
     return len;
   }
 };
+
+namespace {
+
+// Entry points of the table of simulated process `H`: each call runs as that
+// process (t_holder), so the handles it opens are its own.
+template <int H>
+struct AsHolder {
+  template <auto Fn, typename R, typename... A>
+  static R Call(A... a) {
+    HolderScope scope(H);
+    return Fn(a...);
+  }
+};
+template <int H, auto Fn, typename R, typename... A>
+constexpr auto Thunk(R (*)(A...)) {
+  return &AsHolder<H>::template Call<Fn, R, A...>;
+}
+
+template <int H>
+void FillTables(hcs::HcsApi* api, hcs::StdioIo* io) {
+  using E = FakeEntryPoints;
+#define SILO_FAKE_AS(fn) Thunk<H, &E::fn>(&E::fn)
+  api->create_operation = SILO_FAKE_AS(CreateOperation);
+  api->close_operation = SILO_FAKE_AS(CloseOperation);
+  api->get_operation_result = SILO_FAKE_AS(GetOperationResult);
+  api->get_operation_result_and_process_info = SILO_FAKE_AS(GetOperationResultAndInfo);
+  api->wait_for_operation_result = SILO_FAKE_AS(WaitForOperationResult);
+  api->wait_for_operation_result_and_process_info = SILO_FAKE_AS(WaitForOperationResultAndInfo);
+  api->cancel_operation = SILO_FAKE_AS(CancelOperation);
+  api->enumerate_compute_systems = SILO_FAKE_AS(Enumerate);
+  api->create_compute_system = SILO_FAKE_AS(CreateComputeSystem);
+  api->open_compute_system = SILO_FAKE_AS(OpenComputeSystem);
+  api->close_compute_system = SILO_FAKE_AS(CloseComputeSystem);
+  api->start_compute_system = SILO_FAKE_AS(Start);
+  api->shut_down_compute_system = SILO_FAKE_AS(ShutDown);
+  api->terminate_compute_system = SILO_FAKE_AS(Terminate);
+  api->get_compute_system_properties = SILO_FAKE_AS(Properties);
+  api->modify_compute_system = SILO_FAKE_AS(Modify);
+  api->set_compute_system_callback = SILO_FAKE_AS(SetSystemCallback);
+  api->create_process = SILO_FAKE_AS(CreateProcess);
+  api->open_process = SILO_FAKE_AS(OpenProcess);
+  api->close_process = SILO_FAKE_AS(CloseProcess);
+  api->terminate_process = SILO_FAKE_AS(TerminateProcess);
+  api->signal_process = SILO_FAKE_AS(SignalProcess);
+  api->get_process_info = SILO_FAKE_AS(GetProcessInfo);
+  api->modify_process = SILO_FAKE_AS(ModifyProcess);
+  api->set_process_callback = SILO_FAKE_AS(SetProcessCallback);
+  api->free_string = SILO_FAKE_AS(FreeString);
+  api->close_handle = SILO_FAKE_AS(CloseHandle);
+  io->read = SILO_FAKE_AS(ReadStdio);
+  io->write = SILO_FAKE_AS(WriteStdio);
+  io->cancel = SILO_FAKE_AS(CancelStdio);
+#undef SILO_FAKE_AS
+}
+
+template <size_t... H>
+void FillAllTables(hcs::HcsApi* apis, hcs::StdioIo* ios, std::index_sequence<H...>) {
+  (FillTables<static_cast<int>(H)>(&apis[H], &ios[H]), ...);
+}
+
+}  // namespace
 
 FakeHcs::FakeHcs() : impl_(std::make_unique<Impl>()) {
   if (g_impl != nullptr) {
@@ -896,6 +1007,62 @@ FakeHcs::FakeHcs() : impl_(std::make_unique<Impl>()) {
   stdio_io_.cancel = &E::CancelStdio;
   api_no_cancel_ = api_;
   api_no_cancel_.cancel_operation = nullptr;
+  FillAllTables(holder_apis_, holder_ios_, std::make_index_sequence<kMaxHolders>());
+}
+
+const hcs::HcsApi& FakeHcs::api_for(int holder) const {
+  if (holder <= 0 || holder >= kMaxHolders) {
+    std::fprintf(stderr, "FakeHcs: no table for process %d\n", holder);
+    std::abort();
+  }
+  return holder_apis_[holder];
+}
+
+const hcs::StdioIo& FakeHcs::stdio_io_for(int holder) const {
+  if (holder <= 0 || holder >= kMaxHolders) {
+    std::fprintf(stderr, "FakeHcs: no stdio table for process %d\n", holder);
+    std::abort();
+  }
+  return holder_ios_[holder];
+}
+
+int FakeHcs::ReapHolder(int holder) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl& f = *impl_;
+  HolderScope scope(holder);
+  int closed = 0;
+  auto reap = [&](auto& handles) {
+    for (auto it = handles.begin(); it != handles.end();) {
+      if (it->second.holder != holder) {
+        ++it;
+        continue;
+      }
+      f.reaped[it->first] = holder;
+      it = handles.erase(it);
+      ++closed;
+    }
+  };
+  reap(f.proc_handles);
+  reap(f.stdio);
+  f.stdio_cv.notify_all();
+  reap(f.ops);
+  std::vector<uintptr_t> systems;
+  for (const auto& [h, sh] : f.sys_handles) {
+    if (sh.holder == holder) systems.push_back(h);
+  }
+  for (uintptr_t h : systems) {
+    f.reaped[h] = holder;
+    FakeEntryPoints::CloseSystemHandleLocked(f, f.sys_handles.find(h));
+    ++closed;
+  }
+  return closed;
+}
+
+int FakeHcs::open_system_handles(int holder) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int n = 0;
+  for (const auto& [h, sh] : impl_->sys_handles) n += sh.holder == holder ? 1 : 0;
+  return n;
 }
 
 FakeHcs::~FakeHcs() {

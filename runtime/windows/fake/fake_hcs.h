@@ -34,6 +34,14 @@
 // when it exits (after what it wrote has been read), as Windows pipes do.
 // Reading a closed or stdin handle, or writing to an output handle, fails.
 //
+// Which process holds which handle is modelled: api()/stdio_io() are the
+// calling process (silod, process 0); api_for(n)/stdio_io_for(n) are the
+// tables of simulated process n (a silo-shim.exe). A handle belongs to the
+// process that opened it: using or closing it through another process's
+// table fails (ERROR_INVALID_HANDLE; a close counts as a bad close), and
+// ReapHolder(n) closes every handle of process n as Windows does when a
+// process dies, so its systems with ShouldTerminateOnLastHandleClosed end.
+//
 // The table holds plain function pointers, so at most one FakeHcs may be
 // alive per process (checked). All methods are thread-safe.
 
@@ -115,6 +123,16 @@ class FakeHcs {
   const hcs::HcsApi& api_without_cancel() const { return api_no_cancel_; }
   // Reads and writes the stdio handles this fake hands out.
   const hcs::StdioIo& stdio_io() const { return stdio_io_; }
+  // The tables of simulated process `holder`, 1 <= holder < kMaxHolders.
+  static constexpr int kMaxHolders = 8;
+  const hcs::HcsApi& api_for(int holder) const;
+  const hcs::StdioIo& stdio_io_for(int holder) const;
+  // Process `holder` died: the OS closes every handle it held (the last
+  // handle of a system with ShouldTerminateOnLastHandleClosed terminates
+  // it). Returns how many handles were still open. Its code may still run
+  // here (threads of an in-process stand-in): closing a reaped handle then
+  // is no bad close, any other use fails as on a closed handle.
+  int ReapHolder(int holder);
 
   void Inject(FakeInjection injection);
 
@@ -153,6 +171,7 @@ class FakeHcs {
   bool ProcessRunning(const std::string& id, uint32_t pid) const;
   int open_operations() const;
   int open_system_handles() const;
+  int open_system_handles(int holder) const;
   int open_process_handles() const;
   int open_stdio_handles() const;
   int outstanding_strings() const;
@@ -179,6 +198,8 @@ class FakeHcs {
   hcs::HcsApi api_{};
   hcs::HcsApi api_no_cancel_{};
   hcs::StdioIo stdio_io_{};
+  hcs::HcsApi holder_apis_[kMaxHolders]{};  // [0] unused: api() is process 0
+  hcs::StdioIo holder_ios_[kMaxHolders]{};
 };
 
 }  // namespace silo::runtime::windows::fake

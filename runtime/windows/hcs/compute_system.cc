@@ -25,13 +25,36 @@ ComputeSystem::ComputeSystem(const HcsApi& api, std::string id, HcsHandle handle
 
 ComputeSystem::~ComputeSystem() { Close(); }
 
-win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Adopt(const HcsApi& api, std::string id, HcsHandle handle) {
+namespace {
+
+// Ends a system this process just created and could not take charge of,
+// then closes the handle. The terminate's outcome is ignored: the system may
+// never have come to exist.
+void TerminateAndClose(const HcsApi& api, const std::string& id, HcsHandle handle, Deadline deadline) {
+  const Deadline bound = std::min(deadline, Clock::now() + std::chrono::seconds(30));
+  (void)RunOperation(api, "HcsTerminateComputeSystem", id, bound,
+                     [&](HcsHandle op) { return api.terminate_compute_system(handle, op, L""); });
+  api.close_compute_system(handle);
+}
+
+}  // namespace
+
+win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Adopt(const HcsApi& api, std::string id, HcsHandle handle,
+                                                                   std::optional<Deadline> created_until) {
   std::unique_ptr<ComputeSystem> s(new ComputeSystem(api, std::move(id), handle));
   s->callback_context_ = RegisterEventSink(s->events_);
   const uint32_t hr =
       api.set_compute_system_callback(handle, kHcsEventOptionNone, s->callback_context_, &DispatchHcsEvent);
   if (codes::Failed(hr)) {
-    return win32::HrStatus(hr, "HcsSetComputeSystemCallback " + s->id_ + ": failed");  // ~ComputeSystem closes
+    win32::HrStatus failed(hr, "HcsSetComputeSystemCallback " + s->id_ + ": failed");
+    if (created_until) {
+      // Created here: nobody could watch it, so it must not run on.
+      UnregisterEventSink(s->callback_context_);
+      s->callback_context_ = nullptr;
+      TerminateAndClose(api, s->id_, s->handle_, *created_until);
+      s->handle_ = nullptr;
+    }
+    return failed;  // ~ComputeSystem closes what is left
   }
   return s;
 }
@@ -45,11 +68,13 @@ win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Create(const HcsApi
     return api.create_compute_system(wide_id.c_str(), document.c_str(), op, nullptr, &handle);
   });
   if (!r.ok()) {
-    // A handle may exist even though the create failed or timed out.
-    if (handle != nullptr) api.close_compute_system(handle);
+    // A handle may exist even though the create failed or timed out, and
+    // then so may the system (a timed-out create can still complete): end
+    // it before letting go of the handle, as hcsshim's CreateComputeSystem.
+    if (handle != nullptr) TerminateAndClose(api, id, handle, deadline);
     return r.status();
   }
-  return Adopt(api, std::move(id), handle);
+  return Adopt(api, std::move(id), handle, deadline);
 }
 
 win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Open(const HcsApi& api, std::string id) {
@@ -57,7 +82,7 @@ win32::Result<std::unique_ptr<ComputeSystem>> ComputeSystem::Open(const HcsApi& 
   HcsHandle handle = nullptr;
   const uint32_t hr = api.open_compute_system(wide_id.c_str(), kGenericAll, &handle);
   if (codes::Failed(hr)) return win32::HrStatus(hr, "HcsOpenComputeSystem " + id + ": failed");
-  return Adopt(api, std::move(id), handle);
+  return Adopt(api, std::move(id), handle, std::nullopt);
 }
 
 win32::Result<std::vector<SystemSummary>> ComputeSystem::Enumerate(const HcsApi& api, const EnumerateQuery& query,

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,10 @@ struct SystemExit {
 
 class ComputeSystem {
  public:
-  // HcsCreateComputeSystem(id, document). HCS_E_SYSTEM_ALREADY_EXISTS when taken.
+  // HcsCreateComputeSystem(id, document). HCS_E_SYSTEM_ALREADY_EXISTS when
+  // taken. When the create fails or times out with a handle, or the event
+  // callback cannot be set, the system is terminated before its handle
+  // closes (hcsshim CreateComputeSystem), so nothing is left running.
   static win32::Result<std::unique_ptr<ComputeSystem>> Create(const HcsApi& api, std::string id,
                                                        std::string_view document_json, Deadline deadline);
   // HcsOpenComputeSystem (synchronous). IsNotExist(hr) when there is none.
@@ -93,8 +97,11 @@ class ComputeSystem {
 
  private:
   ComputeSystem(const HcsApi& api, std::string id, HcsHandle handle);
-  // Takes ownership of `handle` and registers the event callback.
-  static win32::Result<std::unique_ptr<ComputeSystem>> Adopt(const HcsApi& api, std::string id, HcsHandle handle);
+  // Takes ownership of `handle` and registers the event callback. With
+  // `created_until` (a system just created here) a failure terminates the
+  // system before the handle closes.
+  static win32::Result<std::unique_ptr<ComputeSystem>> Adopt(const HcsApi& api, std::string id, HcsHandle handle,
+                                                             std::optional<Deadline> created_until);
   win32::HrStatus SubmitStop(bool terminate);
 
   const HcsApi& api_;

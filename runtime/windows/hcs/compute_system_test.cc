@@ -87,7 +87,22 @@ TEST_F(ComputeSystemTest, CreateTimeoutCancelsAndClosesTheHandle) {
   ASSERT_FALSE(sys.ok());
   EXPECT_TRUE(codes::IsTimeout(sys.status().hr()));
   EXPECT_EQ(fake_.cancelled_operations(), 1);
+  // The create may still complete: the system is terminated before its
+  // handle closes (hcsshim CreateComputeSystem), never only closed.
+  EXPECT_EQ(fake_.calls(FakeCall::kTerminate), 1);
   // TearDown checks that the handle HCS returned with the call was closed.
+}
+
+TEST_F(ComputeSystemTest, ACreatedSystemThatCannotBeWatchedIsTerminatedNotLeaked) {
+  // Created, but the callback cannot be set: without a terminate the
+  // container would run on with nobody holding or watching it.
+  fake_.Inject({FakeCall::kSetSystemCallback, FakeFault::kFailCall, codes::kHcsEOperationSystemCallbackAlreadySet});
+  auto sys = ComputeSystem::Create(fake_.api(), "c1", kDocument, Soon());
+  ASSERT_FALSE(sys.ok());
+  EXPECT_EQ(sys.status().hr(), codes::kHcsEOperationSystemCallbackAlreadySet);
+  EXPECT_EQ(fake_.calls(FakeCall::kTerminate), 1);
+  fake_.Drain();
+  EXPECT_FALSE(fake_.SystemExists("c1"));
 }
 
 TEST_F(ComputeSystemTest, OpenMissingIsNotExist) {
@@ -334,6 +349,42 @@ TEST(FakeHcsTest, ClosingAHandleTwiceIsCounted) {
   fake.api().close_operation(op);
   fake.api().close_operation(op);
   EXPECT_EQ(fake.bad_closes(), 2);
+}
+
+// A handle is valid only in the process that opened it.
+TEST(FakeHcsTest, HandlesBelongToTheProcessThatOpenedThem) {
+  FakeHcs fake;
+  fake.AddSystem("c1", "silo", /*running=*/true, /*terminate_on_last_handle_closed=*/true);
+  HcsHandle shim = nullptr;
+  ASSERT_EQ(fake.api_for(1).open_compute_system(L"c1", 0, &shim), codes::kSOk);
+  EXPECT_EQ(fake.open_system_handles(1), 1);
+  // silod (process 0) cannot use or close the shim's handle.
+  HcsHandle op = fake.api().create_operation(nullptr, nullptr);
+  EXPECT_EQ(fake.api().terminate_compute_system(shim, op, L""), codes::kSOk);
+  wchar_t* doc = nullptr;
+  EXPECT_EQ(fake.api().wait_for_operation_result(op, 0, &doc), 0x80070006u);  // ERROR_INVALID_HANDLE
+  if (doc != nullptr) fake.api().free_string(doc);
+  fake.api().close_operation(op);
+  fake.api().close_compute_system(shim);
+  EXPECT_EQ(fake.bad_closes(), 1);
+  EXPECT_EQ(fake.SystemState("c1"), "Running");
+  // The shim's process dies: the OS closes its handles, the last one ends
+  // the system; the dead process's own later close is no double close.
+  EXPECT_EQ(fake.ReapHolder(1), 1);
+  fake.Drain();
+  EXPECT_FALSE(fake.SystemExists("c1"));
+  fake.api_for(1).close_compute_system(shim);
+  EXPECT_EQ(fake.bad_closes(), 1);
+}
+
+TEST(FakeHcsTest, WithoutTheFlagASystemOutlivesTheProcessHoldingIt) {
+  FakeHcs fake;
+  fake.AddSystem("c1", "silo", /*running=*/true);
+  HcsHandle h = nullptr;
+  ASSERT_EQ(fake.api_for(2).open_compute_system(L"c1", 0, &h), codes::kSOk);
+  EXPECT_EQ(fake.ReapHolder(2), 1);
+  EXPECT_EQ(fake.SystemState("c1"), "Running");
+  EXPECT_EQ(fake.open_system_handles(), 0);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "nlohmann/json.hpp"
 #include "runtime/windows/hresult_codes.h"
+#include "runtime/windows/shim/wcow_signal.h"
 
 namespace silo::runtime::windows::shim {
 namespace {
@@ -11,6 +12,12 @@ using win32::Result;
 
 constexpr std::chrono::milliseconds kExitPoll{200};
 constexpr std::chrono::seconds kTerminateGrace{10};
+// After a process exits, how long its output may still take to reach end of
+// stream: a child it left behind can hold the pipe open for ever (hcsshim's
+// CopyAfterExitTimeout).
+constexpr std::chrono::seconds kCopyAfterExit{1};
+// hcsshim's exit status for a process killed before it ever started.
+constexpr int64_t kExitKilledBeforeStart = 1;
 
 int64_t UnixNanos(const struct timespec& ts) { return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec; }
 
@@ -28,6 +35,16 @@ Result<std::string> WithPipes(std::string_view process_json, bool open_stdin) {
 }
 
 Deadline After(std::chrono::milliseconds d) { return hcs::Clock::now() + d; }
+
+// The document with ShouldTerminateOnLastHandleClosed set: the monitor holds
+// the only lasting handle, so when it dies, however it dies, HCS terminates
+// the container instead of leaking it.
+Result<std::string> TerminatingOnLastClose(std::string_view document_json) {
+  nlohmann::json doc = nlohmann::json::parse(document_json, nullptr, false);
+  if (!doc.is_object()) return HrStatus(codes::kEInvalidArg, "the container document is not a JSON object");
+  doc["ShouldTerminateOnLastHandleClosed"] = true;
+  return doc.dump();
+}
 
 }  // namespace
 
@@ -57,28 +74,40 @@ Result<std::unique_ptr<ContainerMonitor>> ContainerMonitor::Create(const hcs::Hc
   }
   auto params = WithPipes(options.process_json, options.open_stdin);
   if (!params.ok()) return params.status();
-  std::unique_ptr<ContainerMonitor> m(new ContainerMonitor(api, io, std::move(options)));
-  // The log first: it has no side effect to undo.
-  if (!m->options_.log_path.empty()) {
-    auto log = CriLogFile::Open(m->options_.log_path, m->options_.clock);
-    if (!log.ok()) return log.status();
-    m->log_ = std::move(*log);
+  if (!options.document_json.empty()) {
+    auto document = TerminatingOnLastClose(options.document_json);
+    if (!document.ok()) return document.status();
+    options.document_json = std::move(*document);
   }
+  std::unique_ptr<ContainerMonitor> m(new ContainerMonitor(api, io, std::move(options)));
   auto system = m->options_.document_json.empty()
                     ? hcs::ComputeSystem::Open(api, m->options_.id)
                     : hcs::ComputeSystem::Create(api, m->options_.id, m->options_.document_json, deadline);
   if (!system.ok()) return system.status();
   m->system_ = std::move(*system);
+  // The log after the system: opening it creates the file, and a container
+  // that could not be created must leave no file behind.
+  if (!m->options_.log_path.empty()) {
+    auto log = CriLogFile::Open(m->options_.log_path, m->options_.clock);
+    if (!log.ok()) {
+      if (!m->options_.document_json.empty()) (void)m->system_->Terminate(deadline);
+      return log.status();  // ~ContainerMonitor closes the handle
+    }
+    m->log_ = std::move(*log);
+  }
   return m;
 }
 
 ContainerMonitor::~ContainerMonitor() {
+  std::vector<SignalSender> senders;
   {
     std::lock_guard<std::mutex> lock(mu_);
     closing_ = true;
+    senders.swap(signal_senders_);
   }
+  stopped_cv_.notify_all();  // a Wait in progress returns
   if (exit_waiter_.joinable()) exit_waiter_.join();
-  for (std::thread& t : signal_senders_) t.join();
+  for (SignalSender& s : senders) s.thread.join();
   // Still running: the drains are blocked in reads nobody will finish.
   if (stdout_drain_) stdout_drain_->Stop();
   if (stderr_drain_) stderr_drain_->Stop();
@@ -99,12 +128,12 @@ HrStatus ContainerMonitor::Start(Deadline deadline) {
   // A system opened here was created and started by silod.
   if (!options_.document_json.empty()) {
     HrStatus s = system_->Start(deadline);
-    if (!s.ok()) return s;
+    if (!s.ok()) return TerminateAfterFailedStart(s);
   }
   auto params = WithPipes(options_.process_json, options_.open_stdin);
-  if (!params.ok()) return params.status();
+  if (!params.ok()) return TerminateAfterFailedStart(params.status());
   auto process = system_->CreateProcess(*params, deadline);
-  if (!process.ok()) return process.status();
+  if (!process.ok()) return TerminateAfterFailedStart(process.status());
   process_ = std::move(*process);
   hcs::StdioHandles stdio = process_->TakeStdio();
   stdin_ = stdio.std_input;
@@ -121,6 +150,14 @@ HrStatus ContainerMonitor::Start(Deadline deadline) {
   state_ = MonitorState::kRunning;
   exit_waiter_ = std::thread([this] { AwaitExit(); });
   return HrStatus::Ok();
+}
+
+HrStatus ContainerMonitor::TerminateAfterFailedStart(const HrStatus& why) {
+  // A container without its main process must not run on (hcsshim
+  // terminates a system whose start failed); the handle stays for Close.
+  HrStatus t = system_->Terminate(After(kTerminateGrace));
+  if (!t.ok()) return HrStatus(why.hr(), why.message() + "; terminating the system: " + t.ToString());
+  return why;
 }
 
 void ContainerMonitor::AwaitExit() {
@@ -141,9 +178,10 @@ void ContainerMonitor::AwaitExit() {
   }
   const ExitRecord record{code, UnixNanos(Now())};
   // The exit is recorded only after all output is in the log, so a reader
-  // of the record finds the complete log.
-  stdout_drain_->Join();
-  stderr_drain_->Join();
+  // of the record finds the complete log; a pipe some child still holds
+  // gets kCopyAfterExit, never more.
+  stdout_drain_->JoinFor(kCopyAfterExit);
+  stderr_drain_->JoinFor(kCopyAfterExit);
   auto finish = [this](LogStream stream) {
     return [this, stream](bool partial, std::string_view content) {
       if (log_) (void)log_->Write(stream, partial, content);
@@ -151,6 +189,16 @@ void ContainerMonitor::AwaitExit() {
   };
   stdout_cutter_.Finish(finish(LogStream::kStdout));
   stderr_cutter_.Finish(finish(LogStream::kStderr));
+  RecordExit(record);
+  // A container whose main process is gone must not keep running: its
+  // system is shut down, then terminated after the grace (hcsshim's task
+  // does the same when its init process exits).
+  const Deadline grace = After(options_.exit_shutdown_grace);
+  HrStatus stopped = system_->Stop(grace, grace + kTerminateGrace);
+  (void)stopped;  // already stopped is OK; a failure leaves it to Remove
+}
+
+void ContainerMonitor::RecordExit(const ExitRecord& record) {
   HrStatus written = WriteExitRecord(options_.exit_path, record);
   std::lock_guard<std::mutex> lock(mu_);
   exit_write_ = written;
@@ -166,33 +214,76 @@ MonitorStatus ContainerMonitor::Status() const {
 
 Result<ExitRecord> ContainerMonitor::Wait(Deadline deadline) const {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!stopped_cv_.wait_until(lock, deadline, [this] { return state_ == MonitorState::kStopped; })) {
+  auto done = [this] { return state_ == MonitorState::kStopped || closing_; };
+  if (deadline == hcs::kNoDeadline) {
+    stopped_cv_.wait(lock, done);
+  } else if (!stopped_cv_.wait_until(lock, deadline, done)) {
     return HrStatus(codes::kHcsEOperationTimeout, "container " + options_.id + " still running");
+  }
+  if (state_ != MonitorState::kStopped) {
+    return HrStatus(codes::kHcsEServiceDisconnect, "the monitor of container " + options_.id + " is closing");
   }
   if (!exit_write_.ok()) return exit_write_;
   return *exit_;
 }
 
 HrStatus ContainerMonitor::Kill(int signal, Deadline deadline) {
+  const std::optional<WcowSignal> mapped = MapWcowSignal(signal);
+  if (!mapped) {
+    return HrStatus(codes::kEInvalidArg, "signal " + std::to_string(signal) +
+                                             " is not supported for Windows containers (supported: 9 and 15, "
+                                             "and the console events 0 CtrlC, 1 CtrlBreak, 2 CtrlClose, "
+                                             "5 CtrlLogOff, 6 CtrlShutdown)");
+  }
   hcs::Process* process = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (state_ == MonitorState::kCreated) {
-      return HrStatus(codes::kHcsEInvalidState, "container " + options_.id + " was not started");
-    }
+    std::unique_lock<std::mutex> lock(mu_);
     if (state_ == MonitorState::kStopped) return HrStatus::Ok();
+    if (state_ == MonitorState::kCreated) {
+      lock.unlock();
+      return KillBeforeStart(deadline);
+    }
     process = process_.get();
   }
   // Through fresh handles: HCS serialises calls per system handle, and a
   // blocked CtrlShutdown on ours would hold the kill back.
-  if (signal == 9) return hcs::TerminateProcessThroughFreshHandle(api_, options_.id, process->pid(), deadline);
+  if (mapped->terminate) return hcs::TerminateProcessThroughFreshHandle(api_, options_.id, process->pid(), deadline);
   // Servercore's HcsSignalProcess returns only once the process is gone, so
   // the signal is sent on its own thread and the caller escalates to 9 after
   // its grace period (hcsshim's exec_hcs Kill does the same).
   std::lock_guard<std::mutex> lock(mu_);
-  signal_senders_.emplace_back([process, deadline] {
-    (void)process->Signal(R"({"Signal":"CtrlShutdown"})", deadline);
-  });
+  ReapSignalSenders();
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  signal_senders_.push_back(SignalSender{
+      std::thread([process, deadline, done, options = WcowSignalOptions(*mapped)] {
+        (void)process->Signal(options, deadline);
+        *done = true;
+      }),
+      done});
+  return HrStatus::Ok();
+}
+
+void ContainerMonitor::ReapSignalSenders() {
+  for (auto it = signal_senders_.begin(); it != signal_senders_.end();) {
+    if (!*it->done) {
+      ++it;
+      continue;
+    }
+    it->thread.join();  // it has returned already
+    it = signal_senders_.erase(it);
+  }
+}
+
+HrStatus ContainerMonitor::KillBeforeStart(Deadline deadline) {
+  // As hcsshim's exitFromCreated: the container ends with status 1 without
+  // ever running, and its system goes away.
+  HrStatus t = system_->Terminate(deadline);
+  if (!t.ok()) return t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != MonitorState::kCreated) return HrStatus::Ok();  // a Start raced and lost to the terminate
+  }
+  RecordExit(ExitRecord{kExitKilledBeforeStart, UnixNanos(Now())});
   return HrStatus::Ok();
 }
 
@@ -208,17 +299,24 @@ Result<ExecResult> ContainerMonitor::Exec(std::string_view process_json, std::ch
   OutputDrain err(api_, io_, stdio.std_error, CappedStringSink(&result.stderr_data, kMaxExecOutputBytes));
   const Deadline until = timeout.count() > 0 ? After(timeout) : hcs::kNoDeadline;
   auto exit = (*process)->WaitForExit(until);
-  if (!exit.ok() && codes::IsTimeout(exit.status().hr())) {
-    result.timed_out = true;
+  HrStatus failure = HrStatus::Ok();
+  if (!exit.ok()) {
+    // A timeout, or a wait that failed (a lost service): either way the
+    // process is terminated, so nothing of it runs on unobserved.
+    result.timed_out = codes::IsTimeout(exit.status().hr());
+    if (!result.timed_out) failure = exit.status();
     HrStatus killed = (*process)->Terminate(After(kTerminateGrace));
-    if (!killed.ok()) return killed;
-    exit = (*process)->WaitForExit(After(kTerminateGrace));
+    exit = killed.ok() ? (*process)->WaitForExit(After(kTerminateGrace)) : Result<hcs::ProcessExit>(killed);
   }
-  if (!exit.ok()) return exit.status();
+  if (!failure.ok() || !exit.ok()) {
+    // Its pipes may never end now: stop reading rather than wait for them.
+    out.Stop();
+    err.Stop();
+    return failure.ok() ? exit.status() : failure;
+  }
   result.exit_code = exit->exit_code;
-  out.Join();
-  err.Join();
-  (*process)->Close();
+  out.JoinFor(kCopyAfterExit);
+  err.JoinFor(kCopyAfterExit);
   return result;
 }
 
@@ -249,6 +347,8 @@ HrStatus ContainerMonitor::ResizeConsole(uint16_t width, uint16_t height, Deadli
   }
   return process->ResizeConsole(width, height, deadline);
 }
+
+HrStatus ContainerMonitor::TerminateSystem(Deadline deadline) { return system_->Terminate(deadline); }
 
 HrStatus ContainerMonitor::StopSystem(Deadline grace, Deadline deadline) { return system_->Stop(grace, deadline); }
 

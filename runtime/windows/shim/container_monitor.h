@@ -14,9 +14,11 @@
 // through shim_files.h, so it runs on Linux against the fake HCS.
 //
 //   Create ──> kCreated ──Start──> kRunning ──main process exits──> kStopped
+//   (then the system is shut down, as hcsshim's task does)
 //
 // Thread safety: every method may be called from any thread, concurrently.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -43,8 +45,10 @@ using hcs::Deadline;
 
 struct MonitorOptions {
   std::string id;  // the compute system id (the container id)
-  // Non-empty: HcsCreateComputeSystem with this document. Empty: the system
-  // exists already (silod created it) and is opened.
+  // Non-empty: HcsCreateComputeSystem with this document, with
+  // ShouldTerminateOnLastHandleClosed forced on (the monitor's handle is then
+  // the container's lifeline: a dead monitor never leaks a system). Empty:
+  // the system exists already (silod created it) and is opened.
   std::string document_json;
   // ProcessParameters of the main process (CommandLine, WorkingDirectory,
   // Environment, ...). The monitor sets the pipe flags itself: stdout and
@@ -54,6 +58,9 @@ struct MonitorOptions {
   std::string log_path;  // empty: output is drained and dropped
   std::string exit_path;
   size_t max_log_line = runtime::shim::kDefaultMaxLogLine;
+  // Once the main process has exited, the system is shut down and, after
+  // this grace, terminated.
+  std::chrono::milliseconds exit_shutdown_grace{std::chrono::seconds(30)};
   CriLogFile::Clock clock;  // log timestamps and exit time; null: system clock
 };
 
@@ -90,23 +97,34 @@ class ContainerMonitor {
   ContainerMonitor& operator=(const ContainerMonitor&) = delete;
 
   // Starts the system unless it runs already, then creates the main process
-  // and starts draining its output. Only from kCreated.
+  // and starts draining its output. Only from kCreated. On failure the
+  // system is terminated (a container without its main process must not
+  // run), its handle kept until the monitor closes.
   win32::HrStatus Start(Deadline deadline);
   MonitorStatus Status() const;
-  // Waits for kStopped (exit recorded). HCS_E_OPERATION_TIMEOUT at the deadline.
+  // Waits for kStopped (exit recorded). HCS_E_OPERATION_TIMEOUT at the
+  // deadline (kNoDeadline: none), HCS_E_SERVICE_DISCONNECT when the monitor
+  // is being destroyed: a waiter always gets an answer.
   win32::Result<ExitRecord> Wait(Deadline deadline) const;
-  // SIGKILL (9) terminates the main process; any other signal asks it to
-  // stop (CtrlShutdown), sent in the background because servercore blocks
-  // that call until the process is gone. OK when it has already exited.
+  // The signal as hcsshim's ValidateWCOW maps it (wcow_signal.h): 9
+  // terminates the main process; 15 and the console events are sent with
+  // HcsSignalProcess in the background, because servercore blocks that call
+  // until the process is gone; others fail with E_INVALIDARG. Before Start
+  // the system is terminated and the exit recorded with status 1 (hcsshim's
+  // exitFromCreated). OK when the container has already exited.
   win32::HrStatus Kill(int signal, Deadline deadline);
   // Runs a process in the container and captures its output (ExecSync).
   // `timeout` zero: no timeout; else the process is terminated at it and
-  // the result says timed_out.
+  // the result says timed_out. A failed wait terminates the process too and
+  // returns the error; output still pending a second after the exit (a
+  // child holds the pipe) is not waited for.
   win32::Result<ExecResult> Exec(std::string_view process_json, std::chrono::milliseconds timeout,
                                  Deadline create_deadline);
   win32::HrStatus ReopenLog();
   win32::HrStatus CloseStdin(Deadline deadline);
   win32::HrStatus ResizeConsole(uint16_t width, uint16_t height, Deadline deadline);
+  // HcsTerminateComputeSystem, waited for until `deadline`; OK when stopped.
+  win32::HrStatus TerminateSystem(Deadline deadline);
   // Shuts the compute system down (Terminate after `grace`) and waits for it.
   win32::HrStatus StopSystem(Deadline grace, Deadline deadline);
   // The main process's stdin handle (null without `open_stdin`); owned here.
@@ -115,7 +133,17 @@ class ContainerMonitor {
  private:
   ContainerMonitor(const hcs::HcsApi& api, const hcs::StdioIo& io, MonitorOptions options);
   void AwaitExit();
+  // Writes the exit record, then moves to kStopped and wakes the waiters.
+  void RecordExit(const ExitRecord& record);
+  win32::HrStatus TerminateAfterFailedStart(const win32::HrStatus& why);
+  win32::HrStatus KillBeforeStart(Deadline deadline);
+  void ReapSignalSenders();  // with mu_ held
   struct timespec Now() const;
+
+  struct SignalSender {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;  // set as its last step
+  };
 
   const hcs::HcsApi& api_;
   const hcs::StdioIo& io_;
@@ -136,7 +164,9 @@ class ContainerMonitor {
   runtime::shim::CriLineCutter stdout_cutter_;  // used by the stdout drain thread only
   runtime::shim::CriLineCutter stderr_cutter_;  // used by the stderr drain thread only
   std::thread exit_waiter_;
-  std::vector<std::thread> signal_senders_;  // guarded by mu_; joined by the destructor
+  // Guarded by mu_; finished ones are joined by the next Kill, the rest by
+  // the destructor.
+  std::vector<SignalSender> signal_senders_;
 };
 
 }  // namespace silo::runtime::windows::shim

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -166,15 +167,53 @@ TEST_F(ContainerMonitorTest, TheMonitorHoldsTheSystemSoItsDeathAloneStopsATermin
   EXPECT_EQ(fake_.open_system_handles(), 0);
 }
 
-TEST_F(ContainerMonitorTest, WithoutTheFlagTheContainerOutlivesTheMonitor) {
-  auto m = Started(Options());
+TEST_F(ContainerMonitorTest, ASystemTheMonitorCreatesAlwaysEndsWithTheMonitor) {
+  // The document silod passed lacks the flag: the monitor sets it, so a
+  // monitor that dies never leaks a running compute system.
+  auto m = Started(Options(kDocument));
   ASSERT_NE(m, nullptr);
-  const uint32_t pid = m->Status().pid;
+  const auto config = nlohmann::json::parse(fake_.Configuration("c1"));
+  EXPECT_EQ(config["ShouldTerminateOnLastHandleClosed"], true);
+  EXPECT_EQ(config["Owner"], "silo");
   m.reset();
   fake_.Drain();
+  EXPECT_FALSE(fake_.SystemExists("c1"));
+}
+
+TEST_F(ContainerMonitorTest, TheMonitorsProcessDyingEndsTheContainer) {
+  // The monitor runs as simulated process 1; its death closes its handles.
+  auto m = ContainerMonitor::Create(fake_.api_for(1), fake_.stdio_io_for(1), Options(kDocument), Soon());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE((*m)->Start(Soon()).ok());
+  EXPECT_EQ(fake_.open_system_handles(1), 1);
+  EXPECT_EQ(fake_.open_system_handles(0), 0);
+  EXPECT_GT(fake_.ReapHolder(1), 0);
+  fake_.Drain();
+  EXPECT_FALSE(fake_.SystemExists("c1"));
+  m->reset();  // the stand-in's code closing reaped handles is no double close
+}
+
+TEST_F(ContainerMonitorTest, AnotherProcessCannotUseTheMonitorsHandles) {
+  auto m = ContainerMonitor::Create(fake_.api_for(1), fake_.stdio_io_for(1), Options(kDocument), Soon());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE((*m)->Start(Soon()).ok());
+  // A second handle, opened by silod (process 0), keeps the system alive
+  // while the monitor's process lives; it is silod's alone.
+  auto mine = hcs::ComputeSystem::Open(fake_.api(), "c1");
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(fake_.open_system_handles(0), 1);
+  mine->reset();
   EXPECT_EQ(fake_.SystemState("c1"), "Running");
-  EXPECT_TRUE(fake_.ProcessRunning("c1", pid));
-  EXPECT_EQ(fake_.open_system_handles(), 0);
+  m->reset();
+  fake_.Drain();
+  EXPECT_FALSE(fake_.SystemExists("c1"));
+}
+
+TEST_F(ContainerMonitorTest, ADocumentThatIsNotAnObjectIsRefused) {
+  auto m = ContainerMonitor::Create(fake_.api(), fake_.stdio_io(), Options("[1]"), Soon());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().hr(), codes::kEInvalidArg);
+  EXPECT_EQ(fake_.calls(FakeCall::kCreateComputeSystem), 0);
 }
 
 TEST_F(ContainerMonitorTest, OpensASystemSilodCreated) {
@@ -205,7 +244,7 @@ TEST_F(ContainerMonitorTest, BadInputFailsBeforeAnySystemExists) {
   EXPECT_EQ(fake_.open_system_handles(), 0);
 }
 
-TEST_F(ContainerMonitorTest, AFailedProcessCreateLeavesTheContainerCreated) {
+TEST_F(ContainerMonitorTest, AFailedProcessCreateTerminatesTheSystem) {
   fake_.Inject({FakeCall::kCreateProcess, FakeFault::kFailResult, 0x80070002, "The system cannot find the file"});
   auto m = ContainerMonitor::Create(fake_.api(), fake_.stdio_io(), Options(), Soon());
   ASSERT_TRUE(m.ok());
@@ -214,6 +253,21 @@ TEST_F(ContainerMonitorTest, AFailedProcessCreateLeavesTheContainerCreated) {
   EXPECT_THAT(s.message(), HasSubstr("cannot find the file"));
   EXPECT_EQ((*m)->Status().state, MonitorState::kCreated);
   EXPECT_FALSE(ReadExitRecord(dir_ + "/c1.exit").ok());
+  // No container runs on without its main process.
+  EXPECT_EQ(fake_.calls(FakeCall::kTerminate), 1);
+  EXPECT_EQ(fake_.SystemState("c1"), "Stopped");
+}
+
+TEST_F(ContainerMonitorTest, AFailedSystemStartTerminatesTheSystem) {
+  fake_.Inject({FakeCall::kStart, FakeFault::kFailResult, codes::kHcsEUnexpectedExit, "guest died"});
+  auto m = ContainerMonitor::Create(fake_.api(), fake_.stdio_io(), Options(), Soon());
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE((*m)->Start(Soon()).ok());
+  EXPECT_EQ(fake_.calls(FakeCall::kTerminate), 1);
+  EXPECT_EQ(fake_.SystemState("c1"), "Stopped");
+  m->reset();
+  fake_.Drain();
+  EXPECT_FALSE(fake_.SystemExists("c1"));
 }
 
 TEST_F(ContainerMonitorTest, KillTerminatesWithSigkillAndAsksToShutDownOtherwise) {
@@ -249,6 +303,76 @@ TEST_F(ContainerMonitorTest, ABlockedShutdownSignalDoesNotHoldBackTheKill) {
   ASSERT_TRUE(m->Wait(Soon()).ok());
   EXPECT_FALSE(fake_.ProcessRunning("c1", pid));
   EXPECT_EQ(fake_.blocked_operations(), 0);
+}
+
+TEST_F(ContainerMonitorTest, KillMapsSignalsAsHcsshimValidateWcow) {
+  auto m = Started(Options());
+  ASSERT_NE(m, nullptr);
+  const uint32_t pid = m->Status().pid;
+  EXPECT_TRUE(m->Kill(0, Soon()).ok());
+  EXPECT_TRUE(m->Kill(1, Soon()).ok());
+  EXPECT_TRUE(m->Kill(2, Soon()).ok());
+  EXPECT_TRUE(m->Kill(5, Soon()).ok());
+  EXPECT_TRUE(m->Kill(6, Soon()).ok());
+  for (int i = 0; i < 2000 && fake_.Signals("c1", pid).size() < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::vector<std::string> sent = fake_.Signals("c1", pid);
+  std::sort(sent.begin(), sent.end());
+  EXPECT_THAT(sent, ElementsAre(R"({"Signal":"CtrlBreak"})", R"({"Signal":"CtrlC"})", R"({"Signal":"CtrlClose"})",
+                                R"({"Signal":"CtrlLogOff"})", R"({"Signal":"CtrlShutdown"})"));
+  // Anything else is refused with a message, and nothing is sent.
+  win32::HrStatus refused = m->Kill(10, Soon());
+  EXPECT_EQ(refused.hr(), codes::kEInvalidArg);
+  EXPECT_THAT(refused.message(), HasSubstr("signal 10 is not supported"));
+  EXPECT_EQ(fake_.Signals("c1", pid).size(), 5u);
+  EXPECT_TRUE(fake_.ProcessRunning("c1", pid));
+}
+
+TEST_F(ContainerMonitorTest, KillBeforeStartEndsTheContainerWithStatusOne) {
+  auto m = ContainerMonitor::Create(fake_.api(), fake_.stdio_io(), Options(), Soon());
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE((*m)->Kill(15, Soon()).ok());
+  auto exit = (*m)->Wait(Soon());
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_EQ(exit->exit_code, 1);
+  EXPECT_EQ((*m)->Status().state, MonitorState::kStopped);
+  EXPECT_EQ(fake_.SystemState("c1"), "Stopped");
+  auto record = ReadExitRecord(dir_ + "/c1.exit");
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->exit_code, 1);
+  EXPECT_FALSE((*m)->Start(Soon()).ok());
+}
+
+TEST_F(ContainerMonitorTest, ALostServiceEndsTheWaitWithAnUnknownExit) {
+  auto m = Started(Options());
+  ASSERT_NE(m, nullptr);
+  const uint32_t pid = m->Status().pid;
+  fake_.WriteProcessOutput("c1", pid, false, "still here\n");
+  // The process still runs and its pipes stay open: the monitor must not
+  // wait for their end for ever.
+  fake_.DisconnectService();
+  auto exit = m->Wait(Soon());
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_EQ(exit->exit_code, -1);
+  EXPECT_THAT(Lines(ReadAll(dir_ + "/c1.log"), "stdout"), ElementsAre("F still here"));
+  fake_.ExitProcess("c1", pid, 0);
+}
+
+TEST_F(ContainerMonitorTest, AnExecWhoseWaitFailsIsTerminatedAndReported) {
+  auto m = Started(Options());
+  ASSERT_NE(m, nullptr);
+  const uint32_t main_pid = m->Status().pid;
+  std::thread service([&] {
+    ASSERT_NE(AwaitProcess(main_pid + 4, "whoami"), 0u);
+    fake_.DisconnectService();
+  });
+  auto r = m->Exec(R"({"CommandLine":"whoami"})", std::chrono::milliseconds(0), Soon());
+  service.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(codes::Normalize(r.status().hr()), codes::kHcsEServiceDisconnect) << r.status().ToString();
+  EXPECT_FALSE(fake_.ProcessRunning("c1", main_pid + 4));
+  EXPECT_EQ(fake_.calls(FakeCall::kTerminateProcess), 1);
 }
 
 TEST_F(ContainerMonitorTest, WaitTimesOutWhileTheContainerRuns) {

@@ -58,7 +58,12 @@ Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
     case Op::kStart:
       return FromStatus(monitor.Start(After(kCallTimeout)));
     case Op::kWait: {
-      auto exit = monitor.Wait(hcs::kNoDeadline);
+      // `timeout_ms` bounds the wait (DeadlineExceeded), so a caller that
+      // gives up does not leave this connection's thread behind for ever.
+      const Deadline until = request.timeout_ms > 0
+                                 ? hcs::Clock::now() + std::chrono::milliseconds(request.timeout_ms)
+                                 : hcs::kNoDeadline;
+      auto exit = monitor.Wait(until);
       if (!exit.ok()) return FromStatus(exit.status());
       return StateResponse(monitor.Status());
     }

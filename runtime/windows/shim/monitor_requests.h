@@ -6,8 +6,11 @@
 //
 //   state       -> state, pid, exit (when stopped)
 //   start       -> starts the container (created by --create-only)
-//   wait        -> blocks until the exit is recorded
-//   kill        -> 9: terminate the main process; others: CtrlShutdown
+//   wait        -> blocks until the exit is recorded, or `timeout_ms`
+//                  (DeadlineExceeded)
+//   kill        -> hcsshim's ValidateWCOW mapping (wcow_signal.h); an
+//                  unsupported signal is InvalidArgument; before start the
+//                  container ends with status 1
 //   exec        -> runs `process` (HCS ProcessParameters) and returns its
 //                  output and exit code; `timeout_ms` kills it (DeadlineExceeded)
 //   reopen_log, close_stdin, resize

@@ -54,7 +54,6 @@ class MonitorRequestsTest : public ::testing::Test {
 
 TEST_F(MonitorRequestsTest, StateFollowsTheContainerFromCreatedToStopped) {
   EXPECT_EQ(Serve(Op::kState).state, "created");
-  EXPECT_EQ(Serve(Op::kKill, 9).code, wire::kCodeFailedPrecondition);
   ASSERT_EQ(Serve(Op::kStart).code, 0);
   EXPECT_EQ(Serve(Op::kStart).code, wire::kCodeFailedPrecondition);
   wire::Response running = Serve(Op::kState);
@@ -72,6 +71,35 @@ TEST_F(MonitorRequestsTest, StateFollowsTheContainerFromCreatedToStopped) {
   EXPECT_EQ(Serve(Op::kShutdown).code, 0);
   EXPECT_TRUE(shutdown_);
   EXPECT_EQ(fake_.SystemState("c1"), "Stopped");
+}
+
+TEST_F(MonitorRequestsTest, KillBeforeStartStopsTheContainerWithStatusOne) {
+  EXPECT_EQ(Serve(Op::kKill, 9).code, 0);
+  wire::Response state = Serve(Op::kState);
+  EXPECT_EQ(state.state, "stopped");
+  EXPECT_TRUE(state.exited);
+  EXPECT_EQ(state.exit_code, 1);
+}
+
+TEST_F(MonitorRequestsTest, AnUnsupportedSignalIsInvalidArgument) {
+  ASSERT_EQ(Serve(Op::kStart).code, 0);
+  wire::Response r = Serve(Op::kKill, 10);
+  EXPECT_EQ(r.code, wire::kCodeInvalidArgument);
+  EXPECT_NE(r.message.find("not supported for Windows containers"), std::string::npos) << r.message;
+  EXPECT_EQ(Serve(Op::kState).state, "running");
+}
+
+TEST_F(MonitorRequestsTest, AWaitWithATimeoutAnswersDeadlineExceeded) {
+  ASSERT_EQ(Serve(Op::kStart).code, 0);
+  wire::Request wait;
+  wait.op = Op::kWait;
+  wait.timeout_ms = 20;
+  EXPECT_EQ(ServeMonitorRequest(*monitor_, wait, &shutdown_).code, wire::kCodeDeadlineExceeded);
+  // And the codec carries the bound.
+  wire::Request decoded;
+  std::string error;
+  ASSERT_TRUE(wire::DecodeRequestJson(wire::EncodeRequest(wait), &decoded, &error)) << error;
+  EXPECT_EQ(decoded.timeout_ms, 20);
 }
 
 TEST_F(MonitorRequestsTest, ExecReturnsOutputAndATimeoutIsDeadlineExceeded) {

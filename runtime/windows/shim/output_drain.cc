@@ -31,6 +31,16 @@ void OutputDrain::Join() {
   handle_ = nullptr;
 }
 
+bool OutputDrain::JoinFor(std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (thread_.joinable() && !done_ && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const bool ended = done_;
+  Stop();
+  return ended;
+}
+
 void OutputDrain::Stop() {
   stop_ = true;
   // A cancel that lands before the read starts is lost, so repeat it.

@@ -6,6 +6,7 @@
 // `sink` runs on the drain thread. Not copyable; the destructor joins.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <string_view>
 #include <thread>
@@ -27,6 +28,11 @@ class OutputDrain {
   OutputDrain& operator=(const OutputDrain&) = delete;
 
   void Join();
+  // Join, but for at most `limit`: a process that exited may have left a
+  // child holding the pipe's write end, and then end of stream never comes
+  // (hcsshim's CopyAfterExitTimeout). Stops the drain at the limit; true
+  // when the stream ended by itself.
+  bool JoinFor(std::chrono::milliseconds limit);
   // Ends the drain before end of stream (the process still runs): cancels
   // the pending read until the thread notices, then joins.
   void Stop();

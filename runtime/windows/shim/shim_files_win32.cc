@@ -1,6 +1,6 @@
 #include <windows.h>
 
-#include "runtime/base/windows/wide.h"
+#include "runtime/base/windows/long_path_win32.h"
 #include "runtime/windows/shim/shim_files.h"
 
 namespace silo::runtime::windows::shim {
@@ -29,7 +29,9 @@ HrStatus WriteAll(HANDLE h, std::string_view data, const std::string& what) {
 // end of file, like O_APPEND. Sharing delete lets kubelet rename the file
 // while it is open (log rotation); sharing read and write lets it be read.
 Result<HANDLE> OpenAppend(const std::string& path) {
-  HANDLE h = CreateFileW(win32::Utf8ToWide(path).c_str(), FILE_APPEND_DATA | SYNCHRONIZE,
+  const std::wstring wide = win32::LongPath(path);
+  if (wide.empty()) return HrStatus(0x80070057, "open container log: bad path " + path);  // E_INVALIDARG
+  HANDLE h = CreateFileW(wide.c_str(), FILE_APPEND_DATA | SYNCHRONIZE,
                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_ALWAYS,
                          FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) return LastError("open container log " + path);
@@ -65,7 +67,9 @@ Result<std::unique_ptr<LogFile>> LogFile::Open(const std::string& path) {
 }
 
 HrStatus WriteFileDurably(const std::string& path, std::string_view contents) {
-  const std::wstring target = win32::Utf8ToWide(path);
+  // Extended-length: a pod's log and state directories can pass MAX_PATH.
+  const std::wstring target = win32::LongPath(path);
+  if (target.empty()) return HrStatus(0x80070057, "write " + path + ": bad path");
   const std::wstring tmp = target + L".tmp";
   HANDLE h = CreateFileW(tmp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) return LastError("create " + path + ".tmp");
@@ -81,7 +85,9 @@ HrStatus WriteFileDurably(const std::string& path, std::string_view contents) {
 }
 
 Result<std::string> ReadSmallFile(const std::string& path) {
-  HANDLE h = CreateFileW(win32::Utf8ToWide(path).c_str(), GENERIC_READ,
+  const std::wstring wide = win32::LongPath(path);
+  if (wide.empty()) return HrStatus(0x80070057, "open " + path + ": bad path");
+  HANDLE h = CreateFileW(wide.c_str(), GENERIC_READ,
                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
                          FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) return LastError("open " + path);

@@ -9,6 +9,8 @@ namespace {
 
 namespace wire = runtime::shim;
 constexpr DWORD kPipeBuffer = 64 * 1024;
+// How long Stop lets a connection finish answering its request.
+constexpr ULONGLONG kAnswerGraceMs = 5000;
 
 }  // namespace
 
@@ -33,24 +35,49 @@ void ShimPipeServer::AcceptLoop(HANDLE instance) {
       CloseHandle(instance);
       return;
     }
+    // The next instance before anything else: while none listens, a client
+    // finds no pipe at all and would take the monitor for gone.
+    auto next = win32::CreateLocalPipeInstance(name_, security_, /*first=*/false, kPipeBuffer);
     if (outcome == win32::PipeConnect::kFailed) {
       CloseHandle(instance);
     } else {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopped_) {
         CloseHandle(instance);
+        if (next.ok()) CloseHandle(*next);
         return;
       }
       live_.push_back(instance);
-      workers_.emplace_back([this, instance] { Serve(instance); });
+      const uint64_t id = next_worker_++;
+      workers_.emplace(id, std::thread([this, instance, id] { Serve(instance, id); }));
     }
-    auto next = win32::CreateLocalPipeInstance(name_, security_, /*first=*/false, kPipeBuffer);
+    ReapWorkers();
     if (!next.ok()) return;  // out of handles: no more clients
     instance = *next;
   }
 }
 
-void ShimPipeServer::Serve(HANDLE pipe) {
+void ShimPipeServer::ReapWorkers() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (uint64_t id : finished_) {
+      auto it = workers_.find(id);
+      if (it == workers_.end()) continue;
+      done.push_back(std::move(it->second));
+      workers_.erase(it);
+    }
+    finished_.clear();
+  }
+  for (std::thread& t : done) t.join();  // each has returned or is returning
+}
+
+size_t ShimPipeServer::worker_threads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return workers_.size();
+}
+
+void ShimPipeServer::Serve(HANDLE pipe, uint64_t id) {
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -58,6 +85,12 @@ void ShimPipeServer::Serve(HANDLE pipe) {
     }
     auto frame = ReadPipeFrame(pipe, wire::kMaxFrameSize);
     if (!frame.ok()) break;  // disconnected, cancelled or oversized: drop the connection
+    {
+      // Answering: Stop lets the response out (the answer to `shutdown`
+      // itself must reach silod) unless the handler outlasts its grace.
+      std::lock_guard<std::mutex> lock(mu_);
+      answering_.insert(pipe);
+    }
     wire::Request request;
     std::string error;
     wire::Response response;
@@ -67,13 +100,19 @@ void ShimPipeServer::Serve(HANDLE pipe) {
       response.code = wire::kCodeInvalidArgument;
       response.message = error;
     }
-    if (!WritePipeFrame(pipe, wire::EncodeResponse(response), wire::kMaxResponseFrameSize).ok()) break;
+    const bool written = WritePipeFrame(pipe, wire::EncodeResponse(response), wire::kMaxResponseFrameSize).ok();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      answering_.erase(pipe);
+    }
+    if (!written) break;
   }
   std::lock_guard<std::mutex> lock(mu_);
   auto it = std::find(live_.begin(), live_.end(), pipe);
   if (it != live_.end()) live_.erase(it);
   DisconnectNamedPipe(pipe);
   CloseHandle(pipe);
+  finished_.push_back(id);  // its last step under mu_: the acceptor joins it
 }
 
 void ShimPipeServer::Stop() {
@@ -82,20 +121,29 @@ void ShimPipeServer::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return;
     stopped_ = true;
-    for (HANDLE h : live_) CancelIoEx(h, nullptr);
+    for (HANDLE h : live_) {
+      if (answering_.count(h) == 0) CancelIoEx(h, nullptr);
+    }
   }
   if (stop_event_ != nullptr) SetEvent(stop_event_);
   if (acceptor_.joinable()) acceptor_.join();
   // A cancel that lands before a worker's read starts is lost: repeat until
-  // every connection has ended (a handler in progress is waited for).
+  // every connection has ended. A connection answering a request is spared
+  // for kAnswerGrace, so its response is written; then it is cancelled too.
+  const ULONGLONG spare_until = GetTickCount64() + kAnswerGraceMs;
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (live_.empty()) {
-        workers.swap(workers_);
+        for (auto& [id, t] : workers_) workers.push_back(std::move(t));
+        workers_.clear();
+        finished_.clear();
         break;
       }
-      for (HANDLE h : live_) CancelIoEx(h, nullptr);
+      const bool spare = GetTickCount64() < spare_until;
+      for (HANDLE h : live_) {
+        if (!spare || answering_.count(h) == 0) CancelIoEx(h, nullptr);
+      }
     }
     Sleep(5);
   }

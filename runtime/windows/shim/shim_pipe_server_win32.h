@@ -5,14 +5,20 @@
 // its first instance claims the name, so no other process can serve it.
 // Each connection gets a thread that reads request frames, calls `handler`
 // and writes the response, in order, until the client disconnects (a
-// `wait` holds its connection, as on Linux). A bad frame or request gets an
+// `wait` holds its connection, as on Linux). The acceptor joins the threads
+// of ended connections as it accepts the next, so a monitor that serves
+// silod for months holds only the threads of live connections. A bad frame or request gets an
 // InvalidArgument response; an oversized frame ends the connection.
-// Win32 only. Stop() ends every connection (waiting for a handler in
-// progress) and joins; thread-safe.
+// Win32 only. Stop() ends every connection and joins; a handler in
+// progress gets a few seconds to have its response written (the answer to
+// `shutdown` must reach silod); thread-safe.
 
 #include <windows.h>
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,21 +43,28 @@ class ShimPipeServer {
   ShimPipeServer& operator=(const ShimPipeServer&) = delete;
 
   void Stop();
+  // Threads of connections not joined yet (live ones, and ended ones until
+  // the next accept): for tests.
+  size_t worker_threads() const;
 
  private:
   ShimPipeServer(std::wstring name, Handler handler) : name_(std::move(name)), handler_(std::move(handler)) {}
   void AcceptLoop(HANDLE first);
-  void Serve(HANDLE pipe);
+  void Serve(HANDLE pipe, uint64_t id);
+  void ReapWorkers();
 
   const std::wstring name_;
   const Handler handler_;
   win32::PipeSecurity security_;
   HANDLE stop_event_ = nullptr;
   std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<HANDLE> live_;           // guarded by mu_: connected pipes, for Stop
-  std::vector<std::thread> workers_;   // guarded by mu_
-  bool stopped_ = false;               // guarded by mu_
+  mutable std::mutex mu_;
+  std::vector<HANDLE> live_;                 // guarded by mu_: connected pipes, for Stop
+  std::map<uint64_t, std::thread> workers_;  // guarded by mu_
+  std::vector<uint64_t> finished_;           // guarded by mu_: workers that have returned
+  std::set<HANDLE> answering_;               // guarded by mu_: connections between request and response
+  uint64_t next_worker_ = 0;                 // guarded by mu_
+  bool stopped_ = false;                     // guarded by mu_
 };
 
 }  // namespace silo::runtime::windows::shim

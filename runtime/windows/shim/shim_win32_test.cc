@@ -22,6 +22,7 @@
 #include "runtime/windows/shim/shim_files.h"
 #include "runtime/windows/shim/shim_pipe_client_win32.h"
 #include "runtime/windows/shim/shim_pipe_server_win32.h"
+#include "runtime/windows/shim/shim_port_win32.h"
 #include "runtime/windows/testing/win_check.h"
 
 namespace {
@@ -269,6 +270,148 @@ void MonitorOverThePipeRunsExecAndRecordsTheExit() {
   CHECK(fake.open_system_handles() == 0 && fake.open_stdio_handles() == 0);
 }
 
+
+// A monitor serves silod for the container's whole life, one connection per
+// call: the threads of ended connections must not pile up.
+void PipeServerJoinsTheThreadsOfEndedConnections() {
+  const std::wstring name = shim::ShimPipeName("reap-" + std::to_string(GetCurrentProcessId()));
+  auto server = shim::ShimPipeServer::Start(name, [](const wire::Request&) { return wire::Response(); });
+  CHECK(server.ok());
+  if (!server.ok()) return;
+  shim::ShimPipeClient client(name);
+  wire::Request req;
+  req.op = wire::Op::kState;
+  for (int i = 0; i < 40; ++i) CHECK(client.Call(req, Soon()).ok());
+  // Joined as the next connections are accepted: at most the last one (its
+  // thread may still be returning) and the one accepted after it remain.
+  size_t left = (*server)->worker_threads();
+  for (int i = 0; i < 200 && left > 2; ++i) {
+    Sleep(5);
+    CHECK(client.Call(req, Soon()).ok());
+    left = (*server)->worker_threads();
+  }
+  std::printf("  connection threads left after 40+ calls: %zu\n", left);
+  CHECK(left <= 2);
+  (*server)->Stop();
+  CHECK((*server)->worker_threads() == 0);
+}
+
+// The log and the exit record deeper than MAX_PATH (260): the shim opens
+// them by extended-length path.
+void ShimFilesTakePathsBeyondMaxPath() {
+  std::string dir = TempDir();
+  while (dir.size() < 300) {
+    dir += "\\" + std::string(60, 'd');
+    CHECK(CreateDirectoryW((L"\\\\?\\" + silo::win32::Utf8ToWide(dir)).c_str(), nullptr));
+  }
+  const std::string log_path = dir + "\\c.log";
+  const std::string exit_path = dir + "\\c.exit";
+  CHECK(log_path.size() > MAX_PATH);
+  auto log = shim::CriLogFile::Open(log_path, FixedClock);
+  CHECK(log.ok());
+  if (log.ok()) {
+    CHECK((*log)->Write(shim::LogStream::kStdout, false, "deep").ok());
+    CHECK((*log)->Reopen().ok());
+  }
+  CHECK(Slurp(log_path) == "2023-11-14T22:13:20.12Z stdout F deep\n");
+  CHECK(shim::WriteExitRecord(exit_path, {7, 9}).ok());
+  auto record = shim::ReadExitRecord(exit_path);
+  CHECK(record.ok() && record->exit_code == 7);
+}
+
+std::wstring BesideThisTest(const wchar_t* exe) {
+  wchar_t self[MAX_PATH];
+  const DWORD n = GetModuleFileNameW(nullptr, self, MAX_PATH);
+  std::wstring path(self, n);
+  return path.substr(0, path.find_last_of(L"\\/") + 1) + exe;
+}
+
+bool WriteText(const std::string& path, const std::string& text) {
+  HANDLE h = CreateFileW(silo::win32::Utf8ToWide(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, 0, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return false;
+  DWORD done = 0;
+  const bool ok = WriteFile(h, text.data(), static_cast<DWORD>(text.size()), &done, nullptr) && done == text.size();
+  CloseHandle(h);
+  return ok;
+}
+
+// The files silod writes before it launches a shim, in `dir`.
+shim::ShimLaunch LaunchIn(const std::string& dir, const std::string& id_prefix) {
+  shim::ShimLaunch l;
+  l.id = id_prefix + std::to_string(GetCurrentProcessId());
+  l.document_path = dir + "\\doc.json";
+  l.process_path = dir + "\\process.json";
+  l.exit_path = dir + "\\c.exit";
+  CHECK(WriteText(l.document_path, R"({"Owner":"silo"})"));
+  CHECK(WriteText(l.process_path, R"({"CommandLine":"cmd /c app.exe"})"));
+  return l;
+}
+
+// silod's side for real: the ShimPort starts a shim process (silo-shim.exe's
+// code over the fake HCS, as Wine has no computecore.dll), waits for its
+// pipe and drives the container through it; after shutdown the shim exits.
+void ShimPortLaunchesTheShimAndDrivesIt() {
+  shim::ShimLaunch l = LaunchIn(TempDir(), "port-");
+  l.log_path = l.exit_path + ".log";
+  auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo_shim_fake_hcs.exe"));
+  const auto soon = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const silo::win32::HrStatus launched = port->Launch(l, soon);
+  CHECK(launched.ok());
+  if (!launched.ok()) {
+    std::printf("  launch: %s\n", launched.ToString().c_str());
+    return;
+  }
+  auto call = [&](wire::Op op, int signal = 0) {
+    wire::Request req;
+    req.op = op;
+    req.signal = signal;
+    auto r = port->Call(l.id, req, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    CHECK(r.ok());
+    if (!r.ok()) std::printf("  %s: %s\n", wire::OpName(op), r.status().ToString().c_str());
+    return r.ok() ? *r : wire::Response();
+  };
+  CHECK(call(wire::Op::kState).state == "created");
+  CHECK(call(wire::Op::kStart).code == 0);
+  const wire::Response running = call(wire::Op::kState);
+  CHECK(running.state == "running" && running.pid != 0);
+  const wire::Response refused = call(wire::Op::kKill, 10);
+  CHECK(refused.code == wire::kCodeInvalidArgument);
+  CHECK(call(wire::Op::kKill, 9).code == 0);
+  const wire::Response exited = call(wire::Op::kWait);
+  CHECK(exited.exited && exited.state == "stopped");
+  auto record = shim::ReadExitRecord(l.exit_path);
+  CHECK(record.ok() && record->exit_code == exited.exit_code);
+  CHECK(call(wire::Op::kShutdown).code == 0);
+  // The shim exits once it has answered: its pipe goes with it.
+  wire::Request state;
+  state.op = wire::Op::kState;
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    auto r = port->Call(l.id, state, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    gone = !r.ok() && r.status().hr() == shim::kHrShimGone;
+    if (!gone) Sleep(10);
+  }
+  CHECK(gone);
+}
+
+// A shim that cannot set its container up exits at once, and Launch says
+// so instead of waiting out its deadline (Wine: no computecore.dll).
+void ShimPortReportsAShimThatCannotSetUp() {
+  if (!silo::windows_testing::UnderWine()) {
+    std::printf("  SKIPPED: needs a host without computecore.dll\n");
+    return;
+  }
+  shim::ShimLaunch l = LaunchIn(TempDir(), "nohcs-");
+  auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo-shim.exe"));
+  const silo::win32::HrStatus launched =
+      port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(60));
+  CHECK(!launched.ok());
+  CHECK(launched.message().find("exited with code 1") != std::string::npos);
+  // Nothing can be passed that would break its command line.
+  l.id = "bad id";
+  CHECK(!port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(5)).ok());
+}
+
 }  // namespace
 
 int main() {
@@ -278,6 +421,10 @@ int main() {
       {"ExitRecordIsReplacedAtomically", ExitRecordIsReplacedAtomically},
       {"FramedProtocolOverTheNamedPipe", FramedProtocolOverTheNamedPipe},
       {"MonitorOverThePipeRunsExecAndRecordsTheExit", MonitorOverThePipeRunsExecAndRecordsTheExit},
+      {"PipeServerJoinsTheThreadsOfEndedConnections", PipeServerJoinsTheThreadsOfEndedConnections},
+      {"ShimFilesTakePathsBeyondMaxPath", ShimFilesTakePathsBeyondMaxPath},
+      {"ShimPortLaunchesTheShimAndDrivesIt", ShimPortLaunchesTheShimAndDrivesIt},
+      {"ShimPortReportsAShimThatCannotSetUp", ShimPortReportsAShimThatCannotSetUp},
   };
   return silo::windows_testing::RunWinTests(tests);
 }

@@ -1,0 +1,129 @@
+#include "runtime/windows/shim/in_process_shim_port.h"
+
+#include <atomic>
+
+#include "runtime/windows/shim/container_monitor.h"
+#include "runtime/windows/shim/monitor_requests.h"
+#include "runtime/windows/shim/shim_files.h"
+
+namespace silo::runtime::windows::shim {
+
+using win32::HrStatus;
+
+struct InProcessShimPort::Shim {
+  Shim(InProcessShimPort* p, int h) : port(p), holder(h) {}
+  // The shim's process is gone once nothing runs its code any more.
+  ~Shim() {
+    monitor.reset();
+    port->FreeHolder(holder);
+  }
+  InProcessShimPort* const port;
+  const int holder;
+  std::unique_ptr<ContainerMonitor> monitor;
+  std::atomic<bool> killed{false};
+  std::atomic<bool> shutdown{false};
+};
+
+InProcessShimPort::InProcessShimPort(fake::FakeHcs& fake) : fake_(fake) {}
+
+InProcessShimPort::~InProcessShimPort() {
+  std::map<std::string, std::shared_ptr<Shim>> shims;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shims.swap(shims_);
+  }
+  shims.clear();
+}
+
+void InProcessShimPort::FreeHolder(int holder) {
+  std::lock_guard<std::mutex> lock(mu_);
+  busy_holders_.erase(holder);
+}
+
+HrStatus InProcessShimPort::Launch(const ShimLaunch& launch, Deadline deadline) {
+  int holder = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++launches_;
+    // The pipe's first instance claims its name: a second shim cannot serve it.
+    if (shims_.count(launch.id) != 0) return HrStatus(kHrShimAlreadyRunning, "a shim already serves " + launch.id);
+    for (int h = 1; h < fake::FakeHcs::kMaxHolders && holder == 0; ++h) {
+      if (busy_holders_.count(h) == 0) holder = h;
+    }
+    if (holder == 0) return HrStatus(0x8007000E, "no simulated process left for another shim");  // E_OUTOFMEMORY
+    busy_holders_.insert(holder);
+  }
+  auto shim = std::make_shared<Shim>(this, holder);
+  MonitorOptions options;
+  options.id = launch.id;
+  options.log_path = launch.log_path;
+  options.exit_path = launch.exit_path;
+  options.open_stdin = launch.open_stdin;
+  auto document = ReadSmallFile(launch.document_path);
+  auto process = ReadSmallFile(launch.process_path);
+  if (!document.ok()) return document.status();  // the shim exits with 1; ~Shim frees the holder
+  if (!process.ok()) return process.status();
+  options.document_json = *document;
+  options.process_json = *process;
+  auto monitor = ContainerMonitor::Create(fake_.api_for(holder), fake_.stdio_io_for(holder), std::move(options),
+                                          deadline);
+  if (!monitor.ok()) return monitor.status();
+  shim->monitor = std::move(*monitor);
+  std::lock_guard<std::mutex> lock(mu_);
+  shims_[launch.id] = std::move(shim);
+  return HrStatus::Ok();
+}
+
+win32::Result<runtime::shim::Response> InProcessShimPort::Call(const std::string& id,
+                                                               const runtime::shim::Request& request, Deadline) {
+  std::shared_ptr<Shim> shim;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = shims_.find(id);
+    if (it == shims_.end()) return HrStatus(kHrShimGone, "no shim serves container " + id);
+    shim = it->second;
+  }
+  std::atomic<bool> shutdown{false};
+  runtime::shim::Response response = ServeMonitorRequest(*shim->monitor, request, &shutdown);
+  // A shim killed meanwhile never answered: the client saw the pipe break.
+  if (shim->killed) return HrStatus(kHrShimPipeBroken, "shim of container " + id + " closed the pipe");
+  if (shutdown) {
+    // The exe exits after answering shutdown.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = shims_.find(id);
+    if (it != shims_.end() && it->second == shim) shims_.erase(it);
+  }
+  return response;
+}
+
+bool InProcessShimPort::KillShim(const std::string& id) {
+  std::shared_ptr<Shim> shim;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = shims_.find(id);
+    if (it == shims_.end()) return false;
+    shim = std::move(it->second);
+    shims_.erase(it);
+  }
+  shim->killed = true;
+  fake_.ReapHolder(shim->holder);
+  return true;
+}
+
+int InProcessShimPort::live_shims() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(shims_.size());
+}
+
+int InProcessShimPort::launches() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return launches_;
+}
+
+int InProcessShimPort::holder_of(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = shims_.find(id);
+  return it == shims_.end() ? 0 : it->second->holder;
+}
+
+}  // namespace silo::runtime::windows::shim

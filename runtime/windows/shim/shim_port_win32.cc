@@ -1,0 +1,131 @@
+#include "runtime/windows/shim/shim_port_win32.h"
+
+#include <windows.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "runtime/base/windows/named_pipe_win32.h"
+#include "runtime/base/windows/wide.h"
+#include "runtime/windows/shim/pipe_frames_win32.h"
+#include "runtime/windows/shim/shim_pipe_client_win32.h"
+
+namespace silo::runtime::windows::shim {
+namespace {
+
+namespace wire = runtime::shim;
+using win32::HrStatus;
+
+constexpr uint32_t kEInvalidArg = 0x80070057;
+constexpr uint32_t kEFail = 0x80004005;
+
+// Container ids are the CRI's (hex); anything that could break the command
+// line or the pipe name is refused.
+bool SafeId(const std::string& id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
+           c == '.';
+  });
+}
+
+// A path as one command-line argument. Windows file names cannot hold '"',
+// and a path that ends in '\' would escape the closing quote: both refused.
+bool QuotePath(const std::string& path, std::wstring* out) {
+  if (path.empty() || path.find('"') != std::string::npos || path.back() == '\\') return false;
+  *out += L" \"" + win32::Utf8ToWide(path) + L"\"";
+  return true;
+}
+
+class Win32ShimPort final : public ShimPort {
+ public:
+  explicit Win32ShimPort(std::wstring exe) : exe_(std::move(exe)) {}
+
+  HrStatus Launch(const ShimLaunch& l, Deadline deadline) override {
+    if (!SafeId(l.id)) return HrStatus(kEInvalidArg, "container id unfit for a shim: " + l.id);
+    std::wstring cmd = L"\"" + exe_ + L"\" --id " + win32::Utf8ToWide(l.id);
+    bool ok = true;
+    cmd += L" --exit-file";
+    ok = ok && QuotePath(l.exit_path, &cmd);
+    cmd += L" --process";
+    ok = ok && QuotePath(l.process_path, &cmd);
+    cmd += L" --document";
+    ok = ok && QuotePath(l.document_path, &cmd);
+    if (!l.log_path.empty()) {
+      cmd += L" --log";
+      ok = ok && QuotePath(l.log_path, &cmd);
+    }
+    if (!ok) return HrStatus(kEInvalidArg, "a file path of container " + l.id + " cannot be passed to silo-shim");
+    if (l.open_stdin) cmd += L" --stdin";
+    cmd += L" --create-only";
+
+    STARTUPINFOW si = {};
+    si.cb = sizeof(si);
+    PROCESS_INFORMATION pi = {};
+    // Its own process group (silod's Ctrl+Break is not its), no console,
+    // and out of silod's job so that a job closing with silod spares it.
+    DWORD flags = CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT;
+    BOOL created = CreateProcessW(exe_.c_str(), cmd.data(), nullptr, nullptr, FALSE,
+                                  flags | CREATE_BREAKAWAY_FROM_JOB, nullptr, nullptr, &si, &pi);
+    if (!created && GetLastError() == ERROR_ACCESS_DENIED) {
+      // A job without JOB_OBJECT_LIMIT_BREAKAWAY_OK: the shim stays in it.
+      created = CreateProcessW(exe_.c_str(), cmd.data(), nullptr, nullptr, FALSE, flags, nullptr, nullptr, &si, &pi);
+    }
+    if (!created) return win32::LastErrorStatus("start " + win32::WideToUtf8(exe_));
+    CloseHandle(pi.hThread);
+    HrStatus result = AwaitServing(l.id, pi.hProcess, deadline);
+    CloseHandle(pi.hProcess);
+    return result;
+  }
+
+  win32::Result<wire::Response> Call(const std::string& id, const wire::Request& request,
+                                     Deadline deadline) override {
+    if (!SafeId(id)) return HrStatus(kHrShimGone, "no shim can serve container id " + id);
+    return ShimPipeClient(ShimPipeName(id)).Call(request, deadline);
+  }
+
+ private:
+  // Waits until the shim answers on its pipe (the system exists), it
+  // exits (setup failed: it left nothing), or the deadline (then it is
+  // killed, and its handle's close ends the system).
+  HrStatus AwaitServing(const std::string& id, HANDLE process, Deadline deadline) {
+    ShimPipeClient client(ShimPipeName(id));
+    wire::Request state;
+    state.op = wire::Op::kState;
+    for (;;) {
+      const auto now = std::chrono::steady_clock::now();
+      if (WaitForSingleObject(process, 0) == WAIT_OBJECT_0) {
+        DWORD code = 0;
+        GetExitCodeProcess(process, &code);
+        return HrStatus(kEFail, "silo-shim of container " + id + " exited with code " + std::to_string(code) +
+                                    " before serving its pipe (2: bad arguments, 1: the container could not be "
+                                    "created; the reason is on the shim's stderr)");
+      }
+      auto r = client.Call(state, std::min(deadline, now + std::chrono::seconds(1)));
+      if (r.ok()) return HrStatus::Ok();
+      if (std::chrono::steady_clock::now() >= deadline) {
+        TerminateProcess(process, 1);
+        WaitForSingleObject(process, 5000);
+        return HrStatus(kHrPipeTimeout, "silo-shim of container " + id + " did not serve its pipe in time");
+      }
+      Sleep(20);
+    }
+  }
+
+  const std::wstring exe_;
+};
+
+}  // namespace
+
+std::shared_ptr<ShimPort> NewWin32ShimPort(std::wstring shim_exe) {
+  return std::make_shared<Win32ShimPort>(std::move(shim_exe));
+}
+
+std::wstring ShimExeBesideThisProgram() {
+  std::wstring path(32768, L'\0');
+  const DWORD n = GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size()));
+  path.resize(n);
+  const size_t slash = path.find_last_of(L"\\/");
+  return (slash == std::wstring::npos ? std::wstring() : path.substr(0, slash + 1)) + L"silo-shim.exe";
+}
+
+}  // namespace silo::runtime::windows::shim
