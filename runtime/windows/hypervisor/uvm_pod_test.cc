@@ -175,7 +175,8 @@ INSTANTIATE_TEST_SUITE_P(
     Steps, UvmPodFaultTest,
     ::testing::Values(
         Fault{"grant", C::kGrantVmAccess, 0, {}},
-        Fault{"create", C::kCreateComputeSystem, 0, {C::kRevokeVmAccess}},
+        // A create that failed after HCS made the system still terminates it.
+        Fault{"create", C::kCreateComputeSystem, 0, {C::kTerminate, C::kRevokeVmAccess}},
         Fault{"start", C::kStart, 0, {C::kTerminate, C::kRevokeVmAccess}},
         Fault{"namespace", C::kModify, 0, {C::kTerminate, C::kRevokeVmAccess}},
         Fault{"preadd1", C::kModify, 1, {C::kModify, C::kTerminate, C::kRevokeVmAccess}},
