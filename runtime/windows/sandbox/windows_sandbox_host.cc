@@ -27,6 +27,10 @@ constexpr char kMarkerSuffix[] = ".sandbox";
 constexpr uint32_t kErrorFileNotFound = 2;
 constexpr uint32_t kErrorAlreadyExists = 183;
 
+// Created with SYSTEM and Administrators as the only principals and
+// Administrators as owner, so no other user can open, change or squat it.
+constexpr wchar_t kPodJobSddl[] = L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)";
+
 uint32_t HResultFromWin32(uint32_t err) { return err == 0 ? 0 : ((err & 0xFFFFu) | 0x80070000u); }
 
 absl::Status JobError(const jobobject::JobApi& api, const std::string& call, const std::string& name) {
@@ -47,8 +51,8 @@ WindowsSandboxHost::WindowsSandboxHost(const hcs::HcsApi* hcs, const network::hn
     : hcs_(hcs), hcn_(hcn), jobs_(jobs), options_(std::move(options)) {}
 
 WindowsSandboxHost::~WindowsSandboxHost() {
-  // The jobs stay for a later silod only while processes are in them: an
-  // empty pod job is re-made by Reopen.
+  // A job stays reachable for a later silod only through the handle a
+  // holder (HoldPodJobIn) keeps; Reopen makes one that none kept again.
   silo::MutexLock lock(&mu_);
   for (auto& [id, handle] : job_handles_) jobs_->close_handle(handle);
 }
@@ -169,33 +173,56 @@ absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListNamespaces() co
 
 // --- Pod job ----------------------------------------------------------------
 
-absl::StatusOr<void*> WindowsSandboxHost::CreateJob(const std::string& id, bool* created) {
+absl::StatusOr<void*> WindowsSandboxHost::CreateJob(const std::string& id) {
   const std::string name = PodJobName(id);
-  void* job = jobs_->create_job_object(win32::Utf8ToWide(name).c_str());
+  void* job = jobs_->create_job_object(win32::Utf8ToWide(name).c_str(), kPodJobSddl);
   if (job == nullptr) return JobError(*jobs_, "CreateJobObjectW", name);
-  *created = jobs_->get_last_error() != kErrorAlreadyExists;
+  if (jobs_->get_last_error() == kErrorAlreadyExists) {
+    // Sandbox ids are never reused and recovery opens its own job by name:
+    // a job this create finds was made by someone else to be adopted.
+    jobs_->close_handle(job);
+    return absl::AlreadyExistsError(absl::StrCat("sandbox ", id, ": job object ", name,
+                                                 " exists already and silod did not create it; refusing to use it"));
+  }
+  return job;
+}
+
+absl::StatusOr<void*> WindowsSandboxHost::OpenOwnJob(const std::string& id) {
+  const std::string name = PodJobName(id);
+  void* job = jobs_->open_job_object(jobobject::kJobObjectAllAccess, 0, win32::Utf8ToWide(name).c_str());
+  if (job == nullptr) {
+    if (jobs_->get_last_error() == kErrorFileNotFound) return nullptr;
+    return JobError(*jobs_, "OpenJobObjectW", name);
+  }
+  // Only an administrator (silod) can make Administrators or SYSTEM the
+  // owner: any other owner means someone else made a job of this name.
+  wchar_t owner[192] = {};
+  const uint32_t err = jobs_->get_job_owner(job, owner, sizeof(owner) / sizeof(owner[0]));
+  const std::wstring sid(owner);
+  if (err != 0 || (sid != jobobject::kAdministratorsSid && sid != jobobject::kLocalSystemSid)) {
+    jobs_->close_handle(job);
+    if (err != 0) return HResultToStatus(HResultFromWin32(err), "GetSecurityInfo", name);
+    return absl::FailedPreconditionError(absl::StrCat("sandbox ", id, ": job object ", name, " is owned by ",
+                                                      win32::WideToUtf8(sid), ", not by silod; refusing to use it"));
+  }
   return job;
 }
 
 absl::StatusOr<std::string> WindowsSandboxHost::CreatePodGroup(const std::string& id) {
   SILO_FAILPOINT("sandbox.pod_group");
   SILO_RETURN_IF_ERROR(WriteMarker(id));
-  bool created = false;
-  absl::StatusOr<void*> made = CreateJob(id, &created);
+  if (!NeedsJob()) return std::string();
+  {
+    silo::MutexLock lock(&mu_);
+    if (job_handles_.count(id) != 0) return PodJobName(id);  // a retry in this silod
+  }
+  absl::StatusOr<void*> made = CreateJob(id);
   if (!made.ok()) {
     (void)ForgetIfGone(id);
     return made.status();
   }
-  void* job = *made;
-  if (!created) {
-    // Sandbox ids are never reused: only an earlier attempt for this one
-    // (or a pod another program named like ours) holds this name.
-    spdlog::warn("sandbox {}: its job object {} existed already; taking it over", id, PodJobName(id));
-  }
   silo::MutexLock lock(&mu_);
-  void*& slot = job_handles_[id];
-  if (slot != nullptr) jobs_->close_handle(slot);
-  slot = job;
+  job_handles_[id] = *made;
   return PodJobName(id);
 }
 
@@ -209,12 +236,9 @@ absl::Status WindowsSandboxHost::RemovePodGroup(const std::string& id) {
       job_handles_.erase(it);
     }
   }
-  if (job == nullptr) {
-    // A job a previous silod made lives on only with processes in it.
-    job = jobs_->open_job_object(jobobject::kJobObjectAllAccess, 0, win32::Utf8ToWide(PodJobName(id)).c_str());
-    if (job == nullptr && jobs_->get_last_error() != kErrorFileNotFound) {
-      return JobError(*jobs_, "OpenJobObjectW", PodJobName(id));
-    }
+  if (job == nullptr && NeedsJob()) {
+    // A job a previous silod made is reachable while a holder keeps it.
+    SILO_ASSIGN_OR_RETURN(job, OpenOwnJob(id));
   }
   if (job != nullptr) {
     // HostProcess containers were stopped by the manager; whatever is left
@@ -225,6 +249,19 @@ absl::Status WindowsSandboxHost::RemovePodGroup(const std::string& id) {
     SILO_RETURN_IF_ERROR(s);
   }
   return ForgetIfGone(id);
+}
+
+absl::Status WindowsSandboxHost::HoldPodJobIn(const std::string& id, void* process) {
+  silo::MutexLock lock(&mu_);
+  auto it = job_handles_.find(id);
+  if (it == job_handles_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat("sandbox ", id, " has no job object to hold"));
+  }
+  void* held = nullptr;
+  if (jobs_->duplicate_job_handle(it->second, process, jobobject::kSynchronizeAccess, &held) == 0) {
+    return JobError(*jobs_, "DuplicateHandle", PodJobName(id));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListPodGroups() const { return Markers(); }
@@ -251,9 +288,13 @@ absl::Status WindowsSandboxHost::Reopen(const std::string& id) {
       }
     }
   }
-  // An empty pod job died with the silod that held it: make it again.
-  bool created = false;
-  SILO_ASSIGN_OR_RETURN(void* job, CreateJob(id, &created));
+  if (!NeedsJob()) return absl::OkStatus();
+  // The job is reachable by name while a holder (HoldPodJobIn) keeps a
+  // handle; with none it held no process worth keeping: make it again.
+  SILO_ASSIGN_OR_RETURN(void* job, OpenOwnJob(id));
+  if (job == nullptr) {
+    SILO_ASSIGN_OR_RETURN(job, CreateJob(id));
+  }
   silo::MutexLock lock(&mu_);
   auto [it, inserted] = job_handles_.emplace(id, job);
   if (!inserted) jobs_->close_handle(job);
