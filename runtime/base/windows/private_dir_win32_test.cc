@@ -1,0 +1,94 @@
+// Win32PrivateDirOs on a real (Wine) volume: a folder is created with the
+// private descriptor, inspected without following it, re-secured through its
+// handle, and a file is refused where a folder belongs. Wine 8 has no
+// reparse points and keeps only part of a file's security, so the junction
+// refusal and the owner rules are proven against the fake on Linux
+// (private_dir_test.cc); this proves the calls.
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+
+#include <string>
+
+#include "runtime/base/windows/private_dir_win32.h"
+#include "runtime/windows/testing/win_check.h"
+
+namespace {
+
+using silo::win32::DirFacts;
+using silo::win32::Win32PrivateDirOs;
+#define CHECK(cond) SILO_WIN_CHECK(cond)
+
+std::string TempFolder(const char* leaf) {
+  char base[MAX_PATH] = {};
+  GetTempPathA(MAX_PATH, base);
+  return std::string(base) + "silo-private-" + std::to_string(GetCurrentProcessId()) + "-" + leaf;
+}
+
+// True when the folder's DACL is protected and grants only BA and SY.
+bool HasPrivateDacl(const std::string& path) {
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  PACL dacl = nullptr;
+  if (GetNamedSecurityInfoA(path.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl,
+                            nullptr, &sd) != ERROR_SUCCESS) {
+    return false;
+  }
+  char* text = nullptr;
+  bool ok = false;
+  if (ConvertSecurityDescriptorToStringSecurityDescriptorA(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text,
+                                                           nullptr)) {
+    const std::string s(text);
+    std::printf("  %s: %s\n", path.c_str(), text);
+    ok = s.find("D:P") == 0 && s.find(";;;BA)") != std::string::npos && s.find(";;;SY)") != std::string::npos &&
+         s.find(";;;WD)") == std::string::npos && s.find(";;;BU)") == std::string::npos;
+    LocalFree(text);
+  }
+  LocalFree(sd);
+  return ok;
+}
+
+void CreatesAFolderCarryingThePrivateDescriptor() {
+  Win32PrivateDirOs os;
+  const std::string dir = TempFolder("create");
+  DirFacts facts;
+  CHECK(os.Inspect(dir, &facts) == 0);
+  CHECK(!facts.exists);
+  CHECK(os.CreateSecured(dir) == 0);
+  CHECK(os.CreateSecured(dir) == ERROR_ALREADY_EXISTS);
+  CHECK(os.Inspect(dir, &facts) == 0);
+  CHECK(facts.exists && facts.directory && !facts.reparse_point);
+  CHECK(!facts.owner_sid.empty());
+  std::printf("  owner %s\n", facts.owner_sid.c_str());
+  CHECK(HasPrivateDacl(dir));
+  CHECK(os.CreateSecured(dir + "\\missing\\child") == ERROR_PATH_NOT_FOUND);
+  RemoveDirectoryA(dir.c_str());
+}
+
+void ResecuresAFolderThroughItsHandleAndRefusesAFile() {
+  Win32PrivateDirOs os;
+  const std::string dir = TempFolder("resecure");
+  CHECK(CreateDirectoryA(dir.c_str(), nullptr));
+  CHECK(os.Resecure(dir) == 0);
+  CHECK(HasPrivateDacl(dir));
+  const std::string file = dir + "\\file";
+  HANDLE h = CreateFileA(file.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
+  CHECK(h != INVALID_HANDLE_VALUE);
+  CloseHandle(h);
+  CHECK(os.Resecure(file) == ERROR_DIRECTORY);
+  DirFacts facts;
+  CHECK(os.Inspect(file, &facts) == 0);
+  CHECK(facts.exists && !facts.directory);
+  CHECK(os.Resecure(dir + "\\absent") == ERROR_FILE_NOT_FOUND);
+  DeleteFileA(file.c_str());
+  RemoveDirectoryA(dir.c_str());
+}
+
+}  // namespace
+
+int main() {
+  const silo::windows_testing::WinTest tests[] = {
+      {"CreatesAFolderCarryingThePrivateDescriptor", CreatesAFolderCarryingThePrivateDescriptor},
+      {"ResecuresAFolderThroughItsHandleAndRefusesAFile", ResecuresAFolderThroughItsHandleAndRefusesAFile},
+  };
+  return silo::windows_testing::RunWinTests(tests);
+}
