@@ -16,9 +16,13 @@ HrStatus Win32Error(uint32_t err, const std::string& message) {
   return HrStatus((err & 0xFFFFu) | 0x80070000u, message + " (Win32 error " + std::to_string(err) + ")");
 }
 
-bool SilodMayOwn(const std::string& sid) { return sid == kAdministratorsSidText || sid == kLocalSystemSidText; }
+bool SilodMayOwn(const std::string& sid, const std::string& me) {
+  return sid == kAdministratorsSidText || sid == kLocalSystemSidText || (!me.empty() && sid == me);
+}
 
-bool TrustedParentOwner(const std::string& sid) { return SilodMayOwn(sid) || sid == kTrustedInstallerSidText; }
+bool TrustedParentOwner(const std::string& sid, const std::string& me) {
+  return SilodMayOwn(sid, me) || sid == kTrustedInstallerSidText;
+}
 
 // Case-insensitive prefix by whole folders, as NTFS compares names.
 bool SameFolder(const std::string& a, const std::string& b) {
@@ -70,6 +74,7 @@ HrStatus SecureLevels(PrivateDirOs& os, const std::string& path, const std::stri
   if (first_owned == levels->size()) {
     return HrStatus(kEInvalidArg, what + ": " + owned_from + " is not " + path + " or one of its parents");
   }
+  const std::string me = os.ProcessUserSid();
   for (size_t i = 0; i < levels->size(); ++i) {
     const std::string& level = (*levels)[i];
     const bool silods = i >= first_owned;
@@ -91,9 +96,9 @@ HrStatus SecureLevels(PrivateDirOs& os, const std::string& path, const std::stri
     }
     if (!facts.directory) return Win32Error(kErrorDirectory, what + ": " + level + " exists and is not a folder");
     if (!silods) {
-      if (!TrustedParentOwner(facts.owner_sid)) {
+      if (!TrustedParentOwner(facts.owner_sid, me)) {
         return Win32Error(kErrorInvalidOwner, what + ": parent folder " + level + " is owned by " + facts.owner_sid +
-                                                  ", not by Administrators, SYSTEM or TrustedInstaller; whoever "
+                                                  ", not by Administrators, SYSTEM, TrustedInstaller or silod's user; whoever "
                                                   "owns it can replace silod's folders");
       }
       continue;
@@ -103,9 +108,9 @@ HrStatus SecureLevels(PrivateDirOs& os, const std::string& path, const std::stri
                                                 " is a junction or symbolic link; silod's folders must be real "
                                                 "folders (remove it and let silod create it)");
     }
-    if (!SilodMayOwn(facts.owner_sid)) {
+    if (!SilodMayOwn(facts.owner_sid, me)) {
       return Win32Error(kErrorInvalidOwner, what + ": " + level + " exists and is owned by " + facts.owner_sid +
-                                                ", not by Administrators or SYSTEM; refusing a folder someone else "
+                                                ", not by Administrators, SYSTEM or silod's user; refusing a folder someone else "
                                                 "made (remove it and let silod create it)");
     }
     if (uint32_t err = os.Resecure(level); err != 0) {

@@ -9,12 +9,12 @@
 // it has the parent's entries (C:\ProgramData lets Users create files and
 // folders). A folder of silod's that exists already is refused when it is a
 // reparse point (a junction or symlink would point silod's writes elsewhere)
-// or when its owner is neither Administrators nor SYSTEM (a user made it
-// first and can rewrite its ACL); otherwise it is given the owner and DACL
-// again through a handle to the folder itself. Folders above the data folder
-// that exist are not silod's and are left as they are, but each must be owned
-// by Administrators, SYSTEM or TrustedInstaller: whoever owns a parent can
-// rename a child away and put another in its place.
+// or when its owner is neither Administrators, SYSTEM nor the user silod runs
+// as (another user made it first and can rewrite its ACL); otherwise it is
+// given the owner and DACL again through a handle to the folder itself.
+// Folders above the data folder that exist are not silod's and are left as
+// they are, but each must be owned by one of those or TrustedInstaller:
+// whoever owns a parent can rename a child away and put another in its place.
 //
 // The file-system calls go through PrivateDirOs (private_dir_win32.h on
 // Windows, a fake in the Linux tests), so the rules above are tested on Linux.
@@ -56,6 +56,9 @@ class PrivateDirOs {
   // folder, then sets kPrivateDirSddl's owner and protected DACL through that
   // handle (so a swap after Inspect cannot redirect it). 0 or a Win32 error.
   virtual uint32_t Resecure(const std::string& path) = 0;
+  // The user silod runs as (its token's): whatever that user owns, silod
+  // could change anyway.
+  virtual std::string ProcessUserSid() = 0;
 };
 
 // "C:\a\b" -> {"C:\a", "C:\a\b"}: each folder below the volume root, the

@@ -72,7 +72,10 @@ class FakeVolume final : public PrivateDirOs {
     return 0;
   }
 
+  std::string ProcessUserSid() override { return me_; }
+
   std::vector<std::string> calls_;
+  std::string me_ = kLocalSystemSidText;  // silod as a service
 
  private:
   static std::string Key(std::string p) {
@@ -196,6 +199,22 @@ TEST_F(PrivateDirTest, AParentOwnedByAUserIsRefusedThoughSilodLeavesItsAclAlone)
   ASSERT_TRUE(SecureSiloFolders(fs_, "C:\\Users\\silo-root", "", "").ok());
   EXPECT_FALSE(fs_.Find("C:\\Users")->secured);
   EXPECT_TRUE(fs_.Find("C:\\Users\\silo-root")->secured);
+}
+
+// An administrator running silod from a console owns what they made; that
+// is no stranger's folder.
+TEST_F(PrivateDirTest, FoldersOfTheUserSilodRunsAsAreTrusted) {
+  const std::string admin = "S-1-5-21-1-2-3-500";
+  fs_.me_ = admin;
+  fs_.Add("C:\\Users", {true, false, kTrustedInstallerSidText, false});
+  fs_.Add("C:\\Users\\admin", {true, false, admin, false});
+  fs_.Add("C:\\Users\\admin\\silo", {true, false, admin, false});
+  ASSERT_TRUE(SecureSiloFolders(fs_, "C:\\Users\\admin\\silo\\root", "C:\\Users\\admin\\silo\\state", "").ok());
+  EXPECT_TRUE(fs_.Find("C:\\Users\\admin\\silo")->secured);
+  EXPECT_EQ(fs_.Find("C:\\Users\\admin\\silo")->owner, kAdministratorsSidText);
+  EXPECT_FALSE(fs_.Find("C:\\Users\\admin")->secured) << "a parent keeps its ACL";
+  fs_.Add("C:\\Users\\admin\\silo\\logs", {true, false, kUser, false});
+  EXPECT_FALSE(SecureSiloFolders(fs_, "C:\\Users\\admin\\silo\\root", "", "C:\\Users\\admin\\silo\\logs").ok());
 }
 
 TEST_F(PrivateDirTest, AFileWhereAFolderBelongsIsRefused) {

@@ -13,6 +13,7 @@ class Win32PrivateDirOs final : public PrivateDirOs {
   uint32_t Inspect(const std::string& path, DirFacts* facts) override;
   uint32_t CreateSecured(const std::string& path) override;
   uint32_t Resecure(const std::string& path) override;
+  std::string ProcessUserSid() override;
 };
 
 }  // namespace silo::win32

@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "network/hns/endpoint.h"
 #include "network/hns/errors.h"
 #include "network/hns/guid.h"
@@ -24,6 +26,8 @@ namespace silo::runtime::windows {
 namespace {
 
 constexpr char kMarkerSuffix[] = ".sandbox";
+// Endpoints a removal is detaching and deleting, one id a line.
+constexpr char kEndpointsSuffix[] = ".endpoints";
 constexpr uint32_t kErrorFileNotFound = 2;
 constexpr uint32_t kErrorAlreadyExists = 183;
 
@@ -69,6 +73,16 @@ absl::Status WindowsSandboxHost::WriteMarker(const std::string& id) {
   if (options_.state_dir.empty()) return absl::FailedPreconditionError("Windows sandbox host: no state dir is set");
   SILO_RETURN_IF_ERROR(MakeDirs(options_.state_dir, 0700));
   return AtomicWriteFile(MarkerPath(id), id, 0600);
+}
+
+std::string WindowsSandboxHost::EndpointsPath(const std::string& id) const {
+  return absl::StrCat(options_.state_dir, "/", id, kEndpointsSuffix);
+}
+
+std::vector<std::string> WindowsSandboxHost::PendingEndpoints(const std::string& id) const {
+  absl::StatusOr<std::string> text = ReadFile(EndpointsPath(id));
+  if (!text.ok()) return {};
+  return absl::StrSplit(*text, '\n', absl::SkipEmpty());
 }
 
 std::vector<std::string> WindowsSandboxHost::Markers() const {
@@ -130,18 +144,32 @@ absl::Status WindowsSandboxHost::RemoveNamespaces(const std::string& id) {
     if (!endpoints.ok() && !network::hns::errors::IsNotFound(endpoints.status().hr())) {
       return HrStatusToStatus(endpoints.status(), "HcnQueryNamespaceProperties", ns);
     }
-    // Endpoints leave the namespace before it goes, as hcsshim's
-    // NetworkEndpoints.Release does (internal/uvm/network.go). They belong
-    // to the CNI plugin that made them: detached, never deleted here (nor by
-    // containerd, which deletes only the namespace).
+    // CNI DEL has run: an endpoint still in the namespace is one the plugin
+    // left, and once detached nothing points at it any more (neither this
+    // namespace nor Reconcile would find it). So its id is written down
+    // first, then it leaves the namespace (as hcsshim's
+    // NetworkEndpoints.Release does) and is deleted; a removal that fails
+    // half-way finds the ids it already detached in that record next time.
+    std::vector<std::string> pending = PendingEndpoints(id);
+    for (const std::string& ep : endpoints.ok() ? *endpoints : std::vector<std::string>{}) {
+      if (std::find(pending.begin(), pending.end(), ep) == pending.end()) pending.push_back(ep);
+    }
+    if (!pending.empty()) SILO_RETURN_IF_ERROR(AtomicWriteFile(EndpointsPath(id), absl::StrJoin(pending, "\n"), 0600));
     for (const std::string& ep : endpoints.ok() ? *endpoints : std::vector<std::string>{}) {
       network::hns::HrStatus s = network::hns::RemoveNamespaceEndpoint(*hcn_, ns, ep);
       if (!s.ok() && !network::hns::errors::IsNotFound(s.hr())) {
         return HrStatusToStatus(s, "removing endpoint from HCN namespace", ep);
       }
-      if (s.ok()) spdlog::warn("sandbox {}: CNI DEL left HCN endpoint {} in its namespace; detached it", id, ep);
+    }
+    for (const std::string& ep : pending) {
+      network::hns::HrStatus s = network::hns::DeleteEndpoint(*hcn_, ep);
+      if (!s.ok() && !network::hns::errors::IsNotFound(s.hr())) return HrStatusToStatus(s, "HcnDeleteEndpoint", ep);
+      if (s.ok()) spdlog::warn("sandbox {}: deleted HCN endpoint {} that CNI DEL left behind", id, ep);
     }
     SILO_RETURN_IF_ERROR(HrStatusToStatus(network::hns::DeleteNamespace(*hcn_, ns), "HcnDeleteNamespace", ns));
+    if (std::remove(EndpointsPath(id).c_str()) != 0 && errno != ENOENT) {
+      return ErrnoToStatus(errno, absl::StrCat("remove ", EndpointsPath(id)));
+    }
   }
   return ForgetIfGone(id);
 }

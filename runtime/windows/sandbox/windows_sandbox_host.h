@@ -28,9 +28,9 @@
 // Undo: every step removes what it made when it fails (the pause system is
 // terminated and closed, its rootfs released; a namespace that was created is
 // deleted; a job that was created is closed), and Stop/Remove run in reverse:
-// StopPod (pause), then (the manager's CNI DEL), RemoveNamespaces (namespace
-// and any endpoint a plugin left in it), RemovePodGroup (job terminated and
-// closed).
+// StopPod (pause), then (the manager's CNI DEL), RemoveNamespaces (any
+// endpoint the plugin left in the namespace is recorded, detached and
+// deleted, then the namespace), RemovePodGroup (job terminated and closed).
 //
 // Restarts: before its first object is made, a sandbox gets a marker file
 // <state_dir>/<id>.sandbox, removed once all of its objects are gone. Recovery
@@ -150,6 +150,9 @@ class WindowsSandboxHost final : public sandbox::SandboxHost {
  private:
   bool RunsPause() const { return options_.holder == PodHolder::kPause && options_.namespaces; }
   std::string MarkerPath(const std::string& id) const;
+  // The record of endpoints RemoveNamespaces detaches and deletes.
+  std::string EndpointsPath(const std::string& id) const;
+  std::vector<std::string> PendingEndpoints(const std::string& id) const;
   absl::Status WriteMarker(const std::string& id);
   // Removes the marker once the namespace, the job and the pause are gone.
   absl::Status ForgetIfGone(const std::string& id);

@@ -311,15 +311,34 @@ TEST_F(WindowsSandboxTest, RunMakesNamespaceAndPauseAndStopRemoveUndoThemInRever
   ASSERT_TRUE(manager_->Remove(*id).ok());  // idempotent
 }
 
-TEST_F(WindowsSandboxTest, RemoveDetachesEndpointsACniPluginLeftButLeavesThemToThePlugin) {
+TEST_F(WindowsSandboxTest, RemoveDeletesEndpointsACniPluginLeftInTheNamespace) {
   absl::StatusOr<std::string> id = manager_->Run(Pod("leaky"), "");
   ASSERT_TRUE(id.ok()) << id.status();
   const std::string net = hcn_.AddNetwork("cbr0", "L2Bridge");
   const std::string ep = hcn_.AddEndpoint(net, *id + "_cbr0", "10.1.0.9", 24, manager_->Status(*id)->netns_path);
-  const std::string ns = manager_->Status(*id)->netns_path;
   StopAndRemove(*id);
-  EXPECT_FALSE(hcn_.NamespaceExists(ns));
-  EXPECT_TRUE(hcn_.EndpointExists(ep));  // the plugin's object, not ours to delete
+  EXPECT_FALSE(hcn_.EndpointExists(ep));
+  ExpectNothingLeft();
+}
+
+// A removal that detached an endpoint and then failed: the endpoint is in no
+// namespace any more, so only the removal's own record can find it, and the
+// retry deletes it.
+TEST_F(WindowsSandboxTest, AnEndpointDetachedByAFailedRemoveIsDeletedByTheRetry) {
+  absl::StatusOr<std::string> id = manager_->Run(Pod("half-torn"), "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string ns = manager_->Status(*id)->netns_path;
+  const std::string net = hcn_.AddNetwork("cbr0", "L2Bridge");
+  const std::string ep = hcn_.AddEndpoint(net, *id + "_cbr0", "10.1.0.9", 24, ns);
+  ASSERT_TRUE(manager_->Stop(*id).ok());
+  hcn_.Inject({network::hns::fake::FakeHcnCall::kDeleteEndpoint, 0x80070005});
+  EXPECT_FALSE(manager_->Remove(*id).ok());
+  EXPECT_TRUE(hcn_.EndpointExists(ep));
+  EXPECT_TRUE(hcn_.NamespaceExists(ns));
+  // silod restarts before the retry: the record is on disk, not in memory.
+  Restart();
+  ASSERT_TRUE(manager_->Remove(*id).ok());
+  EXPECT_FALSE(hcn_.EndpointExists(ep));
   ExpectNothingLeft();
 }
 
