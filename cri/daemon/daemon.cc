@@ -79,10 +79,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
 }
 
 absl::Status Daemon::Init() {
-  SILO_RETURN_IF_ERROR(Annotate(MakeDirs(config_.root, 0711), "root dir"));
-  SILO_RETURN_IF_ERROR(Annotate(MakeDirs(config_.state, 0711), "state dir"));
-  SILO_RETURN_IF_ERROR(CheckPrivateDir(config_.root, "root dir"));
-  SILO_RETURN_IF_ERROR(CheckPrivateDir(config_.state, "state dir"));
+  SILO_RETURN_IF_ERROR(PreparePrivateDirs(config_.root, config_.state, config_.log.file));
   SILO_RETURN_IF_ERROR(LockRootDir(config_.root));
   // Checked before anything binds, so a clash on the CRI socket is the error
   // the operator sees, not a side effect such as a busy metrics port.

@@ -26,6 +26,15 @@ void RemoveListenEndpoint(const std::string& endpoint);
 // the CRI socket. `what` names the directory in the error.
 absl::Status CheckPrivateDir(const std::string& dir, const std::string& what);
 
+// Makes silod's folders before anything is written into them: `root`,
+// `state` and, on Windows, the folder of `log_file` (none when it is empty)
+// and the data folder they share. Linux: 0711 and CheckPrivateDir's checks.
+// Windows: each created already carrying an Administrators-owned,
+// SYSTEM/Administrators-only descriptor, and junctions or folders someone
+// else owns refused (runtime/base/windows/private_dir.h). Call it before
+// logging opens its file.
+absl::Status PreparePrivateDirs(const std::string& root, const std::string& state, const std::string& log_file);
+
 // Takes an exclusive lock on `root` so a second daemon cannot share the same
 // metadata database; held until the process exits.
 absl::Status LockRootDir(const std::string& root);

@@ -101,6 +101,13 @@ absl::Status CheckPrivateDir(const std::string& dir, const std::string& what) {
   return absl::OkStatus();
 }
 
+absl::Status PreparePrivateDirs(const std::string& root, const std::string& state, const std::string& /*log_file*/) {
+  SILO_RETURN_IF_ERROR(Annotate(MakeDirs(root, 0711), "root dir"));
+  SILO_RETURN_IF_ERROR(Annotate(MakeDirs(state, 0711), "state dir"));
+  SILO_RETURN_IF_ERROR(CheckPrivateDir(root, "root dir"));
+  return CheckPrivateDir(state, "state dir");
+}
+
 absl::Status LockRootDir(const std::string& root) {
   std::string path = root + "/silod.lock";
   // Deliberately leaked: the lock lives as long as the process.

@@ -1,48 +1,39 @@
 // The root and state directories on Windows (listener.h). The CRI endpoint
 // itself is the named-pipe front door (front_door_win32.cc).
 #include <windows.h>
-#include <aclapi.h>
-#include <sddl.h>
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "cri/daemon/listener.h"
 #include "runtime/base/windows/long_path_win32.h"
+#include "runtime/base/windows/private_dir_win32.h"
 #include "runtime/base/windows/win32_status.h"
 #include "spdlog/spdlog.h"
 
 namespace silo::cri {
 namespace {
 
-// Administrators and SYSTEM only, inherited by everything below and not by
-// the parent's entries (C:\ProgramData lets Users create files): the ACL
-// containerd and Docker give their root directories.
-constexpr wchar_t kPrivateDirSddl[] = L"D:P(A;OICI;GA;;;BA)(A;OICI;GA;;;SY)";
+absl::Status ToStatus(const win32::HrStatus& s) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(s.message(), " (silod must run as SYSTEM or an administrator)"));
+}
 
 }  // namespace
 
-// Windows has no mode bits to check: the directory is given the private ACL
-// instead, so nobody but Administrators and SYSTEM can replace the metadata
-// database or anything else under it. Failing to set it stops silod.
+// Windows has no mode bits to check: the folder is made or taken as silod's
+// (private_dir.h), so nobody but Administrators and SYSTEM can replace the
+// metadata database or anything else under it.
 absl::Status CheckPrivateDir(const std::string& dir, const std::string& what) {
-  PSECURITY_DESCRIPTOR sd = nullptr;
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(kPrivateDirSddl, SDDL_REVISION_1, &sd, nullptr)) {
-    return win32::LastErrorToStatus("build the private directory ACL");
-  }
-  BOOL present = FALSE, defaulted = FALSE;
-  PACL dacl = nullptr;
-  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-  std::wstring path = win32::LongPath(dir);
-  DWORD err = SetNamedSecurityInfoW(path.data(), SE_FILE_OBJECT,
-                                    DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr,
-                                    nullptr, dacl, nullptr);
-  LocalFree(sd);
-  if (err != ERROR_SUCCESS) {
-    return win32::Win32ErrorToStatus(
-        err, absl::StrCat("restrict ", what, " ", dir, " to Administrators and SYSTEM (silod must run as one)"));
-  }
-  return absl::OkStatus();
+  win32::Win32PrivateDirOs os;
+  return ToStatus(win32::SecurePrivateDir(os, dir, dir, what));
+}
+
+absl::Status PreparePrivateDirs(const std::string& root, const std::string& state, const std::string& log_file) {
+  const size_t slash = log_file.find_last_of("\\/");
+  const std::string log_dir = slash == std::string::npos ? std::string() : log_file.substr(0, slash);
+  win32::Win32PrivateDirOs os;
+  return ToStatus(win32::SecureSiloFolders(os, root, state, log_dir));
 }
 
 absl::Status LockRootDir(const std::string& root) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cri/daemon/daemon.h"
+#include "cri/daemon/listener.h"
 #include "cri/daemon/flags.h"
 #include "runtime/base/logging.h"
 #include "runtime/base/version.h"
@@ -50,6 +51,10 @@ int RunSilod(const std::vector<std::string>& args, const std::function<void()>& 
   if (flags->log_level) config.log.level = *flags->log_level;
   if (auto s = ValidateConfig(config); !s.ok()) return Fail(std::string(s.message()));
 
+  // Before the log file exists: its folder is made private first.
+  if (auto s = PreparePrivateDirs(config.root, config.state, config.log.file); !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
   LogOptions log;
   log.level = config.log.level;
   log.format = config.log.format;

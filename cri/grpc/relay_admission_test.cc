@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "cri/grpc/adapters.h"
 #include "cri/grpc/instrument.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -46,15 +48,17 @@ class CountingService final : public CriService {
 
 std::chrono::system_clock::time_point Soon() { return std::chrono::system_clock::now() + std::chrono::seconds(20); }
 
-// grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with
-// list_services set (field 7, empty string), through the generic stub: the
-// reflection stubs are not installed by Debian. Returns the raw response.
-grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::string* response) {
+// One call of `method` ("/pkg.Service/Rpc") through the generic stub, any
+// arity: the raw request is written, the client half-closes, the first
+// response (if any) is kept in `response`, and the final status returned.
+grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                     const std::string& request_bytes, std::string* response,
+                     std::chrono::system_clock::time_point deadline = Soon()) {
   grpc::CompletionQueue cq;
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
-  ctx.set_deadline(Soon());
-  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  ctx.set_deadline(deadline);
+  auto call = stub.PrepareCall(&ctx, method, &cq);
   auto step = [&cq](intptr_t want) {
     void* tag = nullptr;
     bool ok = false;
@@ -63,7 +67,7 @@ grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::st
   call->StartCall(reinterpret_cast<void*>(1));
   bool ok = step(1);
   if (ok) {
-    grpc::Slice slice(std::string("\x3a\x00", 2));
+    grpc::Slice slice(request_bytes);
     grpc::ByteBuffer request(&slice, 1);
     call->Write(request, reinterpret_cast<void*>(2));
     ok = step(2);
@@ -75,12 +79,13 @@ grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::st
   if (ok) {
     grpc::ByteBuffer reply;
     call->Read(&reply, reinterpret_cast<void*>(4));
-    if (step(4)) {
+    if (step(4) && response != nullptr) {
       std::vector<grpc::Slice> slices;
       (void)reply.Dump(&slices);
       for (const grpc::Slice& s : slices) response->append(reinterpret_cast<const char*>(s.begin()), s.size());
     }
   }
+  // A server stream that goes on ends at the deadline.
   grpc::Status status;
   call->Finish(&status, reinterpret_cast<void*>(5));
   void* tag = nullptr;
@@ -92,6 +97,29 @@ grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::st
   while (cq.Next(&tag, &finished)) {
   }
   return status;
+}
+
+// grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with
+// list_services set (field 7, empty string), through the generic stub: the
+// reflection stubs are not installed by Debian. Returns the raw response.
+grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel, std::string* response) {
+  return RawCall(channel, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                 std::string("\x3a\x00", 2), response);
+}
+
+// Every method of the CRI services, from the compiled descriptors: what
+// kubelet can call, including RPCs added to the API later.
+std::vector<std::string> EveryCriMethod() {
+  std::vector<std::string> methods;
+  for (const char* service : {"runtime.v1.RuntimeService", "runtime.v1.ImageService"}) {
+    const google::protobuf::ServiceDescriptor* d =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    EXPECT_NE(d, nullptr) << service;
+    for (int i = 0; d != nullptr && i < d->method_count(); ++i) {
+      methods.push_back("/" + std::string(service) + "/" + std::string(d->method(i)->name()));
+    }
+  }
+  return methods;
 }
 
 class RelayAdmissionTest : public ::testing::Test {
@@ -171,6 +199,28 @@ TEST_F(RelayAdmissionTest, DirectClientIsRefusedByEveryServiceAndNoHandlerRuns) 
   EXPECT_EQ(service_.calls.load(), 0) << "a refused call reached a CRI handler";
 }
 
+// Every registered CRI method, unary or streaming (GetContainerEvents),
+// is refused to a direct client: none is left outside admission.
+TEST_F(RelayAdmissionTest, EveryCriMethodRefusesADirectClient) {
+  const std::vector<std::string> methods = EveryCriMethod();
+  ASSERT_GE(methods.size(), 40u) << "the descriptors list the CRI API";
+  EXPECT_NE(std::find(methods.begin(), methods.end(), "/runtime.v1.RuntimeService/GetContainerEvents"), methods.end());
+  auto channel = Direct();
+  for (const std::string& method : methods) {
+    grpc::Status s = RawCall(channel, method, "", nullptr);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED) << method << ": " << s.error_message();
+  }
+  EXPECT_EQ(service_.calls.load(), 0);
+  // Through the relay the same calls reach the handlers (the ones this test
+  // service does not implement answer UNIMPLEMENTED).
+  auto relayed = ThroughRelay();
+  for (const std::string& method : methods) {
+    grpc::Status s = RawCall(relayed, method, "", nullptr, std::chrono::system_clock::now() + std::chrono::seconds(2));
+    EXPECT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::UNIMPLEMENTED) << method << ": " << s.error_message();
+  }
+  EXPECT_EQ(service_.calls.load(), 2) << "Version and ListImages ran once each";
+}
+
 TEST_F(RelayAdmissionTest, ClientsThroughTheRelayAreServed) {
   auto channel = ThroughRelay();
   grpc::ClientContext ctx;
@@ -230,6 +280,19 @@ TEST_F(InstrumentAdmissionTest, DirectClientIsRefusedBeforeAnyHandlerWithoutTheI
   relayed.set_deadline(Soon());
   ASSERT_TRUE(::runtime::v1::RuntimeService::NewStub(ThroughRelay())->Version(&relayed, {}, &version).ok());
   EXPECT_EQ(service_.calls.load(), 1);
+}
+
+// The handlers' own gate covers every CRI method too, the event stream
+// included: a second line of defence that does not rely on the interceptor.
+TEST_F(InstrumentAdmissionTest, EveryCriMethodIsGatedByInstrument) {
+  const std::vector<std::string> methods = EveryCriMethod();
+  ASSERT_GE(methods.size(), 40u);
+  auto channel = Direct();
+  for (const std::string& method : methods) {
+    grpc::Status s = RawCall(channel, method, "", nullptr);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << method << ": " << s.error_message();
+  }
+  EXPECT_EQ(service_.calls.load(), 0);
 }
 
 }  // namespace

@@ -185,6 +185,37 @@ void SecondRelayCannotSquatTheName(uint16_t port) {
   CHECK(!second.ok());  // FILE_FLAG_FIRST_PIPE_INSTANCE
 }
 
+// What another local server would do to take silod's pipe: create it for
+// its own use. Windows refuses it while any instance lives
+// (FILE_FLAG_FIRST_PIPE_INSTANCE); Wine 8 ignores that flag but refuses an
+// instance whose access differs from the live ones'.
+bool OtherServerGetsTheName(const std::wstring& name) {
+  HANDLE h = CreateNamedPipeW(name.c_str(), PIPE_ACCESS_INBOUND | FILE_FLAG_FIRST_PIPE_INSTANCE,
+                              PIPE_TYPE_BYTE | PIPE_WAIT, PIPE_UNLIMITED_INSTANCES, 512, 512, 0, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return false;
+  CloseHandle(h);
+  return true;
+}
+
+// The relay's dormant instance holds the name from Start to Stop, also while
+// no client is connected and after each connection is closed.
+void NoOtherServerGetsTheNameWhileTheRelayLives(uint16_t port) {
+  NamedPipeRelayOptions o;
+  o.pipe_name = PipeName();
+  o.upstream_port = port;
+  auto relay = NamedPipeRelay::Start(o);
+  CHECK(relay.ok());
+  if (!relay.ok()) return;
+  CHECK(!OtherServerGetsTheName(o.pipe_name));
+  for (int i = 0; i < 5; ++i) {
+    CHECK(RoundTrip(o.pipe_name, Pattern(1000, static_cast<uint32_t>(i))));
+    CHECK(!OtherServerGetsTheName(o.pipe_name));
+  }
+  CHECK((*relay)->connections() == 5);
+  (*relay)->Stop();
+  CHECK(OtherServerGetsTheName(o.pipe_name));  // free once silod's server is gone
+}
+
 void DeadUpstreamAndStop(uint16_t) {
   NamedPipeRelayOptions o;
   o.pipe_name = PipeName();
@@ -249,6 +280,7 @@ int main() {
       {"LargeStreamIsByteExact", [&] { LargeStreamIsByteExact(port); }},
       {"ManyConcurrentClients", [&] { ManyConcurrentClients(port); }},
       {"SecondRelayCannotSquatTheName", [&] { SecondRelayCannotSquatTheName(port); }},
+      {"NoOtherServerGetsTheNameWhileTheRelayLives", [&] { NoOtherServerGetsTheNameWhileTheRelayLives(port); }},
       {"DeadUpstreamAndStop", [&] { DeadUpstreamAndStop(port); }},
       {"BadSecurityDescriptorIsAnError", [&] { BadSecurityDescriptorIsAnError(port); }},
       {"UpstreamAddressIsAdmittedWhileTheConnectionLives", [&] { UpstreamAddressIsAdmittedWhileTheConnectionLives(echo); }},

@@ -60,33 +60,22 @@ Result<std::unique_ptr<NamedPipeRelay>> NamedPipeRelay::Start(NamedPipeRelayOpti
   WSADATA wsa;
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return HrStatus(0x80004005u, "WSAStartup failed");
   std::unique_ptr<NamedPipeRelay> r(new NamedPipeRelay(std::move(options)));
-  auto security = win32::PipeSecurity::FromSddl(r->options_.sddl);
-  if (!security.ok()) return security.status();
-  r->security_ = std::move(*security);
   r->stop_event_ = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   if (r->stop_event_ == nullptr) return LastErrorStatus("CreateEvent");
-  Result<HANDLE> first = r->NewInstance(/*first=*/true);
-  if (!first.ok()) return first.status();
-  r->acceptor_ = std::thread([p = r.get(), h = *first] { p->AcceptLoop(h); });
+  auto listener = win32::PipeListener::Create(r->options_.pipe_name, r->options_.sddl,
+                                              static_cast<DWORD>(r->options_.buffer_size));
+  if (!listener.ok()) return listener.status();
+  r->listener_ = std::move(*listener);
+  r->acceptor_ = std::thread([p = r.get()] { p->AcceptLoop(); });
   return r;
 }
 
-Result<HANDLE> NamedPipeRelay::NewInstance(bool first) {
-  return win32::CreateLocalPipeInstance(options_.pipe_name, security_, first,
-                                        static_cast<DWORD>(options_.buffer_size));
-}
-
-void NamedPipeRelay::AcceptLoop(HANDLE instance) {
+void NamedPipeRelay::AcceptLoop() {
   for (;;) {
-    const win32::PipeConnect outcome = win32::WaitForPipeClient(instance, stop_event_);
-    if (outcome == win32::PipeConnect::kStopped) {
-      CloseHandle(instance);
-      break;
-    }
-    const bool ready = outcome == win32::PipeConnect::kConnected;
-    if (!ready) {
-      CloseHandle(instance);
-    } else {
+    Result<HANDLE> accepted = listener_->Accept(stop_event_);
+    if (!accepted.ok() || *accepted == nullptr) break;  // stopped, or out of handles: no more clients
+    const HANDLE instance = *accepted;
+    {
       auto c = std::make_shared<Connection>();
       c->pipe = instance;
       std::lock_guard<std::mutex> lock(mu_);
@@ -104,9 +93,6 @@ void NamedPipeRelay::AcceptLoop(HANDLE instance) {
                           }),
                           done});
     }
-    Result<HANDLE> next = NewInstance(/*first=*/false);
-    if (!next.ok()) break;  // out of handles or stopping: no more clients
-    instance = *next;
   }
 }
 
@@ -218,6 +204,7 @@ void NamedPipeRelay::Stop() {
     workers.swap(workers_);
   }
   for (auto& w : workers) w.thread.join();
+  listener_.reset();  // the name is free from here on
   if (stop_event_ != nullptr) CloseHandle(stop_event_);
   stop_event_ = nullptr;
   WSACleanup();

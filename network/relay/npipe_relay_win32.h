@@ -6,8 +6,10 @@
 //
 // The pipe's security descriptor admits only SYSTEM and BUILTIN\Administrators
 // (SDDL "D:P(A;;GA;;;SY)(A;;GA;;;BA)"), remote clients are rejected, and the
-// first instance is created with FILE_FLAG_FIRST_PIPE_INSTANCE so another
-// process cannot squat the name before silod. Each connection gets two
+// name is held by a PipeListener (pipe_listener_win32.h): the first instance
+// is created with FILE_FLAG_FIRST_PIPE_INSTANCE and a dormant instance is kept
+// open until Stop, so at no moment, also between two connections, can another
+// process create the pipe under its own descriptor. Each connection gets two
 // threads, one per direction, driving the portable PumpDirection (the same
 // buffering and half-close rules the Linux pump is tested with); the pipe
 // has no half-close, so when the upstream side ends the pipe is
@@ -30,6 +32,7 @@
 
 #include "network/relay/relayed_peers.h"
 #include "runtime/base/windows/named_pipe_win32.h"
+#include "runtime/base/windows/pipe_listener_win32.h"
 #include "runtime/base/windows/result.h"
 
 namespace silo::network::relay {
@@ -60,12 +63,11 @@ class NamedPipeRelay {
  private:
   struct Connection;
   explicit NamedPipeRelay(NamedPipeRelayOptions options) : options_(std::move(options)) {}
-  win32::Result<HANDLE> NewInstance(bool first);
-  void AcceptLoop(HANDLE first_instance);
+  void AcceptLoop();
   void Serve(std::shared_ptr<Connection> c);
 
   const NamedPipeRelayOptions options_;
-  win32::PipeSecurity security_;
+  std::unique_ptr<win32::PipeListener> listener_;
   HANDLE stop_event_ = nullptr;
   std::thread acceptor_;
   std::mutex mu_;

@@ -2,6 +2,8 @@
 
 #include <sddl.h>
 
+#include "runtime/base/windows/pipe_server_trust.h"
+
 #include <utility>
 
 namespace silo::win32 {
@@ -94,6 +96,55 @@ int64_t OverlappedTransfer(HANDLE h, bool write, char* data, DWORD len, DWORD ti
     return end && !write ? 0 : -1;
   }
   return static_cast<int64_t>(done);
+}
+
+namespace {
+
+// The user and Administrators membership of process `pid`'s token; false
+// when it cannot be read (then nothing is trusted but the expected pid).
+bool ServerToken(DWORD pid, PipeServerFacts* facts) {
+  HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+  if (process == nullptr) return false;
+  HANDLE token = nullptr;
+  const bool opened = OpenProcessToken(process, TOKEN_QUERY | TOKEN_DUPLICATE, &token);
+  CloseHandle(process);
+  if (!opened) return false;
+  bool ok = false;
+  DWORD size = 0;
+  GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+  std::string buffer(size, '\0');
+  if (size != 0 && GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) {
+    char* text = nullptr;
+    if (ConvertSidToStringSidA(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &text)) {
+      facts->user_sid = text;
+      LocalFree(text);
+      ok = true;
+    }
+  }
+  // CheckTokenMembership wants an impersonation token.
+  HANDLE identify = nullptr;
+  BYTE admins[SECURITY_MAX_SID_SIZE];
+  DWORD admins_size = sizeof(admins);
+  BOOL member = FALSE;
+  if (ok && DuplicateToken(token, SecurityIdentification, &identify) &&
+      CreateWellKnownSid(WinBuiltinAdministratorsSid, nullptr, admins, &admins_size) &&
+      CheckTokenMembership(identify, admins, &member)) {
+    facts->administrator = member != FALSE;
+  }
+  if (identify != nullptr) CloseHandle(identify);
+  CloseHandle(token);
+  return ok;
+}
+
+}  // namespace
+
+HrStatus VerifyPipeServer(HANDLE client, const std::string& pipe, uint32_t expected_pid) {
+  PipeServerFacts facts;
+  ULONG pid = 0;
+  if (!GetNamedPipeServerProcessId(client, &pid)) return LastErrorStatus(pipe + ": GetNamedPipeServerProcessId");
+  facts.pid = pid;
+  if (expected_pid == 0 || facts.pid != expected_pid) ServerToken(pid, &facts);
+  return JudgePipeServer(pipe, facts, expected_pid);
 }
 
 HrStatus LastErrorStatus(const std::string& what) {

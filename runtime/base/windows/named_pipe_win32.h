@@ -54,6 +54,13 @@ PipeConnect WaitForPipeClient(HANDLE instance, HANDLE stop_event);
 inline constexpr int64_t kTransferTimedOut = -2;
 int64_t OverlappedTransfer(HANDLE h, bool write, char* data, DWORD len, DWORD timeout_ms = INFINITE);
 
+// Who serves the pipe `client` is connected to (GetNamedPipeServerProcessId,
+// then that process's token), judged by JudgePipeServer
+// (pipe_server_trust.h): OK for `expected_pid` (0: any) or a server running
+// as SYSTEM or an administrator. Call it after connecting and before sending
+// anything. `pipe` names the pipe in errors.
+HrStatus VerifyPipeServer(HANDLE client, const std::string& pipe, uint32_t expected_pid);
+
 // HRESULT_FROM_WIN32(GetLastError()) with `what` and the error number.
 HrStatus LastErrorStatus(const std::string& what);
 

@@ -33,6 +33,13 @@ struct NtObjectAttributes {
 
 // JOB_OBJECT_ALL_ACCESS, what hcsshim's jobobject.Open asks for.
 inline constexpr uint32_t kJobObjectAllAccess = 0x1F003F;
+// SYNCHRONIZE: a handle that can only be waited on.
+inline constexpr uint32_t kSynchronizeAccess = 0x00100000;
+
+// Owner SIDs a pod job of silod's may carry: BUILTIN\Administrators (the
+// owner silod asks for) and LocalSystem.
+inline constexpr const wchar_t* kAdministratorsSid = L"S-1-5-32-544";
+inline constexpr const wchar_t* kLocalSystemSid = L"S-1-5-18";
 
 struct JobApi {
   // kernel32 OpenJobObjectW: `name` is a Win32 object name, looked up in the
@@ -47,12 +54,24 @@ struct JobApi {
   uint32_t (*rtl_nt_status_to_dos_error)(int32_t status);
   // kernel32 CloseHandle (a BOOL).
   int32_t (*close_handle)(void* handle);
-  // kernel32 CreateJobObjectW(NULL, name): default security. A job of that
+  // kernel32 CreateJobObjectW(&sa, name), sa carrying the security
+  // descriptor `sddl` parses to (ConvertStringSecurityDescriptorToSecurity-
+  // DescriptorW); a null `sddl` gives the default security. A job of that
   // name that exists already is opened instead: the handle comes back and
   // get_last_error() says ERROR_ALREADY_EXISTS (183); a new one leaves 0.
   // Null on failure (get_last_error). A job lives while a handle to it is
-  // open or a process is in it.
-  void* (*create_job_object)(const wchar_t* name);
+  // open or a process is in it, but its NAME lives only while a handle is
+  // open: once the last handle closes, the processes keep a nameless job
+  // that no open by name can reach.
+  void* (*create_job_object)(const wchar_t* name, const wchar_t* sddl);
+  // advapi32 GetSecurityInfo(job, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION)
+  // then ConvertSidToStringSidW: the owner SID ("S-1-5-32-544") written to
+  // `sid` (`capacity` wchar_t, NUL included). 0 or a Win32 error.
+  uint32_t (*get_job_owner)(void* job, wchar_t* sid, uint32_t capacity);
+  // kernel32 DuplicateHandle(GetCurrentProcess(), job, target_process, out,
+  // access, FALSE, 0): a handle to `job` inside another process, which keeps
+  // the job's name alive while that process lives (a BOOL).
+  int32_t (*duplicate_job_handle)(void* job, void* target_process, uint32_t access, void** out);
   // kernel32 TerminateJobObject: ends every process in the job (a BOOL).
   int32_t (*terminate_job_object)(void* job, uint32_t exit_code);
 };

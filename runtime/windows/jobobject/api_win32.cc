@@ -3,6 +3,8 @@
 
 #include <windows.h>
 #include <winternl.h>
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <cstddef>
 #include <string>
@@ -34,7 +36,46 @@ static_assert(win32::dll::SameShape<decltype(JobApi::rtl_nt_status_to_dos_error)
 void* OpenJob(uint32_t access, int32_t inherit, const wchar_t* name) { return OpenJobObjectW(access, inherit, name); }
 uint32_t LastError() { return GetLastError(); }
 int32_t Close(void* handle) { return CloseHandle(handle); }
-void* CreateJob(const wchar_t* name) { return CreateJobObjectW(nullptr, name); }
+void* CreateJob(const wchar_t* name, const wchar_t* sddl) {
+  if (sddl == nullptr) return CreateJobObjectW(nullptr, name);
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, nullptr)) return nullptr;
+  SECURITY_ATTRIBUTES sa = {sizeof(sa), sd, FALSE};
+  HANDLE job = CreateJobObjectW(&sa, name);
+  const DWORD err = GetLastError();  // ERROR_ALREADY_EXISTS must survive LocalFree
+  LocalFree(sd);
+  SetLastError(err);
+  return job;
+}
+
+uint32_t JobOwner(void* job, wchar_t* sid, uint32_t capacity) {
+  PSID owner = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  DWORD err = GetSecurityInfo(job, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr,
+                              &sd);
+  if (err != ERROR_SUCCESS) return err;
+  wchar_t* text = nullptr;
+  if (owner == nullptr || !ConvertSidToStringSidW(owner, &text)) {
+    err = owner == nullptr ? ERROR_INVALID_OWNER : GetLastError();
+  } else {
+    const size_t n = wcslen(text);
+    if (n + 1 > capacity) {
+      err = ERROR_INSUFFICIENT_BUFFER;
+    } else {
+      wmemcpy(sid, text, n + 1);
+    }
+    LocalFree(text);
+  }
+  LocalFree(sd);
+  return err;
+}
+
+int32_t DuplicateJob(void* job, void* target, uint32_t access, void** out) {
+  HANDLE dup = nullptr;
+  const BOOL ok = DuplicateHandle(GetCurrentProcess(), job, target, &dup, access, FALSE, 0);
+  if (ok) *out = dup;
+  return ok;
+}
 int32_t TerminateJob(void* job, uint32_t exit_code) { return TerminateJobObject(job, exit_code); }
 
 win32::Result<const JobApi*> Load() {
@@ -48,6 +89,8 @@ win32::Result<const JobApi*> Load() {
   api->close_handle = &Close;
   api->create_job_object = &CreateJob;
   api->terminate_job_object = &TerminateJob;
+  api->get_job_owner = &JobOwner;
+  api->duplicate_job_handle = &DuplicateJob;
   std::string missing;
   if (!win32::dll::Bind(ntdll, "NtOpenJobObject", api->nt_open_job_object)) missing += "NtOpenJobObject ";
   if (!win32::dll::Bind(ntdll, "RtlNtStatusToDosError", api->rtl_nt_status_to_dos_error)) missing += "RtlNtStatusToDosError";

@@ -170,23 +170,24 @@ TEST(OpenJobTest, FakeOpenJobObjectWResolvesNamespacePrefixes) {
 TEST(OpenJobTest, FakeCreatedJobsLiveWhileAHandleOrAProcessHoldsThem) {
   FakeJobApi fake;
   const JobApi& api = fake.api();
-  void* job = api.create_job_object(L"silo-pod-a");
+  void* job = api.create_job_object(L"silo-pod-a", nullptr);
   ASSERT_NE(job, nullptr);
   EXPECT_EQ(api.get_last_error(), 0u);
-  void* again = api.create_job_object(L"silo-pod-a");
+  void* again = api.create_job_object(L"silo-pod-a", nullptr);
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(api.get_last_error(), 183u);  // ERROR_ALREADY_EXISTS: the same job
   EXPECT_EQ(fake.jobs(), 1);
   EXPECT_EQ(api.close_handle(again), 1);
   EXPECT_EQ(api.close_handle(job), 1);
   EXPECT_FALSE(fake.Win32JobExists(L"silo-pod-a")) << "no handle and no process: gone";
+  EXPECT_EQ(fake.jobs(), 0);
 
-  job = api.create_job_object(L"silo-pod-b");
+  job = api.create_job_object(L"silo-pod-b", nullptr);
   ASSERT_TRUE(fake.AddProcess(L"silo-pod-b"));
-  EXPECT_EQ(api.close_handle(job), 1);
-  EXPECT_TRUE(fake.Win32JobExists(L"silo-pod-b")) << "its process keeps it";
   Result<void*> opened = OpenNamedJob(api, L"silo-pod-b", kJobObjectAllAccess);
   ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(api.close_handle(job), 1);
+  EXPECT_TRUE(fake.Win32JobExists(L"silo-pod-b")) << "a handle is still open";
   EXPECT_EQ(api.terminate_job_object(*opened, 1), 1);
   EXPECT_EQ(fake.Processes(L"silo-pod-b"), 0);
   EXPECT_EQ(api.close_handle(*opened), 1);
@@ -197,11 +198,81 @@ TEST(OpenJobTest, FakeCreatedJobsLiveWhileAHandleOrAProcessHoldsThem) {
   EXPECT_EQ(fake.bad_closes(), 1);
 
   fake.FailCreates(1450);
-  EXPECT_EQ(api.create_job_object(L"silo-pod-c"), nullptr);
+  EXPECT_EQ(api.create_job_object(L"silo-pod-c", nullptr), nullptr);
   EXPECT_EQ(api.get_last_error(), 1450u);
-  EXPECT_EQ(api.create_job_object(L"bad\\name"), nullptr);
+  EXPECT_EQ(api.create_job_object(L"bad\\name", nullptr), nullptr);
   EXPECT_EQ(api.get_last_error(), 161u);  // ERROR_BAD_PATHNAME
   EXPECT_EQ(fake.jobs(), 0);
+}
+
+// The object manager deletes a name with the last handle, whatever still
+// references the object: processes keep the job running, but no open or
+// create by name reaches it again, and the next create makes another job.
+TEST(OpenJobTest, FakeJobLosesItsNameWithItsLastHandleThoughItsProcessesKeepItAlive) {
+  FakeJobApi fake;
+  const JobApi& api = fake.api();
+  void* job = api.create_job_object(L"silo-pod-d", nullptr);
+  ASSERT_TRUE(fake.AddProcess(L"silo-pod-d"));
+  EXPECT_EQ(api.close_handle(job), 1);
+  EXPECT_FALSE(fake.Win32JobExists(L"silo-pod-d"));
+  EXPECT_EQ(fake.jobs(), 1) << "the job itself lives on";
+  EXPECT_EQ(fake.OrphanedProcesses(), 1);
+  Result<void*> opened = OpenNamedJob(api, L"silo-pod-d", kJobObjectAllAccess);
+  EXPECT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().hr(), 0x80070002u);  // ERROR_FILE_NOT_FOUND
+  void* fresh = api.create_job_object(L"silo-pod-d", nullptr);
+  EXPECT_EQ(api.get_last_error(), 0u) << "a new, empty job";
+  EXPECT_EQ(fake.Processes(L"silo-pod-d"), 0);
+  EXPECT_EQ(api.close_handle(fresh), 1);
+}
+
+// A handle duplicated into another process keeps the name reachable while
+// that process lives, and only then.
+TEST(OpenJobTest, FakeJobNameLivesWhileAnotherProcessHoldsAHandle) {
+  FakeJobApi fake;
+  const JobApi& api = fake.api();
+  void* monitor = fake.StartProcess();
+  void* job = api.create_job_object(L"silo-pod-e", nullptr);
+  ASSERT_TRUE(fake.AddProcess(L"silo-pod-e"));
+  void* theirs = nullptr;
+  ASSERT_EQ(api.duplicate_job_handle(job, monitor, kSynchronizeAccess, &theirs), 1);
+  EXPECT_EQ(fake.HandlesIn(monitor), 1);
+  EXPECT_EQ(api.close_handle(theirs), 0) << "not a handle of the caller's";
+  EXPECT_EQ(api.close_handle(job), 1);
+  Result<void*> opened = OpenNamedJob(api, L"silo-pod-e", kJobObjectAllAccess);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(fake.Processes(L"silo-pod-e"), 1);
+  EXPECT_EQ(api.close_handle(*opened), 1);
+  fake.EndProcess(monitor);
+  EXPECT_FALSE(fake.Win32JobExists(L"silo-pod-e"));
+  EXPECT_EQ(fake.OrphanedProcesses(), 1);
+  void* stranger = reinterpret_cast<void*>(uintptr_t{0x1234});
+  EXPECT_EQ(api.duplicate_job_handle(job, stranger, kSynchronizeAccess, &theirs), 0);
+  EXPECT_EQ(fake.bad_closes(), 1);
+}
+
+// The owner comes from the descriptor the job was created with.
+TEST(OpenJobTest, FakeJobOwnerFollowsItsSecurityDescriptor) {
+  FakeJobApi fake;
+  const JobApi& api = fake.api();
+  void* ours = api.create_job_object(L"silo-pod-f", L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)");
+  ASSERT_NE(ours, nullptr);
+  wchar_t sid[64];
+  ASSERT_EQ(api.get_job_owner(ours, sid, 64), 0u);
+  EXPECT_EQ(std::wstring(sid), kAdministratorsSid);
+  EXPECT_EQ(fake.Sddl(L"silo-pod-f"), L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)");
+  EXPECT_EQ(api.get_job_owner(ours, sid, 4), 122u);  // ERROR_INSUFFICIENT_BUFFER
+  EXPECT_EQ(api.create_job_object(L"silo-pod-g", L"O:WDD:P"), nullptr);
+  EXPECT_EQ(api.get_last_error(), 1307u);  // ERROR_INVALID_OWNER
+  EXPECT_EQ(api.create_job_object(L"silo-pod-g", L"O:BA"), nullptr);
+  EXPECT_EQ(api.get_last_error(), 87u);
+  fake.AddWin32Job(L"squat");
+  Result<void*> squat = OpenNamedJob(api, L"squat", kJobObjectAllAccess);
+  ASSERT_TRUE(squat.ok());
+  ASSERT_EQ(api.get_job_owner(*squat, sid, 64), 0u);
+  EXPECT_EQ(std::wstring(sid), FakeJobApi::kUserSid);
+  EXPECT_EQ(api.close_handle(*squat), 1);
+  EXPECT_EQ(api.close_handle(ours), 1);
 }
 
 }  // namespace

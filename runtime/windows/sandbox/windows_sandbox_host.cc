@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "network/hns/endpoint.h"
 #include "network/hns/errors.h"
 #include "network/hns/guid.h"
@@ -24,8 +26,14 @@ namespace silo::runtime::windows {
 namespace {
 
 constexpr char kMarkerSuffix[] = ".sandbox";
+// Endpoints a removal is detaching and deleting, one id a line.
+constexpr char kEndpointsSuffix[] = ".endpoints";
 constexpr uint32_t kErrorFileNotFound = 2;
 constexpr uint32_t kErrorAlreadyExists = 183;
+
+// Created with SYSTEM and Administrators as the only principals and
+// Administrators as owner, so no other user can open, change or squat it.
+constexpr wchar_t kPodJobSddl[] = L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)";
 
 uint32_t HResultFromWin32(uint32_t err) { return err == 0 ? 0 : ((err & 0xFFFFu) | 0x80070000u); }
 
@@ -47,8 +55,8 @@ WindowsSandboxHost::WindowsSandboxHost(const hcs::HcsApi* hcs, const network::hn
     : hcs_(hcs), hcn_(hcn), jobs_(jobs), options_(std::move(options)) {}
 
 WindowsSandboxHost::~WindowsSandboxHost() {
-  // The jobs stay for a later silod only while processes are in them: an
-  // empty pod job is re-made by Reopen.
+  // A job stays reachable for a later silod only through the handle a
+  // holder (HoldPodJobIn) keeps; Reopen makes one that none kept again.
   silo::MutexLock lock(&mu_);
   for (auto& [id, handle] : job_handles_) jobs_->close_handle(handle);
 }
@@ -65,6 +73,16 @@ absl::Status WindowsSandboxHost::WriteMarker(const std::string& id) {
   if (options_.state_dir.empty()) return absl::FailedPreconditionError("Windows sandbox host: no state dir is set");
   SILO_RETURN_IF_ERROR(MakeDirs(options_.state_dir, 0700));
   return AtomicWriteFile(MarkerPath(id), id, 0600);
+}
+
+std::string WindowsSandboxHost::EndpointsPath(const std::string& id) const {
+  return absl::StrCat(options_.state_dir, "/", id, kEndpointsSuffix);
+}
+
+std::vector<std::string> WindowsSandboxHost::PendingEndpoints(const std::string& id) const {
+  absl::StatusOr<std::string> text = ReadFile(EndpointsPath(id));
+  if (!text.ok()) return {};
+  return absl::StrSplit(*text, '\n', absl::SkipEmpty());
 }
 
 std::vector<std::string> WindowsSandboxHost::Markers() const {
@@ -126,18 +144,32 @@ absl::Status WindowsSandboxHost::RemoveNamespaces(const std::string& id) {
     if (!endpoints.ok() && !network::hns::errors::IsNotFound(endpoints.status().hr())) {
       return HrStatusToStatus(endpoints.status(), "HcnQueryNamespaceProperties", ns);
     }
-    // Endpoints leave the namespace before it goes, as hcsshim's
-    // NetworkEndpoints.Release does (internal/uvm/network.go). They belong
-    // to the CNI plugin that made them: detached, never deleted here (nor by
-    // containerd, which deletes only the namespace).
+    // CNI DEL has run: an endpoint still in the namespace is one the plugin
+    // left, and once detached nothing points at it any more (neither this
+    // namespace nor Reconcile would find it). So its id is written down
+    // first, then it leaves the namespace (as hcsshim's
+    // NetworkEndpoints.Release does) and is deleted; a removal that fails
+    // half-way finds the ids it already detached in that record next time.
+    std::vector<std::string> pending = PendingEndpoints(id);
+    for (const std::string& ep : endpoints.ok() ? *endpoints : std::vector<std::string>{}) {
+      if (std::find(pending.begin(), pending.end(), ep) == pending.end()) pending.push_back(ep);
+    }
+    if (!pending.empty()) SILO_RETURN_IF_ERROR(AtomicWriteFile(EndpointsPath(id), absl::StrJoin(pending, "\n"), 0600));
     for (const std::string& ep : endpoints.ok() ? *endpoints : std::vector<std::string>{}) {
       network::hns::HrStatus s = network::hns::RemoveNamespaceEndpoint(*hcn_, ns, ep);
       if (!s.ok() && !network::hns::errors::IsNotFound(s.hr())) {
         return HrStatusToStatus(s, "removing endpoint from HCN namespace", ep);
       }
-      if (s.ok()) spdlog::warn("sandbox {}: CNI DEL left HCN endpoint {} in its namespace; detached it", id, ep);
+    }
+    for (const std::string& ep : pending) {
+      network::hns::HrStatus s = network::hns::DeleteEndpoint(*hcn_, ep);
+      if (!s.ok() && !network::hns::errors::IsNotFound(s.hr())) return HrStatusToStatus(s, "HcnDeleteEndpoint", ep);
+      if (s.ok()) spdlog::warn("sandbox {}: deleted HCN endpoint {} that CNI DEL left behind", id, ep);
     }
     SILO_RETURN_IF_ERROR(HrStatusToStatus(network::hns::DeleteNamespace(*hcn_, ns), "HcnDeleteNamespace", ns));
+    if (std::remove(EndpointsPath(id).c_str()) != 0 && errno != ENOENT) {
+      return ErrnoToStatus(errno, absl::StrCat("remove ", EndpointsPath(id)));
+    }
   }
   return ForgetIfGone(id);
 }
@@ -169,33 +201,56 @@ absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListNamespaces() co
 
 // --- Pod job ----------------------------------------------------------------
 
-absl::StatusOr<void*> WindowsSandboxHost::CreateJob(const std::string& id, bool* created) {
+absl::StatusOr<void*> WindowsSandboxHost::CreateJob(const std::string& id) {
   const std::string name = PodJobName(id);
-  void* job = jobs_->create_job_object(win32::Utf8ToWide(name).c_str());
+  void* job = jobs_->create_job_object(win32::Utf8ToWide(name).c_str(), kPodJobSddl);
   if (job == nullptr) return JobError(*jobs_, "CreateJobObjectW", name);
-  *created = jobs_->get_last_error() != kErrorAlreadyExists;
+  if (jobs_->get_last_error() == kErrorAlreadyExists) {
+    // Sandbox ids are never reused and recovery opens its own job by name:
+    // a job this create finds was made by someone else to be adopted.
+    jobs_->close_handle(job);
+    return absl::AlreadyExistsError(absl::StrCat("sandbox ", id, ": job object ", name,
+                                                 " exists already and silod did not create it; refusing to use it"));
+  }
+  return job;
+}
+
+absl::StatusOr<void*> WindowsSandboxHost::OpenOwnJob(const std::string& id) {
+  const std::string name = PodJobName(id);
+  void* job = jobs_->open_job_object(jobobject::kJobObjectAllAccess, 0, win32::Utf8ToWide(name).c_str());
+  if (job == nullptr) {
+    if (jobs_->get_last_error() == kErrorFileNotFound) return nullptr;
+    return JobError(*jobs_, "OpenJobObjectW", name);
+  }
+  // Only an administrator (silod) can make Administrators or SYSTEM the
+  // owner: any other owner means someone else made a job of this name.
+  wchar_t owner[192] = {};
+  const uint32_t err = jobs_->get_job_owner(job, owner, sizeof(owner) / sizeof(owner[0]));
+  const std::wstring sid(owner);
+  if (err != 0 || (sid != jobobject::kAdministratorsSid && sid != jobobject::kLocalSystemSid)) {
+    jobs_->close_handle(job);
+    if (err != 0) return HResultToStatus(HResultFromWin32(err), "GetSecurityInfo", name);
+    return absl::FailedPreconditionError(absl::StrCat("sandbox ", id, ": job object ", name, " is owned by ",
+                                                      win32::WideToUtf8(sid), ", not by silod; refusing to use it"));
+  }
   return job;
 }
 
 absl::StatusOr<std::string> WindowsSandboxHost::CreatePodGroup(const std::string& id) {
   SILO_FAILPOINT("sandbox.pod_group");
   SILO_RETURN_IF_ERROR(WriteMarker(id));
-  bool created = false;
-  absl::StatusOr<void*> made = CreateJob(id, &created);
+  if (!NeedsJob()) return std::string();
+  {
+    silo::MutexLock lock(&mu_);
+    if (job_handles_.count(id) != 0) return PodJobName(id);  // a retry in this silod
+  }
+  absl::StatusOr<void*> made = CreateJob(id);
   if (!made.ok()) {
     (void)ForgetIfGone(id);
     return made.status();
   }
-  void* job = *made;
-  if (!created) {
-    // Sandbox ids are never reused: only an earlier attempt for this one
-    // (or a pod another program named like ours) holds this name.
-    spdlog::warn("sandbox {}: its job object {} existed already; taking it over", id, PodJobName(id));
-  }
   silo::MutexLock lock(&mu_);
-  void*& slot = job_handles_[id];
-  if (slot != nullptr) jobs_->close_handle(slot);
-  slot = job;
+  job_handles_[id] = *made;
   return PodJobName(id);
 }
 
@@ -209,12 +264,9 @@ absl::Status WindowsSandboxHost::RemovePodGroup(const std::string& id) {
       job_handles_.erase(it);
     }
   }
-  if (job == nullptr) {
-    // A job a previous silod made lives on only with processes in it.
-    job = jobs_->open_job_object(jobobject::kJobObjectAllAccess, 0, win32::Utf8ToWide(PodJobName(id)).c_str());
-    if (job == nullptr && jobs_->get_last_error() != kErrorFileNotFound) {
-      return JobError(*jobs_, "OpenJobObjectW", PodJobName(id));
-    }
+  if (job == nullptr && NeedsJob()) {
+    // A job a previous silod made is reachable while a holder keeps it.
+    SILO_ASSIGN_OR_RETURN(job, OpenOwnJob(id));
   }
   if (job != nullptr) {
     // HostProcess containers were stopped by the manager; whatever is left
@@ -225,6 +277,19 @@ absl::Status WindowsSandboxHost::RemovePodGroup(const std::string& id) {
     SILO_RETURN_IF_ERROR(s);
   }
   return ForgetIfGone(id);
+}
+
+absl::Status WindowsSandboxHost::HoldPodJobIn(const std::string& id, void* process) {
+  silo::MutexLock lock(&mu_);
+  auto it = job_handles_.find(id);
+  if (it == job_handles_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat("sandbox ", id, " has no job object to hold"));
+  }
+  void* held = nullptr;
+  if (jobs_->duplicate_job_handle(it->second, process, jobobject::kSynchronizeAccess, &held) == 0) {
+    return JobError(*jobs_, "DuplicateHandle", PodJobName(id));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListPodGroups() const { return Markers(); }
@@ -251,9 +316,13 @@ absl::Status WindowsSandboxHost::Reopen(const std::string& id) {
       }
     }
   }
-  // An empty pod job died with the silod that held it: make it again.
-  bool created = false;
-  SILO_ASSIGN_OR_RETURN(void* job, CreateJob(id, &created));
+  if (!NeedsJob()) return absl::OkStatus();
+  // The job is reachable by name while a holder (HoldPodJobIn) keeps a
+  // handle; with none it held no process worth keeping: make it again.
+  SILO_ASSIGN_OR_RETURN(void* job, OpenOwnJob(id));
+  if (job == nullptr) {
+    SILO_ASSIGN_OR_RETURN(job, CreateJob(id));
+  }
   silo::MutexLock lock(&mu_);
   auto [it, inserted] = job_handles_.emplace(id, job);
   if (!inserted) jobs_->close_handle(job);

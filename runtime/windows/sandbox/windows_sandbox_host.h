@@ -5,9 +5,14 @@
 //               Silo chooses from the sandbox id (SiloNamespaceGuid: Silo's
 //               mark, so leak cleanup never touches another runtime's); the
 //               GUID is the "netns" CNI receives through network::PodNetwork
-//   pod group   a Win32 Job Object per pod, "silo-pod-<sandbox id>": it holds
-//               HostProcess containers and pod-level limits; process-isolated
-//               containers live in HCS's own silo jobs
+//   pod group   for HostProcess pods only, a Win32 Job Object
+//               "silo-pod-<sandbox id>" that holds what the pod runs on the
+//               host; process-isolated containers live in HCS's own silo jobs
+//               and CRI has no pod-level limits for Windows, so those pods get
+//               none (their pod group path is ""). The job is created with an
+//               explicit descriptor (owner Administrators; SYSTEM and
+//               Administrators only), and a job of that name that exists
+//               already is refused, never adopted
 //   StartPod    a pause compute system from the sandbox image (holder kPause,
 //               the default), because process-isolated pods need a running
 //               container to hold the network compartment open (the
@@ -23,17 +28,22 @@
 // Undo: every step removes what it made when it fails (the pause system is
 // terminated and closed, its rootfs released; a namespace that was created is
 // deleted; a job that was created is closed), and Stop/Remove run in reverse:
-// StopPod (pause), then (the manager's CNI DEL), RemoveNamespaces (namespace
-// and any endpoint a plugin left in it), RemovePodGroup (job terminated and
-// closed).
+// StopPod (pause), then (the manager's CNI DEL), RemoveNamespaces (any
+// endpoint the plugin left in the namespace is recorded, detached and
+// deleted, then the namespace), RemovePodGroup (job terminated and closed).
 //
 // Restarts: before its first object is made, a sandbox gets a marker file
 // <state_dir>/<id>.sandbox, removed once all of its objects are gone. Recovery
 // lists markers and pause systems of options.owner (ListNamespaces,
 // ListPodGroups), so what no record owns is removed, and nothing that is not
-// silod's is ever named. A pod job with no process in it dies with the silod
-// that held it; Reopen (recovery) opens it again or makes a new one, and finds
-// the pod dead (NotFound) when its pause system is gone or stopped.
+// silod's is ever named. A job's NAME goes with its last open handle even
+// while its processes keep it running, so silod's handle alone cannot carry a
+// pod job across a restart: HoldPodJobIn gives a handle to a process that
+// outlives silod (the container's monitor), and Reopen (recovery) opens the
+// job by name again, accepting it only when its owner is Administrators or
+// SYSTEM, or makes a new one when no holder kept it (it then held nothing of
+// the pod's that was still running); it finds the pod dead (NotFound) when
+// its pause system is gone or stopped.
 // Pause systems are created with ShouldTerminateOnLastHandleClosed false, so
 // they outlive silod; silod keeps no handle to them between calls.
 //
@@ -127,18 +137,33 @@ class WindowsSandboxHost final : public sandbox::SandboxHost {
   absl::Status StopPod(const std::string& id) override;
   absl::Status Reopen(const std::string& id) override;
 
+  // Duplicates a handle to pod `id`'s job (wait access only) into `process`,
+  // a process that outlives silod, e.g. the monitor of a container the pod
+  // runs on the host: while it lives the job stays reachable by name after a
+  // silod restart. The handle closes when that process ends.
+  // FailedPrecondition when the pod has no job.
+  absl::Status HoldPodJobIn(const std::string& id, void* process);
+
   // "silo-pod-<id>".
   std::string PodJobName(const std::string& id) const { return options_.job_prefix + id; }
 
  private:
   bool RunsPause() const { return options_.holder == PodHolder::kPause && options_.namespaces; }
   std::string MarkerPath(const std::string& id) const;
+  // The record of endpoints RemoveNamespaces detaches and deletes.
+  std::string EndpointsPath(const std::string& id) const;
+  std::vector<std::string> PendingEndpoints(const std::string& id) const;
   absl::Status WriteMarker(const std::string& id);
   // Removes the marker once the namespace, the job and the pause are gone.
   absl::Status ForgetIfGone(const std::string& id);
   std::vector<std::string> Markers() const;
-  // Creates the pod job or opens the one of that name; `created` says which.
-  absl::StatusOr<void*> CreateJob(const std::string& id, bool* created);
+  // Only HostProcess pods run anything in the pod job.
+  bool NeedsJob() const { return !options_.namespaces; }
+  // Creates the pod job; AlreadyExists when a job of its name exists.
+  absl::StatusOr<void*> CreateJob(const std::string& id);
+  // Opens the pod job a previous silod made: null when no job has the name,
+  // FailedPrecondition when its owner is not Administrators or SYSTEM.
+  absl::StatusOr<void*> OpenOwnJob(const std::string& id);
   bool PauseExists(const std::string& id) const;
   hcs::Deadline CallDeadline() const;
 

@@ -186,6 +186,19 @@ class WindowsSandboxTest : public ::testing::Test {
     Boot();
   }
 
+  // The sandbox host of handler `name`.
+  WindowsSandboxHost& PodHost(const std::string& name) {
+    const std::string type = name == "hostprocess" ? kHostProcessHandlerType : kProcessHandlerType;
+    absl::StatusOr<handler::RuntimeHandler*> h = registry_->For(name, type);
+    EXPECT_TRUE(h.ok()) << h.status();
+    return dynamic_cast<WindowsSandboxHost&>((*h)->Sandboxes());
+  }
+
+  static std::string FakeUserSid() {
+    const std::wstring w = jobobject::fake::FakeJobApi::kUserSid;
+    return std::string(w.begin(), w.end());
+  }
+
   std::vector<std::string> Systems() {
     auto all = hcs::ComputeSystem::Enumerate(hcs_.api(), {}, hcs::Clock::now() + std::chrono::seconds(5));
     EXPECT_TRUE(all.ok());
@@ -243,7 +256,7 @@ class WindowsSandboxTest : public ::testing::Test {
   std::unique_ptr<sandbox::SandboxManager> manager_;
 };
 
-TEST_F(WindowsSandboxTest, RunMakesNamespaceJobAndPauseAndStopRemoveUndoThemInReverse) {
+TEST_F(WindowsSandboxTest, RunMakesNamespaceAndPauseAndStopRemoveUndoThemInReverse) {
   absl::StatusOr<std::string> id = manager_->Run(Pod("web"), "");
   ASSERT_TRUE(id.ok()) << id.status();
   absl::StatusOr<model::SandboxRecord> r = manager_->Status(*id);
@@ -261,9 +274,11 @@ TEST_F(WindowsSandboxTest, RunMakesNamespaceJobAndPauseAndStopRemoveUndoThemInRe
   EXPECT_THAT(network_.adds(), ElementsAre(guid));
   EXPECT_EQ(r->ip, "10.1.0.1");
 
-  // The pod's job object, named after the pod.
-  EXPECT_EQ(r->cgroup_path, "silo-pod-" + *id);
-  EXPECT_TRUE(jobs_.Win32JobExists(L"silo-pod-" + std::wstring(id->begin(), id->end())));
+  // No pod job: its containers live in HCS's silo jobs and nothing would
+  // ever run in it.
+  EXPECT_EQ(r->cgroup_path, "");
+  EXPECT_EQ(jobs_.creates(), 0);
+  EXPECT_EQ(jobs_.jobs(), 0);
 
   // The pause: id = sandbox id, its own owner, in the namespace, outliving
   // silod's handle, running the image's command without stdio pipes.
@@ -296,15 +311,34 @@ TEST_F(WindowsSandboxTest, RunMakesNamespaceJobAndPauseAndStopRemoveUndoThemInRe
   ASSERT_TRUE(manager_->Remove(*id).ok());  // idempotent
 }
 
-TEST_F(WindowsSandboxTest, RemoveDetachesEndpointsACniPluginLeftButLeavesThemToThePlugin) {
+TEST_F(WindowsSandboxTest, RemoveDeletesEndpointsACniPluginLeftInTheNamespace) {
   absl::StatusOr<std::string> id = manager_->Run(Pod("leaky"), "");
   ASSERT_TRUE(id.ok()) << id.status();
   const std::string net = hcn_.AddNetwork("cbr0", "L2Bridge");
   const std::string ep = hcn_.AddEndpoint(net, *id + "_cbr0", "10.1.0.9", 24, manager_->Status(*id)->netns_path);
-  const std::string ns = manager_->Status(*id)->netns_path;
   StopAndRemove(*id);
-  EXPECT_FALSE(hcn_.NamespaceExists(ns));
-  EXPECT_TRUE(hcn_.EndpointExists(ep));  // the plugin's object, not ours to delete
+  EXPECT_FALSE(hcn_.EndpointExists(ep));
+  ExpectNothingLeft();
+}
+
+// A removal that detached an endpoint and then failed: the endpoint is in no
+// namespace any more, so only the removal's own record can find it, and the
+// retry deletes it.
+TEST_F(WindowsSandboxTest, AnEndpointDetachedByAFailedRemoveIsDeletedByTheRetry) {
+  absl::StatusOr<std::string> id = manager_->Run(Pod("half-torn"), "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string ns = manager_->Status(*id)->netns_path;
+  const std::string net = hcn_.AddNetwork("cbr0", "L2Bridge");
+  const std::string ep = hcn_.AddEndpoint(net, *id + "_cbr0", "10.1.0.9", 24, ns);
+  ASSERT_TRUE(manager_->Stop(*id).ok());
+  hcn_.Inject({network::hns::fake::FakeHcnCall::kDeleteEndpoint, 0x80070005});
+  EXPECT_FALSE(manager_->Remove(*id).ok());
+  EXPECT_TRUE(hcn_.EndpointExists(ep));
+  EXPECT_TRUE(hcn_.NamespaceExists(ns));
+  // silod restarts before the retry: the record is on disk, not in memory.
+  Restart();
+  ASSERT_TRUE(manager_->Remove(*id).ok());
+  EXPECT_FALSE(hcn_.EndpointExists(ep));
   ExpectNothingLeft();
 }
 
@@ -355,11 +389,6 @@ INSTANTIATE_TEST_SUITE_P(
                           {network::hns::fake::FakeHcnCall::kCreateNamespace, 0x80070005});
                     },
                     "HcnCreateNamespace"},
-        FailureCase{"CreateJobObject",
-                    [](WindowsSandboxTest& t) {
-                      static_cast<WindowsSandboxRollbackTest&>(t).jobs().FailCreates(1450);  // no resources
-                    },
-                    "CreateJobObjectW"},
         FailureCase{"CniAdd",
                     [](WindowsSandboxTest& t) {
                       static_cast<WindowsSandboxRollbackTest&>(t).network().Fail(
@@ -393,37 +422,110 @@ INSTANTIATE_TEST_SUITE_P(
                     "HcsCreateProcess"}),
     [](const ::testing::TestParamInfo<FailureCase>& info) { return std::string(info.param.name); });
 
-TEST_F(WindowsSandboxTest, RestartReopensTheLivePodAndRemakesItsEmptyJob) {
+TEST_F(WindowsSandboxTest, RestartReopensTheLivePod) {
   absl::StatusOr<std::string> id = manager_->Run(Pod("survivor"), "");
   ASSERT_TRUE(id.ok()) << id.status();
-  const std::wstring job = L"silo-pod-" + std::wstring(id->begin(), id->end());
   Restart();
-  // The job held nothing, so it went with the old silod's handle; the pod
-  // is still READY, its pause running, and the job made again.
+  // The pod is still READY, its pause running; no job was ever needed.
   absl::StatusOr<model::SandboxRecord> r = manager_->Status(*id);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, SandboxState::kReady);
   EXPECT_EQ(hcs_.SystemState(*id), "Running");
-  EXPECT_TRUE(jobs_.Win32JobExists(job));
+  EXPECT_EQ(jobs_.creates(), 0);
   EXPECT_TRUE(hcn_.NamespaceExists(r->netns_path));
 
   StopAndRemove(*id);
   ExpectNothingLeft();
 }
 
-TEST_F(WindowsSandboxTest, RestartKeepsAJobThatHoldsProcesses) {
-  absl::StatusOr<std::string> id = manager_->Run(Pod("busy"), "");
+// The HostProcess pod's job as a restart finds it: silod's handles close
+// with it, so only the handle the container's monitor holds keeps the job's
+// name; recovery re-opens that same job and its processes end with the pod.
+TEST_F(WindowsSandboxTest, RestartReopensAHostProcessPodJobItsMonitorHolds) {
+  absl::StatusOr<std::string> id = manager_->Run(Pod("busy", /*host_process=*/true), "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::wstring job = L"silo-pod-" + std::wstring(id->begin(), id->end());
+  ASSERT_TRUE(jobs_.AddProcess(job));  // a HostProcess container's process
+  void* monitor = jobs_.StartProcess();
+  ASSERT_TRUE(PodHost("hostprocess").HoldPodJobIn(*id, monitor).ok());
+  EXPECT_EQ(jobs_.HandlesIn(monitor), 1);
+  const int creates = jobs_.creates();
+  Restart();
+  EXPECT_EQ(manager_->Status(*id)->state, SandboxState::kReady);
+  EXPECT_EQ(jobs_.Processes(job), 1) << "the same job, re-opened";
+  EXPECT_EQ(jobs_.OrphanedProcesses(), 0);
+  EXPECT_EQ(jobs_.creates(), creates) << "nothing made again";
+  StopAndRemove(*id);
+  EXPECT_EQ(jobs_.Processes(job), 0);  // terminated with the pod
+  EXPECT_EQ(jobs_.Terminations(job), 1);
+  jobs_.EndProcess(monitor);
+  ExpectNothingLeft();
+}
+
+// Without a holder the job's name dies with silod's handle: recovery can
+// only make a new, empty job, and the old one's processes run on, out of
+// reach. This is why the monitor must hold it.
+TEST_F(WindowsSandboxTest, WithoutAHolderARestartStrandsTheHostProcessPodJob) {
+  absl::StatusOr<std::string> id = manager_->Run(Pod("stranded", /*host_process=*/true), "");
   ASSERT_TRUE(id.ok()) << id.status();
   const std::wstring job = L"silo-pod-" + std::wstring(id->begin(), id->end());
   ASSERT_TRUE(jobs_.AddProcess(job));
-  const int creates = jobs_.creates();
   Restart();
-  EXPECT_TRUE(jobs_.Win32JobExists(job));
-  EXPECT_EQ(jobs_.Processes(job), 1);
-  // Reopen asked for the name and got the live job, not a new one.
-  EXPECT_EQ(jobs_.creates(), creates + 1);
+  EXPECT_EQ(jobs_.OrphanedProcesses(), 1);
+  EXPECT_EQ(jobs_.Processes(job), 0) << "a new job under the old name";
   StopAndRemove(*id);
-  EXPECT_EQ(jobs_.Processes(job), 0);  // terminated with the pod
+  EXPECT_EQ(jobs_.OrphanedProcesses(), 1);
+}
+
+// A job named like a pod's, made by someone else before the pod: never
+// adopted (its maker could watch or limit the pod's processes), and the
+// refusal leaves nothing behind.
+TEST_F(WindowsSandboxTest, APreMadeJobOfThePodsNameIsRefusedNotAdopted) {
+  const std::string id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  const std::wstring job = L"silo-pod-" + std::wstring(id.begin(), id.end());
+  jobs_.AddWin32Job(job);  // a squatter's, under a user's SID
+  absl::Status made = PodHost("hostprocess").CreatePodGroup(id).status();
+  EXPECT_EQ(made.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(made.message()), HasSubstr("silod did not create it"));
+  EXPECT_THAT(Markers(), IsEmpty());
+  EXPECT_EQ(jobs_.open_handles(), 0);
+  // Recovery and removal will not take it either.
+  absl::Status reopened = PodHost("hostprocess").Reopen(id);
+  EXPECT_EQ(reopened.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(reopened.message()), HasSubstr(FakeUserSid()));
+  EXPECT_EQ(PodHost("hostprocess").RemovePodGroup(id).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(jobs_.Terminations(job), 0);
+  EXPECT_EQ(jobs_.open_handles(), 0);
+}
+
+// silod's job carries its own descriptor: Administrators own it, and only
+// SYSTEM and Administrators have access.
+TEST_F(WindowsSandboxTest, TheHostProcessPodJobIsCreatedWithSilodsDescriptor) {
+  absl::StatusOr<std::string> id = manager_->Run(Pod("secured", /*host_process=*/true), "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(jobs_.Sddl(L"silo-pod-" + std::wstring(id->begin(), id->end())),
+            L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)");
+  StopAndRemove(*id);
+  ExpectNothingLeft();
+}
+
+TEST_F(WindowsSandboxTest, AFailedJobCreateLeavesNothingOfAHostProcessPod) {
+  jobs_.FailCreates(1450);  // ERROR_NO_SYSTEM_RESOURCES
+  absl::StatusOr<std::string> id = manager_->Run(Pod("nojob", /*host_process=*/true), "");
+  ASSERT_FALSE(id.ok());
+  EXPECT_THAT(std::string(id.status().message()), HasSubstr("CreateJobObjectW"));
+  EXPECT_THAT(manager_->List({}), IsEmpty());
+  ExpectNothingLeft();
+}
+
+TEST_F(WindowsSandboxTest, HoldingTheJobOfAPodWithoutOneIsRefused) {
+  absl::StatusOr<std::string> id = manager_->Run(Pod("isolated"), "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  void* monitor = jobs_.StartProcess();
+  EXPECT_EQ(PodHost(kDefaultProcessHandlerName).HoldPodJobIn(*id, monitor).code(),
+            absl::StatusCode::kFailedPrecondition);
+  jobs_.EndProcess(monitor);
+  StopAndRemove(*id);
   ExpectNothingLeft();
 }
 
@@ -514,7 +616,7 @@ TEST_F(WindowsSandboxTest, AHostProcessPodWithoutAHostProcessHandlerIsRefusedNot
   ExpectNothingLeft();
 }
 
-TEST_F(WindowsSandboxTest, PauselessIsAnOptInThatStillMakesNamespaceAndJob) {
+TEST_F(WindowsSandboxTest, PauselessIsAnOptInThatStillMakesTheNamespace) {
   Shutdown();
   holder_ = PodHolder::kNone;
   Boot();

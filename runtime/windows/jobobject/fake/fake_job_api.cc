@@ -1,5 +1,6 @@
 #include "runtime/windows/jobobject/fake/fake_job_api.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cwctype>
@@ -8,6 +9,7 @@
 #include <set>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 namespace silo::runtime::windows::jobobject::fake {
 namespace {
@@ -19,6 +21,8 @@ constexpr uint32_t kErrorInvalidHandle = 6;
 constexpr uint32_t kErrorBadPathname = 161;
 constexpr uint32_t kErrorAlreadyExists = 183;
 constexpr uint32_t kErrorMrMidNotFound = 317;
+constexpr uint32_t kErrorInsufficientBuffer = 122;
+constexpr uint32_t kErrorInvalidOwner = 1307;
 
 constexpr int32_t kStatusInvalidParameter = static_cast<int32_t>(0xC000000D);
 constexpr int32_t kStatusAccessDenied = static_cast<int32_t>(0xC0000022);
@@ -42,10 +46,16 @@ struct FakeJobApi::Impl {
     bool pinned = false;
     int processes = 0;
     int terminations = 0;
+    std::wstring owner;
+    std::wstring sddl;  // as created; empty for default security
   };
   mutable std::mutex mu;
-  std::map<std::wstring, Job> jobs;  // by object-manager path
-  std::map<uintptr_t, std::wstring> handles;
+  std::map<std::wstring, Job> jobs;  // named (reachable) jobs by object-manager path
+  std::vector<Job> nameless;         // alive through their processes only
+  std::map<uintptr_t, std::wstring> handles;  // the caller's
+  // Other processes (DuplicateHandle targets): their handles to jobs.
+  std::map<uintptr_t, std::vector<std::wstring>> processes_handles;
+  uintptr_t next_process = 0x7000;
   uintptr_t next_handle = 0x400;
   int bad_closes = 0;
   int win32_opens = 0;
@@ -61,13 +71,19 @@ struct FakeJobApi::Impl {
     return reinterpret_cast<void*>(h);
   }
 
-  // Windows frees a job once no handle and no process holds it.
+  // Once no handle to a job is open anywhere, its name is gone (the object
+  // manager deletes the name with the last handle); the job itself lives
+  // on, nameless, while a process is in it.
   void CollectIfUnused(const std::wstring& path) {
     auto job = jobs.find(path);
-    if (job == jobs.end() || job->second.pinned || job->second.processes > 0) return;
+    if (job == jobs.end() || job->second.pinned) return;
     for (const auto& [h, p] : handles) {
       if (p == path) return;
     }
+    for (const auto& [proc, held] : processes_handles) {
+      if (std::find(held.begin(), held.end(), path) != held.end()) return;
+    }
+    if (job->second.processes > 0) nameless.push_back(job->second);
     jobs.erase(job);
   }
 };
@@ -141,7 +157,32 @@ void* OpenJobObjectW(uint32_t access, int32_t inherit, const wchar_t* name) {
   return impl.NewHandle(path);
 }
 
-void* CreateJobObjectW(const wchar_t* name) {
+// The owner a job created with `sddl` gets, or a Win32 error: the caller
+// (silod, as LocalSystem) may name Administrators or itself; no D: part is
+// a descriptor ConvertStringSecurityDescriptor would not build.
+uint32_t OwnerFromSddl(const wchar_t* sddl, std::wstring* owner) {
+  if (sddl == nullptr) {
+    *owner = kLocalSystemSid;  // the caller's default owner
+    return 0;
+  }
+  const std::wstring text(sddl);
+  if (text.find(L"D:") == std::wstring::npos) return kErrorInvalidParameter;
+  if (text.rfind(L"O:", 0) != 0) {
+    *owner = kLocalSystemSid;
+    return 0;
+  }
+  const std::wstring alias = text.substr(2, 2);
+  if (alias == L"BA") {
+    *owner = kAdministratorsSid;
+  } else if (alias == L"SY") {
+    *owner = kLocalSystemSid;
+  } else {
+    return kErrorInvalidOwner;
+  }
+  return 0;
+}
+
+void* CreateJobObjectW(const wchar_t* name, const wchar_t* sddl) {
   FakeJobApi::Impl& impl = I();
   std::lock_guard<std::mutex> lock(impl.mu);
   ++impl.creates;
@@ -150,11 +191,16 @@ void* CreateJobObjectW(const wchar_t* name) {
     t_last_error = impl.create_error;
     return nullptr;
   }
+  std::wstring owner;
+  if (uint32_t err = OwnerFromSddl(sddl, &owner); err != 0) {
+    t_last_error = err;
+    return nullptr;
+  }
   if (name == nullptr || *name == L'\0') {
     // An anonymous job: its own path, never found by name.
     t_last_error = 0;
     const std::wstring path = L"\\anonymous\\" + std::to_wstring(impl.next_handle);
-    impl.jobs[path];
+    impl.jobs[path].owner = owner;
     return impl.NewHandle(path);
   }
   std::wstring path;
@@ -163,9 +209,40 @@ void* CreateJobObjectW(const wchar_t* name) {
     return nullptr;
   }
   const bool existed = impl.jobs.count(path) != 0;
-  impl.jobs[path];
+  if (!existed) {
+    FakeJobApi::Impl::Job& job = impl.jobs[path];
+    job.owner = owner;
+    job.sddl = sddl == nullptr ? L"" : sddl;
+  }
   t_last_error = existed ? kErrorAlreadyExists : 0;
   return impl.NewHandle(path);
+}
+
+uint32_t GetJobOwner(void* job, wchar_t* sid, uint32_t capacity) {
+  FakeJobApi::Impl& impl = I();
+  std::lock_guard<std::mutex> lock(impl.mu);
+  auto h = impl.handles.find(reinterpret_cast<uintptr_t>(job));
+  if (h == impl.handles.end() || impl.jobs.count(h->second) == 0) return kErrorInvalidHandle;
+  const std::wstring& owner = impl.jobs[h->second].owner;
+  if (sid == nullptr || owner.size() + 1 > capacity) return kErrorInsufficientBuffer;
+  std::copy(owner.begin(), owner.end(), sid);
+  sid[owner.size()] = L'\0';
+  return 0;
+}
+
+int32_t DuplicateJobHandle(void* job, void* target, uint32_t, void** out) {
+  FakeJobApi::Impl& impl = I();
+  std::lock_guard<std::mutex> lock(impl.mu);
+  auto h = impl.handles.find(reinterpret_cast<uintptr_t>(job));
+  auto proc = impl.processes_handles.find(reinterpret_cast<uintptr_t>(target));
+  if (h == impl.handles.end() || proc == impl.processes_handles.end() || out == nullptr) {
+    t_last_error = kErrorInvalidHandle;
+    return 0;
+  }
+  proc->second.push_back(h->second);
+  // A value valid in the target only: never a handle of the caller's.
+  *out = reinterpret_cast<void*>(static_cast<uintptr_t>(0x10000 + proc->second.size() * 4));
+  return 1;
 }
 
 int32_t TerminateJobObject(void* job, uint32_t) {
@@ -264,17 +341,20 @@ FakeJobApi::FakeJobApi() : impl_(std::make_unique<Impl>()) {
   api_.close_handle = &CloseHandle;
   api_.create_job_object = &CreateJobObjectW;
   api_.terminate_job_object = &TerminateJobObject;
+  api_.get_job_owner = &GetJobOwner;
+  api_.duplicate_job_handle = &DuplicateJobHandle;
 }
 
 FakeJobApi::~FakeJobApi() { g_impl.store(nullptr); }
 
-void FakeJobApi::AddWin32Job(const std::wstring& name) {
+void FakeJobApi::AddWin32Job(const std::wstring& name, const std::wstring& owner) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::wstring path;
   // A name CreateJobObjectW refuses is a test bug, except a path-like leaf,
   // which tests store to prove that no Win32 name reaches it.
   if (Win32NamePath(name, &path) != 0) path = std::wstring(kSessionObjects) + name;
   impl_->jobs[path].pinned = true;
+  impl_->jobs[path].owner = owner;
 }
 
 void FakeJobApi::AddSiloJob(const std::wstring& container_id) {
@@ -321,7 +401,43 @@ int FakeJobApi::Terminations(const std::wstring& name) const {
 
 int FakeJobApi::jobs() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return static_cast<int>(impl_->jobs.size());
+  return static_cast<int>(impl_->jobs.size() + impl_->nameless.size());
+}
+
+int FakeJobApi::OrphanedProcesses() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int n = 0;
+  for (const Impl::Job& job : impl_->nameless) n += job.processes;
+  return n;
+}
+
+std::wstring FakeJobApi::Sddl(const std::wstring& name) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const Impl::Job* job = Win32Job(*impl_, name);
+  return job == nullptr ? L"" : job->sddl;
+}
+
+void* FakeJobApi::StartProcess() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const uintptr_t p = impl_->next_process;
+  impl_->next_process += 4;
+  impl_->processes_handles[p];
+  return reinterpret_cast<void*>(p);
+}
+
+void FakeJobApi::EndProcess(void* process) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->processes_handles.find(reinterpret_cast<uintptr_t>(process));
+  if (it == impl_->processes_handles.end()) std::abort();  // a test bug
+  const std::vector<std::wstring> held = std::move(it->second);
+  impl_->processes_handles.erase(it);
+  for (const std::wstring& path : held) impl_->CollectIfUnused(path);
+}
+
+int FakeJobApi::HandlesIn(void* process) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->processes_handles.find(reinterpret_cast<uintptr_t>(process));
+  return it == impl_->processes_handles.end() ? 0 : static_cast<int>(it->second.size());
 }
 
 void FakeJobApi::FailCreates(uint32_t error, int times) {

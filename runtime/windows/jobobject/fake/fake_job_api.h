@@ -19,10 +19,16 @@
 // zero access mask, and CloseHandle of
 // a handle the fake did not give out (or gave out and saw closed) fails and
 // is counted. Jobs made through CreateJobObjectW live as Windows keeps them:
-// while a handle to them is open or a process is in them (AddProcess), so a
-// job whose last handle closes with no process in it is gone; a second
-// create of a live name opens it (ERROR_ALREADY_EXISTS), and
-// TerminateJobObject ends its processes. Jobs added by the test are held by
+// while a handle to them is open or a process is in them (AddProcess). Their
+// NAME lives only while a handle is open, in the caller or in another
+// process (StartProcess, a handle given by DuplicateHandle): after the last
+// handle closes, a job with processes in it lives on nameless, out of reach
+// of every open and create by name (OrphanedProcesses counts what is in
+// such jobs), and one without is gone. A second create of a live name opens
+// it (ERROR_ALREADY_EXISTS), and TerminateJobObject ends its processes.
+// Every job has an owner SID: from the "O:" of the SDDL it was created with
+// (BA or SY; another is ERROR_INVALID_OWNER, no "D:" ERROR_INVALID_PARAMETER),
+// LocalSystem (the caller) without one. Jobs added by the test are held by
 // "another program" and never go away by themselves.
 // The table holds plain function pointers, so at most one
 // FakeJobApi may be alive per process (checked). Thread-safe.
@@ -43,8 +49,10 @@ class FakeJobApi {
 
   const JobApi& api() const { return api_; }
 
-  // A job created by CreateJobObjectW(name).
-  void AddWin32Job(const std::wstring& name);
+  // A job created by CreateJobObjectW(name) in another program, owned by
+  // `owner` (a user's SID unless given): a squatter when named like ours.
+  void AddWin32Job(const std::wstring& name, const std::wstring& owner = kUserSid);
+  static constexpr const wchar_t* kUserSid = L"S-1-5-21-3623811015-3361044348-30300820-1013";
   // The job HCS creates for container `id` (\Container_<id>).
   void AddSiloJob(const std::wstring& container_id);
   void RemoveJob(const std::wstring& object_path);
@@ -57,7 +65,15 @@ class FakeJobApi {
   bool Win32JobExists(const std::wstring& name) const;
   int Processes(const std::wstring& name) const;     // of the Win32 job `name`
   int Terminations(const std::wstring& name) const;  // TerminateJobObject calls on it
-  int jobs() const;                                  // live job objects of any kind
+  int jobs() const;                                  // live job objects of any kind, nameless too
+  int OrphanedProcesses() const;                     // processes in nameless jobs
+  std::wstring Sddl(const std::wstring& name) const;  // what the job was created with
+
+  // Another process (e.g. a container monitor): a handle to it for
+  // duplicate_job_handle. EndProcess closes every handle it holds.
+  void* StartProcess();
+  void EndProcess(void* process);
+  int HandlesIn(void* process) const;
   int creates() const;                               // CreateJobObjectW calls
 
   int open_handles() const;

@@ -1,0 +1,19 @@
+#pragma once
+// PrivateDirOs on a real volume (private_dir.h): attributes and owner of the
+// path itself (FILE_FLAG_OPEN_REPARSE_POINT, so a junction is never
+// followed), CreateDirectoryW with the private descriptor, and owner + DACL
+// set through a handle to the folder. Win32 only; stateless, thread-safe.
+
+#include "runtime/base/windows/private_dir.h"
+
+namespace silo::win32 {
+
+class Win32PrivateDirOs final : public PrivateDirOs {
+ public:
+  uint32_t Inspect(const std::string& path, DirFacts* facts) override;
+  uint32_t CreateSecured(const std::string& path) override;
+  uint32_t Resecure(const std::string& path) override;
+  std::string ProcessUserSid() override;
+};
+
+}  // namespace silo::win32
