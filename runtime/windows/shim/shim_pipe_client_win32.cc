@@ -25,7 +25,16 @@ win32::Result<HANDLE> Connect(const std::wstring& name, ShimPipeClient::Deadline
   for (;;) {
     HANDLE h = CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
                            FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr);
-    if (h != INVALID_HANDLE_VALUE) return h;
+    if (h != INVALID_HANDLE_VALUE) {
+      // A monitor runs as SYSTEM or an administrator, as silod does: a pipe
+      // another user managed to serve gets none of silod's requests.
+      win32::HrStatus trusted = win32::VerifyPipeServer(h, "shim pipe", 0);
+      if (!trusted.ok()) {
+        CloseHandle(h);
+        return trusted;
+      }
+      return h;
+    }
     if (GetLastError() != ERROR_PIPE_BUSY) return win32::LastErrorStatus("connect to shim pipe");
     const DWORD left = MillisLeft(deadline);
     if (left == 0) return HrStatus(kHrPipeTimeout, "shim pipe busy until the deadline");

@@ -17,34 +17,27 @@ constexpr ULONGLONG kAnswerGraceMs = 5000;
 win32::Result<std::unique_ptr<ShimPipeServer>> ShimPipeServer::Start(std::wstring pipe_name, Handler handler,
                                                                      std::wstring sddl) {
   std::unique_ptr<ShimPipeServer> s(new ShimPipeServer(std::move(pipe_name), std::move(handler)));
-  auto security = win32::PipeSecurity::FromSddl(sddl);
-  if (!security.ok()) return security.status();
-  s->security_ = std::move(*security);
   s->stop_event_ = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   if (s->stop_event_ == nullptr) return win32::LastErrorStatus("CreateEvent");
-  auto first = win32::CreateLocalPipeInstance(s->name_, s->security_, /*first=*/true, kPipeBuffer);
-  if (!first.ok()) return first.status();
-  s->acceptor_ = std::thread([p = s.get(), h = *first] { p->AcceptLoop(h); });
+  // The listener holds the name for the monitor's whole life (a dormant
+  // first instance), so no other user can serve silod's requests.
+  auto listener = win32::PipeListener::Create(s->name_, sddl, kPipeBuffer);
+  if (!listener.ok()) return listener.status();
+  s->listener_ = std::move(*listener);
+  s->acceptor_ = std::thread([p = s.get()] { p->AcceptLoop(); });
   return s;
 }
 
-void ShimPipeServer::AcceptLoop(HANDLE instance) {
+void ShimPipeServer::AcceptLoop() {
   for (;;) {
-    const win32::PipeConnect outcome = win32::WaitForPipeClient(instance, stop_event_);
-    if (outcome == win32::PipeConnect::kStopped) {
-      CloseHandle(instance);
-      return;
-    }
-    // The next instance before anything else: while none listens, a client
-    // finds no pipe at all and would take the monitor for gone.
-    auto next = win32::CreateLocalPipeInstance(name_, security_, /*first=*/false, kPipeBuffer);
-    if (outcome == win32::PipeConnect::kFailed) {
-      CloseHandle(instance);
-    } else {
+    auto accepted = listener_->Accept(stop_event_);
+    if (!accepted.ok() || *accepted == nullptr) return;  // stopped, or out of handles: no more clients
+    HANDLE instance = *accepted;
+    {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopped_) {
+        DisconnectNamedPipe(instance);
         CloseHandle(instance);
-        if (next.ok()) CloseHandle(*next);
         return;
       }
       live_.push_back(instance);
@@ -52,8 +45,6 @@ void ShimPipeServer::AcceptLoop(HANDLE instance) {
       workers_.emplace(id, std::thread([this, instance, id] { Serve(instance, id); }));
     }
     ReapWorkers();
-    if (!next.ok()) return;  // out of handles: no more clients
-    instance = *next;
   }
 }
 
@@ -127,6 +118,7 @@ void ShimPipeServer::Stop() {
   }
   if (stop_event_ != nullptr) SetEvent(stop_event_);
   if (acceptor_.joinable()) acceptor_.join();
+  listener_.reset();  // frees the name: the monitor is going away
   // A cancel that lands before a worker's read starts is lost: repeat until
   // every connection has ended. A connection answering a request is spared
   // for kAnswerGrace, so its response is written; then it is cancelled too.

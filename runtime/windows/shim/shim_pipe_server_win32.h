@@ -2,7 +2,8 @@
 // ShimPipeServer: the monitor's side of \\.\pipe\silo-shim-<id>. The pipe
 // admits only SYSTEM and Administrators (the CRI pipe's descriptor, shared
 // through runtime/base/windows/named_pipe_win32.h), only local clients, and
-// its first instance claims the name, so no other process can serve it.
+// a dormant first instance holds the name for the monitor's whole life
+// (PipeListener), so no other process can serve it.
 // Each connection gets a thread that reads request frames, calls `handler`
 // and writes the response, in order, until the client disconnects (a
 // `wait` holds its connection, as on Linux). The acceptor joins the threads
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "runtime/base/windows/named_pipe_win32.h"
+#include "runtime/base/windows/pipe_listener_win32.h"
 #include "runtime/base/windows/result.h"
 #include "runtime/shim/core/protocol_codec.h"
 
@@ -49,13 +51,13 @@ class ShimPipeServer {
 
  private:
   ShimPipeServer(std::wstring name, Handler handler) : name_(std::move(name)), handler_(std::move(handler)) {}
-  void AcceptLoop(HANDLE first);
+  void AcceptLoop();
   void Serve(HANDLE pipe, uint64_t id);
   void ReapWorkers();
 
   const std::wstring name_;
   const Handler handler_;
-  win32::PipeSecurity security_;
+  std::unique_ptr<win32::PipeListener> listener_;  // used by the acceptor only, until Stop joins it
   HANDLE stop_event_ = nullptr;
   std::thread acceptor_;
   mutable std::mutex mu_;
