@@ -1,7 +1,5 @@
 #include "runtime/windows/hcs_container_host.h"
 
-#include <csignal>
-
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -386,7 +384,9 @@ absl::Status HcsContainerHost::Kill(const std::string& id, const std::string&, i
     if (s.ok() || codes::IsAlreadyStopped(s.hr()) || codes::IsNotExist(s.hr())) return absl::OkStatus();
     return ToStatus(s, "HcsTerminateComputeSystem", id);
   }
-  if (signal != SIGKILL) {
+  // SIGKILL's number: Windows C runtimes do not define the macro.
+  constexpr int kSigKill = 9;
+  if (signal != kSigKill) {
     std::lock_guard<std::mutex> lock(mu_);
     if (e->exit || e->signalling) return absl::OkStatus();
     if (e->signaller.joinable()) e->signaller.join();  // a finished earlier signal
