@@ -1,6 +1,7 @@
 #include "cri/daemon/windows_service_win32.h"
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -129,7 +130,13 @@ HrStatus RegisterService(const ServiceConfig& c) {
   SERVICE_FAILURE_ACTIONS_FLAG on_error = {};
   on_error.fFailureActionsOnNonCrashFailures = TRUE;
   if (!ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &on_error)) {
-    return LastError("applying the restart policy to non-crash failures");
+    // Windows has the setting since Vista; Wine's service manager (8.0)
+    // answers ERROR_INVALID_LEVEL for it. There the service is registered
+    // with restarts on crashes only, and says so.
+    if (GetLastError() != ERROR_INVALID_LEVEL) return LastError("applying the restart policy to non-crash failures");
+    std::fprintf(stderr,
+                 "silod: warning: this service manager cannot restart the service after a non-crash failure "
+                 "(SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: ERROR_INVALID_LEVEL); it restarts it after crashes only\n");
   }
   return HrStatus::Ok();
 }
