@@ -5,11 +5,11 @@
 #   1. plain build (build/): silod, silo-shim, the reliability drivers and the
 #      benchmarks, with fault-injection points compiled in; runs the
 #      reliability suite, whose timings and kills want an uninstrumented silod.
-#   2. Windows: the Win32 layers, silo-shim.exe and the test helpers
-#      cross-built with mingw-w64, their tests under Wine, the PowerShell
-#      scripts parsed. SILO_WINDOWS_FULL=1 adds silod's libraries cross-built
-#      from Debian sources (cached by their versions) and silod.exe with its
-#      Wine smoke test (in progress: silod.exe does not compile yet).
+#   2. Windows: silod's libraries cross-built from Debian sources (once;
+#      cached by their versions and patches), silod.exe, the Win32 layers,
+#      silo-shim.exe and the test helpers cross-built with mingw-w64, their
+#      tests under Wine (silod.exe over its named pipe and as a service),
+#      the zip checked, the PowerShell scripts parsed.
 #   3. ASan+UBSan (build-asan/): every unit, fuzz and integration test, once,
 #      instrumented; integration tests start the instrumented silod and shims.
 #   4. TSan (build-tsan/): the tests marked CONCURRENCY, built with clang,
@@ -36,14 +36,12 @@ cmake --build build --target silo_plain_stage
 ctest --test-dir build -L reliability --output-on-failure --timeout 600
 
 stage Windows cross build and Wine
-# The libraries silod.exe links (a no-op when the cached prefix exists) and,
-# with them, the whole daemon for Windows: opt-in (SILO_WINDOWS_FULL=1) until
-# silod.exe compiles with mingw; by default the Win32 layers and their tests.
-if [[ "${SILO_WINDOWS_FULL:-0}" == 1 && -x deploy/windows/deps/build-deps.sh ]]; then
-  ./deploy/windows/deps/build-deps.sh
-  SILO_WIN_DEPS_PREFIX="$(./deploy/windows/deps/build-deps.sh --print-prefix)"
-  export SILO_WIN_DEPS_PREFIX
-fi
+# The libraries silod.exe links (built on the first run only: the prefix is
+# keyed by the package versions and patches, and a second run costs a
+# second), then the whole daemon for Windows beside the Win32 layers.
+./deploy/windows/deps/build-deps.sh
+SILO_WIN_DEPS_PREFIX="$(./deploy/windows/deps/build-deps.sh --print-prefix)"
+export SILO_WIN_DEPS_PREFIX
 ./deploy/build-windows.sh
 ctest --test-dir build -L windows --output-on-failure --timeout 600
 

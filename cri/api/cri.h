@@ -7,6 +7,10 @@
 // while the generated headers are read, so includes may come in any order.
 // In a file that also sees <signal.h>, name those enum values by number or
 // through runtime::v1::Signal_Parse, not by their bare names.
+// <csignal> is read first: some C libraries (mingw-w64's, through pthread.h)
+// include it from inside the protobuf headers, which would define the macros
+// again in the middle of the enum.
+#include <csignal>
 
 #pragma push_macro("SIGABRT")
 #undef SIGABRT

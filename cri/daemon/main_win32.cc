@@ -8,10 +8,14 @@
 #include <windows.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cri/daemon/run.h"
+#include "cri/daemon/windows/event_log_api_win32.h"
+#include "cri/daemon/windows/event_log_critical_sink.h"
+#include "cri/daemon/windows/event_log_sink.h"
 #include "cri/daemon/windows/service_install_win32.h"
 #include "cri/daemon/windows_service_win32.h"
 #include "runtime/base/windows/wide.h"
@@ -87,14 +91,54 @@ int RegisterService(const std::vector<std::string>& flags) {
   return Report("service \"silo\" registered", silo::cri::windows::InstallSiloService(config));
 }
 
+// The service's life in the Application event log (source "silo", which
+// --register-service installs): started, stopped, and fatal errors, also
+// those logged at critical level while it runs. Without the log the service
+// still runs; the rotating log file says why the entries are missing.
 int RunAsService(const std::vector<std::string>& flags) {
+  namespace win = silo::cri::windows;
+  std::shared_ptr<win::EventLogSink> events;
+  std::string events_unavailable;
+  if (auto opened = win::EventLogSink::Open(win::Win32EventLogApi()); opened.ok()) {
+    events = std::move(*opened);
+  } else {
+    events_unavailable = opened.status().ToString();
+  }
+  auto report = [&events](win::ServiceEvent event, const std::string& message) {
+    if (events == nullptr) return;
+    if (silo::win32::HrStatus s = events->Report(event, message); !s.ok()) {
+      spdlog::warn("event log: {}", s.ToString());
+    }
+  };
+
   service::ServiceBody body;
-  body.run = [&flags](const std::function<bool(DWORD)>& wait_for_stop) {
-    return silo::cri::RunSilod(flags, [&wait_for_stop] {
-      while (!wait_for_stop(INFINITE)) {
+  body.run = [&](const std::function<bool(DWORD)>& wait_for_stop, const std::function<void()>& serving) {
+    silo::cri::RunHooks hooks;
+    hooks.logging_ready = [&] {
+      if (events != nullptr) {
+        spdlog::default_logger()->sinks().push_back(std::make_shared<win::EventLogCriticalSink>(events));
+      } else {
+        spdlog::warn("the Application event log is unavailable ({}): service events are in this log only",
+                     events_unavailable);
       }
-      spdlog::info("service stop requested, shutting down");
-    });
+    };
+    hooks.serving = [&](const silo::cri::Config& config) {
+      serving();
+      report(win::ServiceEvent::kStarted, "silod started, serving " + config.listen);
+    };
+    hooks.fatal = [&](const std::string& message) {
+      report(win::ServiceEvent::kFatalError, "silod could not start: " + message);
+    };
+    int code = silo::cri::RunSilod(
+        flags,
+        [&wait_for_stop] {
+          while (!wait_for_stop(INFINITE)) {
+          }
+          spdlog::info("service stop requested, shutting down");
+        },
+        hooks);
+    if (code == 0) report(win::ServiceEvent::kStopped, "silod stopped");
+    return code;
   };
   silo::win32::HrStatus ran = service::RunService(L"silo", std::move(body));
   if (!ran.ok()) return Report("run as a service", ran);

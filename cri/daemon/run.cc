@@ -12,17 +12,23 @@
 namespace silo::cri {
 namespace {
 
-int Fail(const std::string& message) {
+int PrintFailure(const std::string& message) {
   std::fprintf(stderr, "silod: %s\n", message.c_str());
   return 1;
 }
 
 }  // namespace
 
-int RunSilod(const std::vector<std::string>& args, const std::function<void()>& wait_for_stop) {
+int RunSilod(const std::vector<std::string>& args, const std::function<void()>& wait_for_stop,
+             const RunHooks& hooks) {
+  auto Fail = [&hooks](const std::string& message) {
+    if (hooks.fatal) hooks.fatal(message);
+    return PrintFailure(message);
+  };
   auto flags = ParseFlags(args);
   if (!flags.ok()) {
     std::fprintf(stderr, "silod: %s\n%s", std::string(flags.status().message()).c_str(), Usage());
+    if (hooks.fatal) hooks.fatal(std::string(flags.status().message()));
     return 2;
   }
   switch (flags->command) {
@@ -62,12 +68,14 @@ int RunSilod(const std::vector<std::string>& args, const std::function<void()>& 
   log.max_size_bytes = config.log.max_size_mb << 20;
   log.max_files = config.log.max_files;
   if (auto s = SetupLogging(log); !s.ok()) return Fail(std::string(s.message()));
+  if (hooks.logging_ready) hooks.logging_ready();
 
   auto daemon = Daemon::Start(config);
   if (!daemon.ok()) {
     spdlog::critical("start-up failed: {}", std::string(daemon.status().message()));
-    return Fail(std::string(daemon.status().message()));
+    return PrintFailure(std::string(daemon.status().message()));
   }
+  if (hooks.serving) hooks.serving(config);
   wait_for_stop();
   (*daemon)->Shutdown();
   return 0;

@@ -151,8 +151,19 @@ void ServesItsPipeAndStopsCleanly() {
   CHECK(second.Start(config, root + L"\\second.log"));
   CHECK(second.ExitCode(60000) == 1);
 
-  // Ctrl+Break to its process group: the console stop path.
-  CHECK(GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, silod.pi.dwProcessId));
+  // Ctrl+Break to its process group: the console stop path. Wine 8 cannot
+  // deliver console control events (GenerateConsoleCtrlEvent fails with
+  // ERROR_INVALID_ACCESS, or ERROR_INVALID_HANDLE on a console of its own):
+  // there the clean stop is proved through the service manager instead
+  // (tests/windows/silod_wine_test.sh), and this step runs on Windows.
+  if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, silod.pi.dwProcessId)) {
+    const DWORD err = GetLastError();
+    const bool wine = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
+    CHECK(wine);
+    std::printf("  note: console control events cannot be sent here (Win32 error %lu)%s\n", err,
+                wine ? " under Wine; the clean stop is checked through the service manager" : "");
+    return;
+  }
   CHECK(silod.ExitCode(30000) == 0);
   CHECK(!WaitNamedPipeW(pipe.c_str(), 100));  // the pipe went with it
 }
@@ -167,7 +178,12 @@ void VersionAndDefaultConfigArePrinted() {
   CHECK(defaults.Run(L"config default", root + L"\\default.yaml"));
   CHECK(defaults.ExitCode(30000) == 0);
   const std::string yaml = ReadText(root + L"\\default.yaml");
-  CHECK(yaml.find("root:") != std::string::npos && yaml.find("listen:") != std::string::npos);
+  // The Windows defaults, not the Linux ones.
+  CHECK(yaml.find("root: C:\\ProgramData\\silo\\root") != std::string::npos);
+  CHECK(yaml.find("listen: npipe://./pipe/silo") != std::string::npos);
+  CHECK(yaml.find("C:\\Program Files\\silo\\cni\\bin") != std::string::npos);
+  CHECK(yaml.find("type: process") != std::string::npos);
+  CHECK(yaml.find("/var/lib/silo") == std::string::npos);
 }
 
 void BadConfigNamesTheKeyAndFails() {

@@ -35,7 +35,10 @@ bool WaitState(const std::wstring& name, DWORD state) {
 // The service side: `exe --run-service <name> <marker dir>`.
 int ServiceMainBody(const std::wstring& name, const std::wstring& dir) {
   ServiceBody body;
-  body.run = [&](const std::function<bool(DWORD)>& wait_for_stop) {
+  body.run = [&](const std::function<bool(DWORD)>& wait_for_stop, const std::function<void()>& serving) {
+    // Not RUNNING before the body says it serves.
+    if (QueryServiceState(name) == SERVICE_START_PENDING) Touch(dir + L"\\pending");
+    serving();
     Touch(dir + L"\\running");
     while (!wait_for_stop(1000)) {
     }
@@ -61,7 +64,7 @@ int wmain(int argc, wchar_t** argv) {
 
   // Outside SCM, RunService fails instead of hanging.
   ServiceBody idle;
-  idle.run = [](const std::function<bool(DWORD)>&) { return 0; };
+  idle.run = [](const std::function<bool(DWORD)>&, const std::function<void()>&) { return 0; };
   HrStatus outside = RunService(L"silo-not-a-service", idle);
   CHECK(!outside.ok());
   std::printf("[%s] RunServiceOutsideScmFails\n", outside.ok() ? "FAILED" : "  OK  ");
@@ -78,6 +81,10 @@ int wmain(int argc, wchar_t** argv) {
   if (!reg.ok()) std::printf("  %s\n", reg.ToString().c_str());
   CHECK(RegisterService(c).ok());  // registering again updates in place
   CHECK(QueryServiceState(name) == SERVICE_STOPPED);
+  // Wine's service manager has no SERVICE_CONFIG_FAILURE_ACTIONS_FLAG
+  // (ERROR_INVALID_LEVEL); on Windows the flag must be set.
+  const bool wine = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
+  CHECK(FailureActionsOnNonCrashFailures(name) || wine);
 
   SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
   SC_HANDLE svc = OpenServiceW(scm, name.c_str(), SERVICE_START);
@@ -87,6 +94,7 @@ int wmain(int argc, wchar_t** argv) {
   CHECK(WaitState(name, SERVICE_RUNNING));
   for (int i = 0; i < 100 && !Exists(dir + L"\\running"); ++i) Sleep(100);
   CHECK(Exists(dir + L"\\running"));
+  CHECK(Exists(dir + L"\\pending"));
 
   CHECK(UnregisterService(name).ok());  // stops it gracefully, then deletes it
   CHECK(Exists(dir + L"\\stopped"));
@@ -95,6 +103,7 @@ int wmain(int argc, wchar_t** argv) {
   std::printf("[%s] RegisterStartStopUnregister\n", Failures() == before ? "  OK  " : "FAILED");
 
   DeleteFileW((dir + L"\\running").c_str());
+  DeleteFileW((dir + L"\\pending").c_str());
   DeleteFileW((dir + L"\\stopped").c_str());
   RemoveDirectoryW(dir.c_str());
   std::printf("%s\n", Failures() == 0 ? "2 of 2 tests passed" : "some tests failed");

@@ -1,6 +1,7 @@
 #include "cri/daemon/windows_service_win32.h"
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -80,12 +81,13 @@ void WINAPI ServiceMain(DWORD, LPWSTR*) {
     r->result = LastError("RegisterServiceCtrlHandlerEx");
     return;
   }
-  Report(SERVICE_START_PENDING, 0, 30000);
-  Report(SERVICE_RUNNING, 0, 0);
+  // Start-up (recovery of every pod and container) may take a while.
+  Report(SERVICE_START_PENDING, 0, 120000);
   auto wait_for_stop = [r](DWORD timeout_ms) {
     return WaitForSingleObject(r->stop_event, timeout_ms) == WAIT_OBJECT_0;
   };
-  int code = r->body.run(wait_for_stop);
+  auto serving = [] { Report(SERVICE_RUNNING, 0, 0); };
+  int code = r->body.run(wait_for_stop, serving);
   Report(SERVICE_STOPPED, static_cast<DWORD>(code), 0);
 }
 
@@ -122,6 +124,19 @@ HrStatus RegisterService(const ServiceConfig& c) {
   fa.lpsaActions = actions;
   if (!ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_FAILURE_ACTIONS, &fa)) {
     return LastError("setting the service's restart policy");
+  }
+  // Without it the policy applies only when the process crashes, not when
+  // silod exits with an error (a failed start-up, a fatal error).
+  SERVICE_FAILURE_ACTIONS_FLAG on_error = {};
+  on_error.fFailureActionsOnNonCrashFailures = TRUE;
+  if (!ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &on_error)) {
+    // Windows has the setting since Vista; Wine's service manager (8.0)
+    // answers ERROR_INVALID_LEVEL for it. There the service is registered
+    // with restarts on crashes only, and says so.
+    if (GetLastError() != ERROR_INVALID_LEVEL) return LastError("applying the restart policy to non-crash failures");
+    std::fprintf(stderr,
+                 "silod: warning: this service manager cannot restart the service after a non-crash failure "
+                 "(SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: ERROR_INVALID_LEVEL); it restarts it after crashes only\n");
   }
   return HrStatus::Ok();
 }
@@ -168,6 +183,20 @@ DWORD QueryServiceState(const std::wstring& name) {
   if (svc.h == nullptr) return 0;
   SERVICE_STATUS st = {};
   return QueryServiceStatus(svc.h, &st) ? st.dwCurrentState : 0;
+}
+
+bool FailureActionsOnNonCrashFailures(const std::wstring& name) {
+  ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
+  if (scm.h == nullptr) return false;
+  ScHandle svc(OpenServiceW(scm.h, name.c_str(), SERVICE_QUERY_CONFIG));
+  if (svc.h == nullptr) return false;
+  SERVICE_FAILURE_ACTIONS_FLAG flag = {};
+  DWORD needed = 0;
+  if (!QueryServiceConfig2W(svc.h, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, reinterpret_cast<BYTE*>(&flag), sizeof(flag),
+                            &needed)) {
+    return false;
+  }
+  return flag.fFailureActionsOnNonCrashFailures != FALSE;
 }
 
 }  // namespace silo::cri::windows_service

@@ -35,6 +35,10 @@ struct PlatformParts {
   // Makes containers' rootfs from the images' layers (image::LayerStore);
   // required. Called once the image manager exists.
   std::function<std::unique_ptr<image::LayerStore>(const image::ImageManager&)> make_layer_store;
+  // Why there is no layer store, when a platform still starts without one
+  // (its handlers then report not ready with the same reason): containers
+  // are refused with it. OK = make_layer_store is required.
+  absl::Status layers_unavailable;
 };
 
 // Knobs of the core that tests turn; silod uses the defaults.

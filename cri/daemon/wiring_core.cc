@@ -2,6 +2,7 @@
 #include "cri/daemon/streaming_wiring.h"
 #include "cri/daemon/wiring.h"
 #include "cri/streaming/handler_streaming.h"
+#include "image/layers/unavailable_layer_store.h"
 #include "image/registry/credentials_file.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/handler/handler.h"
@@ -53,8 +54,13 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
   }
   SILO_ASSIGN_OR_RETURN(b.images, image::ImageManager::Open(std::move(images), b.db.get()));
 
-  if (!platform.make_layer_store) return absl::FailedPreconditionError("this platform has no layer store");
-  b.layers = platform.make_layer_store(*b.images);
+  if (platform.make_layer_store) {
+    b.layers = platform.make_layer_store(*b.images);
+  } else if (!platform.layers_unavailable.ok()) {
+    b.layers = std::make_unique<image::UnavailableLayerStore>(platform.layers_unavailable);
+  } else {
+    return absl::FailedPreconditionError("this platform has no layer store");
+  }
   b.container_store = std::make_unique<runtime::store::ContainerStore>(b.db.get());
   b.containers = std::make_unique<runtime::container::ContainerManager>(
       b.container_store.get(), b.sandboxes.get(), b.images.get(), b.layers.get(), b.handlers.get(), b.events.get());

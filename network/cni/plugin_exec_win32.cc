@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "network/cni/plugin_exec.h"
+#include "network/cni/windows_plugin_lookup.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/base/windows/win32_status.h"
 
@@ -59,7 +60,7 @@ std::wstring EnvironmentBlock(const std::vector<std::pair<std::string, std::stri
 void ReadAll(HANDLE pipe, std::string* out) {
   char buf[16 * 1024];
   DWORD n = 0;
-  while (ReadFile(pipe, buf, sizeof(buf), &n, nullptr) && n > 0) out->append(buf, n);
+  while (::ReadFile(pipe, buf, sizeof(buf), &n, nullptr) && n > 0) out->append(buf, n);
 }
 
 class WindowsPluginExec final : public PluginExec {
@@ -177,5 +178,12 @@ class WindowsPluginExec final : public PluginExec {
 std::unique_ptr<PluginExec> NewPluginExec() { return std::make_unique<WindowsPluginExec>(); }
 
 const char* PathListSeparator() { return ";"; }
+
+absl::StatusOr<std::string> FindPluginBinary(const std::vector<std::string>& bin_dirs, const std::string& type) {
+  return FindWindowsPluginBinary(bin_dirs, type, [](const std::string& path) {
+    DWORD attrs = GetFileAttributesW(win32::Utf8ToWide(path).c_str());
+    return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY) == 0;
+  });
+}
 
 }  // namespace silo::network::cni

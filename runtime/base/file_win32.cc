@@ -1,6 +1,8 @@
 #include "runtime/base/file.h"
 
 #include <windows.h>
+// windows.h maps ReplaceFile to ReplaceFileA; this file defines silo::ReplaceFile.
+#undef ReplaceFile
 
 #include <utility>
 

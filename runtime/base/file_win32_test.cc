@@ -2,6 +2,8 @@
 // file system: a Windows executable run under Wine in CI (check harness of
 // runtime/windows/testing/win_check.h).
 #include <windows.h>
+// windows.h maps ReplaceFile to ReplaceFileA; the tests call silo::ReplaceFile.
+#undef ReplaceFile
 
 #include <cstdio>
 #include <string>

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "nlohmann/json.hpp"
+#include "spdlog/details/os.h"
 
 namespace silo {
 
@@ -14,8 +15,7 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   auto secs = duration_cast<seconds>(since);
   auto micros = duration_cast<microseconds>(since - secs).count();
   std::time_t t = static_cast<std::time_t>(secs.count());
-  std::tm tm;
-  gmtime_r(&t, &tm);
+  std::tm tm = spdlog::details::os::gmtime(t);  // gmtime_r or gmtime_s
   char ts[64];
   size_t n = std::strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(ts + n, sizeof(ts) - n, ".%06lldZ", static_cast<long long>(micros));

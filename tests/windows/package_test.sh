@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# deploy/windows/package.sh on cross-built executables standing in for
-# silod.exe and silo-shim.exe until the real ones exist, checked by
+# deploy/windows/package.sh on the cross-built silod.exe and silo-shim.exe
+# (test executables stand in where they are not built), checked by
 # deploy/windows/check-package.sh; and package.sh must refuse an exe that
 # imports a DLL outside System32, writing nothing.
 #   tests/windows/package_test.sh [MINGW_BUILD_DIR]
@@ -9,7 +9,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${1:-${root}/build-mingw}"
 silod="$(find "$build" -name silod.exe -not -path '*/CMakeFiles/*' | head -1)"
-# Until silod.exe is built, any statically linked test executable will do.
+# Without silod.exe (a cross build without the dependency prefix), any statically linked test executable will do.
 [[ -n "$silod" ]] || silod="$(find "$build" -name os_version_test.exe -not -path '*/CMakeFiles/*' | head -1)"
 shim="$(find "$build" -name silo-shim.exe -not -path '*/CMakeFiles/*' | head -1)"
 [[ -n "$shim" ]] || shim="$(find "$build" -name event_log_test.exe -not -path '*/CMakeFiles/*' | head -1)"

@@ -4,6 +4,7 @@
 #include "cri/api/cri.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/handler/assembled_handler.h"
+#include "runtime/windows/handler/unavailable_parts.h"
 
 namespace silo::runtime::windows {
 namespace {
@@ -21,6 +22,30 @@ absl::Status CheckCommon(const WindowsHandlerParts& parts, const std::string& ty
   return absl::FailedPreconditionError(absl::StrCat("handler type \"", type, "\": ", missing, " is not wired"));
 }
 
+// A handler of `type` that refuses everything with `parts.unavailable`.
+absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> UnavailableHandler(const WindowsHandlerParts& parts,
+                                                                            const char* type) {
+  if (!parts.make_stats) {
+    return absl::FailedPreconditionError(absl::StrCat("handler type \"", type, "\": a stats source is not wired"));
+  }
+  absl::Status why(parts.unavailable.code(),
+                   absl::StrCat("handler type \"", type, "\": ", parts.unavailable.message()));
+  handler::HandlerParts hp;
+  hp.sandboxes = UnavailableSandboxHost(why);
+  hp.containers = UnavailableContainerHost(why);
+  hp.streaming = UnbuiltWindowsStreaming();
+  hp.stats = parts.make_stats();
+  std::function<absl::Status()> ready = parts.ready;
+  hp.ready = [ready, why]() -> absl::Status {
+    if (ready) {
+      if (absl::Status s = ready(); !s.ok()) return s;
+    }
+    return why;
+  };
+  hp.description = absl::StrCat("unavailable on this host: ", parts.unavailable.message());
+  return std::unique_ptr<handler::RuntimeHandler>(std::make_unique<handler::AssembledHandler>(std::move(hp)));
+}
+
 }  // namespace
 
 bool IsHostProcessPod(const ::runtime::v1::PodSandboxConfig& config) {
@@ -29,6 +54,7 @@ bool IsHostProcessPod(const ::runtime::v1::PodSandboxConfig& config) {
 
 void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const WindowsHandlerParts& parts) {
   auto process = [parts](const handler::HandlerSpec& spec) -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
+    if (!parts.unavailable.ok()) return UnavailableHandler(parts, kProcessHandlerType);
     SILO_RETURN_IF_ERROR(CheckCommon(parts, kProcessHandlerType));
     if (parts.hcn == nullptr) {
       return absl::FailedPreconditionError("handler type \"process\": the HCN API table is not wired");
@@ -43,6 +69,7 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     hp.containers = std::make_unique<HcsContainerHost>(parts.hcs, parts.containers);
     hp.streaming = parts.make_streaming();
     hp.stats = parts.make_stats();
+    hp.ready = parts.ready;
     hp.description = absl::StrCat("HCS process isolation, pods held by ",
                                   parts.sandbox.holder == PodHolder::kPause
                                       ? absl::StrCat("a pause system from ", parts.sandbox.sandbox_image)
@@ -53,6 +80,7 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
 
   auto host_process =
       [parts](const handler::HandlerSpec& spec) -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
+    if (!parts.unavailable.ok()) return UnavailableHandler(parts, kHostProcessHandlerType);
     SILO_RETURN_IF_ERROR(CheckCommon(parts, kHostProcessHandlerType));
     if (!parts.make_hostprocess_containers) {
       return absl::FailedPreconditionError(
@@ -67,6 +95,7 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     hp.containers = parts.make_hostprocess_containers();
     hp.streaming = parts.make_streaming();
     hp.stats = parts.make_stats();
+    hp.ready = parts.ready;
     hp.description = "HostProcess: processes in job objects on the host";
     return std::make_unique<handler::AssembledHandler>(std::move(hp));
   };

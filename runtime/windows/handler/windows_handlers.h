@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "runtime/container/container_host.h"
 #include "runtime/handler/registry.h"
 #include "runtime/stats/stats_source.h"
@@ -49,6 +50,13 @@ struct WindowsHandlerParts {
   std::function<std::unique_ptr<stats::StatsSource>()> make_stats;
   std::function<std::unique_ptr<streaming::ProcessStreaming>()> make_streaming;
   std::function<std::unique_ptr<container::ContainerHost>()> make_hostprocess_containers;
+  // The host's readiness (the Containers feature, vmcompute, HNS, the layer
+  // store): RuntimeReady of every handler of these types. Null = ready.
+  std::function<absl::Status()> ready;
+  // Not OK when the API tables could not be loaded (a host without the
+  // Containers feature): the handlers then refuse every pod and container
+  // with this status, report it as not ready, and need no other part.
+  absl::Status unavailable;
 };
 
 // True when the pod asks for HostProcess (the claim of the hostprocess type).
