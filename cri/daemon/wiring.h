@@ -39,6 +39,9 @@ struct PlatformParts {
   // (its handlers then report not ready with the same reason): containers
   // are refused with it. OK = make_layer_store is required.
   absl::Status layers_unavailable;
+  // Where a platform unpacks a pulled chain itself (Windows: the WCIFS
+  // importer); null = the image manager's own per-layer unpacking (Linux).
+  std::shared_ptr<image::layers::LayerUnpacker> layer_unpacker;
 };
 
 // Knobs of the core that tests turn; silod uses the defaults.

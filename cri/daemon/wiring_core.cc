@@ -44,6 +44,7 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
                              : std::chrono::seconds(config.registry.stall_timeout_seconds);
   images.max_download_bytes_per_sec = config.registry.max_download_bytes_per_sec;
   images.observer = core.pull_observer;
+  images.layer_unpacker = platform.layer_unpacker;
   if (!config.registry.credentials_file.empty()) {
     // Read once at start-up so a garbled secret stops silod with the file
     // named, instead of surfacing as 401s on the first pull.
