@@ -29,8 +29,21 @@ struct HostProcessContainerHost::Entry {
   LaunchedInJob main;
   bool started = false;
   bool recovered = false;  // re-opened after a restart: no process handle
-  std::optional<ProcessState> exit;
   std::unique_ptr<CriLogFile> log;
+  // Wait may run beside Kill or State of the same container (a stop waits
+  // while the status is read).
+  std::mutex exit_mu;
+  std::optional<ProcessState> exit;
+
+  std::optional<ProcessState> Exit() {
+    std::lock_guard lock(exit_mu);
+    return exit;
+  }
+  ProcessState RecordExit(const ProcessState& state) {
+    std::lock_guard lock(exit_mu);
+    if (!exit) exit = state;
+    return *exit;
+  }
 };
 
 namespace {
@@ -247,7 +260,7 @@ absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& i
   }
   if (!found.ok()) return found.status();
   Entry& e = **found;
-  if (e.exit) return *e.exit;
+  if (std::optional<ProcessState> recorded = e.Exit()) return *recorded;
   ProcessState state;
   state.started = e.started;
   state.pid = static_cast<int>(e.main.pid);
@@ -271,8 +284,7 @@ absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& i
     state.exited = true;
     state.exit_code = kUnknownExitCode;
     state.exited_at_ns = NowNs();
-    e.exit = state;
-    return state;
+    return e.RecordExit(state);
   }
   uint32_t ms = timeout.count() >= kInfinite ? kInfinite - 1 : static_cast<uint32_t>(timeout.count());
   uint32_t waited = api_->wait_for_single_object(e.main.process, ms);
@@ -290,8 +302,7 @@ absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& i
   state.exited = true;
   state.exit_code = static_cast<int>(code);
   state.exited_at_ns = NowNs();
-  e.exit = state;
-  return state;
+  return e.RecordExit(state);
 }
 
 absl::StatusOr<container::ExecResult> HostProcessContainerHost::Exec(const std::string& id,
