@@ -144,8 +144,8 @@ absl::StatusOr<std::string> HostProcessContainerHost::Create(const container::Cr
   entry->job = api_->create_job_object(name.c_str());
   if (entry->job == nullptr) return Win32Error(absl::StrCat("CreateJobObjectW ", p.job_name), api_->get_last_error());
   if (api_->get_last_error() == kErrorAlreadyExists) {
-    // Someone else's job of that name: never join it.
-    Release(*entry);
+    // Someone else's job of that name: never join it, never end its processes.
+    api_->close_handle(entry->job);
     return absl::AlreadyExistsError(absl::StrCat("job object ", p.job_name, " already exists"));
   }
   absl::Status status = [&]() -> absl::Status {

@@ -317,6 +317,7 @@ TEST_F(HostProcessHostTest, AJobOfTheSameNameIsNeverJoined) {
   EXPECT_EQ(host_->Create(Spec("tool.exe")).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(fake_.open_handles(), 0);
   EXPECT_TRUE(fake_.JobExists("JobContainer_c1"));  // the other holder's job is untouched
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("TerminateJobObject")));
   fake_.ReleaseJob("JobContainer_c1");
 }
 
