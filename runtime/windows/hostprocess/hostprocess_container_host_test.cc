@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "runtime/windows/host_process.h"
 #include "runtime/windows/hostprocess/fake/fake_process_api.h"
@@ -165,6 +166,23 @@ TEST_F(HostProcessHostTest, SigtermEndsTheMainProcess) {
   ASSERT_TRUE(state.ok());
   EXPECT_TRUE(state->exited);
   EXPECT_TRUE(host_->Kill("c1", *handle, 15).ok());  // already exited: nothing to do
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ReopenLogStartsANewFileAfterRotation) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  EXPECT_EQ(host_->ReopenLog("c1", *handle).code(), absl::StatusCode::kFailedPrecondition);  // not started
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  for (int i = 0; i < 500 && Log().find("up") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_THAT(Log(), HasSubstr(" stdout F up\n"));
+  std::filesystem::rename(log_dir_ / "c1.log", log_dir_ / "c1.log.1");
+  ASSERT_TRUE(host_->ReopenLog("c1", *handle).ok());
+  EXPECT_TRUE(std::filesystem::exists(log_dir_ / "c1.log"));
+  EXPECT_EQ(Log(), "");
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
   ExpectNothingLeft();
 }
