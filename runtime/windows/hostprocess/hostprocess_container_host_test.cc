@@ -291,9 +291,9 @@ TEST_F(HostProcessHostTest, ALocalGroupRunsAsATemporaryUserDeletedOnRemove) {
   auto handle = host_->Create(Spec("server.exe", "0123456789abcdef0123"));
   ASSERT_TRUE(handle.ok());
   ASSERT_TRUE(host_->Start("0123456789abcdef0123", *handle).ok());
-  EXPECT_THAT(fake_.Users(), testing::ElementsAre("hpc-0123456789abcdef"));
-  EXPECT_EQ(fake_.launches()[0].user, "hpc-0123456789abcdef");
-  EXPECT_THAT(fake_.launches()[0].environment, Contains("USERPROFILE=C:\\Users\\hpc-0123456789abcdef"));
+  EXPECT_THAT(fake_.Users(), testing::ElementsAre("0123456789abcdef0123"));
+  EXPECT_EQ(fake_.launches()[0].user, "0123456789abcdef0123");
+  EXPECT_THAT(fake_.launches()[0].environment, Contains("USERPROFILE=C:\\Users\\0123456789abcdef0123"));
   ASSERT_TRUE(host_->Remove("0123456789abcdef0123", *handle).ok());
   ExpectNothingLeft();
 }

@@ -25,7 +25,7 @@ std::string RandomPassword() {
 }  // namespace
 
 std::string TemporaryUserName(const std::string& container_id) {
-  return absl::StrCat("hpc-", container_id.substr(0, 16));
+  return container_id.substr(0, 20);
 }
 
 absl::StatusOr<Logon> LogOn(const ProcessApi& api, const HostProcessPlan& plan, const std::string& container_id) {
@@ -54,7 +54,7 @@ absl::StatusOr<Logon> LogOn(const ProcessApi& api, const HostProcessPlan& plan, 
       if (uint32_t err = api.add_temporary_user(wuser.c_str(), password.c_str(), group.c_str()); err != 0) {
         return Win32Error(absl::StrCat("creating temporary user ", user, " in local group ", plan.account), err);
       }
-      if (api.logon_user(wuser.c_str(), L".", password.c_str(), kLogonInteractive, &logon.token) == 0) {
+      if (api.logon_user(wuser.c_str(), nullptr, password.c_str(), kLogonInteractive, &logon.token) == 0) {
         absl::Status status = Win32Error(absl::StrCat("LogonUserW ", user), api.get_last_error());
         api.delete_user(wuser.c_str());
         return status;

@@ -19,8 +19,8 @@ struct Logon {
   std::string temporary_user;  // "" unless one was made (delete it with DeleteTemporaryUser)
 };
 
-// The temporary user's name for container `id`: "hpc-" and the id's first
-// 16 characters (SAM names hold at most 20).
+// The temporary user's name for container `id`: its first 20 characters
+// (SAM names hold at most 20), as hcsshim names it.
 std::string TemporaryUserName(const std::string& container_id);
 
 // On failure nothing is left (no token, no user).

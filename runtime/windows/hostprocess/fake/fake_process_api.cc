@@ -313,7 +313,7 @@ int32_t LogonFn(const wchar_t* user, const wchar_t* domain, const wchar_t* passw
     return 1;
   }
   auto it = s.users.find(u);
-  if (d != "." || it == s.users.end() || it->second.first != p || type != kLogonInteractive) {
+  if (!d.empty() || it == s.users.end() || it->second.first != p || type != kLogonInteractive) {
     return Fail(kErrorLogonFailure);
   }
   *token = s.Add(Handle{Kind::kToken, "", nullptr, nullptr, u});
