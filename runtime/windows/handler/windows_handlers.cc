@@ -82,9 +82,9 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
       [parts](const handler::HandlerSpec& spec) -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
     if (!parts.unavailable.ok()) return UnavailableHandler(parts, kHostProcessHandlerType);
     SILO_RETURN_IF_ERROR(CheckCommon(parts, kHostProcessHandlerType));
-    if (!parts.make_hostprocess_containers) {
+    if (!parts.make_hostprocess_containers && parts.processes == nullptr) {
       return absl::FailedPreconditionError(
-          "handler type \"hostprocess\": no HostProcess container host is built into this silod yet");
+          "handler type \"hostprocess\": no HostProcess container host: the process API table is not wired");
     }
     WindowsSandboxHostOptions options = parts.sandbox;
     options.namespaces = false;
@@ -92,7 +92,9 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     options.state_dir = absl::StrCat(parts.sandbox.state_dir, "/hostprocess");
     handler::HandlerParts hp;
     hp.sandboxes = std::make_unique<WindowsSandboxHost>(parts.hcs, nullptr, parts.jobs, std::move(options));
-    hp.containers = parts.make_hostprocess_containers();
+    hp.containers = parts.make_hostprocess_containers
+                        ? parts.make_hostprocess_containers()
+                        : std::make_unique<hostprocess::HostProcessContainerHost>(parts.processes, parts.hostprocess);
     hp.streaming = parts.make_streaming();
     hp.stats = parts.make_stats();
     hp.ready = parts.ready;

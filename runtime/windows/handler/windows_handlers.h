@@ -22,6 +22,7 @@
 #include "runtime/stats/stats_source.h"
 #include "runtime/streaming/process_streaming.h"
 #include "runtime/windows/hcs_container_host.h"
+#include "runtime/windows/hostprocess/hostprocess_container_host.h"
 #include "runtime/windows/sandbox/windows_sandbox_host.h"
 
 namespace silo::runtime::windows {
@@ -36,6 +37,10 @@ struct WindowsHandlerParts {
   const hcs::HcsApi* hcs = nullptr;
   const network::hns::HcnApi* hcn = nullptr;
   const jobobject::JobApi* jobs = nullptr;
+  // HostProcess containers' calls (real: LoadProcessApi); with it the
+  // hostprocess type runs its containers in HostProcessContainerHost.
+  const hostprocess::ProcessApi* processes = nullptr;
+  hostprocess::HostProcessContainerHostOptions hostprocess;
   // Pods of the process type: sandbox image (config sandbox.image), holder
   // (sandbox.holder), pause layers, the marker dir. Its owner must differ
   // from containers.owner. The hostprocess type uses the same options with
@@ -44,9 +49,10 @@ struct WindowsHandlerParts {
   WindowsSandboxHostOptions sandbox;
   HcsContainerHostOptions containers;
   // Per handler: its stats source and streaming (required), and for the
-  // hostprocess type its container host (null: the type still claims
+  // hostprocess type a container host replacing HostProcessContainerHost
+  // (tests). With neither it nor `processes` the type still claims
   // HostProcess pods, so they are never run process-isolated, but a
-  // configured hostprocess handler fails at start-up, naming what is missing).
+  // configured hostprocess handler fails at start-up, naming what is missing.
   std::function<std::unique_ptr<stats::StatsSource>()> make_stats;
   std::function<std::unique_ptr<streaming::ProcessStreaming>()> make_streaming;
   std::function<std::unique_ptr<container::ContainerHost>()> make_hostprocess_containers;

@@ -1,0 +1,150 @@
+// The Win32 ProcessApi against the real OS: a Windows executable (mingw-w64
+// has no GoogleTest), run under Wine in CI and natively on Windows. It runs
+// itself as the container process ("hostprocess_api_test.exe child") in a
+// named kill-on-close job, as HostProcessContainerHost does, and reads its
+// output and exit code. LogonUserW and the bind filter are not exercised:
+// Wine has neither.
+#include <windows.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "runtime/windows/hostprocess/api_win32.h"
+#include "runtime/windows/testing/win_check.h"
+
+namespace {
+
+using silo::runtime::windows::hostprocess::JobAccountingSpec;
+using silo::runtime::windows::hostprocess::JobLimitsSpec;
+using silo::runtime::windows::hostprocess::LaunchedProcess;
+using silo::runtime::windows::hostprocess::LaunchSpec;
+using silo::runtime::windows::hostprocess::ProcessApi;
+using silo::runtime::windows::hostprocess::Win32ProcessApi;
+namespace hp = silo::runtime::windows::hostprocess;
+#define CHECK(cond) SILO_WIN_CHECK(cond)
+
+std::wstring JobName() { return L"JobContainer_silo-test-" + std::to_wstring(GetCurrentProcessId()); }
+
+// Launches this executable with `args` suspended in `job`, stdout to a pipe.
+bool Launch(const ProcessApi& api, void* job, void* token, const std::wstring& args, void** out_read,
+            LaunchedProcess* launched) {
+  wchar_t exe[MAX_PATH] = {};
+  GetModuleFileNameW(nullptr, exe, MAX_PATH);
+  std::wstring cmd = L"\"" + std::wstring(exe) + L"\" " + args;
+  void* block = nullptr;
+  if (api.create_environment_block(&block, token) == 0) return false;
+  void* write = nullptr;
+  if (api.create_pipe(out_read, &write) == 0) return false;
+  wchar_t cwd[MAX_PATH] = {};
+  GetCurrentDirectoryW(MAX_PATH, cwd);
+  LaunchSpec spec;
+  spec.token = token;
+  spec.command_line = cmd.data();
+  spec.environment = static_cast<const wchar_t*>(block);
+  spec.working_directory = cwd;
+  spec.std_output = write;
+  spec.std_error = write;
+  bool ok = api.create_process(&spec, launched) != 0;
+  if (!ok) std::printf("  create_process failed: %u\n", api.get_last_error());
+  api.close_handle(write);
+  api.destroy_environment_block(block);
+  return ok;
+}
+
+std::string ReadAll(const ProcessApi& api, void* read) {
+  std::string out;
+  char buf[256];
+  uint32_t got = 0;
+  while (api.read_file(read, buf, sizeof(buf), &got) != 0) out.append(buf, got);
+  CHECK(api.get_last_error() == hp::kErrorBrokenPipe);
+  return out;
+}
+
+void RunsInANamedJobAndReportsOutputAndExitCode() {
+  std::printf("RunsInANamedJobAndReportsOutputAndExitCode\n");
+  const ProcessApi& api = Win32ProcessApi();
+  std::wstring name = JobName();
+  void* job = api.create_job_object(name.c_str());
+  CHECK(job != nullptr);
+  CHECK(api.get_last_error() != hp::kErrorAlreadyExists);
+  JobLimitsSpec limits;
+  limits.kill_on_close = true;
+  limits.job_memory_bytes = 512ull << 20;
+  CHECK(api.set_job_limits(job, &limits) != 0);
+  void* token = nullptr;
+  CHECK(api.open_own_token(&token) != 0);
+  void* read = nullptr;
+  LaunchedProcess p;
+  CHECK(Launch(api, job, token, L"child exit", &read, &p));
+  CHECK(api.assign_process_to_job_object(job, p.process) != 0);
+  CHECK(api.resume_thread(p.thread) == 1);
+  std::string out = ReadAll(api, read);
+  CHECK(out.find("hello from the job") != std::string::npos);
+  CHECK(out.find("MARK=inherited") == std::string::npos);  // the token's block, not silod's variables
+  CHECK(api.wait_for_single_object(p.process, 10000) == hp::kWaitObject0);
+  uint32_t code = 0;
+  CHECK(api.get_exit_code_process(p.process, &code) != 0);
+  CHECK(code == 7);
+  JobAccountingSpec acct;
+  CHECK(api.query_job_accounting(job, &acct) != 0);
+  CHECK(acct.total_processes == 1);
+  CHECK(acct.active_processes == 0);
+  // The named job is reachable by name while it lives.
+  void* again = api.open_job_object(name.c_str());
+  CHECK(again != nullptr);
+  if (again != nullptr) CHECK(api.close_handle(again) != 0);
+  for (void* h : {read, p.thread, p.process, token, job}) CHECK(api.close_handle(h) != 0);
+  // Gone with its last handle and process (Wine keeps the name a while longer).
+  if (!silo::windows_testing::UnderWine()) {
+    CHECK(api.open_job_object(name.c_str()) == nullptr);
+    CHECK(api.get_last_error() == hp::kErrorFileNotFound);
+  }
+}
+
+void TerminatingTheJobEndsARunningProcess() {
+  std::printf("TerminatingTheJobEndsARunningProcess\n");
+  const ProcessApi& api = Win32ProcessApi();
+  std::wstring name = JobName() + L"-kill";
+  void* job = api.create_job_object(name.c_str());
+  CHECK(job != nullptr);
+  void* read = nullptr;
+  LaunchedProcess p;
+  CHECK(Launch(api, job, nullptr, L"child sleep", &read, &p));
+  CHECK(api.assign_process_to_job_object(job, p.process) != 0);
+  CHECK(api.resume_thread(p.thread) == 1);
+  // Its first output proves it runs; then it sleeps until the job ends.
+  char first[64] = {};
+  uint32_t got = 0;
+  CHECK(api.read_file(read, first, sizeof(first) - 1, &got) != 0);
+  CHECK(std::string(first, got).rfind("sleeping", 0) == 0);
+  CHECK(api.wait_for_single_object(p.process, 100) == hp::kWaitTimeout);
+  CHECK(api.terminate_job_object(job, 1) != 0);
+  CHECK(api.wait_for_single_object(p.process, 10000) == hp::kWaitObject0);
+  uint32_t code = 0;
+  CHECK(api.get_exit_code_process(p.process, &code) != 0);
+  CHECK(code == 1);
+  CHECK(ReadAll(api, read).empty());  // the pipe broke with the job's end
+  for (void* h : {read, p.thread, p.process, job}) CHECK(api.close_handle(h) != 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 3 && std::strcmp(argv[1], "child") == 0) {
+    if (std::strcmp(argv[2], "exit") == 0) {
+      const char* mark = std::getenv("MARK");
+      std::printf("hello from the job\nMARK=%s\n", mark == nullptr ? "unset" : mark);
+      return 7;
+    }
+    std::printf("sleeping\n");
+    std::fflush(stdout);
+    Sleep(60000);
+    return 0;
+  }
+  SetEnvironmentVariableW(L"MARK", L"inherited");
+  RunsInANamedJobAndReportsOutputAndExitCode();
+  TerminatingTheJobEndsARunningProcess();
+  std::printf("%s: %d failure(s)\n", argv[0], silo::windows_testing::Failures());
+  return silo::windows_testing::Failures() == 0 ? 0 : 1;
+}

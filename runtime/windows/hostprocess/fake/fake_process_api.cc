@@ -1,0 +1,622 @@
+#include "runtime/windows/hostprocess/fake/fake_process_api.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "runtime/base/windows/wide.h"
+
+namespace silo::runtime::windows::hostprocess::fake {
+namespace {
+
+constexpr uint32_t kErrorAccessDenied = 5;
+constexpr uint32_t kErrorNotSupported = 50;
+constexpr uint32_t kErrorLogonFailure = 1326;
+constexpr uint32_t kNerrUserExists = 2224;
+constexpr uint32_t kNerrUserNotFound = 2221;
+constexpr uint32_t kNerrGroupNotFound = 2220;
+
+enum class Kind { kJob, kProcess, kThread, kToken, kPipeRead, kPipeWrite };
+
+struct Pipe {
+  std::string data;
+  int writers = 0;  // write handles plus live processes writing to it
+};
+
+struct Process {
+  uint32_t pid = 0;
+  FakeLaunch launch;
+  FakeProgram program;
+  bool resumed = false;
+  bool exited = false;
+  uint32_t exit_code = kStillActive;
+  std::vector<std::shared_ptr<Pipe>> outputs;  // held while alive
+  std::string job;
+};
+
+struct Job {
+  int handles = 0;
+  JobLimitsSpec limits;
+  bool limits_set = false;
+  bool silo = false;
+  std::map<std::string, std::string> binds;
+  std::vector<std::shared_ptr<Process>> processes;
+  JobAccountingSpec accounting;
+};
+
+struct Handle {
+  Kind kind;
+  std::string job;  // kJob
+  std::shared_ptr<Process> process;  // kProcess, kThread
+  std::shared_ptr<Pipe> pipe;        // pipes
+  std::string user;                  // kToken
+};
+
+thread_local uint32_t t_last_error = 0;
+
+std::string Narrow(const wchar_t* s) { return s == nullptr ? std::string() : silo::win32::WideToUtf8(s); }
+
+std::string Executable(const std::string& command_line) {
+  if (!command_line.empty() && command_line[0] == '"') {
+    size_t end = command_line.find('"', 1);
+    return command_line.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+  }
+  return command_line.substr(0, command_line.find(' '));
+}
+
+}  // namespace
+
+struct FakeProcessApi::Impl {
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::map<uintptr_t, Handle> handles;
+  uintptr_t next_handle = 0x100;
+  uint32_t next_pid = 1000;
+  std::map<std::string, Job> jobs;
+  std::map<std::string, FakeProgram> programs;
+  std::map<std::string, uint32_t> failures;
+  std::map<std::string, std::pair<std::string, std::string>> users;  // name -> password, group
+  std::map<std::string, std::string> links;
+  std::set<void*> env_blocks;
+  std::vector<std::string> calls;
+  std::vector<FakeLaunch> launches;
+  std::vector<std::shared_ptr<Process>> live;
+  bool bind_filter = true;
+  int bad_closes = 0;
+  int external_holds = 0;
+
+  // Records the call; true when a FailNext for it fires (error set).
+  bool Enter(const char* call) {
+    calls.push_back(call);
+    auto it = failures.find(call);
+    if (it == failures.end()) return false;
+    Error(it->second);
+    failures.erase(it);
+    return true;
+  }
+  void* Add(Handle h) {
+    uintptr_t id = next_handle;
+    next_handle += 4;
+    if (h.kind == Kind::kJob) ++jobs[h.job].handles;
+    if (h.kind == Kind::kPipeWrite) ++h.pipe->writers;
+    handles.emplace(id, std::move(h));
+    return reinterpret_cast<void*>(id);
+  }
+  Handle* Find(void* handle, Kind kind) {
+    auto it = handles.find(reinterpret_cast<uintptr_t>(handle));
+    if (it == handles.end() || it->second.kind != kind) {
+      Error(kErrorInvalidHandle);
+      return nullptr;
+    }
+    return &it->second;
+  }
+  void Exit(const std::shared_ptr<Process>& p, uint32_t code) {
+    if (p->exited) return;
+    p->exited = true;
+    p->exit_code = code;
+    for (auto& pipe : p->outputs) --pipe->writers;
+    p->outputs.clear();
+    live.erase(std::remove(live.begin(), live.end(), p), live.end());
+    if (!p->job.empty()) {
+      auto& procs = jobs[p->job].processes;
+      procs.erase(std::remove(procs.begin(), procs.end(), p), procs.end());
+      DropJobIfUnused(p->job);
+    }
+    cv.notify_all();
+  }
+  void DropJobIfUnused(const std::string& name) {
+    auto it = jobs.find(name);
+    if (it != jobs.end() && it->second.handles == 0 && it->second.processes.empty()) jobs.erase(it);
+  }
+  void TerminateJob(const std::string& name, uint32_t code) {
+    auto procs = jobs[name].processes;  // Exit edits the list
+    for (auto& p : procs) Exit(p, code);
+  }
+  static void Error(uint32_t e) { t_last_error = e; }
+};
+
+namespace {
+std::atomic<FakeProcessApi::Impl*> g_impl{nullptr};
+
+FakeProcessApi::Impl& I() { return *g_impl.load(); }
+int32_t Fail(uint32_t error) {
+  t_last_error = error;
+  return 0;
+}
+
+uint32_t GetLastErrorFn() { return t_last_error; }
+
+int32_t CloseHandleFn(void* handle) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  s.calls.push_back("CloseHandle");
+  auto it = s.handles.find(reinterpret_cast<uintptr_t>(handle));
+  if (it == s.handles.end()) {
+    ++s.bad_closes;
+    return Fail(kErrorInvalidHandle);
+  }
+  Handle h = std::move(it->second);
+  s.handles.erase(it);
+  if (h.kind == Kind::kJob) {
+    Job& job = s.jobs[h.job];
+    if (--job.handles == 0 && job.limits.kill_on_close) s.TerminateJob(h.job, 0);
+    s.DropJobIfUnused(h.job);
+  }
+  if (h.kind == Kind::kPipeWrite) --h.pipe->writers;
+  s.cv.notify_all();
+  return 1;
+}
+
+void* CreateJobFn(const wchar_t* name) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreateJobObjectW")) return nullptr;
+  std::string n = Narrow(name);
+  bool existed = s.jobs.count(n) > 0;
+  void* h = s.Add(Handle{Kind::kJob, n, nullptr, nullptr, ""});
+  t_last_error = existed ? kErrorAlreadyExists : 0;
+  return h;
+}
+
+void* OpenJobFn(const wchar_t* name) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("OpenJobObjectW")) return nullptr;
+  std::string n = Narrow(name);
+  if (s.jobs.count(n) == 0) {
+    Fail(kErrorFileNotFound);
+    return nullptr;
+  }
+  return s.Add(Handle{Kind::kJob, n, nullptr, nullptr, ""});
+}
+
+int32_t SetLimitsFn(void* job, const JobLimitsSpec* limits) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("SetInformationJobObject")) return 0;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return 0;
+  if (limits->cpu_rate > 10000 || limits->cpu_weight > 9 || (limits->cpu_rate != 0 && limits->cpu_weight != 0)) {
+    return Fail(kErrorInvalidParameter);
+  }
+  s.jobs[h->job].limits = *limits;
+  s.jobs[h->job].limits_set = true;
+  return 1;
+}
+
+int32_t PromoteFn(void* job) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("JobObjectCreateSilo")) return 0;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return 0;
+  Job& j = s.jobs[h->job];
+  // A silo must be made before any process joins the job.
+  if (!s.bind_filter) return Fail(kErrorNotSupported);
+  if (j.silo || !j.processes.empty()) return Fail(kErrorInvalidParameter);
+  j.silo = true;
+  return 1;
+}
+
+int32_t BindFn(void* job, const wchar_t* source, const wchar_t* target, int32_t /*read_only*/) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  constexpr int32_t kEInvalidArg = static_cast<int32_t>(0x80070057);
+  constexpr int32_t kEHandle = static_cast<int32_t>(0x80070006);
+  if (s.Enter("BfSetupFilter")) return kEInvalidArg;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return kEHandle;
+  Job& j = s.jobs[h->job];
+  if (!j.silo) return kEInvalidArg;  // binds exist only inside a silo
+  j.binds[Narrow(target)] = Narrow(source);
+  return 0;
+}
+
+int32_t LinkFn(const wchar_t* link, const wchar_t* target) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreateSymbolicLinkW")) return 0;
+  std::string l = Narrow(link);
+  if (s.links.count(l) > 0) return Fail(kErrorAlreadyExists);
+  s.links[l] = Narrow(target);
+  return 1;
+}
+
+int32_t RemoveLinkFn(const wchar_t* link) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("RemoveDirectoryW")) return 0;
+  if (s.links.erase(Narrow(link)) == 0) return Fail(kErrorFileNotFound);
+  return 1;
+}
+
+int32_t AssignFn(void* job, void* process) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("AssignProcessToJobObject")) return 0;
+  Handle* j = s.Find(job, Kind::kJob);
+  if (j == nullptr) return 0;
+  std::string name = j->job;
+  Handle* p = s.Find(process, Kind::kProcess);
+  if (p == nullptr) return 0;
+  auto proc = p->process;
+  if (proc->exited || !proc->job.empty()) return Fail(kErrorAccessDenied);
+  proc->job = name;
+  proc->launch.job = name;
+  s.jobs[name].processes.push_back(proc);
+  for (auto& l : s.launches) {
+    if (l.command_line == proc->launch.command_line && l.job.empty()) {
+      l.job = name;
+      break;
+    }
+  }
+  return 1;
+}
+
+int32_t TerminateJobFn(void* job, uint32_t code) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("TerminateJobObject")) return 0;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return 0;
+  s.TerminateJob(h->job, code);
+  return 1;
+}
+
+int32_t QueryFn(void* job, JobAccountingSpec* out) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("QueryInformationJobObject")) return 0;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return 0;
+  Job& j = s.jobs[h->job];
+  *out = j.accounting;
+  out->active_processes = static_cast<uint32_t>(j.processes.size());
+  return 1;
+}
+
+int32_t LogonFn(const wchar_t* user, const wchar_t* domain, const wchar_t* password, uint32_t type, void** token) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("LogonUserW")) return 0;
+  std::string u = Narrow(user), d = Narrow(domain), p = Narrow(password);
+  if (d == "NT AUTHORITY") {
+    bool service = u == "SYSTEM" || u == "LOCAL SERVICE" || u == "NETWORK SERVICE";
+    if (!service || type != kLogonService || !p.empty()) return Fail(kErrorLogonFailure);
+    *token = s.Add(Handle{Kind::kToken, "", nullptr, nullptr, d + "\\" + u});
+    return 1;
+  }
+  auto it = s.users.find(u);
+  if (!d.empty() || it == s.users.end() || it->second.first != p || type != kLogonInteractive) {
+    return Fail(kErrorLogonFailure);
+  }
+  *token = s.Add(Handle{Kind::kToken, "", nullptr, nullptr, u});
+  return 1;
+}
+
+int32_t OwnTokenFn(void** token) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("OpenProcessToken")) return 0;
+  *token = s.Add(Handle{Kind::kToken, "", nullptr, nullptr, ""});
+  return 1;
+}
+
+uint32_t AddUserFn(const wchar_t* user, const wchar_t* password, const wchar_t* group) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("NetUserAdd")) return t_last_error;
+  std::string u = Narrow(user), g = Narrow(group);
+  if (u.empty() || u.size() > 20) return kErrorInvalidParameter;  // SAM account names are at most 20 characters
+  if (s.users.count(u) > 0) return kNerrUserExists;
+  if (g.empty() || g.find('\\') != std::string::npos) return kNerrGroupNotFound;
+  s.users[u] = {Narrow(password), g};
+  return 0;
+}
+
+uint32_t DeleteUserFn(const wchar_t* user) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("NetUserDel")) return t_last_error;
+  return s.users.erase(Narrow(user)) == 0 ? kNerrUserNotFound : 0;
+}
+
+int32_t CreateEnvFn(void** block, void* token) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreateEnvironmentBlock")) return 0;
+  std::string user = "SYSTEM";
+  if (token != nullptr) {
+    Handle* h = s.Find(token, Kind::kToken);
+    if (h == nullptr) return 0;
+    if (!h->user.empty()) user = h->user.substr(h->user.find('\\') + 1);
+  }
+  std::wstring text = silo::win32::Utf8ToWide("Path=C:\\Windows\\system32;C:\\Windows");
+  text.push_back(L'\0');
+  text += silo::win32::Utf8ToWide("SystemRoot=C:\\Windows");
+  text.push_back(L'\0');
+  text += silo::win32::Utf8ToWide("USERPROFILE=C:\\Users\\" + user);
+  text.push_back(L'\0');
+  text.push_back(L'\0');
+  auto* out = static_cast<wchar_t*>(std::malloc(text.size() * sizeof(wchar_t)));
+  std::memcpy(out, text.data(), text.size() * sizeof(wchar_t));
+  s.env_blocks.insert(out);
+  *block = out;
+  return 1;
+}
+
+int32_t DestroyEnvFn(void* block) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  s.calls.push_back("DestroyEnvironmentBlock");
+  if (s.env_blocks.erase(block) == 0) return Fail(kErrorInvalidParameter);
+  std::free(block);
+  return 1;
+}
+
+int32_t CreatePipeFn(void** read, void** write) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreatePipe")) return 0;
+  auto pipe = std::make_shared<Pipe>();
+  *read = s.Add(Handle{Kind::kPipeRead, "", nullptr, pipe, ""});
+  *write = s.Add(Handle{Kind::kPipeWrite, "", nullptr, pipe, ""});
+  return 1;
+}
+
+int32_t ReadFileFn(void* handle, void* buffer, uint32_t size, uint32_t* read) {
+  auto& s = I();
+  std::unique_lock lock(s.mu);
+  Handle* h = s.Find(handle, Kind::kPipeRead);
+  if (h == nullptr) return 0;
+  auto pipe = h->pipe;
+  // Blocks as a synchronous pipe read does; the handle may be closed by
+  // another thread only after this returns (the host joins its readers).
+  s.cv.wait(lock, [&] { return !pipe->data.empty() || pipe->writers == 0; });
+  if (pipe->data.empty()) {
+    *read = 0;
+    return Fail(kErrorBrokenPipe);
+  }
+  size_t n = std::min<size_t>(size, pipe->data.size());
+  std::memcpy(buffer, pipe->data.data(), n);
+  pipe->data.erase(0, n);
+  *read = static_cast<uint32_t>(n);
+  return 1;
+}
+
+int32_t CreateProcessFn(const LaunchSpec* spec, LaunchedProcess* out) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreateProcessAsUserW")) return 0;
+  std::string user;
+  if (spec->token != nullptr) {
+    Handle* t = s.Find(spec->token, Kind::kToken);
+    if (t == nullptr) return 0;
+    user = t->user;
+  }
+  if (spec->command_line == nullptr || spec->environment == nullptr) return Fail(kErrorInvalidParameter);
+  std::vector<std::shared_ptr<Pipe>> outputs;
+  for (void* out_handle : {spec->std_output, spec->std_error}) {
+    if (out_handle == nullptr) continue;
+    Handle* p = s.Find(out_handle, Kind::kPipeWrite);
+    if (p == nullptr) return 0;
+    outputs.push_back(p->pipe);
+  }
+  auto proc = std::make_shared<Process>();
+  proc->launch.command_line = Narrow(spec->command_line);
+  for (const wchar_t* e = spec->environment; *e != L'\0'; e += std::wcslen(e) + 1) {
+    proc->launch.environment.push_back(Narrow(e));
+  }
+  proc->launch.working_directory = Narrow(spec->working_directory);
+  proc->launch.user = user;
+  auto program = s.programs.find(Executable(proc->launch.command_line));
+  if (program == s.programs.end()) return Fail(kErrorFileNotFound);
+  proc->program = program->second;
+  proc->pid = s.next_pid++;
+  proc->outputs = outputs;
+  for (auto& pipe : outputs) ++pipe->writers;
+  s.live.push_back(proc);
+  s.launches.push_back(proc->launch);
+  out->process = s.Add(Handle{Kind::kProcess, "", proc, nullptr, ""});
+  out->thread = s.Add(Handle{Kind::kThread, "", proc, nullptr, ""});
+  out->pid = proc->pid;
+  return 1;
+}
+
+uint32_t ResumeFn(void* thread) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("ResumeThread")) return 0xFFFFFFFF;
+  Handle* h = s.Find(thread, Kind::kThread);
+  if (h == nullptr) return 0xFFFFFFFF;
+  auto proc = h->process;
+  if (proc->resumed || proc->exited) return 0;  // not suspended: previous count 0
+  proc->resumed = true;
+  if (proc->outputs.size() > 0) proc->outputs[0]->data += proc->program.stdout_data;
+  if (proc->outputs.size() > 1) proc->outputs[1]->data += proc->program.stderr_data;
+  if (proc->program.exit_code) s.Exit(proc, *proc->program.exit_code);
+  s.cv.notify_all();
+  return 1;
+}
+
+int32_t TerminateProcessFn(void* process, uint32_t code) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("TerminateProcess")) return 0;
+  Handle* h = s.Find(process, Kind::kProcess);
+  if (h == nullptr) return 0;
+  if (h->process->exited) return Fail(kErrorAccessDenied);
+  s.Exit(h->process, code);
+  return 1;
+}
+
+uint32_t WaitFn(void* handle, uint32_t ms) {
+  auto& s = I();
+  std::unique_lock lock(s.mu);
+  Handle* h = s.Find(handle, Kind::kProcess);
+  if (h == nullptr) return 0xFFFFFFFF;
+  auto proc = h->process;
+  auto done = [&] { return proc->exited; };
+  if (ms == kInfinite) {
+    s.cv.wait(lock, done);
+  } else if (!s.cv.wait_for(lock, std::chrono::milliseconds(ms), done)) {
+    return kWaitTimeout;
+  }
+  return kWaitObject0;
+}
+
+int32_t ExitCodeFn(void* process, uint32_t* code) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  Handle* h = s.Find(process, Kind::kProcess);
+  if (h == nullptr) return 0;
+  *code = h->process->exited ? h->process->exit_code : kStillActive;
+  return 1;
+}
+
+}  // namespace
+
+FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
+  Impl* expected = nullptr;
+  if (!g_impl.compare_exchange_strong(expected, impl_.get())) std::abort();  // one fake at a time
+  api_.get_last_error = GetLastErrorFn;
+  api_.close_handle = CloseHandleFn;
+  api_.create_job_object = CreateJobFn;
+  api_.open_job_object = OpenJobFn;
+  api_.set_job_limits = SetLimitsFn;
+  api_.promote_to_silo = PromoteFn;
+  api_.bind_path = BindFn;
+  api_.link_directory = LinkFn;
+  api_.remove_link = RemoveLinkFn;
+  api_.assign_process_to_job_object = AssignFn;
+  api_.terminate_job_object = TerminateJobFn;
+  api_.query_job_accounting = QueryFn;
+  api_.logon_user = LogonFn;
+  api_.open_own_token = OwnTokenFn;
+  api_.add_temporary_user = AddUserFn;
+  api_.delete_user = DeleteUserFn;
+  api_.create_environment_block = CreateEnvFn;
+  api_.destroy_environment_block = DestroyEnvFn;
+  api_.create_pipe = CreatePipeFn;
+  api_.read_file = ReadFileFn;
+  api_.create_process = CreateProcessFn;
+  api_.resume_thread = ResumeFn;
+  api_.terminate_process = TerminateProcessFn;
+  api_.wait_for_single_object = WaitFn;
+  api_.get_exit_code_process = ExitCodeFn;
+}
+
+FakeProcessApi::~FakeProcessApi() {
+  for (void* b : impl_->env_blocks) std::free(b);
+  g_impl.store(nullptr);
+}
+
+void FakeProcessApi::SetProgram(const std::string& executable, FakeProgram program) {
+  std::lock_guard lock(impl_->mu);
+  impl_->programs[executable] = std::move(program);
+}
+void FakeProcessApi::SetBindFilter(bool available) {
+  std::lock_guard lock(impl_->mu);
+  impl_->bind_filter = available;
+}
+void FakeProcessApi::FailNext(const std::string& call, uint32_t error) {
+  std::lock_guard lock(impl_->mu);
+  impl_->failures[call] = error;
+}
+void FakeProcessApi::SetAccounting(const std::string& job, const JobAccountingSpec& accounting) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->jobs.count(job) > 0) impl_->jobs[job].accounting = accounting;
+}
+void FakeProcessApi::HoldJob(const std::string& job) {
+  std::lock_guard lock(impl_->mu);
+  ++impl_->jobs[job].handles;
+}
+void FakeProcessApi::ReleaseJob(const std::string& job) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  if (it == impl_->jobs.end() || it->second.handles == 0) return;
+  if (--it->second.handles == 0 && it->second.limits.kill_on_close) impl_->TerminateJob(job, 0);
+  impl_->DropJobIfUnused(job);
+}
+std::vector<std::string> FakeProcessApi::calls() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->calls;
+}
+std::vector<FakeLaunch> FakeProcessApi::launches() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->launches;
+}
+bool FakeProcessApi::JobExists(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->jobs.count(job) > 0;
+}
+std::optional<JobLimitsSpec> FakeProcessApi::Limits(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  if (it == impl_->jobs.end() || !it->second.limits_set) return std::nullopt;
+  return it->second.limits;
+}
+bool FakeProcessApi::IsSilo(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  return it != impl_->jobs.end() && it->second.silo;
+}
+std::map<std::string, std::string> FakeProcessApi::Binds(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  return it == impl_->jobs.end() ? std::map<std::string, std::string>{} : it->second.binds;
+}
+std::map<std::string, std::string> FakeProcessApi::Links() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->links;
+}
+std::vector<std::string> FakeProcessApi::Users() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> out;
+  for (const auto& [name, _] : impl_->users) out.push_back(name);
+  return out;
+}
+int FakeProcessApi::LiveProcesses() const {
+  std::lock_guard lock(impl_->mu);
+  return static_cast<int>(impl_->live.size());
+}
+int FakeProcessApi::open_handles() const {
+  std::lock_guard lock(impl_->mu);
+  return static_cast<int>(impl_->handles.size());
+}
+int FakeProcessApi::bad_closes() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->bad_closes;
+}
+int FakeProcessApi::environment_blocks() const {
+  std::lock_guard lock(impl_->mu);
+  return static_cast<int>(impl_->env_blocks.size());
+}
+
+}  // namespace silo::runtime::windows::hostprocess::fake

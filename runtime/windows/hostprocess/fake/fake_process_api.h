@@ -1,0 +1,84 @@
+#pragma once
+// FakeProcessApi: the host a HostProcess container runs on, in memory, behind
+// a ProcessApi table, for the Linux tests of HostProcessContainerHost.
+// Strict where Windows is: a handle the fake did not give out, one already
+// closed, or one of the wrong kind (a thread to AssignProcessToJobObject) is
+// refused with ERROR_INVALID_HANDLE, and every close of such a handle is
+// counted (bad_closes). Jobs live while a handle or a live process holds
+// them; KILL_ON_JOB_CLOSE ends the processes when the last handle closes.
+// Processes are born suspended (the host never asks otherwise), run their
+// program when resumed: write its output to the pipes given as stdio, then
+// exit with its code or keep running until terminated. A pipe reports
+// ERROR_BROKEN_PIPE once its data is read and no write handle and no live
+// process holds its write end. LogonUserW knows the three service accounts
+// (service logon only) and the temporary users made through NetUserAdd.
+// Every call is recorded by name, in order (calls()).
+// The table holds plain function pointers: at most one FakeProcessApi is
+// alive per process (checked). Thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/windows/hostprocess/process_api.h"
+
+namespace silo::runtime::windows::hostprocess::fake {
+
+struct FakeProgram {
+  std::string stdout_data;
+  std::string stderr_data;
+  std::optional<uint32_t> exit_code;  // nullopt: runs until terminated
+};
+
+struct FakeLaunch {
+  std::string command_line;
+  std::vector<std::string> environment;
+  std::string working_directory;
+  std::string user;  // the token's account; "" for silod's own
+  std::string job;   // the job it was assigned to, "" if none
+};
+
+class FakeProcessApi {
+ public:
+  FakeProcessApi();
+  ~FakeProcessApi();
+  FakeProcessApi(const FakeProcessApi&) = delete;
+  FakeProcessApi& operator=(const FakeProcessApi&) = delete;
+
+  const ProcessApi& api() const { return api_; }
+
+  // The program a command line runs, by its first word (the executable).
+  void SetProgram(const std::string& executable, FakeProgram program);
+  void SetBindFilter(bool available);
+  // The next call named `call` (as in calls()) fails with Win32 `error`.
+  void FailNext(const std::string& call, uint32_t error);
+  // What the next JobObjectBasicAndIoAccountingInformation query of `job` returns.
+  void SetAccounting(const std::string& job, const JobAccountingSpec& accounting);
+  // Takes a handle to `job` as another program would (it keeps the job alive).
+  void HoldJob(const std::string& job);
+  void ReleaseJob(const std::string& job);
+
+  std::vector<std::string> calls() const;
+  std::vector<FakeLaunch> launches() const;
+  bool JobExists(const std::string& job) const;
+  std::optional<JobLimitsSpec> Limits(const std::string& job) const;
+  bool IsSilo(const std::string& job) const;
+  std::map<std::string, std::string> Binds(const std::string& job) const;  // target -> source
+  std::map<std::string, std::string> Links() const;                        // link -> target
+  std::vector<std::string> Users() const;                                  // temporary users
+  int LiveProcesses() const;
+  int open_handles() const;
+  int bad_closes() const;
+  int environment_blocks() const;  // not yet destroyed
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  ProcessApi api_{};
+};
+
+}  // namespace silo::runtime::windows::hostprocess::fake

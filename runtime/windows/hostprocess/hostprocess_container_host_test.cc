@@ -1,0 +1,410 @@
+#include "runtime/windows/hostprocess/hostprocess_container_host.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "runtime/windows/host_process.h"
+#include "runtime/windows/hostprocess/fake/fake_process_api.h"
+
+namespace silo::runtime::windows::hostprocess {
+namespace {
+
+using container::CreateSpec;
+using fake::FakeProcessApi;
+using fake::FakeProgram;
+using testing::Contains;
+using testing::HasSubstr;
+
+constexpr char kRootfs[] = "C:\\ProgramData\\silo\\rootfs\\c1";
+constexpr std::chrono::milliseconds kLong{5000};
+
+class HostProcessHostTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    log_dir_ = std::filesystem::path(testing::TempDir()) /
+               ("hpc-" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(log_dir_);
+    std::filesystem::create_directories(log_dir_);
+    config_.mutable_windows()->mutable_security_context()->set_host_process(true);
+    config_.mutable_windows()->mutable_security_context()->set_run_as_username("NT AUTHORITY\\SYSTEM");
+    fake_.SetProgram("C:\\hpc\\tool.exe", FakeProgram{"hello\nworld\n", "oops\n", 3});
+    fake_.SetProgram("C:\\hpc\\server.exe", FakeProgram{"up\n", "", std::nullopt});
+    MakeHost();
+  }
+  void TearDown() override { std::filesystem::remove_all(log_dir_); }
+
+  void MakeHost() {
+    HostProcessContainerHostOptions options;
+    options.bind_filter_available = bind_filter_;
+    options.host_cpus = 4;
+    host_ = std::make_unique<HostProcessContainerHost>(&fake_.api(), options);
+  }
+
+  CreateSpec Spec(const std::string& program, const std::string& id = "c1") {
+    CreateSpec spec;
+    spec.id = id;
+    spec.config = &config_;
+    spec.rootfs = kRootfs;
+    spec.args = {"%CONTAINER_SANDBOX_MOUNT_POINT%\\" + program, "--flag"};
+    spec.env = {"GREETING=hi", "DATA=$env:CONTAINER_SANDBOX_MOUNT_POINT\\data"};
+    spec.username = config_.windows().security_context().run_as_username();
+    spec.log_path = (log_dir_ / (id + ".log")).string();
+    return spec;
+  }
+
+  std::string Log(const std::string& id = "c1") {
+    std::ifstream in(log_dir_ / (id + ".log"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // Nothing of any container is left in the fake.
+  void ExpectNothingLeft() {
+    EXPECT_EQ(fake_.open_handles(), 0);
+    EXPECT_EQ(fake_.bad_closes(), 0);
+    EXPECT_EQ(fake_.environment_blocks(), 0);
+    EXPECT_EQ(fake_.LiveProcesses(), 0);
+    EXPECT_FALSE(fake_.JobExists("JobContainer_c1"));
+    EXPECT_TRUE(fake_.Users().empty());
+    EXPECT_TRUE(fake_.Links().empty());
+  }
+
+  size_t IndexOf(const std::vector<std::string>& calls, const std::string& name) {
+    return std::find(calls.begin(), calls.end(), name) - calls.begin();
+  }
+
+  FakeProcessApi fake_;
+  bool bind_filter_ = true;
+  ::runtime::v1::ContainerConfig config_;
+  std::filesystem::path log_dir_;
+  std::unique_ptr<HostProcessContainerHost> host_;
+};
+
+TEST_F(HostProcessHostTest, LifecycleRunsTheProcessInItsNamedSiloJobAndLogsItsOutput) {
+  config_.mutable_windows()->mutable_resources()->set_memory_limit_in_bytes(256 << 20);
+  config_.mutable_windows()->mutable_resources()->set_cpu_maximum(5000);
+  absl::StatusOr<std::string> handle = host_->Create(Spec("tool.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  EXPECT_EQ(*handle, "JobContainer_c1");
+  ASSERT_TRUE(fake_.JobExists("JobContainer_c1"));
+  auto limits = fake_.Limits("JobContainer_c1");
+  ASSERT_TRUE(limits.has_value());
+  EXPECT_TRUE(limits->kill_on_close);
+  EXPECT_EQ(limits->job_memory_bytes, 256u << 20);
+  EXPECT_EQ(limits->cpu_rate, 5000u);
+  EXPECT_TRUE(fake_.IsSilo("JobContainer_c1"));
+  EXPECT_EQ(fake_.Binds("JobContainer_c1").at("C:\\hpc"), kRootfs);
+
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  absl::StatusOr<container::ProcessState> state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->started);
+  EXPECT_TRUE(state->exited);
+  EXPECT_EQ(state->exit_code, 3);
+  EXPECT_GT(state->exited_at_ns, 0);
+
+  ASSERT_EQ(fake_.launches().size(), 1u);
+  const fake::FakeLaunch launch = fake_.launches()[0];
+  EXPECT_EQ(launch.command_line, "C:\\hpc\\tool.exe --flag");
+  EXPECT_EQ(launch.working_directory, "C:\\hpc");
+  EXPECT_EQ(launch.user, "NT AUTHORITY\\SYSTEM");
+  EXPECT_EQ(launch.job, "JobContainer_c1");
+  EXPECT_THAT(launch.environment, Contains("CONTAINER_SANDBOX_MOUNT_POINT=C:\\hpc\\"));
+  EXPECT_THAT(launch.environment, Contains("GREETING=hi"));
+  EXPECT_THAT(launch.environment, Contains("DATA=C:\\hpc\\data"));
+  EXPECT_THAT(launch.environment, Contains("USERPROFILE=C:\\Users\\SYSTEM"));  // the token's default block
+  EXPECT_THAT(launch.environment, Contains(HasSubstr("Path=C:\\Windows\\system32;C:\\Windows;C:\\hpc")));
+
+  std::vector<std::string> calls = fake_.calls();
+  EXPECT_LT(IndexOf(calls, "LogonUserW"), IndexOf(calls, "CreateProcessAsUserW"));
+  EXPECT_LT(IndexOf(calls, "CreateProcessAsUserW"), IndexOf(calls, "AssignProcessToJobObject"));
+  EXPECT_LT(IndexOf(calls, "AssignProcessToJobObject"), IndexOf(calls, "ResumeThread"));
+  EXPECT_LT(IndexOf(calls, "ResumeThread"), calls.size());
+
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  std::string log = Log();
+  EXPECT_THAT(log, HasSubstr(" stdout F hello\n"));
+  EXPECT_THAT(log, HasSubstr(" stdout F world\n"));
+  EXPECT_THAT(log, HasSubstr(" stderr F oops\n"));
+  ExpectNothingLeft();
+  EXPECT_TRUE(host_->Remove("c1", *handle).ok());  // idempotent
+}
+
+TEST_F(HostProcessHostTest, SigkillTerminatesTheJob) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  auto running = host_->State("c1", *handle);
+  ASSERT_TRUE(running.ok());
+  EXPECT_TRUE(running->started);
+  EXPECT_FALSE(running->exited);
+  EXPECT_EQ(host_->Wait("c1", *handle, std::chrono::milliseconds(20)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  ASSERT_TRUE(host_->Kill("c1", *handle, 9).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exit_code, 1);
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  EXPECT_THAT(Log(), HasSubstr(" stdout F up\n"));
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, SigtermEndsTheMainProcess) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->exited);
+  EXPECT_TRUE(host_->Kill("c1", *handle, 15).ok());  // already exited: nothing to do
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ReopenLogStartsANewFileAfterRotation) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  EXPECT_EQ(host_->ReopenLog("c1", *handle).code(), absl::StatusCode::kFailedPrecondition);  // not started
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  for (int i = 0; i < 500 && Log().find("up") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_THAT(Log(), HasSubstr(" stdout F up\n"));
+  std::filesystem::rename(log_dir_ / "c1.log", log_dir_ / "c1.log.1");
+  ASSERT_TRUE(host_->ReopenLog("c1", *handle).ok());
+  EXPECT_TRUE(std::filesystem::exists(log_dir_ / "c1.log"));
+  EXPECT_EQ(Log(), "");
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ExecRunsInTheSameJobWithTheSameUser) {
+  fake_.SetProgram("whoami.exe", FakeProgram{"nt authority\\system\n", "", 0});
+  fake_.SetProgram("C:\\hpc\\check.exe", FakeProgram{"", "bad\n", 2});
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  auto exec = host_->Exec("c1", *handle, {"whoami.exe"}, kLong);
+  ASSERT_TRUE(exec.ok()) << exec.status();
+  EXPECT_EQ(exec->exit_code, 0);
+  EXPECT_EQ(exec->stdout_data, "nt authority\\system\n");
+  auto check = host_->Exec("c1", *handle, {"%CONTAINER_SANDBOX_MOUNT_POINT%\\check.exe"}, kLong);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(check->exit_code, 2);
+  EXPECT_EQ(check->stderr_data, "bad\n");
+  auto launches = fake_.launches();
+  ASSERT_EQ(launches.size(), 3u);
+  EXPECT_EQ(launches[1].job, "JobContainer_c1");
+  EXPECT_EQ(launches[1].user, "NT AUTHORITY\\SYSTEM");
+  EXPECT_EQ(launches[2].command_line, "C:\\hpc\\check.exe");
+  EXPECT_EQ(fake_.LiveProcesses(), 1);  // only the main process
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ExecTimeoutEndsTheExecProcessOnly) {
+  fake_.SetProgram("hang.exe", FakeProgram{"", "", std::nullopt});
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  auto exec = host_->Exec("c1", *handle, {"hang.exe"}, std::chrono::milliseconds(30));
+  EXPECT_EQ(exec.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(fake_.LiveProcesses(), 1);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+class CreateFailureTest : public HostProcessHostTest, public testing::WithParamInterface<const char*> {};
+
+TEST_P(CreateFailureTest, LeavesNothing) {
+  fake_.FailNext(GetParam(), 5);
+  auto handle = host_->Create(Spec("tool.exe"));
+  EXPECT_FALSE(handle.ok());
+  ExpectNothingLeft();
+  // A retry after the failure works.
+  handle = host_->Create(Spec("tool.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+INSTANTIATE_TEST_SUITE_P(EachStep, CreateFailureTest,
+                         testing::Values("CreateJobObjectW", "SetInformationJobObject", "JobObjectCreateSilo",
+                                         "BfSetupFilter"));
+
+class StartFailureTest : public HostProcessHostTest, public testing::WithParamInterface<const char*> {};
+
+TEST_P(StartFailureTest, LeavesOnlyTheCreatedJobAndRemoveClearsIt) {
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("Users");  // a temporary user
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  fake_.FailNext(GetParam(), 5);
+  absl::Status started = host_->Start("c1", *handle);
+  EXPECT_FALSE(started.ok());
+  EXPECT_THAT(started.message(), HasSubstr("error 5"));
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  EXPECT_EQ(fake_.open_handles(), 1);  // the job, until Remove
+  EXPECT_EQ(fake_.environment_blocks(), 0);
+  EXPECT_TRUE(fake_.Users().empty());
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+INSTANTIATE_TEST_SUITE_P(EachStep, StartFailureTest,
+                         testing::Values("NetUserAdd", "LogonUserW", "CreateEnvironmentBlock", "CreatePipe",
+                                         "CreateProcessAsUserW", "AssignProcessToJobObject", "ResumeThread"));
+
+TEST_F(HostProcessHostTest, WithoutTheBindFilterTheMountPointAndMountsAreLinks) {
+  bind_filter_ = false;
+  fake_.SetBindFilter(false);
+  MakeHost();
+  fake_.SetProgram("C:\\hpc\\c1\\tool.exe", FakeProgram{"", "", 0});
+  auto* mount = config_.add_mounts();
+  mount->set_host_path("C:\\var\\lib\\kubelet\\pods\\p\\volumes\\config");
+  mount->set_container_path("C:\\etc\\config");
+  config_.set_working_dir("C:\\work");
+  CreateSpec spec = Spec("tool.exe");
+  spec.cwd = "C:\\work";
+  auto handle = host_->Create(spec);
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  EXPECT_FALSE(fake_.IsSilo("JobContainer_c1"));
+  auto links = fake_.Links();
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links.at("C:\\hpc\\c1"), kRootfs);
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  ASSERT_TRUE(host_->Wait("c1", *handle, kLong).ok());
+  EXPECT_EQ(fake_.launches()[0].working_directory, "C:\\hpc\\c1\\work");
+  EXPECT_THAT(fake_.launches()[0].environment, Contains("CONTAINER_SANDBOX_MOUNT_POINT=C:\\hpc\\c1\\"));
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ALocalGroupRunsAsATemporaryUserDeletedOnRemove) {
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("Users");
+  auto handle = host_->Create(Spec("server.exe", "0123456789abcdef0123"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("0123456789abcdef0123", *handle).ok());
+  EXPECT_THAT(fake_.Users(), testing::ElementsAre("0123456789abcdef0123"));
+  EXPECT_EQ(fake_.launches()[0].user, "0123456789abcdef0123");
+  EXPECT_THAT(fake_.launches()[0].environment, Contains("USERPROFILE=C:\\Users\\0123456789abcdef0123"));
+  ASSERT_TRUE(host_->Remove("0123456789abcdef0123", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ServiceAccountsLogOnAsServicesInAnyCase) {
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("nt authority\\Network Service");
+  auto handle = host_->Create(Spec("tool.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  EXPECT_EQ(fake_.launches()[0].user, "NT AUTHORITY\\NETWORK SERVICE");
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, InheritUserAnnotationUsesSilodsOwnToken) {
+  config_.mutable_windows()->mutable_security_context()->clear_run_as_username();
+  (*config_.mutable_annotations())[kHostProcessInheritUserAnnotation] = "true";
+  auto handle = host_->Create(Spec("tool.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  EXPECT_THAT(fake_.calls(), Contains("OpenProcessToken"));
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("LogonUserW")));
+  EXPECT_EQ(fake_.launches()[0].user, "");
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, BadUsersAndMixedPodsAreRejectedBeforeAnyCall) {
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("CONTOSO\\alice");
+  EXPECT_EQ(host_->Create(Spec("tool.exe")).status().code(), absl::StatusCode::kInvalidArgument);
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("NT AUTHORITY\\SYSTEM");
+  config_.mutable_windows()->mutable_security_context()->set_host_process(false);
+  EXPECT_EQ(host_->Create(Spec("tool.exe")).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(fake_.calls().empty());
+}
+
+TEST_F(HostProcessHostTest, AJobOfTheSameNameIsNeverJoined) {
+  fake_.HoldJob("JobContainer_c1");
+  EXPECT_EQ(host_->Create(Spec("tool.exe")).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(fake_.open_handles(), 0);
+  EXPECT_TRUE(fake_.JobExists("JobContainer_c1"));  // the other holder's job is untouched
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("TerminateJobObject")));
+  fake_.ReleaseJob("JobContainer_c1");
+}
+
+TEST_F(HostProcessHostTest, StatsComeFromTheJobAccounting) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  JobAccountingSpec acct;
+  acct.user_time_100ns = 30;
+  acct.kernel_time_100ns = 12;
+  acct.commit_bytes = 4096;
+  acct.peak_commit_bytes = 8192;
+  acct.read_bytes = 100;
+  acct.write_bytes = 200;
+  fake_.SetAccounting("JobContainer_c1", acct);
+  auto stats = host_->Stats("c1");
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->cpu_usage_ns, 4200u);
+  EXPECT_EQ(stats->memory_commit_bytes, 4096u);
+  EXPECT_EQ(stats->peak_memory_commit_bytes, 8192u);
+  EXPECT_EQ(stats->active_processes, 1u);
+  EXPECT_EQ(stats->read_bytes, 100u);
+  EXPECT_EQ(stats->write_bytes, 200u);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  EXPECT_EQ(host_->Stats("c1").status().code(), absl::StatusCode::kNotFound);
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, AfterARestartAHeldJobIsReopenedAndKillable) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  fake_.HoldJob("JobContainer_c1");  // another holder keeps the job past silod's exit
+  // The restarted silod: a host that knows nothing of the container. (The
+  // old one stays until its processes are gone: its pump threads model
+  // silod's, which a real exit would end with it.)
+  std::unique_ptr<HostProcessContainerHost> old = std::move(host_);
+  MakeHost();
+  EXPECT_EQ(fake_.LiveProcesses(), 1);
+  EXPECT_FALSE(host_->MonitorGone("c1", *handle));
+  auto state = host_->State("c1", *handle);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->started);
+  EXPECT_FALSE(state->exited);
+  ASSERT_TRUE(host_->Kill("c1", *handle, 9).ok());
+  auto exited = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(exited.ok());
+  EXPECT_EQ(exited->exit_code, kUnknownExitCode);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  old.reset();
+  fake_.ReleaseJob("JobContainer_c1");
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, AfterARestartAGoneJobReportsTheContainerExited) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  MakeHost();  // silod's handle was the last: kill-on-close ended the container
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  EXPECT_TRUE(host_->MonitorGone("c1", *handle));
+  auto state = host_->State("c1", *handle);
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->exited);
+  EXPECT_EQ(state->exit_code, kUnknownExitCode);
+  EXPECT_TRUE(host_->KillUnmonitored("c1").ok());
+  EXPECT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace silo::runtime::windows::hostprocess

@@ -1,0 +1,32 @@
+#pragma once
+// Launching one process of a HostProcess container in its job, in the
+// order that never lets it run outside the job: the token's default
+// environment merged with the plan's (MergeHostProcessEnvironment), stdout
+// and stderr pipes, CreateProcessAsUserW suspended, the parent's write ends
+// closed, AssignProcessToJobObject, ResumeThread. hcsshim passes the job in
+// PROC_THREAD_ATTRIBUTE_JOB_LIST instead; suspended + assign is the older
+// equivalent that Wine also runs. On failure the process is terminated and
+// every handle closed. Thread-safe (no state).
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "runtime/windows/host_process.h"
+#include "runtime/windows/hostprocess/output_pump.h"
+#include "runtime/windows/hostprocess/process_api.h"
+
+namespace silo::runtime::windows::hostprocess {
+
+struct LaunchedInJob {
+  void* process = nullptr;  // owned: close with api.close_handle
+  uint32_t pid = 0;
+  std::unique_ptr<OutputPump> stdout_pump;
+  std::unique_ptr<OutputPump> stderr_pump;
+};
+
+absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
+                                          const std::string& command_line, OutputPump::Sink on_stdout,
+                                          OutputPump::Sink on_stderr);
+
+}  // namespace silo::runtime::windows::hostprocess

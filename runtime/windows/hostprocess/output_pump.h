@@ -1,0 +1,34 @@
+#pragma once
+// OutputPump: a thread that reads one stdio pipe of a HostProcess process
+// until the pipe breaks (every writer closed or exited) and hands each chunk
+// to a sink. The destructor joins the thread and closes the read handle, so
+// nothing is left; it returns only once the process's writers are gone (or
+// the job was terminated). Not copyable; the sink is called from the thread.
+
+#include <functional>
+#include <string_view>
+#include <thread>
+
+#include "runtime/windows/hostprocess/process_api.h"
+
+namespace silo::runtime::windows::hostprocess {
+
+class OutputPump {
+ public:
+  using Sink = std::function<void(std::string_view chunk)>;
+  // Takes ownership of `read_handle`.
+  OutputPump(const ProcessApi& api, void* read_handle, Sink sink);
+  ~OutputPump();
+  OutputPump(const OutputPump&) = delete;
+  OutputPump& operator=(const OutputPump&) = delete;
+
+  // Waits for the end of the stream and closes the handle. Idempotent.
+  void Join();
+
+ private:
+  const ProcessApi& api_;
+  void* read_;
+  std::thread thread_;
+};
+
+}  // namespace silo::runtime::windows::hostprocess

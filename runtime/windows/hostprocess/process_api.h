@@ -1,0 +1,128 @@
+#pragma once
+// ProcessApi: every Win32 call a HostProcess container makes (its named Job
+// Object, the logon, the environment block, the process born suspended in
+// the job, its stdio pipes, exit codes and the job's accounting), as a table
+// of plain function pointers, so HostProcessContainerHost runs on Linux
+// against fake/fake_process_api.h. Only api_win32.cc knows Win32. Handles are
+// void*, strings `const wchar_t*` (UTF-16 on Windows, UTF-32 in the fake,
+// never passed to Windows); BOOL results are int32_t, failures leave the
+// Win32 error for get_last_error. Immutable after loading; thread-safe.
+
+#include <cstdint>
+
+namespace silo::runtime::windows::hostprocess {
+
+// Win32 error codes the host branches on.
+inline constexpr uint32_t kErrorFileNotFound = 2;
+inline constexpr uint32_t kErrorInvalidHandle = 6;
+inline constexpr uint32_t kErrorInvalidParameter = 87;
+inline constexpr uint32_t kErrorBrokenPipe = 109;
+inline constexpr uint32_t kErrorAlreadyExists = 183;
+inline constexpr uint32_t kWaitObject0 = 0;
+inline constexpr uint32_t kWaitTimeout = 258;
+inline constexpr uint32_t kStillActive = 259;
+inline constexpr uint32_t kInfinite = 0xFFFFFFFF;
+
+// LogonUserW types: the service accounts log on as services, a temporary
+// user interactively (hcsshim's processToken).
+inline constexpr uint32_t kLogonInteractive = 2;
+inline constexpr uint32_t kLogonService = 5;
+
+// The job's limits, applied with one SetInformationJobObject each
+// (JobObjectExtendedLimitInformation, JobObjectCpuRateControlInformation).
+struct JobLimitsSpec {
+  bool kill_on_close = false;      // JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+  uint64_t job_memory_bytes = 0;   // JOB_OBJECT_LIMIT_JOB_MEMORY; 0: none
+  uint32_t cpu_rate = 0;           // hard cap 1..10000; 0: none
+  uint32_t cpu_weight = 0;         // 1..9; 0: none
+};
+
+// JobObjectBasicAndIoAccountingInformation plus the job memory of
+// JobObjectExtendedLimitInformation (PeakJobMemoryUsed) and
+// JobObjectMemoryUsageInformation (JobMemory, the current commit).
+struct JobAccountingSpec {
+  uint64_t user_time_100ns = 0;
+  uint64_t kernel_time_100ns = 0;
+  uint32_t total_processes = 0;
+  uint32_t active_processes = 0;
+  uint64_t read_operations = 0;
+  uint64_t write_operations = 0;
+  uint64_t read_bytes = 0;
+  uint64_t write_bytes = 0;
+  uint64_t commit_bytes = 0;
+  uint64_t peak_commit_bytes = 0;
+};
+
+// CreateProcessAsUserW (or CreateProcessW when token is null) with
+// CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP
+// and STARTF_USESTDHANDLES over the given (inheritable) handles.
+struct LaunchSpec {
+  void* token = nullptr;                // null: silod's own token
+  wchar_t* command_line = nullptr;      // writable, as CreateProcessW wants
+  const wchar_t* environment = nullptr; // "A=1\0B=2\0\0"
+  const wchar_t* working_directory = nullptr;
+  void* std_input = nullptr;            // null: no stdin
+  void* std_output = nullptr;
+  void* std_error = nullptr;
+};
+
+struct LaunchedProcess {
+  void* process = nullptr;
+  void* thread = nullptr;
+  uint32_t pid = 0;
+};
+
+struct ProcessApi {
+  uint32_t (*get_last_error)();
+  int32_t (*close_handle)(void* handle);
+
+  // CreateJobObjectW(NULL, name): an existing name opens that job and leaves
+  // ERROR_ALREADY_EXISTS in get_last_error.
+  void* (*create_job_object)(const wchar_t* name);
+  // OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, FALSE, name).
+  void* (*open_job_object)(const wchar_t* name);
+  int32_t (*set_job_limits)(void* job, const JobLimitsSpec* limits);
+  // Promotes the job to a server silo (JobObjectCreateSilo); false where
+  // the bind filter is missing (WS2019, Wine).
+  int32_t (*promote_to_silo)(void* job);
+  // BfSetupFilter: `source` appears at `target` inside the silo only.
+  // Returns an HRESULT (0 = success).
+  int32_t (*bind_path)(void* job, const wchar_t* source, const wchar_t* target, int32_t read_only);
+  // CreateSymbolicLinkW(link, target, SYMBOLIC_LINK_FLAG_DIRECTORY), the
+  // mount point and mounts where there is no bind filter.
+  int32_t (*link_directory)(const wchar_t* link, const wchar_t* target);
+  // RemoveDirectoryW of a directory link (not what it points at).
+  int32_t (*remove_link)(const wchar_t* link);
+  int32_t (*assign_process_to_job_object)(void* job, void* process);
+  int32_t (*terminate_job_object)(void* job, uint32_t exit_code);
+  int32_t (*query_job_accounting)(void* job, JobAccountingSpec* out);
+
+  // LogonUserW(user, domain, NULL or password, type, LOGON32_PROVIDER_DEFAULT).
+  int32_t (*logon_user)(const wchar_t* user, const wchar_t* domain, const wchar_t* password, uint32_t logon_type,
+                        void** token);
+  // OpenProcessToken(GetCurrentProcess(), TOKEN_ALL_ACCESS).
+  int32_t (*open_own_token)(void** token);
+  // NetUserAdd + NetLocalGroupAddMembers: a temporary local user in `group`;
+  // returns a Win32 error (0 = success).
+  uint32_t (*add_temporary_user)(const wchar_t* user, const wchar_t* password, const wchar_t* group);
+  // NetUserDel; 0 = success.
+  uint32_t (*delete_user)(const wchar_t* user);
+  // CreateEnvironmentBlock(token, bInherit=FALSE); release with
+  // destroy_environment_block.
+  int32_t (*create_environment_block)(void** block, void* token);
+  int32_t (*destroy_environment_block)(void* block);
+
+  // CreatePipe with an inheritable write end (the read end is not).
+  int32_t (*create_pipe)(void** read, void** write);
+  // ReadFile; at the end of the stream false with ERROR_BROKEN_PIPE.
+  int32_t (*read_file)(void* handle, void* buffer, uint32_t size, uint32_t* read);
+  int32_t (*create_process)(const LaunchSpec* spec, LaunchedProcess* out);
+  // ResumeThread: the previous suspend count, 0xFFFFFFFF on failure.
+  uint32_t (*resume_thread)(void* thread);
+  int32_t (*terminate_process)(void* process, uint32_t exit_code);
+  // WaitForSingleObject: kWaitObject0, kWaitTimeout or 0xFFFFFFFF.
+  uint32_t (*wait_for_single_object)(void* handle, uint32_t milliseconds);
+  int32_t (*get_exit_code_process)(void* process, uint32_t* exit_code);
+};
+
+}  // namespace silo::runtime::windows::hostprocess
