@@ -1,5 +1,6 @@
 #include <windows.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "runtime/windows/handler/windows_handlers.h"
 #include "runtime/windows/hcs/api_win32.h"
 #include "runtime/windows/host_path/api_win32.h"
+#include "runtime/windows/hostprocess/api_win32.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/jobobject/api_win32.h"
 #include "runtime/windows/jobobject/job_statistics.h"
@@ -168,6 +170,11 @@ absl::StatusOr<PlatformParts> WirePlatform(const Config& config) {
   // One silo-shim.exe per container holds its compute system (it ships
   // beside silod.exe).
   parts.containers.shims = rw::shim::NewWin32ShimPort(rw::shim::ShimExeBesideThisProgram());
+  // HostProcess containers: processes in named Job Objects on the host,
+  // bound into a silo where the bind filter exists (WS2022 and later).
+  parts.processes = &rw::hostprocess::Win32ProcessApi();
+  parts.hostprocess.bind_filter_available = rw::hostprocess::BindFilterAvailable();
+  parts.hostprocess.host_cpus = std::max<int>(1, static_cast<int>(GetActiveProcessorCount(ALL_PROCESSOR_GROUPS)));
   p.register_handler_types = [parts](runtime::handler::HandlerRegistry& registry) {
     rw::RegisterWindowsHandlerTypes(registry, parts);
   };

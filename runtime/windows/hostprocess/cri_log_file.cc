@@ -1,6 +1,7 @@
 #include "runtime/windows/hostprocess/cri_log_file.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 
@@ -25,8 +26,12 @@ CriLogFile::~CriLogFile() {
 
 void CriLogFile::Emit(shim::LogStream stream, bool partial, std::string_view content) {
   if (file_ == nullptr) return;
+  // From the system clock: mingw's C runtime has no timespec_get.
+  const auto since = std::chrono::system_clock::now().time_since_epoch();
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
   struct timespec ts {};
-  std::timespec_get(&ts, TIME_UTC);
+  ts.tv_sec = static_cast<time_t>(secs.count());
+  ts.tv_nsec = static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count());
   std::string record = shim::FormatCriLogRecord(ts, stream, partial, content);
   std::fwrite(record.data(), 1, record.size(), file_);
   std::fflush(file_);  // kubelet tails the file while the container runs

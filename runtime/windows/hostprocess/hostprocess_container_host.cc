@@ -1,5 +1,6 @@
 #include "runtime/windows/hostprocess/hostprocess_container_host.h"
 
+#include <chrono>
 #include <ctime>
 #include <optional>
 #include <thread>
@@ -53,9 +54,8 @@ constexpr int kSigKill = 9;
 constexpr uint32_t kTerminatedExitCode = 1;
 
 int64_t NowNs() {
-  struct timespec ts {};
-  std::timespec_get(&ts, TIME_UTC);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 HostProcessInput InputFrom(const container::CreateSpec& spec, const HostProcessContainerHostOptions& options) {
