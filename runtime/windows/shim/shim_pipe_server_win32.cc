@@ -101,7 +101,9 @@ void ShimPipeServer::Serve(HANDLE pipe, uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = std::find(live_.begin(), live_.end(), pipe);
   if (it != live_.end()) live_.erase(it);
-  DisconnectNamedPipe(pipe);
+  // Close without DisconnectNamedPipe: a disconnect discards what the client
+  // has not read yet, such as the answer to `shutdown` when Stop ends this
+  // connection right after writing it; after a close the client still reads it.
   CloseHandle(pipe);
   finished_.push_back(id);  // its last step under mu_: the acceptor joins it
 }
