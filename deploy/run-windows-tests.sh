@@ -25,5 +25,10 @@ failed=0
 for t in "${tests[@]}"; do
   echo "== $t"
   if ! timeout 300 "$wine" "$t"; then failed=1; echo "run-windows-tests: FAILED $t"; fi
+  # A fresh wineserver for the next executable: a service or child a test
+  # left running would otherwise answer the next one's service-manager and
+  # pipe calls (Wine hands StartServiceCtrlDispatcher the current control pipe).
+  /usr/lib/wine/wineserver64 -k 2>/dev/null || true
+  /usr/lib/wine/wineserver64 -w 2>/dev/null || true
 done
 exit $failed
