@@ -43,6 +43,7 @@ struct Running {
   SERVICE_STATUS_HANDLE status_handle = nullptr;
   HANDLE stop_event = nullptr;
   std::atomic<DWORD> checkpoint{0};
+  bool started = false;  // ServiceMain ran: the dispatcher talked to our SCM entry
   HrStatus result;
 };
 Running* g_running = nullptr;
@@ -76,6 +77,7 @@ DWORD WINAPI Handler(DWORD control, DWORD, LPVOID, LPVOID) {
 
 void WINAPI ServiceMain(DWORD, LPWSTR*) {
   Running* r = g_running;
+  r->started = true;
   r->status_handle = RegisterServiceCtrlHandlerExW(r->name.c_str(), Handler, nullptr);
   if (r->status_handle == nullptr) {
     r->result = LastError("RegisterServiceCtrlHandlerEx");
@@ -171,6 +173,12 @@ HrStatus RunService(const std::wstring& name, ServiceBody body) {
   SERVICE_TABLE_ENTRYW table[] = {{n.data(), ServiceMain}, {nullptr, nullptr}};
   HrStatus result = StartServiceCtrlDispatcherW(table) ? running.result
                                                         : LastError("StartServiceCtrlDispatcher (not started by SCM?)");
+  // A dispatcher that returns without ever starting our service (it reached
+  // another service's control pipe) must not read as a clean run.
+  if (result.ok() && !running.started) {
+    result = HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_FAILED_SERVICE_CONTROLLER_CONNECT)),
+                      "StartServiceCtrlDispatcher returned without starting the service (not started by SCM?)");
+  }
   g_running = nullptr;
   CloseHandle(running.stop_event);
   return result;
