@@ -47,8 +47,11 @@ absl::Status CheckWindowsPluginName(const std::string& type) {
 absl::StatusOr<std::string> FindWindowsPluginBinary(const std::vector<std::string>& bin_dirs, const std::string& type,
                                                     const std::function<bool(const std::string& path)>& is_file) {
   if (absl::Status s = CheckWindowsPluginName(type); !s.ok()) return s;
-  std::vector<std::string> names = {type};
+  // libcni's FindInPath tries ".exe" before the bare name on Windows, so a
+  // dir holding both `bridge` and `bridge.exe` runs the executable.
+  std::vector<std::string> names;
   if (!absl::EndsWithIgnoreCase(type, ".exe")) names.push_back(absl::StrCat(type, ".exe"));
+  names.push_back(type);
   for (const std::string& dir : bin_dirs) {
     const bool has_separator = !dir.empty() && (dir.back() == '\\' || dir.back() == '/');
     for (const std::string& name : names) {

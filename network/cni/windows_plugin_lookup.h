@@ -1,8 +1,8 @@
 #pragma once
 // Where a CNI plugin named by a network config's "type" lives on Windows:
-// `type` or `type.exe` (the Windows CNI plugins ship as win-bridge.exe,
+// `type.exe` or `type` (the Windows CNI plugins ship as win-bridge.exe,
 // win-overlay.exe, ...; configs name them without the extension), in the
-// configured bin dirs, first match wins. The name comes from a config file,
+// configured bin dirs, first match wins; like libcni, `.exe` is tried first. The name comes from a config file,
 // so only a plain file name is accepted: no path separators (/ or \), no
 // drive letter or stream (:), not . or .., and not a DOS device name (CON,
 // PRN, AUX, NUL, COM1-9, LPT1-9, CONIN$, CONOUT$, with or without an
@@ -21,7 +21,7 @@ namespace silo::network::cni {
 // InvalidArgument naming the rule `type` breaks; OK for a plain file name.
 absl::Status CheckWindowsPluginName(const std::string& type);
 
-// The full path of the first of `dir\type`, `dir\type.exe` (for each dir in
+// The full path of the first of `dir\type.exe`, `dir\type` (for each dir in
 // order) that `is_file` accepts; InvalidArgument for a bad name, NotFound
 // naming the dirs searched.
 absl::StatusOr<std::string> FindWindowsPluginBinary(const std::vector<std::string>& bin_dirs, const std::string& type,

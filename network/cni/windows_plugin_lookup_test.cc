@@ -25,16 +25,31 @@ TEST(WindowsPluginLookup, FindsTheExeForAnExtensionlessType) {
   auto path = FindWindowsPluginBinary({R"(C:\cni\bin)"}, "win-bridge", f.IsFile());
   ASSERT_TRUE(path.ok()) << path.status();
   EXPECT_EQ(*path, R"(C:\cni\bin\win-bridge.exe)");
-  EXPECT_EQ(f.asked, (std::vector<std::string>{R"(C:\cni\bin\win-bridge)", R"(C:\cni\bin\win-bridge.exe)"}));
+  EXPECT_EQ(f.asked, (std::vector<std::string>{R"(C:\cni\bin\win-bridge.exe)"})) << "the .exe is tried first";
 }
 
-TEST(WindowsPluginLookup, ExactNameWinsAndDirsAreSearchedInOrder) {
+TEST(WindowsPluginLookup, ExeWinsOverTheBareNameInTheSameDir) {
+  Files f{{R"(C:\cni\bin\bridge)", R"(C:\cni\bin\bridge.exe)"}, {}};
+  auto path = FindWindowsPluginBinary({R"(C:\cni\bin)"}, "bridge", f.IsFile());
+  ASSERT_TRUE(path.ok()) << path.status();
+  EXPECT_EQ(*path, R"(C:\cni\bin\bridge.exe)");
+}
+
+TEST(WindowsPluginLookup, BareNameIsFoundWhenThereIsNoExe) {
+  Files f{{R"(C:\cni\bin\bridge)"}, {}};
+  auto path = FindWindowsPluginBinary({R"(C:\cni\bin)"}, "bridge", f.IsFile());
+  ASSERT_TRUE(path.ok()) << path.status();
+  EXPECT_EQ(*path, R"(C:\cni\bin\bridge)");
+  EXPECT_EQ(f.asked, (std::vector<std::string>{R"(C:\cni\bin\bridge.exe)", R"(C:\cni\bin\bridge)"}));
+}
+
+TEST(WindowsPluginLookup, DirsAreSearchedInOrder) {
   Files f{{R"(D:\second\nat)", R"(D:\second\nat.exe)", R"(C:\first\nat.exe)"}, {}};
   auto path = FindWindowsPluginBinary({R"(C:\first\)", R"(D:\second)"}, "nat", f.IsFile());
   ASSERT_TRUE(path.ok()) << path.status();
   EXPECT_EQ(*path, R"(C:\first\nat.exe)") << "the first dir wins, with no doubled separator";
   Files g{{R"(D:\second\nat)", R"(D:\second\nat.exe)"}, {}};
-  EXPECT_EQ(*FindWindowsPluginBinary({R"(C:\first)", R"(D:\second)"}, "nat", g.IsFile()), R"(D:\second\nat)");
+  EXPECT_EQ(*FindWindowsPluginBinary({R"(C:\first)", R"(D:\second)"}, "nat", g.IsFile()), R"(D:\second\nat.exe)");
 }
 
 TEST(WindowsPluginLookup, TypeWithExeIsNotExtendedTwice) {

@@ -2,6 +2,7 @@
 #include "runtime/windows/hostprocess/api_win32.h"
 
 #include <windows.h>
+#include <bcrypt.h>
 #include <lm.h>
 #include <userenv.h>
 
@@ -209,6 +210,11 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
   return ok;
 }
 
+uint32_t RandomBytes(void* buffer, uint32_t size) {
+  return static_cast<uint32_t>(
+      BCryptGenRandom(nullptr, static_cast<PUCHAR>(buffer), size, BCRYPT_USE_SYSTEM_PREFERRED_RNG));
+}
+
 uint32_t Resume(void* thread) { return ResumeThread(thread); }
 int32_t TerminateProc(void* process, uint32_t code) { return TerminateProcess(process, code); }
 uint32_t Wait(void* h, uint32_t ms) { return WaitForSingleObject(h, ms); }
@@ -239,6 +245,7 @@ const ProcessApi& Win32ProcessApi() {
       .open_own_token = OwnToken,
       .add_temporary_user = AddUser,
       .delete_user = DeleteUser,
+      .random_bytes = RandomBytes,
       .create_environment_block = CreateEnv,
       .destroy_environment_block = DestroyEnv,
       .create_pipe = MakePipe,

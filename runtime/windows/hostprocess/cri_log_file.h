@@ -1,11 +1,13 @@
 #pragma once
 // CriLogFile: a container's CRI log file fed by its stdout and stderr pumps,
-// cut into records by the shared CriLineCutter (one per stream) and
-// formatted by FormatCriLogRecord, as the Linux shim and silo-shim.exe write
-// them. Reopen() starts a new file at the same path after kubelet rotated
-// the old one. Thread-safe.
+// cut into records by the shared CriLineCutter (one per stream) and written
+// by silo-shim.exe's log writer (windows/shim/cri_log_file.h), so the file
+// is opened the same way: on Windows from the UTF-8 path as UTF-16 and with
+// FILE_SHARE_DELETE, so kubelet can rename (rotate) it while it is open.
+// Reopen() starts a new file at the same path after kubelet rotated the old
+// one. Thread-safe.
 
-#include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -13,6 +15,7 @@
 #include "absl/status/status.h"
 #include "runtime/shim/core/cri_line_cutter.h"
 #include "runtime/shim/core/cri_log_record.h"
+#include "runtime/windows/shim/cri_log_file.h"
 
 namespace silo::runtime::windows::hostprocess {
 
@@ -21,23 +24,22 @@ class CriLogFile {
   // An empty path discards everything.
   static absl::Status Open(const std::string& path, CriLogFile& out);
   CriLogFile() = default;
-  ~CriLogFile();
   CriLogFile(const CriLogFile&) = delete;
   CriLogFile& operator=(const CriLogFile&) = delete;
 
-  void Write(shim::LogStream stream, std::string_view data);
+  void Write(runtime::shim::LogStream stream, std::string_view data);
   // Flushes each stream's unterminated last line as P records (both ended).
   void Finish();
   absl::Status Reopen();
 
  private:
-  void Emit(shim::LogStream stream, bool partial, std::string_view content);
+  void Emit(runtime::shim::LogStream stream, bool partial, std::string_view content);
 
   std::mutex mu_;
   std::string path_;
-  std::FILE* file_ = nullptr;
-  shim::CriLineCutter out_cutter_;
-  shim::CriLineCutter err_cutter_;
+  std::unique_ptr<windows::shim::CriLogFile> writer_;  // null: discard
+  runtime::shim::CriLineCutter out_cutter_;
+  runtime::shim::CriLineCutter err_cutter_;
 };
 
 }  // namespace silo::runtime::windows::hostprocess

@@ -11,6 +11,7 @@
 
 #include "runtime/windows/host_process.h"
 #include "runtime/windows/hostprocess/fake/fake_process_api.h"
+#include "runtime/windows/hostprocess/logon.h"
 
 namespace silo::runtime::windows::hostprocess {
 namespace {
@@ -295,6 +296,44 @@ TEST_F(HostProcessHostTest, ALocalGroupRunsAsATemporaryUserDeletedOnRemove) {
   EXPECT_EQ(fake_.launches()[0].user, "0123456789abcdef0123");
   EXPECT_THAT(fake_.launches()[0].environment, Contains("USERPROFILE=C:\\Users\\0123456789abcdef0123"));
   ASSERT_TRUE(host_->Remove("0123456789abcdef0123", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, TemporaryUserPasswordsComeFromTheSystemRandomBytes) {
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("Users");
+  auto first = host_->Create(Spec("server.exe", "c1"));
+  auto second = host_->Create(Spec("server.exe", "c2"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE(host_->Start("c1", *first).ok());
+  ASSERT_TRUE(host_->Start("c2", *second).ok());
+  auto draws = fake_.RandomDraws();
+  ASSERT_EQ(draws.size(), 2u);
+  EXPECT_EQ(draws[0].size(), kPasswordRandomBytes);
+  EXPECT_EQ(fake_.Password("c1"), PasswordFromRandomBytes(draws[0]));
+  EXPECT_EQ(fake_.Password("c2"), PasswordFromRandomBytes(draws[1]));
+  EXPECT_NE(fake_.Password("c1"), fake_.Password("c2"));
+  EXPECT_EQ(fake_.Password("c1").size(), 4 + kPasswordRandomBytes / 4);
+  auto calls = fake_.calls();
+  EXPECT_LT(IndexOf(calls, "BCryptGenRandom"), IndexOf(calls, "NetUserAdd"));
+  ASSERT_TRUE(host_->Remove("c1", *first).ok());
+  ASSERT_TRUE(host_->Remove("c2", *second).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ARandomBytesFailureFailsStartAndMakesNoUser) {
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("Users");
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  fake_.FailNext("BCryptGenRandom", 0xC0000001);  // STATUS_UNSUCCESSFUL
+  absl::Status started = host_->Start("c1", *handle);
+  EXPECT_EQ(started.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(started.message(), HasSubstr("BCryptGenRandom"));
+  EXPECT_THAT(started.message(), HasSubstr("0xC0000001"));
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("NetUserAdd")));
+  EXPECT_TRUE(fake_.Users().empty());
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  EXPECT_EQ(fake_.open_handles(), 1);  // the job, until Remove
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
   ExpectNothingLeft();
 }
 

@@ -1,9 +1,8 @@
 #include "runtime/windows/hostprocess/logon.h"
 
-#include <random>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/hostprocess/win32_error.h"
 
@@ -12,17 +11,30 @@ namespace {
 
 using silo::win32::Utf8ToWide;
 
-// Long and mixed enough for any local password policy.
-std::string RandomPassword() {
-  static constexpr char kChars[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%+-";
-  std::random_device rd;
-  std::uniform_int_distribution<size_t> pick(0, sizeof(kChars) - 2);
-  std::string out = "Aa1!";  // one of each class whatever the draw
-  for (int i = 0; i < 28; ++i) out.push_back(kChars[pick(rd)]);
-  return out;
+// From the system CSPRNG (std::random_device is not one on every C runtime).
+absl::StatusOr<std::string> RandomPassword(const ProcessApi& api) {
+  std::vector<uint8_t> random(kPasswordRandomBytes);
+  if (uint32_t status = api.random_bytes(random.data(), kPasswordRandomBytes); status != 0) {
+    return absl::InternalError(absl::StrFormat("BCryptGenRandom for a temporary user's password: NTSTATUS 0x%08X",
+                                               status));
+  }
+  return PasswordFromRandomBytes(random);
 }
 
 }  // namespace
+
+std::string PasswordFromRandomBytes(const std::vector<uint8_t>& random) {
+  static constexpr char kChars[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%+-";
+  constexpr uint32_t kCount = sizeof(kChars) - 1;
+  std::string out = "Aa1!";  // one of each class whatever the draw
+  // Four bytes a character: the modulo's bias is below 2^-25.
+  for (size_t i = 0; i + 4 <= random.size(); i += 4) {
+    const uint32_t v = static_cast<uint32_t>(random[i]) << 24 | static_cast<uint32_t>(random[i + 1]) << 16 |
+                       static_cast<uint32_t>(random[i + 2]) << 8 | random[i + 3];
+    out.push_back(kChars[v % kCount]);
+  }
+  return out;
+}
 
 std::string TemporaryUserName(const std::string& container_id) {
   return container_id.substr(0, 20);
@@ -49,7 +61,9 @@ absl::StatusOr<Logon> LogOn(const ProcessApi& api, const HostProcessPlan& plan, 
     case LogonKind::kLocalGroup: {
       std::string user = TemporaryUserName(container_id);
       std::wstring wuser = Utf8ToWide(user);
-      std::wstring password = Utf8ToWide(RandomPassword());
+      absl::StatusOr<std::string> random_password = RandomPassword(api);
+      if (!random_password.ok()) return random_password.status();
+      std::wstring password = Utf8ToWide(*random_password);
       std::wstring group = Utf8ToWide(plan.account);
       if (uint32_t err = api.add_temporary_user(wuser.c_str(), password.c_str(), group.c_str()); err != 0) {
         return Win32Error(absl::StrCat("creating temporary user ", user, " in local group ", plan.account), err);

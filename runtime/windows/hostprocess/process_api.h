@@ -107,6 +107,10 @@ struct ProcessApi {
   uint32_t (*add_temporary_user)(const wchar_t* user, const wchar_t* password, const wchar_t* group);
   // NetUserDel; 0 = success.
   uint32_t (*delete_user)(const wchar_t* user);
+  // BCryptGenRandom(NULL, buffer, size, BCRYPT_USE_SYSTEM_PREFERRED_RNG):
+  // the system CSPRNG (the temporary user's password). Returns the NTSTATUS
+  // (0 = success).
+  uint32_t (*random_bytes)(void* buffer, uint32_t size);
   // CreateEnvironmentBlock(token, bInherit=FALSE); release with
   // destroy_environment_block.
   int32_t (*create_environment_block)(void** block, void* token);

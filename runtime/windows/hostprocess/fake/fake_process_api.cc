@@ -21,6 +21,7 @@ constexpr uint32_t kErrorLogonFailure = 1326;
 constexpr uint32_t kNerrUserExists = 2224;
 constexpr uint32_t kNerrUserNotFound = 2221;
 constexpr uint32_t kNerrGroupNotFound = 2220;
+constexpr uint32_t kStatusInvalidParameter = 0xC000000D;
 
 enum class Kind { kJob, kProcess, kThread, kToken, kPipeRead, kPipeWrite };
 
@@ -86,6 +87,7 @@ struct FakeProcessApi::Impl {
   std::set<void*> env_blocks;
   std::vector<std::string> calls;
   std::vector<FakeLaunch> launches;
+  std::vector<std::vector<uint8_t>> random_draws;
   std::vector<std::shared_ptr<Process>> live;
   bool bind_filter = true;
   int bad_closes = 0;
@@ -340,6 +342,25 @@ uint32_t AddUserFn(const wchar_t* user, const wchar_t* password, const wchar_t* 
   return 0;
 }
 
+uint32_t RandomBytesFn(void* buffer, uint32_t size) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("BCryptGenRandom")) return t_last_error;  // the NTSTATUS
+  if (buffer == nullptr && size > 0) return kStatusInvalidParameter;
+  std::vector<uint8_t> bytes(size);
+  const uint64_t call = s.random_draws.size() + 1;
+  for (uint32_t i = 0; i < size; ++i) {
+    // splitmix64 of (call, i): every byte depends on both.
+    uint64_t z = (call << 32 | i) + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    bytes[i] = static_cast<uint8_t>(z ^ (z >> 31));
+  }
+  std::memcpy(buffer, bytes.data(), size);
+  s.random_draws.push_back(std::move(bytes));
+  return 0;
+}
+
 uint32_t DeleteUserFn(const wchar_t* user) {
   auto& s = I();
   std::lock_guard lock(s.mu);
@@ -521,6 +542,7 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.open_own_token = OwnTokenFn;
   api_.add_temporary_user = AddUserFn;
   api_.delete_user = DeleteUserFn;
+  api_.random_bytes = RandomBytesFn;
   api_.create_environment_block = CreateEnvFn;
   api_.destroy_environment_block = DestroyEnvFn;
   api_.create_pipe = CreatePipeFn;
@@ -601,6 +623,15 @@ std::vector<std::string> FakeProcessApi::Users() const {
   std::vector<std::string> out;
   for (const auto& [name, _] : impl_->users) out.push_back(name);
   return out;
+}
+std::string FakeProcessApi::Password(const std::string& user) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->users.find(user);
+  return it == impl_->users.end() ? std::string() : it->second.first;
+}
+std::vector<std::vector<uint8_t>> FakeProcessApi::RandomDraws() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->random_draws;
 }
 int FakeProcessApi::LiveProcesses() const {
   std::lock_guard lock(impl_->mu);

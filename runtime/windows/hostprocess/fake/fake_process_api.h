@@ -12,6 +12,8 @@
 // ERROR_BROKEN_PIPE once its data is read and no write handle and no live
 // process holds its write end. LogonUserW knows the three service accounts
 // (service logon only) and the temporary users made through NetUserAdd.
+// BCryptGenRandom counts: call n fills byte i from n and i (a fixed mix), so
+// tests can predict what it gave.
 // Every call is recorded by name, in order (calls()).
 // The table holds plain function pointers: at most one FakeProcessApi is
 // alive per process (checked). Thread-safe.
@@ -69,6 +71,11 @@ class FakeProcessApi {
   std::map<std::string, std::string> Binds(const std::string& job) const;  // target -> source
   std::map<std::string, std::string> Links() const;                        // link -> target
   std::vector<std::string> Users() const;                                  // temporary users
+  // The password NetUserAdd was given for `user`; "" for none.
+  std::string Password(const std::string& user) const;
+  // Each BCryptGenRandom answer, in order: deterministic, and different on
+  // every call.
+  std::vector<std::vector<uint8_t>> RandomDraws() const;
   int LiveProcesses() const;
   int open_handles() const;
   int bad_closes() const;
