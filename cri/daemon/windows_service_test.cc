@@ -3,9 +3,11 @@
 // itself as a service, starts it through SCM, and stops and deletes it.
 #include <windows.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "cri/daemon/windows_service_win32.h"
 #include "runtime/windows/testing/win_check.h"
@@ -32,12 +34,41 @@ bool WaitState(const std::wstring& name, DWORD state) {
   return false;
 }
 
+// Waits until no service is START_PENDING. A freshly booted Wine prefix
+// starts its own services for a while; a dispatcher that connects then
+// reaches one of their control pipes, and Wine (like Windows for an
+// own-process service) runs our single ServiceMain for it.
+void WaitForServicesToSettle() {
+  SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_ENUMERATE_SERVICE);
+  if (scm == nullptr) return;
+  for (int i = 0; i < 600; ++i) {
+    DWORD needed = 0, count = 0, resume = 0;
+    EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32 | SERVICE_DRIVER, SERVICE_STATE_ALL, nullptr, 0,
+                          &needed, &count, &resume, nullptr);
+    std::vector<unsigned long long> buffer(needed / sizeof(unsigned long long) + 1);  // aligned
+    resume = 0;
+    bool pending = false;
+    if (needed > 0 && EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32 | SERVICE_DRIVER,
+                                            SERVICE_STATE_ALL, reinterpret_cast<BYTE*>(buffer.data()), needed,
+                                            &needed, &count, &resume, nullptr)) {
+      auto* entries = reinterpret_cast<ENUM_SERVICE_STATUS_PROCESSW*>(buffer.data());
+      for (DWORD k = 0; k < count; ++k) {
+        if (entries[k].ServiceStatusProcess.dwCurrentState == SERVICE_START_PENDING) pending = true;
+      }
+    }
+    if (!pending) break;
+    Sleep(100);
+  }
+  CloseServiceHandle(scm);
+}
+
 // The service side: `exe --run-service <name> <marker dir>`.
 int ServiceMainBody(const std::wstring& name, const std::wstring& dir) {
   ServiceBody body;
   body.run = [&](const std::function<bool(DWORD)>& wait_for_stop, const std::function<void()>& serving) {
     // Not RUNNING before the body says it serves.
     if (QueryServiceState(name) == SERVICE_START_PENDING) Touch(dir + L"\\pending");
+    Sleep(6500);  // a long start-up: the SCM must see its checkpoints advance
     serving();
     Touch(dir + L"\\running");
     while (!wait_for_stop(1000)) {
@@ -63,6 +94,7 @@ int wmain(int argc, wchar_t** argv) {
   CreateDirectoryW(dir.c_str(), nullptr);
 
   // Outside SCM, RunService fails instead of hanging.
+  WaitForServicesToSettle();
   ServiceBody idle;
   idle.run = [](const std::function<bool(DWORD)>&, const std::function<void()>&) { return 0; };
   HrStatus outside = RunService(L"silo-not-a-service", idle);
@@ -90,8 +122,20 @@ int wmain(int argc, wchar_t** argv) {
   SC_HANDLE svc = OpenServiceW(scm, name.c_str(), SERVICE_START);
   CHECK(svc != nullptr && StartServiceW(svc, 0, nullptr));
   CloseServiceHandle(svc);
-  CloseServiceHandle(scm);
+  // While pending, the checkpoint advances (a long recovery is progress,
+  // not a hung start).
+  DWORD max_checkpoint = 0;
+  SC_HANDLE query = OpenServiceW(scm, name.c_str(), SERVICE_QUERY_STATUS);
+  for (int i = 0; i < 300 && query != nullptr; ++i) {
+    SERVICE_STATUS st = {};
+    if (!QueryServiceStatus(query, &st) || st.dwCurrentState == SERVICE_RUNNING) break;
+    if (st.dwCurrentState == SERVICE_START_PENDING) max_checkpoint = std::max(max_checkpoint, st.dwCheckPoint);
+    Sleep(100);
+  }
+  if (query != nullptr) CloseServiceHandle(query);
+  CHECK(max_checkpoint >= 2);
   CHECK(WaitState(name, SERVICE_RUNNING));
+  CloseServiceHandle(scm);
   for (int i = 0; i < 100 && !Exists(dir + L"\\running"); ++i) Sleep(100);
   CHECK(Exists(dir + L"\\running"));
   CHECK(Exists(dir + L"\\pending"));

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -45,8 +46,15 @@ struct Running {
   std::atomic<DWORD> checkpoint{0};
   bool started = false;  // ServiceMain ran: the dispatcher talked to our SCM entry
   HrStatus result;
+  // Start-up progress: while pending, a ticker re-reports START_PENDING
+  // with a new checkpoint so the SCM sees a long recovery progressing.
+  std::mutex report_mu;
+  bool start_pending = false;
 };
 Running* g_running = nullptr;
+
+constexpr DWORD kStartStepHintMs = 30000;
+constexpr DWORD kStartTickMs = 5000;
 
 void Report(DWORD state, DWORD exit_code, DWORD wait_hint_ms) {
   SERVICE_STATUS st = {};
@@ -65,7 +73,10 @@ DWORD WINAPI Handler(DWORD control, DWORD, LPVOID, LPVOID) {
     case SERVICE_CONTROL_STOP:
     case SERVICE_CONTROL_SHUTDOWN:
       // The body drains in-flight calls (up to ~5 s) before returning.
-      Report(SERVICE_STOP_PENDING, 0, 15000);
+      {
+        std::lock_guard<std::mutex> lock(g_running->report_mu);
+        Report(SERVICE_STOP_PENDING, 0, 15000);
+      }
       SetEvent(g_running->stop_event);
       return NO_ERROR;
     case SERVICE_CONTROL_INTERROGATE:
@@ -83,14 +94,35 @@ void WINAPI ServiceMain(DWORD, LPWSTR*) {
     r->result = LastError("RegisterServiceCtrlHandlerEx");
     return;
   }
-  // Start-up (recovery of every pod and container) may take a while.
-  Report(SERVICE_START_PENDING, 0, 120000);
+  // Start-up (recovery of every pod and container) may take a while: the
+  // wait hint covers one step, the ticker's checkpoints show progress.
+  {
+    std::lock_guard<std::mutex> lock(r->report_mu);
+    r->start_pending = true;
+    Report(SERVICE_START_PENDING, 0, kStartStepHintMs);
+  }
+  HANDLE started_or_ended = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  std::thread ticker([r, started_or_ended] {
+    while (started_or_ended != nullptr && WaitForSingleObject(started_or_ended, kStartTickMs) == WAIT_TIMEOUT) {
+      std::lock_guard<std::mutex> lock(r->report_mu);
+      if (!r->start_pending) break;
+      Report(SERVICE_START_PENDING, 0, kStartStepHintMs);
+    }
+  });
+  auto end_start = [r, started_or_ended](DWORD state, DWORD code) {
+    std::lock_guard<std::mutex> lock(r->report_mu);
+    r->start_pending = false;
+    if (started_or_ended != nullptr) SetEvent(started_or_ended);
+    Report(state, code, 0);
+  };
   auto wait_for_stop = [r](DWORD timeout_ms) {
     return WaitForSingleObject(r->stop_event, timeout_ms) == WAIT_OBJECT_0;
   };
-  auto serving = [] { Report(SERVICE_RUNNING, 0, 0); };
+  auto serving = [&end_start] { end_start(SERVICE_RUNNING, 0); };
   int code = r->body.run(wait_for_stop, serving);
-  Report(SERVICE_STOPPED, static_cast<DWORD>(code), 0);
+  end_start(SERVICE_STOPPED, static_cast<DWORD>(code));
+  ticker.join();
+  if (started_or_ended != nullptr) CloseHandle(started_or_ended);
 }
 
 }  // namespace
@@ -176,7 +208,7 @@ HrStatus RunService(const std::wstring& name, ServiceBody body) {
   // A dispatcher that returns without ever starting our service (it reached
   // another service's control pipe) must not read as a clean run.
   if (result.ok() && !running.started) {
-    result = HrStatus(static_cast<uint32_t>(HRESULT_FROM_WIN32(ERROR_FAILED_SERVICE_CONTROLLER_CONNECT)),
+    result = HrStatus(HrFromWin32(ERROR_FAILED_SERVICE_CONTROLLER_CONNECT),
                       "StartServiceCtrlDispatcher returned without starting the service (not started by SCM?)");
   }
   g_running = nullptr;
