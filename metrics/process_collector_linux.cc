@@ -8,25 +8,10 @@
 #include <string>
 
 #include "metrics/process_collector.h"
+#include "metrics/process_family.h"
 
 namespace silo::metrics {
 namespace {
-
-prometheus::MetricFamily Gauge(const char* name, const char* help, double value,
-                               prometheus::MetricType type = prometheus::MetricType::Gauge) {
-  prometheus::MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  prometheus::ClientMetric m;
-  if (type == prometheus::MetricType::Counter) {
-    m.counter.value = value;
-  } else {
-    m.gauge.value = value;
-  }
-  f.metric.push_back(m);
-  return f;
-}
 
 double BootTimeSeconds() {
   std::ifstream in("/proc/stat");
@@ -71,17 +56,17 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   auto field = [&](int n) { return std::strtod(f[n - 3].c_str(), nullptr); };
 
-  out.push_back(Gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+  out.push_back(ProcessFamily("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                       (field(14) + field(15)) / ticks, prometheus::MetricType::Counter));
-  out.push_back(Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", field(24) * page));
-  out.push_back(Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", field(23)));
-  out.push_back(Gauge("process_threads", "Number of OS threads in the process.", field(20)));
-  out.push_back(Gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+  out.push_back(ProcessFamily("process_resident_memory_bytes", "Resident memory size in bytes.", field(24) * page));
+  out.push_back(ProcessFamily("process_virtual_memory_bytes", "Virtual memory size in bytes.", field(23)));
+  out.push_back(ProcessFamily("process_threads", "Number of OS threads in the process.", field(20)));
+  out.push_back(ProcessFamily("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                       BootTimeSeconds() + field(22) / ticks));
-  out.push_back(Gauge("process_open_fds", "Number of open file descriptors.", CountOpenFds()));
+  out.push_back(ProcessFamily("process_open_fds", "Number of open file descriptors.", CountOpenFds()));
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-    out.push_back(Gauge("process_max_fds", "Maximum number of open file descriptors.",
+    out.push_back(ProcessFamily("process_max_fds", "Maximum number of open file descriptors.",
                         static_cast<double>(rl.rlim_cur)));
   }
   return out;

@@ -5,25 +5,10 @@
 #include <psapi.h>
 
 #include "metrics/process_collector.h"
+#include "metrics/process_family.h"
 
 namespace silo::metrics {
 namespace {
-
-prometheus::MetricFamily Gauge(const char* name, const char* help, double value,
-                               prometheus::MetricType type = prometheus::MetricType::Gauge) {
-  prometheus::MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  prometheus::ClientMetric m;
-  if (type == prometheus::MetricType::Counter) {
-    m.counter.value = value;
-  } else {
-    m.gauge.value = value;
-  }
-  f.metric.push_back(m);
-  return f;
-}
 
 // FILETIME counts 100 ns intervals.
 double Ticks(const FILETIME& t) {
@@ -37,22 +22,22 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   HANDLE self = GetCurrentProcess();
   FILETIME created, exited, kernel, user;
   if (GetProcessTimes(self, &created, &exited, &kernel, &user)) {
-    out.push_back(Gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+    out.push_back(ProcessFamily("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                         (Ticks(kernel) + Ticks(user)) / 1e7, prometheus::MetricType::Counter));
     // From 1601-01-01 to the Unix epoch: 11644473600 s.
-    out.push_back(Gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+    out.push_back(ProcessFamily("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                         Ticks(created) / 1e7 - 11644473600.0));
   }
   PROCESS_MEMORY_COUNTERS_EX memory = {};
   if (K32GetProcessMemoryInfo(self, reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&memory), sizeof(memory))) {
-    out.push_back(Gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+    out.push_back(ProcessFamily("process_resident_memory_bytes", "Resident memory size in bytes.",
                         static_cast<double>(memory.WorkingSetSize)));
-    out.push_back(Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+    out.push_back(ProcessFamily("process_virtual_memory_bytes", "Virtual memory size in bytes.",
                         static_cast<double>(memory.PrivateUsage)));
   }
   DWORD handles = 0;
   if (GetProcessHandleCount(self, &handles)) {
-    out.push_back(Gauge("process_handles", "Number of open handles.", static_cast<double>(handles)));
+    out.push_back(ProcessFamily("process_handles", "Number of open handles.", static_cast<double>(handles)));
   }
   return out;
 }
