@@ -146,7 +146,7 @@ absl::Status HcsContainerHost::SaveState(const std::string& id, const Entry& e) 
 }
 
 void HcsContainerHost::DeleteFiles(const std::string& id) const {
-  for (const char* suffix : {".hcs.json", ".document.json", ".process.json", ".exit"}) {
+  for (const char* suffix : {".hcs.json", ".document.json", ".process.json", ".exit", ".shim.log"}) {
     std::remove(FilePath(id, suffix).c_str());
   }
 }
@@ -256,6 +256,7 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   launch.process_path = FilePath(spec.id, ".process.json");
   launch.log_path = spec.log_path;
   launch.exit_path = FilePath(spec.id, ".exit");
+  launch.diagnostics_path = FilePath(spec.id, ".shim.log");
   if (saved.ok()) saved = AtomicWriteFile(launch.document_path, *document, 0600);
   if (saved.ok()) saved = AtomicWriteFile(launch.process_path, *process, 0600);
   if (!saved.ok()) return undo(Annotate(saved, absl::StrCat("container ", spec.id, ": state files")));

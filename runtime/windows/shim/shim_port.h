@@ -23,6 +23,9 @@ struct ShimLaunch {
   std::string process_path;   // the main process's ProcessParameters, a JSON file
   std::string log_path;       // the CRI log; "" = output dropped
   std::string exit_path;      // the durable exit record
+  // The shim's own stdout and stderr (why it failed to set up, later
+  // errors); "" = discarded. Kept for the operator beside the exit record.
+  std::string diagnostics_path;
   bool open_stdin = false;
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <vector>
 
 #include "runtime/base/windows/named_pipe_win32.h"
 #include "runtime/base/windows/wide.h"
@@ -36,6 +37,92 @@ bool QuotePath(const std::string& path, std::wstring* out) {
   return true;
 }
 
+// The shim's stdout/stderr file, inheritable by the shim only (it is named
+// in the handle list of StartShim). Null for an empty path.
+win32::Result<HANDLE> OpenDiagnostics(const std::string& path) {
+  if (path.empty()) return static_cast<HANDLE>(nullptr);
+  SECURITY_ATTRIBUTES inherit = {sizeof(inherit), nullptr, TRUE};
+  HANDLE h = CreateFileW(win32::Utf8ToWide(path).c_str(), FILE_APPEND_DATA | SYNCHRONIZE,
+                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &inherit, CREATE_ALWAYS,
+                         FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return win32::LastErrorStatus("open the shim's diagnostics file " + path);
+  return h;
+}
+
+// The last lines the shim wrote, for a launch error (at most 1 KiB, one line).
+std::string TailOf(const std::string& path) {
+  if (path.empty()) return "";
+  HANDLE h = CreateFileW(win32::Utf8ToWide(path).c_str(), GENERIC_READ,
+                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                         FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return "";
+  LARGE_INTEGER size = {};
+  std::string text;
+  if (GetFileSizeEx(h, &size)) {
+    const LONGLONG keep = std::min<LONGLONG>(size.QuadPart, 1024);
+    LARGE_INTEGER at = {};
+    at.QuadPart = size.QuadPart - keep;
+    text.resize(static_cast<size_t>(keep));
+    DWORD got = 0;
+    if (!SetFilePointerEx(h, at, nullptr, FILE_BEGIN) ||
+        !ReadFile(h, text.data(), static_cast<DWORD>(text.size()), &got, nullptr)) {
+      got = 0;
+    }
+    text.resize(got);
+  }
+  CloseHandle(h);
+  for (char& c : text) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+// Starts the shim with `output` (may be null) as its stdout and stderr and
+// no other handle inherited: silod's own inheritable handles stay its own.
+win32::Result<HANDLE> StartShim(const std::wstring& exe, std::wstring& cmd, HANDLE output) {
+  STARTUPINFOEXW si = {};
+  si.StartupInfo.cb = sizeof(si);
+  std::vector<char> attributes;
+  HANDLE inherited[1] = {output};
+  if (output != nullptr) {
+    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    si.StartupInfo.hStdOutput = output;
+    si.StartupInfo.hStdError = output;
+    SIZE_T size = 0;
+    InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
+    attributes.resize(size);
+    si.lpAttributeList = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attributes.data());
+    if (!InitializeProcThreadAttributeList(si.lpAttributeList, 1, 0, &size)) {
+      return win32::LastErrorStatus("InitializeProcThreadAttributeList");
+    }
+    if (!UpdateProcThreadAttribute(si.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited,
+                                   sizeof(inherited), nullptr, nullptr)) {
+      HrStatus failed = win32::LastErrorStatus("UpdateProcThreadAttribute(HANDLE_LIST)");
+      DeleteProcThreadAttributeList(si.lpAttributeList);
+      return failed;
+    }
+  }
+  const BOOL inherit = output != nullptr;
+  PROCESS_INFORMATION pi = {};
+  // Its own process group (silod's Ctrl+Break is not its), no console,
+  // and out of silod's job so that a job closing with silod spares it.
+  DWORD flags = CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT;
+  if (output != nullptr) flags |= EXTENDED_STARTUPINFO_PRESENT;
+  BOOL created = CreateProcessW(exe.c_str(), cmd.data(), nullptr, nullptr, inherit, flags | CREATE_BREAKAWAY_FROM_JOB,
+                                nullptr, nullptr, &si.StartupInfo, &pi);
+  if (!created && GetLastError() == ERROR_ACCESS_DENIED) {
+    // A job without JOB_OBJECT_LIMIT_BREAKAWAY_OK: the shim stays in it.
+    created = CreateProcessW(exe.c_str(), cmd.data(), nullptr, nullptr, inherit, flags, nullptr, nullptr,
+                             &si.StartupInfo, &pi);
+  }
+  HrStatus failed = created ? HrStatus::Ok() : win32::LastErrorStatus("start " + win32::WideToUtf8(exe));
+  if (si.lpAttributeList != nullptr) DeleteProcThreadAttributeList(si.lpAttributeList);
+  if (!created) return failed;
+  CloseHandle(pi.hThread);
+  return pi.hProcess;
+}
+
 class Win32ShimPort final : public ShimPort {
  public:
   explicit Win32ShimPort(std::wstring exe) : exe_(std::move(exe)) {}
@@ -58,22 +145,13 @@ class Win32ShimPort final : public ShimPort {
     if (l.open_stdin) cmd += L" --stdin";
     cmd += L" --create-only";
 
-    STARTUPINFOW si = {};
-    si.cb = sizeof(si);
-    PROCESS_INFORMATION pi = {};
-    // Its own process group (silod's Ctrl+Break is not its), no console,
-    // and out of silod's job so that a job closing with silod spares it.
-    DWORD flags = CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT;
-    BOOL created = CreateProcessW(exe_.c_str(), cmd.data(), nullptr, nullptr, FALSE,
-                                  flags | CREATE_BREAKAWAY_FROM_JOB, nullptr, nullptr, &si, &pi);
-    if (!created && GetLastError() == ERROR_ACCESS_DENIED) {
-      // A job without JOB_OBJECT_LIMIT_BREAKAWAY_OK: the shim stays in it.
-      created = CreateProcessW(exe_.c_str(), cmd.data(), nullptr, nullptr, FALSE, flags, nullptr, nullptr, &si, &pi);
-    }
-    if (!created) return win32::LastErrorStatus("start " + win32::WideToUtf8(exe_));
-    CloseHandle(pi.hThread);
-    HrStatus result = AwaitServing(l.id, pi.hProcess, deadline);
-    CloseHandle(pi.hProcess);
+    win32::Result<HANDLE> diagnostics = OpenDiagnostics(l.diagnostics_path);
+    if (!diagnostics.ok()) return diagnostics.status();
+    win32::Result<HANDLE> process = StartShim(exe_, cmd, *diagnostics);
+    if (*diagnostics != nullptr) CloseHandle(*diagnostics);
+    if (!process.ok()) return process.status();
+    HrStatus result = AwaitServing(l, *process, deadline);
+    CloseHandle(*process);
     return result;
   }
 
@@ -87,7 +165,8 @@ class Win32ShimPort final : public ShimPort {
   // Waits until the shim answers on its pipe (the system exists), it
   // exits (setup failed: it left nothing), or the deadline (then it is
   // killed, and its handle's close ends the system).
-  HrStatus AwaitServing(const std::string& id, HANDLE process, Deadline deadline) {
+  HrStatus AwaitServing(const ShimLaunch& l, HANDLE process, Deadline deadline) {
+    const std::string& id = l.id;
     ShimPipeClient client(ShimPipeName(id));
     wire::Request state;
     state.op = wire::Op::kState;
@@ -96,9 +175,11 @@ class Win32ShimPort final : public ShimPort {
       if (WaitForSingleObject(process, 0) == WAIT_OBJECT_0) {
         DWORD code = 0;
         GetExitCodeProcess(process, &code);
+        const std::string said = TailOf(l.diagnostics_path);
         return HrStatus(kEFail, "silo-shim of container " + id + " exited with code " + std::to_string(code) +
-                                    " before serving its pipe (2: bad arguments, 1: the container could not be "
-                                    "created; the reason is on the shim's stderr)");
+                                    " before serving its pipe" +
+                                    (said.empty() ? " (2: bad arguments, 1: the container could not be created)"
+                                                  : ": " + said));
       }
       auto r = client.Call(state, std::min(deadline, now + std::chrono::seconds(1)));
       if (r.ok()) return HrStatus::Ok();

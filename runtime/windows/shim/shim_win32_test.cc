@@ -402,11 +402,15 @@ void ShimPortReportsAShimThatCannotSetUp() {
     return;
   }
   shim::ShimLaunch l = LaunchIn(TempDir(), "nohcs-");
+  l.diagnostics_path = l.exit_path + ".shim.log";
   auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo-shim.exe"));
   const silo::win32::HrStatus launched =
       port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(60));
   CHECK(!launched.ok());
   CHECK(launched.message().find("exited with code 1") != std::string::npos);
+  // The shim's own words (its stderr) are in the error and in the file.
+  CHECK(launched.message().find("silo-shim: ") != std::string::npos);
+  if (launched.message().find("silo-shim: ") == std::string::npos) std::printf("  got: %s\n", launched.message().c_str());
   // Nothing can be passed that would break its command line.
   l.id = "bad id";
   CHECK(!port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(5)).ok());
