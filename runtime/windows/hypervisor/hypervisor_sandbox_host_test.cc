@@ -233,16 +233,15 @@ TEST_F(HypervisorSandboxHostTest, AfterARestartReopenTakesOverTheVmAndStopPodEnd
 TEST_F(HypervisorSandboxHostTest, ReopenIsNotFoundWhenTheVmIsGoneAndStopPodForgetsItsRecord) {
   ASSERT_TRUE(Start("pod-1", "").ok());
   NewHost();
-  hcs_.CrashSystem("pod-1@vm");
-  hcs_.Drain();
   {
+    // The VM ends while silod is down.
     auto vm = hcs::ComputeSystem::Open(hcs_.api(), "pod-1@vm");
-    if (vm.ok()) {
-      (void)(*vm)->Terminate(hcs::Clock::now() + std::chrono::seconds(5));
-      (*vm)->Close();
-    }
+    ASSERT_TRUE(vm.ok());
+    EXPECT_TRUE((*vm)->Terminate(hcs::Clock::now() + std::chrono::seconds(5)).ok());
+    (*vm)->Close();
   }
   hcs_.Drain();
+  ASSERT_FALSE(hcs_.SystemExists("pod-1@vm"));
   absl::Status reopened = host_->Reopen("pod-1");
   EXPECT_EQ(reopened.code(), absl::StatusCode::kNotFound) << reopened;
   EXPECT_TRUE(host_->StopPod("pod-1").ok());
