@@ -2,10 +2,10 @@
 // PodVmRecord: what a restarted silod needs to take over a Hyper-V pod, kept
 // as <state_dir>/<sandbox id>.uvm.json: the utility VM's id and scratch, the
 // namespace and adapters added to it, and each hosted container's mounts
-// (VSMB share names, scratch, LUN). Written atomically before each change
-// takes effect in the VM and after it is undone, so the file never names
-// less than the VM holds. Pure JSON conversion plus the file I/O; thread
-// compatible.
+// (VSMB share names, scratch, LUN). Written atomically: before the VM is
+// created, and after each container's mount is made or released (a crash
+// inside a mount leaves devices only in the VM, which go with it). Pure JSON
+// conversion plus the file I/O; thread compatible.
 
 #include <map>
 #include <string>
