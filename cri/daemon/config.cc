@@ -151,13 +151,15 @@ absl::Status ParseRuntime(const MapReader& top, ConfigPlatform platform, Config:
       MapReader h(handlers[i], absl::StrCat("runtime.handlers[", i, "]"));
       if (!handlers[i].IsMap()) return Bad(absl::StrCat("runtime.handlers[", i, "]"), "must be a mapping");
       SILO_RETURN_IF_ERROR(
-          h.CheckKeys({"name", "type", "recursive_read_only_mounts", "user_namespaces"}));
+          h.CheckKeys({"name", "type", "recursive_read_only_mounts", "user_namespaces", "uvm_memory_mb", "uvm_processors"}));
       RuntimeHandlerConfig hc;
       hc.type = DefaultHandlerType(platform);  // a Windows file read on Linux keeps Windows' type
       SILO_RETURN_IF_ERROR(h.Get("name", &hc.name));
       SILO_RETURN_IF_ERROR(h.Get("type", &hc.type));
       SILO_RETURN_IF_ERROR(h.Get("recursive_read_only_mounts", &hc.recursive_read_only_mounts));
       SILO_RETURN_IF_ERROR(h.Get("user_namespaces", &hc.user_namespaces));
+      SILO_RETURN_IF_ERROR(h.Get("uvm_memory_mb", &hc.uvm_memory_mb));
+      SILO_RETURN_IF_ERROR(h.Get("uvm_processors", &hc.uvm_processors));
       rt->handlers.push_back(std::move(hc));
     }
   }
@@ -420,7 +422,9 @@ std::string ConfigToYaml(const Config& c) {
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << h.name
         << YAML::Key << "type" << YAML::Value << h.type
         << YAML::Key << "recursive_read_only_mounts" << YAML::Value << h.recursive_read_only_mounts
-        << YAML::Key << "user_namespaces" << YAML::Value << h.user_namespaces << YAML::EndMap;
+        << YAML::Key << "user_namespaces" << YAML::Value << h.user_namespaces
+        << YAML::Key << "uvm_memory_mb" << YAML::Value << h.uvm_memory_mb
+        << YAML::Key << "uvm_processors" << YAML::Value << h.uvm_processors << YAML::EndMap;
   }
   out << YAML::EndSeq << YAML::EndMap;
   out << YAML::EndMap;

@@ -22,6 +22,10 @@ struct RuntimeHandlerConfig {
 #endif
   bool recursive_read_only_mounts = false;
   bool user_namespaces = false;
+  // Type hypervisor: the utility VM's memory (MiB) and processors unless a
+  // pod's annotations say otherwise; 0 = 1024 MiB, 2 processors.
+  uint64_t uvm_memory_mb = 0;
+  uint32_t uvm_processors = 0;
 };
 
 struct Config {

@@ -20,7 +20,7 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
   if (platform.register_handler_types) platform.register_handler_types(*b.handlers);
   std::vector<runtime::handler::HandlerSpec> specs;
   for (const auto& h : config.runtime.handlers) {
-    specs.push_back({h.name, h.type, {h.recursive_read_only_mounts, h.user_namespaces}});
+    specs.push_back({h.name, h.type, {h.recursive_read_only_mounts, h.user_namespaces}, h.uvm_memory_mb, h.uvm_processors});
   }
   SILO_RETURN_IF_ERROR(b.handlers->Configure(specs, config.runtime.default_handler));
 

@@ -34,6 +34,9 @@ struct HandlerSpec {
   std::string name;  // the CRI runtime_handler value
   std::string type;  // a registered type
   Features features;
+  // Type "hypervisor": the utility VM's default memory and processors (0 = the type's default).
+  uint64_t uvm_memory_mb = 0;
+  uint32_t uvm_processors = 0;
 };
 
 using HandlerFactory = std::function<absl::StatusOr<std::unique_ptr<RuntimeHandler>>(const HandlerSpec&)>;

@@ -227,9 +227,13 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
     absl::StatusOr<::runtime::v1::PodSandboxConfig> pod = spec.sandbox->Config();
     if (pod.ok()) in.dns_search.assign(pod->dns_config().searches().begin(), pod->dns_config().searches().end());
   }
-  absl::StatusOr<schema::ComputeSystem> doc = BuildContainerDocument(in);
-  if (!doc.ok()) return undo(doc.status());
-  absl::StatusOr<std::string> document = schema::ToJsonString(*doc);
+  absl::StatusOr<std::string> document;
+  if (options_.build_document) {
+    document = options_.build_document(spec, in);
+  } else {
+    absl::StatusOr<schema::ComputeSystem> doc = BuildContainerDocument(in);
+    document = doc.ok() ? schema::ToJsonString(*doc) : doc.status();
+  }
   if (!document.ok()) return undo(document.status());
   ProcessInput p;
   p.args = spec.args;

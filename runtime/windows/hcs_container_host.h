@@ -90,6 +90,12 @@ struct HcsContainerHostOptions {
   // files reached through symlinks. Required (Windows:
   // host_path::Win32HostPathApi()).
   const host_path::HostPathApi* host_paths = nullptr;
+  // Builds the compute-system document in place of the process-isolated
+  // one, from the input filled in for it (all but the storage, which
+  // prepare_rootfs made): Hyper-V isolation hosts the container in its
+  // pod's utility VM. Unset = BuildContainerDocument.
+  std::function<absl::StatusOr<std::string>(const container::CreateSpec& spec, const ContainerSpecInput& input)>
+      build_document;
 };
 
 class HcsContainerHost final : public container::ContainerHost {

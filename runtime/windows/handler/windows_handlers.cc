@@ -5,6 +5,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/handler/assembled_handler.h"
 #include "runtime/windows/handler/unavailable_parts.h"
+#include "runtime/windows/hypervisor/hypervisor_handler.h"
 
 namespace silo::runtime::windows {
 namespace {
@@ -103,6 +104,15 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
   };
   registry.AddType({kHostProcessHandlerType, std::move(host_process),
                     [](const ::runtime::v1::PodSandboxConfig& config) { return IsHostProcessPod(config); }});
+
+  // Hyper-V isolation (experimental, hypervisor_handler.h); its handlers share one table of pod VMs.
+  auto vms = std::make_shared<hypervisor::PodVms>(hypervisor::HypervisorStateDir(parts));
+  auto hyperv = [parts, vms](const handler::HandlerSpec& spec) -> absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> {
+    if (!parts.unavailable.ok()) return UnavailableHandler(parts, hypervisor::kHypervisorHandlerType);
+    SILO_RETURN_IF_ERROR(CheckCommon(parts, hypervisor::kHypervisorHandlerType));
+    return hypervisor::NewHypervisorHandler(spec, parts, vms);
+  };
+  registry.AddType({hypervisor::kHypervisorHandlerType, std::move(hyperv), nullptr});
 }
 
 }  // namespace silo::runtime::windows

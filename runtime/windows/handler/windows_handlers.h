@@ -23,6 +23,7 @@
 #include "runtime/streaming/process_streaming.h"
 #include "runtime/windows/hcs_container_host.h"
 #include "runtime/windows/hostprocess/hostprocess_container_host.h"
+#include "runtime/windows/hypervisor/hypervisor_parts.h"
 #include "runtime/windows/sandbox/windows_sandbox_host.h"
 
 namespace silo::runtime::windows {
@@ -48,6 +49,8 @@ struct WindowsHandlerParts {
   // (<state_dir>/hostprocess).
   WindowsSandboxHostOptions sandbox;
   HcsContainerHostOptions containers;
+  // The "hypervisor" type (experimental): utility VM boot files, hosted layers.
+  hypervisor::HypervisorParts hypervisor;
   // Per handler: its stats source and streaming (required), and for the
   // hostprocess type a container host replacing HostProcessContainerHost
   // (tests). With neither it nor `processes` the type still claims
@@ -68,7 +71,7 @@ struct WindowsHandlerParts {
 // True when the pod asks for HostProcess (the claim of the hostprocess type).
 bool IsHostProcessPod(const ::runtime::v1::PodSandboxConfig& config);
 
-// Adds the "process" and "hostprocess" types to `registry`.
+// Adds the "process", "hostprocess" and "hypervisor" types to `registry`.
 void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const WindowsHandlerParts& parts);
 
 }  // namespace silo::runtime::windows

@@ -42,6 +42,17 @@ struct HostLayer {
   std::string host_path;  // its folder
 };
 
+// What a mount holds: enough for a restarted silod to release it (Adopt).
+struct MountedLayers {
+  struct Share {
+    HostLayer layer;
+    std::string name;  // the VSMB share's name in the VM
+  };
+  std::vector<Share> shares;  // nearest parent first, base last
+  std::string scratch_vhd_path;
+  uint32_t lun = 0;
+};
+
 class ContainerLayers {
  public:
   // `layers` nearest parent first, base last. `vm` and `devices` must outlive
@@ -52,6 +63,13 @@ class ContainerLayers {
                                                                 const std::vector<HostLayer>& layers,
                                                                 const std::string& scratch_vhd_path,
                                                                 hcs::Deadline deadline);
+  // Recovery: takes over a mount a previous silod made in `vm` (re-opened),
+  // recording its shares and LUN in `devices` without sending a request,
+  // so that Release undoes it as Mount's owner would have. InvalidArgument
+  // for a malformed record, FailedPrecondition when it clashes with what
+  // `devices` holds (then `devices` is left as it was).
+  static absl::StatusOr<std::unique_ptr<ContainerLayers>> Adopt(const hcs::HcsApi& api, hcs::ComputeSystem& vm,
+                                                                UvmDevices& devices, const MountedLayers& mounted);
   // Not released: nothing is undone (the VM keeps the mounts, as after a
   // silod restart); Release must be called to take them down.
   ~ContainerLayers();
@@ -61,6 +79,7 @@ class ContainerLayers {
   const std::vector<GuestLayer>& guest_layers() const { return guest_layers_; }
   const std::string& root() const { return root_; }
   uint32_t lun() const { return lun_; }
+  const MountedLayers& mounted() const { return mounted_; }
 
   // Every step runs even if one fails; idempotent.
   absl::Status Release(hcs::Deadline deadline);
@@ -70,12 +89,20 @@ class ContainerLayers {
       : api_(api), vm_(vm), devices_(devices) {}
   absl::Status DoMount(const std::vector<HostLayer>& layers, const std::string& scratch, hcs::Deadline deadline);
   absl::Status AddShare(const HostLayer& layer, hcs::Deadline deadline);
+  // Each pushes the undo of one Mount step.
+  void PushShareRelease(const std::string& host_path);
+  void PushRevoke(const std::string& scratch);
+  void PushLunFree();
+  void PushDetach();
+  void PushGuestUnmount();
+  void PushCombinedLayersRemoval();
 
   const hcs::HcsApi& api_;
   hcs::ComputeSystem& vm_;
   UvmDevices& devices_;
   std::vector<GuestLayer> guest_layers_;
   std::string root_;
+  MountedLayers mounted_;
   uint32_t lun_ = 0;
   CleanupStack undo_;
   hcs::Deadline deadline_{};  // what the undo actions use

@@ -16,6 +16,14 @@ absl::StatusOr<uint32_t> ScsiLunAllocator::Allocate() {
       absl::StrCat("all ", kScsiLunsPerController - 1, " SCSI LUNs of the utility VM are in use"));
 }
 
+absl::Status ScsiLunAllocator::Reserve(uint32_t lun) {
+  if (lun == 0 || lun >= kScsiLunsPerController || used_.test(lun)) {
+    return absl::FailedPreconditionError(absl::StrCat("SCSI LUN ", lun, " cannot be reserved: out of range or taken"));
+  }
+  used_.set(lun);
+  return absl::OkStatus();
+}
+
 absl::Status ScsiLunAllocator::Free(uint32_t lun) {
   if (lun == 0 || lun >= kScsiLunsPerController || !used_.test(lun)) {
     return absl::FailedPreconditionError(absl::StrCat("SCSI LUN ", lun, " is not allocated"));

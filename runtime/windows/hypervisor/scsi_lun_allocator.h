@@ -17,6 +17,9 @@ class ScsiLunAllocator {
   absl::StatusOr<uint32_t> Allocate();
   // FailedPrecondition for a LUN that is not allocated (or 0).
   absl::Status Free(uint32_t lun);
+  // Recovery: marks a LUN a previous silod attached. FailedPrecondition
+  // when it is 0, out of range or taken.
+  absl::Status Reserve(uint32_t lun);
   int in_use() const { return static_cast<int>(used_.count()); }
 
  private:

@@ -25,5 +25,17 @@ TEST(ScsiLunAllocatorTest, ExhaustionAndBadFreesAreErrors) {
   EXPECT_EQ(luns.Free(7).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(ScsiLunAllocatorTest, ReservedLunsAreSkippedAndCannotBeReservedTwice) {
+  ScsiLunAllocator luns;
+  ASSERT_TRUE(luns.Reserve(1).ok());
+  EXPECT_EQ(luns.Reserve(1).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(luns.Reserve(0).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(luns.Reserve(kScsiLunsPerController).code(), absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<uint32_t> next = luns.Allocate();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, 2u);
+  EXPECT_TRUE(luns.Free(1).ok());
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows::hypervisor

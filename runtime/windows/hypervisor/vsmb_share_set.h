@@ -33,6 +33,11 @@ class VsmbShareSet {
   absl::StatusOr<Released> Release(const std::string& host_path);
   // Drops a share whose Add request failed (its first Acquire), whatever its count.
   void Forget(const std::string& host_path);
+  // Recovery: one more reference to the share `name` a previous silod added
+  // for `host_path` (no request to send). Later names never reuse it.
+  // FailedPrecondition when the path already has a share of another name,
+  // InvalidArgument for a name VsmbShareName did not make.
+  absl::Status Adopt(const std::string& host_path, const std::string& name);
 
   int references(const std::string& host_path) const;
   size_t size() const { return shares_.size(); }

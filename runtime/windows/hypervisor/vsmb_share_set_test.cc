@@ -37,5 +37,22 @@ TEST(VsmbShareSetTest, NamesAreNeverReusedInAVmsLife) {
   EXPECT_EQ(set.Acquire("C:\\b").name, "s3");
 }
 
+TEST(VsmbShareSetTest, AdoptedSharesCountTheirUsersAndNewNamesNeverReuseThem) {
+  VsmbShareSet set;
+  ASSERT_TRUE(set.Adopt("C:\\layers\\base", "s2").ok());
+  ASSERT_TRUE(set.Adopt("c:\\LAYERS\\base\\", "s2").ok());
+  EXPECT_EQ(set.references("C:\\layers\\base"), 2);
+  EXPECT_EQ(set.Adopt("C:\\layers\\base", "s5").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(set.Adopt("C:\\layers\\app", "share").code(), absl::StatusCode::kInvalidArgument);
+  VsmbShareSet::Acquired next = set.Acquire("C:\\layers\\app");
+  EXPECT_TRUE(next.first);
+  EXPECT_EQ(next.name, "s3");
+  ASSERT_TRUE(set.Release("C:\\layers\\base").ok());
+  absl::StatusOr<VsmbShareSet::Released> last = set.Release("C:\\layers\\base");
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->last);
+  EXPECT_EQ(last->name, "s2");
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows::hypervisor

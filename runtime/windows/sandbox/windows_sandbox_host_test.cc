@@ -702,7 +702,7 @@ TEST(WindowsHandlerTypesTest, RefusesWiringThatWouldBreakRecovery) {
   s = no_hpc.Configure({{"hpc", "hostprocess", {}}}, "hpc");
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(s.message()), HasSubstr("HostProcess container host"));
-  EXPECT_THAT(no_hpc.Types(), ElementsAre("hostprocess", "process"));
+  EXPECT_THAT(no_hpc.Types(), ElementsAre("hostprocess", "hypervisor", "process"));
 }
 
 TEST(PodHolderTest, ParsesTheConfigSpelling) {
