@@ -25,7 +25,10 @@ absl::Status Service::ListContainers(const ::runtime::v1::ListContainersRequest&
     }
   }
   filter.labels.insert(f.label_selector().begin(), f.label_selector().end());
-  for (const auto& record : containers_->List(filter)) ToCriContainer(record, response->add_containers());
+  // Converted straight from the store, without copying the records.
+  containers_->Visit(filter, [response](const runtime::model::ContainerRecord& record) {
+    ToCriContainer(record, response->add_containers());
+  });
   return absl::OkStatus();
 }
 

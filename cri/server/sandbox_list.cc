@@ -13,10 +13,11 @@ absl::Status Service::ListPodSandbox(const ::runtime::v1::ListPodSandboxRequest&
   runtime::store::SandboxFilter filter;
   filter.id = f.id();
   filter.labels.insert(f.label_selector().begin(), f.label_selector().end());
-  for (const auto& record : sandboxes_->List(filter)) {
-    if (f.has_state() && runtime::model::ToCri(record.state) != f.state().state()) continue;
+  // Converted straight from the store, without copying the records.
+  sandboxes_->Visit(filter, [&](const runtime::model::SandboxRecord& record) {
+    if (f.has_state() && runtime::model::ToCri(record.state) != f.state().state()) return;
     ToCriSandbox(record, response->add_items());
-  }
+  });
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -387,16 +388,32 @@ absl::StatusOr<ContainerRecord> ContainerManager::Status(const std::string& id_o
 }
 
 std::vector<ContainerRecord> ContainerManager::List(const store::ContainerFilter& filter) {
+  std::vector<ContainerRecord> out;
+  Visit(filter, [&out](const ContainerRecord& r) { out.push_back(r); });
+  return out;
+}
+
+void ContainerManager::Visit(const store::ContainerFilter& filter,
+                             const std::function<void(const ContainerRecord&)>& visit) {
   // A watched container's exit reaches the store by itself. The others are
   // refreshed first so a state filter sees exits that happened since; each
   // costs a round trip to its shim, so they run on a few threads (kubelet
   // lists every second, and a serial pass dominated ListContainers' latency).
+  // Only the ids are taken under the store's lock; a record is copied only
+  // when it needs that refresh.
+  std::vector<std::pair<std::string, ContainerState>> candidates;
+  store_->Visit(store::ContainerFilter{.id = filter.id, .sandbox_id = filter.sandbox_id},
+                [&candidates](const ContainerRecord& record) {
+                  const ContainerState state = record.State();
+                  if (state == ContainerState::kRunning || state == ContainerState::kCreated) {
+                    candidates.emplace_back(record.id, state);
+                  }
+                });
   std::vector<ContainerRecord> live;
-  for (ContainerRecord& record : store_->List(store::ContainerFilter{.id = filter.id,
-                                                                      .sandbox_id = filter.sandbox_id})) {
-    const ContainerState state = record.State();
-    if (state == ContainerState::kRunning && Watched(record.id)) continue;  // the store is current
-    if (state == ContainerState::kRunning || state == ContainerState::kCreated) live.push_back(std::move(record));
+  for (const auto& [id, state] : candidates) {
+    if (state == ContainerState::kRunning && Watched(id)) continue;  // the store is current
+    absl::StatusOr<ContainerRecord> record = store_->Get(id);
+    if (record.ok()) live.push_back(*std::move(record));  // else removed meanwhile: nothing to refresh
   }
   constexpr size_t kRefreshThreads = 8;
   if (live.size() <= 1) {
@@ -411,7 +428,7 @@ std::vector<ContainerRecord> ContainerManager::List(const store::ContainerFilter
     work();
     for (auto& t : threads) t.join();
   }
-  return store_->List(filter);
+  store_->Visit(filter, visit);
 }
 
 absl::StatusOr<ExecResult> ContainerManager::ExecSync(const std::string& id_or_prefix,

@@ -31,6 +31,7 @@
 // container's.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -92,6 +93,9 @@ class ContainerManager {
   // The runtime spec the record's host created the container with, as text.
   absl::StatusOr<std::string> RuntimeSpec(const model::ContainerRecord& record) const;
   std::vector<model::ContainerRecord> List(const store::ContainerFilter& filter);
+  // As List, handing each record to `visit` without copying it
+  // (store::ContainerStore::Visit: `visit` must not call back into the manager).
+  void Visit(const store::ContainerFilter& filter, const std::function<void(const model::ContainerRecord&)>& visit);
   absl::StatusOr<ExecResult> ExecSync(const std::string& id_or_prefix, const std::vector<std::string>& args,
                                       std::chrono::seconds timeout);
   // UpdateContainerResources (container_update.cc): the non-zero fields of

@@ -392,6 +392,11 @@ std::vector<SandboxRecord> SandboxManager::List(const store::SandboxFilter& filt
   return store_->List(filter);
 }
 
+void SandboxManager::Visit(const store::SandboxFilter& filter,
+                           const std::function<void(const SandboxRecord&)>& visit) const {
+  store_->Visit(filter, visit);
+}
+
 absl::Status SandboxManager::RemoveFilesAndShm(SandboxHost& host, const std::string& files) {
   // The shm tmpfs first: remove_all would stop at the mount point.
   SILO_RETURN_IF_ERROR(host.UnmountPodShm(files + "/shm"));

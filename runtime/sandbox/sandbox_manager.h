@@ -26,6 +26,7 @@
 // Thread safety: all methods are thread-safe; operations on one sandbox are
 // serialised by a per-id lock, different sandboxes proceed in parallel.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -74,6 +75,9 @@ class SandboxManager {
   absl::Status Remove(const std::string& id_or_prefix);
   absl::StatusOr<model::SandboxRecord> Status(const std::string& id_or_prefix) const;
   std::vector<model::SandboxRecord> List(const store::SandboxFilter& filter) const;
+  // Calls `visit` on each record `filter` accepts, without copying it
+  // (store::SandboxStore::Visit: `visit` must not call back into the manager).
+  void Visit(const store::SandboxFilter& filter, const std::function<void(const model::SandboxRecord&)>& visit) const;
 
   std::string FilesDir(const std::string& id) const { return options_.files_dir + "/" + id; }
 

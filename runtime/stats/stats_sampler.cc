@@ -213,8 +213,37 @@ absl::StatusOr<SandboxStatsView> StatsSampler::Sandbox(const std::string& id_or_
   return std::move(views.front());
 }
 
+namespace {
+
+// What a stats view tells of its pod: the attributes and placement, not the
+// setup log, the serialized config or the platform data (a whole CNI result,
+// a JSON tree whose copy per pod per call dominated ListPodSandboxStats).
+model::SandboxRecord StatsAttributes(const model::SandboxRecord& r) {
+  model::SandboxRecord a;
+  a.id = r.id;
+  a.metadata = r.metadata;
+  a.runtime_handler = r.runtime_handler;
+  a.handler_type = r.handler_type;
+  a.requested_handler = r.requested_handler;
+  a.labels = r.labels;
+  a.annotations = r.annotations;
+  a.created_at_ns = r.created_at_ns;
+  a.state = r.state;
+  a.netns_path = r.netns_path;
+  a.ip = r.ip;
+  a.additional_ips = r.additional_ips;
+  a.cgroup_parent = r.cgroup_parent;
+  a.cgroup_path = r.cgroup_path;
+  a.hostname = r.hostname;
+  a.log_directory = r.log_directory;
+  return a;
+}
+
+}  // namespace
+
 std::vector<SandboxStatsView> StatsSampler::Sandboxes(const store::SandboxFilter& filter) const {
-  std::vector<model::SandboxRecord> records = sandboxes_->List(filter);
+  std::vector<model::SandboxRecord> records;
+  sandboxes_->Visit(filter, [&records](const model::SandboxRecord& r) { records.push_back(StatsAttributes(r)); });
   std::map<std::string, std::vector<model::ContainerRecord>> by_sandbox;
   if (!records.empty()) {
     for (auto& c : containers_->List()) by_sandbox[c.sandbox_id].push_back(std::move(c));

@@ -50,6 +50,9 @@ struct ContainerStatsView {
 };
 
 struct SandboxStatsView {
+  // The pod's attributes and placement; its config, setup steps and
+  // platform data are left empty (stats never read them, and copying them
+  // per pod per call was most of ListPodSandboxStats' cost).
   model::SandboxRecord record;
   std::optional<Snapshot> stats;
   std::vector<ContainerStatsView> containers;  // the pod's sampled containers

@@ -44,18 +44,27 @@ absl::StatusOr<std::string> ContainerStore::ResolveId(const std::string& prefix)
 }
 
 std::vector<model::ContainerRecord> ContainerStore::List(const ContainerFilter& filter) const {
+  std::vector<model::ContainerRecord> out;
+  Visit(filter, [&out](const model::ContainerRecord& r) { out.push_back(r); });
+  return out;
+}
+
+void ContainerStore::Visit(const ContainerFilter& filter,
+                           const std::function<void(const model::ContainerRecord&)>& visit) const {
   std::string id;
   if (!filter.id.empty()) {
     absl::StatusOr<std::string> resolved = store_.ResolveId(filter.id);
-    if (!resolved.ok()) return {};
+    if (!resolved.ok()) return;
     id = *resolved;
   }
-  return store_.List([&](const model::ContainerRecord& r) {
-    if (!id.empty() && r.id != id) return false;
-    if (!filter.sandbox_id.empty() && r.sandbox_id != filter.sandbox_id) return false;
-    if (filter.state.has_value() && r.State() != *filter.state) return false;
-    return LabelsMatch(r.labels, filter.labels);
-  });
+  store_.Visit(
+      [&](const model::ContainerRecord& r) {
+        if (!id.empty() && r.id != id) return false;
+        if (!filter.sandbox_id.empty() && r.sandbox_id != filter.sandbox_id) return false;
+        if (filter.state.has_value() && r.State() != *filter.state) return false;
+        return LabelsMatch(r.labels, filter.labels);
+      },
+      visit);
 }
 
 absl::StatusOr<model::ContainerRecord> ContainerStore::Update(const std::string& id,

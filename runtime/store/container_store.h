@@ -40,6 +40,9 @@ class ContainerStore {
   absl::StatusOr<model::ContainerRecord> Get(const std::string& id_or_prefix) const;
   absl::StatusOr<std::string> ResolveId(const std::string& prefix) const;
   std::vector<model::ContainerRecord> List(const ContainerFilter& filter = {}) const;
+  // Calls `visit` on each record `filter` accepts, ordered by id, under the
+  // store's shared lock and without copying; `visit` must not call the store.
+  void Visit(const ContainerFilter& filter, const std::function<void(const model::ContainerRecord&)>& visit) const;
   absl::StatusOr<model::ContainerRecord> Update(const std::string& id, const UpdateFn& fn);
   absl::Status Delete(const std::string& id);
   size_t size() const { return store_.size(); }

@@ -1,5 +1,8 @@
 #include "runtime/store/container_store.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "runtime/store/sandbox_store.h"
 #include "runtime/store/temp_dir_for_test.h"
@@ -113,6 +116,21 @@ TEST_F(ContainerStoreTest, FiltersAndPrefixes) {
   EXPECT_TRUE(containers_->List({.id = "c1"}).empty());  // ambiguous
   EXPECT_EQ(containers_->List({.id = "c10", .sandbox_id = "sa"}).size(), 0u);  // ambiguous too
   EXPECT_EQ(containers_->List({.id = "c2", .sandbox_id = "sa"}).size(), 0u);
+}
+
+// Visit hands over the records List would copy, with the same filters.
+TEST_F(ContainerStoreTest, VisitSeesWhatListReturns) {
+  ASSERT_TRUE(containers_->Add(Container("c100", "sa", {{"role", "main"}})).ok());
+  ASSERT_TRUE(containers_->Add(Container("c101", "sa", {{"role", "side"}})).ok());
+  ASSERT_TRUE(containers_->Add(Container("c200", "sb", {{"role", "main"}})).ok());
+  std::vector<std::string> seen;
+  containers_->Visit({.labels = {{"role", "main"}}}, [&seen](const ContainerRecord& r) { seen.push_back(r.id); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"c100", "c200"}));
+  seen.clear();
+  containers_->Visit({.id = "c1"}, [&seen](const ContainerRecord& r) { seen.push_back(r.id); });  // ambiguous
+  EXPECT_TRUE(seen.empty());
+  containers_->Visit({.sandbox_id = "sb"}, [&seen](const ContainerRecord& r) { seen.push_back(r.id); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"c200"}));
 }
 
 }  // namespace

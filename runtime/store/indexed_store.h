@@ -98,12 +98,20 @@ class IndexedStore {
 
   // Copies of the records `match` accepts, ordered by id.
   std::vector<Record> List(const std::function<bool(const Record&)>& match) const {
-    silo::ReaderMutexLock lock(&mu_);
     std::vector<Record> out;
-    for (const auto& [id, r] : records_) {
-      if (match(r)) out.push_back(r);
-    }
+    Visit(match, [&out](const Record& r) { out.push_back(r); });
     return out;
+  }
+
+  // Calls `visit` on each record `match` accepts, ordered by id, without
+  // copying it: List calls convert straight from the index. Both run under
+  // the shared lock, so they must not call back into the store.
+  void Visit(const std::function<bool(const Record&)>& match,
+             const std::function<void(const Record&)>& visit) const {
+    silo::ReaderMutexLock lock(&mu_);
+    for (const auto& [id, r] : records_) {
+      if (match(r)) visit(r);
+    }
   }
 
   // Applies fn to a copy of record `id` (exact id), validates the change,

@@ -42,17 +42,26 @@ absl::StatusOr<std::string> SandboxStore::ResolveId(const std::string& prefix) c
 }
 
 std::vector<model::SandboxRecord> SandboxStore::List(const SandboxFilter& filter) const {
+  std::vector<model::SandboxRecord> out;
+  Visit(filter, [&out](const model::SandboxRecord& r) { out.push_back(r); });
+  return out;
+}
+
+void SandboxStore::Visit(const SandboxFilter& filter,
+                         const std::function<void(const model::SandboxRecord&)>& visit) const {
   std::string id;
   if (!filter.id.empty()) {
     absl::StatusOr<std::string> resolved = store_.ResolveId(filter.id);
-    if (!resolved.ok()) return {};
+    if (!resolved.ok()) return;
     id = *resolved;
   }
-  return store_.List([&](const model::SandboxRecord& r) {
-    if (!id.empty() && r.id != id) return false;
-    if (filter.state.has_value() && r.state != *filter.state) return false;
-    return LabelsMatch(r.labels, filter.labels);
-  });
+  store_.Visit(
+      [&](const model::SandboxRecord& r) {
+        if (!id.empty() && r.id != id) return false;
+        if (filter.state.has_value() && r.state != *filter.state) return false;
+        return LabelsMatch(r.labels, filter.labels);
+      },
+      visit);
 }
 
 absl::StatusOr<model::SandboxRecord> SandboxStore::Update(const std::string& id,

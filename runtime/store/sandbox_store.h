@@ -38,6 +38,9 @@ class SandboxStore {
   absl::StatusOr<model::SandboxRecord> Get(const std::string& id_or_prefix) const;
   absl::StatusOr<std::string> ResolveId(const std::string& prefix) const;
   std::vector<model::SandboxRecord> List(const SandboxFilter& filter = {}) const;
+  // Calls `visit` on each record `filter` accepts, ordered by id, under the
+  // store's shared lock and without copying; `visit` must not call the store.
+  void Visit(const SandboxFilter& filter, const std::function<void(const model::SandboxRecord&)>& visit) const;
   absl::StatusOr<model::SandboxRecord> Update(const std::string& id, const UpdateFn& fn);
   // FailedPrecondition while containers of the sandbox are still stored.
   absl::Status Delete(const std::string& id);

@@ -105,6 +105,23 @@ TEST_F(SandboxStoreTest, FiltersAreAnded) {
   EXPECT_TRUE(store_->List({.id = "s1", .state = SandboxState::kReady}).empty());
 }
 
+// Visit hands over the records List would copy, in id order, with the same
+// filters, and nothing for an id prefix that resolves to no record.
+TEST_F(SandboxStoreTest, VisitSeesWhatListReturnsInIdOrder) {
+  ASSERT_TRUE(store_->Add(Sandbox("s2", {{"app", "web"}})).ok());
+  ASSERT_TRUE(store_->Add(Sandbox("s1", {{"app", "web"}})).ok());
+  ASSERT_TRUE(store_->Add(Sandbox("s3", {{"app", "db"}})).ok());
+  std::vector<std::string> seen;
+  store_->Visit({.labels = {{"app", "web"}}}, [&seen](const SandboxRecord& r) { seen.push_back(r.id); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"s1", "s2"}));
+  seen.clear();
+  store_->Visit({.id = "s3"}, [&seen](const SandboxRecord& r) { seen.push_back(r.id); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"s3"}));
+  seen.clear();
+  store_->Visit({.id = "x"}, [&seen](const SandboxRecord& r) { seen.push_back(r.id); });
+  EXPECT_TRUE(seen.empty());
+}
+
 TEST_F(SandboxStoreTest, UpdatePersistsAndEnforcesTheStateMachine) {
   ASSERT_TRUE(store_->Add(Sandbox("s1")).ok());
   auto updated = store_->Update("s1", [](SandboxRecord& r) {
