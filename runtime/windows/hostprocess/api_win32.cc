@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "runtime/windows/jobobject/api_win32.h"
 #include "runtime/windows/jobobject/job_info.h"
 
 namespace silo::runtime::windows::hostprocess {
@@ -33,8 +34,25 @@ BfSetupFilterFn BindFilter() {
 
 uint32_t LastError() { return GetLastError(); }
 int32_t Close(void* h) { return CloseHandle(h); }
-void* CreateJob(const wchar_t* name) { return CreateJobObjectW(nullptr, name); }
+// Named jobs are made and their owners read the way the pod jobs' are.
+const jobobject::JobApi* Jobs() {
+  static const jobobject::JobApi* api = [] {
+    win32::Result<const jobobject::JobApi*> loaded = jobobject::LoadJobApi();
+    return loaded.ok() ? *loaded : nullptr;
+  }();
+  return api;
+}
+void* CreateJob(const wchar_t* name, const wchar_t* sddl) {
+  if (Jobs() == nullptr) {
+    SetLastError(ERROR_PROC_NOT_FOUND);
+    return nullptr;
+  }
+  return Jobs()->create_job_object(name, sddl);
+}
 void* OpenJob(const wchar_t* name) { return OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, FALSE, name); }
+uint32_t JobOwner(void* job, wchar_t* sid, uint32_t capacity) {
+  return Jobs() == nullptr ? ERROR_PROC_NOT_FOUND : Jobs()->get_job_owner(job, sid, capacity);
+}
 
 int32_t SetLimits(void* job, const JobLimitsSpec* limits) {
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION ext = {};
@@ -233,6 +251,7 @@ const ProcessApi& Win32ProcessApi() {
       .close_handle = Close,
       .create_job_object = CreateJob,
       .open_job_object = OpenJob,
+      .get_job_owner = JobOwner,
       .set_job_limits = SetLimits,
       .promote_to_silo = PromoteToSilo,
       .bind_path = BindPath,

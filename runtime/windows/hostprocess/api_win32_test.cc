@@ -11,6 +11,7 @@
 #include <string>
 
 #include "runtime/windows/hostprocess/api_win32.h"
+#include "runtime/windows/jobobject/api.h"
 #include "runtime/windows/testing/win_check.h"
 
 namespace {
@@ -24,7 +25,7 @@ using silo::runtime::windows::hostprocess::Win32ProcessApi;
 namespace hp = silo::runtime::windows::hostprocess;
 #define CHECK(cond) SILO_WIN_CHECK(cond)
 
-std::wstring JobName() { return L"JobContainer_silo-test-" + std::to_wstring(GetCurrentProcessId()); }
+std::wstring JobName() { return L"silo-hpc-silo-test-" + std::to_wstring(GetCurrentProcessId()); }
 
 // Launches this executable with `args` suspended in `job`, stdout to a pipe.
 bool Launch(const ProcessApi& api, void* job, void* token, const std::wstring& args, void** out_read,
@@ -65,9 +66,13 @@ void RunsInANamedJobAndReportsOutputAndExitCode() {
   std::printf("RunsInANamedJobAndReportsOutputAndExitCode\n");
   const ProcessApi& api = Win32ProcessApi();
   std::wstring name = JobName();
-  void* job = api.create_job_object(name.c_str());
+  void* job = api.create_job_object(name.c_str(), silo::runtime::windows::jobobject::kSilodJobSddl);
   CHECK(job != nullptr);
   CHECK(api.get_last_error() != hp::kErrorAlreadyExists);
+  // silod's descriptor: Administrators own it.
+  wchar_t owner[192] = {};
+  CHECK(api.get_job_owner(job, owner, 192) == 0);
+  CHECK(silo::runtime::windows::jobobject::IsSilodJobOwner(owner));
   JobLimitsSpec limits;
   limits.kill_on_close = true;
   limits.job_memory_bytes = 512ull << 20;
@@ -106,7 +111,7 @@ void TerminatingTheJobEndsARunningProcess() {
   std::printf("TerminatingTheJobEndsARunningProcess\n");
   const ProcessApi& api = Win32ProcessApi();
   std::wstring name = JobName() + L"-kill";
-  void* job = api.create_job_object(name.c_str());
+  void* job = api.create_job_object(name.c_str(), silo::runtime::windows::jobobject::kSilodJobSddl);
   CHECK(job != nullptr);
   void* read = nullptr;
   LaunchedProcess p;

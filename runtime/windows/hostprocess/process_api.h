@@ -76,11 +76,15 @@ struct ProcessApi {
   uint32_t (*get_last_error)();
   int32_t (*close_handle)(void* handle);
 
-  // CreateJobObjectW(NULL, name): an existing name opens that job and leaves
-  // ERROR_ALREADY_EXISTS in get_last_error.
-  void* (*create_job_object)(const wchar_t* name);
+  // CreateJobObjectW(&sa, name), sa carrying the descriptor `sddl` parses
+  // to (jobobject::JobApi::create_job_object): an existing name opens that
+  // job and leaves ERROR_ALREADY_EXISTS in get_last_error.
+  void* (*create_job_object)(const wchar_t* name, const wchar_t* sddl);
   // OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, FALSE, name).
   void* (*open_job_object)(const wchar_t* name);
+  // The job's owner SID as text (jobobject::JobApi::get_job_owner); 0 or a
+  // Win32 error.
+  uint32_t (*get_job_owner)(void* job, wchar_t* sid, uint32_t capacity);
   int32_t (*set_job_limits)(void* job, const JobLimitsSpec* limits);
   // Promotes the job to a server silo (JobObjectCreateSilo); false where
   // the bind filter is missing (WS2019, Wine).

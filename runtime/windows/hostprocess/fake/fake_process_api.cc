@@ -11,12 +11,14 @@
 #include <utility>
 
 #include "runtime/base/windows/wide.h"
+#include "runtime/windows/jobobject/fake/fake_job_api.h"
 
 namespace silo::runtime::windows::hostprocess::fake {
 namespace {
 
 constexpr uint32_t kErrorAccessDenied = 5;
 constexpr uint32_t kErrorNotSupported = 50;
+constexpr uint32_t kErrorInsufficientBuffer = 122;
 constexpr uint32_t kErrorLogonFailure = 1326;
 constexpr uint32_t kNerrUserExists = 2224;
 constexpr uint32_t kNerrUserNotFound = 2221;
@@ -43,6 +45,8 @@ struct Process {
 
 struct Job {
   int handles = 0;
+  std::wstring owner;  // SID text
+  std::wstring sddl;   // as created; "" for the default security
   JobLimitsSpec limits;
   bool limits_set = false;
   bool silo = false;
@@ -175,12 +179,21 @@ int32_t CloseHandleFn(void* handle) {
   return 1;
 }
 
-void* CreateJobFn(const wchar_t* name) {
+void* CreateJobFn(const wchar_t* name, const wchar_t* sddl) {
   auto& s = I();
   std::lock_guard lock(s.mu);
   if (s.Enter("CreateJobObjectW")) return nullptr;
+  std::wstring owner;
+  if (uint32_t err = jobobject::fake::OwnerFromSddl(sddl, &owner); err != 0) {
+    Fail(err);
+    return nullptr;
+  }
   std::string n = Narrow(name);
   bool existed = s.jobs.count(n) > 0;
+  if (!existed) {
+    s.jobs[n].owner = owner;
+    s.jobs[n].sddl = sddl == nullptr ? L"" : sddl;
+  }
   void* h = s.Add(Handle{Kind::kJob, n, nullptr, nullptr, ""});
   t_last_error = existed ? kErrorAlreadyExists : 0;
   return h;
@@ -196,6 +209,19 @@ void* OpenJobFn(const wchar_t* name) {
     return nullptr;
   }
   return s.Add(Handle{Kind::kJob, n, nullptr, nullptr, ""});
+}
+
+uint32_t GetJobOwnerFn(void* job, wchar_t* sid, uint32_t capacity) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("GetSecurityInfo")) return t_last_error;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return kErrorInvalidHandle;
+  const std::wstring& owner = s.jobs[h->job].owner;
+  if (sid == nullptr || owner.size() + 1 > capacity) return kErrorInsufficientBuffer;
+  std::copy(owner.begin(), owner.end(), sid);
+  sid[owner.size()] = L'\0';
+  return 0;
 }
 
 int32_t SetLimitsFn(void* job, const JobLimitsSpec* limits) {
@@ -530,6 +556,7 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.close_handle = CloseHandleFn;
   api_.create_job_object = CreateJobFn;
   api_.open_job_object = OpenJobFn;
+  api_.get_job_owner = GetJobOwnerFn;
   api_.set_job_limits = SetLimitsFn;
   api_.promote_to_silo = PromoteFn;
   api_.bind_path = BindFn;
@@ -579,6 +606,12 @@ void FakeProcessApi::HoldJob(const std::string& job) {
   std::lock_guard lock(impl_->mu);
   ++impl_->jobs[job].handles;
 }
+void FakeProcessApi::AddForeignJob(const std::string& job, const std::wstring& owner) {
+  std::lock_guard lock(impl_->mu);
+  Job& j = impl_->jobs[job];
+  ++j.handles;
+  j.owner = owner;
+}
 void FakeProcessApi::ReleaseJob(const std::string& job) {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->jobs.find(job);
@@ -603,6 +636,16 @@ std::optional<JobLimitsSpec> FakeProcessApi::Limits(const std::string& job) cons
   auto it = impl_->jobs.find(job);
   if (it == impl_->jobs.end() || !it->second.limits_set) return std::nullopt;
   return it->second.limits;
+}
+std::wstring FakeProcessApi::JobSddl(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  return it == impl_->jobs.end() ? std::wstring() : it->second.sddl;
+}
+std::wstring FakeProcessApi::JobOwner(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  return it == impl_->jobs.end() ? std::wstring() : it->second.owner;
 }
 bool FakeProcessApi::IsSilo(const std::string& job) const {
   std::lock_guard lock(impl_->mu);

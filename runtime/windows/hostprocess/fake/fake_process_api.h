@@ -61,6 +61,10 @@ class FakeProcessApi {
   void SetAccounting(const std::string& job, const JobAccountingSpec& accounting);
   // Takes a handle to `job` as another program would (it keeps the job alive).
   void HoldJob(const std::string& job);
+  // A job of that name made and held by another program, owned by `owner`
+  // (a user's SID): a squatter when it has the name of one of silod's.
+  void AddForeignJob(const std::string& job,
+                     const std::wstring& owner = L"S-1-5-21-3623811015-3361044348-30300820-1013");
   void ReleaseJob(const std::string& job);
 
   std::vector<std::string> calls() const;
@@ -68,6 +72,9 @@ class FakeProcessApi {
   bool JobExists(const std::string& job) const;
   std::optional<JobLimitsSpec> Limits(const std::string& job) const;
   bool IsSilo(const std::string& job) const;
+  // The SDDL `job` was created with ("" for the default security) and its owner SID.
+  std::wstring JobSddl(const std::string& job) const;
+  std::wstring JobOwner(const std::string& job) const;
   std::map<std::string, std::string> Binds(const std::string& job) const;  // target -> source
   std::map<std::string, std::string> Links() const;                        // link -> target
   std::vector<std::string> Users() const;                                  // temporary users
