@@ -22,6 +22,9 @@ using silo::runtime::windows::jobobject::kJobObjectMemoryUsageInformation;
 using BfSetupFilterFn = HRESULT(WINAPI*)(HANDLE job, ULONG flags, LPCWSTR virtualization_root,
                                         LPCWSTR virtualization_target, LPCWSTR* exceptions, ULONG exception_count);
 constexpr ULONG kBindReadOnly = 0x1;
+// PROC_THREAD_ATTRIBUTE_JOB_LIST (Windows 10+; hcsshim's internal/winapi),
+// which older mingw-w64 headers lack.
+constexpr DWORD_PTR kProcThreadAttributeJobList = 0x2000D;
 
 BfSetupFilterFn BindFilter() {
   static BfSetupFilterFn fn = [] () -> BfSetupFilterFn {
@@ -95,7 +98,6 @@ int32_t LinkDirectory(const wchar_t* link, const wchar_t* target) {
   return CreateSymbolicLinkW(link, target, SYMBOLIC_LINK_FLAG_DIRECTORY | kAllowUnprivileged) ? 1 : 0;
 }
 int32_t RemoveLink(const wchar_t* link) { return RemoveDirectoryW(link); }
-int32_t Assign(void* job, void* process) { return AssignProcessToJobObject(job, process); }
 int32_t TerminateJob(void* job, uint32_t code) { return TerminateJobObject(job, code); }
 
 int32_t QueryAccounting(void* job, JobAccountingSpec* out) {
@@ -193,13 +195,18 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
   for (void* h : {spec->std_input, spec->std_output, spec->std_error}) {
     if (h != nullptr) inherit.push_back(h);
   }
+  // The handle list and the job list (hcsshim's exec sizes its list for both).
   SIZE_T size = 0;
-  InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
+  InitializeProcThreadAttributeList(nullptr, 2, 0, &size);
   std::vector<char> storage(size);
   auto* attrs = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(storage.data());
-  if (!InitializeProcThreadAttributeList(attrs, 1, 0, &size)) return 0;
+  if (!InitializeProcThreadAttributeList(attrs, 2, 0, &size)) return 0;
   BOOL ok = inherit.empty() || UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit.data(),
                                                          inherit.size() * sizeof(HANDLE), nullptr, nullptr);
+  HANDLE job = spec->job;
+  if (ok && job != nullptr) {
+    ok = UpdateProcThreadAttribute(attrs, 0, kProcThreadAttributeJobList, &job, sizeof(job), nullptr, nullptr);
+  }
   if (ok) {
     STARTUPINFOEXW si = {};
     si.StartupInfo.cb = sizeof(si);
@@ -209,6 +216,7 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
     si.StartupInfo.hStdError = spec->std_error;
     si.lpAttributeList = attrs;
     DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP | EXTENDED_STARTUPINFO_PRESENT;
+    if (spec->breakaway_from_job) flags |= CREATE_BREAKAWAY_FROM_JOB;
     PROCESS_INFORMATION pi = {};
     void* env = const_cast<wchar_t*>(spec->environment);
     ok = spec->token == nullptr
@@ -257,7 +265,6 @@ const ProcessApi& Win32ProcessApi() {
       .bind_path = BindPath,
       .link_directory = LinkDirectory,
       .remove_link = RemoveLink,
-      .assign_process_to_job_object = Assign,
       .terminate_job_object = TerminateJob,
       .query_job_accounting = QueryAccounting,
       .logon_user = Logon,

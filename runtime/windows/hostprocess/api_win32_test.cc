@@ -40,6 +40,8 @@ bool Launch(const ProcessApi& api, void* job, void* token, const std::wstring& a
   wchar_t cwd[MAX_PATH] = {};
   GetCurrentDirectoryW(MAX_PATH, cwd);
   LaunchSpec spec;
+  spec.job = job;
+  spec.breakaway_from_job = true;
   spec.token = token;
   spec.command_line = cmd.data();
   spec.environment = static_cast<const wchar_t*>(block);
@@ -82,7 +84,6 @@ void RunsInANamedJobAndReportsOutputAndExitCode() {
   void* read = nullptr;
   LaunchedProcess p;
   CHECK(Launch(api, job, token, L"child exit", &read, &p));
-  CHECK(api.assign_process_to_job_object(job, p.process) != 0);
   CHECK(api.resume_thread(p.thread) == 1);
   std::string out = ReadAll(api, read);
   CHECK(out.find("hello from the job") != std::string::npos);
@@ -116,7 +117,6 @@ void TerminatingTheJobEndsARunningProcess() {
   void* read = nullptr;
   LaunchedProcess p;
   CHECK(Launch(api, job, nullptr, L"child sleep", &read, &p));
-  CHECK(api.assign_process_to_job_object(job, p.process) != 0);
   CHECK(api.resume_thread(p.thread) == 1);
   // Its first output proves it runs; then it sleeps until the job ends.
   char first[64] = {};

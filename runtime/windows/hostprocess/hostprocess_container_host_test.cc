@@ -126,8 +126,7 @@ TEST_F(HostProcessHostTest, LifecycleRunsTheProcessInItsNamedSiloJobAndLogsItsOu
 
   std::vector<std::string> calls = fake_.calls();
   EXPECT_LT(IndexOf(calls, "LogonUserW"), IndexOf(calls, "CreateProcessAsUserW"));
-  EXPECT_LT(IndexOf(calls, "CreateProcessAsUserW"), IndexOf(calls, "AssignProcessToJobObject"));
-  EXPECT_LT(IndexOf(calls, "AssignProcessToJobObject"), IndexOf(calls, "ResumeThread"));
+  EXPECT_LT(IndexOf(calls, "CreateProcessAsUserW"), IndexOf(calls, "ResumeThread"));
   EXPECT_LT(IndexOf(calls, "ResumeThread"), calls.size());
 
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
@@ -261,7 +260,7 @@ TEST_P(StartFailureTest, LeavesOnlyTheCreatedJobAndRemoveClearsIt) {
 }
 INSTANTIATE_TEST_SUITE_P(EachStep, StartFailureTest,
                          testing::Values("NetUserAdd", "LogonUserW", "CreateEnvironmentBlock", "CreatePipe",
-                                         "CreateProcessAsUserW", "AssignProcessToJobObject", "ResumeThread"));
+                                         "CreateProcessAsUserW", "ResumeThread"));
 
 TEST_F(HostProcessHostTest, WithoutTheBindFilterTheMountPointAndMountsAreLinks) {
   bind_filter_ = false;
@@ -377,6 +376,35 @@ TEST_F(HostProcessHostTest, AJobOfTheSameNameIsNeverJoined) {
   EXPECT_TRUE(fake_.JobExists("silo-hpc-c1"));  // the other holder's job is untouched
   EXPECT_THAT(fake_.calls(), testing::Not(Contains("TerminateJobObject")));
   fake_.ReleaseJob("silo-hpc-c1");
+}
+
+TEST_F(HostProcessHostTest, ProcessesAreBornInTheirContainersJobAndBreakAwayFromSilods) {
+  fake_.RunSilodInAJob(/*allows_breakaway=*/true);
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  auto exec = host_->Exec("c1", *handle, {"C:\\hpc\\tool.exe"}, kLong);
+  ASSERT_TRUE(exec.ok()) << exec.status();
+  ASSERT_EQ(fake_.launches().size(), 2u);
+  for (const fake::FakeLaunch& launch : fake_.launches()) {
+    EXPECT_EQ(launch.job, "silo-hpc-c1") << launch.command_line;
+    EXPECT_FALSE(launch.in_silods_job) << launch.command_line;
+  }
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, WhereSilodsJobForbidsBreakawayStartFailsAndLeavesNothing) {
+  fake_.RunSilodInAJob(/*allows_breakaway=*/false);
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  absl::Status started = host_->Start("c1", *handle);
+  EXPECT_FALSE(started.ok());
+  EXPECT_THAT(started.message(), HasSubstr("CreateProcessAsUserW"));
+  EXPECT_TRUE(fake_.launches().empty());
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
 }
 
 TEST_F(HostProcessHostTest, TheJobHasSilodsNameAndOnlySystemAndAdministratorsMayUseIt) {

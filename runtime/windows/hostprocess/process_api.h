@@ -55,8 +55,16 @@ struct JobAccountingSpec {
 
 // CreateProcessAsUserW (or CreateProcessW when token is null) with
 // CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP
-// and STARTF_USESTDHANDLES over the given (inheritable) handles.
+// and STARTF_USESTDHANDLES over the given (inheritable) handles. As
+// hcsshim's internal/exec does for job containers, the process is born in
+// `job` (PROC_THREAD_ATTRIBUTE_JOB_LIST), never assigned after it exists, and
+// with CREATE_BREAKAWAY_FROM_JOB it leaves the job silod itself runs in (a
+// service host's or a debugger's): that job's limits and kill-on-close must
+// not reach containers. Where silod's job forbids breakaway the create fails
+// with ERROR_ACCESS_DENIED.
 struct LaunchSpec {
+  void* job = nullptr;                  // the job the process is born in; null: none
+  bool breakaway_from_job = false;      // CREATE_BREAKAWAY_FROM_JOB
   void* token = nullptr;                // null: silod's own token
   wchar_t* command_line = nullptr;      // writable, as CreateProcessW wants
   const wchar_t* environment = nullptr; // "A=1\0B=2\0\0"
@@ -97,7 +105,6 @@ struct ProcessApi {
   int32_t (*link_directory)(const wchar_t* link, const wchar_t* target);
   // RemoveDirectoryW of a directory link (not what it points at).
   int32_t (*remove_link)(const wchar_t* link);
-  int32_t (*assign_process_to_job_object)(void* job, void* process);
   int32_t (*terminate_job_object)(void* job, uint32_t exit_code);
   int32_t (*query_job_accounting)(void* job, JobAccountingSpec* out);
 

@@ -94,6 +94,8 @@ struct FakeProcessApi::Impl {
   std::vector<std::vector<uint8_t>> random_draws;
   std::vector<std::shared_ptr<Process>> live;
   bool bind_filter = true;
+  bool caller_job = false;
+  bool caller_job_allows_breakaway = false;
   int bad_closes = 0;
   int external_holds = 0;
 
@@ -284,29 +286,6 @@ int32_t RemoveLinkFn(const wchar_t* link) {
   return 1;
 }
 
-int32_t AssignFn(void* job, void* process) {
-  auto& s = I();
-  std::lock_guard lock(s.mu);
-  if (s.Enter("AssignProcessToJobObject")) return 0;
-  Handle* j = s.Find(job, Kind::kJob);
-  if (j == nullptr) return 0;
-  std::string name = j->job;
-  Handle* p = s.Find(process, Kind::kProcess);
-  if (p == nullptr) return 0;
-  auto proc = p->process;
-  if (proc->exited || !proc->job.empty()) return Fail(kErrorAccessDenied);
-  proc->job = name;
-  proc->launch.job = name;
-  s.jobs[name].processes.push_back(proc);
-  for (auto& l : s.launches) {
-    if (l.command_line == proc->launch.command_line && l.job.empty()) {
-      l.job = name;
-      break;
-    }
-  }
-  return 1;
-}
-
 int32_t TerminateJobFn(void* job, uint32_t code) {
   auto& s = I();
   std::lock_guard lock(s.mu);
@@ -482,12 +461,27 @@ int32_t CreateProcessFn(const LaunchSpec* spec, LaunchedProcess* out) {
   }
   proc->launch.working_directory = Narrow(spec->working_directory);
   proc->launch.user = user;
+  std::string job;
+  if (spec->job != nullptr) {
+    Handle* j = s.Find(spec->job, Kind::kJob);
+    if (j == nullptr) return 0;
+    job = j->job;
+  }
+  // silod's own job: a child leaves it only by breaking away, which that
+  // job must allow.
+  if (s.caller_job && spec->breakaway_from_job && !s.caller_job_allows_breakaway) return Fail(kErrorAccessDenied);
+  proc->launch.in_silods_job = s.caller_job && !spec->breakaway_from_job;
   auto program = s.programs.find(Executable(proc->launch.command_line));
   if (program == s.programs.end()) return Fail(kErrorFileNotFound);
   proc->program = program->second;
   proc->pid = s.next_pid++;
   proc->outputs = outputs;
   for (auto& pipe : outputs) ++pipe->writers;
+  if (!job.empty()) {
+    proc->job = job;
+    proc->launch.job = job;
+    s.jobs[job].processes.push_back(proc);
+  }
   s.live.push_back(proc);
   s.launches.push_back(proc->launch);
   out->process = s.Add(Handle{Kind::kProcess, "", proc, nullptr, ""});
@@ -562,7 +556,6 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.bind_path = BindFn;
   api_.link_directory = LinkFn;
   api_.remove_link = RemoveLinkFn;
-  api_.assign_process_to_job_object = AssignFn;
   api_.terminate_job_object = TerminateJobFn;
   api_.query_job_accounting = QueryFn;
   api_.logon_user = LogonFn;
@@ -593,6 +586,11 @@ void FakeProcessApi::SetProgram(const std::string& executable, FakeProgram progr
 void FakeProcessApi::SetBindFilter(bool available) {
   std::lock_guard lock(impl_->mu);
   impl_->bind_filter = available;
+}
+void FakeProcessApi::RunSilodInAJob(bool allows_breakaway) {
+  std::lock_guard lock(impl_->mu);
+  impl_->caller_job = true;
+  impl_->caller_job_allows_breakaway = allows_breakaway;
 }
 void FakeProcessApi::FailNext(const std::string& call, uint32_t error) {
   std::lock_guard lock(impl_->mu);

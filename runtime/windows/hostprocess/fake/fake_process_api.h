@@ -6,7 +6,9 @@
 // refused with ERROR_INVALID_HANDLE, and every close of such a handle is
 // counted (bad_closes). Jobs live while a handle or a live process holds
 // them; KILL_ON_JOB_CLOSE ends the processes when the last handle closes.
-// Processes are born suspended (the host never asks otherwise), run their
+// Processes are born suspended (the host never asks otherwise) in the job
+// their PROC_THREAD_ATTRIBUTE_JOB_LIST names (there is no assign after the
+// create: a process is in its job from birth), run their
 // program when resumed: write its output to the pipes given as stdio, then
 // exit with its code or keep running until terminated. A pipe reports
 // ERROR_BROKEN_PIPE once its data is read and no write handle and no live
@@ -40,7 +42,8 @@ struct FakeLaunch {
   std::vector<std::string> environment;
   std::string working_directory;
   std::string user;  // the token's account; "" for silod's own
-  std::string job;   // the job it was assigned to, "" if none
+  std::string job;   // the job it was born in, "" if none
+  bool in_silods_job = false;  // also in the job silod runs in (no breakaway)
 };
 
 class FakeProcessApi {
@@ -55,6 +58,10 @@ class FakeProcessApi {
   // The program a command line runs, by its first word (the executable).
   void SetProgram(const std::string& executable, FakeProgram program);
   void SetBindFilter(bool available);
+  // silod runs in a job (a service host's, a debugger's): a process created
+  // without CREATE_BREAKAWAY_FROM_JOB lands in it too, and one created with
+  // it fails with ERROR_ACCESS_DENIED unless that job allows breakaway.
+  void RunSilodInAJob(bool allows_breakaway);
   // The next call named `call` (as in calls()) fails with Win32 `error`.
   void FailNext(const std::string& call, uint32_t error);
   // What the next JobObjectBasicAndIoAccountingInformation query of `job` returns.
