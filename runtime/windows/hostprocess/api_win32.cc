@@ -241,6 +241,22 @@ uint32_t RandomBytes(void* buffer, uint32_t size) {
       BCryptGenRandom(nullptr, static_cast<PUCHAR>(buffer), size, BCRYPT_USE_SYSTEM_PREFERRED_RNG));
 }
 
+int32_t SendCtrl(void* process, uint32_t event) {
+  // Not officially supported, but what hcsshim relies on: GenerateConsole-
+  // CtrlEvent reaches only a console silod shares and only CTRL_C/BREAK.
+  static const auto routine = reinterpret_cast<LPTHREAD_START_ROUTINE>(
+      reinterpret_cast<void*>(GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "CtrlRoutine")));
+  if (routine == nullptr) {
+    SetLastError(ERROR_PROC_NOT_FOUND);
+    return 0;
+  }
+  HANDLE thread = CreateRemoteThread(process, nullptr, 0, routine, reinterpret_cast<void*>(uintptr_t{event}), 0,
+                                     nullptr);
+  if (thread == nullptr) return 0;
+  CloseHandle(thread);
+  return 1;
+}
+
 uint32_t Resume(void* thread) { return ResumeThread(thread); }
 int32_t TerminateProc(void* process, uint32_t code) { return TerminateProcess(process, code); }
 uint32_t Wait(void* h, uint32_t ms) { return WaitForSingleObject(h, ms); }
@@ -279,6 +295,7 @@ const ProcessApi& Win32ProcessApi() {
       .create_process = Launch,
       .resume_thread = Resume,
       .terminate_process = TerminateProc,
+      .send_ctrl_event = SendCtrl,
       .wait_for_single_object = Wait,
       .get_exit_code_process = ExitCode,
   };

@@ -133,6 +133,36 @@ void TerminatingTheJobEndsARunningProcess() {
   for (void* h : {read, p.thread, p.process, job}) CHECK(api.close_handle(h) != 0);
 }
 
+BOOL WINAPI ExitOnShutdown(DWORD event) {
+  if (event != CTRL_SHUTDOWN_EVENT) return FALSE;
+  ExitProcess(42);
+}
+
+void CtrlShutdownReachesTheProcesssHandler() {
+  std::printf("CtrlShutdownReachesTheProcesssHandler\n");
+  const ProcessApi& api = Win32ProcessApi();
+  std::wstring name = JobName() + L"-ctrl";
+  void* job = api.create_job_object(name.c_str(), silo::runtime::windows::jobobject::kSilodJobSddl);
+  CHECK(job != nullptr);
+  void* read = nullptr;
+  LaunchedProcess p;
+  CHECK(Launch(api, job, nullptr, L"child graceful", &read, &p));
+  CHECK(api.resume_thread(p.thread) == 1);
+  char first[64] = {};
+  uint32_t got = 0;
+  CHECK(api.read_file(read, first, sizeof(first) - 1, &got) != 0);  // its handler is in place
+  CHECK(std::string(first, got).rfind("handling", 0) == 0);
+  CHECK(api.send_ctrl_event(p.process, hp::kCtrlShutdownEvent) != 0);
+  CHECK(api.wait_for_single_object(p.process, 10000) == hp::kWaitObject0);
+  uint32_t code = 0;
+  CHECK(api.get_exit_code_process(p.process, &code) != 0);
+  CHECK(code == 42);
+  // Once it has exited there is nothing to deliver to.
+  CHECK(api.send_ctrl_event(p.process, hp::kCtrlShutdownEvent) == 0);
+  CHECK(api.terminate_job_object(job, 1) != 0);
+  for (void* h : {read, p.thread, p.process, job}) CHECK(api.close_handle(h) != 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,6 +172,13 @@ int main(int argc, char** argv) {
       std::printf("hello from the job\nMARK=%s\n", mark == nullptr ? "unset" : mark);
       return 7;
     }
+    if (std::strcmp(argv[2], "graceful") == 0) {
+      SetConsoleCtrlHandler(ExitOnShutdown, TRUE);
+      std::printf("handling\n");
+      std::fflush(stdout);
+      Sleep(60000);
+      return 0;
+    }
     std::printf("sleeping\n");
     std::fflush(stdout);
     Sleep(60000);
@@ -150,6 +187,7 @@ int main(int argc, char** argv) {
   SetEnvironmentVariableW(L"MARK", L"inherited");
   RunsInANamedJobAndReportsOutputAndExitCode();
   TerminatingTheJobEndsARunningProcess();
+  CtrlShutdownReachesTheProcesssHandler();
   std::printf("%s: %d failure(s)\n", argv[0], silo::windows_testing::Failures());
   return silo::windows_testing::Failures() == 0 ? 0 : 1;
 }

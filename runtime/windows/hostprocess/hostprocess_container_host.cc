@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "spdlog/spdlog.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/command_line.h"
 #include "runtime/windows/host_process.h"
@@ -50,7 +51,9 @@ struct HostProcessContainerHost::Entry {
 
 namespace {
 
+constexpr int kSigInt = 2;
 constexpr int kSigKill = 9;
+constexpr int kSigTerm = 15;
 // hcsshim's Terminate exit code for a job container.
 constexpr uint32_t kTerminatedExitCode = 1;
 
@@ -252,6 +255,22 @@ absl::Status HostProcessContainerHost::Kill(const std::string& id, const std::st
   }
   uint32_t code = 0;
   if (api_->get_exit_code_process(e.main.process, &code) != 0 && code != kStillActive) return absl::OkStatus();
+  if (signal == kSigTerm || signal == kSigInt) {
+    // As hcsshim's job containers: SIGTERM is CTRL_SHUTDOWN, SIGINT CTRL_C,
+    // so the process can shut down; the stop's grace period, then SIGKILL,
+    // ends it if it does not.
+    if (api_->send_ctrl_event(e.main.process, signal == kSigTerm ? kCtrlShutdownEvent : kCtrlCEvent) != 0) {
+      return absl::OkStatus();
+    }
+    const uint32_t err = api_->get_last_error();
+    uint32_t after = kStillActive;
+    api_->get_exit_code_process(e.main.process, &after);
+    if (after != kStillActive) return absl::OkStatus();
+    // The event cannot be delivered (no CtrlRoutine, the thread refused):
+    // ending the process now beats waiting out a grace period for nothing.
+    spdlog::warn("container {}: console control event not delivered (Win32 error {}); terminating its process", id,
+                 err);
+  }
   if (api_->terminate_process(e.main.process, kTerminatedExitCode) == 0) {
     // It exited between the check and the call: nothing left to signal.
     uint32_t after = kStillActive;

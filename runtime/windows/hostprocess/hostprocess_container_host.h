@@ -13,9 +13,11 @@
 //           with the plan's, the process created suspended with stdio to
 //           pipes pumped into the CRI log, assigned to the job, resumed;
 //   Kill    SIGKILL terminates the whole job (exit code 1, as hcsshim's
-//           Terminate); other signals end the main process, as hcsshim's
-//           Signal does without console options (no signal reaches a
-//           process in another console);
+//           Terminate); SIGTERM sends the main process CTRL_SHUTDOWN and
+//           SIGINT CTRL_C (a CtrlRoutine thread, as hcsshim's Signal with
+//           console options), leaving the grace period to the stop, whose
+//           SIGKILL follows; where the event cannot be delivered, and for
+//           other signals, the main process is terminated;
 //   Exec    another process with the same token in the same job;
 //   Remove  terminates what is left, closes the job, deletes the temporary
 //           user and every link. Idempotent.

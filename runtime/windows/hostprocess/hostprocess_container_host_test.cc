@@ -158,15 +158,69 @@ TEST_F(HostProcessHostTest, SigkillTerminatesTheJob) {
   ExpectNothingLeft();
 }
 
-TEST_F(HostProcessHostTest, SigtermEndsTheMainProcess) {
-  auto handle = host_->Create(Spec("server.exe"));
+TEST_F(HostProcessHostTest, SigtermSendsCtrlShutdownAndTheProcessExitsItsOwnWay) {
+  fake_.SetProgram("C:\\hpc\\graceful.exe", FakeProgram{"up\n", "", std::nullopt, 0});
+  auto handle = host_->Create(Spec("graceful.exe"));
   ASSERT_TRUE(handle.ok());
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
   ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
   auto state = host_->Wait("c1", *handle, kLong);
   ASSERT_TRUE(state.ok());
   EXPECT_TRUE(state->exited);
+  EXPECT_EQ(state->exit_code, 0);  // its own exit, not TerminateProcess's 1
+  ASSERT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlShutdownEvent);
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("TerminateProcess")));
   EXPECT_TRUE(host_->Kill("c1", *handle, 15).ok());  // already exited: nothing to do
+  EXPECT_EQ(fake_.CtrlEvents().size(), 1u);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, SigtermLeavesAProcessThatIgnoresItRunningUntilTheStopsSigkill) {
+  auto handle = host_->Create(Spec("server.exe"));  // its handler ignores control events
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  // The manager's stop: the stop signal, the grace period, then SIGKILL.
+  ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
+  EXPECT_EQ(host_->Wait("c1", *handle, std::chrono::milliseconds(50)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(fake_.LiveProcesses(), 1);
+  ASSERT_TRUE(host_->Kill("c1", *handle, 9).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exit_code, 1);
+  ASSERT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlShutdownEvent);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, SigintSendsCtrlC) {
+  fake_.SetProgram("C:\\hpc\\graceful.exe", FakeProgram{"", "", std::nullopt, 130});
+  auto handle = host_->Create(Spec("graceful.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  ASSERT_TRUE(host_->Kill("c1", *handle, 2).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exit_code, 130);
+  ASSERT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlCEvent);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, WhereNoControlEventCanBeDeliveredSigtermTerminatesTheMainProcess) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  fake_.FailNext("CreateRemoteThread", 127);  // ERROR_PROC_NOT_FOUND: no CtrlRoutine
+  ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exit_code, 1);
+  EXPECT_THAT(fake_.calls(), Contains("TerminateProcess"));
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
   ExpectNothingLeft();
 }

@@ -23,6 +23,13 @@ inline constexpr uint32_t kWaitTimeout = 258;
 inline constexpr uint32_t kStillActive = 259;
 inline constexpr uint32_t kInfinite = 0xFFFFFFFF;
 
+// Console control events (wincon.h) CtrlRoutine takes.
+inline constexpr uint32_t kCtrlCEvent = 0;
+inline constexpr uint32_t kCtrlBreakEvent = 1;
+inline constexpr uint32_t kCtrlCloseEvent = 2;
+inline constexpr uint32_t kCtrlLogoffEvent = 5;
+inline constexpr uint32_t kCtrlShutdownEvent = 6;
+
 // LogonUserW types: the service accounts log on as services, a temporary
 // user interactively (hcsshim's processToken).
 inline constexpr uint32_t kLogonInteractive = 2;
@@ -135,6 +142,13 @@ struct ProcessApi {
   // ResumeThread: the previous suspend count, 0xFFFFFFFF on failure.
   uint32_t (*resume_thread)(void* thread);
   int32_t (*terminate_process)(void* process, uint32_t exit_code);
+  // Delivers console control `event` (kCtrl*) to `process` the way hcsshim's
+  // signalProcess does: CreateRemoteThread(process, CtrlRoutine, event),
+  // CtrlRoutine being kernel32's export, at the same address in every
+  // process of a boot. The thread runs the process's control handlers, or
+  // the default one, which ends it. A BOOL; ERROR_PROC_NOT_FOUND where
+  // kernel32 lacks CtrlRoutine.
+  int32_t (*send_ctrl_event)(void* process, uint32_t event);
   // WaitForSingleObject: kWaitObject0, kWaitTimeout or 0xFFFFFFFF.
   uint32_t (*wait_for_single_object)(void* handle, uint32_t milliseconds);
   int32_t (*get_exit_code_process)(void* process, uint32_t* exit_code);

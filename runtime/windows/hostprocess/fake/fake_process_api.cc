@@ -91,6 +91,7 @@ struct FakeProcessApi::Impl {
   std::set<void*> env_blocks;
   std::vector<std::string> calls;
   std::vector<FakeLaunch> launches;
+  std::vector<std::pair<uint32_t, uint32_t>> ctrl_events;  // pid, event
   std::vector<std::vector<uint8_t>> random_draws;
   std::vector<std::shared_ptr<Process>> live;
   bool bind_filter = true;
@@ -517,6 +518,25 @@ int32_t TerminateProcessFn(void* process, uint32_t code) {
   return 1;
 }
 
+int32_t SendCtrlFn(void* process, uint32_t event) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreateRemoteThread")) return 0;
+  Handle* h = s.Find(process, Kind::kProcess);
+  if (h == nullptr) return 0;
+  if (event != kCtrlCEvent && event != kCtrlBreakEvent && event != kCtrlCloseEvent && event != kCtrlLogoffEvent &&
+      event != kCtrlShutdownEvent) {
+    return Fail(kErrorInvalidParameter);
+  }
+  auto proc = h->process;
+  if (proc->exited) return Fail(kErrorAccessDenied);
+  s.ctrl_events.emplace_back(proc->pid, event);
+  // A suspended process runs the thread once resumed; the fake's programs
+  // are resumed before anyone signals them.
+  if (proc->resumed && proc->program.exit_on_ctrl_event) s.Exit(proc, *proc->program.exit_on_ctrl_event);
+  return 1;
+}
+
 uint32_t WaitFn(void* handle, uint32_t ms) {
   auto& s = I();
   std::unique_lock lock(s.mu);
@@ -570,6 +590,7 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.create_process = CreateProcessFn;
   api_.resume_thread = ResumeFn;
   api_.terminate_process = TerminateProcessFn;
+  api_.send_ctrl_event = SendCtrlFn;
   api_.wait_for_single_object = WaitFn;
   api_.get_exit_code_process = ExitCodeFn;
 }
@@ -624,6 +645,10 @@ std::vector<std::string> FakeProcessApi::calls() const {
 std::vector<FakeLaunch> FakeProcessApi::launches() const {
   std::lock_guard lock(impl_->mu);
   return impl_->launches;
+}
+std::vector<std::pair<uint32_t, uint32_t>> FakeProcessApi::CtrlEvents() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->ctrl_events;
 }
 bool FakeProcessApi::JobExists(const std::string& job) const {
   std::lock_guard lock(impl_->mu);

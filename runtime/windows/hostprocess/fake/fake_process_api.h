@@ -14,6 +14,9 @@
 // ERROR_BROKEN_PIPE once its data is read and no write handle and no live
 // process holds its write end. LogonUserW knows the three service accounts
 // (service logon only) and the temporary users made through NetUserAdd.
+// A control event (CreateRemoteThread of CtrlRoutine) needs a live process
+// handle (ERROR_ACCESS_DENIED once it has exited) and one of the five
+// events (ERROR_INVALID_PARAMETER); the program then exits or ignores it.
 // BCryptGenRandom counts: call n fills byte i from n and i (a fixed mix), so
 // tests can predict what it gave.
 // Every call is recorded by name, in order (calls()).
@@ -35,6 +38,9 @@ struct FakeProgram {
   std::string stdout_data;
   std::string stderr_data;
   std::optional<uint32_t> exit_code;  // nullopt: runs until terminated
+  // The code it exits with on a console control event once running (its
+  // handler, or the default one); nullopt: a handler that ignores it.
+  std::optional<uint32_t> exit_on_ctrl_event;
 };
 
 struct FakeLaunch {
@@ -76,6 +82,8 @@ class FakeProcessApi {
 
   std::vector<std::string> calls() const;
   std::vector<FakeLaunch> launches() const;
+  // The control events CtrlRoutine threads delivered, in order, by pid.
+  std::vector<std::pair<uint32_t, uint32_t>> CtrlEvents() const;
   bool JobExists(const std::string& job) const;
   std::optional<JobLimitsSpec> Limits(const std::string& job) const;
   bool IsSilo(const std::string& job) const;
