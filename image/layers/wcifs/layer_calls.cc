@@ -121,7 +121,9 @@ HrStatus LayerCalls::DestroyLayer(const std::string& layer_path) const {
   return Check(api_->destroy_layer(&kDriverInfo, id.c_str()), "DestroyLayer", layer_path);
 }
 
-HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const {
+HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const std::vector<std::string>& parents,
+                                        bool* leftover) const {
+  if (leftover != nullptr) *leftover = false;
   auto d = MakeDescriptors(*api_, parents);
   if (!d.ok()) return d.status();
   const std::wstring id = Utf8ToWide(scratch_path);
@@ -137,7 +139,13 @@ HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const s
                      "PrepareLayer", scratch_path);
       }
       if (last.ok()) break;
-      (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
+      if (HrStatus undone = Check(api_->deactivate_layer(&kDriverInfo, id.c_str()), "DeactivateLayer", scratch_path);
+          !undone.ok()) {
+        // Still activated: a retry would be refused, and the caller must
+        // keep what it needs to deactivate it later.
+        if (leftover != nullptr) *leftover = true;
+        return HrStatus(last.hr(), last.message() + "; undoing it: " + undone.message());
+      }
     }
     if (!IsTransientMountError(last.hr())) return last;
   }
@@ -145,7 +153,12 @@ HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const s
     return HrStatus(last.hr(), last.message() + " (after " + std::to_string(retry_.attempts) + " attempts)");
   }
   auto path = MountPath(scratch_path);
-  if (!path.ok()) UndoPartialMount(scratch_path);
+  if (!path.ok()) {
+    if (HrStatus undone = UndoPartialMount(scratch_path); !undone.ok()) {
+      if (leftover != nullptr) *leftover = true;
+      return HrStatus(path.status().hr(), path.status().message() + "; undoing the mount: " + undone.message());
+    }
+  }
   return path;
 }
 
@@ -164,10 +177,18 @@ HrResult<std::string> LayerCalls::MountPath(const std::string& scratch_path) con
   return WideToUtf8(buffer);
 }
 
-void LayerCalls::UndoPartialMount(const std::string& scratch_path) const {
+HrStatus LayerCalls::UndoPartialMount(const std::string& scratch_path) const {
   const std::wstring id = Utf8ToWide(scratch_path);
-  (void)api_->unprepare_layer(&kDriverInfo, id.c_str());
-  (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
+  const uint32_t unprepared = api_->unprepare_layer(&kDriverInfo, id.c_str());
+  const uint32_t deactivated = api_->deactivate_layer(&kDriverInfo, id.c_str());
+  if (deactivated == codes::kSOk || codes::Normalize(deactivated) == kErrorInvalidState) return HrStatus::Ok();
+  std::string message = "DeactivateLayer " + scratch_path;
+  if (unprepared != codes::kSOk) {
+    char code[16];
+    std::snprintf(code, sizeof(code), "0x%08X", unprepared);
+    message += std::string(" (UnprepareLayer failed first: ") + code + ")";
+  }
+  return HrStatus(deactivated, message);
 }
 
 HrStatus LayerCalls::Unmount(const std::string& scratch_path) const {

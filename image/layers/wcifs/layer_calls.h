@@ -33,6 +33,7 @@ using HrResult = win32::Result<T>;
 
 inline constexpr uint32_t kErrorNotReady = 21;              // ERROR_NOT_READY
 inline constexpr uint32_t kErrorDeviceNotConnected = 1167;  // ERROR_DEVICE_NOT_CONNECTED
+inline constexpr uint32_t kErrorInvalidState = 5023;        // ERROR_INVALID_STATE
 inline constexpr uint32_t kFileAttributeDirectoryBit = 0x10;
 
 // True for the transient mount errors, bare or as 0x8007xxxx HRESULTs.
@@ -64,12 +65,19 @@ class LayerCalls {
   HrStatus DestroyLayer(const std::string& layer_path) const;
 
   // Activate + Prepare (with retries), then the volume path "\\?\Volume{...}\".
-  HrResult<std::string> Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const;
+  // On failure the partial work is undone; `leftover` (when given) says
+  // whether that undo failed, so the layer may still be activated or
+  // prepared and a later UndoPartialMount must finish it.
+  HrResult<std::string> Mount(const std::string& scratch_path, const std::vector<std::string>& parents,
+                              bool* leftover = nullptr) const;
   // Unprepare then Deactivate; stops at a failed Unprepare.
   HrStatus Unmount(const std::string& scratch_path) const;
   // Unprepare and Deactivate, each attempted whatever the other returned
-  // (hcsshim's rollback of a half-done mount).
-  void UndoPartialMount(const std::string& scratch_path) const;
+  // (hcsshim's rollback of a half-done mount). Ok when the layer is left
+  // neither prepared nor activated: Deactivate succeeded, or refused with
+  // ERROR_INVALID_STATE because the layer was not activated at all; else
+  // Deactivate's error (a still prepared layer cannot be deactivated).
+  HrStatus UndoPartialMount(const std::string& scratch_path) const;
 
   HrStatus EnablePrivileges(const std::vector<std::string>& names) const;
   HrStatus RevertToSelf() const;
