@@ -14,11 +14,18 @@
 // way). Release is UnprepareLayer then DeactivateLayer; a failed
 // UnprepareLayer stops it (the volume cannot go while the filter is on).
 //
+// Paths: callers may join with '/', but vmcompute and computestorage get
+// Windows paths only: every path (layer, scratch, source folder, parent,
+// the root of a relative call) goes through WindowsPath here, so no call
+// site can hand the API a mixed one. `rel` stays '/'-separated: the API's
+// relative primitives split it themselves (relative_path.h).
+//
 // Thread-safe: the object holds only the immutable table and policy.
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "image/layers/wcifs/api.h"
@@ -39,6 +46,10 @@ inline constexpr uint32_t kFileAttributeDirectoryBit = 0x10;
 // True for the transient mount errors, bare or as 0x8007xxxx HRESULTs.
 bool IsTransientMountError(uint32_t hr);
 
+// `path` with every '/' turned into '\\' and repeated separators collapsed,
+// a leading "\\\\?\\" (long form), "\\\\.\\" or UNC "\\\\" kept as is.
+std::string WindowsPath(std::string_view path);
+
 struct RetryPolicy {
   int attempts = 5;
   std::chrono::milliseconds delay{100};
@@ -57,6 +68,10 @@ class LayerCalls {
                        const std::vector<std::string>& parents) const;
   HrStatus ProcessBaseImage(const std::string& layer_path) const;
   HrStatus ProcessUtilityImage(const std::string& utility_vm_path) const;
+  // computestorage HcsImportLayer(layer_path, source_folder, layer data
+  // naming `parents`, nearest first, by NameToGuid id and path).
+  HrStatus HcsImportLayer(const std::string& layer_path, const std::string& source_folder,
+                          const std::vector<std::string>& parents) const;
   // vmcompute CreateSandboxLayer (hcsshim wclayer.CreateScratchLayer): makes
   // <scratch_path>/sandbox.vhdx over `parents` (nearest first, base last).
   // The folder must exist.

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "image/layers/testing/temp_dir.h"
 #include "image/layers/wcifs/fake_layer_api.h"
+#include "runtime/base/windows/wide.h"
 #include "image/layers/wcifs/importer.h"
 #include "runtime/base/file_util.h"
 
@@ -210,7 +211,7 @@ TEST_F(WcifsLayerStoreTest, RemoveAfterADaemonDiedMidMountUndoesWhatWasDone) {
                                                 "\"],\"mounted\":false}")
                     .ok());
     if (id == "ctr2") {
-      const std::wstring w(scratch.begin(), scratch.end());
+      const std::wstring w = silo::win32::Utf8ToWide(WindowsPath(scratch));
       ASSERT_EQ(fake_->api()->activate_layer(&info, w.c_str()), 0u);
     }
   }
