@@ -128,7 +128,7 @@ absl::Status ResolveCpu(const HostProcessInput& in, HostProcessPlan* plan) {
 }  // namespace
 
 std::string HostProcessJobName(absl::string_view container_id) {
-  return absl::StrCat("JobContainer_", container_id);
+  return absl::StrCat(kHostProcessJobPrefix, container_id);
 }
 
 absl::Status ValidateHostProcessPod(bool sandbox_host_process, bool container_host_process) {

@@ -9,7 +9,8 @@
 // Rules (hcsshim internal/jobcontainers, containerd buildWindowsSpec):
 // - A pod is HostProcess all or none: a container whose flag differs from
 //   its sandbox's is rejected (ValidateHostProcessPod).
-// - The job is "JobContainer_<id>", kill-on-close, promoted to a silo when
+// - The job is "silo-hpc-<id>" (hcsshim's "JobContainer_<id>" would meet
+//   the jobs of a containerd on the same host), kill-on-close, promoted to a silo when
 //   the bind filter exists (WS2022+): then the rootfs is bound at C:\hpc and
 //   volumes appear at their real paths; without it (WS2019) the rootfs is
 //   C:\hpc\<id> and volumes are symlinked below it. The
@@ -113,7 +114,9 @@ struct HostProcessPlan {
 };
 
 // The Win32 name (OpenJobObjectW, not an object-manager path) of the job a
-// HostProcess container runs in, as hcsshim's jobcontainers name it.
+// HostProcess container runs in: silod's own prefix, beside the pods'
+// "silo-pod-", never hcsshim's "JobContainer_".
+inline constexpr char kHostProcessJobPrefix[] = "silo-hpc-";
 std::string HostProcessJobName(absl::string_view container_id);
 
 // InvalidArgument when the pod mixes HostProcess and normal containers.

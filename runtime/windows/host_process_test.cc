@@ -43,7 +43,7 @@ HostProcessInput CalicoNode() {
 TEST(HostProcessTest, WithBindFilterGolden) {
   absl::StatusOr<HostProcessPlan> plan = PlanHostProcess(CalicoNode());
   ASSERT_TRUE(plan.ok()) << plan.status();
-  EXPECT_EQ(plan->job_name, "JobContainer_5e1f");
+  EXPECT_EQ(plan->job_name, "silo-hpc-5e1f");
   EXPECT_TRUE(plan->create_silo);
   EXPECT_EQ(plan->mount_point, "C:\\hpc");
   EXPECT_EQ(plan->command_line, "powershell.exe -File \"C:\\hpc\\calico\\start node.ps1\"");

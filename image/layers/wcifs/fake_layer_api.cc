@@ -37,9 +37,25 @@ constexpr uint32_t kStreamReparseData = 8;
 
 std::string U(const wchar_t* s) { return WideToUtf8(s); }
 
+// Set when a path handed to the layer API had a '/' in it: vmcompute and
+// computestorage take Windows paths, so Run refuses that call.
+thread_local bool t_not_a_windows_path = false;
+
+// A layer-API path as the fake keeps it: the Windows separators it must
+// arrive with mapped back to the Linux file system the fake works on.
+std::string FromWindows(const wchar_t* s) {
+  std::string out = U(s);
+  std::replace(out.begin(), out.end(), '\\', '/');
+  return out;
+}
+std::string P(const wchar_t* s) {
+  if (U(s).find('/') != std::string::npos) t_not_a_windows_path = true;
+  return FromWindows(s);
+}
+
 std::vector<std::string> Parents(const LayerDescriptor* d, uint32_t n) {
   std::vector<std::string> out;
-  for (uint32_t i = 0; i < n; ++i) out.push_back(U(d[i].path));
+  for (uint32_t i = 0; i < n; ++i) out.push_back(P(d[i].path));
   return out;
 }
 
@@ -171,7 +187,7 @@ Resolved Resolve(const std::wstring& root, const std::wstring& rel) {
     r.hr = kHrInvalidRelativePath;
     return r;
   }
-  fs::path cur = WideToUtf8(root);
+  fs::path cur = FromWindows(root.c_str());
   std::error_code ec;
   for (size_t i = 0; i < parts.size(); ++i) {
     cur /= MatchName(cur, WideToUtf8(parts[i]));
@@ -215,7 +231,7 @@ struct FakeTrampolines {
 
   static uint32_t ImportLayer(const DriverInfo*, const wchar_t* id, const wchar_t* src, const LayerDescriptor* d,
                               uint32_t n) {
-    FakeLayerCall r = Rec(LayerCall::kImportLayer, U(id), U(src));
+    FakeLayerCall r = Rec(LayerCall::kImportLayer, P(id), P(src));
     r.parents = Parents(d, n);
     const std::string dst = r.path, from = r.arg;
     return F().Run(std::move(r), [&] { return CopyStaged(from, dst, F().reparse_target_); });
@@ -223,7 +239,7 @@ struct FakeTrampolines {
   // The scratch must be a folder holding sandbox.vhdx (CreateSandboxLayer's
   // output), activated once.
   static uint32_t Activate(const DriverInfo*, const wchar_t* id) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     return F().Run(Rec(LayerCall::kActivateLayer, p), [&] {
       if (!HasScratchVhd(p)) return kPathNotFound;
       if (!F().activated_.insert(p).second) return kInvalidState;
@@ -232,7 +248,7 @@ struct FakeTrampolines {
   }
   // Only an activated, not yet prepared scratch, over existing parents.
   static uint32_t Prepare(const DriverInfo*, const wchar_t* id, const LayerDescriptor* d, uint32_t n) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     FakeLayerCall r = Rec(LayerCall::kPrepareLayer, p);
     r.parents = Parents(d, n);
     const std::vector<std::string> parents = r.parents;
@@ -246,20 +262,20 @@ struct FakeTrampolines {
   // A second release of either kind is refused, as is deactivating a
   // scratch whose filter is still attached.
   static uint32_t Unprepare(const DriverInfo*, const wchar_t* id) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     return F().Run(Rec(LayerCall::kUnprepareLayer, p), [&] {
       return F().prepared_.erase(p) == 1 ? kOk : kInvalidState;
     });
   }
   static uint32_t Deactivate(const DriverInfo*, const wchar_t* id) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     return F().Run(Rec(LayerCall::kDeactivateLayer, p), [&] {
       if (F().prepared_.contains(p)) return kBusy;
       return F().activated_.erase(p) == 1 ? kOk : kInvalidState;
     });
   }
   static uint32_t MountPath(const DriverInfo*, const wchar_t* id, uint64_t* length, wchar_t* buffer) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     return F().Run(Rec(LayerCall::kGetLayerMountPath, p), [&] {
       if (!F().prepared_.contains(p)) return kInvalidArg;
       Guid g{};
@@ -278,11 +294,11 @@ struct FakeTrampolines {
     });
   }
   static uint32_t Destroy(const DriverInfo*, const wchar_t* id) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     return F().Run(Rec(LayerCall::kDestroyLayer, p), [&] { return F().DestroyLocked(p); });
   }
   static uint32_t Expand(const DriverInfo*, const wchar_t* id, uint64_t size) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     FakeLayerCall r = Rec(LayerCall::kExpandSandboxSize, p);
     r.number = size;
     return F().Run(std::move(r), [&] { return HasScratchVhd(p) ? kOk : kPathNotFound; });
@@ -305,14 +321,14 @@ struct FakeTrampolines {
     });
   }
   static uint32_t ProcessBase(const wchar_t* path) {
-    return F().Run(Rec(LayerCall::kProcessBaseImage, U(path)), [] { return kOk; });
+    return F().Run(Rec(LayerCall::kProcessBaseImage, P(path)), [] { return kOk; });
   }
   static uint32_t ProcessUtility(const wchar_t* path) {
-    return F().Run(Rec(LayerCall::kProcessUtilityImage, U(path)), [] { return kOk; });
+    return F().Run(Rec(LayerCall::kProcessUtilityImage, P(path)), [] { return kOk; });
   }
   static uint32_t CreateSandbox(const DriverInfo*, const wchar_t* id, const wchar_t*, const LayerDescriptor* d,
                                 uint32_t n) {
-    const std::string p = U(id);
+    const std::string p = P(id);
     FakeLayerCall r = Rec(LayerCall::kCreateSandboxLayer, p);
     r.parents = Parents(d, n);
     const std::vector<std::string> parents = r.parents;
@@ -326,24 +342,24 @@ struct FakeTrampolines {
     });
   }
   static uint32_t HcsImport(const wchar_t* layer, const wchar_t* src, const wchar_t* data) {
-    FakeLayerCall r = Rec(LayerCall::kHcsImportLayer, U(layer), U(src) + "\n" + U(data));
-    const std::string dst = r.path, from = U(src);
+    FakeLayerCall r = Rec(LayerCall::kHcsImportLayer, P(layer), P(src) + "\n" + U(data));
+    const std::string dst = r.path, from = P(src);
     return F().Run(std::move(r), [&] { return CopyStaged(from, dst, F().reparse_target_); });
   }
   static uint32_t HcsSetupBase(const wchar_t* layer, void*, const wchar_t* options) {
-    return F().Run(Rec(LayerCall::kHcsSetupBaseOsLayer, U(layer), U(options)), [] { return kOk; });
+    return F().Run(Rec(LayerCall::kHcsSetupBaseOsLayer, P(layer), U(options)), [] { return kOk; });
   }
   static uint32_t HcsInitWritable(const wchar_t* layer, const wchar_t* data, const wchar_t*) {
-    return F().Run(Rec(LayerCall::kHcsInitializeWritableLayer, U(layer), U(data)), [] { return kOk; });
+    return F().Run(Rec(LayerCall::kHcsInitializeWritableLayer, P(layer), U(data)), [] { return kOk; });
   }
   static uint32_t HcsAttach(const wchar_t* layer, const wchar_t* data) {
-    return F().Run(Rec(LayerCall::kHcsAttachLayerStorageFilter, U(layer), U(data)), [] { return kOk; });
+    return F().Run(Rec(LayerCall::kHcsAttachLayerStorageFilter, P(layer), U(data)), [] { return kOk; });
   }
   static uint32_t HcsDetach(const wchar_t* layer) {
-    return F().Run(Rec(LayerCall::kHcsDetachLayerStorageFilter, U(layer)), [] { return kOk; });
+    return F().Run(Rec(LayerCall::kHcsDetachLayerStorageFilter, P(layer)), [] { return kOk; });
   }
   static uint32_t HcsDestroy(const wchar_t* layer) {
-    const std::string p = U(layer);
+    const std::string p = P(layer);
     return F().Run(Rec(LayerCall::kHcsDestroyLayer, p), [&] { return F().DestroyLocked(p); });
   }
   static uint32_t EnablePrivileges(const wchar_t* const* names, uint32_t n) {
@@ -361,8 +377,8 @@ struct FakeTrampolines {
     });
   }
   static FakeLayerCall RelRec(LayerCall call, const wchar_t* root, const wchar_t* rel) {
-    FakeLayerCall r = Rec(call, U(root) + "/" + U(rel));
-    r.root = U(root);
+    FakeLayerCall r = Rec(call, P(root) + "/" + U(rel));
+    r.root = P(root);
     r.rel = U(rel);
     return r;
   }
@@ -442,7 +458,7 @@ struct FakeTrampolines {
   static uint32_t Link(const wchar_t* existing_root, const wchar_t* existing_rel, const wchar_t* new_root,
                        const wchar_t* new_rel) {
     FakeLayerCall r = RelRec(LayerCall::kLink, new_root, new_rel);
-    r.arg = U(existing_root) + "/" + U(existing_rel);
+    r.arg = P(existing_root) + "/" + U(existing_rel);
     return F().Run(std::move(r), [&] {
       const Resolved from = Resolve(existing_root, existing_rel);
       if (from.hr != kOk) return from.hr;
@@ -549,7 +565,9 @@ uint32_t FakeLayerApi::Run(FakeLayerCall rec, const std::function<uint32_t()>& e
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto& queue = faults_[rec.call];
-    if (!queue.empty()) {
+    if (std::exchange(t_not_a_windows_path, false)) {
+      hr = kInvalidArg;
+    } else if (!queue.empty()) {
       hr = queue.front();
       queue.pop_front();
     } else {

@@ -10,7 +10,9 @@
 #include "gtest/gtest.h"
 #include "image/layers/testing/temp_dir.h"
 #include "image/layers/wcifs/backup_stream.h"
+#include "image/layers/wcifs/layer_calls.h"
 #include "image/layers/wcifs/relative_path.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::image::layers::wcifs {
 namespace {
@@ -25,7 +27,7 @@ struct Layer {
     FakeLayerApi::CreateReparsePoint(dir.Sub("j"), host.path());
     std::ofstream(dir.Sub("file")) << "layer";
   }
-  std::wstring root() const { return std::wstring(dir.path().begin(), dir.path().end()); }
+  std::wstring root() const { return silo::win32::Utf8ToWide(WindowsPath(dir.path())); }
   FakeLayerApi fake;
   TempDir dir, host;
   FileBasicInfo file_info{0, 0, 0, 0, 0x20, 0};
@@ -132,8 +134,9 @@ TEST(FakeLayerApiTest, LayerLifecycleIsStrict) {
   const DriverInfo info{kFilterDriverFlavour, L""};
   const std::string base = dir.Sub("base"), scratch = dir.Sub("scratch");
   fs::create_directories(base);
-  const std::wstring wbase(base.begin(), base.end()), wscratch(scratch.begin(), scratch.end());
-  const std::wstring wmissing = L"/nonexistent/layer";
+  const std::wstring wbase = silo::win32::Utf8ToWide(WindowsPath(base));
+  const std::wstring wscratch = silo::win32::Utf8ToWide(WindowsPath(scratch));
+  const std::wstring wmissing = L"\\nonexistent\\layer";
   LayerDescriptor parent{{}, 0, wbase.c_str()};
   LayerDescriptor missing_parent{{}, 0, wmissing.c_str()};
   constexpr uint32_t kPathNotFound = 0x80070003, kInvalidState = 0x8007139F, kBusy = 0x800700AA;
@@ -176,7 +179,17 @@ TEST(FakeLayerApiTest, LayerLifecycleIsStrict) {
   ASSERT_GE(order.size(), 4u);
   EXPECT_EQ(order.front(), LayerCall::kCreateSandboxLayer);
   EXPECT_EQ(order.back(), LayerCall::kDestroyLayer);
+
   EXPECT_EQ(fake.Calls(LayerCall::kPrepareLayer).size(), 4u);
+
+  // A path with '/' is not a Windows path: refused before anything happens.
+  fs::create_directories(scratch);
+  ASSERT_EQ(api.create_sandbox_layer(&info, wscratch.c_str(), nullptr, &parent, 1), 0u);
+  const std::wstring wslashed(scratch.begin(), scratch.end());
+  EXPECT_EQ(api.activate_layer(&info, wslashed.c_str()), 0x80070057u);
+  EXPECT_TRUE(fake.Activated().empty());
+  LayerDescriptor slashed_parent{{}, 0, wslashed.c_str()};
+  EXPECT_EQ(api.prepare_layer(&info, wscratch.c_str(), &slashed_parent, 1), 0x80070057u);
 }
 
 }  // namespace

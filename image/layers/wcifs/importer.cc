@@ -247,19 +247,8 @@ absl::Status Importer::FinishDiff(const std::string& layer_path, const std::vect
                                   const std::string& staging, const LayerSource& source) {
   SILO_ASSIGN_OR_RETURN(StagingPlan plan, PlanDiffStaging(source.plan));
   if (options_.use_computestorage && calls_.api().hcs_import_layer != nullptr) {
-    nlohmann::json layers = nlohmann::json::array();
-    for (const auto& p : parents) {
-      auto id = calls_.LayerId(p);
-      if (!id.ok()) return LayerCallToStatus(id.status(), "NameToGuid", p);
-      layers.push_back({{"Id", *id}, {"Path", p}, {"PathType", "AbsolutePath"}});
-    }
-    const nlohmann::json data = {{"SchemaVersion", {{"Major", 2}, {"Minor", 0}}}, {"Layers", layers}};
-    const std::wstring wl = win32::Utf8ToWide(layer_path);
-    const std::wstring ws = win32::Utf8ToWide(staging);
-    const std::wstring wd = win32::Utf8ToWide(data.dump());
-    SILO_RETURN_IF_ERROR(LayerCallToStatus(HrStatus(calls_.api().hcs_import_layer(wl.c_str(), ws.c_str(), wd.c_str()),
-                                           "HcsImportLayer " + layer_path),
-                                  "HcsImportLayer", layer_path));
+    SILO_RETURN_IF_ERROR(
+        LayerCallToStatus(calls_.HcsImportLayer(layer_path, staging, parents), "HcsImportLayer", layer_path));
   } else {
     SILO_RETURN_IF_ERROR(LayerCallToStatus(calls_.ImportLayer(layer_path, staging, parents), "ImportLayer", layer_path));
   }

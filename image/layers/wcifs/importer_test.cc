@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "image/layers/testing/temp_dir.h"
 #include "image/layers/testing/windows_entry.h"
 #include "image/layers/wcifs/fake_layer_api.h"
@@ -141,7 +142,9 @@ TEST(ImporterTest, ComputeStorageImportCarriesParentsAsLayerData) {
   ASSERT_TRUE(importer.ImportLayer(diff, {base}, Source({Entry("Files/x", WindowsEntryKind::kFile)})).ok());
   const auto imports = fake.Calls(LayerCall::kHcsImportLayer);
   ASSERT_EQ(imports.size(), 1u);
-  EXPECT_NE(imports[0].arg.find("\"Path\":\"" + base + "\""), std::string::npos) << imports[0].arg;
+  // A Windows path in the layer data too (JSON-escaped backslashes).
+  EXPECT_NE(imports[0].arg.find("\"Path\":" + nlohmann::json(WindowsPath(base)).dump()), std::string::npos)
+      << imports[0].arg;
   EXPECT_NE(imports[0].arg.find("\"PathType\":\"AbsolutePath\""), std::string::npos);
   EXPECT_TRUE(fake.Calls(LayerCall::kImportLayer).empty());
 }

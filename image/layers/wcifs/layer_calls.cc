@@ -4,10 +4,29 @@
 #include <mutex>
 #include <thread>
 
+#include "nlohmann/json.hpp"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::image::layers::wcifs {
+
+std::string WindowsPath(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  size_t prefix = 0;
+  // "\\?\", "\\.\" and a UNC "\\server" keep their leading pair.
+  if (path.size() >= 2 && (path[0] == '\\' || path[0] == '/') && (path[1] == '\\' || path[1] == '/')) {
+    out = "\\\\";
+    prefix = 2;
+  }
+  for (size_t i = prefix; i < path.size(); ++i) {
+    const char c = path[i] == '/' ? '\\' : path[i];
+    if (c == '\\' && out.size() > prefix && out.back() == '\\') continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
 namespace {
 
 namespace codes = ::silo::runtime::windows::codes;
@@ -31,6 +50,9 @@ std::string BaseName(std::string path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// The UTF-16 form of a path for the layer API.
+std::wstring Wide(const std::string& path) { return Utf8ToWide(WindowsPath(path)); }
+
 // Descriptors plus the wide strings their `path` pointers refer to.
 struct Descriptors {
   std::vector<std::wstring> paths;
@@ -41,7 +63,7 @@ HrResult<Descriptors> MakeDescriptors(const LayerApi& api, const std::vector<std
   Descriptors d;
   d.paths.reserve(parents.size());
   for (const std::string& p : parents) {
-    d.paths.push_back(Utf8ToWide(p));
+    d.paths.push_back(Wide(p));
     LayerDescriptor desc{};
     const std::wstring name = Utf8ToWide(BaseName(p));
     if (uint32_t hr = api.name_to_guid(name.c_str(), &desc.layer_id); hr != codes::kSOk) {
@@ -84,47 +106,63 @@ HrStatus LayerCalls::ImportLayer(const std::string& layer_path, const std::strin
                                  const std::vector<std::string>& parents) const {
   auto d = MakeDescriptors(*api_, parents);
   if (!d.ok()) return d.status();
-  const std::wstring id = Utf8ToWide(layer_path);
-  const std::wstring src = Utf8ToWide(source_folder);
+  const std::wstring id = Wide(layer_path);
+  const std::wstring src = Wide(source_folder);
   return Check(api_->import_layer(&kDriverInfo, id.c_str(), src.c_str(), d->items.data(),
                                   static_cast<uint32_t>(d->items.size())),
                "ImportLayer", layer_path);
 }
 
 HrStatus LayerCalls::ProcessBaseImage(const std::string& layer_path) const {
-  return Check(api_->process_base_image(Utf8ToWide(layer_path).c_str()), "ProcessBaseImage", layer_path);
+  return Check(api_->process_base_image(Wide(layer_path).c_str()), "ProcessBaseImage", layer_path);
 }
 
 HrStatus LayerCalls::ProcessUtilityImage(const std::string& path) const {
-  return Check(api_->process_utility_image(Utf8ToWide(path).c_str()), "ProcessUtilityImage", path);
+  return Check(api_->process_utility_image(Wide(path).c_str()), "ProcessUtilityImage", path);
+}
+
+HrStatus LayerCalls::HcsImportLayer(const std::string& layer_path, const std::string& source_folder,
+                                    const std::vector<std::string>& parents) const {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const std::string& p : parents) {
+    auto id = LayerId(p);
+    if (!id.ok()) return id.status();
+    layers.push_back({{"Id", *id}, {"Path", WindowsPath(p)}, {"PathType", "AbsolutePath"}});
+  }
+  const nlohmann::json data = {{"SchemaVersion", {{"Major", 2}, {"Minor", 0}}}, {"Layers", layers}};
+  return Check(api_->hcs_import_layer(Wide(layer_path).c_str(), Wide(source_folder).c_str(),
+                                      Utf8ToWide(data.dump()).c_str()),
+               "HcsImportLayer", layer_path);
 }
 
 HrStatus LayerCalls::CreateSandboxLayer(const std::string& scratch_path,
                                         const std::vector<std::string>& parents) const {
   auto d = MakeDescriptors(*api_, parents);
   if (!d.ok()) return d.status();
-  return Check(api_->create_sandbox_layer(&kDriverInfo, Utf8ToWide(scratch_path).c_str(), nullptr, d->items.data(),
+  return Check(api_->create_sandbox_layer(&kDriverInfo, Wide(scratch_path).c_str(), nullptr, d->items.data(),
                                           static_cast<uint32_t>(d->items.size())),
                "CreateSandboxLayer", scratch_path);
 }
 
 HrStatus LayerCalls::ExpandSandboxSize(const std::string& scratch_path, uint64_t size_bytes) const {
-  return Check(api_->expand_sandbox_size(&kDriverInfo, Utf8ToWide(scratch_path).c_str(), size_bytes),
+  return Check(api_->expand_sandbox_size(&kDriverInfo, Wide(scratch_path).c_str(), size_bytes),
                "ExpandSandboxSize", scratch_path);
 }
 
 HrStatus LayerCalls::DestroyLayer(const std::string& layer_path) const {
-  const std::wstring id = Utf8ToWide(layer_path);
+  const std::wstring id = Wide(layer_path);
   if (api_->hcs_destroy_layer != nullptr) {
     return Check(api_->hcs_destroy_layer(id.c_str()), "HcsDestroyLayer", layer_path);
   }
   return Check(api_->destroy_layer(&kDriverInfo, id.c_str()), "DestroyLayer", layer_path);
 }
 
-HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const {
+HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const std::vector<std::string>& parents,
+                                        bool* leftover) const {
+  if (leftover != nullptr) *leftover = false;
   auto d = MakeDescriptors(*api_, parents);
   if (!d.ok()) return d.status();
-  const std::wstring id = Utf8ToWide(scratch_path);
+  const std::wstring id = Wide(scratch_path);
   HrStatus last;
   for (int attempt = 1; attempt <= retry_.attempts; ++attempt) {
     if (attempt > 1 && retry_.delay.count() > 0) std::this_thread::sleep_for(retry_.delay);
@@ -137,7 +175,13 @@ HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const s
                      "PrepareLayer", scratch_path);
       }
       if (last.ok()) break;
-      (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
+      if (HrStatus undone = Check(api_->deactivate_layer(&kDriverInfo, id.c_str()), "DeactivateLayer", scratch_path);
+          !undone.ok()) {
+        // Still activated: a retry would be refused, and the caller must
+        // keep what it needs to deactivate it later.
+        if (leftover != nullptr) *leftover = true;
+        return HrStatus(last.hr(), last.message() + "; undoing it: " + undone.message());
+      }
     }
     if (!IsTransientMountError(last.hr())) return last;
   }
@@ -145,12 +189,17 @@ HrResult<std::string> LayerCalls::Mount(const std::string& scratch_path, const s
     return HrStatus(last.hr(), last.message() + " (after " + std::to_string(retry_.attempts) + " attempts)");
   }
   auto path = MountPath(scratch_path);
-  if (!path.ok()) UndoPartialMount(scratch_path);
+  if (!path.ok()) {
+    if (HrStatus undone = UndoPartialMount(scratch_path); !undone.ok()) {
+      if (leftover != nullptr) *leftover = true;
+      return HrStatus(path.status().hr(), path.status().message() + "; undoing the mount: " + undone.message());
+    }
+  }
   return path;
 }
 
 HrResult<std::string> LayerCalls::MountPath(const std::string& scratch_path) const {
-  const std::wstring id = Utf8ToWide(scratch_path);
+  const std::wstring id = Wide(scratch_path);
   uint64_t length = 0;
   if (uint32_t hr = api_->get_layer_mount_path(&kDriverInfo, id.c_str(), &length, nullptr); hr != codes::kSOk) {
     return HrStatus(hr, "GetLayerMountPath " + scratch_path);
@@ -164,14 +213,22 @@ HrResult<std::string> LayerCalls::MountPath(const std::string& scratch_path) con
   return WideToUtf8(buffer);
 }
 
-void LayerCalls::UndoPartialMount(const std::string& scratch_path) const {
-  const std::wstring id = Utf8ToWide(scratch_path);
-  (void)api_->unprepare_layer(&kDriverInfo, id.c_str());
-  (void)api_->deactivate_layer(&kDriverInfo, id.c_str());
+HrStatus LayerCalls::UndoPartialMount(const std::string& scratch_path) const {
+  const std::wstring id = Wide(scratch_path);
+  const uint32_t unprepared = api_->unprepare_layer(&kDriverInfo, id.c_str());
+  const uint32_t deactivated = api_->deactivate_layer(&kDriverInfo, id.c_str());
+  if (deactivated == codes::kSOk || codes::Normalize(deactivated) == kErrorInvalidState) return HrStatus::Ok();
+  std::string message = "DeactivateLayer " + scratch_path;
+  if (unprepared != codes::kSOk) {
+    char code[16];
+    std::snprintf(code, sizeof(code), "0x%08X", unprepared);
+    message += std::string(" (UnprepareLayer failed first: ") + code + ")";
+  }
+  return HrStatus(deactivated, message);
 }
 
 HrStatus LayerCalls::Unmount(const std::string& scratch_path) const {
-  const std::wstring id = Utf8ToWide(scratch_path);
+  const std::wstring id = Wide(scratch_path);
   // As hcsshim's WCIFS layer closer: the volume cannot be detached while
   // the filter is attached, so a failed Unprepare stops here (the caller
   // keeps its record and retries the whole release).
@@ -198,7 +255,7 @@ HrStatus LayerCalls::RevertToSelf() const { return Check(api_->revert_to_self(),
 
 HrStatus LayerCalls::BackupWriteRelative(const std::string& root, const std::string& rel, const FileBasicInfo& info,
                                          const std::string& stream, bool process_security) const {
-  return Check(api_->backup_write_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str(), &info,
+  return Check(api_->backup_write_relative(Wide(root).c_str(), Utf8ToWide(rel).c_str(), &info,
                                            reinterpret_cast<const uint8_t*>(stream.data()), stream.size(),
                                            process_security),
                "BackupWrite", Described(root, rel));
@@ -206,12 +263,12 @@ HrStatus LayerCalls::BackupWriteRelative(const std::string& root, const std::str
 
 HrStatus LayerCalls::SetFileBasicInfoRelative(const std::string& root, const std::string& rel,
                                               const FileBasicInfo& info) const {
-  return Check(api_->set_file_basic_info_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str(), &info),
+  return Check(api_->set_file_basic_info_relative(Wide(root).c_str(), Utf8ToWide(rel).c_str(), &info),
                "SetFileInformationByHandle", Described(root, rel));
 }
 
 HrStatus LayerCalls::MkdirRelative(const std::string& root, const std::string& rel) const {
-  return Check(api_->mkdir_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str()), "CreateDirectory",
+  return Check(api_->mkdir_relative(Wide(root).c_str(), Utf8ToWide(rel).c_str()), "CreateDirectory",
                Described(root, rel));
 }
 
@@ -226,21 +283,21 @@ HrStatus LayerCalls::MkdirAllRelative(const std::string& root, const std::string
 
 HrResult<uint32_t> LayerCalls::LstatRelative(const std::string& root, const std::string& rel) const {
   uint32_t attributes = 0;
-  HrStatus s = Check(api_->lstat_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str(), &attributes),
+  HrStatus s = Check(api_->lstat_relative(Wide(root).c_str(), Utf8ToWide(rel).c_str(), &attributes),
                      "GetFileInformationByHandle", Described(root, rel));
   if (!s.ok()) return s;
   return attributes;
 }
 
 HrStatus LayerCalls::RemoveAllRelative(const std::string& root, const std::string& rel) const {
-  return Check(api_->remove_all_relative(Utf8ToWide(root).c_str(), Utf8ToWide(rel).c_str()), "Delete",
+  return Check(api_->remove_all_relative(Wide(root).c_str(), Utf8ToWide(rel).c_str()), "Delete",
                Described(root, rel));
 }
 
 HrStatus LayerCalls::LinkRelative(const std::string& existing_root, const std::string& existing_rel,
                                   const std::string& new_root, const std::string& new_rel) const {
-  return Check(api_->link_relative(Utf8ToWide(existing_root).c_str(), Utf8ToWide(existing_rel).c_str(),
-                                   Utf8ToWide(new_root).c_str(), Utf8ToWide(new_rel).c_str()),
+  return Check(api_->link_relative(Wide(existing_root).c_str(), Utf8ToWide(existing_rel).c_str(),
+                                   Wide(new_root).c_str(), Utf8ToWide(new_rel).c_str()),
                "CreateHardLink", Described(new_root, new_rel) + " -> " + Described(existing_root, existing_rel));
 }
 

@@ -14,11 +14,18 @@
 // way). Release is UnprepareLayer then DeactivateLayer; a failed
 // UnprepareLayer stops it (the volume cannot go while the filter is on).
 //
+// Paths: callers may join with '/', but vmcompute and computestorage get
+// Windows paths only: every path (layer, scratch, source folder, parent,
+// the root of a relative call) goes through WindowsPath here, so no call
+// site can hand the API a mixed one. `rel` stays '/'-separated: the API's
+// relative primitives split it themselves (relative_path.h).
+//
 // Thread-safe: the object holds only the immutable table and policy.
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "image/layers/wcifs/api.h"
@@ -33,10 +40,15 @@ using HrResult = win32::Result<T>;
 
 inline constexpr uint32_t kErrorNotReady = 21;              // ERROR_NOT_READY
 inline constexpr uint32_t kErrorDeviceNotConnected = 1167;  // ERROR_DEVICE_NOT_CONNECTED
+inline constexpr uint32_t kErrorInvalidState = 5023;        // ERROR_INVALID_STATE
 inline constexpr uint32_t kFileAttributeDirectoryBit = 0x10;
 
 // True for the transient mount errors, bare or as 0x8007xxxx HRESULTs.
 bool IsTransientMountError(uint32_t hr);
+
+// `path` with every '/' turned into '\\' and repeated separators collapsed,
+// a leading "\\\\?\\" (long form), "\\\\.\\" or UNC "\\\\" kept as is.
+std::string WindowsPath(std::string_view path);
 
 struct RetryPolicy {
   int attempts = 5;
@@ -56,6 +68,10 @@ class LayerCalls {
                        const std::vector<std::string>& parents) const;
   HrStatus ProcessBaseImage(const std::string& layer_path) const;
   HrStatus ProcessUtilityImage(const std::string& utility_vm_path) const;
+  // computestorage HcsImportLayer(layer_path, source_folder, layer data
+  // naming `parents`, nearest first, by NameToGuid id and path).
+  HrStatus HcsImportLayer(const std::string& layer_path, const std::string& source_folder,
+                          const std::vector<std::string>& parents) const;
   // vmcompute CreateSandboxLayer (hcsshim wclayer.CreateScratchLayer): makes
   // <scratch_path>/sandbox.vhdx over `parents` (nearest first, base last).
   // The folder must exist.
@@ -64,12 +80,19 @@ class LayerCalls {
   HrStatus DestroyLayer(const std::string& layer_path) const;
 
   // Activate + Prepare (with retries), then the volume path "\\?\Volume{...}\".
-  HrResult<std::string> Mount(const std::string& scratch_path, const std::vector<std::string>& parents) const;
+  // On failure the partial work is undone; `leftover` (when given) says
+  // whether that undo failed, so the layer may still be activated or
+  // prepared and a later UndoPartialMount must finish it.
+  HrResult<std::string> Mount(const std::string& scratch_path, const std::vector<std::string>& parents,
+                              bool* leftover = nullptr) const;
   // Unprepare then Deactivate; stops at a failed Unprepare.
   HrStatus Unmount(const std::string& scratch_path) const;
   // Unprepare and Deactivate, each attempted whatever the other returned
-  // (hcsshim's rollback of a half-done mount).
-  void UndoPartialMount(const std::string& scratch_path) const;
+  // (hcsshim's rollback of a half-done mount). Ok when the layer is left
+  // neither prepared nor activated: Deactivate succeeded, or refused with
+  // ERROR_INVALID_STATE because the layer was not activated at all; else
+  // Deactivate's error (a still prepared layer cannot be deactivated).
+  HrStatus UndoPartialMount(const std::string& scratch_path) const;
 
   HrStatus EnablePrivileges(const std::vector<std::string>& names) const;
   HrStatus RevertToSelf() const;

@@ -1,5 +1,7 @@
 #include "image/layers/wcifs/layer_calls.h"
 
+#include <filesystem>
+
 #include "gtest/gtest.h"
 #include "image/layers/testing/temp_dir.h"
 #include "image/layers/wcifs/fake_layer_api.h"
@@ -92,6 +94,30 @@ TEST(LayerCallsTest, DestroyPrefersComputeStorage) {
   fake.RemoveComputeStorage();
   ASSERT_TRUE(calls.DestroyLayer(l.Path("base")).ok());
   EXPECT_EQ(fake.Calls(LayerCall::kDestroyLayer).size(), 1u);
+}
+
+TEST(LayerCallsTest, WindowsPathUsesBackslashesAndKeepsPrefixes) {
+  EXPECT_EQ(WindowsPath("C:\\ProgramData\\silo\\root/wcifs/scratch/c1"), "C:\\ProgramData\\silo\\root\\wcifs\\scratch\\c1");
+  EXPECT_EQ(WindowsPath("C:/a//b\\\\c/"), "C:\\a\\b\\c\\");
+  EXPECT_EQ(WindowsPath("\\\\?\\C:\\a/b"), "\\\\?\\C:\\a\\b");
+  EXPECT_EQ(WindowsPath("\\\\server\\share/x"), "\\\\server\\share\\x");
+  EXPECT_EQ(WindowsPath("//?/C:/a"), "\\\\?\\C:\\a");
+}
+
+// Every path vmcompute gets is a Windows path, whatever the caller joined
+// it with (the fake refuses one with '/').
+TEST(LayerCallsTest, MixedSeparatorsReachTheApiAsWindowsPaths) {
+  FakeLayerApi fake;
+  testing::TempDir dir;
+  LayerCalls calls(fake.api(), RetryPolicy{1, std::chrono::milliseconds(0)});
+  const std::string base = dir.Sub("base"), scratch = dir.Sub("scratch");
+  std::filesystem::create_directories(base);
+  std::filesystem::create_directories(scratch);
+  ASSERT_TRUE(calls.CreateSandboxLayer(scratch, {base}).ok());
+  auto volume = calls.Mount(scratch, {base});
+  ASSERT_TRUE(volume.ok()) << volume.status().ToString();
+  ASSERT_TRUE(calls.Unmount(scratch).ok());
+  for (const FakeLayerCall& c : fake.Calls()) EXPECT_EQ(c.hr, 0u) << static_cast<int>(c.call) << " " << c.path;
 }
 
 }  // namespace

@@ -45,18 +45,24 @@ absl::Status Mounts::CreateScratch(const std::string& scratch_path, const std::v
 absl::StatusOr<std::string> Mounts::Mount(const std::string& container_id, const std::string& scratch_path,
                                           const std::vector<std::string>& parents) {
   if (!ValidId(container_id)) return absl::InvalidArgumentError(absl::StrCat("bad container id \"", container_id, "\""));
+  // A mount of this id that could not undo itself is finished first.
+  SILO_RETURN_IF_ERROR(UndoLeftover(container_id).status());
   {
     std::lock_guard<std::mutex> lock(mu_);
     SILO_RETURN_IF_ERROR(MakeDirs(state_dir_));
     const nlohmann::json record = {{"scratch", scratch_path}, {"parents", parents}, {"mounted", false}};
     SILO_RETURN_IF_ERROR(AtomicWriteFile(RecordPath(container_id), record.dump()));
   }
-  auto path = calls_.Mount(scratch_path, parents);
+  bool leftover = false;
+  auto path = calls_.Mount(scratch_path, parents, &leftover);
   std::lock_guard<std::mutex> lock(mu_);
   if (!path.ok()) {
-    // Mount undid its partial work; nothing is left to release.
-    std::error_code ec;
-    fs::remove(RecordPath(container_id), ec);
+    // Mount undid its partial work unless it says otherwise; then the
+    // "mounted": false record stays for whoever comes next to finish it.
+    if (!leftover) {
+      std::error_code ec;
+      fs::remove(RecordPath(container_id), ec);
+    }
     return runtime::windows::HrStatusToStatus(path.status(), "MountLayer", scratch_path);
   }
   const nlohmann::json record = {{"scratch", scratch_path}, {"parents", parents}, {"mounted", true}};
@@ -73,6 +79,26 @@ absl::StatusOr<std::string> Mounts::Mount(const std::string& container_id, const
 absl::Status Mounts::Release(const std::string& container_id) {
   if (!ValidId(container_id)) return absl::InvalidArgumentError(absl::StrCat("bad container id \"", container_id, "\""));
   std::lock_guard<std::mutex> lock(mu_);
+  return ReleaseLocked(container_id);
+}
+
+absl::StatusOr<bool> Mounts::UndoLeftover(const std::string& container_id) {
+  if (!ValidId(container_id)) return absl::InvalidArgumentError(absl::StrCat("bad container id \"", container_id, "\""));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto text = ReadFile(RecordPath(container_id));
+  if (absl::IsNotFound(text.status())) return false;
+  SILO_RETURN_IF_ERROR(text.status());
+  const nlohmann::json record = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (record.is_object() && record.contains("mounted") && record["mounted"].is_boolean() &&
+      record["mounted"].get<bool>()) {
+    return absl::AlreadyExistsError(absl::StrCat("container ", container_id, " has a mounted rootfs"));
+  }
+  SILO_RETURN_IF_ERROR(Annotate(ReleaseLocked(container_id),
+                                absl::StrCat("undoing an earlier, unfinished mount of ", container_id)));
+  return true;
+}
+
+absl::Status Mounts::ReleaseLocked(const std::string& container_id) {
   auto text = ReadFile(RecordPath(container_id));
   if (absl::IsNotFound(text.status())) return absl::OkStatus();
   SILO_RETURN_IF_ERROR(text.status());
@@ -86,9 +112,11 @@ absl::Status Mounts::Release(const std::string& container_id) {
   if (mounted) {
     SILO_RETURN_IF_ERROR(runtime::windows::HrStatusToStatus(calls_.Unmount(scratch), "UnmountLayer", scratch));
   } else {
-    // The daemon died inside Mount: the layer may be activated, prepared or
-    // neither. Undo as Mount's own rollback does, whatever each step says.
-    calls_.UndoPartialMount(scratch);
+    // The daemon died inside Mount, or Mount could not undo itself: the
+    // layer may be activated, prepared or neither. The record goes only
+    // once it is neither.
+    SILO_RETURN_IF_ERROR(
+        runtime::windows::HrStatusToStatus(calls_.UndoPartialMount(scratch), "UndoPartialMount", scratch));
   }
   std::error_code ec;
   fs::remove(RecordPath(container_id), ec);

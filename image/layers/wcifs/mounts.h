@@ -12,7 +12,12 @@
 //                  "\\?\Volume{...}\" for the HCS document's Storage.Path.
 //                  The record says "mounted": false until the mount is
 //                  complete; a release of such a record (the daemon died
-//                  mid-mount) undoes Prepare and Activate ignoring errors.
+//                  mid-mount, or a failed mount could not undo itself)
+//                  undoes Prepare and Activate and drops the record only
+//                  once the layer is neither. A failed mount whose undo
+//                  failed keeps its record, so a retry of the mount, a
+//                  Release or Recover finishes the undo instead of the id
+//                  being blocked by a layer left activated.
 //   Release        Unprepare + Deactivate, then drops the record. Idempotent:
 //                  no record, nothing to do. A failed release keeps the
 //                  record so Recover retries it.
@@ -49,6 +54,10 @@ class Mounts {
   absl::StatusOr<std::string> Mount(const std::string& container_id, const std::string& scratch_path,
                                     const std::vector<std::string>& parents);
   absl::Status Release(const std::string& container_id);
+  // Undoes and drops the record of a mount that never completed (see
+  // Mount); true when there was one. AlreadyExists when the id has a
+  // completed mount, the undo's error when the layer is still in use.
+  absl::StatusOr<bool> UndoLeftover(const std::string& container_id);
   // Returns the ids whose mounts were released.
   absl::StatusOr<std::vector<std::string>> Recover(const std::set<std::string>& live_container_ids);
   // Destroys the candidates for which `referenced` is false; returns them.
@@ -57,6 +66,8 @@ class Mounts {
 
  private:
   std::string RecordPath(const std::string& container_id) const;
+  // Release with mu_ held.
+  absl::Status ReleaseLocked(const std::string& container_id);
 
   LayerCalls calls_;
   std::string state_dir_;

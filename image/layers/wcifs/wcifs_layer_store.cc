@@ -69,6 +69,13 @@ absl::StatusOr<PreparedRootfs> WcifsLayerStore::Prepare(const std::string& conta
   parents.assign(out.layer_dirs.rbegin(), out.layer_dirs.rend());
 
   const std::string scratch = ScratchDir(container_id);
+  // An earlier Prepare of this id that could not undo its mount left the
+  // record of it: finish that undo, then its scratch is a leftover too.
+  SILO_ASSIGN_OR_RETURN(bool leftover, mounts_.UndoLeftover(container_id));
+  if (leftover) {
+    SILO_RETURN_IF_ERROR(Annotate(DestroyScratch(scratch), absl::StrCat("removing the writable layer an earlier, "
+                                                                       "failed prepare of ", container_id, " left")));
+  }
   if (PathExists(scratch)) {
     return absl::AlreadyExistsError(
         absl::StrCat("container ", container_id, " has a writable layer at ", scratch));

@@ -22,7 +22,10 @@
 //            was done, in reverse (DeactivateLayer after a failed Prepare,
 //            Unprepare + Deactivate after a failed GetLayerMountPath,
 //            DestroyLayer of the scratch, the record dropped), so nothing
-//            stays activated, prepared or on disk.
+//            stays activated, prepared or on disk. Where that undo itself
+//            fails (UnprepareLayer refused), the "mounted": false record
+//            stays: a retry of Prepare for the id first finishes the undo
+//            and removes the leftover scratch, and Release finishes it too.
 //   Release  UnprepareLayer -> DeactivateLayer -> record dropped. The scratch
 //            stays (a stopped container keeps its writable layer).
 //            Idempotent; a failed release keeps the record for a retry.

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "image/layers/testing/temp_dir.h"
 #include "image/layers/wcifs/fake_layer_api.h"
+#include "runtime/base/windows/wide.h"
 #include "image/layers/wcifs/importer.h"
 #include "runtime/base/file_util.h"
 
@@ -210,7 +211,7 @@ TEST_F(WcifsLayerStoreTest, RemoveAfterADaemonDiedMidMountUndoesWhatWasDone) {
                                                 "\"],\"mounted\":false}")
                     .ok());
     if (id == "ctr2") {
-      const std::wstring w(scratch.begin(), scratch.end());
+      const std::wstring w = silo::win32::Utf8ToWide(WindowsPath(scratch));
       ASSERT_EQ(fake_->api()->activate_layer(&info, w.c_str()), 0u);
     }
   }
@@ -219,6 +220,43 @@ TEST_F(WcifsLayerStoreTest, RemoveAfterADaemonDiedMidMountUndoesWhatWasDone) {
   ASSERT_TRUE(store_->Remove("ctr3").ok());
   ExpectNothingLeft("ctr2");
   ExpectNothingLeft("ctr3");
+}
+
+// GetLayerMountPath fails and the undo's UnprepareLayer is refused too: the
+// layer stays prepared and activated. A retry of Prepare for the same id
+// finishes that undo first instead of failing on it for good.
+TEST_F(WcifsLayerStoreTest, ARetryOfPrepareFinishesAHalfDoneMountItsUndoCouldNotRemove) {
+  fake_->Inject(LayerCall::kGetLayerMountPath, kEFail);
+  fake_->Inject(LayerCall::kUnprepareLayer, kEFail);
+  auto failed = store_->Prepare("ctr1", chain_);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(std::string(failed.status().message()), ::testing::HasSubstr("DeactivateLayer"));
+  EXPECT_TRUE(fake_->IsPrepared(store_->ScratchDir("ctr1")));
+  EXPECT_TRUE(fs::exists(Record("ctr1")));  // what a retry needs to finish the undo
+  auto retried = store_->Prepare("ctr1", chain_);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_TRUE(fake_->IsPrepared(store_->ScratchDir("ctr1")));
+  ASSERT_TRUE(store_->Remove("ctr1").ok());
+  ExpectNothingLeft("ctr1");
+}
+
+TEST_F(WcifsLayerStoreTest, AReleaseFinishesAHalfDoneMountItsUndoCouldNotRemove) {
+  fake_->Inject(LayerCall::kGetLayerMountPath, kEFail);
+  fake_->Inject(LayerCall::kUnprepareLayer, kEFail);
+  ASSERT_FALSE(store_->Prepare("ctr1", chain_).ok());
+  // Still in use: the release fails and keeps the record for the next try.
+  fake_->Inject(LayerCall::kUnprepareLayer, kEFail);
+  EXPECT_FALSE(store_->Release("ctr1").ok());
+  EXPECT_TRUE(fs::exists(Record("ctr1")));
+  EXPECT_TRUE(fake_->IsActivated(store_->ScratchDir("ctr1")));
+  ASSERT_TRUE(store_->Release("ctr1").ok());
+  EXPECT_TRUE(fake_->Activated().empty());
+  EXPECT_TRUE(fake_->Prepared().empty());
+  EXPECT_FALSE(fs::exists(Record("ctr1")));
+  ASSERT_TRUE(store_->Remove("ctr1").ok());
+  ExpectNothingLeft("ctr1");
+  ASSERT_TRUE(store_->Prepare("ctr1", chain_).ok());  // the id is usable again
+  ASSERT_TRUE(store_->Remove("ctr1").ok());
 }
 
 TEST_F(WcifsLayerStoreTest, WritableLayerUsageIsMeasuredFromTheScratchFolder) {

@@ -58,6 +58,29 @@ Result<std::vector<std::string>> FolderLevels(const std::string& path) {
 
 namespace {
 
+// Resets everything below `dir` to what it inherits from it, folder by
+// folder (iteratively: a deep tree must not exhaust the stack).
+HrStatus ResetTree(PrivateDirOs& os, const std::string& dir, const std::string& what) {
+  std::vector<std::string> pending{dir};
+  while (!pending.empty()) {
+    const std::string folder = std::move(pending.back());
+    pending.pop_back();
+    std::vector<std::string> names;
+    if (uint32_t err = os.ListChildren(folder, &names); err != 0) {
+      return Win32Error(err, what + ": cannot list " + folder + " to restrict what is in it");
+    }
+    for (const std::string& name : names) {
+      const std::string child = folder + "\\" + name;
+      bool descend = false;
+      const uint32_t err = os.ResetToInherited(child, &descend);
+      if (err == 2 || err == 3) continue;  // ERROR_FILE/PATH_NOT_FOUND: removed meanwhile
+      if (err != 0) return Win32Error(err, what + ": cannot restrict " + child + " to Administrators and SYSTEM");
+      if (descend) pending.push_back(child);
+    }
+  }
+  return HrStatus::Ok();
+}
+
 // SecurePrivateDir, skipping the folders already in `done` (made or secured
 // earlier in the same pass) and adding those it makes or secures.
 HrStatus SecureLevels(PrivateDirOs& os, const std::string& path, const std::string& owned_from,
@@ -115,6 +138,11 @@ HrStatus SecureLevels(PrivateDirOs& os, const std::string& path, const std::stri
     }
     if (uint32_t err = os.Resecure(level); err != 0) {
       return Win32Error(err, what + ": cannot restrict " + level + " to Administrators and SYSTEM");
+    }
+    // Made by someone else (an installer, an older silod): what it holds
+    // may carry its own entries, which the folder's DACL does not replace.
+    if (!facts.private_dacl) {
+      if (HrStatus s = ResetTree(os, level, what); !s.ok()) return s;
     }
     done->push_back(level);
   }

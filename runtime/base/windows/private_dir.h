@@ -12,6 +12,11 @@
 // or when its owner is neither Administrators, SYSTEM nor the user silod runs
 // as (another user made it first and can rewrite its ACL); otherwise it is
 // given the owner and DACL again through a handle to the folder itself.
+// When it did not carry them already, everything below it made before is
+// reset too: owner Administrators and only the entries it inherits from the
+// folder, its own (explicit) entries removed, so a file someone could read
+// or change before stays no more open than the folder; a junction or
+// symlink below is reset itself but never followed.
 // Folders above the data folder that exist are not silod's and are left as
 // they are, but each must be owned by one of those or TrustedInstaller:
 // whoever owns a parent can rename a child away and put another in its place.
@@ -41,6 +46,11 @@ struct DirFacts {
   bool directory = false;
   bool reparse_point = false;  // of the path itself, never followed
   std::string owner_sid;       // "S-1-5-32-544"
+  // Its DACL is already kPrivateDirSddl's (protected; Administrators and
+  // SYSTEM only, inherited below) and its owner one of those two: nothing
+  // below it can have entries that are not inherited from these, unless an
+  // administrator put them there.
+  bool private_dacl = false;
 };
 
 class PrivateDirOs {
@@ -56,6 +66,15 @@ class PrivateDirOs {
   // folder, then sets kPrivateDirSddl's owner and protected DACL through that
   // handle (so a swap after Inspect cannot redirect it). 0 or a Win32 error.
   virtual uint32_t Resecure(const std::string& path) = 0;
+  // The names of the entries in folder `path` ("." and ".." left out), not
+  // following `path` if it is a reparse point. 0 or a Win32 error.
+  virtual uint32_t ListChildren(const std::string& path, std::vector<std::string>* names) = 0;
+  // Opens `path` itself (a reparse point is not followed) and sets, through
+  // that handle, owner Administrators and a DACL holding only what a child
+  // inherits from kPrivateDirSddl (its explicit entries removed, not
+  // protected). `descend` says whether it is a real folder (through the same
+  // handle): a reparse point is never walked into. 0 or a Win32 error.
+  virtual uint32_t ResetToInherited(const std::string& path, bool* descend) = 0;
   // The user silod runs as (its token's): whatever that user owns, silod
   // could change anyway.
   virtual std::string ProcessUserSid() = 0;

@@ -27,11 +27,15 @@ class FakeVolume final : public PrivateDirOs {
     bool reparse_point = false;
     std::string owner;
     bool secured = false;  // carries kPrivateDirSddl's owner and DACL
+    bool inherited_only = false;  // its DACL only what it inherits (ResetToInherited)
   };
 
   FakeVolume() { entries_["c:"] = Entry{true, false, kTrustedInstallerSidText, false}; }
 
-  void Add(const std::string& path, Entry e) { entries_[Key(path)] = std::move(e); }
+  void Add(const std::string& path, Entry e) {
+    entries_[Key(path)] = std::move(e);
+    spelled_[Key(path)] = path;
+  }
   const Entry* Find(const std::string& path) const {
     auto it = entries_.find(Key(path));
     return it == entries_.end() ? nullptr : &it->second;
@@ -44,7 +48,7 @@ class FakeVolume final : public PrivateDirOs {
     *facts = DirFacts{};
     const Entry* e = Find(path);
     if (e == nullptr) return 0;
-    *facts = DirFacts{true, e->directory, e->reparse_point, e->owner};
+    *facts = DirFacts{true, e->directory, e->reparse_point, e->owner, e->secured};
     return 0;
   }
   uint32_t CreateSecured(const std::string& path) override {
@@ -58,7 +62,7 @@ class FakeVolume final : public PrivateDirOs {
     const std::string parent = path.substr(0, path.rfind('\\'));
     const Entry* p = Find(parent);
     if (p == nullptr || !p->directory) return 3;  // ERROR_PATH_NOT_FOUND
-    entries_[Key(path)] = Entry{true, false, kAdministratorsSidText, true};
+    Add(path, Entry{true, false, kAdministratorsSidText, true});
     return 0;
   }
   uint32_t Resecure(const std::string& path) override {
@@ -69,6 +73,32 @@ class FakeVolume final : public PrivateDirOs {
     if (!it->second.directory) return 267;
     it->second.owner = kAdministratorsSidText;
     it->second.secured = true;
+    return 0;
+  }
+
+  uint32_t ListChildren(const std::string& path, std::vector<std::string>* names) override {
+    calls_.push_back("list " + path);
+    names->clear();
+    const Entry* e = Find(path);
+    if (e == nullptr) return 2;
+    if (!e->directory) return 267;
+    const std::string prefix = Key(path) + "\\";
+    for (const auto& [key, entry] : entries_) {
+      if (key.rfind(prefix, 0) == 0 && key.find('\\', prefix.size()) == std::string::npos) {
+        names->push_back(spelled_[key].substr(prefix.size()));
+      }
+    }
+    return 0;
+  }
+  uint32_t ResetToInherited(const std::string& path, bool* descend) override {
+    calls_.push_back("reset " + path);
+    *descend = false;
+    auto it = entries_.find(Key(path));
+    if (it == entries_.end()) return 2;
+    it->second.owner = kAdministratorsSidText;
+    it->second.secured = false;
+    it->second.inherited_only = true;
+    *descend = it->second.directory && !it->second.reparse_point;
     return 0;
   }
 
@@ -83,6 +113,7 @@ class FakeVolume final : public PrivateDirOs {
     return p;
   }
   std::map<std::string, Entry> entries_;
+  std::map<std::string, std::string> spelled_;  // key -> the path as given
   std::map<std::string, std::function<void()>> before_create_;
 };
 
@@ -137,6 +168,29 @@ TEST_F(PrivateDirTest, ASecondStartReSecuresItsOwnFolders) {
   EXPECT_THAT(fs_.calls_, ::testing::Contains("resecure C:\\ProgramData\\silo"));
   EXPECT_THAT(fs_.calls_, ::testing::Contains("resecure C:\\ProgramData\\silo\\root"));
   EXPECT_THAT(fs_.calls_, ::testing::Not(::testing::Contains("resecure C:\\ProgramData")));
+  // Its own folders had silod's DACL all along: nothing below needs a reset.
+  EXPECT_THAT(fs_.calls_, ::testing::Not(::testing::Contains(HasSubstr("list "))));
+}
+
+TEST_F(PrivateDirTest, AnAdoptedFolderHasEverythingBelowItResetToWhatItInherits) {
+  fs_.Add("C:\\ProgramData\\silo", {true, false, kAdministratorsSidText, false});  // an installer's
+  fs_.Add("C:\\ProgramData\\silo\\old.log", {false, false, kUser, false});
+  fs_.Add("C:\\ProgramData\\silo\\root", {true, false, kLocalSystemSidText, false});
+  fs_.Add("C:\\ProgramData\\silo\\root\\layers", {true, false, kUser, false});
+  fs_.Add("C:\\ProgramData\\silo\\root\\layers\\l1", {false, false, kUser, false});
+  fs_.Add("C:\\ProgramData\\silo\\cache", {true, /*reparse_point=*/true, kUser, false});
+  fs_.Add("C:\\ProgramData\\silo\\cache\\elsewhere", {false, false, kUser, false});  // where it points
+  ASSERT_TRUE(SecureSiloFolders(fs_, "C:\\ProgramData\\silo\\root", "C:\\ProgramData\\silo\\state", "").ok());
+  for (const char* path : {"C:\\ProgramData\\silo\\old.log", "C:\\ProgramData\\silo\\root\\layers",
+                           "C:\\ProgramData\\silo\\root\\layers\\l1", "C:\\ProgramData\\silo\\cache"}) {
+    EXPECT_TRUE(fs_.Find(path)->inherited_only) << path;
+    EXPECT_EQ(fs_.Find(path)->owner, kAdministratorsSidText) << path;
+  }
+  EXPECT_TRUE(fs_.Find("C:\\ProgramData\\silo\\root")->secured);
+  // The junction itself is reset, never followed.
+  EXPECT_FALSE(fs_.Find("C:\\ProgramData\\silo\\cache\\elsewhere")->inherited_only);
+  EXPECT_EQ(fs_.Find("C:\\ProgramData\\silo\\cache\\elsewhere")->owner, kUser);
+  EXPECT_THAT(fs_.calls_, ::testing::Not(::testing::Contains("list C:\\ProgramData\\silo\\cache")));
 }
 
 TEST_F(PrivateDirTest, AFolderAnAdministratorMadeIsTakenAndSecured) {

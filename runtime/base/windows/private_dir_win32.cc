@@ -5,6 +5,7 @@
 #include <sddl.h>
 
 #include "runtime/base/windows/long_path_win32.h"
+#include "runtime/base/windows/wide.h"
 
 namespace silo::win32 {
 namespace {
@@ -25,6 +26,44 @@ DWORD PrivateDescriptor(PSECURITY_DESCRIPTOR* sd) {
   return 0;
 }
 
+// What a child of a folder with kPrivateDirSddl inherits (the generic right
+// mapped for files), marked inherited; the DACL is not protected.
+constexpr wchar_t kInheritedFolderSddl[] = L"O:BAD:AI(A;OICIID;FA;;;BA)(A;OICIID;FA;;;SY)";
+constexpr wchar_t kInheritedFileSddl[] = L"O:BAD:AI(A;ID;FA;;;BA)(A;ID;FA;;;SY)";
+
+bool IsAdministratorsOrSystem(PSID sid) {
+  return sid != nullptr && (IsWellKnownSid(sid, WinBuiltinAdministratorsSid) || IsWellKnownSid(sid, WinLocalSystemSid));
+}
+
+// Whether `sd` is already kPrivateDirSddl's: owner BA or SY, a protected
+// DACL of exactly two allow entries, both inherited by files and folders,
+// full control, for BA and for SY.
+bool IsPrivateDescriptor(PSECURITY_DESCRIPTOR sd, PSID owner, PACL dacl) {
+  SECURITY_DESCRIPTOR_CONTROL control = 0;
+  DWORD revision = 0;
+  if (!IsAdministratorsOrSystem(owner) || dacl == nullptr || !GetSecurityDescriptorControl(sd, &control, &revision) ||
+      (control & SE_DACL_PROTECTED) == 0) {
+    return false;
+  }
+  ACL_SIZE_INFORMATION size = {};
+  if (!GetAclInformation(dacl, &size, sizeof(size), AclSizeInformation) || size.AceCount != 2) return false;
+  bool admins = false, system = false;
+  for (DWORD i = 0; i < size.AceCount; ++i) {
+    void* raw = nullptr;
+    if (!GetAce(dacl, i, &raw)) return false;
+    const auto* ace = static_cast<const ACCESS_ALLOWED_ACE*>(raw);
+    constexpr BYTE kBoth = OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE;
+    if (ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE || (ace->Header.AceFlags & kBoth) != kBoth ||
+        (ace->Header.AceFlags & INHERIT_ONLY_ACE) != 0 || (ace->Mask != FILE_ALL_ACCESS && ace->Mask != GENERIC_ALL)) {
+      return false;
+    }
+    PSID sid = const_cast<DWORD*>(&ace->SidStart);
+    admins = admins || IsWellKnownSid(sid, WinBuiltinAdministratorsSid);
+    system = system || IsWellKnownSid(sid, WinLocalSystemSid);
+  }
+  return admins && system;
+}
+
 }  // namespace
 
 uint32_t Win32PrivateDirOs::Inspect(const std::string& path, DirFacts* facts) {
@@ -40,10 +79,13 @@ uint32_t Win32PrivateDirOs::Inspect(const std::string& path, DirFacts* facts) {
   HANDLE h = OpenItself(path, READ_CONTROL);
   if (h == INVALID_HANDLE_VALUE) return GetLastError();
   PSID owner = nullptr;
+  PACL dacl = nullptr;
   PSECURITY_DESCRIPTOR sd = nullptr;
-  DWORD err = GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr, &sd);
+  DWORD err = GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+                              nullptr, &dacl, nullptr, &sd);
   CloseHandle(h);
   if (err != ERROR_SUCCESS) return err;
+  facts->private_dacl = IsPrivateDescriptor(sd, owner, dacl);
   char* text = nullptr;
   if (owner != nullptr && ConvertSidToStringSidA(owner, &text)) {
     facts->owner_sid = text;
@@ -90,6 +132,46 @@ uint32_t Win32PrivateDirOs::Resecure(const std::string& path) {
     LocalFree(sd);
   }
   CloseHandle(h);
+  return err;
+}
+
+uint32_t Win32PrivateDirOs::ListChildren(const std::string& path, std::vector<std::string>* names) {
+  names->clear();
+  WIN32_FIND_DATAW entry = {};
+  HANDLE find = FindFirstFileExW(LongPath(path + "\\*").c_str(), FindExInfoBasic, &entry, FindExSearchNameMatch,
+                                 nullptr, 0);
+  if (find == INVALID_HANDLE_VALUE) return GetLastError();
+  DWORD err = 0;
+  do {
+    const std::wstring name(entry.cFileName);
+    if (name != L"." && name != L"..") names->push_back(WideToUtf8(name));
+  } while (FindNextFileW(find, &entry));
+  err = GetLastError();
+  FindClose(find);
+  return err == ERROR_NO_MORE_FILES ? 0 : err;
+}
+
+uint32_t Win32PrivateDirOs::ResetToInherited(const std::string& path, bool* descend) {
+  *descend = false;
+  HANDLE h = OpenItself(path, READ_CONTROL | WRITE_DAC | WRITE_OWNER);
+  if (h == INVALID_HANDLE_VALUE) return GetLastError();
+  DWORD err = 0;
+  BY_HANDLE_FILE_INFORMATION info = {};
+  if (!GetFileInformationByHandle(h, &info)) err = GetLastError();
+  const bool folder = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (err == 0 && !ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                      folder ? kInheritedFolderSddl : kInheritedFileSddl, SDDL_REVISION_1, &sd, nullptr)) {
+    err = GetLastError();
+  }
+  // Written as is (no re-inheritance computed by the ACL library): the
+  // entries already are what the parent hands down.
+  if (err == 0 && !SetKernelObjectSecurity(h, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, sd)) {
+    err = GetLastError();
+  }
+  if (sd != nullptr) LocalFree(sd);
+  CloseHandle(h);
+  if (err == 0) *descend = folder && (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0;
   return err;
 }
 

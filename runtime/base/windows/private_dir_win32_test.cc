@@ -9,6 +9,7 @@
 #include <sddl.h>
 
 #include <string>
+#include <vector>
 
 #include "runtime/base/windows/private_dir_win32.h"
 #include "runtime/windows/testing/win_check.h"
@@ -93,6 +94,37 @@ void ResecuresAFolderThroughItsHandleAndRefusesAFile() {
   RemoveDirectoryA(dir.c_str());
 }
 
+// What a folder held before it was adopted: listed, each entry reset
+// through its own handle, a folder to be walked into and a file not.
+void ResetsWhatAFolderHeldToWhatItInherits() {
+  Win32PrivateDirOs os;
+  const std::string dir = TempFolder("tree");
+  CHECK(CreateDirectoryA(dir.c_str(), nullptr));
+  CHECK(CreateDirectoryA((dir + "\\sub").c_str(), nullptr));
+  HANDLE h = CreateFileA((dir + "\\sub\\file").c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL,
+                         nullptr);
+  CHECK(h != INVALID_HANDLE_VALUE);
+  CloseHandle(h);
+  CHECK(os.Resecure(dir) == 0);
+  std::vector<std::string> names;
+  CHECK(os.ListChildren(dir, &names) == 0);
+  CHECK(names.size() == 1 && names[0] == "sub");
+  bool descend = false;
+  CHECK(os.ResetToInherited(dir + "\\sub", &descend) == 0);
+  CHECK(descend);
+  CHECK(os.ListChildren(dir + "\\sub", &names) == 0);
+  CHECK(names.size() == 1 && names[0] == "file");
+  CHECK(os.ResetToInherited(dir + "\\sub\\file", &descend) == 0);
+  CHECK(!descend);
+  CHECK(os.ResetToInherited(dir + "\\absent", &descend) == ERROR_FILE_NOT_FOUND);
+  CHECK(os.ListChildren(dir + "\\sub\\file", &names) != 0);  // a file has no children
+  // The whole path: an adopted folder's tree is reset by SecurePrivateDir.
+  CHECK(silo::win32::SecurePrivateDir(os, dir, dir, "tree").ok());
+  DeleteFileA((dir + "\\sub\\file").c_str());
+  RemoveDirectoryA((dir + "\\sub").c_str());
+  RemoveDirectoryA(dir.c_str());
+}
+
 // silod's own start-up path on this host: a data folder with root, state
 // and logs under the temp folder (its parents are owned by this user).
 void SecuresSilodsFoldersEndToEnd() {
@@ -123,6 +155,7 @@ int main() {
   const silo::windows_testing::WinTest tests[] = {
       {"CreatesAFolderCarryingThePrivateDescriptor", CreatesAFolderCarryingThePrivateDescriptor},
       {"ResecuresAFolderThroughItsHandleAndRefusesAFile", ResecuresAFolderThroughItsHandleAndRefusesAFile},
+      {"ResetsWhatAFolderHeldToWhatItInherits", ResetsWhatAFolderHeldToWhatItInherits},
       {"SecuresSilodsFoldersEndToEnd", SecuresSilodsFoldersEndToEnd},
   };
   return silo::windows_testing::RunWinTests(tests);

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "runtime/windows/jobobject/api_win32.h"
 #include "runtime/windows/jobobject/job_info.h"
 
 namespace silo::runtime::windows::hostprocess {
@@ -21,6 +22,9 @@ using silo::runtime::windows::jobobject::kJobObjectMemoryUsageInformation;
 using BfSetupFilterFn = HRESULT(WINAPI*)(HANDLE job, ULONG flags, LPCWSTR virtualization_root,
                                         LPCWSTR virtualization_target, LPCWSTR* exceptions, ULONG exception_count);
 constexpr ULONG kBindReadOnly = 0x1;
+// PROC_THREAD_ATTRIBUTE_JOB_LIST (Windows 10+; hcsshim's internal/winapi),
+// which older mingw-w64 headers lack.
+constexpr DWORD_PTR kProcThreadAttributeJobList = 0x2000D;
 
 BfSetupFilterFn BindFilter() {
   static BfSetupFilterFn fn = [] () -> BfSetupFilterFn {
@@ -33,8 +37,25 @@ BfSetupFilterFn BindFilter() {
 
 uint32_t LastError() { return GetLastError(); }
 int32_t Close(void* h) { return CloseHandle(h); }
-void* CreateJob(const wchar_t* name) { return CreateJobObjectW(nullptr, name); }
+// Named jobs are made and their owners read the way the pod jobs' are.
+const jobobject::JobApi* Jobs() {
+  static const jobobject::JobApi* api = [] {
+    win32::Result<const jobobject::JobApi*> loaded = jobobject::LoadJobApi();
+    return loaded.ok() ? *loaded : nullptr;
+  }();
+  return api;
+}
+void* CreateJob(const wchar_t* name, const wchar_t* sddl) {
+  if (Jobs() == nullptr) {
+    SetLastError(ERROR_PROC_NOT_FOUND);
+    return nullptr;
+  }
+  return Jobs()->create_job_object(name, sddl);
+}
 void* OpenJob(const wchar_t* name) { return OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, FALSE, name); }
+uint32_t JobOwner(void* job, wchar_t* sid, uint32_t capacity) {
+  return Jobs() == nullptr ? ERROR_PROC_NOT_FOUND : Jobs()->get_job_owner(job, sid, capacity);
+}
 
 int32_t SetLimits(void* job, const JobLimitsSpec* limits) {
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION ext = {};
@@ -77,7 +98,6 @@ int32_t LinkDirectory(const wchar_t* link, const wchar_t* target) {
   return CreateSymbolicLinkW(link, target, SYMBOLIC_LINK_FLAG_DIRECTORY | kAllowUnprivileged) ? 1 : 0;
 }
 int32_t RemoveLink(const wchar_t* link) { return RemoveDirectoryW(link); }
-int32_t Assign(void* job, void* process) { return AssignProcessToJobObject(job, process); }
 int32_t TerminateJob(void* job, uint32_t code) { return TerminateJobObject(job, code); }
 
 int32_t QueryAccounting(void* job, JobAccountingSpec* out) {
@@ -175,13 +195,18 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
   for (void* h : {spec->std_input, spec->std_output, spec->std_error}) {
     if (h != nullptr) inherit.push_back(h);
   }
+  // The handle list and the job list (hcsshim's exec sizes its list for both).
   SIZE_T size = 0;
-  InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
+  InitializeProcThreadAttributeList(nullptr, 2, 0, &size);
   std::vector<char> storage(size);
   auto* attrs = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(storage.data());
-  if (!InitializeProcThreadAttributeList(attrs, 1, 0, &size)) return 0;
+  if (!InitializeProcThreadAttributeList(attrs, 2, 0, &size)) return 0;
   BOOL ok = inherit.empty() || UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit.data(),
                                                          inherit.size() * sizeof(HANDLE), nullptr, nullptr);
+  HANDLE job = spec->job;
+  if (ok && job != nullptr) {
+    ok = UpdateProcThreadAttribute(attrs, 0, kProcThreadAttributeJobList, &job, sizeof(job), nullptr, nullptr);
+  }
   if (ok) {
     STARTUPINFOEXW si = {};
     si.StartupInfo.cb = sizeof(si);
@@ -191,6 +216,7 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
     si.StartupInfo.hStdError = spec->std_error;
     si.lpAttributeList = attrs;
     DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP | EXTENDED_STARTUPINFO_PRESENT;
+    if (spec->breakaway_from_job) flags |= CREATE_BREAKAWAY_FROM_JOB;
     PROCESS_INFORMATION pi = {};
     void* env = const_cast<wchar_t*>(spec->environment);
     ok = spec->token == nullptr
@@ -215,6 +241,22 @@ uint32_t RandomBytes(void* buffer, uint32_t size) {
       BCryptGenRandom(nullptr, static_cast<PUCHAR>(buffer), size, BCRYPT_USE_SYSTEM_PREFERRED_RNG));
 }
 
+int32_t SendCtrl(void* process, uint32_t event) {
+  // Not officially supported, but what hcsshim relies on: GenerateConsole-
+  // CtrlEvent reaches only a console silod shares and only CTRL_C/BREAK.
+  static const auto routine = reinterpret_cast<LPTHREAD_START_ROUTINE>(
+      reinterpret_cast<void*>(GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "CtrlRoutine")));
+  if (routine == nullptr) {
+    SetLastError(ERROR_PROC_NOT_FOUND);
+    return 0;
+  }
+  HANDLE thread = CreateRemoteThread(process, nullptr, 0, routine, reinterpret_cast<void*>(uintptr_t{event}), 0,
+                                     nullptr);
+  if (thread == nullptr) return 0;
+  CloseHandle(thread);
+  return 1;
+}
+
 uint32_t Resume(void* thread) { return ResumeThread(thread); }
 int32_t TerminateProc(void* process, uint32_t code) { return TerminateProcess(process, code); }
 uint32_t Wait(void* h, uint32_t ms) { return WaitForSingleObject(h, ms); }
@@ -233,12 +275,12 @@ const ProcessApi& Win32ProcessApi() {
       .close_handle = Close,
       .create_job_object = CreateJob,
       .open_job_object = OpenJob,
+      .get_job_owner = JobOwner,
       .set_job_limits = SetLimits,
       .promote_to_silo = PromoteToSilo,
       .bind_path = BindPath,
       .link_directory = LinkDirectory,
       .remove_link = RemoveLink,
-      .assign_process_to_job_object = Assign,
       .terminate_job_object = TerminateJob,
       .query_job_accounting = QueryAccounting,
       .logon_user = Logon,
@@ -253,6 +295,7 @@ const ProcessApi& Win32ProcessApi() {
       .create_process = Launch,
       .resume_thread = Resume,
       .terminate_process = TerminateProc,
+      .send_ctrl_event = SendCtrl,
       .wait_for_single_object = Wait,
       .get_exit_code_process = ExitCode,
   };

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "spdlog/spdlog.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/command_line.h"
 #include "runtime/windows/host_process.h"
@@ -15,6 +16,7 @@
 #include "runtime/windows/hostprocess/launch.h"
 #include "runtime/windows/hostprocess/logon.h"
 #include "runtime/windows/hostprocess/win32_error.h"
+#include "runtime/windows/jobobject/api.h"
 
 namespace silo::runtime::windows::hostprocess {
 
@@ -49,9 +51,15 @@ struct HostProcessContainerHost::Entry {
 
 namespace {
 
+constexpr int kSigInt = 2;
 constexpr int kSigKill = 9;
+constexpr int kSigTerm = 15;
 // hcsshim's Terminate exit code for a job container.
 constexpr uint32_t kTerminatedExitCode = 1;
+
+// Whether FindOrRecover found no job of silod's for the container: none at
+// all, or one of that name someone else made (never to be touched).
+bool JobGone(const absl::Status& status) { return absl::IsNotFound(status) || absl::IsAlreadyExists(status); }
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -109,12 +117,27 @@ std::shared_ptr<HostProcessContainerHost::Entry> HostProcessContainerHost::Find(
 }
 
 absl::StatusOr<std::shared_ptr<HostProcessContainerHost::Entry>> HostProcessContainerHost::FindOrRecover(
-    const std::string& id) {
+    const std::string& id, const std::string& handle) {
   if (auto entry = Find(id)) return entry;
-  std::wstring name = Utf8ToWide(HostProcessJobName(id));
+  const std::string job_name = HostProcessJobName(id);
+  if (!handle.empty() && handle != job_name) {
+    // A record of another naming (an older silod's): its job ended with
+    // that silod, and whatever now has that name is not ours.
+    return absl::NotFoundError(absl::StrCat("container ", id, ": its record names job ", handle, ", not ", job_name));
+  }
+  std::wstring name = Utf8ToWide(job_name);
   void* job = api_->open_job_object(name.c_str());
   if (job == nullptr) {
-    return Win32Error(absl::StrCat("OpenJobObjectW ", HostProcessJobName(id)), api_->get_last_error());
+    return Win32Error(absl::StrCat("OpenJobObjectW ", job_name), api_->get_last_error());
+  }
+  wchar_t owner[192] = {};
+  const uint32_t err = api_->get_job_owner(job, owner, sizeof(owner) / sizeof(owner[0]));
+  if (err != 0 || !jobobject::IsSilodJobOwner(owner)) {
+    api_->close_handle(job);
+    if (err != 0) return Win32Error(absl::StrCat("GetSecurityInfo ", job_name), err);
+    return absl::AlreadyExistsError(absl::StrCat("job object ", job_name, " exists but is owned by ",
+                                                 silo::win32::WideToUtf8(owner),
+                                                 ", not by silod; refusing to use it for container ", id));
   }
   auto entry = std::make_shared<Entry>();
   entry->plan.job_name = HostProcessJobName(id);
@@ -141,7 +164,7 @@ absl::StatusOr<std::string> HostProcessContainerHost::Create(const container::Cr
   entry->log_path = spec.log_path;
   const HostProcessPlan& p = entry->plan;
   std::wstring name = Utf8ToWide(p.job_name);
-  entry->job = api_->create_job_object(name.c_str());
+  entry->job = api_->create_job_object(name.c_str(), jobobject::kSilodJobSddl);
   if (entry->job == nullptr) return Win32Error(absl::StrCat("CreateJobObjectW ", p.job_name), api_->get_last_error());
   if (api_->get_last_error() == kErrorAlreadyExists) {
     // Someone else's job of that name: never join it, never end its processes.
@@ -220,8 +243,8 @@ absl::Status HostProcessContainerHost::Start(const std::string& id, const std::s
   return absl::OkStatus();
 }
 
-absl::Status HostProcessContainerHost::Kill(const std::string& id, const std::string& /*handle*/, int signal) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id);
+absl::Status HostProcessContainerHost::Kill(const std::string& id, const std::string& handle, int signal) {
+  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, handle);
   if (!entry.ok()) return entry.status();
   Entry& e = **entry;
   if (signal == kSigKill || e.main.process == nullptr) {
@@ -232,6 +255,22 @@ absl::Status HostProcessContainerHost::Kill(const std::string& id, const std::st
   }
   uint32_t code = 0;
   if (api_->get_exit_code_process(e.main.process, &code) != 0 && code != kStillActive) return absl::OkStatus();
+  if (signal == kSigTerm || signal == kSigInt) {
+    // As hcsshim's job containers: SIGTERM is CTRL_SHUTDOWN, SIGINT CTRL_C,
+    // so the process can shut down; the stop's grace period, then SIGKILL,
+    // ends it if it does not.
+    if (api_->send_ctrl_event(e.main.process, signal == kSigTerm ? kCtrlShutdownEvent : kCtrlCEvent) != 0) {
+      return absl::OkStatus();
+    }
+    const uint32_t err = api_->get_last_error();
+    uint32_t after = kStillActive;
+    api_->get_exit_code_process(e.main.process, &after);
+    if (after != kStillActive) return absl::OkStatus();
+    // The event cannot be delivered (no CtrlRoutine, the thread refused):
+    // ending the process now beats waiting out a grace period for nothing.
+    spdlog::warn("container {}: console control event not delivered (Win32 error {}); terminating its process", id,
+                 err);
+  }
   if (api_->terminate_process(e.main.process, kTerminatedExitCode) == 0) {
     // It exited between the check and the call: nothing left to signal.
     uint32_t after = kStillActive;
@@ -246,12 +285,12 @@ absl::StatusOr<ProcessState> HostProcessContainerHost::State(const std::string& 
   return Wait(id, handle, std::chrono::milliseconds(0));
 }
 
-absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& id, const std::string& /*handle*/,
+absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& id, const std::string& handle,
                                                             std::chrono::milliseconds timeout) {
-  absl::StatusOr<std::shared_ptr<Entry>> found = FindOrRecover(id);
-  if (absl::IsNotFound(found.status())) {
-    // Its job is gone (silod's exit closed it): the container exited, and
-    // nobody recorded how.
+  absl::StatusOr<std::shared_ptr<Entry>> found = FindOrRecover(id, handle);
+  if (JobGone(found.status())) {
+    // Its job is gone (silod's exit closed it; a job of that name that is
+    // not silod's is not it): the container exited, and nobody recorded how.
     ProcessState gone;
     gone.started = true;
     gone.exited = true;
@@ -378,9 +417,9 @@ void HostProcessContainerHost::Release(Entry& e) {
   e.links.clear();
 }
 
-absl::Status HostProcessContainerHost::Remove(const std::string& id, const std::string& /*handle*/) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id);
-  if (absl::IsNotFound(entry.status())) return absl::OkStatus();
+absl::Status HostProcessContainerHost::Remove(const std::string& id, const std::string& handle) {
+  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, handle);
+  if (JobGone(entry.status())) return absl::OkStatus();
   if (!entry.ok()) return entry.status();
   Release(**entry);
   std::lock_guard lock(mu_);
@@ -394,13 +433,13 @@ absl::StatusOr<std::string> HostProcessContainerHost::RuntimeSpec(const std::str
   return HostProcessPlanToJson(entry->plan).dump();
 }
 
-bool HostProcessContainerHost::MonitorGone(const std::string& id, const std::string& /*handle*/) {
-  return absl::IsNotFound(FindOrRecover(id).status());
+bool HostProcessContainerHost::MonitorGone(const std::string& id, const std::string& handle) {
+  return JobGone(FindOrRecover(id, handle).status());
 }
 
 absl::Status HostProcessContainerHost::KillUnmonitored(const std::string& id) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id);
-  if (absl::IsNotFound(entry.status())) return absl::OkStatus();
+  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, "");
+  if (JobGone(entry.status())) return absl::OkStatus();
   if (!entry.ok()) return entry.status();
   if (api_->terminate_job_object((*entry)->job, kTerminatedExitCode) == 0) {
     return Win32Error("TerminateJobObject", api_->get_last_error());
@@ -409,7 +448,7 @@ absl::Status HostProcessContainerHost::KillUnmonitored(const std::string& id) {
 }
 
 absl::StatusOr<HostProcessStats> HostProcessContainerHost::Stats(const std::string& id) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id);
+  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, "");
   if (!entry.ok()) return entry.status();
   JobAccountingSpec a;
   if (api_->query_job_accounting((*entry)->job, &a) == 0) {

@@ -1,9 +1,11 @@
 #pragma once
 // HostProcessContainerHost: the ContainerHost of the "hostprocess" handler.
 // A container is no compute system but processes on the host in the named
-// job "JobContainer_<id>" (HostProcessPlan, host_process.h), the way
+// job "silo-hpc-<id>" (HostProcessPlan, host_process.h), the way
 // hcsshim's internal/jobcontainers runs them:
-//   Create  the plan, the job (KILL_ON_JOB_CLOSE, hcsshim's
+//   Create  the plan, the job (SYSTEM and Administrators only, owner
+//           Administrators; a name that exists already is refused;
+//           KILL_ON_JOB_CLOSE, hcsshim's
 //           SetTerminateOnLastHandleClose; memory and CPU limits), then
 //           either a silo with the rootfs and mounts bound in by the bind
 //           filter, or directory links for the mount point and mounts;
@@ -11,9 +13,11 @@
 //           with the plan's, the process created suspended with stdio to
 //           pipes pumped into the CRI log, assigned to the job, resumed;
 //   Kill    SIGKILL terminates the whole job (exit code 1, as hcsshim's
-//           Terminate); other signals end the main process, as hcsshim's
-//           Signal does without console options (no signal reaches a
-//           process in another console);
+//           Terminate); SIGTERM sends the main process CTRL_SHUTDOWN and
+//           SIGINT CTRL_C (a CtrlRoutine thread, as hcsshim's Signal with
+//           console options), leaving the grace period to the stop, whose
+//           SIGKILL follows; where the event cannot be delivered, and for
+//           other signals, the main process is terminated;
 //   Exec    another process with the same token in the same job;
 //   Remove  terminates what is left, closes the job, deletes the temporary
 //           user and every link. Idempotent.
@@ -21,6 +25,9 @@
 // to each job, so, as with hcsshim's shim, its exit ends the containers
 // (kill-on-close): after a restart State re-opens a job that something else
 // still holds and reports a container whose job is gone as exited (255).
+// It re-opens only the job silod's record names (the handle) and only when
+// its owner is Administrators or SYSTEM: a job of that name someone else
+// made is refused (AlreadyExists), never signalled or terminated.
 // Thread-safe across containers; the manager serialises one container's calls.
 
 #include <chrono>
@@ -82,8 +89,10 @@ class HostProcessContainerHost : public container::ContainerHost {
  private:
   std::shared_ptr<Entry> Find(const std::string& id);
   // The entry of `id`, re-opening its job after a restart; NotFound when
-  // neither this host nor the system knows the job.
-  absl::StatusOr<std::shared_ptr<Entry>> FindOrRecover(const std::string& id);
+  // neither this host nor the system knows the job, or when `handle` (the
+  // record's; "" for callers that have only the id) names another job;
+  // AlreadyExists when the job is not silod's.
+  absl::StatusOr<std::shared_ptr<Entry>> FindOrRecover(const std::string& id, const std::string& handle);
   void Release(Entry& entry);
 
   const ProcessApi* api_;

@@ -12,6 +12,7 @@
 #include "runtime/windows/host_process.h"
 #include "runtime/windows/hostprocess/fake/fake_process_api.h"
 #include "runtime/windows/hostprocess/logon.h"
+#include "runtime/windows/jobobject/api.h"
 
 namespace silo::runtime::windows::hostprocess {
 namespace {
@@ -72,7 +73,7 @@ class HostProcessHostTest : public testing::Test {
     EXPECT_EQ(fake_.bad_closes(), 0);
     EXPECT_EQ(fake_.environment_blocks(), 0);
     EXPECT_EQ(fake_.LiveProcesses(), 0);
-    EXPECT_FALSE(fake_.JobExists("JobContainer_c1"));
+    EXPECT_FALSE(fake_.JobExists("silo-hpc-c1"));
     EXPECT_TRUE(fake_.Users().empty());
     EXPECT_TRUE(fake_.Links().empty());
   }
@@ -93,15 +94,15 @@ TEST_F(HostProcessHostTest, LifecycleRunsTheProcessInItsNamedSiloJobAndLogsItsOu
   config_.mutable_windows()->mutable_resources()->set_cpu_maximum(5000);
   absl::StatusOr<std::string> handle = host_->Create(Spec("tool.exe"));
   ASSERT_TRUE(handle.ok()) << handle.status();
-  EXPECT_EQ(*handle, "JobContainer_c1");
-  ASSERT_TRUE(fake_.JobExists("JobContainer_c1"));
-  auto limits = fake_.Limits("JobContainer_c1");
+  EXPECT_EQ(*handle, "silo-hpc-c1");
+  ASSERT_TRUE(fake_.JobExists("silo-hpc-c1"));
+  auto limits = fake_.Limits("silo-hpc-c1");
   ASSERT_TRUE(limits.has_value());
   EXPECT_TRUE(limits->kill_on_close);
   EXPECT_EQ(limits->job_memory_bytes, 256u << 20);
   EXPECT_EQ(limits->cpu_rate, 5000u);
-  EXPECT_TRUE(fake_.IsSilo("JobContainer_c1"));
-  EXPECT_EQ(fake_.Binds("JobContainer_c1").at("C:\\hpc"), kRootfs);
+  EXPECT_TRUE(fake_.IsSilo("silo-hpc-c1"));
+  EXPECT_EQ(fake_.Binds("silo-hpc-c1").at("C:\\hpc"), kRootfs);
 
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
   absl::StatusOr<container::ProcessState> state = host_->Wait("c1", *handle, kLong);
@@ -116,7 +117,7 @@ TEST_F(HostProcessHostTest, LifecycleRunsTheProcessInItsNamedSiloJobAndLogsItsOu
   EXPECT_EQ(launch.command_line, "C:\\hpc\\tool.exe --flag");
   EXPECT_EQ(launch.working_directory, "C:\\hpc");
   EXPECT_EQ(launch.user, "NT AUTHORITY\\SYSTEM");
-  EXPECT_EQ(launch.job, "JobContainer_c1");
+  EXPECT_EQ(launch.job, "silo-hpc-c1");
   EXPECT_THAT(launch.environment, Contains("CONTAINER_SANDBOX_MOUNT_POINT=C:\\hpc\\"));
   EXPECT_THAT(launch.environment, Contains("GREETING=hi"));
   EXPECT_THAT(launch.environment, Contains("DATA=C:\\hpc\\data"));
@@ -125,8 +126,7 @@ TEST_F(HostProcessHostTest, LifecycleRunsTheProcessInItsNamedSiloJobAndLogsItsOu
 
   std::vector<std::string> calls = fake_.calls();
   EXPECT_LT(IndexOf(calls, "LogonUserW"), IndexOf(calls, "CreateProcessAsUserW"));
-  EXPECT_LT(IndexOf(calls, "CreateProcessAsUserW"), IndexOf(calls, "AssignProcessToJobObject"));
-  EXPECT_LT(IndexOf(calls, "AssignProcessToJobObject"), IndexOf(calls, "ResumeThread"));
+  EXPECT_LT(IndexOf(calls, "CreateProcessAsUserW"), IndexOf(calls, "ResumeThread"));
   EXPECT_LT(IndexOf(calls, "ResumeThread"), calls.size());
 
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
@@ -158,15 +158,69 @@ TEST_F(HostProcessHostTest, SigkillTerminatesTheJob) {
   ExpectNothingLeft();
 }
 
-TEST_F(HostProcessHostTest, SigtermEndsTheMainProcess) {
-  auto handle = host_->Create(Spec("server.exe"));
+TEST_F(HostProcessHostTest, SigtermSendsCtrlShutdownAndTheProcessExitsItsOwnWay) {
+  fake_.SetProgram("C:\\hpc\\graceful.exe", FakeProgram{"up\n", "", std::nullopt, 0});
+  auto handle = host_->Create(Spec("graceful.exe"));
   ASSERT_TRUE(handle.ok());
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
   ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
   auto state = host_->Wait("c1", *handle, kLong);
   ASSERT_TRUE(state.ok());
   EXPECT_TRUE(state->exited);
+  EXPECT_EQ(state->exit_code, 0);  // its own exit, not TerminateProcess's 1
+  ASSERT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlShutdownEvent);
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("TerminateProcess")));
   EXPECT_TRUE(host_->Kill("c1", *handle, 15).ok());  // already exited: nothing to do
+  EXPECT_EQ(fake_.CtrlEvents().size(), 1u);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, SigtermLeavesAProcessThatIgnoresItRunningUntilTheStopsSigkill) {
+  auto handle = host_->Create(Spec("server.exe"));  // its handler ignores control events
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  // The manager's stop: the stop signal, the grace period, then SIGKILL.
+  ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
+  EXPECT_EQ(host_->Wait("c1", *handle, std::chrono::milliseconds(50)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(fake_.LiveProcesses(), 1);
+  ASSERT_TRUE(host_->Kill("c1", *handle, 9).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exit_code, 1);
+  ASSERT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlShutdownEvent);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, SigintSendsCtrlC) {
+  fake_.SetProgram("C:\\hpc\\graceful.exe", FakeProgram{"", "", std::nullopt, 130});
+  auto handle = host_->Create(Spec("graceful.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  ASSERT_TRUE(host_->Kill("c1", *handle, 2).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exit_code, 130);
+  ASSERT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlCEvent);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, WhereNoControlEventCanBeDeliveredSigtermTerminatesTheMainProcess) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  fake_.FailNext("CreateRemoteThread", 127);  // ERROR_PROC_NOT_FOUND: no CtrlRoutine
+  ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->exit_code, 1);
+  EXPECT_THAT(fake_.calls(), Contains("TerminateProcess"));
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
   ExpectNothingLeft();
 }
@@ -204,7 +258,7 @@ TEST_F(HostProcessHostTest, ExecRunsInTheSameJobWithTheSameUser) {
   EXPECT_EQ(check->stderr_data, "bad\n");
   auto launches = fake_.launches();
   ASSERT_EQ(launches.size(), 3u);
-  EXPECT_EQ(launches[1].job, "JobContainer_c1");
+  EXPECT_EQ(launches[1].job, "silo-hpc-c1");
   EXPECT_EQ(launches[1].user, "NT AUTHORITY\\SYSTEM");
   EXPECT_EQ(launches[2].command_line, "C:\\hpc\\check.exe");
   EXPECT_EQ(fake_.LiveProcesses(), 1);  // only the main process
@@ -260,7 +314,7 @@ TEST_P(StartFailureTest, LeavesOnlyTheCreatedJobAndRemoveClearsIt) {
 }
 INSTANTIATE_TEST_SUITE_P(EachStep, StartFailureTest,
                          testing::Values("NetUserAdd", "LogonUserW", "CreateEnvironmentBlock", "CreatePipe",
-                                         "CreateProcessAsUserW", "AssignProcessToJobObject", "ResumeThread"));
+                                         "CreateProcessAsUserW", "ResumeThread"));
 
 TEST_F(HostProcessHostTest, WithoutTheBindFilterTheMountPointAndMountsAreLinks) {
   bind_filter_ = false;
@@ -275,7 +329,7 @@ TEST_F(HostProcessHostTest, WithoutTheBindFilterTheMountPointAndMountsAreLinks) 
   spec.cwd = "C:\\work";
   auto handle = host_->Create(spec);
   ASSERT_TRUE(handle.ok()) << handle.status();
-  EXPECT_FALSE(fake_.IsSilo("JobContainer_c1"));
+  EXPECT_FALSE(fake_.IsSilo("silo-hpc-c1"));
   auto links = fake_.Links();
   ASSERT_EQ(links.size(), 2u);
   EXPECT_EQ(links.at("C:\\hpc\\c1"), kRootfs);
@@ -370,12 +424,95 @@ TEST_F(HostProcessHostTest, BadUsersAndMixedPodsAreRejectedBeforeAnyCall) {
 }
 
 TEST_F(HostProcessHostTest, AJobOfTheSameNameIsNeverJoined) {
-  fake_.HoldJob("JobContainer_c1");
+  fake_.AddForeignJob("silo-hpc-c1", jobobject::kAdministratorsSid);  // even with silod's owner
   EXPECT_EQ(host_->Create(Spec("tool.exe")).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(fake_.open_handles(), 0);
-  EXPECT_TRUE(fake_.JobExists("JobContainer_c1"));  // the other holder's job is untouched
+  EXPECT_TRUE(fake_.JobExists("silo-hpc-c1"));  // the other holder's job is untouched
   EXPECT_THAT(fake_.calls(), testing::Not(Contains("TerminateJobObject")));
+  fake_.ReleaseJob("silo-hpc-c1");
+}
+
+TEST_F(HostProcessHostTest, ProcessesAreBornInTheirContainersJobAndBreakAwayFromSilods) {
+  fake_.RunSilodInAJob(/*allows_breakaway=*/true);
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  auto exec = host_->Exec("c1", *handle, {"C:\\hpc\\tool.exe"}, kLong);
+  ASSERT_TRUE(exec.ok()) << exec.status();
+  ASSERT_EQ(fake_.launches().size(), 2u);
+  for (const fake::FakeLaunch& launch : fake_.launches()) {
+    EXPECT_EQ(launch.job, "silo-hpc-c1") << launch.command_line;
+    EXPECT_FALSE(launch.in_silods_job) << launch.command_line;
+  }
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, WhereSilodsJobForbidsBreakawayStartFailsAndLeavesNothing) {
+  fake_.RunSilodInAJob(/*allows_breakaway=*/false);
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  absl::Status started = host_->Start("c1", *handle);
+  EXPECT_FALSE(started.ok());
+  EXPECT_THAT(started.message(), HasSubstr("CreateProcessAsUserW"));
+  EXPECT_TRUE(fake_.launches().empty());
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, TheJobHasSilodsNameAndOnlySystemAndAdministratorsMayUseIt) {
+  auto handle = host_->Create(Spec("tool.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  EXPECT_EQ(*handle, "silo-hpc-c1");  // never hcsshim's JobContainer_<id>
+  EXPECT_EQ(fake_.JobSddl("silo-hpc-c1"), jobobject::kSilodJobSddl);
+  EXPECT_EQ(fake_.JobOwner("silo-hpc-c1"), jobobject::kAdministratorsSid);
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, AfterARestartAJobSomeoneElseMadeUnderItsNameIsNeverTouched) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  MakeHost();  // silod's exit ended the container with its job
+  fake_.AddForeignJob("silo-hpc-c1");  // a user squats the name
+  const size_t calls_before = fake_.calls().size();
+  EXPECT_EQ(host_->Kill("c1", *handle, 15).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(host_->Kill("c1", *handle, 9).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(host_->Stats("c1").status().code(), absl::StatusCode::kAlreadyExists);
+  // Not silod's job, so not the container's: it has exited.
+  EXPECT_TRUE(host_->MonitorGone("c1", *handle));
+  auto state = host_->State("c1", *handle);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->exited);
+  EXPECT_EQ(state->exit_code, kUnknownExitCode);
+  EXPECT_TRUE(host_->KillUnmonitored("c1").ok());
+  EXPECT_TRUE(host_->Remove("c1", *handle).ok());
+  const std::vector<std::string> calls = fake_.calls();
+  const std::vector<std::string> after(calls.begin() + static_cast<std::ptrdiff_t>(calls_before), calls.end());
+  EXPECT_THAT(after, Contains("GetSecurityInfo"));
+  EXPECT_THAT(after, testing::Not(Contains("TerminateJobObject")));
+  EXPECT_THAT(after, testing::Not(Contains("TerminateProcess")));
+  EXPECT_TRUE(fake_.JobExists("silo-hpc-c1"));
+  EXPECT_EQ(fake_.open_handles(), 0);
+  EXPECT_EQ(fake_.bad_closes(), 0);
+  fake_.ReleaseJob("silo-hpc-c1");
+}
+
+TEST_F(HostProcessHostTest, AfterARestartOnlyTheJobTheRecordNamesIsReopened) {
+  fake_.AddForeignJob("JobContainer_c1", jobobject::kAdministratorsSid);  // e.g. containerd's
+  MakeHost();
+  // A record from a silod that named the job otherwise: that job is not
+  // looked up by either name.
+  auto state = host_->State("c1", "JobContainer_c1");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->exited);
+  EXPECT_TRUE(host_->Remove("c1", "JobContainer_c1").ok());
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("OpenJobObjectW")));
+  EXPECT_TRUE(fake_.JobExists("JobContainer_c1"));
   fake_.ReleaseJob("JobContainer_c1");
+  ExpectNothingLeft();
 }
 
 TEST_F(HostProcessHostTest, StatsComeFromTheJobAccounting) {
@@ -389,7 +526,7 @@ TEST_F(HostProcessHostTest, StatsComeFromTheJobAccounting) {
   acct.peak_commit_bytes = 8192;
   acct.read_bytes = 100;
   acct.write_bytes = 200;
-  fake_.SetAccounting("JobContainer_c1", acct);
+  fake_.SetAccounting("silo-hpc-c1", acct);
   auto stats = host_->Stats("c1");
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->cpu_usage_ns, 4200u);
@@ -407,7 +544,7 @@ TEST_F(HostProcessHostTest, AfterARestartAHeldJobIsReopenedAndKillable) {
   auto handle = host_->Create(Spec("server.exe"));
   ASSERT_TRUE(handle.ok());
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
-  fake_.HoldJob("JobContainer_c1");  // another holder keeps the job past silod's exit
+  fake_.HoldJob("silo-hpc-c1");  // another holder keeps the job past silod's exit
   // The restarted silod: a host that knows nothing of the container. (The
   // old one stays until its processes are gone: its pump threads model
   // silod's, which a real exit would end with it.)
@@ -425,7 +562,7 @@ TEST_F(HostProcessHostTest, AfterARestartAHeldJobIsReopenedAndKillable) {
   EXPECT_EQ(exited->exit_code, kUnknownExitCode);
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
   old.reset();
-  fake_.ReleaseJob("JobContainer_c1");
+  fake_.ReleaseJob("silo-hpc-c1");
   ExpectNothingLeft();
 }
 

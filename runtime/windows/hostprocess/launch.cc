@@ -56,6 +56,8 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   writable.push_back(L'\0');
   std::wstring cwd = Utf8ToWide(plan.working_directory);
   LaunchSpec spec;
+  spec.job = job;
+  spec.breakaway_from_job = true;
   spec.token = token;
   spec.command_line = writable.data();
   spec.environment = env->c_str();
@@ -78,11 +80,7 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   result.stderr_pump = std::make_unique<OutputPump>(api, std::exchange(err.read, nullptr), std::move(on_stderr));
 
   absl::Status status;
-  if (api.assign_process_to_job_object(job, launched.process) == 0) {
-    status = Win32Error("AssignProcessToJobObject", api.get_last_error());
-  } else if (api.resume_thread(launched.thread) == 0xFFFFFFFF) {
-    status = Win32Error("ResumeThread", api.get_last_error());
-  }
+  if (api.resume_thread(launched.thread) == 0xFFFFFFFF) status = Win32Error("ResumeThread", api.get_last_error());
   api.close_handle(launched.thread);
   if (status.ok()) return result;
   // Suspended, it never ran: end it so the pipes break and the pumps stop.

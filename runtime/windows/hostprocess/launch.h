@@ -2,11 +2,13 @@
 // Launching one process of a HostProcess container in its job, in the
 // order that never lets it run outside the job: the token's default
 // environment merged with the plan's (MergeHostProcessEnvironment), stdout
-// and stderr pipes, CreateProcessAsUserW suspended, the parent's write ends
-// closed, AssignProcessToJobObject, ResumeThread. hcsshim passes the job in
-// PROC_THREAD_ATTRIBUTE_JOB_LIST instead; suspended + assign is the older
-// equivalent that Wine also runs. On failure the process is terminated and
-// every handle closed. Thread-safe (no state).
+// and stderr pipes, CreateProcessAsUserW suspended, born in the job
+// (PROC_THREAD_ATTRIBUTE_JOB_LIST) and broken away from silod's own job
+// (CREATE_BREAKAWAY_FROM_JOB), as hcsshim's job containers do, the parent's
+// write ends closed, ResumeThread. An assign after the create would put the
+// process in silod's job as well when silod runs in one (jobs nest). On
+// failure the process is terminated and every handle closed. Thread-safe
+// (no state).
 
 #include <memory>
 #include <string>

@@ -23,6 +23,13 @@ inline constexpr uint32_t kWaitTimeout = 258;
 inline constexpr uint32_t kStillActive = 259;
 inline constexpr uint32_t kInfinite = 0xFFFFFFFF;
 
+// Console control events (wincon.h) CtrlRoutine takes.
+inline constexpr uint32_t kCtrlCEvent = 0;
+inline constexpr uint32_t kCtrlBreakEvent = 1;
+inline constexpr uint32_t kCtrlCloseEvent = 2;
+inline constexpr uint32_t kCtrlLogoffEvent = 5;
+inline constexpr uint32_t kCtrlShutdownEvent = 6;
+
 // LogonUserW types: the service accounts log on as services, a temporary
 // user interactively (hcsshim's processToken).
 inline constexpr uint32_t kLogonInteractive = 2;
@@ -55,8 +62,16 @@ struct JobAccountingSpec {
 
 // CreateProcessAsUserW (or CreateProcessW when token is null) with
 // CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP
-// and STARTF_USESTDHANDLES over the given (inheritable) handles.
+// and STARTF_USESTDHANDLES over the given (inheritable) handles. As
+// hcsshim's internal/exec does for job containers, the process is born in
+// `job` (PROC_THREAD_ATTRIBUTE_JOB_LIST), never assigned after it exists, and
+// with CREATE_BREAKAWAY_FROM_JOB it leaves the job silod itself runs in (a
+// service host's or a debugger's): that job's limits and kill-on-close must
+// not reach containers. Where silod's job forbids breakaway the create fails
+// with ERROR_ACCESS_DENIED.
 struct LaunchSpec {
+  void* job = nullptr;                  // the job the process is born in; null: none
+  bool breakaway_from_job = false;      // CREATE_BREAKAWAY_FROM_JOB
   void* token = nullptr;                // null: silod's own token
   wchar_t* command_line = nullptr;      // writable, as CreateProcessW wants
   const wchar_t* environment = nullptr; // "A=1\0B=2\0\0"
@@ -76,11 +91,15 @@ struct ProcessApi {
   uint32_t (*get_last_error)();
   int32_t (*close_handle)(void* handle);
 
-  // CreateJobObjectW(NULL, name): an existing name opens that job and leaves
-  // ERROR_ALREADY_EXISTS in get_last_error.
-  void* (*create_job_object)(const wchar_t* name);
+  // CreateJobObjectW(&sa, name), sa carrying the descriptor `sddl` parses
+  // to (jobobject::JobApi::create_job_object): an existing name opens that
+  // job and leaves ERROR_ALREADY_EXISTS in get_last_error.
+  void* (*create_job_object)(const wchar_t* name, const wchar_t* sddl);
   // OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, FALSE, name).
   void* (*open_job_object)(const wchar_t* name);
+  // The job's owner SID as text (jobobject::JobApi::get_job_owner); 0 or a
+  // Win32 error.
+  uint32_t (*get_job_owner)(void* job, wchar_t* sid, uint32_t capacity);
   int32_t (*set_job_limits)(void* job, const JobLimitsSpec* limits);
   // Promotes the job to a server silo (JobObjectCreateSilo); false where
   // the bind filter is missing (WS2019, Wine).
@@ -93,7 +112,6 @@ struct ProcessApi {
   int32_t (*link_directory)(const wchar_t* link, const wchar_t* target);
   // RemoveDirectoryW of a directory link (not what it points at).
   int32_t (*remove_link)(const wchar_t* link);
-  int32_t (*assign_process_to_job_object)(void* job, void* process);
   int32_t (*terminate_job_object)(void* job, uint32_t exit_code);
   int32_t (*query_job_accounting)(void* job, JobAccountingSpec* out);
 
@@ -124,6 +142,13 @@ struct ProcessApi {
   // ResumeThread: the previous suspend count, 0xFFFFFFFF on failure.
   uint32_t (*resume_thread)(void* thread);
   int32_t (*terminate_process)(void* process, uint32_t exit_code);
+  // Delivers console control `event` (kCtrl*) to `process` the way hcsshim's
+  // signalProcess does: CreateRemoteThread(process, CtrlRoutine, event),
+  // CtrlRoutine being kernel32's export, at the same address in every
+  // process of a boot. The thread runs the process's control handlers, or
+  // the default one, which ends it. A BOOL; ERROR_PROC_NOT_FOUND where
+  // kernel32 lacks CtrlRoutine.
+  int32_t (*send_ctrl_event)(void* process, uint32_t event);
   // WaitForSingleObject: kWaitObject0, kWaitTimeout or 0xFFFFFFFF.
   uint32_t (*wait_for_single_object)(void* handle, uint32_t milliseconds);
   int32_t (*get_exit_code_process)(void* process, uint32_t* exit_code);

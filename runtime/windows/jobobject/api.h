@@ -10,6 +10,7 @@
 // and safe to share between threads.
 
 #include <cstdint>
+#include <string_view>
 
 namespace silo::runtime::windows::jobobject {
 
@@ -40,6 +41,15 @@ inline constexpr uint32_t kSynchronizeAccess = 0x00100000;
 // owner silod asks for) and LocalSystem.
 inline constexpr const wchar_t* kAdministratorsSid = L"S-1-5-32-544";
 inline constexpr const wchar_t* kLocalSystemSid = L"S-1-5-18";
+
+// The descriptor of every named job silod creates (pods, HostProcess
+// containers): owner Administrators, SYSTEM and Administrators the only
+// principals, so no other user can open, change or squat it.
+inline constexpr const wchar_t* kSilodJobSddl = L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)";
+
+// Whether a job's owner SID is one only silod (an administrator) can set:
+// a job of silod's name with another owner was made by someone else.
+inline bool IsSilodJobOwner(std::wstring_view sid) { return sid == kAdministratorsSid || sid == kLocalSystemSid; }
 
 struct JobApi {
   // kernel32 OpenJobObjectW: `name` is a Win32 object name, looked up in the

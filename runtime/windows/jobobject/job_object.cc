@@ -11,7 +11,6 @@ namespace silo::runtime::windows::jobobject {
 namespace {
 
 constexpr uint32_t kEInvalidArg = 0x80070057;
-constexpr wchar_t kNamedJobSddl[] = L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)";
 
 uint32_t HResultFromWin32(DWORD err) {
   return err == 0 ? 0 : ((err & 0x0000FFFFu) | (7u << 16) | 0x80000000u);
@@ -55,7 +54,7 @@ Result<JobObject> JobObject::Create(const std::wstring& name) {
   // A named job gets silod's descriptor (owner Administrators; SYSTEM and
   // Administrators only) so nobody else can open it by its name.
   HANDLE job = static_cast<HANDLE>((*api)->create_job_object(name.empty() ? nullptr : name.c_str(),
-                                                             name.empty() ? nullptr : kNamedJobSddl));
+                                                             name.empty() ? nullptr : kSilodJobSddl));
   if (job == nullptr) return LastError("CreateJobObject for " + JobLabel(name));
   if (!name.empty() && GetLastError() == ERROR_ALREADY_EXISTS) {
     CloseHandle(job);

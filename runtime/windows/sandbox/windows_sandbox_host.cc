@@ -31,10 +31,6 @@ constexpr char kEndpointsSuffix[] = ".endpoints";
 constexpr uint32_t kErrorFileNotFound = 2;
 constexpr uint32_t kErrorAlreadyExists = 183;
 
-// Created with SYSTEM and Administrators as the only principals and
-// Administrators as owner, so no other user can open, change or squat it.
-constexpr wchar_t kPodJobSddl[] = L"O:BAG:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)";
-
 uint32_t HResultFromWin32(uint32_t err) { return err == 0 ? 0 : ((err & 0xFFFFu) | 0x80070000u); }
 
 absl::Status JobError(const jobobject::JobApi& api, const std::string& call, const std::string& name) {
@@ -203,7 +199,7 @@ absl::StatusOr<std::vector<std::string>> WindowsSandboxHost::ListNamespaces() co
 
 absl::StatusOr<void*> WindowsSandboxHost::CreateJob(const std::string& id) {
   const std::string name = PodJobName(id);
-  void* job = jobs_->create_job_object(win32::Utf8ToWide(name).c_str(), kPodJobSddl);
+  void* job = jobs_->create_job_object(win32::Utf8ToWide(name).c_str(), jobobject::kSilodJobSddl);
   if (job == nullptr) return JobError(*jobs_, "CreateJobObjectW", name);
   if (jobs_->get_last_error() == kErrorAlreadyExists) {
     // Sandbox ids are never reused and recovery opens its own job by name:
@@ -227,7 +223,7 @@ absl::StatusOr<void*> WindowsSandboxHost::OpenOwnJob(const std::string& id) {
   wchar_t owner[192] = {};
   const uint32_t err = jobs_->get_job_owner(job, owner, sizeof(owner) / sizeof(owner[0]));
   const std::wstring sid(owner);
-  if (err != 0 || (sid != jobobject::kAdministratorsSid && sid != jobobject::kLocalSystemSid)) {
+  if (err != 0 || !jobobject::IsSilodJobOwner(owner)) {
     jobs_->close_handle(job);
     if (err != 0) return HResultToStatus(HResultFromWin32(err), "GetSecurityInfo", name);
     return absl::FailedPreconditionError(absl::StrCat("sandbox ", id, ": job object ", name, " is owned by ",

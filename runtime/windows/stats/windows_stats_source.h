@@ -4,7 +4,7 @@
 //   container  the job object HCS makes for its silo, \Container_<id>
 //              (hcsshim computes Argon statistics from it); opened by that
 //              object-manager path, i.e. through NtOpenJobObject. In a
-//              HostProcess pod the container's own job, JobContainer_<id>,
+//              HostProcess pod the container's own job, silo-hpc-<id>,
 //              a Win32 name opened through OpenJobObjectW
 //   pod        the pause container's silo job plus every running container
 //              (SandboxGroupHoldsContainers() is false): the pod's own Job
@@ -53,7 +53,7 @@ class WindowsStatsSource final : public StatsSource {
  public:
   explicit WindowsStatsSource(WindowsStatsSourceOptions options) : options_(std::move(options)) {}
 
-  // "\Container_<id>"; "JobContainer_<id>" in a HostProcess pod (its
+  // "\Container_<id>"; "silo-hpc-<id>" in a HostProcess pod (its
   // handler type is "hostprocess" or its config sets
   // windows.security_context.host_process).
   std::string ContainerGroup(const model::SandboxRecord& sandbox, const std::string& container_id) const override;

@@ -118,10 +118,10 @@ TEST_F(WindowsPodStatsTest, ContainersAreReadFromTheirHcsSiloJobs) {
   EXPECT_FALSE(source_->SandboxGroupHoldsContainers());
 }
 
-TEST_F(WindowsPodStatsTest, HostProcessContainersAreReadFromTheirJobContainerJobs) {
+TEST_F(WindowsPodStatsTest, HostProcessContainersAreReadFromTheirOwnJobs) {
   model::SandboxRecord by_type;
   by_type.handler_type = "hostprocess";
-  EXPECT_EQ(source_->ContainerGroup(by_type, "c1"), "JobContainer_c1");
+  EXPECT_EQ(source_->ContainerGroup(by_type, "c1"), "silo-hpc-c1");
 
   // kubelet sends HostProcess pods to the default handler with the flag set.
   model::SandboxRecord by_flag;
@@ -129,7 +129,7 @@ TEST_F(WindowsPodStatsTest, HostProcessContainersAreReadFromTheirJobContainerJob
   ::runtime::v1::PodSandboxConfig config;
   config.mutable_windows()->mutable_security_context()->set_host_process(true);
   by_flag.SetConfig(config);
-  EXPECT_EQ(source_->ContainerGroup(by_flag, "c2"), "JobContainer_c2");
+  EXPECT_EQ(source_->ContainerGroup(by_flag, "c2"), "silo-hpc-c2");
 
   model::SandboxRecord process;
   process.handler_type = "process";
@@ -201,7 +201,7 @@ TEST_F(WindowsPodStatsTest, SummedPodsReportNoAvailableBytes) {
 TEST_F(WindowsPodStatsTest, PodWithoutPauseContainerTotalsItsContainers) {
   AddHostProcessPod("hpc");
   AddContainer("h1", "hpc", true);
-  SetJob("JobContainer_h1", Job(5'000, 1u << 20, 2u << 20, 3, 1));
+  SetJob("silo-hpc-h1", Job(5'000, 1u << 20, 2u << 20, 3, 1));
   SetJob("\\Container_h1", Job(9'000, 9u << 20, 9u << 20, 9, 9));  // not a HostProcess container's job
   sampler_->SampleNow();
   SandboxStatsView pod = Pod("hpc");

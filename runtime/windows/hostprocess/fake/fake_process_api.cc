@@ -11,12 +11,14 @@
 #include <utility>
 
 #include "runtime/base/windows/wide.h"
+#include "runtime/windows/jobobject/fake/fake_job_api.h"
 
 namespace silo::runtime::windows::hostprocess::fake {
 namespace {
 
 constexpr uint32_t kErrorAccessDenied = 5;
 constexpr uint32_t kErrorNotSupported = 50;
+constexpr uint32_t kErrorInsufficientBuffer = 122;
 constexpr uint32_t kErrorLogonFailure = 1326;
 constexpr uint32_t kNerrUserExists = 2224;
 constexpr uint32_t kNerrUserNotFound = 2221;
@@ -43,6 +45,8 @@ struct Process {
 
 struct Job {
   int handles = 0;
+  std::wstring owner;  // SID text
+  std::wstring sddl;   // as created; "" for the default security
   JobLimitsSpec limits;
   bool limits_set = false;
   bool silo = false;
@@ -87,9 +91,12 @@ struct FakeProcessApi::Impl {
   std::set<void*> env_blocks;
   std::vector<std::string> calls;
   std::vector<FakeLaunch> launches;
+  std::vector<std::pair<uint32_t, uint32_t>> ctrl_events;  // pid, event
   std::vector<std::vector<uint8_t>> random_draws;
   std::vector<std::shared_ptr<Process>> live;
   bool bind_filter = true;
+  bool caller_job = false;
+  bool caller_job_allows_breakaway = false;
   int bad_closes = 0;
   int external_holds = 0;
 
@@ -175,12 +182,21 @@ int32_t CloseHandleFn(void* handle) {
   return 1;
 }
 
-void* CreateJobFn(const wchar_t* name) {
+void* CreateJobFn(const wchar_t* name, const wchar_t* sddl) {
   auto& s = I();
   std::lock_guard lock(s.mu);
   if (s.Enter("CreateJobObjectW")) return nullptr;
+  std::wstring owner;
+  if (uint32_t err = jobobject::fake::OwnerFromSddl(sddl, &owner); err != 0) {
+    Fail(err);
+    return nullptr;
+  }
   std::string n = Narrow(name);
   bool existed = s.jobs.count(n) > 0;
+  if (!existed) {
+    s.jobs[n].owner = owner;
+    s.jobs[n].sddl = sddl == nullptr ? L"" : sddl;
+  }
   void* h = s.Add(Handle{Kind::kJob, n, nullptr, nullptr, ""});
   t_last_error = existed ? kErrorAlreadyExists : 0;
   return h;
@@ -196,6 +212,19 @@ void* OpenJobFn(const wchar_t* name) {
     return nullptr;
   }
   return s.Add(Handle{Kind::kJob, n, nullptr, nullptr, ""});
+}
+
+uint32_t GetJobOwnerFn(void* job, wchar_t* sid, uint32_t capacity) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("GetSecurityInfo")) return t_last_error;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return kErrorInvalidHandle;
+  const std::wstring& owner = s.jobs[h->job].owner;
+  if (sid == nullptr || owner.size() + 1 > capacity) return kErrorInsufficientBuffer;
+  std::copy(owner.begin(), owner.end(), sid);
+  sid[owner.size()] = L'\0';
+  return 0;
 }
 
 int32_t SetLimitsFn(void* job, const JobLimitsSpec* limits) {
@@ -255,29 +284,6 @@ int32_t RemoveLinkFn(const wchar_t* link) {
   std::lock_guard lock(s.mu);
   if (s.Enter("RemoveDirectoryW")) return 0;
   if (s.links.erase(Narrow(link)) == 0) return Fail(kErrorFileNotFound);
-  return 1;
-}
-
-int32_t AssignFn(void* job, void* process) {
-  auto& s = I();
-  std::lock_guard lock(s.mu);
-  if (s.Enter("AssignProcessToJobObject")) return 0;
-  Handle* j = s.Find(job, Kind::kJob);
-  if (j == nullptr) return 0;
-  std::string name = j->job;
-  Handle* p = s.Find(process, Kind::kProcess);
-  if (p == nullptr) return 0;
-  auto proc = p->process;
-  if (proc->exited || !proc->job.empty()) return Fail(kErrorAccessDenied);
-  proc->job = name;
-  proc->launch.job = name;
-  s.jobs[name].processes.push_back(proc);
-  for (auto& l : s.launches) {
-    if (l.command_line == proc->launch.command_line && l.job.empty()) {
-      l.job = name;
-      break;
-    }
-  }
   return 1;
 }
 
@@ -456,12 +462,27 @@ int32_t CreateProcessFn(const LaunchSpec* spec, LaunchedProcess* out) {
   }
   proc->launch.working_directory = Narrow(spec->working_directory);
   proc->launch.user = user;
+  std::string job;
+  if (spec->job != nullptr) {
+    Handle* j = s.Find(spec->job, Kind::kJob);
+    if (j == nullptr) return 0;
+    job = j->job;
+  }
+  // silod's own job: a child leaves it only by breaking away, which that
+  // job must allow.
+  if (s.caller_job && spec->breakaway_from_job && !s.caller_job_allows_breakaway) return Fail(kErrorAccessDenied);
+  proc->launch.in_silods_job = s.caller_job && !spec->breakaway_from_job;
   auto program = s.programs.find(Executable(proc->launch.command_line));
   if (program == s.programs.end()) return Fail(kErrorFileNotFound);
   proc->program = program->second;
   proc->pid = s.next_pid++;
   proc->outputs = outputs;
   for (auto& pipe : outputs) ++pipe->writers;
+  if (!job.empty()) {
+    proc->job = job;
+    proc->launch.job = job;
+    s.jobs[job].processes.push_back(proc);
+  }
   s.live.push_back(proc);
   s.launches.push_back(proc->launch);
   out->process = s.Add(Handle{Kind::kProcess, "", proc, nullptr, ""});
@@ -494,6 +515,25 @@ int32_t TerminateProcessFn(void* process, uint32_t code) {
   if (h == nullptr) return 0;
   if (h->process->exited) return Fail(kErrorAccessDenied);
   s.Exit(h->process, code);
+  return 1;
+}
+
+int32_t SendCtrlFn(void* process, uint32_t event) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreateRemoteThread")) return 0;
+  Handle* h = s.Find(process, Kind::kProcess);
+  if (h == nullptr) return 0;
+  if (event != kCtrlCEvent && event != kCtrlBreakEvent && event != kCtrlCloseEvent && event != kCtrlLogoffEvent &&
+      event != kCtrlShutdownEvent) {
+    return Fail(kErrorInvalidParameter);
+  }
+  auto proc = h->process;
+  if (proc->exited) return Fail(kErrorAccessDenied);
+  s.ctrl_events.emplace_back(proc->pid, event);
+  // A suspended process runs the thread once resumed; the fake's programs
+  // are resumed before anyone signals them.
+  if (proc->resumed && proc->program.exit_on_ctrl_event) s.Exit(proc, *proc->program.exit_on_ctrl_event);
   return 1;
 }
 
@@ -530,12 +570,12 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.close_handle = CloseHandleFn;
   api_.create_job_object = CreateJobFn;
   api_.open_job_object = OpenJobFn;
+  api_.get_job_owner = GetJobOwnerFn;
   api_.set_job_limits = SetLimitsFn;
   api_.promote_to_silo = PromoteFn;
   api_.bind_path = BindFn;
   api_.link_directory = LinkFn;
   api_.remove_link = RemoveLinkFn;
-  api_.assign_process_to_job_object = AssignFn;
   api_.terminate_job_object = TerminateJobFn;
   api_.query_job_accounting = QueryFn;
   api_.logon_user = LogonFn;
@@ -550,6 +590,7 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.create_process = CreateProcessFn;
   api_.resume_thread = ResumeFn;
   api_.terminate_process = TerminateProcessFn;
+  api_.send_ctrl_event = SendCtrlFn;
   api_.wait_for_single_object = WaitFn;
   api_.get_exit_code_process = ExitCodeFn;
 }
@@ -567,6 +608,11 @@ void FakeProcessApi::SetBindFilter(bool available) {
   std::lock_guard lock(impl_->mu);
   impl_->bind_filter = available;
 }
+void FakeProcessApi::RunSilodInAJob(bool allows_breakaway) {
+  std::lock_guard lock(impl_->mu);
+  impl_->caller_job = true;
+  impl_->caller_job_allows_breakaway = allows_breakaway;
+}
 void FakeProcessApi::FailNext(const std::string& call, uint32_t error) {
   std::lock_guard lock(impl_->mu);
   impl_->failures[call] = error;
@@ -578,6 +624,12 @@ void FakeProcessApi::SetAccounting(const std::string& job, const JobAccountingSp
 void FakeProcessApi::HoldJob(const std::string& job) {
   std::lock_guard lock(impl_->mu);
   ++impl_->jobs[job].handles;
+}
+void FakeProcessApi::AddForeignJob(const std::string& job, const std::wstring& owner) {
+  std::lock_guard lock(impl_->mu);
+  Job& j = impl_->jobs[job];
+  ++j.handles;
+  j.owner = owner;
 }
 void FakeProcessApi::ReleaseJob(const std::string& job) {
   std::lock_guard lock(impl_->mu);
@@ -594,6 +646,10 @@ std::vector<FakeLaunch> FakeProcessApi::launches() const {
   std::lock_guard lock(impl_->mu);
   return impl_->launches;
 }
+std::vector<std::pair<uint32_t, uint32_t>> FakeProcessApi::CtrlEvents() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->ctrl_events;
+}
 bool FakeProcessApi::JobExists(const std::string& job) const {
   std::lock_guard lock(impl_->mu);
   return impl_->jobs.count(job) > 0;
@@ -603,6 +659,16 @@ std::optional<JobLimitsSpec> FakeProcessApi::Limits(const std::string& job) cons
   auto it = impl_->jobs.find(job);
   if (it == impl_->jobs.end() || !it->second.limits_set) return std::nullopt;
   return it->second.limits;
+}
+std::wstring FakeProcessApi::JobSddl(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  return it == impl_->jobs.end() ? std::wstring() : it->second.sddl;
+}
+std::wstring FakeProcessApi::JobOwner(const std::string& job) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  return it == impl_->jobs.end() ? std::wstring() : it->second.owner;
 }
 bool FakeProcessApi::IsSilo(const std::string& job) const {
   std::lock_guard lock(impl_->mu);

@@ -6,12 +6,17 @@
 // refused with ERROR_INVALID_HANDLE, and every close of such a handle is
 // counted (bad_closes). Jobs live while a handle or a live process holds
 // them; KILL_ON_JOB_CLOSE ends the processes when the last handle closes.
-// Processes are born suspended (the host never asks otherwise), run their
+// Processes are born suspended (the host never asks otherwise) in the job
+// their PROC_THREAD_ATTRIBUTE_JOB_LIST names (there is no assign after the
+// create: a process is in its job from birth), run their
 // program when resumed: write its output to the pipes given as stdio, then
 // exit with its code or keep running until terminated. A pipe reports
 // ERROR_BROKEN_PIPE once its data is read and no write handle and no live
 // process holds its write end. LogonUserW knows the three service accounts
 // (service logon only) and the temporary users made through NetUserAdd.
+// A control event (CreateRemoteThread of CtrlRoutine) needs a live process
+// handle (ERROR_ACCESS_DENIED once it has exited) and one of the five
+// events (ERROR_INVALID_PARAMETER); the program then exits or ignores it.
 // BCryptGenRandom counts: call n fills byte i from n and i (a fixed mix), so
 // tests can predict what it gave.
 // Every call is recorded by name, in order (calls()).
@@ -33,6 +38,9 @@ struct FakeProgram {
   std::string stdout_data;
   std::string stderr_data;
   std::optional<uint32_t> exit_code;  // nullopt: runs until terminated
+  // The code it exits with on a console control event once running (its
+  // handler, or the default one); nullopt: a handler that ignores it.
+  std::optional<uint32_t> exit_on_ctrl_event;
 };
 
 struct FakeLaunch {
@@ -40,7 +48,8 @@ struct FakeLaunch {
   std::vector<std::string> environment;
   std::string working_directory;
   std::string user;  // the token's account; "" for silod's own
-  std::string job;   // the job it was assigned to, "" if none
+  std::string job;   // the job it was born in, "" if none
+  bool in_silods_job = false;  // also in the job silod runs in (no breakaway)
 };
 
 class FakeProcessApi {
@@ -55,19 +64,32 @@ class FakeProcessApi {
   // The program a command line runs, by its first word (the executable).
   void SetProgram(const std::string& executable, FakeProgram program);
   void SetBindFilter(bool available);
+  // silod runs in a job (a service host's, a debugger's): a process created
+  // without CREATE_BREAKAWAY_FROM_JOB lands in it too, and one created with
+  // it fails with ERROR_ACCESS_DENIED unless that job allows breakaway.
+  void RunSilodInAJob(bool allows_breakaway);
   // The next call named `call` (as in calls()) fails with Win32 `error`.
   void FailNext(const std::string& call, uint32_t error);
   // What the next JobObjectBasicAndIoAccountingInformation query of `job` returns.
   void SetAccounting(const std::string& job, const JobAccountingSpec& accounting);
   // Takes a handle to `job` as another program would (it keeps the job alive).
   void HoldJob(const std::string& job);
+  // A job of that name made and held by another program, owned by `owner`
+  // (a user's SID): a squatter when it has the name of one of silod's.
+  void AddForeignJob(const std::string& job,
+                     const std::wstring& owner = L"S-1-5-21-3623811015-3361044348-30300820-1013");
   void ReleaseJob(const std::string& job);
 
   std::vector<std::string> calls() const;
   std::vector<FakeLaunch> launches() const;
+  // The control events CtrlRoutine threads delivered, in order, by pid.
+  std::vector<std::pair<uint32_t, uint32_t>> CtrlEvents() const;
   bool JobExists(const std::string& job) const;
   std::optional<JobLimitsSpec> Limits(const std::string& job) const;
   bool IsSilo(const std::string& job) const;
+  // The SDDL `job` was created with ("" for the default security) and its owner SID.
+  std::wstring JobSddl(const std::string& job) const;
+  std::wstring JobOwner(const std::string& job) const;
   std::map<std::string, std::string> Binds(const std::string& job) const;  // target -> source
   std::map<std::string, std::string> Links() const;                        // link -> target
   std::vector<std::string> Users() const;                                  // temporary users

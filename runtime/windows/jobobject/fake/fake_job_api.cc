@@ -40,6 +40,30 @@ thread_local uint32_t t_last_error = 0;
 
 }  // namespace
 
+// The caller (silod, as LocalSystem) may name Administrators or itself; no
+// D: part is a descriptor ConvertStringSecurityDescriptor would not build.
+uint32_t OwnerFromSddl(const wchar_t* sddl, std::wstring* owner) {
+  if (sddl == nullptr) {
+    *owner = kLocalSystemSid;  // the caller's default owner
+    return 0;
+  }
+  const std::wstring text(sddl);
+  if (text.find(L"D:") == std::wstring::npos) return kErrorInvalidParameter;
+  if (text.rfind(L"O:", 0) != 0) {
+    *owner = kLocalSystemSid;
+    return 0;
+  }
+  const std::wstring alias = text.substr(2, 2);
+  if (alias == L"BA") {
+    *owner = kAdministratorsSid;
+  } else if (alias == L"SY") {
+    *owner = kLocalSystemSid;
+  } else {
+    return kErrorInvalidOwner;
+  }
+  return 0;
+}
+
 struct FakeJobApi::Impl {
   struct Job {
     // Added by the test (another program holds it): never goes away by itself.
@@ -155,31 +179,6 @@ void* OpenJobObjectW(uint32_t access, int32_t inherit, const wchar_t* name) {
     return nullptr;
   }
   return impl.NewHandle(path);
-}
-
-// The owner a job created with `sddl` gets, or a Win32 error: the caller
-// (silod, as LocalSystem) may name Administrators or itself; no D: part is
-// a descriptor ConvertStringSecurityDescriptor would not build.
-uint32_t OwnerFromSddl(const wchar_t* sddl, std::wstring* owner) {
-  if (sddl == nullptr) {
-    *owner = kLocalSystemSid;  // the caller's default owner
-    return 0;
-  }
-  const std::wstring text(sddl);
-  if (text.find(L"D:") == std::wstring::npos) return kErrorInvalidParameter;
-  if (text.rfind(L"O:", 0) != 0) {
-    *owner = kLocalSystemSid;
-    return 0;
-  }
-  const std::wstring alias = text.substr(2, 2);
-  if (alias == L"BA") {
-    *owner = kAdministratorsSid;
-  } else if (alias == L"SY") {
-    *owner = kLocalSystemSid;
-  } else {
-    return kErrorInvalidOwner;
-  }
-  return 0;
 }
 
 void* CreateJobObjectW(const wchar_t* name, const wchar_t* sddl) {

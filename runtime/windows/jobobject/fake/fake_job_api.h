@@ -40,6 +40,13 @@
 
 namespace silo::runtime::windows::jobobject::fake {
 
+// The owner SID a job created by silod (LocalSystem) with `sddl` gets, or
+// the Win32 error CreateJobObjectW fails with: a null `sddl` or one without
+// "O:" gives the caller (LocalSystem), "O:BA" Administrators, "O:SY"
+// LocalSystem, any other owner ERROR_INVALID_OWNER; no "D:" is
+// ERROR_INVALID_PARAMETER. Shared with the other fakes that create jobs.
+uint32_t OwnerFromSddl(const wchar_t* sddl, std::wstring* owner);
+
 class FakeJobApi {
  public:
   FakeJobApi();
