@@ -12,19 +12,21 @@ namespace rw = runtime::windows;
 
 absl::StatusOr<rw::WindowsRootfs> WindowsRootfsOf(const image::layers::wcifs::LayerCalls& calls,
                                                   const std::string& scratch_volume,
-                                                  const std::vector<std::string>& layer_dirs) {
+                                                  const std::vector<std::string>& layer_dirs,
+                                                  const HcsPathOf& hcs_path) {
   if (scratch_volume.empty()) return absl::FailedPreconditionError("no prepared scratch layer");
   rw::WindowsRootfs rootfs;
   rootfs.scratch_volume_path = scratch_volume;
   for (auto dir = layer_dirs.rbegin(); dir != layer_dirs.rend(); ++dir) {
     win32::Result<std::string> id = calls.LayerId(*dir);
     if (!id.ok()) return rw::HrStatusToStatus(id.status(), "layer id of", *dir);
-    rootfs.parent_layers.push_back(rw::LayerRef{*id, *dir});
+    rootfs.parent_layers.push_back(rw::LayerRef{*id, hcs_path ? hcs_path(*dir) : *dir});
   }
   return rootfs;
 }
 
-PauseRootfs::PauseRootfs(const image::layers::wcifs::LayerApi* api) : calls_(api) {}
+PauseRootfs::PauseRootfs(const image::layers::wcifs::LayerApi* api, HcsPathOf hcs_path)
+    : calls_(api), hcs_path_(std::move(hcs_path)) {}
 
 void PauseRootfs::Attach(image::ImageManager* images, image::LayerStore* layers) {
   images_.store(images);
@@ -67,7 +69,7 @@ absl::StatusOr<rw::PauseImage> PauseRootfs::Prepare(const std::string& sandbox_i
   const std::string key = LayerKey(sandbox_id);
   absl::StatusOr<image::PreparedRootfs> prepared = layers->Prepare(key, record->chain_ids);
   if (!prepared.ok()) return Annotate(prepared.status(), absl::StrCat("scratch layer of the sandbox image ", image));
-  absl::StatusOr<rw::WindowsRootfs> rootfs = WindowsRootfsOf(calls_, prepared->path, prepared->layer_dirs);
+  absl::StatusOr<rw::WindowsRootfs> rootfs = WindowsRootfsOf(calls_, prepared->path, prepared->layer_dirs, hcs_path_);
   if (!rootfs.ok()) {
     (void)layers->Remove(key);  // the layer-id failure is the error to report
     return rootfs.status();

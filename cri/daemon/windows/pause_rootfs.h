@@ -12,6 +12,7 @@
 // FailedPrecondition before that. Thread-safe for different sandboxes.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,15 +28,18 @@ namespace silo::cri {
 
 // The rootfs HCS wants from a prepared one: the scratch volume, and the
 // read-only parents nearest first, each with its NameToGuid id.
-// `layer_dirs` comes bottom (base) first, as the layer store returns them.
+// `layer_dirs` comes bottom (base) first, as the layer store returns them;
+// `hcs_path` names each for the HCS document (null = as it is).
+using HcsPathOf = std::function<std::string(const std::string& local_path)>;
 absl::StatusOr<runtime::windows::WindowsRootfs> WindowsRootfsOf(const image::layers::wcifs::LayerCalls& calls,
                                                                 const std::string& scratch_volume,
-                                                                const std::vector<std::string>& layer_dirs);
+                                                                const std::vector<std::string>& layer_dirs,
+                                                                const HcsPathOf& hcs_path);
 
 class PauseRootfs {
  public:
   // `api` must outlive this object.
-  explicit PauseRootfs(const image::layers::wcifs::LayerApi* api);
+  PauseRootfs(const image::layers::wcifs::LayerApi* api, HcsPathOf hcs_path);
 
   // Both must outlive every later call.
   void Attach(image::ImageManager* images, image::LayerStore* layers);
@@ -53,6 +57,7 @@ class PauseRootfs {
 
  private:
   image::layers::wcifs::LayerCalls calls_;
+  const HcsPathOf hcs_path_;
   std::atomic<image::ImageManager*> images_{nullptr};
   std::atomic<image::LayerStore*> layers_{nullptr};
 };

@@ -104,7 +104,7 @@ reg::LocalRegistry* PauseRootfsTest::registry_ = nullptr;
 std::string* PauseRootfsTest::layout_dir_ = nullptr;
 
 TEST_F(PauseRootfsTest, PullsTheSandboxImageWhenAbsentAndMakesAScratchOverItsChain) {
-  PauseRootfs pause(fake_.api());
+  PauseRootfs pause(fake_.api(), nullptr);
   pause.Attach(images_.get(), store_.get());
   ASSERT_FALSE(images_->Status(Ref("pause"))->has_value());
 
@@ -128,7 +128,7 @@ TEST_F(PauseRootfsTest, PullsTheSandboxImageWhenAbsentAndMakesAScratchOverItsCha
 }
 
 TEST_F(PauseRootfsTest, AnImageTheRegistryLacksFailsNamingItAndLeavesNothing) {
-  PauseRootfs pause(fake_.api());
+  PauseRootfs pause(fake_.api(), nullptr);
   pause.Attach(images_.get(), store_.get());
   absl::StatusOr<runtime::windows::PauseImage> made = pause.Prepare("sb1", Ref("absent"));
   ASSERT_FALSE(made.ok());
@@ -139,7 +139,7 @@ TEST_F(PauseRootfsTest, AnImageTheRegistryLacksFailsNamingItAndLeavesNothing) {
 }
 
 TEST_F(PauseRootfsTest, AnImageWithoutACommandIsRefusedBeforeAnyScratchIsMade) {
-  PauseRootfs pause(fake_.api());
+  PauseRootfs pause(fake_.api(), nullptr);
   pause.Attach(images_.get(), store_.get());
   absl::StatusOr<runtime::windows::PauseImage> made = pause.Prepare("sb1", Ref("silent"));
   EXPECT_EQ(made.status().code(), absl::StatusCode::kFailedPrecondition) << made.status();
@@ -148,7 +148,7 @@ TEST_F(PauseRootfsTest, AnImageWithoutACommandIsRefusedBeforeAnyScratchIsMade) {
 }
 
 TEST_F(PauseRootfsTest, BeforeTheImageStoreIsOpenNothingIsPreparedOrReleased) {
-  PauseRootfs pause(fake_.api());
+  PauseRootfs pause(fake_.api(), nullptr);
   EXPECT_EQ(pause.Prepare("sb1", Ref("pause")).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(pause.Release("sb1").code(), absl::StatusCode::kFailedPrecondition);
 }

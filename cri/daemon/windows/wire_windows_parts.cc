@@ -8,6 +8,8 @@
 #include "image/layers/wcifs/wcifs_layer_store.h"
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
 #include "network/cni/cni_network.h"
+#include "network/cni/plugin_exec.h"
+#include "network/hns/hcn_pod_network.h"
 #include "runtime/windows/handler/unavailable_parts.h"
 #include "runtime/windows/handler/windows_handlers.h"
 #include "runtime/windows/readiness/readiness_status.h"
@@ -22,9 +24,18 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
   if (apis.readiness == nullptr) return absl::FailedPreconditionError("Windows wiring: no readiness API table");
   if (!apis.read_job) return absl::FailedPreconditionError("Windows wiring: no job object reader");
   PlatformParts p;
-  // NetworkReady follows the Windows CNI config (plugins and a network
-  // config present).
-  p.network = std::make_unique<network::cni::CniNetwork>(config.cni.bin_dirs, config.cni.conf_dir);
+  // Pods join their HCN namespace through the CNI plugins (CNI_NETNS = the
+  // namespace GUID); NetworkReady follows the CNI config (plugins and a
+  // network config present). Without the HCN table no pod gets that far.
+  if (apis.hcn != nullptr) {
+    network::hns::HcnPodNetworkOptions net;
+    net.bin_dirs = config.cni.bin_dirs;
+    net.conf_dir = config.cni.conf_dir;
+    net.cache_dir = config.state + "/cni";
+    p.network = std::make_unique<network::hns::HcnPodNetwork>(apis.hcn, std::move(net), network::cni::NewPluginExec());
+  } else {
+    p.network = std::make_unique<network::cni::CniNetwork>(config.cni.bin_dirs, config.cni.conf_dir);
+  }
   p.node_hostname = apis.host_name;
   p.image_platform = apis.image_platform;
 
@@ -33,7 +44,7 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
   const wcifs::LayerApi* layer_api = apis.layers;
   std::shared_ptr<PauseRootfs> pause;
   if (layer_api != nullptr) {
-    pause = std::make_shared<PauseRootfs>(layer_api);
+    pause = std::make_shared<PauseRootfs>(layer_api, apis.hcs_path);
     const std::string root = config.root;
     p.make_layer_store = [layer_api, root, pause](image::ImageManager& images) -> std::unique_ptr<image::LayerStore> {
       wcifs::WcifsLayerStoreOptions store;
@@ -99,8 +110,8 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
   // releases it); the host only names it and the parents in the document.
   if (layer_api != nullptr) {
     auto calls = std::make_shared<wcifs::LayerCalls>(layer_api);
-    parts.containers.prepare_rootfs = [calls](const runtime::container::CreateSpec& spec) {
-      return WindowsRootfsOf(*calls, spec.rootfs, spec.layer_dirs);
+    parts.containers.prepare_rootfs = [calls, hcs_path = apis.hcs_path](const runtime::container::CreateSpec& spec) {
+      return WindowsRootfsOf(*calls, spec.rootfs, spec.layer_dirs, hcs_path);
     };
   } else {
     const absl::Status why = p.layers_unavailable;

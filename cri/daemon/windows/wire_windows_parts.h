@@ -45,6 +45,9 @@ struct WindowsHostApis {
   std::string host_name;
   bool bind_filter_available = false;  // HostProcess containers in a silo
   int host_cpus = 1;
+  // How HCS names a folder silod made (a layer): the same path on Windows;
+  // the Linux tests' stand-in for the host's drive. Null = unchanged.
+  std::function<std::string(const std::string& local_path)> hcs_path;
   // What images are pulled for: windows/amd64 and the host's os.version.
   image::registry::Platform image_platform;
 };
