@@ -21,6 +21,7 @@
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
 #include "image/registry/testing/local_registry.h"
 #include "image/registry/testing/oci_layout.h"
+#include "image/registry/testing/windows_layers.h"
 #include "runtime/store/metadata_db.h"
 
 namespace silo::image {
@@ -43,21 +44,10 @@ std::string TempDir() {
   return tmpl;
 }
 
-Platform Windows(const std::string& os_version) { return Platform{"windows", "amd64", "", os_version, {}}; }
+Platform Windows(const std::string& os_version) { return registry::testing::WindowsPlatform(os_version); }
+std::vector<TestFile> BaseLayer(const std::string& build) { return registry::testing::WindowsBaseLayer(build); }
 
-// A Windows base layer as Microsoft ships one (Files/ is C:\, Hives/ the
-// base registry hives), and an application layer with a hive delta.
-std::vector<TestFile> BaseLayer(const std::string& build) {
-  return {{"Files/", ""},
-          {"Files/Windows/", ""},
-          {"Files/Windows/System32/", ""},
-          {"Files/Windows/System32/config/", ""},
-          {"Files/Windows/System32/config/SYSTEM", "system hive " + build},
-          {"Files/Windows/System32/ntdll.dll", std::string(20000, 'n') + build},
-          {"Hives/", ""},
-          {"Hives/System_Base", "base hive " + build},
-          {"Hives/Software_Base", "software hive " + build}};
-}
+// An application layer with a hive delta.
 const std::vector<TestFile> kAppLayer = {{"Files/", ""},       {"Files/app/", ""},
                                          {"Files/app/app.exe", std::string(5000, 'x')},
                                          {"Hives/", ""},       {"Hives/Software_Delta", "delta"}};

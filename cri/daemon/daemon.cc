@@ -66,14 +66,17 @@ std::string ConfigToJson(const Config& config) {
   return YamlToJson(YAML::Load(ConfigToYaml(config))).dump();
 }
 
-Daemon::Daemon(Config config) : config_(std::move(config)) {}
+Daemon::Daemon(Config config, PlatformWiring wire_platform)
+    : config_(std::move(config)), wire_platform_(std::move(wire_platform)) {}
 
 Daemon::~Daemon() { Shutdown(); }
 
 int Daemon::metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
 
-absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
-  std::unique_ptr<Daemon> d(new Daemon(config));
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) { return Start(config, WirePlatform); }
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const Config& config, PlatformWiring wire_platform) {
+  std::unique_ptr<Daemon> d(new Daemon(config, std::move(wire_platform)));
   SILO_RETURN_IF_ERROR(d->Init());
   return d;
 }
@@ -94,7 +97,10 @@ absl::Status Daemon::Init() {
 
   pull_metrics_ = std::make_unique<PullMetrics>(metrics_.get());
   SetDurationSink(metrics_.get());  // before the backends start timing steps
-  SILO_ASSIGN_OR_RETURN(Backends backends, WireBackends(config_, pull_metrics_.get()));
+  SILO_ASSIGN_OR_RETURN(PlatformParts platform, wire_platform_(config_));
+  CoreOptions core;
+  core.pull_observer = pull_metrics_.get();
+  SILO_ASSIGN_OR_RETURN(Backends backends, WireCore(config_, std::move(platform), core));
   backends_ = std::make_unique<Backends>(std::move(backends));
 
   ServiceOptions options;

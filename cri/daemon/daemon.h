@@ -3,6 +3,7 @@
 // backends, CRI server), serve, and shut down cleanly on request.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -26,10 +27,17 @@ class Instrument;
 class RuntimeServiceAdapter;
 class ImageServiceAdapter;
 struct Backends;
+struct PlatformParts;
+
+// Builds the platform's parts from the config (wiring.h's WirePlatform).
+using PlatformWiring = std::function<absl::StatusOr<PlatformParts>(const Config& config)>;
 
 class Daemon {
  public:
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(const Config& config);
+  // Over other platform parts than this build's (tests: the Windows
+  // handlers over the fake API tables, on Linux).
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(const Config& config, PlatformWiring wire_platform);
   ~Daemon();
 
   // Stops accepting calls, lets in-flight ones finish (bounded) and removes
@@ -39,10 +47,11 @@ class Daemon {
   int metrics_port() const;
 
  private:
-  explicit Daemon(Config config);
+  Daemon(Config config, PlatformWiring wire_platform);
   absl::Status Init();
 
   Config config_;
+  PlatformWiring wire_platform_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<FrontDoor> front_door_;  // closed after server_ stopped
   std::unique_ptr<metrics::Metrics> metrics_;

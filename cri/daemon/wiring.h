@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cri/daemon/config.h"
@@ -13,6 +14,7 @@
 #include "cri/streaming/streaming_runtime.h"
 #include "image/image_manager.h"
 #include "image/layers/layer_store.h"
+#include "image/registry/platform.h"
 #include "network/pod_network.h"
 #include "runtime/container/container_manager.h"
 #include "runtime/events/event_bus.h"
@@ -33,8 +35,9 @@ struct PlatformParts {
   // Adds the handler types this platform builds to the registry.
   std::function<void(runtime::handler::HandlerRegistry&)> register_handler_types;
   // Makes containers' rootfs from the images' layers (image::LayerStore);
-  // required. Called once the image manager exists.
-  std::function<std::unique_ptr<image::LayerStore>(const image::ImageManager&)> make_layer_store;
+  // required. Called once the image manager exists, before sandbox recovery
+  // (a Windows pod's pause rootfs comes from the same store).
+  std::function<std::unique_ptr<image::LayerStore>(image::ImageManager&)> make_layer_store;
   // Why there is no layer store, when a platform still starts without one
   // (its handlers then report not ready with the same reason): containers
   // are refused with it. OK = make_layer_store is required.
@@ -42,6 +45,8 @@ struct PlatformParts {
   // Where a platform unpacks a pulled chain itself (Windows: the WCIFS
   // importer); null = the image manager's own per-layer unpacking (Linux).
   std::shared_ptr<image::layers::LayerUnpacker> layer_unpacker;
+  // What images are pulled for; unset = the host's (registry::HostPlatform).
+  std::optional<image::registry::Platform> image_platform;
 };
 
 // Knobs of the core that tests turn; silod uses the defaults.
@@ -58,10 +63,10 @@ struct Backends {
   std::unique_ptr<runtime::handler::HandlerRegistry> handlers;
   std::unique_ptr<runtime::events::EventBus> events;  // published to by the managers below
   std::unique_ptr<runtime::store::MetadataDb> db;  // <root>/metadata.db
+  std::unique_ptr<image::ImageManager> images;  // <root>/images
+  std::unique_ptr<image::LayerStore> layers;    // containers' (and Windows pauses') rootfs
   std::unique_ptr<runtime::store::SandboxStore> sandbox_store;
   std::unique_ptr<runtime::sandbox::SandboxManager> sandboxes;
-  std::unique_ptr<image::ImageManager> images;  // <root>/images
-  std::unique_ptr<image::LayerStore> layers;    // containers' rootfs
   std::unique_ptr<runtime::store::ContainerStore> container_store;
   std::unique_ptr<runtime::container::ContainerManager> containers;
   // The stats sampler (the daemon starts it); stopped before the stores go.
@@ -78,8 +83,5 @@ absl::StatusOr<PlatformParts> WirePlatform(const Config& config);
 // Builds the core over `platform` and runs recovery (sandboxes, then
 // containers), so the daemon serves only once the database matches the host.
 absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, const CoreOptions& options = {});
-
-// WireCore over WirePlatform: what silod runs on.
-absl::StatusOr<Backends> WireBackends(const Config& config, image::PullObserver* pull_observer = nullptr);
 
 }  // namespace silo::cri

@@ -25,15 +25,8 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
   SILO_RETURN_IF_ERROR(b.handlers->Configure(specs, config.runtime.default_handler));
 
   SILO_ASSIGN_OR_RETURN(b.db, runtime::store::MetadataDb::Open(config.root));
-  b.sandbox_store = std::make_unique<runtime::store::SandboxStore>(b.db.get());
-  b.events = std::make_unique<runtime::events::EventBus>();
-  runtime::sandbox::SandboxManagerOptions options;
-  options.files_dir = config.root + "/sandboxes";
-  options.node_hostname = platform.node_hostname;
-  b.sandboxes = std::make_unique<runtime::sandbox::SandboxManager>(options, b.sandbox_store.get(), b.handlers.get(),
-                                                                   b.network.get(), b.events.get());
-  SILO_RETURN_IF_ERROR(Annotate(b.sandboxes->Recover(), "sandbox recovery"));
-
+  // Images and the layer store before the sandboxes: recovering a Windows
+  // pod releases its pause rootfs through the store.
   image::ImageManagerOptions images;
   images.root = config.root + "/images";
   images.registry.mirrors = config.registry.mirrors;
@@ -45,6 +38,7 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
   images.max_download_bytes_per_sec = config.registry.max_download_bytes_per_sec;
   images.observer = core.pull_observer;
   images.layer_unpacker = platform.layer_unpacker;
+  if (platform.image_platform) images.platform = *platform.image_platform;
   if (!config.registry.credentials_file.empty()) {
     // Read once at start-up so a garbled secret stops silod with the file
     // named, instead of surfacing as 401s on the first pull.
@@ -62,6 +56,15 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
   } else {
     return absl::FailedPreconditionError("this platform has no layer store");
   }
+  b.sandbox_store = std::make_unique<runtime::store::SandboxStore>(b.db.get());
+  b.events = std::make_unique<runtime::events::EventBus>();
+  runtime::sandbox::SandboxManagerOptions options;
+  options.files_dir = config.root + "/sandboxes";
+  options.node_hostname = platform.node_hostname;
+  b.sandboxes = std::make_unique<runtime::sandbox::SandboxManager>(options, b.sandbox_store.get(), b.handlers.get(),
+                                                                   b.network.get(), b.events.get());
+  SILO_RETURN_IF_ERROR(Annotate(b.sandboxes->Recover(), "sandbox recovery"));
+
   b.container_store = std::make_unique<runtime::store::ContainerStore>(b.db.get());
   b.containers = std::make_unique<runtime::container::ContainerManager>(
       b.container_store.get(), b.sandboxes.get(), b.images.get(), b.layers.get(), b.handlers.get(), b.events.get());
@@ -84,13 +87,6 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
       std::make_unique<streaming::HandlerStreamingRuntime>(b.containers.get(), b.sandboxes.get(), b.handlers.get());
   SILO_ASSIGN_OR_RETURN(b.streaming_server, StartStreamingServer(config.streaming, b.streaming_runtime.get()));
   return b;
-}
-
-absl::StatusOr<Backends> WireBackends(const Config& config, image::PullObserver* pull_observer) {
-  SILO_ASSIGN_OR_RETURN(PlatformParts platform, WirePlatform(config));
-  CoreOptions core;
-  core.pull_observer = pull_observer;
-  return WireCore(config, std::move(platform), core);
 }
 
 }  // namespace silo::cri

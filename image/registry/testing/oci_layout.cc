@@ -94,7 +94,7 @@ absl::StatusOr<BuiltImage> OciLayout::AddImage(const TestImage& image) {
   }
   json config = {{"architecture", image.platform.architecture},
                  {"os", image.platform.os},
-                 {"config", {{"Cmd", {"/bin/sh"}}}},
+                 {"config", {{"Cmd", image.cmd}}},
                  {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
   if (!image.platform.variant.empty()) config["variant"] = image.platform.variant;
   if (!image.platform.os_version.empty()) config["os.version"] = image.platform.os_version;

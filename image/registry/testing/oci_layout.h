@@ -26,6 +26,7 @@ struct TestImage {
   // When non-empty: one more layer holding these bytes verbatim (media type
   // ...layer.v1.tar), for large-blob tests where a real tar does not matter.
   std::string raw_layer;
+  std::vector<std::string> cmd{"/bin/sh"};  // the config's Cmd
 };
 
 struct BuiltImage {
