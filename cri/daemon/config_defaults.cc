@@ -5,6 +5,9 @@ namespace {
 
 // kubelet's RuntimeClass handler name for process isolation with containerd.
 constexpr char kWindowsProcessHandler[] = "runhcs-wcow-process";
+// HostProcess pods: kubelet sends them to the default handler with
+// windows.security_context.host_process set; this handler type claims them.
+constexpr char kWindowsHostProcessHandler[] = "hostprocess";
 // The Kubernetes pause image: a multi-platform index whose Windows entries
 // carry the os.version of each Windows Server release.
 constexpr char kWindowsPauseImage[] = "registry.k8s.io/pause:3.10.1";
@@ -26,7 +29,8 @@ Config WindowsDefaults() {
   c.cni.conf_dir = "C:\\Program Files\\silo\\cni\\conf";
   c.sandbox.image = kWindowsPauseImage;
   c.runtime.default_handler = kWindowsProcessHandler;
-  c.runtime.handlers = {RuntimeHandlerConfig{kWindowsProcessHandler, "process"}};
+  c.runtime.handlers = {RuntimeHandlerConfig{kWindowsProcessHandler, "process"},
+                        RuntimeHandlerConfig{kWindowsHostProcessHandler, "hostprocess"}};
   return c;
 }
 

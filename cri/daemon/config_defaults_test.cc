@@ -22,9 +22,11 @@ TEST(ConfigDefaultsTest, WindowsDefaultsAreNativeToWindows) {
   EXPECT_EQ(c.cni.conf_dir, "C:\\Program Files\\silo\\cni\\conf");
   EXPECT_EQ(c.sandbox.image, "registry.k8s.io/pause:3.10.1");
   EXPECT_EQ(c.runtime.default_handler, "runhcs-wcow-process");
-  ASSERT_EQ(c.runtime.handlers.size(), 1u);
+  ASSERT_EQ(c.runtime.handlers.size(), 2u);
   EXPECT_EQ(c.runtime.handlers[0].name, "runhcs-wcow-process");
   EXPECT_EQ(c.runtime.handlers[0].type, "process");
+  // HostProcess pods come to the default handler; this type claims them.
+  EXPECT_EQ(c.runtime.handlers[1].type, "hostprocess");
 
   absl::Status windows = ValidateConfig(c, ConfigPlatform::kWindows);
   EXPECT_TRUE(windows.ok()) << windows;

@@ -200,8 +200,9 @@ TEST(ConfigTest, ConfigWrittenByTheWindowsInstallerLoads) {
   EXPECT_EQ(c->root, "C:/ProgramData/silo/root");
   EXPECT_EQ(c->listen, "npipe://./pipe/silo");
   EXPECT_EQ(c->runtime.default_handler, "runhcs-wcow-process");
-  ASSERT_EQ(c->runtime.handlers.size(), 1u);
+  ASSERT_EQ(c->runtime.handlers.size(), 2u);
   EXPECT_EQ(c->runtime.handlers[0].type, "process");
+  EXPECT_EQ(c->runtime.handlers[1].type, "hostprocess");
 }
 
 }  // namespace

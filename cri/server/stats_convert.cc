@@ -153,14 +153,17 @@ void ToCriContainerStats(const runtime::stats::ContainerStatsView& view, ::runti
   }
 }
 
-void ToCriPodSandboxStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1::PodSandboxStats* out) {
-  const auto& r = view.record;
+namespace {
+
+void SetAttributes(const runtime::model::SandboxRecord& r, ::runtime::v1::PodSandboxStats* out) {
   auto* a = out->mutable_attributes();
   a->set_id(r.id);
   ToCriMetadata(r, a->mutable_metadata());
   a->mutable_labels()->insert(r.labels.begin(), r.labels.end());
   a->mutable_annotations()->insert(r.annotations.begin(), r.annotations.end());
-  auto* linux = out->mutable_linux();
+}
+
+void ToLinuxPodStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1::LinuxPodSandboxStats* linux) {
   for (const auto& c : view.containers) ToCriContainerStats(c, linux->add_containers());
   if (!view.stats) return;
   const Snapshot& s = *view.stats;
@@ -175,6 +178,79 @@ void ToCriPodSandboxStats(const runtime::stats::SandboxStatsView& view, ::runtim
     net->set_timestamp(s.last.timestamp_ns);
     if (const auto* d = DefaultInterface(s.last.interfaces)) SetInterface(*d, net->mutable_default_interface());
     for (const auto& i : s.last.interfaces) SetInterface(i, net->add_interfaces());
+  }
+}
+
+void SetWindowsCpu(const Snapshot& s, ::runtime::v1::WindowsCpuUsage* cpu) {
+  cpu->set_timestamp(s.last.timestamp_ns);
+  cpu->mutable_usage_core_nano_seconds()->set_value(*s.last.group.cpu_usage_ns);
+  if (s.usage_nano_cores) cpu->mutable_usage_nano_cores()->set_value(*s.usage_nano_cores);
+}
+
+void SetWindowsMemory(const Snapshot& s, ::runtime::v1::WindowsMemoryUsage* mem) {
+  const runtime::stats::MemoryCounters& m = *s.last.group.memory;
+  mem->set_timestamp(s.last.timestamp_ns);
+  mem->mutable_working_set_bytes()->set_value(m.working_set_bytes);
+  if (m.limit_bytes != 0) {
+    mem->mutable_available_bytes()->set_value(m.limit_bytes > m.working_set_bytes ? m.limit_bytes - m.working_set_bytes
+                                                                                  : 0);
+  }
+  mem->mutable_page_faults()->set_value(m.page_faults);
+  mem->mutable_commit_memory_bytes()->set_value(m.commit_bytes);
+}
+
+void SetWindowsInterface(const runtime::stats::InterfaceCounters& c, ::runtime::v1::WindowsNetworkInterfaceUsage* out) {
+  out->set_name(c.name);
+  out->mutable_rx_bytes()->set_value(c.rx_bytes);
+  out->mutable_rx_packets_dropped()->set_value(c.rx_dropped);
+  out->mutable_tx_bytes()->set_value(c.tx_bytes);
+  out->mutable_tx_packets_dropped()->set_value(c.tx_dropped);
+}
+
+// A container as WindowsPodSandboxStats lists it (containerd's Windows
+// podSandboxStats does the same).
+void ToWindowsContainerStats(const runtime::stats::ContainerStatsView& view, ::runtime::v1::WindowsContainerStats* out) {
+  ::runtime::v1::ContainerStats common;
+  ToCriContainerStats(view, &common);
+  *out->mutable_attributes() = common.attributes();
+  if (!view.stats) return;
+  const Snapshot& s = *view.stats;
+  if (s.last.group.cpu_usage_ns) SetWindowsCpu(s, out->mutable_cpu());
+  if (s.last.group.memory) SetWindowsMemory(s, out->mutable_memory());
+  if (common.has_writable_layer()) {
+    auto* fs = out->mutable_writable_layer();
+    fs->set_timestamp(common.writable_layer().timestamp());
+    *fs->mutable_fs_id() = common.writable_layer().fs_id();
+    *fs->mutable_used_bytes() = common.writable_layer().used_bytes();
+  }
+}
+
+void ToWindowsPodStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1::WindowsPodSandboxStats* windows) {
+  for (const auto& c : view.containers) ToWindowsContainerStats(c, windows->add_containers());
+  if (!view.stats) return;
+  const Snapshot& s = *view.stats;
+  if (s.last.group.cpu_usage_ns) SetWindowsCpu(s, windows->mutable_cpu());
+  if (s.last.group.memory) SetWindowsMemory(s, windows->mutable_memory());
+  if (s.last.group.process_count) {
+    windows->mutable_process()->set_timestamp(s.last.timestamp_ns);
+    windows->mutable_process()->mutable_process_count()->set_value(*s.last.group.process_count);
+  }
+  if (!s.last.interfaces.empty()) {
+    auto* net = windows->mutable_network();
+    net->set_timestamp(s.last.timestamp_ns);
+    if (const auto* d = DefaultInterface(s.last.interfaces)) SetWindowsInterface(*d, net->mutable_default_interface());
+    for (const auto& i : s.last.interfaces) SetWindowsInterface(i, net->add_interfaces());
+  }
+}
+
+}  // namespace
+
+void ToCriPodSandboxStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1::PodSandboxStats* out) {
+  SetAttributes(view.record, out);
+  if (view.format == runtime::stats::StatsFormat::kWindows) {
+    ToWindowsPodStats(view, out->mutable_windows());
+  } else {
+    ToLinuxPodStats(view, out->mutable_linux());
   }
 }
 

@@ -105,6 +105,30 @@ TEST(StatsConvertTest, PodSandboxStats) {
   EXPECT_EQ(out.linux().containers(1).attributes().id(), "c2");
 }
 
+// A pod of a Windows handler: the `windows` message, which kubelet on
+// Windows reads, with commit memory and dropped packets.
+TEST(StatsConvertTest, WindowsPodSandboxStats) {
+  SandboxStatsView pod = Pod();
+  pod.format = runtime::stats::StatsFormat::kWindows;
+  pod.stats->last.group.memory->commit_bytes = 4096;
+  pod.stats->last.interfaces[1].rx_dropped = 3;
+  ::runtime::v1::PodSandboxStats out;
+  ToCriPodSandboxStats(pod, &out);
+  EXPECT_FALSE(out.has_linux());
+  EXPECT_EQ(out.attributes().id(), "p1");
+  EXPECT_EQ(out.windows().cpu().usage_core_nano_seconds().value(), 10u);
+  EXPECT_EQ(out.windows().memory().working_set_bytes().value(), 2000u);
+  EXPECT_EQ(out.windows().memory().commit_memory_bytes().value(), 4096u);
+  EXPECT_EQ(out.windows().process().process_count().value(), 2u);
+  EXPECT_EQ(out.windows().network().default_interface().name(), "eth0");
+  EXPECT_EQ(out.windows().network().default_interface().rx_packets_dropped().value(), 3u);
+  EXPECT_EQ(out.windows().network().interfaces_size(), 2);
+  ASSERT_EQ(out.windows().containers_size(), 2);
+  EXPECT_EQ(out.windows().containers(1).attributes().id(), "c2");
+  EXPECT_EQ(out.windows().containers(0).cpu().usage_core_nano_seconds().value(), 4u);
+  EXPECT_EQ(out.windows().containers(0).memory().working_set_bytes().value(), 1000u);
+}
+
 TEST(StatsConvertTest, MetricsUseDescribedNamesAndLabelArity) {
   std::map<std::string, int> arity;
   for (const auto& d : StatsMetricDescriptors()) arity[d.name()] = d.label_keys_size();

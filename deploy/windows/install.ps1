@@ -133,6 +133,7 @@ runtime:
   default_handler: runhcs-wcow-process
   handlers:
     - {name: runhcs-wcow-process, type: process}
+    - {name: hostprocess, type: hostprocess}
 "@
     Set-Content -LiteralPath $config -Value $yaml -Encoding UTF8
     Write-Host "Wrote $config"

@@ -254,6 +254,7 @@ std::vector<SandboxStatsView> StatsSampler::Sandboxes(const store::SandboxFilter
   for (auto& r : records) {
     SandboxStatsView v;
     v.stats = SnapshotOf(SandboxKey(r.id));
+    if (const StatsSource* source = source_for_(r)) v.format = source->Format();
     for (auto& c : by_sandbox[r.id]) {
       ContainerStatsView cv = ViewOf(std::move(c));
       if (cv.stats) v.containers.push_back(std::move(cv));

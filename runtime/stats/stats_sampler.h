@@ -56,6 +56,7 @@ struct SandboxStatsView {
   model::SandboxRecord record;
   std::optional<Snapshot> stats;
   std::vector<ContainerStatsView> containers;  // the pod's sampled containers
+  StatsFormat format = StatsFormat::kLinux;    // its handler's stats source's
 };
 
 // What one tick saw, for runtime metrics (counts by state).

@@ -30,6 +30,8 @@ class StatsSource {
   // sandbox group (the pause container) plus every running container, as
   // containerd's Windows podSandboxStats adds them up.
   virtual bool SandboxGroupHoldsContainers() const { return true; }
+  // The CRI message family its pods' stats are reported in.
+  virtual StatsFormat Format() const { return StatsFormat::kLinux; }
   // Counters of a group as named by ContainerGroup or SandboxGroup.
   // NotFound when the group does not exist (any more).
   virtual absl::StatusOr<GroupCounters> ReadGroup(const std::string& group) = 0;

@@ -48,6 +48,10 @@ struct FsUsage {
   int64_t timestamp_ns = 0;
 };
 
+// Which CRI messages a pod's stats fill: PodSandboxStats.linux or .windows
+// (kubelet on Windows reads only the latter).
+enum class StatsFormat { kLinux, kWindows };
+
 // One reading of a container or a sandbox.
 struct Sample {
   int64_t timestamp_ns = 0;  // wall clock (CRI timestamps)

@@ -20,7 +20,9 @@ absl::StatusOr<rw::WindowsRootfs> WindowsRootfsOf(const image::layers::wcifs::La
   for (auto dir = layer_dirs.rbegin(); dir != layer_dirs.rend(); ++dir) {
     win32::Result<std::string> id = calls.LayerId(*dir);
     if (!id.ok()) return rw::HrStatusToStatus(id.status(), "layer id of", *dir);
-    rootfs.parent_layers.push_back(rw::LayerRef{*id, hcs_path ? hcs_path(*dir) : *dir});
+    // HCS takes Windows paths; the layer folders are built with `/`.
+    rootfs.parent_layers.push_back(
+        rw::LayerRef{*id, hcs_path ? hcs_path(*dir) : image::layers::wcifs::WindowsPath(*dir)});
   }
   return rootfs;
 }

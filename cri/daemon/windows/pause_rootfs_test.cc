@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "image/layers/wcifs/fake_layer_api.h"
+#include "image/layers/wcifs/layer_calls.h"
 #include "image/layers/wcifs/wcifs_layer_store.h"
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
 #include "image/registry/testing/local_registry.h"
@@ -114,8 +115,10 @@ TEST_F(PauseRootfsTest, PullsTheSandboxImageWhenAbsentAndMakesAScratchOverItsCha
   EXPECT_THAT(made->args, ElementsAre("C:\\pause.exe"));
   ASSERT_EQ(made->rootfs.parent_layers.size(), 2u);  // nearest first: the pause layer, then the base
   const auto record = images_->Status(Ref("pause"));
-  EXPECT_EQ(made->rootfs.parent_layers[0].path, images_->SnapshotDir((*record)->chain_ids[1]));
-  EXPECT_EQ(made->rootfs.parent_layers[1].path, images_->SnapshotDir((*record)->chain_ids[0]));
+  // As HCS takes them: Windows separators.
+  using image::layers::wcifs::WindowsPath;
+  EXPECT_EQ(made->rootfs.parent_layers[0].path, WindowsPath(images_->SnapshotDir((*record)->chain_ids[1])));
+  EXPECT_EQ(made->rootfs.parent_layers[1].path, WindowsPath(images_->SnapshotDir((*record)->chain_ids[0])));
   EXPECT_FALSE(made->rootfs.scratch_volume_path.empty());
   const std::string scratch = store_->ScratchDir(PauseRootfs::LayerKey("sb1"));
   EXPECT_TRUE(fake_.IsActivated(scratch));

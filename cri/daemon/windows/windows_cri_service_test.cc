@@ -451,18 +451,18 @@ TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeav
   ASSERT_TRUE(Eventually([&] {
     grpc::ClientContext ctx;
     if (!runtime_->ListPodSandboxStats(&ctx, v1::ListPodSandboxStatsRequest(), &last).ok()) return false;
-    if (last.stats_size() != 1 || !last.stats(0).linux().has_cpu()) return false;
+    if (last.stats_size() != 1 || !last.stats(0).windows().has_cpu()) return false;
     pod_stats = last.stats(0);
     return true;
   })) << last.DebugString();
-  // What the service answers today: the pod's counters in the `linux`
-  // message, as for every pod (kubelet on Windows reads `windows`).
+  // In the `windows` message, the one kubelet on Windows reads.
   EXPECT_EQ(pod_stats.attributes().id(), pod);
-  EXPECT_FALSE(pod_stats.has_windows());
-  EXPECT_EQ(pod_stats.linux().cpu().usage_core_nano_seconds().value(), 3'500'000'000u);
-  EXPECT_EQ(pod_stats.linux().memory().working_set_bytes().value(), (64u << 20) + (8u << 20));
-  ASSERT_EQ(pod_stats.linux().containers_size(), 1);
-  EXPECT_EQ(pod_stats.linux().containers(0).cpu().usage_core_nano_seconds().value(), 3'000'000'000u);
+  EXPECT_FALSE(pod_stats.has_linux());
+  EXPECT_EQ(pod_stats.windows().cpu().usage_core_nano_seconds().value(), 3'500'000'000u);
+  EXPECT_EQ(pod_stats.windows().memory().working_set_bytes().value(), (64u << 20) + (8u << 20));
+  ASSERT_EQ(pod_stats.windows().containers_size(), 1);
+  EXPECT_EQ(pod_stats.windows().containers(0).attributes().id(), ctr);
+  EXPECT_EQ(pod_stats.windows().containers(0).cpu().usage_core_nano_seconds().value(), 3'000'000'000u);
 
   // The main process exits: the container is EXITED with its code.
   hcs_.ExitProcess(ctr, main_pid, 7);

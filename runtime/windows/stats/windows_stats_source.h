@@ -53,6 +53,8 @@ class WindowsStatsSource final : public StatsSource {
  public:
   explicit WindowsStatsSource(WindowsStatsSourceOptions options) : options_(std::move(options)) {}
 
+  stats::StatsFormat Format() const override { return stats::StatsFormat::kWindows; }
+
   // "\Container_<id>"; "silo-hpc-<id>" in a HostProcess pod (its
   // handler type is "hostprocess" or its config sets
   // windows.security_context.host_process).
