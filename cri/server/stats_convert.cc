@@ -9,13 +9,17 @@ namespace {
 
 using runtime::stats::Snapshot;
 
-void SetCpu(const Snapshot& s, ::runtime::v1::CpuUsage* cpu) {
+// CpuUsage and WindowsCpuUsage share their fields.
+template <typename CpuMessage>
+void SetCpu(const Snapshot& s, CpuMessage* cpu) {
   cpu->set_timestamp(s.last.timestamp_ns);
   cpu->mutable_usage_core_nano_seconds()->set_value(*s.last.group.cpu_usage_ns);
   if (s.usage_nano_cores) cpu->mutable_usage_nano_cores()->set_value(*s.usage_nano_cores);
 }
 
-void SetMemory(const Snapshot& s, ::runtime::v1::MemoryUsage* mem) {
+// The fields MemoryUsage and WindowsMemoryUsage share.
+template <typename MemoryMessage>
+void SetCommonMemory(const Snapshot& s, MemoryMessage* mem) {
   const runtime::stats::MemoryCounters& m = *s.last.group.memory;
   mem->set_timestamp(s.last.timestamp_ns);
   mem->mutable_working_set_bytes()->set_value(m.working_set_bytes);
@@ -23,9 +27,14 @@ void SetMemory(const Snapshot& s, ::runtime::v1::MemoryUsage* mem) {
     mem->mutable_available_bytes()->set_value(m.limit_bytes > m.working_set_bytes ? m.limit_bytes - m.working_set_bytes
                                                                                   : 0);
   }
+  mem->mutable_page_faults()->set_value(m.page_faults);
+}
+
+void SetMemory(const Snapshot& s, ::runtime::v1::MemoryUsage* mem) {
+  const runtime::stats::MemoryCounters& m = *s.last.group.memory;
+  SetCommonMemory(s, mem);
   mem->mutable_usage_bytes()->set_value(m.usage_bytes);
   mem->mutable_rss_bytes()->set_value(m.rss_bytes);
-  mem->mutable_page_faults()->set_value(m.page_faults);
   mem->mutable_major_page_faults()->set_value(m.major_page_faults);
 }
 
@@ -181,22 +190,9 @@ void ToLinuxPodStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1
   }
 }
 
-void SetWindowsCpu(const Snapshot& s, ::runtime::v1::WindowsCpuUsage* cpu) {
-  cpu->set_timestamp(s.last.timestamp_ns);
-  cpu->mutable_usage_core_nano_seconds()->set_value(*s.last.group.cpu_usage_ns);
-  if (s.usage_nano_cores) cpu->mutable_usage_nano_cores()->set_value(*s.usage_nano_cores);
-}
-
 void SetWindowsMemory(const Snapshot& s, ::runtime::v1::WindowsMemoryUsage* mem) {
-  const runtime::stats::MemoryCounters& m = *s.last.group.memory;
-  mem->set_timestamp(s.last.timestamp_ns);
-  mem->mutable_working_set_bytes()->set_value(m.working_set_bytes);
-  if (m.limit_bytes != 0) {
-    mem->mutable_available_bytes()->set_value(m.limit_bytes > m.working_set_bytes ? m.limit_bytes - m.working_set_bytes
-                                                                                  : 0);
-  }
-  mem->mutable_page_faults()->set_value(m.page_faults);
-  mem->mutable_commit_memory_bytes()->set_value(m.commit_bytes);
+  SetCommonMemory(s, mem);
+  mem->mutable_commit_memory_bytes()->set_value(s.last.group.memory->commit_bytes);
 }
 
 void SetWindowsInterface(const runtime::stats::InterfaceCounters& c, ::runtime::v1::WindowsNetworkInterfaceUsage* out) {
@@ -215,7 +211,7 @@ void ToWindowsContainerStats(const runtime::stats::ContainerStatsView& view, ::r
   *out->mutable_attributes() = common.attributes();
   if (!view.stats) return;
   const Snapshot& s = *view.stats;
-  if (s.last.group.cpu_usage_ns) SetWindowsCpu(s, out->mutable_cpu());
+  if (s.last.group.cpu_usage_ns) SetCpu(s, out->mutable_cpu());
   if (s.last.group.memory) SetWindowsMemory(s, out->mutable_memory());
   if (common.has_writable_layer()) {
     auto* fs = out->mutable_writable_layer();
@@ -229,7 +225,7 @@ void ToWindowsPodStats(const runtime::stats::SandboxStatsView& view, ::runtime::
   for (const auto& c : view.containers) ToWindowsContainerStats(c, windows->add_containers());
   if (!view.stats) return;
   const Snapshot& s = *view.stats;
-  if (s.last.group.cpu_usage_ns) SetWindowsCpu(s, windows->mutable_cpu());
+  if (s.last.group.cpu_usage_ns) SetCpu(s, windows->mutable_cpu());
   if (s.last.group.memory) SetWindowsMemory(s, windows->mutable_memory());
   if (s.last.group.process_count) {
     windows->mutable_process()->set_timestamp(s.last.timestamp_ns);
