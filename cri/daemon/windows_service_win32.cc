@@ -50,11 +50,15 @@ struct Running {
   // with a new checkpoint so the SCM sees a long recovery progressing.
   std::mutex report_mu;
   bool start_pending = false;
+  bool ended = false;  // the body returned: only STOPPED may be reported now
 };
 Running* g_running = nullptr;
 
 constexpr DWORD kStartStepHintMs = 30000;
 constexpr DWORD kStartTickMs = 5000;
+// Progress is reported for at most 15 minutes: a recovery that takes longer
+// is hung, and the SCM must be able to say so (and apply the restart policy).
+constexpr int kMaxStartTicks = 15 * 60 * 1000 / kStartTickMs;
 
 void Report(DWORD state, DWORD exit_code, DWORD wait_hint_ms) {
   SERVICE_STATUS st = {};
@@ -75,7 +79,7 @@ DWORD WINAPI Handler(DWORD control, DWORD, LPVOID, LPVOID) {
       // The body drains in-flight calls (up to ~5 s) before returning.
       {
         std::lock_guard<std::mutex> lock(g_running->report_mu);
-        Report(SERVICE_STOP_PENDING, 0, 15000);
+        if (!g_running->ended) Report(SERVICE_STOP_PENDING, 0, 15000);
       }
       SetEvent(g_running->stop_event);
       return NO_ERROR;
@@ -103,26 +107,37 @@ void WINAPI ServiceMain(DWORD, LPWSTR*) {
   }
   HANDLE started_or_ended = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   std::thread ticker([r, started_or_ended] {
-    while (started_or_ended != nullptr && WaitForSingleObject(started_or_ended, kStartTickMs) == WAIT_TIMEOUT) {
+    for (int tick = 0; tick < kMaxStartTicks && started_or_ended != nullptr &&
+                       WaitForSingleObject(started_or_ended, kStartTickMs) == WAIT_TIMEOUT;
+         ++tick) {
       std::lock_guard<std::mutex> lock(r->report_mu);
       if (!r->start_pending) break;
       Report(SERVICE_START_PENDING, 0, kStartStepHintMs);
     }
   });
-  auto end_start = [r, started_or_ended](DWORD state, DWORD code) {
-    std::lock_guard<std::mutex> lock(r->report_mu);
+  auto end_start = [r, started_or_ended] {
     r->start_pending = false;
     if (started_or_ended != nullptr) SetEvent(started_or_ended);
-    Report(state, code, 0);
   };
   auto wait_for_stop = [r](DWORD timeout_ms) {
     return WaitForSingleObject(r->stop_event, timeout_ms) == WAIT_OBJECT_0;
   };
-  auto serving = [&end_start] { end_start(SERVICE_RUNNING, 0); };
-  int code = r->body.run(wait_for_stop, serving);
-  end_start(SERVICE_STOPPED, static_cast<DWORD>(code));
+  auto serving = [r, &end_start] {
+    std::lock_guard<std::mutex> lock(r->report_mu);
+    end_start();
+    Report(SERVICE_RUNNING, 0, 0);
+  };
+  const int code = r->body.run(wait_for_stop, serving);
+  {
+    std::lock_guard<std::mutex> lock(r->report_mu);
+    end_start();
+    r->ended = true;
+  }
   ticker.join();
   if (started_or_ended != nullptr) CloseHandle(started_or_ended);
+  // The last act: once STOPPED is reported the dispatcher may return and
+  // RunService's state go, so nothing of it is touched after this.
+  Report(SERVICE_STOPPED, static_cast<DWORD>(code), 0);
 }
 
 }  // namespace
