@@ -71,6 +71,10 @@ std::string TailOf(const std::string& path) {
     text.resize(got);
   }
   CloseHandle(h);
+  // Start on a character boundary: the message may end up in a proto string.
+  size_t first = 0;
+  while (first < text.size() && (static_cast<unsigned char>(text[first]) & 0xC0) == 0x80) ++first;
+  text.erase(0, first);
   for (char& c : text) {
     if (c == '\r' || c == '\n') c = ' ';
   }
