@@ -74,6 +74,14 @@ HrStatus ResetTree(PrivateDirOs& os, const std::string& dir, const std::string& 
       bool descend = false;
       const uint32_t err = os.ResetToInherited(child, &descend);
       if (err == 2 || err == 3) continue;  // ERROR_FILE/PATH_NOT_FOUND: removed meanwhile
+      if (err == kErrorHardLinked) {
+        return Win32Error(err, what + ": " + child + " is a file with another name (a hard link) that may lie "
+                                   "outside silod's folders; silod will not change its security (remove it)");
+      }
+      if (err == kErrorReparsePoint) {
+        return Win32Error(err, what + ": " + child + " is no longer where the walk found it (a folder on the way "
+                                   "became a junction or link); remove what someone else put in " + dir);
+      }
       if (err != 0) return Win32Error(err, what + ": cannot restrict " + child + " to Administrators and SYSTEM");
       if (descend) pending.push_back(child);
     }

@@ -39,6 +39,9 @@ inline constexpr char kLocalSystemSidText[] = "S-1-5-18";
 inline constexpr char kTrustedInstallerSidText[] = "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464";
 // Owner Administrators; Administrators and SYSTEM full control, inherited by
 // files and folders below; no entry inherited from the parent.
+// ERROR_TOO_MANY_LINKS: a file with more than one name.
+inline constexpr uint32_t kErrorHardLinked = 1142;
+
 inline constexpr wchar_t kPrivateDirSddl[] = L"O:BAG:BAD:P(A;OICI;GA;;;BA)(A;OICI;GA;;;SY)";
 
 struct DirFacts {
@@ -73,7 +76,11 @@ class PrivateDirOs {
   // that handle, owner Administrators and a DACL holding only what a child
   // inherits from kPrivateDirSddl (its explicit entries removed, not
   // protected). `descend` says whether it is a real folder (through the same
-  // handle): a reparse point is never walked into. 0 or a Win32 error.
+  // handle): a reparse point is never walked into. 0 or a Win32 error;
+  // kErrorHardLinked for a file that has other names (they may lie outside
+  // silod's folders) and ERROR_REPARSE_POINT_ENCOUNTERED when the handle is
+  // not `path` itself (a folder on the way became a junction): neither is
+  // touched.
   virtual uint32_t ResetToInherited(const std::string& path, bool* descend) = 0;
   // The user silod runs as (its token's): whatever that user owns, silod
   // could change anyway.

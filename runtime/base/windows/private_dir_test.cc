@@ -28,6 +28,7 @@ class FakeVolume final : public PrivateDirOs {
     std::string owner;
     bool secured = false;  // carries kPrivateDirSddl's owner and DACL
     bool inherited_only = false;  // its DACL only what it inherits (ResetToInherited)
+    int links = 1;                // names of a file (hard links)
   };
 
   FakeVolume() { entries_["c:"] = Entry{true, false, kTrustedInstallerSidText, false}; }
@@ -95,6 +96,7 @@ class FakeVolume final : public PrivateDirOs {
     *descend = false;
     auto it = entries_.find(Key(path));
     if (it == entries_.end()) return 2;
+    if (!it->second.directory && it->second.links > 1) return kErrorHardLinked;  // never touched
     it->second.owner = kAdministratorsSidText;
     it->second.secured = false;
     it->second.inherited_only = true;
@@ -191,6 +193,21 @@ TEST_F(PrivateDirTest, AnAdoptedFolderHasEverythingBelowItResetToWhatItInherits)
   EXPECT_FALSE(fs_.Find("C:\\ProgramData\\silo\\cache\\elsewhere")->inherited_only);
   EXPECT_EQ(fs_.Find("C:\\ProgramData\\silo\\cache\\elsewhere")->owner, kUser);
   EXPECT_THAT(fs_.calls_, ::testing::Not(::testing::Contains("list C:\\ProgramData\\silo\\cache")));
+}
+
+// A hard link's other name may be any file on the volume: silod refuses to
+// start rather than change that file's security.
+TEST_F(PrivateDirTest, AHardLinkedFileInAnAdoptedFolderIsRefusedAndLeftAlone) {
+  fs_.Add("C:\\ProgramData\\silo", {true, false, kAdministratorsSidText, false});
+  FakeVolume::Entry linked{false, false, kUser, false};
+  linked.links = 2;
+  fs_.Add("C:\\ProgramData\\silo\\hosts", linked);
+  HrStatus s = SecureSiloFolders(fs_, "C:\\ProgramData\\silo\\root", "C:\\ProgramData\\silo\\state", "");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("hard link"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("C:\\ProgramData\\silo\\hosts"), std::string::npos) << s.ToString();
+  EXPECT_EQ(fs_.Find("C:\\ProgramData\\silo\\hosts")->owner, kUser);
+  EXPECT_FALSE(fs_.Find("C:\\ProgramData\\silo\\hosts")->inherited_only);
 }
 
 TEST_F(PrivateDirTest, AFolderAnAdministratorMadeIsTakenAndSecured) {

@@ -12,6 +12,20 @@ namespace {
 
 constexpr DWORD kErrorReparsePoint = 4395;  // ERROR_REPARSE_POINT_ENCOUNTERED
 
+// True when `h` is the object at `path` itself: no folder on the way was
+// swapped for a junction after the walk looked at it (the open protects
+// only the last component). Case-insensitive, as NTFS names are.
+bool OpenedWhereExpected(HANDLE h, const std::string& path) {
+  std::wstring final(32768, L'\0');
+  const DWORD n = GetFinalPathNameByHandleW(h, final.data(), static_cast<DWORD>(final.size()),
+                                            FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+  if (n == 0 || n >= final.size()) return false;
+  final.resize(n);
+  const std::wstring expected = LongPath(path);
+  return CompareStringOrdinal(final.data(), static_cast<int>(final.size()), expected.data(),
+                              static_cast<int>(expected.size()), TRUE) == CSTR_EQUAL;
+}
+
 // The folder itself, whatever it is: a reparse point is opened, not followed.
 HANDLE OpenItself(const std::string& path, DWORD access) {
   return CreateFileW(LongPath(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
@@ -159,6 +173,10 @@ uint32_t Win32PrivateDirOs::ResetToInherited(const std::string& path, bool* desc
   BY_HANDLE_FILE_INFORMATION info = {};
   if (!GetFileInformationByHandle(h, &info)) err = GetLastError();
   const bool folder = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+  // Never re-secure what is also somewhere else: a file with another name
+  // (a hard link) or a path a junction on the way now leads out of the tree.
+  if (err == 0 && !folder && info.nNumberOfLinks > 1) err = kErrorHardLinked;
+  if (err == 0 && !OpenedWhereExpected(h, path)) err = kErrorReparsePoint;
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (err == 0 && !ConvertStringSecurityDescriptorToSecurityDescriptorW(
                       folder ? kInheritedFolderSddl : kInheritedFileSddl, SDDL_REVISION_1, &sd, nullptr)) {

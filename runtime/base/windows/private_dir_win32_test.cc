@@ -117,6 +117,10 @@ void ResetsWhatAFolderHeldToWhatItInherits() {
   CHECK(os.ResetToInherited(dir + "\\sub\\file", &descend) == 0);
   CHECK(!descend);
   CHECK(os.ResetToInherited(dir + "\\absent", &descend) == ERROR_FILE_NOT_FOUND);
+  // A file with a second name is never re-secured.
+  CHECK(CreateHardLinkA((dir + "\\sub\\other-name").c_str(), (dir + "\\sub\\file").c_str(), nullptr));
+  CHECK(os.ResetToInherited(dir + "\\sub\\file", &descend) == silo::win32::kErrorHardLinked);
+  DeleteFileA((dir + "\\sub\\other-name").c_str());
   CHECK(os.ListChildren(dir + "\\sub\\file", &names) != 0);  // a file has no children
   // The whole path: an adopted folder's tree is reset by SecurePrivateDir.
   CHECK(silo::win32::SecurePrivateDir(os, dir, dir, "tree").ok());
