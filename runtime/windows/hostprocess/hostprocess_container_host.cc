@@ -256,10 +256,12 @@ absl::Status HostProcessContainerHost::Kill(const std::string& id, const std::st
   uint32_t code = 0;
   if (api_->get_exit_code_process(e.main.process, &code) != 0 && code != kStillActive) return absl::OkStatus();
   if (signal == kSigTerm || signal == kSigInt) {
-    // As hcsshim's job containers: SIGTERM is CTRL_SHUTDOWN, SIGINT CTRL_C,
-    // so the process can shut down; the stop's grace period, then SIGKILL,
-    // ends it if it does not.
-    if (api_->send_ctrl_event(e.main.process, signal == kSigTerm ? kCtrlShutdownEvent : kCtrlCEvent) != 0) {
+    // As hcsshim's job containers: SIGTERM is CTRL_SHUTDOWN, and 2 is read
+    // as hcsshim's ValidateWCOW reads it, the Windows event of that number
+    // (CTRL_CLOSE; CTRL_C would be ignored by a process started in its own
+    // process group), so the process can shut down; the stop's grace period,
+    // then SIGKILL, ends it if it does not.
+    if (api_->send_ctrl_event(e.main.process, signal == kSigTerm ? kCtrlShutdownEvent : kCtrlCloseEvent) != 0) {
       return absl::OkStatus();
     }
     const uint32_t err = api_->get_last_error();

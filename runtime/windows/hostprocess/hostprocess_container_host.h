@@ -14,8 +14,8 @@
 //           pipes pumped into the CRI log, assigned to the job, resumed;
 //   Kill    SIGKILL terminates the whole job (exit code 1, as hcsshim's
 //           Terminate); SIGTERM sends the main process CTRL_SHUTDOWN and
-//           SIGINT CTRL_C (a CtrlRoutine thread, as hcsshim's Signal with
-//           console options), leaving the grace period to the stop, whose
+//           signal 2 CTRL_CLOSE, hcsshim's reading of that number (a
+//           CtrlRoutine thread, as hcsshim's Signal with console options), leaving the grace period to the stop, whose
 //           SIGKILL follows; where the event cannot be delivered, and for
 //           other signals, the main process is terminated;
 //   Exec    another process with the same token in the same job;

@@ -196,7 +196,7 @@ TEST_F(HostProcessHostTest, SigtermLeavesAProcessThatIgnoresItRunningUntilTheSto
   ExpectNothingLeft();
 }
 
-TEST_F(HostProcessHostTest, SigintSendsCtrlC) {
+TEST_F(HostProcessHostTest, SignalTwoSendsCtrlCloseAsHcsshimNumbersIt) {
   fake_.SetProgram("C:\\hpc\\graceful.exe", FakeProgram{"", "", std::nullopt, 130});
   auto handle = host_->Create(Spec("graceful.exe"));
   ASSERT_TRUE(handle.ok());
@@ -206,7 +206,7 @@ TEST_F(HostProcessHostTest, SigintSendsCtrlC) {
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(state->exit_code, 130);
   ASSERT_EQ(fake_.CtrlEvents().size(), 1u);
-  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlCEvent);
+  EXPECT_EQ(fake_.CtrlEvents()[0].second, kCtrlCloseEvent);
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
   ExpectNothingLeft();
 }
