@@ -217,7 +217,14 @@ HrStatus LayerCalls::UndoPartialMount(const std::string& scratch_path) const {
   const std::wstring id = Wide(scratch_path);
   const uint32_t unprepared = api_->unprepare_layer(&kDriverInfo, id.c_str());
   const uint32_t deactivated = api_->deactivate_layer(&kDriverInfo, id.c_str());
-  if (deactivated == codes::kSOk || codes::Normalize(deactivated) == kErrorInvalidState) return HrStatus::Ok();
+  // Nothing left to undo: never activated (invalid state), or the scratch
+  // folder is gone; hcsshim ignores every rollback error here, Silo only
+  // these, so a real failure still keeps the record for a retry.
+  const uint32_t code = codes::Normalize(deactivated);
+  if (deactivated == codes::kSOk || code == kErrorInvalidState || code == kErrorFileNotFound ||
+      code == kErrorPathNotFound) {
+    return HrStatus::Ok();
+  }
   std::string message = "DeactivateLayer " + scratch_path;
   if (unprepared != codes::kSOk) {
     char code[16];

@@ -41,6 +41,8 @@ using HrResult = win32::Result<T>;
 inline constexpr uint32_t kErrorNotReady = 21;              // ERROR_NOT_READY
 inline constexpr uint32_t kErrorDeviceNotConnected = 1167;  // ERROR_DEVICE_NOT_CONNECTED
 inline constexpr uint32_t kErrorInvalidState = 5023;        // ERROR_INVALID_STATE
+inline constexpr uint32_t kErrorFileNotFound = 2;           // ERROR_FILE_NOT_FOUND
+inline constexpr uint32_t kErrorPathNotFound = 3;           // ERROR_PATH_NOT_FOUND
 inline constexpr uint32_t kFileAttributeDirectoryBit = 0x10;
 
 // True for the transient mount errors, bare or as 0x8007xxxx HRESULTs.
