@@ -157,6 +157,15 @@ absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Open(ImageManagerOpt
   if (options.max_parallel_downloads < 1) options.max_parallel_downloads = 1;
   if (options.max_parallel_unpacks < 1) options.max_parallel_unpacks = 1;
   std::unique_ptr<ImageManager> m(new ImageManager(std::move(options), db));
+  for (const std::string& text : m->options_.pinned_references) {
+    absl::StatusOr<Reference> ref = ParseReference(text);
+    if (!ref.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("image manager: pinned reference \"", text, "\": ", ref.status().message()));
+    }
+    if (!ref->tag.empty()) m->pinned_.insert(absl::StrCat(ref->Repository(), ":", ref->tag));
+    if (ref->digest) m->pinned_.insert(absl::StrCat(ref->Repository(), "@", ref->digest->String()));
+  }
   SILO_RETURN_IF_ERROR(MakeDirs(m->snapshots_root(), 0700));
   SILO_ASSIGN_OR_RETURN(m->content_, content::ContentStore::Open(absl::StrCat(m->options_.root, "/content")));
   registry::HttpTransport* transport = m->options_.transport;
@@ -223,6 +232,7 @@ absl::Status ImageManager::Load() {
           record.config_loaded = true;
         }
       }
+      if (NamedAsPinned(record)) record.pinned = true;
       images.emplace(record.id, std::move(record));
     }
   }
@@ -532,6 +542,12 @@ std::vector<layers::LayerBlob> ImageManager::LayerBlobs(const std::vector<Descri
   return chain;
 }
 
+bool ImageManager::NamedAsPinned(const ImageRecord& record) const {
+  auto pinned = [this](const std::string& name) { return pinned_.count(name) > 0; };
+  return std::any_of(record.repo_tags.begin(), record.repo_tags.end(), pinned) ||
+         std::any_of(record.repo_digests.begin(), record.repo_digests.end(), pinned);
+}
+
 absl::Status ImageManager::Record(ImageRecord record) {
   SILO_FAILPOINT("image.record_commit");
   silo::MutexLock lock(&mu_);
@@ -546,6 +562,7 @@ absl::Status ImageManager::Record(ImageRecord record) {
     record.created_ns = existing->second.created_ns;
     record.pinned = existing->second.pinned;
   }
+  if (NamedAsPinned(record)) record.pinned = true;
   // A tag names one image: take it away from any other image that had it.
   std::vector<ImageRecord> retagged;
   for (const auto& [id, other] : images_) {

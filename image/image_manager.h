@@ -94,6 +94,9 @@ struct ImageManagerOptions {
   // A partial download nobody has written to for this long is deleted at
   // start-up and by every Remove's collection (a pull resumes younger ones).
   absl::Duration ingest_expiry = absl::Hours(24);
+  // References whose images are pinned (ImageStatus says so, and kubelet's
+  // image garbage collection keeps them), e.g. the Windows sandbox image.
+  std::vector<std::string> pinned_references;
   // Tests only: runs in the pull operation after the manifest is resolved.
   std::function<void(const std::string& ref)> after_resolve_for_test;
 };
@@ -171,6 +174,8 @@ class ImageManager {
   // Hands the registry bytes received since the last report to the observer.
   void ReportBytes();
   absl::Status Record(ImageRecord record);
+  // True when one of the record's tags or digests is a pinned reference.
+  bool NamedAsPinned(const ImageRecord& record) const;
   // The id `ref_or_id` names, nullopt if none; InvalidArgument for a
   // malformed reference.
   absl::StatusOr<std::optional<std::string>> ResolveLocked(const std::string& ref_or_id) const
@@ -185,6 +190,7 @@ class ImageManager {
   void AddSnapshotUsage(const std::string& chain_id) ABSL_LOCKS_EXCLUDED(mu_);
 
   const ImageManagerOptions options_;
+  std::set<std::string> pinned_;  // canonical "repo:tag" / "repo@digest" forms of options_.pinned_references
   runtime::store::MetadataDb* const db_;
   std::unique_ptr<registry::HttpTransport> owned_transport_;
   std::unique_ptr<content::ContentStore> content_;

@@ -162,9 +162,10 @@ class ImageManagerTest : public ::testing::Test {
     fs::remove_all(root_);
   }
 
-  void OpenManager(std::function<void(const std::string&)> hook = nullptr) {
+  void OpenManager(std::function<void(const std::string&)> hook = nullptr, std::vector<std::string> pinned = {}) {
     manager_.reset();
     ImageManagerOptions o;
+    o.pinned_references = std::move(pinned);
     o.after_resolve_for_test = std::move(hook);
     o.observer = &observer_;
     o.ingest_expiry = ingest_expiry_;
@@ -444,6 +445,27 @@ TEST_F(ImageManagerTest, RestartReloadsImages) {
   // Nothing is downloaded again by the new manager.
   EXPECT_EQ(PullOk(AppTag()), id);
   EXPECT_EQ(manager_->registry_client().blob_bytes_received(), 0);
+}
+
+// The sandbox image is pinned (kubelet's image GC keeps it), whether it was
+// pulled before or after silod was told so; other images are not.
+TEST_F(ImageManagerTest, PinnedReferencesMarkTheirImagesPinned) {
+  PullOk(AppTag());
+  ASSERT_FALSE((*manager_->Status(AppTag()))->pinned);
+  OpenManager(nullptr, {AppTag()});  // at start-up, for images already there
+  EXPECT_TRUE((*manager_->Status(AppTag()))->pinned);
+  ASSERT_TRUE(manager_->Remove(AppTag()).ok());
+  PullOk(AppTag());  // and for a new pull
+  EXPECT_TRUE((*manager_->Status(AppTag()))->pinned);
+  PullOk(Ref("other:v1"));
+  EXPECT_FALSE((*manager_->Status(Ref("other:v1")))->pinned);
+  // A reference that cannot name an image is refused at start-up.
+  ImageManagerOptions bad;
+  bad.root = absl::StrCat(root_, "/images");
+  bad.pinned_references = {"Not A Reference"};
+  auto m = ImageManager::Open(bad, db_.get());
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(std::string(m.status().message()), ::testing::HasSubstr("pinned reference"));
 }
 
 TEST_F(ImageManagerTest, UnrecordedLeftoversAreReusedThenCollected) {

@@ -38,6 +38,9 @@ absl::StatusOr<Backends> WireCore(const Config& config, PlatformParts platform, 
   images.max_download_bytes_per_sec = config.registry.max_download_bytes_per_sec;
   images.observer = core.pull_observer;
   images.layer_unpacker = platform.layer_unpacker;
+  // The pause image (Windows) is pinned, as containerd pins its sandbox
+  // image: kubelet's image garbage collection must not delete it.
+  if (!config.sandbox.image.empty()) images.pinned_references.push_back(config.sandbox.image);
   if (platform.image_platform) images.platform = *platform.image_platform;
   if (!config.registry.credentials_file.empty()) {
     // Read once at start-up so a garbled secret stops silod with the file
