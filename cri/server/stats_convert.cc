@@ -3,23 +3,20 @@
 #include <string>
 
 #include "cri/server/sandbox_convert.h"
+#include "runtime/windows/stats/windows_stats.h"
 
 namespace silo::cri {
 namespace {
 
 using runtime::stats::Snapshot;
 
-// CpuUsage and WindowsCpuUsage share their fields.
-template <typename CpuMessage>
-void SetCpu(const Snapshot& s, CpuMessage* cpu) {
+void SetCpu(const Snapshot& s, ::runtime::v1::CpuUsage* cpu) {
   cpu->set_timestamp(s.last.timestamp_ns);
   cpu->mutable_usage_core_nano_seconds()->set_value(*s.last.group.cpu_usage_ns);
   if (s.usage_nano_cores) cpu->mutable_usage_nano_cores()->set_value(*s.usage_nano_cores);
 }
 
-// The fields MemoryUsage and WindowsMemoryUsage share.
-template <typename MemoryMessage>
-void SetCommonMemory(const Snapshot& s, MemoryMessage* mem) {
+void SetMemory(const Snapshot& s, ::runtime::v1::MemoryUsage* mem) {
   const runtime::stats::MemoryCounters& m = *s.last.group.memory;
   mem->set_timestamp(s.last.timestamp_ns);
   mem->mutable_working_set_bytes()->set_value(m.working_set_bytes);
@@ -27,14 +24,9 @@ void SetCommonMemory(const Snapshot& s, MemoryMessage* mem) {
     mem->mutable_available_bytes()->set_value(m.limit_bytes > m.working_set_bytes ? m.limit_bytes - m.working_set_bytes
                                                                                   : 0);
   }
-  mem->mutable_page_faults()->set_value(m.page_faults);
-}
-
-void SetMemory(const Snapshot& s, ::runtime::v1::MemoryUsage* mem) {
-  const runtime::stats::MemoryCounters& m = *s.last.group.memory;
-  SetCommonMemory(s, mem);
   mem->mutable_usage_bytes()->set_value(m.usage_bytes);
   mem->mutable_rss_bytes()->set_value(m.rss_bytes);
+  mem->mutable_page_faults()->set_value(m.page_faults);
   mem->mutable_major_page_faults()->set_value(m.major_page_faults);
 }
 
@@ -190,61 +182,12 @@ void ToLinuxPodStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1
   }
 }
 
-void SetWindowsMemory(const Snapshot& s, ::runtime::v1::WindowsMemoryUsage* mem) {
-  SetCommonMemory(s, mem);
-  mem->mutable_commit_memory_bytes()->set_value(s.last.group.memory->commit_bytes);
-}
-
-void SetWindowsInterface(const runtime::stats::InterfaceCounters& c, ::runtime::v1::WindowsNetworkInterfaceUsage* out) {
-  out->set_name(c.name);
-  out->mutable_rx_bytes()->set_value(c.rx_bytes);
-  out->mutable_rx_packets_dropped()->set_value(c.rx_dropped);
-  out->mutable_tx_bytes()->set_value(c.tx_bytes);
-  out->mutable_tx_packets_dropped()->set_value(c.tx_dropped);
-}
-
-// A container as WindowsPodSandboxStats lists it (containerd's Windows
-// podSandboxStats does the same).
-void ToWindowsContainerStats(const runtime::stats::ContainerStatsView& view, ::runtime::v1::WindowsContainerStats* out) {
-  ::runtime::v1::ContainerStats common;
-  ToCriContainerStats(view, &common);
-  *out->mutable_attributes() = common.attributes();
-  if (!view.stats) return;
-  const Snapshot& s = *view.stats;
-  if (s.last.group.cpu_usage_ns) SetCpu(s, out->mutable_cpu());
-  if (s.last.group.memory) SetWindowsMemory(s, out->mutable_memory());
-  if (common.has_writable_layer()) {
-    auto* fs = out->mutable_writable_layer();
-    fs->set_timestamp(common.writable_layer().timestamp());
-    *fs->mutable_fs_id() = common.writable_layer().fs_id();
-    *fs->mutable_used_bytes() = common.writable_layer().used_bytes();
-  }
-}
-
-void ToWindowsPodStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1::WindowsPodSandboxStats* windows) {
-  for (const auto& c : view.containers) ToWindowsContainerStats(c, windows->add_containers());
-  if (!view.stats) return;
-  const Snapshot& s = *view.stats;
-  if (s.last.group.cpu_usage_ns) SetCpu(s, windows->mutable_cpu());
-  if (s.last.group.memory) SetWindowsMemory(s, windows->mutable_memory());
-  if (s.last.group.process_count) {
-    windows->mutable_process()->set_timestamp(s.last.timestamp_ns);
-    windows->mutable_process()->mutable_process_count()->set_value(*s.last.group.process_count);
-  }
-  if (!s.last.interfaces.empty()) {
-    auto* net = windows->mutable_network();
-    net->set_timestamp(s.last.timestamp_ns);
-    if (const auto* d = DefaultInterface(s.last.interfaces)) SetWindowsInterface(*d, net->mutable_default_interface());
-    for (const auto& i : s.last.interfaces) SetWindowsInterface(i, net->add_interfaces());
-  }
-}
-
 }  // namespace
 
 void ToCriPodSandboxStats(const runtime::stats::SandboxStatsView& view, ::runtime::v1::PodSandboxStats* out) {
   SetAttributes(view.record, out);
   if (view.format == runtime::stats::StatsFormat::kWindows) {
-    ToWindowsPodStats(view, out->mutable_windows());
+    runtime::windows::ToCriWindowsPodSandboxStats(view, out->mutable_windows());
   } else {
     ToLinuxPodStats(view, out->mutable_linux());
   }
