@@ -37,13 +37,13 @@ bool QuotePath(const std::string& path, std::wstring* out) {
   return true;
 }
 
-// The shim's stdout/stderr file, inheritable by the shim only (it is named
-// in the handle list of StartShim). Null for an empty path.
+// The shim's stdout/stderr file, not inheritable: StartShim makes it so
+// just for the one CreateProcess that names it in its handle list. Null
+// for an empty path.
 win32::Result<HANDLE> OpenDiagnostics(const std::string& path) {
   if (path.empty()) return static_cast<HANDLE>(nullptr);
-  SECURITY_ATTRIBUTES inherit = {sizeof(inherit), nullptr, TRUE};
   HANDLE h = CreateFileW(win32::Utf8ToWide(path).c_str(), FILE_APPEND_DATA | SYNCHRONIZE,
-                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &inherit, CREATE_ALWAYS,
+                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, CREATE_ALWAYS,
                          FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) return win32::LastErrorStatus("open the shim's diagnostics file " + path);
   return h;
@@ -108,6 +108,11 @@ win32::Result<HANDLE> StartShim(const std::wstring& exe, std::wstring& cmd, HAND
     }
   }
   const BOOL inherit = output != nullptr;
+  if (inherit && !SetHandleInformation(output, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT)) {
+    HrStatus failed = win32::LastErrorStatus("SetHandleInformation(HANDLE_FLAG_INHERIT)");
+    if (si.lpAttributeList != nullptr) DeleteProcThreadAttributeList(si.lpAttributeList);
+    return failed;
+  }
   PROCESS_INFORMATION pi = {};
   // Its own process group (silod's Ctrl+Break is not its), no console,
   // and out of silod's job so that a job closing with silod spares it.
