@@ -336,6 +336,15 @@ bool WindowsSandboxHost::PauseExists(const std::string& id) const {
 
 absl::StatusOr<nlohmann::json> WindowsSandboxHost::StartPod(const std::string& id, const sandbox::PodStart& start) {
   if (!RunsPause()) return nlohmann::json::object();
+  const ::runtime::v1::WindowsSandboxSecurityContext* security =
+      start.config != nullptr && start.config->has_windows() && start.config->windows().has_security_context()
+          ? &start.config->windows().security_context()
+          : nullptr;
+  // A pod asking for a gMSA identity must not run without it.
+  if (security != nullptr && !security->credential_spec().empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "sandbox ", id, ": windows.security_context.credential_spec (gMSA) is not supported by this runtime yet"));
+  }
   if (!options_.prepare_pause || !options_.release_pause) {
     return absl::FailedPreconditionError("Windows sandbox host: no sandbox image layers are wired for the pause");
   }
@@ -369,6 +378,8 @@ absl::StatusOr<nlohmann::json> WindowsSandboxHost::StartPod(const std::string& i
   p.env = image->env;
   p.working_directory = image->working_directory;
   p.user = image->user;
+  // As containerd's Windows sandbox spec: the pod's run_as_username wins.
+  if (security != nullptr && !security->run_as_username().empty()) p.user = security->run_as_username();
   absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
   if (!params.ok()) return fail(params.status());
   // Nobody reads the pause's output: pipes would only fill.

@@ -311,6 +311,28 @@ TEST_F(WindowsSandboxTest, RunMakesNamespaceAndPauseAndStopRemoveUndoThemInRever
   ASSERT_TRUE(manager_->Remove(*id).ok());  // idempotent
 }
 
+// As containerd's Windows sandbox spec: the pod's run_as_username is the
+// pause's user; a gMSA credential spec, which this runtime cannot apply, is
+// refused rather than ignored, and nothing of the pod is left.
+TEST_F(WindowsSandboxTest, ThePauseRunsAsThePodsUserAndACredentialSpecIsRefused) {
+  ::runtime::v1::PodSandboxConfig config = Pod("web");
+  config.mutable_windows()->mutable_security_context()->set_run_as_username("ContainerUser");
+  absl::StatusOr<std::string> id = manager_->Run(config, "");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string params = hcs_.ProcessParameters(*id, 100);  // the fake's first pid
+  ASSERT_FALSE(params.empty());
+  EXPECT_EQ(nlohmann::json::parse(params).value("User", ""), "ContainerUser");
+  StopAndRemove(*id);
+
+  ::runtime::v1::PodSandboxConfig gmsa = Pod("gmsa");
+  gmsa.mutable_windows()->mutable_security_context()->set_credential_spec(R"({"CmsPlugins":["ActiveDirectory"]})");
+  absl::StatusOr<std::string> refused = manager_->Run(gmsa, "");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("credential_spec"));
+  ExpectNothingLeft();
+}
+
 TEST_F(WindowsSandboxTest, RemoveDeletesEndpointsACniPluginLeftInTheNamespace) {
   absl::StatusOr<std::string> id = manager_->Run(Pod("leaky"), "");
   ASSERT_TRUE(id.ok()) << id.status();
