@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,15 @@ struct SharedRegistry {
   std::unique_ptr<LocalRegistry> registry;
   std::string ref;
 };
+
+// The shared registry, once started: its process is stopped when the test
+// process exits (the shared state is never destroyed, so it would outlive
+// every test binary that used it).
+SharedRegistry* g_started = nullptr;
+
+void StopSharedRegistry() {
+  if (g_started != nullptr) g_started->registry.reset();
+}
 
 absl::StatusOr<const SharedRegistry*> Registry() {
   static absl::StatusOr<SharedRegistry>* shared = [] {
@@ -51,6 +61,8 @@ absl::StatusOr<const SharedRegistry*> Registry() {
     r.ref = absl::StrCat((*reg)->host(), "/app:v1");
     r.registry = std::move(*reg);
     *out = std::move(r);
+    g_started = &**out;
+    std::atexit(StopSharedRegistry);
     return out;
   }();
   if (!shared->ok()) return shared->status();
