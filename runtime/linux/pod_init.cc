@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <climits>
+#include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -44,14 +45,25 @@ void OnChild(int) {}
   }
 }
 
+// Closes every descriptor from 3 up except `a` and `b`.
+void CloseAllBut(int a, int b) {
+  const unsigned lo = static_cast<unsigned>(a < b ? a : b);
+  const unsigned hi = static_cast<unsigned>(a < b ? b : a);
+  if (lo > 3) ::close_range(3, lo - 1, 0);
+  if (hi > lo + 1) ::close_range(lo + 1, hi - 1, 0);
+  ::close_range(hi + 1, UINT_MAX, 0);
+}
+
 // The child of fork(): only system calls from here on (the caller is
-// multi-threaded). Writes the init's pid, or -errno, to `report`.
-[[noreturn]] void Spawn(int report) {
+// multi-threaded). Writes the init's pid, or -errno, to `report`. The init
+// waits on `hold` for silod's go-ahead, sent once its record is durable: a
+// silod killed before that closes the pipe, and the init, which no record
+// names and so nothing would ever stop, exits.
+[[noreturn]] void Spawn(int report, int hold) {
   ::setsid();
   int null_fd = ::open("/dev/null", O_RDWR);
   for (int fd = 0; fd < 3; ++fd) ::dup2(null_fd, fd);
-  if (report > 3) ::close_range(3, static_cast<unsigned>(report - 1), 0);
-  ::close_range(static_cast<unsigned>(report + 1), UINT_MAX, 0);
+  CloseAllBut(report, hold);
   pid_t result = -1;
   if (::unshare(CLONE_NEWPID) != 0) {
     result = -errno;
@@ -59,6 +71,12 @@ void OnChild(int) {}
     result = ::fork();
     if (result == 0) {
       ::close(report);
+      char go = 0;
+      ssize_t n;
+      while ((n = ::read(hold, &go, 1)) < 0 && errno == EINTR) {
+      }
+      if (n != 1) ::_exit(0);
+      ::close(hold);
       RunInit();
     }
     if (result < 0) result = -errno;
@@ -89,21 +107,33 @@ absl::Status Unpin(const std::string& path) {
 
 }  // namespace
 
-absl::Status StartPodInit(const std::string& dir) {
+absl::Status StartPodInit(const std::string& dir) { return internal::StartPodInit(dir, nullptr); }
+
+namespace internal {
+
+absl::Status StartPodInit(const std::string& dir, const std::function<void(pid_t)>& before_record) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe for the pod init");
-  pid_t mid = ::fork();
-  if (mid < 0) {
+  int hold[2];
+  if (::pipe2(hold, O_CLOEXEC) != 0) {
     int err = errno;
     ::close(pipefd[0]);
     ::close(pipefd[1]);
+    return ErrnoToStatus(err, "hold pipe for the pod init");
+  }
+  pid_t mid = ::fork();
+  if (mid < 0) {
+    int err = errno;
+    for (int fd : {pipefd[0], pipefd[1], hold[0], hold[1]}) ::close(fd);
     return ErrnoToStatus(err, "fork the pod init");
   }
   if (mid == 0) {
     ::close(pipefd[0]);
-    Spawn(pipefd[1]);
+    ::close(hold[1]);
+    Spawn(pipefd[1], hold[0]);
   }
   ::close(pipefd[1]);
+  ::close(hold[0]);
   pid_t init = 0;
   ssize_t n;
   while ((n = ::read(pipefd[0], &init, sizeof(init))) < 0 && errno == EINTR) {
@@ -111,23 +141,34 @@ absl::Status StartPodInit(const std::string& dir) {
   ::close(pipefd[0]);
   while (::waitpid(mid, nullptr, 0) < 0 && errno == EINTR) {
   }
-  if (n != sizeof(init)) return absl::InternalError("the pod init's starter died without a word");
-  if (init < 0) return ErrnoToStatus(-init, "start the pod init in a new PID namespace");
-
-  std::string start = StartTime(init);
-  absl::Status s = AtomicWriteFile(RecordPath(dir), absl::StrCat(init, " ", start, "\n"));
+  absl::Status s = absl::OkStatus();
+  if (n != sizeof(init)) {
+    s = absl::InternalError("the pod init's starter died without a word");
+  } else if (init < 0) {
+    s = ErrnoToStatus(-init, "start the pod init in a new PID namespace");
+  }
+  if (s.ok() && before_record) before_record(init);
+  if (s.ok()) s = AtomicWriteFile(RecordPath(dir), absl::StrCat(init, " ", StartTime(init), "\n"));
   const std::string pinned = PodPidNamespace(dir);
   if (s.ok()) s = AtomicWriteFile(pinned, "");
   if (s.ok() && ::mount(absl::StrCat("/proc/", init, "/ns/pid").c_str(), pinned.c_str(), nullptr, MS_BIND, nullptr) != 0) {
     s = ErrnoToStatus(errno, absl::StrCat("pin the pod's PID namespace at ", pinned));
   }
+  if (s.ok()) {
+    const char go = 1;
+    if (::write(hold[1], &go, 1) != 1) s = ErrnoToStatus(errno, "release the pod init");
+  }
+  // Closing without the go-ahead makes a waiting init exit by itself.
+  ::close(hold[1]);
   if (!s.ok()) {
-    ::kill(init, SIGKILL);
+    if (init > 0) ::kill(init, SIGKILL);
     (void)StopPodInit(dir);
     return s;
   }
   return absl::OkStatus();
 }
+
+}  // namespace internal
 
 absl::Status StopPodInit(const std::string& dir) {
   absl::StatusOr<std::string> record = ReadFile(RecordPath(dir));

@@ -11,10 +11,12 @@
 // process left in the namespace.
 //
 // The record (<dir>/pid-init: "<pid> <start time>") guards against pid
-// reuse. Thread-safe; StartPodInit forks, so its child runs only system calls.
+// reuse. The init starts reaping only once its record is durable: a silod
+// killed before that leaves no init behind, since no record would name it. Thread-safe; StartPodInit forks, so its child runs only system calls.
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -24,6 +26,12 @@ namespace silo::runtime::linux_backend {
 // Starts the init, pins its namespace at <dir>/pid and writes <dir>/pid-init.
 // `dir` must exist. On failure nothing is left running.
 absl::Status StartPodInit(const std::string& dir);
+
+namespace internal {
+// StartPodInit with `before_record` run (in the caller) once the init
+// exists and before its record is written: where a crash is tested.
+absl::Status StartPodInit(const std::string& dir, const std::function<void(pid_t)>& before_record);
+}  // namespace internal
 
 // Kills the init recorded in `dir` (if it is still that process), unpins
 // <dir>/pid and removes the record. OK when there is none.

@@ -171,6 +171,15 @@ void CheckInvariants(Env& env, const Expectations& expect, const Listing& listin
   }
 
   // Nothing leaked.
+  for (pid_t init : PodInitPids(env.root())) {
+    // Its record names it, in the folder of a pod that still exists.
+    bool recorded = false;
+    for (const auto& id : pods) {
+      const std::string record = ReadFile(absl::StrCat(env.state(), "/netns/", id, "/pid-init")).value_or("");
+      recorded = recorded || absl::StartsWith(record, absl::StrCat(init, " "));
+    }
+    if (!recorded) v("leaked silo-pod-init ", init, " (no listed pod records it)");
+  }
   for (const auto& id : Entries(env.state() + "/netns")) {
     if (!pods.count(id)) v("leaked netns dir ", env.state(), "/netns/", id);
   }

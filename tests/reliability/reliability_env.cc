@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -84,6 +85,25 @@ std::vector<std::pair<pid_t, std::string>> Shims(const std::string& state) {
 }
 
 }  // namespace
+
+std::vector<pid_t> PodInitPids(const std::string& root) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(e.path().filename().string(), &pid)) continue;
+    auto comm = ReadFile(e.path().string() + "/comm");
+    if (!comm.ok() || absl::StripTrailingAsciiWhitespace(*comm) != "silo-pod-init") continue;
+    // A fork of silod without exec: it carries silod's command line.
+    auto cmdline = ReadFile(e.path().string() + "/cmdline");
+    if (!cmdline.ok()) continue;
+    std::vector<std::string> argv = absl::StrSplit(*cmdline, '\0');
+    bool ours = false;
+    for (size_t i = 1; i + 1 < argv.size(); ++i) ours = ours || (argv[i] == "--root" && argv[i + 1] == root);
+    if (ours && !ProcessDead(pid)) out.push_back(pid);
+  }
+  return out;
+}
 
 pid_t ShimPid(const std::string& state, const std::string& id) {
   for (const auto& [pid, shim_id] : Shims(state)) {

@@ -106,6 +106,9 @@ pid_t ShimPid(const std::string& state, const std::string& id);
 // Container ids of all live silo-shims of the silod whose state dir is `state`.
 std::vector<std::string> ShimIds(const std::string& state);
 bool ProcessDead(pid_t pid);
+// Live pod PID-namespace inits ("silo-pod-init") forked by the silod whose
+// root dir is `root`.
+std::vector<pid_t> PodInitPids(const std::string& root);
 
 // Runs `cmd` with /bin/sh and returns its stdout+stderr; `exit_code` gets the status.
 std::string Capture(const std::string& cmd, int* exit_code = nullptr);
