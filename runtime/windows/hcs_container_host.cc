@@ -178,6 +178,12 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   if (options_.shims == nullptr || options_.state_dir.empty()) {
     return absl::FailedPreconditionError("HCS create: no silo-shim launcher or state directory is wired");
   }
+  // Running without the gMSA identity the pod asked for would fail later, at
+  // the first domain access, far from the cause.
+  if (!spec.config->windows().security_context().credential_spec().empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "container ", spec.id, ": windows.security_context.credential_spec (gMSA) is not supported by this runtime yet"));
+  }
   absl::StatusOr<WindowsRootfs> rootfs = options_.prepare_rootfs(spec);
   if (!rootfs.ok()) return Annotate(rootfs.status(), absl::StrCat("container ", spec.id, ": rootfs"));
   bool launched = false;

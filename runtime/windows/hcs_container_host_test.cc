@@ -254,6 +254,16 @@ TEST_F(HcsContainerHostTest, CreateFailuresLeaveNothing) {
   EXPECT_EQ(shims_->launches(), 1);
 }
 
+TEST_F(HcsContainerHostTest, AGmsaCredentialSpecIsRefusedBeforeAnythingIsMade) {
+  config_.mutable_windows()->mutable_security_context()->set_credential_spec(R"({"CmsPlugins":["ActiveDirectory"]})");
+  absl::Status s = host_->Create(Spec("c7")).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("credential_spec"));
+  EXPECT_FALSE(fake_.SystemExists("c7"));
+  EXPECT_EQ(shims_->launches(), 0);
+  EXPECT_TRUE(released_.empty()) << "no rootfs was prepared";
+}
+
 TEST_F(HcsContainerHostTest, WithoutAShimLauncherCreateSaysWhatIsMissing) {
   HcsContainerHostOptions o;
   o.state_dir = state_dir_.string();
