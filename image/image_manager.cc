@@ -232,7 +232,9 @@ absl::Status ImageManager::Load() {
           record.config_loaded = true;
         }
       }
-      if (NamedAsPinned(record)) record.pinned = true;
+      // Pinned only while silod is configured so: a sandbox image of an
+      // older configuration becomes collectable again.
+      record.pinned = NamedAsPinned(record);
       images.emplace(record.id, std::move(record));
     }
   }
@@ -560,9 +562,8 @@ absl::Status ImageManager::Record(ImageRecord record) {
     record.repo_tags = std::move(tags);
     record.repo_digests = std::move(digests);
     record.created_ns = existing->second.created_ns;
-    record.pinned = existing->second.pinned;
   }
-  if (NamedAsPinned(record)) record.pinned = true;
+  record.pinned = NamedAsPinned(record);
   // A tag names one image: take it away from any other image that had it.
   std::vector<ImageRecord> retagged;
   for (const auto& [id, other] : images_) {
@@ -571,7 +572,9 @@ absl::Status ImageManager::Record(ImageRecord record) {
     std::erase_if(copy.repo_tags, [&](const std::string& t) {
       return std::find(record.repo_tags.begin(), record.repo_tags.end(), t) != record.repo_tags.end();
     });
-    if (copy.repo_tags.size() != other.repo_tags.size()) retagged.push_back(std::move(copy));
+    if (copy.repo_tags.size() == other.repo_tags.size()) continue;
+    copy.pinned = NamedAsPinned(copy);  // the pinned tag may be the one that moved
+    retagged.push_back(std::move(copy));
   }
   SILO_RETURN_IF_ERROR(db_->InTransaction([&](runtime::store::Transaction& txn) -> absl::Status {
     SILO_RETURN_IF_ERROR(txn.PutKv(LayersKvKey(record.id), LayersJson(record)));

@@ -448,7 +448,8 @@ TEST_F(ImageManagerTest, RestartReloadsImages) {
 }
 
 // The sandbox image is pinned (kubelet's image GC keeps it), whether it was
-// pulled before or after silod was told so; other images are not.
+// pulled before or after silod was told so; other images, and a sandbox
+// image silod is no longer configured with, are not.
 TEST_F(ImageManagerTest, PinnedReferencesMarkTheirImagesPinned) {
   PullOk(AppTag());
   ASSERT_FALSE((*manager_->Status(AppTag()))->pinned);
@@ -459,6 +460,10 @@ TEST_F(ImageManagerTest, PinnedReferencesMarkTheirImagesPinned) {
   EXPECT_TRUE((*manager_->Status(AppTag()))->pinned);
   PullOk(Ref("other:v1"));
   EXPECT_FALSE((*manager_->Status(Ref("other:v1")))->pinned);
+  // Pinned only while configured: another sandbox image unpins the old one.
+  OpenManager(nullptr, {Ref("other:v1")});
+  EXPECT_FALSE((*manager_->Status(AppTag()))->pinned);
+  EXPECT_TRUE((*manager_->Status(Ref("other:v1")))->pinned);
   // A reference that cannot name an image is refused at start-up.
   ImageManagerOptions bad;
   bad.root = absl::StrCat(root_, "/images");

@@ -124,6 +124,46 @@ TEST_F(ImageRpcTest, PullByTagThenByDigestStatusListRemove) {
   EXPECT_FALSE(st.has_image());  // missing image: success with image unset
 }
 
+// The configured sandbox image is pinned, as containerd pins its sandbox
+// image: kubelet's image garbage collection skips images ImageStatus and
+// ListImages report pinned.
+TEST_F(ImageRpcTest, TheSandboxImageIsReportedPinnedOverGrpc) {
+  const std::string tag_ref = absl::StrCat(registry_->host(), "/team/app:v1");
+  EXPECT_EQ(silod_->Stop(kSigTerm), 0);
+  auto pinned = SilodProcess::Start(
+      {.dir = silod_dir_.path(),
+       .extra_yaml = absl::StrCat("registry: {insecure: [\"", registry_->host(), "\"]}\nsandbox: {image: \"",
+                                  tag_ref, "\"}\n")});
+  ASSERT_TRUE(pinned.ok()) << pinned.status();
+  silod_ = std::move(*pinned);
+  img_ = silod_->ImageStub();
+  ::runtime::v1::PullImageResponse pulled;
+  ASSERT_TRUE(Pull(tag_ref, &pulled).ok());
+  ::runtime::v1::ImageStatusResponse st;
+  ASSERT_TRUE(Status(tag_ref, &st).ok());
+  ASSERT_TRUE(st.has_image());
+  EXPECT_TRUE(st.image().pinned());
+  ::runtime::v1::ListImagesResponse list;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(img_->ListImages(&ctx, {}, &list).ok());
+  }
+  ASSERT_EQ(list.images_size(), 1);
+  EXPECT_TRUE(list.images(0).pinned());
+
+  // Another silod configuration, another sandbox image: this one is no longer pinned.
+  EXPECT_EQ(silod_->Stop(kSigTerm), 0);
+  auto plain = SilodProcess::Start(
+      {.dir = silod_dir_.path(), .extra_yaml = absl::StrCat("registry: {insecure: [\"", registry_->host(), "\"]}\n")});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  silod_ = std::move(*plain);
+  img_ = silod_->ImageStub();
+  st.Clear();
+  ASSERT_TRUE(Status(tag_ref, &st).ok());
+  ASSERT_TRUE(st.has_image());
+  EXPECT_FALSE(st.image().pinned());
+}
+
 // Bytes under `dir` in regular files (the content store's blobs and ingests).
 int64_t BytesUnder(const std::string& dir) {
   int64_t total = 0;
