@@ -19,8 +19,7 @@
 #include "image/layers/wcifs/importer.h"
 #include "image/layers/wcifs/wcifs_layer_store.h"
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
-#include "image/registry/testing/local_registry.h"
-#include "image/registry/testing/oci_layout.h"
+#include "image/registry/testing/served_images.h"
 #include "image/registry/testing/windows_layers.h"
 #include "runtime/store/metadata_db.h"
 
@@ -33,8 +32,8 @@ using layers::wcifs::FakeLayerCall;
 using layers::wcifs::LayerCall;
 using registry::Descriptor;
 using registry::Platform;
-using registry::testing::LocalRegistry;
 using registry::testing::OciLayout;
+using registry::testing::ServedImages;
 using registry::testing::TestFile;
 using registry::testing::TestImage;
 
@@ -56,11 +55,10 @@ const std::vector<TestFile> kConfigLayer = {{"Files/", ""}, {"Files/app/", ""}, 
 class ImageManagerWindowsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto reg = LocalRegistry::Start();
-    ASSERT_TRUE(reg.ok()) << reg.status();
-    registry_ = reg->release();
-    layout_dir_ = new std::string(TempDir());
-    OciLayout layout(*layout_dir_);
+    auto served = ServedImages::Start();
+    ASSERT_TRUE(served.ok()) << served.status();
+    served_ = served->release();
+    OciLayout& layout = served_->layout();
     // One index, as Microsoft publishes multi-build images: WS2019, WS2022
     // and a Linux variant.
     std::vector<Descriptor> manifests;
@@ -78,21 +76,14 @@ class ImageManagerWindowsTest : public ::testing::Test {
     auto index = layout.AddIndex(manifests);
     ASSERT_TRUE(index.ok()) << index.status();
     ASSERT_TRUE(layout.Tag(*index, "multi").ok());
+    ASSERT_TRUE(served_->Push("multi", "win", /*all=*/true).ok());
     // A second image on the WS2022 base, for layer sharing between pulls.
     TestImage other;
     other.platform = Windows("10.0.20348.2227");
     other.layers = {BaseLayer("20348"), {{"Files/", ""}, {"Files/other.txt", "other"}}};
-    auto built = layout.AddImage(other);
-    ASSERT_TRUE(built.ok()) << built.status();
-    ASSERT_TRUE(layout.Tag(built->manifest, "other").ok());
-    ASSERT_TRUE(registry_->Push(*layout_dir_, "multi", "win", /*all=*/true).ok());
-    ASSERT_TRUE(registry_->Push(*layout_dir_, "other", "win").ok());
+    ASSERT_TRUE(served_->Serve(other, "win", "other").ok());
   }
-  static void TearDownTestSuite() {
-    delete registry_;
-    fs::remove_all(*layout_dir_);
-    delete layout_dir_;
-  }
+  static void TearDownTestSuite() { delete served_; }
 
   void SetUp() override {
     root_ = TempDir();
@@ -110,7 +101,7 @@ class ImageManagerWindowsTest : public ::testing::Test {
     manager_.reset();
     ImageManagerOptions o;
     o.root = absl::StrCat(root_, "/images");
-    o.registry.insecure_hosts = {registry_->host()};
+    o.registry.insecure_hosts = {served_->host()};
     o.registry.backoff_base = absl::Milliseconds(1);
     o.platform = host;
     layers::wcifs::WcifsLayerUnpackerOptions unpack;
@@ -120,7 +111,7 @@ class ImageManagerWindowsTest : public ::testing::Test {
     ASSERT_TRUE(m.ok()) << m.status();
     manager_ = std::move(*m);
   }
-  std::string Ref(const std::string& tag) { return absl::StrCat(registry_->host(), "/win:", tag); }
+  std::string Ref(const std::string& tag) { return absl::StrCat(served_->host(), "/win:", tag); }
 
   // The fake's calls of `kind` on `path`.
   std::vector<FakeLayerCall> CallsOn(LayerCall kind, const std::string& path) {
@@ -131,8 +122,7 @@ class ImageManagerWindowsTest : public ::testing::Test {
     return out;
   }
 
-  static LocalRegistry* registry_;
-  static std::string* layout_dir_;
+  static ServedImages* served_;
   static std::vector<std::string>* configs_;  // image ids: 17763, 20348, linux
   std::string root_;
   std::unique_ptr<runtime::store::MetadataDb> db_;
@@ -140,8 +130,7 @@ class ImageManagerWindowsTest : public ::testing::Test {
   std::unique_ptr<ImageManager> manager_;
 };
 
-LocalRegistry* ImageManagerWindowsTest::registry_ = nullptr;
-std::string* ImageManagerWindowsTest::layout_dir_ = nullptr;
+ServedImages* ImageManagerWindowsTest::served_ = nullptr;
 std::vector<std::string>* ImageManagerWindowsTest::configs_ = new std::vector<std::string>();
 
 TEST_F(ImageManagerWindowsTest, PullPicksTheHostBuildsManifestAndImportsTheLayersInChainOrder) {

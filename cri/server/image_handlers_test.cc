@@ -9,8 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "image/registry/testing/local_registry.h"
-#include "image/registry/testing/oci_layout.h"
+#include "image/registry/testing/served_images.h"
 #include "nlohmann/json.hpp"
 #include "runtime/store/metadata_db.h"
 
@@ -19,8 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using image::registry::testing::BuiltImage;
-using image::registry::testing::LocalRegistry;
-using image::registry::testing::OciLayout;
+using image::registry::testing::ServedImages;
 using image::registry::testing::TestImage;
 using ::testing::ElementsAre;
 
@@ -68,24 +66,17 @@ TEST(ToCriImageTest, NamedAndEmptyUsers) {
 class ImageHandlersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto reg = LocalRegistry::Start();
-    ASSERT_TRUE(reg.ok()) << reg.status();
-    registry_ = reg->release();
-    layout_dir_ = new std::string(TempDir());
-    OciLayout layout(*layout_dir_);
+    auto served = ServedImages::Start();
+    ASSERT_TRUE(served.ok()) << served.status();
+    served_ = served->release();
     TestImage img;
     img.layers = {{{"etc/hello", "hello\n"}}, {{"bin/tool", std::string(5000, 'x')}}};
-    auto built = layout.AddImage(img);
+    auto built = served_->Serve(img, "hello", "v1");
     ASSERT_TRUE(built.ok()) << built.status();
     built_ = new BuiltImage(*built);
-    ASSERT_TRUE(layout.Tag(built_->manifest, "v1").ok());
-    absl::Status s = registry_->Push(*layout_dir_, "v1", "hello");
-    ASSERT_TRUE(s.ok()) << s;
   }
   static void TearDownTestSuite() {
-    delete registry_;
-    fs::remove_all(*layout_dir_);
-    delete layout_dir_;
+    delete served_;
     delete built_;
   }
   void SetUp() override {
@@ -95,7 +86,7 @@ class ImageHandlersTest : public ::testing::Test {
     db_ = std::move(*db);
     image::ImageManagerOptions o;
     o.root = absl::StrCat(root_, "/images");
-    o.registry.insecure_hosts = {registry_->host()};
+    o.registry.insecure_hosts = {served_->host()};
     o.platform = image::registry::Platform{"linux", "amd64", "", "", {}};
     auto m = image::ImageManager::Open(o, db_.get());
     ASSERT_TRUE(m.ok()) << m.status();
@@ -106,7 +97,7 @@ class ImageHandlersTest : public ::testing::Test {
     db_.reset();
     fs::remove_all(root_);
   }
-  std::string Tag() { return absl::StrCat(registry_->host(), "/hello:v1"); }
+  std::string Tag() { return absl::StrCat(served_->host(), "/hello:v1"); }
   int64_t Size() {
     int64_t s = built_->config.size;
     for (const auto& l : built_->layers) s += l.size;
@@ -130,16 +121,14 @@ class ImageHandlersTest : public ::testing::Test {
     return resp.image_ref();
   }
 
-  static LocalRegistry* registry_;
-  static std::string* layout_dir_;
+  static ServedImages* served_;
   static BuiltImage* built_;
   std::string root_;
   std::unique_ptr<runtime::store::MetadataDb> db_;
   std::unique_ptr<image::ImageManager> images_;
 };
 
-LocalRegistry* ImageHandlersTest::registry_ = nullptr;
-std::string* ImageHandlersTest::layout_dir_ = nullptr;
+ServedImages* ImageHandlersTest::served_ = nullptr;
 BuiltImage* ImageHandlersTest::built_ = nullptr;
 
 TEST_F(ImageHandlersTest, PullThenStatusListRemove) {
@@ -151,7 +140,7 @@ TEST_F(ImageHandlersTest, PullThenStatusListRemove) {
   EXPECT_EQ(status.image().id(), ref);  // image_ref == Image.id
   EXPECT_THAT(status.image().repo_tags(), ElementsAre(Tag()));
   EXPECT_THAT(status.image().repo_digests(),
-              ElementsAre(absl::StrCat(registry_->host(), "/hello@", built_->manifest.digest.String())));
+              ElementsAre(absl::StrCat(served_->host(), "/hello@", built_->manifest.digest.String())));
   EXPECT_EQ(status.image().size(), static_cast<uint64_t>(Size()));
   EXPECT_TRUE(status.info().empty());
 
@@ -160,7 +149,7 @@ TEST_F(ImageHandlersTest, PullThenStatusListRemove) {
   ASSERT_TRUE(HandleListImages(*images_, list_req, &list).ok());
   ASSERT_EQ(list.images_size(), 1);
   EXPECT_EQ(list.images(0).id(), ref);
-  list_req.mutable_filter()->mutable_image()->set_image(absl::StrCat(registry_->host(), "/nothere:v1"));
+  list_req.mutable_filter()->mutable_image()->set_image(absl::StrCat(served_->host(), "/nothere:v1"));
   ::runtime::v1::ListImagesResponse filtered;
   ASSERT_TRUE(HandleListImages(*images_, list_req, &filtered).ok());
   EXPECT_EQ(filtered.images_size(), 0);
@@ -207,7 +196,7 @@ TEST_F(ImageHandlersTest, PullErrorsKeepTheirCodes) {
   EXPECT_EQ(HandlePullImage(*images_, req, &resp).code(), absl::StatusCode::kInvalidArgument);
   req.mutable_image()->set_image("bad ref!!");
   EXPECT_EQ(HandlePullImage(*images_, req, &resp).code(), absl::StatusCode::kInvalidArgument);
-  req.mutable_image()->set_image(absl::StrCat(registry_->host(), "/nothere:v1"));
+  req.mutable_image()->set_image(absl::StrCat(served_->host(), "/nothere:v1"));
   EXPECT_EQ(HandlePullImage(*images_, req, &resp).code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(resp.image_ref().empty());
 }

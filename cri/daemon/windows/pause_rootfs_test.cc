@@ -14,8 +14,7 @@
 #include "image/layers/wcifs/layer_calls.h"
 #include "image/layers/wcifs/wcifs_layer_store.h"
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
-#include "image/registry/testing/local_registry.h"
-#include "image/registry/testing/oci_layout.h"
+#include "image/registry/testing/served_images.h"
 #include "image/registry/testing/windows_layers.h"
 #include "runtime/store/metadata_db.h"
 
@@ -38,31 +37,19 @@ std::string TempDir() {
 class PauseRootfsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto started = reg::LocalRegistry::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
-    registry_ = started->release();
-    layout_dir_ = new std::string(TempDir());
-    reg::OciLayout layout(*layout_dir_);
+    auto served = reg::ServedImages::Start();
+    ASSERT_TRUE(served.ok()) << served.status();
+    served_ = served->release();
     reg::TestImage pause;
     pause.platform = reg::WindowsPlatform(kHostBuild);
     pause.layers = {reg::WindowsBaseLayer("20348"), {{"Files/", ""}, {"Files/pause.exe", "MZ pause"}}};
     pause.cmd = {"C:\\pause.exe"};
-    auto built = layout.AddImage(pause);
-    ASSERT_TRUE(built.ok()) << built.status();
-    ASSERT_TRUE(layout.Tag(built->manifest, "pause").ok());
+    ASSERT_TRUE(served_->Serve(pause, "pause", "pause").ok());
     reg::TestImage silent = pause;
     silent.cmd = {};
-    built = layout.AddImage(silent);
-    ASSERT_TRUE(built.ok()) << built.status();
-    ASSERT_TRUE(layout.Tag(built->manifest, "silent").ok());
-    ASSERT_TRUE(registry_->Push(*layout_dir_, "pause", "pause").ok());
-    ASSERT_TRUE(registry_->Push(*layout_dir_, "silent", "pause").ok());
+    ASSERT_TRUE(served_->Serve(silent, "pause", "silent").ok());
   }
-  static void TearDownTestSuite() {
-    delete registry_;
-    fs::remove_all(*layout_dir_);
-    delete layout_dir_;
-  }
+  static void TearDownTestSuite() { delete served_; }
 
   void SetUp() override {
     root_ = TempDir();
@@ -71,7 +58,7 @@ class PauseRootfsTest : public ::testing::Test {
     db_ = std::move(*db);
     image::ImageManagerOptions o;
     o.root = absl::StrCat(root_, "/images");
-    o.registry.insecure_hosts = {registry_->host()};
+    o.registry.insecure_hosts = {served_->host()};
     o.registry.max_attempts = 1;
     o.platform = reg::WindowsPlatform(kHostBuild);
     image::layers::wcifs::WcifsLayerUnpackerOptions unpack;
@@ -91,18 +78,16 @@ class PauseRootfsTest : public ::testing::Test {
     db_.reset();
     fs::remove_all(root_);
   }
-  std::string Ref(const std::string& tag) { return absl::StrCat(registry_->host(), "/pause:", tag); }
+  std::string Ref(const std::string& tag) { return served_->Ref("pause", tag); }
 
-  static reg::LocalRegistry* registry_;
-  static std::string* layout_dir_;
+  static reg::ServedImages* served_;
   std::string root_;
   image::layers::wcifs::FakeLayerApi fake_;
   std::unique_ptr<runtime::store::MetadataDb> db_;
   std::unique_ptr<image::ImageManager> images_;
   std::unique_ptr<image::layers::wcifs::WcifsLayerStore> store_;
 };
-reg::LocalRegistry* PauseRootfsTest::registry_ = nullptr;
-std::string* PauseRootfsTest::layout_dir_ = nullptr;
+reg::ServedImages* PauseRootfsTest::served_ = nullptr;
 
 TEST_F(PauseRootfsTest, PullsTheSandboxImageWhenAbsentAndMakesAScratchOverItsChain) {
   PauseRootfs pause(fake_.api(), nullptr);
