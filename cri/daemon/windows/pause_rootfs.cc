@@ -27,6 +27,16 @@ absl::StatusOr<rw::WindowsRootfs> WindowsRootfsOf(const image::layers::wcifs::La
   return rootfs;
 }
 
+absl::StatusOr<image::ImageRecord> SandboxImageRecord(image::ImageManager& images, const std::string& image) {
+  SILO_ASSIGN_OR_RETURN(std::optional<image::ImageRecord> record, images.Status(image));
+  if (record) return *std::move(record);
+  absl::StatusOr<std::string> pulled = images.Pull(image);
+  if (!pulled.ok()) return Annotate(pulled.status(), absl::StrCat("pull the sandbox image ", image));
+  SILO_ASSIGN_OR_RETURN(record, images.Status(*pulled));
+  if (!record) return absl::FailedPreconditionError(absl::StrCat("the sandbox image ", image, " went away"));
+  return *std::move(record);
+}
+
 PauseRootfs::PauseRootfs(const image::layers::wcifs::LayerApi* api, HcsPathOf hcs_path)
     : calls_(api), hcs_path_(std::move(hcs_path)) {}
 
@@ -41,14 +51,8 @@ absl::StatusOr<rw::PauseImage> PauseRootfs::Prepare(const std::string& sandbox_i
   if (images == nullptr || layers == nullptr) {
     return absl::FailedPreconditionError("the image store is not open yet");
   }
-  SILO_ASSIGN_OR_RETURN(std::optional<image::ImageRecord> record, images->Status(image));
-  if (!record) {
-    absl::StatusOr<std::string> pulled = images->Pull(image);
-    if (!pulled.ok()) return Annotate(pulled.status(), absl::StrCat("pull the sandbox image ", image));
-    SILO_ASSIGN_OR_RETURN(record, images->Status(*pulled));
-    if (!record) return absl::FailedPreconditionError(absl::StrCat("the sandbox image ", image, " went away"));
-  }
-  const image::ImageConfig& config = record->config;
+  SILO_ASSIGN_OR_RETURN(const image::ImageRecord record, SandboxImageRecord(*images, image));
+  const image::ImageConfig& config = record.config;
   rw::PauseImage pause;
   pause.args = config.entrypoint;
   pause.args.insert(pause.args.end(), config.cmd.begin(), config.cmd.end());
@@ -69,7 +73,7 @@ absl::StatusOr<rw::PauseImage> PauseRootfs::Prepare(const std::string& sandbox_i
   pause.user = config.user;
 
   const std::string key = LayerKey(sandbox_id);
-  absl::StatusOr<image::PreparedRootfs> prepared = layers->Prepare(key, record->chain_ids);
+  absl::StatusOr<image::PreparedRootfs> prepared = layers->Prepare(key, record.chain_ids);
   if (!prepared.ok()) return Annotate(prepared.status(), absl::StrCat("scratch layer of the sandbox image ", image));
   absl::StatusOr<rw::WindowsRootfs> rootfs = WindowsRootfsOf(calls_, prepared->path, prepared->layer_dirs, hcs_path_);
   if (!rootfs.ok()) {

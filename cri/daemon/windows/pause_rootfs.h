@@ -36,6 +36,10 @@ absl::StatusOr<runtime::windows::WindowsRootfs> WindowsRootfsOf(const image::lay
                                                                 const std::vector<std::string>& layer_dirs,
                                                                 const HcsPathOf& hcs_path);
 
+// The sandbox image's record, pulled first when it is absent (as containerd
+// pulls its sandbox image).
+absl::StatusOr<image::ImageRecord> SandboxImageRecord(image::ImageManager& images, const std::string& image);
+
 class PauseRootfs {
  public:
   // `api` must outlive this object.

@@ -3,20 +3,13 @@
 // WCIFS importer and prepared by the WCIFS layer store over the fake layer API.
 #include "cri/daemon/windows/pause_rootfs.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "cri/daemon/windows/testing/wcifs_images_test_base.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "image/layers/wcifs/fake_layer_api.h"
 #include "image/layers/wcifs/layer_calls.h"
-#include "image/layers/wcifs/wcifs_layer_store.h"
-#include "image/layers/wcifs/wcifs_layer_unpacker.h"
-#include "image/registry/testing/served_images.h"
-#include "image/registry/testing/windows_layers.h"
-#include "runtime/store/metadata_db.h"
 
 namespace silo::cri {
 namespace {
@@ -26,68 +19,18 @@ namespace reg = image::registry::testing;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr char kHostBuild[] = "10.0.20348.2227";
-
-std::string TempDir() {
-  char tmpl[] = "/tmp/silo-pause-XXXXXX";
-  EXPECT_NE(mkdtemp(tmpl), nullptr);
-  return tmpl;
-}
-
-class PauseRootfsTest : public ::testing::Test {
+class PauseRootfsTest : public testing::WcifsImagesTestBase {
  protected:
   static void SetUpTestSuite() {
-    auto served = reg::ServedImages::Start();
-    ASSERT_TRUE(served.ok()) << served.status();
-    served_ = served->release();
     reg::TestImage pause;
-    pause.platform = reg::WindowsPlatform(kHostBuild);
+    pause.platform = reg::WindowsPlatform(testing::kTestHostBuild);
     pause.layers = {reg::WindowsBaseLayer("20348"), {{"Files/", ""}, {"Files/pause.exe", "MZ pause"}}};
     pause.cmd = {"C:\\pause.exe"};
-    ASSERT_TRUE(served_->Serve(pause, "pause", "pause").ok());
     reg::TestImage silent = pause;
     silent.cmd = {};
-    ASSERT_TRUE(served_->Serve(silent, "pause", "silent").ok());
+    Serve({{pause, "pause"}, {silent, "silent"}}, "pause");
   }
-  static void TearDownTestSuite() { delete served_; }
-
-  void SetUp() override {
-    root_ = TempDir();
-    auto db = runtime::store::MetadataDb::Open(absl::StrCat(root_, "/db"));
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    image::ImageManagerOptions o;
-    o.root = absl::StrCat(root_, "/images");
-    o.registry.insecure_hosts = {served_->host()};
-    o.registry.max_attempts = 1;
-    o.platform = reg::WindowsPlatform(kHostBuild);
-    image::layers::wcifs::WcifsLayerUnpackerOptions unpack;
-    unpack.staging_root = absl::StrCat(root_, "/staging");
-    o.layer_unpacker = std::make_shared<image::layers::wcifs::WcifsLayerUnpacker>(fake_.api(), unpack);
-    auto images = image::ImageManager::Open(o, db_.get());
-    ASSERT_TRUE(images.ok()) << images.status();
-    images_ = std::move(*images);
-    image::layers::wcifs::WcifsLayerStoreOptions store;
-    store.layer_dir = [this](const std::string& chain) { return images_->SnapshotDir(chain); };
-    store.root = absl::StrCat(root_, "/wcifs");
-    store_ = image::layers::wcifs::MakeWcifsLayerStore(std::move(store), fake_.api());
-  }
-  void TearDown() override {
-    store_.reset();
-    images_.reset();
-    db_.reset();
-    fs::remove_all(root_);
-  }
-  std::string Ref(const std::string& tag) { return served_->Ref("pause", tag); }
-
-  static reg::ServedImages* served_;
-  std::string root_;
-  image::layers::wcifs::FakeLayerApi fake_;
-  std::unique_ptr<runtime::store::MetadataDb> db_;
-  std::unique_ptr<image::ImageManager> images_;
-  std::unique_ptr<image::layers::wcifs::WcifsLayerStore> store_;
 };
-reg::ServedImages* PauseRootfsTest::served_ = nullptr;
 
 TEST_F(PauseRootfsTest, PullsTheSandboxImageWhenAbsentAndMakesAScratchOverItsChain) {
   PauseRootfs pause(fake_.api(), nullptr);

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cri/daemon/windows/hosted_rootfs.h"
 #include "cri/daemon/windows/pause_rootfs.h"
+#include "cri/daemon/windows/utility_vm_files.h"
 #include "image/layers/wcifs/wcifs_layer_store.h"
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
 #include "network/cni/cni_network.h"
@@ -12,6 +14,7 @@
 #include "network/hns/hcn_pod_network.h"
 #include "runtime/windows/handler/unavailable_parts.h"
 #include "runtime/windows/handler/windows_handlers.h"
+#include "runtime/windows/hypervisor/adapter_id.h"
 #include "runtime/windows/readiness/readiness_status.h"
 #include "runtime/windows/stats/windows_stats_source.h"
 
@@ -19,6 +22,41 @@ namespace silo::cri {
 
 namespace rw = runtime::windows;
 namespace wcifs = image::layers::wcifs;
+
+namespace {
+
+// The "hypervisor" type's parts: boot files and hosted layers from the
+// WCIFS store (or the reason there are none), the host's processors, and
+// adapter GUIDs from the system's random source.
+void WireHypervisorParts(const Config& config, const WindowsHostApis& apis, std::shared_ptr<UtilityVmFiles> uvm_files,
+                         std::shared_ptr<HostedRootfsSource> hosted, const absl::Status& layers_unavailable,
+                         rw::hypervisor::HypervisorParts& hv) {
+  namespace hvn = rw::hypervisor;
+  hv.sandbox.host_processor_count = static_cast<uint32_t>(std::max(1, apis.host_cpus));
+  if (uvm_files != nullptr) {
+    const std::string image = config.sandbox.image;
+    hv.sandbox.prepare_vm = [uvm_files, image](const std::string& id) { return uvm_files->Prepare(id, image); };
+    hv.sandbox.release_vm = [uvm_files](const std::string& id) { return uvm_files->Release(id); };
+    hv.prepare_layers = [hosted](const runtime::container::CreateSpec& spec) { return hosted->Prepare(spec); };
+  } else {
+    const absl::Status why = layers_unavailable;
+    hv.sandbox.prepare_vm = [why](const std::string&) -> absl::StatusOr<hvn::UvmBootFiles> { return why; };
+    hv.sandbox.release_vm = [](const std::string&) { return absl::OkStatus(); };  // none was prepared
+    hv.prepare_layers = [why](const runtime::container::CreateSpec&) -> absl::StatusOr<hvn::HostedRootfs> {
+      return why;
+    };
+  }
+  // The scratch is the layer store's (RemoveContainer destroys it).
+  hv.release_layers = [](const std::string&) { return absl::OkStatus(); };
+  if (apis.processes != nullptr && apis.processes->random_bytes != nullptr) {
+    const runtime::windows::hostprocess::ProcessApi* processes = apis.processes;
+    hv.sandbox.new_adapter_id = [processes]() -> absl::StatusOr<std::string> {
+      return hvn::RandomGuid(processes->random_bytes);
+    };
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHostApis apis) {
   if (apis.readiness == nullptr) return absl::FailedPreconditionError("Windows wiring: no readiness API table");
@@ -43,16 +81,24 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
   // Image layers, containers' scratch layers and the pause's: the WCIFS calls.
   const wcifs::LayerApi* layer_api = apis.layers;
   std::shared_ptr<PauseRootfs> pause;
+  // Hyper-V isolated pods: the utility VM's boot files, the hosted containers' layers.
+  std::shared_ptr<UtilityVmFiles> uvm_files;
+  std::shared_ptr<HostedRootfsSource> hosted;
   if (layer_api != nullptr) {
     pause = std::make_shared<PauseRootfs>(layer_api, apis.hcs_path);
+    uvm_files = std::make_shared<UtilityVmFiles>(config.root + "/uvm", apis.hcs_path);
+    hosted = std::make_shared<HostedRootfsSource>(layer_api, apis.hcs_path);
     const std::string root = config.root;
-    p.make_layer_store = [layer_api, root, pause](image::ImageManager& images) -> std::unique_ptr<image::LayerStore> {
+    p.make_layer_store = [layer_api, root, pause, uvm_files,
+                          hosted](image::ImageManager& images) -> std::unique_ptr<image::LayerStore> {
       wcifs::WcifsLayerStoreOptions store;
       const image::ImageManager* snapshots = &images;
       store.layer_dir = [snapshots](const std::string& chain_id) { return snapshots->SnapshotDir(chain_id); };
       store.root = root + "/wcifs";
       std::unique_ptr<wcifs::WcifsLayerStore> made = wcifs::MakeWcifsLayerStore(std::move(store), layer_api);
       pause->Attach(&images, made.get());
+      uvm_files->Attach(&images);
+      hosted->Attach(made.get());
       return made;
     };
     wcifs::WcifsLayerUnpackerOptions unpack;
@@ -122,6 +168,7 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
   parts.containers.shims = std::move(apis.shims);
   // HostProcess containers: processes in named Job Objects on the host,
   // bound into a silo where the bind filter exists (WS2022 and later).
+  WireHypervisorParts(config, apis, uvm_files, hosted, p.layers_unavailable, parts.hypervisor);
   parts.processes = apis.processes;
   parts.hostprocess.bind_filter_available = apis.bind_filter_available;
   parts.hostprocess.host_cpus = std::max(1, apis.host_cpus);

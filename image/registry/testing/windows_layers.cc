@@ -16,4 +16,16 @@ std::vector<TestFile> WindowsBaseLayer(const std::string& build) {
           {"Hives/Software_Base", "software hive " + build}};
 }
 
+std::vector<TestFile> WindowsBaseLayerWithUtilityVm(const std::string& build) {
+  std::vector<TestFile> layer = WindowsBaseLayer(build);
+  layer.insert(layer.end(), {{"UtilityVM/", ""},
+                             {"UtilityVM/Files/", ""},
+                             {"UtilityVM/Files/EFI/", ""},
+                             {"UtilityVM/Files/EFI/Microsoft/", ""},
+                             {"UtilityVM/Files/EFI/Microsoft/Boot/", ""},
+                             {"UtilityVM/Files/EFI/Microsoft/Boot/bootmgfw.efi", "uvm boot manager " + build},
+                             {"UtilityVM/SystemTemplate.vhdx", "uvm scratch template " + build}});
+  return layer;
+}
+
 }  // namespace silo::image::registry::testing

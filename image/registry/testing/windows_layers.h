@@ -17,4 +17,8 @@ Platform WindowsPlatform(const std::string& os_version);
 // hives; `build` marks its content so bases of two builds differ.
 std::vector<TestFile> WindowsBaseLayer(const std::string& build);
 
+// The same with the utility VM a Hyper-V isolated pod boots from:
+// UtilityVM/Files (its boot manager) and UtilityVM/SystemTemplate.vhdx.
+std::vector<TestFile> WindowsBaseLayerWithUtilityVm(const std::string& build);
+
 }  // namespace silo::image::registry::testing

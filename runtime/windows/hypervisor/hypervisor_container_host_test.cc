@@ -90,6 +90,7 @@ class HypervisorContainerHostTest : public ::testing::Test {
     co.containers.shims = shims_;
     co.containers.host_paths = &paths_.api();
     co.prepare_layers = [this](const container::CreateSpec& spec) -> absl::StatusOr<HostedRootfs> {
+      if (during_prepare_) during_prepare_(spec.id);
       return HostedRootfs{layers_[spec.id], Scratch(spec.id)};
     };
     co.release_layers = [this](const std::string& id) {
@@ -145,6 +146,8 @@ class HypervisorContainerHostTest : public ::testing::Test {
   std::unique_ptr<HypervisorSandboxHost> sandboxes_;
   std::unique_ptr<container::ContainerHost> containers_;
   std::vector<std::string> released_;
+  // Runs inside prepare_layers, between finding the pod and mounting in its VM.
+  std::function<void(const std::string&)> during_prepare_;
 };
 
 TEST_F(HypervisorContainerHostTest, TwoContainersShareTheBaseLayerOnceWithDistinctLunsAndTheLastRemovalRemovesIt) {
@@ -279,6 +282,22 @@ TEST_F(HypervisorContainerHostTest, StopPodReleasesWhatContainersStillHoldBefore
   EXPECT_TRUE(hcs_.vm_access_grants().empty()) << "the scratch grants were revoked";
   ASSERT_TRUE(containers_->Remove("c1", "c1").ok());
   EXPECT_THAT(released_, ElementsAre("c1"));
+}
+
+TEST_F(HypervisorContainerHostTest, ACreateThatRacesStopPodIsRefusedAndLeavesNoRecordBehind) {
+  layers_["late"] = {kApp, kBase};
+  during_prepare_ = [this](const std::string&) { EXPECT_TRUE(sandboxes_->StopPod("pod-1").ok()); };
+  absl::StatusOr<std::string> created = containers_->Create(Spec("late"));
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kFailedPrecondition) << created.status();
+  EXPECT_THAT(created.status().message(), HasSubstr("stopped"));
+  hcs_.Drain();
+  EXPECT_FALSE(hcs_.SystemExists(kVm));
+  EXPECT_FALSE(hcs_.SystemExists("late"));
+  EXPECT_TRUE(hcs_.vm_access_grants().empty());
+  EXPECT_FALSE(std::filesystem::exists(PodVmRecordPath(pods_->state_dir(), "pod-1")))
+      << "a stopped pod's record came back: recovery would name it forever";
+  EXPECT_THAT(released_, ElementsAre("late"));
 }
 
 }  // namespace

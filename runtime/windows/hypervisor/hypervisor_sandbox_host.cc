@@ -3,18 +3,17 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <random>
 #include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "network/hns/endpoint.h"
 #include "network/hns/namespace.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/windows/hcs/compute_system.h"
 #include "runtime/windows/hresult.h"
 #include "runtime/windows/hresult_codes.h"
+#include "runtime/windows/hypervisor/adapter_id.h"
 #include "runtime/windows/hypervisor/stop_system.h"
 #include "spdlog/spdlog.h"
 
@@ -23,16 +22,6 @@ namespace {
 
 constexpr char kVmSuffix[] = "@vm";
 constexpr char kRecordSuffix[] = ".uvm.json";
-
-std::string RandomGuid() {
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-  uint64_t hi = gen(), lo = gen();
-  hi = (hi & ~0xF000ull) | 0x4000ull;                        // version 4
-  lo = (lo & ~(0xC0ull << 56)) | (0x80ull << 56);            // RFC 4122 variant
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48,
-                         lo & 0xFFFFFFFFFFFFull);
-}
 
 WindowsSandboxHostOptions NamespaceOptions(const HypervisorSandboxHostOptions& o) {
   WindowsSandboxHostOptions n;
@@ -120,8 +109,9 @@ absl::Status HypervisorSandboxHost::AddNetwork(const std::string& netns, UvmPodS
   for (const std::string& endpoint_id : ns->EndpointIds()) {
     auto ep = network::hns::GetEndpoint(*hcn_, endpoint_id);
     if (!ep.ok()) return HrStatusToStatus(ep.status(), "HcnQueryEndpointProperties", endpoint_id);
-    const std::string adapter = options_.new_adapter_id ? options_.new_adapter_id() : RandomGuid();
-    spec.endpoints.push_back({adapter, {{"Id", ep->id}, {"MacAddress", ep->mac_address}}});
+    absl::StatusOr<std::string> adapter = options_.new_adapter_id ? options_.new_adapter_id() : RandomGuid();
+    if (!adapter.ok()) return adapter.status();
+    spec.endpoints.push_back({*adapter, {{"Id", ep->id}, {"MacAddress", ep->mac_address}}});
   }
   return absl::OkStatus();
 }
@@ -257,6 +247,9 @@ absl::Status HypervisorSandboxHost::StopPod(const std::string& id) {
     pod->record.containers.clear();
     absl::Status s = pod->vm->Stop(grace, deadline);
     if (!s.ok() && first.ok()) first = s;
+    // A create that found the pod before it was taken sees it stopped, and
+    // never touches the closed VM handle nor writes the record again.
+    pod->vm.reset();
   }
   // A failure keeps the record: a retry re-opens the VM from it.
   pods_->Take(id);

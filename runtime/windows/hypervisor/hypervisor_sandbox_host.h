@@ -81,9 +81,10 @@ struct HypervisorSandboxHostOptions {
   // Required: makes the VM's boot files, and deletes them (idempotent).
   std::function<absl::StatusOr<UvmBootFiles>(const std::string& sandbox_id)> prepare_vm;
   std::function<absl::Status(const std::string& sandbox_id)> release_vm;
-  // The id of a new VM network adapter (a GUID); unset = a random version-4
-  // GUID, as hcsshim's AddEndpointsToNS picks.
-  std::function<std::string()> new_adapter_id;
+  // The id of a new VM network adapter (a random version-4 GUID, as
+  // hcsshim's AddEndpointsToNS picks; adapter_id.h); unset = RandomGuid().
+  // silod draws them from BCryptGenRandom.
+  std::function<absl::StatusOr<std::string>()> new_adapter_id;
 };
 
 class HypervisorSandboxHost final : public sandbox::SandboxHost {

@@ -64,7 +64,10 @@ class HypervisorSandboxHostTest : public ::testing::Test {
       released_.push_back(id);
       return absl::OkStatus();
     };
-    o.new_adapter_id = [this] { return absl::StrFormat("7d3a1c52-9f0e-4b8a-8c1d-%012x", ++adapters_); };
+    o.new_adapter_id = [this]() -> absl::StatusOr<std::string> {
+      if (!adapter_source_.ok()) return adapter_source_;
+      return absl::StrFormat("7d3a1c52-9f0e-4b8a-8c1d-%012x", ++adapters_);
+    };
     host_ = std::make_unique<HypervisorSandboxHost>(&hcs_.api(), &hcn_.api(), &jobs_.api(), pods_, o);
   }
 
@@ -116,6 +119,7 @@ class HypervisorSandboxHostTest : public ::testing::Test {
   std::unique_ptr<HypervisorSandboxHost> host_;
   std::vector<std::string> prepared_, released_;
   int adapters_ = 0;
+  absl::Status adapter_source_;
 };
 
 TEST_F(HypervisorSandboxHostTest, StartPodBootsTheVmWithTheNamespaceAndAdaptersAndStopPodUndoesItInReverse) {
@@ -213,6 +217,18 @@ TEST_F(HypervisorSandboxHostTest, AFailureAtEveryStepOfStartPodLeavesNothingBehi
     EXPECT_THAT(released_, Contains(id)) << "the VM's scratch is released";
     RemoveAll(id);
   }
+}
+
+TEST_F(HypervisorSandboxHostTest, AFailingAdapterIdSourceRefusesThePodBeforeAnythingIsMade) {
+  const std::string netns = Networked("pod-1");
+  adapter_source_ = absl::InternalError("BCryptGenRandom for a network adapter id: NTSTATUS 0xC0000001");
+  absl::StatusOr<json> started = Start("pod-1", netns);
+  ASSERT_FALSE(started.ok());
+  EXPECT_THAT(started.status().message(), HasSubstr("0xC0000001"));
+  EXPECT_EQ(hcs_.calls(FakeCall::kCreateComputeSystem), 0);
+  EXPECT_THAT(prepared_, IsEmpty()) << "no boot files were made";
+  ExpectNothingLeft("pod-1");
+  RemoveAll("pod-1");
 }
 
 TEST_F(HypervisorSandboxHostTest, AfterARestartReopenTakesOverTheVmAndStopPodEndsIt) {
