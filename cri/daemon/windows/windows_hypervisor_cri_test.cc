@@ -409,6 +409,34 @@ TEST_F(WindowsHypervisorCriTest, AHyperVPodRunsTwoContainersInItsUtilityVmBeside
     return absl::StrContains(ReadFile(absl::StrCat(dir_, "/logs/isolated/app/0.log")), " stdout F hello from the VM");
   }));
 
+  // Stats through HCS: the VM's counters are the pod's totals (it holds
+  // every process of the pod), each container's come from its Statistics.
+  hcs_.SetProperty(vm, "Statistics", R"({"Processor":{"TotalRuntime100ns":40000000}})");
+  hcs_.SetProperty(vm, "Memory", R"({"VirtualMachineMemory":{"AssignedMemory":131072}})");
+  for (const std::string& id : {c1, c2}) {
+    hcs_.SetProperty(id, "Statistics",
+                     R"({"Processor":{"TotalRuntime100ns":10000000},"Memory":{"MemoryUsageCommitBytes":8388608,)"
+                     R"("MemoryUsagePrivateWorkingSetBytes":4194304}})");
+  }
+  v1::PodSandboxStats pod_stats;
+  ASSERT_TRUE(Eventually([&] {
+    grpc::ClientContext ctx;
+    v1::ListPodSandboxStatsResponse resp;
+    if (!runtime_->ListPodSandboxStats(&ctx, v1::ListPodSandboxStatsRequest(), &resp).ok()) return false;
+    for (const v1::PodSandboxStats& p : resp.stats()) {
+      if (p.attributes().id() == hv_pod && p.windows().has_cpu() && p.windows().containers_size() == 2 &&
+          p.windows().containers(0).has_cpu() && p.windows().containers(1).has_cpu()) {
+        pod_stats = p;
+        return true;
+      }
+    }
+    return false;
+  }));
+  EXPECT_EQ(pod_stats.windows().cpu().usage_core_nano_seconds().value(), 4'000'000'000u) << "the VM's, not a sum";
+  EXPECT_EQ(pod_stats.windows().memory().working_set_bytes().value(), 512u << 20) << "131072 pages of 4 KiB";
+  EXPECT_EQ(pod_stats.windows().containers(0).cpu().usage_core_nano_seconds().value(), 1'000'000'000u);
+  EXPECT_EQ(pod_stats.windows().containers(0).memory().working_set_bytes().value(), 4u << 20);
+
   // silod restarts: the VM and the hosted containers keep running (silod's
   // handle is not the last word on them) and the new silod takes them over.
   runtime_.reset();

@@ -63,6 +63,7 @@ struct FakeSystem {
   std::vector<std::string> modifications;
   bool terminate_on_last_handle_closed = false;
   std::string configuration;  // the document it was created with
+  std::map<std::string, json> properties;  // SetProperty: "Statistics", "Memory"
 };
 
 struct SysHandle {
@@ -568,15 +569,41 @@ struct FakeEntryPoints {
     return Stop(FakeCall::kTerminate, sys, op);
   }
 
-  static uint32_t Properties(HcsHandle sys, HcsHandle op, const wchar_t*) {
+  // A PropertyQuery as hcsshim sends one: {} or {"PropertyTypes": [...]}
+  // naming types HCS knows; "Memory" only of a virtual machine.
+  static bool WellFormedPropertyQuery(const json& q, bool is_vm) {
+    static const std::set<std::string> kTypes = {"Statistics", "Memory", "ProcessList", "GuestConnection"};
+    if (!q.is_object()) return false;
+    for (const auto& [key, value] : q.items()) {
+      if (key != "PropertyTypes" || !value.is_array()) return false;
+      for (const json& t : value) {
+        if (!t.is_string() || kTypes.count(t.get<std::string>()) == 0) return false;
+        if (t.get<std::string>() == "Memory" && !is_vm) return false;
+      }
+    }
+    return true;
+  }
+
+  static uint32_t Properties(HcsHandle sys, HcsHandle op, const wchar_t* query_w) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
+    const json query = json::parse(query_w == nullptr ? std::string("{}") : win32::WideToUtf8(query_w), nullptr, false);
     return f.RunCall(FakeCall::kProperties, op, [&] {
       std::string id;
       Outcome err;
       FakeSystem* s = SystemOf(f, sys, &id, &err);
       if (s == nullptr) return err;
-      json doc = {{"Id", id}, {"Owner", s->owner}, {"SystemType", "Container"}, {"State", s->state}};
+      const bool is_vm = s->configuration.find("\"VirtualMachine\"") != std::string::npos;
+      if (!WellFormedPropertyQuery(query, is_vm)) return Outcome{codes::kEInvalidArg, "", {}};
+      json doc = {{"Id", id},
+                  {"Owner", s->owner},
+                  {"SystemType", is_vm ? "VirtualMachine" : "Container"},
+                  {"State", s->state}};
+      for (const json& t : query.value("PropertyTypes", json::array())) {
+        const std::string type = t.get<std::string>();
+        auto it = s->properties.find(type);
+        if (it != s->properties.end()) doc[type] = it->second;
+      }
       return Outcome{0, doc.dump(), {}};
     });
   }
@@ -1110,6 +1137,12 @@ void FakeHcs::ExitProcess(const std::string& system_id, uint32_t pid, uint32_t e
   if (s == nullptr) return;
   auto it = s->processes.find(pid);
   if (it != s->processes.end()) impl_->ExitProcessLocked(system_id, pid, it->second, exit_code);
+}
+
+void FakeHcs::SetProperty(const std::string& system_id, const std::string& type, const std::string& value_json) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  FakeSystem* s = impl_->FindSystem(system_id);
+  if (s != nullptr) s->properties[type] = json::parse(value_json);
 }
 
 void FakeHcs::CrashSystem(const std::string& system_id) {

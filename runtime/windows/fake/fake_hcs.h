@@ -150,6 +150,10 @@ class FakeHcs {
   bool WriteProcessOutput(const std::string& system_id, uint32_t pid, bool to_stderr, const std::string& data);
   // Everything written to the process's stdin pipe so far.
   std::string ProcessStdin(const std::string& system_id, uint32_t pid) const;
+  // What a properties query of `type` ("Statistics", "Memory") returns for
+  // the system from now on (a JSON document); a type never set is left out
+  // of the answer, as HCS leaves out what it cannot report.
+  void SetProperty(const std::string& system_id, const std::string& type, const std::string& value_json);
   // The system stops by itself (ExitType "UnexpectedExit").
   void CrashSystem(const std::string& system_id);
   // Every handle gets ServiceDisconnect.

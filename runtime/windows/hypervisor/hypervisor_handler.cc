@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/handler/assembled_handler.h"
 #include "runtime/windows/handler/windows_handlers.h"
+#include "runtime/windows/hypervisor/hypervisor_stats_source.h"
 
 namespace silo::runtime::windows::hypervisor {
 namespace {
@@ -52,7 +53,8 @@ absl::StatusOr<std::unique_ptr<handler::RuntimeHandler>> NewHypervisorHandler(co
   hp.sandboxes = std::make_unique<HypervisorSandboxHost>(parts.hcs, parts.hcn, parts.jobs, pods, std::move(so));
   hp.containers = NewHypervisorContainerHost(parts.hcs, std::move(pods), std::move(co));
   hp.streaming = parts.make_streaming();
-  hp.stats = parts.make_stats();
+  // The VM and its containers through HCS; network and scratch as for process isolation.
+  hp.stats = std::make_unique<HypervisorStatsSource>(parts.hcs, parts.make_stats());
   hp.ready = parts.ready;
   return std::unique_ptr<handler::RuntimeHandler>(std::make_unique<handler::AssembledHandler>(std::move(hp)));
 }
