@@ -16,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kVmSuffix[] = "@vm";
 constexpr uint64_t kPageBytes = 4096;  // AssignedMemory counts 4 KiB pages
 
 // The VM's counters: CPU from Statistics, working set from the memory assigned to it.
@@ -59,7 +58,7 @@ absl::StatusOr<stats::GroupCounters> HypervisorStatsSource::ReadGroup(const std:
     if (codes::IsNotExist(system.status().hr())) return absl::NotFoundError(absl::StrCat("compute system ", group));
     return HrStatusToStatus(system.status(), "HcsOpenComputeSystem", group);
   }
-  const bool vm = absl::EndsWith(group, kVmSuffix);
+  const bool vm = absl::EndsWith(group, UvmIdFor(""));  // "<pod id>@vm"
   const char* query = vm ? R"({"PropertyTypes":["Statistics","Memory"]})" : R"({"PropertyTypes":["Statistics"]})";
   win32::Result<std::string> answer = (*system)->Properties(query, deadline);
   (*system)->Close();
