@@ -254,6 +254,42 @@ v1::ContainerStatus WindowsCriFixture::Status(const std::string& id) {
   return resp.status();
 }
 
+v1::PodSandboxStatus WindowsCriFixture::PodStatus(const std::string& id) {
+  grpc::ClientContext ctx;
+  v1::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(id);
+  v1::PodSandboxStatusResponse resp;
+  grpc::Status s = runtime_->PodSandboxStatus(&ctx, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp.status();
+}
+
+void WindowsCriFixture::ExpectExecSyncAnswers(const std::string& ctr, uint32_t main_pid) {
+  std::jthread exec_process([&] {
+    uint32_t pid = 0;
+    Eventually([&] {
+      for (uint32_t p : RunningPids(ctr)) {
+        if (p != main_pid) pid = p;
+      }
+      return pid != 0;
+    });
+    if (pid == 0) return;
+    hcs_.WriteProcessOutput(ctr, pid, false, "web\r\n");
+    hcs_.ExitProcess(ctr, pid, 0);
+  });
+  grpc::ClientContext ctx;
+  v1::ExecSyncRequest req;
+  req.set_container_id(ctr);
+  req.add_cmd("hostname");
+  req.set_timeout(20);
+  v1::ExecSyncResponse resp;
+  grpc::Status s = runtime_->ExecSync(&ctx, req, &resp);
+  exec_process.join();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.stdout(), "web\r\n");
+  EXPECT_EQ(resp.exit_code(), 0);
+}
+
 void WindowsCriFixture::StopAndRemovePod(const std::string& id) {
   grpc::ClientContext stop_ctx;
   v1::StopPodSandboxRequest stop;

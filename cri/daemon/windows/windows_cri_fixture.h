@@ -64,6 +64,11 @@ class WindowsCriFixture : public ::testing::Test {
   grpc::Status CreateAndStart(const std::string& pod, const ::runtime::v1::PodSandboxConfig& pod_config,
                               const ::runtime::v1::ContainerConfig& config, std::string* id);
   ::runtime::v1::ContainerStatus Status(const std::string& id);
+  ::runtime::v1::PodSandboxStatus PodStatus(const std::string& id);
+  // ExecSync of `hostname` in container `ctr` (main process `main_pid`):
+  // the second process the shim starts writes "web\r\n" and exits with 0,
+  // which ExecSync answers.
+  void ExpectExecSyncAnswers(const std::string& ctr, uint32_t main_pid);
   void StopAndRemovePod(const std::string& id);
   std::vector<std::string> CniCalls();
   // Nothing of a pod remains in the fakes or on disk.

@@ -161,14 +161,7 @@ TEST_F(WindowsCriServiceRestartTest, SilodKilledAndRestartedFindsItsContainerRun
 
   StartSilod();
   EXPECT_EQ(Status(ctr).state(), v1::CONTAINER_RUNNING);
-  {
-    grpc::ClientContext ctx;
-    v1::PodSandboxStatusRequest req;
-    req.set_pod_sandbox_id(pod);
-    v1::PodSandboxStatusResponse resp;
-    ASSERT_TRUE(runtime_->PodSandboxStatus(&ctx, req, &resp).ok());
-    EXPECT_EQ(resp.status().state(), v1::SANDBOX_READY);
-  }
+  EXPECT_EQ(PodStatus(pod).state(), v1::SANDBOX_READY);
   write_lines(5);
   ASSERT_TRUE(Eventually([&] { return LoggedLines(log_path).size() == 15u; })) << ReadFile(log_path);
   std::vector<std::string> expected;
@@ -176,31 +169,7 @@ TEST_F(WindowsCriServiceRestartTest, SilodKilledAndRestartedFindsItsContainerRun
   EXPECT_EQ(LoggedLines(log_path), expected) << "every line once, in order";
 
   // ExecSync reaches the shim that outlived the first silod.
-  std::jthread exec_process([&] {
-    uint32_t pid = 0;
-    Eventually([&] {
-      for (uint32_t p : RunningPids(ctr)) {
-        if (p != main_pid) pid = p;
-      }
-      return pid != 0;
-    });
-    if (pid == 0) return;
-    hcs_.WriteProcessOutput(ctr, pid, false, "web\r\n");
-    hcs_.ExitProcess(ctr, pid, 0);
-  });
-  {
-    grpc::ClientContext ctx;
-    v1::ExecSyncRequest req;
-    req.set_container_id(ctr);
-    req.add_cmd("hostname");
-    req.set_timeout(20);
-    v1::ExecSyncResponse resp;
-    s = runtime_->ExecSync(&ctx, req, &resp);
-    exec_process.join();
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_EQ(resp.stdout(), "web\r\n");
-    EXPECT_EQ(resp.exit_code(), 0);
-  }
+  ExpectExecSyncAnswers(ctr, main_pid);
 
   hcs_.ExitProcess(ctr, main_pid, 3);
   ASSERT_TRUE(Eventually([&] { return Status(ctr).state() == v1::CONTAINER_EXITED; }));

@@ -7,7 +7,6 @@
 // docker-registry on 127.0.0.1) in the Windows layout; pods are networked
 // by a CNI plugin the test installs. Driven only through CRI calls.
 #include <filesystem>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -78,15 +77,8 @@ TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeav
   ASSERT_EQ(RunningPids(pod).size(), 1u);
   EXPECT_THAT(hcs_.ProcessParameters(pod, RunningPids(pod)[0]), HasSubstr("pause.exe"));
   EXPECT_EQ(jobs_.jobs(), 0) << "process-isolated pods get no pod job";
-  {
-    grpc::ClientContext ctx;
-    v1::PodSandboxStatusRequest req;
-    req.set_pod_sandbox_id(pod);
-    v1::PodSandboxStatusResponse resp;
-    ASSERT_TRUE(runtime_->PodSandboxStatus(&ctx, req, &resp).ok());
-    EXPECT_EQ(resp.status().state(), v1::SANDBOX_READY);
-    EXPECT_EQ(resp.status().network().ip(), "10.88.0.5");
-  }
+  EXPECT_EQ(PodStatus(pod).state(), v1::SANDBOX_READY);
+  EXPECT_EQ(PodStatus(pod).network().ip(), "10.88.0.5");
 
   // CreateContainer + StartContainer with a mount.
   v1::ContainerConfig config;
@@ -116,31 +108,7 @@ TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeav
   ASSERT_TRUE(hcs_.WriteProcessOutput(ctr, main_pid, true, "a warning\n"));
 
   // ExecSync: a second process in the container; its output comes back.
-  std::thread exec_process([&] {
-    uint32_t pid = 0;
-    Eventually([&] {
-      for (uint32_t p : RunningPids(ctr)) {
-        if (p != main_pid) pid = p;
-      }
-      return pid != 0;
-    });
-    if (pid == 0) return;
-    hcs_.WriteProcessOutput(ctr, pid, false, "web\r\n");
-    hcs_.ExitProcess(ctr, pid, 0);
-  });
-  {
-    grpc::ClientContext ctx;
-    v1::ExecSyncRequest req;
-    req.set_container_id(ctr);
-    req.add_cmd("hostname");
-    req.set_timeout(20);
-    v1::ExecSyncResponse resp;
-    s = runtime_->ExecSync(&ctx, req, &resp);
-    exec_process.join();
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_EQ(resp.stdout(), "web\r\n");
-    EXPECT_EQ(resp.exit_code(), 0);
-  }
+  ExpectExecSyncAnswers(ctr, main_pid);
 
   // Stats: the container's silo job, and the pod's = containers + pause.
   SetJobCounters(absl::StrCat("\\Container_", ctr), 3'000'000'000, 64 << 20);
