@@ -53,7 +53,6 @@ class WindowsCriServiceRestartTest : public wintest::WindowsCriFixture {
     ASSERT_TRUE(server.ok()) << server.status();
     host_ = std::move(*server);
     std::ofstream(dir_ + "/silod.yaml") << ConfigToYaml(MakeConfig(false));
-    ConnectCri();
   }
 
   void TearDown() override {
@@ -71,6 +70,8 @@ class WindowsCriServiceRestartTest : public wintest::WindowsCriFixture {
         << error;
     ASSERT_TRUE(Eventually([&] {
       if (silod_.Exited()) return true;
+      // A new channel each time: a failed one would wait out its reconnect backoff.
+      ConnectCri();
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
       v1::StatusResponse status;
