@@ -22,6 +22,7 @@
 #include "cri/daemon/windows/fake_host/remote_jobs.h"
 #include "cri/daemon/windows/fake_host/remote_layers.h"
 #include "cri/daemon/windows/fake_host/remote_read_job.h"
+#include "cri/daemon/windows/fake_host/remote_readiness.h"
 #include "cri/daemon/windows/fake_host/remote_shim_port.h"
 #include "cri/daemon/windows/windows_cri_fixture.h"
 #include "gmock/gmock.h"
@@ -47,6 +48,7 @@ class WindowsCriServiceRestartTest : public wintest::WindowsCriFixture {
     fh::ServeLayers(entries, *layers_.api());
     fh::ServeHostPaths(entries, paths_.api());
     fh::ServeJobs(entries, jobs_.api());
+    fh::ServeReadiness(entries, readiness_.api());
     fh::ServeShims(entries, shims_);
     fh::ServeReadJob(entries, JobReader());
     auto server = fh::FakeHostServer::Start(dir_ + "/host.sock", std::move(entries), [this] { return hcs_.ReapHolder(0); });

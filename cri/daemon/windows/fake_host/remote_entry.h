@@ -104,6 +104,14 @@ auto OpensHandle(Table table, const Api& api) {
   };
 }
 
+// `after` of an entry that returns a handle (null on failure), closed with `Close`.
+template <Table T, auto Close, class Api>
+auto ReturnsHandle(const Api& api) {
+  return [&api](ClientProcess& caller, void* const& handle, const auto&) {
+    if (handle != nullptr) caller.Track(T, handle, [&api, handle] { (api.*Close)(handle); });
+  };
+}
+
 // `after` of an entry that closes its parameter `In`.
 template <size_t In>
 auto ClosesHandle(Table table) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "cri/daemon/windows/fake_host/last_error.h"
+
 namespace silo::cri::fake_host {
 
 using runtime::windows::jobobject::JobApi;
@@ -12,22 +14,6 @@ using runtime::windows::jobobject::NtUnicodeString;
 namespace {
 
 constexpr Table kJobTable = Table::kJobs;
-
-thread_local uint32_t t_last_error = 0;
-
-// Every job response ends with the host's last error after the call.
-struct LastError {
-  static void Receive(WireReader& r) { t_last_error = r.Get<uint32_t>(); }
-};
-
-uint32_t RemoteGetLastError() { return t_last_error; }
-
-HostEntry WithLastError(HostEntry entry, const JobApi& api) {
-  return [entry, &api](ClientProcess& caller, WireReader& r, WireWriter& w) {
-    entry(caller, r, w);
-    w.Put(api.get_last_error());
-  };
-}
 
 // The object attributes: a name relative to a root handle; no security
 // descriptor or quality of service crosses (silod passes none).
@@ -51,7 +37,7 @@ int32_t NtOpenJobObject(void** job, uint32_t access, const NtObjectAttributes* a
   const int32_t status = r.Get<int32_t>();
   const auto out = reinterpret_cast<void*>(static_cast<uintptr_t>(r.Get<uint64_t>()));
   if (job != nullptr) *job = out;
-  LastError::Receive(r);
+  LastErrorEpilogue::Receive(r);
   return status;
 }
 
@@ -92,7 +78,7 @@ uint32_t GetJobOwner(void* job, wchar_t* sid, uint32_t capacity) {
   if (error == 0 && sid != nullptr && owner && owner->size() < capacity) {
     std::wmemcpy(sid, owner->c_str(), owner->size() + 1);
   }
-  LastError::Receive(r);
+  LastErrorEpilogue::Receive(r);
   return error;
 }
 
@@ -108,46 +94,34 @@ HostEntry ServeGetJobOwner(const JobApi& api) {
   };
 }
 
-// A handle that comes back as the result (null on failure).
-auto ReturnsHandle(const JobApi& api) {
-  return [&api](ClientProcess& caller, void* const& job, const auto&) {
-    if (job != nullptr) caller.Track(kJobTable, job, [&api, job] { api.close_handle(job); });
-  };
-}
-
-template <auto M, class... After>
-void ServeWithLastError(HostEntries& entries, const JobApi& api, After... after) {
-  entries[{kJobTable, EntryId<M>()}] = WithLastError(ServeEntry<M>::Make(api, after...), api);
-}
-
 }  // namespace
 
 const JobApi& RemoteJobApi() {
   static const JobApi table = [] {
     JobApi t{};
-    UseRemote<kJobTable, &JobApi::open_job_object, LastError>(t);
-    t.get_last_error = &RemoteGetLastError;
+    UseRemote<kJobTable, &JobApi::open_job_object, LastErrorEpilogue>(t);
+    t.get_last_error = &RemoteLastError;
     t.nt_open_job_object = &NtOpenJobObject;
-    UseRemote<kJobTable, &JobApi::rtl_nt_status_to_dos_error, LastError>(t);
-    UseRemote<kJobTable, &JobApi::close_handle, LastError>(t);
-    UseRemote<kJobTable, &JobApi::create_job_object, LastError>(t);
+    UseRemote<kJobTable, &JobApi::rtl_nt_status_to_dos_error, LastErrorEpilogue>(t);
+    UseRemote<kJobTable, &JobApi::close_handle, LastErrorEpilogue>(t);
+    UseRemote<kJobTable, &JobApi::create_job_object, LastErrorEpilogue>(t);
     t.get_job_owner = &GetJobOwner;
-    UseRemote<kJobTable, &JobApi::duplicate_job_handle, LastError>(t);
-    UseRemote<kJobTable, &JobApi::terminate_job_object, LastError>(t);
+    UseRemote<kJobTable, &JobApi::duplicate_job_handle, LastErrorEpilogue>(t);
+    UseRemote<kJobTable, &JobApi::terminate_job_object, LastErrorEpilogue>(t);
     return t;
   }();
   return table;
 }
 
 void ServeJobs(HostEntries& entries, const JobApi& api) {
-  ServeWithLastError<&JobApi::open_job_object>(entries, api, ReturnsHandle(api));
+  ServeWithLastError<kJobTable, &JobApi::open_job_object>(entries, api, ReturnsHandle<kJobTable, &JobApi::close_handle>(api));
   entries[{kJobTable, EntryId<&JobApi::nt_open_job_object>()}] = WithLastError(ServeNtOpenJobObject(api), api);
-  ServeWithLastError<&JobApi::rtl_nt_status_to_dos_error>(entries, api);
-  ServeWithLastError<&JobApi::close_handle>(entries, api, ClosesHandle<0>(kJobTable));
-  ServeWithLastError<&JobApi::create_job_object>(entries, api, ReturnsHandle(api));
+  ServeWithLastError<kJobTable, &JobApi::rtl_nt_status_to_dos_error>(entries, api);
+  ServeWithLastError<kJobTable, &JobApi::close_handle>(entries, api, ClosesHandle<0>(kJobTable));
+  ServeWithLastError<kJobTable, &JobApi::create_job_object>(entries, api, ReturnsHandle<kJobTable, &JobApi::close_handle>(api));
   entries[{kJobTable, EntryId<&JobApi::get_job_owner>()}] = WithLastError(ServeGetJobOwner(api), api);
-  ServeWithLastError<&JobApi::duplicate_job_handle>(entries, api);
-  ServeWithLastError<&JobApi::terminate_job_object>(entries, api);
+  ServeWithLastError<kJobTable, &JobApi::duplicate_job_handle>(entries, api);
+  ServeWithLastError<kJobTable, &JobApi::terminate_job_object>(entries, api);
 }
 
 }  // namespace silo::cri::fake_host

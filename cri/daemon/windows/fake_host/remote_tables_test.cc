@@ -13,12 +13,15 @@
 #include "cri/daemon/windows/fake_host/remote_hcn.h"
 #include "cri/daemon/windows/fake_host/remote_host_paths.h"
 #include "cri/daemon/windows/fake_host/remote_jobs.h"
+#include "cri/daemon/windows/fake_host/remote_readiness.h"
 #include "gtest/gtest.h"
 #include "network/hns/fake/fake_hcn.h"
 #include "network/hns/namespace.h"
 #include "runtime/windows/host_path/fake/fake_host_path_api.h"
 #include "runtime/windows/host_path/resolve.h"
 #include "runtime/windows/jobobject/fake/fake_job_api.h"
+#include "runtime/windows/readiness/fake/fake_readiness_api.h"
+#include "runtime/windows/readiness/readiness_status.h"
 
 namespace silo::cri::fake_host {
 namespace {
@@ -38,7 +41,9 @@ class RemoteTablesTest : public ::testing::Test {
     paths_ = new runtime::windows::host_path::fake::FakeHostPathApi();
     paths_->AddVolume(L"C:", L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}");
     paths_->AddPath(L"C:\\data");
+    readiness_ = new runtime::windows::readiness::fake::FakeReadinessApi();
     HostEntries entries;
+    ServeReadiness(entries, readiness_->api());
     ServeHcn(entries, hcn_->api());
     ServeJobs(entries, jobs_->api());
     ServeHostPaths(entries, paths_->api());
@@ -53,6 +58,7 @@ class RemoteTablesTest : public ::testing::Test {
     // end of its connections closes with the server.
     delete server_;
     delete paths_;
+    delete readiness_;
     delete jobs_;
     delete hcn_;
     fs::remove_all(*dir_);
@@ -64,18 +70,22 @@ class RemoteTablesTest : public ::testing::Test {
     EXPECT_EQ(jobs_->bad_closes(), 0);
     EXPECT_EQ(paths_->open_handles(), 0);
     EXPECT_EQ(paths_->bad_closes(), 0);
+    EXPECT_EQ(readiness_->open_handles(), 0);
+    EXPECT_EQ(readiness_->bad_closes(), 0);
   }
 
   static std::string* dir_;
   static network::hns::fake::FakeHcn* hcn_;
   static jo::fake::FakeJobApi* jobs_;
   static runtime::windows::host_path::fake::FakeHostPathApi* paths_;
+  static runtime::windows::readiness::fake::FakeReadinessApi* readiness_;
   static FakeHostServer* server_;
 };
 std::string* RemoteTablesTest::dir_ = nullptr;
 network::hns::fake::FakeHcn* RemoteTablesTest::hcn_ = nullptr;
 jo::fake::FakeJobApi* RemoteTablesTest::jobs_ = nullptr;
 runtime::windows::host_path::fake::FakeHostPathApi* RemoteTablesTest::paths_ = nullptr;
+runtime::windows::readiness::fake::FakeReadinessApi* RemoteTablesTest::readiness_ = nullptr;
 FakeHostServer* RemoteTablesTest::server_ = nullptr;
 
 TEST_F(RemoteTablesTest, JobCallsAnswerGetLastErrorForTheCallingThreadOnly) {
@@ -136,6 +146,16 @@ TEST_F(RemoteTablesTest, AHostPathResolvesThroughTheSizingAndTheFilledBuffer) {
   EXPECT_NE(resolved->find(L"data"), std::wstring::npos);
   EXPECT_FALSE(runtime::windows::host_path::ResolveHostPath(api, L"C:\\missing").ok());
   EXPECT_EQ(paths_->opens(), 2);
+}
+
+TEST_F(RemoteTablesTest, TheReadinessProbeSeesTheHostsFeatureAndTheErrorOfItsOwnLastCall) {
+  const runtime::windows::readiness::ReadinessApi& api = RemoteReadinessApi();
+  const auto check = runtime::windows::readiness::ReadinessCheck(api);
+  EXPECT_FALSE(check().ok()) << "the Containers feature is not installed yet";
+  readiness_->InstallContainersFeature();
+  EXPECT_TRUE(check().ok());
+  EXPECT_EQ(api.load_system_library(L"nosuch.dll"), nullptr);
+  EXPECT_EQ(api.get_last_error(), 126u) << "ERROR_MOD_NOT_FOUND";
 }
 
 }  // namespace

@@ -3,8 +3,7 @@
 // so that a test can SIGKILL it and start another on the same root while
 // the host (the fakes, the shims) carries on.
 //   silod_on_fake_windows_host HOST_SOCKET CONFIG_YAML
-// Runs until killed; SIGTERM or SIGINT stop it cleanly. The readiness probe
-// is a local fake: it only reports the Containers feature as installed.
+// Runs until killed; SIGTERM or SIGINT stop it cleanly.
 #include <pthread.h>
 #include <signal.h>
 
@@ -21,9 +20,9 @@
 #include "cri/daemon/windows/fake_host/remote_jobs.h"
 #include "cri/daemon/windows/fake_host/remote_layers.h"
 #include "cri/daemon/windows/fake_host/remote_read_job.h"
+#include "cri/daemon/windows/fake_host/remote_readiness.h"
 #include "cri/daemon/windows/fake_host/remote_shim_port.h"
 #include "cri/daemon/windows/wire_windows_parts.h"
-#include "runtime/windows/readiness/fake/fake_readiness_api.h"
 
 int main(int argc, char** argv) {
   namespace fh = silo::cri::fake_host;
@@ -48,8 +47,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "config: %s\n", config.status().ToString().c_str());
     return 1;
   }
-  silo::runtime::windows::readiness::fake::FakeReadinessApi readiness;
-  readiness.InstallContainersFeature();
 
   silo::cri::WindowsHostApis apis;
   apis.hcs = &fh::RemoteHcsApi();
@@ -57,7 +54,7 @@ int main(int argc, char** argv) {
   apis.layers = &fh::RemoteLayerApi();
   apis.host_paths = &fh::RemoteHostPathApi();
   apis.jobs = &fh::RemoteJobApi();
-  apis.readiness = &readiness.api();
+  apis.readiness = &fh::RemoteReadinessApi();
   apis.shims = std::make_shared<fh::RemoteShimPort>();
   apis.read_job = fh::RemoteReadJob();
   fh::DescribeFakeNode(apis);

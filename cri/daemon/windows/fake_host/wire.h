@@ -15,7 +15,7 @@
 namespace silo::cri::fake_host {
 
 // Which table a call is for.
-enum class Table : uint32_t { kHcs = 1, kHcn, kLayers, kHostPaths, kShims, kReadJob, kJobs, kControl };
+enum class Table : uint32_t { kHcs = 1, kHcn, kLayers, kHostPaths, kShims, kReadJob, kJobs, kReadiness, kControl };
 
 // Control calls (Table::kControl).
 inline constexpr uint32_t kControlHello = 0;  // first message of a connection
