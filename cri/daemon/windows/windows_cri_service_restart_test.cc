@@ -51,7 +51,8 @@ class WindowsCriServiceRestartTest : public wintest::WindowsCriFixture {
     fh::ServeReadiness(entries, readiness_.api());
     fh::ServeShims(entries, shims_);
     fh::ServeReadJob(entries, JobReader());
-    auto server = fh::FakeHostServer::Start(dir_ + "/host.sock", std::move(entries), [this] { return hcs_.ReapHolder(0); });
+    auto server =
+        fh::FakeHostServer::Start(dir_ + "/host.sock", std::move(entries), [this] { return hcs_.ReapHolder(0); });
     ASSERT_TRUE(server.ok()) << server.status();
     host_ = std::move(*server);
     std::ofstream(dir_ + "/silod.yaml") << ConfigToYaml(MakeConfig(false));

@@ -115,7 +115,9 @@ auto ReturnsHandle(const Api& api) {
 // `after` of an entry that closes its parameter `In`.
 template <size_t In>
 auto ClosesHandle(Table table) {
-  return [table](ClientProcess& caller, const auto&, const auto& slots) { caller.Untrack(table, std::get<In>(slots).value); };
+  return [table](ClientProcess& caller, const auto&, const auto& slots) {
+    caller.Untrack(table, std::get<In>(slots).value);
+  };
 }
 
 // Where the host finds its entries: by table and entry number.

@@ -62,8 +62,10 @@ const HostPathApi& RemoteHostPathApi() {
 }
 
 void ServeHostPaths(HostEntries& entries, const HostPathApi& api) {
-  Serve<kHostPathTable, &HostPathApi::open_existing>(entries, api, OpensHandle<1, &HostPathApi::close_handle>(kHostPathTable, api));
-  entries[{kHostPathTable, EntryId<&HostPathApi::get_final_path_name_by_handle>()}] = ServeGetFinalPathNameByHandle(api);
+  Serve<kHostPathTable, &HostPathApi::open_existing>(
+      entries, api, OpensHandle<1, &HostPathApi::close_handle>(kHostPathTable, api));
+  entries[{kHostPathTable, EntryId<&HostPathApi::get_final_path_name_by_handle>()}] =
+      ServeGetFinalPathNameByHandle(api);
   Serve<kHostPathTable, &HostPathApi::create_directory>(entries, api);
   Serve<kHostPathTable, &HostPathApi::close_handle>(entries, api, ClosesHandle<0>(kHostPathTable));
 }

@@ -114,11 +114,12 @@ const JobApi& RemoteJobApi() {
 }
 
 void ServeJobs(HostEntries& entries, const JobApi& api) {
-  ServeWithLastError<kJobTable, &JobApi::open_job_object>(entries, api, ReturnsHandle<kJobTable, &JobApi::close_handle>(api));
+  const auto returns_job = ReturnsHandle<kJobTable, &JobApi::close_handle>(api);
+  ServeWithLastError<kJobTable, &JobApi::open_job_object>(entries, api, returns_job);
   entries[{kJobTable, EntryId<&JobApi::nt_open_job_object>()}] = WithLastError(ServeNtOpenJobObject(api), api);
   ServeWithLastError<kJobTable, &JobApi::rtl_nt_status_to_dos_error>(entries, api);
   ServeWithLastError<kJobTable, &JobApi::close_handle>(entries, api, ClosesHandle<0>(kJobTable));
-  ServeWithLastError<kJobTable, &JobApi::create_job_object>(entries, api, ReturnsHandle<kJobTable, &JobApi::close_handle>(api));
+  ServeWithLastError<kJobTable, &JobApi::create_job_object>(entries, api, returns_job);
   entries[{kJobTable, EntryId<&JobApi::get_job_owner>()}] = WithLastError(ServeGetJobOwner(api), api);
   ServeWithLastError<kJobTable, &JobApi::duplicate_job_handle>(entries, api);
   ServeWithLastError<kJobTable, &JobApi::terminate_job_object>(entries, api);

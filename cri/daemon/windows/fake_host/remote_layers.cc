@@ -152,8 +152,13 @@ uint32_t BackupWriteRelative(const wchar_t* root, const wchar_t* rel, const File
   return Answer(w);
 }
 
+template <auto M>
+HostEntry& LayerEntry(HostEntries& entries) {
+  return entries[{kLayerTable, EntryId<M>()}];
+}
+
 void ServeHandWritten(HostEntries& entries, const LayerApi& api) {
-  entries[{kLayerTable, EntryId<&LayerApi::import_layer>()}] = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
+  LayerEntry<&LayerApi::import_layer>(entries) = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
     DriverCodec::Slot info = DriverCodec::Read(r);
     StringCodec::Slot id = StringCodec::Read(r);
     StringCodec::Slot source = StringCodec::Read(r);
@@ -161,13 +166,13 @@ void ServeHandWritten(HostEntries& entries, const LayerApi& api) {
     w.Put(api.import_layer(DriverCodec::Pass(info), StringCodec::Pass(id), StringCodec::Pass(source), parents.data(),
                            parents.count()));
   };
-  entries[{kLayerTable, EntryId<&LayerApi::prepare_layer>()}] = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
+  LayerEntry<&LayerApi::prepare_layer>(entries) = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
     DriverCodec::Slot info = DriverCodec::Read(r);
     StringCodec::Slot id = StringCodec::Read(r);
     Descriptors parents = ReadDescriptors(r);
     w.Put(api.prepare_layer(DriverCodec::Pass(info), StringCodec::Pass(id), parents.data(), parents.count()));
   };
-  entries[{kLayerTable, EntryId<&LayerApi::create_sandbox_layer>()}] = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
+  LayerEntry<&LayerApi::create_sandbox_layer>(entries) = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
     DriverCodec::Slot info = DriverCodec::Read(r);
     StringCodec::Slot id = StringCodec::Read(r);
     StringCodec::Slot parent = StringCodec::Read(r);
@@ -175,7 +180,7 @@ void ServeHandWritten(HostEntries& entries, const LayerApi& api) {
     w.Put(api.create_sandbox_layer(DriverCodec::Pass(info), StringCodec::Pass(id), StringCodec::Pass(parent),
                                    parents.data(), parents.count()));
   };
-  entries[{kLayerTable, EntryId<&LayerApi::get_layer_mount_path>()}] = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
+  LayerEntry<&LayerApi::get_layer_mount_path>(entries) = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
     DriverCodec::Slot info = DriverCodec::Read(r);
     StringCodec::Slot id = StringCodec::Read(r);
     uint64_t length = r.Get<uint64_t>();
@@ -188,7 +193,7 @@ void ServeHandWritten(HostEntries& entries, const LayerApi& api) {
     w.Put(length);
     w.PutWide(has_buffer && hr == 0 ? buffer.data() : nullptr);
   };
-  entries[{kLayerTable, EntryId<&LayerApi::enable_thread_privileges>()}] = [&api](ClientProcess&, WireReader& r,
+  LayerEntry<&LayerApi::enable_thread_privileges>(entries) = [&api](ClientProcess&, WireReader& r,
                                                                          WireWriter& w) {
     const uint32_t n = r.Get<uint32_t>();
     if (n > 64) RefuseCall("too many privileges");
@@ -198,7 +203,7 @@ void ServeHandWritten(HostEntries& entries, const LayerApi& api) {
     for (const auto& name : names) pointers.push_back(name ? name->c_str() : nullptr);
     w.Put(api.enable_thread_privileges(pointers.empty() ? nullptr : pointers.data(), n));
   };
-  entries[{kLayerTable, EntryId<&LayerApi::backup_write_relative>()}] = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
+  LayerEntry<&LayerApi::backup_write_relative>(entries) = [&api](ClientProcess&, WireReader& r, WireWriter& w) {
     StringCodec::Slot root = StringCodec::Read(r);
     StringCodec::Slot rel = StringCodec::Read(r);
     auto info = ArgCodec<const FileBasicInfo*>::Read(r);
