@@ -48,7 +48,14 @@ class FakeHostServerTest : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
-  bool WaitForReady() {
+  // Starts the holder and waits until it holds its systems.
+  bool StartHolder() {
+    std::string error;
+    if (!holder_.Start(BesideThisTest("fake_host_system_holder"), {dir_ + "/host.sock"}, dir_ + "/holder.log",
+                       &error)) {
+      ADD_FAILURE() << error;
+      return false;
+    }
     for (int i = 0; i < 2000; ++i) {
       if (Output().find("ready\n") != std::string::npos) return true;
       if (holder_.Exited()) return false;
@@ -64,11 +71,7 @@ class FakeHostServerTest : public ::testing::Test {
 };
 
 TEST_F(FakeHostServerTest, AKilledClientsShouldTerminateSystemEndsAndItsOtherSystemStays) {
-  std::string error;
-  ASSERT_TRUE(holder_.Start(BesideThisTest("fake_host_system_holder"), {dir_ + "/host.sock"}, dir_ + "/holder.log",
-                            &error))
-      << error;
-  ASSERT_TRUE(WaitForReady()) << Output();
+  ASSERT_TRUE(StartHolder()) << Output();
   EXPECT_EQ(hcs_.SystemState("doomed"), "Running");
   EXPECT_EQ(hcs_.SystemState("kept"), "Running");
   EXPECT_EQ(hcs_.open_system_handles(0), 2) << "the client's two handles are the host's process 0";
@@ -88,11 +91,7 @@ TEST_F(FakeHostServerTest, AKilledClientsShouldTerminateSystemEndsAndItsOtherSys
 }
 
 TEST_F(FakeHostServerTest, AClientThatNeverDiedHasNothingReaped) {
-  std::string error;
-  ASSERT_TRUE(holder_.Start(BesideThisTest("fake_host_system_holder"), {dir_ + "/host.sock"}, dir_ + "/holder.log",
-                            &error))
-      << error;
-  ASSERT_TRUE(WaitForReady()) << Output();
+  ASSERT_TRUE(StartHolder()) << Output();
   EXPECT_FALSE(server_->WaitForDeaths(1, std::chrono::milliseconds(200)));
   EXPECT_EQ(hcs_.SystemState("doomed"), "Running");
   EXPECT_EQ(hcs_.open_system_handles(0), 2);
