@@ -6,337 +6,46 @@
 // process (InProcessShimPort). Images come from a real registry (Debian's
 // docker-registry on 127.0.0.1) in the Windows layout; pods are networked
 // by a CNI plugin the test installs. Driven only through CRI calls.
-#include <stdlib.h>
-
-#include <algorithm>
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <sstream>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "cri/api/cri_grpc.h"
 #include "cri/daemon/daemon.h"
+#include "cri/daemon/windows/windows_cri_fixture.h"
 #include "cri/daemon/windows/wire_windows_parts.h"
 #include "gmock/gmock.h"
-#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "image/layers/wcifs/fake_layer_api.h"
-#include "image/registry/testing/local_registry.h"
-#include "image/registry/testing/oci_layout.h"
-#include "image/registry/testing/windows_layers.h"
-#include "network/hns/fake/fake_hcn.h"
 #include "nlohmann/json.hpp"
-#include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/handler/windows_handlers.h"
-#include "runtime/windows/host_path/fake/fake_host_path_api.h"
-#include "runtime/windows/hostprocess/fake/fake_process_api.h"
-#include "runtime/windows/jobobject/fake/fake_job_api.h"
-#include "runtime/windows/readiness/fake/fake_readiness_api.h"
-#include "runtime/windows/shim/in_process_shim_port.h"
 
 namespace silo::cri {
 namespace {
 
 namespace fs = std::filesystem;
 namespace v1 = ::runtime::v1;
-namespace reg = image::registry::testing;
 namespace rw = runtime::windows;
 using ::testing::HasSubstr;
+using wintest::Eventually;
+using wintest::ReadFile;
 
-constexpr char kHostBuild[] = "10.0.20348.2227";
-
-std::string TempDir() {
-  char tmpl[] = "/tmp/silo-wincri-XXXXXX";
-  EXPECT_NE(mkdtemp(tmpl), nullptr);
-  return tmpl;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Polls `done` every 10 ms for up to 20 s.
-bool Eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 2000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
-
-// A CNI plugin as the Windows ones are invoked: it records each call's
-// command, netns (the HCN namespace GUID) and container id, and answers ADD
-// with an address. It makes no HNS endpoint: it runs outside this process,
-// so it cannot reach the fake HCN.
-constexpr char kCniPlugin[] = R"(#!/bin/sh
-echo "$CNI_COMMAND $CNI_NETNS $CNI_CONTAINERID" >> "$(dirname "$0")/calls.log"
-cat > /dev/null
-case "$CNI_COMMAND" in
-ADD) printf '{"cniVersion":"1.0.0","interfaces":[{"name":"eth0"}],"ips":[{"address":"10.88.0.5/16","interface":0}]}' ;;
-VERSION) printf '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}' ;;
-esac
-)";
-
-class WindowsCriServiceTest : public ::testing::Test {
+// silod in this process, over the fake tables directly.
+class WindowsCriServiceTest : public wintest::WindowsCriFixture {
  protected:
-  static void SetUpTestSuite() {
-    auto started = reg::LocalRegistry::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
-    registry_ = started->release();
-    layout_dir_ = new std::string(TempDir());
-    reg::OciLayout layout(*layout_dir_);
-    const std::vector<reg::TestFile> base = reg::WindowsBaseLayer("20348");
-    reg::TestImage pause;
-    pause.platform = reg::WindowsPlatform(kHostBuild);
-    pause.layers = {base, {{"Files/", ""}, {"Files/pause.exe", "MZ pause"}}};
-    pause.cmd = {"C:\\pause.exe"};
-    reg::TestImage app;
-    app.platform = reg::WindowsPlatform(kHostBuild);
-    app.layers = {base,
-                  {{"Files/", ""}, {"Files/app/", ""}, {"Files/app/app.exe", "MZ app"}, {"Hives/", ""},
-                   {"Hives/Software_Delta", "delta"}}};
-    app.cmd = {"C:\\app\\app.exe", "--serve"};
-    for (const auto& [image, tag] : {std::pair{pause, "pause"}, std::pair{app, "app"}}) {
-      auto built = layout.AddImage(image);
-      ASSERT_TRUE(built.ok()) << built.status();
-      ASSERT_TRUE(layout.Tag(built->manifest, tag).ok());
-      ASSERT_TRUE(registry_->Push(*layout_dir_, tag, "win").ok());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    fs::remove_all(*layout_dir_);
-    delete layout_dir_;
-  }
-  static std::string Ref(const std::string& tag) { return absl::StrCat(registry_->host(), "/win:", tag); }
-
   void SetUp() override {
-    dir_ = TempDir();
-    for (const char* d : {"/cni-bin", "/cni-conf", "/logs", "/root", "/s"}) fs::create_directories(dir_ + d);
-    {
-      std::ofstream plugin(dir_ + "/cni-bin/win-test");
-      plugin << kCniPlugin;
-    }
-    fs::permissions(dir_ + "/cni-bin/win-test", fs::perms::owner_all);
-    std::ofstream(dir_ + "/cni-conf/10-win.conflist")
-        << R"({"cniVersion":"1.0.0","name":"win","plugins":[{"type":"win-test"}]})";
-    readiness_.InstallContainersFeature();
-    paths_.AddVolume(L"C:", L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}");
-    paths_.AddPath(L"C:\\data");
-    shims_ = std::make_shared<rw::shim::InProcessShimPort>(hcs_);
-
-    Config config;
-    config.root = dir_ + "/root";
-    config.state = dir_ + "/s";
-    config.listen = absl::StrCat("unix://", dir_, "/silod.sock");
-    config.metrics.enabled = false;
-    config.stats.interval = "50ms";
-    config.cni.bin_dirs = {dir_ + "/cni-bin"};
-    config.cni.conf_dir = dir_ + "/cni-conf";
-    config.registry.insecure = {registry_->host()};
-    config.sandbox.image = Ref("pause");
-    // HostProcess pods need a handler of their type configured.
-    config.runtime.handlers = {{rw::kDefaultProcessHandlerName, rw::kProcessHandlerType},
-                               {"hostprocess", rw::kHostProcessHandlerType}};
-    config.runtime.default_handler = rw::kDefaultProcessHandlerName;
-    auto daemon = Daemon::Start(config, [this](const Config& c) { return WireWindowsParts(c, Apis()); });
+    WindowsCriFixture::SetUp();
+    auto daemon = Daemon::Start(MakeConfig(true), [this](const Config& c) { return WireWindowsParts(c, LocalApis()); });
     ASSERT_TRUE(daemon.ok()) << daemon.status();
     daemon_ = std::move(*daemon);
-    auto channel = grpc::CreateChannel(absl::StrCat("unix:", dir_, "/silod.sock"), grpc::InsecureChannelCredentials());
-    runtime_ = v1::RuntimeService::NewStub(channel);
-    images_ = v1::ImageService::NewStub(channel);
+    ConnectCri();
   }
 
   void TearDown() override {
     daemon_.reset();
-    shims_.reset();
-    hcs_.Drain();
-    fs::remove_all(dir_);
-    EXPECT_EQ(hcs_.bad_closes(), 0);
-    EXPECT_EQ(jobs_.bad_closes(), 0);
-    EXPECT_EQ(paths_.bad_closes(), 0);
-    EXPECT_EQ(processes_.bad_closes(), 0);
+    WindowsCriFixture::TearDown();
   }
 
-  WindowsHostApis Apis() {
-    WindowsHostApis apis;
-    apis.hcs = &hcs_.api();
-    apis.hcn = &hcn_.api();
-    apis.jobs = &jobs_.api();
-    apis.layers = layers_.api();
-    apis.host_paths = &paths_.api();
-    apis.processes = &processes_.api();
-    apis.readiness = &readiness_.api();
-    apis.shims = shims_;
-    apis.read_job = [this](const std::string& job) -> absl::StatusOr<runtime::stats::GroupCounters> {
-      std::lock_guard<std::mutex> lock(jobs_mu_);
-      auto it = job_counters_.find(job);
-      if (it == job_counters_.end()) return absl::NotFoundError(absl::StrCat("job ", job));
-      return it->second;
-    };
-    apis.host_name = "winnode";
-    apis.bind_filter_available = true;
-    apis.host_cpus = 4;
-    apis.image_platform = reg::WindowsPlatform(kHostBuild);
-    // This machine's folders stand in for the node's C: drive.
-    apis.hcs_path = [](const std::string& local) {
-      std::string path = "C:" + local;
-      std::replace(path.begin(), path.end(), '/', '\\');
-      return path;
-    };
-    return apis;
-  }
-
-  void SetJobCounters(const std::string& job, uint64_t cpu_ns, uint64_t working_set) {
-    runtime::stats::GroupCounters c;
-    c.cpu_usage_ns = cpu_ns;
-    c.memory = runtime::stats::MemoryCounters{};
-    c.memory->working_set_bytes = working_set;
-    c.memory->usage_bytes = working_set;
-    c.process_count = 1;
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    job_counters_[job] = c;
-  }
-
-  // The pids of the processes running in compute system `id` (the fake
-  // numbers them 100, 104, ...).
-  std::vector<uint32_t> RunningPids(const std::string& id) {
-    std::vector<uint32_t> pids;
-    for (uint32_t pid = 100; pid < 2000; pid += 4) {
-      if (hcs_.ProcessRunning(id, pid)) pids.push_back(pid);
-    }
-    return pids;
-  }
-
-  grpc::Status PullImage(const std::string& ref, std::string* id) {
-    grpc::ClientContext ctx;
-    v1::PullImageRequest req;
-    req.mutable_image()->set_image(ref);
-    v1::PullImageResponse resp;
-    grpc::Status s = images_->PullImage(&ctx, req, &resp);
-    *id = resp.image_ref();
-    return s;
-  }
-
-  v1::PodSandboxConfig PodConfig(const std::string& name, bool host_process) {
-    v1::PodSandboxConfig c;
-    c.mutable_metadata()->set_name(name);
-    c.mutable_metadata()->set_namespace_("default");
-    c.mutable_metadata()->set_uid(name + "-uid");
-    c.set_hostname(name);
-    c.set_log_directory(absl::StrCat(dir_, "/logs/", name));
-    if (host_process) {
-      c.mutable_windows()->mutable_security_context()->set_host_process(true);
-      c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::NODE);
-    }
-    return c;
-  }
-
-  grpc::Status RunPod(const v1::PodSandboxConfig& config, std::string* id) {
-    grpc::ClientContext ctx;
-    v1::RunPodSandboxRequest req;
-    *req.mutable_config() = config;
-    v1::RunPodSandboxResponse resp;
-    grpc::Status s = runtime_->RunPodSandbox(&ctx, req, &resp);
-    *id = resp.pod_sandbox_id();
-    return s;
-  }
-
-  grpc::Status CreateAndStart(const std::string& pod, const v1::PodSandboxConfig& pod_config,
-                              const v1::ContainerConfig& config, std::string* id) {
-    // kubelet makes the container's log folder before it creates the container.
-    fs::create_directories(fs::path(pod_config.log_directory()) / fs::path(config.log_path()).parent_path());
-    grpc::ClientContext ctx;
-    v1::CreateContainerRequest req;
-    req.set_pod_sandbox_id(pod);
-    *req.mutable_config() = config;
-    *req.mutable_sandbox_config() = pod_config;
-    v1::CreateContainerResponse resp;
-    grpc::Status s = runtime_->CreateContainer(&ctx, req, &resp);
-    if (!s.ok()) return s;
-    *id = resp.container_id();
-    grpc::ClientContext start_ctx;
-    v1::StartContainerRequest start;
-    start.set_container_id(*id);
-    v1::StartContainerResponse started;
-    return runtime_->StartContainer(&start_ctx, start, &started);
-  }
-
-  v1::ContainerStatus Status(const std::string& id) {
-    grpc::ClientContext ctx;
-    v1::ContainerStatusRequest req;
-    req.set_container_id(id);
-    v1::ContainerStatusResponse resp;
-    grpc::Status s = runtime_->ContainerStatus(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.status();
-  }
-
-  void StopAndRemovePod(const std::string& id) {
-    grpc::ClientContext stop_ctx;
-    v1::StopPodSandboxRequest stop;
-    stop.set_pod_sandbox_id(id);
-    v1::StopPodSandboxResponse stopped;
-    grpc::Status s = runtime_->StopPodSandbox(&stop_ctx, stop, &stopped);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    grpc::ClientContext rm_ctx;
-    v1::RemovePodSandboxRequest rm;
-    rm.set_pod_sandbox_id(id);
-    v1::RemovePodSandboxResponse removed;
-    s = runtime_->RemovePodSandbox(&rm_ctx, rm, &removed);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
-  std::vector<std::string> CniCalls() {
-    return absl::StrSplit(ReadFile(dir_ + "/cni-bin/calls.log"), '\n', absl::SkipEmpty());
-  }
-
-  // Nothing of a pod remains in the fakes or on disk.
-  void ExpectNothingLeft(const std::vector<std::string>& systems) {
-    for (const std::string& id : systems) EXPECT_EQ(hcs_.SystemState(id), "") << "compute system " << id;
-    EXPECT_EQ(hcs_.open_system_handles(0), 0) << "silod kept a compute system handle";
-    EXPECT_TRUE(hcn_.NamespaceIds().empty());
-    EXPECT_EQ(hcn_.open_handles(), 0);
-    EXPECT_EQ(jobs_.jobs(), 0);
-    EXPECT_EQ(jobs_.open_handles(), 0);
-    EXPECT_TRUE(layers_.Activated().empty());
-    EXPECT_TRUE(layers_.Prepared().empty());
-    const fs::path scratch = fs::path(dir_) / "root/wcifs/scratch";
-    EXPECT_TRUE(!fs::exists(scratch) || fs::is_empty(scratch)) << "a scratch layer was left in " << scratch;
-    EXPECT_EQ(paths_.open_handles(), 0);
-    EXPECT_EQ(processes_.open_handles(), 0);
-    EXPECT_EQ(processes_.LiveProcesses(), 0);
-    EXPECT_EQ(shims_->live_shims(), 0);
-  }
-
-  static reg::LocalRegistry* registry_;
-  static std::string* layout_dir_;
-  std::string dir_;
-  rw::fake::FakeHcs hcs_;
-  network::hns::fake::FakeHcn hcn_;
-  rw::jobobject::fake::FakeJobApi jobs_;
-  image::layers::wcifs::FakeLayerApi layers_;
-  rw::host_path::fake::FakeHostPathApi paths_;
-  rw::hostprocess::fake::FakeProcessApi processes_;
-  rw::readiness::fake::FakeReadinessApi readiness_;
-  std::shared_ptr<rw::shim::InProcessShimPort> shims_;
-  std::mutex jobs_mu_;
-  std::map<std::string, runtime::stats::GroupCounters> job_counters_;
   std::unique_ptr<Daemon> daemon_;
-  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
-  std::unique_ptr<v1::ImageService::Stub> images_;
 };
-reg::LocalRegistry* WindowsCriServiceTest::registry_ = nullptr;
-std::string* WindowsCriServiceTest::layout_dir_ = nullptr;
 
 TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeavesNothing) {
   {
@@ -368,15 +77,8 @@ TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeav
   ASSERT_EQ(RunningPids(pod).size(), 1u);
   EXPECT_THAT(hcs_.ProcessParameters(pod, RunningPids(pod)[0]), HasSubstr("pause.exe"));
   EXPECT_EQ(jobs_.jobs(), 0) << "process-isolated pods get no pod job";
-  {
-    grpc::ClientContext ctx;
-    v1::PodSandboxStatusRequest req;
-    req.set_pod_sandbox_id(pod);
-    v1::PodSandboxStatusResponse resp;
-    ASSERT_TRUE(runtime_->PodSandboxStatus(&ctx, req, &resp).ok());
-    EXPECT_EQ(resp.status().state(), v1::SANDBOX_READY);
-    EXPECT_EQ(resp.status().network().ip(), "10.88.0.5");
-  }
+  EXPECT_EQ(PodStatus(pod).state(), v1::SANDBOX_READY);
+  EXPECT_EQ(PodStatus(pod).network().ip(), "10.88.0.5");
 
   // CreateContainer + StartContainer with a mount.
   v1::ContainerConfig config;
@@ -406,31 +108,7 @@ TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeav
   ASSERT_TRUE(hcs_.WriteProcessOutput(ctr, main_pid, true, "a warning\n"));
 
   // ExecSync: a second process in the container; its output comes back.
-  std::thread exec_process([&] {
-    uint32_t pid = 0;
-    Eventually([&] {
-      for (uint32_t p : RunningPids(ctr)) {
-        if (p != main_pid) pid = p;
-      }
-      return pid != 0;
-    });
-    if (pid == 0) return;
-    hcs_.WriteProcessOutput(ctr, pid, false, "web\r\n");
-    hcs_.ExitProcess(ctr, pid, 0);
-  });
-  {
-    grpc::ClientContext ctx;
-    v1::ExecSyncRequest req;
-    req.set_container_id(ctr);
-    req.add_cmd("hostname");
-    req.set_timeout(20);
-    v1::ExecSyncResponse resp;
-    s = runtime_->ExecSync(&ctx, req, &resp);
-    exec_process.join();
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_EQ(resp.stdout(), "web\r\n");
-    EXPECT_EQ(resp.exit_code(), 0);
-  }
+  ExpectExecSyncAnswers(ctr, main_pid);
 
   // Stats: the container's silo job, and the pod's = containers + pause.
   SetJobCounters(absl::StrCat("\\Container_", ctr), 3'000'000'000, 64 << 20);

@@ -1,0 +1,23 @@
+#pragma once
+// The ShimPort across processes: a client's RemoteShimPort launches and
+// calls the monitors that live in the fake host (its InProcessShimPort), so
+// the shims, simulated processes of the fake HCS, outlive the client.
+// Deadlines travel as the time left.
+
+#include <memory>
+
+#include "cri/daemon/windows/fake_host/remote_entry.h"
+#include "runtime/windows/shim/shim_port.h"
+
+namespace silo::cri::fake_host {
+
+class RemoteShimPort final : public runtime::windows::shim::ShimPort {
+ public:
+  win32::HrStatus Launch(const runtime::windows::shim::ShimLaunch& launch, Deadline deadline) override;
+  win32::Result<runtime::shim::Response> Call(const std::string& id, const runtime::shim::Request& request,
+                                              Deadline deadline) override;
+};
+
+void ServeShims(HostEntries& entries, std::shared_ptr<runtime::windows::shim::ShimPort> shims);
+
+}  // namespace silo::cri::fake_host
