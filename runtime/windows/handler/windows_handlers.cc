@@ -67,8 +67,13 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     }
     handler::HandlerParts hp;
     hp.sandboxes = std::make_unique<WindowsSandboxHost>(parts.hcs, parts.hcn, parts.jobs, parts.sandbox);
-    hp.containers = std::make_unique<HcsContainerHost>(parts.hcs, parts.containers);
-    hp.streaming = parts.make_streaming();
+    auto containers = std::make_unique<HcsContainerHost>(parts.hcs, parts.containers);
+    // Exec and attach are relayed by the containers' monitors.
+    hp.streaming = parts.containers.shims != nullptr
+                       ? std::make_unique<hcs_streaming::HcsProcessStreaming>(
+                             containers.get(), parts.containers.shims, parts.port_forward)
+                       : parts.make_streaming();
+    hp.containers = std::move(containers);
     hp.stats = parts.make_stats();
     hp.ready = parts.ready;
     hp.description = absl::StrCat("HCS process isolation, pods held by ",

@@ -3,6 +3,7 @@
 #include <windows.h>
 
 #include "runtime/base/windows/named_pipe_win32.h"
+#include "runtime/windows/shim/pipe_duplex_win32.h"
 #include "runtime/windows/shim/pipe_frames_win32.h"
 
 namespace silo::runtime::windows::shim {
@@ -60,6 +61,34 @@ win32::Result<wire::Response> ShimPipeClient::Call(const wire::Request& request,
   std::string error;
   if (!wire::DecodeResponseJson(*frame, &response, &error)) return HrStatus(0x8007000D, context + error);
   return response;
+}
+
+win32::Result<ShimSession> ShimPipeClient::OpenSession(const wire::Request& request, Deadline deadline) const {
+  auto pipe = Connect(pipe_name_, deadline);
+  if (!pipe.ok()) return pipe.status();
+  const std::string context = std::string("shim ") + wire::OpName(request.op) + " session: ";
+  HrStatus sent = WritePipeFrame(*pipe, wire::EncodeRequest(request), wire::kMaxFrameSize, MillisLeft(deadline));
+  if (!sent.ok()) {
+    CloseHandle(*pipe);
+    return HrStatus(sent.hr(), context + sent.message());
+  }
+  auto frame = ReadPipeFrame(*pipe, wire::kMaxResponseFrameSize, MillisLeft(deadline));
+  if (!frame.ok()) {
+    CloseHandle(*pipe);
+    return HrStatus(frame.status().hr(), context + frame.status().message());
+  }
+  ShimSession session;
+  std::string error;
+  if (!wire::DecodeResponseJson(*frame, &session.response, &error)) {
+    CloseHandle(*pipe);
+    return HrStatus(0x8007000D, context + error);
+  }
+  if (session.response.code != 0) {
+    CloseHandle(*pipe);
+    return session;
+  }
+  session.conn = NewPipeDuplex(*pipe);
+  return session;
 }
 
 }  // namespace silo::runtime::windows::shim
