@@ -6,7 +6,11 @@
 // process (InProcessShimPort). Images come from a real registry (Debian's
 // docker-registry on 127.0.0.1) in the Windows layout; pods are networked
 // by a CNI plugin the test installs. Driven only through CRI calls.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -524,10 +528,10 @@ TEST_F(WindowsCriServiceTest, AHostProcessPodRunsItsContainerInANamedJobOnTheHos
   ExpectNothingLeft({pod, ctr});
 }
 
-// Exec and attach through silod's streaming server: the container's monitor
-// relays the HCS processes' stdio (there is no handle passing on Windows),
-// driven by the project's SPDY client as kubectl drives it.
-TEST_F(WindowsCriServiceTest, ExecAndAttachStreamThroughTheContainersMonitor) {
+// Exec, attach and port-forward through silod's streaming server: the
+// container's monitor relays the HCS processes' stdio (there is no handle
+// passing on Windows); driven by the project's SPDY client as kubectl drives it.
+TEST_F(WindowsCriServiceTest, ExecAttachAndPortForwardStreamThroughSilod) {
   namespace st = streaming::testing;
   std::string image_id;
   ASSERT_TRUE(PullImage(Ref("app"), &image_id).ok());
@@ -665,6 +669,57 @@ TEST_F(WindowsCriServiceTest, ExecAndAttachStreamThroughTheContainersMonitor) {
     EXPECT_THAT(ReadFile(absl::StrCat(dir_, "/logs/term/shell/0.log")), HasSubstr(" stdout F pong\n"));
   }
   EXPECT_EQ(Status(ctr).exit_code(), 6);
+
+  // Port-forward dials from silod, as containerd does on Windows: the pod
+  // IP, or for a HostProcess pod (the host's network) 127.0.0.1, where
+  // this test listens.
+  std::string host_pod;
+  ASSERT_TRUE(RunPod(PodConfig("agent", true), &host_pod).ok());
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t addr_len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &addr_len);
+  const int target_port = ntohs(addr.sin_port);
+  std::thread target([listener] {
+    const int c = ::accept(listener, nullptr, nullptr);
+    std::string got;
+    char buf[256];
+    for (ssize_t n; (n = ::read(c, buf, sizeof(buf))) > 0;) got.append(buf, static_cast<size_t>(n));
+    const std::string answer = "got " + got;
+    (void)!::write(c, answer.data(), answer.size());
+    ::close(c);
+  });
+  {
+    grpc::ClientContext ctx;
+    v1::PortForwardRequest req;
+    req.set_pod_sandbox_id(host_pod);
+    req.add_port(target_port);
+    v1::PortForwardResponse resp;
+    ASSERT_TRUE(runtime_->PortForward(&ctx, req, &resp).ok());
+    auto [port, path] = split(resp.url());
+    st::UpgradeResponse upgraded;
+    auto client = st::SpdyTestClient::Connect(port, "POST", path, {"portforward.k8s.io"}, &upgraded);
+    ASSERT_TRUE(client.ok() && *client) << upgraded.status;
+    streaming::spdy::HeaderBlock h = {{"streamType", "error"}, {"port", std::to_string(target_port)}, {"requestID", "0"}};
+    auto err = (*client)->OpenStream(h, true);
+    h[0].second = "data";
+    auto data = (*client)->OpenStream(h, false);
+    ASSERT_TRUE(err.ok() && data.ok());
+    ASSERT_TRUE((*client)->SendData(*data, "hello", true).ok());
+    ASSERT_TRUE((*client)
+                    ->Pump([&] { return (*client)->stream(*data).fin && (*client)->stream(*err).fin; },
+                           absl::Seconds(20))
+                    .ok());
+    EXPECT_EQ((*client)->stream(*data).data, "got hello");
+    EXPECT_EQ((*client)->stream(*err).data, "");
+  }
+  target.join();
+  ::close(listener);
+  StopAndRemovePod(host_pod);
   StopAndRemovePod(pod);
   ExpectNothingLeft({pod, ctr});
 }

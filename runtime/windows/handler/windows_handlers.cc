@@ -5,6 +5,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/handler/assembled_handler.h"
 #include "runtime/windows/handler/unavailable_parts.h"
+#include "runtime/windows/hcs_streaming/hostprocess_streaming.h"
 #include "runtime/windows/hypervisor/hypervisor_handler.h"
 
 namespace silo::runtime::windows {
@@ -101,7 +102,8 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     hp.containers = parts.make_hostprocess_containers
                         ? parts.make_hostprocess_containers()
                         : std::make_unique<hostprocess::HostProcessContainerHost>(parts.processes, parts.hostprocess);
-    hp.streaming = parts.make_streaming();
+    hp.streaming = parts.port_forward ? hcs_streaming::NewHostProcessStreaming(parts.port_forward)
+                                      : parts.make_streaming();
     hp.stats = parts.make_stats();
     hp.ready = parts.ready;
     hp.description = "HostProcess: processes in job objects on the host";

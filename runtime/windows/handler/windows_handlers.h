@@ -52,8 +52,9 @@ struct WindowsHandlerParts {
   HcsContainerHostOptions containers;
   // The "hypervisor" type (experimental): utility VM boot files, hosted layers.
   hypervisor::HypervisorParts hypervisor;
-  // The "process" type's port-forward (dial the pod IP from the host); null:
-  // port-forward to those pods is Unimplemented. Its exec and attach go
+  // Port-forward of the "process" type (dials the pod IP from the host) and
+  // the "hostprocess" type (dials the host's 127.0.0.1); null: port-forward
+  // to those pods is Unimplemented. Exec and attach of the process type go
   // through the containers' shims (HcsProcessStreaming).
   hcs_streaming::PortForwarder port_forward;
   // Per handler: its stats source and streaming (required; the process

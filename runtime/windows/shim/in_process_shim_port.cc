@@ -40,6 +40,12 @@ InProcessShimPort::~InProcessShimPort() {
   shims.clear();
 }
 
+std::shared_ptr<InProcessShimPort::Shim> InProcessShimPort::Find(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = shims_.find(id);
+  return it == shims_.end() ? nullptr : it->second;
+}
+
 void InProcessShimPort::FreeHolder(int holder) {
   std::lock_guard<std::mutex> lock(mu_);
   busy_holders_.erase(holder);
@@ -81,13 +87,8 @@ HrStatus InProcessShimPort::Launch(const ShimLaunch& launch, Deadline deadline) 
 
 win32::Result<runtime::shim::Response> InProcessShimPort::Call(const std::string& id,
                                                                const runtime::shim::Request& request, Deadline) {
-  std::shared_ptr<Shim> shim;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = shims_.find(id);
-    if (it == shims_.end()) return HrStatus(kHrShimGone, "no shim serves container " + id);
-    shim = it->second;
-  }
+  std::shared_ptr<Shim> shim = Find(id);
+  if (shim == nullptr) return HrStatus(kHrShimGone, "no shim serves container " + id);
   std::atomic<bool> shutdown{false};
   runtime::shim::Response response = ServeMonitorRequest(*shim->monitor, request, &shutdown);
   // A shim killed meanwhile never answered: the client saw the pipe break.
@@ -103,13 +104,8 @@ win32::Result<runtime::shim::Response> InProcessShimPort::Call(const std::string
 
 win32::Result<ShimSession> InProcessShimPort::OpenSession(const std::string& id,
                                                           const runtime::shim::Request& request, Deadline) {
-  std::shared_ptr<Shim> shim;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = shims_.find(id);
-    if (it == shims_.end()) return HrStatus(kHrShimGone, "no shim serves container " + id);
-    shim = it->second;
-  }
+  std::shared_ptr<Shim> shim = Find(id);
+  if (shim == nullptr) return HrStatus(kHrShimGone, "no shim serves container " + id);
   if (!IsSessionRequest(request)) {
     return HrStatus(0x80070057, std::string("shim op ") + runtime::shim::OpName(request.op) + " opens no session");
   }

@@ -50,6 +50,7 @@ class InProcessShimPort final : public ShimPort {
  private:
   struct Shim;
   void FreeHolder(int holder);
+  std::shared_ptr<Shim> Find(const std::string& id);  // null when none runs
 
   fake::FakeHcs& fake_;
   mutable std::mutex mu_;
