@@ -13,7 +13,7 @@
 // Closing the connection from silod's side means the client went away: an
 // exec process is then terminated, an attach detaches.
 //
-// Duplex is the connection: a named pipe on Windows (shim_session_pipe_win32),
+// Duplex is the connection: a named pipe on Windows (pipe_duplex_win32.h),
 // an in-memory pair in the Linux tests (memory_duplex.h). Standard library
 // only, so the mingw monitor and silod share it. SessionWriter serialises
 // writers; one reader at a time.
