@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "absl/time/time.h"
@@ -31,5 +32,11 @@ long RecvSome(SocketFd fd, char* buf, size_t len);
 // Ends both directions (wakes a thread blocked reading it), or only sending.
 void ShutdownSocket(SocketFd fd);
 void ShutdownSend(SocketFd fd);
+
+// A TCP connection to the IPv4 or IPv6 address literal `host` (no name
+// lookup); kNoSocket with `error` set when it cannot be made. Closed with
+// CloseSocket.
+SocketFd DialTcp(const std::string& host, uint16_t port, std::string* error);
+void CloseSocket(SocketFd fd);
 
 }  // namespace silo::cri::streaming

@@ -247,6 +247,10 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   p.env = EnvPairs(spec.env);
   p.working_directory = spec.cwd;
   p.user = spec.username;  // run_as_username over the image's User (WindowsUsername)
+  // A TTY container's main process gets an emulated console (attach then
+  // resizes it); stdin is piped only when the container keeps one open.
+  p.tty = spec.config->tty();
+  p.open_stdin = spec.config->stdin();
   absl::StatusOr<schema::ProcessParameters> params = BuildProcessParameters(p);
   if (!params.ok()) return undo(params.status());
   absl::StatusOr<std::string> process = schema::ToJsonString(*params);
@@ -267,6 +271,7 @@ absl::StatusOr<std::string> HcsContainerHost::Create(const container::CreateSpec
   launch.log_path = spec.log_path;
   launch.exit_path = FilePath(spec.id, ".exit");
   launch.diagnostics_path = FilePath(spec.id, ".shim.log");
+  launch.open_stdin = spec.config->stdin();
   if (saved.ok()) saved = AtomicWriteFile(launch.document_path, *document, 0600);
   if (saved.ok()) saved = AtomicWriteFile(launch.process_path, *process, 0600);
   if (!saved.ok()) return undo(Annotate(saved, absl::StrCat("container ", spec.id, ": state files")));
@@ -379,21 +384,9 @@ std::unique_ptr<container::ExitWatch> HcsContainerHost::WatchExit(const std::str
 absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& id, const std::string&,
                                                              const std::vector<std::string>& args,
                                                              std::chrono::milliseconds timeout) {
-  SILO_ASSIGN_OR_RETURN(std::shared_ptr<const Entry> e, Find(id));
-  if (!e->spec_known) {
-    // Its account is unknown: an exec must not fall back to the image's default one.
-    return absl::FailedPreconditionError(
-        absl::StrCat("exec in container ", id, ": its process spec was not kept across the silod restart"));
-  }
-  ProcessInput p;
-  p.args = args;
-  p.env = EnvPairs(e->env);
-  p.working_directory = e->cwd;
-  p.user = e->user;
-  SILO_ASSIGN_OR_RETURN(schema::ProcessParameters params, BuildProcessParameters(p));
   wire::Request exec = ShimRequest(wire::Op::kExec);
   exec.args = args;
-  SILO_ASSIGN_OR_RETURN(exec.process, schema::ToJsonString(params));
+  SILO_ASSIGN_OR_RETURN(exec.process, ExecProcessParameters(id, args, false, false, 0, 0));
   exec.timeout_ms = timeout.count() > 0 ? timeout.count() : 0;
   auto r = options_.shims->Call(id, exec, CallDeadline() + std::max(timeout, std::chrono::milliseconds(0)));
   if (!r.ok()) return ShimTransportStatus(absl::StrCat("silo-shim exec in container ", id), r.status());
@@ -410,6 +403,29 @@ absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& 
   result.stdout_data = std::move(r->stdout_data);
   result.stderr_data = std::move(r->stderr_data);
   return result;
+}
+
+absl::StatusOr<std::string> HcsContainerHost::ExecProcessParameters(const std::string& id,
+                                                                   const std::vector<std::string>& args, bool tty,
+                                                                   bool open_stdin, uint16_t console_width,
+                                                                   uint16_t console_height) {
+  SILO_ASSIGN_OR_RETURN(std::shared_ptr<const Entry> e, Find(id));
+  if (!e->spec_known) {
+    // Its account is unknown: an exec must not fall back to the image's default one.
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec in container ", id, ": its process spec was not kept across the silod restart"));
+  }
+  ProcessInput p;
+  p.args = args;
+  p.env = EnvPairs(e->env);
+  p.working_directory = e->cwd;
+  p.user = e->user;
+  p.tty = tty;
+  p.open_stdin = open_stdin;
+  p.console_width = console_width;
+  p.console_height = console_height;
+  SILO_ASSIGN_OR_RETURN(schema::ProcessParameters params, BuildProcessParameters(p));
+  return schema::ToJsonString(params);
 }
 
 absl::Status HcsContainerHost::ReopenLog(const std::string& id, const std::string&) {

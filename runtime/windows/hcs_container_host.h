@@ -118,6 +118,13 @@ class HcsContainerHost final : public container::ContainerHost {
                                              const std::vector<std::string>& args,
                                              std::chrono::milliseconds timeout) override;
   absl::Status ReopenLog(const std::string& id, const std::string& handle) override;
+  // The HCS ProcessParameters of an exec in container `id` (its env, working
+  // directory and user, as ExecSync): with `tty` EmulateConsole and, when
+  // both are non-zero, the console size. FailedPrecondition when the
+  // container's process spec was lost.
+  absl::StatusOr<std::string> ExecProcessParameters(const std::string& id, const std::vector<std::string>& args,
+                                                    bool tty, bool open_stdin, uint16_t console_width,
+                                                    uint16_t console_height);
   absl::Status Remove(const std::string& id, const std::string& handle) override;
   // CPU and memory, live, through HcsModifyComputeSystem (one request per
   // resource, BuildResourceUpdateRequests). FailedPrecondition unless the

@@ -6,6 +6,12 @@
 // process (InProcessShimPort). Images come from a real registry (Debian's
 // docker-registry on 127.0.0.1) in the Windows layout; pods are networked
 // by a CNI plugin the test installs. Driven only through CRI calls.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -13,6 +19,7 @@
 #include "cri/daemon/daemon.h"
 #include "cri/daemon/windows/windows_cri_fixture.h"
 #include "cri/daemon/windows/wire_windows_parts.h"
+#include "cri/streaming/testing/spdy_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -198,6 +205,202 @@ TEST_F(WindowsCriServiceTest, AHostProcessPodRunsItsContainerInANamedJobOnTheHos
 
   StopAndRemovePod(pod);
   EXPECT_EQ(hcs_.calls(rw::fake::FakeCall::kCreateComputeSystem), 0);
+  ExpectNothingLeft({pod, ctr});
+}
+
+// Exec, attach and port-forward through silod's streaming server: the
+// container's monitor relays the HCS processes' stdio (there is no handle
+// passing on Windows); driven by the project's SPDY client as kubectl drives it.
+TEST_F(WindowsCriServiceTest, ExecAttachAndPortForwardStreamThroughSilod) {
+  namespace st = streaming::testing;
+  std::string image_id;
+  ASSERT_TRUE(PullImage(Ref("app"), &image_id).ok());
+  const v1::PodSandboxConfig pod_config = PodConfig("term", false);
+  std::string pod;
+  ASSERT_TRUE(RunPod(pod_config, &pod).ok());
+  v1::ContainerConfig config;
+  config.mutable_metadata()->set_name("shell");
+  config.mutable_image()->set_image(Ref("app"));
+  config.set_log_path("shell/0.log");
+  config.set_stdin(true);
+  config.set_stdin_once(true);
+  std::string ctr;
+  grpc::Status s = CreateAndStart(pod, pod_config, config, &ctr);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(RunningPids(ctr).size(), 1u);
+  const uint32_t main_pid = RunningPids(ctr)[0];
+  auto split = [](const std::string& url) {
+    const std::string rest = url.substr(url.find("://") + 3);
+    const size_t slash = rest.find('/');
+    const std::string host_port = rest.substr(0, slash);
+    return std::pair<uint16_t, std::string>(
+        static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))), rest.substr(slash));
+  };
+  auto exec_url = [&](std::vector<std::string> cmd, bool tty) {
+    grpc::ClientContext ctx;
+    v1::ExecRequest req;
+    req.set_container_id(ctr);
+    for (const std::string& a : cmd) req.add_cmd(a);
+    req.set_stdin(true);
+    req.set_stdout(true);
+    req.set_stderr(!tty);
+    req.set_tty(tty);
+    v1::ExecResponse resp;
+    EXPECT_TRUE(runtime_->Exec(&ctx, req, &resp).ok());
+    return split(resp.url());
+  };
+  // The exec's process once it runs (it is not the main one).
+  auto exec_pid = [&] {
+    uint32_t pid = 0;
+    Eventually([&] {
+      for (uint32_t p : RunningPids(ctr)) {
+        if (p != main_pid) pid = p;
+      }
+      return pid != 0;
+    });
+    return pid;
+  };
+  auto modified = [&](uint32_t pid, const std::string& what) {
+    for (const std::string& m : hcs_.Signals(ctr, pid)) {
+      if (m.find(what) != std::string::npos) return true;
+    }
+    return false;
+  };
+
+  // Exec: stdin in (then EOF), stdout and stderr out, the exit code back.
+  {
+    auto [port, path] = exec_url({"cmd", "/c", "sort"}, false);
+    st::ExecOptions options;
+    options.stdin = true;
+    options.stdin_data = "b\r\na\r\n";
+    absl::StatusOr<st::ExecResult> result;
+    std::thread client([&, port = port, path = path] { result = st::SpdyExec(port, path, options); });
+    const uint32_t pid = exec_pid();
+    ASSERT_NE(pid, 0u);
+    EXPECT_THAT(hcs_.ProcessParameters(ctr, pid), HasSubstr("cmd /c sort"));
+    EXPECT_TRUE(Eventually([&] { return hcs_.ProcessStdin(ctr, pid) == "b\r\na\r\n"; }));
+    EXPECT_TRUE(Eventually([&] { return modified(pid, "StdIn"); })) << "stdin EOF closes the process's stdin";
+    hcs_.WriteProcessOutput(ctr, pid, false, "a\r\nb\r\n");
+    hcs_.WriteProcessOutput(ctr, pid, true, "2 lines\r\n");
+    hcs_.ExitProcess(ctr, pid, 3);
+    client.join();
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->stdout, "a\r\nb\r\n");
+    EXPECT_EQ(result->stderr, "2 lines\r\n");
+    EXPECT_THAT(result->error, HasSubstr("NonZeroExitCode"));
+    EXPECT_THAT(result->error, HasSubstr("\"message\":\"3\""));
+  }
+
+  // TTY exec: an emulated console of the client's size, resized through HCS.
+  {
+    auto [port, path] = exec_url({"cmd"}, true);
+    st::ExecOptions options;
+    options.stdin = true;
+    options.stderr = false;
+    options.tty = true;
+    options.resize = std::pair<int, int>(100, 30);
+    options.stdin_data = "exit\r\n";
+    absl::StatusOr<st::ExecResult> result;
+    std::thread client([&, port = port, path = path] { result = st::SpdyExec(port, path, options); });
+    const uint32_t pid = exec_pid();
+    ASSERT_NE(pid, 0u);
+    const nlohmann::json params = nlohmann::json::parse(hcs_.ProcessParameters(ctr, pid));
+    EXPECT_EQ(params["EmulateConsole"], true);
+    EXPECT_TRUE(Eventually([&] { return hcs_.ProcessStdin(ctr, pid) == "exit\r\n"; }));
+    // The size reaches the console at creation or, if it came later, through HcsModifyProcess.
+    const bool sized_at_create = params.contains("ConsoleSize") && params["ConsoleSize"][0] == 30 &&
+                                 params["ConsoleSize"][1] == 100;
+    EXPECT_TRUE(sized_at_create || modified(pid, "ConsoleSize")) << params.dump();
+    hcs_.WriteProcessOutput(ctr, pid, false, "C:\\>exit\r\n");
+    hcs_.ExitProcess(ctr, pid, 0);
+    client.join();
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->stdout, "C:\\>exit\r\n");
+    EXPECT_THAT(result->error, HasSubstr("Success"));
+  }
+
+  // Attach: the main process's stdin (stdin_once: the client's EOF closes
+  // it) and a copy of its output, while the CRI log keeps getting all of it;
+  // the session ends with the container, with its exit code.
+  {
+    grpc::ClientContext ctx;
+    v1::AttachRequest req;
+    req.set_container_id(ctr);
+    req.set_stdin(true);
+    req.set_stdout(true);
+    req.set_stderr(true);
+    v1::AttachResponse resp;
+    ASSERT_TRUE(runtime_->Attach(&ctx, req, &resp).ok());
+    auto [port, path] = split(resp.url());
+    st::ExecOptions options;
+    options.stdin = true;
+    options.stdin_data = "ping\n";
+    absl::StatusOr<st::ExecResult> result;
+    std::thread client([&, port = port, path = path] { result = st::SpdyExec(port, path, options); });
+    EXPECT_TRUE(Eventually([&] { return hcs_.ProcessStdin(ctr, main_pid) == "ping\n"; }))
+        << "stdin: " << hcs_.ProcessStdin(ctr, main_pid) << " params " << hcs_.ProcessParameters(ctr, main_pid);
+    EXPECT_TRUE(Eventually([&] { return modified(main_pid, "StdIn"); }));
+    hcs_.WriteProcessOutput(ctr, main_pid, false, "pong\n");
+    hcs_.ExitProcess(ctr, main_pid, 6);
+    client.join();
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->stdout, "pong\n");
+    EXPECT_THAT(result->error, HasSubstr("\"message\":\"6\""));
+    EXPECT_THAT(ReadFile(absl::StrCat(dir_, "/logs/term/shell/0.log")), HasSubstr(" stdout F pong\n"));
+  }
+  EXPECT_EQ(Status(ctr).exit_code(), 6);
+
+  // Port-forward dials from silod, as containerd does on Windows: the pod
+  // IP, or for a HostProcess pod (the host's network) 127.0.0.1, where
+  // this test listens.
+  std::string host_pod;
+  ASSERT_TRUE(RunPod(PodConfig("agent", true), &host_pod).ok());
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t addr_len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &addr_len);
+  const int target_port = ntohs(addr.sin_port);
+  std::thread target([listener] {
+    const int c = ::accept(listener, nullptr, nullptr);
+    std::string got;
+    char buf[256];
+    for (ssize_t n; (n = ::read(c, buf, sizeof(buf))) > 0;) got.append(buf, static_cast<size_t>(n));
+    const std::string answer = "got " + got;
+    (void)!::write(c, answer.data(), answer.size());
+    ::close(c);
+  });
+  {
+    grpc::ClientContext ctx;
+    v1::PortForwardRequest req;
+    req.set_pod_sandbox_id(host_pod);
+    req.add_port(target_port);
+    v1::PortForwardResponse resp;
+    ASSERT_TRUE(runtime_->PortForward(&ctx, req, &resp).ok());
+    auto [port, path] = split(resp.url());
+    st::UpgradeResponse upgraded;
+    auto client = st::SpdyTestClient::Connect(port, "POST", path, {"portforward.k8s.io"}, &upgraded);
+    ASSERT_TRUE(client.ok() && *client) << upgraded.status;
+    streaming::spdy::HeaderBlock h = {{"streamType", "error"}, {"port", std::to_string(target_port)}, {"requestID", "0"}};
+    auto err = (*client)->OpenStream(h, true);
+    h[0].second = "data";
+    auto data = (*client)->OpenStream(h, false);
+    ASSERT_TRUE(err.ok() && data.ok());
+    ASSERT_TRUE((*client)->SendData(*data, "hello", true).ok());
+    ASSERT_TRUE((*client)
+                    ->Pump([&] { return (*client)->stream(*data).fin && (*client)->stream(*err).fin; },
+                           absl::Seconds(20))
+                    .ok());
+    EXPECT_EQ((*client)->stream(*data).data, "got hello");
+    EXPECT_EQ((*client)->stream(*err).data, "");
+  }
+  target.join();
+  ::close(listener);
+  StopAndRemovePod(host_pod);
+  StopAndRemovePod(pod);
   ExpectNothingLeft({pod, ctr});
 }
 

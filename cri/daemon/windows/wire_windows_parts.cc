@@ -7,6 +7,7 @@
 #include "cri/daemon/windows/hosted_rootfs.h"
 #include "cri/daemon/windows/pause_rootfs.h"
 #include "cri/daemon/windows/utility_vm_files.h"
+#include "cri/streaming/tcp_forward.h"
 #include "image/layers/wcifs/wcifs_layer_store.h"
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
 #include "network/cni/cni_network.h"
@@ -134,7 +135,10 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
     stats.hcn = hcn;
     return std::make_unique<rw::WindowsStatsSource>(std::move(stats));
   };
+  // Exec and attach of process-isolated containers go through their shims;
+  // port-forward dials the pod IP from the host, as containerd does.
   parts.make_streaming = [] { return rw::UnbuiltWindowsStreaming(); };
+  parts.port_forward = streaming::ForwardTcp;
   parts.sandbox.state_dir = config.state + "/sandboxes";
   parts.sandbox.sandbox_image = config.sandbox.image;
   parts.sandbox.holder = config.sandbox.holder == "none" ? rw::PodHolder::kNone : rw::PodHolder::kPause;

@@ -71,6 +71,7 @@ struct Request {
   uint32_t height = 0;
 };
 inline bool RequestWantsStdin(const Request& r) { return r.stdin; }
+inline void SetRequestStdin(Request& r, bool open) { r.stdin = open; }
 #pragma pop_macro("stdin")
 
 struct Response {

@@ -48,7 +48,7 @@ class RefusingContainerHost final : public container::ContainerHost {
 };
 
 absl::Status StreamingUnbuilt() {
-  return absl::UnimplementedError("exec, attach and port-forward are not built for Windows containers yet");
+  return absl::UnimplementedError("exec, attach and port-forward are not built for this kind of Windows container (HostProcess, or no silo-shim)");
 }
 
 class UnbuiltStreaming final : public streaming::ProcessStreaming {

@@ -4,7 +4,7 @@
 // that would create something fails with the reason the host is not ready,
 // and nothing is ever recorded as created, so removal and listing have
 // nothing to find. Status reports the same reason as RuntimeReady=false.
-// Also exec/attach/port-forward, which are not built for Windows yet.
+// Also the streaming of handlers that have none of their own.
 
 #include <memory>
 
@@ -17,7 +17,8 @@ namespace silo::runtime::windows {
 
 std::unique_ptr<sandbox::SandboxHost> UnavailableSandboxHost(absl::Status why);
 std::unique_ptr<container::ContainerHost> UnavailableContainerHost(absl::Status why);
-// Unimplemented for exec, attach and port-forward.
+// Unimplemented for exec, attach and port-forward (the hostprocess type,
+// and the process type without shims).
 std::unique_ptr<streaming::ProcessStreaming> UnbuiltWindowsStreaming();
 
 }  // namespace silo::runtime::windows

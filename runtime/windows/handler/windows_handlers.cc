@@ -5,6 +5,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/handler/assembled_handler.h"
 #include "runtime/windows/handler/unavailable_parts.h"
+#include "runtime/windows/hcs_streaming/hostprocess_streaming.h"
 #include "runtime/windows/hypervisor/hypervisor_handler.h"
 
 namespace silo::runtime::windows {
@@ -67,8 +68,13 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     }
     handler::HandlerParts hp;
     hp.sandboxes = std::make_unique<WindowsSandboxHost>(parts.hcs, parts.hcn, parts.jobs, parts.sandbox);
-    hp.containers = std::make_unique<HcsContainerHost>(parts.hcs, parts.containers);
-    hp.streaming = parts.make_streaming();
+    auto containers = std::make_unique<HcsContainerHost>(parts.hcs, parts.containers);
+    // Exec and attach are relayed by the containers' monitors.
+    hp.streaming = parts.containers.shims != nullptr
+                       ? std::make_unique<hcs_streaming::HcsProcessStreaming>(
+                             containers.get(), parts.containers.shims, parts.port_forward)
+                       : parts.make_streaming();
+    hp.containers = std::move(containers);
     hp.stats = parts.make_stats();
     hp.ready = parts.ready;
     hp.description = absl::StrCat("HCS process isolation, pods held by ",
@@ -96,7 +102,8 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     hp.containers = parts.make_hostprocess_containers
                         ? parts.make_hostprocess_containers()
                         : std::make_unique<hostprocess::HostProcessContainerHost>(parts.processes, parts.hostprocess);
-    hp.streaming = parts.make_streaming();
+    hp.streaming = parts.port_forward ? hcs_streaming::NewHostProcessStreaming(parts.port_forward)
+                                      : parts.make_streaming();
     hp.stats = parts.make_stats();
     hp.ready = parts.ready;
     hp.description = "HostProcess: processes in job objects on the host";

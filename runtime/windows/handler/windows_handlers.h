@@ -22,6 +22,7 @@
 #include "runtime/stats/stats_source.h"
 #include "runtime/streaming/process_streaming.h"
 #include "runtime/windows/hcs_container_host.h"
+#include "runtime/windows/hcs_streaming/hcs_process_streaming.h"
 #include "runtime/windows/hostprocess/hostprocess_container_host.h"
 #include "runtime/windows/hypervisor/hypervisor_parts.h"
 #include "runtime/windows/sandbox/windows_sandbox_host.h"
@@ -51,7 +52,13 @@ struct WindowsHandlerParts {
   HcsContainerHostOptions containers;
   // The "hypervisor" type (experimental): utility VM boot files, hosted layers.
   hypervisor::HypervisorParts hypervisor;
-  // Per handler: its stats source and streaming (required), and for the
+  // Port-forward of the "process" type (dials the pod IP from the host) and
+  // the "hostprocess" type (dials the host's 127.0.0.1); null: port-forward
+  // to those pods is Unimplemented. Exec and attach of the process type go
+  // through the containers' shims (HcsProcessStreaming).
+  hcs_streaming::PortForwarder port_forward;
+  // Per handler: its stats source and streaming (required; the process
+  // type uses it only without containers.shims), and for the
   // hostprocess type a container host replacing HostProcessContainerHost
   // (tests). With neither it nor `processes` the type still claims
   // HostProcess pods, so they are never run process-isolated, but a

@@ -1,5 +1,7 @@
 #include "runtime/windows/shim/container_monitor.h"
 
+#include <algorithm>
+
 #include "nlohmann/json.hpp"
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/shim/wcow_signal.h"
@@ -143,6 +145,8 @@ HrStatus ContainerMonitor::Start(Deadline deadline) {
         // A full disk must not stop the draining, or the container blocks.
         if (log_) (void)log_->Write(stream, partial, content);
       });
+      std::lock_guard<std::mutex> lock(taps_mu_);
+      for (OutputTap* tap : taps_) tap->Output(stream, chunk);
     };
   };
   stdout_drain_ = std::make_unique<OutputDrain>(api_, io_, stdio.std_output, sink(LogStream::kStdout, &stdout_cutter_));
@@ -189,6 +193,11 @@ void ContainerMonitor::AwaitExit() {
   };
   stdout_cutter_.Finish(finish(LogStream::kStdout));
   stderr_cutter_.Finish(finish(LogStream::kStderr));
+  {
+    std::lock_guard<std::mutex> lock(taps_mu_);
+    output_ended_ = true;
+    for (OutputTap* tap : taps_) tap->Ended();
+  }
   RecordExit(record);
   // A container whose main process is gone must not keep running: its
   // system is shut down, then terminated after the grace (hcsshim's task
@@ -332,6 +341,7 @@ HrStatus ContainerMonitor::CloseStdin(Deadline deadline) {
   // As hcsshim: tell HCS first (it fails once the process has exited), then
   // close our end of the pipe.
   HrStatus s = process->CloseStdin(deadline);
+  std::lock_guard<std::mutex> write_lock(stdin_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (stdin_ != nullptr) api_.close_handle(stdin_);
   stdin_ = nullptr;
@@ -351,6 +361,47 @@ HrStatus ContainerMonitor::ResizeConsole(uint16_t width, uint16_t height, Deadli
 HrStatus ContainerMonitor::TerminateSystem(Deadline deadline) { return system_->Terminate(deadline); }
 
 HrStatus ContainerMonitor::StopSystem(Deadline grace, Deadline deadline) { return system_->Stop(grace, deadline); }
+
+Result<std::unique_ptr<hcs::Process>> ContainerMonitor::CreateSessionProcess(std::string_view process_json,
+                                                                            bool open_stdin, Deadline deadline) {
+  auto params = WithPipes(process_json, open_stdin);
+  if (!params.ok()) return params.status();
+  return system_->CreateProcess(*params, deadline);
+}
+
+bool ContainerMonitor::AddOutputTap(OutputTap* tap) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == MonitorState::kCreated) return false;
+  }
+  std::lock_guard<std::mutex> lock(taps_mu_);
+  if (output_ended_) return false;
+  taps_.push_back(tap);
+  return true;
+}
+
+void ContainerMonitor::RemoveOutputTap(OutputTap* tap) {
+  std::lock_guard<std::mutex> lock(taps_mu_);
+  taps_.erase(std::remove(taps_.begin(), taps_.end(), tap), taps_.end());
+}
+
+HrStatus ContainerMonitor::WriteMainStdin(std::string_view data) {
+  std::lock_guard<std::mutex> write_lock(stdin_mu_);
+  void* in = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in = stdin_;
+  }
+  if (in == nullptr) return HrStatus(codes::kHcsEInvalidState, "container " + options_.id + " has no open stdin");
+  while (!data.empty()) {
+    const uint32_t chunk = static_cast<uint32_t>(std::min<size_t>(data.size(), 1u << 20));
+    if (io_.write(in, data.data(), chunk) != chunk) {
+      return HrStatus(codes::kEFail, "writing the stdin of container " + options_.id + " failed");
+    }
+    data.remove_prefix(chunk);
+  }
+  return HrStatus::Ok();
+}
 
 void* ContainerMonitor::stdin_handle() const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -83,6 +83,17 @@ struct ExecResult {
 // CRI's ExecSync cap per stream; longer output is read and dropped.
 inline constexpr size_t kMaxExecOutputBytes = 16u << 20;
 
+// An attach session's copy of the main process's output (the CRI log keeps
+// getting it too). Called on the drain threads, so it must not block:
+// a slow attacher must never hold the container's output back.
+class OutputTap {
+ public:
+  virtual ~OutputTap() = default;
+  virtual void Output(LogStream stream, std::string_view chunk) = 0;
+  // The main process's output ended (it exited and its pipes drained).
+  virtual void Ended() = 0;
+};
+
 class ContainerMonitor {
  public:
   // Creates or opens the compute system, and opens the log. Nothing is left
@@ -130,6 +141,24 @@ class ContainerMonitor {
   // The main process's stdin handle (null without `open_stdin`); owned here.
   void* stdin_handle() const;
 
+  // Interactive sessions (monitor_sessions.h).
+  // A process in the container whose stdio the caller relays: stdin piped
+  // with `open_stdin`, stdout always, stderr unless EmulateConsole. The
+  // caller takes the stdio handles (TakeStdio) and closes them.
+  win32::Result<std::unique_ptr<hcs::Process>> CreateSessionProcess(std::string_view process_json, bool open_stdin,
+                                                                    Deadline deadline);
+  // Adds `tap` (not owned; it must stay alive until RemoveOutputTap) to the
+  // main process's output from now on. False when the output has ended
+  // already, or the container never started (the tap is not added).
+  bool AddOutputTap(OutputTap* tap);
+  // After it returns, `tap` is called no more.
+  void RemoveOutputTap(OutputTap* tap);
+  // Writes to the main process's stdin. HCS_E_INVALID_STATE without an open stdin
+  // (not created with it, or closed), a failure when the process is gone.
+  win32::HrStatus WriteMainStdin(std::string_view data);
+  const hcs::HcsApi& api() const { return api_; }
+  const hcs::StdioIo& io() const { return io_; }
+
  private:
   ContainerMonitor(const hcs::HcsApi& api, const hcs::StdioIo& io, MonitorOptions options);
   void AwaitExit();
@@ -158,7 +187,11 @@ class ContainerMonitor {
   win32::HrStatus exit_write_;                   // guarded by mu_; writing the exit record
   bool closing_ = false;                         // guarded by mu_
   std::unique_ptr<hcs::Process> process_;        // set once by Start under mu_
-  void* stdin_ = nullptr;                        // guarded by mu_
+  void* stdin_ = nullptr;                        // guarded by mu_; closed under stdin_mu_ too
+  std::mutex stdin_mu_;                          // held across a write to stdin_ and its close
+  std::mutex taps_mu_;                           // taken after mu_, never before
+  std::vector<OutputTap*> taps_;                 // guarded by taps_mu_
+  bool output_ended_ = false;                    // guarded by taps_mu_
   std::unique_ptr<OutputDrain> stdout_drain_;
   std::unique_ptr<OutputDrain> stderr_drain_;
   runtime::shim::CriLineCutter stdout_cutter_;  // used by the stdout drain thread only

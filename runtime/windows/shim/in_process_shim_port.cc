@@ -3,7 +3,9 @@
 #include <atomic>
 
 #include "runtime/windows/shim/container_monitor.h"
+#include "runtime/windows/shim/memory_duplex.h"
 #include "runtime/windows/shim/monitor_requests.h"
+#include "runtime/windows/shim/monitor_sessions.h"
 #include "runtime/windows/shim/shim_files.h"
 
 namespace silo::runtime::windows::shim {
@@ -28,11 +30,20 @@ InProcessShimPort::InProcessShimPort(fake::FakeHcs& fake) : fake_(fake) {}
 
 InProcessShimPort::~InProcessShimPort() {
   std::map<std::string, std::shared_ptr<Shim>> shims;
+  std::vector<std::thread> sessions;
   {
     std::lock_guard<std::mutex> lock(mu_);
     shims.swap(shims_);
+    sessions.swap(sessions_);
   }
+  for (std::thread& t : sessions) t.join();  // silod's ends are closed by now
   shims.clear();
+}
+
+std::shared_ptr<InProcessShimPort::Shim> InProcessShimPort::Find(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = shims_.find(id);
+  return it == shims_.end() ? nullptr : it->second;
 }
 
 void InProcessShimPort::FreeHolder(int holder) {
@@ -76,13 +87,8 @@ HrStatus InProcessShimPort::Launch(const ShimLaunch& launch, Deadline deadline) 
 
 win32::Result<runtime::shim::Response> InProcessShimPort::Call(const std::string& id,
                                                                const runtime::shim::Request& request, Deadline) {
-  std::shared_ptr<Shim> shim;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = shims_.find(id);
-    if (it == shims_.end()) return HrStatus(kHrShimGone, "no shim serves container " + id);
-    shim = it->second;
-  }
+  std::shared_ptr<Shim> shim = Find(id);
+  if (shim == nullptr) return HrStatus(kHrShimGone, "no shim serves container " + id);
   std::atomic<bool> shutdown{false};
   runtime::shim::Response response = ServeMonitorRequest(*shim->monitor, request, &shutdown);
   // A shim killed meanwhile never answered: the client saw the pipe break.
@@ -94,6 +100,26 @@ win32::Result<runtime::shim::Response> InProcessShimPort::Call(const std::string
     if (it != shims_.end() && it->second == shim) shims_.erase(it);
   }
   return response;
+}
+
+win32::Result<ShimSession> InProcessShimPort::OpenSession(const std::string& id,
+                                                          const runtime::shim::Request& request, Deadline) {
+  std::shared_ptr<Shim> shim = Find(id);
+  if (shim == nullptr) return HrStatus(kHrShimGone, "no shim serves container " + id);
+  if (!IsSessionRequest(request)) {
+    return HrStatus(0x80070057, std::string("shim op ") + runtime::shim::OpName(request.op) + " opens no session");
+  }
+  SessionStart start = StartMonitorSession(*shim->monitor, request);
+  ShimSession session;
+  session.response = start.response;
+  if (!start.run) return session;
+  auto [ours, theirs] = MemoryDuplexPair();
+  session.conn = std::move(ours);
+  std::shared_ptr<Duplex> shim_end(std::move(theirs));
+  std::lock_guard<std::mutex> lock(mu_);
+  // The thread keeps its shim (and so its monitor) alive until the session ends.
+  sessions_.emplace_back([shim, shim_end, run = std::move(start.run)] { run(*shim_end); });
+  return session;
 }
 
 bool InProcessShimPort::KillShim(const std::string& id) {

@@ -13,6 +13,8 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/shim/shim_port.h"
@@ -33,6 +35,9 @@ class InProcessShimPort final : public ShimPort {
   win32::HrStatus Launch(const ShimLaunch& launch, Deadline deadline) override;
   win32::Result<runtime::shim::Response> Call(const std::string& id, const runtime::shim::Request& request,
                                               Deadline deadline) override;
+  // The session runs on a thread of the shim over an in-memory connection.
+  win32::Result<ShimSession> OpenSession(const std::string& id, const runtime::shim::Request& request,
+                                         Deadline deadline) override;
 
   // SIGKILL of the container's shim: its handles are closed by the "OS"
   // (FakeHcs::ReapHolder) and it writes nothing more. False when none runs.
@@ -45,12 +50,15 @@ class InProcessShimPort final : public ShimPort {
  private:
   struct Shim;
   void FreeHolder(int holder);
+  std::shared_ptr<Shim> Find(const std::string& id);  // null when none runs
 
   fake::FakeHcs& fake_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Shim>> shims_;  // guarded by mu_
   std::set<int> busy_holders_;                          // guarded by mu_: until a shim's monitor is gone
   int launches_ = 0;                                    // guarded by mu_
+  // Session threads; each ends once silod's end of its connection closes.
+  std::vector<std::thread> sessions_;  // guarded by mu_
 };
 
 }  // namespace silo::runtime::windows::shim

@@ -34,7 +34,7 @@ Response Error(int code, std::string message) {
   return r;
 }
 
-Response FromStatus(const win32::HrStatus& s) { return s.ok() ? Response() : Error(CodeFor(s.hr()), s.ToString()); }
+Response FromStatus(const win32::HrStatus& s) { return ResponseFromHcs(s); }
 
 Response StateResponse(const MonitorStatus& status) {
   Response r;
@@ -49,6 +49,10 @@ Response StateResponse(const MonitorStatus& status) {
 }
 
 }  // namespace
+
+Response ResponseFromHcs(const win32::HrStatus& s) {
+  return s.ok() ? Response() : Error(CodeFor(s.hr()), s.ToString());
+}
 
 Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
                              std::atomic<bool>* shutdown_requested) {

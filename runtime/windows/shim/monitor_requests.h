@@ -15,7 +15,8 @@
 //                  output and exit code; `timeout_ms` kills it (DeadlineExceeded)
 //   reopen_log, close_stdin, resize
 //   shutdown    -> stops the compute system; the monitor then exits
-// attach and interactive exec are not served yet: FailedPrecondition.
+// attach and streamed exec open a session (monitor_sessions.h); here they
+// are FailedPrecondition, as over a transport without sessions.
 // Thread-safe: requests may run concurrently.
 
 #include <atomic>
@@ -27,6 +28,9 @@ namespace silo::runtime::windows::shim {
 
 using runtime::shim::Request;
 using runtime::shim::Response;
+
+// The response for a failed (or OK) HCS call: its gRPC code and message.
+Response ResponseFromHcs(const win32::HrStatus& status);
 
 // `shutdown_requested` is set once a shutdown request has been served.
 Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,

@@ -3,6 +3,7 @@
 #include <windows.h>
 
 #include "runtime/base/windows/named_pipe_win32.h"
+#include "runtime/windows/shim/pipe_duplex_win32.h"
 #include "runtime/windows/shim/pipe_frames_win32.h"
 
 namespace silo::runtime::windows::shim {
@@ -44,22 +45,51 @@ win32::Result<HANDLE> Connect(const std::wstring& name, ShimPipeClient::Deadline
 
 }  // namespace
 
-win32::Result<wire::Response> ShimPipeClient::Call(const wire::Request& request, Deadline deadline) const {
-  auto pipe = Connect(pipe_name_, deadline);
-  if (!pipe.ok()) return pipe.status();
+namespace {
+
+// Connects, sends `request` and reads its response; on success the
+// connection is left open in *pipe for the caller, who closes it.
+win32::Result<wire::Response> Exchange(const std::wstring& name, const wire::Request& request,
+                                       ShimPipeClient::Deadline deadline, HANDLE* pipe) {
+  auto connected = Connect(name, deadline);
+  if (!connected.ok()) return connected.status();
   const std::string context = std::string("shim ") + wire::OpName(request.op) + ": ";
-  HrStatus sent = WritePipeFrame(*pipe, wire::EncodeRequest(request), wire::kMaxFrameSize, MillisLeft(deadline));
-  if (!sent.ok()) {
-    CloseHandle(*pipe);
-    return HrStatus(sent.hr(), context + sent.message());
-  }
-  auto frame = ReadPipeFrame(*pipe, wire::kMaxResponseFrameSize, MillisLeft(deadline));
-  CloseHandle(*pipe);
-  if (!frame.ok()) return HrStatus(frame.status().hr(), context + frame.status().message());
+  auto fail = [&](const HrStatus& s) {
+    CloseHandle(*connected);
+    return HrStatus(s.hr(), context + s.message());
+  };
+  HrStatus sent = WritePipeFrame(*connected, wire::EncodeRequest(request), wire::kMaxFrameSize, MillisLeft(deadline));
+  if (!sent.ok()) return fail(sent);
+  auto frame = ReadPipeFrame(*connected, wire::kMaxResponseFrameSize, MillisLeft(deadline));
+  if (!frame.ok()) return fail(frame.status());
   wire::Response response;
   std::string error;
-  if (!wire::DecodeResponseJson(*frame, &response, &error)) return HrStatus(0x8007000D, context + error);
+  if (!wire::DecodeResponseJson(*frame, &response, &error)) return fail(HrStatus(0x8007000D, error));
+  *pipe = *connected;
   return response;
+}
+
+}  // namespace
+
+win32::Result<wire::Response> ShimPipeClient::Call(const wire::Request& request, Deadline deadline) const {
+  HANDLE pipe = nullptr;
+  auto response = Exchange(pipe_name_, request, deadline, &pipe);
+  if (response.ok()) CloseHandle(pipe);
+  return response;
+}
+
+win32::Result<ShimSession> ShimPipeClient::OpenSession(const wire::Request& request, Deadline deadline) const {
+  HANDLE pipe = nullptr;
+  auto response = Exchange(pipe_name_, request, deadline, &pipe);
+  if (!response.ok()) return response.status();
+  ShimSession session;
+  session.response = std::move(*response);
+  if (session.response.code != 0) {
+    CloseHandle(pipe);  // an error ends the exchange: nothing follows it
+    return session;
+  }
+  session.conn = NewPipeDuplex(pipe);
+  return session;
 }
 
 }  // namespace silo::runtime::windows::shim

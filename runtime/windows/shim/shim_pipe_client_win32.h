@@ -10,6 +10,7 @@
 
 #include "runtime/base/windows/result.h"
 #include "runtime/shim/core/protocol_codec.h"
+#include "runtime/windows/shim/shim_port.h"
 
 namespace silo::runtime::windows::shim {
 
@@ -23,6 +24,11 @@ class ShimPipeClient {
   // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) when no monitor serves the pipe
   // (it is gone), kHrPipeTimeout at the deadline.
   win32::Result<runtime::shim::Response> Call(const runtime::shim::Request& request, Deadline deadline) const;
+
+  // Sends a session request (IsSessionRequest) and reads its response
+  // before `deadline`; when it is OK the connection stays open as the
+  // session's Duplex.
+  win32::Result<ShimSession> OpenSession(const runtime::shim::Request& request, Deadline deadline) const;
 
   const std::wstring& pipe_name() const { return pipe_name_; }
 

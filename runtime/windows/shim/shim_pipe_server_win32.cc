@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/windows/shim/pipe_duplex_win32.h"
 #include "runtime/windows/shim/pipe_frames_win32.h"
 
 namespace silo::runtime::windows::shim {
@@ -15,8 +16,9 @@ constexpr ULONGLONG kAnswerGraceMs = 5000;
 }  // namespace
 
 win32::Result<std::unique_ptr<ShimPipeServer>> ShimPipeServer::Start(std::wstring pipe_name, Handler handler,
-                                                                     std::wstring sddl) {
-  std::unique_ptr<ShimPipeServer> s(new ShimPipeServer(std::move(pipe_name), std::move(handler)));
+                                                                     std::wstring sddl, SessionHandler sessions) {
+  std::unique_ptr<ShimPipeServer> s(
+      new ShimPipeServer(std::move(pipe_name), std::move(handler), std::move(sessions)));
   s->stop_event_ = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   if (s->stop_event_ == nullptr) return win32::LastErrorStatus("CreateEvent");
   // The listener holds the name for the monitor's whole life (a dormant
@@ -85,7 +87,21 @@ void ShimPipeServer::Serve(HANDLE pipe, uint64_t id) {
     wire::Request request;
     std::string error;
     wire::Response response;
-    if (wire::DecodeRequestJson(*frame, &request, &error)) {
+    const bool decoded = wire::DecodeRequestJson(*frame, &request, &error);
+    if (decoded && sessions_ && IsSessionRequest(request)) {
+      SessionStart start = sessions_(request);
+      (void)WritePipeFrame(pipe, wire::EncodeResponse(start.response), wire::kMaxResponseFrameSize);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        answering_.erase(pipe);
+      }
+      if (start.run) {
+        std::unique_ptr<Duplex> conn = NewPipeDuplex(pipe, /*close_on_destroy=*/false);
+        start.run(*conn);
+      }
+      break;  // a session's connection ends with it
+    }
+    if (decoded) {
       response = handler_(request);
     } else {
       response.code = wire::kCodeInvalidArgument;

@@ -30,6 +30,7 @@
 #include "runtime/base/windows/pipe_listener_win32.h"
 #include "runtime/base/windows/result.h"
 #include "runtime/shim/core/protocol_codec.h"
+#include "runtime/windows/shim/session_frames.h"
 
 namespace silo::runtime::windows::shim {
 
@@ -37,9 +38,14 @@ class ShimPipeServer {
  public:
   // Runs on a connection's thread; may block (wait, exec).
   using Handler = std::function<runtime::shim::Response(const runtime::shim::Request&)>;
+  // Session requests (IsSessionRequest): the response is written, then the
+  // session runs on the connection, which ends with it. Null: such
+  // requests go to `handler` like any other.
+  using SessionHandler = std::function<SessionStart(const runtime::shim::Request&)>;
 
   static win32::Result<std::unique_ptr<ShimPipeServer>> Start(
-      std::wstring pipe_name, Handler handler, std::wstring sddl = win32::kSystemAndAdministratorsSddl);
+      std::wstring pipe_name, Handler handler, std::wstring sddl = win32::kSystemAndAdministratorsSddl,
+      SessionHandler sessions = nullptr);
   ~ShimPipeServer();
   ShimPipeServer(const ShimPipeServer&) = delete;
   ShimPipeServer& operator=(const ShimPipeServer&) = delete;
@@ -50,13 +56,15 @@ class ShimPipeServer {
   size_t worker_threads() const;
 
  private:
-  ShimPipeServer(std::wstring name, Handler handler) : name_(std::move(name)), handler_(std::move(handler)) {}
+  ShimPipeServer(std::wstring name, Handler handler, SessionHandler sessions)
+      : name_(std::move(name)), handler_(std::move(handler)), sessions_(std::move(sessions)) {}
   void AcceptLoop();
   void Serve(HANDLE pipe, uint64_t id);
   void ReapWorkers();
 
   const std::wstring name_;
   const Handler handler_;
+  const SessionHandler sessions_;
   std::unique_ptr<win32::PipeListener> listener_;  // used by the acceptor only, until Stop joins it
   HANDLE stop_event_ = nullptr;
   std::thread acceptor_;

@@ -9,10 +9,12 @@
 // Implementations are thread-safe.
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "runtime/base/windows/result.h"
 #include "runtime/shim/core/protocol_codec.h"
+#include "runtime/windows/shim/session_frames.h"
 
 namespace silo::runtime::windows::shim {
 
@@ -37,6 +39,13 @@ inline constexpr uint32_t kHrShimPipeBroken = 0x8007006D;
 // HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS): a shim serves the container already.
 inline constexpr uint32_t kHrShimAlreadyRunning = 0x800700B7;
 
+// An interactive session (monitor_sessions.h): the shim's first response,
+// and when its code is 0 the connection that carries the session frames.
+struct ShimSession {
+  runtime::shim::Response response;
+  std::unique_ptr<Duplex> conn;  // null unless response.code == 0
+};
+
 class ShimPort {
  public:
   using Deadline = std::chrono::steady_clock::time_point;
@@ -52,6 +61,11 @@ class ShimPort {
   // failure is in its `code`.
   virtual win32::Result<runtime::shim::Response> Call(const std::string& id, const runtime::shim::Request& request,
                                                       Deadline deadline) = 0;
+  // Opens a session (streamed exec, attach; IsSessionRequest): the request
+  // is answered before `deadline`, the session itself has no deadline.
+  // Destroying the connection ends the session from silod's side.
+  virtual win32::Result<ShimSession> OpenSession(const std::string& id, const runtime::shim::Request& request,
+                                                 Deadline deadline) = 0;
 };
 
 }  // namespace silo::runtime::windows::shim

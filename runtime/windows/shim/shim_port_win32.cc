@@ -170,6 +170,12 @@ class Win32ShimPort final : public ShimPort {
     return ShimPipeClient(ShimPipeName(id)).Call(request, deadline);
   }
 
+  win32::Result<ShimSession> OpenSession(const std::string& id, const wire::Request& request,
+                                         Deadline deadline) override {
+    if (!SafeId(id)) return HrStatus(kHrShimGone, "no shim can serve container id " + id);
+    return ShimPipeClient(ShimPipeName(id)).OpenSession(request, deadline);
+  }
+
  private:
   // Waits until the shim answers on its pipe (the system exists), it
   // exits (setup failed: it left nothing), or the deadline (then it is

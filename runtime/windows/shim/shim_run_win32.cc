@@ -9,6 +9,7 @@
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/shim/container_monitor.h"
 #include "runtime/windows/shim/monitor_requests.h"
+#include "runtime/windows/shim/monitor_sessions.h"
 #include "runtime/windows/shim/pipe_frames_win32.h"
 #include "runtime/windows/shim/shim_files.h"
 #include "runtime/windows/shim/shim_pipe_server_win32.h"
@@ -89,11 +90,15 @@ int RunShim(int argc, wchar_t** argv, const std::function<win32::Result<const hc
   std::atomic<bool> shutdown_requested{false};
   HANDLE done = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   if (done == nullptr) return abandon("CreateEvent", silo::win32::HrStatus(0x80004005, "no event"));
-  auto server = shim::ShimPipeServer::Start(shim::ShimPipeName(id), [&](const shim::Request& request) {
-    shim::Response r = shim::ServeMonitorRequest(**monitor, request, &shutdown_requested);
-    if (shutdown_requested) SetEvent(done);
-    return r;
-  });
+  auto server = shim::ShimPipeServer::Start(
+      shim::ShimPipeName(id),
+      [&](const shim::Request& request) {
+        shim::Response r = shim::ServeMonitorRequest(**monitor, request, &shutdown_requested);
+        if (shutdown_requested) SetEvent(done);
+        return r;
+      },
+      silo::win32::kSystemAndAdministratorsSddl,
+      [&](const shim::Request& request) { return shim::StartMonitorSession(**monitor, request); });
   if (!server.ok()) return abandon("serving the shim pipe", server.status());
   if (!create_only) {
     silo::win32::HrStatus started = (*monitor)->Start(soon());

@@ -18,6 +18,7 @@
 #include "runtime/windows/shim/cri_log_file.h"
 #include "runtime/windows/shim/exit_record.h"
 #include "runtime/windows/shim/monitor_requests.h"
+#include "runtime/windows/shim/monitor_sessions.h"
 #include "runtime/windows/shim/pipe_frames_win32.h"
 #include "runtime/windows/shim/shim_files.h"
 #include "runtime/windows/shim/shim_pipe_client_win32.h"
@@ -271,6 +272,96 @@ void MonitorOverThePipeRunsExecAndRecordsTheExit() {
 }
 
 
+// Streamed exec and attach over the real pipe: the monitor relays the HCS
+// process's stdio as session frames on the request's own connection.
+void SessionsOverThePipeRelayExecAndAttach() {
+  FakeHcs fake;
+  const std::string dir = TempDir();
+  shim::MonitorOptions o;
+  o.id = "s-" + std::to_string(GetCurrentProcessId());
+  o.document_json = R"({"Owner":"silo","ShouldTerminateOnLastHandleClosed":true})";
+  o.process_json = R"({"CommandLine":"app.exe"})";
+  o.open_stdin = true;
+  o.log_path = dir + "\\c.log";
+  o.exit_path = dir + "\\c.exit";
+  auto monitor = shim::ContainerMonitor::Create(fake.api(), fake.stdio_io(), o, Soon());
+  CHECK(monitor.ok());
+  if (!monitor.ok()) return;
+  CHECK((*monitor)->Start(Soon()).ok());
+  const uint32_t main_pid = (*monitor)->Status().pid;
+  std::atomic<bool> shutdown{false};
+  auto server = shim::ShimPipeServer::Start(
+      shim::ShimPipeName(o.id),
+      [&](const wire::Request& req) { return shim::ServeMonitorRequest(**monitor, req, &shutdown); },
+      silo::win32::kSystemAndAdministratorsSddl,
+      [&](const wire::Request& req) { return shim::StartMonitorSession(**monitor, req); });
+  CHECK(server.ok());
+  if (!server.ok()) return;
+  shim::ShimPipeClient client(shim::ShimPipeName(o.id));
+
+  wire::Request exec;
+  exec.op = wire::Op::kExec;
+  exec.stream = true;
+  wire::SetRequestStdin(exec, true);
+  exec.args = {"cmd", "/c", "sort"};
+  exec.process = R"({"CommandLine":"cmd /c sort"})";
+  auto session = client.OpenSession(exec, Soon());
+  if (!session.ok()) std::printf("  open exec session: %s\n", session.status().ToString().c_str());
+  if (session.ok() && session->response.code != 0) std::printf("  exec: %s\n", session->response.message.c_str());
+  CHECK(session.ok() && session->response.code == 0 && session->conn != nullptr);
+  if (!session.ok() || session->conn == nullptr) return;
+  const uint32_t pid = static_cast<uint32_t>(session->response.pid);
+  shim::SessionWriter to_shim(*session->conn);
+  CHECK(to_shim.Send(shim::SessionFrameType::kStdin, "b\r\na\r\n"));
+  CHECK(to_shim.Send(shim::SessionFrameType::kStdinEof));
+  for (int i = 0; i < 5000 && fake.ProcessStdin(o.id, pid) != "b\r\na\r\n"; ++i) Sleep(1);
+  CHECK(fake.ProcessStdin(o.id, pid) == "b\r\na\r\n");
+  CHECK(fake.WriteProcessOutput(o.id, pid, false, "a\r\nb\r\n"));
+  CHECK(fake.WriteProcessOutput(o.id, pid, true, "sorted"));
+  fake.ExitProcess(o.id, pid, 2);
+  std::string out, err;
+  int64_t code = -1;
+  while (auto f = shim::ReadSessionFrame(*session->conn)) {
+    if (f->type == shim::SessionFrameType::kStdout) out += f->payload;
+    if (f->type == shim::SessionFrameType::kStderr) err += f->payload;
+    if (f->type == shim::SessionFrameType::kExit) {
+      CHECK(shim::ParseExit(f->payload, &code));
+      break;
+    }
+  }
+  CHECK(out == "a\r\nb\r\n" && err == "sorted" && code == 2);
+  session->conn.reset();
+
+  // Attach: input reaches the main process, its output comes back as well
+  // as going to the log; closing the connection detaches.
+  wire::Request attach;
+  attach.op = wire::Op::kAttach;
+  wire::SetRequestStdin(attach, true);
+  auto attached = client.OpenSession(attach, Soon());
+  CHECK(attached.ok() && attached->response.code == 0 && attached->conn != nullptr);
+  if (!attached.ok() || attached->conn == nullptr) return;
+  shim::SessionWriter attach_writer(*attached->conn);
+  CHECK(attach_writer.Send(shim::SessionFrameType::kStdin, "hi\n"));
+  for (int i = 0; i < 5000 && fake.ProcessStdin(o.id, main_pid) != "hi\n"; ++i) Sleep(1);
+  CHECK(fake.ProcessStdin(o.id, main_pid) == "hi\n");
+  CHECK(fake.WriteProcessOutput(o.id, main_pid, false, "hello\n"));
+  auto f = shim::ReadSessionFrame(*attached->conn);
+  CHECK(f.has_value() && f->type == shim::SessionFrameType::kStdout && f->payload == "hello\n");
+  attached->conn.reset();
+  wire::Request state;
+  state.op = wire::Op::kState;
+  auto running = client.Call(state, Soon());
+  CHECK(running.ok() && running->state == "running");
+
+  wire::Request stop;
+  stop.op = wire::Op::kShutdown;
+  CHECK(client.Call(stop, Soon()).ok());
+  (*server)->Stop();
+  monitor->reset();
+  fake.Drain();
+  CHECK(fake.open_system_handles() == 0 && fake.open_stdio_handles() == 0 && fake.open_process_handles() == 0);
+}
+
 // A monitor serves silod for the container's whole life, one connection per
 // call: the threads of ended connections must not pile up.
 void PipeServerJoinsTheThreadsOfEndedConnections() {
@@ -425,6 +516,7 @@ int main() {
       {"ExitRecordIsReplacedAtomically", ExitRecordIsReplacedAtomically},
       {"FramedProtocolOverTheNamedPipe", FramedProtocolOverTheNamedPipe},
       {"MonitorOverThePipeRunsExecAndRecordsTheExit", MonitorOverThePipeRunsExecAndRecordsTheExit},
+      {"SessionsOverThePipeRelayExecAndAttach", SessionsOverThePipeRelayExecAndAttach},
       {"PipeServerJoinsTheThreadsOfEndedConnections", PipeServerJoinsTheThreadsOfEndedConnections},
       {"ShimFilesTakePathsBeyondMaxPath", ShimFilesTakePathsBeyondMaxPath},
       {"ShimPortLaunchesTheShimAndDrivesIt", ShimPortLaunchesTheShimAndDrivesIt},

@@ -1,0 +1,241 @@
+#include "runtime/windows/shim/monitor_sessions.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "runtime/windows/hresult_codes.h"
+#include "runtime/windows/shim/monitor_requests.h"
+
+namespace silo::runtime::windows::shim {
+namespace {
+
+namespace wire = runtime::shim;
+using win32::HrStatus;
+
+constexpr std::chrono::seconds kSessionCallTimeout{60};
+constexpr std::chrono::seconds kSessionTerminateGrace{10};
+// As ContainerMonitor::Exec: output a child still holds open after the exit
+// is not waited for longer than this (hcsshim's CopyAfterExitTimeout).
+constexpr std::chrono::seconds kSessionCopyAfterExit{1};
+// How far an attacher may fall behind the container's output.
+constexpr size_t kMaxTapBacklog = 4u << 20;
+
+Deadline SessionDeadline(std::chrono::seconds d) { return hcs::Clock::now() + d; }
+
+Response SessionError(int code, std::string message) {
+  Response r;
+  r.code = code;
+  r.message = std::move(message);
+  return r;
+}
+
+// Writes `data` to a process's stdin pipe; false when it is gone.
+bool WriteAllStdin(const hcs::StdioIo& io, void* handle, std::string_view data) {
+  while (!data.empty()) {
+    const uint32_t chunk = static_cast<uint32_t>(std::min<size_t>(data.size(), 1u << 20));
+    if (io.write(handle, data.data(), chunk) != chunk) return false;
+    data.remove_prefix(chunk);
+  }
+  return true;
+}
+
+void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, bool tty, Duplex& conn) {
+  const hcs::HcsApi& api = monitor.api();
+  const hcs::StdioIo& io = monitor.io();
+  hcs::StdioHandles stdio = process->TakeStdio();
+  SessionWriter out(conn);
+  std::atomic<bool> finished{false};
+  std::atomic<bool> gone{false};
+  // Nobody watches the process any more: it must not run on unobserved
+  // (containerd kills an exec whose stream ended, too).
+  auto on_gone = [&] {
+    if (finished || gone.exchange(true)) return;
+    (void)process->Terminate(SessionDeadline(kSessionTerminateGrace));
+  };
+  auto sink = [&](SessionFrameType type) {
+    return [&, type](std::string_view chunk) {
+      if (!out.Send(type, chunk)) on_gone();
+    };
+  };
+  OutputDrain stdout_drain(api, io, stdio.std_output, sink(SessionFrameType::kStdout));
+  OutputDrain stderr_drain(api, io, stdio.std_error, sink(SessionFrameType::kStderr));
+  void* in = stdio.std_input;
+  std::thread input([&] {
+    while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
+      uint16_t width = 0, height = 0;
+      switch (f->type) {
+        case SessionFrameType::kStdin:
+          // A process that stopped reading: what it would not take is dropped.
+          if (in != nullptr) (void)WriteAllStdin(io, in, f->payload);
+          break;
+        case SessionFrameType::kStdinEof:
+          if (in != nullptr) {
+            (void)process->CloseStdin(SessionDeadline(kSessionCallTimeout));
+            api.close_handle(in);
+            in = nullptr;
+          }
+          break;
+        case SessionFrameType::kResize:
+          if (tty && ParseResize(f->payload, &width, &height)) {
+            (void)process->ResizeConsole(width, height, SessionDeadline(kSessionCallTimeout));
+          }
+          break;
+        default:
+          break;  // frames of the other direction are ignored
+      }
+    }
+    on_gone();  // end of stream before the exit: the client left
+  });
+  auto exit = process->WaitForExit(hcs::kNoDeadline);
+  stdout_drain.JoinFor(kSessionCopyAfterExit);
+  stderr_drain.JoinFor(kSessionCopyAfterExit);
+  finished = true;
+  if (exit.ok()) {
+    (void)out.Send(SessionFrameType::kExit, ExitPayload(exit->exit_code));
+  } else {
+    (void)out.Send(SessionFrameType::kFailed, "waiting for the exec process: " + exit.status().ToString());
+  }
+  conn.CancelRead();
+  input.join();
+  if (in != nullptr) api.close_handle(in);
+  process->Close();
+}
+
+// The attacher's copy of the output, queued so the drains never wait on it.
+class QueueTap final : public OutputTap {
+ public:
+  void Output(LogStream stream, std::string_view chunk) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (overflowed_ || ended_) return;
+    backlog_ += chunk.size();
+    if (backlog_ > kMaxTapBacklog) {
+      overflowed_ = true;
+    } else {
+      chunks_.push_back({stream, std::string(chunk)});
+    }
+    cv_.notify_all();
+  }
+  void Ended() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    cv_.notify_all();
+  }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+  enum class Next { kChunk, kEnded, kOverflowed, kCancelled };
+  Next Pop(LogStream* stream, std::string* chunk) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return cancelled_ || overflowed_ || ended_ || !chunks_.empty(); });
+    if (cancelled_) return Next::kCancelled;
+    if (overflowed_) return Next::kOverflowed;
+    if (chunks_.empty()) return Next::kEnded;
+    *stream = chunks_.front().first;
+    *chunk = std::move(chunks_.front().second);
+    chunks_.pop_front();
+    backlog_ -= chunk->size();
+    return Next::kChunk;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<LogStream, std::string>> chunks_;  // guarded by mu_
+  size_t backlog_ = 0;                                    // guarded by mu_
+  bool ended_ = false;                                    // guarded by mu_
+  bool overflowed_ = false;                               // guarded by mu_
+  bool cancelled_ = false;                                // guarded by mu_
+};
+
+void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
+  SessionWriter out(conn);
+  QueueTap tap;
+  const bool tapped = monitor.AddOutputTap(&tap);
+  std::thread input([&] {
+    while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
+      uint16_t width = 0, height = 0;
+      switch (f->type) {
+        case SessionFrameType::kStdin:
+          (void)monitor.WriteMainStdin(f->payload);  // no stdin open: dropped, as docker does
+          break;
+        case SessionFrameType::kStdinEof:
+          (void)monitor.CloseStdin(SessionDeadline(kSessionCallTimeout));
+          break;
+        case SessionFrameType::kResize:
+          if (ParseResize(f->payload, &width, &height)) {
+            (void)monitor.ResizeConsole(width, height, SessionDeadline(kSessionCallTimeout));
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    tap.Cancel();  // detached, or the client left
+  });
+  QueueTap::Next next = tapped ? QueueTap::Next::kChunk : QueueTap::Next::kEnded;
+  while (tapped) {
+    LogStream stream = LogStream::kStdout;
+    std::string chunk;
+    next = tap.Pop(&stream, &chunk);
+    if (next != QueueTap::Next::kChunk) break;
+    const SessionFrameType type =
+        stream == LogStream::kStdout ? SessionFrameType::kStdout : SessionFrameType::kStderr;
+    if (!out.Send(type, chunk)) {
+      next = QueueTap::Next::kCancelled;
+      break;
+    }
+  }
+  if (tapped) monitor.RemoveOutputTap(&tap);
+  if (next == QueueTap::Next::kEnded) {
+    const MonitorStatus status = monitor.Status();
+    (void)out.Send(SessionFrameType::kExit, ExitPayload(status.exit ? status.exit->exit_code : -1));
+  } else if (next == QueueTap::Next::kOverflowed) {
+    (void)out.Send(SessionFrameType::kFailed, "attach fell more than 4 MiB behind the container's output");
+  }
+  conn.CancelRead();
+  input.join();
+}
+
+}  // namespace
+
+SessionStart StartMonitorSession(ContainerMonitor& monitor, const Request& request) {
+  SessionStart start;
+  if (request.op == wire::Op::kAttach) {
+    if (monitor.Status().state == MonitorState::kCreated) {
+      start.response = SessionError(wire::kCodeFailedPrecondition, "attach: the container has not started");
+      return start;
+    }
+    start.run = [&monitor](Duplex& conn) { RunAttach(monitor, conn); };
+    return start;
+  }
+  if (request.op != wire::Op::kExec || !request.stream) {
+    start.response = SessionError(wire::kCodeInvalidArgument, std::string("shim op ") + wire::OpName(request.op) +
+                                                           " does not open a session");
+    return start;
+  }
+  if (request.process.empty()) {
+    start.response = SessionError(wire::kCodeInvalidArgument, "exec needs the HCS process parameters");
+    return start;
+  }
+  if (monitor.Status().state != MonitorState::kRunning) {
+    start.response = SessionError(wire::kCodeFailedPrecondition, "exec: the container is not running");
+    return start;
+  }
+  auto process = monitor.CreateSessionProcess(request.process, wire::RequestWantsStdin(request), SessionDeadline(kSessionCallTimeout));
+  if (!process.ok()) {
+    start.response = ResponseFromHcs(process.status());
+    return start;
+  }
+  start.response.pid = static_cast<int>((*process)->pid());
+  std::shared_ptr<hcs::Process> shared(std::move(*process));
+  const bool tty = request.tty;
+  start.run = [&monitor, shared, tty](Duplex& conn) { RunExec(monitor, shared, tty, conn); };
+  return start;
+}
+
+}  // namespace silo::runtime::windows::shim
