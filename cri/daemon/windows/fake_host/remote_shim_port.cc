@@ -69,6 +69,12 @@ win32::Result<runtime::shim::Response> RemoteShimPort::Call(const std::string& i
   return response;
 }
 
+win32::Result<rs::ShimSession> RemoteShimPort::OpenSession(const std::string& id, const runtime::shim::Request&,
+                                                          Deadline) {
+  return win32::HrStatus(0x80004001,  // E_NOTIMPL
+                         "the fake host does not relay exec/attach sessions (container " + id + ")");
+}
+
 void ServeShims(HostEntries& entries, std::shared_ptr<rs::ShimPort> shims) {
   entries[{kShimTable, kLaunch}] = [shims](ClientProcess&, WireReader& r, WireWriter& w) {
     rs::ShimLaunch launch;
