@@ -37,18 +37,22 @@ Response Error(int code, std::string message) {
 Response FromStatus(const win32::HrStatus& s) { return s.ok() ? Response() : Error(CodeFor(s.hr()), s.ToString()); }
 
 Response StateResponse(const MonitorStatus& status) {
-  Response r;
-  r.state = MonitorStateName(status.state);
-  r.pid = static_cast<int>(status.pid);
-  if (status.exit) {
-    r.exited = true;
-    r.exit_code = static_cast<int>(status.exit->exit_code);
-    r.exited_at_unix_nanos = status.exit->exited_at_unix_nanos;
-  }
-  return r;
+  return MonitorStateResponse(MonitorStateName(status.state), status.pid, status.exit);
 }
 
 }  // namespace
+
+Response MonitorStateResponse(const char* state, uint32_t pid, const std::optional<ExitRecord>& exit) {
+  Response r;
+  r.state = state;
+  r.pid = static_cast<int>(pid);
+  if (exit) {
+    r.exited = true;
+    r.exit_code = static_cast<int>(exit->exit_code);
+    r.exited_at_unix_nanos = exit->exited_at_unix_nanos;
+  }
+  return r;
+}
 
 Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
                              std::atomic<bool>* shutdown_requested) {

@@ -19,6 +19,8 @@
 // Thread-safe: requests may run concurrently.
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
 
 #include "runtime/shim/core/protocol_codec.h"
 #include "runtime/windows/shim/container_monitor.h"
@@ -27,6 +29,11 @@ namespace silo::runtime::windows::shim {
 
 using runtime::shim::Request;
 using runtime::shim::Response;
+
+// The answer to state and wait: the state's name ("created", "running",
+// "stopped"), the main process's pid and, once recorded, its exit. Shared
+// with the HostProcess monitor's server.
+Response MonitorStateResponse(const char* state, uint32_t pid, const std::optional<ExitRecord>& exit);
 
 // `shutdown_requested` is set once a shutdown request has been served.
 Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
