@@ -50,16 +50,8 @@ Response ServeHostProcessRequest(HostProcessMonitor& monitor, const wire::Reques
       if (request.args.empty()) return FromStatus(absl::InvalidArgumentError("exec needs a command"));
       auto result = monitor.Exec(request.args, std::chrono::milliseconds(request.timeout_ms));
       if (!result.ok()) return FromStatus(result.status());
-      Response r;
-      if (result->timed_out) {
-        r.code = wire::kCodeDeadlineExceeded;
-        r.message = "exec timed out after " + std::to_string(request.timeout_ms) + " ms";
-      }
-      r.exited = true;
-      r.exit_code = result->exit_code;
-      r.stdout_data = std::move(result->stdout_data);
-      r.stderr_data = std::move(result->stderr_data);
-      return r;
+      return windows::shim::MonitorExecResponse(result->timed_out, request.timeout_ms, result->exit_code,
+                                                std::move(result->stdout_data), std::move(result->stderr_data));
     }
     case Op::kReopenLog:
       return FromStatus(monitor.ReopenLog());

@@ -12,6 +12,7 @@
 #include "runtime/windows/shim/pipe_frames_win32.h"
 #include "runtime/windows/shim/shim_files.h"
 #include "runtime/windows/shim/shim_pipe_server_win32.h"
+#include "runtime/windows/shim/shim_run_win32.h"
 
 namespace silo::runtime::windows::hostprocess {
 namespace {
@@ -46,11 +47,7 @@ int RunHostProcessShim(int argc, wchar_t** argv, const ProcessApi& api) {
   bool create_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = silo::win32::WideToUtf8(argv[i]);
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = silo::win32::WideToUtf8(argv[++i]);
-      return true;
-    };
+    auto value = [&](std::string* out) { return shim::TakeShimArgValue(argc, argv, &i, out); };
     bool ok = true;
     if (arg == "--id") ok = value(&id);
     else if (arg == "--exit-file") ok = value(&options.exit_path);

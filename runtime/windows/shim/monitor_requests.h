@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "runtime/shim/core/protocol_codec.h"
 #include "runtime/windows/shim/container_monitor.h"
@@ -34,6 +35,11 @@ using runtime::shim::Response;
 // "stopped"), the main process's pid and, once recorded, its exit. Shared
 // with the HostProcess monitor's server.
 Response MonitorStateResponse(const char* state, uint32_t pid, const std::optional<ExitRecord>& exit);
+
+// The answer to an ExecSync: its exit code and output, DeadlineExceeded
+// (with the output so far) when it was ended at `timeout_ms`.
+Response MonitorExecResponse(bool timed_out, int64_t timeout_ms, int64_t exit_code, std::string stdout_data,
+                             std::string stderr_data);
 
 // `shutdown_requested` is set once a shutdown request has been served.
 Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
