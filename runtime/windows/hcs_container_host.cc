@@ -17,6 +17,7 @@
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/schema/json.h"
 #include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/shim_answers.h"
 #include "runtime/windows/shim/shim_files.h"
 
 namespace silo::runtime::windows {
@@ -57,32 +58,9 @@ std::vector<std::string> StringList(const nlohmann::json& j, const char* key) {
   return out;
 }
 
-wire::Request ShimRequest(wire::Op op) {
-  wire::Request r;
-  r.op = op;
-  return r;
-}
-
-bool IsShimGone(const win32::HrStatus& s) { return codes::Normalize(s.hr()) == codes::Normalize(shim::kHrShimGone); }
-
-// A shim that could not be reached.
-absl::Status ShimTransportStatus(const std::string& what, const win32::HrStatus& s) {
-  if (IsShimGone(s)) {
-    return absl::UnavailableError(absl::StrCat(what, ": the container's silo-shim is gone"));
-  }
-  return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
-}
-
-container::ProcessState FromResponse(const wire::Response& r) {
-  container::ProcessState st;
-  st.pid = r.pid;
-  // Killed before it started, a container is stopped without a pid.
-  st.started = r.state == "running" || (r.state == "stopped" && r.pid != 0);
-  st.exited = r.exited;
-  st.exit_code = r.exit_code;
-  st.exited_at_ns = r.exited_at_unix_nanos;
-  return st;
-}
+using shim::IsShimGone;
+using shim::ShimRequest;
+using shim::ShimTransportStatus;
 
 // Polls the shim's wait in short steps until the exit, the shim's end, or
 // a cancel; fires its callback through the host's OneShotCallbacks.
@@ -345,7 +323,7 @@ absl::StatusOr<std::optional<container::ProcessState>> HcsContainerHost::ReadRec
 absl::StatusOr<container::ProcessState> HcsContainerHost::State(const std::string& id, const std::string&) {
   bool gone = false;
   absl::StatusOr<wire::Response> r = CallShim(id, ShimRequest(wire::Op::kState), CallDeadline(), &gone);
-  if (r.ok()) return FromResponse(*r);
+  if (r.ok()) return shim::ProcessStateFromShim(*r);
   if (!gone) return r.status();
   // Shim and silod both died: the shim's durable record still tells.
   SILO_ASSIGN_OR_RETURN(std::optional<container::ProcessState> recorded, ReadRecordedExit(id));
@@ -364,7 +342,7 @@ absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string
   wait.timeout_ms = timeout.count();
   bool gone = false;
   absl::StatusOr<wire::Response> r = CallShim(id, wait, CallDeadline() + timeout, &gone);
-  if (r.ok()) return FromResponse(*r);
+  if (r.ok()) return shim::ProcessStateFromShim(*r);
   if (r.status().code() == absl::StatusCode::kDeadlineExceeded) {
     return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
   }

@@ -274,4 +274,40 @@ nlohmann::json HostProcessPlanToJson(const HostProcessPlan& p) {
           {"Mounts", mounts}};
 }
 
+absl::StatusOr<HostProcessPlan> HostProcessPlanFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return absl::InvalidArgumentError("HostProcess plan: not a JSON object");
+  HostProcessPlan p;
+  try {
+    p.job_name = j.at("JobName").get<std::string>();
+    p.create_silo = j.at("CreateSilo").get<bool>();
+    p.mount_point = j.at("MountPoint").get<std::string>();
+    p.command_line = j.at("CommandLine").get<std::string>();
+    p.working_directory = j.at("WorkingDirectory").get<std::string>();
+    for (const auto& e : j.at("Environment")) {
+      const std::string entry = e.get<std::string>();
+      const size_t eq = entry.find('=');
+      if (eq == std::string::npos) p.env.emplace_back(entry, "");
+      else p.env.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+    p.merge_user_default_environment = j.at("MergeUserDefaultEnvironment").get<bool>();
+    p.path_append = j.at("PathAppend").get<std::vector<std::string>>();
+    const std::string logon = j.at("Logon").get<std::string>();
+    if (logon == "Inherit") p.logon = LogonKind::kInherit;
+    else if (logon == "ServiceAccount") p.logon = LogonKind::kServiceAccount;
+    else if (logon == "LocalGroup") p.logon = LogonKind::kLocalGroup;
+    else return absl::InvalidArgumentError(absl::StrCat("HostProcess plan: unknown Logon \"", logon, "\""));
+    p.account = j.at("Account").get<std::string>();
+    p.cpu_rate = j.at("CpuRate").get<uint32_t>();
+    p.cpu_weight = j.at("CpuWeight").get<uint32_t>();
+    p.job_memory_bytes = j.at("JobMemoryBytes").get<uint64_t>();
+    for (const auto& m : j.at("Mounts")) {
+      p.mounts.push_back({m.at("Source").get<std::string>(), m.at("Target").get<std::string>(),
+                          m.at("Bind").get<bool>(), m.at("ReadOnly").get<bool>()});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("HostProcess plan: ", e.what()));
+  }
+  return p;
+}
+
 }  // namespace silo::runtime::windows

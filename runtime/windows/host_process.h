@@ -137,5 +137,8 @@ std::vector<std::string> MergeHostProcessEnvironment(const std::vector<std::stri
 
 // The plan as JSON, for golden tests and `verbose` ContainerStatus info.
 nlohmann::json HostProcessPlanToJson(const HostProcessPlan& plan);
+// The inverse, for the shim that replays the plan; InvalidArgument when a
+// field is missing or of the wrong type.
+absl::StatusOr<HostProcessPlan> HostProcessPlanFromJson(const nlohmann::json& json);
 
 }  // namespace silo::runtime::windows

@@ -110,7 +110,7 @@ void WindowsCriFixture::SetUp() {
   readiness_.InstallContainersFeature();
   paths_.AddVolume(L"C:", L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}");
   paths_.AddPath(L"C:\\data");
-  shims_ = std::make_shared<rw::shim::InProcessShimPort>(hcs_);
+  shims_ = std::make_shared<rw::shim::InProcessShimPort>(hcs_, &processes_);
 }
 
 void WindowsCriFixture::TearDown() {

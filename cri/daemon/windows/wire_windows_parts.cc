@@ -169,6 +169,9 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
         -> absl::StatusOr<rw::WindowsRootfs> { return why; };
   }
   parts.containers.release_rootfs = [](const std::string&) { return absl::OkStatus(); };  // the layer store's
+  // One silo-shim.exe per container, HCS or HostProcess alike.
+  parts.hostprocess.shims = apis.shims;
+  parts.hostprocess.state_dir = config.state + "/containers";
   parts.containers.shims = std::move(apis.shims);
   // HostProcess containers: processes in named Job Objects on the host,
   // bound into a silo where the bind filter exists (WS2022 and later).

@@ -10,6 +10,7 @@
 
 #include "nlohmann/json.hpp"
 #include "runtime/base/windows/wide.h"
+#include "runtime/windows/fake/holder_thunk.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::fake {
@@ -933,25 +934,10 @@ struct FakeEntryPoints {
 
 namespace {
 
-// Entry points of the table of simulated process `H`: each call runs as that
-// process (t_holder), so the handles it opens are its own.
-template <int H>
-struct AsHolder {
-  template <auto Fn, typename R, typename... A>
-  static R Call(A... a) {
-    HolderScope scope(H);
-    return Fn(a...);
-  }
-};
-template <int H, auto Fn, typename R, typename... A>
-constexpr auto Thunk(R (*)(A...)) {
-  return &AsHolder<H>::template Call<Fn, R, A...>;
-}
-
 template <int H>
 void FillTables(hcs::HcsApi* api, hcs::StdioIo* io) {
   using E = FakeEntryPoints;
-#define SILO_FAKE_AS(fn) Thunk<H, &E::fn>(&E::fn)
+#define SILO_FAKE_AS(fn) HolderThunk<HolderScope, H, &E::fn>(&E::fn)
   api->create_operation = SILO_FAKE_AS(CreateOperation);
   api->close_operation = SILO_FAKE_AS(CloseOperation);
   api->get_operation_result = SILO_FAKE_AS(GetOperationResult);

@@ -1,70 +1,40 @@
 #include "runtime/windows/hostprocess/hostprocess_container_host.h"
 
-#include <chrono>
-#include <ctime>
-#include <optional>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <thread>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "spdlog/spdlog.h"
+#include "nlohmann/json.hpp"
+#include "runtime/base/file_util.h"
 #include "runtime/base/windows/wide.h"
-#include "runtime/windows/command_line.h"
-#include "runtime/windows/host_process.h"
-#include "runtime/windows/hostprocess/cri_log_file.h"
-#include "runtime/windows/hostprocess/launch.h"
+#include "runtime/windows/hostprocess/hostprocess_monitor.h"
 #include "runtime/windows/hostprocess/logon.h"
 #include "runtime/windows/hostprocess/win32_error.h"
+#include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/jobobject/api.h"
+#include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/shim_answers.h"
+#include "runtime/windows/shim/shim_files.h"
 
 namespace silo::runtime::windows::hostprocess {
 
 using container::ProcessState;
 using silo::win32::Utf8ToWide;
-
-struct HostProcessContainerHost::Entry {
-  HostProcessPlan plan;
-  void* job = nullptr;
-  std::vector<std::string> links;  // made by Create, removed by Remove
-  std::string log_path;
-  Logon logon;
-  LaunchedInJob main;
-  bool started = false;
-  bool recovered = false;  // re-opened after a restart: no process handle
-  std::unique_ptr<CriLogFile> log;
-  // Wait may run beside Kill or State of the same container (a stop waits
-  // while the status is read).
-  std::mutex exit_mu;
-  std::optional<ProcessState> exit;
-
-  std::optional<ProcessState> Exit() {
-    std::lock_guard lock(exit_mu);
-    return exit;
-  }
-  ProcessState RecordExit(const ProcessState& state) {
-    std::lock_guard lock(exit_mu);
-    if (!exit) exit = state;
-    return *exit;
-  }
-};
+namespace wire = runtime::shim;
 
 namespace {
 
-constexpr int kSigInt = 2;
-constexpr int kSigKill = 9;
-constexpr int kSigTerm = 15;
-// hcsshim's Terminate exit code for a job container.
-constexpr uint32_t kTerminatedExitCode = 1;
+// How long a shim may take to exit after it answered `shutdown`.
+constexpr std::chrono::seconds kShimExitWait{10};
+// A quick probe of whether a shim still serves its pipe.
+constexpr std::chrono::seconds kProbeTimeout{5};
 
-// Whether FindOrRecover found no job of silod's for the container: none at
-// all, or one of that name someone else made (never to be touched).
-bool JobGone(const absl::Status& status) { return absl::IsNotFound(status) || absl::IsAlreadyExists(status); }
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using shim::ProcessStateFromShim;
+using shim::ShimRequest;
 
 HostProcessInput InputFrom(const container::CreateSpec& spec, const HostProcessContainerHostOptions& options) {
   HostProcessInput in;
@@ -94,42 +64,171 @@ HostProcessInput InputFrom(const container::CreateSpec& spec, const HostProcessC
 }  // namespace
 
 HostProcessContainerHost::HostProcessContainerHost(const ProcessApi* api, HostProcessContainerHostOptions options)
-    : api_(api), options_(options) {}
+    : api_(api), options_(std::move(options)) {}
 
-HostProcessContainerHost::~HostProcessContainerHost() {
-  // silod going away: closing the jobs ends their processes (kill-on-close),
-  // which breaks the pipes so the pumps can be joined.
-  std::lock_guard lock(mu_);
-  for (auto& [id, entry] : entries_) {
-    if (entry->job != nullptr) api_->close_handle(entry->job);
-    entry->job = nullptr;
-    entry->main.stdout_pump.reset();
-    entry->main.stderr_pump.reset();
-    if (entry->main.process != nullptr) api_->close_handle(entry->main.process);
-    if (entry->logon.token != nullptr) api_->close_handle(entry->logon.token);
+// The containers keep running in their shims; silod holds nothing of them.
+HostProcessContainerHost::~HostProcessContainerHost() = default;
+
+std::string HostProcessContainerHost::FilePath(const std::string& id, const char* suffix) const {
+  return absl::StrCat(options_.state_dir, "/", id, suffix);
+}
+
+shim::ShimPort::Deadline HostProcessContainerHost::CallDeadline() const {
+  return std::chrono::steady_clock::now() + options_.call_timeout;
+}
+
+absl::StatusOr<wire::Response> HostProcessContainerHost::CallShim(const std::string& id, const wire::Request& request,
+                                                                  shim::ShimPort::Deadline deadline, bool* gone) {
+  const std::string what = absl::StrCat("silo-shim ", wire::OpName(request.op), " of HostProcess container ", id);
+  if (gone != nullptr) *gone = false;
+  if (options_.shims == nullptr) return absl::FailedPreconditionError(absl::StrCat(what, ": no shim port is wired"));
+  auto r = options_.shims->Call(id, request, deadline);
+  if (!r.ok()) {
+    if (gone != nullptr) *gone = shim::IsShimGone(r.status());
+    return shim::ShimTransportStatus(what, r.status());
   }
+  if (r->code != 0) return absl::Status(static_cast<absl::StatusCode>(r->code), absl::StrCat(what, ": ", r->message));
+  return *std::move(r);
 }
 
-std::shared_ptr<HostProcessContainerHost::Entry> HostProcessContainerHost::Find(const std::string& id) {
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(id);
-  return it == entries_.end() ? nullptr : it->second;
+ProcessState HostProcessContainerHost::ExitAfterShim(const std::string& id) const {
+  ProcessState gone;
+  gone.started = true;
+  gone.exited = true;
+  gone.exit_code = kUnknownExitCode;
+  win32::Result<shim::ExitRecord> record = shim::ReadExitRecord(FilePath(id, ".exit"));
+  if (record.ok()) {
+    gone.exit_code = static_cast<int>(record->exit_code);
+    gone.exited_at_ns = record->exited_at_unix_nanos;
+  }
+  return gone;
 }
 
-absl::StatusOr<std::shared_ptr<HostProcessContainerHost::Entry>> HostProcessContainerHost::FindOrRecover(
-    const std::string& id, const std::string& handle) {
-  if (auto entry = Find(id)) return entry;
+absl::StatusOr<HostProcessPlan> HostProcessContainerHost::KeptPlan(const std::string& id) const {
+  win32::Result<std::string> text = shim::ReadSmallFile(FilePath(id, ".hostprocess.json"));
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat("no plan kept for HostProcess container ", id));
+  absl::StatusOr<HostProcessLaunch> launch = DecodeHostProcessLaunch(*text);
+  if (!launch.ok()) return launch.status();
+  return std::move(launch->plan);
+}
+
+absl::StatusOr<std::string> HostProcessContainerHost::Create(const container::CreateSpec& spec) {
+  if (options_.shims == nullptr || options_.state_dir.empty()) {
+    return absl::FailedPreconditionError("HostProcess create: no silo-shim launcher or state directory is wired");
+  }
+  if (spec.config != nullptr) {
+    absl::Status pod = ValidateHostProcessPod(true, spec.config->windows().security_context().host_process());
+    if (!pod.ok()) return pod;
+  }
+  absl::StatusOr<HostProcessPlan> plan = PlanHostProcess(InputFrom(spec, options_));
+  if (!plan.ok()) return plan.status();
+  const std::string job_name = plan->job_name;
+
+  shim::ShimLaunch launch;
+  launch.id = spec.id;
+  launch.hostprocess_path = FilePath(spec.id, ".hostprocess.json");
+  launch.log_path = spec.log_path;
+  launch.exit_path = FilePath(spec.id, ".exit");
+  launch.diagnostics_path = FilePath(spec.id, ".shim.log");
+  std::error_code ec;
+  std::filesystem::create_directories(options_.state_dir, ec);
+  if (std::FILE* f = std::fopen(launch.hostprocess_path.c_str(), "r")) {
+    std::fclose(f);
+    return absl::AlreadyExistsError(absl::StrCat("HostProcess container ", spec.id, " exists"));
+  }
+  // 0600: the plan's environment may hold secrets.
+  absl::Status saved = AtomicWriteFile(
+      launch.hostprocess_path, EncodeHostProcessLaunch(HostProcessLaunch{spec.id, *std::move(plan), spec.rootfs}),
+      0600);
+  if (!saved.ok()) return saved;
+  std::remove(launch.exit_path.c_str());  // a stale record must never speak for this container
+  win32::HrStatus started = options_.shims->Launch(launch, CallDeadline());
+  if (!started.ok()) {
+    std::remove(launch.hostprocess_path.c_str());
+    if (codes::Normalize(started.hr()) == codes::Normalize(shim::kHrShimAlreadyRunning)) {
+      return absl::AlreadyExistsError(absl::StrCat("HostProcess container ", spec.id, ": ", started.message()));
+    }
+    return absl::InternalError(
+        absl::StrCat("HostProcess container ", spec.id, ": launching its silo-shim: ", started.ToString()));
+  }
+  return job_name;
+}
+
+absl::Status HostProcessContainerHost::Start(const std::string& id, const std::string& /*handle*/) {
+  return CallShim(id, ShimRequest(wire::Op::kStart), CallDeadline()).status();
+}
+
+absl::Status HostProcessContainerHost::Kill(const std::string& id, const std::string& handle, int signal) {
+  wire::Request kill = ShimRequest(wire::Op::kKill);
+  kill.signal = signal;
+  bool gone = false;
+  absl::Status s = CallShim(id, kill, CallDeadline(), &gone).status();
+  // A gone shim took its job along (kill-on-close), unless someone else
+  // holds it: then it is ended here.
+  if (gone) return KillUnmonitored(id);
+  (void)handle;
+  return s;
+}
+
+absl::StatusOr<ProcessState> HostProcessContainerHost::State(const std::string& id, const std::string& /*handle*/) {
+  bool gone = false;
+  absl::StatusOr<wire::Response> r = CallShim(id, ShimRequest(wire::Op::kState), CallDeadline(), &gone);
+  if (gone) return ExitAfterShim(id);
+  if (!r.ok()) return r.status();
+  return ProcessStateFromShim(*r);
+}
+
+absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& id, const std::string& handle,
+                                                            std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) return State(id, handle);
+  wire::Request wait = ShimRequest(wire::Op::kWait);
+  wait.timeout_ms = timeout.count();
+  bool gone = false;
+  absl::StatusOr<wire::Response> r = CallShim(id, wait, CallDeadline() + timeout, &gone);
+  if (gone) return ExitAfterShim(id);
+  if (!r.ok()) return r.status();
+  return ProcessStateFromShim(*r);
+}
+
+absl::StatusOr<container::ExecResult> HostProcessContainerHost::Exec(const std::string& id,
+                                                                     const std::string& /*handle*/,
+                                                                     const std::vector<std::string>& args,
+                                                                     std::chrono::milliseconds timeout) {
+  wire::Request exec = ShimRequest(wire::Op::kExec);
+  exec.args = args;
+  exec.timeout_ms = std::max<int64_t>(timeout.count(), 0);
+  auto r = options_.shims == nullptr ? win32::Result<wire::Response>(win32::HrStatus(shim::kHrShimGone, "no port"))
+                                     : options_.shims->Call(id, exec, CallDeadline() + timeout);
+  if (!r.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec in HostProcess container ", id, ": its silo-shim cannot be reached: ", r.status().ToString()));
+  }
+  if (r->code == wire::kCodeDeadlineExceeded && r->exited) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("exec in container ", id, " timed out after ", timeout.count(), "ms"));
+  }
+  if (r->code != 0) return absl::Status(static_cast<absl::StatusCode>(r->code), r->message);
+  container::ExecResult result;
+  result.exit_code = r->exit_code;
+  result.stdout_data = std::move(r->stdout_data);
+  result.stderr_data = std::move(r->stderr_data);
+  return result;
+}
+
+absl::Status HostProcessContainerHost::ReopenLog(const std::string& id, const std::string& /*handle*/) {
+  return CallShim(id, ShimRequest(wire::Op::kReopenLog), CallDeadline()).status();
+}
+
+absl::StatusOr<void*> HostProcessContainerHost::OpenOwnJob(const std::string& id, const std::string& handle) {
   const std::string job_name = HostProcessJobName(id);
   if (!handle.empty() && handle != job_name) {
-    // A record of another naming (an older silod's): its job ended with
-    // that silod, and whatever now has that name is not ours.
+    // A record of another naming (an older silod's): whatever now has that
+    // name is not ours.
     return absl::NotFoundError(absl::StrCat("container ", id, ": its record names job ", handle, ", not ", job_name));
   }
   std::wstring name = Utf8ToWide(job_name);
   void* job = api_->open_job_object(name.c_str());
-  if (job == nullptr) {
-    return Win32Error(absl::StrCat("OpenJobObjectW ", job_name), api_->get_last_error());
-  }
+  if (job == nullptr) return Win32Error(absl::StrCat("OpenJobObjectW ", job_name), api_->get_last_error());
   wchar_t owner[192] = {};
   const uint32_t err = api_->get_job_owner(job, owner, sizeof(owner) / sizeof(owner[0]));
   if (err != 0 || !jobobject::IsSilodJobOwner(owner)) {
@@ -139,323 +238,116 @@ absl::StatusOr<std::shared_ptr<HostProcessContainerHost::Entry>> HostProcessCont
                                                  silo::win32::WideToUtf8(owner),
                                                  ", not by silod; refusing to use it for container ", id));
   }
-  auto entry = std::make_shared<Entry>();
-  entry->plan.job_name = HostProcessJobName(id);
-  entry->job = job;
-  entry->started = true;
-  entry->recovered = true;
-  std::lock_guard lock(mu_);
-  auto [it, inserted] = entries_.emplace(id, entry);
-  if (!inserted) api_->close_handle(job);  // another call recovered it first
-  return it->second;
+  return job;
 }
 
-absl::StatusOr<std::string> HostProcessContainerHost::Create(const container::CreateSpec& spec) {
-  if (spec.config != nullptr) {
-    absl::Status pod = ValidateHostProcessPod(true, spec.config->windows().security_context().host_process());
-    if (!pod.ok()) return pod;
+void HostProcessContainerHost::CleanUpAfterShim(const std::string& id, const std::string& handle) {
+  absl::StatusOr<void*> job = OpenOwnJob(id, handle);
+  if (job.ok()) {
+    api_->terminate_job_object(*job, kTerminatedExitCode);
+    api_->close_handle(*job);
   }
-  absl::StatusOr<HostProcessPlan> plan = PlanHostProcess(InputFrom(spec, options_));
-  if (!plan.ok()) return plan.status();
-  if (Find(spec.id) != nullptr) return absl::AlreadyExistsError(absl::StrCat("container ", spec.id, " exists"));
-
-  auto entry = std::make_shared<Entry>();
-  entry->plan = *std::move(plan);
-  entry->log_path = spec.log_path;
-  const HostProcessPlan& p = entry->plan;
-  std::wstring name = Utf8ToWide(p.job_name);
-  entry->job = api_->create_job_object(name.c_str(), jobobject::kSilodJobSddl);
-  if (entry->job == nullptr) return Win32Error(absl::StrCat("CreateJobObjectW ", p.job_name), api_->get_last_error());
-  if (api_->get_last_error() == kErrorAlreadyExists) {
-    // Someone else's job of that name: never join it, never end its processes.
-    api_->close_handle(entry->job);
-    return absl::AlreadyExistsError(absl::StrCat("job object ", p.job_name, " already exists"));
+  absl::StatusOr<HostProcessPlan> plan = KeptPlan(id);
+  if (!plan.ok()) return;
+  if (plan->logon == LogonKind::kLocalGroup) {
+    std::wstring user = Utf8ToWide(TemporaryUserName(id));
+    api_->delete_user(user.c_str());  // NERR_UserNotFound when the shim deleted it
   }
-  absl::Status status = [&]() -> absl::Status {
-    JobLimitsSpec limits;
-    limits.kill_on_close = true;
-    limits.job_memory_bytes = p.job_memory_bytes;
-    limits.cpu_rate = p.cpu_rate;
-    limits.cpu_weight = p.cpu_weight;
-    if (api_->set_job_limits(entry->job, &limits) == 0) {
-      return Win32Error(absl::StrCat("SetInformationJobObject ", p.job_name), api_->get_last_error());
-    }
-    std::wstring rootfs = Utf8ToWide(spec.rootfs);
-    std::wstring mount_point = Utf8ToWide(p.mount_point);
-    if (p.create_silo) {
-      if (api_->promote_to_silo(entry->job) == 0) {
-        return Win32Error(absl::StrCat("promoting ", p.job_name, " to a silo"), api_->get_last_error());
-      }
-      if (int32_t hr = api_->bind_path(entry->job, rootfs.c_str(), mount_point.c_str(), 0); hr != 0) {
-        return absl::InternalError(absl::StrCat("binding the rootfs at ", p.mount_point, ": HRESULT ", hr));
-      }
-    } else {
-      if (api_->link_directory(mount_point.c_str(), rootfs.c_str()) == 0) {
-        return Win32Error(absl::StrCat("linking ", p.mount_point, " to the rootfs"), api_->get_last_error());
-      }
-      entry->links.push_back(p.mount_point);
-    }
-    for (const auto& m : p.mounts) {
-      std::wstring source = Utf8ToWide(m.source), target = Utf8ToWide(m.target);
-      if (m.bind) {
-        if (int32_t hr = api_->bind_path(entry->job, source.c_str(), target.c_str(), m.read_only); hr != 0) {
-          return absl::InternalError(absl::StrCat("binding mount ", m.source, " at ", m.target, ": HRESULT ", hr));
-        }
-      } else {
-        if (api_->link_directory(target.c_str(), source.c_str()) == 0) {
-          return Win32Error(absl::StrCat("linking mount ", m.target, " to ", m.source), api_->get_last_error());
-        }
-        entry->links.push_back(m.target);
-      }
-    }
-    return absl::OkStatus();
-  }();
-  if (!status.ok()) {
-    Release(*entry);
-    return status;
+  std::vector<std::string> links;
+  if (!plan->create_silo) links.push_back(plan->mount_point);
+  for (const auto& m : plan->mounts) {
+    if (!m.bind) links.push_back(m.target);
   }
-  std::lock_guard lock(mu_);
-  entries_.emplace(spec.id, entry);
-  return p.job_name;
-}
-
-absl::Status HostProcessContainerHost::Start(const std::string& id, const std::string& /*handle*/) {
-  auto entry = Find(id);
-  if (entry == nullptr) return absl::NotFoundError(absl::StrCat("HostProcess container ", id, " was not created"));
-  if (entry->started) return absl::FailedPreconditionError(absl::StrCat("container ", id, " was already started"));
-  auto log = std::make_unique<CriLogFile>();
-  if (absl::Status s = CriLogFile::Open(entry->log_path, *log); !s.ok()) return s;
-  absl::StatusOr<Logon> logon = LogOn(*api_, entry->plan, id);
-  if (!logon.ok()) return logon.status();
-  CriLogFile* sink = log.get();
-  absl::StatusOr<LaunchedInJob> main = LaunchInJob(
-      *api_, entry->job, logon->token, entry->plan, entry->plan.command_line,
-      [sink](std::string_view d) { sink->Write(shim::LogStream::kStdout, d); },
-      [sink](std::string_view d) { sink->Write(shim::LogStream::kStderr, d); });
-  if (!main.ok()) {
-    LogOff(*api_, *logon).IgnoreError();
-    return main.status();
-  }
-  entry->logon = *std::move(logon);
-  entry->main = *std::move(main);
-  entry->log = std::move(log);
-  entry->started = true;
-  return absl::OkStatus();
-}
-
-absl::Status HostProcessContainerHost::Kill(const std::string& id, const std::string& handle, int signal) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, handle);
-  if (!entry.ok()) return entry.status();
-  Entry& e = **entry;
-  if (signal == kSigKill || e.main.process == nullptr) {
-    if (api_->terminate_job_object(e.job, kTerminatedExitCode) == 0) {
-      return Win32Error(absl::StrCat("TerminateJobObject ", e.plan.job_name), api_->get_last_error());
-    }
-    return absl::OkStatus();
-  }
-  uint32_t code = 0;
-  if (api_->get_exit_code_process(e.main.process, &code) != 0 && code != kStillActive) return absl::OkStatus();
-  if (signal == kSigTerm || signal == kSigInt) {
-    // As hcsshim's job containers: SIGTERM is CTRL_SHUTDOWN, and 2 is read
-    // as hcsshim's ValidateWCOW reads it, the Windows event of that number
-    // (CTRL_CLOSE; CTRL_C would be ignored by a process started in its own
-    // process group), so the process can shut down; the stop's grace period,
-    // then SIGKILL, ends it if it does not.
-    if (api_->send_ctrl_event(e.main.process, signal == kSigTerm ? kCtrlShutdownEvent : kCtrlCloseEvent) != 0) {
-      return absl::OkStatus();
-    }
-    const uint32_t err = api_->get_last_error();
-    uint32_t after = kStillActive;
-    api_->get_exit_code_process(e.main.process, &after);
-    if (after != kStillActive) return absl::OkStatus();
-    // The event cannot be delivered (no CtrlRoutine, the thread refused):
-    // ending the process now beats waiting out a grace period for nothing.
-    spdlog::warn("container {}: console control event not delivered (Win32 error {}); terminating its process", id,
-                 err);
-  }
-  if (api_->terminate_process(e.main.process, kTerminatedExitCode) == 0) {
-    // It exited between the check and the call: nothing left to signal.
-    uint32_t after = kStillActive;
-    api_->get_exit_code_process(e.main.process, &after);
-    if (after != kStillActive) return absl::OkStatus();
-    return Win32Error(absl::StrCat("TerminateProcess of container ", id), api_->get_last_error());
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<ProcessState> HostProcessContainerHost::State(const std::string& id, const std::string& handle) {
-  return Wait(id, handle, std::chrono::milliseconds(0));
-}
-
-absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& id, const std::string& handle,
-                                                            std::chrono::milliseconds timeout) {
-  absl::StatusOr<std::shared_ptr<Entry>> found = FindOrRecover(id, handle);
-  if (JobGone(found.status())) {
-    // Its job is gone (silod's exit closed it; a job of that name that is
-    // not silod's is not it): the container exited, and nobody recorded how.
-    ProcessState gone;
-    gone.started = true;
-    gone.exited = true;
-    gone.exit_code = kUnknownExitCode;
-    return gone;
-  }
-  if (!found.ok()) return found.status();
-  Entry& e = **found;
-  if (std::optional<ProcessState> recorded = e.Exit()) return *recorded;
-  ProcessState state;
-  state.started = e.started;
-  state.pid = static_cast<int>(e.main.pid);
-  if (!e.started) return state;
-  if (e.recovered) {
-    // No process handle after a restart: the container lives while its job
-    // has processes.
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      JobAccountingSpec acct;
-      if (api_->query_job_accounting(e.job, &acct) == 0) {
-        return Win32Error(absl::StrCat("QueryInformationJobObject ", e.plan.job_name), api_->get_last_error());
-      }
-      if (acct.active_processes == 0) break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        if (timeout.count() == 0) return state;
-        return absl::DeadlineExceededError(absl::StrCat("container ", id, " still running"));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    state.exited = true;
-    state.exit_code = kUnknownExitCode;
-    state.exited_at_ns = NowNs();
-    return e.RecordExit(state);
-  }
-  uint32_t ms = timeout.count() >= kInfinite ? kInfinite - 1 : static_cast<uint32_t>(timeout.count());
-  uint32_t waited = api_->wait_for_single_object(e.main.process, ms);
-  if (waited == kWaitTimeout) {
-    if (timeout.count() == 0) return state;
-    return absl::DeadlineExceededError(absl::StrCat("container ", id, " still running"));
-  }
-  if (waited != kWaitObject0) return Win32Error("WaitForSingleObject", api_->get_last_error());
-  uint32_t code = 0;
-  if (api_->get_exit_code_process(e.main.process, &code) == 0) {
-    return Win32Error("GetExitCodeProcess", api_->get_last_error());
-  }
-  // Its output is complete once the pumps drain (the pipes broke with it,
-  // unless a child in the job still holds them: then they end with the job).
-  state.exited = true;
-  state.exit_code = static_cast<int>(code);
-  state.exited_at_ns = NowNs();
-  return e.RecordExit(state);
-}
-
-absl::StatusOr<container::ExecResult> HostProcessContainerHost::Exec(const std::string& id,
-                                                                     const std::string& /*handle*/,
-                                                                     const std::vector<std::string>& args,
-                                                                     std::chrono::milliseconds timeout) {
-  auto entry = Find(id);
-  if (entry == nullptr || !entry->started || entry->recovered) {
-    return absl::FailedPreconditionError(absl::StrCat("container ", id, " is not running under this silod"));
-  }
-  absl::StatusOr<std::string> joined = JoinCommandLine(args);
-  if (!joined.ok()) return joined.status();
-  // The same mount point expansion as the main process's arguments.
-  std::string command_line = absl::StrReplaceAll(
-      *joined, {{absl::StrCat("%", kSandboxMountPointEnv, "%"), entry->plan.mount_point},
-                {absl::StrCat("$env:", kSandboxMountPointEnv), entry->plan.mount_point}});
-  auto result = std::make_shared<container::ExecResult>();
-  std::mutex out_mu;
-  absl::StatusOr<LaunchedInJob> launched = LaunchInJob(
-      *api_, entry->job, entry->logon.token, entry->plan, command_line,
-      [&, result](std::string_view d) {
-        std::lock_guard lock(out_mu);
-        result->stdout_data.append(d);
-      },
-      [&, result](std::string_view d) {
-        std::lock_guard lock(out_mu);
-        result->stderr_data.append(d);
-      });
-  if (!launched.ok()) return launched.status();
-  uint32_t ms = timeout.count() == 0 ? kInfinite : static_cast<uint32_t>(timeout.count());
-  uint32_t waited = api_->wait_for_single_object(launched->process, ms);
-  absl::Status status;
-  if (waited == kWaitTimeout) {
-    api_->terminate_process(launched->process, kTerminatedExitCode);
-    api_->wait_for_single_object(launched->process, kInfinite);
-    status = absl::DeadlineExceededError(absl::StrCat("exec in container ", id, " timed out after ", timeout.count(), "ms"));
-  }
-  uint32_t code = 0;
-  api_->get_exit_code_process(launched->process, &code);
-  launched->stdout_pump.reset();
-  launched->stderr_pump.reset();
-  api_->close_handle(launched->process);
-  if (!status.ok()) return status;
-  result->exit_code = static_cast<int>(code);
-  return *result;
-}
-
-absl::Status HostProcessContainerHost::ReopenLog(const std::string& id, const std::string& /*handle*/) {
-  auto entry = Find(id);
-  if (entry == nullptr || entry->log == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat("container ", id, " has no open log under this silod"));
-  }
-  return entry->log->Reopen();
-}
-
-void HostProcessContainerHost::Release(Entry& e) {
-  if (e.job != nullptr) {
-    api_->terminate_job_object(e.job, kTerminatedExitCode);
-  }
-  // The processes are gone, so the pipes are broken and the pumps end.
-  e.main.stdout_pump.reset();
-  e.main.stderr_pump.reset();
-  if (e.log != nullptr) e.log->Finish();
-  if (e.main.process != nullptr) api_->close_handle(e.main.process);
-  e.main.process = nullptr;
-  if (e.job != nullptr) api_->close_handle(e.job);
-  e.job = nullptr;
-  LogOff(*api_, e.logon).IgnoreError();
-  for (auto it = e.links.rbegin(); it != e.links.rend(); ++it) {
+  for (auto it = links.rbegin(); it != links.rend(); ++it) {
     std::wstring link = Utf8ToWide(*it);
-    api_->remove_link(link.c_str());
+    api_->remove_link(link.c_str());  // ERROR_FILE_NOT_FOUND when already removed
   }
-  e.links.clear();
 }
 
 absl::Status HostProcessContainerHost::Remove(const std::string& id, const std::string& handle) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, handle);
-  if (JobGone(entry.status())) return absl::OkStatus();
-  if (!entry.ok()) return entry.status();
-  Release(**entry);
-  std::lock_guard lock(mu_);
-  entries_.erase(id);
+  bool gone = false;
+  if (options_.shims != nullptr) {
+    absl::Status s = CallShim(id, ShimRequest(wire::Op::kShutdown), CallDeadline(), &gone).status();
+    if (!s.ok() && !gone) return s;
+    // The shim exits after answering; its handle closing ends the job.
+    const auto until = std::chrono::steady_clock::now() + kShimExitWait;
+    while (!gone && std::chrono::steady_clock::now() < until) {
+      (void)CallShim(id, ShimRequest(wire::Op::kState), std::chrono::steady_clock::now() + kProbeTimeout, &gone);
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!gone) {
+      return absl::UnavailableError(absl::StrCat("remove HostProcess container ", id,
+                                                 ": its silo-shim did not exit within ", kShimExitWait.count(), " s"));
+    }
+  }
+  CleanUpAfterShim(id, handle);
+  for (const char* suffix : {".hostprocess.json", ".exit", ".shim.log"}) std::remove(FilePath(id, suffix).c_str());
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> HostProcessContainerHost::RuntimeSpec(const std::string& id) {
-  auto entry = Find(id);
-  if (entry == nullptr || entry->recovered) return absl::NotFoundError(absl::StrCat("no plan for container ", id));
-  return HostProcessPlanToJson(entry->plan).dump();
+  absl::StatusOr<HostProcessPlan> plan = KeptPlan(id);
+  if (!plan.ok()) return plan.status();
+  return HostProcessPlanToJson(*plan).dump();
 }
 
-bool HostProcessContainerHost::MonitorGone(const std::string& id, const std::string& handle) {
-  return JobGone(FindOrRecover(id, handle).status());
+bool HostProcessContainerHost::MonitorGone(const std::string& id, const std::string& /*handle*/) {
+  if (options_.shims == nullptr) return true;
+  auto r = options_.shims->Call(id, ShimRequest(wire::Op::kState), std::chrono::steady_clock::now() + kProbeTimeout);
+  return !r.ok() && shim::IsShimGone(r.status());
 }
 
 absl::Status HostProcessContainerHost::KillUnmonitored(const std::string& id) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, "");
-  if (JobGone(entry.status())) return absl::OkStatus();
-  if (!entry.ok()) return entry.status();
-  if (api_->terminate_job_object((*entry)->job, kTerminatedExitCode) == 0) {
-    return Win32Error("TerminateJobObject", api_->get_last_error());
+  absl::StatusOr<void*> job = OpenOwnJob(id, "");
+  // Gone with its shim, or a job of that name that is not silod's: nothing to end.
+  if (absl::IsNotFound(job.status()) || absl::IsAlreadyExists(job.status())) return absl::OkStatus();
+  if (!job.ok()) return job.status();
+  absl::Status status;
+  if (api_->terminate_job_object(*job, kTerminatedExitCode) == 0) {
+    status = Win32Error("TerminateJobObject", api_->get_last_error());
   }
-  return absl::OkStatus();
+  api_->close_handle(*job);
+  return status;
+}
+
+absl::StatusOr<std::optional<ProcessState>> HostProcessContainerHost::RecordedExit(const std::string& id) {
+  win32::Result<shim::ExitRecord> record = shim::ReadExitRecord(FilePath(id, ".exit"));
+  if (!record.ok()) {
+    if (codes::Normalize(record.status().hr()) == codes::Normalize(shim::kHrFileNotFound)) {
+      return std::optional<ProcessState>();
+    }
+    return absl::DataLossError(absl::StrCat("exit record of container ", id, ": ", record.status().ToString()));
+  }
+  ProcessState st;
+  st.started = true;
+  st.exited = true;
+  st.exit_code = static_cast<int>(record->exit_code);
+  st.exited_at_ns = record->exited_at_unix_nanos;
+  return std::optional<ProcessState>(st);
+}
+
+absl::StatusOr<std::vector<std::string>> HostProcessContainerHost::ListHostContainers() {
+  constexpr std::string_view kSuffix = ".hostprocess.json";
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(options_.state_dir, ec)) {
+    const std::string name = f.path().filename().string();
+    if (name.size() > kSuffix.size() && name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+      ids.push_back(name.substr(0, name.size() - kSuffix.size()));
+    }
+  }
+  return ids;
 }
 
 absl::StatusOr<HostProcessStats> HostProcessContainerHost::Stats(const std::string& id) {
-  absl::StatusOr<std::shared_ptr<Entry>> entry = FindOrRecover(id, "");
-  if (!entry.ok()) return entry.status();
+  absl::StatusOr<void*> job = OpenOwnJob(id, "");
+  if (!job.ok()) return job.status();
   JobAccountingSpec a;
-  if (api_->query_job_accounting((*entry)->job, &a) == 0) {
-    return Win32Error(absl::StrCat("QueryInformationJobObject ", (*entry)->plan.job_name), api_->get_last_error());
-  }
+  const bool queried = api_->query_job_accounting(*job, &a) != 0;
+  const uint32_t err = queried ? 0 : api_->get_last_error();
+  // A handle of silod's for this query only: the shim's stays the last.
+  api_->close_handle(*job);
+  if (!queried) return Win32Error(absl::StrCat("QueryInformationJobObject ", HostProcessJobName(id)), err);
   HostProcessStats s;
   s.cpu_usage_ns = (a.user_time_100ns + a.kernel_time_100ns) * 100;
   s.memory_commit_bytes = a.commit_bytes;

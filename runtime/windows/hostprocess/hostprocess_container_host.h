@@ -1,45 +1,43 @@
 #pragma once
 // HostProcessContainerHost: the ContainerHost of the "hostprocess" handler.
 // A container is no compute system but processes on the host in the named
-// job "silo-hpc-<id>" (HostProcessPlan, host_process.h), the way
-// hcsshim's internal/jobcontainers runs them:
-//   Create  the plan, the job (SYSTEM and Administrators only, owner
-//           Administrators; a name that exists already is refused;
-//           KILL_ON_JOB_CLOSE, hcsshim's
-//           SetTerminateOnLastHandleClose; memory and CPU limits), then
-//           either a silo with the rootfs and mounts bound in by the bind
-//           filter, or directory links for the mount point and mounts;
-//   Start   the logon (logon.h), the token's default environment merged
-//           with the plan's, the process created suspended with stdio to
-//           pipes pumped into the CRI log, assigned to the job, resumed;
-//   Kill    SIGKILL terminates the whole job (exit code 1, as hcsshim's
-//           Terminate); SIGTERM sends the main process CTRL_SHUTDOWN and
-//           signal 2 CTRL_CLOSE, hcsshim's reading of that number (a
-//           CtrlRoutine thread, as hcsshim's Signal with console options), leaving the grace period to the stop, whose
-//           SIGKILL follows; where the event cannot be delivered, and for
-//           other signals, the main process is terminated;
-//   Exec    another process with the same token in the same job;
-//   Remove  terminates what is left, closes the job, deletes the temporary
-//           user and every link. Idempotent.
-// The handle Create returns is the job's name. silod holds the only handle
-// to each job, so, as with hcsshim's shim, its exit ends the containers
-// (kill-on-close): after a restart State re-opens a job that something else
-// still holds and reports a container whose job is gone as exited (255).
-// It re-opens only the job silod's record names (the handle) and only when
-// its owner is Administrators or SYSTEM: a job of that name someone else
-// made is refused (AlreadyExists), never signalled or terminated.
-// Thread-safe across containers; the manager serialises one container's calls.
+// job "silo-hpc-<id>" (HostProcessPlan, host_process.h), the way hcsshim's
+// internal/jobcontainers runs them, held by the container's own
+// silo-shim.exe in its HostProcess mode (hostprocess_monitor.h), as
+// containerd-shim-runhcs-v1 holds a job container: silod itself keeps no
+// lasting handle, so a silod restart leaves the containers running.
+//   Create  the plan, written with the rootfs to state_dir (0600) ->
+//           ShimPort::Launch: the shim creates the job (a name that exists
+//           already is refused: AlreadyExists), its limits, the silo and
+//           binds or the links; nothing is left when a step fails
+//   Start, Kill, State, Wait, Exec (ExecSync, output captured by the
+//           shim), ReopenLog: one framed-protocol request to the shim each
+//   Remove  `shutdown` (the shim ends the job, logs off, removes the links
+//           and exits, closing the job's last handle); when the shim is
+//           gone, what it may have left (a job someone else still holds, a
+//           temporary user, links) is removed from the kept plan
+//   Stats   from the job, opened for the query only
+// Restarts: the shims outlive silod; a restarted silod talks to them
+// again. When a shim is gone as well, its job went with it (kill-on-close)
+// and the exit record it wrote (<id>.exit) gives the exit code, else 255.
+// A job is only ever opened by the name silod's record gives and when its
+// owner is Administrators or SYSTEM: a job of that name someone else made is
+// never signalled or terminated.
+// The handle Create returns is the job's name.
+// Thread-safe; the manager serialises one container's calls.
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/container/container_host.h"
+#include "runtime/shim/core/protocol_codec.h"
+#include "runtime/windows/host_process.h"
 #include "runtime/windows/hostprocess/process_api.h"
+#include "runtime/windows/shim/shim_port.h"
 
 namespace silo::runtime::windows::hostprocess {
 
@@ -47,6 +45,13 @@ struct HostProcessContainerHostOptions {
   // Whether the host has the bind filter (WS2022+); the Windows wiring probes it.
   bool bind_filter_available = true;
   int host_cpus = 1;
+  // Required: each container's launch description, the shim's exit record
+  // and diagnostics live here (<id>.hostprocess.json, <id>.exit, <id>.shim.log).
+  std::string state_dir;
+  // Required: launches and reaches the per-container silo-shim.exe (the
+  // same port as the HCS containers').
+  std::shared_ptr<shim::ShimPort> shims;
+  std::chrono::milliseconds call_timeout{std::chrono::minutes(1)};
 };
 
 // A container's statistics from its job, as hcsshim's PropertiesV2 reads
@@ -81,24 +86,34 @@ class HostProcessContainerHost : public container::ContainerHost {
   absl::StatusOr<std::string> RuntimeSpec(const std::string& id) override;
   bool MonitorGone(const std::string& id, const std::string& handle) override;
   absl::Status KillUnmonitored(const std::string& id) override;
+  absl::StatusOr<std::optional<container::ProcessState>> RecordedExit(const std::string& id) override;
+  // The containers with a kept launch description (<id>.hostprocess.json):
+  // a shim may serve each.
+  absl::StatusOr<std::vector<std::string>> ListHostContainers() override;
 
   absl::StatusOr<HostProcessStats> Stats(const std::string& id);
 
-  struct Entry;
-
  private:
-  std::shared_ptr<Entry> Find(const std::string& id);
-  // The entry of `id`, re-opening its job after a restart; NotFound when
-  // neither this host nor the system knows the job, or when `handle` (the
-  // record's; "" for callers that have only the id) names another job;
-  // AlreadyExists when the job is not silod's.
-  absl::StatusOr<std::shared_ptr<Entry>> FindOrRecover(const std::string& id, const std::string& handle);
-  void Release(Entry& entry);
+  std::string FilePath(const std::string& id, const char* suffix) const;
+  shim::ShimPort::Deadline CallDeadline() const;
+  // One request to the container's shim; the response's own failure is
+  // returned as a status too. `gone`, when given, says whether no shim
+  // serves the container.
+  absl::StatusOr<runtime::shim::Response> CallShim(const std::string& id, const runtime::shim::Request& request,
+                                                   shim::ShimPort::Deadline deadline, bool* gone = nullptr);
+  // The container's state once its shim is gone: the recorded exit, else 255.
+  container::ProcessState ExitAfterShim(const std::string& id) const;
+  // The kept plan; NotFound without one.
+  absl::StatusOr<HostProcessPlan> KeptPlan(const std::string& id) const;
+  // The job of `id` opened by silod for one call (owner checked); NotFound
+  // when there is none, AlreadyExists when it is not silod's. Close it.
+  absl::StatusOr<void*> OpenOwnJob(const std::string& id, const std::string& handle);
+  // What a dead shim may have left: the job's processes (someone else
+  // still holds it), the temporary user, the links.
+  void CleanUpAfterShim(const std::string& id, const std::string& handle);
 
   const ProcessApi* api_;
   HostProcessContainerHostOptions options_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;
 };
 
 }  // namespace silo::runtime::windows::hostprocess

@@ -9,10 +9,12 @@
 #include <sstream>
 #include <thread>
 
+#include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/host_process.h"
 #include "runtime/windows/hostprocess/fake/fake_process_api.h"
 #include "runtime/windows/hostprocess/logon.h"
 #include "runtime/windows/jobobject/api.h"
+#include "runtime/windows/shim/in_process_shim_port.h"
 
 namespace silo::runtime::windows::hostprocess {
 namespace {
@@ -37,14 +39,23 @@ class HostProcessHostTest : public testing::Test {
     config_.mutable_windows()->mutable_security_context()->set_run_as_username("NT AUTHORITY\\SYSTEM");
     fake_.SetProgram("C:\\hpc\\tool.exe", FakeProgram{"hello\nworld\n", "oops\n", 3});
     fake_.SetProgram("C:\\hpc\\server.exe", FakeProgram{"up\n", "", std::nullopt});
+    shims_ = std::make_shared<shim::InProcessShimPort>(hcs_, &fake_);
     MakeHost();
   }
-  void TearDown() override { std::filesystem::remove_all(log_dir_); }
+  void TearDown() override {
+    host_.reset();
+    shims_.reset();
+    std::filesystem::remove_all(log_dir_);
+  }
 
+  // silod's container host, new (a restarted silod) over the same shims
+  // and state directory.
   void MakeHost() {
     HostProcessContainerHostOptions options;
     options.bind_filter_available = bind_filter_;
     options.host_cpus = 4;
+    options.state_dir = (log_dir_ / "state").string();
+    options.shims = shims_;
     host_ = std::make_unique<HostProcessContainerHost>(&fake_.api(), options);
   }
 
@@ -83,6 +94,8 @@ class HostProcessHostTest : public testing::Test {
   }
 
   FakeProcessApi fake_;
+  windows::fake::FakeHcs hcs_;
+  std::shared_ptr<shim::InProcessShimPort> shims_;
   bool bind_filter_ = true;
   ::runtime::v1::ContainerConfig config_;
   std::filesystem::path log_dir_;
@@ -471,17 +484,17 @@ TEST_F(HostProcessHostTest, TheJobHasSilodsNameAndOnlySystemAndAdministratorsMay
   ExpectNothingLeft();
 }
 
-TEST_F(HostProcessHostTest, AfterARestartAJobSomeoneElseMadeUnderItsNameIsNeverTouched) {
+TEST_F(HostProcessHostTest, AJobSomeoneElseMadeUnderItsNameAfterTheShimDiedIsNeverTouched) {
   auto handle = host_->Create(Spec("server.exe"));
   ASSERT_TRUE(handle.ok());
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
-  MakeHost();  // silod's exit ended the container with its job
+  ASSERT_TRUE(shims_->KillShim("c1"));  // the container ended with its shim's job handle
+  MakeHost();
   fake_.AddForeignJob("silo-hpc-c1");  // a user squats the name
   const size_t calls_before = fake_.calls().size();
-  EXPECT_EQ(host_->Kill("c1", *handle, 15).code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(host_->Kill("c1", *handle, 9).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(host_->Kill("c1", *handle, 15).ok());
+  EXPECT_TRUE(host_->Kill("c1", *handle, 9).ok());
   EXPECT_EQ(host_->Stats("c1").status().code(), absl::StatusCode::kAlreadyExists);
-  // Not silod's job, so not the container's: it has exited.
   EXPECT_TRUE(host_->MonitorGone("c1", *handle));
   auto state = host_->State("c1", *handle);
   ASSERT_TRUE(state.ok()) << state.status();
@@ -540,45 +553,120 @@ TEST_F(HostProcessHostTest, StatsComeFromTheJobAccounting) {
   ExpectNothingLeft();
 }
 
-TEST_F(HostProcessHostTest, AfterARestartAHeldJobIsReopenedAndKillable) {
+TEST_F(HostProcessHostTest, TheContainerOutlivesSilodsRestartAndItsLogContinues) {
   auto handle = host_->Create(Spec("server.exe"));
-  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(handle.ok()) << handle.status();
   ASSERT_TRUE(host_->Start("c1", *handle).ok());
-  fake_.HoldJob("silo-hpc-c1");  // another holder keeps the job past silod's exit
-  // The restarted silod: a host that knows nothing of the container. (The
-  // old one stays until its processes are gone: its pump threads model
-  // silod's, which a real exit would end with it.)
-  std::unique_ptr<HostProcessContainerHost> old = std::move(host_);
-  MakeHost();
+  ASSERT_TRUE(fake_.EmitStdout("silo-hpc-c1", "before restart\n"));
+  // silod goes away: its host is destroyed and its own handles (process 0)
+  // are gone; the shim (another simulated process) holds the job.
+  host_.reset();
+  EXPECT_EQ(fake_.HandlesOf(0), 0);
   EXPECT_EQ(fake_.LiveProcesses(), 1);
+  MakeHost();
   EXPECT_FALSE(host_->MonitorGone("c1", *handle));
   auto state = host_->State("c1", *handle);
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_TRUE(state->started);
   EXPECT_FALSE(state->exited);
+  ASSERT_TRUE(fake_.EmitStdout("silo-hpc-c1", "after restart\n"));
+  auto exec = host_->Exec("c1", *handle, {"C:\\hpc\\tool.exe"}, kLong);
+  ASSERT_TRUE(exec.ok()) << exec.status();
+  EXPECT_EQ(exec->stdout_data, "hello\nworld\n");
+  auto stats = host_->Stats("c1");
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->active_processes, 1u);
+  ASSERT_TRUE(host_->Kill("c1", *handle, 15).ok());
   ASSERT_TRUE(host_->Kill("c1", *handle, 9).ok());
   auto exited = host_->Wait("c1", *handle, kLong);
-  ASSERT_TRUE(exited.ok());
-  EXPECT_EQ(exited->exit_code, kUnknownExitCode);
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(exited->exited);
+  EXPECT_EQ(exited->exit_code, 1);
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
-  old.reset();
-  fake_.ReleaseJob("silo-hpc-c1");
+  const std::string log = Log();
+  for (const char* line : {" stdout F up\n", " stdout F before restart\n", " stdout F after restart\n"}) {
+    const size_t at = log.find(line);
+    ASSERT_NE(at, std::string::npos) << line << " missing from\n" << log;
+    EXPECT_EQ(log.find(line, at + 1), std::string::npos) << line << " twice in\n" << log;
+  }
+  EXPECT_LT(log.find("before restart"), log.find("after restart"));
   ExpectNothingLeft();
 }
 
-TEST_F(HostProcessHostTest, AfterARestartAGoneJobReportsTheContainerExited) {
+TEST_F(HostProcessHostTest, WhenTheShimDiesItsJobEndsWithItAndRemoveClearsWhatItLeft) {
+  config_.mutable_windows()->mutable_security_context()->set_run_as_username("Users");  // a temporary user
+  bind_filter_ = false;  // links on the host
+  fake_.SetProgram("C:\\hpc\\c1\\server.exe", FakeProgram{"up\n", "", std::nullopt});
+  MakeHost();
   auto handle = host_->Create(Spec("server.exe"));
-  ASSERT_TRUE(handle.ok());
-  ASSERT_TRUE(host_->Start("c1", *handle).ok());
-  MakeHost();  // silod's handle was the last: kill-on-close ended the container
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  absl::Status started = host_->Start("c1", *handle);
+  ASSERT_TRUE(started.ok()) << started;
+  ASSERT_EQ(fake_.Users().size(), 1u);
+  ASSERT_TRUE(shims_->KillShim("c1"));  // kill-on-close, as Windows closes a dead process's handles
   EXPECT_EQ(fake_.LiveProcesses(), 0);
+  EXPECT_FALSE(fake_.JobExists("silo-hpc-c1"));
+  MakeHost();
   EXPECT_TRUE(host_->MonitorGone("c1", *handle));
   auto state = host_->State("c1", *handle);
   ASSERT_TRUE(state.ok());
   EXPECT_TRUE(state->exited);
-  EXPECT_EQ(state->exit_code, kUnknownExitCode);
+  EXPECT_EQ(state->exit_code, kUnknownExitCode);  // the dead shim recorded nothing
   EXPECT_TRUE(host_->KillUnmonitored("c1").ok());
   EXPECT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, AJobSomeoneStillHoldsAfterTheShimDiedIsEndedByKillUnmonitored) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  fake_.HoldJob("silo-hpc-c1");  // another holder keeps the job past the shim's death
+  ASSERT_TRUE(shims_->KillShim("c1"));
+  EXPECT_EQ(fake_.LiveProcesses(), 1);
+  MakeHost();
+  EXPECT_TRUE(host_->MonitorGone("c1", *handle));
+  ASSERT_TRUE(host_->KillUnmonitored("c1").ok());
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  EXPECT_TRUE(host_->Remove("c1", *handle).ok());
+  fake_.ReleaseJob("silo-hpc-c1");
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, TheExitRecordSpeaksForAContainerWhoseShimIsGone) {
+  auto handle = host_->Create(Spec("tool.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  auto state = host_->Wait("c1", *handle, kLong);
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_EQ(state->exit_code, 3);
+  ASSERT_TRUE(shims_->KillShim("c1"));
+  MakeHost();
+  auto recorded = host_->State("c1", *handle);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_TRUE(recorded->exited);
+  EXPECT_EQ(recorded->exit_code, 3);
+  EXPECT_EQ(recorded->exited_at_ns, state->exited_at_ns);
+  EXPECT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ARunningContainerNoRecordOwnsIsListedAndRemovedWithItsShim) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  MakeHost();  // a silod that crashed before it recorded the container
+  auto listed = host_->ListHostContainers();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(*listed, testing::ElementsAre("c1"));
+  auto recorded = host_->RecordedExit("c1");
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_FALSE(recorded->has_value());
+  ASSERT_TRUE(host_->RemoveOrphan("c1").ok());
+  EXPECT_EQ(shims_->live_shims(), 0);
+  auto after = host_->ListHostContainers();
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->empty());
   ExpectNothingLeft();
 }
 

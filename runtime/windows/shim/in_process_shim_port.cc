@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "runtime/windows/hostprocess/hostprocess_monitor.h"
+#include "runtime/windows/hostprocess/hostprocess_monitor_requests.h"
 #include "runtime/windows/shim/container_monitor.h"
 #include "runtime/windows/shim/memory_duplex.h"
 #include "runtime/windows/shim/monitor_requests.h"
@@ -13,20 +15,24 @@ namespace silo::runtime::windows::shim {
 using win32::HrStatus;
 
 struct InProcessShimPort::Shim {
-  Shim(InProcessShimPort* p, int h) : port(p), holder(h) {}
+  Shim(InProcessShimPort* p, bool hp, int h) : port(p), hostprocess(hp), holder(h) {}
   // The shim's process is gone once nothing runs its code any more.
   ~Shim() {
     monitor.reset();
-    port->FreeHolder(holder);
+    hostprocess_monitor.reset();
+    port->FreeHolder(hostprocess, holder);
   }
   InProcessShimPort* const port;
+  const bool hostprocess;  // a simulated process of the FakeProcessApi, else of the FakeHcs
   const int holder;
   std::unique_ptr<ContainerMonitor> monitor;
+  std::unique_ptr<hostprocess::HostProcessMonitor> hostprocess_monitor;
   std::atomic<bool> killed{false};
   std::atomic<bool> shutdown{false};
 };
 
-InProcessShimPort::InProcessShimPort(fake::FakeHcs& fake) : fake_(fake) {}
+InProcessShimPort::InProcessShimPort(fake::FakeHcs& fake, hostprocess::fake::FakeProcessApi* processes)
+    : fake_(fake), processes_(processes) {}
 
 InProcessShimPort::~InProcessShimPort() {
   std::map<std::string, std::shared_ptr<Shim>> shims;
@@ -46,25 +52,32 @@ std::shared_ptr<InProcessShimPort::Shim> InProcessShimPort::Find(const std::stri
   return it == shims_.end() ? nullptr : it->second;
 }
 
-void InProcessShimPort::FreeHolder(int holder) {
+void InProcessShimPort::FreeHolder(bool hostprocess, int holder) {
   std::lock_guard<std::mutex> lock(mu_);
-  busy_holders_.erase(holder);
+  (hostprocess ? busy_process_holders_ : busy_holders_).erase(holder);
 }
 
 HrStatus InProcessShimPort::Launch(const ShimLaunch& launch, Deadline deadline) {
+  const bool hostprocess = !launch.hostprocess_path.empty();
+  if (hostprocess && processes_ == nullptr) {
+    return HrStatus(0x80004001, "this shim port has no HostProcess API table");  // E_NOTIMPL
+  }
   int holder = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++launches_;
     // The pipe's first instance claims its name: a second shim cannot serve it.
     if (shims_.count(launch.id) != 0) return HrStatus(kHrShimAlreadyRunning, "a shim already serves " + launch.id);
-    for (int h = 1; h < fake::FakeHcs::kMaxHolders && holder == 0; ++h) {
-      if (busy_holders_.count(h) == 0) holder = h;
+    std::set<int>& busy = hostprocess ? busy_process_holders_ : busy_holders_;
+    const int max = hostprocess ? hostprocess::fake::FakeProcessApi::kMaxHolders : fake::FakeHcs::kMaxHolders;
+    for (int h = 1; h < max && holder == 0; ++h) {
+      if (busy.count(h) == 0) holder = h;
     }
     if (holder == 0) return HrStatus(0x8007000E, "no simulated process left for another shim");  // E_OUTOFMEMORY
-    busy_holders_.insert(holder);
+    busy.insert(holder);
   }
-  auto shim = std::make_shared<Shim>(this, holder);
+  auto shim = std::make_shared<Shim>(this, hostprocess, holder);
+  if (hostprocess) return LaunchHostProcess(launch, shim);
   MonitorOptions options;
   options.id = launch.id;
   options.log_path = launch.log_path;
@@ -85,12 +98,35 @@ HrStatus InProcessShimPort::Launch(const ShimLaunch& launch, Deadline deadline) 
   return HrStatus::Ok();
 }
 
+HrStatus InProcessShimPort::LaunchHostProcess(const ShimLaunch& launch, const std::shared_ptr<Shim>& shim) {
+  auto text = ReadSmallFile(launch.hostprocess_path);
+  if (!text.ok()) return text.status();  // the shim exits with 1; ~Shim frees the holder
+  auto decoded = hostprocess::DecodeHostProcessLaunch(*text);
+  if (!decoded.ok()) return HrStatus(0x80070057, std::string(decoded.status().message()));  // E_INVALIDARG
+  hostprocess::HostProcessMonitorOptions options;
+  options.launch = *std::move(decoded);
+  options.log_path = launch.log_path;
+  options.exit_path = launch.exit_path;
+  auto monitor = hostprocess::HostProcessMonitor::Create(processes_->api_for(shim->holder), std::move(options));
+  if (!monitor.ok()) {
+    // The exe reports why on its diagnostics and exits with 1.
+    const bool exists = monitor.status().code() == absl::StatusCode::kAlreadyExists;
+    return HrStatus(exists ? kHrShimAlreadyRunning : 0x80004005, std::string(monitor.status().message()));
+  }
+  shim->hostprocess_monitor = std::move(*monitor);
+  std::lock_guard<std::mutex> lock(mu_);
+  shims_[launch.id] = shim;
+  return HrStatus::Ok();
+}
+
 win32::Result<runtime::shim::Response> InProcessShimPort::Call(const std::string& id,
                                                                const runtime::shim::Request& request, Deadline) {
   std::shared_ptr<Shim> shim = Find(id);
   if (shim == nullptr) return HrStatus(kHrShimGone, "no shim serves container " + id);
   std::atomic<bool> shutdown{false};
-  runtime::shim::Response response = ServeMonitorRequest(*shim->monitor, request, &shutdown);
+  runtime::shim::Response response =
+      shim->hostprocess ? hostprocess::ServeHostProcessRequest(*shim->hostprocess_monitor, request, &shutdown)
+                        : ServeMonitorRequest(*shim->monitor, request, &shutdown);
   // A shim killed meanwhile never answered: the client saw the pipe break.
   if (shim->killed) return HrStatus(kHrShimPipeBroken, "shim of container " + id + " closed the pipe");
   if (shutdown) {
@@ -109,8 +145,14 @@ win32::Result<ShimSession> InProcessShimPort::OpenSession(const std::string& id,
   if (!IsSessionRequest(request)) {
     return HrStatus(0x80070057, std::string("shim op ") + runtime::shim::OpName(request.op) + " opens no session");
   }
-  SessionStart start = StartMonitorSession(*shim->monitor, request);
   ShimSession session;
+  if (shim->hostprocess) {
+    // As the exe in HostProcess mode: its pipe serves no sessions.
+    session.response.code = runtime::shim::kCodeFailedPrecondition;
+    session.response.message = "the HostProcess monitor of " + id + " serves no exec or attach sessions";
+    return session;
+  }
+  SessionStart start = StartMonitorSession(*shim->monitor, request);
   session.response = start.response;
   if (!start.run) return session;
   auto [ours, theirs] = MemoryDuplexPair();
@@ -132,7 +174,8 @@ bool InProcessShimPort::KillShim(const std::string& id) {
     shims_.erase(it);
   }
   shim->killed = true;
-  fake_.ReapHolder(shim->holder);
+  if (shim->hostprocess) processes_->ReapHolder(shim->holder);
+  else fake_.ReapHolder(shim->holder);
   return true;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "runtime/windows/fake/fake_hcs.h"
+#include "runtime/windows/hostprocess/fake/fake_process_api.h"
 #include "runtime/windows/shim/shim_port.h"
 
 namespace silo::runtime::windows::shim {
@@ -25,7 +26,7 @@ class ContainerMonitor;
 
 class InProcessShimPort final : public ShimPort {
  public:
-  explicit InProcessShimPort(fake::FakeHcs& fake);
+  explicit InProcessShimPort(fake::FakeHcs& fake, hostprocess::fake::FakeProcessApi* processes = nullptr);
   // The remaining shims exit (their handles close); in-flight calls must
   // have returned.
   ~InProcessShimPort() override;
@@ -49,13 +50,16 @@ class InProcessShimPort final : public ShimPort {
 
  private:
   struct Shim;
-  void FreeHolder(int holder);
+  void FreeHolder(bool hostprocess, int holder);
+  win32::HrStatus LaunchHostProcess(const ShimLaunch& launch, const std::shared_ptr<Shim>& shim);
   std::shared_ptr<Shim> Find(const std::string& id);  // null when none runs
 
   fake::FakeHcs& fake_;
+  hostprocess::fake::FakeProcessApi* const processes_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Shim>> shims_;  // guarded by mu_
   std::set<int> busy_holders_;                          // guarded by mu_: until a shim's monitor is gone
+  std::set<int> busy_process_holders_;                  // guarded by mu_: the same, of HostProcess shims
   int launches_ = 0;                                    // guarded by mu_
   // Session threads; each ends once silod's end of its connection closes.
   std::vector<std::thread> sessions_;  // guarded by mu_

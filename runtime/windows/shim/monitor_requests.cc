@@ -37,21 +37,39 @@ Response Error(int code, std::string message) {
 Response FromStatus(const win32::HrStatus& s) { return ResponseFromHcs(s); }
 
 Response StateResponse(const MonitorStatus& status) {
-  Response r;
-  r.state = MonitorStateName(status.state);
-  r.pid = static_cast<int>(status.pid);
-  if (status.exit) {
-    r.exited = true;
-    r.exit_code = static_cast<int>(status.exit->exit_code);
-    r.exited_at_unix_nanos = status.exit->exited_at_unix_nanos;
-  }
-  return r;
+  return MonitorStateResponse(MonitorStateName(status.state), status.pid, status.exit);
 }
 
 }  // namespace
 
 Response ResponseFromHcs(const win32::HrStatus& s) {
   return s.ok() ? Response() : Error(CodeFor(s.hr()), s.ToString());
+}
+
+Response MonitorExecResponse(bool timed_out, int64_t timeout_ms, int64_t exit_code, std::string stdout_data,
+                             std::string stderr_data) {
+  Response r;
+  if (timed_out) {
+    r.code = wire::kCodeDeadlineExceeded;
+    r.message = "exec timed out after " + std::to_string(timeout_ms) + " ms";
+  }
+  r.exited = true;
+  r.exit_code = static_cast<int>(exit_code);
+  r.stdout_data = std::move(stdout_data);
+  r.stderr_data = std::move(stderr_data);
+  return r;
+}
+
+Response MonitorStateResponse(const char* state, uint32_t pid, const std::optional<ExitRecord>& exit) {
+  Response r;
+  r.state = state;
+  r.pid = static_cast<int>(pid);
+  if (exit) {
+    r.exited = true;
+    r.exit_code = static_cast<int>(exit->exit_code);
+    r.exited_at_unix_nanos = exit->exited_at_unix_nanos;
+  }
+  return r;
 }
 
 Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
@@ -82,16 +100,8 @@ Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
       }
       auto result = monitor.Exec(request.process, std::chrono::milliseconds(request.timeout_ms), After(kCallTimeout));
       if (!result.ok()) return FromStatus(result.status());
-      Response r;
-      if (result->timed_out) {
-        r.code = wire::kCodeDeadlineExceeded;
-        r.message = "exec timed out after " + std::to_string(request.timeout_ms) + " ms";
-      }
-      r.exited = true;
-      r.exit_code = static_cast<int>(result->exit_code);
-      r.stdout_data = std::move(result->stdout_data);
-      r.stderr_data = std::move(result->stderr_data);
-      return r;
+      return MonitorExecResponse(result->timed_out, request.timeout_ms, result->exit_code,
+                                 std::move(result->stdout_data), std::move(result->stderr_data));
     }
     case Op::kReopenLog:
       return FromStatus(monitor.ReopenLog());

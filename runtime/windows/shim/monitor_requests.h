@@ -20,6 +20,9 @@
 // Thread-safe: requests may run concurrently.
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
 
 #include "runtime/shim/core/protocol_codec.h"
 #include "runtime/windows/shim/container_monitor.h"
@@ -31,6 +34,16 @@ using runtime::shim::Response;
 
 // The response for a failed (or OK) HCS call: its gRPC code and message.
 Response ResponseFromHcs(const win32::HrStatus& status);
+
+// The answer to state and wait: the state's name ("created", "running",
+// "stopped"), the main process's pid and, once recorded, its exit. Shared
+// with the HostProcess monitor's server.
+Response MonitorStateResponse(const char* state, uint32_t pid, const std::optional<ExitRecord>& exit);
+
+// The answer to an ExecSync: its exit code and output, DeadlineExceeded
+// (with the output so far) when it was ended at `timeout_ms`.
+Response MonitorExecResponse(bool timed_out, int64_t timeout_ms, int64_t exit_code, std::string stdout_data,
+                             std::string stderr_data);
 
 // `shutdown_requested` is set once a shutdown request has been served.
 Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,

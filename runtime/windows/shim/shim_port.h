@@ -29,6 +29,10 @@ struct ShimLaunch {
   // errors); "" = discarded. Kept for the operator beside the exit record.
   std::string diagnostics_path;
   bool open_stdin = false;
+  // A HostProcess container instead (no compute system, no document and
+  // process files): the launch description (hostprocess_monitor.h, a JSON
+  // file) the shim creates the container's job from and runs it with.
+  std::string hostprocess_path;
 };
 
 // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND): no shim serves the container's

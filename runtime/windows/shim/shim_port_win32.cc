@@ -142,10 +142,15 @@ class Win32ShimPort final : public ShimPort {
     bool ok = true;
     cmd += L" --exit-file";
     ok = ok && QuotePath(l.exit_path, &cmd);
-    cmd += L" --process";
-    ok = ok && QuotePath(l.process_path, &cmd);
-    cmd += L" --document";
-    ok = ok && QuotePath(l.document_path, &cmd);
+    if (!l.hostprocess_path.empty()) {
+      cmd += L" --hostprocess";
+      ok = ok && QuotePath(l.hostprocess_path, &cmd);
+    } else {
+      cmd += L" --process";
+      ok = ok && QuotePath(l.process_path, &cmd);
+      cmd += L" --document";
+      ok = ok && QuotePath(l.document_path, &cmd);
+    }
     if (!l.log_path.empty()) {
       cmd += L" --log";
       ok = ok && QuotePath(l.log_path, &cmd);

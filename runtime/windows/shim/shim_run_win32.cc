@@ -36,6 +36,12 @@ int Fail(const std::string& what, const silo::win32::HrStatus& status) {
 
 namespace silo::runtime::windows::shim {
 
+bool TakeShimArgValue(int argc, wchar_t** argv, int* i, std::string* out) {
+  if (*i + 1 >= argc) return false;
+  *out = silo::win32::WideToUtf8(argv[++*i]);
+  return true;
+}
+
 int RunShim(int argc, wchar_t** argv, const std::function<win32::Result<const hcs::HcsApi*>()>& load_api,
             const hcs::StdioIo& io) {
   // No error dialogs on a headless node.
@@ -45,11 +51,7 @@ int RunShim(int argc, wchar_t** argv, const std::function<win32::Result<const hc
   bool create_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = silo::win32::WideToUtf8(argv[i]);
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = silo::win32::WideToUtf8(argv[++i]);
-      return true;
-    };
+    auto value = [&](std::string* out) { return TakeShimArgValue(argc, argv, &i, out); };
     bool ok = true;
     if (arg == "--id") ok = value(&options.id);
     else if (arg == "--exit-file") ok = value(&options.exit_path);

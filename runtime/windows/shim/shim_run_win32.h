@@ -14,12 +14,17 @@
 // until silod sends `shutdown`. Exit codes: 0 after shutdown, 2 usage,
 // 1 when the container could not be set up (nothing is left behind).
 #include <functional>
+#include <string>
 
 #include "runtime/base/windows/result.h"
 #include "runtime/windows/hcs/api.h"
 #include "runtime/windows/hcs/stdio_io.h"
 
 namespace silo::runtime::windows::shim {
+
+// The value after option argv[*i] as UTF-8, advancing *i; false when the
+// option is the last argument. Shared by both modes' parsers.
+bool TakeShimArgValue(int argc, wchar_t** argv, int* i, std::string* out);
 
 // Parses the command line above and runs the monitor until shutdown; the
 // process's exit code. `load_api` gives the HCS table (computecore.dll in

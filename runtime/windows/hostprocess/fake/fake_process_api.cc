@@ -5,12 +5,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <set>
 #include <utility>
 
 #include "runtime/base/windows/wide.h"
+#include "runtime/windows/fake/holder_thunk.h"
 #include "runtime/windows/jobobject/fake/fake_job_api.h"
 
 namespace silo::runtime::windows::hostprocess::fake {
@@ -61,9 +63,20 @@ struct Handle {
   std::shared_ptr<Process> process;  // kProcess, kThread
   std::shared_ptr<Pipe> pipe;        // pipes
   std::string user;                  // kToken
+  int holder = 0;                    // the simulated process owning it (Add sets it)
 };
 
 thread_local uint32_t t_last_error = 0;
+// The simulated Windows process making the current call (FakeProcessApi::
+// api_for): handles belong to the process that opened them, as in Windows,
+// where a handle value means nothing in another process. 0 is silod.
+thread_local int t_holder = 0;
+
+struct HolderScope {
+  explicit HolderScope(int holder) : saved(t_holder) { t_holder = holder; }
+  ~HolderScope() { t_holder = saved; }
+  int saved;
+};
 
 std::string Narrow(const wchar_t* s) { return s == nullptr ? std::string() : silo::win32::WideToUtf8(s); }
 
@@ -99,6 +112,10 @@ struct FakeProcessApi::Impl {
   bool caller_job_allows_breakaway = false;
   int bad_closes = 0;
   int external_holds = 0;
+  // Handles closed because their process died (ReapHolder), by handle: the
+  // in-process stand-in of that process may still run its cleanup, whose
+  // closes fail as they would have in no process at all, and are not bad.
+  std::map<uintptr_t, int> reaped;
 
   // Records the call; true when a FailNext for it fires (error set).
   bool Enter(const char* call) {
@@ -114,16 +131,28 @@ struct FakeProcessApi::Impl {
     next_handle += 4;
     if (h.kind == Kind::kJob) ++jobs[h.job].handles;
     if (h.kind == Kind::kPipeWrite) ++h.pipe->writers;
+    h.holder = t_holder;
     handles.emplace(id, std::move(h));
     return reinterpret_cast<void*>(id);
   }
   Handle* Find(void* handle, Kind kind) {
     auto it = handles.find(reinterpret_cast<uintptr_t>(handle));
-    if (it == handles.end() || it->second.kind != kind) {
+    if (it == handles.end() || it->second.kind != kind || it->second.holder != t_holder) {
       Error(kErrorInvalidHandle);
       return nullptr;
     }
     return &it->second;
+  }
+  // What closing a handle does: a job's last handle ends its processes
+  // when it is kill-on-close; a pipe's last writer breaks it.
+  void Drop(Handle h) {
+    if (h.kind == Kind::kJob) {
+      Job& job = jobs[h.job];
+      if (--job.handles == 0 && job.limits.kill_on_close) TerminateJob(h.job, 0);
+      DropJobIfUnused(h.job);
+    }
+    if (h.kind == Kind::kPipeWrite) --h.pipe->writers;
+    cv.notify_all();
   }
   void Exit(const std::shared_ptr<Process>& p, uint32_t code) {
     if (p->exited) return;
@@ -166,19 +195,15 @@ int32_t CloseHandleFn(void* handle) {
   std::lock_guard lock(s.mu);
   s.calls.push_back("CloseHandle");
   auto it = s.handles.find(reinterpret_cast<uintptr_t>(handle));
-  if (it == s.handles.end()) {
+  if (it == s.handles.end() || it->second.holder != t_holder) {
+    auto gone = s.reaped.find(reinterpret_cast<uintptr_t>(handle));
+    if (it == s.handles.end() && gone != s.reaped.end() && gone->second == t_holder) return Fail(kErrorInvalidHandle);
     ++s.bad_closes;
     return Fail(kErrorInvalidHandle);
   }
   Handle h = std::move(it->second);
   s.handles.erase(it);
-  if (h.kind == Kind::kJob) {
-    Job& job = s.jobs[h.job];
-    if (--job.handles == 0 && job.limits.kill_on_close) s.TerminateJob(h.job, 0);
-    s.DropJobIfUnused(h.job);
-  }
-  if (h.kind == Kind::kPipeWrite) --h.pipe->writers;
-  s.cv.notify_all();
+  s.Drop(std::move(h));
   return 1;
 }
 
@@ -423,9 +448,15 @@ int32_t ReadFileFn(void* handle, void* buffer, uint32_t size, uint32_t* read) {
   Handle* h = s.Find(handle, Kind::kPipeRead);
   if (h == nullptr) return 0;
   auto pipe = h->pipe;
+  const auto id = reinterpret_cast<uintptr_t>(handle);
   // Blocks as a synchronous pipe read does; the handle may be closed by
-  // another thread only after this returns (the host joins its readers).
-  s.cv.wait(lock, [&] { return !pipe->data.empty() || pipe->writers == 0; });
+  // another thread only after this returns (the host joins its readers),
+  // or by the death of its process (ReapHolder), which ends the read.
+  s.cv.wait(lock, [&] { return !pipe->data.empty() || pipe->writers == 0 || s.handles.count(id) == 0; });
+  if (s.handles.count(id) == 0) {
+    *read = 0;
+    return Fail(kErrorInvalidHandle);
+  }
   if (pipe->data.empty()) {
     *read = 0;
     return Fail(kErrorBrokenPipe);
@@ -561,11 +592,50 @@ int32_t ExitCodeFn(void* process, uint32_t* code) {
   return 1;
 }
 
+template <int H>
+void FillTable(ProcessApi* api) {
+#define SILO_FAKE_AS(fn) windows::fake::HolderThunk<HolderScope, H, &fn>(&fn)
+  api->get_last_error = SILO_FAKE_AS(GetLastErrorFn);
+  api->close_handle = SILO_FAKE_AS(CloseHandleFn);
+  api->create_job_object = SILO_FAKE_AS(CreateJobFn);
+  api->open_job_object = SILO_FAKE_AS(OpenJobFn);
+  api->get_job_owner = SILO_FAKE_AS(GetJobOwnerFn);
+  api->set_job_limits = SILO_FAKE_AS(SetLimitsFn);
+  api->promote_to_silo = SILO_FAKE_AS(PromoteFn);
+  api->bind_path = SILO_FAKE_AS(BindFn);
+  api->link_directory = SILO_FAKE_AS(LinkFn);
+  api->remove_link = SILO_FAKE_AS(RemoveLinkFn);
+  api->terminate_job_object = SILO_FAKE_AS(TerminateJobFn);
+  api->query_job_accounting = SILO_FAKE_AS(QueryFn);
+  api->logon_user = SILO_FAKE_AS(LogonFn);
+  api->open_own_token = SILO_FAKE_AS(OwnTokenFn);
+  api->add_temporary_user = SILO_FAKE_AS(AddUserFn);
+  api->delete_user = SILO_FAKE_AS(DeleteUserFn);
+  api->random_bytes = SILO_FAKE_AS(RandomBytesFn);
+  api->create_environment_block = SILO_FAKE_AS(CreateEnvFn);
+  api->destroy_environment_block = SILO_FAKE_AS(DestroyEnvFn);
+  api->create_pipe = SILO_FAKE_AS(CreatePipeFn);
+  api->read_file = SILO_FAKE_AS(ReadFileFn);
+  api->create_process = SILO_FAKE_AS(CreateProcessFn);
+  api->resume_thread = SILO_FAKE_AS(ResumeFn);
+  api->terminate_process = SILO_FAKE_AS(TerminateProcessFn);
+  api->send_ctrl_event = SILO_FAKE_AS(SendCtrlFn);
+  api->wait_for_single_object = SILO_FAKE_AS(WaitFn);
+  api->get_exit_code_process = SILO_FAKE_AS(ExitCodeFn);
+#undef SILO_FAKE_AS
+}
+
+template <size_t... H>
+void FillAllTables(ProcessApi* apis, std::index_sequence<H...>) {
+  (FillTable<static_cast<int>(H)>(&apis[H]), ...);
+}
+
 }  // namespace
 
 FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   Impl* expected = nullptr;
   if (!g_impl.compare_exchange_strong(expected, impl_.get())) std::abort();  // one fake at a time
+  FillAllTables(holder_apis_, std::make_index_sequence<kMaxHolders>());
   api_.get_last_error = GetLastErrorFn;
   api_.close_handle = CloseHandleFn;
   api_.create_job_object = CreateJobFn;
@@ -598,6 +668,53 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
 FakeProcessApi::~FakeProcessApi() {
   for (void* b : impl_->env_blocks) std::free(b);
   g_impl.store(nullptr);
+}
+
+const ProcessApi& FakeProcessApi::api_for(int holder) const {
+  if (holder <= 0 || holder >= kMaxHolders) {
+    std::fprintf(stderr, "FakeProcessApi: no table for process %d\n", holder);
+    std::abort();
+  }
+  return holder_apis_[holder];
+}
+
+int FakeProcessApi::ReapHolder(int holder) {
+  std::lock_guard lock(impl_->mu);
+  Impl& s = *impl_;
+  HolderScope scope(holder);
+  std::vector<Handle> dropped;
+  for (auto it = s.handles.begin(); it != s.handles.end();) {
+    if (it->second.holder != holder) {
+      ++it;
+      continue;
+    }
+    s.reaped[it->first] = holder;
+    dropped.push_back(std::move(it->second));
+    it = s.handles.erase(it);
+  }
+  for (Handle& h : dropped) s.Drop(std::move(h));
+  s.cv.notify_all();
+  return static_cast<int>(dropped.size());
+}
+
+int FakeProcessApi::HandlesOf(int holder) const {
+  std::lock_guard lock(impl_->mu);
+  int n = 0;
+  for (const auto& [id, h] : impl_->handles) n += h.holder == holder ? 1 : 0;
+  return n;
+}
+
+bool FakeProcessApi::EmitStdout(const std::string& job, const std::string& data) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  if (it == impl_->jobs.end()) return false;
+  for (auto& p : it->second.processes) {
+    if (!p->resumed || p->exited || p->outputs.empty()) continue;
+    p->outputs[0]->data += data;
+    impl_->cv.notify_all();
+    return true;
+  }
+  return false;
 }
 
 void FakeProcessApi::SetProgram(const std::string& executable, FakeProgram program) {

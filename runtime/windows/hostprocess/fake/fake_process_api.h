@@ -20,6 +20,12 @@
 // BCryptGenRandom counts: call n fills byte i from n and i (a fixed mix), so
 // tests can predict what it gave.
 // Every call is recorded by name, in order (calls()).
+// Handles belong to the simulated process that opened them: api() is silod's
+// (process 0), api_for(n) another's (a silo-shim.exe); a handle used or
+// closed through another process's table is ERROR_INVALID_HANDLE (a close
+// of it is a bad close). ReapHolder(n) is that process dying: Windows
+// closes its handles, so a kill-on-close job whose last handle it held
+// ends, and its blocked pipe reads return.
 // The table holds plain function pointers: at most one FakeProcessApi is
 // alive per process (checked). Thread-safe.
 
@@ -27,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -60,6 +67,16 @@ class FakeProcessApi {
   FakeProcessApi& operator=(const FakeProcessApi&) = delete;
 
   const ProcessApi& api() const { return api_; }
+  // The table of simulated process `holder`, 1 <= holder < kMaxHolders.
+  static constexpr int kMaxHolders = 8;
+  const ProcessApi& api_for(int holder) const;
+  // Process `holder` died: its handles are closed as Windows closes them.
+  // Returns how many.
+  int ReapHolder(int holder);
+  int HandlesOf(int holder) const;
+  // The first running process of `job` writes `data` to its stdout (a
+  // program that keeps logging); false when none runs.
+  bool EmitStdout(const std::string& job, const std::string& data);
 
   // The program a command line runs, by its first word (the executable).
   void SetProgram(const std::string& executable, FakeProgram program);
@@ -108,6 +125,7 @@ class FakeProcessApi {
  private:
   std::unique_ptr<Impl> impl_;
   ProcessApi api_{};
+  ProcessApi holder_apis_[kMaxHolders]{};  // [0] unused: api() is process 0
 };
 
 }  // namespace silo::runtime::windows::hostprocess::fake

@@ -1,0 +1,352 @@
+#include "runtime/windows/hostprocess/hostprocess_monitor.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "nlohmann/json.hpp"
+#include "runtime/base/windows/wide.h"
+#include "runtime/windows/command_line.h"
+#include "runtime/windows/hostprocess/win32_error.h"
+#include "runtime/windows/jobobject/api.h"
+
+namespace silo::runtime::windows::hostprocess {
+namespace {
+
+using silo::win32::Utf8ToWide;
+using windows::shim::ExitRecord;
+
+constexpr int kSigInt = 2;
+constexpr int kSigKill = 9;
+constexpr int kSigTerm = 15;
+constexpr uint32_t kExitPollMs = 200;
+// hcsshim's exit status for a container killed before it ever started.
+constexpr int64_t kExitKilledBeforeStart = 1;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string EncodeHostProcessLaunch(const HostProcessLaunch& launch) {
+  return nlohmann::json{{"Id", launch.id}, {"Plan", HostProcessPlanToJson(launch.plan)}, {"Rootfs", launch.rootfs}}
+      .dump();
+}
+
+absl::StatusOr<HostProcessLaunch> DecodeHostProcessLaunch(const std::string& json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object() || !j.contains("Id") || !j["Id"].is_string() || !j.contains("Rootfs") ||
+      !j["Rootfs"].is_string() || !j.contains("Plan")) {
+    return absl::InvalidArgumentError("HostProcess launch: not a JSON object with Id, Plan and Rootfs");
+  }
+  absl::StatusOr<HostProcessPlan> plan = HostProcessPlanFromJson(j["Plan"]);
+  if (!plan.ok()) return plan.status();
+  return HostProcessLaunch{j["Id"].get<std::string>(), *std::move(plan), j["Rootfs"].get<std::string>()};
+}
+
+const char* HostProcessStateName(HostProcessState state) {
+  switch (state) {
+    case HostProcessState::kCreated:
+      return "created";
+    case HostProcessState::kRunning:
+      return "running";
+    case HostProcessState::kStopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+HostProcessMonitor::HostProcessMonitor(const ProcessApi& api, HostProcessMonitorOptions options)
+    : api_(api), options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<HostProcessMonitor>> HostProcessMonitor::Create(const ProcessApi& api,
+                                                                               HostProcessMonitorOptions options) {
+  if (options.launch.id.empty() || options.exit_path.empty() || options.launch.plan.job_name.empty()) {
+    return absl::InvalidArgumentError("HostProcess monitor needs a container id, its job name and an exit path");
+  }
+  std::unique_ptr<HostProcessMonitor> m(new HostProcessMonitor(api, std::move(options)));
+  if (absl::Status s = m->SetUpJob(); !s.ok()) {
+    m->Release();
+    return s;
+  }
+  return m;
+}
+
+absl::Status HostProcessMonitor::SetUpJob() {
+  const HostProcessPlan& p = options_.launch.plan;
+  std::wstring name = Utf8ToWide(p.job_name);
+  job_ = api_.create_job_object(name.c_str(), jobobject::kSilodJobSddl);
+  if (job_ == nullptr) return Win32Error(absl::StrCat("CreateJobObjectW ", p.job_name), api_.get_last_error());
+  if (api_.get_last_error() == kErrorAlreadyExists) {
+    // Someone else's job of that name: never join it, never end its processes.
+    api_.close_handle(job_);
+    job_ = nullptr;
+    return absl::AlreadyExistsError(absl::StrCat("job object ", p.job_name, " already exists"));
+  }
+  JobLimitsSpec limits;
+  limits.kill_on_close = true;
+  limits.job_memory_bytes = p.job_memory_bytes;
+  limits.cpu_rate = p.cpu_rate;
+  limits.cpu_weight = p.cpu_weight;
+  if (api_.set_job_limits(job_, &limits) == 0) {
+    return Win32Error(absl::StrCat("SetInformationJobObject ", p.job_name), api_.get_last_error());
+  }
+  std::wstring rootfs = Utf8ToWide(options_.launch.rootfs);
+  std::wstring mount_point = Utf8ToWide(p.mount_point);
+  if (p.create_silo) {
+    if (api_.promote_to_silo(job_) == 0) {
+      return Win32Error(absl::StrCat("promoting ", p.job_name, " to a silo"), api_.get_last_error());
+    }
+    if (int32_t hr = api_.bind_path(job_, rootfs.c_str(), mount_point.c_str(), 0); hr != 0) {
+      return absl::InternalError(absl::StrCat("binding the rootfs at ", p.mount_point, ": HRESULT ", hr));
+    }
+  } else {
+    if (api_.link_directory(mount_point.c_str(), rootfs.c_str()) == 0) {
+      return Win32Error(absl::StrCat("linking ", p.mount_point, " to the rootfs"), api_.get_last_error());
+    }
+    links_.push_back(p.mount_point);
+  }
+  for (const auto& m : p.mounts) {
+    std::wstring source = Utf8ToWide(m.source), target = Utf8ToWide(m.target);
+    if (m.bind) {
+      if (int32_t hr = api_.bind_path(job_, source.c_str(), target.c_str(), m.read_only); hr != 0) {
+        return absl::InternalError(absl::StrCat("binding mount ", m.source, " at ", m.target, ": HRESULT ", hr));
+      }
+    } else {
+      if (api_.link_directory(target.c_str(), source.c_str()) == 0) {
+        return Win32Error(absl::StrCat("linking mount ", m.target, " to ", m.source), api_.get_last_error());
+      }
+      links_.push_back(m.target);
+    }
+  }
+  return absl::OkStatus();
+}
+
+HostProcessMonitor::~HostProcessMonitor() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  stopped_cv_.notify_all();
+  // The job's last handle: kill-on-close ends its processes, which breaks
+  // their pipes, so the waiter and the pumps can be joined.
+  if (job_ != nullptr) api_.close_handle(job_);
+  job_ = nullptr;
+  if (exit_waiter_.joinable()) exit_waiter_.join();
+  main_.stdout_pump.reset();
+  main_.stderr_pump.reset();
+  if (main_.process != nullptr) api_.close_handle(main_.process);
+  if (logon_.token != nullptr) api_.close_handle(logon_.token);
+}
+
+absl::Status HostProcessMonitor::Start() {
+  std::lock_guard lock(mu_);
+  const std::string& id = options_.launch.id;
+  if (state_ != HostProcessState::kCreated || main_.process != nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", id, " was already started"));
+  }
+  if (absl::Status s = CriLogFile::Open(options_.log_path, log_); !s.ok()) return s;
+  const HostProcessPlan& plan = options_.launch.plan;
+  absl::StatusOr<Logon> logon = LogOn(api_, plan, id);
+  if (!logon.ok()) return logon.status();
+  absl::StatusOr<LaunchedInJob> main = LaunchInJob(
+      api_, job_, logon->token, plan, plan.command_line,
+      [this](std::string_view d) { log_.Write(shim::LogStream::kStdout, d); },
+      [this](std::string_view d) { log_.Write(shim::LogStream::kStderr, d); });
+  if (!main.ok()) {
+    LogOff(api_, *logon).IgnoreError();
+    return main.status();
+  }
+  logon_ = *std::move(logon);
+  main_ = *std::move(main);
+  state_ = HostProcessState::kRunning;
+  exit_waiter_ = std::thread([this] { AwaitExit(); });
+  return absl::OkStatus();
+}
+
+void HostProcessMonitor::AwaitExit() {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+    }
+    const uint32_t waited = api_.wait_for_single_object(main_.process, kExitPollMs);
+    if (waited == kWaitTimeout) continue;
+    // A failed wait: this process lost its handles (it is dying). Nothing
+    // is known of the exit, so nothing is recorded.
+    if (waited != kWaitObject0) return;
+    break;
+  }
+  uint32_t code = 0;
+  if (api_.get_exit_code_process(main_.process, &code) == 0) return;
+  const ExitRecord record{static_cast<int64_t>(code), NowNs()};
+  // The container is its main process: what it left in the job ends with
+  // it, as hcsshim's job containers end theirs (they first send the rest
+  // CTRL_SHUTDOWN and wait 5 s; the table has no pid list for that yet), so
+  // the pipes break and the record below follows the complete log.
+  api_.terminate_job_object(job_, kTerminatedExitCode);
+  main_.stdout_pump.reset();
+  main_.stderr_pump.reset();
+  log_.Finish();
+  RecordExit(record);
+}
+
+void HostProcessMonitor::RecordExit(const ExitRecord& record) {
+  // A failed write leaves silod the live answer, and 255 once the shim is gone.
+  (void)windows::shim::WriteExitRecord(options_.exit_path, record);
+  std::lock_guard lock(mu_);
+  if (exit_) return;
+  exit_ = record;
+  state_ = HostProcessState::kStopped;
+  stopped_cv_.notify_all();
+}
+
+HostProcessStatus HostProcessMonitor::Status() const {
+  std::lock_guard lock(mu_);
+  return HostProcessStatus{state_, main_.pid, exit_};
+}
+
+absl::StatusOr<ExitRecord> HostProcessMonitor::Wait(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  auto done = [this] { return state_ == HostProcessState::kStopped || closing_; };
+  if (timeout.count() < 0) {
+    stopped_cv_.wait(lock, done);
+  } else if (!stopped_cv_.wait_for(lock, timeout, done)) {
+    return absl::DeadlineExceededError(absl::StrCat("container ", options_.launch.id, " still running"));
+  }
+  if (state_ != HostProcessState::kStopped) {
+    return absl::UnavailableError(absl::StrCat("the monitor of container ", options_.launch.id, " is closing"));
+  }
+  return *exit_;
+}
+
+absl::Status HostProcessMonitor::Kill(int signal) {
+  const std::string& id = options_.launch.id;
+  void* process = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (state_ == HostProcessState::kStopped) return absl::OkStatus();
+    process = main_.process;
+  }
+  if (process == nullptr) {
+    // As hcsshim's exitFromCreated: it ends with status 1 without running.
+    if (api_.terminate_job_object(job_, kTerminatedExitCode) == 0) {
+      return Win32Error(absl::StrCat("TerminateJobObject ", options_.launch.plan.job_name), api_.get_last_error());
+    }
+    RecordExit(ExitRecord{kExitKilledBeforeStart, NowNs()});
+    return absl::OkStatus();
+  }
+  if (signal == kSigKill) {
+    if (api_.terminate_job_object(job_, kTerminatedExitCode) == 0) {
+      return Win32Error(absl::StrCat("TerminateJobObject ", options_.launch.plan.job_name), api_.get_last_error());
+    }
+    return absl::OkStatus();
+  }
+  uint32_t code = 0;
+  if (api_.get_exit_code_process(process, &code) != 0 && code != kStillActive) return absl::OkStatus();
+  if (signal == kSigTerm || signal == kSigInt) {
+    // As hcsshim's job containers: SIGTERM is CTRL_SHUTDOWN, and 2 is read
+    // as hcsshim's ValidateWCOW reads it, the Windows event of that number
+    // (CTRL_CLOSE; CTRL_C would be ignored by a process started in its own
+    // process group), so the process can shut down; the stop's grace period,
+    // then SIGKILL, ends it if it does not.
+    if (api_.send_ctrl_event(process, signal == kSigTerm ? kCtrlShutdownEvent : kCtrlCloseEvent) != 0) {
+      return absl::OkStatus();
+    }
+    uint32_t after = kStillActive;
+    api_.get_exit_code_process(process, &after);
+    if (after != kStillActive) return absl::OkStatus();
+    // The event cannot be delivered (no CtrlRoutine, the thread refused):
+    // ending the process now beats waiting out a grace period for nothing.
+  }
+  if (api_.terminate_process(process, kTerminatedExitCode) == 0) {
+    // It exited between the check and the call: nothing left to signal.
+    uint32_t after = kStillActive;
+    api_.get_exit_code_process(process, &after);
+    if (after != kStillActive) return absl::OkStatus();
+    return Win32Error(absl::StrCat("TerminateProcess of container ", id), api_.get_last_error());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<HostProcessExecResult> HostProcessMonitor::Exec(const std::vector<std::string>& args,
+                                                               std::chrono::milliseconds timeout) {
+  const std::string& id = options_.launch.id;
+  {
+    std::lock_guard lock(mu_);
+    if (state_ != HostProcessState::kRunning) {
+      return absl::FailedPreconditionError(absl::StrCat("container ", id, " is not running"));
+    }
+  }
+  absl::StatusOr<std::string> joined = JoinCommandLine(args);
+  if (!joined.ok()) return joined.status();
+  const HostProcessPlan& plan = options_.launch.plan;
+  // The same mount point expansion as the main process's arguments.
+  std::string command_line =
+      absl::StrReplaceAll(*joined, {{absl::StrCat("%", kSandboxMountPointEnv, "%"), plan.mount_point},
+                                    {absl::StrCat("$env:", kSandboxMountPointEnv), plan.mount_point}});
+  HostProcessExecResult result;
+  std::mutex out_mu;
+  absl::StatusOr<LaunchedInJob> launched = LaunchInJob(
+      api_, job_, logon_.token, plan, command_line,
+      [&](std::string_view d) {
+        std::lock_guard lock(out_mu);
+        result.stdout_data.append(d);
+      },
+      [&](std::string_view d) {
+        std::lock_guard lock(out_mu);
+        result.stderr_data.append(d);
+      });
+  if (!launched.ok()) return launched.status();
+  const uint32_t ms = timeout.count() == 0 ? kInfinite : static_cast<uint32_t>(timeout.count());
+  if (api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
+    api_.terminate_process(launched->process, kTerminatedExitCode);
+    api_.wait_for_single_object(launched->process, kInfinite);
+    result.timed_out = true;
+  }
+  uint32_t code = 0;
+  api_.get_exit_code_process(launched->process, &code);
+  launched->stdout_pump.reset();
+  launched->stderr_pump.reset();
+  api_.close_handle(launched->process);
+  result.exit_code = static_cast<int>(code);
+  return result;
+}
+
+absl::Status HostProcessMonitor::ReopenLog() {
+  {
+    std::lock_guard lock(mu_);
+    if (state_ == HostProcessState::kCreated) {
+      return absl::FailedPreconditionError(absl::StrCat("container ", options_.launch.id, " has no open log yet"));
+    }
+  }
+  return log_.Reopen();
+}
+
+void HostProcessMonitor::Release() {
+  std::lock_guard release(release_mu_);
+  if (released_) return;
+  released_ = true;
+  if (job_ != nullptr) api_.terminate_job_object(job_, kTerminatedExitCode);
+  // The processes are gone, so the pipes are broken: the waiter records the
+  // exit and the pumps end.
+  if (exit_waiter_.joinable()) exit_waiter_.join();
+  main_.stdout_pump.reset();
+  main_.stderr_pump.reset();
+  log_.Finish();
+  LogOff(api_, logon_).IgnoreError();
+  for (auto it = links_.rbegin(); it != links_.rend(); ++it) {
+    std::wstring link = Utf8ToWide(*it);
+    api_.remove_link(link.c_str());
+  }
+  links_.clear();
+}
+
+absl::Status HostProcessMonitor::Shutdown() {
+  Release();
+  return absl::OkStatus();
+}
+
+}  // namespace silo::runtime::windows::hostprocess
