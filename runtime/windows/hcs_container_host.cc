@@ -366,7 +366,9 @@ absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& 
   exec.args = args;
   SILO_ASSIGN_OR_RETURN(exec.process, ExecProcessParameters(id, args, false, false, 0, 0));
   exec.timeout_ms = timeout.count() > 0 ? timeout.count() : 0;
-  auto r = options_.shims->Call(id, exec, CallDeadline() + std::max(timeout, std::chrono::milliseconds(0)));
+  // CRI's timeout 0 is "no timeout": the shim waits for the process, so must silod.
+  const ShimPort::Deadline deadline = timeout.count() > 0 ? CallDeadline() + timeout : ShimPort::Deadline::max();
+  auto r = options_.shims->Call(id, exec, deadline);
   if (!r.ok()) return ShimTransportStatus(absl::StrCat("silo-shim exec in container ", id), r.status());
   if (r->code == wire::kCodeDeadlineExceeded && r->exited) {
     return absl::DeadlineExceededError(absl::StrCat("exec in container ", id, " timed out after ", timeout.count(),

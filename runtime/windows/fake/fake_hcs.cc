@@ -124,6 +124,7 @@ struct FakeHcs::Impl {
   std::map<std::string, FakeSystem> systems;
   std::map<uintptr_t, SysHandle> sys_handles;
   std::map<uintptr_t, ProcHandle> proc_handles;
+  std::condition_variable callback_cv;  // a process handle got its callback
   std::map<uintptr_t, Op> ops;
   std::map<uintptr_t, FakePipe> stdio;
   std::condition_variable stdio_cv;
@@ -844,6 +845,7 @@ struct FakeEntryPoints {
     if (it->second.cb != nullptr) return codes::kHcsEOperationSystemCallbackAlreadySet;
     it->second.cb = cb;
     it->second.ctx = ctx;
+    f.callback_cv.notify_all();
     return codes::kSOk;
   }
 
@@ -1118,7 +1120,15 @@ int FakeHcs::blocked_operations() const {
 }
 
 void FakeHcs::ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  // A real process does not end in the microseconds between HcsCreateProcess
+  // and its creator's HcsSetProcessCallback; give the creator that moment.
+  impl_->callback_cv.wait_for(lock, std::chrono::milliseconds(500), [&] {
+    for (const auto& [handle, h] : impl_->proc_handles) {
+      if (h.system_id == system_id && h.pid == pid && h.cb == nullptr) return false;
+    }
+    return true;
+  });
   FakeSystem* s = impl_->FindSystem(system_id);
   if (s == nullptr) return;
   auto it = s->processes.find(pid);

@@ -144,6 +144,9 @@ class FakeHcs {
   void ReleaseBlocked();
   int blocked_operations() const;
   // The process exits with `exit_code`; ProcessExited goes to its handles.
+  // It first waits (up to 0.5 s) until each open handle of the process has
+  // its callback: a real process does not end between HcsCreateProcess and
+  // its creator's HcsSetProcessCallback, so no test should hinge on that.
   void ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code);
   // The running process writes `data` to its stdout (or stderr). False when
   // it has no such pipe, it has exited, or the reader closed the handle.

@@ -198,7 +198,10 @@ absl::StatusOr<container::ExecResult> HostProcessContainerHost::Exec(const std::
   exec.args = args;
   exec.timeout_ms = std::max<int64_t>(timeout.count(), 0);
   auto r = options_.shims == nullptr ? win32::Result<wire::Response>(win32::HrStatus(shim::kHrShimGone, "no port"))
-                                     : options_.shims->Call(id, exec, CallDeadline() + timeout);
+                                     : options_.shims->Call(id, exec,
+                                                            // CRI's timeout 0 is "no timeout", the shim's too.
+                                                            timeout.count() > 0 ? CallDeadline() + timeout
+                                                                                : shim::ShimPort::Deadline::max());
   if (!r.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("exec in HostProcess container ", id, ": its silo-shim cannot be reached: ", r.status().ToString()));

@@ -9,6 +9,7 @@
 #include "runtime/windows/command_line.h"
 #include "runtime/windows/hostprocess/win32_error.h"
 #include "runtime/windows/jobobject/api.h"
+#include "runtime/windows/shim/wcow_signal.h"
 
 namespace silo::runtime::windows::hostprocess {
 namespace {
@@ -16,7 +17,6 @@ namespace {
 using silo::win32::Utf8ToWide;
 using windows::shim::ExitRecord;
 
-constexpr int kSigInt = 2;
 constexpr int kSigKill = 9;
 constexpr int kSigTerm = 15;
 constexpr uint32_t kExitPollMs = 200;
@@ -224,6 +224,13 @@ absl::StatusOr<ExitRecord> HostProcessMonitor::Wait(std::chrono::milliseconds ti
 
 absl::Status HostProcessMonitor::Kill(int signal) {
   const std::string& id = options_.launch.id;
+  // hcsshim's ValidateWCOW: a signal Windows gives no meaning is refused,
+  // never turned into an immediate kill (an image's STOPSIGNAL SIGQUIT).
+  const std::optional<shim::WcowSignal> wcow = shim::MapWcowSignal(signal);
+  if (!wcow.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signal ", signal, " is not supported for Windows containers (container ", id, ")"));
+  }
   void* process = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -246,13 +253,15 @@ absl::Status HostProcessMonitor::Kill(int signal) {
   }
   uint32_t code = 0;
   if (api_.get_exit_code_process(process, &code) != 0 && code != kStillActive) return absl::OkStatus();
-  if (signal == kSigTerm || signal == kSigInt) {
+  if (!wcow->terminate) {
     // As hcsshim's job containers: SIGTERM is CTRL_SHUTDOWN, and 2 is read
     // as hcsshim's ValidateWCOW reads it, the Windows event of that number
     // (CTRL_CLOSE; CTRL_C would be ignored by a process started in its own
     // process group), so the process can shut down; the stop's grace period,
     // then SIGKILL, ends it if it does not.
-    if (api_.send_ctrl_event(process, signal == kSigTerm ? kCtrlShutdownEvent : kCtrlCloseEvent) != 0) {
+    // The other console events by their own numbers, as ValidateWCOW reads them.
+    const uint32_t event = signal == kSigTerm ? kCtrlShutdownEvent : static_cast<uint32_t>(signal);
+    if (api_.send_ctrl_event(process, event) != 0) {
       return absl::OkStatus();
     }
     uint32_t after = kStillActive;

@@ -245,7 +245,8 @@ absl::Status HypervisorSandboxHost::StopPod(const std::string& id) {
     }
     pod->mounts.clear();
     pod->record.containers.clear();
-    absl::Status s = pod->vm->Stop(grace, deadline);
+    // A stop that raced another found the VM already stopped and released.
+    absl::Status s = pod->vm != nullptr ? pod->vm->Stop(grace, deadline) : absl::OkStatus();
     if (!s.ok() && first.ok()) first = s;
     // A create that found the pod before it was taken sees it stopped, and
     // never touches the closed VM handle nor writes the record again.

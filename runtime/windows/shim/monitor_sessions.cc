@@ -206,8 +206,12 @@ void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
 SessionStart StartMonitorSession(ContainerMonitor& monitor, const Request& request) {
   SessionStart start;
   if (request.op == wire::Op::kAttach) {
-    if (monitor.Status().state == MonitorState::kCreated) {
-      start.response = SessionError(wire::kCodeFailedPrecondition, "attach: the container has not started");
+    // As containerd: only a running container can be attached to.
+    const MonitorState state = monitor.Status().state;
+    if (state != MonitorState::kRunning) {
+      start.response = SessionError(wire::kCodeFailedPrecondition,
+                                    state == MonitorState::kCreated ? "attach: the container has not started"
+                                                                    : "attach: the container is not running");
       return start;
     }
     start.run = [&monitor](Duplex& conn) { RunAttach(monitor, conn); };

@@ -1,5 +1,7 @@
 #include "cri/daemon/windows/fake_host/remote_shim_port.h"
 
+#include <limits>
+
 namespace silo::cri::fake_host {
 
 namespace rs = runtime::windows::shim;
@@ -9,6 +11,8 @@ namespace {
 constexpr Table kShimTable = Table::kShims;
 constexpr uint32_t kLaunch = 1;
 constexpr uint32_t kCall = 2;
+// Not a time left: an expired deadline sends a small negative one.
+constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::min();
 
 WireWriter ShimRequest(uint32_t entry) {
   WireWriter w;
@@ -17,13 +21,21 @@ WireWriter ShimRequest(uint32_t entry) {
   return w;
 }
 
+// The time left in ms; kNoDeadline for none (Deadline::max(), which a
+// duration from now cannot carry).
 void PutDeadline(WireWriter& w, rs::ShimPort::Deadline deadline) {
+  if (deadline == rs::ShimPort::Deadline::max()) {
+    w.Put<int64_t>(kNoDeadline);
+    return;
+  }
   w.Put<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
                      .count());
 }
 
 rs::ShimPort::Deadline GetDeadline(WireReader& r) {
-  return std::chrono::steady_clock::now() + std::chrono::milliseconds(r.Get<int64_t>());
+  const int64_t left_ms = r.Get<int64_t>();
+  if (left_ms == kNoDeadline) return rs::ShimPort::Deadline::max();
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(left_ms);
 }
 
 void PutStatus(WireWriter& w, const win32::HrStatus& s) {
