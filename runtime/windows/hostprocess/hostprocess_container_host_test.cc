@@ -190,6 +190,25 @@ TEST_F(HostProcessHostTest, SigtermSendsCtrlShutdownAndTheProcessExitsItsOwnWay)
   ExpectNothingLeft();
 }
 
+// hcsshim's ValidateWCOW: SIGQUIT (3) means nothing on Windows, so it is
+// refused, and the process neither gets an event nor is terminated.
+TEST_F(HostProcessHostTest, ASignalWindowsGivesNoMeaningIsRefusedAndTouchesNothing) {
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  absl::Status refused = host_->Kill("c1", *handle, 3);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("not supported"));
+  EXPECT_EQ(host_->Wait("c1", *handle, std::chrono::milliseconds(20)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(fake_.CtrlEvents().empty());
+  EXPECT_THAT(fake_.calls(), testing::Not(Contains("TerminateProcess")));
+  ASSERT_TRUE(host_->Kill("c1", *handle, 9).ok());
+  ASSERT_TRUE(host_->Wait("c1", *handle, kLong).ok());
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
 TEST_F(HostProcessHostTest, SigtermLeavesAProcessThatIgnoresItRunningUntilTheStopsSigkill) {
   auto handle = host_->Create(Spec("server.exe"));  // its handler ignores control events
   ASSERT_TRUE(handle.ok());

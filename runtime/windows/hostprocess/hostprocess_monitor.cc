@@ -224,13 +224,6 @@ absl::StatusOr<ExitRecord> HostProcessMonitor::Wait(std::chrono::milliseconds ti
 
 absl::Status HostProcessMonitor::Kill(int signal) {
   const std::string& id = options_.launch.id;
-  // hcsshim's ValidateWCOW: a signal Windows gives no meaning is refused,
-  // never turned into an immediate kill (an image's STOPSIGNAL SIGQUIT).
-  const std::optional<shim::WcowSignal> wcow = shim::MapWcowSignal(signal);
-  if (!wcow.has_value()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("signal ", signal, " is not supported for Windows containers (container ", id, ")"));
-  }
   void* process = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -244,6 +237,14 @@ absl::Status HostProcessMonitor::Kill(int signal) {
     }
     RecordExit(ExitRecord{kExitKilledBeforeStart, NowNs()});
     return absl::OkStatus();
+  }
+  // hcsshim's ValidateWCOW, applied as hcsshim does to a running process
+  // only: a signal Windows gives no meaning is refused rather than read as a
+  // kill (the stop path then escalates to SIGKILL itself).
+  const std::optional<shim::WcowSignal> wcow = shim::MapWcowSignal(signal);
+  if (!wcow.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signal ", signal, " is not supported for Windows containers (container ", id, ")"));
   }
   if (signal == kSigKill) {
     if (api_.terminate_job_object(job_, kTerminatedExitCode) == 0) {

@@ -238,6 +238,12 @@ absl::Status HypervisorSandboxHost::StopPod(const std::string& id) {
   absl::Status first;
   {
     silo::MutexLock lock(&pod->mu);
+    // Another stop got here first and released the VM. Whether it failed
+    // (its record kept for a retry) is that stop's to say: forgetting the
+    // pod here could drop the record of a VM still running.
+    if (pod->vm == nullptr) {
+      return absl::AbortedError(absl::StrCat("sandbox ", id, ": stopped concurrently by another call; retry"));
+    }
     // Containers normally released theirs when they were removed.
     for (auto it = pod->mounts.rbegin(); it != pod->mounts.rend(); ++it) {
       absl::Status s = it->second->Release(deadline);
@@ -245,8 +251,7 @@ absl::Status HypervisorSandboxHost::StopPod(const std::string& id) {
     }
     pod->mounts.clear();
     pod->record.containers.clear();
-    // A stop that raced another found the VM already stopped and released.
-    absl::Status s = pod->vm != nullptr ? pod->vm->Stop(grace, deadline) : absl::OkStatus();
+    absl::Status s = pod->vm->Stop(grace, deadline);
     if (!s.ok() && first.ok()) first = s;
     // A create that found the pod before it was taken sees it stopped, and
     // never touches the closed VM handle nor writes the record again.
