@@ -55,7 +55,7 @@ class WindowsCriServiceRestartTest : public wintest::WindowsCriFixture {
         fh::FakeHostServer::Start(dir_ + "/host.sock", std::move(entries), [this] { return hcs_.ReapHolder(0); });
     ASSERT_TRUE(server.ok()) << server.status();
     host_ = std::move(*server);
-    std::ofstream(dir_ + "/silod.yaml") << ConfigToYaml(MakeConfig(false));
+    std::ofstream(dir_ + "/silod.yaml") << ConfigToYaml(MakeConfig());
   }
 
   void TearDown() override {
