@@ -45,6 +45,14 @@ VERSION) printf '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}' ;
 esac
 )";
 
+// One unary CRI call on a fresh context.
+template <class Stub, class Req, class Resp>
+grpc::Status Unary(Stub& stub, grpc::Status (Stub::*call)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
+                   Resp* resp) {
+  grpc::ClientContext ctx;
+  return (stub.*call)(&ctx, req, resp);
+}
+
 }  // namespace
 
 std::string ReadFile(const std::string& path) {
@@ -210,11 +218,10 @@ std::vector<uint32_t> WindowsCriFixture::RunningPids(const std::string& id) {
 }
 
 grpc::Status WindowsCriFixture::PullImage(const std::string& ref, std::string* id) {
-  grpc::ClientContext ctx;
   v1::PullImageRequest req;
   req.mutable_image()->set_image(ref);
   v1::PullImageResponse resp;
-  grpc::Status s = images_->PullImage(&ctx, req, &resp);
+  grpc::Status s = Unary(*images_, &v1::ImageService::Stub::PullImage, req, &resp);
   *id = resp.image_ref();
   return s;
 }
@@ -235,12 +242,11 @@ v1::PodSandboxConfig WindowsCriFixture::PodConfig(const std::string& name, bool 
 
 grpc::Status WindowsCriFixture::RunPod(const v1::PodSandboxConfig& config, std::string* id,
                                        const std::string& handler) {
-  grpc::ClientContext ctx;
   v1::RunPodSandboxRequest req;
   *req.mutable_config() = config;
   req.set_runtime_handler(handler);
   v1::RunPodSandboxResponse resp;
-  grpc::Status s = runtime_->RunPodSandbox(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::RunPodSandbox, req, &resp);
   *id = resp.pod_sandbox_id();
   return s;
 }
@@ -257,40 +263,47 @@ grpc::Status WindowsCriFixture::CreateAndStart(const std::string& pod, const v1:
                                                const v1::ContainerConfig& config, std::string* id) {
   // kubelet makes the container's log folder before it creates the container.
   fs::create_directories(fs::path(pod_config.log_directory()) / fs::path(config.log_path()).parent_path());
-  grpc::ClientContext ctx;
   v1::CreateContainerRequest req;
   req.set_pod_sandbox_id(pod);
   *req.mutable_config() = config;
   *req.mutable_sandbox_config() = pod_config;
   v1::CreateContainerResponse resp;
-  grpc::Status s = runtime_->CreateContainer(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::CreateContainer, req, &resp);
   if (!s.ok()) return s;
   *id = resp.container_id();
-  grpc::ClientContext start_ctx;
   v1::StartContainerRequest start;
   start.set_container_id(*id);
   v1::StartContainerResponse started;
-  return runtime_->StartContainer(&start_ctx, start, &started);
+  return Unary(*runtime_, &v1::RuntimeService::Stub::StartContainer, start, &started);
 }
 
 v1::ContainerStatus WindowsCriFixture::Status(const std::string& id) {
-  grpc::ClientContext ctx;
   v1::ContainerStatusRequest req;
   req.set_container_id(id);
   v1::ContainerStatusResponse resp;
-  grpc::Status s = runtime_->ContainerStatus(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::ContainerStatus, req, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return resp.status();
 }
 
 v1::PodSandboxStatus WindowsCriFixture::PodStatus(const std::string& id) {
-  grpc::ClientContext ctx;
   v1::PodSandboxStatusRequest req;
   req.set_pod_sandbox_id(id);
   v1::PodSandboxStatusResponse resp;
-  grpc::Status s = runtime_->PodSandboxStatus(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::PodSandboxStatus, req, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return resp.status();
+}
+
+v1::ExecSyncResponse WindowsCriFixture::ExecSync(const std::string& ctr, const std::string& cmd) {
+  v1::ExecSyncRequest req;
+  req.set_container_id(ctr);
+  req.add_cmd(cmd);
+  req.set_timeout(20);
+  v1::ExecSyncResponse resp;
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::ExecSync, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
 }
 
 void WindowsCriFixture::ExpectExecSyncAnswers(const std::string& ctr, uint32_t main_pid, const std::string& output) {
@@ -306,33 +319,24 @@ void WindowsCriFixture::ExpectExecSyncAnswers(const std::string& ctr, uint32_t m
     hcs_.WriteProcessOutput(ctr, pid, false, output);
     hcs_.ExitProcess(ctr, pid, 0);
   });
-  grpc::ClientContext ctx;
-  v1::ExecSyncRequest req;
-  req.set_container_id(ctr);
-  req.add_cmd("hostname");
-  req.set_timeout(20);
-  v1::ExecSyncResponse resp;
-  grpc::Status s = runtime_->ExecSync(&ctx, req, &resp);
+  const v1::ExecSyncResponse resp = ExecSync(ctr, "hostname");
   exec_process.join();
-  ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(resp.stdout(), output);
   EXPECT_EQ(resp.exit_code(), 0);
 }
 
 grpc::Status WindowsCriFixture::StopPod(const std::string& id) {
-  grpc::ClientContext ctx;
   v1::StopPodSandboxRequest req;
   req.set_pod_sandbox_id(id);
   v1::StopPodSandboxResponse resp;
-  return runtime_->StopPodSandbox(&ctx, req, &resp);
+  return Unary(*runtime_, &v1::RuntimeService::Stub::StopPodSandbox, req, &resp);
 }
 
 grpc::Status WindowsCriFixture::RemovePod(const std::string& id) {
-  grpc::ClientContext ctx;
   v1::RemovePodSandboxRequest req;
   req.set_pod_sandbox_id(id);
   v1::RemovePodSandboxResponse resp;
-  return runtime_->RemovePodSandbox(&ctx, req, &resp);
+  return Unary(*runtime_, &v1::RuntimeService::Stub::RemovePodSandbox, req, &resp);
 }
 
 void WindowsCriFixture::StopAndRemovePod(const std::string& id) {

@@ -86,6 +86,8 @@ class WindowsCriFixture : public ::testing::Test {
                               const ::runtime::v1::ContainerConfig& config, std::string* id);
   ::runtime::v1::ContainerStatus Status(const std::string& id);
   ::runtime::v1::PodSandboxStatus PodStatus(const std::string& id);
+  // ExecSync of `cmd` in `ctr` (20 s timeout), expected to succeed.
+  ::runtime::v1::ExecSyncResponse ExecSync(const std::string& ctr, const std::string& cmd);
   // ExecSync of `hostname` in container `ctr` (main process `main_pid`):
   // the second process the shim starts writes `output` and exits with 0,
   // which ExecSync answers.

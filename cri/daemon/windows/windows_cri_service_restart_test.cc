@@ -105,18 +105,6 @@ class WindowsCriServiceRestartTest : public wintest::WindowsCriFixture {
     return lines;
   }
 
-  v1::ExecSyncResponse ExecSync(const std::string& ctr, const std::string& cmd) {
-    grpc::ClientContext ctx;
-    v1::ExecSyncRequest req;
-    req.set_container_id(ctr);
-    req.add_cmd(cmd);
-    req.set_timeout(20);
-    v1::ExecSyncResponse resp;
-    grpc::Status s = runtime_->ExecSync(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
-  }
-
   std::unique_ptr<fh::FakeHostServer> host_;
   fh::ClientChild silod_;
   int starts_ = 0;
