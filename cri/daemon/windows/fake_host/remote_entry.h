@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <string>
 #include <utility>
 #include <tuple>
 #include <type_traits>
@@ -116,7 +117,11 @@ template <auto M, class Fn = typename EntryOf<decltype(M)>::Fn>
 struct RefusedEntry;
 template <auto M, class R, class... A>
 struct RefusedEntry<M, R(A...)> {
-  static R Call(A...) { RefuseCall("an entry this client may not call through the fake host (see its table's Remote*Api)"); }
+  static R Call(A...) {
+    // The signature names the entry (M).
+    const std::string why = std::string("an entry this client may not call through the fake host: ") + __PRETTY_FUNCTION__;
+    RefuseCall(why.c_str());
+  }
 };
 template <auto M, class Api>
 void UseRefused(Api& table) {

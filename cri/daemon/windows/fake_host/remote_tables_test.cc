@@ -110,6 +110,13 @@ TEST(RemoteProcessApi, EveryEntryIsFilled) {
   for (size_t i = 0; i < sizeof(entries) / sizeof(Entry); ++i) EXPECT_NE(entries[i], nullptr) << "entry " << i;
 }
 
+// What only the shim calls aborts loudly, naming the entry, instead of
+// answering something made up.
+TEST(RemoteProcessApi, AShimOnlyEntryAbortsNamingItself) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(RemoteProcessApi().create_process(nullptr, nullptr), "create_process");
+}
+
 TEST_F(RemoteTablesTest, JobCallsAnswerGetLastErrorForTheCallingThreadOnly) {
   const jo::JobApi& api = RemoteJobApi();
   void* job = api.create_job_object(L"silo-pod-remote", jo::kSilodJobSddl);
