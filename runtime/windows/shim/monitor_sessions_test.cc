@@ -150,6 +150,11 @@ class MonitorSessionsTest : public ::testing::Test {
     return FillStdin(c, main_pid) ? main_pid : 0;
   }
 
+  void ExpectTheSessionEndedAndReleasedItsWrite() {
+    EXPECT_TRUE(Eventually([&] { return sessions_ended_ == 1; })) << "the session hangs on its stdin writer";
+    EXPECT_EQ(fake_.blocked_stdin_writes(), 0);
+  }
+
   FakeHcs fake_;
   std::string dir_;
   // Processes made to stop reading: they read again at the end, so a
@@ -318,8 +323,7 @@ TEST_F(MonitorSessionsTest, AnExecThatStoppedReadingStdinEndsWhenItExits) {
   c.ReadToEnd();
   EXPECT_EQ(c.exit_code, 3);
   // The session closes the process's stdin, which releases the write.
-  EXPECT_TRUE(Eventually([&] { return sessions_ended_ == 1; })) << "the session hangs on its stdin writer";
-  EXPECT_EQ(fake_.blocked_stdin_writes(), 0);
+  ExpectTheSessionEndedAndReleasedItsWrite();
 }
 
 TEST_F(MonitorSessionsTest, AnExecWhoseClientLeftWhileItsStdinWasFullIsTerminated) {
@@ -328,8 +332,7 @@ TEST_F(MonitorSessionsTest, AnExecWhoseClientLeftWhileItsStdinWasFullIsTerminate
   ASSERT_NE(pid, 0u);
   c.conn.reset();  // the client leaves while the write is stuck
   EXPECT_TRUE(Eventually([&] { return !fake_.ProcessRunning("c1", pid); })) << "the client's leaving went unseen";
-  EXPECT_TRUE(Eventually([&] { return sessions_ended_ == 1; }));
-  EXPECT_EQ(fake_.blocked_stdin_writes(), 0);
+  ExpectTheSessionEndedAndReleasedItsWrite();
 }
 
 TEST_F(MonitorSessionsTest, ADetachReleasesAStdinWriteTheContainerDoesNotReadAndKeepsItsStdin) {
@@ -337,8 +340,7 @@ TEST_F(MonitorSessionsTest, ADetachReleasesAStdinWriteTheContainerDoesNotReadAnd
   const uint32_t main_pid = AttachWithFullStdin(&c);
   ASSERT_NE(main_pid, 0u);
   c.conn.reset();  // detach
-  EXPECT_TRUE(Eventually([&] { return sessions_ended_ == 1; })) << "the detach hangs on its stdin writer";
-  EXPECT_EQ(fake_.blocked_stdin_writes(), 0);
+  ExpectTheSessionEndedAndReleasedItsWrite();
   EXPECT_EQ(monitor_->Status().state, MonitorState::kRunning);
   EXPECT_NE(monitor_->stdin_handle(), nullptr) << "a detach must not close the container's stdin";
   fake_.StopReadingStdin("c1", main_pid, false);
@@ -353,7 +355,7 @@ TEST_F(MonitorSessionsTest, TheMainExitReleasesAnAttachersStdinWrite) {
   fake_.ExitProcess("c1", main_pid, 0);
   c.ReadToEnd();
   EXPECT_TRUE(c.exit_code.has_value()) << c.failed;
-  EXPECT_TRUE(Eventually([&] { return sessions_ended_ == 1; })) << "the session hangs on its stdin writer";
+  ExpectTheSessionEndedAndReleasedItsWrite();
   EXPECT_EQ(monitor_->stdin_handle(), nullptr) << "an exited container's stdin is closed";
 }
 
