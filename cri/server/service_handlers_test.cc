@@ -1,6 +1,7 @@
 // The CRI handlers of Service over the portable core and in-memory runtime
 // handlers (runtime/fake): request to response, without root.
 
+#include <limits>
 #include <memory>
 
 #include "cri/server/service.h"
@@ -110,6 +111,32 @@ TEST_F(ServiceHandlersTest, APodAndItsContainerGoThroughTheirLifeCycle) {
   // Stop and Remove of a pod that is gone succeed, as the CRI requires.
   EXPECT_TRUE(service_->StopPodSandbox(stop, &stopped).ok());
   EXPECT_TRUE(service_->RemovePodSandbox(remove, &removed).ok());
+}
+
+// CRI timeouts are int64 seconds: the largest must not overflow into a
+// deadline in the past (or a wrapped millisecond count).
+TEST_F(ServiceHandlersTest, TheLargestExecAndStopTimeoutsDoNotOverflow) {
+  const std::string pod = RunPod("web");
+  const std::string ctr = CreateStarted(pod, "web", "app");
+  v1::ExecSyncRequest exec;
+  exec.set_container_id(ctr);
+  exec.add_cmd("hostname");
+  exec.set_timeout(std::numeric_limits<int64_t>::max());
+  v1::ExecSyncResponse out;
+  absl::Status s = service_->ExecSync(exec, &out);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(out.exit_code(), 0);
+  v1::StopContainerRequest stop;
+  stop.set_container_id(ctr);
+  stop.set_timeout(std::numeric_limits<int64_t>::max());
+  v1::StopContainerResponse stopped;
+  s = service_->StopContainer(stop, &stopped);
+  ASSERT_TRUE(s.ok()) << s;
+  v1::ContainerStatusRequest cs;
+  cs.set_container_id(ctr);
+  v1::ContainerStatusResponse status;
+  ASSERT_TRUE(service_->ContainerStatus(cs, &status).ok());
+  EXPECT_EQ(status.status().state(), v1::CONTAINER_EXITED);
 }
 
 TEST_F(ServiceHandlersTest, BadRequestsGetClearErrors) {

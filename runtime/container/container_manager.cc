@@ -10,6 +10,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/durations.h"
 #include "runtime/base/ids.h"
+#include "runtime/base/saturating_time.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/container/image_user.h"
 #include "runtime/container/stop_signal.h"
@@ -338,7 +339,8 @@ absl::Status ContainerManager::Stop(const std::string& id_or_prefix, std::chrono
     int stop_signal = ParseStopSignal(record.stop_signal).value_or(signals::kTerm);
     absl::Status killed = host->Kill(record.id, record.host_handle, stop_signal);
     if (killed.ok()) {
-      auto exited = host->Wait(record.id, record.host_handle, timeout);
+      auto exited =
+          host->Wait(record.id, record.host_handle, SaturatingDurationCast<std::chrono::milliseconds>(timeout));
       if (exited.ok()) return RecordExit(record, *exited).status();
       if (exited.status().code() != absl::StatusCode::kDeadlineExceeded) return exited.status();
     } else {
@@ -442,7 +444,7 @@ absl::StatusOr<ExecResult> ContainerManager::ExecSync(const std::string& id_or_p
                                                       model::ContainerStateName(record.State()), ", not RUNNING"));
   }
   SILO_ASSIGN_OR_RETURN(ContainerHost * host, HostOf(record));
-  return host->Exec(record.id, record.host_handle, args, timeout);
+  return host->Exec(record.id, record.host_handle, args, SaturatingDurationCast<std::chrono::milliseconds>(timeout));
 }
 
 absl::Status ContainerManager::ReopenLog(const std::string& id_or_prefix) {

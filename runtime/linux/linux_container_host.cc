@@ -17,6 +17,7 @@
 #include "runtime/base/durations.h"
 #include "runtime/base/failpoint.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/saturating_time.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/linux/container_spec.h"
 #include "runtime/linux/oci_spec.h"
@@ -34,7 +35,7 @@ using shim::ShimClient;
 
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
 
-shim::Deadline In(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() + d; }
+shim::Deadline In(std::chrono::milliseconds d) { return SaturatingAdd(std::chrono::steady_clock::now(), d); }
 
 absl::StatusOr<std::unique_ptr<ShimClient>> Connect(const std::string& id, const std::string& socket) {
   auto client = ShimClient::Connect(socket, In(kConnectTimeout));

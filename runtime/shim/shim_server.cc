@@ -22,6 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "runtime/base/cleanup.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/saturating_time.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/linux/runc.h"
 #include "runtime/shim/console_socket.h"
@@ -394,7 +395,7 @@ void ShimServer::Impl::StartExec(int fd, Client& client, const Request& request)
   if (!s.ok()) return Reply(fd, ErrorResponse(s));  // ~ExecSession closes the pipes
   for (int p : {session->out_fd, session->err_fd}) ::fcntl(p, F_SETFL, ::fcntl(p, F_GETFL) | O_NONBLOCK);
   if (request.timeout_ms > 0) {
-    session->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeout_ms);
+    session->deadline = SaturatingAdd(std::chrono::steady_clock::now(), std::chrono::milliseconds(request.timeout_ms));
   }
   session->client_fd = fd;
   client.in_exec = true;

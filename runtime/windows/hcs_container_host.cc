@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
+#include "runtime/base/saturating_time.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/host_path/resolve.h"
@@ -341,7 +342,7 @@ absl::StatusOr<container::ProcessState> HcsContainerHost::Wait(const std::string
   wire::Request wait = ShimRequest(wire::Op::kWait);
   wait.timeout_ms = timeout.count();
   bool gone = false;
-  absl::StatusOr<wire::Response> r = CallShim(id, wait, CallDeadline() + timeout, &gone);
+  absl::StatusOr<wire::Response> r = CallShim(id, wait, SaturatingAdd(CallDeadline(), timeout), &gone);
   if (r.ok()) return shim::ProcessStateFromShim(*r);
   if (r.status().code() == absl::StatusCode::kDeadlineExceeded) {
     return absl::DeadlineExceededError(absl::StrCat("container ", id, " is still running"));
@@ -366,9 +367,11 @@ absl::StatusOr<container::ExecResult> HcsContainerHost::Exec(const std::string& 
   exec.args = args;
   SILO_ASSIGN_OR_RETURN(exec.process, ExecProcessParameters(id, args, false, false, 0, 0));
   exec.timeout_ms = timeout.count() > 0 ? timeout.count() : 0;
-  // CRI's timeout 0 is "no timeout": the shim waits for the process, so must silod.
-  const ShimPort::Deadline deadline = timeout.count() > 0 ? CallDeadline() + timeout : ShimPort::Deadline::max();
-  auto r = options_.shims->Call(id, exec, deadline);
+  // CRI's timeout 0 is "no timeout": the shim waits for the process, so
+  // must silod, for the answer only; reaching the shim keeps its deadline.
+  const ShimPort::Deadline send = CallDeadline();
+  const ShimPort::Deadline answer = timeout.count() > 0 ? SaturatingAdd(send, timeout) : ShimPort::Deadline::max();
+  auto r = options_.shims->CallWithAnswerDeadline(id, exec, send, answer);
   if (!r.ok()) return ShimTransportStatus(absl::StrCat("silo-shim exec in container ", id), r.status());
   if (r->code == wire::kCodeDeadlineExceeded && r->exited) {
     return absl::DeadlineExceededError(absl::StrCat("exec in container ", id, " timed out after ", timeout.count(),

@@ -12,12 +12,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "runtime/base/saturating_time.h"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/host_path/fake/fake_host_path_api.h"
 #include "runtime/windows/hresult_codes.h"
@@ -94,7 +96,8 @@ class HcsContainerHostTest : public ::testing::Test {
   // process (pid + 4: the fake numbers processes 100, 104, ...) writes
   // `output` and exits 0 once it runs.
   absl::StatusOr<container::ExecResult> ExecThatExits(const std::string& id, uint32_t pid,
-                                                     std::vector<std::string> command, std::string output = "") {
+                                                     std::vector<std::string> command, std::string output = "",
+                                                     std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
     std::thread exiter([&] {
       for (int i = 0; i < 30000 && !fake_.ProcessRunning(id, pid + 4); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -102,7 +105,7 @@ class HcsContainerHostTest : public ::testing::Test {
       if (!output.empty()) fake_.WriteProcessOutput(id, pid + 4, false, output);
       fake_.ExitProcess(id, pid + 4, 0);
     });
-    auto r = host_->Exec(id, id, std::move(command), std::chrono::seconds(60));
+    auto r = host_->Exec(id, id, std::move(command), timeout);
     exiter.join();
     return r;
   }
@@ -333,6 +336,55 @@ TEST_F(HcsContainerHostTest, ExecSyncReturnsTheOutputAndHonoursTheTimeout) {
   EXPECT_FALSE(fake_.ProcessRunning("e1", pid + 8)) << "the timed-out exec was terminated";
   EXPECT_TRUE(fake_.ProcessRunning("e1", pid)) << "the main process is untouched";
   ASSERT_TRUE(host_->Remove("e1", "e1").ok());
+}
+
+TEST_F(HcsContainerHostTest, ExecSyncWithoutATimeoutBoundsOnlyReachingTheShimNotTheAnswer) {
+  ASSERT_TRUE(host_->Create(Spec("e2")).ok());
+  ASSERT_TRUE(host_->Start("e2", "e2").ok());
+  const uint32_t pid = StartedPid("e2");
+  const auto before = std::chrono::steady_clock::now();
+  absl::StatusOr<container::ExecResult> r =
+      ExecThatExits("e2", pid, {"hostname"}, "web-0\r\n", std::chrono::milliseconds(0));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout_data, "web-0\r\n");
+  const auto [send, answer] = shims_->last_deadlines();
+  EXPECT_EQ(answer, shim::ShimPort::Deadline::max()) << "timeout 0 waits for the answer as long as the exec runs";
+  EXPECT_GE(send, before);
+  EXPECT_LE(send, std::chrono::steady_clock::now() + std::chrono::seconds(5)) << "reaching the shim stays bounded";
+  ASSERT_TRUE(host_->Remove("e2", "e2").ok());
+}
+
+TEST_F(HcsContainerHostTest, ExecSyncWithTheLargestTimeoutDoesNotOverflowIntoThePast) {
+  ASSERT_TRUE(host_->Create(Spec("e3")).ok());
+  ASSERT_TRUE(host_->Start("e3", "e3").ok());
+  const uint32_t pid = StartedPid("e3");
+  // What the container manager passes for CRI's timeout of INT64_MAX seconds.
+  const std::chrono::milliseconds largest =
+      SaturatingDurationCast<std::chrono::milliseconds>(std::chrono::seconds(std::numeric_limits<int64_t>::max()));
+  absl::StatusOr<container::ExecResult> r = ExecThatExits("e3", pid, {"hostname"}, "web-0\r\n", largest);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->stdout_data, "web-0\r\n");
+  EXPECT_EQ(shims_->last_deadlines().second, shim::ShimPort::Deadline::max());
+  ASSERT_TRUE(host_->Remove("e3", "e3").ok());
+}
+
+TEST_F(HcsContainerHostTest, ConsoleEventsReachTheProcessByTheirNumber) {
+  ASSERT_TRUE(host_->Create(Spec("k3")).ok());
+  ASSERT_TRUE(host_->Start("k3", "k3").ok());
+  const uint32_t pid = StartedPid("k3");
+  ASSERT_TRUE(host_->Kill("k3", "k3", 0).ok());  // CTRL_C_EVENT
+  ASSERT_TRUE(Eventually([&] { return fake_.Signals("k3", pid).size() == 1; }));
+  ASSERT_TRUE(host_->Kill("k3", "k3", 1).ok());  // CTRL_BREAK_EVENT
+  ASSERT_TRUE(Eventually([&] { return fake_.Signals("k3", pid).size() == 2; }));
+  ASSERT_TRUE(host_->Kill("k3", "k3", 5).ok());  // CTRL_LOGOFF_EVENT
+  ASSERT_TRUE(Eventually([&] { return fake_.Signals("k3", pid).size() == 3; }));
+  EXPECT_THAT(fake_.Signals("k3", pid), ::testing::ElementsAre(R"({"Signal":"CtrlC"})", R"({"Signal":"CtrlBreak"})",
+                                                               R"({"Signal":"CtrlLogOff"})"));
+  EXPECT_TRUE(fake_.ProcessRunning("k3", pid)) << "a console event is no kill";
+  ASSERT_TRUE(host_->Kill("k3", "k3", SIGKILL).ok());
+  ASSERT_TRUE(host_->Wait("k3", "k3", std::chrono::seconds(10)).ok());
+  ASSERT_TRUE(host_->Remove("k3", "k3").ok());
 }
 
 TEST_F(HcsContainerHostTest, ReopenLogStartsAFreshFileAfterKubeletRotatedIt) {

@@ -98,6 +98,7 @@ hcs::HcsApi ScriptedApi() {
   api.terminate_process = [](hcs::HcsHandle, hcs::HcsHandle, const wchar_t*) { return kENotImpl; };
   api.signal_process = [](hcs::HcsHandle, hcs::HcsHandle, const wchar_t*) { return kENotImpl; };
   api.get_process_info = [](hcs::HcsHandle, hcs::HcsHandle) { return kENotImpl; };
+  api.get_process_properties = [](hcs::HcsHandle, hcs::HcsHandle, const wchar_t*) { return kENotImpl; };
   api.modify_process = [](hcs::HcsHandle, hcs::HcsHandle, const wchar_t*) { return kENotImpl; };
   api.set_process_callback = [](hcs::HcsHandle, uint32_t, void*, hcs::HcsEventCallback) { return kENotImpl; };
   api.free_string = [](wchar_t* s) { delete[] s; };

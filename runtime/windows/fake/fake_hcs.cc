@@ -43,6 +43,7 @@ struct FakeProcess {
   std::vector<std::string> signals;
   uintptr_t stdio[3] = {};  // the pipes HcsCreateProcess handed out: in, out, err (0: none)
   std::string stdin_data;   // what was written to its stdin pipe
+  bool stdin_stalled = false;  // StopReadingStdin: writes to its stdin block
 };
 
 // One stdio pipe; its handle is the caller's end.
@@ -52,7 +53,8 @@ struct FakePipe {
   bool input = false;  // stdin: the caller writes; else the caller reads
   std::string buffered;
   bool writer_closed = false;  // the process exited: end of stream once drained
-  bool cancelled = false;      // the pending (or next) read fails
+  bool cancelled = false;      // the pending (or next) read fails; for stdin: the pending write
+  bool write_pending = false;  // stdin: a write is blocked on a process that stopped reading
   int holder = 0;              // the process that holds the caller's end
 };
 
@@ -124,7 +126,6 @@ struct FakeHcs::Impl {
   std::map<std::string, FakeSystem> systems;
   std::map<uintptr_t, SysHandle> sys_handles;
   std::map<uintptr_t, ProcHandle> proc_handles;
-  std::condition_variable callback_cv;  // a process handle got its callback
   std::map<uintptr_t, Op> ops;
   std::map<uintptr_t, FakePipe> stdio;
   std::condition_variable stdio_cv;
@@ -137,6 +138,13 @@ struct FakeHcs::Impl {
   std::deque<FakeInjection> injections;
   std::map<FakeCall, int> call_counts;
   bool ignore_shutdown = false;
+  struct EarlyExit {
+    FakeExitMoment when;
+    uint32_t code;
+    std::string stdout_data;
+  };
+  std::optional<EarlyExit> early_exit;        // ExitNextProcess, for the next HcsCreateProcess
+  std::map<uintptr_t, EarlyExit> exit_on_callback;  // process handle -> exit at its HcsSetProcessCallback
   bool enumerate_ignores_query = false;
   std::vector<FakeCall> sequence;
   std::set<std::pair<std::string, std::string>> vm_grants;  // (vm id, file path)
@@ -720,6 +728,15 @@ struct FakeEntryPoints {
           o.info.std_input = pipe("CreateStdInPipe", 0);
           o.info.std_output = pipe("CreateStdOutPipe", 1);
           o.info.std_error = pipe("CreateStdErrPipe", 2);
+          if (f.early_exit && f.early_exit->when == FakeExitMoment::kBeforeCallback) {
+            // Done before the caller holds a handle: no ProcessExited is
+            // delivered to anyone, and HCS does not replay it later.
+            FakeProcess& created = s->processes[pid];
+            auto out = f.stdio.find(created.stdio[1]);
+            if (out != f.stdio.end()) out->second.buffered += f.early_exit->stdout_data;
+            f.ExitProcessLocked(system_id, pid, created, f.early_exit->code);
+            f.early_exit.reset();
+          }
           return o;
         },
         &produced);
@@ -729,6 +746,10 @@ struct FakeEntryPoints {
       ph.via_system = FromHandle(sys);
       f.proc_handles.emplace(h, std::move(ph));
       *out = ToHandle(h);
+      if (f.early_exit && f.early_exit->when == FakeExitMoment::kAtCallback) {
+        f.exit_on_callback.emplace(h, *f.early_exit);
+        f.early_exit.reset();
+      }
     }
     return hr;
   }
@@ -756,6 +777,7 @@ struct FakeEntryPoints {
     std::lock_guard<std::mutex> lock(f.mu);
     auto it = f.Held(f.proc_handles, proc);
     if (it == f.proc_handles.end()) return f.RefuseClose(proc);
+    f.exit_on_callback.erase(it->first);
     f.proc_handles.erase(it);
   }
 
@@ -822,6 +844,22 @@ struct FakeEntryPoints {
     });
   }
 
+  // ProcessStatus, as HCS reports it whether or not the exit was delivered.
+  static uint32_t GetProcessProperties(HcsHandle proc, HcsHandle op, const wchar_t*) {
+    auto& f = I();
+    std::lock_guard<std::mutex> lock(f.mu);
+    return f.RunCall(FakeCall::kGetProcessProperties, op, [&] {
+      return WithProcess(f, proc, [&](const std::string&, uint32_t pid, FakeProcess& p) {
+        json status = {{"ProcessId", pid}, {"Exited", !p.running}};
+        if (!p.running) {
+          status["ExitCode"] = p.exit_code;
+          status["LastWaitResult"] = 0;
+        }
+        return Outcome{codes::kSOk, status.dump(), {}};
+      });
+    });
+  }
+
   static uint32_t ModifyProcess(HcsHandle proc, HcsHandle op, const wchar_t* settings) {
     auto& f = I();
     std::lock_guard<std::mutex> lock(f.mu);
@@ -845,7 +883,14 @@ struct FakeEntryPoints {
     if (it->second.cb != nullptr) return codes::kHcsEOperationSystemCallbackAlreadySet;
     it->second.cb = cb;
     it->second.ctx = ctx;
-    f.callback_cv.notify_all();
+    auto early = f.exit_on_callback.find(FromHandle(proc));
+    if (early != f.exit_on_callback.end()) {
+      // Ends right as the callback is set: ProcessExited is delivered and a
+      // status query sees the exit too.
+      FakeProcess* p = f.FindProcess(it->second.system_id, it->second.pid);
+      if (p != nullptr) f.ExitProcessLocked(it->second.system_id, it->second.pid, *p, early->second.code);
+      f.exit_on_callback.erase(early);
+    }
     return codes::kSOk;
   }
 
@@ -918,19 +963,39 @@ struct FakeEntryPoints {
     std::lock_guard<std::mutex> lock(f.mu);
     auto it = f.Held(f.stdio, h);
     if (it == f.stdio.end()) return;
+    // As CancelIoEx: a write is cancelled only while it is pending (reads
+    // keep the flag for the next read, which tests of the drains rely on).
+    if (it->second.input && !it->second.write_pending) return;
     it->second.cancelled = true;
     f.stdio_cv.notify_all();
   }
 
   static int64_t WriteStdio(void* h, const char* data, uint32_t len) {
     auto& f = I();
-    std::lock_guard<std::mutex> lock(f.mu);
-    auto it = f.Held(f.stdio, h);
-    if (it == f.stdio.end() || !it->second.input || it->second.writer_closed) return -1;
-    FakeProcess* p = f.FindProcess(it->second.system_id, it->second.pid);
-    if (p == nullptr || !p->running) return -1;
-    p->stdin_data.append(data, len);
-    return len;
+    std::unique_lock<std::mutex> lock(f.mu);
+    while (true) {
+      // Looked up again after every wait: a close erases the pipe.
+      auto it = f.Held(f.stdio, h);
+      if (it == f.stdio.end() || !it->second.input) return -1;
+      FakePipe& pipe = it->second;
+      if (pipe.cancelled) {
+        pipe.cancelled = false;
+        pipe.write_pending = false;
+        return -1;
+      }
+      FakeProcess* p = f.FindProcess(pipe.system_id, pipe.pid);
+      if (p == nullptr) return -1;
+      // A stalled pipe stays full even after the exit: HCS's stdio relay (or
+      // a child that inherited the pipe) keeps its far end open.
+      if (!p->stdin_stalled) {
+        pipe.write_pending = false;
+        if (pipe.writer_closed || !p->running) return -1;
+        p->stdin_data.append(data, len);
+        return len;
+      }
+      pipe.write_pending = true;
+      f.stdio_cv.wait(lock);
+    }
   }
 };
 
@@ -963,6 +1028,7 @@ void FillTables(hcs::HcsApi* api, hcs::StdioIo* io) {
   api->terminate_process = SILO_FAKE_AS(TerminateProcess);
   api->signal_process = SILO_FAKE_AS(SignalProcess);
   api->get_process_info = SILO_FAKE_AS(GetProcessInfo);
+  api->get_process_properties = SILO_FAKE_AS(GetProcessProperties);
   api->modify_process = SILO_FAKE_AS(ModifyProcess);
   api->set_process_callback = SILO_FAKE_AS(SetProcessCallback);
   api->free_string = SILO_FAKE_AS(FreeString);
@@ -1011,6 +1077,7 @@ FakeHcs::FakeHcs() : impl_(std::make_unique<Impl>()) {
   api_.terminate_process = &E::TerminateProcess;
   api_.signal_process = &E::SignalProcess;
   api_.get_process_info = &E::GetProcessInfo;
+  api_.get_process_properties = &E::GetProcessProperties;
   api_.modify_process = &E::ModifyProcess;
   api_.set_process_callback = &E::SetProcessCallback;
   api_.free_string = &E::FreeString;
@@ -1120,19 +1187,30 @@ int FakeHcs::blocked_operations() const {
 }
 
 void FakeHcs::ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code) {
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  // A real process does not end in the microseconds between HcsCreateProcess
-  // and its creator's HcsSetProcessCallback; give the creator that moment.
-  impl_->callback_cv.wait_for(lock, std::chrono::milliseconds(500), [&] {
-    for (const auto& [handle, h] : impl_->proc_handles) {
-      if (h.system_id == system_id && h.pid == pid && h.cb == nullptr) return false;
-    }
-    return true;
-  });
+  std::lock_guard<std::mutex> lock(impl_->mu);
   FakeSystem* s = impl_->FindSystem(system_id);
   if (s == nullptr) return;
   auto it = s->processes.find(pid);
   if (it != s->processes.end()) impl_->ExitProcessLocked(system_id, pid, it->second, exit_code);
+}
+
+void FakeHcs::ExitNextProcess(FakeExitMoment when, uint32_t exit_code, std::string stdout_data) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->early_exit = FakeHcs::Impl::EarlyExit{when, exit_code, std::move(stdout_data)};
+}
+
+void FakeHcs::StopReadingStdin(const std::string& system_id, uint32_t pid, bool stop) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  FakeProcess* p = impl_->FindProcess(system_id, pid);
+  if (p != nullptr) p->stdin_stalled = stop;
+  impl_->stdio_cv.notify_all();
+}
+
+int FakeHcs::blocked_stdin_writes() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int n = 0;
+  for (const auto& [h, pipe] : impl_->stdio) n += pipe.write_pending ? 1 : 0;
+  return n;
 }
 
 void FakeHcs::SetProperty(const std::string& system_id, const std::string& type, const std::string& value_json) {

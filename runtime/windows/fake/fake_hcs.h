@@ -32,7 +32,9 @@
 // in-memory pipe read and written through stdio_io(); the simulated process
 // writes with WriteProcessOutput, and its output pipes reach end of stream
 // when it exits (after what it wrote has been read), as Windows pipes do.
-// Reading a closed or stdin handle, or writing to an output handle, fails.
+// Reading a closed or stdin handle, or writing to an output handle, fails;
+// a process can stop reading its stdin (StopReadingStdin), and a write then
+// blocks until cancelled or its handle closed.
 //
 // Which process holds which handle is modelled: api()/stdio_io() are the
 // calling process (silod, process 0); api_for(n)/stdio_io_for(n) are the
@@ -76,6 +78,7 @@ enum class FakeCall {
   kSignalProcess,
   kTerminateProcess,
   kGetProcessInfo,
+  kGetProcessProperties,
   kModifyProcess,
   kSetProcessCallback,
   kGrantVmAccess,
@@ -95,6 +98,12 @@ enum class FakeFault {
            // behind it and never completes (HCS serialises them per system handle)
   kPass,  // the call behaves normally; queued before another fault, it lets a test target the
           // n-th call of a kind (e.g. fail only the third HcsModifyComputeSystem)
+};
+
+// When ExitNextProcess ends the next created process.
+enum class FakeExitMoment {
+  kBeforeCallback,  // inside HcsCreateProcess, before the caller can set a callback: no event, ever
+  kAtCallback,      // as HcsSetProcessCallback registers: the event is delivered
 };
 
 struct FakeInjection {
@@ -143,14 +152,25 @@ class FakeHcs {
   // Completes every kBlock operation.
   void ReleaseBlocked();
   int blocked_operations() const;
-  // The process exits with `exit_code`; ProcessExited goes to its handles.
-  // It first waits (up to 0.5 s) until each open handle of the process has
-  // its callback: a real process does not end between HcsCreateProcess and
-  // its creator's HcsSetProcessCallback, so no test should hinge on that.
+  // The process exits with `exit_code`; ProcessExited goes to the handles
+  // of the process that have a callback set (none is replayed to a
+  // callback set later: whether HCS replays it is not documented).
   void ExitProcess(const std::string& system_id, uint32_t pid, uint32_t exit_code);
+  // The next HcsCreateProcess's process, after writing `stdout_data`,
+  // exits with `exit_code` at `when` (a very short exec).
+  void ExitNextProcess(FakeExitMoment when, uint32_t exit_code, std::string stdout_data = {});
   // The running process writes `data` to its stdout (or stderr). False when
   // it has no such pipe, it has exited, or the reader closed the handle.
   bool WriteProcessOutput(const std::string& system_id, uint32_t pid, bool to_stderr, const std::string& data);
+  // The process stops reading its stdin: a write to the pipe blocks (the
+  // pipe is full) until the writer's handle is closed or the write is
+  // cancelled (stdio_io().cancel while it is pending, as CancelIoEx), and
+  // then fails. Its exit does not release it: HCS's relay keeps the pipe.
+  // `stop` false: it reads again (a blocked write completes, or fails if
+  // the process has exited).
+  void StopReadingStdin(const std::string& system_id, uint32_t pid, bool stop = true);
+  // Writes blocked on a process that stopped reading its stdin.
+  int blocked_stdin_writes() const;
   // Everything written to the process's stdin pipe so far.
   std::string ProcessStdin(const std::string& system_id, uint32_t pid) const;
   // What a properties query of `type` ("Statistics", "Memory") returns for

@@ -100,6 +100,9 @@ struct HcsApi {
   uint32_t (*terminate_process)(HcsHandle process, HcsHandle operation, const wchar_t* options);
   uint32_t (*signal_process)(HcsHandle process, HcsHandle operation, const wchar_t* options);
   uint32_t (*get_process_info)(HcsHandle process, HcsHandle operation);
+  // HcsGetProcessProperties: the operation's result document is the
+  // process's ProcessStatus {"ProcessId","Exited","ExitCode","LastWaitResult"}.
+  uint32_t (*get_process_properties)(HcsHandle process, HcsHandle operation, const wchar_t* property_query);
   uint32_t (*modify_process)(HcsHandle process, HcsHandle operation, const wchar_t* settings);
   uint32_t (*set_process_callback)(HcsHandle process, uint32_t callback_options, void* context,
                                    HcsEventCallback callback);

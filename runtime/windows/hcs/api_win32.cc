@@ -74,6 +74,7 @@ win32::Result<const HcsApi*> Load() {
   SILO_BIND(terminate_process, HcsTerminateProcess)
   SILO_BIND(signal_process, HcsSignalProcess)
   SILO_BIND(get_process_info, HcsGetProcessInfo)
+  SILO_BIND(get_process_properties, HcsGetProcessProperties)
   SILO_BIND(modify_process, HcsModifyProcess)
   SILO_BIND(set_process_callback, HcsSetProcessCallback)
   if (!missing.empty()) {

@@ -26,6 +26,9 @@ void EventSink::Post(HcsEventRecord event) {
   std::vector<std::function<void()>> fire;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // A repeat adds nothing: waiters get the first, listeners fired on it.
+    // (An exit the status query found, then HCS's own event.)
+    if (FindLocked(event.type) != nullptr) return;
     for (auto it = listeners_.begin(); it != listeners_.end();) {
       if (it->second.type == event.type || event.type == kHcsEventServiceDisconnect) {
         fire.push_back(std::move(it->second.fn));

@@ -31,6 +31,8 @@ struct HcsEventRecord {
 // Collects the events of one system or process handle.
 class EventSink {
  public:
+  // Records the event and wakes its waiters and listeners; a second event
+  // of a type already recorded is dropped.
   void Post(HcsEventRecord event);
 
   // Blocks until an event of `type` arrives (returns it; the first one

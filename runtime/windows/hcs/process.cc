@@ -5,6 +5,11 @@
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::hcs {
+namespace {
+
+constexpr std::chrono::seconds kStatusQueryTimeout{30};
+
+}  // namespace
 
 win32::Result<std::unique_ptr<Process>> Process::Adopt(const HcsApi& api, std::string system_id, uint32_t pid,
                                                 HcsHandle handle, StdioHandles stdio) {
@@ -15,7 +20,23 @@ win32::Result<std::unique_ptr<Process>> Process::Adopt(const HcsApi& api, std::s
   if (codes::Failed(hr)) {
     return win32::HrStatus(hr, "HcsSetProcessCallback " + p->Name() + ": failed");  // ~Process closes
   }
+  p->CatchEarlyExit();
   return p;
+}
+
+void Process::CatchEarlyExit() {
+  // A process may end between HcsCreateProcess and HcsSetProcessCallback,
+  // and HCS does not document replaying ProcessExited to a callback set
+  // later: its status is asked once. An exit found here is posted like the
+  // event (the sink keeps the first, so a callback that did fire as well
+  // is not delivered twice). A failed query leaves it to the callback.
+  win32::Result<std::string> status =
+      RunOperation(api_, "HcsGetProcessProperties", Name(), Clock::now() + kStatusQueryTimeout,
+                   [&](HcsHandle op) { return api_.get_process_properties(handle_, op, nullptr); });
+  if (!status.ok()) return;
+  const nlohmann::json doc = nlohmann::json::parse(*status, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.value("Exited", false)) return;
+  events_->Post(HcsEventRecord{kHcsEventProcessExited, *status});
 }
 
 Process::Process(const HcsApi& api, std::string system_id, uint32_t pid, HcsHandle handle, StdioHandles stdio)

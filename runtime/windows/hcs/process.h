@@ -34,8 +34,10 @@ struct ProcessExit {
 class Process {
  public:
   // Takes ownership of `handle` (already opened or created on `system_id`)
-  // and registers the event callback. Fails (closing the handle) when the
-  // callback cannot be set.
+  // and registers the event callback, then asks HCS once whether the
+  // process has exited already (HcsGetProcessProperties): an exit before
+  // the registration counts as ProcessExited, delivered once. Fails
+  // (closing the handle) when the callback cannot be set.
   static win32::Result<std::unique_ptr<Process>> Adopt(const HcsApi& api, std::string system_id, uint32_t pid,
                                                 HcsHandle handle, StdioHandles stdio);
   ~Process();
@@ -74,6 +76,8 @@ class Process {
   Process(const HcsApi& api, std::string system_id, uint32_t pid, HcsHandle handle, StdioHandles stdio);
 
   std::string Name() const;
+  // After the callback is set: an exit it may have missed is posted.
+  void CatchEarlyExit();
 
   const HcsApi& api_;
   const std::string system_id_;

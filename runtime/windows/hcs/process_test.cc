@@ -60,6 +60,45 @@ TEST_F(ProcessTest, CreateWaitExitCode) {
   EXPECT_EQ(fake_.open_stdio_handles(), 0) << "untaken stdio is closed with the process";
 }
 
+TEST_F(ProcessTest, AProcessThatExitedBeforeItsCallbackWasSetIsSeenExited) {
+  // The exit happens inside HcsCreateProcess: no ProcessExited is ever
+  // delivered, so only the status query after the registration can see it.
+  fake_.ExitNextProcess(fake::FakeExitMoment::kBeforeCallback, 7);
+  auto p = sys_->CreateProcess(kParams, Soon());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(fake_.calls(FakeCall::kGetProcessProperties), 1);
+  int exits = 0;
+  (*p)->AddExitListener([&] { ++exits; });
+  win32::Result<ProcessExit> exit = (*p)->WaitForExit(Clock::now() + std::chrono::seconds(2));
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_EQ(exit->exit_code, 7);
+  EXPECT_EQ(exits, 1);
+}
+
+TEST_F(ProcessTest, AnExitSeenByBothTheCallbackAndTheQueryIsDeliveredOnce) {
+  fake_.ExitNextProcess(fake::FakeExitMoment::kAtCallback, 5);
+  auto p = sys_->CreateProcess(kParams, Soon());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  int exits = 0;
+  (*p)->AddExitListener([&] { ++exits; });
+  fake_.Drain();  // HCS's own ProcessExited has been delivered too
+  win32::Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_EQ(exit->exit_code, 5);
+  EXPECT_EQ(exits, 1);
+}
+
+TEST_F(ProcessTest, ARunningProcessIsNotTakenForExitedByTheStatusQuery) {
+  auto p = sys_->CreateProcess(kParams, Soon());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(fake_.calls(FakeCall::kGetProcessProperties), 1);
+  EXPECT_FALSE((*p)->WaitForExit(Clock::now() + std::chrono::milliseconds(50)).ok());
+  fake_.ExitProcess("c1", (*p)->pid(), 2);
+  win32::Result<ProcessExit> exit = (*p)->WaitForExit(Soon());
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_EQ(exit->exit_code, 2);
+}
+
 TEST_F(ProcessTest, TakeStdioTransfersOwnership) {
   auto p = sys_->CreateProcess(R"({"CommandLine":"x","CreateStdOutPipe":true})", Soon());
   ASSERT_TRUE(p.ok());

@@ -17,7 +17,10 @@ struct StdioIo {
   int64_t (*read)(void* handle, char* buf, uint32_t len);
   // Writes all `len` bytes: `len`, or -1 on error (e.g. the process is gone).
   int64_t (*write)(void* handle, const char* data, uint32_t len);
-  // Makes a read pending on `handle` (from another thread) return -1.
+  // Makes a read or write pending on `handle` (from another thread) return
+  // -1: a process that stopped reading its stdin blocks a write for ever.
+  // As CancelIoEx, a write not yet issued is not affected: a caller that
+  // needs its writer back re-issues the cancel until the writer has left.
   void (*cancel)(void* handle);
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nlohmann/json.hpp"
+#include "runtime/base/saturating_time.h"
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/shim/wcow_signal.h"
 
@@ -36,7 +37,7 @@ Result<std::string> WithPipes(std::string_view process_json, bool open_stdin) {
   return p.dump();
 }
 
-Deadline After(std::chrono::milliseconds d) { return hcs::Clock::now() + d; }
+Deadline After(std::chrono::milliseconds d) { return SaturatingAdd(hcs::Clock::now(), d); }
 
 // The document with ShouldTerminateOnLastHandleClosed set: the monitor holds
 // the only lasting handle, so when it dies, however it dies, HCS terminates
@@ -113,7 +114,7 @@ ContainerMonitor::~ContainerMonitor() {
   // Still running: the drains are blocked in reads nobody will finish.
   if (stdout_drain_) stdout_drain_->Stop();
   if (stderr_drain_) stderr_drain_->Stop();
-  if (stdin_ != nullptr) api_.close_handle(stdin_);
+  CloseMainStdinPipe();
   if (process_) process_->Close();
   if (system_) system_->Close();
 }
@@ -139,6 +140,7 @@ HrStatus ContainerMonitor::Start(Deadline deadline) {
   process_ = std::move(*process);
   hcs::StdioHandles stdio = process_->TakeStdio();
   stdin_ = stdio.std_input;
+  stdin_pipe_ = std::make_unique<StdinPipe>(api_, io_, stdio.std_input);
   auto sink = [this](LogStream stream, runtime::shim::CriLineCutter* cutter) {
     return [this, stream, cutter](std::string_view chunk) {
       cutter->Feed(chunk, [this, stream](bool partial, std::string_view content) {
@@ -180,6 +182,9 @@ void ContainerMonitor::AwaitExit() {
     // wait: the exit code is then unknown.
     if (!codes::IsTimeout(e.status().hr())) break;
   }
+  // Nobody can feed an exited process: an attacher's write that a stalled
+  // pipe holds is released, and later ones fail.
+  CloseMainStdinPipe();
   const ExitRecord record{code, UnixNanos(Now())};
   // The exit is recorded only after all output is in the log, so a reader
   // of the record finds the complete log; a pipe some child still holds
@@ -341,11 +346,18 @@ HrStatus ContainerMonitor::CloseStdin(Deadline deadline) {
   // As hcsshim: tell HCS first (it fails once the process has exited), then
   // close our end of the pipe.
   HrStatus s = process->CloseStdin(deadline);
-  std::lock_guard<std::mutex> write_lock(stdin_mu_);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stdin_ != nullptr) api_.close_handle(stdin_);
-  stdin_ = nullptr;
+  CloseMainStdinPipe();
   return s;
+}
+
+void ContainerMonitor::CloseMainStdinPipe() {
+  StdinPipe* pipe = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pipe = stdin_pipe_.get();
+    stdin_ = nullptr;
+  }
+  if (pipe != nullptr) pipe->Close();
 }
 
 HrStatus ContainerMonitor::ResizeConsole(uint16_t width, uint16_t height, Deadline deadline) {
@@ -385,22 +397,28 @@ void ContainerMonitor::RemoveOutputTap(OutputTap* tap) {
   taps_.erase(std::remove(taps_.begin(), taps_.end(), tap), taps_.end());
 }
 
-HrStatus ContainerMonitor::WriteMainStdin(std::string_view data) {
-  std::lock_guard<std::mutex> write_lock(stdin_mu_);
-  void* in = nullptr;
+HrStatus ContainerMonitor::WriteMainStdin(std::string_view data, const std::atomic<bool>* abandoned) {
+  StdinPipe* pipe = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    in = stdin_;
+    pipe = stdin_pipe_.get();
   }
-  if (in == nullptr) return HrStatus(codes::kHcsEInvalidState, "container " + options_.id + " has no open stdin");
-  while (!data.empty()) {
-    const uint32_t chunk = static_cast<uint32_t>(std::min<size_t>(data.size(), 1u << 20));
-    if (io_.write(in, data.data(), chunk) != chunk) {
-      return HrStatus(codes::kEFail, "writing the stdin of container " + options_.id + " failed");
-    }
-    data.remove_prefix(chunk);
+  if (pipe == nullptr || !pipe->open()) {
+    return HrStatus(codes::kHcsEInvalidState, "container " + options_.id + " has no open stdin");
+  }
+  if (!pipe->Write(data, abandoned)) {
+    return HrStatus(codes::kEFail, "writing the stdin of container " + options_.id + " failed");
   }
   return HrStatus::Ok();
+}
+
+void ContainerMonitor::CancelMainStdinWrites() {
+  StdinPipe* pipe = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pipe = stdin_pipe_.get();
+  }
+  if (pipe != nullptr) pipe->CancelWrites();
 }
 
 void* ContainerMonitor::stdin_handle() const {

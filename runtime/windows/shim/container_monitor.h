@@ -38,6 +38,7 @@
 #include "runtime/windows/shim/cri_log_file.h"
 #include "runtime/windows/shim/exit_record.h"
 #include "runtime/windows/shim/output_drain.h"
+#include "runtime/windows/shim/stdin_pipe.h"
 
 namespace silo::runtime::windows::shim {
 
@@ -138,7 +139,8 @@ class ContainerMonitor {
   win32::HrStatus TerminateSystem(Deadline deadline);
   // Shuts the compute system down (Terminate after `grace`) and waits for it.
   win32::HrStatus StopSystem(Deadline grace, Deadline deadline);
-  // The main process's stdin handle (null without `open_stdin`); owned here.
+  // The main process's stdin handle (null without `open_stdin`, and once
+  // closed: by CloseStdin or when the process exited); owned here.
   void* stdin_handle() const;
 
   // Interactive sessions (monitor_sessions.h).
@@ -154,14 +156,20 @@ class ContainerMonitor {
   // After it returns, `tap` is called no more.
   void RemoveOutputTap(OutputTap* tap);
   // Writes to the main process's stdin. HCS_E_INVALID_STATE without an open stdin
-  // (not created with it, or closed), a failure when the process is gone.
-  win32::HrStatus WriteMainStdin(std::string_view data);
+  // (not created with it, or closed), a failure when the process is gone or
+  // the write was cancelled; nothing is written once `abandoned` is set.
+  win32::HrStatus WriteMainStdin(std::string_view data, const std::atomic<bool>* abandoned = nullptr);
+  // Releases a write to the main stdin pending now (a process that stopped
+  // reading holds it): that write fails, the stdin stays open.
+  void CancelMainStdinWrites();
   const hcs::HcsApi& api() const { return api_; }
   const hcs::StdioIo& io() const { return io_; }
 
  private:
   ContainerMonitor(const hcs::HcsApi& api, const hcs::StdioIo& io, MonitorOptions options);
   void AwaitExit();
+  // Closes the main stdin (releasing a write a stalled process holds).
+  void CloseMainStdinPipe();
   // Writes the exit record, then moves to kStopped and wakes the waiters.
   void RecordExit(const ExitRecord& record);
   win32::HrStatus TerminateAfterFailedStart(const win32::HrStatus& why);
@@ -187,8 +195,8 @@ class ContainerMonitor {
   win32::HrStatus exit_write_;                   // guarded by mu_; writing the exit record
   bool closing_ = false;                         // guarded by mu_
   std::unique_ptr<hcs::Process> process_;        // set once by Start under mu_
-  void* stdin_ = nullptr;                        // guarded by mu_; closed under stdin_mu_ too
-  std::mutex stdin_mu_;                          // held across a write to stdin_ and its close
+  void* stdin_ = nullptr;                        // guarded by mu_; null once closed
+  std::unique_ptr<StdinPipe> stdin_pipe_;        // set once by Start under mu_; owns stdin_
   std::mutex taps_mu_;                           // taken after mu_, never before
   std::vector<OutputTap*> taps_;                 // guarded by taps_mu_
   bool output_ended_ = false;                    // guarded by taps_mu_

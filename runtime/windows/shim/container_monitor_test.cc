@@ -405,6 +405,19 @@ TEST_F(ContainerMonitorTest, ExecCapturesOutputAndExitCode) {
   EXPECT_EQ(ReadAll(dir_ + "/c1.log"), "");
 }
 
+TEST_F(ContainerMonitorTest, AVeryShortExecCompletesThoughItExitedBeforeItsCallback) {
+  auto m = Started(Options());
+  ASSERT_NE(m, nullptr);
+  // It writes and ends inside HcsCreateProcess: HCS delivers no ProcessExited.
+  fake_.ExitNextProcess(fake::FakeExitMoment::kBeforeCallback, 0, "web-0\r\n");
+  auto r = m->Exec(R"({"CommandLine":"hostname"})", std::chrono::seconds(2), Soon());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->timed_out) << "its exit was missed";
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->stdout_data, "web-0\r\n");
+  EXPECT_EQ(fake_.calls(FakeCall::kTerminateProcess), 0);
+}
+
 TEST_F(ContainerMonitorTest, ExecPastItsTimeoutIsTerminated) {
   auto m = Started(Options());
   ASSERT_NE(m, nullptr);

@@ -138,6 +138,20 @@ win32::Result<runtime::shim::Response> InProcessShimPort::Call(const std::string
   return response;
 }
 
+win32::Result<runtime::shim::Response> InProcessShimPort::CallWithAnswerDeadline(
+    const std::string& id, const runtime::shim::Request& request, Deadline send_deadline, Deadline answer_deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_deadlines_ = {send_deadline, answer_deadline};
+  }
+  return Call(id, request, answer_deadline);
+}
+
+std::pair<ShimPort::Deadline, ShimPort::Deadline> InProcessShimPort::last_deadlines() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_deadlines_;
+}
+
 win32::Result<ShimSession> InProcessShimPort::OpenSession(const std::string& id,
                                                           const runtime::shim::Request& request, Deadline) {
   std::shared_ptr<Shim> shim = Find(id);

@@ -9,6 +9,7 @@
 // At most FakeHcs::kMaxHolders - 1 shims live at once. Thread-safe.
 
 #include <map>
+#include <utility>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -36,6 +37,11 @@ class InProcessShimPort final : public ShimPort {
   win32::HrStatus Launch(const ShimLaunch& launch, Deadline deadline) override;
   win32::Result<runtime::shim::Response> Call(const std::string& id, const runtime::shim::Request& request,
                                               Deadline deadline) override;
+  // Calls in process: the deadlines are only recorded (last_deadlines).
+  win32::Result<runtime::shim::Response> CallWithAnswerDeadline(const std::string& id,
+                                                                const runtime::shim::Request& request,
+                                                                Deadline send_deadline,
+                                                                Deadline answer_deadline) override;
   // The session runs on a thread of the shim over an in-memory connection.
   win32::Result<ShimSession> OpenSession(const std::string& id, const runtime::shim::Request& request,
                                          Deadline deadline) override;
@@ -45,6 +51,8 @@ class InProcessShimPort final : public ShimPort {
   bool KillShim(const std::string& id);
   int live_shims() const;
   int launches() const;
+  // The send and answer deadlines of the last CallWithAnswerDeadline.
+  std::pair<Deadline, Deadline> last_deadlines() const;
   // The simulated process of the container's shim; 0 when none runs.
   int holder_of(const std::string& id) const;
 
@@ -61,6 +69,7 @@ class InProcessShimPort final : public ShimPort {
   std::set<int> busy_holders_;                          // guarded by mu_: until a shim's monitor is gone
   std::set<int> busy_process_holders_;                  // guarded by mu_: the same, of HostProcess shims
   int launches_ = 0;                                    // guarded by mu_
+  std::pair<Deadline, Deadline> last_deadlines_;        // guarded by mu_
   // Session threads; each ends once silod's end of its connection closes.
   std::vector<std::thread> sessions_;  // guarded by mu_
 };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "runtime/base/saturating_time.h"
 #include "runtime/windows/hresult_codes.h"
 
 namespace silo::runtime::windows::shim {
@@ -83,7 +84,7 @@ Response ServeMonitorRequest(ContainerMonitor& monitor, const Request& request,
       // `timeout_ms` bounds the wait (DeadlineExceeded), so a caller that
       // gives up does not leave this connection's thread behind for ever.
       const Deadline until = request.timeout_ms > 0
-                                 ? hcs::Clock::now() + std::chrono::milliseconds(request.timeout_ms)
+                                 ? SaturatingAdd(hcs::Clock::now(), std::chrono::milliseconds(request.timeout_ms))
                                  : hcs::kNoDeadline;
       auto exit = monitor.Wait(until);
       if (!exit.ok()) return FromStatus(exit.status());

@@ -8,6 +8,8 @@
 
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/shim/monitor_requests.h"
+#include "runtime/windows/shim/stdin_feeder.h"
+#include "runtime/windows/shim/stdin_pipe.h"
 
 namespace silo::runtime::windows::shim {
 namespace {
@@ -32,16 +34,6 @@ Response SessionError(int code, std::string message) {
   return r;
 }
 
-// Writes `data` to a process's stdin pipe; false when it is gone.
-bool WriteAllStdin(const hcs::StdioIo& io, void* handle, std::string_view data) {
-  while (!data.empty()) {
-    const uint32_t chunk = static_cast<uint32_t>(std::min<size_t>(data.size(), 1u << 20));
-    if (io.write(handle, data.data(), chunk) != chunk) return false;
-    data.remove_prefix(chunk);
-  }
-  return true;
-}
-
 void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, bool tty, Duplex& conn) {
   const hcs::HcsApi& api = monitor.api();
   const hcs::StdioIo& io = monitor.io();
@@ -62,21 +54,26 @@ void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, b
   };
   OutputDrain stdout_drain(api, io, stdio.std_output, sink(SessionFrameType::kStdout));
   OutputDrain stderr_drain(api, io, stdio.std_error, sink(SessionFrameType::kStderr));
-  void* in = stdio.std_input;
+  StdinPipe in(api, io, stdio.std_input);
+  StdinFeeder feeder({
+      // A process that stopped reading: what it would not take is dropped.
+      [&](std::string_view data, const std::atomic<bool>* abandoned) { (void)in.Write(data, abandoned); },
+      [&] {
+        if (!in.open()) return;
+        (void)process->CloseStdin(SessionDeadline(kSessionCallTimeout));
+        in.Close();
+      },
+      [&] { in.CancelWrites(); },
+  });
   std::thread input([&] {
     while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
       uint16_t width = 0, height = 0;
       switch (f->type) {
         case SessionFrameType::kStdin:
-          // A process that stopped reading: what it would not take is dropped.
-          if (in != nullptr) (void)WriteAllStdin(io, in, f->payload);
+          feeder.Push(std::move(f->payload));
           break;
         case SessionFrameType::kStdinEof:
-          if (in != nullptr) {
-            (void)process->CloseStdin(SessionDeadline(kSessionCallTimeout));
-            api.close_handle(in);
-            in = nullptr;
-          }
+          feeder.PushEof();
           break;
         case SessionFrameType::kResize:
           if (tty && ParseResize(f->payload, &width, &height)) {
@@ -100,7 +97,10 @@ void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, b
   }
   conn.CancelRead();
   input.join();
-  if (in != nullptr) api.close_handle(in);
+  // A process that stopped reading its stdin holds the feeder in a write
+  // even after the exit (HCS's relay keeps the pipe): it is released.
+  feeder.Stop();
+  in.Close();
   process->Close();
 }
 
@@ -156,15 +156,23 @@ void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
   SessionWriter out(conn);
   QueueTap tap;
   const bool tapped = monitor.AddOutputTap(&tap);
+  StdinFeeder feeder({
+      // No stdin open: dropped, as docker does.
+      [&](std::string_view data, const std::atomic<bool>* abandoned) {
+        (void)monitor.WriteMainStdin(data, abandoned);
+      },
+      [&] { (void)monitor.CloseStdin(SessionDeadline(kSessionCallTimeout)); },
+      [&] { monitor.CancelMainStdinWrites(); },
+  });
   std::thread input([&] {
     while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
       uint16_t width = 0, height = 0;
       switch (f->type) {
         case SessionFrameType::kStdin:
-          (void)monitor.WriteMainStdin(f->payload);  // no stdin open: dropped, as docker does
+          feeder.Push(std::move(f->payload));
           break;
         case SessionFrameType::kStdinEof:
-          (void)monitor.CloseStdin(SessionDeadline(kSessionCallTimeout));
+          feeder.PushEof();
           break;
         case SessionFrameType::kResize:
           if (ParseResize(f->payload, &width, &height)) {
@@ -199,6 +207,9 @@ void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
   }
   conn.CancelRead();
   input.join();
+  // The container may run on without reading its stdin: this session's
+  // write must not hold the detach. The stdin stays open for the next one.
+  feeder.Stop();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -74,6 +75,7 @@ class MonitorSessionsTest : public ::testing::Test {
     dir_ = tmpl;
   }
   void TearDown() override {
+    for (uint32_t pid : stalled_) fake_.StopReadingStdin("c1", pid, false);
     for (std::thread& t : sessions_) t.join();
     monitor_.reset();
     fake_.Drain();
@@ -105,7 +107,10 @@ class MonitorSessionsTest : public ::testing::Test {
     auto [ours, theirs] = MemoryDuplexPair();
     client->conn = std::move(ours);
     std::shared_ptr<Duplex> shim_end(std::move(theirs));
-    sessions_.emplace_back([shim_end, run = std::move(start.run)] { run(*shim_end); });
+    sessions_.emplace_back([this, shim_end, run = std::move(start.run)] {
+      run(*shim_end);
+      ++sessions_ended_;
+    });
     return start.response;
   }
 
@@ -119,10 +124,45 @@ class MonitorSessionsTest : public ::testing::Test {
     return r;
   }
 
+  // Process `pid` stops reading its stdin and `c` sends it a line: the
+  // session's write of it is left blocked.
+  bool FillStdin(Client* c, uint32_t pid) {
+    stalled_.push_back(pid);
+    fake_.StopReadingStdin("c1", pid);
+    c->Send(SessionFrameType::kStdin, "never read\n");
+    return Eventually([&] { return fake_.blocked_stdin_writes() == 1; });
+  }
+  // An exec with stdin whose write is blocked; its pid, 0 on failure.
+  uint32_t ExecWithFullStdin(Client* c) {
+    StartMonitor(false);
+    wire::Response r = Open(Exec(R"({"CommandLine":"cmd /c pause"})", false, true), c);
+    if (r.code != 0) return 0;
+    return FillStdin(c, static_cast<uint32_t>(r.pid)) ? static_cast<uint32_t>(r.pid) : 0;
+  }
+  // An attach to a container with stdin whose write is blocked; the main pid, 0 on failure.
+  uint32_t AttachWithFullStdin(Client* c) {
+    StartMonitor(/*open_stdin=*/true);
+    const uint32_t main_pid = monitor_->Status().pid;
+    wire::Request attach;
+    attach.op = wire::Op::kAttach;
+    attach.stdin = true;
+    if (Open(attach, c).code != 0) return 0;
+    return FillStdin(c, main_pid) ? main_pid : 0;
+  }
+
+  void ExpectTheSessionEndedAndReleasedItsWrite() {
+    EXPECT_TRUE(Eventually([&] { return sessions_ended_ == 1; })) << "the session hangs on its stdin writer";
+    EXPECT_EQ(fake_.blocked_stdin_writes(), 0);
+  }
+
   FakeHcs fake_;
   std::string dir_;
+  // Processes made to stop reading: they read again at the end, so a
+  // session hung on its stdin lets the test report instead of hanging.
+  std::vector<uint32_t> stalled_;
   std::unique_ptr<ContainerMonitor> monitor_;
   std::vector<std::thread> sessions_;
+  std::atomic<int> sessions_ended_{0};
 };
 
 TEST_F(MonitorSessionsTest, ExecRelaysStdinStdoutStderrAndTheExitCode) {
@@ -273,6 +313,50 @@ TEST_F(MonitorSessionsTest, AttachAfterTheExitIsRefusedAndADetachLeavesTheContai
   const wire::Response refused = Open(attach, &late);
   EXPECT_EQ(refused.code, wire::kCodeFailedPrecondition);
   EXPECT_NE(refused.message.find("not running"), std::string::npos) << refused.message;
+}
+
+TEST_F(MonitorSessionsTest, AnExecThatStoppedReadingStdinEndsWhenItExits) {
+  Client c;
+  const uint32_t pid = ExecWithFullStdin(&c);
+  ASSERT_NE(pid, 0u);
+  fake_.ExitProcess("c1", pid, 3);
+  c.ReadToEnd();
+  EXPECT_EQ(c.exit_code, 3);
+  // The session closes the process's stdin, which releases the write.
+  ExpectTheSessionEndedAndReleasedItsWrite();
+}
+
+TEST_F(MonitorSessionsTest, AnExecWhoseClientLeftWhileItsStdinWasFullIsTerminated) {
+  Client c;
+  const uint32_t pid = ExecWithFullStdin(&c);
+  ASSERT_NE(pid, 0u);
+  c.conn.reset();  // the client leaves while the write is stuck
+  EXPECT_TRUE(Eventually([&] { return !fake_.ProcessRunning("c1", pid); })) << "the client's leaving went unseen";
+  ExpectTheSessionEndedAndReleasedItsWrite();
+}
+
+TEST_F(MonitorSessionsTest, ADetachReleasesAStdinWriteTheContainerDoesNotReadAndKeepsItsStdin) {
+  Client c;
+  const uint32_t main_pid = AttachWithFullStdin(&c);
+  ASSERT_NE(main_pid, 0u);
+  c.conn.reset();  // detach
+  ExpectTheSessionEndedAndReleasedItsWrite();
+  EXPECT_EQ(monitor_->Status().state, MonitorState::kRunning);
+  EXPECT_NE(monitor_->stdin_handle(), nullptr) << "a detach must not close the container's stdin";
+  fake_.StopReadingStdin("c1", main_pid, false);
+  EXPECT_TRUE(monitor_->WriteMainStdin("read again\n").ok());
+  EXPECT_EQ(fake_.ProcessStdin("c1", main_pid), "read again\n");
+}
+
+TEST_F(MonitorSessionsTest, TheMainExitReleasesAnAttachersStdinWrite) {
+  Client c;
+  const uint32_t main_pid = AttachWithFullStdin(&c);
+  ASSERT_NE(main_pid, 0u);
+  fake_.ExitProcess("c1", main_pid, 0);
+  c.ReadToEnd();
+  EXPECT_TRUE(c.exit_code.has_value()) << c.failed;
+  ExpectTheSessionEndedAndReleasedItsWrite();
+  EXPECT_EQ(monitor_->stdin_handle(), nullptr) << "an exited container's stdin is closed";
 }
 
 }  // namespace

@@ -50,7 +50,8 @@ namespace {
 // Connects, sends `request` and reads its response; on success the
 // connection is left open in *pipe for the caller, who closes it.
 win32::Result<wire::Response> Exchange(const std::wstring& name, const wire::Request& request,
-                                       ShimPipeClient::Deadline deadline, HANDLE* pipe) {
+                                       ShimPipeClient::Deadline deadline, ShimPipeClient::Deadline answer_deadline,
+                                       HANDLE* pipe) {
   auto connected = Connect(name, deadline);
   if (!connected.ok()) return connected.status();
   const std::string context = std::string("shim ") + wire::OpName(request.op) + ": ";
@@ -60,7 +61,7 @@ win32::Result<wire::Response> Exchange(const std::wstring& name, const wire::Req
   };
   HrStatus sent = WritePipeFrame(*connected, wire::EncodeRequest(request), wire::kMaxFrameSize, MillisLeft(deadline));
   if (!sent.ok()) return fail(sent);
-  auto frame = ReadPipeFrame(*connected, wire::kMaxResponseFrameSize, MillisLeft(deadline));
+  auto frame = ReadPipeFrame(*connected, wire::kMaxResponseFrameSize, MillisLeft(answer_deadline));
   if (!frame.ok()) return fail(frame.status());
   wire::Response response;
   std::string error;
@@ -72,15 +73,20 @@ win32::Result<wire::Response> Exchange(const std::wstring& name, const wire::Req
 }  // namespace
 
 win32::Result<wire::Response> ShimPipeClient::Call(const wire::Request& request, Deadline deadline) const {
+  return Call(request, deadline, deadline);
+}
+
+win32::Result<wire::Response> ShimPipeClient::Call(const wire::Request& request, Deadline send_deadline,
+                                                   Deadline answer_deadline) const {
   HANDLE pipe = nullptr;
-  auto response = Exchange(pipe_name_, request, deadline, &pipe);
+  auto response = Exchange(pipe_name_, request, send_deadline, answer_deadline, &pipe);
   if (response.ok()) CloseHandle(pipe);
   return response;
 }
 
 win32::Result<ShimSession> ShimPipeClient::OpenSession(const wire::Request& request, Deadline deadline) const {
   HANDLE pipe = nullptr;
-  auto response = Exchange(pipe_name_, request, deadline, &pipe);
+  auto response = Exchange(pipe_name_, request, deadline, deadline, &pipe);
   if (!response.ok()) return response.status();
   ShimSession session;
   session.response = std::move(*response);

@@ -24,6 +24,10 @@ class ShimPipeClient {
   // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) when no monitor serves the pipe
   // (it is gone), kHrPipeTimeout at the deadline.
   win32::Result<runtime::shim::Response> Call(const runtime::shim::Request& request, Deadline deadline) const;
+  // As Call, with the response read before `answer_deadline` instead:
+  // connecting and writing the request still end at `send_deadline`.
+  win32::Result<runtime::shim::Response> Call(const runtime::shim::Request& request, Deadline send_deadline,
+                                              Deadline answer_deadline) const;
 
   // Sends a session request (IsSessionRequest) and reads its response
   // before `deadline`; when it is OK the connection stays open as the

@@ -65,6 +65,14 @@ class ShimPort {
   // failure is in its `code`.
   virtual win32::Result<runtime::shim::Response> Call(const std::string& id, const runtime::shim::Request& request,
                                                       Deadline deadline) = 0;
+  // As Call, but only the answer may take until `answer_deadline` (an exec
+  // without a timeout: Deadline::max()); reaching the shim and sending the
+  // request keep `send_deadline`, so a shim that hangs before reading does
+  // not hold the caller for ever.
+  virtual win32::Result<runtime::shim::Response> CallWithAnswerDeadline(const std::string& id,
+                                                                        const runtime::shim::Request& request,
+                                                                        Deadline send_deadline,
+                                                                        Deadline answer_deadline) = 0;
   // Opens a session (streamed exec, attach; IsSessionRequest): the request
   // is answered before `deadline`, the session itself has no deadline.
   // Destroying the connection ends the session from silod's side.

@@ -175,6 +175,11 @@ class Win32ShimPort final : public ShimPort {
     return ShimPipeClient(ShimPipeName(id)).Call(request, deadline);
   }
 
+  win32::Result<wire::Response> CallWithAnswerDeadline(const std::string& id, const wire::Request& request,
+                                                       Deadline send_deadline, Deadline answer_deadline) override {
+    return ShimPipeClient(ShimPipeName(id)).Call(request, send_deadline, answer_deadline);
+  }
+
   win32::Result<ShimSession> OpenSession(const std::string& id, const wire::Request& request,
                                          Deadline deadline) override {
     if (!SafeId(id)) return HrStatus(kHrShimGone, "no shim can serve container id " + id);

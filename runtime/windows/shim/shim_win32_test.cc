@@ -7,6 +7,7 @@
 #include <psapi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -485,6 +486,30 @@ void ShimPortLaunchesTheShimAndDrivesIt() {
   CHECK(gone);
 }
 
+// An exec without a timeout waits for its answer for ever, but reaching the
+// shim stays bounded: a pipe whose only instance is taken answers busy, and
+// the call gives up at the send deadline instead of waiting with it.
+void AnUnboundedAnswerStillBoundsReachingTheShim() {
+  const std::wstring name = shim::ShimPipeName("busy-" + std::to_string(GetCurrentProcessId()));
+  HANDLE only = CreateNamedPipeW(name.c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED,
+                                 PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1, 4096, 4096, 0, nullptr);
+  CHECK(only != INVALID_HANDLE_VALUE);
+  if (only == INVALID_HANDLE_VALUE) return;
+  HANDLE taken = CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);
+  CHECK(taken != INVALID_HANDLE_VALUE);
+  wire::Request exec;
+  exec.op = wire::Op::kExec;
+  const auto start = std::chrono::steady_clock::now();
+  auto r = shim::ShimPipeClient(name).Call(exec, start + std::chrono::milliseconds(300),
+                                           shim::ShimPipeClient::Deadline::max());
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(!r.ok());
+  CHECK(!r.ok() && r.status().hr() == shim::kHrPipeTimeout);
+  CHECK(took < std::chrono::seconds(10));
+  if (taken != INVALID_HANDLE_VALUE) CloseHandle(taken);
+  CloseHandle(only);
+}
+
 // A shim that cannot set its container up exits at once, and Launch says
 // so instead of waiting out its deadline (Wine: no computecore.dll).
 void ShimPortReportsAShimThatCannotSetUp() {
@@ -521,6 +546,7 @@ int main() {
       {"ShimFilesTakePathsBeyondMaxPath", ShimFilesTakePathsBeyondMaxPath},
       {"ShimPortLaunchesTheShimAndDrivesIt", ShimPortLaunchesTheShimAndDrivesIt},
       {"ShimPortReportsAShimThatCannotSetUp", ShimPortReportsAShimThatCannotSetUp},
+      {"AnUnboundedAnswerStillBoundsReachingTheShim", AnUnboundedAnswerStillBoundsReachingTheShim},
   };
   return silo::windows_testing::RunWinTests(tests);
 }

@@ -141,6 +141,7 @@ const HcsApi& RemoteHcsApi() {
     UseRemote<kHcsTable, &HcsApi::terminate_process>(t);
     UseRemote<kHcsTable, &HcsApi::signal_process>(t);
     UseRemote<kHcsTable, &HcsApi::get_process_info>(t);
+    UseRemote<kHcsTable, &HcsApi::get_process_properties>(t);
     UseRemote<kHcsTable, &HcsApi::modify_process>(t);
     t.set_process_callback = &SetProcessCallback;
     t.free_string = &FreeOutString;
@@ -180,6 +181,7 @@ void ServeHcs(HostEntries& entries, const runtime::windows::fake::FakeHcs& fake)
   Serve<kHcsTable, &HcsApi::terminate_process>(entries, api);
   Serve<kHcsTable, &HcsApi::signal_process>(entries, api);
   Serve<kHcsTable, &HcsApi::get_process_info>(entries, api);
+  Serve<kHcsTable, &HcsApi::get_process_properties>(entries, api);
   Serve<kHcsTable, &HcsApi::modify_process>(entries, api);
   entries[{kHcsTable, EntryId<&HcsApi::set_process_callback>()}] = ServeSetCallback<&HcsApi::set_process_callback>(api);
   Serve<kHcsTable, &HcsApi::close_handle>(entries, api);

@@ -81,6 +81,12 @@ win32::Result<runtime::shim::Response> RemoteShimPort::Call(const std::string& i
   return response;
 }
 
+win32::Result<runtime::shim::Response> RemoteShimPort::CallWithAnswerDeadline(const std::string& id,
+                                                                              const runtime::shim::Request& request,
+                                                                              Deadline, Deadline answer_deadline) {
+  return Call(id, request, answer_deadline);
+}
+
 win32::Result<rs::ShimSession> RemoteShimPort::OpenSession(const std::string& id, const runtime::shim::Request&,
                                                           Deadline) {
   return win32::HrStatus(0x80004001,  // E_NOTIMPL
