@@ -188,6 +188,8 @@ int32_t Read(void* h, void* buffer, uint32_t size, uint32_t* got) {
   return ok;
 }
 
+int32_t CancelIo(void* h) { return CancelIoEx(h, nullptr); }
+
 int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
   // Only this process's stdio handles are inherited, never another
   // container's pipe that happens to be inheritable at the same moment.
@@ -292,6 +294,7 @@ const ProcessApi& Win32ProcessApi() {
       .destroy_environment_block = DestroyEnv,
       .create_pipe = MakePipe,
       .read_file = Read,
+      .cancel_io = CancelIo,
       .create_process = Launch,
       .resume_thread = Resume,
       .terminate_process = TerminateProc,

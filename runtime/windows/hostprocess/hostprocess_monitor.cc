@@ -9,6 +9,8 @@
 #include "runtime/windows/command_line.h"
 #include "runtime/windows/hostprocess/win32_error.h"
 #include "runtime/windows/jobobject/api.h"
+#include "runtime/windows/shim/exec_output_limits.h"
+#include "runtime/windows/shim/output_drain.h"
 #include "runtime/windows/shim/wcow_signal.h"
 
 namespace silo::runtime::windows::hostprocess {
@@ -138,7 +140,7 @@ HostProcessMonitor::~HostProcessMonitor() {
   main_.stdout_pump.reset();
   main_.stderr_pump.reset();
   if (main_.process != nullptr) api_.close_handle(main_.process);
-  if (logon_.token != nullptr) api_.close_handle(logon_.token);
+  token_.reset();
 }
 
 absl::Status HostProcessMonitor::Start() {
@@ -159,6 +161,9 @@ absl::Status HostProcessMonitor::Start() {
     LogOff(api_, *logon).IgnoreError();
     return main.status();
   }
+  // Execs share the token: the last of Shutdown and the execs closes it.
+  const ProcessApi* api = &api_;
+  token_ = std::shared_ptr<void>(std::exchange(logon->token, nullptr), [api](void* t) { api->close_handle(t); });
   logon_ = *std::move(logon);
   main_ = *std::move(main);
   state_ = HostProcessState::kRunning;
@@ -283,46 +288,66 @@ absl::Status HostProcessMonitor::Kill(int signal) {
 
 absl::StatusOr<HostProcessExecResult> HostProcessMonitor::Exec(const std::vector<std::string>& args,
                                                                std::chrono::milliseconds timeout) {
-  const std::string& id = options_.launch.id;
-  {
-    std::lock_guard lock(mu_);
-    if (state_ != HostProcessState::kRunning) {
-      return absl::FailedPreconditionError(absl::StrCat("container ", id, " is not running"));
-    }
-  }
-  absl::StatusOr<std::string> joined = JoinCommandLine(args);
-  if (!joined.ok()) return joined.status();
-  const HostProcessPlan& plan = options_.launch.plan;
-  // The same mount point expansion as the main process's arguments.
-  std::string command_line =
-      absl::StrReplaceAll(*joined, {{absl::StrCat("%", kSandboxMountPointEnv, "%"), plan.mount_point},
-                                    {absl::StrCat("$env:", kSandboxMountPointEnv), plan.mount_point}});
+  absl::StatusOr<std::shared_ptr<void>> token = ExecToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> command_line = ExecCommandLine(args);
+  if (!command_line.ok()) return command_line.status();
   HostProcessExecResult result;
-  std::mutex out_mu;
-  absl::StatusOr<LaunchedInJob> launched = LaunchInJob(
-      api_, job_, logon_.token, plan, command_line,
-      [&](std::string_view d) {
-        std::lock_guard lock(out_mu);
-        result.stdout_data.append(d);
-      },
-      [&](std::string_view d) {
-        std::lock_guard lock(out_mu);
-        result.stderr_data.append(d);
-      });
+  // Each stream is read whole, only the first 16 MiB kept, so the process
+  // never blocks on a full pipe.
+  absl::StatusOr<LaunchedInJob> launched =
+      LaunchInJob(api_, job_, token->get(), options_.launch.plan, *command_line,
+                  shim::CappedStringSink(&result.stdout_data, shim::kMaxExecOutputBytes),
+                  shim::CappedStringSink(&result.stderr_data, shim::kMaxExecOutputBytes));
   if (!launched.ok()) return launched.status();
+  const bool shutting_down = EndIfShuttingDown(launched->process);
   const uint32_t ms = timeout.count() == 0 ? kInfinite : static_cast<uint32_t>(timeout.count());
-  if (api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
+  if (!shutting_down && api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
     api_.terminate_process(launched->process, kTerminatedExitCode);
-    api_.wait_for_single_object(launched->process, kInfinite);
     result.timed_out = true;
   }
+  api_.wait_for_single_object(launched->process, kInfinite);
   uint32_t code = 0;
   api_.get_exit_code_process(launched->process, &code);
-  launched->stdout_pump.reset();
-  launched->stderr_pump.reset();
+  // A child the process left behind may hold its output open for ever:
+  // the copy gets kCopyAfterExit after the exit, as hcsshim's.
+  launched->stdout_pump->JoinFor(shim::kCopyAfterExit);
+  launched->stderr_pump->JoinFor(shim::kCopyAfterExit);
   api_.close_handle(launched->process);
+  if (shutting_down) return ShuttingDownError();
   result.exit_code = static_cast<int>(code);
   return result;
+}
+
+absl::StatusOr<std::shared_ptr<void>> HostProcessMonitor::ExecToken() const {
+  std::lock_guard lock(mu_);
+  if (shutting_down_) return ShuttingDownError();
+  if (state_ != HostProcessState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", options_.launch.id, " is not running"));
+  }
+  return token_;
+}
+
+absl::StatusOr<std::string> HostProcessMonitor::ExecCommandLine(const std::vector<std::string>& args) const {
+  absl::StatusOr<std::string> joined = JoinCommandLine(args);
+  if (!joined.ok()) return joined.status();
+  const std::string& mount_point = options_.launch.plan.mount_point;
+  // The same mount point expansion as the main process's arguments.
+  return absl::StrReplaceAll(*joined, {{absl::StrCat("%", kSandboxMountPointEnv, "%"), mount_point},
+                                       {absl::StrCat("$env:", kSandboxMountPointEnv), mount_point}});
+}
+
+bool HostProcessMonitor::EndIfShuttingDown(void* process) {
+  // Under mu_: either Shutdown has begun and the process is ended here, or
+  // it has not and the job's termination there will end it.
+  std::lock_guard lock(mu_);
+  if (!shutting_down_) return false;
+  api_.terminate_process(process, kTerminatedExitCode);
+  return true;
+}
+
+absl::Status HostProcessMonitor::ShuttingDownError() const {
+  return absl::UnavailableError(absl::StrCat("container ", options_.launch.id, " is shutting down"));
 }
 
 absl::Status HostProcessMonitor::ReopenLog() {
@@ -339,6 +364,12 @@ void HostProcessMonitor::Release() {
   std::lock_guard release(release_mu_);
   if (released_) return;
   released_ = true;
+  {
+    // No exec starts from here on; one under way keeps its token.
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+    token_.reset();
+  }
   if (job_ != nullptr) api_.terminate_job_object(job_, kTerminatedExitCode);
   // The processes are gone, so the pipes are broken: the waiter records the
   // exit and the pumps end.

@@ -104,7 +104,10 @@ class HostProcessMonitor {
   absl::Status Kill(int signal);
   // `args` joined as CreateProcess wants, the mount point expanded as in the
   // main process's arguments. `timeout` zero: none; else the process is
-  // terminated at it and the result says timed_out.
+  // terminated at it and the result says timed_out. Each stream keeps its
+  // first 16 MiB; after the exit the output gets 1 s more (a child left
+  // holding the pipe is not waited for). Unavailable once Shutdown began:
+  // an exec under way keeps the logon token alive until it returns.
   absl::StatusOr<HostProcessExecResult> Exec(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
   absl::Status ReopenLog();
   // Ends the container: the job terminated, output drained, the log
@@ -117,6 +120,11 @@ class HostProcessMonitor {
   void AwaitExit();
   void RecordExit(const windows::shim::ExitRecord& record);
   void Release();
+  absl::StatusOr<std::shared_ptr<void>> ExecToken() const;
+  absl::StatusOr<std::string> ExecCommandLine(const std::vector<std::string>& args) const;
+  // Ends `process` when Shutdown has begun; true then.
+  bool EndIfShuttingDown(void* process);
+  absl::Status ShuttingDownError() const;
 
   const ProcessApi& api_;
   const HostProcessMonitorOptions options_;
@@ -131,6 +139,10 @@ class HostProcessMonitor {
   HostProcessState state_ = HostProcessState::kCreated;  // guarded by mu_
   std::optional<windows::shim::ExitRecord> exit_;         // guarded by mu_
   bool closing_ = false;                                  // guarded by mu_
+  bool shutting_down_ = false;                            // guarded by mu_
+  // The logon token (logon_.token stays null): shared with the execs under
+  // way, so a concurrent Shutdown never closes it under them.
+  std::shared_ptr<void> token_;                           // guarded by mu_
   bool released_ = false;                                 // guarded by release_mu_
   std::mutex release_mu_;
   std::thread exit_waiter_;

@@ -18,6 +18,8 @@ inline constexpr uint32_t kErrorInvalidHandle = 6;
 inline constexpr uint32_t kErrorInvalidParameter = 87;
 inline constexpr uint32_t kErrorBrokenPipe = 109;
 inline constexpr uint32_t kErrorAlreadyExists = 183;
+inline constexpr uint32_t kErrorOperationAborted = 995;
+inline constexpr uint32_t kErrorNotFound = 1168;
 inline constexpr uint32_t kWaitObject0 = 0;
 inline constexpr uint32_t kWaitTimeout = 258;
 inline constexpr uint32_t kStillActive = 259;
@@ -138,6 +140,11 @@ struct ProcessApi {
   int32_t (*create_pipe)(void** read, void** write);
   // ReadFile; at the end of the stream false with ERROR_BROKEN_PIPE.
   int32_t (*read_file)(void* handle, void* buffer, uint32_t size, uint32_t* read);
+  // CancelIoEx(handle, NULL): a read_file pending on `handle` in another
+  // thread of this process fails with ERROR_OPERATION_ABORTED. False with
+  // ERROR_NOT_FOUND when none is pending (a cancel issued before the read
+  // starts is lost: callers repeat it until the reader has returned).
+  int32_t (*cancel_io)(void* handle);
   int32_t (*create_process)(const LaunchSpec* spec, LaunchedProcess* out);
   // ResumeThread: the previous suspend count, 0xFFFFFFFF on failure.
   uint32_t (*resume_thread)(void* thread);

@@ -37,6 +37,7 @@
 #include "runtime/windows/hcs/stdio_io.h"
 #include "runtime/windows/shim/cri_log_file.h"
 #include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/exec_output_limits.h"
 #include "runtime/windows/shim/output_drain.h"
 
 namespace silo::runtime::windows::shim {
@@ -79,9 +80,6 @@ struct ExecResult {
   std::string stdout_data;
   std::string stderr_data;
 };
-
-// CRI's ExecSync cap per stream; longer output is read and dropped.
-inline constexpr size_t kMaxExecOutputBytes = 16u << 20;
 
 // An attach session's copy of the main process's output (the CRI log keeps
 // getting it too). Called on the drain threads, so it must not block:

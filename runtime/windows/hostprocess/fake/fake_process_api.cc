@@ -30,8 +30,10 @@ constexpr uint32_t kStatusInvalidParameter = 0xC000000D;
 enum class Kind { kJob, kProcess, kThread, kToken, kPipeRead, kPipeWrite };
 
 struct Pipe {
-  std::string data;
+  std::string data;  // data[consumed..] is unread
+  size_t consumed = 0;
   int writers = 0;  // write handles plus live processes writing to it
+  bool empty() const { return consumed == data.size(); }
 };
 
 struct Process {
@@ -64,6 +66,8 @@ struct Handle {
   std::shared_ptr<Pipe> pipe;        // pipes
   std::string user;                  // kToken
   int holder = 0;                    // the simulated process owning it (Add sets it)
+  bool reading = false;              // kPipeRead: a read_file is pending
+  bool cancelled = false;            // ... and CancelIoEx aborted it
 };
 
 thread_local uint32_t t_last_error = 0;
@@ -116,6 +120,17 @@ struct FakeProcessApi::Impl {
   // in-process stand-in of that process may still run its cleanup, whose
   // closes fail as they would have in no process at all, and are not bad.
   std::map<uintptr_t, int> reaped;
+
+  // PauseNext: the call parked, and whether one is parked now.
+  std::string pause_call;
+  bool paused = false;
+  void Gate(const char* call, std::unique_lock<std::mutex>& lock) {
+    if (pause_call != call) return;
+    pause_call.clear();
+    paused = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return !paused; });
+  }
 
   // Records the call; true when a FailNext for it fires (error set).
   bool Enter(const char* call) {
@@ -434,7 +449,8 @@ int32_t DestroyEnvFn(void* block) {
 
 int32_t CreatePipeFn(void** read, void** write) {
   auto& s = I();
-  std::lock_guard lock(s.mu);
+  std::unique_lock lock(s.mu);
+  s.Gate("CreatePipe", lock);
   if (s.Enter("CreatePipe")) return 0;
   auto pipe = std::make_shared<Pipe>();
   *read = s.Add(Handle{Kind::kPipeRead, "", nullptr, pipe, ""});
@@ -447,24 +463,53 @@ int32_t ReadFileFn(void* handle, void* buffer, uint32_t size, uint32_t* read) {
   std::unique_lock lock(s.mu);
   Handle* h = s.Find(handle, Kind::kPipeRead);
   if (h == nullptr) return 0;
+  if (h->reading) return Fail(kErrorInvalidParameter);  // one reader per handle
   auto pipe = h->pipe;
   const auto id = reinterpret_cast<uintptr_t>(handle);
+  h->reading = true;
   // Blocks as a synchronous pipe read does; the handle may be closed by
   // another thread only after this returns (the host joins its readers),
-  // or by the death of its process (ReapHolder), which ends the read.
-  s.cv.wait(lock, [&] { return !pipe->data.empty() || pipe->writers == 0 || s.handles.count(id) == 0; });
-  if (s.handles.count(id) == 0) {
+  // or by the death of its process (ReapHolder), which ends the read; a
+  // CancelIoEx from another thread aborts it.
+  auto gone = [&] { return s.handles.count(id) == 0; };
+  auto aborted = [&] { return !gone() && s.handles.at(id).cancelled; };
+  s.cv.wait(lock, [&] { return !pipe->empty() || pipe->writers == 0 || gone() || aborted(); });
+  if (gone()) {
     *read = 0;
     return Fail(kErrorInvalidHandle);
   }
-  if (pipe->data.empty()) {
+  Handle& self = s.handles.at(id);
+  self.reading = false;
+  if (self.cancelled) {
+    self.cancelled = false;
+    *read = 0;
+    return Fail(kErrorOperationAborted);
+  }
+  if (pipe->empty()) {
     *read = 0;
     return Fail(kErrorBrokenPipe);
   }
-  size_t n = std::min<size_t>(size, pipe->data.size());
-  std::memcpy(buffer, pipe->data.data(), n);
-  pipe->data.erase(0, n);
+  size_t n = std::min<size_t>(size, pipe->data.size() - pipe->consumed);
+  std::memcpy(buffer, pipe->data.data() + pipe->consumed, n);
+  pipe->consumed += n;
+  if (pipe->empty()) {
+    pipe->data.clear();
+    pipe->consumed = 0;
+  }
   *read = static_cast<uint32_t>(n);
+  return 1;
+}
+
+int32_t CancelIoFn(void* handle) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CancelIoEx")) return 0;
+  auto it = s.handles.find(reinterpret_cast<uintptr_t>(handle));
+  if (it == s.handles.end() || it->second.holder != t_holder) return Fail(kErrorInvalidHandle);
+  Handle& h = it->second;
+  if (!h.reading || h.cancelled) return Fail(kErrorNotFound);  // nothing pending to cancel
+  h.cancelled = true;
+  s.cv.notify_all();
   return 1;
 }
 
@@ -533,6 +578,20 @@ uint32_t ResumeFn(void* thread) {
   proc->resumed = true;
   if (proc->outputs.size() > 0) proc->outputs[0]->data += proc->program.stdout_data;
   if (proc->outputs.size() > 1) proc->outputs[1]->data += proc->program.stderr_data;
+  if (proc->program.child_holds_output && !proc->job.empty()) {
+    // A background child it started: in the same job, with the same stdio,
+    // running until terminated.
+    auto child = std::make_shared<Process>();
+    child->pid = s.next_pid++;
+    child->launch = proc->launch;
+    child->program = FakeProgram{};
+    child->resumed = true;
+    child->job = proc->job;
+    child->outputs = proc->outputs;
+    for (auto& pipe : child->outputs) ++pipe->writers;
+    s.jobs[child->job].processes.push_back(child);
+    s.live.push_back(child);
+  }
   if (proc->program.exit_code) s.Exit(proc, *proc->program.exit_code);
   s.cv.notify_all();
   return 1;
@@ -616,6 +675,7 @@ void FillTable(ProcessApi* api) {
   api->destroy_environment_block = SILO_FAKE_AS(DestroyEnvFn);
   api->create_pipe = SILO_FAKE_AS(CreatePipeFn);
   api->read_file = SILO_FAKE_AS(ReadFileFn);
+  api->cancel_io = SILO_FAKE_AS(CancelIoFn);
   api->create_process = SILO_FAKE_AS(CreateProcessFn);
   api->resume_thread = SILO_FAKE_AS(ResumeFn);
   api->terminate_process = SILO_FAKE_AS(TerminateProcessFn);
@@ -657,6 +717,7 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.destroy_environment_block = DestroyEnvFn;
   api_.create_pipe = CreatePipeFn;
   api_.read_file = ReadFileFn;
+  api_.cancel_io = CancelIoFn;
   api_.create_process = CreateProcessFn;
   api_.resume_thread = ResumeFn;
   api_.terminate_process = TerminateProcessFn;
@@ -733,6 +794,19 @@ void FakeProcessApi::RunSilodInAJob(bool allows_breakaway) {
 void FakeProcessApi::FailNext(const std::string& call, uint32_t error) {
   std::lock_guard lock(impl_->mu);
   impl_->failures[call] = error;
+}
+void FakeProcessApi::PauseNext(const std::string& call) {
+  std::lock_guard lock(impl_->mu);
+  impl_->pause_call = call;
+}
+void FakeProcessApi::AwaitPaused() {
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->paused; });
+}
+void FakeProcessApi::ResumePaused() {
+  std::lock_guard lock(impl_->mu);
+  impl_->paused = false;
+  impl_->cv.notify_all();
 }
 void FakeProcessApi::SetAccounting(const std::string& job, const JobAccountingSpec& accounting) {
   std::lock_guard lock(impl_->mu);

@@ -10,7 +10,10 @@
 // their PROC_THREAD_ATTRIBUTE_JOB_LIST names (there is no assign after the
 // create: a process is in its job from birth), run their
 // program when resumed: write its output to the pipes given as stdio, then
-// exit with its code or keep running until terminated. A pipe reports
+// exit with its code or keep running until terminated. A pipe read blocks
+// until data, the end of the stream, or a CancelIoEx of that handle from
+// another thread (ERROR_OPERATION_ABORTED; ERROR_NOT_FOUND when no read is
+// pending, as Windows answers). A pipe reports
 // ERROR_BROKEN_PIPE once its data is read and no write handle and no live
 // process holds its write end. LogonUserW knows the three service accounts
 // (service logon only) and the temporary users made through NetUserAdd.
@@ -47,7 +50,11 @@ struct FakeProgram {
   std::optional<uint32_t> exit_code;  // nullopt: runs until terminated
   // The code it exits with on a console control event once running (its
   // handler, or the default one); nullopt: a handler that ignores it.
-  std::optional<uint32_t> exit_on_ctrl_event;
+  std::optional<uint32_t> exit_on_ctrl_event = std::nullopt;
+  // Once resumed it starts a background child in its job that inherits its
+  // stdout and stderr and runs until terminated: the pipes do not break
+  // when the program itself exits.
+  bool child_holds_output = false;
 };
 
 struct FakeLaunch {
@@ -87,6 +94,12 @@ class FakeProcessApi {
   void RunSilodInAJob(bool allows_breakaway);
   // The next call named `call` (as in calls()) fails with Win32 `error`.
   void FailNext(const std::string& call, uint32_t error);
+  // The next call named `call` parks before doing anything until
+  // ResumePaused (a caller caught half way, for races). Honoured by
+  // CreatePipe only. AwaitPaused blocks until a caller is parked.
+  void PauseNext(const std::string& call);
+  void AwaitPaused();
+  void ResumePaused();
   // What the next JobObjectBasicAndIoAccountingInformation query of `job` returns.
   void SetAccounting(const std::string& job, const JobAccountingSpec& accounting);
   // Takes a handle to `job` as another program would (it keeps the job alive).
