@@ -1,5 +1,6 @@
 #include "runtime/windows/hostprocess/hostprocess_monitor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -139,6 +140,7 @@ HostProcessMonitor::~HostProcessMonitor() {
   if (exit_waiter_.joinable()) exit_waiter_.join();
   main_.stdout_pump.reset();
   main_.stderr_pump.reset();
+  EndTaps();
   if (main_.process != nullptr) api_.close_handle(main_.process);
   token_.reset();
 }
@@ -155,8 +157,14 @@ absl::Status HostProcessMonitor::Start() {
   if (!logon.ok()) return logon.status();
   absl::StatusOr<LaunchedInJob> main = LaunchInJob(
       api_, job_, logon->token, plan, plan.command_line,
-      [this](std::string_view d) { log_.Write(shim::LogStream::kStdout, d); },
-      [this](std::string_view d) { log_.Write(shim::LogStream::kStderr, d); });
+      [this](std::string_view d) {
+        log_.Write(shim::LogStream::kStdout, d);
+        TapOutput(shim::LogStream::kStdout, d);
+      },
+      [this](std::string_view d) {
+        log_.Write(shim::LogStream::kStderr, d);
+        TapOutput(shim::LogStream::kStderr, d);
+      });
   if (!main.ok()) {
     LogOff(api_, *logon).IgnoreError();
     return main.status();
@@ -196,6 +204,7 @@ void HostProcessMonitor::AwaitExit() {
   main_.stderr_pump.reset();
   log_.Finish();
   RecordExit(record);
+  EndTaps();
 }
 
 void HostProcessMonitor::RecordExit(const ExitRecord& record) {
@@ -319,6 +328,53 @@ absl::StatusOr<HostProcessExecResult> HostProcessMonitor::Exec(const std::vector
   return result;
 }
 
+absl::StatusOr<LaunchedInJob> HostProcessMonitor::LaunchSessionProcess(const std::vector<std::string>& args,
+                                                                       const LaunchStdio& stdio,
+                                                                       OutputPump::Sink on_stdout,
+                                                                       OutputPump::Sink on_stderr) {
+  absl::StatusOr<std::shared_ptr<void>> token = ExecToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> command_line = ExecCommandLine(args);
+  if (!command_line.ok()) return command_line.status();
+  absl::StatusOr<LaunchedInJob> launched = LaunchInJob(api_, job_, token->get(), options_.launch.plan, *command_line,
+                                                       std::move(on_stdout), std::move(on_stderr), stdio);
+  if (!launched.ok()) return launched.status();
+  if (EndIfShuttingDown(launched->process)) {
+    api_.wait_for_single_object(launched->process, kInfinite);
+    if (launched->console != nullptr) api_.close_pseudo_console(launched->console);
+    launched->stdout_pump->JoinFor(shim::kCopyAfterExit);
+    if (launched->stderr_pump) launched->stderr_pump->JoinFor(shim::kCopyAfterExit);
+    if (launched->stdin_write != nullptr) api_.close_handle(launched->stdin_write);
+    api_.close_handle(launched->process);
+    return ShuttingDownError();
+  }
+  return launched;
+}
+
+bool HostProcessMonitor::AddOutputTap(shim::OutputTap* tap) {
+  std::lock_guard lock(taps_mu_);
+  if (output_ended_) return false;
+  taps_.push_back(tap);
+  return true;
+}
+
+void HostProcessMonitor::RemoveOutputTap(shim::OutputTap* tap) {
+  std::lock_guard lock(taps_mu_);
+  taps_.erase(std::remove(taps_.begin(), taps_.end(), tap), taps_.end());
+}
+
+void HostProcessMonitor::TapOutput(shim::LogStream stream, std::string_view chunk) {
+  std::lock_guard lock(taps_mu_);
+  for (shim::OutputTap* tap : taps_) tap->Output(stream, chunk);
+}
+
+void HostProcessMonitor::EndTaps() {
+  std::lock_guard lock(taps_mu_);
+  if (output_ended_) return;
+  output_ended_ = true;
+  for (shim::OutputTap* tap : taps_) tap->Ended();
+}
+
 absl::StatusOr<std::shared_ptr<void>> HostProcessMonitor::ExecToken() const {
   std::lock_guard lock(mu_);
   if (shutting_down_) return ShuttingDownError();
@@ -377,6 +433,7 @@ void HostProcessMonitor::Release() {
   main_.stdout_pump.reset();
   main_.stderr_pump.reset();
   log_.Finish();
+  EndTaps();
   LogOff(api_, logon_).IgnoreError();
   for (auto it = links_.rbegin(); it != links_.rend(); ++it) {
     std::wstring link = Utf8ToWide(*it);

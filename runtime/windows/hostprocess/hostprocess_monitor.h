@@ -12,7 +12,8 @@
 //   - the exit record, written durably once the main process has exited,
 //     the rest of the job has been ended (as the HCS monitor stops a
 //     container's system) and all output is in the log;
-//   - exec processes in the same job with the same token (ExecSync).
+//   - exec processes in the same job with the same token (ExecSync, and
+//     exec sessions), and attach taps of the main process's output.
 //
 //   Create ──> kCreated ──Start──> kRunning ──main process exits──> kStopped
 //
@@ -33,6 +34,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -45,6 +47,7 @@
 #include "runtime/windows/hostprocess/logon.h"
 #include "runtime/windows/hostprocess/process_api.h"
 #include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/output_tap.h"
 
 namespace silo::runtime::windows::hostprocess {
 
@@ -110,6 +113,21 @@ class HostProcessMonitor {
   // an exec under way keeps the logon token alive until it returns.
   absl::StatusOr<HostProcessExecResult> Exec(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
   absl::Status ReopenLog();
+
+  // Interactive sessions (hostprocess_sessions.h).
+  // An exec session's process: as Exec (same job, token, environment,
+  // working directory, mount point expansion), with the stdin or pseudo
+  // console `stdio` asks for, its output handed to the sinks. The caller
+  // owns the result: it waits for the process, closes its console, joins
+  // the pumps, closes the handles.
+  absl::StatusOr<LaunchedInJob> LaunchSessionProcess(const std::vector<std::string>& args, const LaunchStdio& stdio,
+                                                     OutputPump::Sink on_stdout, OutputPump::Sink on_stderr);
+  // A copy of the main process's output from now on, until Ended; false
+  // (and nothing added) once that output has ended. `tap` must stay alive
+  // until RemoveOutputTap.
+  bool AddOutputTap(shim::OutputTap* tap);
+  void RemoveOutputTap(shim::OutputTap* tap);
+  const ProcessApi& api() const { return api_; }
   // Ends the container: the job terminated, output drained, the log
   // finished, the logon undone, the links removed. Idempotent.
   absl::Status Shutdown();
@@ -120,6 +138,8 @@ class HostProcessMonitor {
   void AwaitExit();
   void RecordExit(const windows::shim::ExitRecord& record);
   void Release();
+  void TapOutput(shim::LogStream stream, std::string_view chunk);
+  void EndTaps();
   absl::StatusOr<std::shared_ptr<void>> ExecToken() const;
   absl::StatusOr<std::string> ExecCommandLine(const std::vector<std::string>& args) const;
   // Ends `process` when Shutdown has begun; true then.
@@ -146,6 +166,9 @@ class HostProcessMonitor {
   bool released_ = false;                                 // guarded by release_mu_
   std::mutex release_mu_;
   std::thread exit_waiter_;
+  std::mutex taps_mu_;
+  std::vector<shim::OutputTap*> taps_;  // guarded by taps_mu_
+  bool output_ended_ = false;           // guarded by taps_mu_
 };
 
 }  // namespace silo::runtime::windows::hostprocess

@@ -39,6 +39,7 @@
 #include "runtime/windows/shim/exit_record.h"
 #include "runtime/windows/shim/exec_output_limits.h"
 #include "runtime/windows/shim/output_drain.h"
+#include "runtime/windows/shim/output_tap.h"
 
 namespace silo::runtime::windows::shim {
 
@@ -79,17 +80,6 @@ struct ExecResult {
   bool timed_out = false;  // the process was terminated at the timeout
   std::string stdout_data;
   std::string stderr_data;
-};
-
-// An attach session's copy of the main process's output (the CRI log keeps
-// getting it too). Called on the drain threads, so it must not block:
-// a slow attacher must never hold the container's output back.
-class OutputTap {
- public:
-  virtual ~OutputTap() = default;
-  virtual void Output(LogStream stream, std::string_view chunk) = 0;
-  // The main process's output ended (it exited and its pipes drained).
-  virtual void Ended() = 0;
 };
 
 class ContainerMonitor {
