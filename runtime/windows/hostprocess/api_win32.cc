@@ -293,7 +293,10 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
   if (ok) {
     STARTUPINFOEXW si = {};
     si.StartupInfo.cb = sizeof(si);
-    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    // On a pseudo console the process's stdio is the console's: no std
+    // handles are passed, as in Microsoft's ConPTY sample (hcsshim passes
+    // null ones with STARTF_USESTDHANDLES, which Wine takes literally).
+    si.StartupInfo.dwFlags = spec->pseudo_console != nullptr ? 0 : STARTF_USESTDHANDLES;
     si.StartupInfo.hStdInput = spec->std_input;
     si.StartupInfo.hStdOutput = spec->std_output;
     si.StartupInfo.hStdError = spec->std_error;
