@@ -46,6 +46,13 @@ class HostProcessMonitorTest : public testing::Test {
     return *std::move(monitor);
   }
 
+  // Shutdown, then the monitor goes (its job with it): nothing is left.
+  void ShutDownAndExpectNothingLeft(std::unique_ptr<HostProcessMonitor>& monitor) {
+    ASSERT_TRUE(monitor->Shutdown().ok());
+    monitor.reset();
+    ExpectNothingLeft();
+  }
+
   void ExpectNothingLeft() {
     EXPECT_EQ(fake_.open_handles(), 0);
     EXPECT_EQ(fake_.bad_closes(), 0);

@@ -29,9 +29,7 @@ TEST_F(HostProcessMonitorTest, ExecReturnsThoughAChildItLeftHoldsItsOutput) {
   EXPECT_FALSE(result->timed_out);
   EXPECT_EQ(result->stdout_data, "started\n");
   EXPECT_EQ(fake_.LiveProcesses(), 2);  // the main process and the child, which the exec leaves alone
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 TEST_F(HostProcessMonitorTest, ExecOutputIsCappedAt16MiBPerStream) {
@@ -44,9 +42,7 @@ TEST_F(HostProcessMonitorTest, ExecOutputIsCappedAt16MiBPerStream) {
   EXPECT_EQ(result->stdout_data.size(), shim::kMaxExecOutputBytes);
   EXPECT_EQ(result->stderr_data.size(), shim::kMaxExecOutputBytes);
   EXPECT_EQ(result->exit_code, 0);
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 // An exec caught between its first and its last use of the logon token

@@ -126,9 +126,7 @@ TEST_F(HostProcessSessionsTest, ExecRelaysStdinAndOutputThenTheExitCode) {
   // Its output is the session's, not the container's log.
   EXPECT_THAT(Log(), Not(HasSubstr("hello")));
   client->conn.reset();
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 TEST_F(HostProcessSessionsTest, ExecProcessIsTerminatedWhenSilodLeaves) {
@@ -141,9 +139,7 @@ TEST_F(HostProcessSessionsTest, ExecProcessIsTerminatedWhenSilodLeaves) {
   client->conn.reset();  // silod's side closed: nobody watches the exec
   JoinSessions();
   EXPECT_EQ(fake_.LiveProcesses(), 1);  // the main process only
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 // A process that never reads its stdin, left to a child that holds it:
@@ -165,9 +161,7 @@ TEST_F(HostProcessSessionsTest, ExecSessionEndsThoughItsStdinWriteIsBlocked) {
   JoinSessions();
   EXPECT_EQ(fake_.bad_closes(), 0);
   client->conn.reset();
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 TEST_F(HostProcessSessionsTest, ExecWithATtyRunsOnAPseudoConsoleResizedThenClosedAfterTheExit) {
@@ -201,9 +195,7 @@ TEST_F(HostProcessSessionsTest, ExecWithATtyRunsOnAPseudoConsoleResizedThenClose
   EXPECT_EQ(fake_.open_consoles(), 0);
   EXPECT_EQ(fake_.bad_closes(), 0);
   client->conn.reset();
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 TEST_F(HostProcessSessionsTest, ATtyWithoutASizeGets80x25AndAFailedConsoleLeavesNothing) {
@@ -227,9 +219,7 @@ TEST_F(HostProcessSessionsTest, ATtyWithoutASizeGets80x25AndAFailedConsoleLeaves
   EXPECT_EQ(fake_.open_consoles(), 0);
   EXPECT_EQ(fake_.launches().size(), 2u);
   client->conn.reset();
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 TEST_F(HostProcessSessionsTest, ExecRefusesAnEmptyCommandAMissingProgramAndAStoppedContainer) {
@@ -244,9 +234,7 @@ TEST_F(HostProcessSessionsTest, ExecRefusesAnEmptyCommandAMissingProgramAndAStop
   EXPECT_EQ(Open(*monitor, ExecRequest({"cmd.exe"}, false)).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Open(*monitor, AttachRequest()).status().code(), absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 TEST_F(HostProcessSessionsTest, AttachGetsTheOutputFromNowOnThenTheExitCode) {
@@ -280,9 +268,7 @@ TEST_F(HostProcessSessionsTest, AttachGetsTheOutputFromNowOnThenTheExitCode) {
   EXPECT_THAT(Log(), HasSubstr("up"));
   EXPECT_THAT(Log(), HasSubstr("tick"));
   client->conn.reset();
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 TEST_F(HostProcessSessionsTest, AttachDetachesWhenSilodLeaves) {
@@ -293,9 +279,7 @@ TEST_F(HostProcessSessionsTest, AttachDetachesWhenSilodLeaves) {
   client->conn.reset();
   JoinSessions();
   EXPECT_EQ(monitor->Status().state, HostProcessState::kRunning);  // the container goes on
-  ASSERT_TRUE(monitor->Shutdown().ok());
-  monitor.reset();
-  ExpectNothingLeft();
+  ShutDownAndExpectNothingLeft(monitor);
 }
 
 }  // namespace

@@ -107,6 +107,18 @@ wire::Response Call(shim::ShimPort& port, const std::string& id, wire::Op op, in
   return Call(port, id, req);
 }
 
+// The shim of launch `l`, its container started; null (and a failed check) otherwise.
+std::shared_ptr<shim::ShimPort> StartedShim(const shim::ShimLaunch& l) {
+  auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo-shim.exe"));
+  const silo::win32::HrStatus launched = port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  CHECK(launched.ok());
+  if (!launched.ok()) return nullptr;
+  const wire::Response started = Call(*port, l.id, wire::Op::kStart);
+  CHECK(started.code == 0);
+  if (started.code != 0) return nullptr;
+  return port;
+}
+
 bool WaitForLog(const std::string& path, const std::string& text) {
   for (int i = 0; i < 1000; ++i) {
     if (ReadText(path).find(text) != std::string::npos) return true;
@@ -205,11 +217,8 @@ void KillingTheShimEndsItsContainer() {
   const std::string dir = TempDir("kill");
   const std::string id = "hpshim-kill-" + std::to_string(GetCurrentProcessId());
   shim::ShimLaunch l = LaunchIn(dir, id);
-  auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo-shim.exe"));
-  const silo::win32::HrStatus launched = port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(30));
-  CHECK(launched.ok());
-  if (!launched.ok()) return;
-  CHECK(Call(*port, id, wire::Op::kStart).code == 0);
+  auto port = StartedShim(l);
+  if (port == nullptr) return;
   const wire::Response running = Call(*port, id, wire::Op::kState);
   CHECK(running.pid != 0);
   HANDLE child = OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(running.pid));
@@ -273,11 +282,8 @@ void ExecSessionsRunInTheJobOverPipes() {
   const std::string dir = TempDir("session");
   const std::string id = "hpshim-session-" + std::to_string(GetCurrentProcessId());
   shim::ShimLaunch l = LaunchIn(dir, id);
-  auto port = shim::NewWin32ShimPort(BesideThisTest(L"silo-shim.exe"));
-  const silo::win32::HrStatus launched = port->Launch(l, std::chrono::steady_clock::now() + std::chrono::seconds(30));
-  CHECK(launched.ok());
-  if (!launched.ok()) return;
-  CHECK(Call(*port, id, wire::Op::kStart).code == 0);
+  auto port = StartedShim(l);
+  if (port == nullptr) return;
 
   wire::Request exec;
   exec.op = wire::Op::kExec;
