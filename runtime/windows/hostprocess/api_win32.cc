@@ -213,6 +213,29 @@ int32_t Read(void* h, void* buffer, uint32_t size, uint32_t* got) {
   return ok;
 }
 
+int32_t JobPids(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count) {
+  std::vector<char> storage(sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + capacity * sizeof(ULONG_PTR));
+  auto* list = reinterpret_cast<JOBOBJECT_BASIC_PROCESS_ID_LIST*>(storage.data());
+  const BOOL ok = QueryInformationJobObject(job, JobObjectBasicProcessIdList, list,
+                                            static_cast<DWORD>(storage.size()), nullptr);
+  if (!ok && GetLastError() != ERROR_MORE_DATA) return 0;
+  if (!ok || list->NumberOfAssignedProcesses > capacity) {
+    *count = list->NumberOfAssignedProcesses;
+    SetLastError(ERROR_MORE_DATA);
+    return 0;
+  }
+  *count = list->NumberOfProcessIdsInList;
+  for (DWORD i = 0; i < list->NumberOfProcessIdsInList; ++i) pids[i] = static_cast<uint32_t>(list->ProcessIdList[i]);
+  return 1;
+}
+
+void* OpenProc(uint32_t pid) {
+  // CreateRemoteThread's rights (the control event), and waiting and ending it.
+  return OpenProcess(PROCESS_CREATE_THREAD | PROCESS_QUERY_INFORMATION | PROCESS_VM_OPERATION | PROCESS_VM_WRITE |
+                         PROCESS_VM_READ | PROCESS_TERMINATE | SYNCHRONIZE,
+                     FALSE, pid);
+}
+
 int32_t CancelPendingIo(void* h) { return CancelIoEx(h, nullptr); }
 
 // ConPTY, resolved at run time: kernel32 has it from Windows 10 1809 on.
@@ -368,6 +391,8 @@ const ProcessApi& Win32ProcessApi() {
       .link_directory = LinkDirectory,
       .remove_link = RemoveLink,
       .terminate_job_object = TerminateJob,
+      .job_process_ids = JobPids,
+      .open_process = OpenProc,
       .query_job_accounting = QueryAccounting,
       .logon_user = Logon,
       .open_own_token = OwnToken,

@@ -124,6 +124,20 @@ void TerminatingTheJobEndsARunningProcess() {
   CHECK(api.read_file(read, first, sizeof(first) - 1, &got) != 0);
   CHECK(std::string(first, got).rfind("sleeping", 0) == 0);
   CHECK(api.wait_for_single_object(p.process, 100) == hp::kWaitTimeout);
+  // The job lists it, and it can be opened by that pid (the shutdown of
+  // what a main process leaves behind goes that way).
+  uint32_t pids[1] = {};
+  uint32_t count = 0;
+  uint32_t none[1] = {};
+  CHECK(api.job_process_ids(job, none, 0, &count) == 0 && api.get_last_error() == hp::kErrorMoreData && count == 1);
+  CHECK(api.job_process_ids(job, pids, 1, &count) != 0);
+  CHECK(count == 1 && pids[0] == p.pid);
+  void* opened = api.open_process(p.pid);
+  CHECK(opened != nullptr);
+  if (opened != nullptr) {
+    CHECK(api.wait_for_single_object(opened, 0) == hp::kWaitTimeout);
+    api.close_handle(opened);
+  }
   CHECK(api.terminate_job_object(job, 1) != 0);
   CHECK(api.wait_for_single_object(p.process, 10000) == hp::kWaitObject0);
   uint32_t code = 0;

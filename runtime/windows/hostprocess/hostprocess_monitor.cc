@@ -23,6 +23,10 @@ using windows::shim::ExitRecord;
 constexpr int kSigKill = 9;
 constexpr int kSigTerm = 15;
 constexpr uint32_t kExitPollMs = 200;
+// How long what the main process left in the job gets after CTRL_SHUTDOWN
+// (hcsshim's job container shutdown), and how often the job is looked at.
+constexpr std::chrono::seconds kShutdownGrace{5};
+constexpr std::chrono::milliseconds kShutdownPoll{20};
 // hcsshim's exit status for a container killed before it ever started.
 constexpr int64_t kExitKilledBeforeStart = 1;
 
@@ -196,15 +200,44 @@ void HostProcessMonitor::AwaitExit() {
   if (api_.get_exit_code_process(main_.process, &code) == 0) return;
   const ExitRecord record{static_cast<int64_t>(code), NowNs()};
   // The container is its main process: what it left in the job ends with
-  // it, as hcsshim's job containers end theirs (they first send the rest
-  // CTRL_SHUTDOWN and wait 5 s; the table has no pid list for that yet), so
-  // the pipes break and the record below follows the complete log.
+  // it, as hcsshim's job containers end theirs (CTRL_SHUTDOWN, 5 s, then
+  // the job terminated), so the pipes break and the record below follows
+  // the complete log.
+  ShutDownTheRest();
   api_.terminate_job_object(job_, kTerminatedExitCode);
   main_.stdout_pump.reset();
   main_.stderr_pump.reset();
   log_.Finish();
   RecordExit(record);
   EndTaps();
+}
+
+void HostProcessMonitor::ShutDownTheRest() {
+  std::vector<uint32_t> pids(64);
+  uint32_t count = 0;
+  while (api_.job_process_ids(job_, pids.data(), static_cast<uint32_t>(pids.size()), &count) == 0) {
+    if (api_.get_last_error() != kErrorMoreData || count <= pids.size()) return;  // then terminated at once
+    pids.resize(count);
+  }
+  pids.resize(count);
+  if (pids.empty()) return;
+  for (uint32_t pid : pids) {
+    // One that cannot be signalled is left to the terminate after the wait.
+    void* process = api_.open_process(pid);
+    if (process == nullptr) continue;
+    api_.send_ctrl_event(process, kCtrlShutdownEvent);
+    api_.close_handle(process);
+  }
+  const auto until = std::chrono::steady_clock::now() + kShutdownGrace;
+  while (std::chrono::steady_clock::now() < until) {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+    }
+    JobAccountingSpec accounting;
+    if (api_.query_job_accounting(job_, &accounting) == 0 || accounting.active_processes == 0) return;
+    std::this_thread::sleep_for(kShutdownPoll);
+  }
 }
 
 void HostProcessMonitor::RecordExit(const ExitRecord& record) {

@@ -10,8 +10,9 @@
 //   - the logon (token, temporary user) and the main process, born in the
 //     job, its stdout and stderr pumped into the CRI log;
 //   - the exit record, written durably once the main process has exited,
-//     the rest of the job has been ended (as the HCS monitor stops a
-//     container's system) and all output is in the log;
+//     the rest of the job has been ended (CTRL_SHUTDOWN, up to 5 s, then
+//     the job terminated, as hcsshim's job containers) and all output is in
+//     the log;
 //   - exec processes in the same job with the same token (ExecSync, and
 //     exec sessions), and attach taps of the main process's output.
 //
@@ -136,6 +137,9 @@ class HostProcessMonitor {
   HostProcessMonitor(const ProcessApi& api, HostProcessMonitorOptions options);
   absl::Status SetUpJob();
   void AwaitExit();
+  // After the main process's exit: CTRL_SHUTDOWN to every process left in
+  // the job, then up to 5 s for them to go (the caller terminates the job).
+  void ShutDownTheRest();
   void RecordExit(const windows::shim::ExitRecord& record);
   void Release();
   void TapOutput(shim::LogStream stream, std::string_view chunk);

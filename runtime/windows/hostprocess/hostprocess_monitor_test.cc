@@ -74,5 +74,38 @@ TEST_F(HostProcessMonitorTest, ShutdownDuringAnExecLeavesItsTokenOpenUntilItRetu
   ExpectNothingLeft();
 }
 
+// As hcsshim's job containers: when the main process exits, what it left in
+// the job gets CTRL_SHUTDOWN and a grace period before the job is ended.
+TEST_F(HostProcessMonitorTest, WhatTheMainProcessLeftGetsCtrlShutdownBeforeTheJobEnds) {
+  FakeProgram main{"up\n", "", 0u, /*exit_on_ctrl_event=*/4u};
+  main.child_holds_output = true;  // a child with the same handler
+  fake_.SetProgram("C:\\hpc\\server.exe", main);
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  auto exit = monitor->Wait(std::chrono::milliseconds(-1));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code, 0);  // the main process's, not the child's
+  const auto events = fake_.CtrlEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].first, monitor->Status().pid);
+  EXPECT_EQ(events[0].second, kCtrlShutdownEvent);
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+TEST_F(HostProcessMonitorTest, WhatIgnoresCtrlShutdownIsEndedWithTheJobAfterTheGrace) {
+  FakeProgram main{"up\n", "", 0u};
+  main.child_holds_output = true;  // a child that ignores control events
+  fake_.SetProgram("C:\\hpc\\server.exe", main);
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  auto exit = monitor->Wait(std::chrono::milliseconds(-1));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code, 0);
+  EXPECT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
 }  // namespace
 }  // namespace silo::runtime::windows::hostprocess

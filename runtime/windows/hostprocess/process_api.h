@@ -17,6 +17,7 @@ inline constexpr uint32_t kErrorFileNotFound = 2;
 inline constexpr uint32_t kErrorInvalidHandle = 6;
 inline constexpr uint32_t kErrorInvalidParameter = 87;
 inline constexpr uint32_t kErrorBrokenPipe = 109;
+inline constexpr uint32_t kErrorMoreData = 234;
 inline constexpr uint32_t kErrorAlreadyExists = 183;
 inline constexpr uint32_t kErrorOperationAborted = 995;
 inline constexpr uint32_t kErrorNotFound = 1168;
@@ -125,6 +126,14 @@ struct ProcessApi {
   // RemoveDirectoryW of a directory link (not what it points at).
   int32_t (*remove_link)(const wchar_t* link);
   int32_t (*terminate_job_object)(void* job, uint32_t exit_code);
+  // QueryInformationJobObject(JobObjectBasicProcessIdList): up to `capacity`
+  // pids of the job's processes into `pids`, their number into `count`.
+  // False with ERROR_MORE_DATA (count: how many there are) when `capacity`
+  // is too small.
+  int32_t (*job_process_ids)(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count);
+  // OpenProcess with the rights send_ctrl_event, wait and terminate need;
+  // null (ERROR_INVALID_PARAMETER) when no such process runs.
+  void* (*open_process)(uint32_t pid);
   int32_t (*query_job_accounting)(void* job, JobAccountingSpec* out);
 
   // LogonUserW(user, domain, NULL or password, type, LOGON32_PROVIDER_DEFAULT).

@@ -362,6 +362,30 @@ int32_t TerminateJobFn(void* job, uint32_t code) {
   return 1;
 }
 
+int32_t JobPidsFn(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("QueryInformationJobObject(JobObjectBasicProcessIdList)")) return 0;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return 0;
+  const auto& procs = s.jobs[h->job].processes;
+  *count = static_cast<uint32_t>(procs.size());
+  if (procs.size() > capacity) return Fail(kErrorMoreData);
+  for (size_t i = 0; i < procs.size(); ++i) pids[i] = procs[i]->pid;
+  return 1;
+}
+
+void* OpenProcessFn(uint32_t pid) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("OpenProcess")) return nullptr;
+  for (const auto& p : s.live) {
+    if (p->pid == pid) return s.Add(Handle{Kind::kProcess, "", p, nullptr, ""});
+  }
+  Fail(kErrorInvalidParameter);  // no such process (any more)
+  return nullptr;
+}
+
 int32_t QueryFn(void* job, JobAccountingSpec* out) {
   auto& s = I();
   std::lock_guard lock(s.mu);
@@ -729,6 +753,7 @@ uint32_t ResumeFn(void* thread) {
     child->pid = s.next_pid++;
     child->launch = proc->launch;
     child->program = FakeProgram{};
+    child->program.exit_on_ctrl_event = proc->program.exit_on_ctrl_event;  // its handler too
     child->resumed = true;
     child->job = proc->job;
     child->outputs = proc->outputs;
@@ -823,6 +848,8 @@ void FillTable(ProcessApi* api) {
   api->link_directory = SILO_FAKE_AS(LinkFn);
   api->remove_link = SILO_FAKE_AS(RemoveLinkFn);
   api->terminate_job_object = SILO_FAKE_AS(TerminateJobFn);
+  api->job_process_ids = SILO_FAKE_AS(JobPidsFn);
+  api->open_process = SILO_FAKE_AS(OpenProcessFn);
   api->query_job_accounting = SILO_FAKE_AS(QueryFn);
   api->logon_user = SILO_FAKE_AS(LogonFn);
   api->open_own_token = SILO_FAKE_AS(OwnTokenFn);
@@ -870,6 +897,8 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.link_directory = LinkFn;
   api_.remove_link = RemoveLinkFn;
   api_.terminate_job_object = TerminateJobFn;
+  api_.job_process_ids = JobPidsFn;
+  api_.open_process = OpenProcessFn;
   api_.query_job_accounting = QueryFn;
   api_.logon_user = LogonFn;
   api_.open_own_token = OwnTokenFn;

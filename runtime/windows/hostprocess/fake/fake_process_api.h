@@ -60,8 +60,9 @@ struct FakeProgram {
   // handler, or the default one); nullopt: a handler that ignores it.
   std::optional<uint32_t> exit_on_ctrl_event = std::nullopt;
   // Once resumed it starts a background child in its job that inherits its
-  // stdio and runs until terminated: the output pipes do not break when the
-  // program itself exits, and its stdin is held but never read.
+  // stdio and the same control handler and runs until terminated or its
+  // handler ends it: the output pipes do not break when the program itself
+  // exits, and its stdin is held but never read.
   bool child_holds_output = false;
   // It copies its stdin to its stdout as it arrives and exits with
   // exit_code at the end of its stdin (a `cat`). A program that does not
