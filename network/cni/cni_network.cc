@@ -7,6 +7,7 @@
 namespace silo::network::cni {
 
 absl::StatusOr<std::string> CniNetwork::FindPlugin(const std::string& type) const {
+  if (find_plugin_) return find_plugin_(bin_dirs_, type);
   return FindPluginBinary(bin_dirs_, type);
 }
 

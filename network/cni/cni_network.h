@@ -5,14 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "network/cni/plugin_exec.h"
 #include "network/pod_network.h"
 
 namespace silo::network::cni {
 
 class CniNetwork final : public PodNetwork {
  public:
-  CniNetwork(std::vector<std::string> bin_dirs, std::string conf_dir)
-      : bin_dirs_(std::move(bin_dirs)), conf_dir_(std::move(conf_dir)) {}
+  // `find_plugin` unset: FindPluginBinary.
+  CniNetwork(std::vector<std::string> bin_dirs, std::string conf_dir, PluginFinder find_plugin = {})
+      : bin_dirs_(std::move(bin_dirs)), conf_dir_(std::move(conf_dir)), find_plugin_(std::move(find_plugin)) {}
 
   absl::Status Ready() const override;
 
@@ -22,6 +24,7 @@ class CniNetwork final : public PodNetwork {
  private:
   std::vector<std::string> bin_dirs_;
   std::string conf_dir_;
+  PluginFinder find_plugin_;
 };
 
 }  // namespace silo::network::cni

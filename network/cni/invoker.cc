@@ -86,6 +86,7 @@ json Invoker::BuildPluginConfig(const NetworkConfigList& net, const json& plugin
 }
 
 absl::StatusOr<std::string> Invoker::FindPlugin(const std::string& type) const {
+  if (find_plugin_) return find_plugin_(options_.bin_dirs, type);
   return FindPluginBinary(options_.bin_dirs, type);
 }
 

@@ -57,8 +57,9 @@ struct InvokerOptions {
 
 class Invoker {
  public:
-  Invoker(InvokerOptions options, std::unique_ptr<PluginExec> exec)
-      : options_(std::move(options)), exec_(std::move(exec)) {}
+  // `find_plugin` unset: FindPluginBinary.
+  Invoker(InvokerOptions options, std::unique_ptr<PluginExec> exec, PluginFinder find_plugin = {})
+      : options_(std::move(options)), exec_(std::move(exec)), find_plugin_(std::move(find_plugin)) {}
 
   absl::StatusOr<Result> Add(const NetworkConfigList& net, const RuntimeConf& rt);
   absl::Status Check(const NetworkConfigList& net, const RuntimeConf& rt);
@@ -91,6 +92,7 @@ class Invoker {
 
   InvokerOptions options_;
   std::unique_ptr<PluginExec> exec_;
+  PluginFinder find_plugin_;
 };
 
 }  // namespace silo::network::cni

@@ -10,6 +10,7 @@
 //                   a failed run (exit status, CNI error JSON) into a Status
 //                   that names the plugin, the command and the plugin's message.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,15 @@ const char* PathListSeparator();
 // `bin_dirs` that has one (with ".exe" on Windows). InvalidArgument when
 // `type` could escape the dirs; NotFound naming the dirs searched.
 absl::StatusOr<std::string> FindPluginBinary(const std::vector<std::string>& bin_dirs, const std::string& type);
+
+// A plugin lookup with FindPluginBinary's contract. The Windows wiring gives
+// the Windows one (type.exe first) wherever silod is built, so that the Linux
+// test build of it finds plugins as a Windows node does.
+using PluginFinder =
+    std::function<absl::StatusOr<std::string>(const std::vector<std::string>& bin_dirs, const std::string& type)>;
+
+// Whether `path` is a regular file this host can run as a plugin.
+bool IsPluginFile(const std::string& path);
 
 // Values for the CNI_* environment of one invocation.
 struct PluginCall {

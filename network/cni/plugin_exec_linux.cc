@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -247,6 +248,11 @@ absl::StatusOr<ExecOutput> LinuxPluginExec::Run(const ExecRequest& req) {
 std::unique_ptr<PluginExec> NewPluginExec() { return std::make_unique<LinuxPluginExec>(); }
 
 const char* PathListSeparator() { return ":"; }
+
+bool IsPluginFile(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
 
 absl::StatusOr<std::string> FindPluginBinary(const std::vector<std::string>& bin_dirs, const std::string& type) {
   if (type.empty() || type.find('/') != std::string::npos || type == "." || type == "..") {

@@ -179,11 +179,13 @@ std::unique_ptr<PluginExec> NewPluginExec() { return std::make_unique<WindowsPlu
 
 const char* PathListSeparator() { return ";"; }
 
+bool IsPluginFile(const std::string& path) {
+  DWORD attrs = GetFileAttributesW(win32::Utf8ToWide(path).c_str());
+  return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY) == 0;
+}
+
 absl::StatusOr<std::string> FindPluginBinary(const std::vector<std::string>& bin_dirs, const std::string& type) {
-  return FindWindowsPluginBinary(bin_dirs, type, [](const std::string& path) {
-    DWORD attrs = GetFileAttributesW(win32::Utf8ToWide(path).c_str());
-    return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY) == 0;
-  });
+  return FindWindowsPluginBinary(bin_dirs, type, IsPluginFile);
 }
 
 }  // namespace silo::network::cni

@@ -54,8 +54,12 @@ absl::StatusOr<std::string> FindWindowsPluginBinary(const std::vector<std::strin
   names.push_back(type);
   for (const std::string& dir : bin_dirs) {
     const bool has_separator = !dir.empty() && (dir.back() == '\\' || dir.back() == '/');
+    // Windows takes either separator; a dir written with '/' only (a
+    // config's C:/cni/bin, or this machine's folders in the Linux test
+    // build) is joined with it.
+    const char* separator = dir.find('/') != std::string::npos && dir.find('\\') == std::string::npos ? "/" : "\\";
     for (const std::string& name : names) {
-      std::string path = absl::StrCat(dir, has_separator ? "" : "\\", name);
+      std::string path = absl::StrCat(dir, has_separator ? "" : separator, name);
       if (is_file(path)) return path;
     }
   }

@@ -2,7 +2,9 @@
 // Where a CNI plugin named by a network config's "type" lives on Windows:
 // `type.exe` or `type` (the Windows CNI plugins ship as win-bridge.exe,
 // win-overlay.exe, ...; configs name them without the extension), in the
-// configured bin dirs, first match wins; like libcni, `.exe` is tried first. The name comes from a config file,
+// configured bin dirs, first match wins; like libcni, `.exe` is tried first.
+// A dir is joined to the name with a backslash, or with '/' when that is
+// the only separator it is written with. The name comes from a config file,
 // so only a plain file name is accepted: no path separators (/ or \), no
 // drive letter or stream (:), not . or .., and not a DOS device name (CON,
 // PRN, AUX, NUL, COM1-9, LPT1-9, CONIN$, CONOUT$, with or without an

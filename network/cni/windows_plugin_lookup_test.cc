@@ -52,6 +52,15 @@ TEST(WindowsPluginLookup, DirsAreSearchedInOrder) {
   EXPECT_EQ(*FindWindowsPluginBinary({R"(C:\first)", R"(D:\second)"}, "nat", g.IsFile()), R"(D:\second\nat.exe)");
 }
 
+TEST(WindowsPluginLookup, ADirWrittenWithSlashesIsJoinedWithASlash) {
+  Files f{{"C:/cni/bin/win-bridge.exe", "/opt/cni/bin/nat.exe"}, {}};
+  EXPECT_EQ(*FindWindowsPluginBinary({"C:/cni/bin"}, "win-bridge", f.IsFile()), "C:/cni/bin/win-bridge.exe");
+  EXPECT_EQ(*FindWindowsPluginBinary({"/opt/cni/bin"}, "nat", f.IsFile()), "/opt/cni/bin/nat.exe");
+  Files mixed{{R"(C:\cni/bin\nat.exe)"}, {}};
+  EXPECT_EQ(*FindWindowsPluginBinary({R"(C:\cni/bin)"}, "nat", mixed.IsFile()), R"(C:\cni/bin\nat.exe)")
+      << "a dir with a backslash keeps the Windows separator";
+}
+
 TEST(WindowsPluginLookup, TypeWithExeIsNotExtendedTwice) {
   Files f{{}, {}};
   auto path = FindWindowsPluginBinary({R"(C:\b)"}, "sdnbridge.EXE", f.IsFile());

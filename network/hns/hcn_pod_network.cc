@@ -32,8 +32,8 @@ std::optional<std::string> PodIp(const cni::Result& r, bool v6) {
 HcnPodNetwork::HcnPodNetwork(const HcnApi* api, HcnPodNetworkOptions options, std::unique_ptr<cni::PluginExec> exec)
     : api_(api),
       options_(options),
-      readiness_(options.bin_dirs, options.conf_dir),
-      invoker_(cni::InvokerOptions{options.bin_dirs, options.cache_dir}, std::move(exec)) {}
+      readiness_(options.bin_dirs, options.conf_dir, options.find_plugin),
+      invoker_(cni::InvokerOptions{options.bin_dirs, options.cache_dir}, std::move(exec), options.find_plugin) {}
 
 absl::StatusOr<std::string> HcnPodNetwork::CreateNamespace(const std::string& sandbox_id) {
   const HcnGuid id = SiloNamespaceGuid(sandbox_id);

@@ -39,6 +39,7 @@ struct HcnPodNetworkOptions {
   std::vector<std::string> bin_dirs;
   std::string conf_dir;
   std::string cache_dir;  // CNI result cache, so DEL gets the ADD result after a restart
+  cni::PluginFinder find_plugin;  // unset: the platform's FindPluginBinary
 };
 
 class HcnPodNetwork final : public PodNetwork {

@@ -12,7 +12,6 @@
 #include "absl/strings/str_split.h"
 #include "cri/daemon/windows/fake_host/fake_node.h"
 #include "grpcpp/grpcpp.h"
-#include "image/registry/testing/oci_layout.h"
 #include "image/registry/testing/windows_layers.h"
 #include "runtime/windows/handler/windows_handlers.h"
 
@@ -31,18 +30,28 @@ std::string TempDir() {
   return tmpl;
 }
 
-// A CNI plugin as the Windows ones are invoked: it records each call's
-// command, netns (the HCN namespace GUID) and container id, and answers ADD
-// with an address. It makes no HNS endpoint: it runs outside this process,
-// so it cannot reach the fake HCN.
+// A CNI plugin as the Windows ones are installed and invoked: win-test.exe
+// (the config names it "win-test"; only the Windows lookup, which tries
+// type.exe, finds it). It records each call's file name, command, netns
+// (the HCN namespace GUID) and container id, and answers ADD with an
+// address. It makes no HNS endpoint: it runs outside this process, so it
+// cannot reach the fake HCN.
 constexpr char kCniPlugin[] = R"(#!/bin/sh
-echo "$CNI_COMMAND $CNI_NETNS $CNI_CONTAINERID" >> "$(dirname "$0")/calls.log"
+echo "${0##*/} $CNI_COMMAND $CNI_NETNS $CNI_CONTAINERID" >> "$(dirname "$0")/calls.log"
 cat > /dev/null
 case "$CNI_COMMAND" in
 ADD) printf '{"cniVersion":"1.0.0","interfaces":[{"name":"eth0"}],"ips":[{"address":"10.88.0.5/16","interface":0}]}' ;;
 VERSION) printf '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}' ;;
 esac
 )";
+
+// One unary CRI call on a fresh context.
+template <class Stub, class Req, class Resp>
+grpc::Status Unary(Stub& stub, grpc::Status (Stub::*call)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
+                   Resp* resp) {
+  grpc::ClientContext ctx;
+  return (stub.*call)(&ctx, req, resp);
+}
 
 }  // namespace
 
@@ -61,50 +70,46 @@ bool Eventually(const std::function<bool()>& done) {
   return done();
 }
 
-reg::LocalRegistry* WindowsCriFixture::registry_ = nullptr;
-std::string* WindowsCriFixture::layout_dir_ = nullptr;
+reg::ServedImages* WindowsCriFixture::served_ = nullptr;
 
-void WindowsCriFixture::SetUpTestSuite() {
-  auto started = reg::LocalRegistry::Start();
-  ASSERT_TRUE(started.ok()) << started.status();
-  registry_ = started->release();
-  layout_dir_ = new std::string(TempDir());
-  reg::OciLayout layout(*layout_dir_);
-  const std::vector<reg::TestFile> base = reg::WindowsBaseLayer("20348");
+void WindowsCriFixture::ServeImages(const SuiteImages& images) {
+  auto served = reg::ServedImages::Start();
+  ASSERT_TRUE(served.ok()) << served.status();
+  served_ = served->release();
+  const std::vector<reg::TestFile> base =
+      images.utility_vm ? reg::WindowsBaseLayerWithUtilityVm("20348") : reg::WindowsBaseLayer("20348");
   reg::TestImage pause;
   pause.platform = reg::WindowsPlatform(fake_host::kFakeNodeBuild);
   pause.layers = {base, {{"Files/", ""}, {"Files/pause.exe", "MZ pause"}}};
   pause.cmd = {"C:\\pause.exe"};
-  reg::TestImage app;
-  app.platform = reg::WindowsPlatform(fake_host::kFakeNodeBuild);
+  reg::TestImage app = pause;
   app.layers = {base,
                 {{"Files/", ""}, {"Files/app/", ""}, {"Files/app/app.exe", "MZ app"}, {"Hives/", ""},
                  {"Hives/Software_Delta", "delta"}}};
   app.cmd = {"C:\\app\\app.exe", "--serve"};
-  for (const auto& [image, tag] : {std::pair{pause, "pause"}, std::pair{app, "app"}}) {
-    auto built = layout.AddImage(image);
-    ASSERT_TRUE(built.ok()) << built.status();
-    ASSERT_TRUE(layout.Tag(built->manifest, tag).ok());
-    ASSERT_TRUE(registry_->Push(*layout_dir_, tag, "win").ok());
+  reg::TestImage tool = pause;
+  tool.layers = {base, {{"Files/", ""}, {"Files/tool/", ""}, {"Files/tool/tool.exe", "MZ tool"}}};
+  tool.cmd = {"C:\\tool\\tool.exe"};
+  for (const auto& [image, tag] : {std::pair{pause, "pause"}, std::pair{app, "app"}, std::pair{tool, "tool"}}) {
+    ASSERT_TRUE(served_->Serve(image, "win", tag).ok()) << tag;
   }
 }
 
 void WindowsCriFixture::TearDownTestSuite() {
-  delete registry_;
-  fs::remove_all(*layout_dir_);
-  delete layout_dir_;
+  delete served_;
+  served_ = nullptr;
 }
 
-std::string WindowsCriFixture::Ref(const std::string& tag) { return absl::StrCat(registry_->host(), "/win:", tag); }
+std::string WindowsCriFixture::Ref(const std::string& tag) { return served_->Ref("win", tag); }
 
 void WindowsCriFixture::SetUp() {
   dir_ = TempDir();
   for (const char* d : {"/cni-bin", "/cni-conf", "/logs", "/root", "/s"}) fs::create_directories(dir_ + d);
   {
-    std::ofstream plugin(dir_ + "/cni-bin/win-test");
+    std::ofstream plugin(dir_ + "/cni-bin/win-test.exe");
     plugin << kCniPlugin;
   }
-  fs::permissions(dir_ + "/cni-bin/win-test", fs::perms::owner_all);
+  fs::permissions(dir_ + "/cni-bin/win-test.exe", fs::perms::owner_all);
   std::ofstream(dir_ + "/cni-conf/10-win.conflist")
       << R"({"cniVersion":"1.0.0","name":"win","plugins":[{"type":"win-test"}]})";
   readiness_.InstallContainersFeature();
@@ -114,6 +119,7 @@ void WindowsCriFixture::SetUp() {
 }
 
 void WindowsCriFixture::TearDown() {
+  StopDaemonInProcess();
   shims_.reset();
   hcs_.Drain();
   fs::remove_all(dir_);
@@ -121,9 +127,10 @@ void WindowsCriFixture::TearDown() {
   EXPECT_EQ(jobs_.bad_closes(), 0);
   EXPECT_EQ(paths_.bad_closes(), 0);
   EXPECT_EQ(processes_.bad_closes(), 0);
+  EXPECT_EQ(hcs_.unmatched_vm_access_revokes(), 0);
 }
 
-Config WindowsCriFixture::MakeConfig(bool host_process_handler) const {
+Config WindowsCriFixture::MakeConfig(std::vector<RuntimeHandlerConfig> extra_handlers) const {
   Config config;
   config.root = dir_ + "/root";
   config.state = dir_ + "/s";
@@ -132,13 +139,16 @@ Config WindowsCriFixture::MakeConfig(bool host_process_handler) const {
   config.stats.interval = "50ms";
   config.cni.bin_dirs = {dir_ + "/cni-bin"};
   config.cni.conf_dir = dir_ + "/cni-conf";
-  config.registry.insecure = {registry_->host()};
+  config.registry.insecure = {served_->host()};
   config.sandbox.image = Ref("pause");
   config.runtime.handlers = {{rw::kDefaultProcessHandlerName, rw::kProcessHandlerType}};
-  // HostProcess pods need a handler of their type configured.
-  if (host_process_handler) config.runtime.handlers.push_back({"hostprocess", rw::kHostProcessHandlerType});
+  for (RuntimeHandlerConfig& h : extra_handlers) config.runtime.handlers.push_back(std::move(h));
   config.runtime.default_handler = rw::kDefaultProcessHandlerName;
   return config;
+}
+
+RuntimeHandlerConfig WindowsCriFixture::HostProcessHandler() {
+  return {"hostprocess", rw::kHostProcessHandlerType};
 }
 
 WindowsHostApis WindowsCriFixture::LocalApis() {
@@ -182,6 +192,23 @@ void WindowsCriFixture::ConnectCri() {
   images_ = v1::ImageService::NewStub(channel);
 }
 
+void WindowsCriFixture::StartDaemonInProcess(const Config& config) {
+  auto daemon = Daemon::Start(config, [this](const Config& c) { return WireWindowsParts(c, LocalApis()); });
+  ASSERT_TRUE(daemon.ok()) << daemon.status();
+  daemon_ = std::move(*daemon);
+  ConnectCri();
+}
+
+void WindowsCriFixture::StopDaemonInProcess() {
+  if (daemon_ == nullptr) return;
+  runtime_.reset();
+  images_.reset();
+  daemon_.reset();
+  // The root lock is held until the process exits; a new silod in this
+  // process takes a new one.
+  fs::remove(dir_ + "/root/silod.lock");
+}
+
 std::vector<uint32_t> WindowsCriFixture::RunningPids(const std::string& id) {
   std::vector<uint32_t> pids;
   for (uint32_t pid = 100; pid < 2000; pid += 4) {
@@ -191,11 +218,10 @@ std::vector<uint32_t> WindowsCriFixture::RunningPids(const std::string& id) {
 }
 
 grpc::Status WindowsCriFixture::PullImage(const std::string& ref, std::string* id) {
-  grpc::ClientContext ctx;
   v1::PullImageRequest req;
   req.mutable_image()->set_image(ref);
   v1::PullImageResponse resp;
-  grpc::Status s = images_->PullImage(&ctx, req, &resp);
+  grpc::Status s = Unary(*images_, &v1::ImageService::Stub::PullImage, req, &resp);
   *id = resp.image_ref();
   return s;
 }
@@ -214,57 +240,73 @@ v1::PodSandboxConfig WindowsCriFixture::PodConfig(const std::string& name, bool 
   return c;
 }
 
-grpc::Status WindowsCriFixture::RunPod(const v1::PodSandboxConfig& config, std::string* id) {
-  grpc::ClientContext ctx;
+grpc::Status WindowsCriFixture::RunPod(const v1::PodSandboxConfig& config, std::string* id,
+                                       const std::string& handler) {
   v1::RunPodSandboxRequest req;
   *req.mutable_config() = config;
+  req.set_runtime_handler(handler);
   v1::RunPodSandboxResponse resp;
-  grpc::Status s = runtime_->RunPodSandbox(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::RunPodSandbox, req, &resp);
   *id = resp.pod_sandbox_id();
   return s;
+}
+
+v1::ContainerConfig WindowsCriFixture::ContainerOf(const std::string& name, const std::string& tag) {
+  v1::ContainerConfig config;
+  config.mutable_metadata()->set_name(name);
+  config.mutable_image()->set_image(Ref(tag));
+  config.set_log_path(name + "/0.log");
+  return config;
 }
 
 grpc::Status WindowsCriFixture::CreateAndStart(const std::string& pod, const v1::PodSandboxConfig& pod_config,
                                                const v1::ContainerConfig& config, std::string* id) {
   // kubelet makes the container's log folder before it creates the container.
   fs::create_directories(fs::path(pod_config.log_directory()) / fs::path(config.log_path()).parent_path());
-  grpc::ClientContext ctx;
   v1::CreateContainerRequest req;
   req.set_pod_sandbox_id(pod);
   *req.mutable_config() = config;
   *req.mutable_sandbox_config() = pod_config;
   v1::CreateContainerResponse resp;
-  grpc::Status s = runtime_->CreateContainer(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::CreateContainer, req, &resp);
   if (!s.ok()) return s;
   *id = resp.container_id();
-  grpc::ClientContext start_ctx;
   v1::StartContainerRequest start;
   start.set_container_id(*id);
   v1::StartContainerResponse started;
-  return runtime_->StartContainer(&start_ctx, start, &started);
+  return Unary(*runtime_, &v1::RuntimeService::Stub::StartContainer, start, &started);
 }
 
 v1::ContainerStatus WindowsCriFixture::Status(const std::string& id) {
-  grpc::ClientContext ctx;
   v1::ContainerStatusRequest req;
   req.set_container_id(id);
   v1::ContainerStatusResponse resp;
-  grpc::Status s = runtime_->ContainerStatus(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::ContainerStatus, req, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return resp.status();
 }
 
 v1::PodSandboxStatus WindowsCriFixture::PodStatus(const std::string& id) {
-  grpc::ClientContext ctx;
   v1::PodSandboxStatusRequest req;
   req.set_pod_sandbox_id(id);
   v1::PodSandboxStatusResponse resp;
-  grpc::Status s = runtime_->PodSandboxStatus(&ctx, req, &resp);
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::PodSandboxStatus, req, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return resp.status();
 }
 
-void WindowsCriFixture::ExpectExecSyncAnswers(const std::string& ctr, uint32_t main_pid) {
+v1::ExecSyncResponse WindowsCriFixture::ExecSync(const std::string& ctr, const std::string& cmd) {
+  v1::ExecSyncRequest req;
+  req.set_container_id(ctr);
+  req.add_cmd(cmd);
+  req.set_timeout(20);
+  v1::ExecSyncResponse resp;
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::ExecSync, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
+}
+
+void WindowsCriFixture::ExpectExecSyncAnswers(const std::string& ctr, uint32_t main_pid, const std::string& output) {
   std::jthread exec_process([&] {
     uint32_t pid = 0;
     Eventually([&] {
@@ -274,34 +316,33 @@ void WindowsCriFixture::ExpectExecSyncAnswers(const std::string& ctr, uint32_t m
       return pid != 0;
     });
     if (pid == 0) return;
-    hcs_.WriteProcessOutput(ctr, pid, false, "web\r\n");
+    hcs_.WriteProcessOutput(ctr, pid, false, output);
     hcs_.ExitProcess(ctr, pid, 0);
   });
-  grpc::ClientContext ctx;
-  v1::ExecSyncRequest req;
-  req.set_container_id(ctr);
-  req.add_cmd("hostname");
-  req.set_timeout(20);
-  v1::ExecSyncResponse resp;
-  grpc::Status s = runtime_->ExecSync(&ctx, req, &resp);
+  const v1::ExecSyncResponse resp = ExecSync(ctr, "hostname");
   exec_process.join();
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(resp.stdout(), "web\r\n");
+  EXPECT_EQ(resp.stdout(), output);
   EXPECT_EQ(resp.exit_code(), 0);
 }
 
+grpc::Status WindowsCriFixture::StopPod(const std::string& id) {
+  v1::StopPodSandboxRequest req;
+  req.set_pod_sandbox_id(id);
+  v1::StopPodSandboxResponse resp;
+  return Unary(*runtime_, &v1::RuntimeService::Stub::StopPodSandbox, req, &resp);
+}
+
+grpc::Status WindowsCriFixture::RemovePod(const std::string& id) {
+  v1::RemovePodSandboxRequest req;
+  req.set_pod_sandbox_id(id);
+  v1::RemovePodSandboxResponse resp;
+  return Unary(*runtime_, &v1::RuntimeService::Stub::RemovePodSandbox, req, &resp);
+}
+
 void WindowsCriFixture::StopAndRemovePod(const std::string& id) {
-  grpc::ClientContext stop_ctx;
-  v1::StopPodSandboxRequest stop;
-  stop.set_pod_sandbox_id(id);
-  v1::StopPodSandboxResponse stopped;
-  grpc::Status s = runtime_->StopPodSandbox(&stop_ctx, stop, &stopped);
+  grpc::Status s = StopPod(id);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  grpc::ClientContext rm_ctx;
-  v1::RemovePodSandboxRequest rm;
-  rm.set_pod_sandbox_id(id);
-  v1::RemovePodSandboxResponse removed;
-  s = runtime_->RemovePodSandbox(&rm_ctx, rm, &removed);
+  s = RemovePod(id);
   ASSERT_TRUE(s.ok()) << s.error_message();
 }
 
@@ -323,6 +364,9 @@ void WindowsCriFixture::ExpectNothingLeft(const std::vector<std::string>& system
   EXPECT_EQ(paths_.open_handles(), 0);
   EXPECT_EQ(processes_.open_handles(), 0);
   EXPECT_EQ(processes_.LiveProcesses(), 0);
+  EXPECT_TRUE(processes_.Links().empty());
+  EXPECT_TRUE(processes_.Users().empty()) << "a temporary user was left";
+  EXPECT_EQ(processes_.environment_blocks(), 0);
   EXPECT_EQ(shims_->live_shims(), 0);
 }
 

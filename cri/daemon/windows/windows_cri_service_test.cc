@@ -16,9 +16,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cri/daemon/daemon.h"
 #include "cri/daemon/windows/windows_cri_fixture.h"
-#include "cri/daemon/windows/wire_windows_parts.h"
 #include "cri/streaming/testing/spdy_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -40,18 +38,8 @@ class WindowsCriServiceTest : public wintest::WindowsCriFixture {
  protected:
   void SetUp() override {
     WindowsCriFixture::SetUp();
-    auto daemon = Daemon::Start(MakeConfig(true), [this](const Config& c) { return WireWindowsParts(c, LocalApis()); });
-    ASSERT_TRUE(daemon.ok()) << daemon.status();
-    daemon_ = std::move(*daemon);
-    ConnectCri();
+    StartDaemonInProcess(MakeConfig({HostProcessHandler()}));
   }
-
-  void TearDown() override {
-    daemon_.reset();
-    WindowsCriFixture::TearDown();
-  }
-
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeavesNothing) {
@@ -76,7 +64,8 @@ TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeav
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(hcn_.NamespaceIds().size(), 1u);
   const std::string guid = hcn_.NamespaceIds()[0];
-  EXPECT_THAT(CniCalls(), ::testing::ElementsAre(absl::StrCat("ADD ", guid, " ", pod)));
+  // The plugin the config names "win-test", found as win-test.exe, given the namespace GUID.
+  EXPECT_THAT(CniCalls(), ::testing::ElementsAre(absl::StrCat("win-test.exe ADD ", guid, " ", pod)));
   EXPECT_EQ(hcs_.SystemState(pod), "Running");
   const nlohmann::json pause_doc = nlohmann::json::parse(hcs_.Configuration(pod));
   EXPECT_EQ(pause_doc["Owner"], "silo-sandbox");
@@ -158,8 +147,8 @@ TEST_F(WindowsCriServiceTest, AProcessIsolatedPodRunsItsContainerEndToEndAndLeav
   EXPECT_THAT(log, HasSubstr(" stderr F a warning\n"));
 
   StopAndRemovePod(pod);
-  EXPECT_THAT(CniCalls(), ::testing::ElementsAre(absl::StrCat("ADD ", guid, " ", pod),
-                                                 absl::StrCat("DEL ", guid, " ", pod)));
+  EXPECT_THAT(CniCalls(), ::testing::ElementsAre(absl::StrCat("win-test.exe ADD ", guid, " ", pod),
+                                                 absl::StrCat("win-test.exe DEL ", guid, " ", pod)));
   ExpectNothingLeft({pod, ctr});
   {
     grpc::ClientContext ctx;
@@ -173,7 +162,7 @@ TEST_F(WindowsCriServiceTest, AHostProcessPodRunsItsContainerInANamedJobOnTheHos
   std::string image_id;
   grpc::Status s = PullImage(Ref("app"), &image_id);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  processes_.SetProgram("C:\\app\\app.exe", {"host process says hi\n", "", std::nullopt});
+  processes_.SetProgram("C:\\app\\app.exe", {"host process says hi\n", "", std::nullopt, std::nullopt});
 
   const v1::PodSandboxConfig pod_config = PodConfig("agent", true);
   std::string pod;

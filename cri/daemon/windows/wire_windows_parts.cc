@@ -12,6 +12,7 @@
 #include "image/layers/wcifs/wcifs_layer_unpacker.h"
 #include "network/cni/cni_network.h"
 #include "network/cni/plugin_exec.h"
+#include "network/cni/windows_plugin_lookup.h"
 #include "network/hns/hcn_pod_network.h"
 #include "runtime/windows/handler/unavailable_parts.h"
 #include "runtime/windows/handler/windows_handlers.h"
@@ -66,14 +67,20 @@ absl::StatusOr<PlatformParts> WireWindowsParts(const Config& config, WindowsHost
   // Pods join their HCN namespace through the CNI plugins (CNI_NETNS = the
   // namespace GUID); NetworkReady follows the CNI config (plugins and a
   // network config present). Without the HCN table no pod gets that far.
+  // Plugins are found as on Windows (type.exe first) wherever this is built.
+  network::cni::PluginFinder find_plugin = [](const std::vector<std::string>& bin_dirs, const std::string& type) {
+    return network::cni::FindWindowsPluginBinary(bin_dirs, type, network::cni::IsPluginFile);
+  };
   if (apis.hcn != nullptr) {
     network::hns::HcnPodNetworkOptions net;
     net.bin_dirs = config.cni.bin_dirs;
     net.conf_dir = config.cni.conf_dir;
     net.cache_dir = config.state + "/cni";
+    net.find_plugin = std::move(find_plugin);
     p.network = std::make_unique<network::hns::HcnPodNetwork>(apis.hcn, std::move(net), network::cni::NewPluginExec());
   } else {
-    p.network = std::make_unique<network::cni::CniNetwork>(config.cni.bin_dirs, config.cni.conf_dir);
+    p.network = std::make_unique<network::cni::CniNetwork>(config.cni.bin_dirs, config.cni.conf_dir,
+                                                           std::move(find_plugin));
   }
   p.node_hostname = apis.host_name;
   p.image_platform = apis.image_platform;

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <string>
 #include <utility>
 #include <tuple>
 #include <type_traits>
@@ -91,17 +92,40 @@ struct ServeEntry<M, R(A...)> {
   }
 };
 
+// How an entry's result says it succeeded: 0 (an HRESULT, an NTSTATUS, a
+// Win32 error) or a nonzero BOOL.
+enum class Success { kZero, kTrue };
+
 // `after` of an entry that returns handle `Out` (an out parameter) on
 // success: the caller holds it until it closes it with `Close`.
-template <size_t Out, auto Close, class Api>
+template <size_t Out, auto Close, Success S = Success::kZero, class Api>
 auto OpensHandle(Table table, const Api& api) {
   return [table, &api](ClientProcess& caller, const auto& result, const auto& slots) {
     const auto& out = std::get<Out>(slots);
-    if (result == 0 && out.present && out.value != nullptr) {
+    const bool succeeded = S == Success::kZero ? result == 0 : result != 0;
+    if (succeeded && out.present && out.value != nullptr) {
       void* handle = out.value;
       caller.Track(table, handle, [&api, handle] { (api.*Close)(handle); });
     }
   };
+}
+
+// A table entry the caller's process must never reach through the fake
+// host (it runs in another process, e.g. a shim's): calling it aborts,
+// saying so, rather than answering something made up.
+template <auto M, class Fn = typename EntryOf<decltype(M)>::Fn>
+struct RefusedEntry;
+template <auto M, class R, class... A>
+struct RefusedEntry<M, R(A...)> {
+  static R Call(A...) {
+    // The signature names the entry (M).
+    const std::string why = std::string("an entry this client may not call through the fake host: ") + __PRETTY_FUNCTION__;
+    RefuseCall(why.c_str());
+  }
+};
+template <auto M, class Api>
+void UseRefused(Api& table) {
+  table.*M = &RefusedEntry<M>::Call;
 }
 
 // `after` of an entry that returns a handle (null on failure), closed with `Close`.

@@ -1,9 +1,9 @@
 #include "cri/daemon/windows/fake_host/remote_jobs.h"
 
 #include <algorithm>
-#include <vector>
 
 #include "cri/daemon/windows/fake_host/last_error.h"
+#include "cri/daemon/windows/fake_host/owner_sid_entry.h"
 
 namespace silo::cri::fake_host {
 
@@ -68,32 +68,6 @@ HostEntry ServeNtOpenJobObject(const JobApi& api) {
   };
 }
 
-uint32_t GetJobOwner(void* job, wchar_t* sid, uint32_t capacity) {
-  WireWriter w = RequestFor<kJobTable, &JobApi::get_job_owner>();
-  w.Put<uint64_t>(reinterpret_cast<uintptr_t>(job));
-  w.Put(capacity);
-  WireReader r = FakeHostClient::Get().Call(w);
-  const uint32_t error = r.Get<uint32_t>();
-  std::optional<std::wstring> owner = r.GetWide();
-  if (error == 0 && sid != nullptr && owner && owner->size() < capacity) {
-    std::wmemcpy(sid, owner->c_str(), owner->size() + 1);
-  }
-  LastErrorEpilogue::Receive(r);
-  return error;
-}
-
-HostEntry ServeGetJobOwner(const JobApi& api) {
-  return [&api](ClientProcess&, WireReader& r, WireWriter& w) {
-    auto job = reinterpret_cast<void*>(static_cast<uintptr_t>(r.Get<uint64_t>()));
-    const uint32_t capacity = r.Get<uint32_t>();
-    if (!r.ok() || capacity > 4096) RefuseCall("GetJobOwner: a bad capacity");
-    std::vector<wchar_t> sid(capacity + 1, L'\0');
-    const uint32_t error = api.get_job_owner(job, sid.data(), capacity);
-    w.Put(error);
-    w.PutWide(error == 0 ? sid.data() : nullptr);
-  };
-}
-
 }  // namespace
 
 const JobApi& RemoteJobApi() {
@@ -105,7 +79,7 @@ const JobApi& RemoteJobApi() {
     UseRemote<kJobTable, &JobApi::rtl_nt_status_to_dos_error, LastErrorEpilogue>(t);
     UseRemote<kJobTable, &JobApi::close_handle, LastErrorEpilogue>(t);
     UseRemote<kJobTable, &JobApi::create_job_object, LastErrorEpilogue>(t);
-    t.get_job_owner = &GetJobOwner;
+    t.get_job_owner = &OwnerSidEntry<kJobTable, &JobApi::get_job_owner>::Call;
     UseRemote<kJobTable, &JobApi::duplicate_job_handle, LastErrorEpilogue>(t);
     UseRemote<kJobTable, &JobApi::terminate_job_object, LastErrorEpilogue>(t);
     return t;
@@ -120,7 +94,7 @@ void ServeJobs(HostEntries& entries, const JobApi& api) {
   ServeWithLastError<kJobTable, &JobApi::rtl_nt_status_to_dos_error>(entries, api);
   ServeWithLastError<kJobTable, &JobApi::close_handle>(entries, api, ClosesHandle<0>(kJobTable));
   ServeWithLastError<kJobTable, &JobApi::create_job_object>(entries, api, returns_job);
-  entries[{kJobTable, EntryId<&JobApi::get_job_owner>()}] = WithLastError(ServeGetJobOwner(api), api);
+  OwnerSidEntry<kJobTable, &JobApi::get_job_owner>::Serve(entries, api);
   ServeWithLastError<kJobTable, &JobApi::duplicate_job_handle>(entries, api);
   ServeWithLastError<kJobTable, &JobApi::terminate_job_object>(entries, api);
 }

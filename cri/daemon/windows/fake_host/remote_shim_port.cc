@@ -54,7 +54,7 @@ win32::HrStatus GetStatus(WireReader& r) {
 win32::HrStatus RemoteShimPort::Launch(const rs::ShimLaunch& launch, Deadline deadline) {
   WireWriter w = ShimRequest(kLaunch);
   for (const std::string* s : {&launch.id, &launch.document_path, &launch.process_path, &launch.log_path,
-                               &launch.exit_path, &launch.diagnostics_path}) {
+                               &launch.exit_path, &launch.diagnostics_path, &launch.hostprocess_path}) {
     w.PutString(*s);
   }
   w.Put(launch.open_stdin);
@@ -91,7 +91,7 @@ void ServeShims(HostEntries& entries, std::shared_ptr<rs::ShimPort> shims) {
   entries[{kShimTable, kLaunch}] = [shims](ClientProcess&, WireReader& r, WireWriter& w) {
     rs::ShimLaunch launch;
     for (std::string* s : {&launch.id, &launch.document_path, &launch.process_path, &launch.log_path,
-                           &launch.exit_path, &launch.diagnostics_path}) {
+                           &launch.exit_path, &launch.diagnostics_path, &launch.hostprocess_path}) {
       *s = r.GetString();
     }
     launch.open_stdin = r.Get<bool>();

@@ -4,6 +4,7 @@
 // against the fakes it also owns.
 #include <stdlib.h>
 
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -13,12 +14,14 @@
 #include "cri/daemon/windows/fake_host/remote_hcn.h"
 #include "cri/daemon/windows/fake_host/remote_host_paths.h"
 #include "cri/daemon/windows/fake_host/remote_jobs.h"
+#include "cri/daemon/windows/fake_host/remote_processes.h"
 #include "cri/daemon/windows/fake_host/remote_readiness.h"
 #include "gtest/gtest.h"
 #include "network/hns/fake/fake_hcn.h"
 #include "network/hns/namespace.h"
 #include "runtime/windows/host_path/fake/fake_host_path_api.h"
 #include "runtime/windows/host_path/resolve.h"
+#include "runtime/windows/hostprocess/fake/fake_process_api.h"
 #include "runtime/windows/jobobject/fake/fake_job_api.h"
 #include "runtime/windows/readiness/fake/fake_readiness_api.h"
 #include "runtime/windows/readiness/readiness_status.h"
@@ -28,6 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace jo = runtime::windows::jobobject;
+namespace hp = runtime::windows::hostprocess;
 
 // One host for the suite: the client of a process is connected once.
 class RemoteTablesTest : public ::testing::Test {
@@ -42,7 +46,9 @@ class RemoteTablesTest : public ::testing::Test {
     paths_->AddVolume(L"C:", L"{4c1b1ff0-8a3f-4c1a-9d9a-1234567890ab}");
     paths_->AddPath(L"C:\\data");
     readiness_ = new runtime::windows::readiness::fake::FakeReadinessApi();
+    processes_ = new hp::fake::FakeProcessApi();
     HostEntries entries;
+    ServeProcesses(entries, processes_->api());
     ServeReadiness(entries, readiness_->api());
     ServeHcn(entries, hcn_->api());
     ServeJobs(entries, jobs_->api());
@@ -58,6 +64,7 @@ class RemoteTablesTest : public ::testing::Test {
     // end of its connections closes with the server.
     delete server_;
     delete paths_;
+    delete processes_;
     delete readiness_;
     delete jobs_;
     delete hcn_;
@@ -72,6 +79,8 @@ class RemoteTablesTest : public ::testing::Test {
     EXPECT_EQ(paths_->bad_closes(), 0);
     EXPECT_EQ(readiness_->open_handles(), 0);
     EXPECT_EQ(readiness_->bad_closes(), 0);
+    EXPECT_EQ(processes_->open_handles(), 0);
+    EXPECT_EQ(processes_->bad_closes(), 0);
   }
 
   static std::string* dir_;
@@ -79,6 +88,7 @@ class RemoteTablesTest : public ::testing::Test {
   static jo::fake::FakeJobApi* jobs_;
   static runtime::windows::host_path::fake::FakeHostPathApi* paths_;
   static runtime::windows::readiness::fake::FakeReadinessApi* readiness_;
+  static hp::fake::FakeProcessApi* processes_;
   static FakeHostServer* server_;
 };
 std::string* RemoteTablesTest::dir_ = nullptr;
@@ -86,7 +96,26 @@ network::hns::fake::FakeHcn* RemoteTablesTest::hcn_ = nullptr;
 jo::fake::FakeJobApi* RemoteTablesTest::jobs_ = nullptr;
 runtime::windows::host_path::fake::FakeHostPathApi* RemoteTablesTest::paths_ = nullptr;
 runtime::windows::readiness::fake::FakeReadinessApi* RemoteTablesTest::readiness_ = nullptr;
+hp::fake::FakeProcessApi* RemoteTablesTest::processes_ = nullptr;
 FakeHostServer* RemoteTablesTest::server_ = nullptr;
+
+// A new ProcessApi entry left null in the remote table would crash silod
+// only when first called; every entry is served or refused.
+TEST(RemoteProcessApi, EveryEntryIsFilled) {
+  using Entry = uint32_t (*)();
+  static_assert(sizeof(hp::ProcessApi) % sizeof(Entry) == 0, "a table of function pointers only");
+  const hp::ProcessApi& table = RemoteProcessApi();
+  Entry entries[sizeof(hp::ProcessApi) / sizeof(Entry)];
+  std::memcpy(entries, &table, sizeof(entries));
+  for (size_t i = 0; i < sizeof(entries) / sizeof(Entry); ++i) EXPECT_NE(entries[i], nullptr) << "entry " << i;
+}
+
+// What only the shim calls aborts loudly, naming the entry, instead of
+// answering something made up.
+TEST(RemoteProcessApi, AShimOnlyEntryAbortsNamingItself) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(RemoteProcessApi().create_process(nullptr, nullptr), "create_process");
+}
 
 TEST_F(RemoteTablesTest, JobCallsAnswerGetLastErrorForTheCallingThreadOnly) {
   const jo::JobApi& api = RemoteJobApi();
@@ -121,6 +150,55 @@ TEST_F(RemoteTablesTest, JobCallsAnswerGetLastErrorForTheCallingThreadOnly) {
 
   EXPECT_EQ(jobs_->open_handles(), 3);
   for (void* h : {job, again, silo_job}) EXPECT_NE(api.close_handle(h), 0);
+}
+
+TEST_F(RemoteTablesTest, HostProcessCallsCarryTheirStructsBuffersAndHandles) {
+  const hp::ProcessApi& api = RemoteProcessApi();
+  void* job = api.create_job_object(L"silo-hpc-remote", jo::kSilodJobSddl);
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(api.get_last_error(), 0u);
+  EXPECT_TRUE(processes_->JobExists("silo-hpc-remote"));
+  wchar_t owner[80] = {};
+  ASSERT_EQ(api.get_job_owner(job, owner, 80), 0u);
+  EXPECT_EQ(std::wstring(owner), processes_->JobOwner("silo-hpc-remote"));
+
+  hp::JobLimitsSpec limits;
+  limits.kill_on_close = true;
+  limits.job_memory_bytes = 64 << 20;
+  ASSERT_NE(api.set_job_limits(job, &limits), 0);
+  ASSERT_TRUE(processes_->Limits("silo-hpc-remote").has_value());
+  EXPECT_EQ(processes_->Limits("silo-hpc-remote")->job_memory_bytes, 64u << 20);
+  hp::JobAccountingSpec set;
+  set.user_time_100ns = 7;
+  set.commit_bytes = 4096;
+  processes_->SetAccounting("silo-hpc-remote", set);
+  hp::JobAccountingSpec got;
+  ASSERT_NE(api.query_job_accounting(job, &got), 0);
+  EXPECT_EQ(got.user_time_100ns, 7u);
+  EXPECT_EQ(got.commit_bytes, 4096u);
+
+  uint8_t random[16] = {};
+  ASSERT_EQ(api.random_bytes(random, sizeof(random)), 0u);
+  ASSERT_FALSE(processes_->RandomDraws().empty());
+  EXPECT_EQ(std::vector<uint8_t>(random, random + sizeof(random)), processes_->RandomDraws().back());
+
+  // A pipe: both ends are this client's; with the write end closed and
+  // nothing written, a read ends with ERROR_BROKEN_PIPE.
+  void* read_end = nullptr;
+  void* write_end = nullptr;
+  ASSERT_NE(api.create_pipe(&read_end, &write_end), 0);
+  EXPECT_EQ(processes_->HandlesOf(0), 3);
+  EXPECT_NE(api.close_handle(write_end), 0);
+  char buffer[8];
+  uint32_t read = 99;
+  EXPECT_EQ(api.read_file(read_end, buffer, sizeof(buffer), &read), 0);
+  EXPECT_EQ(api.get_last_error(), hp::kErrorBrokenPipe);
+  EXPECT_EQ(read, 0u);
+
+  EXPECT_EQ(api.open_job_object(L"no-such-job"), nullptr);
+  EXPECT_EQ(api.get_last_error(), hp::kErrorFileNotFound);
+  for (void* h : {read_end, job}) EXPECT_NE(api.close_handle(h), 0);
+  EXPECT_FALSE(processes_->JobExists("silo-hpc-remote"));
 }
 
 TEST_F(RemoteTablesTest, HcnCallsReturnTheirStringsAndCloseTheirHandles) {

@@ -19,6 +19,7 @@
 #include "cri/daemon/windows/fake_host/remote_host_paths.h"
 #include "cri/daemon/windows/fake_host/remote_jobs.h"
 #include "cri/daemon/windows/fake_host/remote_layers.h"
+#include "cri/daemon/windows/fake_host/remote_processes.h"
 #include "cri/daemon/windows/fake_host/remote_read_job.h"
 #include "cri/daemon/windows/fake_host/remote_readiness.h"
 #include "cri/daemon/windows/fake_host/remote_shim_port.h"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   apis.layers = &fh::RemoteLayerApi();
   apis.host_paths = &fh::RemoteHostPathApi();
   apis.jobs = &fh::RemoteJobApi();
+  apis.processes = &fh::RemoteProcessApi();
   apis.readiness = &fh::RemoteReadinessApi();
   apis.shims = std::make_shared<fh::RemoteShimPort>();
   apis.read_job = fh::RemoteReadJob();

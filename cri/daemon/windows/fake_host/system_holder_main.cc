@@ -1,9 +1,9 @@
-// A client of the fake host that only holds compute systems, for the fake
-// host's own tests: it creates and starts "doomed" (the document sets
+// A client of the fake host that only holds handles, for the fake host's
+// own tests: it creates and starts "doomed" (the document sets
 // ShouldTerminateOnLastHandleClosed) and "kept" (it does not), through the
-// HCS wrapper silod uses, prints "ready" and keeps both handles until it is
-// killed.
-//   fake_host_system_holder HOST_SOCKET
+// HCS wrapper silod uses, creates each named Job Object through the remote
+// ProcessApi, prints "ready" and keeps every handle until it is killed.
+//   fake_host_system_holder HOST_SOCKET [JOB_NAME...]
 #include <unistd.h>
 
 #include <chrono>
@@ -14,13 +14,14 @@
 
 #include "cri/daemon/windows/fake_host/host_client.h"
 #include "cri/daemon/windows/fake_host/remote_hcs.h"
+#include "cri/daemon/windows/fake_host/remote_processes.h"
 #include "runtime/windows/hcs/compute_system.h"
 
 int main(int argc, char** argv) {
   namespace fh = silo::cri::fake_host;
   namespace hcs = silo::runtime::windows::hcs;
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s HOST_SOCKET\n", argv[0]);
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s HOST_SOCKET [JOB_NAME...]\n", argv[0]);
     return 2;
   }
   std::string error;
@@ -45,6 +46,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     held.push_back(std::move(*system));
+  }
+  for (int i = 2; i < argc; ++i) {
+    const std::string name = argv[i];
+    const std::wstring wide(name.begin(), name.end());
+    if (fh::RemoteProcessApi().create_job_object(wide.c_str(), nullptr) == nullptr) {
+      std::fprintf(stderr, "create job %s: error %u\n", argv[i], fh::RemoteProcessApi().get_last_error());
+      return 1;
+    }
   }
   std::printf("ready\n");
   std::fflush(stdout);

@@ -15,7 +15,18 @@
 namespace silo::cri::fake_host {
 
 // Which table a call is for.
-enum class Table : uint32_t { kHcs = 1, kHcn, kLayers, kHostPaths, kShims, kReadJob, kJobs, kReadiness, kControl };
+enum class Table : uint32_t {
+  kHcs = 1,
+  kHcn,
+  kLayers,
+  kHostPaths,
+  kShims,
+  kReadJob,
+  kJobs,
+  kReadiness,
+  kProcesses,
+  kControl
+};
 
 // Control calls (Table::kControl).
 inline constexpr uint32_t kControlHello = 0;  // first message of a connection
