@@ -6,9 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "cri/daemon/daemon.h"
 #include "cri/daemon/windows/windows_cri_fixture.h"
-#include "cri/daemon/windows/wire_windows_parts.h"
 #include "cri/streaming/testing/spdy_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,14 +23,7 @@ class WindowsHostProcessStreamingTest : public wintest::WindowsCriFixture {
  protected:
   void SetUp() override {
     WindowsCriFixture::SetUp();
-    auto daemon = Daemon::Start(MakeConfig(true), [this](const Config& c) { return WireWindowsParts(c, LocalApis()); });
-    ASSERT_TRUE(daemon.ok()) << daemon.status();
-    daemon_ = std::move(*daemon);
-    ConnectCri();
-  }
-  void TearDown() override {
-    daemon_.reset();
-    WindowsCriFixture::TearDown();
+    StartDaemonInProcess(MakeConfig({HostProcessHandler()}));
   }
 
   // The streaming server's port and path of an Exec of `cmd` in `ctr`.
@@ -52,8 +43,6 @@ class WindowsHostProcessStreamingTest : public wintest::WindowsCriFixture {
     const std::string host_port = rest.substr(0, slash);
     return {static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))), rest.substr(slash)};
   }
-
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(WindowsHostProcessStreamingTest, ExecRunsInTheContainersJobAndStreamsItsStdio) {
