@@ -129,6 +129,26 @@ TEST(ProtocolTest, WindowsExecCarriesItsProcessParameters) {
   EXPECT_EQ(DecodeRequest(EncodeRequest(in))->process, "");
 }
 
+// A HostProcess monitor sizes an exec's pseudo console from the request.
+TEST(ProtocolTest, ATtyExecCarriesTheConsolesFirstSize) {
+  Request in;
+  in.op = Op::kExec;
+  in.stream = true;
+  in.tty = true;
+  in.args = {"cmd.exe"};
+  in.width = 100;
+  in.height = 30;
+  auto out = DecodeRequest(EncodeRequest(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->width, 100u);
+  EXPECT_EQ(out->height, 30u);
+  in.tty = false;  // no console: no size
+  out = DecodeRequest(EncodeRequest(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->width, 0u);
+  EXPECT_EQ(out->height, 0u);
+}
+
 TEST(ProtocolTest, BadRequestsAreInvalidArgument) {
   for (const char* bad : {"", "{", "[]", "42", "{}", R"({"op":"explode"})", R"({"op":7})",
                           R"({"op":"kill"})", R"({"op":"kill","signal":0})", R"({"op":"kill","signal":"9"})",

@@ -71,6 +71,10 @@ std::string EncodeRequest(const Request& r) {
       j["timeout_ms"] = r.timeout_ms;
       if (r.stream) j["stream"] = true;
       if (!r.process.empty()) j["process"] = r.process;
+      if (r.tty && r.width != 0 && r.height != 0) {  // a Windows monitor's first console size
+        j["width"] = r.width;
+        j["height"] = r.height;
+      }
       break;
     case Op::kWait:
       // Windows monitors bound the wait by it; absent (0) means no bound.

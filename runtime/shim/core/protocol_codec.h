@@ -66,7 +66,8 @@ struct Request {
   // from args/env/cwd (it owns the command-line quoting rules); the monitor
   // runs exactly that. Empty on Linux.
   std::string process;
-  // resize: terminal size in characters.
+  // resize: terminal size in characters; exec with tty on a Windows monitor:
+  // the console's first size (0: the monitor's default).
   uint32_t width = 0;
   uint32_t height = 0;
 };

@@ -102,8 +102,10 @@ void RegisterWindowsHandlerTypes(handler::HandlerRegistry& registry, const Windo
     hp.containers = parts.make_hostprocess_containers
                         ? parts.make_hostprocess_containers()
                         : std::make_unique<hostprocess::HostProcessContainerHost>(parts.processes, parts.hostprocess);
-    hp.streaming = parts.port_forward ? hcs_streaming::NewHostProcessStreaming(parts.port_forward)
-                                      : parts.make_streaming();
+    // Exec and attach are relayed by the containers' HostProcess monitors.
+    hp.streaming = parts.port_forward || parts.hostprocess.shims != nullptr
+                       ? hcs_streaming::NewHostProcessStreaming(parts.hostprocess.shims, parts.port_forward)
+                       : parts.make_streaming();
     hp.stats = parts.make_stats();
     hp.ready = parts.ready;
     hp.description = "HostProcess: processes in job objects on the host";

@@ -1,11 +1,8 @@
 #include "runtime/windows/hcs_streaming/hcs_process_streaming.h"
 
-#include <chrono>
-
 #include "absl/strings/str_cat.h"
-#include "cri/api/cri.h"
 #include "runtime/base/status_macros.h"
-#include "runtime/windows/hcs_streaming/session_relay.h"
+#include "runtime/windows/hcs_streaming/shim_session_calls.h"
 
 namespace silo::runtime::windows::hcs_streaming {
 namespace {
@@ -13,26 +10,6 @@ namespace {
 namespace wire = runtime::shim;
 using runtime::streaming::AttachEnd;
 using runtime::streaming::ExecStreams;
-
-constexpr std::chrono::seconds kOpenTimeout{60};
-
-// The session, or why the shim would not open it.
-absl::StatusOr<shim::ShimSession> Open(shim::ShimPort& shims, const std::string& id, const wire::Request& request,
-                                       const std::string& what) {
-  auto session = shims.OpenSession(id, request, std::chrono::steady_clock::now() + kOpenTimeout);
-  if (!session.ok()) {
-    if (session.status().hr() == shim::kHrShimGone) {
-      return absl::UnavailableError(absl::StrCat(what, ": the container's silo-shim is gone"));
-    }
-    return absl::UnavailableError(absl::StrCat(what, ": ", session.status().ToString()));
-  }
-  if (session->response.code != 0) {
-    return absl::Status(static_cast<absl::StatusCode>(session->response.code),
-                        absl::StrCat(what, ": ", session->response.message));
-  }
-  if (session->conn == nullptr) return absl::InternalError(absl::StrCat(what, ": the shim opened no session"));
-  return std::move(*session);
-}
 
 }  // namespace
 
@@ -42,7 +19,6 @@ HcsProcessStreaming::HcsProcessStreaming(HcsContainerHost* containers, std::shar
 
 absl::StatusOr<int> HcsProcessStreaming::Exec(const model::ContainerRecord& container,
                                               const std::vector<std::string>& cmd, const ExecStreams& streams) {
-  const std::string what = absl::StrCat("exec in container ", container.id);
   if (cmd.empty()) return absl::InvalidArgumentError("exec: cmd is required");
   // The size the client sent before anything else is the console's first.
   runtime::streaming::TerminalSize size;
@@ -58,38 +34,12 @@ absl::StatusOr<int> HcsProcessStreaming::Exec(const model::ContainerRecord& cont
   SILO_ASSIGN_OR_RETURN(request.process,
                         containers_->ExecProcessParameters(container.id, cmd, streams.tty, request.stdin, size.width,
                                                            size.height));
-  SILO_ASSIGN_OR_RETURN(shim::ShimSession session, Open(*shims_, container.id, request, what));
-  absl::StatusOr<RelayEnd> end = RelaySession(*session.conn, streams, RelayOptions{});
-  session.conn.reset();  // the monitor terminates a process nobody watches any more
-  if (!end.ok()) return Annotate(end.status(), what);
-  if (end->kind != RelayEnd::Kind::kExited) return absl::CancelledError(absl::StrCat(what, ": client went away"));
-  return static_cast<int>(end->exit_code);
+  return ExecThroughShim(*shims_, container.id, request, streams);
 }
 
 absl::StatusOr<AttachEnd> HcsProcessStreaming::Attach(const model::ContainerRecord& container,
                                                       const ExecStreams& streams) {
-  const std::string what = absl::StrCat("attach to container ", container.id);
-  absl::StatusOr<::runtime::v1::ContainerConfig> config = container.Config();
-  const bool stdin_once = config.ok() && config->stdin_once();
-  wire::Request request;
-  request.op = wire::Op::kAttach;
-  request.tty = streams.tty;
-  request.stdin = streams.stdin != nullptr;
-  SILO_ASSIGN_OR_RETURN(shim::ShimSession session, Open(*shims_, container.id, request, what));
-  RelayOptions options;
-  options.detach_on_stdin_eof = !stdin_once;
-  absl::StatusOr<RelayEnd> end = RelaySession(*session.conn, streams, options);
-  session.conn.reset();
-  if (!end.ok()) return Annotate(end.status(), what);
-  switch (end->kind) {
-    case RelayEnd::Kind::kExited:
-      return AttachEnd::kProcessExited;
-    case RelayEnd::Kind::kDetached:
-      return AttachEnd::kDetached;
-    case RelayEnd::Kind::kClientGone:
-      break;
-  }
-  return absl::CancelledError(absl::StrCat(what, ": client went away"));
+  return AttachThroughShim(*shims_, container, streams);
 }
 
 absl::Status HcsProcessStreaming::PortForward(const model::SandboxRecord& sandbox, int32_t port,

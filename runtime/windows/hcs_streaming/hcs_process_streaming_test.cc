@@ -46,7 +46,7 @@ namespace {
 
 TEST(HostProcessStreamingTest, PortForwardDialsTheHostsLoopbackAndExecNamesHostProcess) {
   std::string dialled;
-  auto streaming = NewHostProcessStreaming([&](const std::string& host, int32_t, runtime::streaming::ByteQueue*,
+  auto streaming = NewHostProcessStreaming(nullptr, [&](const std::string& host, int32_t, runtime::streaming::ByteQueue*,
                                                runtime::streaming::OutputStream*) {
     dialled = host;
     return absl::OkStatus();

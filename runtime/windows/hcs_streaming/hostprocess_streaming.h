@@ -1,18 +1,23 @@
 #pragma once
-// The "hostprocess" handler's streaming. HostProcess pods share the host's
-// network, so port-forward dials 127.0.0.1:<port> from silod, as containerd
-// dials localhost for them. Exec and attach are Unimplemented, naming
-// HostProcess: they would run through the ProcessApi in the container's
-// job (ConPTY for a tty), which is not built.
+// The "hostprocess" handler's streaming. Exec and attach go through the
+// container's silo-shim.exe, as for HCS containers (shim_session_calls.h):
+// the HostProcess monitor runs an exec in the container's job with its
+// token, environment and working directory, and relays attach from the main
+// process's output (hostprocess/hostprocess_sessions.h). HostProcess pods
+// share the host's network, so port-forward dials 127.0.0.1:<port> from
+// silod, as containerd dials localhost for them.
 
 #include <memory>
 
 #include "runtime/streaming/process_streaming.h"
 #include "runtime/windows/hcs_streaming/hcs_process_streaming.h"
+#include "runtime/windows/shim/shim_port.h"
 
 namespace silo::runtime::windows::hcs_streaming {
 
-// `forward` null: port-forward is Unimplemented too.
-std::unique_ptr<runtime::streaming::ProcessStreaming> NewHostProcessStreaming(PortForwarder forward);
+// `shims` null: exec and attach are Unimplemented; `forward` null:
+// port-forward is Unimplemented too.
+std::unique_ptr<runtime::streaming::ProcessStreaming> NewHostProcessStreaming(std::shared_ptr<shim::ShimPort> shims,
+                                                                              PortForwarder forward);
 
 }  // namespace silo::runtime::windows::hcs_streaming

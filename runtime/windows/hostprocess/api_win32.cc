@@ -181,12 +181,108 @@ int32_t MakePipe(void** read, void** write) {
   return 1;
 }
 
+int32_t MakeInputPipe(void** read, void** write) {
+  // The same pipe, the other end inherited.
+  if (MakePipe(read, write) == 0) return 0;
+  if (!SetHandleInformation(*read, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) ||
+      !SetHandleInformation(*write, HANDLE_FLAG_INHERIT, 0)) {
+    DWORD e = GetLastError();
+    CloseHandle(*read);
+    CloseHandle(*write);
+    SetLastError(e);
+    return 0;
+  }
+  return 1;
+}
+
+int32_t Write(void* h, const void* data, uint32_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    DWORD n = 0;
+    if (!WriteFile(h, p, size, &n, nullptr)) return 0;
+    p += n;
+    size -= n;
+  }
+  return 1;
+}
+
 int32_t Read(void* h, void* buffer, uint32_t size, uint32_t* got) {
   DWORD n = 0;
   BOOL ok = ReadFile(h, buffer, size, &n, nullptr);
   *got = n;
   return ok;
 }
+
+int32_t JobPids(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count) {
+  std::vector<char> storage(sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + capacity * sizeof(ULONG_PTR));
+  auto* list = reinterpret_cast<JOBOBJECT_BASIC_PROCESS_ID_LIST*>(storage.data());
+  const BOOL ok = QueryInformationJobObject(job, JobObjectBasicProcessIdList, list,
+                                            static_cast<DWORD>(storage.size()), nullptr);
+  if (!ok && GetLastError() != ERROR_MORE_DATA) return 0;
+  if (!ok || list->NumberOfAssignedProcesses > capacity) {
+    *count = list->NumberOfAssignedProcesses;
+    SetLastError(ERROR_MORE_DATA);
+    return 0;
+  }
+  *count = list->NumberOfProcessIdsInList;
+  for (DWORD i = 0; i < list->NumberOfProcessIdsInList; ++i) pids[i] = static_cast<uint32_t>(list->ProcessIdList[i]);
+  return 1;
+}
+
+void* OpenProc(uint32_t pid) {
+  // CreateRemoteThread's rights (the control event), and waiting and ending it.
+  return OpenProcess(PROCESS_CREATE_THREAD | PROCESS_QUERY_INFORMATION | PROCESS_VM_OPERATION | PROCESS_VM_WRITE |
+                         PROCESS_VM_READ | PROCESS_TERMINATE | SYNCHRONIZE,
+                     FALSE, pid);
+}
+
+int32_t CancelPendingIo(void* h) { return CancelIoEx(h, nullptr); }
+
+// ConPTY, resolved at run time: kernel32 has it from Windows 10 1809 on.
+struct ConPtyEntries {
+  HRESULT(WINAPI* create)(COORD size, HANDLE input, HANDLE output, DWORD flags, void** console) = nullptr;
+  HRESULT(WINAPI* resize)(void* console, COORD size) = nullptr;
+  void(WINAPI* close)(void* console) = nullptr;
+};
+
+const ConPtyEntries& ConPty() {
+  static const ConPtyEntries entries = [] {
+    ConPtyEntries e;
+    HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
+    if (kernel32 == nullptr) return e;
+    e.create = reinterpret_cast<decltype(e.create)>(
+        reinterpret_cast<void*>(GetProcAddress(kernel32, "CreatePseudoConsole")));
+    e.resize = reinterpret_cast<decltype(e.resize)>(
+        reinterpret_cast<void*>(GetProcAddress(kernel32, "ResizePseudoConsole")));
+    e.close = reinterpret_cast<decltype(e.close)>(
+        reinterpret_cast<void*>(GetProcAddress(kernel32, "ClosePseudoConsole")));
+    if (e.create == nullptr || e.resize == nullptr || e.close == nullptr) e = ConPtyEntries{};
+    return e;
+  }();
+  return entries;
+}
+
+COORD ConsoleCoord(uint16_t width, uint16_t height) {
+  return COORD{static_cast<SHORT>(width), static_cast<SHORT>(height)};
+}
+
+int32_t CreateConsole(uint16_t width, uint16_t height, void* input, void* output, void** console) {
+  if (ConPty().create == nullptr) return kHrProcNotFound;
+  return ConPty().create(ConsoleCoord(width, height), input, output, 0, console);
+}
+
+int32_t ResizeConsole(void* console, uint16_t width, uint16_t height) {
+  if (ConPty().resize == nullptr) return kHrProcNotFound;
+  return ConPty().resize(console, ConsoleCoord(width, height));
+}
+
+void CloseConsole(void* console) {
+  if (ConPty().close != nullptr) ConPty().close(console);
+}
+
+// PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE (ProcThreadAttributeValue(22, FALSE,
+// TRUE, FALSE)), which older SDK headers lack.
+constexpr DWORD_PTR kProcThreadAttributePseudoConsole = 0x00020016;
 
 int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
   // Only this process's stdio handles are inherited, never another
@@ -195,22 +291,35 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
   for (void* h : {spec->std_input, spec->std_output, spec->std_error}) {
     if (h != nullptr) inherit.push_back(h);
   }
-  // The handle list and the job list (hcsshim's exec sizes its list for both).
+  if (spec->pseudo_console != nullptr && !inherit.empty()) {
+    SetLastError(ERROR_INVALID_PARAMETER);  // the console's stdio, or pipes: not both
+    return 0;
+  }
+  // The handle list, the job list and the pseudo console (hcsshim's exec
+  // sizes its list for the three).
   SIZE_T size = 0;
-  InitializeProcThreadAttributeList(nullptr, 2, 0, &size);
+  InitializeProcThreadAttributeList(nullptr, 3, 0, &size);
   std::vector<char> storage(size);
   auto* attrs = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(storage.data());
-  if (!InitializeProcThreadAttributeList(attrs, 2, 0, &size)) return 0;
+  if (!InitializeProcThreadAttributeList(attrs, 3, 0, &size)) return 0;
   BOOL ok = inherit.empty() || UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit.data(),
                                                          inherit.size() * sizeof(HANDLE), nullptr, nullptr);
   HANDLE job = spec->job;
   if (ok && job != nullptr) {
     ok = UpdateProcThreadAttribute(attrs, 0, kProcThreadAttributeJobList, &job, sizeof(job), nullptr, nullptr);
   }
+  if (ok && spec->pseudo_console != nullptr) {
+    // The value is the console handle itself, as hcsshim's conpty passes it.
+    ok = UpdateProcThreadAttribute(attrs, 0, kProcThreadAttributePseudoConsole, spec->pseudo_console,
+                                   sizeof(spec->pseudo_console), nullptr, nullptr);
+  }
   if (ok) {
     STARTUPINFOEXW si = {};
     si.StartupInfo.cb = sizeof(si);
-    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    // On a pseudo console the process's stdio is the console's: no std
+    // handles are passed, as in Microsoft's ConPTY sample (hcsshim passes
+    // null ones with STARTF_USESTDHANDLES, which Wine takes literally).
+    si.StartupInfo.dwFlags = spec->pseudo_console != nullptr ? 0 : STARTF_USESTDHANDLES;
     si.StartupInfo.hStdInput = spec->std_input;
     si.StartupInfo.hStdOutput = spec->std_output;
     si.StartupInfo.hStdError = spec->std_error;
@@ -282,6 +391,8 @@ const ProcessApi& Win32ProcessApi() {
       .link_directory = LinkDirectory,
       .remove_link = RemoveLink,
       .terminate_job_object = TerminateJob,
+      .job_process_ids = JobPids,
+      .open_process = OpenProc,
       .query_job_accounting = QueryAccounting,
       .logon_user = Logon,
       .open_own_token = OwnToken,
@@ -291,8 +402,14 @@ const ProcessApi& Win32ProcessApi() {
       .create_environment_block = CreateEnv,
       .destroy_environment_block = DestroyEnv,
       .create_pipe = MakePipe,
+      .create_input_pipe = MakeInputPipe,
+      .write_file = Write,
       .read_file = Read,
+      .cancel_io = CancelPendingIo,
       .create_process = Launch,
+      .create_pseudo_console = CreateConsole,
+      .resize_pseudo_console = ResizeConsole,
+      .close_pseudo_console = CloseConsole,
       .resume_thread = Resume,
       .terminate_process = TerminateProc,
       .send_ctrl_event = SendCtrl,

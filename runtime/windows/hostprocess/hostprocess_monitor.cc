@@ -1,5 +1,6 @@
 #include "runtime/windows/hostprocess/hostprocess_monitor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,8 @@
 #include "runtime/windows/command_line.h"
 #include "runtime/windows/hostprocess/win32_error.h"
 #include "runtime/windows/jobobject/api.h"
+#include "runtime/windows/shim/exec_output_limits.h"
+#include "runtime/windows/shim/output_drain.h"
 #include "runtime/windows/shim/wcow_signal.h"
 
 namespace silo::runtime::windows::hostprocess {
@@ -20,6 +23,10 @@ using windows::shim::ExitRecord;
 constexpr int kSigKill = 9;
 constexpr int kSigTerm = 15;
 constexpr uint32_t kExitPollMs = 200;
+// How long what the main process left in the job gets after CTRL_SHUTDOWN
+// (hcsshim's job container shutdown), and how often the job is looked at.
+constexpr std::chrono::seconds kShutdownGrace{5};
+constexpr std::chrono::milliseconds kShutdownPoll{20};
 // hcsshim's exit status for a container killed before it ever started.
 constexpr int64_t kExitKilledBeforeStart = 1;
 
@@ -137,8 +144,9 @@ HostProcessMonitor::~HostProcessMonitor() {
   if (exit_waiter_.joinable()) exit_waiter_.join();
   main_.stdout_pump.reset();
   main_.stderr_pump.reset();
+  EndTaps();
   if (main_.process != nullptr) api_.close_handle(main_.process);
-  if (logon_.token != nullptr) api_.close_handle(logon_.token);
+  token_.reset();
 }
 
 absl::Status HostProcessMonitor::Start() {
@@ -153,12 +161,21 @@ absl::Status HostProcessMonitor::Start() {
   if (!logon.ok()) return logon.status();
   absl::StatusOr<LaunchedInJob> main = LaunchInJob(
       api_, job_, logon->token, plan, plan.command_line,
-      [this](std::string_view d) { log_.Write(shim::LogStream::kStdout, d); },
-      [this](std::string_view d) { log_.Write(shim::LogStream::kStderr, d); });
+      [this](std::string_view d) {
+        log_.Write(shim::LogStream::kStdout, d);
+        TapOutput(shim::LogStream::kStdout, d);
+      },
+      [this](std::string_view d) {
+        log_.Write(shim::LogStream::kStderr, d);
+        TapOutput(shim::LogStream::kStderr, d);
+      });
   if (!main.ok()) {
     LogOff(api_, *logon).IgnoreError();
     return main.status();
   }
+  // Execs share the token: the last of Shutdown and the execs closes it.
+  const ProcessApi* api = &api_;
+  token_ = std::shared_ptr<void>(std::exchange(logon->token, nullptr), [api](void* t) { api->close_handle(t); });
   logon_ = *std::move(logon);
   main_ = *std::move(main);
   state_ = HostProcessState::kRunning;
@@ -183,14 +200,44 @@ void HostProcessMonitor::AwaitExit() {
   if (api_.get_exit_code_process(main_.process, &code) == 0) return;
   const ExitRecord record{static_cast<int64_t>(code), NowNs()};
   // The container is its main process: what it left in the job ends with
-  // it, as hcsshim's job containers end theirs (they first send the rest
-  // CTRL_SHUTDOWN and wait 5 s; the table has no pid list for that yet), so
-  // the pipes break and the record below follows the complete log.
+  // it, as hcsshim's job containers end theirs (CTRL_SHUTDOWN, 5 s, then
+  // the job terminated), so the pipes break and the record below follows
+  // the complete log.
+  ShutDownTheRest();
   api_.terminate_job_object(job_, kTerminatedExitCode);
   main_.stdout_pump.reset();
   main_.stderr_pump.reset();
   log_.Finish();
   RecordExit(record);
+  EndTaps();
+}
+
+void HostProcessMonitor::ShutDownTheRest() {
+  std::vector<uint32_t> pids(64);
+  uint32_t count = 0;
+  while (api_.job_process_ids(job_, pids.data(), static_cast<uint32_t>(pids.size()), &count) == 0) {
+    if (api_.get_last_error() != kErrorMoreData || count <= pids.size()) return;  // then terminated at once
+    pids.resize(count);
+  }
+  pids.resize(count);
+  if (pids.empty()) return;
+  for (uint32_t pid : pids) {
+    // One that cannot be signalled is left to the terminate after the wait.
+    void* process = api_.open_process(pid);
+    if (process == nullptr) continue;
+    api_.send_ctrl_event(process, kCtrlShutdownEvent);
+    api_.close_handle(process);
+  }
+  const auto until = std::chrono::steady_clock::now() + kShutdownGrace;
+  while (std::chrono::steady_clock::now() < until) {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+    }
+    JobAccountingSpec accounting;
+    if (api_.query_job_accounting(job_, &accounting) == 0 || accounting.active_processes == 0) return;
+    std::this_thread::sleep_for(kShutdownPoll);
+  }
 }
 
 void HostProcessMonitor::RecordExit(const ExitRecord& record) {
@@ -283,46 +330,113 @@ absl::Status HostProcessMonitor::Kill(int signal) {
 
 absl::StatusOr<HostProcessExecResult> HostProcessMonitor::Exec(const std::vector<std::string>& args,
                                                                std::chrono::milliseconds timeout) {
-  const std::string& id = options_.launch.id;
-  {
-    std::lock_guard lock(mu_);
-    if (state_ != HostProcessState::kRunning) {
-      return absl::FailedPreconditionError(absl::StrCat("container ", id, " is not running"));
-    }
-  }
-  absl::StatusOr<std::string> joined = JoinCommandLine(args);
-  if (!joined.ok()) return joined.status();
-  const HostProcessPlan& plan = options_.launch.plan;
-  // The same mount point expansion as the main process's arguments.
-  std::string command_line =
-      absl::StrReplaceAll(*joined, {{absl::StrCat("%", kSandboxMountPointEnv, "%"), plan.mount_point},
-                                    {absl::StrCat("$env:", kSandboxMountPointEnv), plan.mount_point}});
+  absl::StatusOr<std::shared_ptr<void>> token = ExecToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> command_line = ExecCommandLine(args);
+  if (!command_line.ok()) return command_line.status();
   HostProcessExecResult result;
-  std::mutex out_mu;
-  absl::StatusOr<LaunchedInJob> launched = LaunchInJob(
-      api_, job_, logon_.token, plan, command_line,
-      [&](std::string_view d) {
-        std::lock_guard lock(out_mu);
-        result.stdout_data.append(d);
-      },
-      [&](std::string_view d) {
-        std::lock_guard lock(out_mu);
-        result.stderr_data.append(d);
-      });
+  // Each stream is read whole, only the first 16 MiB kept, so the process
+  // never blocks on a full pipe.
+  absl::StatusOr<LaunchedInJob> launched =
+      LaunchInJob(api_, job_, token->get(), options_.launch.plan, *command_line,
+                  shim::CappedStringSink(&result.stdout_data, shim::kMaxExecOutputBytes),
+                  shim::CappedStringSink(&result.stderr_data, shim::kMaxExecOutputBytes));
   if (!launched.ok()) return launched.status();
+  const bool shutting_down = EndIfShuttingDown(launched->process);
   const uint32_t ms = timeout.count() == 0 ? kInfinite : static_cast<uint32_t>(timeout.count());
-  if (api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
+  if (!shutting_down && api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
     api_.terminate_process(launched->process, kTerminatedExitCode);
-    api_.wait_for_single_object(launched->process, kInfinite);
     result.timed_out = true;
   }
+  api_.wait_for_single_object(launched->process, kInfinite);
   uint32_t code = 0;
   api_.get_exit_code_process(launched->process, &code);
-  launched->stdout_pump.reset();
-  launched->stderr_pump.reset();
+  // A child the process left behind may hold its output open for ever:
+  // the copy gets kCopyAfterExit after the exit, as hcsshim's.
+  launched->stdout_pump->JoinFor(shim::kCopyAfterExit);
+  launched->stderr_pump->JoinFor(shim::kCopyAfterExit);
   api_.close_handle(launched->process);
+  if (shutting_down) return ShuttingDownError();
   result.exit_code = static_cast<int>(code);
   return result;
+}
+
+absl::StatusOr<LaunchedInJob> HostProcessMonitor::LaunchSessionProcess(const std::vector<std::string>& args,
+                                                                       const LaunchStdio& stdio,
+                                                                       OutputPump::Sink on_stdout,
+                                                                       OutputPump::Sink on_stderr) {
+  absl::StatusOr<std::shared_ptr<void>> token = ExecToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> command_line = ExecCommandLine(args);
+  if (!command_line.ok()) return command_line.status();
+  absl::StatusOr<LaunchedInJob> launched = LaunchInJob(api_, job_, token->get(), options_.launch.plan, *command_line,
+                                                       std::move(on_stdout), std::move(on_stderr), stdio);
+  if (!launched.ok()) return launched.status();
+  if (EndIfShuttingDown(launched->process)) {
+    api_.wait_for_single_object(launched->process, kInfinite);
+    if (launched->console != nullptr) api_.close_pseudo_console(launched->console);
+    launched->stdout_pump->JoinFor(shim::kCopyAfterExit);
+    if (launched->stderr_pump) launched->stderr_pump->JoinFor(shim::kCopyAfterExit);
+    if (launched->stdin_write != nullptr) api_.close_handle(launched->stdin_write);
+    api_.close_handle(launched->process);
+    return ShuttingDownError();
+  }
+  return launched;
+}
+
+bool HostProcessMonitor::AddOutputTap(shim::OutputTap* tap) {
+  std::lock_guard lock(taps_mu_);
+  if (output_ended_) return false;
+  taps_.push_back(tap);
+  return true;
+}
+
+void HostProcessMonitor::RemoveOutputTap(shim::OutputTap* tap) {
+  std::lock_guard lock(taps_mu_);
+  taps_.erase(std::remove(taps_.begin(), taps_.end(), tap), taps_.end());
+}
+
+void HostProcessMonitor::TapOutput(shim::LogStream stream, std::string_view chunk) {
+  std::lock_guard lock(taps_mu_);
+  for (shim::OutputTap* tap : taps_) tap->Output(stream, chunk);
+}
+
+void HostProcessMonitor::EndTaps() {
+  std::lock_guard lock(taps_mu_);
+  if (output_ended_) return;
+  output_ended_ = true;
+  for (shim::OutputTap* tap : taps_) tap->Ended();
+}
+
+absl::StatusOr<std::shared_ptr<void>> HostProcessMonitor::ExecToken() const {
+  std::lock_guard lock(mu_);
+  if (shutting_down_) return ShuttingDownError();
+  if (state_ != HostProcessState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", options_.launch.id, " is not running"));
+  }
+  return token_;
+}
+
+absl::StatusOr<std::string> HostProcessMonitor::ExecCommandLine(const std::vector<std::string>& args) const {
+  absl::StatusOr<std::string> joined = JoinCommandLine(args);
+  if (!joined.ok()) return joined.status();
+  const std::string& mount_point = options_.launch.plan.mount_point;
+  // The same mount point expansion as the main process's arguments.
+  return absl::StrReplaceAll(*joined, {{absl::StrCat("%", kSandboxMountPointEnv, "%"), mount_point},
+                                       {absl::StrCat("$env:", kSandboxMountPointEnv), mount_point}});
+}
+
+bool HostProcessMonitor::EndIfShuttingDown(void* process) {
+  // Under mu_: either Shutdown has begun and the process is ended here, or
+  // it has not and the job's termination there will end it.
+  std::lock_guard lock(mu_);
+  if (!shutting_down_) return false;
+  api_.terminate_process(process, kTerminatedExitCode);
+  return true;
+}
+
+absl::Status HostProcessMonitor::ShuttingDownError() const {
+  return absl::UnavailableError(absl::StrCat("container ", options_.launch.id, " is shutting down"));
 }
 
 absl::Status HostProcessMonitor::ReopenLog() {
@@ -339,6 +453,12 @@ void HostProcessMonitor::Release() {
   std::lock_guard release(release_mu_);
   if (released_) return;
   released_ = true;
+  {
+    // No exec starts from here on; one under way keeps its token.
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+    token_.reset();
+  }
   if (job_ != nullptr) api_.terminate_job_object(job_, kTerminatedExitCode);
   // The processes are gone, so the pipes are broken: the waiter records the
   // exit and the pumps end.
@@ -346,6 +466,7 @@ void HostProcessMonitor::Release() {
   main_.stdout_pump.reset();
   main_.stderr_pump.reset();
   log_.Finish();
+  EndTaps();
   LogOff(api_, logon_).IgnoreError();
   for (auto it = links_.rbegin(); it != links_.rend(); ++it) {
     std::wstring link = Utf8ToWide(*it);

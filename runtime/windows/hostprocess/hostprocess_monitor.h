@@ -10,9 +10,11 @@
 //   - the logon (token, temporary user) and the main process, born in the
 //     job, its stdout and stderr pumped into the CRI log;
 //   - the exit record, written durably once the main process has exited,
-//     the rest of the job has been ended (as the HCS monitor stops a
-//     container's system) and all output is in the log;
-//   - exec processes in the same job with the same token (ExecSync).
+//     the rest of the job has been ended (CTRL_SHUTDOWN, up to 5 s, then
+//     the job terminated, as hcsshim's job containers) and all output is in
+//     the log;
+//   - exec processes in the same job with the same token (ExecSync, and
+//     exec sessions), and attach taps of the main process's output.
 //
 //   Create ──> kCreated ──Start──> kRunning ──main process exits──> kStopped
 //
@@ -33,6 +35,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -45,6 +48,7 @@
 #include "runtime/windows/hostprocess/logon.h"
 #include "runtime/windows/hostprocess/process_api.h"
 #include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/output_tap.h"
 
 namespace silo::runtime::windows::hostprocess {
 
@@ -104,9 +108,27 @@ class HostProcessMonitor {
   absl::Status Kill(int signal);
   // `args` joined as CreateProcess wants, the mount point expanded as in the
   // main process's arguments. `timeout` zero: none; else the process is
-  // terminated at it and the result says timed_out.
+  // terminated at it and the result says timed_out. Each stream keeps its
+  // first 16 MiB; after the exit the output gets 1 s more (a child left
+  // holding the pipe is not waited for). Unavailable once Shutdown began:
+  // an exec under way keeps the logon token alive until it returns.
   absl::StatusOr<HostProcessExecResult> Exec(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
   absl::Status ReopenLog();
+
+  // Interactive sessions (hostprocess_sessions.h).
+  // An exec session's process: as Exec (same job, token, environment,
+  // working directory, mount point expansion), with the stdin or pseudo
+  // console `stdio` asks for, its output handed to the sinks. The caller
+  // owns the result: it waits for the process, closes its console, joins
+  // the pumps, closes the handles.
+  absl::StatusOr<LaunchedInJob> LaunchSessionProcess(const std::vector<std::string>& args, const LaunchStdio& stdio,
+                                                     OutputPump::Sink on_stdout, OutputPump::Sink on_stderr);
+  // A copy of the main process's output from now on, until Ended; false
+  // (and nothing added) once that output has ended. `tap` must stay alive
+  // until RemoveOutputTap.
+  bool AddOutputTap(shim::OutputTap* tap);
+  void RemoveOutputTap(shim::OutputTap* tap);
+  const ProcessApi& api() const { return api_; }
   // Ends the container: the job terminated, output drained, the log
   // finished, the logon undone, the links removed. Idempotent.
   absl::Status Shutdown();
@@ -115,8 +137,18 @@ class HostProcessMonitor {
   HostProcessMonitor(const ProcessApi& api, HostProcessMonitorOptions options);
   absl::Status SetUpJob();
   void AwaitExit();
+  // After the main process's exit: CTRL_SHUTDOWN to every process left in
+  // the job, then up to 5 s for them to go (the caller terminates the job).
+  void ShutDownTheRest();
   void RecordExit(const windows::shim::ExitRecord& record);
   void Release();
+  void TapOutput(shim::LogStream stream, std::string_view chunk);
+  void EndTaps();
+  absl::StatusOr<std::shared_ptr<void>> ExecToken() const;
+  absl::StatusOr<std::string> ExecCommandLine(const std::vector<std::string>& args) const;
+  // Ends `process` when Shutdown has begun; true then.
+  bool EndIfShuttingDown(void* process);
+  absl::Status ShuttingDownError() const;
 
   const ProcessApi& api_;
   const HostProcessMonitorOptions options_;
@@ -131,9 +163,16 @@ class HostProcessMonitor {
   HostProcessState state_ = HostProcessState::kCreated;  // guarded by mu_
   std::optional<windows::shim::ExitRecord> exit_;         // guarded by mu_
   bool closing_ = false;                                  // guarded by mu_
+  bool shutting_down_ = false;                            // guarded by mu_
+  // The logon token (logon_.token stays null): shared with the execs under
+  // way, so a concurrent Shutdown never closes it under them.
+  std::shared_ptr<void> token_;                           // guarded by mu_
   bool released_ = false;                                 // guarded by release_mu_
   std::mutex release_mu_;
   std::thread exit_waiter_;
+  std::mutex taps_mu_;
+  std::vector<shim::OutputTap*> taps_;  // guarded by taps_mu_
+  bool output_ended_ = false;           // guarded by taps_mu_
 };
 
 }  // namespace silo::runtime::windows::hostprocess

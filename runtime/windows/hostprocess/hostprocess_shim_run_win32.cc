@@ -9,6 +9,7 @@
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/hostprocess/hostprocess_monitor.h"
 #include "runtime/windows/hostprocess/hostprocess_monitor_requests.h"
+#include "runtime/windows/hostprocess/hostprocess_sessions.h"
 #include "runtime/windows/shim/pipe_frames_win32.h"
 #include "runtime/windows/shim/shim_files.h"
 #include "runtime/windows/shim/shim_pipe_server_win32.h"
@@ -78,11 +79,15 @@ int RunHostProcessShim(int argc, wchar_t** argv, const ProcessApi& api) {
   std::atomic<bool> shutdown_requested{false};
   HANDLE done = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   if (done == nullptr) return abandon("CreateEvent", "no event");
-  auto server = shim::ShimPipeServer::Start(shim::ShimPipeName(id), [&](const runtime::shim::Request& request) {
-    runtime::shim::Response r = ServeHostProcessRequest(**monitor, request, &shutdown_requested);
-    if (shutdown_requested) SetEvent(done);
-    return r;
-  });
+  auto server = shim::ShimPipeServer::Start(
+      shim::ShimPipeName(id),
+      [&](const runtime::shim::Request& request) {
+        runtime::shim::Response r = ServeHostProcessRequest(**monitor, request, &shutdown_requested);
+        if (shutdown_requested) SetEvent(done);
+        return r;
+      },
+      silo::win32::kSystemAndAdministratorsSddl,
+      [&](const runtime::shim::Request& request) { return StartHostProcessSession(**monitor, request); });
   if (!server.ok()) {
     CloseHandle(done);
     return abandon("serving the shim pipe", server.status().ToString());

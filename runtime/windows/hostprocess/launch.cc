@@ -34,22 +34,60 @@ void CloseIf(const ProcessApi& api, void*& handle) {
   handle = nullptr;
 }
 
+// The process's stdio: pipes, or a pseudo console over two pipes.
+struct Stdio {
+  Pipe out, err, in;
+  void* console = nullptr;
+
+  void Close(const ProcessApi& api) {
+    if (console != nullptr) api.close_pseudo_console(console);
+    console = nullptr;
+    for (void** h : {&out.read, &out.write, &err.read, &err.write, &in.read, &in.write}) CloseIf(api, *h);
+  }
+};
+
+absl::Status MakeStdio(const ProcessApi& api, const LaunchStdio& want, Stdio& io) {
+  if (api.create_pipe(&io.out.read, &io.out.write) == 0) {
+    return Win32Error("CreatePipe (stdout)", api.get_last_error());
+  }
+  if ((want.open_stdin || want.tty) && api.create_input_pipe(&io.in.read, &io.in.write) == 0) {
+    return Win32Error("CreatePipe (stdin)", api.get_last_error());
+  }
+  if (!want.tty) {
+    if (api.create_pipe(&io.err.read, &io.err.write) == 0) {
+      return Win32Error("CreatePipe (stderr)", api.get_last_error());
+    }
+    return absl::OkStatus();
+  }
+  const uint16_t width = want.width != 0 ? want.width : kDefaultConsoleWidth;
+  const uint16_t height = want.height != 0 ? want.height : kDefaultConsoleHeight;
+  if (int32_t hr = api.create_pseudo_console(width, height, io.in.read, io.out.write, &io.console); hr != 0) {
+    io.console = nullptr;
+    if (hr == kHrProcNotFound) {
+      return absl::FailedPreconditionError(
+          "a TTY for a HostProcess container needs ConPTY (CreatePseudoConsole, Windows 10 1809 or later), "
+          "which this Windows lacks");
+    }
+    return absl::InternalError(absl::StrCat("CreatePseudoConsole: HRESULT 0x", absl::Hex(static_cast<uint32_t>(hr))));
+  }
+  // The console holds its own duplicates of these ends (hcsshim's conpty
+  // closes them at once too).
+  CloseIf(api, io.in.read);
+  CloseIf(api, io.out.write);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
                                           const std::string& command_line, OutputPump::Sink on_stdout,
-                                          OutputPump::Sink on_stderr) {
+                                          OutputPump::Sink on_stderr, const LaunchStdio& want) {
   absl::StatusOr<std::wstring> env = Environment(api, token, plan);
   if (!env.ok()) return env.status();
-  Pipe out, err;
-  auto close_pipes = [&] {
-    for (void** h : {&out.read, &out.write, &err.read, &err.write}) CloseIf(api, *h);
-  };
-  if (api.create_pipe(&out.read, &out.write) == 0) return Win32Error("CreatePipe (stdout)", api.get_last_error());
-  if (api.create_pipe(&err.read, &err.write) == 0) {
-    absl::Status status = Win32Error("CreatePipe (stderr)", api.get_last_error());
-    close_pipes();
-    return status;
+  Stdio io;
+  if (absl::Status s = MakeStdio(api, want, io); !s.ok()) {
+    io.Close(api);
+    return s;
   }
   std::wstring cmd = Utf8ToWide(command_line);
   std::vector<wchar_t> writable(cmd.begin(), cmd.end());
@@ -62,22 +100,33 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   spec.command_line = writable.data();
   spec.environment = env->c_str();
   spec.working_directory = cwd.c_str();
-  spec.std_output = out.write;
-  spec.std_error = err.write;
+  if (io.console != nullptr) {
+    spec.pseudo_console = io.console;
+  } else {
+    spec.std_input = io.in.read;
+    spec.std_output = io.out.write;
+    spec.std_error = io.err.write;
+  }
   LaunchedProcess launched;
   if (api.create_process(&spec, &launched) == 0) {
     absl::Status status = Win32Error(absl::StrCat("CreateProcessAsUserW ", command_line), api.get_last_error());
-    close_pipes();
+    io.Close(api);
     return status;
   }
   // The child holds its own copies: the pipes break when it exits.
-  CloseIf(api, out.write);
-  CloseIf(api, err.write);
+  CloseIf(api, io.out.write);
+  CloseIf(api, io.err.write);
+  CloseIf(api, io.in.read);
   LaunchedInJob result;
+  if (want.open_stdin) result.stdin_write = std::exchange(io.in.write, nullptr);
+  CloseIf(api, io.in.write);
+  result.console = std::exchange(io.console, nullptr);
   result.process = launched.process;
   result.pid = launched.pid;
-  result.stdout_pump = std::make_unique<OutputPump>(api, std::exchange(out.read, nullptr), std::move(on_stdout));
-  result.stderr_pump = std::make_unique<OutputPump>(api, std::exchange(err.read, nullptr), std::move(on_stderr));
+  result.stdout_pump = std::make_unique<OutputPump>(api, std::exchange(io.out.read, nullptr), std::move(on_stdout));
+  if (io.err.read != nullptr) {
+    result.stderr_pump = std::make_unique<OutputPump>(api, std::exchange(io.err.read, nullptr), std::move(on_stderr));
+  }
 
   absl::Status status;
   if (api.resume_thread(launched.thread) == 0xFFFFFFFF) status = Win32Error("ResumeThread", api.get_last_error());
@@ -86,8 +135,10 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   // Suspended, it never ran: end it so the pipes break and the pumps stop.
   api.terminate_process(launched.process, 1);
   api.wait_for_single_object(launched.process, kInfinite);
+  if (result.console != nullptr) api.close_pseudo_console(result.console);
   result.stdout_pump.reset();
   result.stderr_pump.reset();
+  CloseIf(api, result.stdin_write);
   api.close_handle(launched.process);
   return status;
 }

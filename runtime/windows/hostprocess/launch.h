@@ -24,11 +24,26 @@ struct LaunchedInJob {
   void* process = nullptr;  // owned: close with api.close_handle
   uint32_t pid = 0;
   std::unique_ptr<OutputPump> stdout_pump;
-  std::unique_ptr<OutputPump> stderr_pump;
+  std::unique_ptr<OutputPump> stderr_pump;  // null on a pseudo console
+  void* stdin_write = nullptr;  // owned, with open_stdin: the write end of its stdin
+  // Owned, with tty: close with api.close_pseudo_console once the process
+  // has exited (that flushes and ends its output).
+  void* console = nullptr;
+};
+
+struct LaunchStdio {
+  // The process gets a stdin (stdin_write); otherwise it has none.
+  bool open_stdin = false;
+  // A pseudo console (ConPTY) of this size, 0: 80x25, as hcsshim's job
+  // containers make one for a TTY: the console's output (stdout and stderr
+  // together) goes to on_stdout, its input is the stdin.
+  bool tty = false;
+  uint16_t width = 0;
+  uint16_t height = 0;
 };
 
 absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
                                           const std::string& command_line, OutputPump::Sink on_stdout,
-                                          OutputPump::Sink on_stderr);
+                                          OutputPump::Sink on_stderr, const LaunchStdio& stdio = {});
 
 }  // namespace silo::runtime::windows::hostprocess

@@ -3,8 +3,12 @@
 // until the pipe breaks (every writer closed or exited) and hands each chunk
 // to a sink. The destructor joins the thread and closes the read handle, so
 // nothing is left; it returns only once the process's writers are gone (or
-// the job was terminated). Not copyable; the sink is called from the thread.
+// the job was terminated). JoinFor bounds that wait: a child the process
+// left behind may hold the pipe open for ever. Not copyable; the sink is
+// called from the thread.
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <string_view>
 #include <thread>
@@ -24,10 +28,18 @@ class OutputPump {
 
   // Waits for the end of the stream and closes the handle. Idempotent.
   void Join();
+  // Join, but for at most `limit`; then the pending read is cancelled and
+  // the rest of the stream is not read. True when the stream ended by itself.
+  bool JoinFor(std::chrono::milliseconds limit);
+  // Stops reading now: cancels the pending read until the thread has
+  // returned, then joins and closes the handle.
+  void Stop();
 
  private:
   const ProcessApi& api_;
   void* read_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
   std::thread thread_;
 };
 

@@ -17,11 +17,19 @@ inline constexpr uint32_t kErrorFileNotFound = 2;
 inline constexpr uint32_t kErrorInvalidHandle = 6;
 inline constexpr uint32_t kErrorInvalidParameter = 87;
 inline constexpr uint32_t kErrorBrokenPipe = 109;
+inline constexpr uint32_t kErrorMoreData = 234;
 inline constexpr uint32_t kErrorAlreadyExists = 183;
+inline constexpr uint32_t kErrorOperationAborted = 995;
+inline constexpr uint32_t kErrorNotFound = 1168;
 inline constexpr uint32_t kWaitObject0 = 0;
 inline constexpr uint32_t kWaitTimeout = 258;
 inline constexpr uint32_t kStillActive = 259;
 inline constexpr uint32_t kInfinite = 0xFFFFFFFF;
+// HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND): an entry point the system lacks.
+inline constexpr int32_t kHrProcNotFound = static_cast<int32_t>(0x8007007F);
+// hcsshim's pseudo console size when the client sent none.
+inline constexpr uint16_t kDefaultConsoleWidth = 80;
+inline constexpr uint16_t kDefaultConsoleHeight = 25;
 
 // Console control events (wincon.h) CtrlRoutine takes.
 inline constexpr uint32_t kCtrlCEvent = 0;
@@ -79,6 +87,11 @@ struct LaunchSpec {
   void* std_input = nullptr;            // null: no stdin
   void* std_output = nullptr;
   void* std_error = nullptr;
+  // A pseudo console (create_pseudo_console) the process attaches to
+  // (PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE), as hcsshim's exec does for a
+  // job container's TTY: then no handle is inherited and the std_* fields
+  // must be null (its stdio is the console's).
+  void* pseudo_console = nullptr;
 };
 
 struct LaunchedProcess {
@@ -113,6 +126,14 @@ struct ProcessApi {
   // RemoveDirectoryW of a directory link (not what it points at).
   int32_t (*remove_link)(const wchar_t* link);
   int32_t (*terminate_job_object)(void* job, uint32_t exit_code);
+  // QueryInformationJobObject(JobObjectBasicProcessIdList): up to `capacity`
+  // pids of the job's processes into `pids`, their number into `count`.
+  // False with ERROR_MORE_DATA (count: how many there are) when `capacity`
+  // is too small.
+  int32_t (*job_process_ids)(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count);
+  // OpenProcess with the rights send_ctrl_event, wait and terminate need;
+  // null (ERROR_INVALID_PARAMETER) when no such process runs.
+  void* (*open_process)(uint32_t pid);
   int32_t (*query_job_accounting)(void* job, JobAccountingSpec* out);
 
   // LogonUserW(user, domain, NULL or password, type, LOGON32_PROVIDER_DEFAULT).
@@ -136,9 +157,32 @@ struct ProcessApi {
 
   // CreatePipe with an inheritable write end (the read end is not).
   int32_t (*create_pipe)(void** read, void** write);
+  // CreatePipe for a child's stdin: the read end inheritable, the write
+  // end not.
+  int32_t (*create_input_pipe)(void** read, void** write);
+  // WriteFile of all `size` bytes (a loop of partial writes): blocks while
+  // the pipe is full; false with ERROR_NO_DATA or ERROR_BROKEN_PIPE once no
+  // one reads it, ERROR_OPERATION_ABORTED after a cancel_io.
+  int32_t (*write_file)(void* handle, const void* data, uint32_t size);
   // ReadFile; at the end of the stream false with ERROR_BROKEN_PIPE.
   int32_t (*read_file)(void* handle, void* buffer, uint32_t size, uint32_t* read);
+  // CancelIoEx(handle, NULL): a read_file or write_file pending on `handle`
+  // in another thread of this process fails with ERROR_OPERATION_ABORTED. False with
+  // ERROR_NOT_FOUND when none is pending (a cancel issued before the read
+  // starts is lost: callers repeat it until the reader has returned).
+  int32_t (*cancel_io)(void* handle);
   int32_t (*create_process)(const LaunchSpec* spec, LaunchedProcess* out);
+  // ConPTY (kernel32, Windows 10 1809 and later; resolved when first used).
+  // CreatePseudoConsole({width, height}, input, output, 0, &console): the
+  // console reads `input` and writes `output`, which it duplicates (the
+  // caller then closes its copies). An HRESULT; kHrProcNotFound where
+  // kernel32 has no ConPTY.
+  int32_t (*create_pseudo_console)(uint16_t width, uint16_t height, void* input, void* output, void** console);
+  // ResizePseudoConsole; an HRESULT. Only for a console not yet closed.
+  int32_t (*resize_pseudo_console)(void* console, uint16_t width, uint16_t height);
+  // ClosePseudoConsole: the console ends, the last of its output is
+  // flushed and its output pipe breaks. Once per console.
+  void (*close_pseudo_console)(void* console);
   // ResumeThread: the previous suspend count, 0xFFFFFFFF on failure.
   uint32_t (*resume_thread)(void* thread);
   int32_t (*terminate_process)(void* process, uint32_t exit_code);

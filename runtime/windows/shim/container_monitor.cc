@@ -15,10 +15,6 @@ using win32::Result;
 
 constexpr std::chrono::milliseconds kExitPoll{200};
 constexpr std::chrono::seconds kTerminateGrace{10};
-// After a process exits, how long its output may still take to reach end of
-// stream: a child it left behind can hold the pipe open for ever (hcsshim's
-// CopyAfterExitTimeout).
-constexpr std::chrono::seconds kCopyAfterExit{1};
 // hcsshim's exit status for a process killed before it ever started.
 constexpr int64_t kExitKilledBeforeStart = 1;
 

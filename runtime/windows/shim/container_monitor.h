@@ -37,7 +37,9 @@
 #include "runtime/windows/hcs/stdio_io.h"
 #include "runtime/windows/shim/cri_log_file.h"
 #include "runtime/windows/shim/exit_record.h"
+#include "runtime/windows/shim/exec_output_limits.h"
 #include "runtime/windows/shim/output_drain.h"
+#include "runtime/windows/shim/output_tap.h"
 #include "runtime/windows/shim/stdin_pipe.h"
 
 namespace silo::runtime::windows::shim {
@@ -79,20 +81,6 @@ struct ExecResult {
   bool timed_out = false;  // the process was terminated at the timeout
   std::string stdout_data;
   std::string stderr_data;
-};
-
-// CRI's ExecSync cap per stream; longer output is read and dropped.
-inline constexpr size_t kMaxExecOutputBytes = 16u << 20;
-
-// An attach session's copy of the main process's output (the CRI log keeps
-// getting it too). Called on the drain threads, so it must not block:
-// a slow attacher must never hold the container's output back.
-class OutputTap {
- public:
-  virtual ~OutputTap() = default;
-  virtual void Output(LogStream stream, std::string_view chunk) = 0;
-  // The main process's output ended (it exited and its pipes drained).
-  virtual void Ended() = 0;
 };
 
 class ContainerMonitor {

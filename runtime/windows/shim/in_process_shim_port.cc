@@ -4,6 +4,7 @@
 
 #include "runtime/windows/hostprocess/hostprocess_monitor.h"
 #include "runtime/windows/hostprocess/hostprocess_monitor_requests.h"
+#include "runtime/windows/hostprocess/hostprocess_sessions.h"
 #include "runtime/windows/shim/container_monitor.h"
 #include "runtime/windows/shim/memory_duplex.h"
 #include "runtime/windows/shim/monitor_requests.h"
@@ -160,13 +161,8 @@ win32::Result<ShimSession> InProcessShimPort::OpenSession(const std::string& id,
     return HrStatus(0x80070057, std::string("shim op ") + runtime::shim::OpName(request.op) + " opens no session");
   }
   ShimSession session;
-  if (shim->hostprocess) {
-    // As the exe in HostProcess mode: its pipe serves no sessions.
-    session.response.code = runtime::shim::kCodeFailedPrecondition;
-    session.response.message = "the HostProcess monitor of " + id + " serves no exec or attach sessions";
-    return session;
-  }
-  SessionStart start = StartMonitorSession(*shim->monitor, request);
+  SessionStart start = shim->hostprocess ? hostprocess::StartHostProcessSession(*shim->hostprocess_monitor, request)
+                                         : StartMonitorSession(*shim->monitor, request);
   session.response = start.response;
   if (!start.run) return session;
   auto [ours, theirs] = MemoryDuplexPair();

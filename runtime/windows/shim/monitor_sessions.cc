@@ -8,6 +8,7 @@
 
 #include "runtime/windows/hresult_codes.h"
 #include "runtime/windows/shim/monitor_requests.h"
+#include "runtime/windows/shim/output_tap.h"
 #include "runtime/windows/shim/stdin_feeder.h"
 #include "runtime/windows/shim/stdin_pipe.h"
 
@@ -22,8 +23,6 @@ constexpr std::chrono::seconds kSessionTerminateGrace{10};
 // As ContainerMonitor::Exec: output a child still holds open after the exit
 // is not waited for longer than this (hcsshim's CopyAfterExitTimeout).
 constexpr std::chrono::seconds kSessionCopyAfterExit{1};
-// How far an attacher may fall behind the container's output.
-constexpr size_t kMaxTapBacklog = 4u << 20;
 
 Deadline SessionDeadline(std::chrono::seconds d) { return hcs::Clock::now() + d; }
 
@@ -103,54 +102,6 @@ void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, b
   in.Close();
   process->Close();
 }
-
-// The attacher's copy of the output, queued so the drains never wait on it.
-class QueueTap final : public OutputTap {
- public:
-  void Output(LogStream stream, std::string_view chunk) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (overflowed_ || ended_) return;
-    backlog_ += chunk.size();
-    if (backlog_ > kMaxTapBacklog) {
-      overflowed_ = true;
-    } else {
-      chunks_.push_back({stream, std::string(chunk)});
-    }
-    cv_.notify_all();
-  }
-  void Ended() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    ended_ = true;
-    cv_.notify_all();
-  }
-  void Cancel() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    cv_.notify_all();
-  }
-  enum class Next { kChunk, kEnded, kOverflowed, kCancelled };
-  Next Pop(LogStream* stream, std::string* chunk) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return cancelled_ || overflowed_ || ended_ || !chunks_.empty(); });
-    if (cancelled_) return Next::kCancelled;
-    if (overflowed_) return Next::kOverflowed;
-    if (chunks_.empty()) return Next::kEnded;
-    *stream = chunks_.front().first;
-    *chunk = std::move(chunks_.front().second);
-    chunks_.pop_front();
-    backlog_ -= chunk->size();
-    return Next::kChunk;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::pair<LogStream, std::string>> chunks_;  // guarded by mu_
-  size_t backlog_ = 0;                                    // guarded by mu_
-  bool ended_ = false;                                    // guarded by mu_
-  bool overflowed_ = false;                               // guarded by mu_
-  bool cancelled_ = false;                                // guarded by mu_
-};
 
 void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
   SessionWriter out(conn);

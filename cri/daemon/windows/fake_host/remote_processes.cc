@@ -101,6 +101,9 @@ const ProcessApi& RemoteProcessApi() {
     UseRemote<kProcessTable, &ProcessApi::link_directory, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::remove_link, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::terminate_job_object, LastErrorEpilogue>(t);
+    // The shim's: what its monitor leaves in a job after the main process.
+    UseRefused<&ProcessApi::job_process_ids>(t);
+    UseRefused<&ProcessApi::open_process>(t);
     UseRemote<kProcessTable, &ProcessApi::query_job_accounting, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::logon_user, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::open_own_token, LastErrorEpilogue>(t);
@@ -112,8 +115,15 @@ const ProcessApi& RemoteProcessApi() {
     UseRefused<&ProcessApi::create_environment_block>(t);
     UseRefused<&ProcessApi::destroy_environment_block>(t);
     UseRefused<&ProcessApi::create_process>(t);
+    UseRefused<&ProcessApi::create_pseudo_console>(t);
+    UseRefused<&ProcessApi::resize_pseudo_console>(t);
+    UseRefused<&ProcessApi::close_pseudo_console>(t);
     UseRemote<kProcessTable, &ProcessApi::create_pipe, LastErrorEpilogue>(t);
+    // The shim's: exec stdin, cancelled copies and pseudo consoles.
+    UseRefused<&ProcessApi::create_input_pipe>(t);
+    UseRefused<&ProcessApi::write_file>(t);
     t.read_file = &ReadFile;
+    UseRefused<&ProcessApi::cancel_io>(t);
     UseRemote<kProcessTable, &ProcessApi::resume_thread, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::terminate_process, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::send_ctrl_event, LastErrorEpilogue>(t);

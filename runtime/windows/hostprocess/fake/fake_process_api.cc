@@ -9,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "runtime/base/windows/wide.h"
@@ -21,17 +22,27 @@ namespace {
 constexpr uint32_t kErrorAccessDenied = 5;
 constexpr uint32_t kErrorNotSupported = 50;
 constexpr uint32_t kErrorInsufficientBuffer = 122;
+constexpr uint32_t kErrorNoData = 232;
+// What a stdin pipe holds before a write blocks (a program not reading).
+constexpr size_t kFakePipeCapacity = 64 * 1024;
 constexpr uint32_t kErrorLogonFailure = 1326;
 constexpr uint32_t kNerrUserExists = 2224;
 constexpr uint32_t kNerrUserNotFound = 2221;
 constexpr uint32_t kNerrGroupNotFound = 2220;
 constexpr uint32_t kStatusInvalidParameter = 0xC000000D;
 
-enum class Kind { kJob, kProcess, kThread, kToken, kPipeRead, kPipeWrite };
+enum class Kind { kJob, kProcess, kThread, kToken, kPipeRead, kPipeWrite, kConsole };
 
 struct Pipe {
-  std::string data;
+  std::string data;  // data[consumed..] is unread
+  size_t consumed = 0;
   int writers = 0;  // write handles plus live processes writing to it
+  int readers = 0;  // read handles plus the live process it is the stdin of
+  // A stdin pipe: what a write may queue before it blocks (the program
+  // not reading), and the echoing program that consumes it at once.
+  size_t capacity = 0;  // 0: unbounded
+  std::weak_ptr<struct Process> echo;
+  bool empty() const { return consumed == data.size(); }
 };
 
 struct Process {
@@ -42,6 +53,7 @@ struct Process {
   bool exited = false;
   uint32_t exit_code = kStillActive;
   std::vector<std::shared_ptr<Pipe>> outputs;  // held while alive
+  std::shared_ptr<Pipe> input;                 // its stdin, read while alive
   std::string job;
 };
 
@@ -64,6 +76,10 @@ struct Handle {
   std::shared_ptr<Pipe> pipe;        // pipes
   std::string user;                  // kToken
   int holder = 0;                    // the simulated process owning it (Add sets it)
+  std::shared_ptr<Pipe> console_out = nullptr;  // kConsole: the output pipe (`pipe` is its input)
+  size_t console_index = 0;           // kConsole: in console_sizes
+  bool pending = false;              // pipes: a read_file or write_file is pending
+  bool cancelled = false;            // ... and CancelIoEx aborted it
 };
 
 thread_local uint32_t t_last_error = 0;
@@ -107,6 +123,7 @@ struct FakeProcessApi::Impl {
   std::vector<std::pair<uint32_t, uint32_t>> ctrl_events;  // pid, event
   std::vector<std::vector<uint8_t>> random_draws;
   std::vector<std::shared_ptr<Process>> live;
+  std::vector<std::vector<std::pair<uint16_t, uint16_t>>> console_sizes;
   bool bind_filter = true;
   bool caller_job = false;
   bool caller_job_allows_breakaway = false;
@@ -116,6 +133,17 @@ struct FakeProcessApi::Impl {
   // in-process stand-in of that process may still run its cleanup, whose
   // closes fail as they would have in no process at all, and are not bad.
   std::map<uintptr_t, int> reaped;
+
+  // PauseNext: the call parked, and whether one is parked now.
+  std::string pause_call;
+  bool paused = false;
+  void Gate(const char* call, std::unique_lock<std::mutex>& lock) {
+    if (pause_call != call) return;
+    pause_call.clear();
+    paused = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return !paused; });
+  }
 
   // Records the call; true when a FailNext for it fires (error set).
   bool Enter(const char* call) {
@@ -131,6 +159,7 @@ struct FakeProcessApi::Impl {
     next_handle += 4;
     if (h.kind == Kind::kJob) ++jobs[h.job].handles;
     if (h.kind == Kind::kPipeWrite) ++h.pipe->writers;
+    if (h.kind == Kind::kPipeRead) ++h.pipe->readers;
     h.holder = t_holder;
     handles.emplace(id, std::move(h));
     return reinterpret_cast<void*>(id);
@@ -151,7 +180,12 @@ struct FakeProcessApi::Impl {
       if (--job.handles == 0 && job.limits.kill_on_close) TerminateJob(h.job, 0);
       DropJobIfUnused(h.job);
     }
-    if (h.kind == Kind::kPipeWrite) --h.pipe->writers;
+    if (h.kind == Kind::kPipeRead) --h.pipe->readers;
+    if (h.kind == Kind::kPipeWrite && --h.pipe->writers == 0) {
+      // The end of an echoing program's stdin: it exits.
+      std::shared_ptr<Process> echo = h.pipe->echo.lock();
+      if (echo != nullptr && echo->resumed && echo->program.exit_code) Exit(echo, *echo->program.exit_code);
+    }
     cv.notify_all();
   }
   void Exit(const std::shared_ptr<Process>& p, uint32_t code) {
@@ -160,6 +194,8 @@ struct FakeProcessApi::Impl {
     p->exit_code = code;
     for (auto& pipe : p->outputs) --pipe->writers;
     p->outputs.clear();
+    if (p->input != nullptr) --p->input->readers;
+    p->input.reset();
     live.erase(std::remove(live.begin(), live.end(), p), live.end());
     if (!p->job.empty()) {
       auto& procs = jobs[p->job].processes;
@@ -198,6 +234,10 @@ int32_t CloseHandleFn(void* handle) {
   if (it == s.handles.end() || it->second.holder != t_holder) {
     auto gone = s.reaped.find(reinterpret_cast<uintptr_t>(handle));
     if (it == s.handles.end() && gone != s.reaped.end() && gone->second == t_holder) return Fail(kErrorInvalidHandle);
+    ++s.bad_closes;
+    return Fail(kErrorInvalidHandle);
+  }
+  if (it->second.kind == Kind::kConsole) {  // ClosePseudoConsole's, not CloseHandle's
     ++s.bad_closes;
     return Fail(kErrorInvalidHandle);
   }
@@ -322,6 +362,30 @@ int32_t TerminateJobFn(void* job, uint32_t code) {
   return 1;
 }
 
+int32_t JobPidsFn(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("QueryInformationJobObject(JobObjectBasicProcessIdList)")) return 0;
+  Handle* h = s.Find(job, Kind::kJob);
+  if (h == nullptr) return 0;
+  const auto& procs = s.jobs[h->job].processes;
+  *count = static_cast<uint32_t>(procs.size());
+  if (procs.size() > capacity) return Fail(kErrorMoreData);
+  for (size_t i = 0; i < procs.size(); ++i) pids[i] = procs[i]->pid;
+  return 1;
+}
+
+void* OpenProcessFn(uint32_t pid) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("OpenProcess")) return nullptr;
+  for (const auto& p : s.live) {
+    if (p->pid == pid) return s.Add(Handle{Kind::kProcess, "", p, nullptr, ""});
+  }
+  Fail(kErrorInvalidParameter);  // no such process (any more)
+  return nullptr;
+}
+
 int32_t QueryFn(void* job, JobAccountingSpec* out) {
   auto& s = I();
   std::lock_guard lock(s.mu);
@@ -434,7 +498,8 @@ int32_t DestroyEnvFn(void* block) {
 
 int32_t CreatePipeFn(void** read, void** write) {
   auto& s = I();
-  std::lock_guard lock(s.mu);
+  std::unique_lock lock(s.mu);
+  s.Gate("CreatePipe", lock);
   if (s.Enter("CreatePipe")) return 0;
   auto pipe = std::make_shared<Pipe>();
   *read = s.Add(Handle{Kind::kPipeRead, "", nullptr, pipe, ""});
@@ -447,24 +512,151 @@ int32_t ReadFileFn(void* handle, void* buffer, uint32_t size, uint32_t* read) {
   std::unique_lock lock(s.mu);
   Handle* h = s.Find(handle, Kind::kPipeRead);
   if (h == nullptr) return 0;
+  if (h->pending) return Fail(kErrorInvalidParameter);  // one reader per handle
   auto pipe = h->pipe;
   const auto id = reinterpret_cast<uintptr_t>(handle);
+  h->pending = true;
   // Blocks as a synchronous pipe read does; the handle may be closed by
   // another thread only after this returns (the host joins its readers),
-  // or by the death of its process (ReapHolder), which ends the read.
-  s.cv.wait(lock, [&] { return !pipe->data.empty() || pipe->writers == 0 || s.handles.count(id) == 0; });
-  if (s.handles.count(id) == 0) {
+  // or by the death of its process (ReapHolder), which ends the read; a
+  // CancelIoEx from another thread aborts it.
+  auto gone = [&] { return s.handles.count(id) == 0; };
+  auto aborted = [&] { return !gone() && s.handles.at(id).cancelled; };
+  s.cv.wait(lock, [&] { return !pipe->empty() || pipe->writers == 0 || gone() || aborted(); });
+  if (gone()) {
     *read = 0;
     return Fail(kErrorInvalidHandle);
   }
-  if (pipe->data.empty()) {
+  Handle& self = s.handles.at(id);
+  self.pending = false;
+  if (self.cancelled) {
+    self.cancelled = false;
+    *read = 0;
+    return Fail(kErrorOperationAborted);
+  }
+  if (pipe->empty()) {
     *read = 0;
     return Fail(kErrorBrokenPipe);
   }
-  size_t n = std::min<size_t>(size, pipe->data.size());
-  std::memcpy(buffer, pipe->data.data(), n);
-  pipe->data.erase(0, n);
+  size_t n = std::min<size_t>(size, pipe->data.size() - pipe->consumed);
+  std::memcpy(buffer, pipe->data.data() + pipe->consumed, n);
+  pipe->consumed += n;
+  if (pipe->empty()) {
+    pipe->data.clear();
+    pipe->consumed = 0;
+  }
   *read = static_cast<uint32_t>(n);
+  return 1;
+}
+
+int32_t CreateInputPipeFn(void** read, void** write) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreatePipe")) return 0;
+  auto pipe = std::make_shared<Pipe>();
+  pipe->capacity = kFakePipeCapacity;
+  *read = s.Add(Handle{Kind::kPipeRead, "", nullptr, pipe, ""});
+  *write = s.Add(Handle{Kind::kPipeWrite, "", nullptr, pipe, ""});
+  return 1;
+}
+
+int32_t WriteFileFn(void* handle, const void* data, uint32_t size) {
+  auto& s = I();
+  std::unique_lock lock(s.mu);
+  if (s.Enter("WriteFile")) return 0;
+  Handle* h = s.Find(handle, Kind::kPipeWrite);
+  if (h == nullptr) return 0;
+  if (h->pending) return Fail(kErrorInvalidParameter);  // one writer per handle here
+  auto pipe = h->pipe;
+  const auto id = reinterpret_cast<uintptr_t>(handle);
+  const std::string_view bytes(static_cast<const char*>(data), size);
+  if (std::shared_ptr<Process> echo = pipe->echo.lock(); echo != nullptr && !echo->exited && echo->resumed) {
+    if (!echo->outputs.empty()) echo->outputs[0]->data.append(bytes);
+    s.cv.notify_all();
+    return 1;
+  }
+  // Blocks while the pipe is full and someone may still read it, as a
+  // synchronous write does; CancelIoEx from another thread aborts it.
+  h->pending = true;
+  auto gone = [&] { return s.handles.count(id) == 0; };
+  auto room = [&] { return pipe->capacity == 0 || pipe->data.size() - pipe->consumed < pipe->capacity; };
+  s.cv.wait(lock, [&] { return gone() || s.handles.at(id).cancelled || pipe->readers == 0 || room(); });
+  if (gone()) return Fail(kErrorInvalidHandle);
+  Handle& self = s.handles.at(id);
+  self.pending = false;
+  if (self.cancelled) {
+    self.cancelled = false;
+    return Fail(kErrorOperationAborted);
+  }
+  if (pipe->readers == 0) return Fail(kErrorNoData);
+  pipe->data.append(bytes);
+  s.cv.notify_all();
+  return 1;
+}
+
+constexpr int32_t kEInvalidArgHr = static_cast<int32_t>(0x80070057);
+constexpr int32_t kEHandleHr = static_cast<int32_t>(0x80070006);
+
+int32_t CreateConsoleFn(uint16_t width, uint16_t height, void* input, void* output, void** console) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CreatePseudoConsole")) return static_cast<int32_t>(0x80070000u | t_last_error);
+  if (width == 0 || height == 0 || console == nullptr) return kEInvalidArgHr;
+  Handle* in = s.Find(input, Kind::kPipeRead);
+  if (in == nullptr) return kEHandleHr;
+  auto in_pipe = in->pipe;
+  Handle* out = s.Find(output, Kind::kPipeWrite);
+  if (out == nullptr) return kEHandleHr;
+  auto out_pipe = out->pipe;
+  // The console's own duplicates of both ends.
+  ++in_pipe->readers;
+  ++out_pipe->writers;
+  Handle h{Kind::kConsole, "", nullptr, in_pipe, ""};
+  h.console_out = out_pipe;
+  h.console_index = s.console_sizes.size();
+  s.console_sizes.push_back({{width, height}});
+  // Not a kernel handle: counted with the others only so a leak shows.
+  *console = s.Add(std::move(h));
+  return 0;
+}
+
+int32_t ResizeConsoleFn(void* console, uint16_t width, uint16_t height) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("ResizePseudoConsole")) return static_cast<int32_t>(0x80070000u | t_last_error);
+  Handle* h = s.Find(console, Kind::kConsole);
+  if (h == nullptr) return kEHandleHr;
+  if (width == 0 || height == 0) return kEInvalidArgHr;
+  s.console_sizes[h->console_index].push_back({width, height});
+  return 0;
+}
+
+void CloseConsoleFn(void* console) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  s.calls.push_back("ClosePseudoConsole");
+  auto it = s.handles.find(reinterpret_cast<uintptr_t>(console));
+  if (it == s.handles.end() || it->second.kind != Kind::kConsole || it->second.holder != t_holder) {
+    ++s.bad_closes;  // a second close, or not a console: freed memory on Windows
+    return;
+  }
+  Handle h = std::move(it->second);
+  s.handles.erase(it);
+  --h.pipe->readers;
+  --h.console_out->writers;  // flushed: the output ends once its processes' copies are gone
+  s.cv.notify_all();
+}
+
+int32_t CancelIoFn(void* handle) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("CancelIoEx")) return 0;
+  auto it = s.handles.find(reinterpret_cast<uintptr_t>(handle));
+  if (it == s.handles.end() || it->second.holder != t_holder) return Fail(kErrorInvalidHandle);
+  Handle& h = it->second;
+  if (!h.pending || h.cancelled) return Fail(kErrorNotFound);  // nothing pending to cancel
+  h.cancelled = true;
+  s.cv.notify_all();
   return 1;
 }
 
@@ -486,12 +678,28 @@ int32_t CreateProcessFn(const LaunchSpec* spec, LaunchedProcess* out) {
     if (p == nullptr) return 0;
     outputs.push_back(p->pipe);
   }
+  std::shared_ptr<Pipe> input;
+  std::optional<std::pair<uint16_t, uint16_t>> console;
+  if (spec->pseudo_console != nullptr) {
+    Handle* c = s.Find(spec->pseudo_console, Kind::kConsole);
+    if (c == nullptr) return 0;  // a closed console, or not one
+    if (!outputs.empty() || spec->std_input != nullptr) return Fail(kErrorInvalidParameter);
+    outputs = {c->console_out, c->console_out};
+    input = c->pipe;
+    console = s.console_sizes[c->console_index].back();
+  }
+  if (spec->std_input != nullptr) {
+    Handle* p = s.Find(spec->std_input, Kind::kPipeRead);
+    if (p == nullptr) return 0;
+    input = p->pipe;
+  }
   auto proc = std::make_shared<Process>();
   proc->launch.command_line = Narrow(spec->command_line);
   for (const wchar_t* e = spec->environment; *e != L'\0'; e += std::wcslen(e) + 1) {
     proc->launch.environment.push_back(Narrow(e));
   }
   proc->launch.working_directory = Narrow(spec->working_directory);
+  proc->launch.console = console;
   proc->launch.user = user;
   std::string job;
   if (spec->job != nullptr) {
@@ -509,6 +717,11 @@ int32_t CreateProcessFn(const LaunchSpec* spec, LaunchedProcess* out) {
   proc->pid = s.next_pid++;
   proc->outputs = outputs;
   for (auto& pipe : outputs) ++pipe->writers;
+  if (input != nullptr) {
+    proc->input = input;
+    ++input->readers;
+    if (proc->program.echo_stdin) input->echo = proc;
+  }
   if (!job.empty()) {
     proc->job = job;
     proc->launch.job = job;
@@ -533,6 +746,35 @@ uint32_t ResumeFn(void* thread) {
   proc->resumed = true;
   if (proc->outputs.size() > 0) proc->outputs[0]->data += proc->program.stdout_data;
   if (proc->outputs.size() > 1) proc->outputs[1]->data += proc->program.stderr_data;
+  if (proc->program.child_holds_output && !proc->job.empty()) {
+    // A background child it started: in the same job, with the same stdio,
+    // running until terminated.
+    auto child = std::make_shared<Process>();
+    child->pid = s.next_pid++;
+    child->launch = proc->launch;
+    child->program = FakeProgram{};
+    child->program.exit_on_ctrl_event = proc->program.exit_on_ctrl_event;  // its handler too
+    child->resumed = true;
+    child->job = proc->job;
+    child->outputs = proc->outputs;
+    for (auto& pipe : child->outputs) ++pipe->writers;
+    child->input = proc->input;  // which it never reads
+    if (child->input != nullptr) ++child->input->readers;
+    s.jobs[child->job].processes.push_back(child);
+    s.live.push_back(child);
+  }
+  if (proc->program.echo_stdin && proc->input != nullptr) {
+    // What was written before it ran, then the rest as it comes; it exits
+    // at the end of its stdin.
+    Pipe& in = *proc->input;
+    if (!proc->outputs.empty()) proc->outputs[0]->data.append(in.data, in.consumed, std::string::npos);
+    in.data.clear();
+    in.consumed = 0;
+    if (in.writers > 0) {
+      s.cv.notify_all();
+      return 1;
+    }
+  }
   if (proc->program.exit_code) s.Exit(proc, *proc->program.exit_code);
   s.cv.notify_all();
   return 1;
@@ -606,6 +848,8 @@ void FillTable(ProcessApi* api) {
   api->link_directory = SILO_FAKE_AS(LinkFn);
   api->remove_link = SILO_FAKE_AS(RemoveLinkFn);
   api->terminate_job_object = SILO_FAKE_AS(TerminateJobFn);
+  api->job_process_ids = SILO_FAKE_AS(JobPidsFn);
+  api->open_process = SILO_FAKE_AS(OpenProcessFn);
   api->query_job_accounting = SILO_FAKE_AS(QueryFn);
   api->logon_user = SILO_FAKE_AS(LogonFn);
   api->open_own_token = SILO_FAKE_AS(OwnTokenFn);
@@ -615,8 +859,14 @@ void FillTable(ProcessApi* api) {
   api->create_environment_block = SILO_FAKE_AS(CreateEnvFn);
   api->destroy_environment_block = SILO_FAKE_AS(DestroyEnvFn);
   api->create_pipe = SILO_FAKE_AS(CreatePipeFn);
+  api->create_input_pipe = SILO_FAKE_AS(CreateInputPipeFn);
+  api->write_file = SILO_FAKE_AS(WriteFileFn);
   api->read_file = SILO_FAKE_AS(ReadFileFn);
+  api->cancel_io = SILO_FAKE_AS(CancelIoFn);
   api->create_process = SILO_FAKE_AS(CreateProcessFn);
+  api->create_pseudo_console = SILO_FAKE_AS(CreateConsoleFn);
+  api->resize_pseudo_console = SILO_FAKE_AS(ResizeConsoleFn);
+  api->close_pseudo_console = SILO_FAKE_AS(CloseConsoleFn);
   api->resume_thread = SILO_FAKE_AS(ResumeFn);
   api->terminate_process = SILO_FAKE_AS(TerminateProcessFn);
   api->send_ctrl_event = SILO_FAKE_AS(SendCtrlFn);
@@ -647,6 +897,8 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.link_directory = LinkFn;
   api_.remove_link = RemoveLinkFn;
   api_.terminate_job_object = TerminateJobFn;
+  api_.job_process_ids = JobPidsFn;
+  api_.open_process = OpenProcessFn;
   api_.query_job_accounting = QueryFn;
   api_.logon_user = LogonFn;
   api_.open_own_token = OwnTokenFn;
@@ -656,8 +908,14 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.create_environment_block = CreateEnvFn;
   api_.destroy_environment_block = DestroyEnvFn;
   api_.create_pipe = CreatePipeFn;
+  api_.create_input_pipe = CreateInputPipeFn;
+  api_.write_file = WriteFileFn;
   api_.read_file = ReadFileFn;
+  api_.cancel_io = CancelIoFn;
   api_.create_process = CreateProcessFn;
+  api_.create_pseudo_console = CreateConsoleFn;
+  api_.resize_pseudo_console = ResizeConsoleFn;
+  api_.close_pseudo_console = CloseConsoleFn;
   api_.resume_thread = ResumeFn;
   api_.terminate_process = TerminateProcessFn;
   api_.send_ctrl_event = SendCtrlFn;
@@ -733,6 +991,19 @@ void FakeProcessApi::RunSilodInAJob(bool allows_breakaway) {
 void FakeProcessApi::FailNext(const std::string& call, uint32_t error) {
   std::lock_guard lock(impl_->mu);
   impl_->failures[call] = error;
+}
+void FakeProcessApi::PauseNext(const std::string& call) {
+  std::lock_guard lock(impl_->mu);
+  impl_->pause_call = call;
+}
+void FakeProcessApi::AwaitPaused() {
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->paused; });
+}
+void FakeProcessApi::ResumePaused() {
+  std::lock_guard lock(impl_->mu);
+  impl_->paused = false;
+  impl_->cv.notify_all();
 }
 void FakeProcessApi::SetAccounting(const std::string& job, const JobAccountingSpec& accounting) {
   std::lock_guard lock(impl_->mu);
@@ -819,6 +1090,16 @@ std::vector<std::vector<uint8_t>> FakeProcessApi::RandomDraws() const {
 int FakeProcessApi::LiveProcesses() const {
   std::lock_guard lock(impl_->mu);
   return static_cast<int>(impl_->live.size());
+}
+std::vector<std::vector<std::pair<uint16_t, uint16_t>>> FakeProcessApi::ConsoleSizes() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->console_sizes;
+}
+int FakeProcessApi::open_consoles() const {
+  std::lock_guard lock(impl_->mu);
+  int n = 0;
+  for (const auto& [id, h] : impl_->handles) n += h.kind == Kind::kConsole ? 1 : 0;
+  return n;
 }
 int FakeProcessApi::open_handles() const {
   std::lock_guard lock(impl_->mu);

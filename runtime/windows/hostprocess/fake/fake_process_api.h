@@ -10,10 +10,21 @@
 // their PROC_THREAD_ATTRIBUTE_JOB_LIST names (there is no assign after the
 // create: a process is in its job from birth), run their
 // program when resumed: write its output to the pipes given as stdio, then
-// exit with its code or keep running until terminated. A pipe reports
+// exit with its code or keep running until terminated. A pipe read blocks
+// until data, the end of the stream, or a CancelIoEx of that handle from
+// another thread (ERROR_OPERATION_ABORTED; ERROR_NOT_FOUND when no read is
+// pending, as Windows answers). A pipe reports
 // ERROR_BROKEN_PIPE once its data is read and no write handle and no live
 // process holds its write end. LogonUserW knows the three service accounts
 // (service logon only) and the temporary users made through NetUserAdd.
+// Pseudo consoles (ConPTY) take a pipe read end and a pipe write end and
+// hold both pipes until closed (ClosePseudoConsole: the output pipe then
+// breaks); a process created on one has no std handles, writes its output
+// (stdout and stderr alike) to the console's output and reads the console's
+// input. A console handle is not a kernel handle: CloseHandle of it is a bad
+// close, and a resize, a close or a process attribute of a closed console is
+// refused (E_HANDLE / ERROR_INVALID_HANDLE), where Windows would use freed
+// memory.
 // A control event (CreateRemoteThread of CtrlRoutine) needs a live process
 // handle (ERROR_ACCESS_DENIED once it has exited) and one of the five
 // events (ERROR_INVALID_PARAMETER); the program then exits or ignores it.
@@ -47,7 +58,16 @@ struct FakeProgram {
   std::optional<uint32_t> exit_code;  // nullopt: runs until terminated
   // The code it exits with on a console control event once running (its
   // handler, or the default one); nullopt: a handler that ignores it.
-  std::optional<uint32_t> exit_on_ctrl_event;
+  std::optional<uint32_t> exit_on_ctrl_event = std::nullopt;
+  // Once resumed it starts a background child in its job that inherits its
+  // stdio and the same control handler and runs until terminated or its
+  // handler ends it: the output pipes do not break when the program itself
+  // exits, and its stdin is held but never read.
+  bool child_holds_output = false;
+  // It copies its stdin to its stdout as it arrives and exits with
+  // exit_code at the end of its stdin (a `cat`). A program that does not
+  // echo never reads its stdin: writes to it block once 64 KiB wait.
+  bool echo_stdin = false;
 };
 
 struct FakeLaunch {
@@ -57,6 +77,8 @@ struct FakeLaunch {
   std::string user;  // the token's account; "" for silod's own
   std::string job;   // the job it was born in, "" if none
   bool in_silods_job = false;  // also in the job silod runs in (no breakaway)
+  // Attached to a pseudo console: its size at creation (width, height).
+  std::optional<std::pair<uint16_t, uint16_t>> console;
 };
 
 class FakeProcessApi {
@@ -87,6 +109,12 @@ class FakeProcessApi {
   void RunSilodInAJob(bool allows_breakaway);
   // The next call named `call` (as in calls()) fails with Win32 `error`.
   void FailNext(const std::string& call, uint32_t error);
+  // The next call named `call` parks before doing anything until
+  // ResumePaused (a caller caught half way, for races). Honoured by
+  // CreatePipe only. AwaitPaused blocks until a caller is parked.
+  void PauseNext(const std::string& call);
+  void AwaitPaused();
+  void ResumePaused();
   // What the next JobObjectBasicAndIoAccountingInformation query of `job` returns.
   void SetAccounting(const std::string& job, const JobAccountingSpec& accounting);
   // Takes a handle to `job` as another program would (it keeps the job alive).
@@ -116,6 +144,10 @@ class FakeProcessApi {
   // every call.
   std::vector<std::vector<uint8_t>> RandomDraws() const;
   int LiveProcesses() const;
+  // Every size a pseudo console had (creation, then each resize), by
+  // console in creation order; and the ones not yet closed.
+  std::vector<std::vector<std::pair<uint16_t, uint16_t>>> ConsoleSizes() const;
+  int open_consoles() const;
   int open_handles() const;
   int bad_closes() const;
   int environment_blocks() const;  // not yet destroyed

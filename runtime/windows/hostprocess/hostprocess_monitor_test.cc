@@ -1,0 +1,111 @@
+#include "runtime/windows/hostprocess/hostprocess_monitor.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "runtime/windows/hostprocess/hostprocess_monitor_fixture.h"
+#include "runtime/windows/shim/exec_output_limits.h"
+
+namespace silo::runtime::windows::hostprocess {
+namespace {
+
+using fake::FakeProgram;
+using testing::HasSubstr;
+using testing::Not;
+
+// A test that hangs here is the bug: the exec waited for end of stream,
+// which the child holding its pipes never gives.
+TEST_F(HostProcessMonitorTest, ExecReturnsThoughAChildItLeftHoldsItsOutput) {
+  FakeProgram spawner{"started\n", "", 0u};
+  spawner.child_holds_output = true;
+  fake_.SetProgram("spawner.exe", spawner);
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  auto result = monitor->Exec({"spawner.exe"}, std::chrono::milliseconds(0));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0);
+  EXPECT_FALSE(result->timed_out);
+  EXPECT_EQ(result->stdout_data, "started\n");
+  EXPECT_EQ(fake_.LiveProcesses(), 2);  // the main process and the child, which the exec leaves alone
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+TEST_F(HostProcessMonitorTest, ExecOutputIsCappedAt16MiBPerStream) {
+  const std::string big(shim::kMaxExecOutputBytes + 4096, 'x');
+  fake_.SetProgram("chatty.exe", FakeProgram{big, big + "y", 0u});
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  auto result = monitor->Exec({"chatty.exe"}, std::chrono::milliseconds(0));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->stdout_data.size(), shim::kMaxExecOutputBytes);
+  EXPECT_EQ(result->stderr_data.size(), shim::kMaxExecOutputBytes);
+  EXPECT_EQ(result->exit_code, 0);
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+// An exec caught between its first and its last use of the logon token
+// while Shutdown runs to the end: the token must still be open when it
+// creates its process.
+TEST_F(HostProcessMonitorTest, ShutdownDuringAnExecLeavesItsTokenOpenUntilItReturns) {
+  fake_.SetProgram("tool.exe", FakeProgram{"out\n", "", 0u});
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  fake_.PauseNext("CreatePipe");  // after CreateEnvironmentBlock(token), before CreateProcessAsUserW(token)
+  absl::StatusOr<HostProcessExecResult> result;
+  std::thread exec([&] { result = monitor->Exec({"tool.exe"}, std::chrono::milliseconds(0)); });
+  fake_.AwaitPaused();
+  ASSERT_TRUE(monitor->Shutdown().ok());
+  fake_.ResumePaused();
+  exec.join();
+  // Not a failed CreateProcessAsUserW over a closed token: the exec is told
+  // the container is going away, and its process did not outlive it.
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
+  EXPECT_THAT(result.status().message(), Not(HasSubstr("CreateProcessAsUserW")));
+  EXPECT_EQ(fake_.launches().size(), 2u);  // the main process and the exec
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  EXPECT_EQ(fake_.bad_closes(), 0);
+  // A new exec is refused at once.
+  EXPECT_EQ(monitor->Exec({"tool.exe"}, std::chrono::milliseconds(0)).status().code(),
+            absl::StatusCode::kUnavailable);
+  monitor.reset();
+  ExpectNothingLeft();
+}
+
+// As hcsshim's job containers: when the main process exits, what it left in
+// the job gets CTRL_SHUTDOWN and a grace period before the job is ended.
+TEST_F(HostProcessMonitorTest, WhatTheMainProcessLeftGetsCtrlShutdownBeforeTheJobEnds) {
+  FakeProgram main{"up\n", "", 0u, /*exit_on_ctrl_event=*/4u};
+  main.child_holds_output = true;  // a child with the same handler
+  fake_.SetProgram("C:\\hpc\\server.exe", main);
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  auto exit = monitor->Wait(std::chrono::milliseconds(-1));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code, 0);  // the main process's, not the child's
+  const auto events = fake_.CtrlEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].first, monitor->Status().pid);
+  EXPECT_EQ(events[0].second, kCtrlShutdownEvent);
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+TEST_F(HostProcessMonitorTest, WhatIgnoresCtrlShutdownIsEndedWithTheJobAfterTheGrace) {
+  FakeProgram main{"up\n", "", 0u};
+  main.child_holds_output = true;  // a child that ignores control events
+  fake_.SetProgram("C:\\hpc\\server.exe", main);
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  auto exit = monitor->Wait(std::chrono::milliseconds(-1));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code, 0);
+  EXPECT_EQ(fake_.CtrlEvents().size(), 1u);
+  EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+}  // namespace
+}  // namespace silo::runtime::windows::hostprocess
