@@ -374,7 +374,7 @@ absl::StatusOr<LaunchedInJob> HostProcessMonitor::LaunchSessionProcess(const std
   if (!launched.ok()) return launched.status();
   if (EndIfShuttingDown(launched->process)) {
     api_.wait_for_single_object(launched->process, kInfinite);
-    if (launched->console != nullptr) api_.close_pseudo_console(launched->console);
+    CloseConsole(api_, *launched);
     launched->stdout_pump->JoinFor(shim::kCopyAfterExit);
     if (launched->stderr_pump) launched->stderr_pump->JoinFor(shim::kCopyAfterExit);
     if (launched->stdin_write != nullptr) api_.close_handle(launched->stdin_write);

@@ -173,7 +173,7 @@ struct ExecSession {
     const ProcessApi& api = monitor->api();
     api.terminate_process(launched.process, kTerminatedExitCode);
     api.wait_for_single_object(launched.process, kInfinite);
-    if (launched.console != nullptr) api.close_pseudo_console(launched.console);
+    CloseConsole(api, launched);
     launched.stdout_pump->JoinFor(shim::kCopyAfterExit);
     if (launched.stderr_pump) launched.stderr_pump->JoinFor(shim::kCopyAfterExit);
     if (launched.stdin_write != nullptr) api.close_handle(launched.stdin_write);
@@ -227,6 +227,8 @@ void RunExec(ExecSession& session, Duplex& conn) {
     if (console != nullptr) api.close_pseudo_console(console);
     console = nullptr;
   }
+  // Its input only now: a break of it while the console ran would end the process.
+  if (p.console_input != nullptr) api.close_handle(std::exchange(p.console_input, nullptr));
   p.stdout_pump->JoinFor(shim::kCopyAfterExit);
   if (p.stderr_pump) p.stderr_pump->JoinFor(shim::kCopyAfterExit);
   finished = true;

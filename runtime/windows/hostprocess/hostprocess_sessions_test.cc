@@ -222,6 +222,27 @@ TEST_F(HostProcessSessionsTest, ATtyWithoutASizeGets80x25AndAFailedConsoleLeaves
   ShutDownAndExpectNothingLeft(monitor);
 }
 
+// conhost ends what runs on a console whose input breaks: without a stdin
+// the console's input is still held until the console is closed.
+TEST_F(HostProcessSessionsTest, ATtyExecWithoutStdinRunsToItsOwnExit) {
+  fake_.SetProgram("ping.exe", FakeProgram{"Reply from 127.0.0.1\r\n", "", 3u});
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  wire::Request request = ExecRequest({"ping.exe", "127.0.0.1"}, false);
+  request.tty = true;
+  auto client = Open(*monitor, request);
+  ASSERT_TRUE(client.ok()) << client.status();
+  client->Read();
+  ASSERT_TRUE(client->exit_code.has_value()) << client->failed;
+  EXPECT_EQ(*client->exit_code, 3);
+  EXPECT_EQ(client->out, "Reply from 127.0.0.1\r\n");
+  JoinSessions();
+  EXPECT_EQ(fake_.open_consoles(), 0);
+  EXPECT_EQ(fake_.bad_closes(), 0);
+  client->conn.reset();
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
 TEST_F(HostProcessSessionsTest, ExecRefusesAnEmptyCommandAMissingProgramAndAStoppedContainer) {
   auto monitor = Started();
   ASSERT_NE(monitor, nullptr);

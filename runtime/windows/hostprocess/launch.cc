@@ -79,6 +79,12 @@ absl::Status MakeStdio(const ProcessApi& api, const LaunchStdio& want, Stdio& io
 
 }  // namespace
 
+void CloseConsole(const ProcessApi& api, LaunchedInJob& launched) {
+  if (launched.console != nullptr) api.close_pseudo_console(launched.console);
+  launched.console = nullptr;
+  CloseIf(api, launched.console_input);
+}
+
 absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
                                           const std::string& command_line, OutputPump::Sink on_stdout,
                                           OutputPump::Sink on_stderr, const LaunchStdio& want) {
@@ -119,6 +125,7 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   CloseIf(api, io.in.read);
   LaunchedInJob result;
   if (want.open_stdin) result.stdin_write = std::exchange(io.in.write, nullptr);
+  if (io.console != nullptr) result.console_input = std::exchange(io.in.write, nullptr);
   CloseIf(api, io.in.write);
   result.console = std::exchange(io.console, nullptr);
   result.process = launched.process;
@@ -135,7 +142,7 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   // Suspended, it never ran: end it so the pipes break and the pumps stop.
   api.terminate_process(launched.process, 1);
   api.wait_for_single_object(launched.process, kInfinite);
-  if (result.console != nullptr) api.close_pseudo_console(result.console);
+  CloseConsole(api, result);
   result.stdout_pump.reset();
   result.stderr_pump.reset();
   CloseIf(api, result.stdin_write);

@@ -29,7 +29,15 @@ struct LaunchedInJob {
   // Owned, with tty: close with api.close_pseudo_console once the process
   // has exited (that flushes and ends its output).
   void* console = nullptr;
+  // Owned, with tty and no open_stdin: the write end of the console's input,
+  // held until the console is closed (CloseConsole) as hcsshim's conpty
+  // holds it: conhost ends its processes (CTRL_CLOSE) once its input breaks.
+  void* console_input = nullptr;
 };
+
+// Closes the pseudo console, then the write end of its input (in that order,
+// so the console never sees its input break while it runs). Either may be null.
+void CloseConsole(const ProcessApi& api, LaunchedInJob& launched);
 
 struct LaunchStdio {
   // The process gets a stdin (stdin_write); otherwise it has none.

@@ -30,6 +30,7 @@ constexpr uint32_t kNerrUserExists = 2224;
 constexpr uint32_t kNerrUserNotFound = 2221;
 constexpr uint32_t kNerrGroupNotFound = 2220;
 constexpr uint32_t kStatusInvalidParameter = 0xC000000D;
+constexpr uint32_t kStatusControlCExit = 0xC000013A;
 
 enum class Kind { kJob, kProcess, kThread, kToken, kPipeRead, kPipeWrite, kConsole };
 
@@ -42,6 +43,7 @@ struct Pipe {
   // not reading), and the echoing program that consumes it at once.
   size_t capacity = 0;  // 0: unbounded
   std::weak_ptr<struct Process> echo;
+  int consoles = 0;  // open pseudo consoles whose input it is
   bool empty() const { return consumed == data.size(); }
 };
 
@@ -185,6 +187,13 @@ struct FakeProcessApi::Impl {
       // The end of an echoing program's stdin: it exits.
       std::shared_ptr<Process> echo = h.pipe->echo.lock();
       if (echo != nullptr && echo->resumed && echo->program.exit_code) Exit(echo, *echo->program.exit_code);
+      // A console's input broke: conhost ends (CTRL_CLOSE) what runs on it.
+      if (h.pipe->consoles > 0) {
+        auto procs = live;  // Exit edits the list
+        for (auto& p : procs) {
+          if (p->input == h.pipe) Exit(p, kStatusControlCExit);
+        }
+      }
     }
     cv.notify_all();
   }
@@ -610,6 +619,7 @@ int32_t CreateConsoleFn(uint16_t width, uint16_t height, void* input, void* outp
   auto out_pipe = out->pipe;
   // The console's own duplicates of both ends.
   ++in_pipe->readers;
+  ++in_pipe->consoles;
   ++out_pipe->writers;
   Handle h{Kind::kConsole, "", nullptr, in_pipe, ""};
   h.console_out = out_pipe;
@@ -643,6 +653,7 @@ void CloseConsoleFn(void* console) {
   Handle h = std::move(it->second);
   s.handles.erase(it);
   --h.pipe->readers;
+  --h.pipe->consoles;
   --h.console_out->writers;  // flushed: the output ends once its processes' copies are gone
   s.cv.notify_all();
 }

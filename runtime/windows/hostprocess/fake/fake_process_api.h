@@ -21,7 +21,10 @@
 // hold both pipes until closed (ClosePseudoConsole: the output pipe then
 // breaks); a process created on one has no std handles, writes its output
 // (stdout and stderr alike) to the console's output and reads the console's
-// input. A console handle is not a kernel handle: CloseHandle of it is a bad
+// input. The last write handle of an open console's input closing ends the
+// processes on it with STATUS_CONTROL_C_EXIT (conhost's CTRL_CLOSE; an
+// echoing program first reads the end of its stdin and exits with its
+// code). A console handle is not a kernel handle: CloseHandle of it is a bad
 // close, and a resize, a close or a process attribute of a closed console is
 // refused (E_HANDLE / ERROR_INVALID_HANDLE), where Windows would use freed
 // memory.
