@@ -324,7 +324,8 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
     si.StartupInfo.hStdOutput = spec->std_output;
     si.StartupInfo.hStdError = spec->std_error;
     si.lpAttributeList = attrs;
-    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP | EXTENDED_STARTUPINFO_PRESENT;
+    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+    if (spec->new_process_group) flags |= CREATE_NEW_PROCESS_GROUP;
     if (spec->breakaway_from_job) flags |= CREATE_BREAKAWAY_FROM_JOB;
     PROCESS_INFORMATION pi = {};
     void* env = const_cast<wchar_t*>(spec->environment);

@@ -122,6 +122,7 @@ TEST_F(HostProcessSessionsTest, ExecRelaysStdinAndOutputThenTheExitCode) {
   EXPECT_EQ(launches[1].job, "silo-hpc-c1");
   EXPECT_EQ(launches[1].user, launches[0].user);
   EXPECT_EQ(launches[1].working_directory, "C:\\hpc");
+  EXPECT_TRUE(launches[1].new_process_group);
   EXPECT_EQ(fake_.LiveProcesses(), 1);
   // Its output is the session's, not the container's log.
   EXPECT_THAT(Log(), Not(HasSubstr("hello")));
@@ -190,6 +191,8 @@ TEST_F(HostProcessSessionsTest, ExecWithATtyRunsOnAPseudoConsoleResizedThenClose
   ASSERT_EQ(launches.size(), 2u);
   ASSERT_TRUE(launches[1].console.has_value());
   EXPECT_EQ(*launches[1].console, (std::pair<uint16_t, uint16_t>(100, 30)));
+  // Ctrl-C on the console reaches the process tree.
+  EXPECT_FALSE(launches[1].new_process_group);
   using Sizes = std::vector<std::pair<uint16_t, uint16_t>>;
   EXPECT_EQ(fake_.ConsoleSizes(), std::vector<Sizes>({Sizes{{100, 30}, {120, 40}}}));
   EXPECT_EQ(fake_.open_consoles(), 0);

@@ -109,6 +109,8 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   if (io.console != nullptr) {
     spec.pseudo_console = io.console;
   } else {
+    // A group of its own, so a console event meant for silod never reaches it.
+    spec.new_process_group = true;
     spec.std_input = io.in.read;
     spec.std_output = io.out.write;
     spec.std_error = io.err.write;

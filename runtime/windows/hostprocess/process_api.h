@@ -80,6 +80,9 @@ struct JobAccountingSpec {
 struct LaunchSpec {
   void* job = nullptr;                  // the job the process is born in; null: none
   bool breakaway_from_job = false;      // CREATE_BREAKAWAY_FROM_JOB
+  // CREATE_NEW_PROCESS_GROUP: never on a pseudo console, where it would
+  // turn Ctrl-C off for the whole tree (hcsshim's exec leaves it out).
+  bool new_process_group = false;
   void* token = nullptr;                // null: silod's own token
   wchar_t* command_line = nullptr;      // writable, as CreateProcessW wants
   const wchar_t* environment = nullptr; // "A=1\0B=2\0\0"

@@ -711,6 +711,7 @@ int32_t CreateProcessFn(const LaunchSpec* spec, LaunchedProcess* out) {
   }
   proc->launch.working_directory = Narrow(spec->working_directory);
   proc->launch.console = console;
+  proc->launch.new_process_group = spec->new_process_group;
   proc->launch.user = user;
   std::string job;
   if (spec->job != nullptr) {

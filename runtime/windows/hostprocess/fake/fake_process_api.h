@@ -80,6 +80,7 @@ struct FakeLaunch {
   std::string user;  // the token's account; "" for silod's own
   std::string job;   // the job it was born in, "" if none
   bool in_silods_job = false;  // also in the job silod runs in (no breakaway)
+  bool new_process_group = false;  // CREATE_NEW_PROCESS_GROUP
   // Attached to a pseudo console: its size at creation (width, height).
   std::optional<std::pair<uint16_t, uint16_t>> console;
 };
