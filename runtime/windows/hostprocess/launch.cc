@@ -87,7 +87,8 @@ void CloseConsole(const ProcessApi& api, LaunchedInJob& launched) {
 
 absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
                                           const std::string& command_line, OutputPump::Sink on_stdout,
-                                          OutputPump::Sink on_stderr, const LaunchStdio& want) {
+                                          OutputPump::Sink on_stderr, const LaunchStdio& want,
+                                          const std::function<absl::Status()>& may_run) {
   absl::StatusOr<std::wstring> env = Environment(api, token, plan);
   if (!env.ok()) return env.status();
   Stdio io;
@@ -137,8 +138,10 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
     result.stderr_pump = std::make_unique<OutputPump>(api, std::exchange(io.err.read, nullptr), std::move(on_stderr));
   }
 
-  absl::Status status;
-  if (api.resume_thread(launched.thread) == 0xFFFFFFFF) status = Win32Error("ResumeThread", api.get_last_error());
+  absl::Status status = may_run ? may_run() : absl::OkStatus();
+  if (status.ok() && api.resume_thread(launched.thread) == 0xFFFFFFFF) {
+    status = Win32Error("ResumeThread", api.get_last_error());
+  }
   api.close_handle(launched.thread);
   if (status.ok()) return result;
   // Suspended, it never ran: end it so the pipes break and the pumps stop.

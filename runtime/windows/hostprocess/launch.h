@@ -10,6 +10,7 @@
 // failure the process is terminated and every handle closed. Thread-safe
 // (no state).
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -50,8 +51,11 @@ struct LaunchStdio {
   uint16_t height = 0;
 };
 
+// `may_run`, when given, is asked while the process is still suspended: an
+// error ends it unrun and is returned (a container shutting down).
 absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
                                           const std::string& command_line, OutputPump::Sink on_stdout,
-                                          OutputPump::Sink on_stderr, const LaunchStdio& stdio = {});
+                                          OutputPump::Sink on_stderr, const LaunchStdio& stdio = {},
+                                          const std::function<absl::Status()>& may_run = nullptr);
 
 }  // namespace silo::runtime::windows::hostprocess

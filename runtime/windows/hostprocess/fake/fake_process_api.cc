@@ -373,7 +373,8 @@ int32_t TerminateJobFn(void* job, uint32_t code) {
 
 int32_t JobPidsFn(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count) {
   auto& s = I();
-  std::lock_guard lock(s.mu);
+  std::unique_lock lock(s.mu);
+  s.Gate("QueryInformationJobObject(JobObjectBasicProcessIdList)", lock);
   if (s.Enter("QueryInformationJobObject(JobObjectBasicProcessIdList)")) return 0;
   Handle* h = s.Find(job, Kind::kJob);
   if (h == nullptr) return 0;

@@ -115,7 +115,8 @@ class FakeProcessApi {
   void FailNext(const std::string& call, uint32_t error);
   // The next call named `call` parks before doing anything until
   // ResumePaused (a caller caught half way, for races). Honoured by
-  // CreatePipe only. AwaitPaused blocks until a caller is parked.
+  // CreatePipe and QueryInformationJobObject(JobObjectBasicProcessIdList)
+  // only. AwaitPaused blocks until a caller is parked.
   void PauseNext(const std::string& call);
   void AwaitPaused();
   void ResumePaused();
