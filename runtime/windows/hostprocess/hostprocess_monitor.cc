@@ -230,7 +230,11 @@ void HostProcessMonitor::ShutDownTheRest() {
     // One that cannot be signalled is left to the terminate after the wait.
     void* process = api_.open_process(pid);
     if (process == nullptr) continue;
-    api_.send_ctrl_event(process, kCtrlShutdownEvent);
+    // The pid may have gone to another process since it was listed.
+    int32_t in_job = 0;
+    if (api_.is_process_in_job(process, job_, &in_job) != 0 && in_job != 0) {
+      api_.send_ctrl_event(process, kCtrlShutdownEvent);
+    }
     api_.close_handle(process);
   }
   const auto until = std::chrono::steady_clock::now() + kShutdownGrace;

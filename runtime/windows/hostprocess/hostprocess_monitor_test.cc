@@ -115,6 +115,27 @@ TEST_F(HostProcessMonitorTest, ExecIsRefusedOnceTheMainProcessHasExited) {
   ShutDownAndExpectNothingLeft(monitor);
 }
 
+// A pid listed in the job may be another process's by the time it is
+// opened: only a process still in the job gets CTRL_SHUTDOWN.
+TEST_F(HostProcessMonitorTest, CtrlShutdownSkipsAPidReusedOutsideTheJob) {
+  FakeProgram main{"up\n", "", 0u, /*exit_on_ctrl_event=*/4u};
+  main.child_holds_output = true;
+  fake_.SetProgram("C:\\hpc\\server.exe", main);
+  fake_.SetProgram("other.exe", FakeProgram{"", "", std::nullopt, /*exit_on_ctrl_event=*/4u});
+  fake_.PauseNext("OpenProcess");  // the pids are listed, none opened yet
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  fake_.AwaitPaused();
+  const uint32_t reused = fake_.ReuseAPidOf("silo-hpc-c1", "other.exe");
+  ASSERT_NE(reused, 0u);
+  fake_.ResumePaused();
+  auto exit = monitor->Wait(std::chrono::milliseconds(-1));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(fake_.CtrlEvents().empty());
+  EXPECT_TRUE(fake_.EndProcess(reused));  // it was left running
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
 TEST_F(HostProcessMonitorTest, WhatIgnoresCtrlShutdownIsEndedWithTheJobAfterTheGrace) {
   FakeProgram main{"up\n", "", 0u};
   main.child_holds_output = true;  // a child that ignores control events

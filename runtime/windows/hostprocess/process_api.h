@@ -137,6 +137,10 @@ struct ProcessApi {
   // OpenProcess with the rights send_ctrl_event, wait and terminate need;
   // null (ERROR_INVALID_PARAMETER) when no such process runs.
   void* (*open_process)(uint32_t pid);
+  // IsProcessInJob(process, job, &in): a BOOL; *in says whether `process`
+  // is in `job` (a pid from job_process_ids may be reused by the time it
+  // is opened).
+  int32_t (*is_process_in_job)(void* process, void* job, int32_t* in);
   int32_t (*query_job_accounting)(void* job, JobAccountingSpec* out);
 
   // LogonUserW(user, domain, NULL or password, type, LOGON32_PROVIDER_DEFAULT).

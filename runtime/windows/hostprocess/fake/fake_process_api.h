@@ -104,6 +104,13 @@ class FakeProcessApi {
   // program that keeps logging); false when none runs.
   bool EmitStdout(const std::string& job, const std::string& data);
 
+  // The first process of `job` exits (code 1) and Windows gives its pid to
+  // a new process outside any job, running `executable`'s program; returns
+  // the pid, 0 when the job has no process or the program is unknown.
+  uint32_t ReuseAPidOf(const std::string& job, const std::string& executable);
+  // The live process `pid` exits with code 1; false if none.
+  bool EndProcess(uint32_t pid);
+
   // The program a command line runs, by its first word (the executable).
   void SetProgram(const std::string& executable, FakeProgram program);
   void SetBindFilter(bool available);
@@ -115,8 +122,8 @@ class FakeProcessApi {
   void FailNext(const std::string& call, uint32_t error);
   // The next call named `call` parks before doing anything until
   // ResumePaused (a caller caught half way, for races). Honoured by
-  // CreatePipe and QueryInformationJobObject(JobObjectBasicProcessIdList)
-  // only. AwaitPaused blocks until a caller is parked.
+  // CreatePipe, QueryInformationJobObject(JobObjectBasicProcessIdList)
+  // and OpenProcess only. AwaitPaused blocks until a caller is parked.
   void PauseNext(const std::string& call);
   void AwaitPaused();
   void ResumePaused();
