@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -243,6 +244,25 @@ TEST_F(HostProcessSessionsTest, ATtyExecWithoutStdinRunsToItsOwnExit) {
   EXPECT_EQ(fake_.open_consoles(), 0);
   EXPECT_EQ(fake_.bad_closes(), 0);
   client->conn.reset();
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+// A close of a console whose output nobody reads may wait for a reader
+// (before Windows 11 24H2): a failed launch closes its pipe ends first.
+TEST_F(HostProcessSessionsTest, AFailedTtyLaunchClosesItsPipeEndsBeforeTheConsole) {
+  fake_.SetProgram("cmd.exe", FakeProgram{"", "", 0u});
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  wire::Request request = ExecRequest({"cmd.exe"}, false);
+  request.tty = true;
+  fake_.FailNext("CreateProcessAsUserW", 5);  // ERROR_ACCESS_DENIED
+  EXPECT_FALSE(Open(*monitor, request).ok());
+  const std::vector<std::string> calls = fake_.calls();
+  auto failed = std::find(calls.rbegin(), calls.rend(), "CreateProcessAsUserW");  // the exec's
+  ASSERT_NE(failed, calls.rend());
+  EXPECT_EQ(std::vector<std::string>(failed.base(), calls.end()),
+            (std::vector<std::string>{"CloseHandle", "CloseHandle", "ClosePseudoConsole"}));
+  EXPECT_EQ(fake_.open_consoles(), 0);
   ShutDownAndExpectNothingLeft(monitor);
 }
 

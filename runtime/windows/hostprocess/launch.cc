@@ -39,10 +39,15 @@ struct Stdio {
   Pipe out, err, in;
   void* console = nullptr;
 
+  // No pump reads the console's output here: our ends go first, as a
+  // close of a console (before Windows 11 24H2) waits for that output to
+  // be read.
   void Close(const ProcessApi& api) {
+    CloseIf(api, out.read);
+    CloseIf(api, in.write);
     if (console != nullptr) api.close_pseudo_console(console);
     console = nullptr;
-    for (void** h : {&out.read, &out.write, &err.read, &err.write, &in.read, &in.write}) CloseIf(api, *h);
+    for (void** h : {&out.write, &err.read, &err.write, &in.read}) CloseIf(api, *h);
   }
 };
 
