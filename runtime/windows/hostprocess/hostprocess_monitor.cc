@@ -1,11 +1,13 @@
 #include "runtime/windows/hostprocess/hostprocess_monitor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
+#include "runtime/base/saturating_time.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/command_line.h"
 #include "runtime/windows/hostprocess/win32_error.h"
@@ -269,7 +271,7 @@ absl::StatusOr<ExitRecord> HostProcessMonitor::Wait(std::chrono::milliseconds ti
   auto done = [this] { return state_ == HostProcessState::kStopped || closing_; };
   if (timeout.count() < 0) {
     stopped_cv_.wait(lock, done);
-  } else if (!stopped_cv_.wait_for(lock, timeout, done)) {
+  } else if (!stopped_cv_.wait_until(lock, SaturatingAdd(std::chrono::steady_clock::now(), timeout), done)) {
     return absl::DeadlineExceededError(absl::StrCat("container ", options_.launch.id, " still running"));
   }
   if (state_ != HostProcessState::kStopped) {
@@ -352,7 +354,9 @@ absl::StatusOr<HostProcessExecResult> HostProcessMonitor::Exec(const std::vector
                   shim::CappedStringSink(&result.stderr_data, shim::kMaxExecOutputBytes), {},
                   [this] { return MayRunExec(); });
   if (!launched.ok()) return launched.status();
-  const uint32_t ms = timeout.count() == 0 ? kInfinite : static_cast<uint32_t>(timeout.count());
+  // 0 and what a DWORD cannot hold (CRI allows int64 seconds) wait for ever.
+  const uint32_t ms = timeout.count() == 0 || timeout.count() >= kInfinite ? kInfinite
+                                                                           : static_cast<uint32_t>(timeout.count());
   if (api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
     api_.terminate_process(launched->process, kTerminatedExitCode);
     result.timed_out = true;
