@@ -75,7 +75,7 @@ void StdinFeeder::StopOnce() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, kFeederCancelRetry, [&] { return done_; })) {
     lock.unlock();
-    ops_.cancel();
+    ops_.cancel(&abandoned_);
     lock.lock();
   }
   lock.unlock();

@@ -31,7 +31,8 @@ class StdinFeeder {
     // Writes one chunk; writes nothing once `abandoned` is set.
     std::function<void(std::string_view data, const std::atomic<bool>* abandoned)> write;
     std::function<void()> close;   // the client's end of input (after what it queued)
-    std::function<void()> cancel;  // releases a pending write
+    // Releases the pending write this feeder made (named by its flag).
+    std::function<void(const std::atomic<bool>* abandoned)> cancel;
   };
 
   explicit StdinFeeder(Ops ops);

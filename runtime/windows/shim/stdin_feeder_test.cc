@@ -30,7 +30,7 @@ class GatedStdin {
               closed_ = true;
             },
         .cancel =
-            [this] {
+            [this](const std::atomic<bool>*) {
               std::lock_guard<std::mutex> lock(mu_);
               cancelled_ = true;
               cv_.notify_all();
