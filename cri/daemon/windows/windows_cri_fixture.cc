@@ -325,6 +325,28 @@ void WindowsCriFixture::ExpectExecSyncAnswers(const std::string& ctr, uint32_t m
   EXPECT_EQ(resp.exit_code(), 0);
 }
 
+std::pair<uint16_t, std::string> WindowsCriFixture::StreamingPortAndPath(const std::string& url) {
+  const std::string rest = url.substr(url.find("://") + 3);
+  const size_t slash = rest.find('/');
+  const std::string host_port = rest.substr(0, slash);
+  return {static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))), rest.substr(slash)};
+}
+
+std::pair<uint16_t, std::string> WindowsCriFixture::ExecUrl(const std::string& ctr,
+                                                            const std::vector<std::string>& cmd, bool tty) {
+  v1::ExecRequest req;
+  req.set_container_id(ctr);
+  for (const std::string& a : cmd) req.add_cmd(a);
+  req.set_stdin(true);
+  req.set_stdout(true);
+  req.set_stderr(!tty);
+  req.set_tty(tty);
+  v1::ExecResponse resp;
+  grpc::Status s = Unary(*runtime_, &v1::RuntimeService::Stub::Exec, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return StreamingPortAndPath(resp.url());
+}
+
 grpc::Status WindowsCriFixture::StopPod(const std::string& id) {
   v1::StopPodSandboxRequest req;
   req.set_pod_sandbox_id(id);

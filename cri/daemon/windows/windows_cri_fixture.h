@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cri/api/cri_grpc.h"
@@ -92,6 +93,11 @@ class WindowsCriFixture : public ::testing::Test {
   // the second process the shim starts writes `output` and exits with 0,
   // which ExecSync answers.
   void ExpectExecSyncAnswers(const std::string& ctr, uint32_t main_pid, const std::string& output = "web\r\n");
+  // The streaming server's port and path in a CRI streaming URL.
+  static std::pair<uint16_t, std::string> StreamingPortAndPath(const std::string& url);
+  // The port and path of an Exec of `cmd` in `ctr` with stdin and stdout,
+  // and stderr unless `tty`.
+  std::pair<uint16_t, std::string> ExecUrl(const std::string& ctr, const std::vector<std::string>& cmd, bool tty);
   grpc::Status StopPod(const std::string& id);
   grpc::Status RemovePod(const std::string& id);
   void StopAndRemovePod(const std::string& id);

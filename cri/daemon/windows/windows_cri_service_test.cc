@@ -218,26 +218,6 @@ TEST_F(WindowsCriServiceTest, ExecAttachAndPortForwardStreamThroughSilod) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(RunningPids(ctr).size(), 1u);
   const uint32_t main_pid = RunningPids(ctr)[0];
-  auto split = [](const std::string& url) {
-    const std::string rest = url.substr(url.find("://") + 3);
-    const size_t slash = rest.find('/');
-    const std::string host_port = rest.substr(0, slash);
-    return std::pair<uint16_t, std::string>(
-        static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))), rest.substr(slash));
-  };
-  auto exec_url = [&](std::vector<std::string> cmd, bool tty) {
-    grpc::ClientContext ctx;
-    v1::ExecRequest req;
-    req.set_container_id(ctr);
-    for (const std::string& a : cmd) req.add_cmd(a);
-    req.set_stdin(true);
-    req.set_stdout(true);
-    req.set_stderr(!tty);
-    req.set_tty(tty);
-    v1::ExecResponse resp;
-    EXPECT_TRUE(runtime_->Exec(&ctx, req, &resp).ok());
-    return split(resp.url());
-  };
   // The exec's process once it runs (it is not the main one).
   auto exec_pid = [&] {
     uint32_t pid = 0;
@@ -258,7 +238,7 @@ TEST_F(WindowsCriServiceTest, ExecAttachAndPortForwardStreamThroughSilod) {
 
   // Exec: stdin in (then EOF), stdout and stderr out, the exit code back.
   {
-    auto [port, path] = exec_url({"cmd", "/c", "sort"}, false);
+    auto [port, path] = ExecUrl(ctr, {"cmd", "/c", "sort"}, false);
     st::ExecOptions options;
     options.stdin = true;
     options.stdin_data = "b\r\na\r\n";
@@ -282,7 +262,7 @@ TEST_F(WindowsCriServiceTest, ExecAttachAndPortForwardStreamThroughSilod) {
 
   // TTY exec: an emulated console of the client's size, resized through HCS.
   {
-    auto [port, path] = exec_url({"cmd"}, true);
+    auto [port, path] = ExecUrl(ctr, {"cmd"}, true);
     st::ExecOptions options;
     options.stdin = true;
     options.stderr = false;
@@ -320,7 +300,7 @@ TEST_F(WindowsCriServiceTest, ExecAttachAndPortForwardStreamThroughSilod) {
     req.set_stderr(true);
     v1::AttachResponse resp;
     ASSERT_TRUE(runtime_->Attach(&ctx, req, &resp).ok());
-    auto [port, path] = split(resp.url());
+    auto [port, path] = StreamingPortAndPath(resp.url());
     st::ExecOptions options;
     options.stdin = true;
     options.stdin_data = "ping\n";
@@ -369,7 +349,7 @@ TEST_F(WindowsCriServiceTest, ExecAttachAndPortForwardStreamThroughSilod) {
     req.add_port(target_port);
     v1::PortForwardResponse resp;
     ASSERT_TRUE(runtime_->PortForward(&ctx, req, &resp).ok());
-    auto [port, path] = split(resp.url());
+    auto [port, path] = StreamingPortAndPath(resp.url());
     st::UpgradeResponse upgraded;
     auto client = st::SpdyTestClient::Connect(port, "POST", path, {"portforward.k8s.io"}, &upgraded);
     ASSERT_TRUE(client.ok() && *client) << upgraded.status;

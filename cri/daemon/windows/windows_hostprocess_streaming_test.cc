@@ -25,24 +25,6 @@ class WindowsHostProcessStreamingTest : public wintest::WindowsCriFixture {
     WindowsCriFixture::SetUp();
     StartDaemonInProcess(MakeConfig({HostProcessHandler()}));
   }
-
-  // The streaming server's port and path of an Exec of `cmd` in `ctr`.
-  std::pair<uint16_t, std::string> ExecUrl(const std::string& ctr, const std::vector<std::string>& cmd, bool tty) {
-    grpc::ClientContext ctx;
-    v1::ExecRequest req;
-    req.set_container_id(ctr);
-    for (const std::string& a : cmd) req.add_cmd(a);
-    req.set_stdin(true);
-    req.set_stdout(true);
-    req.set_stderr(!tty);
-    req.set_tty(tty);
-    v1::ExecResponse resp;
-    EXPECT_TRUE(runtime_->Exec(&ctx, req, &resp).ok());
-    const std::string rest = resp.url().substr(resp.url().find("://") + 3);
-    const size_t slash = rest.find('/');
-    const std::string host_port = rest.substr(0, slash);
-    return {static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))), rest.substr(slash)};
-  }
 };
 
 TEST_F(WindowsHostProcessStreamingTest, ExecRunsInTheContainersJobAndStreamsItsStdio) {

@@ -30,13 +30,17 @@ void Process::CatchEarlyExit() {
   // later: its status is asked once. An exit found here is posted like the
   // event (the sink keeps the first, so a callback that did fire as well
   // is not delivered twice). A failed query leaves it to the callback.
-  win32::Result<std::string> status =
-      RunOperation(api_, "HcsGetProcessProperties", Name(), Clock::now() + kStatusQueryTimeout,
-                   [&](HcsHandle op) { return api_.get_process_properties(handle_, op, nullptr); });
+  // Its result is read with the ...AndProcessInfo wait, as the
+  // HcsGetProcessProperties reference asks.
+  win32::Result<ProcessOperationResult> status =
+      RunProcessOperation(api_, "HcsGetProcessProperties", Name(), Clock::now() + kStatusQueryTimeout,
+                          [&](HcsHandle op) { return api_.get_process_properties(handle_, op, nullptr); });
   if (!status.ok()) return;
-  const nlohmann::json doc = nlohmann::json::parse(*status, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.value("Exited", false)) return;
-  events_->Post(HcsEventRecord{kHcsEventProcessExited, *status});
+  const nlohmann::json doc = nlohmann::json::parse(status->document, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return;
+  const auto exited = doc.find("Exited");  // a schema surprise must not throw
+  if (exited == doc.end() || !exited->is_boolean() || !exited->get<bool>()) return;
+  events_->Post(HcsEventRecord{kHcsEventProcessExited, status->document});
 }
 
 Process::Process(const HcsApi& api, std::string system_id, uint32_t pid, HcsHandle handle, StdioHandles stdio)
@@ -125,8 +129,9 @@ ProcessExit ParseProcessExited(std::string_view json) {
   if (!doc.is_object()) return out;
   const auto last_wait = doc.find("LastWaitResult");
   if (last_wait != doc.end() && last_wait->is_number_integer() && last_wait->get<int64_t>() != 0) return out;
+  // ExitCode is omitted when 0 (hcsshim's schema: omitempty).
   const auto code = doc.find("ExitCode");
-  if (code != doc.end() && code->is_number_integer()) out.exit_code = code->get<uint32_t>();
+  out.exit_code = code != doc.end() && code->is_number_integer() ? code->get<uint32_t>() : 0;
   return out;
 }
 

@@ -247,6 +247,7 @@ TEST(ParseProcessExitedTest, ReadsExitCodeUnlessWaitFailed) {
   EXPECT_EQ(ParseProcessExited(R"({"ProcessId":4,"ExitCode":7,"LastWaitResult":5})").exit_code, -1);
   EXPECT_EQ(ParseProcessExited(R"({"ExitCode":3221225786})").exit_code, 3221225786);
   EXPECT_EQ(ParseProcessExited("garbage").exit_code, -1);
+  EXPECT_EQ(ParseProcessExited(R"({"ProcessId":4,"Exited":true})").exit_code, 0);  // 0 is omitted
 }
 
 }  // namespace

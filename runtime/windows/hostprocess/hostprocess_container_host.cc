@@ -137,7 +137,9 @@ absl::StatusOr<std::string> HostProcessContainerHost::Create(const container::Cr
     std::fclose(f);
     return absl::AlreadyExistsError(absl::StrCat("HostProcess container ", spec.id, " exists"));
   }
-  // 0600: the plan's environment may hold secrets.
+  // The plan's environment may hold secrets. On Windows the mode is not
+  // applied: what protects the file is the state dir's DACL (SYSTEM and
+  // Administrators only, checked at start-up); 0600 covers the Linux test build.
   absl::Status saved = AtomicWriteFile(
       launch.hostprocess_path, EncodeHostProcessLaunch(HostProcessLaunch{spec.id, *std::move(plan), spec.rootfs}),
       0600);

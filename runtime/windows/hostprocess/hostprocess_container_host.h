@@ -6,7 +6,7 @@
 // silo-shim.exe in its HostProcess mode (hostprocess_monitor.h), as
 // containerd-shim-runhcs-v1 holds a job container: silod itself keeps no
 // lasting handle, so a silod restart leaves the containers running.
-//   Create  the plan, written with the rootfs to state_dir (0600) ->
+//   Create  the plan, written with the rootfs to the private state_dir ->
 //           ShimPort::Launch: the shim creates the job (a name that exists
 //           already is refused: AlreadyExists), its limits, the silo and
 //           binds or the links; nothing is left when a step fails

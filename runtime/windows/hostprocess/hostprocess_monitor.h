@@ -52,8 +52,9 @@
 
 namespace silo::runtime::windows::hostprocess {
 
-// What silod hands a HostProcess shim (a JSON file, 0600: the plan's
-// environment may hold secrets).
+// What silod hands a HostProcess shim: a JSON file in the state dir, whose
+// DACL (SYSTEM and Administrators only) keeps the plan's environment, which
+// may hold secrets, from other users.
 struct HostProcessLaunch {
   std::string id;
   HostProcessPlan plan;

@@ -408,13 +408,13 @@ HrStatus ContainerMonitor::WriteMainStdin(std::string_view data, const std::atom
   return HrStatus::Ok();
 }
 
-void ContainerMonitor::CancelMainStdinWrites() {
+void ContainerMonitor::CancelMainStdinWrites(const std::atomic<bool>* writer) {
   StdinPipe* pipe = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     pipe = stdin_pipe_.get();
   }
-  if (pipe != nullptr) pipe->CancelWrites();
+  if (pipe != nullptr) pipe->CancelWrites(writer);
 }
 
 void* ContainerMonitor::stdin_handle() const {

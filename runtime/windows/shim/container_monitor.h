@@ -148,8 +148,9 @@ class ContainerMonitor {
   // the write was cancelled; nothing is written once `abandoned` is set.
   win32::HrStatus WriteMainStdin(std::string_view data, const std::atomic<bool>* abandoned = nullptr);
   // Releases a write to the main stdin pending now (a process that stopped
-  // reading holds it): that write fails, the stdin stays open.
-  void CancelMainStdinWrites();
+  // reading holds it) if `writer` made it (StdinPipe::CancelWrites): that
+  // write fails, the stdin stays open.
+  void CancelMainStdinWrites(const std::atomic<bool>* writer = nullptr);
   const hcs::HcsApi& api() const { return api_; }
   const hcs::StdioIo& io() const { return io_; }
 

@@ -55,14 +55,15 @@ void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, b
   OutputDrain stderr_drain(api, io, stdio.std_error, sink(SessionFrameType::kStderr));
   StdinPipe in(api, io, stdio.std_input);
   StdinFeeder feeder({
-      // A process that stopped reading: what it would not take is dropped.
+      // A process that stops reading holds the client back (the feeder's
+      // queue fills); at the session's end what is left is dropped.
       [&](std::string_view data, const std::atomic<bool>* abandoned) { (void)in.Write(data, abandoned); },
       [&] {
         if (!in.open()) return;
         (void)process->CloseStdin(SessionDeadline(kSessionCallTimeout));
         in.Close();
       },
-      [&] { in.CancelWrites(); },
+      [&](const std::atomic<bool>* abandoned) { in.CancelWrites(abandoned); },
   });
   std::thread input([&] {
     while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
@@ -113,7 +114,7 @@ void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
         (void)monitor.WriteMainStdin(data, abandoned);
       },
       [&] { (void)monitor.CloseStdin(SessionDeadline(kSessionCallTimeout)); },
-      [&] { monitor.CancelMainStdinWrites(); },
+      [&](const std::atomic<bool>* abandoned) { monitor.CancelMainStdinWrites(abandoned); },
   });
   std::thread input([&] {
     while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {

@@ -15,8 +15,10 @@ StdinFeeder::~StdinFeeder() { Stop(); }
 
 void StdinFeeder::Push(std::string data) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || eof_ || queued_bytes_ + data.size() > kMaxQueued) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    // One chunk larger than the limit still goes once the queue is empty.
+    cv_.wait(lock, [&] { return stopping_ || queued_bytes_ == 0 || queued_bytes_ + data.size() <= kMaxQueued; });
+    if (stopping_ || eof_) return;
     queued_bytes_ += data.size();
     queue_.push_back(std::move(data));
   }
@@ -47,6 +49,7 @@ void StdinFeeder::Run() {
       queue_.pop_front();
       queued_bytes_ -= data.size();
     }
+    cv_.notify_all();  // room for a waiting Push
     ops_.write(data, &abandoned_);
   }
   {
@@ -57,9 +60,12 @@ void StdinFeeder::Run() {
 }
 
 void StdinFeeder::Stop() {
+  std::call_once(stop_once_, [this] { StopOnce(); });
+}
+
+void StdinFeeder::StopOnce() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return;
     stopping_ = true;
     queue_.clear();
     queued_bytes_ = 0;
@@ -69,7 +75,7 @@ void StdinFeeder::Stop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, kFeederCancelRetry, [&] { return done_; })) {
     lock.unlock();
-    ops_.cancel();
+    ops_.cancel(&abandoned_);
     lock.lock();
   }
   lock.unlock();

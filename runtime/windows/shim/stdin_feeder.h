@@ -7,8 +7,13 @@
 // through `cancel`, re-issued until the writer has left (a cancel landing
 // just before the write began cancels nothing).
 //
-// Thread safety: Push/PushEof from one thread, Stop from any; the callbacks
-// run on the feeder's thread (`cancel` on Stop's).
+// Push blocks while kMaxQueued bytes wait, so a slow reader slows the client
+// down (the stream is never cut or spliced), as hcsshim's blocking copy does;
+// Stop wakes it.
+//
+// Thread safety: Push/PushEof from one thread, Stop from any (concurrent
+// callers all return once the feeder has ended); the callbacks run on the
+// feeder's thread (`cancel` on Stop's).
 
 #include <atomic>
 #include <condition_variable>
@@ -26,7 +31,8 @@ class StdinFeeder {
     // Writes one chunk; writes nothing once `abandoned` is set.
     std::function<void(std::string_view data, const std::atomic<bool>* abandoned)> write;
     std::function<void()> close;   // the client's end of input (after what it queued)
-    std::function<void()> cancel;  // releases a pending write
+    // Releases the pending write this feeder made (named by its flag).
+    std::function<void(const std::atomic<bool>* abandoned)> cancel;
   };
 
   explicit StdinFeeder(Ops ops);
@@ -34,8 +40,8 @@ class StdinFeeder {
   StdinFeeder(const StdinFeeder&) = delete;
   StdinFeeder& operator=(const StdinFeeder&) = delete;
 
-  // Queues input; beyond kMaxQueued bytes waiting it is dropped, as what a
-  // process would not take is.
+  // Queues input, first waiting while kMaxQueued bytes are queued; dropped
+  // once stopped.
   void Push(std::string data);
   void PushEof();
   // Drops what is queued, releases the pending write and joins. Idempotent.
@@ -45,6 +51,7 @@ class StdinFeeder {
 
  private:
   void Run();
+  void StopOnce();
 
   const Ops ops_;
   std::mutex mu_;
@@ -53,7 +60,8 @@ class StdinFeeder {
   size_t queued_bytes_ = 0;        // guarded by mu_
   bool eof_ = false;               // guarded by mu_; after the queue drains
   bool stopping_ = false;          // guarded by mu_
-  bool done_ = false;               // guarded by mu_; the thread has left its loop
+  bool done_ = false;              // guarded by mu_; the thread has left its loop
+  std::once_flag stop_once_;
   std::atomic<bool> abandoned_{false};
   std::thread thread_;
 };

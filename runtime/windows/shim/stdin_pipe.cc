@@ -18,13 +18,23 @@ StdinPipe::StdinPipe(const hcs::HcsApi& api, const hcs::StdioIo& io, void* handl
 StdinPipe::~StdinPipe() { Close(); }
 
 bool StdinPipe::Write(std::string_view data, const std::atomic<bool>* abandoned) {
-  std::lock_guard<std::mutex> serial(write_mu_);
-  if (abandoned != nullptr && *abandoned) return false;
-  while (!data.empty()) {
+  auto gone = [&] { return abandoned != nullptr && *abandoned; };
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    turn_.wait(lock, [&] { return !busy_ || gone() || handle_ == nullptr || closing_; });
+    if (gone() || handle_ == nullptr || closing_) return false;
+    busy_ = true;
+    owner_ = abandoned;
+  }
+  bool ok = true;
+  while (ok && !data.empty()) {
     void* handle = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (handle_ == nullptr || closing_) return false;
+      if (handle_ == nullptr || closing_) {
+        ok = false;
+        break;
+      }
       handle = handle_;
       in_write_ = true;
     }
@@ -35,15 +45,22 @@ bool StdinPipe::Write(std::string_view data, const std::atomic<bool>* abandoned)
       in_write_ = false;
     }
     writer_left_.notify_all();
-    if (n != chunk) return false;
-    data.remove_prefix(chunk);
+    ok = n == chunk;
+    data.remove_prefix(ok ? chunk : 0);
   }
-  return true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    busy_ = false;
+    owner_ = nullptr;
+  }
+  turn_.notify_all();
+  return ok;
 }
 
-void StdinPipe::CancelWrites() {
+void StdinPipe::CancelWrites(const std::atomic<bool>* writer) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (in_write_ && handle_ != nullptr) io_.cancel(handle_);
+  turn_.notify_all();  // an abandoned writer waiting for its turn leaves
+  if (in_write_ && handle_ != nullptr && (writer == nullptr || writer == owner_)) io_.cancel(handle_);
 }
 
 void StdinPipe::Close() {
@@ -52,6 +69,7 @@ void StdinPipe::Close() {
     std::unique_lock<std::mutex> lock(mu_);
     if (handle_ == nullptr) return;
     closing_ = true;
+    turn_.notify_all();
     // The handle is closed only once no write uses it: a closed handle's
     // value may be reused by the next one Windows hands out.
     while (in_write_) {

@@ -7,7 +7,10 @@
 // CancelWrites release a pending write through StdioIo::cancel (CancelIoEx
 // on Windows), re-issued until the writer has left, because a cancel that
 // lands before the write was issued cancels nothing. Writes are serialised
-// so that two writers' data never interleave.
+// so that two writers' data never interleave; each writer names itself by
+// its `abandoned` flag, so ending one session cancels only its own write
+// (attach sessions share the main process's stdin), and an abandoned writer
+// waiting for its turn leaves without it.
 //
 // Thread safety: every method may be called from any thread, concurrently.
 
@@ -34,8 +37,10 @@ class StdinPipe {
   // gone, or the write was cancelled. A writer that finds `abandoned` set
   // once it is its turn writes nothing (its session has ended).
   bool Write(std::string_view data, const std::atomic<bool>* abandoned = nullptr);
-  // Makes the write pending now, if any, fail; later writes go on.
-  void CancelWrites();
+  // Makes the write pending now fail if `writer` (its `abandoned` flag)
+  // made it, or whoever made it when null; wakes `writer` if it waits for
+  // its turn. Later writes go on.
+  void CancelWrites(const std::atomic<bool>* writer = nullptr);
   // Releases a pending write, then closes the handle; later writes fail.
   void Close();
   bool open() const;
@@ -43,9 +48,11 @@ class StdinPipe {
  private:
   const hcs::HcsApi& api_;
   const hcs::StdioIo& io_;
-  std::mutex write_mu_;  // held by the writer for a whole Write
   mutable std::mutex mu_;
   std::condition_variable writer_left_;
+  std::condition_variable turn_;              // a Write's turn, or its abandonment
+  bool busy_ = false;                         // guarded by mu_; a Write has its turn
+  const std::atomic<bool>* owner_ = nullptr;  // guarded by mu_; that Write's flag
   void* handle_;           // guarded by mu_; null once closed
   bool closing_ = false;   // guarded by mu_
   bool in_write_ = false;  // guarded by mu_; a writer is inside io_.write

@@ -89,6 +89,31 @@ TEST_F(StdinPipeTest, CancelWritesFailsThePendingWriteAndKeepsThePipeOpen) {
   EXPECT_EQ(fake_.ProcessStdin("c1", process_->pid()), "later");
 }
 
+TEST_F(StdinPipeTest, EndingOneWriterCancelsOnlyItsOwnWriteAndFreesAWaitingOne) {
+  // Two attach sessions share the stdin: B's write blocks, A waits its turn.
+  std::atomic<bool> a_gone{false}, b_gone{false};
+  std::atomic<int> b_wrote{-1}, a_wrote{-1};
+  std::thread b([&] { b_wrote = pipe_->Write("from b", &b_gone) ? 1 : 0; });
+  ASSERT_TRUE(Eventually([&] { return fake_.blocked_stdin_writes() == 1; }));
+  std::thread a([&] { a_wrote = pipe_->Write("from a", &a_gone) ? 1 : 0; });
+  // A's session ends: its cancel must not touch B's write, and A leaves
+  // without waiting for B.
+  a_gone = true;
+  ASSERT_TRUE(Eventually([&] {
+    pipe_->CancelWrites(&a_gone);
+    return a_wrote >= 0;
+  }));
+  a.join();
+  EXPECT_EQ(a_wrote, 0);
+  EXPECT_EQ(b_wrote, -1);
+  EXPECT_EQ(fake_.blocked_stdin_writes(), 1);
+  // B's write goes through once the process reads again.
+  fake_.StopReadingStdin("c1", process_->pid(), false);
+  b.join();
+  EXPECT_EQ(b_wrote, 1);
+  EXPECT_EQ(fake_.ProcessStdin("c1", process_->pid()), "from b");
+}
+
 TEST_F(StdinPipeTest, AnAbandonedWriterWritesNothing) {
   fake_.StopReadingStdin("c1", process_->pid(), false);
   std::atomic<bool> abandoned{true};
