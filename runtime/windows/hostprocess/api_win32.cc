@@ -236,6 +236,13 @@ void* OpenProc(uint32_t pid) {
                      FALSE, pid);
 }
 
+int32_t InJob(void* process, void* job, int32_t* in) {
+  BOOL result = FALSE;
+  if (!IsProcessInJob(process, job, &result)) return 0;
+  *in = result ? 1 : 0;
+  return 1;
+}
+
 int32_t CancelPendingIo(void* h) { return CancelIoEx(h, nullptr); }
 
 // ConPTY, resolved at run time: kernel32 has it from Windows 10 1809 on.
@@ -324,7 +331,8 @@ int32_t Launch(const LaunchSpec* spec, LaunchedProcess* out) {
     si.StartupInfo.hStdOutput = spec->std_output;
     si.StartupInfo.hStdError = spec->std_error;
     si.lpAttributeList = attrs;
-    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP | EXTENDED_STARTUPINFO_PRESENT;
+    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+    if (spec->new_process_group) flags |= CREATE_NEW_PROCESS_GROUP;
     if (spec->breakaway_from_job) flags |= CREATE_BREAKAWAY_FROM_JOB;
     PROCESS_INFORMATION pi = {};
     void* env = const_cast<wchar_t*>(spec->environment);
@@ -393,6 +401,7 @@ const ProcessApi& Win32ProcessApi() {
       .terminate_job_object = TerminateJob,
       .job_process_ids = JobPids,
       .open_process = OpenProc,
+      .is_process_in_job = InJob,
       .query_job_accounting = QueryAccounting,
       .logon_user = Logon,
       .open_own_token = OwnToken,

@@ -42,6 +42,7 @@ bool Launch(const ProcessApi& api, void* job, void* token, const std::wstring& a
   LaunchSpec spec;
   spec.job = job;
   spec.breakaway_from_job = true;
+  spec.new_process_group = true;
   spec.token = token;
   spec.command_line = cmd.data();
   spec.environment = static_cast<const wchar_t*>(block);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "runtime/base/file_util.h"
+#include "runtime/base/saturating_time.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/hostprocess/hostprocess_monitor.h"
 #include "runtime/windows/hostprocess/logon.h"
@@ -186,7 +187,7 @@ absl::StatusOr<ProcessState> HostProcessContainerHost::Wait(const std::string& i
   wire::Request wait = ShimRequest(wire::Op::kWait);
   wait.timeout_ms = timeout.count();
   bool gone = false;
-  absl::StatusOr<wire::Response> r = CallShim(id, wait, CallDeadline() + timeout, &gone);
+  absl::StatusOr<wire::Response> r = CallShim(id, wait, SaturatingAdd(CallDeadline(), timeout), &gone);
   if (gone) return ExitAfterShim(id);
   if (!r.ok()) return r.status();
   return ProcessStateFromShim(*r);
@@ -202,7 +203,7 @@ absl::StatusOr<container::ExecResult> HostProcessContainerHost::Exec(const std::
   auto r = options_.shims == nullptr ? win32::Result<wire::Response>(win32::HrStatus(shim::kHrShimGone, "no port"))
                                      : options_.shims->Call(id, exec,
                                                             // CRI's timeout 0 is "no timeout", the shim's too.
-                                                            timeout.count() > 0 ? CallDeadline() + timeout
+                                                            timeout.count() > 0 ? SaturatingAdd(CallDeadline(), timeout)
                                                                                 : shim::ShimPort::Deadline::max());
   if (!r.ok()) {
     return absl::FailedPreconditionError(

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
+#include "runtime/base/saturating_time.h"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/host_process.h"
 #include "runtime/windows/hostprocess/fake/fake_process_api.h"
@@ -294,6 +296,25 @@ TEST_F(HostProcessHostTest, ExecRunsInTheSameJobWithTheSameUser) {
   EXPECT_EQ(launches[1].user, "NT AUTHORITY\\SYSTEM");
   EXPECT_EQ(launches[2].command_line, "C:\\hpc\\check.exe");
   EXPECT_EQ(fake_.LiveProcesses(), 1);  // only the main process
+  ASSERT_TRUE(host_->Remove("c1", *handle).ok());
+  ExpectNothingLeft();
+}
+
+TEST_F(HostProcessHostTest, ExecAndWaitWithTheLargestTimeoutDoNotOverflowIntoThePast) {
+  fake_.SetProgram("hostname.exe", FakeProgram{"web-0\r\n", "", 0});
+  auto handle = host_->Create(Spec("server.exe"));
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(host_->Start("c1", *handle).ok());
+  // What the container manager passes for CRI's timeout of INT64_MAX seconds.
+  const std::chrono::milliseconds largest =
+      SaturatingDurationCast<std::chrono::milliseconds>(std::chrono::seconds(std::numeric_limits<int64_t>::max()));
+  auto exec = host_->Exec("c1", *handle, {"hostname.exe"}, largest);
+  ASSERT_TRUE(exec.ok()) << exec.status();
+  EXPECT_EQ(exec->stdout_data, "web-0\r\n");
+  ASSERT_TRUE(host_->Kill("c1", *handle, 9).ok());
+  auto state = host_->Wait("c1", *handle, largest);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->exited);
   ASSERT_TRUE(host_->Remove("c1", *handle).ok());
   ExpectNothingLeft();
 }

@@ -1,11 +1,13 @@
 #include "runtime/windows/hostprocess/hostprocess_monitor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
+#include "runtime/base/saturating_time.h"
 #include "runtime/base/windows/wide.h"
 #include "runtime/windows/command_line.h"
 #include "runtime/windows/hostprocess/win32_error.h"
@@ -199,6 +201,11 @@ void HostProcessMonitor::AwaitExit() {
   uint32_t code = 0;
   if (api_.get_exit_code_process(main_.process, &code) == 0) return;
   const ExitRecord record{static_cast<int64_t>(code), NowNs()};
+  {
+    // The container is ending: no exec joins what is being shut down.
+    std::lock_guard lock(mu_);
+    main_exited_ = true;
+  }
   // The container is its main process: what it left in the job ends with
   // it, as hcsshim's job containers end theirs (CTRL_SHUTDOWN, 5 s, then
   // the job terminated), so the pipes break and the record below follows
@@ -225,7 +232,11 @@ void HostProcessMonitor::ShutDownTheRest() {
     // One that cannot be signalled is left to the terminate after the wait.
     void* process = api_.open_process(pid);
     if (process == nullptr) continue;
-    api_.send_ctrl_event(process, kCtrlShutdownEvent);
+    // The pid may have gone to another process since it was listed.
+    int32_t in_job = 0;
+    if (api_.is_process_in_job(process, job_, &in_job) != 0 && in_job != 0) {
+      api_.send_ctrl_event(process, kCtrlShutdownEvent);
+    }
     api_.close_handle(process);
   }
   const auto until = std::chrono::steady_clock::now() + kShutdownGrace;
@@ -260,7 +271,7 @@ absl::StatusOr<ExitRecord> HostProcessMonitor::Wait(std::chrono::milliseconds ti
   auto done = [this] { return state_ == HostProcessState::kStopped || closing_; };
   if (timeout.count() < 0) {
     stopped_cv_.wait(lock, done);
-  } else if (!stopped_cv_.wait_for(lock, timeout, done)) {
+  } else if (!stopped_cv_.wait_until(lock, SaturatingAdd(std::chrono::steady_clock::now(), timeout), done)) {
     return absl::DeadlineExceededError(absl::StrCat("container ", options_.launch.id, " still running"));
   }
   if (state_ != HostProcessState::kStopped) {
@@ -340,11 +351,13 @@ absl::StatusOr<HostProcessExecResult> HostProcessMonitor::Exec(const std::vector
   absl::StatusOr<LaunchedInJob> launched =
       LaunchInJob(api_, job_, token->get(), options_.launch.plan, *command_line,
                   shim::CappedStringSink(&result.stdout_data, shim::kMaxExecOutputBytes),
-                  shim::CappedStringSink(&result.stderr_data, shim::kMaxExecOutputBytes));
+                  shim::CappedStringSink(&result.stderr_data, shim::kMaxExecOutputBytes), {},
+                  [this] { return MayRunExec(); });
   if (!launched.ok()) return launched.status();
-  const bool shutting_down = EndIfShuttingDown(launched->process);
-  const uint32_t ms = timeout.count() == 0 ? kInfinite : static_cast<uint32_t>(timeout.count());
-  if (!shutting_down && api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
+  // 0 and what a DWORD cannot hold (CRI allows int64 seconds) wait for ever.
+  const uint32_t ms = timeout.count() == 0 || timeout.count() >= kInfinite ? kInfinite
+                                                                           : static_cast<uint32_t>(timeout.count());
+  if (api_.wait_for_single_object(launched->process, ms) == kWaitTimeout) {
     api_.terminate_process(launched->process, kTerminatedExitCode);
     result.timed_out = true;
   }
@@ -356,7 +369,6 @@ absl::StatusOr<HostProcessExecResult> HostProcessMonitor::Exec(const std::vector
   launched->stdout_pump->JoinFor(shim::kCopyAfterExit);
   launched->stderr_pump->JoinFor(shim::kCopyAfterExit);
   api_.close_handle(launched->process);
-  if (shutting_down) return ShuttingDownError();
   result.exit_code = static_cast<int>(code);
   return result;
 }
@@ -370,17 +382,8 @@ absl::StatusOr<LaunchedInJob> HostProcessMonitor::LaunchSessionProcess(const std
   absl::StatusOr<std::string> command_line = ExecCommandLine(args);
   if (!command_line.ok()) return command_line.status();
   absl::StatusOr<LaunchedInJob> launched = LaunchInJob(api_, job_, token->get(), options_.launch.plan, *command_line,
-                                                       std::move(on_stdout), std::move(on_stderr), stdio);
-  if (!launched.ok()) return launched.status();
-  if (EndIfShuttingDown(launched->process)) {
-    api_.wait_for_single_object(launched->process, kInfinite);
-    if (launched->console != nullptr) api_.close_pseudo_console(launched->console);
-    launched->stdout_pump->JoinFor(shim::kCopyAfterExit);
-    if (launched->stderr_pump) launched->stderr_pump->JoinFor(shim::kCopyAfterExit);
-    if (launched->stdin_write != nullptr) api_.close_handle(launched->stdin_write);
-    api_.close_handle(launched->process);
-    return ShuttingDownError();
-  }
+                                                       std::move(on_stdout), std::move(on_stderr), stdio,
+                                                       [this] { return MayRunExec(); });
   return launched;
 }
 
@@ -411,7 +414,7 @@ void HostProcessMonitor::EndTaps() {
 absl::StatusOr<std::shared_ptr<void>> HostProcessMonitor::ExecToken() const {
   std::lock_guard lock(mu_);
   if (shutting_down_) return ShuttingDownError();
-  if (state_ != HostProcessState::kRunning) {
+  if (state_ != HostProcessState::kRunning || main_exited_) {
     return absl::FailedPreconditionError(absl::StrCat("container ", options_.launch.id, " is not running"));
   }
   return token_;
@@ -426,13 +429,11 @@ absl::StatusOr<std::string> HostProcessMonitor::ExecCommandLine(const std::vecto
                                        {absl::StrCat("$env:", kSandboxMountPointEnv), mount_point}});
 }
 
-bool HostProcessMonitor::EndIfShuttingDown(void* process) {
-  // Under mu_: either Shutdown has begun and the process is ended here, or
-  // it has not and the job's termination there will end it.
+absl::Status HostProcessMonitor::MayRunExec() const {
+  // Under mu_, before the resume: either Shutdown has begun and the process
+  // never runs, or it has not and the job's termination there will end it.
   std::lock_guard lock(mu_);
-  if (!shutting_down_) return false;
-  api_.terminate_process(process, kTerminatedExitCode);
-  return true;
+  return shutting_down_ ? ShuttingDownError() : absl::OkStatus();
 }
 
 absl::Status HostProcessMonitor::ShuttingDownError() const {

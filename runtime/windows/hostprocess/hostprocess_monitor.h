@@ -147,8 +147,8 @@ class HostProcessMonitor {
   void EndTaps();
   absl::StatusOr<std::shared_ptr<void>> ExecToken() const;
   absl::StatusOr<std::string> ExecCommandLine(const std::vector<std::string>& args) const;
-  // Ends `process` when Shutdown has begun; true then.
-  bool EndIfShuttingDown(void* process);
+  // An exec's process, still suspended, may run: not once Shutdown has begun.
+  absl::Status MayRunExec() const;
   absl::Status ShuttingDownError() const;
 
   const ProcessApi& api_;
@@ -165,6 +165,7 @@ class HostProcessMonitor {
   std::optional<windows::shim::ExitRecord> exit_;         // guarded by mu_
   bool closing_ = false;                                  // guarded by mu_
   bool shutting_down_ = false;                            // guarded by mu_
+  bool main_exited_ = false;                              // guarded by mu_ (set before ShutDownTheRest)
   // The logon token (logon_.token stays null): shared with the execs under
   // way, so a concurrent Shutdown never closes it under them.
   std::shared_ptr<void> token_;                           // guarded by mu_

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "runtime/windows/hostprocess/hostprocess_monitor_fixture.h"
@@ -65,6 +66,9 @@ TEST_F(HostProcessMonitorTest, ShutdownDuringAnExecLeavesItsTokenOpenUntilItRetu
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
   EXPECT_THAT(result.status().message(), Not(HasSubstr("CreateProcessAsUserW")));
   EXPECT_EQ(fake_.launches().size(), 2u);  // the main process and the exec
+  // Created after the job was ended, the exec never ran: it was ended unresumed.
+  const std::vector<std::string> calls = fake_.calls();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "ResumeThread"), 1);  // the main process's only
   EXPECT_EQ(fake_.LiveProcesses(), 0);
   EXPECT_EQ(fake_.bad_closes(), 0);
   // A new exec is refused at once.
@@ -90,6 +94,45 @@ TEST_F(HostProcessMonitorTest, WhatTheMainProcessLeftGetsCtrlShutdownBeforeTheJo
   EXPECT_NE(events[0].first, monitor->Status().pid);
   EXPECT_EQ(events[0].second, kCtrlShutdownEvent);
   EXPECT_EQ(fake_.LiveProcesses(), 0);
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+// The main process has exited and the rest is being shut down: an exec
+// would only be ended by the job's termination, so it is refused.
+TEST_F(HostProcessMonitorTest, ExecIsRefusedOnceTheMainProcessHasExited) {
+  fake_.SetProgram("C:\\hpc\\server.exe", FakeProgram{"up\n", "", 0u});  // exits at once
+  fake_.SetProgram("tool.exe", FakeProgram{"out\n", "", 0u});
+  fake_.PauseNext("QueryInformationJobObject(JobObjectBasicProcessIdList)");  // ShutDownTheRest's first call
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  fake_.AwaitPaused();
+  absl::StatusOr<HostProcessExecResult> result = monitor->Exec({"tool.exe"}, std::chrono::milliseconds(0));
+  fake_.ResumePaused();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition) << result.status();
+  EXPECT_THAT(result.status().message(), HasSubstr("not running"));
+  EXPECT_EQ(fake_.launches().size(), 1u);  // the main process only
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+// A pid listed in the job may be another process's by the time it is
+// opened: only a process still in the job gets CTRL_SHUTDOWN.
+TEST_F(HostProcessMonitorTest, CtrlShutdownSkipsAPidReusedOutsideTheJob) {
+  FakeProgram main{"up\n", "", 0u, /*exit_on_ctrl_event=*/4u};
+  main.child_holds_output = true;
+  fake_.SetProgram("C:\\hpc\\server.exe", main);
+  fake_.SetProgram("other.exe", FakeProgram{"", "", std::nullopt, /*exit_on_ctrl_event=*/4u});
+  fake_.PauseNext("OpenProcess");  // the pids are listed, none opened yet
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  fake_.AwaitPaused();
+  const uint32_t reused = fake_.ReuseAPidOf("silo-hpc-c1", "other.exe");
+  ASSERT_NE(reused, 0u);
+  fake_.ResumePaused();
+  auto exit = monitor->Wait(std::chrono::milliseconds(-1));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(fake_.CtrlEvents().empty());
+  EXPECT_TRUE(fake_.EndProcess(reused));  // it was left running
   ShutDownAndExpectNothingLeft(monitor);
 }
 

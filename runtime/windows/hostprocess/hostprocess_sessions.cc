@@ -173,7 +173,7 @@ struct ExecSession {
     const ProcessApi& api = monitor->api();
     api.terminate_process(launched.process, kTerminatedExitCode);
     api.wait_for_single_object(launched.process, kInfinite);
-    if (launched.console != nullptr) api.close_pseudo_console(launched.console);
+    CloseConsole(api, launched);
     launched.stdout_pump->JoinFor(shim::kCopyAfterExit);
     if (launched.stderr_pump) launched.stderr_pump->JoinFor(shim::kCopyAfterExit);
     if (launched.stdin_write != nullptr) api.close_handle(launched.stdin_write);
@@ -221,12 +221,17 @@ void RunExec(ExecSession& session, Duplex& conn) {
   api.wait_for_single_object(p.process, kInfinite);
   uint32_t code = 0;
   const bool have_code = api.get_exit_code_process(p.process, &code) != 0;
+  // As hcsshim: closing the console flushes its last output and ends it.
+  // Closed outside the lock: before Windows 11 24H2 the close waits for
+  // conhost to drain its output, and a resize must not wait on that.
+  void* closing = nullptr;
   {
-    // As hcsshim: closing the console flushes its last output and ends it.
     std::lock_guard<std::mutex> lock(console_mu);
-    if (console != nullptr) api.close_pseudo_console(console);
-    console = nullptr;
+    closing = std::exchange(console, nullptr);
   }
+  if (closing != nullptr) api.close_pseudo_console(closing);
+  // Its input only now: a break of it while the console ran would end the process.
+  if (p.console_input != nullptr) api.close_handle(std::exchange(p.console_input, nullptr));
   p.stdout_pump->JoinFor(shim::kCopyAfterExit);
   if (p.stderr_pump) p.stderr_pump->JoinFor(shim::kCopyAfterExit);
   finished = true;

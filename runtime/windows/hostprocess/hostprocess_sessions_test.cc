@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -122,6 +123,7 @@ TEST_F(HostProcessSessionsTest, ExecRelaysStdinAndOutputThenTheExitCode) {
   EXPECT_EQ(launches[1].job, "silo-hpc-c1");
   EXPECT_EQ(launches[1].user, launches[0].user);
   EXPECT_EQ(launches[1].working_directory, "C:\\hpc");
+  EXPECT_TRUE(launches[1].new_process_group);
   EXPECT_EQ(fake_.LiveProcesses(), 1);
   // Its output is the session's, not the container's log.
   EXPECT_THAT(Log(), Not(HasSubstr("hello")));
@@ -190,6 +192,8 @@ TEST_F(HostProcessSessionsTest, ExecWithATtyRunsOnAPseudoConsoleResizedThenClose
   ASSERT_EQ(launches.size(), 2u);
   ASSERT_TRUE(launches[1].console.has_value());
   EXPECT_EQ(*launches[1].console, (std::pair<uint16_t, uint16_t>(100, 30)));
+  // Ctrl-C on the console reaches the process tree.
+  EXPECT_FALSE(launches[1].new_process_group);
   using Sizes = std::vector<std::pair<uint16_t, uint16_t>>;
   EXPECT_EQ(fake_.ConsoleSizes(), std::vector<Sizes>({Sizes{{100, 30}, {120, 40}}}));
   EXPECT_EQ(fake_.open_consoles(), 0);
@@ -219,6 +223,46 @@ TEST_F(HostProcessSessionsTest, ATtyWithoutASizeGets80x25AndAFailedConsoleLeaves
   EXPECT_EQ(fake_.open_consoles(), 0);
   EXPECT_EQ(fake_.launches().size(), 2u);
   client->conn.reset();
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+// conhost ends what runs on a console whose input breaks: without a stdin
+// the console's input is still held until the console is closed.
+TEST_F(HostProcessSessionsTest, ATtyExecWithoutStdinRunsToItsOwnExit) {
+  fake_.SetProgram("ping.exe", FakeProgram{"Reply from 127.0.0.1\r\n", "", 3u});
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  wire::Request request = ExecRequest({"ping.exe", "127.0.0.1"}, false);
+  request.tty = true;
+  auto client = Open(*monitor, request);
+  ASSERT_TRUE(client.ok()) << client.status();
+  client->Read();
+  ASSERT_TRUE(client->exit_code.has_value()) << client->failed;
+  EXPECT_EQ(*client->exit_code, 3);
+  EXPECT_EQ(client->out, "Reply from 127.0.0.1\r\n");
+  JoinSessions();
+  EXPECT_EQ(fake_.open_consoles(), 0);
+  EXPECT_EQ(fake_.bad_closes(), 0);
+  client->conn.reset();
+  ShutDownAndExpectNothingLeft(monitor);
+}
+
+// A close of a console whose output nobody reads may wait for a reader
+// (before Windows 11 24H2): a failed launch closes its pipe ends first.
+TEST_F(HostProcessSessionsTest, AFailedTtyLaunchClosesItsPipeEndsBeforeTheConsole) {
+  fake_.SetProgram("cmd.exe", FakeProgram{"", "", 0u});
+  auto monitor = Started();
+  ASSERT_NE(monitor, nullptr);
+  wire::Request request = ExecRequest({"cmd.exe"}, false);
+  request.tty = true;
+  fake_.FailNext("CreateProcessAsUserW", 5);  // ERROR_ACCESS_DENIED
+  EXPECT_FALSE(Open(*monitor, request).ok());
+  const std::vector<std::string> calls = fake_.calls();
+  auto failed = std::find(calls.rbegin(), calls.rend(), "CreateProcessAsUserW");  // the exec's
+  ASSERT_NE(failed, calls.rend());
+  EXPECT_EQ(std::vector<std::string>(failed.base(), calls.end()),
+            (std::vector<std::string>{"CloseHandle", "CloseHandle", "ClosePseudoConsole"}));
+  EXPECT_EQ(fake_.open_consoles(), 0);
   ShutDownAndExpectNothingLeft(monitor);
 }
 

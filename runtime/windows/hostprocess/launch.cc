@@ -39,10 +39,15 @@ struct Stdio {
   Pipe out, err, in;
   void* console = nullptr;
 
+  // No pump reads the console's output here: our ends go first, as a
+  // close of a console (before Windows 11 24H2) waits for that output to
+  // be read.
   void Close(const ProcessApi& api) {
+    CloseIf(api, out.read);
+    CloseIf(api, in.write);
     if (console != nullptr) api.close_pseudo_console(console);
     console = nullptr;
-    for (void** h : {&out.read, &out.write, &err.read, &err.write, &in.read, &in.write}) CloseIf(api, *h);
+    for (void** h : {&out.write, &err.read, &err.write, &in.read}) CloseIf(api, *h);
   }
 };
 
@@ -79,9 +84,16 @@ absl::Status MakeStdio(const ProcessApi& api, const LaunchStdio& want, Stdio& io
 
 }  // namespace
 
+void CloseConsole(const ProcessApi& api, LaunchedInJob& launched) {
+  if (launched.console != nullptr) api.close_pseudo_console(launched.console);
+  launched.console = nullptr;
+  CloseIf(api, launched.console_input);
+}
+
 absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
                                           const std::string& command_line, OutputPump::Sink on_stdout,
-                                          OutputPump::Sink on_stderr, const LaunchStdio& want) {
+                                          OutputPump::Sink on_stderr, const LaunchStdio& want,
+                                          const std::function<absl::Status()>& may_run) {
   absl::StatusOr<std::wstring> env = Environment(api, token, plan);
   if (!env.ok()) return env.status();
   Stdio io;
@@ -103,6 +115,8 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   if (io.console != nullptr) {
     spec.pseudo_console = io.console;
   } else {
+    // A group of its own, so a console event meant for silod never reaches it.
+    spec.new_process_group = true;
     spec.std_input = io.in.read;
     spec.std_output = io.out.write;
     spec.std_error = io.err.write;
@@ -119,6 +133,7 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
   CloseIf(api, io.in.read);
   LaunchedInJob result;
   if (want.open_stdin) result.stdin_write = std::exchange(io.in.write, nullptr);
+  if (io.console != nullptr) result.console_input = std::exchange(io.in.write, nullptr);
   CloseIf(api, io.in.write);
   result.console = std::exchange(io.console, nullptr);
   result.process = launched.process;
@@ -128,14 +143,16 @@ absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void
     result.stderr_pump = std::make_unique<OutputPump>(api, std::exchange(io.err.read, nullptr), std::move(on_stderr));
   }
 
-  absl::Status status;
-  if (api.resume_thread(launched.thread) == 0xFFFFFFFF) status = Win32Error("ResumeThread", api.get_last_error());
+  absl::Status status = may_run ? may_run() : absl::OkStatus();
+  if (status.ok() && api.resume_thread(launched.thread) == 0xFFFFFFFF) {
+    status = Win32Error("ResumeThread", api.get_last_error());
+  }
   api.close_handle(launched.thread);
   if (status.ok()) return result;
   // Suspended, it never ran: end it so the pipes break and the pumps stop.
   api.terminate_process(launched.process, 1);
   api.wait_for_single_object(launched.process, kInfinite);
-  if (result.console != nullptr) api.close_pseudo_console(result.console);
+  CloseConsole(api, result);
   result.stdout_pump.reset();
   result.stderr_pump.reset();
   CloseIf(api, result.stdin_write);

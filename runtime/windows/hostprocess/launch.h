@@ -10,6 +10,7 @@
 // failure the process is terminated and every handle closed. Thread-safe
 // (no state).
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,7 +30,15 @@ struct LaunchedInJob {
   // Owned, with tty: close with api.close_pseudo_console once the process
   // has exited (that flushes and ends its output).
   void* console = nullptr;
+  // Owned, with tty and no open_stdin: the write end of the console's input,
+  // held until the console is closed (CloseConsole) as hcsshim's conpty
+  // holds it: conhost ends its processes (CTRL_CLOSE) once its input breaks.
+  void* console_input = nullptr;
 };
+
+// Closes the pseudo console, then the write end of its input (in that order,
+// so the console never sees its input break while it runs). Either may be null.
+void CloseConsole(const ProcessApi& api, LaunchedInJob& launched);
 
 struct LaunchStdio {
   // The process gets a stdin (stdin_write); otherwise it has none.
@@ -42,8 +51,11 @@ struct LaunchStdio {
   uint16_t height = 0;
 };
 
+// `may_run`, when given, is asked while the process is still suspended: an
+// error ends it unrun and is returned (a container shutting down).
 absl::StatusOr<LaunchedInJob> LaunchInJob(const ProcessApi& api, void* job, void* token, const HostProcessPlan& plan,
                                           const std::string& command_line, OutputPump::Sink on_stdout,
-                                          OutputPump::Sink on_stderr, const LaunchStdio& stdio = {});
+                                          OutputPump::Sink on_stderr, const LaunchStdio& stdio = {},
+                                          const std::function<absl::Status()>& may_run = nullptr);
 
 }  // namespace silo::runtime::windows::hostprocess

@@ -80,6 +80,9 @@ struct JobAccountingSpec {
 struct LaunchSpec {
   void* job = nullptr;                  // the job the process is born in; null: none
   bool breakaway_from_job = false;      // CREATE_BREAKAWAY_FROM_JOB
+  // CREATE_NEW_PROCESS_GROUP: never on a pseudo console, where it would
+  // turn Ctrl-C off for the whole tree (hcsshim's exec leaves it out).
+  bool new_process_group = false;
   void* token = nullptr;                // null: silod's own token
   wchar_t* command_line = nullptr;      // writable, as CreateProcessW wants
   const wchar_t* environment = nullptr; // "A=1\0B=2\0\0"
@@ -134,6 +137,10 @@ struct ProcessApi {
   // OpenProcess with the rights send_ctrl_event, wait and terminate need;
   // null (ERROR_INVALID_PARAMETER) when no such process runs.
   void* (*open_process)(uint32_t pid);
+  // IsProcessInJob(process, job, &in): a BOOL; *in says whether `process`
+  // is in `job` (a pid from job_process_ids may be reused by the time it
+  // is opened).
+  int32_t (*is_process_in_job)(void* process, void* job, int32_t* in);
   int32_t (*query_job_accounting)(void* job, JobAccountingSpec* out);
 
   // LogonUserW(user, domain, NULL or password, type, LOGON32_PROVIDER_DEFAULT).

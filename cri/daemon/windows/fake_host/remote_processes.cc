@@ -104,6 +104,7 @@ const ProcessApi& RemoteProcessApi() {
     // The shim's: what its monitor leaves in a job after the main process.
     UseRefused<&ProcessApi::job_process_ids>(t);
     UseRefused<&ProcessApi::open_process>(t);
+    UseRefused<&ProcessApi::is_process_in_job>(t);
     UseRemote<kProcessTable, &ProcessApi::query_job_accounting, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::logon_user, LastErrorEpilogue>(t);
     UseRemote<kProcessTable, &ProcessApi::open_own_token, LastErrorEpilogue>(t);

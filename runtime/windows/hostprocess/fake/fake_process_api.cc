@@ -30,6 +30,7 @@ constexpr uint32_t kNerrUserExists = 2224;
 constexpr uint32_t kNerrUserNotFound = 2221;
 constexpr uint32_t kNerrGroupNotFound = 2220;
 constexpr uint32_t kStatusInvalidParameter = 0xC000000D;
+constexpr uint32_t kStatusControlCExit = 0xC000013A;
 
 enum class Kind { kJob, kProcess, kThread, kToken, kPipeRead, kPipeWrite, kConsole };
 
@@ -42,6 +43,7 @@ struct Pipe {
   // not reading), and the echoing program that consumes it at once.
   size_t capacity = 0;  // 0: unbounded
   std::weak_ptr<struct Process> echo;
+  int consoles = 0;  // open pseudo consoles whose input it is
   bool empty() const { return consumed == data.size(); }
 };
 
@@ -185,6 +187,13 @@ struct FakeProcessApi::Impl {
       // The end of an echoing program's stdin: it exits.
       std::shared_ptr<Process> echo = h.pipe->echo.lock();
       if (echo != nullptr && echo->resumed && echo->program.exit_code) Exit(echo, *echo->program.exit_code);
+      // A console's input broke: conhost ends (CTRL_CLOSE) what runs on it.
+      if (h.pipe->consoles > 0) {
+        auto procs = live;  // Exit edits the list
+        for (auto& p : procs) {
+          if (p->input == h.pipe) Exit(p, kStatusControlCExit);
+        }
+      }
     }
     cv.notify_all();
   }
@@ -364,7 +373,8 @@ int32_t TerminateJobFn(void* job, uint32_t code) {
 
 int32_t JobPidsFn(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count) {
   auto& s = I();
-  std::lock_guard lock(s.mu);
+  std::unique_lock lock(s.mu);
+  s.Gate("QueryInformationJobObject(JobObjectBasicProcessIdList)", lock);
   if (s.Enter("QueryInformationJobObject(JobObjectBasicProcessIdList)")) return 0;
   Handle* h = s.Find(job, Kind::kJob);
   if (h == nullptr) return 0;
@@ -377,13 +387,27 @@ int32_t JobPidsFn(void* job, uint32_t* pids, uint32_t capacity, uint32_t* count)
 
 void* OpenProcessFn(uint32_t pid) {
   auto& s = I();
-  std::lock_guard lock(s.mu);
+  std::unique_lock lock(s.mu);
+  s.Gate("OpenProcess", lock);
   if (s.Enter("OpenProcess")) return nullptr;
   for (const auto& p : s.live) {
     if (p->pid == pid) return s.Add(Handle{Kind::kProcess, "", p, nullptr, ""});
   }
   Fail(kErrorInvalidParameter);  // no such process (any more)
   return nullptr;
+}
+
+int32_t InJobFn(void* process, void* job, int32_t* in) {
+  auto& s = I();
+  std::lock_guard lock(s.mu);
+  if (s.Enter("IsProcessInJob")) return 0;
+  Handle* p = s.Find(process, Kind::kProcess);
+  if (p == nullptr) return 0;
+  Handle* j = s.Find(job, Kind::kJob);
+  if (j == nullptr) return 0;
+  if (in == nullptr) return Fail(kErrorInvalidParameter);
+  *in = !p->process->job.empty() && p->process->job == j->job ? 1 : 0;
+  return 1;
 }
 
 int32_t QueryFn(void* job, JobAccountingSpec* out) {
@@ -610,6 +634,7 @@ int32_t CreateConsoleFn(uint16_t width, uint16_t height, void* input, void* outp
   auto out_pipe = out->pipe;
   // The console's own duplicates of both ends.
   ++in_pipe->readers;
+  ++in_pipe->consoles;
   ++out_pipe->writers;
   Handle h{Kind::kConsole, "", nullptr, in_pipe, ""};
   h.console_out = out_pipe;
@@ -643,6 +668,7 @@ void CloseConsoleFn(void* console) {
   Handle h = std::move(it->second);
   s.handles.erase(it);
   --h.pipe->readers;
+  --h.pipe->consoles;
   --h.console_out->writers;  // flushed: the output ends once its processes' copies are gone
   s.cv.notify_all();
 }
@@ -700,6 +726,7 @@ int32_t CreateProcessFn(const LaunchSpec* spec, LaunchedProcess* out) {
   }
   proc->launch.working_directory = Narrow(spec->working_directory);
   proc->launch.console = console;
+  proc->launch.new_process_group = spec->new_process_group;
   proc->launch.user = user;
   std::string job;
   if (spec->job != nullptr) {
@@ -850,6 +877,7 @@ void FillTable(ProcessApi* api) {
   api->terminate_job_object = SILO_FAKE_AS(TerminateJobFn);
   api->job_process_ids = SILO_FAKE_AS(JobPidsFn);
   api->open_process = SILO_FAKE_AS(OpenProcessFn);
+  api->is_process_in_job = SILO_FAKE_AS(InJobFn);
   api->query_job_accounting = SILO_FAKE_AS(QueryFn);
   api->logon_user = SILO_FAKE_AS(LogonFn);
   api->open_own_token = SILO_FAKE_AS(OwnTokenFn);
@@ -899,6 +927,7 @@ FakeProcessApi::FakeProcessApi() : impl_(std::make_unique<Impl>()) {
   api_.terminate_job_object = TerminateJobFn;
   api_.job_process_ids = JobPidsFn;
   api_.open_process = OpenProcessFn;
+  api_.is_process_in_job = InJobFn;
   api_.query_job_accounting = QueryFn;
   api_.logon_user = LogonFn;
   api_.open_own_token = OwnTokenFn;
@@ -960,6 +989,34 @@ int FakeProcessApi::HandlesOf(int holder) const {
   int n = 0;
   for (const auto& [id, h] : impl_->handles) n += h.holder == holder ? 1 : 0;
   return n;
+}
+
+uint32_t FakeProcessApi::ReuseAPidOf(const std::string& job, const std::string& executable) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->jobs.find(job);
+  if (it == impl_->jobs.end() || it->second.processes.empty()) return 0;
+  auto program = impl_->programs.find(executable);
+  if (program == impl_->programs.end()) return 0;
+  std::shared_ptr<Process> old = it->second.processes.front();
+  const uint32_t pid = old->pid;
+  impl_->Exit(old, 1);
+  auto outsider = std::make_shared<Process>();
+  outsider->pid = pid;
+  outsider->launch.command_line = executable;
+  outsider->program = program->second;
+  outsider->resumed = true;
+  impl_->live.push_back(outsider);
+  return pid;
+}
+
+bool FakeProcessApi::EndProcess(uint32_t pid) {
+  std::lock_guard lock(impl_->mu);
+  for (const auto& p : impl_->live) {
+    if (p->pid != pid) continue;
+    impl_->Exit(std::shared_ptr<Process>(p), 1);
+    return true;
+  }
+  return false;
 }
 
 bool FakeProcessApi::EmitStdout(const std::string& job, const std::string& data) {

@@ -21,7 +21,10 @@
 // hold both pipes until closed (ClosePseudoConsole: the output pipe then
 // breaks); a process created on one has no std handles, writes its output
 // (stdout and stderr alike) to the console's output and reads the console's
-// input. A console handle is not a kernel handle: CloseHandle of it is a bad
+// input. The last write handle of an open console's input closing ends the
+// processes on it with STATUS_CONTROL_C_EXIT (conhost's CTRL_CLOSE; an
+// echoing program first reads the end of its stdin and exits with its
+// code). A console handle is not a kernel handle: CloseHandle of it is a bad
 // close, and a resize, a close or a process attribute of a closed console is
 // refused (E_HANDLE / ERROR_INVALID_HANDLE), where Windows would use freed
 // memory.
@@ -77,6 +80,7 @@ struct FakeLaunch {
   std::string user;  // the token's account; "" for silod's own
   std::string job;   // the job it was born in, "" if none
   bool in_silods_job = false;  // also in the job silod runs in (no breakaway)
+  bool new_process_group = false;  // CREATE_NEW_PROCESS_GROUP
   // Attached to a pseudo console: its size at creation (width, height).
   std::optional<std::pair<uint16_t, uint16_t>> console;
 };
@@ -100,6 +104,13 @@ class FakeProcessApi {
   // program that keeps logging); false when none runs.
   bool EmitStdout(const std::string& job, const std::string& data);
 
+  // The first process of `job` exits (code 1) and Windows gives its pid to
+  // a new process outside any job, running `executable`'s program; returns
+  // the pid, 0 when the job has no process or the program is unknown.
+  uint32_t ReuseAPidOf(const std::string& job, const std::string& executable);
+  // The live process `pid` exits with code 1; false if none.
+  bool EndProcess(uint32_t pid);
+
   // The program a command line runs, by its first word (the executable).
   void SetProgram(const std::string& executable, FakeProgram program);
   void SetBindFilter(bool available);
@@ -111,7 +122,8 @@ class FakeProcessApi {
   void FailNext(const std::string& call, uint32_t error);
   // The next call named `call` parks before doing anything until
   // ResumePaused (a caller caught half way, for races). Honoured by
-  // CreatePipe only. AwaitPaused blocks until a caller is parked.
+  // CreatePipe, QueryInformationJobObject(JobObjectBasicProcessIdList)
+  // and OpenProcess only. AwaitPaused blocks until a caller is parked.
   void PauseNext(const std::string& call);
   void AwaitPaused();
   void ResumePaused();
