@@ -129,9 +129,14 @@ ProcessExit ParseProcessExited(std::string_view json) {
   if (!doc.is_object()) return out;
   const auto last_wait = doc.find("LastWaitResult");
   if (last_wait != doc.end() && last_wait->is_number_integer() && last_wait->get<int64_t>() != 0) return out;
-  // ExitCode is omitted when 0 (hcsshim's schema: omitempty).
+  // ExitCode is omitted when 0 (hcsshim's schema: omitempty); one that is
+  // not a DWORD is unreadable.
   const auto code = doc.find("ExitCode");
-  out.exit_code = code != doc.end() && code->is_number_integer() ? code->get<uint32_t>() : 0;
+  if (code == doc.end()) {
+    out.exit_code = 0;
+  } else if (code->is_number_unsigned() && code->get<uint64_t>() <= 0xFFFFFFFFu) {
+    out.exit_code = code->get<uint32_t>();
+  }
   return out;
 }
 

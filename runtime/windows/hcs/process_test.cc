@@ -248,6 +248,9 @@ TEST(ParseProcessExitedTest, ReadsExitCodeUnlessWaitFailed) {
   EXPECT_EQ(ParseProcessExited(R"({"ExitCode":3221225786})").exit_code, 3221225786);
   EXPECT_EQ(ParseProcessExited("garbage").exit_code, -1);
   EXPECT_EQ(ParseProcessExited(R"({"ProcessId":4,"Exited":true})").exit_code, 0);  // 0 is omitted
+  EXPECT_EQ(ParseProcessExited(R"({"Exited":true,"ExitCode":"7"})").exit_code, -1);
+  EXPECT_EQ(ParseProcessExited(R"({"Exited":true,"ExitCode":-1})").exit_code, -1);
+  EXPECT_EQ(ParseProcessExited(R"({"Exited":true,"ExitCode":4294967296})").exit_code, -1);
 }
 
 }  // namespace

@@ -430,10 +430,15 @@ absl::StatusOr<std::string> HostProcessMonitor::ExecCommandLine(const std::vecto
 }
 
 absl::Status HostProcessMonitor::MayRunExec() const {
-  // Under mu_, before the resume: either Shutdown has begun and the process
-  // never runs, or it has not and the job's termination there will end it.
+  // Under mu_, before the resume: either Shutdown has begun (or the main
+  // process has exited, and what is left in the job is being ended) and the
+  // process never runs, or it has not and that ending will reach it.
   std::lock_guard lock(mu_);
-  return shutting_down_ ? ShuttingDownError() : absl::OkStatus();
+  if (shutting_down_) return ShuttingDownError();
+  if (main_exited_) {
+    return absl::FailedPreconditionError(absl::StrCat("container ", options_.launch.id, " is not running"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status HostProcessMonitor::ShuttingDownError() const {

@@ -96,10 +96,11 @@ void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, b
     (void)out.Send(SessionFrameType::kFailed, "waiting for the exec process: " + exit.status().ToString());
   }
   conn.CancelRead();
-  input.join();
-  // A process that stopped reading its stdin holds the feeder in a write
-  // even after the exit (HCS's relay keeps the pipe): it is released.
+  // The feeder before the join: the reader may wait in Push for room a
+  // process that stopped reading never makes, and the feeder's own write
+  // may be held even after the exit (HCS's relay keeps the pipe).
   feeder.Stop();
+  input.join();
   in.Close();
   process->Close();
 }
@@ -158,10 +159,11 @@ void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
     (void)out.Send(SessionFrameType::kFailed, "attach fell more than 4 MiB behind the container's output");
   }
   conn.CancelRead();
-  input.join();
-  // The container may run on without reading its stdin: this session's
-  // write must not hold the detach. The stdin stays open for the next one.
+  // The container may run on without reading its stdin: neither this
+  // session's write nor its reader waiting in Push may hold the detach. The
+  // stdin stays open for the next one.
   feeder.Stop();
+  input.join();
 }
 
 }  // namespace

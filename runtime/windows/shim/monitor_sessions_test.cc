@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "runtime/windows/fake/fake_hcs.h"
 #include "runtime/windows/shim/memory_duplex.h"
+#include "runtime/windows/shim/stdin_feeder.h"
 
 namespace silo::runtime::windows::shim {
 namespace {
@@ -332,6 +333,36 @@ TEST_F(MonitorSessionsTest, AnExecWhoseClientLeftWhileItsStdinWasFullIsTerminate
   ASSERT_NE(pid, 0u);
   c.conn.reset();  // the client leaves while the write is stuck
   EXPECT_TRUE(Eventually([&] { return !fake_.ProcessRunning("c1", pid); })) << "the client's leaving went unseen";
+  ExpectTheSessionEndedAndReleasedItsWrite();
+}
+
+// More input than the feeder queues: its reader waits in Push for room the
+// stalled process never makes.
+void SendMoreThanTheFeederQueues(Client* c) {
+  const std::string frame(kMaxSessionPayload, 'x');
+  for (size_t sent = 0; sent <= StdinFeeder::kMaxQueued + kMaxSessionPayload; sent += frame.size()) {
+    c->Send(SessionFrameType::kStdin, frame);
+  }
+}
+
+TEST_F(MonitorSessionsTest, AnExecWhoseClientFilledTheStdinQueueEndsWhenItExits) {
+  Client c;
+  const uint32_t pid = ExecWithFullStdin(&c);
+  ASSERT_NE(pid, 0u);
+  SendMoreThanTheFeederQueues(&c);
+  fake_.ExitProcess("c1", pid, 3);
+  c.ReadToEnd();
+  EXPECT_EQ(c.exit_code, 3);
+  ExpectTheSessionEndedAndReleasedItsWrite();
+}
+
+TEST_F(MonitorSessionsTest, AnAttachWhoseClientFilledTheStdinQueueEndsWithTheContainer) {
+  Client c;
+  const uint32_t main_pid = AttachWithFullStdin(&c);
+  ASSERT_NE(main_pid, 0u);
+  SendMoreThanTheFeederQueues(&c);
+  fake_.ExitProcess("c1", main_pid, 0);
+  c.ReadToEnd();
   ExpectTheSessionEndedAndReleasedItsWrite();
 }
 
