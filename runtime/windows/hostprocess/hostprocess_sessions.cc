@@ -3,18 +3,18 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "runtime/windows/shim/exec_output_limits.h"
 #include "runtime/windows/shim/output_tap.h"
+#include "runtime/windows/shim/stdin_feeder.h"
 
 namespace silo::runtime::windows::hostprocess {
 namespace {
@@ -75,95 +75,46 @@ class ExecOutput {
   size_t held_bytes_ = 0;                                      // guarded by mu_
 };
 
-// The exec process's stdin: frames queued by the reader, written on a
-// thread of their own. Stop cancels a write blocked on a process that
-// stopped reading (or a child of it holding the pipe), so the session's end
-// never waits on it.
-class StdinFeeder {
+// The exec process's stdin pipe (null: none, input is dropped), written by
+// the session's shim::StdinFeeder and closed at EOF or the session's end. A
+// cancel is made only while a write holds the handle, so it never reaches a
+// closed one.
+class ExecStdin {
  public:
-  // Takes `handle` (null: the process has no stdin, frames are dropped).
-  StdinFeeder(const ProcessApi& api, void* handle) : api_(api), handle_(handle) {
-    if (handle_ != nullptr) thread_ = std::thread([this] { Run(); });
-  }
-  ~StdinFeeder() { Stop(); }
+  ExecStdin(const ProcessApi& api, void* handle) : api_(api), handle_(handle) {}
+  ~ExecStdin() { Close(); }
+  ExecStdin(const ExecStdin&) = delete;
+  ExecStdin& operator=(const ExecStdin&) = delete;
 
-  // False once stopped. Blocks while kMaxQueued bytes wait.
-  bool Push(SessionFrame frame) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (handle_ == nullptr) return !stopping_;
-    cv_.wait(lock, [&] { return stopping_ || queued_ < kMaxQueued; });
-    if (stopping_) return false;
-    queued_ += frame.payload.size();
-    frames_.push_back(std::move(frame));
-    cv_.notify_all();
-    return true;
-  }
-  void InputEnded() {
-    std::lock_guard<std::mutex> lock(mu_);
-    input_ended_ = true;
-    cv_.notify_all();
-  }
-  void Stop() {
+  // What a process does not take is dropped (it exited, or was cancelled).
+  void Write(std::string_view data, const std::atomic<bool>* abandoned) {
+    void* handle = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-      cv_.notify_all();
+      if (handle_ == nullptr || *abandoned) return;
+      handle = handle_;
+      writing_ = true;
     }
-    // A cancel that lands before the write starts is lost: repeat it.
-    while (thread_.joinable() && !done_) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (writing_ && handle_ != nullptr) api_.cancel_io(handle_);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (thread_.joinable()) thread_.join();
-    if (handle_ != nullptr) api_.close_handle(handle_);
-    handle_ = nullptr;
+    (void)api_.write_file(handle, data.data(), static_cast<uint32_t>(data.size()));
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+  }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (writing_ && handle_ != nullptr) api_.cancel_io(handle_);
+  }
+  // Called by the feeder's thread at EOF, or once the feeder has stopped: no
+  // write is under way.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (handle_ != nullptr) api_.close_handle(std::exchange(handle_, nullptr));
   }
 
  private:
-  static constexpr size_t kMaxQueued = 1u << 20;
-
-  void Run() {
-    while (true) {
-      SessionFrame frame;
-      void* handle = nullptr;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || input_ended_ || !frames_.empty(); });
-        if (stopping_ || frames_.empty() || handle_ == nullptr) break;
-        frame = std::move(frames_.front());
-        frames_.pop_front();
-        queued_ -= frame.payload.size();
-        cv_.notify_all();
-        if (frame.type == SessionFrameType::kStdinEof) {
-          api_.close_handle(handle_);
-          handle_ = nullptr;
-          break;
-        }
-        handle = handle_;
-        writing_ = true;
-      }
-      // What a process does not take is dropped (it exited, or was cancelled).
-      (void)api_.write_file(handle, frame.payload.data(), static_cast<uint32_t>(frame.payload.size()));
-      std::lock_guard<std::mutex> lock(mu_);
-      writing_ = false;
-    }
-    done_ = true;
-  }
-
   const ProcessApi& api_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  void* handle_;                        // guarded by mu_ (closed by the thread at EOF, or by Stop)
-  std::deque<SessionFrame> frames_;     // guarded by mu_
-  size_t queued_ = 0;                   // guarded by mu_
-  bool writing_ = false;                // guarded by mu_
-  bool input_ended_ = false;            // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
-  std::atomic<bool> done_{false};
-  std::thread thread_;
+  void* handle_;          // guarded by mu_
+  bool writing_ = false;  // guarded by mu_
 };
 
 struct ExecSession {
@@ -196,7 +147,12 @@ void RunExec(ExecSession& session, Duplex& conn) {
     api.terminate_process(p.process, kTerminatedExitCode);
   };
   session.output.Connect(&out, on_gone);
-  StdinFeeder stdin_feeder(api, std::exchange(p.stdin_write, nullptr));
+  ExecStdin stdin_pipe(api, std::exchange(p.stdin_write, nullptr));
+  shim::StdinFeeder stdin_feeder({
+      [&](std::string_view data, const std::atomic<bool>* abandoned) { stdin_pipe.Write(data, abandoned); },
+      [&] { stdin_pipe.Close(); },
+      [&](const std::atomic<bool>*) { stdin_pipe.Cancel(); },
+  });
   // The pseudo console, closed once the process has exited; a resize
   // never reaches a closed one.
   std::mutex console_mu;
@@ -206,8 +162,10 @@ void RunExec(ExecSession& session, Duplex& conn) {
   std::thread input([&] {
     while (std::optional<SessionFrame> f = shim::ReadSessionFrame(conn)) {
       uint16_t width = 0, height = 0;
-      if (f->type == SessionFrameType::kStdin || f->type == SessionFrameType::kStdinEof) {
-        if (!stdin_feeder.Push(*std::move(f))) break;
+      if (f->type == SessionFrameType::kStdin) {
+        stdin_feeder.Push(std::move(f->payload));
+      } else if (f->type == SessionFrameType::kStdinEof) {
+        stdin_feeder.PushEof();
       } else if (f->type == SessionFrameType::kResize && shim::ParseResize(f->payload, &width, &height) &&
                  width != 0 && height != 0) {
         std::lock_guard<std::mutex> lock(console_mu);
@@ -216,7 +174,6 @@ void RunExec(ExecSession& session, Duplex& conn) {
       // Other frames are the other direction's.
     }
     if (!finished) on_gone();  // end of stream before the exit: the client left
-    stdin_feeder.InputEnded();
   });
   api.wait_for_single_object(p.process, kInfinite);
   uint32_t code = 0;
@@ -245,6 +202,7 @@ void RunExec(ExecSession& session, Duplex& conn) {
   conn.CancelRead();
   stdin_feeder.Stop();
   input.join();
+  stdin_pipe.Close();
   api.close_handle(p.process);
   p.process = nullptr;
 }

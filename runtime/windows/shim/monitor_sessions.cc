@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -31,6 +32,21 @@ Response SessionError(int code, std::string message) {
   r.code = code;
   r.message = std::move(message);
   return r;
+}
+
+// Reads the client's frames until its stream ends: stdin into `feeder`,
+// console sizes to `resize`; frames of the other direction are ignored.
+void ReadClientInput(Duplex& conn, StdinFeeder& feeder, const std::function<void(uint16_t, uint16_t)>& resize) {
+  while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
+    uint16_t width = 0, height = 0;
+    if (f->type == SessionFrameType::kStdin) {
+      feeder.Push(std::move(f->payload));
+    } else if (f->type == SessionFrameType::kStdinEof) {
+      feeder.PushEof();
+    } else if (f->type == SessionFrameType::kResize && ParseResize(f->payload, &width, &height)) {
+      resize(width, height);
+    }
+  }
 }
 
 void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, bool tty, Duplex& conn) {
@@ -66,24 +82,9 @@ void RunExec(ContainerMonitor& monitor, std::shared_ptr<hcs::Process> process, b
       [&](const std::atomic<bool>* abandoned) { in.CancelWrites(abandoned); },
   });
   std::thread input([&] {
-    while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
-      uint16_t width = 0, height = 0;
-      switch (f->type) {
-        case SessionFrameType::kStdin:
-          feeder.Push(std::move(f->payload));
-          break;
-        case SessionFrameType::kStdinEof:
-          feeder.PushEof();
-          break;
-        case SessionFrameType::kResize:
-          if (tty && ParseResize(f->payload, &width, &height)) {
-            (void)process->ResizeConsole(width, height, SessionDeadline(kSessionCallTimeout));
-          }
-          break;
-        default:
-          break;  // frames of the other direction are ignored
-      }
-    }
+    ReadClientInput(conn, feeder, [&](uint16_t width, uint16_t height) {
+      if (tty) (void)process->ResizeConsole(width, height, SessionDeadline(kSessionCallTimeout));
+    });
     on_gone();  // end of stream before the exit: the client left
   });
   auto exit = process->WaitForExit(hcs::kNoDeadline);
@@ -118,24 +119,9 @@ void RunAttach(ContainerMonitor& monitor, Duplex& conn) {
       [&](const std::atomic<bool>* abandoned) { monitor.CancelMainStdinWrites(abandoned); },
   });
   std::thread input([&] {
-    while (std::optional<SessionFrame> f = ReadSessionFrame(conn)) {
-      uint16_t width = 0, height = 0;
-      switch (f->type) {
-        case SessionFrameType::kStdin:
-          feeder.Push(std::move(f->payload));
-          break;
-        case SessionFrameType::kStdinEof:
-          feeder.PushEof();
-          break;
-        case SessionFrameType::kResize:
-          if (ParseResize(f->payload, &width, &height)) {
-            (void)monitor.ResizeConsole(width, height, SessionDeadline(kSessionCallTimeout));
-          }
-          break;
-        default:
-          break;
-      }
-    }
+    ReadClientInput(conn, feeder, [&](uint16_t width, uint16_t height) {
+      (void)monitor.ResizeConsole(width, height, SessionDeadline(kSessionCallTimeout));
+    });
     tap.Cancel();  // detached, or the client left
   });
   QueueTap::Next next = tapped ? QueueTap::Next::kChunk : QueueTap::Next::kEnded;
