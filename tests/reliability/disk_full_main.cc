@@ -160,8 +160,11 @@ class DiskFullDriver {
     Check(s.ok(), "RunPodSandbox flood: " + s.error_message());
     if (!s.ok()) return;
     const std::string line(200, 'x');
+    // The flood begins after a pause: on a loaded machine it could fill the
+    // disk before StartContainer's own record is committed, and that start
+    // would then fail (and end the container) as it should.
     s = env_->CreateContainer(flood_pod_, flood_pod_config_,
-                              env_->Command("flood", {"/bin/sh", "-c", "while true; do echo " + line + "; done"}),
+                              env_->Command("flood", {"/bin/sh", "-c", "sleep 2; while true; do echo " + line + "; done"}),
                               &flood_);
     if (s.ok()) s = env_->StartContainer(flood_);
     Check(s.ok(), "the log flooding container starts: " + s.error_message());
